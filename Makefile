@@ -1,0 +1,35 @@
+# Everything runs inside .venv, created here, so a fresh machine needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+WORKSPACE ?= out/demo-data
+OUT ?= out
+
+.PHONY: demo test setup bench units clean
+
+$(BIN)/vwu: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(BIN)/vwu
+
+setup: $(BIN)/vwu
+
+## Run the whole pipeline on sample_data/ into a fresh demo workspace.
+demo: setup
+	rm -rf $(WORKSPACE)
+	$(BIN)/vwu ingest sample_data/ --workspace $(WORKSPACE) || test $$? -eq 1
+	@echo "Lần chạy thứ hai: không có gì thay đổi / second run: nothing changes"
+	$(BIN)/vwu ingest sample_data/ --workspace $(WORKSPACE) --quiet || test $$? -eq 1
+
+## Run the test suite.
+test: setup
+	$(BIN)/python -m pytest
+
+## Rebuild vwu_pipeline/data/units.csv from the vietnam-provinces and vietnamadminunits packages.
+units: setup
+	$(BIN)/python -m pip install --quiet -e '.[build-units]'
+	$(BIN)/python scripts/build_units.py
+
+clean:
+	rm -rf $(VENV) out vwu-data *.egg-info

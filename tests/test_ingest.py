@@ -1,0 +1,345 @@
+"""An officer drops district files into an inbox and runs `vwu ingest`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import unicodedata
+
+import pytest
+
+from builders import COMMUNES, HEADERS, district_workbook, rows_for, write_csv
+from conftest import figures, problems_of
+from vwu_pipeline.ingest import IngestOptions, run
+
+
+def test_a_good_district_file_is_accepted_and_its_figures_stored(vwu, inbox, workspace):
+    district_workbook(inbox / "tien_lu_2024.xlsx")
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert "Đã nhận" in result.output and "Huyện Tiên Lữ (332)" in result.output
+    stored = figures(workspace)
+    assert stored[("12337", "members_total")] == 1200
+    assert stored[("12346", "funds_vnd")] == 3_000_000
+    # totals row is a check, never data: 3 communes x 16 figures
+    assert len(stored) == 3 * 16
+
+
+def test_the_same_content_twice_changes_nothing(vwu, inbox, workspace):
+    district_workbook(inbox / "tien_lu_2024.xlsx")
+    vwu("ingest", inbox, "--workspace", workspace)
+    before = figures(workspace)
+
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert again.exit_code == 0, again.output
+    assert "Đã có, không đổi" in again.output
+    assert figures(workspace) == before
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 4
+
+
+def test_a_corrected_file_replaces_the_earlier_one_and_keeps_it_in_history(vwu, tmp_path, workspace):
+    district_workbook(tmp_path / "first.xlsx")
+    vwu("ingest", tmp_path / "first.xlsx", "--workspace", workspace)
+    corrected = rows_for("members")
+    corrected[0][2] = 1250  # Thị trấn Vương: members corrected
+    district_workbook(tmp_path / "second.xlsx", ("members",), rows={"members": corrected})
+
+    result = vwu("ingest", tmp_path / "second.xlsx", "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert "Thay bản trước" in result.output
+    assert figures(workspace)[("12337", "members_total")] == 1250
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    history = db.execute("SELECT indicator, current FROM submissions WHERE indicator = 'members' ORDER BY id").fetchall()
+    assert history == [("members", 0), ("members", 1)]
+    # the other indicators of the first file are still current
+    assert figures(workspace)[("12337", "lifted_from_poverty")] == 8
+
+
+def test_two_row_merged_headers_and_a_numbering_row(vwu, inbox, workspace):
+    district_workbook(inbox / "merged.xlsx", two_row_header=True, numbering=True)
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert figures(workspace)[("12340", "women_18_plus")] == 1500
+
+
+def test_headers_in_any_case_without_diacritics_or_decomposed(vwu, inbox, workspace):
+    plain = ["TONG SO HOI VIEN", "hoi vien ket nap moi trong ky", "So  phu nu tu 18 tuoi tro len tren dia ban", "Hội viên danh dự (người)"]
+    nfd = [unicodedata.normalize("NFD", h) for h in HEADERS["poverty"]]
+    district_workbook(inbox / "plain.xlsx", ("members",), headers=plain)
+    district_workbook(inbox / "nfd.xlsx", ("poverty",), headers=nfd)
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert figures(workspace)[("12337", "honorary_members")] == 4
+    assert figures(workspace)[("12337", "poor_households_start")] == 40
+
+
+def test_numbers_typed_as_text_the_vietnamese_way(vwu, inbox, workspace):
+    rows = rows_for("members")
+    rows[0][2:6] = ["1.200", "35", "1 800", "-"]
+    rows[1][2:6] = ["950", "", "1,500", None]
+    district_workbook(inbox / "text.xlsx", ("members",), rows={"members": rows}, totals=False)
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    stored = figures(workspace)
+    assert stored[("12337", "members_total")] == 1200
+    assert stored[("12337", "women_18_plus")] == 1800
+    assert stored[("12340", "women_18_plus")] == 1500
+    assert ("12337", "honorary_members") not in stored  # "-" is missing, not zero
+
+
+def test_a_number_with_a_word_refuses_the_file_and_names_the_cell(vwu, inbox, workspace):
+    rows = rows_for("poverty")
+    rows[1][4] = "12 hộ"
+    district_workbook(inbox / "bad.xlsx", ("poverty",), rows={"poverty": rows}, totals=False)
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 1, result.output
+    assert "Từ chối" in result.output
+    # title (2 lines) + blank + header + numbering = row 5; second commune is row 7
+    assert "bad.xlsx › trang Thoát nghèo › dòng 7 › cột “Hộ thoát nghèo”" in result.output
+    assert "Giá trị '12 hộ' không phải là số." in result.output
+    assert figures(workspace) == {}
+
+
+def test_a_wrong_totals_row_is_an_error_at_the_totals_row(vwu, inbox, workspace):
+    rows = rows_for("members")
+    totals = [3020 + 1, 67, 4600, 7]  # one member too many
+    district_workbook(inbox / "sum.xlsx", ("members",), rows={"members": rows}, totals=totals)
+
+    report = run([inbox], workspace)
+
+    (problem,) = report.files[0].errors
+    assert problem.code == "totals-mismatch"
+    assert (problem.sheet, problem.row, problem.column) == ("Hội viên", 9, "Tổng số hội viên")
+    assert problem.message() == "Dòng tổng ghi 3021 nhưng cộng các dòng trên được 3.020."
+
+
+def test_rules_of_the_schema_error_and_warning(vwu, inbox, workspace):
+    rows = rows_for("members")
+    rows[0][2:6] = [100, 150, 1800, 0]  # more new members than members: error
+    rows[1][2:6] = [1600, 10, 1500, 0]  # more members than women 18+: warning only
+    rows[2][2:6] = [-5, 0, 1300, 0]  # negative count: error
+    district_workbook(inbox / "rules.xlsx", ("members",), rows={"members": rows}, totals=False)
+
+    report = run([inbox], workspace, IngestOptions(lang="en"))
+
+    found = {(p.code, p.severity, p.row, p.column) for p in report.files[0].problems}
+    assert ("new-exceeds-total", "error", 6, "Hội viên kết nạp mới trong kỳ") in found
+    assert ("members-exceed-women", "warning", 7, "Tổng số hội viên") in found
+    assert ("below-minimum", "error", 8, "Tổng số hội viên") in found
+    assert report.files[0].status == "refused"
+    messages = [p.message("en") for p in report.files[0].problems]
+    assert "New members (150) exceed total members (100)." in messages
+
+
+def test_a_warning_alone_keeps_the_file(vwu, inbox, workspace):
+    rows = rows_for("members")
+    rows[1][2:6] = [1600, 10, 1500, 0]
+    district_workbook(inbox / "warn.xlsx", ("members",), rows={"members": rows})
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert "1 cảnh báo" in result.output
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    assert db.execute("SELECT code, row FROM problems").fetchall() == [("members-exceed-women", 7)]
+
+
+def test_unit_codes_checked_against_the_tree(inbox, workspace):
+    rows = rows_for("policies")
+    rows[1][0] = "00001"  # Phường Phúc Xá, Hà Nội: not a commune of Tiên Lữ
+    rows[2][0] = "12337"  # Thị trấn Vương twice
+    rows[0][1] = "TT Vuong"  # a name typed without diacritics still matches
+    extra = [["12352", "Xã Lạ", 0, 0, 0, 0]]  # Xã Lệ Xá under a wrong name: warning
+    district_workbook(inbox / "codes.xlsx", ("policies",), rows={"policies": rows + extra}, totals=False)
+
+    report = run([inbox], workspace)
+
+    found = {(p.code, p.severity, p.row, p.value) for p in report.files[0].problems}
+    assert found == {
+        ("unit-not-in-tree", "error", 7, "00001"),
+        ("duplicate-unit", "error", 8, "12337"),
+        ("unit-name-mismatch", "warning", 9, "Xã Lạ"),
+    }
+
+
+def test_codes_that_excel_turned_into_numbers_get_their_zeros_back(inbox, workspace):
+    # Quận Ba Đình (001), Hà Nội: communes 00001, 00004 typed as numbers 1 and 4
+    rows = [[1, "Phường Phúc Xá", 1, 0, 0, 0], [4, "Phường Trúc Bạch", 0, 1, 0, 0]]
+    district_workbook(inbox / "ba_dinh.xlsx", ("policies",), rows={"policies": rows}, unit_title="HỘI LHPN QUẬN BA ĐÌNH")
+
+    report = run([inbox], workspace)
+
+    assert report.valid, report.to_json()
+    assert report.files[0].unit_code == "001"
+    assert figures(workspace)[("00004", "policies_monitored_joint")] == 1
+
+
+def test_the_period_comes_from_the_title_or_year_option_and_must_agree(vwu, tmp_path, workspace):
+    district_workbook(tmp_path / "untitled.xlsx", ("members",), year=None)
+    district_workbook(tmp_path / "y2024.xlsx", ("members",), year=2024)
+
+    missing = vwu("validate", tmp_path / "untitled.xlsx")
+    given = vwu("validate", tmp_path / "untitled.xlsx", "--year", 2024)
+    conflict = vwu("validate", tmp_path / "y2024.xlsx", "--year", 2023)
+
+    assert missing.exit_code == 1 and "Không xác định được kỳ báo cáo" in missing.output
+    assert given.exit_code == 0, given.output
+    assert conflict.exit_code == 1 and "Kỳ báo cáo trong tệp (2024) khác với --year 2023" in conflict.output
+
+
+@pytest.mark.parametrize(
+    "encoding,delimiter",
+    [("utf-8-sig", ","), ("utf-8", ";"), ("utf-16", ","), ("cp1258", ";")],
+)
+def test_csv_files_in_the_encodings_offices_save(inbox, workspace, encoding, delimiter):
+    rows = rows_for("members")
+    if encoding == "cp1258":  # the Windows Vietnamese code page stores decomposed tone marks
+        rows = [[unicodedata.normalize("NFD", str(c)) if isinstance(c, str) else c for c in r] for r in rows]
+    write_csv(inbox / f"hoi_vien_{encoding}.csv", "members", rows, encoding=encoding, delimiter=delimiter)
+
+    report = run([inbox], workspace)
+
+    assert report.valid, report.to_json()
+    assert figures(workspace)[("12340", "members_total")] == 950
+    assert report.files[0].warnings == []  # names decoded right: no name mismatch
+
+
+def test_a_legacy_xls_file(inbox, workspace):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("GiamSat")
+    lines = [["HỘI LHPN HUYỆN TIÊN LỮ"], ["Tính đến 30/11/2024"], ["Mã xã", "Tên xã", *HEADERS["policies"]]]
+    lines += rows_for("policies")
+    for r, line in enumerate(lines):
+        for c, value in enumerate(line):
+            sheet.write(r, c, value)
+    book.save(str(inbox / "giam_sat.xls"))
+
+    report = run([inbox], workspace)
+
+    assert report.valid, report.to_json()
+    assert report.files[0].period == "2024"
+    assert figures(workspace)[("12337", "drafts_reviewed")] == 3
+
+
+def test_a_refused_file_stores_only_its_report_and_the_run_goes_on(vwu, inbox, workspace):
+    district_workbook(inbox / "a_good.xlsx", ("members",))
+    (inbox / "b_empty.xlsx").write_bytes(b"")
+    (inbox / "c_notes.xlsx").write_bytes(b"this is not a workbook")
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 1, result.output
+    assert "b_empty.xlsx: Tệp rỗng (0 byte)." in result.output
+    assert "c_notes.xlsx: Không đọc được tệp" in result.output
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    assert db.execute("SELECT name, status FROM files ORDER BY name").fetchall() == [
+        ("a_good.xlsx", "accepted"),
+        ("b_empty.xlsx", "refused"),
+        ("c_notes.xlsx", "refused"),
+    ]
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
+
+
+def test_a_workbook_without_indicator_sheets_or_headers(inbox, workspace):
+    district_workbook(inbox / "other.xlsx", ("members",), sheet_names={"members": "Sheet1"}, headers=["A", "B", "C", "D"])
+
+    report = run([inbox], workspace)
+
+    (problem,) = report.files[0].problems
+    assert problem.code == "no-indicator-sheet"
+
+
+def test_a_missing_column_is_named(inbox, workspace):
+    headers = HEADERS["members"][:2] + ["Ghi chú", HEADERS["members"][3]]
+    district_workbook(inbox / "short.xlsx", ("members",), headers=headers)
+
+    report = run([inbox], workspace)
+
+    (problem,) = report.files[0].problems
+    assert (problem.code, problem.sheet, problem.row) == ("missing-column", "Hội viên", 4)
+    assert "Số phụ nữ từ 18 tuổi trở lên trên địa bàn" in problem.message()
+
+
+def test_json_output_equals_the_library_report(vwu, inbox, tmp_path):
+    rows = rows_for("poverty")
+    rows[0][3] = "nhiều"
+    district_workbook(inbox / "one.xlsx", ("poverty",), rows={"poverty": rows})
+
+    result = vwu("validate", inbox, "--json")
+
+    assert result.exit_code == 1
+    assert json.loads(result.output) == json.loads(run([inbox], None).to_json())
+    assert [p["code"] for p in problems_of(result.output)] == ["type-error"]
+
+
+def test_english_messages_on_request(vwu, inbox):
+    rows = rows_for("orphans")
+    rows[0][3] = "abc"
+    district_workbook(inbox / "en.xlsx", ("orphans",), rows={"orphans": rows}, totals=False)
+
+    result = vwu("validate", inbox, "--lang", "en")
+
+    assert "en.xlsx › sheet Mẹ đỡ đầu › row 6 › column “Tổng số trẻ đang được đỡ đầu”: The value 'abc' is not a number." in result.output
+
+
+def test_validate_stores_nothing(vwu, inbox, workspace, monkeypatch):
+    monkeypatch.chdir(inbox.parent)
+    district_workbook(inbox / "ok.xlsx")
+
+    result = vwu("validate", inbox / "ok.xlsx")
+
+    assert result.exit_code == 0, result.output
+    assert "Hợp lệ" in result.output
+    assert not (inbox.parent / "vwu-data").exists()
+
+
+def test_a_crash_mid_run_leaves_earlier_files_whole(inbox, workspace, monkeypatch):
+    from vwu_pipeline import store as store_module
+
+    district_workbook(inbox / "a.xlsx", ("members",))
+    district_workbook(inbox / "b.xlsx", ("poverty",))
+    real_figure_rows = store_module._figure_rows
+    calls = []
+
+    def crash_on_second_file(submission_id, frame):
+        calls.append(submission_id)
+        if len(calls) == 2:
+            raise RuntimeError("power cut")
+        return real_figure_rows(submission_id, frame)
+
+    monkeypatch.setattr(store_module, "_figure_rows", crash_on_second_file)
+    with pytest.raises(RuntimeError):
+        run([inbox], workspace)
+
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    assert db.execute("SELECT name FROM files").fetchall() == [("a.xlsx",)]
+    assert db.execute("SELECT indicator FROM submissions").fetchall() == [("members",)]
+    monkeypatch.setattr(store_module, "_figure_rows", real_figure_rows)
+    again = run([inbox], workspace)
+    assert [f.status for f in again.files] == ["unchanged", "accepted"]
+    assert figures(workspace)[("12340", "near_poor_households_start")] == 41
+
+
+def test_commune_rows_and_the_districts_own_row(inbox, workspace):
+    rows = rows_for("policies") + [["332", "Hội LHPN huyện Tiên Lữ (cấp huyện)", 2, 0, 4, 1]]
+    district_workbook(inbox / "own.xlsx", ("policies",), rows={"policies": rows})
+
+    report = run([inbox], workspace)
+
+    assert report.valid, report.to_json()
+    assert figures(workspace)[("332", "drafts_reviewed")] == 4
+    assert COMMUNES[0][0] in {code for code, _ in figures(workspace)}

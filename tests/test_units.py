@@ -1,0 +1,279 @@
+"""The unit master: both official trees, lookups, name matching and replacement masters."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vwu_pipeline.errors import ConfigError
+from vwu_pipeline.units import COLUMNS, PACKAGED_MASTER, Unit, UnitTree
+
+HEADER = ",".join(COLUMNS)
+
+
+@pytest.fixture(autouse=True)
+def _packaged_master(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A VWU_UNITS set in the developer's shell must not change what these tests read.
+    monkeypatch.delenv("VWU_UNITS", raising=False)
+
+
+@pytest.fixture
+def legacy() -> UnitTree:
+    return UnitTree.for_year(2024)
+
+
+@pytest.fixture
+def tree2025() -> UnitTree:
+    return UnitTree.for_year(2025)
+
+
+def write_master(tmp_path: Path, *rows: str, header: str = HEADER) -> Path:
+    path = tmp_path / "units.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+# --- the packaged master -------------------------------------------------------------------
+
+
+def test_legacy_counts(legacy: UnitTree) -> None:
+    assert legacy.tree == "legacy"
+    assert legacy.levels == ("province", "district", "commune")
+    assert len(legacy.units("province")) == 63
+    assert len(legacy.units("district")) == 696
+    assert len(legacy.units("commune")) == 10_035
+    assert len(legacy) == 63 + 696 + 10_035
+    assert legacy.reporting_level() == "district"
+
+
+def test_2025_counts(tree2025: UnitTree) -> None:
+    assert tree2025.tree == "2025"
+    assert tree2025.levels == ("province", "commune")
+    assert len(tree2025.units("province")) == 34
+    assert len(tree2025.units("commune")) == 3_321
+    assert tree2025.units("district") == []
+    assert tree2025.reporting_level() == "province"
+
+
+def test_year_picks_the_tree() -> None:
+    assert UnitTree.for_year(2019).tree == "legacy"
+    assert UnitTree.for_year(2024).tree == "legacy"
+    assert UnitTree.for_year(2025).tree == "2025"
+    assert UnitTree.for_year(2030).tree == "2025"
+    # Parsed once: every year of a tree gets the same object back.
+    assert UnitTree.for_year(2024) is UnitTree.for_year(2019)
+    assert UnitTree.for_year(2025) is UnitTree.for_year(2026)
+
+
+def test_ha_noi(legacy: UnitTree, tree2025: UnitTree) -> None:
+    for tree in (legacy, tree2025):
+        ha_noi = tree.get("01")
+        assert ha_noi == Unit("01", "Thành phố Hà Nội", "province", None, "01")
+        assert "01" in tree
+        assert "1" not in tree  # codes are text: the leading zero matters
+        assert tree.children(None)[0] == ha_noi
+    assert legacy.get("04").name == "Tỉnh Cao Bằng"
+    assert tree2025.get("04").name == "Tỉnh Cao Bằng"  # type word added by the build
+
+
+def test_commune_path(legacy: UnitTree, tree2025: UnitTree) -> None:
+    assert [u.code for u in legacy.path("00001")] == ["01", "001", "00001"]
+    phuc_xa = legacy.get("00001")
+    assert phuc_xa.name == "Phường Phúc Xá"
+    assert phuc_xa.province == "01"
+    assert legacy.is_under("00001", "001")
+    assert legacy.is_under("00001", "01")
+    assert legacy.is_under("001", "001")
+    assert not legacy.is_under("001", "00001")
+    assert not legacy.is_under("00001", "02")
+    assert not legacy.is_under("nope", "01")
+
+    assert [u.code for u in tree2025.path("00070")] == ["01", "00070"]
+    assert tree2025.get("00070").name == "Phường Hoàn Kiếm"
+    assert tree2025.is_under("00070", "01")
+
+
+def test_children_descendants_leaves(legacy: UnitTree) -> None:
+    districts = legacy.children("33")
+    assert [u.code for u in districts] == sorted(u.code for u in districts)
+    assert all(u.level == "district" and u.parent == "33" for u in districts)
+    tien_lu = legacy.get("332")
+    below = legacy.descendants("332")
+    assert below and all(u.parent == "332" for u in below)
+    assert legacy.leaves("332") == below
+    # depth first: each district is followed by its communes
+    province_below = legacy.descendants("33")
+    at = province_below.index(tien_lu)
+    assert province_below[at + 1 : at + 1 + len(below)] == below
+    # the lists handed out are copies
+    legacy.children("33").clear()
+    assert legacy.children("33") == districts
+    with pytest.raises(KeyError):
+        legacy.children("99")
+
+
+def test_island_district_is_its_own_leaf(legacy: UnitTree) -> None:
+    con_dao = legacy.get("755")
+    assert con_dao.name == "Huyện Côn Đảo"
+    assert legacy.children("755") == []
+    assert legacy.descendants("755") == []
+    assert legacy.leaves("755") == [con_dao]
+    assert con_dao in legacy.leaves("77")
+    # every commune plus the five island districts
+    all_leaves = legacy.leaves()
+    assert len(all_leaves) == 10_035 + 5
+    islands = sorted(u.name for u in all_leaves if u.level == "district")
+    assert islands == sorted(
+        ["Huyện Bạch Long Vĩ", "Huyện Cồn Cỏ", "Huyện Hoàng Sa", "Huyện Lý Sơn", "Huyện Côn Đảo"]
+    )
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def test_find_by_name(legacy: UnitTree) -> None:
+    tien_lu = legacy.get("332")
+    assert tien_lu.name == "Huyện Tiên Lữ"
+    assert legacy.find_by_name("Tiên Lữ", "district") == [tien_lu]
+    assert legacy.find_by_name("huyen tien lu", "district") == [tien_lu]
+    assert legacy.find_by_name("HUYỆN  TIÊN LỮ", "district") == [tien_lu]
+    assert legacy.find_by_name("H. Tiên Lữ", "district") == [tien_lu]
+    # without a level, a commune of the same name elsewhere matches too
+    assert tien_lu in legacy.find_by_name("huyen tien lu")
+    assert {u.level for u in legacy.find_by_name("Tiên Lữ")} == {"district", "commune"}
+    assert legacy.find_by_name("Tiên Lữ", "province") == []
+    assert legacy.find_by_name("Nowhere") == []
+    assert legacy.find_by_name("ha noi", "province") == [legacy.get("01")]
+    assert legacy.find_by_name("TP Hà Nội") == [legacy.get("01")]
+
+
+def test_find_by_name_spacing(legacy: UnitTree) -> None:
+    da_krong = legacy.get("467")
+    assert da_krong.name == "Huyện Đa Krông"
+    assert legacy.find_by_name("Huyện Đakrông", "district") == [da_krong]
+    assert legacy.find_by_name("dakrong", "district") == [da_krong]
+
+
+def test_find_by_name_prefers_the_literal_reading(legacy: UnitTree) -> None:
+    # "Phương Mai" folds like "Phường Mai": the name as typed wins over stripping "phuong".
+    found = legacy.find_by_name("Phương Mai")
+    assert [u.name for u in found] == ["Phường Phương Mai"]
+    # "Phường Phường Đúc" (Huế) is found typed with or without its type word; without
+    # diacritics "Xã Phượng Dực" (Hà Nội) reads the same, so both come back.
+    assert [u.code for u in legacy.find_by_name("Phường Đúc")] == ["10279", "19780"]
+    assert [u.code for u in legacy.find_by_name("Phường Phường Đúc")] == ["10279", "19780"]
+
+
+def test_name_matches(legacy: UnitTree, tree2025: UnitTree) -> None:
+    assert legacy.name_matches("467", "Huyện Đakrông")
+    assert legacy.name_matches("467", "HUYEN DA KRONG")
+    assert legacy.name_matches("467", "Đa Krông")
+    assert not legacy.name_matches("467", "Huyện Hướng Hóa")
+    assert not legacy.name_matches("999", "Huyện Đa Krông")
+    assert legacy.name_matches("332", "Tiên Lữ")
+    assert tree2025.name_matches("79", "TP Hồ Chí Minh")
+    assert tree2025.name_matches("26732", "Côn Đảo")  # "Đặc khu" is a type word too
+
+
+# --- replacement masters -------------------------------------------------------------------
+
+SMALL = (
+    "old,2000-01-01,2025-06-30,01,Tỉnh Một,province,",
+    "old,2000-01-01,2025-06-30,001,Huyện Hai,district,01",
+    "old,2000-01-01,2025-06-30,00001,Xã Ba,commune,001",
+    "old,2023-01-01,2025-06-30,00002,Xã Mới,commune,001",
+    "old,2000-01-01,2025-06-30,002,Huyện Đảo,district,01",
+    "new,2025-07-01,,01,Tỉnh Một,province,",
+    "new,2025-07-01,,00001,Xã Ba,commune,01",
+)
+
+
+def test_replacement_master(tmp_path: Path) -> None:
+    master = write_master(tmp_path, *SMALL)
+    old = UnitTree.for_year(2024, master=master)
+    assert old.tree == "old"
+    assert [u.code for u in old.leaves()] == ["00001", "00002", "002"]
+    assert old.get("00001").province == "01"
+    # a unit created in 2023 is not in the 2022 tree
+    assert "00002" not in UnitTree.for_year(2022, master=master)
+    assert UnitTree.for_year(2023, master=master) is old
+    new = UnitTree.for_year(2025, master=master)
+    assert new.tree == "new" and new.levels == ("province", "commune")
+    assert [u.code for u in new.path("00001")] == ["01", "00001"]
+
+
+def test_env_var_master(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VWU_UNITS", str(write_master(tmp_path, *SMALL)))
+    assert UnitTree.for_year(2025).tree == "new"
+
+
+def test_excel_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_text("\n".join([HEADER, *SMALL]) + "\n", encoding="utf-8-sig")
+    assert len(UnitTree.for_year(2025, master=path)) == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "message"),
+    [
+        (SMALL, "tree,code,name", "header"),
+        (("new,2025-07-01,,01,Tỉnh Một,province",), HEADER, "6 columns"),
+        (("new,2025-07-01,,01,Tỉnh Một,region,",), HEADER, "level 'region'"),
+        (("new,2025-07-01,,1,Tỉnh Một,province,",), HEADER, "leading zeros"),
+        (("new,1/7/2025,,01,Tỉnh Một,province,",), HEADER, "not a date"),
+        (("new,2025-07-01,,00001,Xã Ba,commune,02",), HEADER, "parent 02"),
+        (("new,2025-07-01,,01,Tỉnh Một,province,00",), HEADER, "empty for a province"),
+        (("new,2025-07-01,,01,Tỉnh Một,province,", "new,2025-07-01,,01,Tỉnh Hai,province,"),
+         HEADER, "appears twice"),
+        (("new,2025-07-01,,01,Tỉnh Một,province,", "new2,2025-07-01,,01,Tỉnh Một,province,"),
+         HEADER, "several trees"),
+        ((), HEADER, "no units"),
+    ],
+)
+def test_malformed_master(tmp_path: Path, rows: tuple[str, ...], header: str, message: str) -> None:
+    master = write_master(tmp_path, *rows, header=header)
+    with pytest.raises(ConfigError) as info:
+        UnitTree.for_year(2025, master=master)
+    text = str(info.value)
+    assert message in text
+    assert str(master) in text  # says which file
+    assert "YYYY-MM-DD" in text  # and how the file should look
+
+
+def test_missing_or_unreadable_master(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        UnitTree.for_year(2025, master=tmp_path / "missing.csv")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(HEADER.encode() + b"\nnew,2025-07-01,,01,T\xecnh M\xf4t,province,\n")
+    with pytest.raises(ConfigError, match="cannot be read"):
+        UnitTree.for_year(2025, master=latin1)
+
+
+def test_no_tree_for_year(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no unit valid on 2020-11-30"):
+        UnitTree.for_year(2020, master=write_master(tmp_path, *SMALL[-2:]))
+
+
+# --- the shipped file ----------------------------------------------------------------------
+
+
+def test_packaged_file_format() -> None:
+    lines = PACKAGED_MASTER.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == HEADER
+    assert "legacy,1900-01-01,2025-06-30,01,Thành phố Hà Nội,province," in lines
+    assert "legacy,1900-01-01,2025-06-30,332,Huyện Tiên Lữ,district,33" in lines
+    assert "2025,2025-07-01,,01,Thành phố Hà Nội,province," in lines
+    keys = [tuple(line.split(",")[:4:3]) for line in lines[1:]]
+    assert keys == sorted(keys)  # sorted by tree, then code
+
+
+def test_runtime_does_not_import_the_packages() -> None:
+    code = (
+        "import sys; from vwu_pipeline.units import UnitTree; UnitTree.for_year(2024);"
+        "bad = {'vietnam_provinces', 'vietnamadminunits', 'pandas'} & set(sys.modules);"
+        "sys.exit(sorted(bad) or 0)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,3 @@
+"""vwu: the reporting pipeline of the Vietnam Women's Union."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,158 @@
+"""The `vwu` command: parse options, call one library function, render its result.
+
+Heavy libraries (pandas, pandera, openpyxl) are imported inside the commands so that
+`vwu --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+
+from . import common
+from .errors import EXIT_USAGE, VwuError
+
+app = typer.Typer(
+    help="vwu — tổng hợp báo cáo của Hội LHPN Việt Nam: nhận, kiểm tra, cộng dồn và báo cáo số liệu.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+STATUS_TEXT = {
+    "vi": {
+        "accepted": "Đã nhận",
+        "replaced": "Thay bản trước",
+        "unchanged": "Đã có, không đổi",
+        "refused": "Từ chối",
+        "checked": "Hợp lệ",
+    },
+    "en": {
+        "accepted": "Accepted",
+        "replaced": "Replaced earlier",
+        "unchanged": "Already ingested",
+        "refused": "Refused",
+        "checked": "Valid",
+    },
+}
+STATUS_STYLE = {"accepted": "green", "replaced": "cyan", "unchanged": "dim", "refused": "bold red", "checked": "green"}
+
+
+def run_command(debug: bool, action):
+    """Run a command's library call; a `VwuError` becomes a red panel and its exit code."""
+    try:
+        return action()
+    except VwuError as error:
+        if debug:
+            raise
+        errors.print(Panel(escape(str(error)), title="vwu", border_style="red"))
+        raise typer.Exit(error.exit_code)
+    except KeyboardInterrupt:
+        errors.print("[red]Đã dừng. Stopped.[/red]")
+        raise typer.Exit(130)
+
+
+def _lang(value: str) -> str:
+    if value not in ("vi", "en"):
+        errors.print(Panel(f"--lang phải là 'vi' hoặc 'en', không phải '{escape(value)}'.", border_style="red"))
+        raise typer.Exit(EXIT_USAGE)
+    return value
+
+
+def _print_file(result, lang: str, quiet: bool) -> None:
+    if quiet and result.valid:
+        return
+    status = STATUS_TEXT[lang][result.status]
+    style = STATUS_STYLE[result.status]
+    detail = ""
+    if result.status in ("accepted", "replaced", "checked"):
+        unit = f"{result.unit_name} ({result.unit_code})" if result.unit_code else ""
+        rows, warns = ("dòng", "cảnh báo") if lang == "vi" else ("rows", "warnings")
+        detail = f" — {unit}, {result.period}: {result.rows} {rows}, {len(result.warnings)} {warns}"
+    elif result.status == "refused":
+        detail = f" — {len(result.errors)} " + ("lỗi" if lang == "vi" else "errors")
+    console.print(f"[{style}]{status:<16}[/{style}] {escape(Path(result.path).name)}{escape(detail)}")
+    for problem in result.problems:
+        mark = "[red]✗[/red]" if problem.severity == "error" else "[yellow]![/yellow]"
+        console.print(f"    {mark} {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False)
+
+
+def _print_summary(report, lang: str) -> None:
+    counts = report.counts
+    table = Table(title="Tổng kết" if lang == "vi" else "Summary")
+    labels = STATUS_TEXT[lang]
+    for key in ("accepted", "replaced", "unchanged", "refused", "checked"):
+        if counts[key] or key in ("accepted", "refused"):
+            table.add_column(labels[key], justify="right")
+    table.add_column("Dòng" if lang == "vi" else "Rows", justify="right")
+    table.add_column("Cảnh báo" if lang == "vi" else "Warnings", justify="right")
+    values = [str(counts[k]) for k in ("accepted", "replaced", "unchanged", "refused", "checked") if counts[k] or k in ("accepted", "refused")]
+    table.add_row(*values, str(counts["rows"]), str(counts["warnings"]))
+    console.print(table)
+
+
+def _check_files(files, workspace, year, lang, json_out, quiet, debug, schemas) -> None:
+    from .ingest import IngestOptions, run
+
+    options = IngestOptions(year=year, lang=_lang(lang), schemas=schemas)
+    progress = None if json_out else (lambda result: _print_file(result, lang, quiet))
+    report = run_command(debug, lambda: run(files, workspace, options, progress))
+    if json_out:
+        print(report.to_json())
+    elif not quiet:
+        _print_summary(report, lang)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv).", exists=True)],
+    workspace: common.Workspace = None,
+    year: common.Year = None,
+    lang: common.Lang = "vi",
+    json_out: common.Json = False,
+    quiet: common.Quiet = False,
+    debug: common.Debug = False,
+    schemas: common.Schemas = None,
+) -> None:
+    """Nhận báo cáo: kiểm tra từng tệp và lưu các tệp hợp lệ. Ingest submissions into the workspace."""
+    _check_files(paths, common.resolve_workspace(workspace), year, lang, json_out, quiet, debug, schemas)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True)],
+    year: common.Year = None,
+    lang: common.Lang = "vi",
+    json_out: common.Json = False,
+    quiet: common.Quiet = False,
+    debug: common.Debug = False,
+    schemas: common.Schemas = None,
+) -> None:
+    """Kiểm tra tệp mà không lưu gì. Check files without storing anything."""
+    _check_files(paths, None, year, lang, json_out, quiet, debug, schemas)
+
+
+def main() -> None:
+    try:
+        app()
+    except Exception:  # a bug, not bad input: say so briefly unless --debug asked for the trace
+        if "--debug" in sys.argv:
+            raise
+        errors.print(
+            Panel(
+                "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển.\n"
+                "Unexpected error: run again with --debug and send the output to the developers.",
+                border_style="red",
+            )
+        )
+        sys.exit(70)

@@ -1,0 +1,42 @@
+"""Options shared by commands, declared once (as frictionless's console/common.py)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+DEFAULT_WORKSPACE = Path("vwu-data")
+
+
+def resolve_workspace(option: Path | None) -> Path:
+    """--workspace, else VWU_WORKSPACE, else ./vwu-data."""
+    return Path(option or os.environ.get("VWU_WORKSPACE") or DEFAULT_WORKSPACE)
+
+
+Workspace = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Thư mục dữ liệu (mặc định ./vwu-data, hoặc biến VWU_WORKSPACE). Workspace folder.",
+        show_default=False,
+    ),
+]
+Year = Annotated[
+    Optional[int],
+    typer.Option("--year", "-y", help="Năm báo cáo. Report year.", min=2000, max=2100, show_default=False),
+]
+Lang = Annotated[
+    str,
+    typer.Option("--lang", help="Ngôn ngữ thông báo: vi hoặc en. Message language.", envvar="VWU_LANG"),
+]
+Json = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON cho script. JSON output.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Chỉ in lỗi. Print only problems.")]
+Debug = Annotated[bool, typer.Option("--debug", help="Hiện traceback khi lỗi. Show tracebacks.")]
+Schemas = Annotated[
+    Optional[Path],
+    typer.Option("--schemas", help="Thư mục tệp chỉ tiêu *.yaml (mặc định schemas/). Indicator schema folder.", envvar="VWU_SCHEMAS", show_default=False),
+]

@@ -1,0 +1,219 @@
+"""Find the table in a raw sheet: the title block, the header row(s), the data rows, the totals row.
+
+Real submissions put a title block above the table, spread headers over two rows with
+merged cells, add a numbering row "(1) (2) (3)" and close with a totals row. Headers are
+matched insensitive to case, diacritics, spacing and Unicode normalisation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .indicators import Catalog, Indicator
+from .problems import Problem
+from .reading import RawSheet
+from .text import clean, fold
+
+HEADER_SEARCH_ROWS = 40  # the header sits under a title block of a few lines
+_PARENTHESISED = re.compile(r"\([^)]*\)")
+_NUMBERING = re.compile(r"^\(?([0-9]{1,2}|[a-z]|[ivx]{1,4})\)?$")
+
+
+@dataclass
+class Table:
+    """The table of one indicator sheet, located but not yet validated."""
+
+    indicator: Indicator
+    sheet: str
+    header_rows: tuple[int, ...]  # Excel row numbers of the header
+    columns: dict[str, int]  # field name -> 0-based column index
+    headers: dict[str, str]  # field name -> the header as it reads in the file
+    rows: list[tuple[int, list[object]]] = field(default_factory=list)  # (Excel row, cells)
+    totals: tuple[int, list[object]] | None = None
+    title: list[str] = field(default_factory=list)
+
+    def cell(self, cells: list[object], name: str) -> object:
+        index = self.columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else None
+
+
+def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[list[Table], list[Problem]]:
+    """Locate every indicator table of a workbook (or CSV).
+
+    Sheets are found by name (with aliases); a sheet whose name is unknown, such as a
+    CSV file's only sheet, is tried against every indicator's headers.
+    """
+    tables: list[Table] = []
+    problems: list[Problem] = []
+    for sheet in sheets:
+        indicator = catalog.for_sheet(sheet.name)
+        if indicator is not None:
+            table, problem = locate(sheet, indicator, catalog, file)
+            if table:
+                tables.append(table)
+            else:
+                problems.append(problem)
+            continue
+        # Unknown sheet name: it is an indicator table only if its headers say so.
+        candidates = [locate(sheet, i, catalog, file)[0] for i in catalog.indicators]
+        found = [t for t in candidates if t is not None]
+        if found:
+            tables.append(max(found, key=lambda t: len(t.columns)))
+    if not tables and not problems:
+        expected = ", ".join(i.sheet_name for i in catalog.indicators)
+        problems.append(Problem("no-indicator-sheet", "error", file, params={"expected": expected}))
+    return tables, problems
+
+
+def locate(sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str) -> tuple[Table | None, Problem | None]:
+    """Find the header of one indicator in a sheet, then split the rows under it."""
+    fields = {c.name: c.folded_names for c in catalog.unit_columns}
+    fields.update({c.name: c.folded_names for c in indicator.columns})
+
+    best: tuple[int, tuple[int, ...], dict[str, int], dict[str, str]] | None = None
+    for top in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
+        for span in (1, 2):
+            rows = sheet.rows[top : top + span]
+            if len(rows) < span:
+                continue
+            labels = _header_labels(rows)
+            assigned = _assign(labels, fields)
+            figures = sum(1 for name in assigned if name in indicator.column_names)
+            if "unit_code" not in assigned or figures == 0:
+                continue
+            score = len(assigned)
+            if best is None or score > best[0]:
+                texts = {name: labels[index][1] for name, index in assigned.items()}
+                best = (score, tuple(range(top + 1, top + span + 1)), assigned, texts)
+    if best is None:
+        expected = ", ".join([catalog.unit_columns[0].header, *(c.header for c in indicator.columns)])
+        return None, Problem("header-not-found", "error", file, sheet.name, params={"expected": expected})
+
+    _, header_rows, columns, headers = best
+    table = Table(
+        indicator=indicator,
+        sheet=sheet.name,
+        header_rows=header_rows,
+        columns=columns,
+        headers=headers,
+        title=[text for row in sheet.rows[: header_rows[0] - 1] for text in (clean(c) for c in row) if text],
+    )
+    missing = [c for c in indicator.columns if c.name not in columns]
+    if missing:
+        # A sheet without one of its columns cannot be added up with the others.
+        return None, Problem(
+            "missing-column", "error", file, sheet.name, header_rows[-1], params={"expected": missing[0].header}
+        )
+    _split_rows(table, sheet, catalog)
+    return table, None
+
+
+def _header_labels(rows: list[list[object]]) -> list[tuple[str, str]]:
+    """(folded label, label as written) for each column of a one- or two-row header.
+
+    In a two-row header the top row's merged cells are blank after their first column,
+    so the top label is carried right until the next non-blank one.
+    """
+    width = max(len(r) for r in rows)
+    labels: list[tuple[str, str]] = []
+    carried = ""
+    for col in range(width):
+        parts = []
+        for depth, row in enumerate(rows):
+            text = clean(row[col]) if col < len(row) and row[col] is not None else ""
+            if depth == 0 and len(rows) > 1:
+                carried = text or carried
+                text = carried
+            if text:
+                parts.append(text)
+        written = " ".join(parts)
+        labels.append((fold(_PARENTHESISED.sub(" ", written)) or fold(written), written))
+    return labels
+
+
+def _assign(labels: list[tuple[str, str]], fields: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """Give each field the column whose label fits it best, each column at most once.
+
+    An exact label beats a label that contains the name; a longer name beats a shorter
+    one, so "Mã xã" goes to the code even though it contains "xã".
+    """
+    scored = []
+    for index, (label, _) in enumerate(labels):
+        if not label:
+            continue
+        padded = f" {label} "
+        for name, names in fields.items():
+            for folded in names:
+                if label == folded:
+                    scored.append((1000 + len(folded), index, name))
+                elif f" {folded} " in padded:
+                    scored.append((len(folded), index, name))
+    assigned: dict[str, int] = {}
+    used: set[int] = set()
+    for _, index, name in sorted(scored, key=lambda s: (-s[0], s[1])):
+        if name not in assigned and index not in used:
+            assigned[name] = index
+            used.add(index)
+    return assigned
+
+
+def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
+    """Data rows, the totals row and nothing else: blank, numbering and footer rows are skipped."""
+    figure_columns = [table.columns[c.name] for c in table.indicator.columns]
+    label_columns = range(0, min(figure_columns))
+    start = table.header_rows[-1]  # 0-based index of the first row under the header
+    for offset, cells in enumerate(sheet.rows[start:]):
+        excel_row = start + offset + 1
+        if _is_blank(cells) or _is_numbering(cells):
+            continue
+        labels = [cells[i] for i in label_columns if i < len(cells) and isinstance(cells[i], str)]
+        if any(catalog.is_totals_label(text) for text in labels):
+            table.totals = (excel_row, cells)
+            continue
+        has_code = table.cell(cells, "unit_code") not in (None, "")
+        has_figure = any(i < len(cells) and cells[i] not in (None, "") for i in figure_columns)
+        if has_code or has_figure:
+            table.rows.append((excel_row, cells))
+        # else: a footer line ("Người lập biểu", a signature): not data
+
+
+def _is_blank(cells: list[object]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _is_numbering(cells: list[object]) -> bool:
+    texts = [fold(c) for c in cells if c is not None and str(c).strip()]
+    return len(texts) >= 2 and all(_NUMBERING.match(t.replace(" ", "")) for t in texts) and any(
+        isinstance(c, str) for c in cells if c is not None
+    )
+
+
+_YEAR = r"(20\d\d)"
+_PERIOD_PATTERNS = [
+    (re.compile(r"6 thang dau nam " + _YEAR), lambda m: f"{m[1]}-H1"),
+    (re.compile(r"6 thang cuoi nam " + _YEAR), lambda m: f"{m[1]}-H2"),
+    (re.compile(r"quy (i{1,3}|iv|[1-4]) (?:nam )?" + _YEAR), lambda m: f"{m[2]}-Q{_quarter(m[1])}"),
+    (re.compile(r"thang (\d{1,2}) (?:nam )?" + _YEAR), lambda m: f"{m[2]}-M{int(m[1]):02d}"),
+    (re.compile(r"tinh den (?:ngay )?\d{1,2} \d{1,2} " + _YEAR), lambda m: m[1]),
+    (re.compile(r"nam " + _YEAR), lambda m: m[1]),
+    (re.compile(r"ky bao cao " + _YEAR), lambda m: m[1]),
+]
+
+
+def find_period(title_lines: list[str]) -> str | None:
+    """The period a title block names: "2024", "2024-H1", "2024-Q3" or "2024-M03"."""
+    text = fold(" ".join(title_lines))
+    for pattern, period in _PERIOD_PATTERNS:
+        match = pattern.search(text)
+        if match and (not period(match)[5:] or _valid_part(period(match)[5:])):
+            return period(match)
+    return None
+
+
+def _quarter(token: str) -> int:
+    return {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(token) or int(token)
+
+
+def _valid_part(part: str) -> bool:
+    return part[0] != "M" or 1 <= int(part[1:]) <= 12

@@ -1,0 +1,242 @@
+"""The store: one SQLite file in the workspace folder.
+
+Each accepted submission is written in one transaction with its provenance; a newer
+file for the same unit, period and indicator replaces the older one in the figures and
+keeps it in history; a refused file leaves only its error report. WAL mode lets readers
+(report, status) work while an ingest writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import StoreError
+from .problems import FileResult
+
+DB_NAME = "vwu.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER,
+    status TEXT NOT NULL,             -- accepted | refused
+    unit_code TEXT,
+    period TEXT,
+    year INTEGER,
+    rows INTEGER,
+    report TEXT,                      -- the file's problems, JSON
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_sha ON files (sha256, status);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    unit_code TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    period TEXT NOT NULL,
+    indicator TEXT NOT NULL,
+    current INTEGER NOT NULL DEFAULT 1,   -- 0 once a newer file replaced it
+    replaced_by INTEGER REFERENCES submissions (id),
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_by_key ON submissions (unit_code, period, indicator, current);
+CREATE INDEX IF NOT EXISTS submissions_by_year ON submissions (year, current);
+CREATE TABLE IF NOT EXISTS figures (
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    unit_code TEXT NOT NULL,
+    unit_name TEXT,
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    column TEXT NOT NULL,
+    value REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS figures_by_submission ON figures (submission_id);
+CREATE TABLE IF NOT EXISTS problems (
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    code TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    sheet TEXT,
+    row INTEGER,
+    column TEXT,
+    value TEXT,
+    message_vi TEXT,
+    message_en TEXT
+);
+CREATE INDEX IF NOT EXISTS problems_by_file ON problems (file_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    summary TEXT                      -- counts, JSON
+);
+"""
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+class Store:
+    """The workspace database. Open with `Store.open(workspace)`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self.db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, workspace: Path, create: bool = True) -> Store:
+        path = Path(workspace) / DB_NAME
+        if not create and not path.exists():
+            raise StoreError(
+                f"Chưa có dữ liệu trong {workspace}.",
+                "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(SCHEMA)
+            db.execute("SELECT count(*) FROM files").fetchone()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            raise StoreError(
+                f"Không mở được cơ sở dữ liệu {path}: {exc}.",
+                "Tệp có thể bị hỏng hoặc không có quyền ghi. Khôi phục từ bản sao lưu, "
+                "hoặc chuyển tệp đi chỗ khác rồi chạy lại 'vwu ingest' để dựng lại từ các tệp gốc.",
+            ) from exc
+        return cls(db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: a crash inside leaves the store as it was before."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- ingest ---------------------------------------------------------------------------
+
+    def accepted_hashes(self) -> set[str]:
+        """Content already accepted: such a file is recognised without being parsed."""
+        return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
+
+    def save(self, result: FileResult, path: Path, year: int | None, frames: dict[str, Any]) -> bool:
+        """Store one file: its figures if accepted, only its report if refused.
+
+        Returns True when the file replaced an earlier submission.
+        """
+        stamp = now()
+        replaced = False
+        with self.transaction() as db:
+            # A file refused before and seen again keeps only its newest report.
+            db.execute("DELETE FROM problems WHERE file_id IN (SELECT id FROM files WHERE sha256 = ? AND status = 'refused')", (result.sha256,))
+            db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
+            file_id = db.execute(
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, report, ingested_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    result.sha256,
+                    path.name,
+                    str(path),
+                    path.stat().st_size if path.exists() else None,
+                    "accepted" if result.valid else "refused",
+                    result.unit_code,
+                    result.period,
+                    year,
+                    result.rows,
+                    json.dumps([p.to_dict("vi") for p in result.problems], ensure_ascii=False),
+                    stamp,
+                ),
+            ).lastrowid
+            db.executemany(
+                "INSERT INTO problems (file_id, code, severity, sheet, row, column, value, message_vi, message_en)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (file_id, p.code, p.severity, p.sheet, p.row, p.column, None if p.value is None else str(p.value),
+                     p.message("vi"), p.message("en"))
+                    for p in result.problems
+                ],
+            )
+            if not result.valid:
+                return False
+            for indicator, frame in frames.items():
+                old = db.execute(
+                    "SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND current = 1",
+                    (result.unit_code, result.period, indicator),
+                ).fetchall()
+                submission_id = db.execute(
+                    "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at)"
+                    " VALUES (?, ?, ?, ?, ?, 1, ?)",
+                    (file_id, result.unit_code, year, result.period, indicator, stamp),
+                ).lastrowid
+                if old:
+                    replaced = True
+                    db.executemany(
+                        "UPDATE submissions SET current = 0, replaced_by = ? WHERE id = ?",
+                        [(submission_id, old_id) for (old_id,) in old],
+                    )
+                db.executemany(
+                    "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    _figure_rows(submission_id, frame),
+                )
+        return replaced
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def start_run(self, command: str) -> int:
+        with self.transaction() as db:
+            return db.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, now())).lastrowid
+
+    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
+                (now(), json.dumps(summary, ensure_ascii=False), run_id),
+            )
+
+    # -- reading back ---------------------------------------------------------------------
+
+    def current_figures(self, year: int | None = None) -> list[sqlite3.Row]:
+        """Figures of the current (not replaced) submissions, with their provenance."""
+        self.db.row_factory = sqlite3.Row
+        try:
+            return self.db.execute(
+                "SELECT s.indicator, s.period, s.year, s.unit_code AS reporting_unit, f.unit_code, f.unit_name,"
+                " f.column, f.value, f.sheet, f.row, files.name AS file, files.sha256"
+                " FROM submissions s JOIN figures f ON f.submission_id = s.id JOIN files ON files.id = s.file_id"
+                " WHERE s.current = 1" + (" AND s.year = ?" if year is not None else ""),
+                (year,) if year is not None else (),
+            ).fetchall()
+        finally:
+            self.db.row_factory = None
+
+
+def _figure_rows(submission_id: int, frame: Any) -> list[tuple]:
+    """Long format: one row per non-empty figure, so indicators need no table of their own."""
+    value_columns = [c for c in frame.columns if c not in ("_sheet", "_row", "unit_code", "unit_name")]
+    place = zip(frame["unit_code"], frame["unit_name"], frame["_sheet"], frame["_row"])
+    values = zip(*(frame[c] for c in value_columns))
+    return [
+        (submission_id, code, name, sheet, int(row), column, float(value))
+        for (code, name, sheet, row), figures in zip(place, values)
+        for column, value in zip(value_columns, figures)
+        if value == value  # NaN is an empty cell: nothing to store
+    ]

@@ -1,0 +1,71 @@
+"""Text helpers shared by every stage: folding Vietnamese text for matching, reading numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: object) -> str:
+    """Fold text for matching: NFD, no diacritics, đ→d, lower case, words joined by one space.
+
+    "Tổng  số Hội viên" and "TONG SO HOI VIEN" (NFC or NFD) both fold to "tong so hoi vien".
+    """
+    if text is None:
+        return ""
+    decomposed = unicodedata.normalize("NFD", str(text))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = stripped.replace("đ", "d").replace("Đ", "D").lower()
+    return _NON_ALNUM.sub(" ", stripped).strip()
+
+
+def fold_compact(text: object) -> str:
+    """`fold` without spaces: sheet names match whatever the spacing ("Hoi Vien" = "HoiVien")."""
+    return fold(text).replace(" ", "")
+
+
+def clean(text: object) -> str:
+    """Cell text as a person reads it: NFC, single spaces, trimmed."""
+    if text is None:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", str(text)).split())
+
+
+class NotANumber(ValueError):
+    """A cell meant to hold a count holds text that is not a number ("12 hộ")."""
+
+
+# "1.234", "1 234", "1,234", "1.234.567": groups of three digits after the first group.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}([.,  \u202f]\d{3})+$")
+_PLAIN = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?\d+[.,]\d+$")
+_MISSING = {"", "-", "–", "—", "x", "…", "..."}
+
+
+def parse_number(value: object) -> float | None:
+    """Read a figure as an office types it; None when blank or "-".
+
+    Vietnamese offices write thousands with "." or a space and decimals with ",";
+    a group of exactly three digits after a separator is read as thousands.
+    Raises NotANumber for text such as "12 hộ".
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise NotANumber(str(value))
+    if isinstance(value, (int, float)):
+        return None if value != value else float(value)  # NaN is an empty cell
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    if text.lower() in _MISSING:
+        return None
+    if _PLAIN.match(text):
+        return float(text)
+    if _GROUPED.match(text):
+        return float(re.sub(r"[.,  \u202f]", "", text))
+    if _DECIMAL.match(text):
+        return float(text.replace(",", "."))
+    raise NotANumber(text)

@@ -1,0 +1,376 @@
+"""The unit master: the official tree of provinces, districts and communes valid in a report year.
+
+Reads `data/units.csv` (built by scripts/build_units.py) or a replacement in the same format
+(`master` argument or the VWU_UNITS environment variable). Only the stdlib `csv` module is
+used so that importing this module stays fast; all lookups go through dicts built once.
+
+The CSV has one row per unit and tree:
+    tree,valid_from,valid_to,code,name,level,parent_code
+valid_to empty = still valid. Codes are text with their leading zeros ("01", "001", "00001").
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from vwu_pipeline.errors import ConfigError
+from vwu_pipeline.text import fold
+
+PACKAGED_MASTER = Path(__file__).resolve().parent / "data" / "units.csv"
+ENV_VAR = "VWU_UNITS"
+COLUMNS = ("tree", "valid_from", "valid_to", "code", "name", "level", "parent_code")
+LEVELS = ("province", "district", "commune")
+# Official GSO code widths: a master saved through Excel loses leading zeros ("1" for "01"),
+# which would silently match nothing, so a wrong width is refused.
+CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
+# Allowed parent levels: communes hang under districts (legacy) or provinces (2025 tree).
+PARENT_LEVELS = {"province": (), "district": ("province",), "commune": ("district", "province")}
+
+# Administrative type words, folded, longest first so "thi xa" wins over "xa".
+# Beyond the usual list: "dac khu" (2025 special zones) and the abbreviations Q., P., X., TT.
+_TYPE_PREFIXES = sorted(
+    (
+        fold(p) + " "
+        for p in (
+            "Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phường", "Huyện", "Quận", "Tỉnh",
+            "Xã", "TP", "TX", "TT", "H", "Q", "P", "X",
+        )
+    ),
+    key=len,
+    reverse=True,
+)
+
+_FORMAT_HINT = (
+    "The unit master must be a UTF-8 CSV with the header "
+    + ",".join(COLUMNS)
+    + "; dates as YYYY-MM-DD (valid_to may be empty), level one of province/district/commune, "
+    "codes as text with leading zeros (2/3/5 digits). Fix the file, or unset "
+    f"{ENV_VAR} to use the packaged master."
+)
+
+
+def _strip_type(folded: str) -> str:
+    """Drop one leading administrative type word ("huyen tien lu" -> "tien lu")."""
+    for prefix in _TYPE_PREFIXES:
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            return folded[len(prefix):]
+    return folded
+
+
+def _name_keys(name: str) -> list[str]:
+    """Keys a typed name may match, most literal first: as typed, then without its type word.
+
+    Spaces are removed so "Đakrông" matches "Đa Krông". The literal key comes first because
+    many names start like a type word once folded ("Phương Mai", "Quan Hoa", "Tịnh Khê").
+    """
+    folded = fold(name)
+    keys = [folded.replace(" ", ""), _strip_type(folded).replace(" ", "")]
+    return [k for i, k in enumerate(keys) if k and k not in keys[:i]]
+
+
+def _official_key(name: str) -> str:
+    # Official names always carry their type word: index them by the bare name only.
+    return _strip_type(fold(name)).replace(" ", "")
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str  # "01", "001", "00001"
+    name: str  # official name
+    level: str  # "province" | "district" | "commune"
+    parent: str | None  # parent code, None for provinces
+    province: str  # code of the province it belongs to (its own code for a province)
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    tree: str
+    valid_from: date
+    valid_to: date | None
+    code: str
+    name: str
+    level: str
+    parent: str | None
+
+
+class UnitTree:
+    """One official tree (legacy three tiers or the 2025 two tiers) as valid on a date."""
+
+    def __init__(self, tree: str, units: list[Unit], source: Path | None = None):
+        self.tree = tree
+        self.source = source
+        self._units: dict[str, Unit] = {u.code: u for u in sorted(units, key=lambda u: u.code)}
+        present = {u.level for u in units}
+        self.levels: tuple[str, ...] = tuple(lv for lv in LEVELS if lv in present)
+        self._children: dict[str | None, list[Unit]] = {}
+        self._by_name: dict[str, list[Unit]] = {}
+        self._name_key: dict[str, str] = {}
+        for unit in self._units.values():  # in code order, so every list is sorted by code
+            self._children.setdefault(unit.parent, []).append(unit)
+            key = self._name_key[unit.code] = _official_key(unit.name)
+            self._by_name.setdefault(key, []).append(unit)
+
+    def __repr__(self) -> str:
+        return f"UnitTree({self.tree!r}, {len(self)} units, source={str(self.source)!r})"
+
+    @classmethod
+    def for_year(cls, year: int, master: Path | None = None) -> UnitTree:
+        """The tree valid for a report year: the one whose units are valid on 30 November.
+
+        The reporting year closes on 30 November, so 2024 -> legacy tree, 2025 -> 2025 tree.
+        """
+        path = _master_path(master)
+        as_of = date(year, 11, 30)
+        periods = _periods(path)
+        trees = sorted({tree for tree, start, end in periods if _covers(start, end, as_of)})
+        if len(trees) != 1:
+            found = "no unit" if not trees else f"several trees ({', '.join(trees)})"
+            raise ConfigError(
+                f"Unit master {path}: {found} valid on {as_of.isoformat()} (report year {year}).",
+                "Each report year needs exactly one tree whose valid_from/valid_to cover "
+                "30 November of that year. " + _FORMAT_HINT,
+            )
+        return _build(path, trees[0], _period_start(path, trees[0], as_of))
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def get(self, code: str) -> Unit | None:
+        return self._units.get(code)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._units
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def _require(self, code: str) -> Unit:
+        unit = self._units.get(code)
+        if unit is None:
+            raise KeyError(f"unit {code!r} is not in the {self.tree} tree")
+        return unit
+
+    def units(self, level: str | None = None) -> list[Unit]:
+        """All units (of one level), sorted by code."""
+        return [u for u in self._units.values() if level is None or u.level == level]
+
+    def children(self, code: str | None) -> list[Unit]:
+        """Units directly under `code`; None gives the provinces. Sorted by code."""
+        if code is not None:
+            self._require(code)
+        return list(self._children.get(code, ()))
+
+    def descendants(self, code: str) -> list[Unit]:
+        """All units below `code` (not itself), depth first."""
+        self._require(code)
+        out: list[Unit] = []
+        stack = list(reversed(self._children.get(code, ())))
+        while stack:
+            unit = stack.pop()
+            out.append(unit)
+            stack.extend(reversed(self._children.get(unit.code, ())))
+        return out
+
+    def leaves(self, code: str | None = None) -> list[Unit]:
+        """Lowest units under `code` (the whole country for None), depth first.
+
+        A unit without children is its own leaf: the island districts of the legacy tree
+        (Côn Đảo, Lý Sơn…) have no communes and report their own row.
+        """
+        roots = self.children(None) if code is None else [self._require(code)]
+        out: list[Unit] = []
+        for root in roots:
+            if root.code not in self._children:
+                out.append(root)
+            else:
+                out.extend(u for u in self.descendants(root.code) if u.code not in self._children)
+        return out
+
+    def path(self, code: str) -> list[Unit]:
+        """[province, ..., unit]."""
+        unit: Unit | None = self._require(code)
+        chain: list[Unit] = []
+        while unit is not None:
+            chain.append(unit)
+            unit = self._units.get(unit.parent) if unit.parent else None
+        return chain[::-1]
+
+    def is_under(self, code: str, ancestor: str) -> bool:
+        """True when `code` is `ancestor` or below it (False for unknown codes)."""
+        unit = self._units.get(code)
+        while unit is not None:  # at most three steps up
+            if unit.code == ancestor:
+                return True
+            unit = self._units.get(unit.parent) if unit.parent else None
+        return False
+
+    def reporting_level(self) -> str:
+        """The level that normally sends a submission: district (legacy) or province (2025)."""
+        return "district" if "district" in self.levels else "province"
+
+    # --- names ---------------------------------------------------------------------------
+
+    def find_by_name(self, name: str, level: str | None = None) -> list[Unit]:
+        """Units whose official name matches `name`, ignoring case, diacritics, spacing and
+        the type word ("huyen tien lu", "Tiên Lữ", "H. Tiên Lữ" -> Huyện Tiên Lữ). Sorted by code;
+        several units can share a name (filter with `level`, then check the province)."""
+        for key in _name_keys(name):
+            found = [u for u in self._by_name.get(key, ()) if level is None or u.level == level]
+            if found:  # stop at the most literal reading that matches
+                return found
+        return []
+
+    def name_matches(self, code: str, name: str) -> bool:
+        """True when the typed `name` is the official name of `code` under the same folding."""
+        key = self._name_key.get(code)
+        return key is not None and key in _name_keys(name)
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _master_path(master: Path | str | None) -> Path:
+    if master is None:
+        env = os.environ.get(ENV_VAR, "").strip()
+        master = Path(env) if env else PACKAGED_MASTER
+    # Resolved, so one file reached by two spellings is parsed once.
+    return Path(master).expanduser().resolve()
+
+
+def _covers(start: date, end: date | None, day: date) -> bool:
+    return start <= day and (end is None or day <= end)
+
+
+def _valid(row: _Row, day: date) -> bool:
+    return _covers(row.valid_from, row.valid_to, day)
+
+
+def _parse_date(text: str, column: str, where: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"{where}: {column} {text!r} is not a date (YYYY-MM-DD).", _FORMAT_HINT
+        ) from None
+
+
+@lru_cache(maxsize=8)
+def _read_master(path: Path) -> tuple[_Row, ...]:
+    """Parse and check every row of a master file (cached per path)."""
+    try:
+        # utf-8-sig: a master saved by Excel starts with a BOM.
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f)
+            header = [h.strip() for h in next(reader, [])]
+            if tuple(header[: len(COLUMNS)]) != COLUMNS:
+                raise ConfigError(
+                    f"Unit master {path}: header is {','.join(header) or '(empty file)'}.",
+                    _FORMAT_HINT,
+                )
+            rows = [_parse_row(cells, reader.line_num, path) for cells in reader if any(cells)]
+    except FileNotFoundError:
+        raise ConfigError(f"Unit master {path} does not exist.", _FORMAT_HINT) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(f"Unit master {path} cannot be read: {exc}.", _FORMAT_HINT) from None
+    if not rows:
+        raise ConfigError(f"Unit master {path} has no units.", _FORMAT_HINT)
+    return tuple(rows)
+
+
+def _parse_row(cells: list[str], line: int, path: Path) -> _Row:
+    where = f"Unit master {path}, line {line}"
+    if len(cells) < len(COLUMNS):
+        raise ConfigError(f"{where}: {len(cells)} columns, expected {len(COLUMNS)}.", _FORMAT_HINT)
+    tree, valid_from, valid_to, code, name, level, parent = (c.strip() for c in cells[:7])
+    if not tree or not name:
+        raise ConfigError(f"{where}: tree and name must not be empty.", _FORMAT_HINT)
+    if level not in CODE_WIDTH:
+        raise ConfigError(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}.",
+                          _FORMAT_HINT)
+    if not (code.isdigit() and len(code) == CODE_WIDTH[level]):
+        raise ConfigError(
+            f"{where}: {level} code {code!r} must be {CODE_WIDTH[level]} digits "
+            "(leading zeros lost by Excel?).",
+            _FORMAT_HINT,
+        )
+    start = _parse_date(valid_from, "valid_from", where)
+    end = _parse_date(valid_to, "valid_to", where) if valid_to else None
+    if end is not None and end < start:
+        raise ConfigError(f"{where}: valid_to {valid_to} is before valid_from {valid_from}.",
+                          _FORMAT_HINT)
+    name = " ".join(unicodedata.normalize("NFC", name).split())
+    return _Row(line, tree, start, end, code, name, level, parent or None)
+
+
+@lru_cache(maxsize=8)
+def _periods(path: Path) -> frozenset[tuple[str, date, date | None]]:
+    """The distinct (tree, valid_from, valid_to) of a master: a handful, so picking a year's
+    tree does not scan every row again."""
+    return frozenset((r.tree, r.valid_from, r.valid_to) for r in _read_master(path))
+
+
+@lru_cache(maxsize=32)
+def _boundaries(path: Path, tree: str) -> list[date]:
+    """The sorted dates on which the set of valid units of `tree` changes."""
+    dates: set[date] = set()
+    for t, start, end in _periods(path):
+        if t == tree:
+            dates.add(start)
+            if end is not None:
+                dates.add(end + timedelta(days=1))
+    return sorted(dates)
+
+
+def _period_start(path: Path, tree: str, day: date) -> date:
+    """The start of the period containing `day` in which `tree` does not change.
+
+    Used as cache key: every year of the legacy tree shares one parsed tree, while a
+    replacement master may still open or close units inside a tree.
+    """
+    dates = _boundaries(path, tree)
+    return dates[bisect_right(dates, day) - 1]
+
+
+@lru_cache(maxsize=16)
+def _build(path: Path, tree: str, as_of: date) -> UnitTree:
+    """The units of `tree` valid on `as_of`, with parents checked (cached per path, tree, period)."""
+    rows = [r for r in _read_master(path) if r.tree == tree and _valid(r, as_of)]
+    by_code: dict[str, _Row] = {}
+    for row in rows:
+        if row.code in by_code:
+            raise ConfigError(
+                f"Unit master {path}: code {row.code} appears twice in tree {tree} "
+                f"(valid from {as_of.isoformat()}, lines {by_code[row.code].line} and {row.line}).",
+                _FORMAT_HINT,
+            )
+        by_code[row.code] = row
+    for row in rows:
+        parent = by_code.get(row.parent) if row.parent else None
+        allowed = PARENT_LEVELS[row.level]
+        ok = row.parent is None if not allowed else parent is not None and parent.level in allowed
+        if not ok:
+            expected = (
+                f"a {' or '.join(allowed)} of tree {tree} valid from {as_of.isoformat()}"
+                if allowed
+                else "empty for a province"
+            )
+            raise ConfigError(
+                f"Unit master {path}, line {row.line}: {row.level} {row.code} has parent "
+                f"{row.parent or '(none)'}; parent_code must be {expected}.",
+                _FORMAT_HINT,
+            )
+
+    def province_of(row: _Row) -> str:
+        while row.parent:  # parents are checked above, so this ends at a province
+            row = by_code[row.parent]
+        return row.code
+
+    units = [Unit(r.code, r.name, r.level, r.parent, province_of(r)) for r in rows]
+    return UnitTree(tree, units, source=path)
