@@ -80,10 +80,10 @@ def _print_file(result, lang: str, quiet: bool) -> None:
         detail = f" — {unit}, {result.period}: {result.rows} {rows}, {len(result.warnings)} {warns}"
     elif result.status == "refused":
         detail = f" — {len(result.errors)} " + ("lỗi" if lang == "vi" else "errors")
-    console.print(f"[{style}]{status:<16}[/{style}] {escape(Path(result.path).name)}{escape(detail)}")
+    console.print(f"[{style}]{status:<16}[/{style}] {escape(Path(result.path).name)}{escape(detail)}", soft_wrap=True)
     for problem in result.problems:
         mark = "[red]✗[/red]" if problem.severity == "error" else "[yellow]![/yellow]"
-        console.print(f"    {mark} {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False)
+        console.print(f"    {mark} {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False, soft_wrap=True)
 
 
 def _print_summary(report, lang: str) -> None:

@@ -71,20 +71,21 @@ def locate(sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str) -
     fields = {c.name: c.folded_names for c in catalog.unit_columns}
     fields.update({c.name: c.folded_names for c in indicator.columns})
 
-    best: tuple[int, tuple[int, ...], dict[str, int], dict[str, str]] | None = None
+    best: tuple[tuple[int, int, int], tuple[int, ...], dict[str, int], dict[str, str]] | None = None
     for top in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
         for span in (1, 2):
             rows = sheet.rows[top : top + span]
             if len(rows) < span:
                 continue
             labels = _header_labels(rows)
-            assigned = _assign(labels, fields)
+            assigned, quality = _assign(labels, fields)
             figures = sum(1 for name in assigned if name in indicator.column_names)
             if "unit_code" not in assigned or figures == 0:
                 continue
-            score = len(assigned)
+            # More columns found, then better matches, then fewer header rows.
+            score = (len(assigned), quality, -span)
             if best is None or score > best[0]:
-                texts = {name: labels[index][1] for name, index in assigned.items()}
+                texts = {name: labels[index][-1] for name, index in assigned.items()}
                 best = (score, tuple(range(top + 1, top + span + 1)), assigned, texts)
     if best is None:
         expected = ", ".join([catalog.unit_columns[0].header, *(c.header for c in indicator.columns)])
@@ -109,53 +110,57 @@ def locate(sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str) -
     return table, None
 
 
-def _header_labels(rows: list[list[object]]) -> list[tuple[str, str]]:
-    """(folded label, label as written) for each column of a one- or two-row header.
+def _header_labels(rows: list[list[object]]) -> list[list[str]]:
+    """For each column: the folded labels it may carry, then the header as written.
 
     In a two-row header the top row's merged cells are blank after their first column,
-    so the top label is carried right until the next non-blank one.
+    so the top label is carried right until the next non-blank one; a column may be
+    named by its bottom cell, its top cell, or both together.
     """
     width = max(len(r) for r in rows)
-    labels: list[tuple[str, str]] = []
+    labels: list[list[str]] = []
     carried = ""
     for col in range(width):
-        parts = []
-        for depth, row in enumerate(rows):
-            text = clean(row[col]) if col < len(row) and row[col] is not None else ""
-            if depth == 0 and len(rows) > 1:
-                carried = text or carried
-                text = carried
-            if text:
-                parts.append(text)
-        written = " ".join(parts)
-        labels.append((fold(_PARENTHESISED.sub(" ", written)) or fold(written), written))
+        texts = [clean(row[col]) if col < len(row) and row[col] is not None else "" for row in rows]
+        if len(rows) > 1:
+            carried = texts[0] or carried
+            texts[0] = carried
+        written = " ".join(t for t in texts if t)
+        candidates = [written, *texts] if len(rows) > 1 else [written]
+        folded = [fold(_PARENTHESISED.sub(" ", t)) or fold(t) for t in candidates if t]
+        labels.append([*dict.fromkeys(f for f in folded if f), written])
     return labels
 
 
-def _assign(labels: list[tuple[str, str]], fields: dict[str, tuple[str, ...]]) -> dict[str, int]:
+def _assign(labels: list[list[str]], fields: dict[str, tuple[str, ...]]) -> tuple[dict[str, int], int]:
     """Give each field the column whose label fits it best, each column at most once.
 
     An exact label beats a label that contains the name; a longer name beats a shorter
-    one, so "Mã xã" goes to the code even though it contains "xã".
+    one, so "Mã xã" goes to the code even though it contains "xã". Returns the
+    assignment and its total score.
     """
     scored = []
-    for index, (label, _) in enumerate(labels):
-        if not label:
-            continue
-        padded = f" {label} "
+    for index, (*candidates, _) in enumerate(labels):
         for name, names in fields.items():
-            for folded in names:
-                if label == folded:
-                    scored.append((1000 + len(folded), index, name))
-                elif f" {folded} " in padded:
-                    scored.append((len(folded), index, name))
+            best = 0
+            for label in candidates:
+                padded = f" {label} "
+                for folded in names:
+                    if label == folded:
+                        best = max(best, 1000 + len(folded))
+                    elif f" {folded} " in padded:
+                        best = max(best, len(folded))
+            if best:
+                scored.append((best, index, name))
     assigned: dict[str, int] = {}
     used: set[int] = set()
-    for _, index, name in sorted(scored, key=lambda s: (-s[0], s[1])):
+    quality = 0
+    for score, index, name in sorted(scored, key=lambda s: (-s[0], s[1])):
         if name not in assigned and index not in used:
             assigned[name] = index
             used.add(index)
-    return assigned
+            quality += score
+    return assigned, quality
 
 
 def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:

@@ -34,6 +34,8 @@ class Column:
     min: float | None = 0
     max: float | None = None
     unit: str | None = None
+    headline: bool = False  # shown among the report's headline figures
+    chart: bool = False  # charted by unit in the workbook
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" and self.label_en else self.header
@@ -55,6 +57,23 @@ class Ratio:
     threshold: float | None = None
     threshold_label_vi: str = ""
     threshold_label_en: str = ""
+    headline: bool = False
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A figure computed from others after aggregation, e.g. households lifted out of
+    poverty or near-poverty = lifted_from_poverty + lifted_from_near_poverty."""
+
+    name: str
+    label_vi: str
+    label_en: str
+    sum: tuple[str, ...]
+    headline: bool = False
+    chart: bool = False
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi
@@ -94,6 +113,7 @@ class Indicator:
     ratios: tuple[Ratio, ...] = ()
     rules: tuple[Rule, ...] = ()
     source: str = ""
+    derived: tuple[Derived, ...] = ()
 
     def title(self, lang: str = "vi") -> str:
         return self.title_en if lang == "en" else self.title_vi
@@ -223,6 +243,8 @@ def _parse_indicator(path: Path, data: dict[str, Any]) -> Indicator:
                 min=raw.get("min", 0),
                 max=raw.get("max"),
                 unit=raw.get("unit"),
+                headline=bool(raw.get("headline", False)),
+                chart=bool(raw.get("chart", False)),
             )
         )
     known = {c.name for c in columns}
@@ -241,6 +263,22 @@ def _parse_indicator(path: Path, data: dict[str, Any]) -> Indicator:
                 threshold=raw.get("threshold"),
                 threshold_label_vi=raw.get("threshold_label", {}).get("vi", ""),
                 threshold_label_en=raw.get("threshold_label", {}).get("en", ""),
+                headline=bool(raw.get("headline", False)),
+            )
+        )
+    derived = []
+    for raw in data.get("derived", ()):
+        parts = need(raw, "sum", f"số liệu tính {raw.get('name')}")
+        if not isinstance(parts, list) or not parts or any(part not in known for part in parts):
+            raise ConfigError(f"{path}: số liệu tính {raw.get('name')}: 'sum' phải là danh sách cột của chỉ tiêu.")
+        derived.append(
+            Derived(
+                name=need(raw, "name", "derived"),
+                label_vi=raw.get("label", {}).get("vi", raw["name"]),
+                label_en=raw.get("label", {}).get("en", raw["name"]),
+                sum=tuple(parts),
+                headline=bool(raw.get("headline", False)),
+                chart=bool(raw.get("chart", False)),
             )
         )
     rules = []
@@ -276,6 +314,7 @@ def _parse_indicator(path: Path, data: dict[str, Any]) -> Indicator:
         ratios=tuple(ratios),
         rules=tuple(rules),
         source=str(path),
+        derived=tuple(derived),
     )
 
 

@@ -246,7 +246,7 @@ class Report:
         for f in self.files:
             counts[f.status] += 1
         counts["files"] = len(self.files)
-        counts["rows"] = sum(f.rows for f in self.files)
+        counts["rows"] = sum(f.rows for f in self.files if f.status != "refused")
         counts["errors"] = sum(len(f.errors) for f in self.files)
         counts["warnings"] = sum(len(f.warnings) for f in self.files)
         return counts

@@ -79,6 +79,56 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT,
     summary TEXT                      -- counts, JSON
 );
+-- vwu aggregate: one aggregation per year, replaced whole in one transaction.
+CREATE TABLE IF NOT EXISTS aggregations (
+    year INTEGER PRIMARY KEY,
+    tree TEXT NOT NULL,
+    outlier_factor REAL NOT NULL,
+    previous_year INTEGER,            -- the year compared with, when it was in the store
+    data_version INTEGER NOT NULL,    -- newest submission id seen: a later ingest makes it stale
+    summary TEXT,                     -- counts, JSON
+    aggregated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aggregates (
+    year INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    unit_code TEXT NOT NULL,          -- '00' is the national total
+    level TEXT NOT NULL,              -- national | province | district | commune
+    column TEXT NOT NULL,             -- a column, derived figure, ratio or threshold count
+    value REAL NOT NULL,
+    previous REAL,                    -- the same figure of the previous year
+    partial INTEGER NOT NULL DEFAULT 0  -- 1 when some reporting units under it did not submit
+);
+CREATE INDEX IF NOT EXISTS aggregates_by_year ON aggregates (year, indicator);
+CREATE TABLE IF NOT EXISTS completeness (
+    year INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    unit_code TEXT NOT NULL,
+    level TEXT NOT NULL,
+    expected INTEGER NOT NULL,        -- reporting units (districts; provinces from 2025) concerned
+    submitted INTEGER NOT NULL,
+    grassroots_expected INTEGER NOT NULL,  -- lowest-level units under it
+    grassroots_reported INTEGER NOT NULL   -- ... that have figures
+);
+CREATE INDEX IF NOT EXISTS completeness_by_year ON completeness (year, indicator);
+CREATE TABLE IF NOT EXISTS outliers (
+    year INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    unit_code TEXT NOT NULL,
+    column TEXT NOT NULL,
+    value REAL NOT NULL,
+    reference REAL NOT NULL,          -- previous year's figure, or the siblings' median
+    kind TEXT NOT NULL                -- jump | siblings
+);
+CREATE TABLE IF NOT EXISTS targets (
+    year INTEGER NOT NULL,
+    unit_code TEXT NOT NULL,          -- '00' for national
+    column TEXT NOT NULL,
+    target REAL NOT NULL,
+    file TEXT,
+    loaded_at TEXT NOT NULL,
+    PRIMARY KEY (year, unit_code, column)
+);
 """
 
 
@@ -227,6 +277,95 @@ class Store:
             ).fetchall()
         finally:
             self.db.row_factory = None
+
+    # -- aggregation and targets ----------------------------------------------------------
+
+    def figures_frame(self, year: int) -> Any:
+        """Current figures of a year as a DataFrame: one query, no per-row Python objects."""
+        import pandas as pd
+
+        return pd.read_sql_query(
+            "SELECT s.id AS submission_id, s.indicator, s.period, s.unit_code AS reporting_unit,"
+            " f.unit_code, f.column, f.value"
+            " FROM submissions s JOIN figures f ON f.submission_id = s.id WHERE s.current = 1 AND s.year = ?",
+            self.db,
+            params=(year,),
+        )
+
+    def current_submissions(self, year: int) -> list[tuple[str, str]]:
+        """(indicator, reporting unit) of the current submissions of a year."""
+        return self.db.execute(
+            "SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ?", (year,)
+        ).fetchall()
+
+    def data_version(self, year: int) -> int:
+        """Newest submission of a year or the year before: a change means a stale aggregation."""
+        (version,) = self.db.execute("SELECT max(id) FROM submissions WHERE year IN (?, ?)", (year, year - 1)).fetchone()
+        return version or 0
+
+    def replace_aggregation(self, year: int, meta: dict[str, Any], tables: dict[str, Any]) -> None:
+        """Replace a year's aggregation (meta row + DataFrames) in one transaction."""
+        with self.transaction() as db:
+            for table in ("aggregations", *tables):
+                db.execute(f"DELETE FROM {table} WHERE year = ?", (year,))
+            db.execute(
+                "INSERT INTO aggregations (year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (year, meta["tree"], meta["outlier_factor"], meta["previous_year"], meta["data_version"],
+                 json.dumps(meta["counts"], ensure_ascii=False), meta["aggregated_at"]),
+            )
+            for table, frame in tables.items():
+                names = ", ".join(frame.columns)
+                marks = ", ".join("?" * len(frame.columns))
+                # astype(object): numpy integers and NaN become plain ints and None for sqlite3
+                rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+                db.executemany(f"INSERT INTO {table} (year, {names}) VALUES (?, {marks})", ((year, *row) for row in rows))
+
+    def read_aggregation(self, year: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """A year's stored aggregation (meta, DataFrames), or None when there is none."""
+        import pandas as pd
+
+        row = self.db.execute(
+            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations WHERE year = ?",
+            (year,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = ("tree", "outlier_factor", "previous_year", "data_version", "counts", "aggregated_at")
+        meta = dict(zip(keys, row))
+        meta["counts"] = json.loads(meta["counts"] or "{}")
+        tables = {
+            table: pd.read_sql_query(f"SELECT * FROM {table} WHERE year = ?", self.db, params=(year,)).drop(columns="year")
+            for table in ("aggregates", "completeness", "outliers")
+        }
+        return meta, tables
+
+    def save_targets(self, rows: list[tuple[int, str, str, float]], file: str) -> None:
+        """(year, unit_code, column, target) rows; a row replaces the same year, unit and column."""
+        stamp = now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO targets (year, unit_code, column, target, file, loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [(*row, file, stamp) for row in rows],
+            )
+
+    def targets(self, year: int) -> Any:
+        import pandas as pd
+
+        return pd.read_sql_query("SELECT unit_code, column, target FROM targets WHERE year = ?", self.db, params=(year,))
+
+    def ingest_warnings(self, year: int) -> Any:
+        """Warnings of the files whose figures are current for the year (accepted, not replaced)."""
+        import pandas as pd
+
+        return pd.read_sql_query(
+            "SELECT files.name AS file, files.unit_code, p.code, p.sheet, p.row, p.column, p.value, p.message_vi, p.message_en"
+            " FROM problems p JOIN files ON files.id = p.file_id"
+            " WHERE p.severity = 'warning' AND files.id IN (SELECT file_id FROM submissions WHERE current = 1 AND year = ?)"
+            " ORDER BY files.name, p.sheet, p.row",
+            self.db,
+            params=(year,),
+        )
 
 
 def _figure_rows(submission_id: int, frame: Any) -> list[tuple]:

@@ -1,0 +1,743 @@
+"""Stage 1, reading: every fixture is built here, in tmp_path, with openpyxl, xlwt or bytes."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import pickle
+import re
+import struct
+import subprocess
+import sys
+import time
+import unicodedata
+import zipfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+import openpyxl
+import pytest
+import xlwt
+
+from vwu_pipeline.problems import MESSAGES
+from vwu_pipeline.reading import Limits, RawSheet, ReadError, read_workbook, sha256_of
+
+SHEET1 = "xl/worksheets/sheet1.xml"
+
+
+# --- builders --------------------------------------------------------------------------
+
+
+def make_xlsx(path: Path, cells: dict[str, object], title: str = "Hội viên") -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for ref, value in cells.items():
+        ws[ref] = value
+    wb.save(path)
+    return path
+
+
+def patch_zip(
+    src: Path,
+    dst: Path,
+    replace: dict[str, Callable[[bytes], bytes]] | None = None,
+    add: dict[str, bytes] | None = None,
+) -> Path:
+    """Copy a zip, rewriting some members and adding others."""
+    replace, add = replace or {}, add or {}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename in replace:
+                data = replace[info.filename](data)
+            zout.writestr(info.filename, data)
+        for name, data in add.items():
+            zout.writestr(name, data)
+    return dst
+
+
+def xlsx_with_sheet_data(tmp_path: Path, name: str, chunks: Iterable[str]) -> Path:
+    """An xlsx whose first sheet's <sheetData> is streamed from chunks (no big string in memory)."""
+    template = make_xlsx(tmp_path / "template.xlsx", {"A1": "x"}, title="S")
+    dst = tmp_path / name
+    with zipfile.ZipFile(template) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename != SHEET1:
+                zout.writestr(info.filename, data)
+                continue
+            head, rest = data.split(b"<sheetData>", 1)
+            tail = rest.split(b"</sheetData>", 1)[1]
+            with zout.open(SHEET1, "w") as out:
+                out.write(head + b"<sheetData>")
+                for chunk in chunks:
+                    out.write(chunk.encode())
+                out.write(b"</sheetData>" + tail)
+    return dst
+
+
+def make_xls(path: Path, cells: dict[tuple[int, int], object], title: str = "Hội viên") -> Path:
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet(title)
+    date_style = xlwt.easyxf(num_format_str="DD/MM/YYYY")
+    for (row, col), value in cells.items():
+        if isinstance(value, datetime.date):
+            ws.write(row, col, value, date_style)
+        else:
+            ws.write(row, col, value)
+    wb.save(str(path))
+    return path
+
+
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def encode_cp1258(text: str) -> bytes:
+    """Encode as Excel does on Vietnamese Windows: precomposed base letter + combining tone mark.
+
+    Python's cp1258 codec encodes neither NFC "ổ" (no such byte) nor NFD "o + ̂ + ̉"
+    (no combining circumflex), only "ô" + combining hook.
+    """
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out.append(ch.encode("cp1258"))
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
+            out.append((base + "".join(c for c in parts if c in TONE_MARKS)).encode("cp1258"))
+    return b"".join(out)
+
+
+ISOLATED = """
+import json, resource, sys
+limit = 2 * 1024**3
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from vwu_pipeline.reading import ReadError, read_workbook
+try:
+    sheets = read_workbook(sys.argv[1])
+    print(json.dumps({"sheets": [[s.name, len(s.rows)] for s in sheets]}))
+except ReadError as exc:
+    print(json.dumps({"code": exc.code, "params": exc.params}))
+"""
+
+
+def read_isolated(path: Path, timeout: float = 60) -> dict:
+    """read_workbook in a child with 2 GB of address space: a crash or blow-up fails one test only."""
+    proc = subprocess.run(
+        [sys.executable, "-c", ISOLATED, str(path)], capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def expect_error(path: Path, code: str, limits: Limits = Limits()) -> ReadError:
+    with pytest.raises(ReadError) as info:
+        read_workbook(path, limits)
+    assert info.value.code == code, (info.value.code, info.value.params)
+    assert info.value.code in MESSAGES
+    return info.value
+
+
+# --- xlsx ------------------------------------------------------------------------------
+
+
+def test_xlsx_title_rows_types_and_trimming(tmp_path):
+    path = make_xlsx(
+        tmp_path / "tien_lu.xlsx",
+        {
+            "A1": "HỘI LHPN HUYỆN TIÊN LỮ",
+            "A2": "BÁO CÁO KẾT QUẢ NĂM 2024",
+            "A4": "Mã xã",
+            "B4": "Tên xã",
+            "C4": "Tổng số hội viên",
+            "A5": "00001",
+            "B5": "Xã Hưng Đạo",
+            "C5": 1234,
+            "D5": 0.6,
+            "E5": True,
+            "A6": "Tính đến",
+            "B6": datetime.date(2024, 11, 30),
+            "C6": 12.0,
+        },
+    )
+    [sheet] = read_workbook(path)
+    assert isinstance(sheet, RawSheet)
+    assert sheet.name == "Hội viên"
+    assert sheet.rows == [
+        ["HỘI LHPN HUYỆN TIÊN LỮ"],
+        ["BÁO CÁO KẾT QUẢ NĂM 2024"],
+        [],
+        ["Mã xã", "Tên xã", "Tổng số hội viên"],
+        ["00001", "Xã Hưng Đạo", 1234, 0.6, True],
+        ["Tính đến", datetime.date(2024, 11, 30), 12],
+    ]
+    assert type(sheet.rows[5][2]) is int  # 12.0 from Excel's doubles comes back as 12
+    assert sheet.rows[4][4] is True
+    assert sheet.long_cells == []
+
+
+def test_xlsx_keeps_excel_row_and_column_numbers_when_top_left_is_empty(tmp_path):
+    path = make_xlsx(tmp_path / "offset.xlsx", {"C4": "Mã xã", "D4": "Tên xã", "C7": "00001", "E7": 5})
+    [sheet] = read_workbook(path)
+    assert len(sheet.rows) == 7  # row 7 in Excel is index 6
+    assert sheet.rows[:3] == [[], [], []]
+    assert sheet.rows[3] == [None, None, "Mã xã", "Tên xã"]  # C4 is column index 2
+    assert sheet.rows[6] == [None, None, "00001", None, 5]
+
+
+def test_formula_returns_cached_value(tmp_path):
+    # openpyxl writes formulas without a cached value (<v />); add what Excel would have saved
+    src = make_xlsx(
+        tmp_path / "src.xlsx",
+        {"B5": 1, "C5": 2.5, "D5": "=B5+C5", "E5": "=SUM(B5:C5)*2", "F5": "=B5&\"x\"", "G5": "=B5"},
+    )
+
+    def add_cached(xml: bytes) -> bytes:
+        xml = xml.replace(b"<f>B5+C5</f><v />", b"<f>B5+C5</f><v>3.5</v>")
+        xml = xml.replace(b"<f>SUM(B5:C5)*2</f><v />", b"<f>SUM(B5:C5)*2</f><v>7</v>")
+        return re.sub(rb'<c r="F5"><f>(.*?)</f><v />', rb'<c r="F5" t="str"><f>\1</f><v>1x</v>', xml)
+
+    path = patch_zip(src, tmp_path / "cached.xlsx", {SHEET1: add_cached})
+    assert b"<v>3.5</v>" in zipfile.ZipFile(path).read(SHEET1)
+    [sheet] = read_workbook(path)
+    # G5 has no cached value (never calculated): it reads as empty and is trimmed
+    assert sheet.rows[4] == [None, 1, 2.5, 3.5, 7, "1x"]
+
+
+def test_chart_sheets_are_skipped_and_sheet_order_kept(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Hội viên"
+    wb.active["A1"] = 1
+    wb.create_sheet("Thoát nghèo")["B2"] = "x"
+    chart = BarChart()
+    chart.add_data(Reference(wb.active, min_col=1, min_row=1))
+    wb.create_chartsheet("Biểu đồ").add_chart(chart)
+    wb.create_sheet("Trống")
+    wb.save(tmp_path / "multi.xlsx")
+    sheets = read_workbook(tmp_path / "multi.xlsx")
+    assert [s.name for s in sheets] == ["Hội viên", "Thoát nghèo", "Trống"]
+    assert sheets[1].rows == [[], [None, "x"]]
+    assert sheets[2].rows == []
+
+
+def test_one_megabyte_string_cell_is_cut_and_reported(tmp_path):
+    # openpyxl (like Excel) stops at 32,767 characters; other generators do not
+    src = make_xlsx(tmp_path / "src.xlsx", {"B3": "placeholder", "C3": "ngắn"})
+    path = patch_zip(
+        src, tmp_path / "long.xlsx", {SHEET1: lambda xml: xml.replace(b"placeholder", b"x" * 1_000_000)}
+    )
+    [sheet] = read_workbook(path)
+    assert sheet.rows[2][1] == "x" * 10_000
+    assert sheet.rows[2][2] == "ngắn"
+    assert sheet.long_cells == [(3, 2, 1_000_000)]  # Excel row 3, column B
+
+
+def test_dimension_element_is_not_trusted(tmp_path):
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3})
+    path = patch_zip(
+        src,
+        tmp_path / "dimension.xlsx",
+        {SHEET1: lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B1000000"', xml)},
+    )
+    assert b'ref="A1:B1000000"' in zipfile.ZipFile(path).read(SHEET1)
+    started = time.perf_counter()
+    [sheet] = read_workbook(path)
+    assert time.perf_counter() - started < 1
+    assert sheet.rows == [["x"], [None, 3]]  # the real cells decide, not the claim
+
+
+def test_million_row_sheet_is_refused_quickly(tmp_path):
+    rows = (f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 1_000_001))
+    chunks = ("".join(batch) for batch in _batched(rows, 10_000))
+    path = xlsx_with_sheet_data(tmp_path, "million.xlsx", chunks)
+    started = time.perf_counter()
+    error = expect_error(path, "too-many-rows")
+    assert time.perf_counter() - started < 5
+    assert error.params == {"count": 1_000_000, "limit": 100_000, "sheet": "S"}
+
+
+def _batched(items: Iterable[str], size: int) -> Iterable[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def test_row_limit_with_a_few_hundred_rows(tmp_path):
+    path = make_xlsx(tmp_path / "rows.xlsx", {f"A{i}": i for i in range(1, 301)})
+    error = expect_error(path, "too-many-rows", Limits(max_rows=200))
+    assert error.params["count"] == 300 and error.params["limit"] == 200
+    assert len(read_workbook(path, Limits(max_rows=300))[0].rows) == 300
+
+
+def test_sheet_reaching_column_xfd_is_refused(tmp_path):
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
+    path = patch_zip(
+        src,
+        tmp_path / "xfd.xlsx",
+        {SHEET1: lambda xml: xml.replace(b"</row></sheetData>", b'<c r="XFD2"><v>1</v></c></row></sheetData>')},
+    )
+    error = expect_error(path, "too-many-columns")
+    assert error.params == {"count": 16384, "limit": 200, "sheet": "S"}
+
+
+def test_cells_without_references_follow_their_position(tmp_path):
+    # r= is optional in OOXML; some generators omit it. calamine places such cells after
+    # the previous one, and so must the pre-scan.
+    data = (
+        '<row><c><v>1</v></c><c t="inlineStr"><is><t>b</t></is></c></row>'
+        '<row r="4"><c/><c><v>2</v></c></row>'
+        '<row><c r="C5"><v>3</v></c><c><v>4</v></c></row>'
+    )
+    [sheet] = read_workbook(xlsx_with_sheet_data(tmp_path, "no_refs.xlsx", [data]))
+    assert sheet.rows == [[1, "b"], [], [], [None, 2], [None, None, 3, 4]]
+    wide = '<row r="3">' + "<c><v>1</v></c>" * 300 + "</row>"
+    error = expect_error(xlsx_with_sheet_data(tmp_path, "wide.xlsx", [wide]), "too-many-columns")
+    assert error.params["count"] == 300
+
+
+def test_styled_empty_cells_far_away_do_not_count(tmp_path):
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x"}, title="S")
+    path = patch_zip(
+        src,
+        tmp_path / "styled.xlsx",
+        {
+            SHEET1: lambda xml: xml.replace(
+                b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>'
+            )
+        },
+    )
+    [sheet] = read_workbook(path)
+    assert sheet.rows == [["x"]]
+
+
+def test_value_in_the_last_cell_of_the_grid_does_not_crash(tmp_path):
+    # calamine allocates A1:XFD1048576 densely (~550 GB) and aborts the process: the
+    # pre-scan must refuse the file first. Run in a child so a regression fails one test only.
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x"}, title="S")
+    path = patch_zip(
+        src,
+        tmp_path / "corner.xlsx",
+        {
+            SHEET1: lambda xml: xml.replace(
+                b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+            )
+        },
+    )
+    result = read_isolated(path)
+    assert result["code"] == "too-many-rows"
+    assert result["params"]["count"] == 1_048_576
+
+
+LAUGHS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE {root} [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    + "]>"
+)
+
+
+def _with_laughs(xml: bytes, root: str, target: bytes, replacement: bytes) -> bytes:
+    body = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", xml)
+    return LAUGHS.replace("{root}", root).encode() + body.replace(target, replacement)
+
+
+def test_billion_laughs_in_sheet_xml(tmp_path):
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
+    path = patch_zip(
+        src, tmp_path / "laughs.xlsx", {SHEET1: lambda x: _with_laughs(x, "worksheet", b"<t>x</t>", b"<t>&lol9;</t>")}
+    )
+    assert b"<!ENTITY lol9" in zipfile.ZipFile(path).read(SHEET1)
+    started = time.perf_counter()
+    result = read_isolated(path, timeout=30)
+    assert time.perf_counter() - started < 20
+    # quick-xml does not expand custom entities: either a short read or a refusal
+    assert result.get("code", "file-unreadable") == "file-unreadable"
+    assert "params" in result or result["sheets"][0][1] <= 2
+    with pytest.raises(ReadError):  # in-process too, now that it is known to be safe
+        read_workbook(path)
+
+
+def test_billion_laughs_in_shared_strings(tmp_path):
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
+    shared = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+        "<si><t>&lol9;</t></si></sst>"
+    )
+    path = patch_zip(
+        src,
+        tmp_path / "laughs_sst.xlsx",
+        {SHEET1: lambda x: x.replace(b'<c r="A1" t="inlineStr"><is><t>x</t></is></c>', b'<c r="A1" t="s"><v>0</v></c>')},
+        add={"xl/sharedStrings.xml": _with_laughs(shared.encode(), "sst", b"", b"")},
+    )
+    assert b'<c r="A1" t="s">' in zipfile.ZipFile(path).read(SHEET1)
+    result = read_isolated(path, timeout=30)
+    assert result.get("code", "file-unreadable") == "file-unreadable"
+
+
+def test_billion_laughs_in_workbook_xml(tmp_path):
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x"}, title="S")
+    path = patch_zip(
+        src,
+        tmp_path / "laughs_wb.xlsx",
+        {"xl/workbook.xml": lambda x: _with_laughs(x, "workbook", b'name="S"', b'name="&lol9;"')},
+    )
+    result = read_isolated(path, timeout=30)
+    assert result["code"] == "file-unreadable"
+
+
+# --- zip bombs -------------------------------------------------------------------------
+
+
+def test_zip_bomb_by_declared_total_size(tmp_path):
+    path = make_xlsx(tmp_path / "normal.xlsx", {"A1": "x"})
+    total = sum(i.file_size for i in zipfile.ZipFile(path).infolist())
+    error = expect_error(path, "zip-bomb", Limits(max_unzipped_bytes=total - 1))
+    assert error.params == {"size": total, "limit": total - 1}
+
+
+def test_zip_bomb_declared_in_directory_is_refused_without_expanding(tmp_path):
+    # A directory that claims a 4 GB member: refused from the directory alone (the data
+    # behind it is tiny, so a reader that expanded first would not even notice).
+    path = make_xlsx(tmp_path / "lying.xlsx", {"A1": "x"})
+    data = bytearray(path.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    while central != -1:
+        struct.pack_into("<I", data, central + 24, 0xFFFF0000)  # uncompressed size
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+    error = expect_error(path, "zip-bomb")
+    assert error.params["size"] > 4 * 10**9
+    assert error.params["limit"] == 200 * 1024**2
+
+
+@pytest.fixture(scope="module")
+def zeros_bomb(tmp_path_factory) -> Path:
+    """A real xlsx plus a member of 50 MB of zeros, which deflates to ~50 KB."""
+    tmp = tmp_path_factory.mktemp("bomb")
+    src = make_xlsx(tmp / "src.xlsx", {"A1": "x"})
+    return patch_zip(src, tmp / "bomb.xlsx", add={"xl/media/zeros.bin": bytes(50 * 1024**2)})
+
+
+def test_zip_bomb_by_compression_ratio(zeros_bomb):
+    assert zeros_bomb.stat().st_size < 1024**2
+    started = time.perf_counter()
+    error = expect_error(zeros_bomb, "zip-bomb")  # default limits: 50 MB < 200 MB, ratio ~1000x
+    assert time.perf_counter() - started < 1
+    assert error.params["size"] == 50 * 1024**2
+
+
+def test_zip_bomb_by_total_with_low_limit(zeros_bomb):
+    error = expect_error(zeros_bomb, "zip-bomb", Limits(max_unzipped_bytes=10 * 1024**2))
+    assert error.params["limit"] == 10 * 1024**2
+    assert error.params["size"] > 50 * 1024**2
+
+
+# --- xls, ods, disguised files ---------------------------------------------------------
+
+
+def test_xls_written_by_xlwt(tmp_path):
+    path = make_xls(
+        tmp_path / "legacy.xls",
+        {
+            (0, 0): "HỘI LHPN HUYỆN TIÊN LỮ",
+            (3, 1): "Tổng số hội viên",
+            (4, 1): 1234.0,
+            (4, 2): 2.5,
+            (5, 1): datetime.date(2024, 11, 30),
+        },
+    )
+    [sheet] = read_workbook(path)
+    assert sheet.name == "Hội viên"
+    assert sheet.rows == [
+        ["HỘI LHPN HUYỆN TIÊN LỮ"],
+        [],
+        [],
+        [None, "Tổng số hội viên"],
+        [None, 1234, 2.5],
+        [None, datetime.date(2024, 11, 30)],
+    ]
+    assert type(sheet.rows[4][1]) is int
+
+
+def test_xls_keeps_excel_numbering_and_column_limit(tmp_path):
+    path = make_xls(tmp_path / "offset.xls", {(5, 3): "Mã xã", (6, 7): 9})
+    [sheet] = read_workbook(path)
+    assert sheet.rows[5] == [None, None, None, "Mã xã"]
+    assert sheet.rows[6][7] == 9 and len(sheet.rows) == 7
+    # no pre-scan for .xls: the check on calamine's sheet size applies
+    assert expect_error(path, "too-many-columns", Limits(max_columns=5)).params["count"] == 8
+    assert expect_error(path, "too-many-rows", Limits(max_rows=6)).params["count"] == 7
+
+
+def test_xls_saved_under_xlsx_name_and_back(tmp_path):
+    xls = make_xls(tmp_path / "a.xls", {(0, 0): "Mã xã", (1, 0): 7})
+    renamed = tmp_path / "renamed.xlsx"
+    renamed.write_bytes(xls.read_bytes())
+    assert read_workbook(renamed)[0].rows == [["Mã xã"], [7]]
+    xlsx = make_xlsx(tmp_path / "b.xlsx", {"A1": "Mã xã", "A2": 7})
+    renamed_back = tmp_path / "renamed.xls"
+    renamed_back.write_bytes(xlsx.read_bytes())
+    assert read_workbook(renamed_back)[0].rows == [["Mã xã"], [7]]
+
+
+def test_encrypted_xls_is_reported_as_encrypted(tmp_path):
+    # Turn xlwt's INTERFACEHDR record (0x00E1) into a FILEPASS record (0x002F), in place.
+    data = make_xls(tmp_path / "a.xls", {(0, 0): "x"}).read_bytes()
+    at = data.find(b"\xe1\x00\x02\x00\xb0\x04")
+    assert at > 0
+    path = tmp_path / "encrypted.xls"
+    path.write_bytes(data[:at] + b"\x2f\x00" + data[at + 2 :])
+    expect_error(path, "file-encrypted")
+
+
+def _ole_with_directory_entry(name: str, offset_in_sector: int = 128) -> bytes:
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    sector = bytearray(512)
+    root = "Root Entry".encode("utf-16-le")
+    sector[: len(root)] = root
+    entry = name.encode("utf-16-le")
+    sector[offset_in_sector : offset_in_sector + len(entry)] = entry
+    return header + bytes(sector) + bytes(1024)
+
+
+def test_password_protected_xlsx_is_reported_as_encrypted(tmp_path):
+    # Excel saves a password-protected .xlsx as an OLE file with an EncryptionInfo stream
+    path = tmp_path / "mat_khau.xlsx"
+    path.write_bytes(_ole_with_directory_entry("EncryptionInfo"))
+    expect_error(path, "file-encrypted")
+
+
+def test_ole_garbage_under_xlsx_name_is_unreadable(tmp_path):
+    path = tmp_path / "garbage.xlsx"
+    path.write_bytes(_ole_with_directory_entry("EncryptionInfo", offset_in_sector=130))  # not an entry
+    error = expect_error(path, "file-unreadable")
+    assert 0 < len(error.params["reason"]) <= 200
+
+
+def test_not_a_zip_xlsx_is_unreadable(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(b"This is not a workbook at all\r\n" * 10)
+    assert expect_error(path, "file-unreadable").params == {"reason": "không phải tệp Excel hợp lệ"}
+
+
+def test_html_saved_as_xls_is_unreadable_with_a_hint(tmp_path):
+    path = tmp_path / "export.xls"
+    path.write_text("<html><body><table><tr><td>Mã xã</td></tr></table></body></html>", encoding="utf-8")
+    assert "HTML" in expect_error(path, "file-unreadable").params["reason"]
+
+
+def test_truncated_zip_is_unreadable(tmp_path):
+    data = make_xlsx(tmp_path / "a.xlsx", {"A1": "x"}).read_bytes()
+    path = tmp_path / "truncated.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    expect_error(path, "file-unreadable")
+
+
+def test_zip_that_is_not_a_workbook_is_unreadable(tmp_path):
+    path = tmp_path / "word.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    error = expect_error(path, "file-unreadable")
+    assert len(error.params["reason"]) <= 200
+
+
+def test_ods(tmp_path):
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Hội viên">'
+        "<table:table-row><table:table-cell/></table:table-row>"
+        '<table:table-row><table:table-cell/><table:table-cell office:value-type="string">'
+        "<text:p>Mã xã</text:p></table:table-cell>"
+        '<table:table-cell office:value-type="float" office:value="12"><text:p>12</text:p></table:table-cell>'
+        "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    path = tmp_path / "a.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+    [sheet] = read_workbook(path)
+    assert sheet.name == "Hội viên"
+    assert sheet.rows == [[], [None, "Mã xã", 12]]
+
+
+# --- checks before parsing -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a.xlsx", "a.xls", "a.csv", "a.ods", "a.xlsm"])
+def test_empty_file(tmp_path, name):
+    (tmp_path / name).write_bytes(b"")
+    expect_error(tmp_path / name, "file-empty")
+
+
+def test_file_too_large(tmp_path):
+    path = make_xlsx(tmp_path / "a.xlsx", {"A1": "x"})
+    size = path.stat().st_size
+    assert expect_error(path, "file-too-large", Limits(max_file_bytes=1000)).params == {"size": size, "limit": 1000}
+
+
+@pytest.mark.parametrize("name, suffix", [("a.pdf", ".pdf"), ("a.DOCX", ".DOCX"), ("README", "README")])
+def test_unsupported_format(tmp_path, name, suffix):
+    (tmp_path / name).write_bytes(b"x")
+    assert expect_error(tmp_path / name, "unsupported-format").params == {"suffix": suffix}
+
+
+def test_uppercase_suffix_is_accepted(tmp_path):
+    path = make_xlsx(tmp_path / "a.xlsx", {"A1": 1})
+    upper = tmp_path / "B.XLSX"
+    upper.write_bytes(path.read_bytes())
+    assert read_workbook(upper)[0].rows == [[1]]
+
+
+def test_read_error_message():
+    error = ReadError("too-many-rows", count=300, limit=200, sheet="S")
+    assert error.message("vi") == "Trang tính có 300 dòng, vượt giới hạn 200 dòng."
+    assert "300 rows" in str(error)
+    with pytest.raises(ValueError):
+        ReadError("no-such-code")
+    copy = pickle.loads(pickle.dumps(error))  # survives a process pool
+    assert (copy.code, copy.params) == ("too-many-rows", {"count": 300, "limit": 200, "sheet": "S"})
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+CSV_TEXT = (
+    "HỘI LHPN HUYỆN TIÊN LỮ,,,\r\n"
+    "Mã xã,Tên xã,Tổng số hội viên,Ghi chú\r\n"
+    '00001,"Xã Hưng Đạo, huyện Tiên Lữ",1.234,"dòng 1\r\ndòng 2"\r\n'
+    "00004,Xã Thụy Lôi,987,\r\n"
+    ",,,\r\n"
+)
+CSV_ROWS = [
+    ["HỘI LHPN HUYỆN TIÊN LỮ"],
+    ["Mã xã", "Tên xã", "Tổng số hội viên", "Ghi chú"],
+    ["00001", "Xã Hưng Đạo, huyện Tiên Lữ", "1.234", "dòng 1\r\ndòng 2"],
+    ["00004", "Xã Thụy Lôi", "987"],
+]
+
+
+def write_csv(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_csv_utf8_with_bom(tmp_path):
+    path = write_csv(tmp_path, "tien_lu.csv", b"\xef\xbb\xbf" + CSV_TEXT.encode("utf-8"))
+    [sheet] = read_workbook(path)
+    assert sheet.name == "tien_lu"
+    assert sheet.rows == CSV_ROWS  # numbers stay text; the leading zeros of codes survive
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")])
+def test_csv_utf16_with_bom_tab_delimited(tmp_path, encoding, bom):
+    # Excel's "Unicode Text" is UTF-16 LE with a BOM, separated by tabs
+    text = CSV_TEXT.replace(",", "\t").replace('"Xã Hưng Đạo\t huyện Tiên Lữ"', '"Xã Hưng Đạo, huyện Tiên Lữ"')
+    path = write_csv(tmp_path, "unicode.csv", bom + text.encode(encoding))
+    assert read_workbook(path)[0].rows == CSV_ROWS
+
+
+def test_csv_utf16_without_bom(tmp_path):
+    path = write_csv(tmp_path, "nobom.csv", CSV_TEXT.encode("utf-16-le"))
+    assert read_workbook(path)[0].rows == CSV_ROWS
+
+
+def test_cp1258_encoder_helper():
+    with pytest.raises(UnicodeEncodeError):
+        "Tổng số hội viên".encode("cp1258")  # NFC: no byte for "ổ"
+    with pytest.raises(UnicodeEncodeError):
+        unicodedata.normalize("NFD", "Tổng").encode("cp1258")  # NFD: no combining circumflex
+    assert encode_cp1258("Tổng") == b"T\xf4\xd2ng"  # "ô" + combining hook above
+
+
+def test_csv_cp1258_semicolon(tmp_path):
+    text = (
+        "HỘI LHPN TỈNH HƯNG YÊN;;;\r\n"
+        "Mã xã;Tên xã;Tổng số hội viên;Tỷ lệ\r\n"
+        "00001;Xã Đa Krông;1.234;62,5\r\n"
+        "00004;Phường Phúc Xá;987;58,1\r\n"
+    )
+    path = write_csv(tmp_path, "cp1258.csv", encode_cp1258(text))
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    [sheet] = read_workbook(path)
+    assert sheet.rows == [
+        ["HỘI LHPN TỈNH HƯNG YÊN"],
+        ["Mã xã", "Tên xã", "Tổng số hội viên", "Tỷ lệ"],
+        ["00001", "Xã Đa Krông", "1.234", "62,5"],
+        ["00004", "Phường Phúc Xá", "987", "58,1"],
+    ]
+    header = sheet.rows[1][2]
+    assert header == unicodedata.normalize("NFC", header)  # combining tone marks composed
+
+
+def test_csv_short_cp1258_file(tmp_path):
+    path = write_csv(tmp_path, "short.csv", encode_cp1258("Tên\nĐà Nẵng\n"))
+    assert read_workbook(path)[0].rows == [["Tên"], ["Đà Nẵng"]]
+
+
+def test_csv_semicolon_utf8_and_nfd_text_is_composed(tmp_path):
+    text = unicodedata.normalize("NFD", "Mã xã;Tổng số hội viên\n00001;1.234\n00002;2,5\n")
+    path = write_csv(tmp_path, "nfd.csv", text.encode("utf-8"))
+    rows = read_workbook(path)[0].rows
+    assert rows == [["Mã xã", "Tổng số hội viên"], ["00001", "1.234"], ["00002", "2,5"]]
+
+
+def test_csv_single_column(tmp_path):
+    path = write_csv(tmp_path, "one.csv", "Mã xã\n00001\n00002\n".encode("utf-8"))
+    assert read_workbook(path)[0].rows == [["Mã xã"], ["00001"], ["00002"]]
+
+
+def test_csv_binary_is_unknown_encoding(tmp_path):
+    data = make_xlsx(tmp_path / "a.xlsx", {"A1": "x"}).read_bytes()  # an xlsx renamed .csv
+    expect_error(write_csv(tmp_path, "binary.csv", data), "unknown-encoding")
+
+
+def test_csv_undecodable_bytes_are_unknown_encoding(tmp_path):
+    # 0x81 0x8D 0x8F 0x90 0x9D are undefined in both cp1258 and cp1252
+    path = write_csv(tmp_path, "bad.csv", b"Ma xa;Ten\r\n\x81\x8d\x8f;\x90\x9d\r\n")
+    expect_error(path, "unknown-encoding")
+
+
+def test_csv_row_and_column_limits(tmp_path):
+    path = write_csv(tmp_path, "rows.csv", "".join(f"{i};x\n" for i in range(250)).encode())
+    assert expect_error(path, "too-many-rows", Limits(max_rows=100)).params["count"] == 250
+    wide = write_csv(tmp_path, "wide.csv", (";".join(["x"] * 300) + "\n").encode())
+    assert expect_error(wide, "too-many-columns").params["count"] == 300
+
+
+def test_csv_long_cell_is_cut(tmp_path):
+    path = write_csv(tmp_path, "long.csv", ("a;b\nx;" + "y" * 1_000_000 + "\n").encode())
+    sheet = read_workbook(path)[0]
+    assert sheet.rows[1] == ["x", "y" * 10_000]
+    assert sheet.long_cells == [(2, 2, 1_000_000)]
+
+
+# --- hashing ---------------------------------------------------------------------------
+
+
+def test_sha256_of(tmp_path):
+    path = tmp_path / "blob.bin"
+    data = bytes(range(256)) * 10_000  # 2.5 MiB: several 1 MiB chunks
+    path.write_bytes(data)
+    assert sha256_of(path) == hashlib.sha256(data).hexdigest()

@@ -1,0 +1,434 @@
+"""Stage 1 of ingest: turn one submitted file into raw sheets (grids of cell values).
+
+Nothing here interprets the table: no header finding, no number parsing, no validation.
+The one promise is positional: `rows[i][j]` is the cell Excel shows at row i+1, column j+1,
+because every later message names the Excel row.
+
+Workbooks (.xlsx/.xlsm/.xls/.ods) are read with python-calamine (Rust, fast, returns the
+cached values of formulas). Because calamine aborts the whole process when asked for an
+absurdly large sheet, the guards run before calamine sees the file: size, zip directory
+(zip bombs) and, for .xlsx, a quick scan of each sheet's cell references. CSV files are
+decoded here (BOM, UTF-8, cp1258...) and split with the csv module.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import mmap
+import posixpath
+import re
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import python_calamine
+from defusedxml import ElementTree as SafeET
+
+from .problems import MESSAGES
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * 1024**2  # refuse bigger files outright
+    max_unzipped_bytes: int = 200 * 1024**2  # sum of uncompressed member sizes (zip directory)
+    max_rows: int = 100_000  # per sheet
+    max_columns: int = 200  # per sheet
+    max_cell_chars: int = 10_000  # longer text cells are cut to this length and reported
+
+
+@dataclass
+class RawSheet:
+    name: str
+    # None, str, int, float, bool, datetime/date (time/timedelta for durations); row 0 is
+    # Excel row 1, column 0 is column A; trailing empty rows and cells trimmed.
+    rows: list[list[object]]
+    # (excel_row, excel_col, original_length) of cells cut to max_cell_chars
+    long_cells: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+class ReadError(Exception):
+    """The file cannot be read at all. code is a key of problems.MESSAGES; params fill its template."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        if code not in MESSAGES:
+            raise ValueError(f"unknown problem code {code!r}")
+        self.code = code
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable, for process pools
+        return (_read_error, (self.code, self.params))
+
+    def message(self, lang: str = "vi") -> str:
+        vi, en = MESSAGES[self.code]
+        try:
+            return (vi if lang == "vi" else en).format(**self.params)
+        except (KeyError, IndexError):
+            return vi if lang == "vi" else en
+
+
+def _read_error(code: str, params: dict[str, Any]) -> ReadError:
+    return ReadError(code, **params)
+
+
+WORKBOOK_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
+SUFFIXES = {*WORKBOOK_SUFFIXES, ".csv"}
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted .xlsx
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # .xlsx/.xlsm/.ods (second: empty zip)
+# An encrypted OOXML workbook is an OLE file holding a stream of this name; directory
+# entries are 128 bytes and aligned on 128 bytes, which rules out matches inside cell text.
+ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+
+RATIO_LIMIT = 200  # a member expanding more than this...
+RATIO_FLOOR = 10 * 1024**2  # ...and to more than this is a zip bomb
+
+NOT_EXCEL = "không phải tệp Excel hợp lệ"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
+    """Read every sheet of one submitted file; raise ReadError when it cannot be read at all."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ReadError("unsupported-format", suffix=path.suffix or path.name)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+    if size == 0:
+        raise ReadError("file-empty")
+    if size > limits.max_file_bytes:
+        raise ReadError("file-too-large", size=size, limit=limits.max_file_bytes)
+    try:
+        if suffix == ".csv":
+            return [_read_csv(path, limits)]
+        return _read_spreadsheet(path, WORKBOOK_SUFFIXES[suffix], limits)
+    except OSError as exc:  # vanished or unreadable between stat() and open()
+        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+
+
+# --- workbooks -------------------------------------------------------------------------
+
+
+def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[RawSheet]:
+    kind = _check_container(path, expected_kind, limits)
+    try:
+        # from_path picks the reader by suffix; when the content says otherwise (an .xls
+        # saved under .xlsx, common in offices) let calamine detect the format instead.
+        if kind == expected_kind:
+            book = python_calamine.CalamineWorkbook.from_path(path)
+        else:
+            with open(path, "rb") as handle:
+                book = python_calamine.CalamineWorkbook.from_filelike(handle)
+        with book:
+            sheets = []
+            for meta in book.sheets_metadata:
+                if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                    continue  # chart sheets, VBA modules: no cells
+                sheets.append(_convert_sheet(book.get_sheet_by_name(meta.name), limits))
+            return sheets
+    except ReadError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # Rust panics arrive as pyo3's PanicException (a BaseException)
+        text = str(exc).lower()
+        if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
+            raise ReadError("file-encrypted") from exc
+        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+
+
+def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:
+    """Look at the bytes, not the name: refuse encrypted, fake and bomb files; return the real kind."""
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if head.startswith(OLE_MAGIC):
+        if _has_encryption_info(path):
+            raise ReadError("file-encrypted")
+        return "xls"
+    if head.startswith(ZIP_MAGICS):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                _check_zip_sizes(archive.infolist(), limits)
+                names = set(archive.namelist())
+                if "xl/workbook.xml" in names:
+                    _check_xlsx_extents(archive, limits)
+                    return "xlsx"
+                if "content.xml" in names:
+                    return "ods"
+                return expected_kind  # let calamine say what is wrong
+        except ReadError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
+            # corrupt directory or data, encrypted or unsupported compression of a member
+            raise ReadError("file-unreadable", reason="tệp nén bị hỏng") from exc
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"mime-version")):
+        # web systems export HTML or "XML Spreadsheet 2003" under an .xls name
+        raise ReadError("file-unreadable", reason="tệp là trang HTML/XML đổi đuôi, " + NOT_EXCEL)
+    raise ReadError("file-unreadable", reason=NOT_EXCEL)
+
+
+def _has_encryption_info(path: Path) -> bool:
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        at = data.find(ENCRYPTION_INFO)
+        while at != -1:
+            if at % 128 == 0:
+                return True
+            at = data.find(ENCRYPTION_INFO, at + 1)
+    return False
+
+
+def _check_zip_sizes(members: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Zip-bomb guard from the zip directory, before anything is expanded."""
+    total = sum(member.file_size for member in members)
+    if total > limits.max_unzipped_bytes:
+        raise ReadError("zip-bomb", size=total, limit=limits.max_unzipped_bytes)
+    for member in members:
+        allowed = RATIO_LIMIT * member.compress_size
+        if member.file_size > RATIO_FLOOR and member.file_size > allowed:
+            raise ReadError("zip-bomb", size=member.file_size, limit=max(allowed, RATIO_FLOOR))
+
+
+def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Refuse sheets whose cells reach beyond the limits, before calamine reads them.
+
+    calamine allocates the whole rectangle from A1 to the farthest cell: one stray value
+    in XFD1048576 asks for half a terabyte and aborts the process.
+    """
+    for part, sheet_name in _xlsx_sheet_parts(archive).items():
+        try:
+            xml = archive.read(part)  # zipfile stops at the size the directory declared
+        except KeyError:
+            continue  # a missing part is calamine's to report
+        last_row, last_col = _xlsx_extent(xml)
+        if last_row > limits.max_rows:
+            raise ReadError("too-many-rows", count=last_row, limit=limits.max_rows, sheet=sheet_name)
+        if last_col > limits.max_columns:
+            raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
+
+
+# A cell start tag that may hold a value: <c ...> or <x:c ...>, but not the empty <c .../>.
+_VALUED_CELL = re.compile(rb"<(?:\w+:)?c(?=[\s>/])[^>]*(?<!/)>")
+# The r="B12" reference of such a cell (only cells carry letters+digits in an r attribute).
+_VALUED_CELL_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["'][^>]*(?<!/)>""")
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
+_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
+
+
+def _xlsx_extent(xml: bytes) -> tuple[int, int]:
+    """(last row, last column), 1-based, reached by a cell that may hold a value."""
+    refs = _VALUED_CELL_REF.findall(xml)
+    if len(refs) == len(_VALUED_CELL.findall(xml)):  # the usual case: every cell says where it is
+        rows = max(map(int, {row for _, row in refs}), default=0)
+        return rows, max(map(_column_number, {col for col, _ in refs}), default=0)
+    # r= is optional: a cell without it follows the previous one, a row without it too
+    last_row = last_col = row = col = 0
+    for tag, attrs in _ROW_OR_CELL.findall(xml):
+        ref = _REF.search(attrs)
+        if tag == b"row":
+            row, col = (int(ref.group(2)) if ref and ref.group(2) else row + 1), 0
+            continue
+        if ref and ref.group(1):
+            col = _column_number(ref.group(1))
+            row = int(ref.group(2) or row)
+        else:
+            col += 1
+        if not attrs.endswith(b"/"):
+            last_row, last_col = max(last_row, row), max(last_col, col)
+    return last_row, last_col
+
+
+def _xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part name -> sheet name, from xl/workbook.xml and its relationships."""
+    parts = {}
+    try:
+        workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
+        rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        workbook = rels = None
+    except Exception as exc:  # defusedxml refuses entity declarations; bad XML
+        raise ReadError("file-unreadable", reason="xl/workbook.xml: " + _short(exc)) from exc
+    if workbook is not None and rels is not None:
+        targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
+        for element in workbook.iter():
+            if not str(element.tag).endswith("}sheet") and element.tag != "sheet":
+                continue
+            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+            target = targets.get(rid)
+            if target:
+                part = target[1:] if target.startswith("/") else posixpath.join("xl", target)
+                parts[posixpath.normpath(part)] = element.get("name") or part
+    if not parts:  # unusual relationships: scan every worksheet part, named by its file
+        parts = {n: posixpath.basename(n) for n in archive.namelist() if n.startswith("xl/worksheets/")}
+    return parts
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _convert_sheet(sheet: Any, limits: Limits) -> RawSheet:
+    """calamine sheet -> RawSheet, checking its size before any Python list is built."""
+    raw = RawSheet(name=sheet.name, rows=[])
+    start = sheet.start
+    if start is None:  # no cell with a value
+        return raw
+    first_row, first_col = start
+    last_row, last_col = first_row + sheet.height, first_col + sheet.width  # 1-based
+    if last_row > limits.max_rows:
+        raise ReadError("too-many-rows", count=last_row, limit=limits.max_rows, sheet=sheet.name)
+    if last_col > limits.max_columns:
+        raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet.name)
+    # skip_empty_area=True returns the data rectangle only; pad it back to A1 ourselves so
+    # that the numbering does not depend on calamine's padding behaviour.
+    values = sheet.to_python(skip_empty_area=True)
+    raw.rows = [[] for _ in range(first_row)]
+    for index, cells in enumerate(values):
+        values[index] = None  # let calamine's row go as soon as it is converted
+        raw.rows.append(_clean_row(cells, first_row + index + 1, first_col, limits, raw.long_cells))
+    while raw.rows and not raw.rows[-1]:
+        raw.rows.pop()
+    return raw
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, limits: Limits) -> RawSheet:
+    text = _decode_csv(path.read_bytes())
+    sheet = RawSheet(name=path.stem, rows=[])
+    # csv's default field limit (128 KiB) would reject a long cell before we can cut it
+    if csv.field_size_limit() < limits.max_file_bytes:
+        csv.field_size_limit(limits.max_file_bytes)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_detect_delimiter(text))
+    try:
+        for excel_row, cells in enumerate(reader, start=1):
+            if excel_row > limits.max_rows:
+                count = excel_row + sum(1 for _ in reader)
+                raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet.name)
+            row = _clean_row(cells, excel_row, 0, limits, sheet.long_cells)
+            if len(row) > limits.max_columns:
+                raise ReadError("too-many-columns", count=len(row), limit=limits.max_columns, sheet=sheet.name)
+            sheet.rows.append(row)
+    except csv.Error as exc:
+        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+    while sheet.rows and not sheet.rows[-1]:
+        sheet.rows.pop()
+    return sheet
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _decode_csv(data: bytes) -> str:
+    """Bytes -> NFC text. Excel writes UTF-8 with BOM, UTF-16 ("Unicode text") or, by
+    default on Vietnamese Windows, cp1258, whose tone marks are combining characters."""
+    text = None
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            text = _decode(data[len(bom) :], encoding)
+            break
+    else:
+        if b"\x00" in data:  # UTF-16 without a BOM, or not text at all
+            text = _decode(data, _utf16_without_bom(data))
+        else:
+            text = _decode(data, "utf-8")
+            if text is None:
+                # only 8-bit encodings Excel writes here: unrestricted guesses turn
+                # "Đà Nẵng" into Urdu (cp1006)
+                best = charset_normalizer.from_bytes(data, cp_isolation=["cp1258", "cp1252"]).best()
+                text = str(best) if best is not None else _decode(data, "cp1258")
+    if text is None or "\x00" in text:
+        raise ReadError("unknown-encoding")
+    return unicodedata.normalize("NFC", text)
+
+
+def _decode(data: bytes, encoding: str | None) -> str | None:
+    if encoding is None:
+        return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """ASCII-heavy UTF-16 has a NUL in every other byte; anything else with NULs is binary."""
+    sample = data[:4096]
+    even_nuls, odd_nuls = sample[0::2].count(0), sample[1::2].count(0)
+    pairs = len(sample) // 2 or 1
+    if odd_nuls >= pairs * 0.3 and even_nuls <= pairs * 0.05:  # U+0300 etc. have a NUL low byte
+        return "utf-16-le"
+    if even_nuls >= pairs * 0.3 and odd_nuls <= pairs * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _detect_delimiter(text: str) -> str:
+    # The first 50 lines (at most 8 KB: the Sniffer is quadratic) span the title block,
+    # the header and the first data rows.
+    lines = text[:8192].splitlines()[:50]
+    if len(lines) > 1 and len(text) > 8192:
+        lines.pop()  # probably cut in the middle
+    try:
+        delimiter = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t").delimiter
+        if delimiter in ",;\t":
+            return delimiter
+    except csv.Error:
+        pass
+    # The Sniffer gives up on short or ragged samples: take the delimiter found on the most
+    # lines (Excel pads every line with delimiters), then the most often.
+    return max(",;\t", key=lambda d: (sum(d in line for line in lines), sum(line.count(d) for line in lines)))
+
+
+# --- shared ----------------------------------------------------------------------------
+
+
+def _clean_row(
+    values: list[object], excel_row: int, first_col: int, limits: Limits, long_cells: list[tuple[int, int, int]]
+) -> list[object]:
+    """One row as RawSheet keeps it: padded to column A, "" -> None, 12.0 -> 12, long text
+    cut (and recorded), trailing empty cells dropped. One loop: this is the hot path."""
+    row: list[object] = [None] * first_col
+    max_chars = limits.max_cell_chars
+    for value in values:
+        if value.__class__ is str:
+            if not value:
+                value = None  # calamine's empty and error cells, CSV's empty fields
+            elif len(value) > max_chars:
+                long_cells.append((excel_row, len(row) + 1, len(value)))
+                value = value[:max_chars]
+        elif value.__class__ is float and value.is_integer():
+            value = int(value)  # Excel stores every number as a double: 12.0 is 12
+        row.append(value)
+    while row and row[-1] is None:
+        row.pop()
+    return row
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+__all__ = ["Limits", "RawSheet", "ReadError", "read_workbook", "sha256_of"]

@@ -1,0 +1,481 @@
+"""Report templates: the workbook a union sends each reporting unit to fill in.
+
+One workbook per reporting unit, one sheet per indicator schema, laid out the way offices
+lay out their reports (title block, header, numbering row, one row per commune, totals
+row), so that `vwu ingest` reads a filled template like any other submission. Code, name
+and header cells are locked (sheet protection without a password); figure cells are open
+and carry Excel data validation (whole number within the schema's bounds).
+
+The demo-data generator writes through the same code: `WorkbookJob` with a `figures`
+callback fills the figures, and a `Shape` varies the layout the way real offices do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .indicators import Catalog, Indicator, load_catalog
+from .text import NotANumber, fold, parse_number
+from .units import LEVELS, Unit, UnitTree
+
+Figures = Callable[[Unit, Unit, Indicator], Sequence[object]]
+"""(reporting unit, row unit, indicator) -> one value per indicator column, None for blank."""
+
+INSTRUCTIONS_SHEET = "Hướng dẫn"
+INSTRUCTIONS_WIDTH = 70  # characters per line of the instructions column
+LABEL_COLUMNS = 3  # STT, code, name; figures start in column D
+PARALLEL_FROM = 40  # fewer workbooks than this are written in-process: a pool costs more to start
+
+
+# --- periods -------------------------------------------------------------------------------
+
+_PERIOD = re.compile(r"^(20\d\d)(?:-(H[12]|Q[1-4]|M(?:0[1-9]|1[0-2])))?$")
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period as ingest reads it back from the title: 2024, 2024-H1, 2024-Q3, 2024-M03."""
+
+    code: str
+
+    def __post_init__(self) -> None:
+        if not _PERIOD.match(self.code):
+            raise ConfigError(
+                f"Kỳ báo cáo '{self.code}' không hợp lệ / invalid period.",
+                "Dùng năm (2024), nửa năm (H1, H2), quý (Q1…Q4) hoặc tháng (M01…M12).",
+            )
+
+    @classmethod
+    def parse(cls, year: int, text: str | None = None) -> Period:
+        """`--year 2024 --period H1` -> 2024-H1; a full code ("2024-Q3") must name the same year."""
+        text = (text or "").strip().upper()
+        if not text or text == str(year):
+            return cls(str(year))
+        period = cls(text if text[:4].isdigit() else f"{year}-{text}")
+        if period.year != year:
+            raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
+        return period
+
+    @property
+    def year(self) -> int:
+        return int(self.code[:4])
+
+    @property
+    def part(self) -> str:
+        return self.code[5:]
+
+    @property
+    def fraction(self) -> float:
+        """Share of a year the period covers: flows of a month are about a twelfth of a year's."""
+        return {"": 1.0, "H": 1 / 2, "Q": 1 / 4, "M": 1 / 12}[self.part[:1]]
+
+    def label(self) -> str:
+        """As a title names it: "năm 2024", "6 tháng đầu năm 2024", "quý III năm 2024", "tháng 3 năm 2024"."""
+        kind, number = self.part[:1], self.part[1:]
+        prefix = {
+            "": "",
+            "H": "6 tháng đầu " if number == "1" else "6 tháng cuối ",
+            "Q": f"quý {_ROMAN.get(number, '')} ",
+            "M": f"tháng {number.lstrip('0')} ",
+        }[kind]
+        return f"{prefix}năm {self.year}"
+
+
+# --- shapes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a sheet is laid out. The default is the official form; demo data varies it (--messy)."""
+
+    two_row_header: bool = False  # a merged group label above the figure headers
+    numbering: bool = True  # the "(1) (2) (3)" row under the header
+    headers: str = "official"  # "official" | "plain" (upper case, no diacritics) | "nfd" (decomposed)
+    totals_label: str | None = "Tổng cộng"  # None: no totals row
+
+
+OFFICIAL = Shape()
+
+
+def _plain(text: str) -> str:
+    """As typed on a keyboard without Vietnamese input: no diacritics, upper case."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D").upper()
+
+
+def _styled(text: str, shape: Shape) -> str:
+    if shape.headers == "plain":
+        return _plain(text)
+    if shape.headers == "nfd":
+        return unicodedata.normalize("NFD", text)
+    return text
+
+
+# --- choosing the reporting units ----------------------------------------------------------
+
+
+def report_levels(tree: UnitTree) -> tuple[str, ...]:
+    """Levels that send a submission: districts in the legacy tree; provinces in the 2025 tree,
+    where communes may also report on their own (there is no district between them)."""
+    level = tree.reporting_level()
+    return (level,) if "district" in tree.levels else (level, "commune")
+
+
+def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None = None) -> list[Unit]:
+    """The units that get a workbook: every unit of `level` at or under `unit` (the whole country for None)."""
+    level = level or tree.reporting_level()
+    allowed = report_levels(tree)
+    if level not in allowed:
+        raise ConfigError(
+            f"Cây đơn vị {tree.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
+            f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
+        )
+    if unit is None:
+        return tree.units(level)
+    scope = tree.get(unit)
+    if scope is None:
+        raise ConfigError(
+            f"Mã đơn vị '{unit}' không có trong danh mục cây {tree.tree} / unknown unit code.",
+            "Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337).",
+        )
+    if LEVELS.index(scope.level) > LEVELS.index(level):
+        raise ConfigError(
+            f"{scope.name} ({scope.code}) là cấp {scope.level}, dưới cấp báo cáo {level}.",
+            f"Dùng --unit với mã cấp {level} hoặc cấp trên; đơn vị báo cáo của nó là {tree.path(scope.code)[-2].name}."
+            if len(tree.path(scope.code)) > 1
+            else None,
+        )
+    if scope.level == level:
+        return [scope]
+    return [u for u in tree.descendants(scope.code) if u.level == level]
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a unit name: "Huyện Tiên Lữ" -> "huyen_tien_lu"."""
+    return fold(text).replace(" ", "_")
+
+
+def workbook_path(out_dir: Path, unit: Unit, tree: UnitTree, period: Period) -> Path:
+    """out/33_tinh_hung_yen/332_huyen_tien_lu_2024.xlsx: one folder per province."""
+    name = f"{unit.code}_{slug(unit.name)}_{period.code}.xlsx"
+    if unit.level == "province":
+        return out_dir / name
+    province = tree.get(unit.province)
+    return out_dir / f"{province.code}_{slug(province.name)}" / name
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkbookJob:
+    """One workbook to write. Plain data, so it can travel to a worker process."""
+
+    path: Path
+    unit: str  # reporting unit code
+    period: str  # period code
+    figures: Figures | None = None  # None: a blank template with SUM formulas in the totals row
+    shape: Shape = OFFICIAL
+    schemas: Path | None = None
+
+
+def write_templates(
+    year: int,
+    out_dir: Path,
+    unit: str | None = None,
+    level: str | None = None,
+    period: str | None = None,
+    schemas: Path | None = None,
+    figures: Figures | None = None,
+) -> list[Path]:
+    """Write one template per reporting unit under `unit` for the year (or a period of it)."""
+    the_period = Period.parse(year, period)
+    tree = UnitTree.for_year(year)
+    load_catalog(schemas)  # a bad schema folder fails here, once, not in every worker
+    jobs = [
+        WorkbookJob(workbook_path(Path(out_dir), u, tree, the_period), u.code, the_period.code, figures, OFFICIAL, schemas)
+        for u in reporting_units(tree, unit, level)
+    ]
+    return write_workbooks(jobs)
+
+
+def write_workbooks(jobs: Sequence[WorkbookJob], workers: int | None = None) -> list[Path]:
+    """Write the jobs' workbooks, in worker processes when there are many (openpyxl is CPU-bound)."""
+    workers = workers or os.cpu_count() or 1
+    if len(jobs) < PARALLEL_FROM or workers == 1:
+        return [write_job(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(write_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+
+
+def write_job(job: WorkbookJob) -> Path:
+    period = Period(job.period)
+    tree = UnitTree.for_year(period.year)
+    unit = tree.get(job.unit)
+    if unit is None:
+        raise ConfigError(f"Mã đơn vị '{job.unit}' không có trong danh mục năm {period.year}.")
+    job.path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = build_workbook(unit, tree.leaves(unit.code), period, load_catalog(job.schemas), job.figures, job.shape)
+    workbook.save(job.path)
+    return job.path
+
+
+def build_workbook(
+    unit: Unit,
+    rows: Sequence[Unit],
+    period: Period,
+    catalog: Catalog,
+    figures: Figures | None = None,
+    shape: Shape = OFFICIAL,
+):
+    """The workbook of one reporting unit: instructions first, then one sheet per indicator."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    _write_instructions(workbook.active, unit, period, catalog)
+    for indicator in catalog.indicators:
+        sheet_name = _styled(indicator.sheet_name, shape) if shape.headers == "plain" else indicator.sheet_name
+        _write_indicator(workbook.create_sheet(sheet_name), indicator, catalog, unit, rows, period, figures, shape)
+    return workbook
+
+
+def title_lines(unit: Unit, period: Period) -> list[str]:
+    """The title block: ingest reads the unit and the period back from it."""
+    return [
+        f"HỘI LHPN {unit.name.upper()}",
+        f"BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI {period.label().upper()}",
+        f"Kỳ báo cáo: {period.label()[:1].upper()}{period.label()[1:]}",
+        f"Mã đơn vị: {unit.code}",
+    ]
+
+
+class _Styles:
+    """Cell styles, built once per process (openpyxl style objects are shared, not copied)."""
+
+    def __init__(self) -> None:
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+
+        thin = Side(style="thin", color="808080")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.title = Font(bold=True, size=12)
+        self.bold = Font(bold=True)
+        self.italic = Font(italic=True, color="595959")
+        self.center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.header_fill = PatternFill("solid", fgColor="DDEBF7")
+        self.locked_fill = PatternFill("solid", fgColor="F2F2F2")
+        self.open = Protection(locked=False)
+
+
+_styles: _Styles | None = None
+
+
+def _style() -> _Styles:
+    global _styles
+    if _styles is None:
+        _styles = _Styles()
+    return _styles
+
+
+def _write_indicator(
+    ws,
+    indicator: Indicator,
+    catalog: Catalog,
+    unit: Unit,
+    rows: Sequence[Unit],
+    period: Period,
+    figures: Figures | None,
+    shape: Shape,
+) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    st = _style()
+    heads = {c.name: c.header for c in catalog.unit_columns}
+    width = LABEL_COLUMNS + len(indicator.columns)
+    last = get_column_letter(width)
+
+    r = 0
+    for line in [*title_lines(unit, period), f"Biểu: {indicator.title('vi')}"]:
+        r += 1
+        _put(ws, r, [line])
+        ws.merge_cells(f"A{r}:{last}{r}")
+        ws.cell(r, 1).alignment = st.center
+    ws.cell(1, 1).font = ws.cell(2, 1).font = st.title
+    r += 1  # a blank row keeps the title block apart from the header
+
+    labels = [_styled(x, shape) for x in ("STT", heads["unit_code"], heads["unit_name"])]
+    figure_headers = [_styled(c.header, shape) for c in indicator.columns]
+    header_top = r + 1
+    if shape.two_row_header:
+        # Offices group the figures under one merged label and merge the label columns down.
+        _put(ws, r + 1, labels + [_styled("Kết quả thực hiện", shape)] + [None] * (len(figure_headers) - 1))
+        _put(ws, r + 2, [None] * LABEL_COLUMNS + figure_headers)
+        for col in range(1, LABEL_COLUMNS + 1):
+            ws.merge_cells(start_row=r + 1, start_column=col, end_row=r + 2, end_column=col)
+        if len(figure_headers) > 1:
+            ws.merge_cells(start_row=r + 1, start_column=LABEL_COLUMNS + 1, end_row=r + 1, end_column=width)
+        r += 2
+    else:
+        r += 1
+        _put(ws, r, labels + figure_headers)
+    ws.row_dimensions[r].height = 48
+    if shape.numbering:
+        r += 1
+        _put(ws, r, [f"({i})" for i in range(1, width + 1)])
+    for row in ws.iter_rows(min_row=header_top, max_row=r, max_col=width):
+        for cell in row:
+            cell.font, cell.alignment, cell.border, cell.fill = st.bold, st.center, st.border, st.header_fill
+
+    first = r + 1
+    sums = [0.0] * len(indicator.columns)
+    for number, row_unit in enumerate(rows, start=1):
+        values = list(figures(unit, row_unit, indicator)) if figures else [None] * len(indicator.columns)
+        r += 1
+        _put(ws, r, [number, row_unit.code, row_unit.name, *values])
+        for col in range(1, LABEL_COLUMNS + 1):
+            cell = ws.cell(r, col)
+            cell.border, cell.fill = st.border, st.locked_fill
+        ws.cell(r, 2).number_format = "@"  # codes are text: leading zeros matter
+        for i, value in enumerate(values):
+            cell = ws.cell(r, LABEL_COLUMNS + 1 + i)
+            cell.border, cell.protection, cell.number_format = st.border, st.open, "#,##0"
+            sums[i] += _as_number(value)
+    end = r
+
+    validation = _validation(indicator)
+    validation.add(f"{get_column_letter(LABEL_COLUMNS + 1)}{first}:{last}{end}")
+    ws.add_data_validation(validation)
+
+    if shape.totals_label:
+        # A blank form sums with formulas; generated data writes the numbers an office's
+        # Excel would have cached, since openpyxl cannot store a formula's value.
+        totals = [
+            f"=SUM({get_column_letter(LABEL_COLUMNS + 1 + i)}{first}:{get_column_letter(LABEL_COLUMNS + 1 + i)}{end})"
+            if figures is None
+            else int(total) if float(total).is_integer() else total
+            for i, total in enumerate(sums)
+        ]
+        r += 1
+        _put(ws, r, [shape.totals_label, None, None, *totals])
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=LABEL_COLUMNS)
+        for col in range(1, width + 1):
+            cell = ws.cell(r, col)
+            cell.font, cell.border, cell.fill = st.bold, st.border, st.locked_fill
+            if col > LABEL_COLUMNS:
+                cell.number_format = "#,##0"
+        ws.cell(r, 1).alignment = st.center
+
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 10
+    ws.column_dimensions["C"].width = 30
+    for col in range(LABEL_COLUMNS + 1, width + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 18
+    ws.freeze_panes = ws.cell(first, LABEL_COLUMNS + 1)
+    ws.print_title_rows = f"{header_top}:{first - 1}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.protection.sheet = True  # no password: it guards against slips, not people
+
+
+def _put(ws, row: int, values: Sequence[object]) -> None:
+    for col, value in enumerate(values, start=1):
+        ws.cell(row, col, value)
+
+
+def _as_number(value: object) -> float:
+    try:
+        return parse_number(value) or 0.0
+    except NotANumber:
+        return 0.0
+
+
+def _validation(indicator: Indicator):
+    """Whole numbers within the schema's bounds (the same for every column of a sheet unless
+    the schema says otherwise; the loosest bounds are used so no valid figure is refused)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    lows = [c.min for c in indicator.columns]
+    highs = [c.max for c in indicator.columns]
+    low = None if any(v is None for v in lows) else min(lows)
+    high = None if any(v is None for v in highs) else max(highs)
+    if low is not None and high is not None:
+        operator, f1, f2, rule = "between", low, high, f"từ {low:g} đến {high:g}"
+    elif low is not None:
+        operator, f1, f2, rule = "greaterThanOrEqual", low, None, f"từ {low:g} trở lên"
+    elif high is not None:
+        operator, f1, f2, rule = "lessThanOrEqual", high, None, f"không quá {high:g}"
+    else:
+        operator, f1, f2, rule = "between", -1e15, 1e15, "bất kỳ"
+    return DataValidation(
+        type="whole",
+        operator=operator,
+        formula1=f"{f1:g}" if isinstance(f1, float) else str(f1),
+        formula2=None if f2 is None else (f"{f2:g}" if isinstance(f2, float) else str(f2)),
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle="Nhập số nguyên",
+        prompt=f"Nhập số nguyên {rule}, không kèm chữ (không ghi \"12 hộ\"). Để trống nếu chưa có số liệu.",
+        errorTitle="Số liệu không hợp lệ",
+        error=f"Ô này chỉ nhận số nguyên {rule}, ví dụ 1234.",
+        errorStyle="stop",
+    )
+
+
+def _write_instructions(ws, unit: Unit, period: Period, catalog: Catalog) -> None:
+    """The instructions sheet. Everything is in column A, so ingest never takes it for a table."""
+    st = _style()
+    ws.title = INSTRUCTIONS_SHEET
+    sheets = ", ".join(f"“{i.sheet_name}”" for i in catalog.indicators)
+    lines: list[tuple[str, object]] = [
+        ("HƯỚNG DẪN ĐIỀN BIỂU MẪU BÁO CÁO", st.title),
+        (f"Đơn vị báo cáo: Hội LHPN {unit.name} (mã {unit.code}) — kỳ báo cáo: {period.label()}.", st.bold),
+        ("", None),
+        (f"1. Mỗi trang tính là một biểu: {sheets}. Điền số liệu của từng đơn vị vào các ô trắng.", None),
+        ("2. Chỉ nhập số nguyên không âm (0, 1, 2, …), không kèm chữ (không ghi \"12 hộ\"). "
+         "Đơn vị chưa có số liệu thì để trống; có nhưng bằng không thì ghi 0.", None),
+        ("3. Mã, tên đơn vị và tiêu đề cột đã được khóa (bảo vệ trang tính, không đặt mật khẩu). "
+         "Không đổi tên trang tính, không thêm, xóa hay đổi thứ tự cột.", None),
+        ("4. Nếu danh sách đơn vị chưa đúng, báo lại Hội LHPN cấp trên để được gửi mẫu mới.", None),
+        ("5. Dòng “Tổng cộng” tự cộng các dòng phía trên: không nhập vào dòng này.", None),
+        (f"6. Số liệu năm tính đến 30/11/{period.year}. Lưu tệp dạng .xlsx (Excel Workbook) và gửi lại.", None),
+        ("", None),
+        ("CÁC CHỈ TIÊU", st.title),
+    ]
+    for indicator in catalog.indicators:
+        lines.append((f"Trang “{indicator.sheet_name}”", st.bold))
+        for column in indicator.columns:
+            kind = "số có tại thời điểm cuối kỳ" if column.aggregation == "stock" else "số phát sinh trong kỳ"
+            unit_note = f", đơn vị: {column.unit}" if column.unit else ""
+            lines.append((f"  • {column.header}: {kind}{unit_note}.", None))
+        for rule in indicator.rules:
+            left, right = indicator.column(rule.left).header, indicator.column(rule.right).header
+            sign = {"<=": "không lớn hơn", ">=": "không nhỏ hơn", "<": "nhỏ hơn", ">": "lớn hơn", "==": "bằng"}[rule.op]
+            level = "bắt buộc" if rule.severity == "error" else "cần kiểm tra nếu không đúng"
+            lines.append((f"  – {left} {sign} {right} ({level}).", st.italic))
+        for ratio in indicator.ratios:
+            lines.append(
+                (f"  – {ratio.label('vi')} = {indicator.column(ratio.numerator).header} / "
+                 f"{indicator.column(ratio.denominator).header}: tự tính, không cần nhập.", st.italic)
+            )
+    for row, (text, font) in enumerate(lines, start=1):
+        cell = ws.cell(row, 1, text)
+        cell.alignment = st.wrap
+        if font is not None:
+            cell.font = font
+        # Spreadsheet programs do not grow a wrapped row on their own: size it for its lines.
+        ws.row_dimensions[row].height = 15 * max(1, -(-len(text) // int(INSTRUCTIONS_WIDTH * 1.2)))
+    ws.column_dimensions["A"].width = INSTRUCTIONS_WIDTH
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.protection.sheet = True
