@@ -123,7 +123,8 @@ def test_a_wrong_totals_row_is_an_error_at_the_totals_row(vwu, inbox, workspace)
     (problem,) = report.files[0].errors
     assert problem.code == "totals-mismatch"
     assert (problem.sheet, problem.row, problem.column) == ("Hội viên", 9, "Tổng số hội viên")
-    assert problem.message() == "Dòng tổng ghi 3021 nhưng cộng các dòng trên được 3.020."
+    assert problem.message() == "Dòng tổng ghi 3.021 nhưng cộng các dòng trên được 3.020."
+    assert problem.message("en") == "The totals row says 3,021 but the rows above add up to 3,020."
 
 
 def test_rules_of_the_schema_error_and_warning(vwu, inbox, workspace):

@@ -315,7 +315,7 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, tree: UnitTree) -> pd.Da
         [(i.name, c.name, c.aggregation) for i in catalog.indicators for c in i.columns],
         columns=["indicator", "column", "kind"],
     )
-    frame = figures[figures["unit_code"].isin(_levels(tree))].merge(kinds, on=["indicator", "column"])
+    frame = figures[figures["unit_code"].isin(set(_levels(tree)))].merge(kinds, on=["indicator", "column"])
     # The same unit, column and period from two current submissions (a commune's own file and
     # its province's, in the 2025 tree): the newest submission wins.
     frame = frame.sort_values("submission_id").drop_duplicates([*KEYS, "period"], keep="last")
@@ -542,10 +542,10 @@ def load(workspace: Path, year: int, schemas: Path | None = None) -> AggregateRe
     """The stored aggregation of a year, or None when there is none or the figures changed since."""
     store = Store.open(workspace, create=False)
     try:
-        stored = store.read_aggregation(year)
-        if stored is None or stored[0]["data_version"] != store.data_version(year):
+        meta = store.aggregation_meta(year)
+        if meta is None or meta["data_version"] != store.data_version(year):
             return None
-        meta, tables = stored
+        meta, tables = store.read_aggregation(year)
         return AggregateResult(
             year=year,
             tree=UnitTree.for_year(year),
@@ -568,7 +568,7 @@ def stored_outlier_factor(workspace: Path, year: int) -> float:
     """The factor the year was last aggregated with, so a re-aggregation keeps it."""
     store = Store.open(workspace, create=False)
     try:
-        stored = store.read_aggregation(year)
-        return stored[0]["outlier_factor"] if stored else DEFAULT_OUTLIER_FACTOR
+        meta = store.aggregation_meta(year)
+        return meta["outlier_factor"] if meta else DEFAULT_OUTLIER_FACTOR
     finally:
         store.close()

@@ -40,3 +40,12 @@ Schemas = Annotated[
     Optional[Path],
     typer.Option("--schemas", help="Thư mục tệp chỉ tiêu *.yaml (mặc định schemas/). Indicator schema folder.", envvar="VWU_SCHEMAS", show_default=False),
 ]
+ReportYear = Annotated[
+    int,
+    typer.Option("--year", "-y", help="Năm báo cáo (bắt buộc). Report year.", min=2000, max=2100),
+]
+UnitCode = Annotated[
+    Optional[str],
+    typer.Option("--unit", "-u", help="Mã đơn vị (văn bản, giữ số 0 đầu: 33, 332). Unit code.", show_default=False),
+]
+Out = Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi tệp. Output folder.")]

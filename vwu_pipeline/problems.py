@@ -80,8 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The period in the file ({found}) differs from --year {expected}.",
     ),
     "unit-unknown": (
-        "Không xác định được đơn vị báo cáo ({reason}).",
-        "The reporting unit cannot be determined ({reason}).",
+        "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
+        "The reporting unit cannot be determined: no unit code matches the {year} unit list and the title names no unit.",
     ),
     # rows and cells
     "type-error": (
@@ -140,8 +140,9 @@ class Problem:
     def message(self, lang: Lang = "vi") -> str:
         vi, en = self.templates or MESSAGES[self.code]
         text = vi if lang == "vi" else en
+        params = {k: _show(v, lang) if isinstance(v, float) else v for k, v in self.params.items()}
         try:
-            return text.format(value=_show(self.value), **self.params)
+            return text.format(value=_show(self.value, lang), **params)
         except (KeyError, IndexError):
             return text
 
@@ -169,10 +170,12 @@ class Problem:
         }
 
 
-def _show(value: Any) -> str:
-    text = "" if value is None else str(value)
+def _show(value: Any, lang: Lang = "vi") -> str:
+    """A value as the reader writes it: figures (floats) with thousands separators, 19.668.108 in Vietnamese."""
     if isinstance(value, float) and value.is_integer():
-        text = str(int(value))
+        text = f"{value:,.0f}"
+        return text.replace(",", ".") if lang == "vi" else text
+    text = "" if value is None else str(value)
     return text if len(text) <= 80 else text[:77] + "…"
 
 

@@ -217,30 +217,52 @@ def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> None:
             xml = archive.read(part)  # zipfile stops at the size the directory declared
         except KeyError:
             continue  # a missing part is calamine's to report
-        last_row, last_col = _xlsx_extent(xml)
+        last_row, last_col = _xlsx_extent(xml, limits)
         if last_row > limits.max_rows:
-            raise ReadError("too-many-rows", count=last_row, limit=limits.max_rows, sheet=sheet_name)
+            # the scan stopped early; for the message, the last row written (rows are in order)
+            written = [int(n) for n in _ROW_NUMBER.findall(xml, max(0, len(xml) - 65536))]
+            count = max([last_row, *written])
+            raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
         if last_col > limits.max_columns:
             raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
 
 
-# A cell start tag that may hold a value: <c ...> or <x:c ...>, but not the empty <c .../>.
-_VALUED_CELL = re.compile(rb"<(?:\w+:)?c(?=[\s>/])[^>]*(?<!/)>")
-# The r="B12" reference of such a cell (only cells carry letters+digits in an r attribute).
+# The r="B12" of a cell start tag that may hold a value (<c .../> holds none); only cells
+# carry letters+digits in an r attribute.
 _VALUED_CELL_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["'][^>]*(?<!/)>""")
+# A cell start tag without r=: its position follows the previous cell's.
+_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?=[\s>/])(?![^>]*\sr\s*=)")
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
+_ROW_NUMBER = re.compile(rb"""<(?:\w+:)?row\s[^>]*?(?<![\w:])r\s*=\s*["'](\d+)["']""")
+_CHUNK = 1024 * 1024
 
 
-def _xlsx_extent(xml: bytes) -> tuple[int, int]:
-    """(last row, last column), 1-based, reached by a cell that may hold a value."""
-    refs = _VALUED_CELL_REF.findall(xml)
-    if len(refs) == len(_VALUED_CELL.findall(xml)):  # the usual case: every cell says where it is
-        rows = max(map(int, {row for _, row in refs}), default=0)
-        return rows, max(map(_column_number, {col for col, _ in refs}), default=0)
-    # r= is optional: a cell without it follows the previous one, a row without it too
+def _xlsx_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
+    """(last row, last column), 1-based, reached by a cell that may hold a value.
+
+    Stops once past the limits. Works through 1 MB pieces, cut before a tag: a findall
+    over a 200 MB sheet at once would hold millions of tuples.
+    """
+    if _CELL_WITHOUT_REF.search(xml):
+        return _xlsx_extent_by_position(xml, limits)
+    last_row = last_col = start = 0
+    while start < len(xml) and last_row <= limits.max_rows and last_col <= limits.max_columns:
+        end = xml.find(b"<", start + _CHUNK)
+        end = len(xml) if end == -1 else end
+        refs = _VALUED_CELL_REF.findall(xml, start, end)
+        if refs:
+            last_row = max(last_row, *map(int, {row for _, row in refs}))
+            last_col = max(last_col, *map(_column_number, {col for col, _ in refs}))
+        start = end
+    return last_row, last_col
+
+
+def _xlsx_extent_by_position(xml: bytes, limits: Limits) -> tuple[int, int]:
+    """The same, for sheets where some cells or rows omit r= (allowed, and rare)."""
     last_row = last_col = row = col = 0
-    for tag, attrs in _ROW_OR_CELL.findall(xml):
+    for match in _ROW_OR_CELL.finditer(xml):
+        tag, attrs = match.groups()
         ref = _REF.search(attrs)
         if tag == b"row":
             row, col = (int(ref.group(2)) if ref and ref.group(2) else row + 1), 0
@@ -249,9 +271,11 @@ def _xlsx_extent(xml: bytes) -> tuple[int, int]:
             col = _column_number(ref.group(1))
             row = int(ref.group(2) or row)
         else:
-            col += 1
+            col += 1  # even an empty <c/> takes its place
         if not attrs.endswith(b"/"):
             last_row, last_col = max(last_row, row), max(last_col, col)
+            if last_row > limits.max_rows or last_col > limits.max_columns:
+                break
     return last_row, last_col
 
 

@@ -321,10 +321,7 @@ class Store:
                 rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
                 db.executemany(f"INSERT INTO {table} (year, {names}) VALUES (?, {marks})", ((year, *row) for row in rows))
 
-    def read_aggregation(self, year: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """A year's stored aggregation (meta, DataFrames), or None when there is none."""
-        import pandas as pd
-
+    def aggregation_meta(self, year: int) -> dict[str, Any] | None:
         row = self.db.execute(
             "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations WHERE year = ?",
             (year,),
@@ -334,6 +331,15 @@ class Store:
         keys = ("tree", "outlier_factor", "previous_year", "data_version", "counts", "aggregated_at")
         meta = dict(zip(keys, row))
         meta["counts"] = json.loads(meta["counts"] or "{}")
+        return meta
+
+    def read_aggregation(self, year: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """A year's stored aggregation (meta, DataFrames), or None when there is none."""
+        import pandas as pd
+
+        meta = self.aggregation_meta(year)
+        if meta is None:
+            return None
         tables = {
             table: pd.read_sql_query(f"SELECT * FROM {table} WHERE year = ?", self.db, params=(year,)).drop(columns="year")
             for table in ("aggregates", "completeness", "outliers")

@@ -70,6 +70,8 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
             for sub_index, part in frame.groupby("_sub", sort=False):
                 submissions[sub_index].frames[indicator.name] = part.drop(columns="_sub")
     for sub in submissions:
+        sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
+        sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
         sub.result.rows = sum(len(f) for f in sub.frames.values())
         sub.result.indicators = [t.indicator.name for t in sub.tables]
 
@@ -77,7 +79,7 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
 def _resolve_period(sub: Submission, year: int | None) -> bool:
     found = find_period([line for t in sub.tables for line in t.title])
     if found and year and int(found[:4]) != year:
-        sub.problem("period-conflict", sheet=sub.tables[0].sheet, params={"found": found, "expected": year})
+        sub.problem("period-conflict", sheet=sub.tables[0].sheet, params={"found": found, "expected": str(year)})
         return False
     period = found or (str(year) if year else None)
     if period is None:
@@ -125,8 +127,7 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     else:
         unit = _unit_from_title(sub, tree)
     if unit is None:
-        reason = "không có mã đơn vị nào khớp danh mục năm %d" % sub.year
-        sub.problem("unit-unknown", sheet=sub.tables[0].sheet, params={"reason": reason})
+        sub.problem("unit-unknown", sheet=sub.tables[0].sheet, params={"year": str(sub.year)})
         return False
     sub.unit = unit
     sub.result.unit_code, sub.result.unit_name = unit.code, unit.name
@@ -182,12 +183,10 @@ def _check_totals(sub: Submission, table: Table) -> None:
         stated = _number(sub, table, excel_row, column.name, table.cell(cells, column.name))
         if math.isnan(stated):
             continue
-        added = 0.0
-        for _, row_cells in table.rows:
-            try:
-                added += parse_number(table.cell(row_cells, column.name)) or 0.0
-            except NotANumber:
-                return  # already reported on its own row; a sum would mislead
+        try:
+            added = sum(parse_number(table.cell(cells, column.name)) or 0.0 for _, cells in table.rows)
+        except NotANumber:
+            continue  # already reported on its own row; a sum would mislead
         if abs(stated - added) > 1e-6:
             sub.problem(
                 "totals-mismatch",
@@ -195,12 +194,8 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 row=excel_row,
                 column=table.headers[column.name],
                 value=stated,
-                params={"expected": _vn_number(added)},
+                params={"expected": added},
             )
-
-
-def _vn_number(value: float) -> str:
-    return f"{value:,.0f}".replace(",", ".") if float(value).is_integer() else f"{value}"
 
 
 def _run_pandera(frame: pd.DataFrame, indicator: Indicator, submissions: list[Submission]) -> None:
@@ -230,11 +225,11 @@ def _run_pandera(frame: pd.DataFrame, indicator: Indicator, submissions: list[Su
             sheet=place["_sheet"],
             row=int(place["_row"]),
             column=table.headers[column.name],
-            value=place[column.name],
+            value=float(place[column.name]),
         )
         if rule:
             problem.templates = (rule.message_vi, rule.message_en)
-            problem.params = {"left": _vn_number(place[rule.left]), "right": _vn_number(place[rule.right])}
+            problem.params = {"left": float(place[rule.left]), "right": float(place[rule.right])}
         else:
             problem.params = {"limit": column.min if case.check == "below-minimum" else column.max}
 
@@ -256,7 +251,7 @@ def _check_units(frame: pd.DataFrame, submissions: list[Submission]) -> None:
                 row=excel_row,
                 column=header["unit_code"],
                 value=code,
-                params={"parent": f"{sub.unit.name} ({sub.unit.code})", "year": sub.year},
+                params={"parent": f"{sub.unit.name} ({sub.unit.code})", "year": str(sub.year)},
             )
             continue
         key = (sub_index, sheet, code)

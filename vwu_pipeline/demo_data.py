@@ -1,0 +1,210 @@
+"""Synthetic national data: one filled workbook per reporting unit of the real unit tree.
+
+Figures are plausible against the published national figures (DOMAIN.md): about 1,960
+members per commune (19.7M nationally), women aged 18+ above members, poverty higher in
+the northern mountains and the Central Highlands and lower in urban wards, a few new
+cooperatives and policy dialogues in the whole country. Every figure is drawn from a
+random generator seeded with (seed, period, unit), so the output does not depend on the
+order or the process the workbooks are written in.
+
+Workbooks are written through the template code (`template.WorkbookJob`): same title
+block, header, numbering and totals row as the forms offices fill in. `messy` varies the
+layout the way real offices do (merged two-row headers, no numbering row, headers without
+diacritics or decomposed, other totals labels or none, numbers typed as text "1.234").
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .indicators import Indicator, load_catalog
+from .template import OFFICIAL, Period, Shape, WorkbookJob, reporting_units, workbook_path, write_workbooks
+from .units import Unit, UnitTree
+
+MAX_SCALE = 120  # ten years of monthly reports
+
+# Northern mountain and Central Highlands provinces (legacy codes): poverty is about three times
+# the national rate there. The 2025 provinces keep the code of one of their predecessors.
+HIGH_POVERTY = frozenset(
+    "02 04 06 08 10 11 12 14 15 17 20 62 64 66 67".split()
+)
+
+
+@dataclass(frozen=True)
+class DemoData:
+    files: list[Path]
+    rows: int  # unit rows per indicator sheet, over all files
+    indicators: int
+    seconds: float
+
+
+def parse_scale(text: str | int) -> int:
+    """"national" (one report per unit) or a number N (N monthly reports per unit)."""
+    value = str(text).strip().lower()
+    if value in ("national", "1"):
+        return 1
+    if value.isdigit() and 1 <= int(value) <= MAX_SCALE:
+        return int(value)
+    raise ConfigError(
+        f"--scale '{text}' không hợp lệ / invalid scale.",
+        f"Dùng 'national' (một báo cáo năm cho mỗi đơn vị) hoặc số N từ 1 đến {MAX_SCALE} (N báo cáo tháng).",
+    )
+
+
+def demo_periods(year: int, scale: int) -> list[Period]:
+    """Scale 1: the year's report. Scale N: N monthly reports, the months of the year, then of
+    the nearest years of the same unit tree. Months never overlap, so flows still add up to
+    about a year's worth and every file is a distinct submission (no replacement, no dedup)."""
+    if scale == 1:
+        return [Period(str(year))]
+    tree = UnitTree.for_year(year).tree
+    years = []
+    for candidate in sorted(range(year - 10, year + 11), key=lambda y: (abs(y - year), -y)):
+        try:
+            if UnitTree.for_year(candidate).tree == tree:
+                years.append(candidate)
+        except ConfigError:
+            continue  # no tree that year
+    months = [Period(f"{y}-M{m:02d}") for y in years for m in range(1, 13)]
+    if scale > len(months):
+        raise ConfigError(f"--scale {scale}: cây đơn vị năm {year} chỉ đủ cho {len(months)} kỳ tháng.")
+    return months[:scale]
+
+
+def generate(
+    out_dir: Path,
+    year: int = 2024,
+    scale: int | str = 1,
+    unit: str | None = None,
+    level: str | None = None,
+    seed: int = 1,
+    messy: bool = False,
+    workers: int | None = None,
+    schemas: Path | None = None,
+) -> DemoData:
+    """Write one filled workbook per reporting unit (under `unit`) and period into `out_dir`.
+
+    Scale 1: out/<province>/<unit>_<year>.xlsx. Scale N: out/<period>/<province>/... .
+    """
+    started = time.perf_counter()
+    scale = parse_scale(scale)
+    tree = UnitTree.for_year(year)
+    catalog = load_catalog(schemas)
+    units = reporting_units(tree, unit, level)
+    periods = demo_periods(year, scale)
+    out_dir = Path(out_dir)
+    jobs = []
+    for period in periods:
+        base = out_dir if scale == 1 else out_dir / period.code
+        for u in units:
+            shape, text_numbers = messy_shape(seed, period.code, u.code) if messy else (OFFICIAL, False)
+            figures = DemoFigures(seed, period.code, text_numbers)
+            jobs.append(WorkbookJob(workbook_path(base, u, tree, period), u.code, period.code, figures, shape, schemas))
+    files = write_workbooks(jobs, workers)
+    rows = sum(len(tree.leaves(u.code)) for u in units) * len(periods)
+    return DemoData(files, rows, len(catalog.indicators), time.perf_counter() - started)
+
+
+def messy_shape(seed: int, period: str, unit: str) -> tuple[Shape, bool]:
+    """A layout as one office makes it, and whether it types numbers as text."""
+    rng = random.Random(f"{seed}:shape:{period}:{unit}")
+    shape = Shape(
+        two_row_header=rng.random() < 0.3,
+        numbering=rng.random() < 0.6,
+        headers=rng.choices(("official", "plain", "nfd"), weights=(6, 3, 1))[0],
+        totals_label=rng.choice(("Tổng cộng", "Tổng cộng", "Cộng", "Tổng", "TỔNG CỘNG", None)),
+    )
+    return shape, rng.random() < 0.4
+
+
+@dataclass(frozen=True)
+class DemoFigures:
+    """The `figures` callback of the template writer (a dataclass, so it travels to workers)."""
+
+    seed: int
+    period: str
+    text_numbers: bool = False
+
+    def __call__(self, reporting: Unit, row: Unit, indicator: Indicator) -> list[object]:
+        known = unit_figures(random.Random(f"{self.seed}:{self.period}:{row.code}"), row, Period(self.period).fraction)
+        values: dict[str, float] = {}
+        for column in indicator.columns:
+            if column.name in known:
+                values[column.name] = known[column.name]
+            else:  # an indicator added after this generator: small counts within its bounds
+                rng = random.Random(f"{self.seed}:{self.period}:{row.code}:{column.name}")
+                values[column.name] = max(column.min or 0, _poisson(rng, 2.0))
+        _respect_rules(values, indicator)
+        if not self.text_numbers:
+            return [values[c.name] for c in indicator.columns]
+        rng = random.Random(f"{self.seed}:{self.period}:{row.code}:text")
+        return [_as_text(values[c.name], rng) for c in indicator.columns]
+
+
+def unit_figures(rng: random.Random, unit: Unit, fraction: float = 1.0) -> dict[str, int]:
+    """One commune's figures for a period covering `fraction` of a year (flows scale, stocks don't)."""
+    members = round(rng.lognormvariate(math.log(1850), 0.35))  # ≈ 19.7M over 10,040 lowest units
+    poverty = (3.0 if unit.province in HIGH_POVERTY else 1.0) * (0.2 if unit.name.startswith("Phường") else 1.0)
+    poor = _poisson(rng, 18 * poverty)
+    near_poor = _poisson(rng, 22 * poverty)
+    sponsored = _poisson(rng, 2.75)  # 27,670 orphans sponsored nationally
+    return {
+        "members_total": members,
+        "members_new": round(members * rng.uniform(0.006, 0.03) * fraction),
+        "women_18_plus": math.ceil(members / rng.uniform(0.45, 0.95)),
+        "honorary_members": _poisson(rng, 2.0),  # 20,500 nationally
+        "poor_households_start": poor,
+        "near_poor_households_start": near_poor,
+        "lifted_from_poverty": round(poor * rng.uniform(0.08, 0.22) * fraction),  # ≈ 68,786 with the next
+        "lifted_from_near_poverty": round(near_poor * rng.uniform(0.08, 0.2) * fraction),
+        "new_cooperatives": int(rng.random() < 0.021 * fraction),  # 209 nationally
+        "orphans_new": min(sponsored, _poisson(rng, 0.9 * fraction)),
+        "orphans_sponsored": sponsored,
+        "funds_vnd": round(sponsored * rng.randint(20, 80) * fraction) * 100_000,  # ≈ 150 billion đồng
+        "policies_monitored_lead": _poisson(rng, 0.3 * fraction),
+        "policies_monitored_joint": _poisson(rng, 1.0 * fraction),  # 10,128 nationally
+        "drafts_reviewed": _poisson(rng, 0.8 * fraction),
+        "policy_dialogues": int(rng.random() < 0.037 * fraction),  # 376 nationally
+    }
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    if mean > 30:  # normal approximation; Knuth's product underflows for large means
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, k, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        k += 1
+        product *= rng.random()
+    return k
+
+
+def _respect_rules(values: dict[str, float], indicator: Indicator) -> None:
+    """Clamp figures so that the schema's error rules hold (warnings may stay broken)."""
+    for rule in indicator.rules:
+        if rule.severity != "error" or rule.holds(values[rule.left], values[rule.right]):
+            continue
+        if rule.op in ("<=", "=="):
+            values[rule.left] = values[rule.right]
+        elif rule.op == ">=":
+            values[rule.right] = values[rule.left]
+        elif rule.op == "<":
+            values[rule.right] = values[rule.left] + 1
+        elif rule.op == ">":
+            values[rule.left] = values[rule.right] + 1
+
+
+def _as_text(value: float, rng: random.Random) -> object:
+    """Numbers the way an office types them into text cells: "1.234", "1 234", "-" for nothing."""
+    if value == 0:
+        return "-" if rng.random() < 0.5 else 0
+    if value >= 1000:
+        grouped = f"{int(value):,}"
+        return grouped.replace(",", "." if rng.random() < 0.7 else " ")
+    return str(int(value)) if rng.random() < 0.5 else value
