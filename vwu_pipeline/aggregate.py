@@ -261,14 +261,17 @@ class AggregateResult:
     # -- output -----------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
+        at_root = self.values[self.values["unit_code"] == self.root].set_index(["indicator", "column"])
         totals: dict[str, Any] = {}
-        at_root = self.values[self.values["unit_code"] == self.root]
-        for row in at_root.itertuples(index=False):
-            totals.setdefault(row.indicator, {})[row.column] = {
-                "value": _plain(row.value),
-                "previous": _plain(row.previous),
-                "partial": bool(row.partial),
-            }
+        for indicator in self.catalog.indicators:
+            for measure in measures(indicator):
+                if (indicator.name, measure.name) in at_root.index:
+                    row = at_root.loc[(indicator.name, measure.name)]
+                    totals.setdefault(indicator.name, {})[measure.name] = {
+                        "value": _plain(row["value"]),
+                        "previous": _plain(row["previous"]),
+                        "partial": bool(row["partial"]),
+                    }
         completeness = {
             i.name: {**self.coverage(i.name), "missing": [{"code": u.code, "name": u.name} for u in self.missing(i.name)]}
             for i in self.catalog.indicators

@@ -142,6 +142,55 @@ def validate(
     _check_files(paths, None, year, lang, json_out, quiet, debug, schemas)
 
 
+Level = Annotated[
+    str | None,
+    typer.Option("--level", help="Cấp đơn vị báo cáo: district (2024), province hoặc commune (2025+). Reporting level.", show_default=False),
+]
+
+
+@app.command()
+def template(
+    year: common.ReportYear,
+    out: common.Out = Path("templates"),
+    unit: common.UnitCode = None,
+    level: Level = None,
+    period: Annotated[str | None, typer.Option("--period", help="Kỳ trong năm: H1, H2, Q1…Q4, M01…M12 (mặc định: cả năm).", show_default=False)] = None,
+    debug: common.Debug = False,
+    schemas: common.Schemas = None,
+) -> None:
+    """Viết mẫu báo cáo cho từng đơn vị báo cáo. Write one blank form per reporting unit."""
+    from .template import write_templates
+
+    paths = run_command(debug, lambda: write_templates(year, out, unit=unit, level=level, period=period, schemas=schemas))
+    console.print(f"Đã ghi {len(paths)} mẫu báo cáo vào {escape(str(out))} / wrote {len(paths)} templates.")
+
+
+@app.command("demo-data")
+def demo_data(
+    year: common.ReportYear,
+    out: common.Out = Path("demo-data"),
+    scale: Annotated[str, typer.Option("--scale", help="national (một báo cáo năm mỗi đơn vị) hoặc N (N báo cáo tháng mỗi đơn vị).")] = "national",
+    unit: common.UnitCode = None,
+    level: Level = None,
+    seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên: cùng hạt giống, cùng số liệu. Random seed.")] = 1,
+    messy: Annotated[bool, typer.Option("--messy", help="Trộn các kiểu tệp thực tế: tiêu đề hai dòng gộp ô, số dạng chữ, không dấu…")] = False,
+    debug: common.Debug = False,
+    schemas: common.Schemas = None,
+) -> None:
+    """Sinh số liệu mẫu cả nước qua mẫu báo cáo. Generate synthetic national submissions."""
+    from .demo_data import generate
+
+    data = run_command(
+        debug,
+        lambda: generate(out, year, scale, unit=unit, level=level, seed=seed, messy=messy, schemas=schemas),
+    )
+    rows, seconds = f"{data.rows:,}".replace(",", "."), f"{data.seconds:.1f}".replace(".", ",")
+    console.print(
+        f"Đã ghi {len(data.files)} tệp, {rows} dòng đơn vị × {data.indicators} chỉ tiêu vào {escape(str(out))} "
+        f"trong {seconds} giây / wrote {len(data.files)} files."
+    )
+
+
 def main() -> None:
     try:
         app()

@@ -73,6 +73,8 @@ def locate(sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str) -
 
     best: tuple[tuple[int, int, int], tuple[int, ...], dict[str, int], dict[str, str]] | None = None
     for top in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
+        if best is not None and top > best[1][0] + 1:
+            break  # the rows under a header are data: nothing better comes after them
         for span in (1, 2):
             rows = sheet.rows[top : top + span]
             if len(rows) < span:
