@@ -342,3 +342,26 @@ def test_commune_rows_and_the_districts_own_row(inbox, workspace):
     assert report.valid, report.to_json()
     assert figures(workspace)[("332", "drafts_reviewed")] == 4
     assert COMMUNES[0][0] in {code for code, _ in figures(workspace)}
+
+
+def test_a_file_that_crashes_the_reader_is_refused_alone(inbox, workspace, monkeypatch):
+    import os
+
+    from vwu_pipeline import ingest
+
+    district_workbook(inbox / "a_fine.xlsx", ("members",))
+    district_workbook(inbox / "b_crafted.xlsx", ("poverty",))
+    real_parse = ingest.parse_file
+
+    def parse_or_abort(path, *args):
+        if path.name == "b_crafted.xlsx":
+            os.abort()  # what the Rust reader does on some crafted files
+        return real_parse(path, *args)
+
+    monkeypatch.setattr(ingest, "parse_file", parse_or_abort)  # reader processes are forked: they see it
+
+    report = run([inbox], workspace)
+
+    assert [f.status for f in report.files] == ["accepted", "refused"]
+    assert report.files[1].problems[0].code == "file-unreadable"
+    assert figures(workspace)[("12337", "members_total")] == 1200

@@ -24,6 +24,7 @@ from vwu_pipeline.problems import MESSAGES
 from vwu_pipeline.reading import Limits, RawSheet, ReadError, read_workbook, sha256_of
 
 SHEET1 = "xl/worksheets/sheet1.xml"
+CORNER_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'  # the grid's last cell
 
 
 # --- builders --------------------------------------------------------------------------
@@ -62,7 +63,8 @@ def xlsx_with_sheet_data(tmp_path: Path, name: str, chunks: Iterable[str]) -> Pa
     """An xlsx whose first sheet's <sheetData> is streamed from chunks (no big string in memory)."""
     template = make_xlsx(tmp_path / "template.xlsx", {"A1": "x"}, title="S")
     dst = tmp_path / name
-    with zipfile.ZipFile(template) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+    fast = {"compression": zipfile.ZIP_DEFLATED, "compresslevel": 1}
+    with zipfile.ZipFile(template) as zin, zipfile.ZipFile(dst, "w", **fast) as zout:
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename != SHEET1:
@@ -305,6 +307,24 @@ def test_cells_without_references_follow_their_position(tmp_path):
     assert error.params["count"] == 300
 
 
+def _prefixed(xml: bytes) -> bytes:
+    """<worksheet xmlns=...><c ...> -> <x:worksheet xmlns:x=...><x:c ...>, as some generators write."""
+    xml = re.sub(rb"<(/?)(\w+)([\s>/])", rb"<\1x:\2\3", xml)
+    return xml.replace(b'xmlns="', b'xmlns:x="', 1)
+
+
+def test_namespace_prefixed_sheet_is_read_and_guarded(tmp_path):
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "C2": 3}, title="S")
+    path = patch_zip(src, tmp_path / "prefixed.xlsx", {SHEET1: _prefixed})
+    assert b'<x:c r="C2"' in zipfile.ZipFile(path).read(SHEET1)
+    assert read_workbook(path)[0].rows == [["x"], [None, None, 3]]
+    far = patch_zip(
+        src, tmp_path / "prefixed_far.xlsx", {SHEET1: lambda xml: _prefixed(xml.replace(b"</sheetData>", CORNER_CELL))}
+    )
+    result = read_isolated(far)
+    assert result["code"] == "too-many-rows"
+
+
 def test_styled_empty_cells_far_away_do_not_count(tmp_path):
     src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x"}, title="S")
     path = patch_zip(
@@ -324,15 +344,7 @@ def test_value_in_the_last_cell_of_the_grid_does_not_crash(tmp_path):
     # calamine allocates A1:XFD1048576 densely (~550 GB) and aborts the process: the
     # pre-scan must refuse the file first. Run in a child so a regression fails one test only.
     src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x"}, title="S")
-    path = patch_zip(
-        src,
-        tmp_path / "corner.xlsx",
-        {
-            SHEET1: lambda xml: xml.replace(
-                b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
-            )
-        },
-    )
+    path = patch_zip(src, tmp_path / "corner.xlsx", {SHEET1: lambda xml: xml.replace(b"</sheetData>", CORNER_CELL)})
     result = read_isolated(path)
     assert result["code"] == "too-many-rows"
     assert result["params"]["count"] == 1_048_576
@@ -375,7 +387,7 @@ def test_billion_laughs_in_shared_strings(tmp_path):
     path = patch_zip(
         src,
         tmp_path / "laughs_sst.xlsx",
-        {SHEET1: lambda x: x.replace(b'<c r="A1" t="inlineStr"><is><t>x</t></is></c>', b'<c r="A1" t="s"><v>0</v></c>')},
+        {SHEET1: lambda x: re.sub(rb'<c r="A1" t="inlineStr">.*?</c>', b'<c r="A1" t="s"><v>0</v></c>', x)},
         add={"xl/sharedStrings.xml": _with_laughs(shared.encode(), "sst", b"", b"")},
     )
     assert b'<c r="A1" t="s">' in zipfile.ZipFile(path).read(SHEET1)
@@ -499,6 +511,18 @@ def test_encrypted_xls_is_reported_as_encrypted(tmp_path):
     expect_error(path, "file-encrypted")
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: calamine reserves DIMENSIONS rows x cols for .xls and aborts")
+def test_xls_with_absurd_dimensions_record_does_not_crash(tmp_path):
+    # Excel never writes this; a crafted file can. There is no pre-scan for .xls (it would
+    # need an OLE reader): isolate the reading process if hostile files are expected.
+    data = make_xls(tmp_path / "a.xls", {(0, 0): "x"}).read_bytes()
+    at = data.find(b"\x00\x02\x0e\x00")  # DIMENSIONS record, 14 bytes
+    assert at > 0
+    path = tmp_path / "dimensions.xls"
+    path.write_bytes(data[: at + 4] + struct.pack("<IIHHH", 0, 0xFFFFFF00, 0, 0xFF, 0) + data[at + 18 :])
+    assert read_isolated(path).get("code") == "too-many-rows"
+
+
 def _ole_with_directory_entry(name: str, offset_in_sector: int = 128) -> bytes:
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     sector = bytearray(512)
@@ -593,7 +617,8 @@ def test_empty_file(tmp_path, name):
 def test_file_too_large(tmp_path):
     path = make_xlsx(tmp_path / "a.xlsx", {"A1": "x"})
     size = path.stat().st_size
-    assert expect_error(path, "file-too-large", Limits(max_file_bytes=1000)).params == {"size": size, "limit": 1000}
+    error = expect_error(path, "file-too-large", Limits(max_file_bytes=1000))
+    assert error.params == {"size": size, "limit": 1000}
 
 
 @pytest.mark.parametrize("name, suffix", [("a.pdf", ".pdf"), ("a.DOCX", ".DOCX"), ("README", "README")])
@@ -652,7 +677,7 @@ def test_csv_utf8_with_bom(tmp_path):
 @pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")])
 def test_csv_utf16_with_bom_tab_delimited(tmp_path, encoding, bom):
     # Excel's "Unicode Text" is UTF-16 LE with a BOM, separated by tabs
-    text = CSV_TEXT.replace(",", "\t").replace('"Xã Hưng Đạo\t huyện Tiên Lữ"', '"Xã Hưng Đạo, huyện Tiên Lữ"')
+    text = CSV_TEXT.replace(",", "\t").replace("Đạo\t huyện", "Đạo, huyện")  # keep the quoted comma
     path = write_csv(tmp_path, "unicode.csv", bom + text.encode(encoding))
     assert read_workbook(path)[0].rows == CSV_ROWS
 

@@ -191,6 +191,125 @@ def demo_data(
     )
 
 
+def _print_headline(rows: list[dict], year: int, lang: str) -> None:
+    from .presentation import number, percent
+
+    table = Table(title=("Số liệu chính năm %d" if lang == "vi" else "Headline figures, %d") % year)
+    table.add_column("Nội dung" if lang == "vi" else "Figure")
+    table.add_column(str(year), justify="right")
+    table.add_column(str(year - 1), justify="right")
+    for row in rows:
+        show = percent if row["kind"] == "ratio" else number
+        value = show(row["value"], lang) + ("*" if row["partial"] else "")
+        table.add_row(escape(row["label"]), value, show(row["previous"], lang))
+    console.print(table)
+
+
+@app.command("aggregate")
+def aggregate_command(
+    year: common.ReportYear,
+    outlier_factor: Annotated[
+        float,
+        typer.Option("--outlier-factor", help="Cảnh báo số liệu gấp (hoặc bằng 1/) bấy nhiêu lần năm trước. Outlier factor.", min=1.0),
+    ] = 10.0,
+    workspace: common.Workspace = None,
+    lang: common.Lang = "vi",
+    json_out: common.Json = False,
+    quiet: common.Quiet = False,
+    debug: common.Debug = False,
+    schemas: common.Schemas = None,
+) -> None:
+    """Tổng hợp số liệu một năm theo cây đơn vị. Roll a year's figures up the unit tree."""
+    from .aggregate import aggregate
+    from .report import headline_rows
+
+    lang = _lang(lang)
+    result = run_command(debug, lambda: aggregate(common.resolve_workspace(workspace), year, outlier_factor, schemas))
+    if json_out:
+        print(result.to_json())
+        return
+    if quiet:
+        return
+    counts = result.counts
+    console.print(
+        (f"Đã tổng hợp năm {year}: {counts['figures']} số liệu của {counts['submissions']} báo cáo; "
+         f"{len(result.warnings)} cảnh báo, {len(result.outliers)} số liệu bất thường.")
+        if lang == "vi"
+        else (f"Aggregated {year}: {counts['figures']} figures from {counts['submissions']} submissions; "
+              f"{len(result.warnings)} warnings, {len(result.outliers)} outliers.")
+    )
+    _print_headline(headline_rows(result, lang), year, lang)
+
+
+@app.command("report")
+def report_command(
+    year: common.ReportYear,
+    unit: common.UnitCode = None,
+    out: common.Out = Path("."),
+    workspace: common.Workspace = None,
+    lang: common.Lang = "vi",
+    json_out: common.Json = False,
+    quiet: common.Quiet = False,
+    debug: common.Debug = False,
+    schemas: common.Schemas = None,
+) -> None:
+    """Viết bảng tính tổng hợp và bản tóm tắt Markdown. Write the consolidated workbook and summary."""
+    from .report import report
+
+    lang = _lang(lang)
+    result = run_command(debug, lambda: report(common.resolve_workspace(workspace), year, unit, out, lang, schemas))
+    if json_out:
+        print(result.to_json())
+        return
+    if quiet:
+        return
+    if result.aggregated:
+        console.print(
+            f"Năm {year} chưa được tổng hợp hoặc số liệu đã thay đổi: đã tổng hợp lại trước khi viết báo cáo."
+            if lang == "vi"
+            else f"{year} was not aggregated yet, or its figures changed: aggregated it first."
+        )
+    console.print(f"{'Đã ghi' if lang == 'vi' else 'Wrote'} {escape(str(result.workbook))}, {escape(str(result.summary))}")
+    _print_headline(result.headline, year, lang)
+    if result.partial:
+        missing = ", ".join(f"{name}: {n}" for name, n in result.missing.items() if n)
+        console.print(f"[yellow]{'Số liệu chưa đủ — chưa báo cáo' if lang == 'vi' else 'Partial data — missing'}: {escape(missing)}[/yellow]")
+
+
+@app.command("targets")
+def targets_command(
+    path: Annotated[Path, typer.Argument(help="Tệp chỉ tiêu (.csv hoặc .xlsx): year, unit_code, column, target.", exists=True, dir_okay=False)],
+    year: common.Year = None,
+    workspace: common.Workspace = None,
+    lang: common.Lang = "vi",
+    json_out: common.Json = False,
+    quiet: common.Quiet = False,
+    debug: common.Debug = False,
+    schemas: common.Schemas = None,
+) -> None:
+    """Nạp chỉ tiêu giao theo năm và đơn vị. Load yearly targets per unit."""
+    from .targets import load_targets
+
+    lang = _lang(lang)
+    result = run_command(debug, lambda: load_targets(path, common.resolve_workspace(workspace), year, schemas, lang))
+    if json_out:
+        print(result.to_json())
+    else:
+        for problem in result.problems:
+            console.print(f"    [red]✗[/red] {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False)
+        if result.valid and not quiet:
+            years = ", ".join(map(str, result.years))
+            console.print(
+                f"Đã lưu {result.rows} chỉ tiêu năm {years} từ {escape(path.name)}."
+                if lang == "vi"
+                else f"Stored {result.rows} targets for {years} from {escape(path.name)}."
+            )
+        elif not result.valid:
+            console.print(f"[bold red]{'Từ chối' if lang == 'vi' else 'Refused'}[/bold red] {escape(path.name)}: "
+                          + (f"{len(result.problems)} lỗi, không lưu chỉ tiêu nào." if lang == "vi" else f"{len(result.problems)} errors, nothing stored."))
+    raise typer.Exit(result.exit_code)
+
+
 def main() -> None:
     try:
         app()

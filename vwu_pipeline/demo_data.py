@@ -27,6 +27,7 @@ from .template import OFFICIAL, Period, Shape, WorkbookJob, reporting_units, wor
 from .units import Unit, UnitTree
 
 MAX_SCALE = 120  # ten years of monthly reports
+LEGACY_COMMUNES = 10_035  # the figures below are per commune of the legacy tree
 
 # Northern mountain and Central Highlands provinces (legacy codes): poverty is about three times
 # the national rate there. The 2025 provinces keep the code of one of their predecessors.
@@ -98,12 +99,14 @@ def generate(
     units = reporting_units(tree, unit, level)
     periods = demo_periods(year, scale)
     out_dir = Path(out_dir)
+    # A 2025 commune merged about three legacy ones: its figures are about three times larger.
+    size = LEGACY_COMMUNES / max(1, len(tree.units("commune")))
     jobs = []
     for period in periods:
         base = out_dir if scale == 1 else out_dir / period.code
         for u in units:
             shape, text_numbers = messy_shape(seed, period.code, u.code) if messy else (OFFICIAL, False)
-            figures = DemoFigures(seed, period.code, text_numbers)
+            figures = DemoFigures(seed, period.code, text_numbers, size)
             jobs.append(WorkbookJob(workbook_path(base, u, tree, period), u.code, period.code, figures, shape, schemas))
     files = write_workbooks(jobs, workers)
     rows = sum(len(tree.leaves(u.code)) for u in units) * len(periods)
@@ -129,9 +132,10 @@ class DemoFigures:
     seed: int
     period: str
     text_numbers: bool = False
+    size: float = 1.0  # population relative to a legacy commune
 
     def __call__(self, reporting: Unit, row: Unit, indicator: Indicator) -> list[object]:
-        known = unit_figures(random.Random(f"{self.seed}:{self.period}:{row.code}"), row, Period(self.period).fraction)
+        known = unit_figures(row, self.seed, Period(self.period), self.size)
         values: dict[str, float] = {}
         for column in indicator.columns:
             if column.name in known:
@@ -146,30 +150,42 @@ class DemoFigures:
         return [_as_text(values[c.name], rng) for c in indicator.columns]
 
 
-def unit_figures(rng: random.Random, unit: Unit, fraction: float = 1.0) -> dict[str, int]:
-    """One commune's figures for a period covering `fraction` of a year (flows scale, stocks don't)."""
-    members = round(rng.lognormvariate(math.log(1850), 0.35))  # ≈ 19.7M over 10,040 lowest units
-    poverty = (3.0 if unit.province in HIGH_POVERTY else 1.0) * (0.2 if unit.name.startswith("Phường") else 1.0)
-    poor = _poisson(rng, 18 * poverty)
-    near_poor = _poisson(rng, 22 * poverty)
-    sponsored = _poisson(rng, 2.75)  # 27,670 orphans sponsored nationally
+def unit_figures(unit: Unit, seed: int, period: Period, size: float = 1.0) -> dict[str, int]:
+    """One commune's figures for a period, for a commune `size` times as populous as a legacy one.
+
+    Stocks come from a generator seeded by the unit alone, then drift by year (members grow
+    about 1.3% a year, poverty falls), so a unit's months and years tell one consistent story;
+    flows are drawn per period and scale with the share of the year it covers.
+    """
+    base = random.Random(f"{seed}:{unit.code}")
+    rng = random.Random(f"{seed}:{period.code}:{unit.code}")
+    years = period.year - 2023  # the seeds' figures are those of November 2023
+    members = round(base.lognormvariate(math.log(1850 * size), 0.35) * 1.0126**years)  # ≈ 19.7M nationally
+    women = math.ceil(members / base.uniform(0.45, 0.95))
+    poverty = size * (3.0 if unit.province in HIGH_POVERTY else 1.0) * (0.2 if unit.name.startswith("Phường") else 1.0)
+    poor = round(_poisson(base, 18 * poverty) * 0.85**years)
+    near_poor = round(_poisson(base, 22 * poverty) * 0.9**years)
+    sponsored = _poisson(base, 2.75 * size)  # 27,670 nationally
+    honorary = _poisson(base, 2.0 * size)  # 20,500 nationally
+    fraction = period.fraction
+    events = fraction * size  # expected counts of events scale with the period and the population
     return {
         "members_total": members,
         "members_new": round(members * rng.uniform(0.006, 0.03) * fraction),
-        "women_18_plus": math.ceil(members / rng.uniform(0.45, 0.95)),
-        "honorary_members": _poisson(rng, 2.0),  # 20,500 nationally
+        "women_18_plus": women,
+        "honorary_members": honorary,
         "poor_households_start": poor,
         "near_poor_households_start": near_poor,
         "lifted_from_poverty": round(poor * rng.uniform(0.08, 0.22) * fraction),  # ≈ 68,786 with the next
         "lifted_from_near_poverty": round(near_poor * rng.uniform(0.08, 0.2) * fraction),
-        "new_cooperatives": int(rng.random() < 0.021 * fraction),  # 209 nationally
-        "orphans_new": min(sponsored, _poisson(rng, 0.9 * fraction)),
+        "new_cooperatives": _poisson(rng, 0.021 * events),  # 209 nationally
+        "orphans_new": min(sponsored, _poisson(rng, 0.9 * events)),
         "orphans_sponsored": sponsored,
         "funds_vnd": round(sponsored * rng.randint(20, 80) * fraction) * 100_000,  # ≈ 150 billion đồng
-        "policies_monitored_lead": _poisson(rng, 0.3 * fraction),
-        "policies_monitored_joint": _poisson(rng, 1.0 * fraction),  # 10,128 nationally
-        "drafts_reviewed": _poisson(rng, 0.8 * fraction),
-        "policy_dialogues": int(rng.random() < 0.037 * fraction),  # 376 nationally
+        "policies_monitored_lead": _poisson(rng, 0.3 * events),
+        "policies_monitored_joint": _poisson(rng, 1.0 * events),  # 10,128 nationally
+        "drafts_reviewed": _poisson(rng, 0.8 * events),
+        "policy_dialogues": _poisson(rng, 0.037 * events),  # 376 nationally
     }
 
 

@@ -7,9 +7,12 @@ loses at most the batch under way and never half a file.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .headers import find_tables
@@ -28,6 +31,7 @@ class IngestOptions:
     lang: Lang = "vi"
     limits: Limits = Limits()
     schemas: Path | None = None
+    workers: int | None = None  # reader processes; default: up to 2 cores
 
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -57,7 +61,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     return files, refused
 
 
-def parse_file(path: Path, sha256: str, catalog: Catalog, limits: Limits) -> Submission:
+def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits) -> Submission:
     """Read one file and locate its indicator tables; nothing is validated yet."""
     result = FileResult(str(path), sha256=sha256)
     sub = Submission(path=path, result=result)
@@ -89,48 +93,117 @@ def run(
     catalog = load_catalog(options.schemas)
     files, refused = collect_files(paths)
     report = Report(lang=options.lang)
-    for result in refused:
+
+    def done(result: FileResult) -> None:
         report.files.append(result)
         if progress:
             progress(result)
+
+    for result in refused:
+        done(result)
     store = Store.open(workspace) if workspace is not None else None
     try:
         run_id = store.start_run("ingest") if store else None
         known = store.accepted_hashes() if store else set()
-        for start in range(0, len(files), BATCH_FILES):
-            batch = files[start : start + BATCH_FILES]
-            fresh: list[tuple[Path, str]] = []
-            for path in batch:
-                try:
-                    sha = sha256_of(path)
-                except OSError:
-                    sha = f"unreadable:{path}"  # parse_file reports why
-                if sha in known:
-                    result = FileResult(str(path), "unchanged", sha256=sha)
-                    report.files.append(result)
-                    if progress:
-                        progress(result)
-                else:
-                    fresh.append((path, sha))
-                    known.add(sha)  # the same content twice in one run is ingested once
-            subs = [parse_file(path, sha, catalog, options.limits) for path, sha in fresh]
-            validate(subs, catalog, options.year)
-            for sub in subs:
-                result = sub.result
-                if store is None:
-                    result.status = "checked" if result.valid else "refused"
-                else:
-                    replaced = store.save(result, sub.path, sub.year, sub.frames if result.valid else {})
-                    result.status = "refused" if not result.valid else "replaced" if replaced else "accepted"
-                report.files.append(result)
-                if progress:
-                    progress(result)
+        with Parser(catalog, options) as parser:
+            for start in range(0, len(files), BATCH_FILES):
+                fresh: list[tuple[Path, str]] = []
+                for path in files[start : start + BATCH_FILES]:
+                    sha = _sha256_or_none(path)
+                    if sha in known:
+                        done(FileResult(str(path), "unchanged", sha256=sha))
+                    else:
+                        fresh.append((path, sha))
+                        if sha:
+                            known.add(sha)  # the same content twice in one run is ingested once
+                subs = parser.parse(fresh)
+                validate(subs, catalog, options.year)
+                for sub in subs:
+                    result = sub.result
+                    if store is None:
+                        result.status = "checked" if result.valid else "refused"
+                    else:
+                        replaced = store.save(result, sub.path, sub.year, sub.frames if result.valid else {})
+                        result.status = "refused" if not result.valid else "replaced" if replaced else "accepted"
+                    done(result)
         if store:
             store.finish_run(run_id, report.counts)
     finally:
         if store:
             store.close()
     return report
+
+
+def _sha256_or_none(path: Path) -> str | None:
+    try:
+        return sha256_of(path)
+    except OSError:
+        return None  # parse_file reports why the file cannot be read
+
+
+class Parser:
+    """Reads files in worker processes: both cores work, and a file that crashes the
+    spreadsheet library (a crafted .xls can make it abort) takes down only its worker."""
+
+    def __init__(self, catalog: Catalog, options: IngestOptions):
+        self.catalog = catalog
+        self.options = options
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Parser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool:
+            self.pool.shutdown(cancel_futures=True)
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_limit_memory,
+            initargs=(self.options.limits.worker_memory_bytes,),
+        )
+
+    def parse(self, items: list[tuple[Path, str | None]]) -> list[Submission]:
+        if not items:
+            return []
+        if self.pool is None:
+            self.pool = self._new_pool(self.options.workers or min(2, os.cpu_count() or 1))
+        jobs = [(path, sha, self.catalog.directory, self.options.limits) for path, sha in items]
+        try:
+            return list(self.pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // 16)))
+        except BrokenProcessPool:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+            return [self._parse_alone(job) for job in jobs]
+
+    def _parse_alone(self, job: tuple) -> Submission:
+        """After a crash, each file in a process of its own, to find the one to blame."""
+        with self._new_pool(1) as pool:
+            try:
+                return pool.submit(_parse_job, job).result()
+            except BrokenProcessPool:
+                path, sha = job[0], job[1]
+                sub = Submission(path=path, result=FileResult(str(path), sha256=sha))
+                reason = "tệp làm trình đọc bảng tính dừng đột ngột (có thể bị làm hỏng có chủ ý)"
+                sub.result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": reason}))
+                return sub
+
+
+def _parse_job(job: tuple) -> Submission:
+    path, sha, schemas, limits = job
+    return parse_file(path, sha, load_catalog(schemas), limits)
+
+
+def _limit_memory(limit: int) -> None:
+    """A worker may not grow past `limit` bytes: a hostile file fails alone, the server stays up."""
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform: the size and zip-bomb checks still apply
 
 
 def _column_letter(index: int) -> str:

@@ -41,6 +41,7 @@ class Limits:
     max_rows: int = 100_000  # per sheet
     max_columns: int = 200  # per sheet
     max_cell_chars: int = 10_000  # longer text cells are cut to this length and reported
+    worker_memory_bytes: int = 4 * 1024**3  # address space of a reader process (ingest.Parser)
 
 
 @dataclass
@@ -91,6 +92,10 @@ RATIO_LIMIT = 200  # a member expanding more than this...
 RATIO_FLOOR = 10 * 1024**2  # ...and to more than this is a zip bomb
 
 NOT_EXCEL = "không phải tệp Excel hợp lệ"
+# corrupt directory or data, encrypted member, unsupported compression method
+_ZIP_FAILURES = (
+    zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError
+)
 
 
 def sha256_of(path: Path) -> str:
@@ -175,8 +180,7 @@ def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:
                 return expected_kind  # let calamine say what is wrong
         except ReadError:
             raise
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
-            # corrupt directory or data, encrypted or unsupported compression of a member
+        except _ZIP_FAILURES as exc:
             raise ReadError("file-unreadable", reason="tệp nén bị hỏng") from exc
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"mime-version")):
@@ -224,14 +228,15 @@ def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> None:
             count = max([last_row, *written])
             raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
         if last_col > limits.max_columns:
-            raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
+            raise ReadError(
+                "too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name
+            )
 
 
-# The r="B12" of a cell start tag that may hold a value (<c .../> holds none); only cells
-# carry letters+digits in an r attribute.
-_VALUED_CELL_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["'][^>]*(?<!/)>""")
-# A cell start tag without r=: its position follows the previous cell's.
-_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?=[\s>/])(?![^>]*\sr\s*=)")
+# How Excel, LibreOffice, openpyxl and xlsxwriter write a cell: <c r="B12" ...> or <c r="B12" .../>
+# (the last holds no value: only a style).
+_CELL_WITH_REF = re.compile(rb"""<c r="([A-Z]+)(\d+)"[^>/]*(/?)>""")
+_CELL_TAG = re.compile(rb"<c[\s>/]")
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
 _ROW_NUMBER = re.compile(rb"""<(?:\w+:)?row\s[^>]*?(?<![\w:])r\s*=\s*["'](\d+)["']""")
@@ -241,19 +246,23 @@ _CHUNK = 1024 * 1024
 def _xlsx_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
     """(last row, last column), 1-based, reached by a cell that may hold a value.
 
-    Stops once past the limits. Works through 1 MB pieces, cut before a tag: a findall
-    over a 200 MB sheet at once would hold millions of tuples.
+    Stops once past the limits. Works through 1 MB pieces cut before a tag (one findall
+    over a 200 MB sheet would hold millions of tuples). Falls back to following positions
+    when a cell is written otherwise (no r=, a namespace prefix "x:c", other spacing).
     """
-    if _CELL_WITHOUT_REF.search(xml):
+    if b":c" in xml:
         return _xlsx_extent_by_position(xml, limits)
     last_row = last_col = start = 0
     while start < len(xml) and last_row <= limits.max_rows and last_col <= limits.max_columns:
         end = xml.find(b"<", start + _CHUNK)
         end = len(xml) if end == -1 else end
-        refs = _VALUED_CELL_REF.findall(xml, start, end)
-        if refs:
-            last_row = max(last_row, *map(int, {row for _, row in refs}))
-            last_col = max(last_col, *map(_column_number, {col for col, _ in refs}))
+        cells = _CELL_WITH_REF.findall(xml, start, end)
+        if len(cells) != len(_CELL_TAG.findall(xml, start, end)):
+            return _xlsx_extent_by_position(xml, limits)
+        rows = {row for _, row, empty in cells if not empty}
+        cols = {col for col, _, empty in cells if not empty}
+        last_row = max(last_row, max(map(int, rows), default=0))
+        last_col = max(last_col, max(map(_column_number, cols), default=0))
         start = end
     return last_row, last_col
 
@@ -265,6 +274,8 @@ def _xlsx_extent_by_position(xml: bytes, limits: Limits) -> tuple[int, int]:
         tag, attrs = match.groups()
         ref = _REF.search(attrs)
         if tag == b"row":
+            if last_row > limits.max_rows or last_col > limits.max_columns:
+                break  # past the limits, with the full width of the offending row
             row, col = (int(ref.group(2)) if ref and ref.group(2) else row + 1), 0
             continue
         if ref and ref.group(1):
@@ -274,8 +285,6 @@ def _xlsx_extent_by_position(xml: bytes, limits: Limits) -> tuple[int, int]:
             col += 1  # even an empty <c/> takes its place
         if not attrs.endswith(b"/"):
             last_row, last_col = max(last_row, row), max(last_col, col)
-            if last_row > limits.max_rows or last_col > limits.max_columns:
-                break
     return last_row, last_col
 
 
@@ -352,7 +361,9 @@ def _read_csv(path: Path, limits: Limits) -> RawSheet:
                 raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet.name)
             row = _clean_row(cells, excel_row, 0, limits, sheet.long_cells)
             if len(row) > limits.max_columns:
-                raise ReadError("too-many-columns", count=len(row), limit=limits.max_columns, sheet=sheet.name)
+                raise ReadError(
+                    "too-many-columns", count=len(row), limit=limits.max_columns, sheet=sheet.name
+                )
             sheet.rows.append(row)
     except csv.Error as exc:
         raise ReadError("file-unreadable", reason=_short(exc)) from exc
@@ -361,7 +372,11 @@ def _read_csv(path: Path, limits: Limits) -> RawSheet:
     return sheet
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def _decode_csv(data: bytes) -> str:
@@ -422,14 +437,21 @@ def _detect_delimiter(text: str) -> str:
         pass
     # The Sniffer gives up on short or ragged samples: take the delimiter found on the most
     # lines (Excel pads every line with delimiters), then the most often.
-    return max(",;\t", key=lambda d: (sum(d in line for line in lines), sum(line.count(d) for line in lines)))
+    def spread(delimiter: str) -> tuple[int, int]:
+        return sum(delimiter in line for line in lines), sum(line.count(delimiter) for line in lines)
+
+    return max(",;\t", key=spread)
 
 
 # --- shared ----------------------------------------------------------------------------
 
 
 def _clean_row(
-    values: list[object], excel_row: int, first_col: int, limits: Limits, long_cells: list[tuple[int, int, int]]
+    values: list[object],
+    excel_row: int,
+    first_col: int,
+    limits: Limits,
+    long_cells: list[tuple[int, int, int]],
 ) -> list[object]:
     """One row as RawSheet keeps it: padded to column A, "" -> None, 12.0 -> 12, long text
     cut (and recorded), trailing empty cells dropped. One loop: this is the hot path."""

@@ -31,7 +31,7 @@ Figures = Callable[[Unit, Unit, Indicator], Sequence[object]]
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 INSTRUCTIONS_WIDTH = 70  # characters per line of the instructions column
 LABEL_COLUMNS = 3  # STT, code, name; figures start in column D
-PARALLEL_FROM = 40  # fewer workbooks than this are written in-process: a pool costs more to start
+PARALLEL_FROM = 8  # fewer workbooks than this are written in-process: a pool costs more to start
 
 
 # --- periods -------------------------------------------------------------------------------

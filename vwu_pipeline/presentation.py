@@ -1,0 +1,509 @@
+"""What a report shows, whatever the file format: the rows of its tables and its words.
+
+The workbook (workbook.py) and the Markdown summary (summary.py) both read an
+`AggregateResult` through these helpers, so the two always tell the same story.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from .aggregate import NATIONAL, AggregateResult, Measure, measures
+from .indicators import Indicator
+from .units import UnitTree
+
+TEXT = {
+    "vi": {
+        "union": "HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM",
+        "title": "BÁO CÁO TỔNG HỢP KẾT QUẢ CÔNG TÁC HỘI NĂM {year}",
+        "heading": "Báo cáo tổng hợp kết quả công tác Hội năm {year}",
+        "scope": "Phạm vi",
+        "generated": "Tổng hợp lúc {at}; danh mục đơn vị: {tree}",
+        "tree_legacy": "3 cấp (tỉnh – huyện – xã)",
+        "tree_new": "2 cấp (tỉnh – xã)",
+        "partial_note": "Số liệu chưa đầy đủ: còn đơn vị chưa báo cáo; các số tổng đánh dấu * được cộng từ số liệu chưa đủ.",
+        "summary": "Tổng hợp",
+        "headline": "Số liệu chính",
+        "each_unit": "Từng đơn vị ({n})",
+        "met_count": "{met}/{total} đạt",
+        "targets": "Thực hiện chỉ tiêu",
+        "completeness": "Tình hình báo cáo",
+        "warnings": "Cảnh báo",
+        "outliers": "Số liệu bất thường",
+        "charts": "Biểu đồ",
+        "leaders": "Đơn vị dẫn đầu và đơn vị còn thấp",
+        "indicator": "Chỉ tiêu",
+        "measure": "Nội dung",
+        "year": "Năm {year}",
+        "change": "Tăng/giảm",
+        "change_pct": "Tỷ lệ tăng/giảm",
+        "note": "Ghi chú",
+        "code": "Mã",
+        "unit": "Đơn vị",
+        "level": "Cấp",
+        "target": "Chỉ tiêu giao",
+        "achieved": "Thực hiện",
+        "achieved_pct": "% đạt",
+        "met": "Đạt",
+        "not_met": "Chưa đạt",
+        "assessment": "Đánh giá",
+        "expected": "Phải báo cáo",
+        "submitted": "Đã báo cáo",
+        "missing_count": "Chưa báo cáo",
+        "rate": "Tỷ lệ",
+        "grassroots_reported": "Cơ sở có số liệu",
+        "grassroots_expected": "Tổng số cơ sở",
+        "missing_units": "Đơn vị chưa báo cáo",
+        "file": "Tệp",
+        "reporting_unit": "Đơn vị báo cáo",
+        "sheet": "Trang",
+        "row": "Dòng",
+        "column": "Cột",
+        "value": "Giá trị",
+        "message": "Nội dung",
+        "reference": "So sánh với",
+        "within": "Thuộc",
+        "partial": "Số liệu chưa đủ ({submitted}/{expected} đơn vị báo cáo)",
+        "and_more": "và {n} đơn vị khác",
+        "jump_up": "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "jump_down": "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
+        "siblings": "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
+        "leading": "Dẫn đầu",
+        "lagging": "Thấp nhất",
+        "none": "Không có",
+        "count_warnings": "{n} cảnh báo khi nhận báo cáo",
+        "count_outliers": "{n} số liệu bất thường cần kiểm tra",
+        "national": "Toàn quốc",
+        "level_national": "Toàn quốc",
+        "level_province": "Tỉnh",
+        "level_district": "Huyện",
+        "level_commune": "Xã",
+    },
+    "en": {
+        "union": "VIETNAM WOMEN'S UNION",
+        "title": "CONSOLIDATED REPORT OF THE UNION'S WORK, {year}",
+        "heading": "Consolidated report of the Union's work, {year}",
+        "scope": "Scope",
+        "generated": "Aggregated at {at}; unit list: {tree}",
+        "tree_legacy": "three tiers (province – district – commune)",
+        "tree_new": "two tiers (province – commune)",
+        "partial_note": "Incomplete data: some units have not reported; totals marked * are built from partial data.",
+        "summary": "Summary",
+        "headline": "Headline figures",
+        "each_unit": "Each unit ({n})",
+        "met_count": "{met}/{total} met",
+        "targets": "Targets",
+        "completeness": "Submissions",
+        "warnings": "Warnings",
+        "outliers": "Outliers",
+        "charts": "Charts",
+        "leaders": "Leading and lagging units",
+        "indicator": "Indicator",
+        "measure": "Figure",
+        "year": "{year}",
+        "change": "Change",
+        "change_pct": "% change",
+        "note": "Note",
+        "code": "Code",
+        "unit": "Unit",
+        "level": "Level",
+        "target": "Target",
+        "achieved": "Achieved",
+        "achieved_pct": "% achieved",
+        "met": "Met",
+        "not_met": "Not met",
+        "assessment": "Assessment",
+        "expected": "Expected",
+        "submitted": "Submitted",
+        "missing_count": "Missing",
+        "rate": "Rate",
+        "grassroots_reported": "Grassroots units with figures",
+        "grassroots_expected": "Grassroots units",
+        "missing_units": "Units that have not reported",
+        "file": "File",
+        "reporting_unit": "Reporting unit",
+        "sheet": "Sheet",
+        "row": "Row",
+        "column": "Column",
+        "value": "Value",
+        "message": "Message",
+        "reference": "Compared with",
+        "within": "Within",
+        "partial": "Partial data ({submitted}/{expected} reporting units)",
+        "and_more": "and {n} more",
+        "jump_up": "{times} times the {year} figure ({reference}): check for an extra zero.",
+        "jump_down": "1/{times} of the {year} figure ({reference}): check for a missing digit.",
+        "siblings": "Far from the other units of {parent} (median {reference}).",
+        "leading": "Leading",
+        "lagging": "Lagging",
+        "none": "None",
+        "count_warnings": "{n} warnings at ingest",
+        "count_outliers": "{n} outlying figures to check",
+        "national": "National",
+        "level_national": "National",
+        "level_province": "Province",
+        "level_district": "District",
+        "level_commune": "Commune",
+    },
+}
+
+
+def t(lang: str, key: str, **params: object) -> str:
+    text = TEXT["en" if lang == "en" else "vi"][key]
+    return text.format(**params) if params else text
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def number(value: float | None, lang: str = "vi", decimals: int | None = None) -> str:
+    """19668108 -> "19.668.108" (vi) or "19,668,108" (en); 12.5 -> "12,5" / "12.5"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    text = f"{value:,.{decimals}f}"
+    if lang != "en":  # swap the separators the Vietnamese way
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
+
+
+def percent(value: float | None, lang: str = "vi", decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return number(value * 100, lang, decimals) + "%"
+
+
+def signed(value: float | None, lang: str = "vi", ratio: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    sign = "+" if value > 0 else ""
+    if ratio:  # a change of rate is in percentage points
+        return sign + number(value * 100, lang, 1) + (" điểm %" if lang != "en" else " pp")
+    return sign + number(value, lang)
+
+
+def show(measure: Measure, value: float | None, lang: str = "vi") -> str:
+    return percent(value, lang) if measure.kind == "ratio" else number(value, lang)
+
+
+def _nan(value: object) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+# --- the tree ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def tree_order(tree: UnitTree) -> dict[str, int]:
+    """Position of every unit in a depth-first walk (province, its districts, their communes)."""
+    order = {NATIONAL: 0}
+    stack = list(reversed(tree.children(None)))
+    while stack:
+        unit = stack.pop()
+        order[unit.code] = len(order)
+        stack.extend(reversed(tree.children(unit.code)))
+    return order
+
+
+def depth(result: AggregateResult, code: str) -> int:
+    """Depth below the report's root: 0 for the root, 1 for its children..."""
+    if code == NATIONAL:
+        return 0
+    below = len(result.tree.path(code))
+    return below if result.root == NATIONAL else below - len(result.tree.path(result.root))
+
+
+def level_label(level: str, lang: str) -> str:
+    return t(lang, f"level_{level}")
+
+
+def parent_name(result: AggregateResult, code: str, lang: str) -> str:
+    unit = result.tree.get(code)
+    return result.unit_name(unit.parent if unit and unit.parent else NATIONAL, lang)
+
+
+def scope_name(result: AggregateResult, lang: str) -> str:
+    return result.unit_name(result.root, lang)
+
+
+def tree_label(result: AggregateResult, lang: str) -> str:
+    return t(lang, "tree_legacy" if "district" in result.tree.levels else "tree_new")
+
+
+def children_of_root(result: AggregateResult) -> list[str]:
+    return [u.code for u in result.tree.children(None if result.root == NATIONAL else result.root)]
+
+
+# --- rows of the report's tables -------------------------------------------------------------
+
+
+@dataclass
+class FigureRow:
+    indicator: Indicator
+    measure: Measure
+    value: float | None
+    previous: float | None
+    partial: bool
+
+    @property
+    def change(self) -> float | None:
+        return None if self.value is None or self.previous is None else self.value - self.previous
+
+    @property
+    def change_pct(self) -> float | None:
+        if self.change is None or not self.previous or self.measure.kind == "ratio":
+            return None
+        return self.change / self.previous
+
+
+def headline(result: AggregateResult) -> list[FigureRow]:
+    """The root's headline figures (those the schemas mark `headline`, else all), in schema order."""
+    at_root = result.values[result.values["unit_code"] == result.root].set_index(["indicator", "column"])
+    rows = []
+    for indicator in result.catalog.indicators:
+        shown = [m for m in measures(indicator) if m.headline] or measures(indicator)
+        for measure in shown:
+            key = (indicator.name, measure.name)
+            if key in at_root.index:
+                row = at_root.loc[key]
+                rows.append(FigureRow(indicator, measure, _nan(row["value"]), _nan(row["previous"]), bool(row["partial"])))
+    return rows
+
+
+@dataclass
+class TargetRow:
+    unit_code: str
+    unit_name: str
+    indicator: Indicator
+    measure: Measure
+    target: float
+    achieved: float | None
+    partial: bool
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.achieved is None or not self.target else self.achieved / self.target
+
+    @property
+    def met(self) -> bool:
+        return self.achieved is not None and self.achieved >= self.target - 1e-9
+
+
+def measure_index(result: AggregateResult) -> dict[str, tuple[Indicator, Measure]]:
+    return {m.name: (i, m) for i in result.catalog.indicators for m in measures(i)}
+
+
+def target_rows(result: AggregateResult, lang: str = "vi") -> list[TargetRow]:
+    """Every target within the report's scope with what was achieved, root first, then tree order."""
+    known = measure_index(result)
+    values = result.values.set_index(["unit_code", "column"])
+    order = tree_order(result.tree)
+    rows = []
+    for code, column, target in result.targets[["unit_code", "column", "target"]].itertuples(index=False):
+        if column not in known or (code != NATIONAL and code not in result.tree):
+            continue  # the schemas or the unit list changed since the targets were loaded
+        indicator, measure = known[column]
+        hit = values.loc[(code, column)] if (code, column) in values.index else None
+        rows.append(
+            TargetRow(
+                code,
+                result.unit_name(code, lang),
+                indicator,
+                measure,
+                float(target),
+                None if hit is None else _nan(hit["value"]),
+                bool(hit is not None and hit["partial"]),
+            )
+        )
+    names = list(known)
+    rows.sort(key=lambda r: (order.get(r.unit_code, 0), names.index(r.measure.name)))
+    return rows
+
+
+@dataclass
+class CoverageRow:
+    unit_code: str
+    unit_name: str
+    level: str
+    depth: int
+    indicator: Indicator
+    expected: int
+    submitted: int
+    grassroots_expected: int
+    grassroots_reported: int
+    missing: list[tuple[str, str]]  # (code, name) of reporting units that did not submit
+
+
+def coverage_rows(result: AggregateResult, lang: str = "vi") -> list[CoverageRow]:
+    """Completeness of the units at or above the reporting level, in tree order."""
+    tree = result.tree
+    reporting = tree.reporting_level()
+    shown = {"national", *tree.levels[: tree.levels.index(reporting) + 1]}
+    frame = result.completeness[result.completeness["level"].isin(shown)]
+    # Missing reporting units listed under each of their ancestors, computed once.
+    missing: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    absent = frame[(frame["level"] == reporting) & (frame["submitted"] == 0)]
+    for indicator, code in absent[["indicator", "unit_code"]].itertuples(index=False):
+        unit = tree.get(code)
+        for above in [NATIONAL, *(u.code for u in tree.path(code))]:
+            missing.setdefault((indicator, above), []).append((code, unit.name))
+    by_name = {i.name: i for i in result.catalog.indicators}
+    order = tree_order(tree)
+    rows = [
+        CoverageRow(
+            code,
+            result.unit_name(code, lang),
+            level,
+            depth(result, code),
+            by_name[indicator],
+            expected,
+            submitted,
+            g_expected,
+            g_reported,
+            sorted(missing.get((indicator, code), [])),
+        )
+        for indicator, code, level, expected, submitted, g_expected, g_reported in frame[
+            ["indicator", "unit_code", "level", "expected", "submitted", "grassroots_expected", "grassroots_reported"]
+        ].itertuples(index=False)
+        if indicator in by_name
+    ]
+    indicators = [i.name for i in result.catalog.indicators]
+    rows.sort(key=lambda r: (order.get(r.unit_code, 0), indicators.index(r.indicator.name)))
+    return rows
+
+
+@dataclass
+class UnitRow:
+    unit_code: str
+    unit_name: str
+    level: str
+    depth: int
+    has_children: bool
+    values: dict[str, float | None]
+    partial: bool
+    expected: int
+    submitted: int
+
+
+def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> list[UnitRow]:
+    """The units with figures for an indicator, root first, in tree order."""
+    wide = result.wide(indicator.name)
+    if wide.empty:
+        return []
+    partial = result.partial_units(indicator.name)
+    complete = result.completeness[result.completeness["indicator"] == indicator.name].set_index("unit_code")
+    order = tree_order(result.tree)
+    codes = sorted(wide.index, key=lambda c: order.get(c, 0))
+    parents = {result.tree.get(c).parent for c in codes if c != NATIONAL}
+    names = [m.name for m in measures(indicator)]
+    records = wide.reindex(columns=names).to_dict("index")
+    rows = []
+    for code in codes:
+        level = "national" if code == NATIONAL else result.tree.get(code).level
+        counts = complete.loc[code] if code in complete.index else None
+        rows.append(
+            UnitRow(
+                code,
+                result.unit_name(code, lang),
+                level,
+                depth(result, code),
+                code == NATIONAL or code in parents,
+                {k: _nan(v) for k, v in records[code].items()},
+                code in partial,
+                int(counts["expected"]) if counts is not None else 0,
+                int(counts["submitted"]) if counts is not None else 0,
+            )
+        )
+    return rows
+
+
+def ranking(result: AggregateResult, measure: Measure, count: int = 3) -> tuple[list[tuple[str, float, bool]], list[tuple[str, float, bool]]]:
+    """(leading, lagging) children of the root for one measure: (name, value, partial)."""
+    values = result.values[(result.values["indicator"] == measure.indicator) & (result.values["column"] == measure.name)]
+    children = set(children_of_root(result))
+    part = values[values["unit_code"].isin(children)].sort_values(["value", "unit_code"], ascending=[False, True])
+    ranked = [(result.unit_name(c), float(v), bool(p)) for c, v, p in part[["unit_code", "value", "partial"]].itertuples(index=False)]
+    if len(ranked) < 2:
+        return ranked, []
+    top = ranked[:count]
+    bottom = [r for r in ranked[::-1][:count] if r not in top]
+    return top, bottom
+
+
+@dataclass
+class OutlierRow:
+    unit_code: str
+    unit_name: str
+    within: str
+    indicator: Indicator
+    measure: Measure
+    value: float
+    reference: float
+    message: str
+
+
+def outlier_rows(result: AggregateResult, lang: str = "vi") -> list[OutlierRow]:
+    known = measure_index(result)
+    order = tree_order(result.tree)
+    rows = []
+    for indicator_name, code, column, value, reference, kind in result.outliers[
+        ["indicator", "unit_code", "column", "value", "reference", "kind"]
+    ].itertuples(index=False):
+        if column not in known:
+            continue
+        indicator, measure = known[column]
+        if kind == "jump":
+            up = value > reference
+            times = number(value / reference if up else reference / value, lang, 0)
+            message = t(lang, "jump_up" if up else "jump_down", times=times, year=result.year - 1, reference=number(reference, lang))
+        else:
+            message = t(lang, "siblings", parent=parent_name(result, code, lang), reference=number(reference, lang))
+        rows.append(
+            OutlierRow(code, result.unit_name(code, lang), parent_name(result, code, lang), indicator, measure, float(value), float(reference), message)
+        )
+    rows.sort(key=lambda r: (order.get(r.unit_code, 0), r.measure.name))
+    return rows
+
+
+@dataclass
+class WarningRow:
+    file: str
+    unit: str
+    sheet: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+
+def warning_rows(result: AggregateResult, lang: str = "vi") -> list[WarningRow]:
+    message = "message_en" if lang == "en" else "message_vi"
+    frame = result.warnings
+    return [
+        WarningRow(
+            str(file),
+            f"{result.unit_name(code, lang)} ({code})" if isinstance(code, str) else "",
+            "" if pd.isna(sheet) else str(sheet),
+            None if pd.isna(row) else int(row),
+            "" if pd.isna(column) else str(column),
+            "" if pd.isna(value) else str(value),
+            "" if pd.isna(text) else str(text),
+        )
+        for file, code, sheet, row, column, value, text in frame[
+            ["file", "unit_code", "sheet", "row", "column", "value", message]
+        ].itertuples(index=False)
+    ]
+
+
+def is_partial(result: AggregateResult) -> bool:
+    """True when any indicator's total at the root was built from partial data."""
+    at_root = result.completeness[result.completeness["unit_code"] == result.root]
+    return bool((at_root["submitted"] < at_root["expected"]).any())

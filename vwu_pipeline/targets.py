@@ -1,0 +1,215 @@
+"""vwu targets FILE: the yearly targets (chỉ tiêu) per unit and figure, from CSV or xlsx.
+
+A targets file has a header row with the columns
+    year, unit_code, column, target   (and optionally note)
+one target per row: `unit_code` is text ("33", "332"; "00" or empty for national), `column`
+the name of any figure of the schemas (a column, a derived sum such as lifted_total, a
+ratio or a threshold count), `target` a number ("34.000" as offices type it; a ratio as
+0.6 or 60%). The file is checked whole: any error refuses it, naming its row and column;
+otherwise every row replaces the target of the same year, unit and figure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .aggregate import NATIONAL, Measure, measures
+from .errors import VwuError
+from .indicators import load_catalog
+from .problems import Problem
+from .reading import ReadError, read_workbook
+from .store import Store
+from .text import NotANumber, clean, fold, parse_number
+from .units import UnitTree
+
+HEADERS = {
+    "year": ("year", "năm", "nam bao cao"),
+    "unit_code": ("unit_code", "unit code", "mã đơn vị", "mã", "unit"),
+    "column": ("column", "indicator", "số liệu", "chỉ tiêu", "measure"),
+    "target": ("target", "chỉ tiêu giao", "mục tiêu", "kế hoạch"),
+    "note": ("note", "ghi chú"),
+}
+REQUIRED = ("year", "unit_code", "column", "target")
+
+MESSAGES = {
+    "targets-header": (
+        "Không tìm thấy dòng tiêu đề với các cột: year, unit_code, column, target.",
+        "No header row with the columns year, unit_code, column, target was found.",
+    ),
+    "targets-empty": ("Tệp không có dòng chỉ tiêu nào.", "The file holds no target rows."),
+    "targets-year": (
+        "Năm '{value}' không hợp lệ: ghi năm 4 chữ số, hoặc dùng --year.",
+        "Year '{value}' is not valid: write a 4-digit year, or use --year.",
+    ),
+    "targets-year-conflict": ("Năm {value} khác với --year {expected}.", "Year {value} differs from --year {expected}."),
+    "targets-unit": (
+        "Mã đơn vị '{value}' không có trong danh mục đơn vị năm {year}.",
+        "Unit code '{value}' is not in the {year} unit list.",
+    ),
+    "targets-column": (
+        "'{value}' không phải tên số liệu nào của các chỉ tiêu (ví dụ: {examples}).",
+        "'{value}' is not the name of any figure of the indicators (e.g. {examples}).",
+    ),
+    "targets-value": ("Chỉ tiêu '{value}' phải là một số không âm.", "Target '{value}' must be a number of at least 0."),
+    "targets-duplicate": (
+        "Chỉ tiêu này (năm, đơn vị, số liệu) đã có ở dòng {first_row}.",
+        "This target (year, unit, figure) already appears at row {first_row}.",
+    ),
+}
+
+
+@dataclass
+class TargetsResult:
+    path: str
+    rows: int = 0  # targets stored
+    years: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    lang: str = "vi"
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def exit_code(self) -> int:
+        return int(not self.valid)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "valid": self.valid,
+            "rows": self.rows,
+            "years": self.years,
+            "problems": [p.to_dict(self.lang) for p in self.problems],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _problem(result: TargetsResult, code: str, sheet: str | None = None, row: int | None = None,
+             column: str | None = None, value: object = None, **params: object) -> None:
+    result.problems.append(
+        Problem(code, "error", Path(result.path).name, sheet, row, column, value, dict(params), templates=MESSAGES[code])
+    )
+
+
+def _unit(raw: object, tree: UnitTree) -> str | None:
+    """The unit a cell names: "00"/empty is national; digits that lost their zeros in Excel
+    ("1" for "01") are tried at each official width."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = clean(raw).removesuffix(".0")
+    if text in ("", "0", NATIONAL):
+        return NATIONAL
+    if not text.isdigit():
+        return None
+    if isinstance(raw, str) and len(text) in (2, 3, 5):
+        return text if text in tree else None
+    return next((c for c in (text.zfill(w) for w in (2, 3, 5) if w >= len(text)) if c in tree), None)
+
+
+def _target(raw: object, measure: Measure) -> float | None:
+    text = clean(raw)
+    ratio = measure.kind == "ratio"
+    try:
+        value = parse_number(text.removesuffix("%").strip() if ratio else raw)
+    except NotANumber:
+        return None
+    if value is None or value < 0:
+        return None
+    # A rate above 1 can only be meant as a percentage ("60" or "60%" for 0.6).
+    return value / 100 if ratio and (text.endswith("%") or value > 1) else value
+
+
+def load_targets(path: Path, workspace: Path, year: int | None = None, schemas: Path | None = None, lang: str = "vi") -> TargetsResult:
+    """Check a targets file and, when it has no error, store its targets."""
+    result = TargetsResult(str(path), lang=lang)
+    rows = parse_targets(Path(path), result, year, schemas)
+    if not result.valid:
+        return result
+    store = Store.open(workspace)
+    try:
+        store.save_targets(rows, Path(path).name)
+    finally:
+        store.close()
+    result.rows = len(rows)
+    result.years = sorted({r[0] for r in rows})
+    return result
+
+
+def parse_targets(path: Path, result: TargetsResult, year: int | None = None, schemas: Path | None = None) -> list[tuple[int, str, str, float]]:
+    """(year, unit_code, column, target) rows of a targets file; problems go into `result`."""
+    try:
+        sheets = read_workbook(path)
+    except ReadError as error:
+        result.problems.append(Problem(error.code, "error", path.name, params=error.params))
+        return []
+    except OSError as error:
+        result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": error.strerror or str(error)}))
+        return []
+    known = {fold(m.name): m for i in load_catalog(schemas).indicators for m in measures(i)}
+    examples = ", ".join(list(dict.fromkeys(m.name for m in known.values()))[:6])
+    wanted = {name: {fold(a) for a in aliases} for name, aliases in HEADERS.items()}
+    for sheet in sheets:
+        for index, cells in enumerate(sheet.rows[:20]):
+            folded = [fold(c) for c in cells]
+            place = {name: next((j for j, f in enumerate(folded) if f in aliases), None) for name, aliases in wanted.items()}
+            if all(place[name] is not None for name in REQUIRED):
+                # A CSV file has one unnamed sheet: its problems name the file and row only.
+                name = None if path.suffix.lower() == ".csv" else sheet.name
+                return _rows(sheet, name, index, place, result, year, known, examples)
+    _problem(result, "targets-header", sheets[0].name if sheets else None)
+    return []
+
+
+def _rows(sheet, sheet_name: str | None, header_index: int, place: dict[str, int | None], result: TargetsResult, year: int | None,
+          known: dict[str, Measure], examples: str) -> list[tuple[int, str, str, float]]:
+    headers = {name: clean(sheet.rows[header_index][j]) for name, j in place.items() if j is not None}
+    out: list[tuple[int, str, str, float]] = []
+    first: dict[tuple[int, str, str], int] = {}
+    for offset, cells in enumerate(sheet.rows[header_index + 1 :], start=header_index + 2):  # Excel row numbers
+
+        def cell(name: str) -> object:
+            j = place[name]
+            return cells[j] if j is not None and j < len(cells) else None
+
+        if all(clean(cell(name)) == "" for name in REQUIRED):
+            continue  # blank line
+        where = {"sheet": sheet_name, "row": offset}
+        raw_year = clean(cell("year")).removesuffix(".0")
+        row_year = int(raw_year) if raw_year.isdigit() and len(raw_year) == 4 else year if raw_year == "" else None
+        if row_year is None:
+            _problem(result, "targets-year", column=headers["year"], value=cell("year"), **where)
+            continue
+        if year is not None and row_year != year:
+            _problem(result, "targets-year-conflict", column=headers["year"], value=row_year, expected=year, **where)
+            continue
+        try:
+            tree = UnitTree.for_year(row_year)
+        except VwuError:
+            _problem(result, "targets-year", column=headers["year"], value=row_year, **where)
+            continue
+        unit = _unit(cell("unit_code"), tree)
+        if unit is None:
+            _problem(result, "targets-unit", column=headers["unit_code"], value=cell("unit_code"), year=row_year, **where)
+        measure = known.get(fold(cell("column")))
+        if measure is None:
+            _problem(result, "targets-column", column=headers["column"], value=cell("column"), examples=examples, **where)
+        target = _target(cell("target"), measure) if measure else None
+        if measure and target is None:
+            _problem(result, "targets-value", column=headers["target"], value=cell("target"), **where)
+        if unit is None or measure is None or target is None:
+            continue
+        key = (row_year, unit, measure.name)
+        if key in first:
+            _problem(result, "targets-duplicate", column=headers["unit_code"], value=unit, first_row=first[key], **where)
+            continue
+        first[key] = offset
+        out.append((row_year, unit, measure.name, target))
+    if not out and result.valid:
+        _problem(result, "targets-empty", sheet_name)
+    return out

@@ -1,0 +1,328 @@
+"""The consolidated workbook: summary first, one sheet per indicator with the unit tree as
+outline-grouped rows, then charts, targets, completeness, warnings and outliers.
+
+Written in openpyxl's write-only mode (streamed, so a national workbook of 40,000 rows stays
+fast). Every piece of text is written as a string cell, never a formula: unit names and cell
+values come from submissions, and "=HYPERLINK(...)" typed by an office must stay text.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from . import presentation as p
+from .aggregate import AggregateResult, Measure, measures
+
+INTEGER = "#,##0"
+PERCENT = "0.0%"
+BOLD = Font(bold=True)
+TITLE = Font(bold=True, size=14)
+WARN = Font(bold=True, color="C00000")
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
+WRAP = Alignment(wrap_text=True, vertical="top")
+INDENT = [Alignment(indent=level) for level in range(8)]
+MAX_LISTED = 30  # missing units listed in one cell before "and N more"
+_SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+class _Sheet:
+    """A write-only sheet that knows its current row (outline levels are set per row)."""
+
+    def __init__(self, workbook: Workbook, title: str, widths: list[float], freeze: str | None = None):
+        self.ws = workbook.create_sheet(title)
+        self.ws.sheet_properties.outlinePr.summaryBelow = False  # subtotal rows sit above their units
+        for index, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(index)].width = width
+        if freeze:
+            self.ws.freeze_panes = freeze
+        self.row = 0
+
+    def append(self, cells: list[object], level: int = 0, height: float | None = None) -> None:
+        self.row += 1
+        if level:
+            self.ws.row_dimensions[self.row].outlineLevel = min(level, 7)
+        if height:
+            self.ws.row_dimensions[self.row].height = height
+        self.ws.append(cells)
+
+    def text(self, value: object, font: Font | None = None, align: Alignment | None = None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value="" if value is None else str(value))
+        cell.data_type = "s"  # text from a submission is never a formula, whatever it starts with
+        if font:
+            cell.font = font
+        if align:
+            cell.alignment = align
+        return cell
+
+    def number(self, value: float | None, fmt: str = INTEGER, font: Font | None = None) -> WriteOnlyCell | None:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        cell = WriteOnlyCell(self.ws, value=int(value) if fmt == INTEGER and float(value).is_integer() else float(value))
+        cell.number_format = fmt
+        if font:
+            cell.font = font
+        return cell
+
+    def header(self, labels: list[str], height: float = 32) -> None:
+        cells = []
+        for label in labels:
+            cell = self.text(label, BOLD, HEADER_ALIGN)
+            cell.fill = HEADER_FILL
+            cells.append(cell)
+        self.append(cells, height=height)
+
+
+def _fmt(measure: Measure) -> str:
+    return PERCENT if measure.kind == "ratio" else INTEGER
+
+
+def _sheet_title(text: str, used: set[str]) -> str:
+    title = " ".join(text.translate(_SHEET_FORBIDDEN).split())[:31] or "Sheet"
+    base, n = title, 2
+    while title.lower() in used:
+        title = f"{base[:28]} {n}"
+        n += 1
+    used.add(title.lower())
+    return title
+
+
+def _listed(units: list[tuple[str, str]], lang: str) -> str:
+    shown = [f"{name} ({code})" for code, name in units[:MAX_LISTED]]
+    if len(units) > MAX_LISTED:
+        shown.append(p.t(lang, "and_more", n=len(units) - MAX_LISTED))
+    return "; ".join(shown)
+
+
+def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Path:
+    """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`)."""
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = "vwu"
+    workbook.properties.title = p.t(lang, "title", year=result.year)
+    used: set[str] = set()
+    _summary_sheet(workbook, result, lang, used)
+    _chart_sheet(workbook, result, lang, used)
+    for indicator in result.catalog.indicators:
+        _indicator_sheet(workbook, result, indicator, lang, used)
+    _targets_sheet(workbook, result, lang, used)
+    _completeness_sheet(workbook, result, lang, used)
+    _warnings_sheet(workbook, result, lang, used)
+    _outliers_sheet(workbook, result, lang, used)
+    path = Path(path)
+    partial = path.with_name(path.name + ".part")
+    workbook.save(partial)
+    os.replace(partial, path)  # readers never see half a workbook
+    return path
+
+
+def _summary_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+    s = _Sheet(workbook, _sheet_title(p.t(lang, "summary"), used), [30, 52, 17, 17, 17, 17, 34])
+    s.append([s.text(p.t(lang, "union"), BOLD)])
+    s.append([s.text(p.t(lang, "title", year=result.year), TITLE)], height=22)
+    s.append([s.text(f"{p.t(lang, 'scope')}: {p.scope_name(result, lang)}", BOLD)])
+    s.append([s.text(p.t(lang, "generated", at=result.aggregated_at, tree=p.tree_label(result, lang)))])
+    if p.is_partial(result):
+        s.append([s.text(p.t(lang, "partial_note"), WARN)])
+    s.append([])
+
+    s.append([s.text(f"1. {p.t(lang, 'headline')}", BOLD)])
+    previous = p.t(lang, "year", year=result.previous_year) if result.previous_year else p.t(lang, "year", year=result.year - 1)
+    s.header([p.t(lang, "indicator"), p.t(lang, "measure"), p.t(lang, "year", year=result.year), previous,
+              p.t(lang, "change"), p.t(lang, "change_pct"), p.t(lang, "note")])
+    for row in p.headline(result):
+        fmt = _fmt(row.measure)
+        s.append([
+            s.text(row.indicator.title(lang)),
+            s.text(row.measure.label(lang), align=WRAP),
+            s.number(row.value, fmt),
+            s.number(row.previous, fmt),
+            s.number(row.change, fmt),
+            s.number(row.change_pct, PERCENT),
+            s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
+        ])
+    s.append([])
+
+    s.append([s.text(f"2. {p.t(lang, 'targets')}", BOLD)])
+    s.header([p.t(lang, "unit"), p.t(lang, "measure"), p.t(lang, "target"), p.t(lang, "achieved"),
+              p.t(lang, "achieved_pct"), p.t(lang, "assessment"), p.t(lang, "note")])
+    rows = p.target_rows(result, lang)
+    own = [r for r in rows if r.unit_code == result.root]
+    for row in own:
+        fmt = _fmt(row.measure)
+        s.append([
+            s.text(row.unit_name),
+            s.text(row.measure.label(lang), align=WRAP),
+            s.number(row.target, fmt),
+            s.number(row.achieved, fmt),
+            s.number(row.ratio, PERCENT),
+            s.text(p.t(lang, "met" if row.met else "not_met"), BOLD if row.met else WARN),
+            s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
+        ])
+    # Targets set per unit below the root: how many units met each one.
+    below: dict[str, list[p.TargetRow]] = {}
+    for row in rows:
+        if row.unit_code != result.root:
+            below.setdefault(row.measure.name, []).append(row)
+    for group in below.values():
+        met = sum(r.met for r in group)
+        missed = [(r.unit_code, r.unit_name) for r in group if not r.met]
+        targets = {r.target for r in group}
+        s.append([
+            s.text(p.t(lang, "each_unit", n=len(group))),
+            s.text(group[0].measure.label(lang), align=WRAP),
+            s.number(targets.pop() if len(targets) == 1 else None, _fmt(group[0].measure)),
+            None,
+            s.number(met / len(group), PERCENT),
+            s.text(p.t(lang, "met_count", met=met, total=len(group)), BOLD if not missed else WARN),
+            s.text(f"{p.t(lang, 'not_met')}: {_listed(missed, lang)}" if missed else "", align=WRAP),
+        ])
+    s.append([])
+
+    s.append([s.text(f"3. {p.t(lang, 'completeness')}", BOLD)])
+    s.header([p.t(lang, "indicator"), p.t(lang, "missing_units"), p.t(lang, "expected"), p.t(lang, "submitted"),
+              p.t(lang, "rate"), p.t(lang, "grassroots_reported"), p.t(lang, "grassroots_expected")])
+    for indicator in result.catalog.indicators:
+        cov = result.coverage(indicator.name)
+        missing = [(u.code, u.name) for u in result.missing(indicator.name)]
+        s.append([
+            s.text(indicator.title(lang)),
+            s.text(_listed(missing, lang) if missing else p.t(lang, "none"), align=WRAP),
+            s.number(cov["expected"]),
+            s.number(cov["submitted"]),
+            s.number(cov["submitted"] / cov["expected"] if cov["expected"] else None, PERCENT),
+            s.number(cov["grassroots_reported"]),
+            s.number(cov["grassroots_expected"]),
+        ])
+    s.append([])
+
+    s.append([s.text(f"4. {p.t(lang, 'warnings')}", BOLD)])
+    s.append([s.text(p.t(lang, "count_warnings", n=len(result.warnings)))])
+    s.append([s.text(p.t(lang, "count_outliers", n=len(result.outliers)))])
+
+
+def _indicator_sheet(workbook: Workbook, result: AggregateResult, indicator, lang: str, used: set[str]) -> None:
+    shown = measures(indicator)
+    s = _Sheet(workbook, _sheet_title(indicator.title(lang), used), [10, 38, 11, *[18] * len(shown), 36], freeze="D3")
+    title = f"{indicator.title(lang)} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}"
+    s.append([s.text(title, TITLE)], height=22)
+    s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
+    for row in p.indicator_rows(result, indicator, lang):
+        font = BOLD if row.has_children else None
+        note = p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else ""
+        s.append(
+            [
+                s.text(row.unit_code, font),
+                s.text(row.unit_name, font, INDENT[min(row.depth, 7)]),
+                s.text(p.level_label(row.level, lang), font),
+                *[s.number(row.values.get(m.name), _fmt(m), font) for m in shown],
+                s.text(note, WARN if note else None),
+            ],
+            level=row.depth,
+        )
+
+
+def _chart_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+    charted = [m for i in result.catalog.indicators for m in measures(i) if m.chart]
+    children = p.children_of_root(result)
+    values = result.values[result.values["unit_code"].isin(children)]
+    table = values.pivot_table(index="unit_code", columns="column", values="value", aggfunc="first")
+    codes = [c for c in children if c in table.index]
+    if not charted or not codes:
+        return
+    s = _Sheet(workbook, _sheet_title(p.t(lang, "charts"), used), [30, *[16] * len(charted)])
+    s.header([p.t(lang, "unit"), *[m.label(lang) for m in charted]], height=48)
+    for code in codes:
+        s.append([s.text(result.unit_name(code, lang)),
+                  *[s.number(table.at[code, m.name] if m.name in table.columns else None, _fmt(m)) for m in charted]])
+    height = max(8.0, 0.45 * len(codes) + 3)  # cm: room for every bar's label
+    anchor = 2
+    for column, measure in enumerate(charted, start=2):
+        chart = BarChart()
+        chart.type = "bar"  # horizontal bars: long unit names stay readable
+        chart.style = 10
+        chart.title = f"{measure.label(lang)} — {p.t(lang, 'year', year=result.year)}"
+        chart.legend = None
+        chart.height, chart.width = height, 20
+        chart.add_data(Reference(s.ws, min_col=column, min_row=1, max_row=len(codes) + 1), titles_from_data=True)
+        chart.set_categories(Reference(s.ws, min_col=1, min_row=2, max_row=len(codes) + 1))
+        chart.x_axis.scaling.orientation = "maxMin"  # first unit on top, as in the table
+        chart.x_axis.delete = False
+        chart.y_axis.delete = False
+        chart.y_axis.number_format = _fmt(measure)
+        chart.y_axis.majorGridlines = None
+        s.ws.add_chart(chart, f"{get_column_letter(len(charted) + 3)}{anchor}")
+        anchor += math.ceil(height / 0.53) + 2  # a default row is about 0.53 cm high
+
+
+def _targets_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+    rows = p.target_rows(result, lang)
+    if not rows:
+        return
+    s = _Sheet(workbook, _sheet_title(p.t(lang, "targets"), used), [10, 34, 20, 48, 16, 16, 12, 12, 34], freeze="C3")
+    s.append([s.text(f"{p.t(lang, 'targets')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
+    s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "indicator"), p.t(lang, "measure"), p.t(lang, "target"),
+              p.t(lang, "achieved"), p.t(lang, "achieved_pct"), p.t(lang, "assessment"), p.t(lang, "note")])
+    for row in rows:
+        fmt = _fmt(row.measure)
+        s.append([
+            s.text(row.unit_code), s.text(row.unit_name), s.text(row.indicator.title(lang)), s.text(row.measure.label(lang)),
+            s.number(row.target, fmt), s.number(row.achieved, fmt), s.number(row.ratio, PERCENT),
+            s.text(p.t(lang, "met" if row.met else "not_met"), BOLD if row.met else WARN),
+            s.text(p.t(lang, "partial", **result.coverage(row.indicator.name, row.unit_code)) if row.partial else ""),
+        ])
+
+
+def _completeness_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+    s = _Sheet(workbook, _sheet_title(p.t(lang, "completeness"), used), [10, 34, 11, 22, 13, 13, 13, 10, 14, 14, 60], freeze="C3")
+    s.append([s.text(f"{p.t(lang, 'completeness')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
+    s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), p.t(lang, "indicator"), p.t(lang, "expected"),
+              p.t(lang, "submitted"), p.t(lang, "missing_count"), p.t(lang, "rate"), p.t(lang, "grassroots_reported"),
+              p.t(lang, "grassroots_expected"), p.t(lang, "missing_units")], height=48)
+    for row in p.coverage_rows(result, lang):
+        font = BOLD if row.level != result.tree.reporting_level() else None
+        short = row.submitted < row.expected
+        s.append(
+            [
+                s.text(row.unit_code, font),
+                s.text(row.unit_name, font, INDENT[min(row.depth, 7)]),
+                s.text(p.level_label(row.level, lang), font),
+                s.text(row.indicator.title(lang)),
+                s.number(row.expected),
+                s.number(row.submitted),
+                s.number(row.expected - row.submitted, font=WARN if short else None),
+                s.number(row.submitted / row.expected if row.expected else None, PERCENT),
+                s.number(row.grassroots_reported),
+                s.number(row.grassroots_expected),
+                s.text(_listed(row.missing, lang)),
+            ],
+            level=row.depth,
+        )
+
+
+def _warnings_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+    s = _Sheet(workbook, _sheet_title(p.t(lang, "warnings"), used), [28, 30, 18, 7, 30, 24, 80], freeze="A3")
+    s.append([s.text(f"{p.t(lang, 'warnings')} — {p.t(lang, 'count_warnings', n=len(result.warnings))}", TITLE)], height=22)
+    s.header([p.t(lang, "file"), p.t(lang, "reporting_unit"), p.t(lang, "sheet"), p.t(lang, "row"), p.t(lang, "column"),
+              p.t(lang, "value"), p.t(lang, "message")])
+    for row in p.warning_rows(result, lang):
+        s.append([s.text(row.file), s.text(row.unit), s.text(row.sheet), s.number(row.row), s.text(row.column),
+                  s.text(row.value), s.text(row.message, align=WRAP)])
+
+
+def _outliers_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+    s = _Sheet(workbook, _sheet_title(p.t(lang, "outliers"), used), [10, 30, 30, 20, 40, 16, 16, 70], freeze="C3")
+    s.append([s.text(f"{p.t(lang, 'outliers')} — {p.t(lang, 'count_outliers', n=len(result.outliers))}", TITLE)], height=22)
+    s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "within"), p.t(lang, "indicator"), p.t(lang, "measure"),
+              p.t(lang, "value"), p.t(lang, "reference"), p.t(lang, "message")])
+    for row in p.outlier_rows(result, lang):
+        s.append([s.text(row.unit_code), s.text(row.unit_name), s.text(row.within), s.text(row.indicator.title(lang)),
+                  s.text(row.measure.label(lang)), s.number(row.value, _fmt(row.measure)), s.number(row.reference, _fmt(row.measure)),
+                  s.text(row.message, align=WRAP)])
