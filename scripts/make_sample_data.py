@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vwu_pipeline.demo_data import DemoFigures
 from vwu_pipeline.indicators import Indicator, load_catalog
-from vwu_pipeline.template import LABEL_COLUMNS, Period, Shape, build_workbook, title_lines
+from vwu_pipeline.template import LABEL_COLUMNS, Period, Shape, build_workbook, save_reproducible, title_lines
 from vwu_pipeline.units import Unit, UnitTree
 
 OUT = Path(__file__).resolve().parent.parent / "sample_data"
@@ -51,7 +51,7 @@ def xlsx(name: str, unit_code: str, period: str, shape: Shape = Shape(), *, figu
                 del workbook[indicator.sheet_name]
     if edit:
         edit(workbook)
-    write(name, workbook.save)
+    write(name, lambda path: save_reproducible(workbook, Path(path)))
 
 
 def write(name: str, save) -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ DEFAULT_OUTLIER_FACTOR = 10.0
 SIBLING_Z = 3.5
 MIN_SIBLINGS = 5
 KEYS = ["indicator", "unit_code", "column"]
+COVERAGE = ("expected", "submitted", "grassroots_expected", "grassroots_reported")
 
 _PERIOD = re.compile(r"^\d{4}(?:-(H[12]|Q[1-4]|M(?:0[1-9]|1[0-2])))?$")
 _PART_MONTHS = {"H": 6, "Q": 3, "M": 1}
@@ -217,10 +218,18 @@ class AggregateResult:
         return None if hit.empty else float(hit["value"].iloc[0])
 
     def coverage(self, indicator: str, unit: str | None = None) -> dict[str, int]:
-        unit = unit or self.root
-        hit = self.completeness[(self.completeness["indicator"] == indicator) & (self.completeness["unit_code"] == unit)]
-        keys = ("expected", "submitted", "grassroots_expected", "grassroots_reported")
-        return {k: int(hit[k].iloc[0]) if not hit.empty else 0 for k in keys}
+        """Reporting units expected and submitted, grassroots units expected and with figures."""
+        empty = dict.fromkeys(COVERAGE, 0)
+        return self._coverage.get((indicator, unit or self.root), empty)
+
+    @cached_property
+    def _coverage(self) -> dict[tuple[str, str], dict[str, int]]:
+        frame = self.completeness
+        columns = [frame[k].astype(int) for k in COVERAGE]
+        return {
+            (indicator, code): dict(zip(COVERAGE, counts))
+            for indicator, code, *counts in zip(frame["indicator"], frame["unit_code"], *columns)
+        }
 
     def missing(self, indicator: str, unit: str | None = None) -> list[Unit]:
         """Reporting units under `unit` (default: the report's root) that did not submit."""
@@ -422,7 +431,8 @@ def outliers(own: pd.DataFrame, own_previous: pd.DataFrame | None, tree: UnitTre
         both = own.merge(own_previous, on=KEYS, suffixes=("", "_prev"))
         jump = (both["value"] > 0) & (both["value_prev"] > 0)
         jump &= (both["value"] > factor * both["value_prev"]) | (both["value"] * factor < both["value_prev"])
-        found.append(both[jump].assign(reference=both["value_prev"], kind="jump")[[*KEYS, "value", "reference", "kind"]])
+        hit = both[jump]
+        found.append(hit.assign(reference=hit["value_prev"], kind="jump")[[*KEYS, "value", "reference", "kind"]])
     parent = {u.code: u.parent or NATIONAL for u in tree.units()}
     levels = _levels(tree)
     frame = own.assign(parent=own["unit_code"].map(parent), level=own["unit_code"].map(levels))
@@ -434,7 +444,8 @@ def outliers(own: pd.DataFrame, own_previous: pd.DataFrame | None, tree: UnitTre
     far = (mad > 0) & (0.6745 * deviation / mad.where(mad > 0) > SIBLING_Z)
     flat = (mad == 0) & (median > 0) & ((frame["value"] >= factor * median) | (frame["value"] * factor <= median))
     flagged = (size >= MIN_SIBLINGS) & (far | flat)
-    found.append(frame[flagged].assign(reference=median[flagged], kind="siblings")[[*KEYS, "value", "reference", "kind"]])
+    hit = frame[flagged]
+    found.append(hit.assign(reference=median[flagged], kind="siblings")[[*KEYS, "value", "reference", "kind"]])
     return pd.concat(found, ignore_index=True).sort_values([*KEYS, "kind"], ignore_index=True)
 
 

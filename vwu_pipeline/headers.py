@@ -48,6 +48,8 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
     problems: list[Problem] = []
     for sheet in sheets:
         indicator = catalog.for_sheet(sheet.name)
+        if indicator is None and not _header_rows(sheet, catalog):
+            continue  # an instructions sheet, a chart: no unit code header anywhere near the top
         if indicator is not None:
             table, problem = locate(sheet, indicator, catalog, file)
             if table:
@@ -72,9 +74,10 @@ def locate(sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str) -
     fields.update({c.name: c.folded_names for c in indicator.columns})
 
     best: tuple[tuple[int, int, int], tuple[int, ...], dict[str, int], dict[str, str]] | None = None
-    for top in range(min(HEADER_SEARCH_ROWS, len(sheet.rows))):
-        if best is not None and top > best[1][0] + 1:
-            break  # the rows under a header are data: nothing better comes after them
+    # Only rows naming the unit code can start a header: the code may sit in the top
+    # row of a two-row header or, merged down, be read from the row below its label.
+    tops = sorted({t for row in _header_rows(sheet, catalog) for t in (row - 1, row) if t >= 0})
+    for top in tops:
         for span in (1, 2):
             rows = sheet.rows[top : top + span]
             if len(rows) < span:
@@ -110,6 +113,20 @@ def locate(sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str) -
         )
     _split_rows(table, sheet, catalog)
     return table, None
+
+
+def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
+    """0-based rows near the top with a cell that names the unit code column."""
+    names = catalog.unit_columns[0].folded_names
+    found = []
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        for cell in row:
+            if isinstance(cell, str) and len(cell) < 200:
+                label = f" {fold(_PARENTHESISED.sub(' ', cell))} "
+                if any(f" {name} " in label for name in names):
+                    found.append(index)
+                    break
+    return found
 
 
 def _header_labels(rows: list[list[object]]) -> list[list[str]]:

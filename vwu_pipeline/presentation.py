@@ -69,6 +69,7 @@ TEXT = {
         "within": "Thuộc",
         "partial": "Số liệu chưa đủ ({submitted}/{expected} đơn vị báo cáo)",
         "and_more": "và {n} đơn vị khác",
+        "all_missing": "Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)",
         "jump_up": "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
         "jump_down": "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
         "siblings": "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
@@ -135,6 +136,7 @@ TEXT = {
         "within": "Within",
         "partial": "Partial data ({submitted}/{expected} reporting units)",
         "and_more": "and {n} more",
+        "all_missing": "No unit has reported (units expected)",
         "jump_up": "{times} times the {year} figure ({reference}): check for an extra zero.",
         "jump_down": "1/{times} of the {year} figure ({reference}): check for a missing digit.",
         "siblings": "Far from the other units of {parent} (median {reference}).",
@@ -330,16 +332,17 @@ def target_rows(result: AggregateResult, lang: str = "vi") -> list[TargetRow]:
 
 @dataclass
 class CoverageRow:
+    """One unit's submissions: counts per indicator, and who is missing."""
+
     unit_code: str
     unit_name: str
     level: str
     depth: int
-    indicator: Indicator
-    expected: int
-    submitted: int
+    expected: int  # reporting units concerned (the same for every indicator)
     grassroots_expected: int
-    grassroots_reported: int
-    missing: list[tuple[str, str]]  # (code, name) of reporting units that did not submit
+    submitted: dict[str, int]  # indicator -> reporting units that submitted
+    grassroots_reported: dict[str, int]  # indicator -> grassroots units with figures
+    missing: dict[str, list[tuple[str, str]]]  # indicator -> (code, name) not submitted
 
 
 def coverage_rows(result: AggregateResult, lang: str = "vi") -> list[CoverageRow]:
@@ -352,32 +355,40 @@ def coverage_rows(result: AggregateResult, lang: str = "vi") -> list[CoverageRow
     missing: dict[tuple[str, str], list[tuple[str, str]]] = {}
     absent = frame[(frame["level"] == reporting) & (frame["submitted"] == 0)]
     for indicator, code in absent[["indicator", "unit_code"]].itertuples(index=False):
-        unit = tree.get(code)
         for above in [NATIONAL, *(u.code for u in tree.path(code))]:
-            missing.setdefault((indicator, above), []).append((code, unit.name))
-    by_name = {i.name: i for i in result.catalog.indicators}
+            missing.setdefault((indicator, above), []).append((code, tree.get(code).name))
+    rows: dict[str, CoverageRow] = {}
+    for indicator, code, level, expected, submitted, g_expected, g_reported in frame[
+        ["indicator", "unit_code", "level", "expected", "submitted", "grassroots_expected", "grassroots_reported"]
+    ].itertuples(index=False):
+        row = rows.get(code)
+        if row is None:
+            row = rows[code] = CoverageRow(
+                code, result.unit_name(code, lang), level, depth(result, code), int(expected), int(g_expected), {}, {}, {}
+            )
+        row.submitted[indicator] = int(submitted)
+        row.grassroots_reported[indicator] = int(g_reported)
+        row.missing[indicator] = sorted(missing.get((indicator, code), []))
     order = tree_order(tree)
-    rows = [
-        CoverageRow(
-            code,
-            result.unit_name(code, lang),
-            level,
-            depth(result, code),
-            by_name[indicator],
-            expected,
-            submitted,
-            g_expected,
-            g_reported,
-            sorted(missing.get((indicator, code), [])),
-        )
-        for indicator, code, level, expected, submitted, g_expected, g_reported in frame[
-            ["indicator", "unit_code", "level", "expected", "submitted", "grassroots_expected", "grassroots_reported"]
-        ].itertuples(index=False)
-        if indicator in by_name
+    return sorted(rows.values(), key=lambda r: order.get(r.unit_code, 0))
+
+
+def missing_by_child(result: AggregateResult, indicator: str) -> list[tuple[str, int, tuple[tuple[str, str], ...]]]:
+    """Missing reporting units grouped by the root's children: (child name, reporting units
+    under the child, missing ones as (code, name)) — a province report lists its districts."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for unit in result.missing(indicator):
+        child = unit.code
+        for above in result.tree.path(unit.code):
+            if above.parent == (None if result.root == NATIONAL else result.root):
+                child = above.code
+                break
+        groups.setdefault(child, []).append((unit.code, unit.name))
+    order = tree_order(result.tree)
+    return [
+        (result.unit_name(child), result.coverage(indicator, child)["expected"], tuple(units))
+        for child, units in sorted(groups.items(), key=lambda kv: order.get(kv[0], 0))
     ]
-    indicators = [i.name for i in result.catalog.indicators]
-    rows.sort(key=lambda r: (order.get(r.unit_code, 0), indicators.index(r.indicator.name)))
-    return rows
 
 
 @dataclass

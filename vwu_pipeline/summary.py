@@ -138,19 +138,37 @@ def render_summary(result: AggregateResult, lang: str = "vi") -> str:
             md(indicator.title(lang)),
             p.number(cov["submitted"], lang),
             p.number(cov["expected"], lang),
-            p.percent(rate, lang, 0),
+            p.percent(rate, lang),
             f"{p.number(cov['grassroots_reported'], lang)}/{p.number(cov['grassroots_expected'], lang)}",
         ])
-        missing = [(u.code, u.name) for u in result.missing(indicator.name)]
-        if missing:
-            missing_lines.append(f"- **{md(indicator.title(lang))}** ({len(missing)}): {_listed(missing, lang)}")
+        groups = tuple(p.missing_by_child(result, indicator.name))
+        if groups:
+            missing_lines.append((indicator.title(lang), groups))
     lines += _table(
         [t("indicator"), t("submitted"), t("expected"), t("rate"), f"{t('grassroots_reported')}/{t('grassroots_expected').lower()}"],
         cover_rows,
         right={1, 2, 3, 4},
     )
     if missing_lines:
-        lines += [f"**{t('missing_units')}**", "", *missing_lines, ""]
+        lines += [f"**{t('missing_units')}**", ""]
+        # Indicators missing from the same units are listed once.
+        merged: dict[tuple, list[str]] = {}
+        for title, groups in missing_lines:
+            merged.setdefault(groups, []).append(title)
+        for groups, titles in merged.items():
+            count = sum(len(units) for _, _, units in groups)
+            lines.append(f"- **{md(', '.join(titles))}** ({p.number(count, lang)}):")
+            # Units of which nothing came in are named once; the others list who is missing.
+            whole = [(name, expected) for name, expected, units in groups if len(units) == expected and expected > 1]
+            if whole:
+                shown = ", ".join(f"{md(name)} ({expected})" for name, expected in whole)
+                lines.append(f"  - {t('all_missing')}: {shown}")
+            some = [(name, units) for name, expected, units in groups if not (len(units) == expected and expected > 1)]
+            for name, units in some[:MAX_LISTED]:
+                lines.append(f"  - {md(name)}: {_listed(list(units), lang, 10)}")
+            if len(some) > MAX_LISTED:
+                lines.append(f"  - {t('and_more', n=len(some) - MAX_LISTED)}")
+        lines.append("")
 
     lines += [f"## {t('warnings')}", ""]
     lines += [f"- {t('count_warnings', n=p.number(len(result.warnings), lang))}", f"- {t('count_outliers', n=p.number(len(result.outliers), lang))}", ""]

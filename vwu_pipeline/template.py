@@ -224,8 +224,30 @@ def write_job(job: WorkbookJob) -> Path:
         raise ConfigError(f"Mã đơn vị '{job.unit}' không có trong danh mục năm {period.year}.")
     job.path.parent.mkdir(parents=True, exist_ok=True)
     workbook = build_workbook(unit, tree.leaves(unit.code), period, load_catalog(job.schemas), job.figures, job.shape)
-    workbook.save(job.path)
+    save_reproducible(workbook, job.path)
     return job.path
+
+
+STAMP = (2024, 11, 30, 0, 0, 0)  # the close of a reporting year; any fixed moment would do
+_CORE_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)")
+
+
+def save_reproducible(workbook, path: Path) -> None:
+    """Save so that the same content gives the same bytes: openpyxl stamps the time of saving
+    into the zip entries and docProps/core.xml, which would make every run a new file (and a
+    new submission to ingest, which deduplicates by content hash)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    moment = b"%04d-%02d-%02dT%02d:%02d:%02dZ" % STAMP
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_TIME.sub(rb"\g<1>" + moment + rb"\g<2>", data)
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=STAMP), data, zipfile.ZIP_DEFLATED)
 
 
 def build_workbook(
@@ -240,6 +262,7 @@ def build_workbook(
     from openpyxl import Workbook
 
     workbook = Workbook()
+    workbook.properties.creator = "vwu"
     _write_instructions(workbook.active, unit, period, catalog)
     for indicator in catalog.indicators:
         sheet_name = _styled(indicator.sheet_name, shape) if shape.headers == "plain" else indicator.sheet_name

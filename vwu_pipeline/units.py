@@ -127,6 +127,11 @@ class UnitTree:
 
         The reporting year closes on 30 November, so 2024 -> legacy tree, 2025 -> 2025 tree.
         """
+        # Called for every row at national scale: the lookup itself is cached too.
+        return _tree_for_year(year, master, os.environ.get(ENV_VAR, ""))
+
+    @classmethod
+    def _for_year(cls, year: int, master: Path | None) -> UnitTree:
         path = _master_path(master)
         as_of = date(year, 11, 30)
         periods = _periods(path)
@@ -234,6 +239,11 @@ class UnitTree:
 
 
 # --- loading -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _tree_for_year(year: int, master: Path | str | None, env: str) -> UnitTree:
+    return UnitTree._for_year(year, master)
 
 
 def _master_path(master: Path | str | None) -> Path:

@@ -17,6 +17,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.worksheet.worksheet import Worksheet
 
 from . import presentation as p
 from .aggregate import AggregateResult, Measure, measures
@@ -29,8 +31,9 @@ WARN = Font(bold=True, color="C00000")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 WRAP = Alignment(wrap_text=True, vertical="top")
-INDENT = [Alignment(indent=level) for level in range(8)]
+INDENT = [Alignment(horizontal="left", indent=level) for level in range(8)]
 MAX_LISTED = 30  # missing units listed in one cell before "and N more"
+SUMMARY_LISTED = 5  # ... on the summary sheet, which points to the completeness sheet
 _SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
@@ -44,6 +47,13 @@ class _Sheet:
             self.ws.column_dimensions[get_column_letter(index)].width = width
         if freeze:
             self.ws.freeze_panes = freeze
+            self.ws.print_title_rows = f"1:{coordinate_from_string(freeze)[1] - 1}"  # the header on every page
+        # Printed landscape, one page wide.
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        self.ws.page_setup.fitToWidth = 1
+        self.ws.page_setup.fitToHeight = 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
         self.row = 0
 
     def append(self, cells: list[object], level: int = 0, height: float | None = None) -> None:
@@ -95,11 +105,17 @@ def _sheet_title(text: str, used: set[str]) -> str:
     return title
 
 
-def _listed(units: list[tuple[str, str]], lang: str) -> str:
-    shown = [f"{name} ({code})" for code, name in units[:MAX_LISTED]]
-    if len(units) > MAX_LISTED:
-        shown.append(p.t(lang, "and_more", n=len(units) - MAX_LISTED))
+def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) -> str:
+    shown = [f"{name} ({code})" for code, name in units[:limit]]
+    if len(units) > limit:
+        shown.append(p.t(lang, "and_more", n=len(units) - limit))
     return "; ".join(shown)
+
+
+def _height(text: str, width: float) -> float | None:
+    """Row height for wrapped text: write-only rows are not re-measured by every reader."""
+    lines = math.ceil(len(text) / max(width * 1.15, 1))
+    return 15.0 * lines if lines > 1 else None
 
 
 def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Path:
@@ -182,8 +198,8 @@ def _summary_sheet(workbook: Workbook, result: AggregateResult, lang: str, used:
             None,
             s.number(met / len(group), PERCENT),
             s.text(p.t(lang, "met_count", met=met, total=len(group)), BOLD if not missed else WARN),
-            s.text(f"{p.t(lang, 'not_met')}: {_listed(missed, lang)}" if missed else "", align=WRAP),
-        ])
+            s.text(f"{p.t(lang, 'not_met')}: {_listed(missed, lang, SUMMARY_LISTED)}" if missed else "", align=WRAP),
+        ], height=_height(_listed(missed, lang, SUMMARY_LISTED), 34))
     s.append([])
 
     s.append([s.text(f"3. {p.t(lang, 'completeness')}", BOLD)])
@@ -192,15 +208,16 @@ def _summary_sheet(workbook: Workbook, result: AggregateResult, lang: str, used:
     for indicator in result.catalog.indicators:
         cov = result.coverage(indicator.name)
         missing = [(u.code, u.name) for u in result.missing(indicator.name)]
+        listed = _listed(missing, lang, SUMMARY_LISTED) if missing else p.t(lang, "none")
         s.append([
             s.text(indicator.title(lang)),
-            s.text(_listed(missing, lang) if missing else p.t(lang, "none"), align=WRAP),
+            s.text(listed, align=WRAP),
             s.number(cov["expected"]),
             s.number(cov["submitted"]),
             s.number(cov["submitted"] / cov["expected"] if cov["expected"] else None, PERCENT),
             s.number(cov["grassroots_reported"]),
             s.number(cov["grassroots_expected"]),
-        ])
+        ], height=_height(listed, 52))
     s.append([])
 
     s.append([s.text(f"4. {p.t(lang, 'warnings')}", BOLD)])
@@ -258,6 +275,7 @@ def _chart_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: s
         chart.y_axis.delete = False
         chart.y_axis.number_format = _fmt(measure)
         chart.y_axis.majorGridlines = None
+        chart.y_axis.crosses = "max"  # with the categories reversed, keep the value axis at the bottom
         s.ws.add_chart(chart, f"{get_column_letter(len(charted) + 3)}{anchor}")
         anchor += math.ceil(height / 0.53) + 2  # a default row is about 0.53 cm high
 
@@ -280,28 +298,43 @@ def _targets_sheet(workbook: Workbook, result: AggregateResult, lang: str, used:
         ])
 
 
+def _missing_text(row: p.CoverageRow, result: AggregateResult, lang: str) -> str:
+    titles = {i.name: i.title(lang) for i in result.catalog.indicators}
+    if row.level == result.tree.reporting_level():  # the unit itself: which indicators it has not sent
+        return ", ".join(titles[name] for name, units in row.missing.items() if units)
+    lists = [units for units in row.missing.values()]
+    if all(units == lists[0] for units in lists):
+        return _listed(lists[0], lang)
+    return "; ".join(f"{titles[name]}: {_listed(units, lang)}" for name, units in row.missing.items() if units)
+
+
 def _completeness_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
-    s = _Sheet(workbook, _sheet_title(p.t(lang, "completeness"), used), [10, 34, 11, 22, 13, 13, 13, 10, 14, 14, 60], freeze="C3")
+    indicators = result.catalog.indicators
+    n = len(indicators)
+    s = _Sheet(workbook, _sheet_title(p.t(lang, "completeness"), used), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3")
     s.append([s.text(f"{p.t(lang, 'completeness')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
-    s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), p.t(lang, "indicator"), p.t(lang, "expected"),
-              p.t(lang, "submitted"), p.t(lang, "missing_count"), p.t(lang, "rate"), p.t(lang, "grassroots_reported"),
-              p.t(lang, "grassroots_expected"), p.t(lang, "missing_units")], height=48)
+    s.header(
+        [
+            p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), p.t(lang, "expected"),
+            *[f"{p.t(lang, 'submitted')}: {i.title(lang)}" for i in indicators],
+            p.t(lang, "grassroots_expected"),
+            *[f"{p.t(lang, 'grassroots_reported')}: {i.title(lang)}" for i in indicators],
+            p.t(lang, "missing_count"),
+        ],
+        height=62,
+    )
     for row in p.coverage_rows(result, lang):
         font = BOLD if row.level != result.tree.reporting_level() else None
-        short = row.submitted < row.expected
         s.append(
             [
                 s.text(row.unit_code, font),
                 s.text(row.unit_name, font, INDENT[min(row.depth, 7)]),
                 s.text(p.level_label(row.level, lang), font),
-                s.text(row.indicator.title(lang)),
-                s.number(row.expected),
-                s.number(row.submitted),
-                s.number(row.expected - row.submitted, font=WARN if short else None),
-                s.number(row.submitted / row.expected if row.expected else None, PERCENT),
-                s.number(row.grassroots_reported),
-                s.number(row.grassroots_expected),
-                s.text(_listed(row.missing, lang)),
+                s.number(row.expected, font=font),
+                *[s.number(row.submitted.get(i.name, 0), font=WARN if row.submitted.get(i.name, 0) < row.expected else font) for i in indicators],
+                s.number(row.grassroots_expected, font=font),
+                *[s.number(row.grassroots_reported.get(i.name, 0), font=font) for i in indicators],
+                s.text(_missing_text(row, result, lang)),
             ],
             level=row.depth,
         )
