@@ -22,10 +22,12 @@ own figures (what an office typed), per column:
 - jump: the figure is more than `outlier_factor` times its previous-year figure, or less
   than 1/`outlier_factor` of it (a typed extra or missing zero); both years must be > 0
   and of the same unit tree.
-- siblings: among at least 5 units of the same level and parent that have the figure, its
-  modified z-score 0.6745·|x − median| / MAD exceeds 3.5 (Iglewicz and Hoaglin); when the
-  MAD is 0 (most siblings equal), a figure `outlier_factor` times above or below a positive
-  median is flagged instead.
+- siblings: among at least 5 units of the same level and parent with a figure above 0, on
+  a log scale (typing errors multiply: an extra zero is ×10), the modified z-score
+  0.6745·|ln x − median| / MAD exceeds 3.5 (Iglewicz and Hoaglin) and x is at least twice,
+  or at most half, the siblings' median; when the MAD is 0 (most siblings equal), a figure
+  `outlier_factor` times above or below the median is flagged instead. Zeros are not
+  tested: many units legitimately report none.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import ConfigError, VwuError
@@ -47,6 +50,7 @@ from .units import Unit, UnitTree
 NATIONAL = "00"
 DEFAULT_OUTLIER_FACTOR = 10.0
 SIBLING_Z = 3.5
+SIBLING_MIN_RATIO = 2.0
 MIN_SIBLINGS = 5
 KEYS = ["indicator", "unit_code", "column"]
 COVERAGE = ("expected", "submitted", "grassroots_expected", "grassroots_reported")
@@ -435,17 +439,19 @@ def outliers(own: pd.DataFrame, own_previous: pd.DataFrame | None, tree: UnitTre
         found.append(hit.assign(reference=hit["value_prev"], kind="jump")[[*KEYS, "value", "reference", "kind"]])
     parent = {u.code: u.parent or NATIONAL for u in tree.units()}
     levels = _levels(tree)
-    frame = own.assign(parent=own["unit_code"].map(parent), level=own["unit_code"].map(levels))
-    groups = ["indicator", "column", "parent", "level"]
-    median = frame.groupby(groups)["value"].transform("median")
-    deviation = (frame["value"] - median).abs()
-    mad = deviation.groupby([frame[g] for g in groups]).transform("median")
-    size = frame.groupby(groups)["value"].transform("size")
-    far = (mad > 0) & (0.6745 * deviation / mad.where(mad > 0) > SIBLING_Z)
-    flat = (mad == 0) & (median > 0) & ((frame["value"] >= factor * median) | (frame["value"] * factor <= median))
+    frame = own[own["value"] > 0]
+    frame = frame.assign(parent=frame["unit_code"].map(parent), level=frame["unit_code"].map(levels), log=np.log(frame["value"]))
+    by = [frame[g] for g in ("indicator", "column", "parent", "level")]
+    centre = frame["log"].groupby(by).transform("median")
+    deviation = (frame["log"] - centre).abs()
+    mad = deviation.groupby(by).transform("median")
+    size = frame["log"].groupby(by).transform("size")
+    far = (mad > 0) & (0.6745 * deviation / mad.where(mad > 0) > SIBLING_Z) & (deviation >= np.log(SIBLING_MIN_RATIO))
+    flat = (mad == 0) & (deviation >= np.log(factor))
     flagged = (size >= MIN_SIBLINGS) & (far | flat)
     hit = frame[flagged]
-    found.append(hit.assign(reference=median[flagged], kind="siblings")[[*KEYS, "value", "reference", "kind"]])
+    median = frame["value"].groupby(by).transform("median")[flagged]
+    found.append(hit.assign(reference=median, kind="siblings")[[*KEYS, "value", "reference", "kind"]])
     return pd.concat(found, ignore_index=True).sort_values([*KEYS, "kind"], ignore_index=True)
 
 

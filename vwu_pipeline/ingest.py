@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -22,7 +22,8 @@ from .reading import SUFFIXES, Limits, ReadError, read_workbook, sha256_of
 from .store import Store
 from .validation import Submission, validate
 
-BATCH_FILES = 200
+BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
+PARSE_CHUNK = 8  # files a reader process takes at a time
 
 
 @dataclass
@@ -106,32 +107,52 @@ def run(
         run_id = store.start_run("ingest") if store else None
         known = store.accepted_hashes() if store else set()
         with Parser(catalog, options) as parser:
-            for start in range(0, len(files), BATCH_FILES):
-                fresh: list[tuple[Path, str]] = []
+            # Workers read the next batch while this process validates and stores one.
+            pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
+            for start in range(0, len(files) + BATCH_FILES, BATCH_FILES):
+                unchanged: list[FileResult] = []
+                fresh: list[tuple[Path, str | None]] = []
                 for path in files[start : start + BATCH_FILES]:
                     sha = _sha256_or_none(path)
                     if sha in known:
-                        done(FileResult(str(path), "unchanged", sha256=sha))
+                        unchanged.append(FileResult(str(path), "unchanged", sha256=sha))
                     else:
                         fresh.append((path, sha))
                         if sha:
                             known.add(sha)  # the same content twice in one run is ingested once
-                subs = parser.parse(fresh)
-                validate(subs, catalog, options.year)
-                for sub in subs:
-                    result = sub.result
-                    if store is None:
-                        result.status = "checked" if result.valid else "refused"
-                    else:
-                        replaced = store.save(result, sub.path, sub.year, sub.frames if result.valid else {})
-                        result.status = "refused" if not result.valid else "replaced" if replaced else "accepted"
-                    done(result)
+                upcoming = (unchanged, parser.submit(fresh))
+                if pending:
+                    _finish_batch(*pending, catalog, options, store, done)
+                pending = upcoming
         if store:
             store.finish_run(run_id, report.counts)
     finally:
         if store:
             store.close()
     return report
+
+
+def _finish_batch(
+    unchanged: list[FileResult],
+    parsed: Callable[[], list[Submission]],
+    catalog: Catalog,
+    options: IngestOptions,
+    store: Store | None,
+    done: Callable[[FileResult], None],
+) -> None:
+    """Validate a read batch together, then store it file by file."""
+    for result in unchanged:
+        done(result)
+    subs = parsed()
+    validate(subs, catalog, options.year)
+    for sub in subs:
+        result = sub.result
+        if store is None:
+            result.status = "checked" if result.valid else "refused"
+        else:
+            replaced = store.save(result, sub.path, sub.year, sub.frames if result.valid else {})
+            result.status = "refused" if not result.valid else "replaced" if replaced else "accepted"
+        done(result)
 
 
 def _sha256_or_none(path: Path) -> str | None:
@@ -165,24 +186,33 @@ class Parser:
             initargs=(self.options.limits.worker_memory_bytes,),
         )
 
-    def parse(self, items: list[tuple[Path, str | None]]) -> list[Submission]:
+    def submit(self, items: list[tuple[Path, str | None]]) -> Callable[[], list[Submission]]:
+        """Start reading files; call the returned function for the parsed submissions."""
         if not items:
-            return []
+            return list
         if self.pool is None:
             self.pool = self._new_pool(self.options.workers or min(2, os.cpu_count() or 1))
         jobs = [(path, sha, self.catalog.directory, self.options.limits) for path, sha in items]
-        try:
-            return list(self.pool.map(_parse_job, jobs, chunksize=max(1, len(jobs) // 16)))
-        except BrokenProcessPool:
-            self.pool.shutdown(cancel_futures=True)
-            self.pool = None
-            return [self._parse_alone(job) for job in jobs]
+        size = max(1, min(PARSE_CHUNK, len(jobs) // 4))
+        pool = self.pool
+        futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+
+        def parsed() -> list[Submission]:
+            try:
+                return [sub for future in futures for sub in future.result()]
+            except (BrokenProcessPool, CancelledError):
+                if self.pool is pool:  # retire the broken pool; later batches get a new one
+                    pool.shutdown(cancel_futures=True)
+                    self.pool = None
+                return [self._parse_alone(job) for job in jobs]
+
+        return parsed
 
     def _parse_alone(self, job: tuple) -> Submission:
         """After a crash, each file in a process of its own, to find the one to blame."""
         with self._new_pool(1) as pool:
             try:
-                return pool.submit(_parse_job, job).result()
+                return pool.submit(_parse_chunk, [job]).result()[0]
             except BrokenProcessPool:
                 path, sha = job[0], job[1]
                 sub = Submission(path=path, result=FileResult(str(path), sha256=sha))
@@ -191,9 +221,8 @@ class Parser:
                 return sub
 
 
-def _parse_job(job: tuple) -> Submission:
-    path, sha, schemas, limits = job
-    return parse_file(path, sha, load_catalog(schemas), limits)
+def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
+    return [parse_file(path, sha, load_catalog(schemas), limits) for path, sha, schemas, limits in jobs]
 
 
 def _limit_memory(limit: int) -> None:

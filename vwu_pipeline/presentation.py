@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import pandas as pd
@@ -65,6 +66,7 @@ TEXT = {
         "column": "Cột",
         "value": "Giá trị",
         "message": "Nội dung",
+        "remark": "Nhận xét",
         "reference": "So sánh với",
         "within": "Thuộc",
         "partial": "Số liệu chưa đủ ({submitted}/{expected} đơn vị báo cáo)",
@@ -132,6 +134,7 @@ TEXT = {
         "column": "Column",
         "value": "Value",
         "message": "Message",
+        "remark": "Remark",
         "reference": "Compared with",
         "within": "Within",
         "partial": "Partial data ({submitted}/{expected} reporting units)",
@@ -187,6 +190,15 @@ def signed(value: float | None, lang: str = "vi", ratio: bool = False) -> str:
     if ratio:  # a change of rate is in percentage points
         return sign + number(value * 100, lang, 1) + (" điểm %" if lang != "en" else " pp")
     return sign + number(value, lang)
+
+
+def stamp(at: str, lang: str = "vi") -> str:
+    """An ISO timestamp as readers write it: 23/11/2024 08:15 (vi), 2024-11-23 08:15 (en)."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        return at or ""
+    return moment.strftime("%Y-%m-%d %H:%M" if lang == "en" else "%d/%m/%Y %H:%M")
 
 
 def show(measure: Measure, value: float | None, lang: str = "vi") -> str:
@@ -444,9 +456,8 @@ def ranking(result: AggregateResult, measure: Measure, count: int = 3) -> tuple[
     ranked = [(result.unit_name(c), float(v), bool(p)) for c, v, p in part[["unit_code", "value", "partial"]].itertuples(index=False)]
     if len(ranked) < 2:
         return ranked, []
-    top = ranked[:count]
-    bottom = [r for r in ranked[::-1][:count] if r not in top]
-    return top, bottom
+    shown = min(count, len(ranked) // 2)  # never the same unit on both lists
+    return ranked[:shown], ranked[::-1][:shown]
 
 
 @dataclass

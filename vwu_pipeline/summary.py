@@ -53,7 +53,7 @@ def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     lines = [
         f"# {md(t('heading', year=result.year))} — {md(p.scope_name(result, lang))}",
         "",
-        md(t("generated", at=result.aggregated_at, tree=p.tree_label(result, lang))),
+        md(t("generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
         "",
     ]
     if partial:
@@ -175,7 +175,7 @@ def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     outliers = p.outlier_rows(result, lang)
     if outliers:
         lines += _table(
-            [t("unit"), t("within"), t("measure"), t("value"), t("message")],
+            [t("unit"), t("within"), t("measure"), t("value"), t("remark")],
             [
                 [f"{md(o.unit_name)} ({o.unit_code})", md(o.within), md(o.measure.label(lang)), p.show(o.measure, o.value, lang), md(o.message)]
                 for o in outliers[:MAX_OUTLIERS]

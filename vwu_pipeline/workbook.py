@@ -30,7 +30,7 @@ TITLE = Font(bold=True, size=14)
 WARN = Font(bold=True, color="C00000")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
-WRAP = Alignment(wrap_text=True, vertical="top")
+WRAP = Alignment(wrap_text=True)
 INDENT = [Alignment(horizontal="left", indent=level) for level in range(8)]
 MAX_LISTED = 30  # missing units listed in one cell before "and N more"
 SUMMARY_LISTED = 5  # ... on the summary sheet, which points to the completeness sheet
@@ -144,7 +144,7 @@ def _summary_sheet(workbook: Workbook, result: AggregateResult, lang: str, used:
     s.append([s.text(p.t(lang, "union"), BOLD)])
     s.append([s.text(p.t(lang, "title", year=result.year), TITLE)], height=22)
     s.append([s.text(f"{p.t(lang, 'scope')}: {p.scope_name(result, lang)}", BOLD)])
-    s.append([s.text(p.t(lang, "generated", at=result.aggregated_at, tree=p.tree_label(result, lang)))])
+    s.append([s.text(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang)))])
     if p.is_partial(result):
         s.append([s.text(p.t(lang, "partial_note"), WARN)])
     s.append([])
@@ -325,6 +325,7 @@ def _completeness_sheet(workbook: Workbook, result: AggregateResult, lang: str, 
     )
     for row in p.coverage_rows(result, lang):
         font = BOLD if row.level != result.tree.reporting_level() else None
+        missing = _missing_text(row, result, lang)
         s.append(
             [
                 s.text(row.unit_code, font),
@@ -334,9 +335,10 @@ def _completeness_sheet(workbook: Workbook, result: AggregateResult, lang: str, 
                 *[s.number(row.submitted.get(i.name, 0), font=WARN if row.submitted.get(i.name, 0) < row.expected else font) for i in indicators],
                 s.number(row.grassroots_expected, font=font),
                 *[s.number(row.grassroots_reported.get(i.name, 0), font=font) for i in indicators],
-                s.text(_missing_text(row, result, lang)),
+                s.text(missing, align=WRAP),
             ],
             level=row.depth,
+            height=_height(missing, 70),
         )
 
 
@@ -354,7 +356,7 @@ def _outliers_sheet(workbook: Workbook, result: AggregateResult, lang: str, used
     s = _Sheet(workbook, _sheet_title(p.t(lang, "outliers"), used), [10, 30, 30, 20, 40, 16, 16, 70], freeze="C3")
     s.append([s.text(f"{p.t(lang, 'outliers')} — {p.t(lang, 'count_outliers', n=len(result.outliers))}", TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "within"), p.t(lang, "indicator"), p.t(lang, "measure"),
-              p.t(lang, "value"), p.t(lang, "reference"), p.t(lang, "message")])
+              p.t(lang, "value"), p.t(lang, "reference"), p.t(lang, "remark")])
     for row in p.outlier_rows(result, lang):
         s.append([s.text(row.unit_code), s.text(row.unit_name), s.text(row.within), s.text(row.indicator.title(lang)),
                   s.text(row.measure.label(lang)), s.number(row.value, _fmt(row.measure)), s.number(row.reference, _fmt(row.measure)),
