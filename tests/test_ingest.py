@@ -307,27 +307,30 @@ def test_validate_stores_nothing(vwu, inbox, workspace, monkeypatch):
 
 
 def test_a_crash_mid_run_leaves_earlier_files_whole(inbox, workspace, monkeypatch):
-    from vwu_pipeline import store as store_module
+    from vwu_pipeline.store import Store
 
     district_workbook(inbox / "a.xlsx", ("members",))
     district_workbook(inbox / "b.xlsx", ("poverty",))
-    real_figure_rows = store_module._figure_rows
-    calls = []
+    real_save = Store.save
 
-    def crash_on_second_file(submission_id, frame):
-        calls.append(submission_id)
-        if len(calls) == 2:
-            raise RuntimeError("power cut")
-        return real_figure_rows(submission_id, frame)
+    def save_then_cut_power(self, result, path, year, figures):
+        if path.name == "b.xlsx":  # the power goes while b's figures are being written
 
-    monkeypatch.setattr(store_module, "_figure_rows", crash_on_second_file)
+            def cut(rows):
+                yield from rows[:3]
+                raise RuntimeError("power cut")
+
+            figures = {indicator: cut(rows) for indicator, rows in figures.items()}
+        return real_save(self, result, path, year, figures)
+
+    monkeypatch.setattr(Store, "save", save_then_cut_power)
     with pytest.raises(RuntimeError):
         run([inbox], workspace)
 
     db = sqlite3.connect(workspace / "vwu.sqlite")
     assert db.execute("SELECT name FROM files").fetchall() == [("a.xlsx",)]
     assert db.execute("SELECT indicator FROM submissions").fetchall() == [("members",)]
-    monkeypatch.setattr(store_module, "_figure_rows", real_figure_rows)
+    monkeypatch.setattr(Store, "save", real_save)
     again = run([inbox], workspace)
     assert [f.status for f in again.files] == ["unchanged", "accepted"]
     assert figures(workspace)[("12340", "near_poor_households_start")] == 41

@@ -150,7 +150,7 @@ def _finish_batch(
         if store is None:
             result.status = "checked" if result.valid else "refused"
         else:
-            replaced = store.save(result, sub.path, sub.year, sub.frames if result.valid else {})
+            replaced = store.save(result, sub.path, sub.year, sub.figures if result.valid else {})
             result.status = "refused" if not result.valid else "replaced" if replaced else "accepted"
         done(result)
 

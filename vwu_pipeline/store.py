@@ -187,7 +187,7 @@ class Store:
         """Content already accepted: such a file is recognised without being parsed."""
         return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
 
-    def save(self, result: FileResult, path: Path, year: int | None, frames: dict[str, Any]) -> bool:
+    def save(self, result: FileResult, path: Path, year: int | None, figures: dict[str, list[tuple]]) -> bool:
         """Store one file: its figures if accepted, only its report if refused.
 
         Returns True when the file replaced an earlier submission.
@@ -226,7 +226,7 @@ class Store:
             )
             if not result.valid:
                 return False
-            for indicator, frame in frames.items():
+            for indicator, rows in figures.items():
                 old = db.execute(
                     "SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND current = 1",
                     (result.unit_code, result.period, indicator),
@@ -245,7 +245,7 @@ class Store:
                 db.executemany(
                     "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    _figure_rows(submission_id, frame),
+                    [(submission_id, *figure) for figure in rows],
                 )
         return replaced
 
@@ -372,16 +372,3 @@ class Store:
             self.db,
             params=(year,),
         )
-
-
-def _figure_rows(submission_id: int, frame: Any) -> list[tuple]:
-    """Long format: one row per non-empty figure, so indicators need no table of their own."""
-    value_columns = [c for c in frame.columns if c not in ("_sheet", "_row", "unit_code", "unit_name")]
-    place = zip(frame["unit_code"], frame["unit_name"], frame["_sheet"], frame["_row"])
-    values = zip(*(frame[c] for c in value_columns))
-    return [
-        (submission_id, code, name, sheet, int(row), column, float(value))
-        for (code, name, sheet, row), figures in zip(place, values)
-        for column, value in zip(value_columns, figures)
-        if value == value  # NaN is an empty cell: nothing to store
-    ]

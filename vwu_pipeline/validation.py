@@ -35,7 +35,8 @@ class Submission:
     tables: list[Table] = field(default_factory=list)
     unit: Unit | None = None
     year: int | None = None
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)  # indicator -> valid rows
+    # indicator -> figures to store: (unit code, unit name, sheet, Excel row, column, value)
+    figures: dict[str, list[tuple]] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -48,13 +49,10 @@ class Submission:
 
 
 def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None) -> None:
-    """Check every submission; problems land in each `result`, valid rows in `frames`."""
-    rows: dict[str, list[dict]] = {i.name: [] for i in catalog.indicators}
-    live = [s for s in submissions if s.tables and s.result.valid]
+    """Check every submission; problems land in each `result`, figures in `figures`."""
+    rows: dict[str, list[tuple]] = {i.name: [] for i in catalog.indicators}
     for index, sub in enumerate(submissions):
-        if sub not in live:
-            continue
-        if not _resolve_period(sub, year):
+        if not sub.tables or not sub.result.valid or not _resolve_period(sub, year):
             continue
         tree = UnitTree.for_year(sub.year)
         if not _resolve_unit(sub, tree):
@@ -67,13 +65,26 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
             frame = pd.DataFrame(rows[indicator.name], columns=PLACE_COLUMNS + indicator.column_names)
             _run_pandera(frame, indicator, submissions)
             _check_units(frame, submissions)
-            for sub_index, part in frame.groupby("_sub", sort=False):
-                submissions[sub_index].frames[indicator.name] = part.drop(columns="_sub")
+            _collect_figures(frame, indicator, submissions)
     for sub in submissions:
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
-        sub.result.rows = sum(len(f) for f in sub.frames.values())
         sub.result.indicators = [t.indicator.name for t in sub.tables]
+
+
+def _collect_figures(frame: pd.DataFrame, indicator: Indicator, submissions: list[Submission]) -> None:
+    """Hand each file its figures in long form, one tuple per non-empty cell."""
+    names = indicator.column_names
+    places = zip(frame["_sub"], frame["unit_code"], frame["unit_name"], frame["_sheet"], frame["_row"])
+    for (sub_index, code, name, sheet, row), values in zip(places, frame[names].to_numpy()):
+        sub = submissions[sub_index]
+        sub.result.rows += 1
+        figures = sub.figures.setdefault(indicator.name, [])
+        figures.extend(
+            (code, name, sheet, int(row), column, float(value))
+            for column, value in zip(names, values)
+            if value == value  # NaN is an empty cell: nothing to store
+        )
 
 
 def _resolve_period(sub: Submission, year: int | None) -> bool:
@@ -114,9 +125,11 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
             if code is None:
                 continue
             distinct.add(code)
-            owner = next((u.code for u in tree.path(code) if u.level == level), None)
+            owner = tree.get(code)
+            while owner is not None and owner.level != level:
+                owner = tree.get(owner.parent) if owner.parent else None
             if owner:
-                owners[owner] += 1
+                owners[owner.code] += 1
     unit: Unit | None = None
     if len(distinct) == 1 and tree.get(next(iter(distinct))).level not in ("province", "district"):
         only = tree.get(next(iter(distinct)))
@@ -145,27 +158,21 @@ def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
     return None
 
 
-def _typed_rows(sub: Submission, index: int, table: Table, tree: UnitTree) -> list[dict]:
-    """Rows with codes resolved and figures read as numbers; unreadable cells are reported."""
+def _typed_rows(sub: Submission, index: int, table: Table, tree: UnitTree) -> list[tuple]:
+    """Rows (in PLACE_COLUMNS + figure order) with codes resolved and figures read as numbers."""
     out = []
     for excel_row, cells in table.rows:
         candidates = _code_candidates(table.cell(cells, "unit_code"))
         code = next((c for c in candidates if tree.is_under(c, sub.unit.code)), None)
         code = code or next((c for c in candidates if c in tree), None) or (candidates[0] if candidates else None)
-        row = {
-            "_sub": index,
-            "_sheet": table.sheet,
-            "_row": excel_row,
-            "unit_code": code,
-            "unit_name": clean(table.cell(cells, "unit_name")) or None,
-        }
-        for column in table.indicator.columns:
-            row[column.name] = _number(sub, table, excel_row, column.name, table.cell(cells, column.name))
-        out.append(row)
+        figures = [_number(sub, table, excel_row, c.name, table.cell(cells, c.name)) for c in table.indicator.columns]
+        out.append((index, table.sheet, excel_row, code, clean(table.cell(cells, "unit_name")) or None, *figures))
     return out
 
 
 def _number(sub: Submission, table: Table, excel_row: int, name: str, raw: object) -> float:
+    if type(raw) is int or type(raw) is float:  # the common case, typed in as a number
+        return float(raw)
     try:
         value = parse_number(raw)
     except NotANumber:
@@ -237,13 +244,14 @@ def _run_pandera(frame: pd.DataFrame, indicator: Indicator, submissions: list[Su
 def _check_units(frame: pd.DataFrame, submissions: list[Submission]) -> None:
     """Each row's code must be a unit under the reporting unit, once per sheet; names should match."""
     first_row: dict[tuple[int, str, str], int] = {}
-    for sub_index, sheet, excel_row, code, name in frame[["_sub", "_sheet", "_row", "unit_code", "unit_name"]].itertuples(index=False):
+    headers = {(i, t.sheet): t.headers for i, sub in enumerate(submissions) for t in sub.tables}
+    for sub_index, sheet, excel_row, code, name in zip(frame["_sub"], frame["_sheet"], frame["_row"], frame["unit_code"], frame["unit_name"]):
         sub = submissions[sub_index]
         tree = UnitTree.for_year(sub.year)
         if code is None:
             sub.problem("missing-code", sheet=sheet, row=excel_row)
             continue
-        header = next(t.headers for t in sub.tables if t.sheet == sheet)
+        header = headers[(sub_index, sheet)]
         if not tree.is_under(code, sub.unit.code):
             sub.problem(
                 "unit-not-in-tree",
