@@ -26,6 +26,10 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+## Time vwu at national scale against a naive baseline and the raw read floor (issue 5).
+bench: setup
+	$(BIN)/python benchmarks/bench.py
+
 ## Rebuild vwu_pipeline/data/units.csv from the vietnam-provinces and vietnamadminunits packages.
 units: setup
 	$(BIN)/python -m pip install --quiet -e '.[build-units]'

@@ -1,0 +1,291 @@
+"""Settings of a run: command-line option > `VWU_*` environment variable > `vwu.toml` > default.
+
+`vwu.toml` lives in the workspace folder (the one `--workspace` or `VWU_WORKSPACE` names,
+`./vwu-data` by default), so a cron job needs only `cd` and the command:
+
+    inbox = "/srv/vwu/inbox"          # what `vwu ingest` reads when given no path
+    outputs = "/srv/vwu/reports"      # where `vwu report` writes
+    lang = "vi"
+    year = 2024
+    lock_timeout = 60                 # seconds a writer waits for another run
+    max_file_bytes = "50 MB"          # reading limits: numbers, or "50 MB", "2 GB"
+
+Relative paths in the file are relative to the workspace folder; relative paths in options
+and environment variables are relative to the current directory. A mistake in the file
+(syntax, an unknown key, a wrong type) stops the run with a `ConfigError` naming the file,
+the key and an example of a right value: a cron job must not run on half a configuration.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .reading import Limits
+
+CONFIG_NAME = "vwu.toml"
+ENV_PREFIX = "VWU_"
+DEFAULT_WORKSPACE = Path("vwu-data")
+DEFAULT_LOCK_TIMEOUT = 10.0
+DEFAULT_LOG_MAX_BYTES = 5 * 1024**2
+DEFAULT_LOG_BACKUPS = 5
+
+_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
+_SIZE_FACTORS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+class _Bad(ValueError):
+    """A value of the wrong type or out of range; the message says what is expected."""
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("một chuỗi không rỗng trong dấu ngoặc kép")
+    return value.strip()
+
+
+def _path(value: Any) -> Path:
+    return Path(value if isinstance(value, Path) else _text(value)).expanduser()
+
+
+def _lang(value: Any) -> str:
+    if value not in ("vi", "en"):
+        raise _Bad("'vi' hoặc 'en'")
+    return value
+
+
+def _year(value: Any) -> int:
+    number = _integer(value)
+    if not 2000 <= number <= 2100:
+        raise _Bad("một năm từ 2000 đến 2100")
+    return number
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)  # environment variables are text
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad("một số nguyên")
+    return value
+
+
+def _positive(value: Any) -> int:
+    number = _integer(value)
+    if number < 1:
+        raise _Bad("một số nguyên lớn hơn 0")
+    return number
+
+
+def _count(value: Any) -> int:
+    number = _integer(value)
+    if number < 0:
+        raise _Bad("một số nguyên không âm")
+    return number
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.replace(",", "."))
+        except ValueError:
+            raise _Bad("một số giây (0 hoặc lớn hơn)") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
+        raise _Bad("một số giây (0 hoặc lớn hơn)")
+    return float(value)
+
+
+def _bytes(value: Any) -> int:
+    """A size: 52428800, or "50 MB" / "50MiB" / "2 GB" (1 MB = 1024 KB, as Windows shows)."""
+    if isinstance(value, str):
+        match = _SIZE.match(value)
+        if not match:
+            raise _Bad('một số byte, hoặc kích thước như "50 MB", "2 GB"')
+        number, unit = match.groups()
+        size = int(float(number.replace(",", ".")) * _SIZE_FACTORS[unit[:1].lower()])
+    else:
+        size = _integer(value)
+    if size < 1:
+        raise _Bad("một kích thước lớn hơn 0")
+    return size
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    parse: Callable[[Any], Any]
+    example: str
+    help: str  # one line, Vietnamese, for the README and error hints
+
+
+KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("inbox", _path, 'inbox = "/srv/vwu/inbox"', "thư mục nhận báo cáo: `vwu ingest` không kèm đường dẫn đọc thư mục này"),
+        Key("outputs", _path, 'outputs = "/srv/vwu/reports"', "thư mục `vwu report` ghi bảng tính và bản tóm tắt"),
+        Key("lang", _lang, 'lang = "vi"', "ngôn ngữ thông báo và báo cáo: vi hoặc en"),
+        Key("year", _year, "year = 2024", "năm báo cáo mặc định (--year)"),
+        Key("schemas", _path, 'schemas = "/srv/vwu/schemas"', "thư mục tệp chỉ tiêu *.yaml"),
+        Key("lock_timeout", _seconds, "lock_timeout = 60", "số giây một lệnh ghi chờ lượt chạy khác xong"),
+        Key("workers", _positive, "workers = 2", "số tiến trình đọc tệp song song"),
+        Key("max_file_bytes", _bytes, 'max_file_bytes = "50 MB"', "tệp lớn hơn bị từ chối"),
+        Key("max_unzipped_bytes", _bytes, 'max_unzipped_bytes = "200 MB"', "tệp .xlsx giải nén ra lớn hơn bị từ chối (chống bom nén)"),
+        Key("max_rows", _positive, "max_rows = 100000", "số dòng tối đa một trang tính"),
+        Key("max_columns", _positive, "max_columns = 200", "số cột tối đa một trang tính"),
+        Key("max_cell_chars", _positive, "max_cell_chars = 10000", "ô dài hơn bị cắt và được cảnh báo"),
+        Key("worker_memory_bytes", _bytes, 'worker_memory_bytes = "4 GB"', "bộ nhớ tối đa của một tiến trình đọc tệp"),
+        Key("log_max_bytes", _bytes, 'log_max_bytes = "5 MB"', "vwu.log được xoay vòng khi lớn hơn"),
+        Key("log_backups", _count, "log_backups = 5", "số tệp nhật ký cũ giữ lại (vwu.log.1 …)"),
+    )
+}
+LIMIT_KEYS = tuple(f.name for f in fields(Limits))
+
+
+def env_name(key: str) -> str:
+    return ENV_PREFIX + key.upper()
+
+
+@dataclass(frozen=True)
+class Settings:
+    workspace: Path
+    config_file: Path | None = None  # the vwu.toml that was read, if there was one
+    inbox: Path | None = None
+    outputs: Path = Path(".")
+    lang: str = "vi"
+    year: int | None = None
+    schemas: Path | None = None
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    workers: int | None = None
+    limits: Limits = Limits()
+    log_max_bytes: int = DEFAULT_LOG_MAX_BYTES
+    log_backups: int = DEFAULT_LOG_BACKUPS
+    sources: dict[str, str] = field(default_factory=dict)  # key -> option | VWU_X | vwu.toml
+
+    def require_year(self) -> int:
+        if self.year is None:
+            raise ConfigError(
+                "Chưa cho biết năm báo cáo / no report year given.",
+                f"Thêm --year 2024, hoặc đặt {env_name('year')}=2024, hoặc ghi year = 2024 trong {self.workspace / CONFIG_NAME}.",
+            )
+        return self.year
+
+    def require_inbox(self) -> Path:
+        if self.inbox is None:
+            raise ConfigError(
+                "Chưa cho biết thư mục nhận báo cáo / no inbox given.",
+                f"Chạy 'vwu ingest THƯ_MỤC', hoặc ghi inbox = \"/đường/dẫn/inbox\" trong {self.workspace / CONFIG_NAME}"
+                f" (hoặc đặt {env_name('inbox')}).",
+            )
+        if not self.inbox.is_dir():
+            where = self.sources.get("inbox", "")
+            raise ConfigError(
+                f"Thư mục nhận báo cáo {self.inbox} không tồn tại (khai báo ở {where}) / the inbox does not exist.",
+                "Tạo thư mục đó, hoặc sửa đường dẫn inbox.",
+            )
+        return self.inbox
+
+
+def workspace_of(option: Path | str | None, environ: Mapping[str, str] | None = None) -> Path:
+    """--workspace, else VWU_WORKSPACE, else ./vwu-data."""
+    environ = os.environ if environ is None else environ
+    return Path(option or environ.get(env_name("workspace")) or DEFAULT_WORKSPACE).expanduser()
+
+
+def load(
+    workspace: Path | str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Settings:
+    """The settings of one run. `options` are the command-line values (None: not given),
+    keyed as in vwu.toml (inbox=, outputs=, lang=, year=, lock_timeout=, ...)."""
+    environ = os.environ if environ is None else environ
+    unknown = set(options) - set(KEYS)
+    if unknown:
+        raise TypeError(f"unknown settings {sorted(unknown)}")
+    root = workspace_of(workspace, environ)
+    path = root / CONFIG_NAME
+    from_file = read_file(path) if path.is_file() else {}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name, key in KEYS.items():
+        if options.get(name) is not None:
+            values[name], sources[name] = key.parse(options[name]), "option"
+            continue
+        variable = env_name(name)
+        raw = environ.get(variable, "")
+        if raw.strip():
+            try:
+                values[name] = key.parse(raw)
+            except _Bad as bad:
+                raise ConfigError(
+                    f"Biến môi trường {variable}={raw!r} không hợp lệ: cần {bad} / bad environment variable.",
+                    f"Ví dụ: {variable}={key.example.split(' = ', 1)[1].strip(chr(34))}, hoặc bỏ biến đó.",
+                ) from None
+            sources[name] = variable
+        elif name in from_file:
+            value = from_file[name]
+            if isinstance(value, Path) and not value.is_absolute():
+                value = root / value
+            values[name], sources[name] = value, str(path)
+    limits = replace(Limits(), **{k: values[k] for k in LIMIT_KEYS if k in values})
+    settings = {k: v for k, v in values.items() if k not in LIMIT_KEYS}
+    return Settings(workspace=root, config_file=path if path.is_file() else None, limits=limits, sources=sources, **settings)
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Parse and check vwu.toml; every mistake is a ConfigError that says where and how to fix it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Tệp cấu hình {path} sai cú pháp TOML{_where(str(exc))}: {exc} / syntax error.",
+            'Mỗi dòng dạng khóa = giá trị; chuỗi và đường dẫn trong dấu ngoặc kép, ví dụ: inbox = "/srv/vwu/inbox".',
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"Tệp cấu hình {path} không phải văn bản UTF-8 / not UTF-8 text.",
+            "Mở tệp bằng trình soạn thảo và lưu lại với bảng mã UTF-8.",
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Không đọc được tệp cấu hình {path}: {exc.strerror or exc} / cannot read the configuration file.",
+            "Kiểm tra quyền đọc tệp, hoặc chuyển tệp đi nếu không dùng.",
+        ) from None
+    values = {}
+    for name, raw in data.items():
+        key = KEYS.get(name)
+        if key is None:
+            close = difflib.get_close_matches(name, KEYS, n=1)
+            guess = f"Có phải ý bạn là '{close[0]}'? " if close else ""
+            raise ConfigError(
+                f"Tệp cấu hình {path}: khóa '{name}' không được hỗ trợ / unknown key.",
+                f"{guess}Các khóa hợp lệ: {', '.join(KEYS)}.",
+            )
+        try:
+            values[name] = key.parse(raw)
+        except _Bad as bad:
+            raise ConfigError(
+                f"Tệp cấu hình {path}: khóa '{name}' cần {bad}, không phải {_shown(raw)} / wrong type or value.",
+                f"Ví dụ: {key.example}",
+            ) from None
+    return values
+
+
+def _where(message: str) -> str:
+    found = re.search(r"line (\d+), column (\d+)", message)
+    return f" ở dòng {found[1]}, cột {found[2]}" if found else ""
+
+
+def _shown(value: Any) -> str:
+    kinds = {str: "chuỗi", bool: "true/false", int: "số nguyên", float: "số thực", list: "danh sách", dict: "bảng"}
+    kind = kinds.get(type(value), type(value).__name__)
+    text = repr(value) if not isinstance(value, (list, dict)) else ""
+    text = text if len(text) <= 60 else text[:57] + "…"
+    return f"{text} ({kind})".strip()

@@ -1,0 +1,141 @@
+"""One writer at a time: `ingest`, `aggregate` and `targets` hold `vwu.lock` in the workspace.
+
+The lock is an OS lock (flock, through the filelock package): the kernel releases it when
+the holding process ends, however it ends, so a run killed by the OOM killer or `kill -9`
+never blocks the next one. Nothing has to be deleted by hand.
+
+Beside it, `vwu.lock.json` says who holds the lock (pid, command, user, host, start time),
+only so that the message of a second run can name the first. It is a hint, never the lock:
+a stale one (its process gone) is ignored.
+
+Readers (`report`, `status`, `validate`) take no lock: SQLite in WAL mode lets them read
+while a writer writes.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from .errors import StoreError, WorkspaceLocked
+
+LOCK_NAME = "vwu.lock"
+HOLDER_NAME = "vwu.lock.json"
+
+
+@contextmanager
+def workspace_lock(workspace: Path, command: str, timeout: float) -> Iterator[None]:
+    """Hold the workspace's writer lock; wait at most `timeout` seconds, then raise WorkspaceLocked."""
+    workspace = Path(workspace)
+    try:
+        workspace.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Không tạo được thư mục dữ liệu {workspace}: {exc.strerror or exc} / cannot create the workspace.",
+            "Kiểm tra đường dẫn --workspace (VWU_WORKSPACE) và quyền ghi.",
+        ) from None
+    # No fallback to a lock file that merely exists: that one would outlive a killed process.
+    lock = FileLock(str(workspace / LOCK_NAME), timeout=timeout, blocking=timeout > 0, fallback_to_soft=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise locked_error(workspace, timeout) from None
+    except OSError as exc:
+        raise StoreError(
+            f"Không tạo được tệp khóa {workspace / LOCK_NAME}: {exc.strerror or exc} / cannot create the lock file.",
+            "Kiểm tra quyền ghi vào thư mục dữ liệu.",
+        ) from None
+    me = _write_holder(workspace, command)
+    try:
+        yield
+    finally:
+        _remove_holder(workspace, me)
+        lock.release()
+
+
+def holder(workspace: Path) -> dict[str, Any] | None:
+    """Who holds the lock, from the side file; None when nobody (or a process that is gone)."""
+    try:
+        info = json.loads((Path(workspace) / HOLDER_NAME).read_text(encoding="utf-8"))
+        pid = int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if info.get("host") == socket.gethostname() and not _alive(pid):
+        return None
+    return info
+
+
+def locked_error(workspace: Path, timeout: float) -> WorkspaceLocked:
+    info = holder(workspace)
+    waited = f"{timeout:g}".replace(".", ",")
+    if info:
+        started = str(info.get("started_at", "?"))
+        try:
+            started = datetime.fromisoformat(started).strftime("%H:%M:%S ngày %d/%m/%Y")
+        except ValueError:
+            pass
+        who = (
+            f"lệnh 'vwu {info.get('command', '?')}' (pid {info.get('pid')}, người dùng {info.get('user', '?')}, "
+            f"máy {info.get('host', '?')}) chạy từ {started}"
+        )
+    else:
+        who = "một lượt vwu khác"
+    return WorkspaceLocked(
+        f"Thư mục dữ liệu {workspace} đang bận: {who}. Đã chờ {waited} giây. "
+        "/ Another vwu run holds the workspace.",
+        "Chờ lượt đó xong rồi chạy lại, hoặc tăng --lock-timeout (lock_timeout trong vwu.toml). "
+        "Khóa tự mở khi tiến trình kia kết thúc, kể cả khi bị dừng đột ngột: không cần xóa tệp nào.",
+    )
+
+
+def _write_holder(workspace: Path, command: str) -> dict[str, Any]:
+    info = {
+        "pid": os.getpid(),
+        "command": command,
+        "user": _user(),
+        "host": socket.gethostname(),
+        "started_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    path = Path(workspace) / HOLDER_NAME
+    partial = path.with_name(f"{HOLDER_NAME}.{os.getpid()}")
+    try:
+        partial.write_text(json.dumps(info, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)  # a reader never sees half a file
+    except OSError:
+        pass  # only a hint for the message of a second run
+    return info
+
+
+def _remove_holder(workspace: Path, me: dict[str, Any]) -> None:
+    path = Path(workspace) / HOLDER_NAME
+    try:
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == me["pid"]:
+            path.unlink()
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no name for this uid (containers)
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"

@@ -1,0 +1,145 @@
+"""The workspace log, `vwu.log`: one line per file and one per run, for whoever looks after
+the server (`tail vwu-data/vwu.log`, or grep it from a monitoring script).
+
+    2024-12-02T02:15:03+07:00 vwu[4121] ingest: file accepted "huyen/tien_lu.xlsx" unit=332 period=2024 rows=3 errors=0 warnings=1
+    2024-12-02T02:15:04+07:00 vwu[4121] ingest: run exit=1 files=12 accepted=10 replaced=0 unchanged=1 refused=1 ... duration=1.4s
+
+File names are written as JSON strings, so a name with quotes or a line break stays on its
+line. The file is rotated at `log_max_bytes` (vwu.log.1, vwu.log.2 …). A log that cannot be
+written (full disk, no permission) never stops a run: one note goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from datetime import datetime
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from typing import Any
+
+from .config import DEFAULT_LOG_BACKUPS, DEFAULT_LOG_MAX_BYTES
+from .problems import FileResult
+
+LOG_NAME = "vwu.log"
+
+
+class _Handler(RotatingFileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        if not getattr(self, "_warned", False):
+            self._warned = True
+            print(f"vwu: không ghi được nhật ký {self.baseFilename} / cannot write the log.", file=sys.stderr)
+
+
+class RunLog:
+    """Log one command run. Use as a context manager: the run line is written on exit, with the
+    exit code taken from how the block ended (normal end, typer.Exit, VwuError, a bug)."""
+
+    def __init__(
+        self,
+        workspace: Path,
+        command: str,
+        *,
+        max_bytes: int = DEFAULT_LOG_MAX_BYTES,
+        backups: int = DEFAULT_LOG_BACKUPS,
+        create: bool = False,
+    ):
+        self.path = Path(workspace) / LOG_NAME
+        self.command = command
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self.create = create  # make the workspace folder if missing (ingest); else log only into an existing one
+        self.counts: dict[str, Any] = {}
+        self.exit_code: int | None = None
+        self._handler: _Handler | None = None
+        self._started = time.monotonic()
+
+    # -- lines ----------------------------------------------------------------------------
+
+    def file(self, result: FileResult) -> None:
+        parts = [f"file {result.status}", _quoted(result.path)]
+        if result.unit_code:
+            parts.append(f"unit={result.unit_code}")
+        if result.period:
+            parts.append(f"period={result.period}")
+        parts.append(f"rows={result.rows} errors={len(result.errors)} warnings={len(result.warnings)}")
+        if result.errors:
+            parts.append(f"first_error={result.errors[0].code}")
+        self._write(" ".join(parts))
+
+    def run(self, exit_code: int, error: str | None = None) -> None:
+        counts = " ".join(f"{k}={_plain(v)}" for k, v in self.counts.items())
+        line = f"run exit={exit_code}" + (f" {counts}" if counts else "")
+        line += f" duration={time.monotonic() - self._started:.1f}s"
+        if error:
+            line += " error=" + _quoted(" ".join(error.split())[:300])
+        self._write(line)
+
+    # -- context --------------------------------------------------------------------------
+
+    def __enter__(self) -> RunLog:
+        self._started = time.monotonic()
+        return self
+
+    def __exit__(self, kind: type | None, error: BaseException | None, tb: Any) -> None:
+        message = None
+        if error is None:
+            code = self.exit_code or 0
+        elif isinstance(error, KeyboardInterrupt):
+            code, message = 130, "interrupted"
+        elif isinstance(error, SystemExit):
+            code = error.code if isinstance(error.code, int) else 1
+        elif isinstance(getattr(error, "exit_code", None), int):  # VwuError, typer.Exit
+            code = error.exit_code
+            if isinstance(error, Exception) and type(error).__name__ != "Exit":
+                message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        else:
+            code, message = 70, f"{type(error).__name__}: {error}"
+        if code == 0 and self.exit_code:
+            code = self.exit_code
+        self.run(code, message)
+        self.close()
+
+    def close(self) -> None:
+        if self._handler is not None:
+            self._handler.close()
+            self._handler = None
+
+    def _write(self, text: str) -> None:
+        handler = self._open()
+        if handler is None:
+            return
+        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+        line = f"{stamp} vwu[{os.getpid()}] {self.command}: {text}"
+        handler.handle(logging.makeLogRecord({"msg": line, "levelno": logging.INFO, "levelname": "INFO"}))
+
+    def _open(self) -> _Handler | None:
+        if self._handler is None:
+            if not self.path.parent.is_dir():
+                if not self.create:
+                    return None
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError:
+                    return None
+            self._handler = _Handler(
+                self.path, maxBytes=self.max_bytes, backupCount=self.backups, encoding="utf-8",
+                delay=True, errors="backslashreplace",
+            )
+            self._handler.setFormatter(logging.Formatter("%(message)s"))
+        return self._handler
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return str(value).replace(" ", "_")
