@@ -18,9 +18,9 @@ setup: $(BIN)/vwu
 ## Run the whole pipeline on sample_data/ into a fresh demo workspace.
 demo: setup
 	rm -rf $(WORKSPACE)
-	$(BIN)/vwu ingest sample_data/ --workspace $(WORKSPACE) || test $$? -eq 1
+	$(BIN)/vwu ingest sample_data/inbox/ --workspace $(WORKSPACE) || test $$? -eq 1
 	@echo "Lần chạy thứ hai: không có gì thay đổi / second run: nothing changes"
-	$(BIN)/vwu ingest sample_data/ --workspace $(WORKSPACE) --quiet || test $$? -eq 1
+	$(BIN)/vwu ingest sample_data/inbox/ --workspace $(WORKSPACE) --quiet || test $$? -eq 1
 
 ## Run the test suite.
 test: setup

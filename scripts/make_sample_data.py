@@ -20,7 +20,7 @@ from vwu_pipeline.indicators import Indicator, load_catalog
 from vwu_pipeline.template import LABEL_COLUMNS, Period, Shape, build_workbook, save_reproducible, title_lines
 from vwu_pipeline.units import Unit, UnitTree
 
-OUT = Path(__file__).resolve().parent.parent / "sample_data"
+OUT = Path(__file__).resolve().parent.parent / "sample_data" / "inbox"
 SEED = 2024
 CATALOG = load_catalog()
 

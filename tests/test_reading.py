@@ -14,7 +14,6 @@ import time
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Callable, Iterable
 
 import openpyxl
 import pytest
@@ -23,61 +22,15 @@ import xlwt
 from vwu_pipeline.problems import MESSAGES
 from vwu_pipeline.reading import Limits, RawSheet, ReadError, read_workbook, sha256_of
 
-SHEET1 = "xl/worksheets/sheet1.xml"
+from hostile import SHEET1, make_xlsx, patch_zip, xlsx_with_sheet_data
+from hostile import batched as _batched
+from hostile import ole_with_directory_entry as _ole_with_directory_entry
+from hostile import with_laughs as _with_laughs
+
 CORNER_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'  # the grid's last cell
 
 
 # --- builders --------------------------------------------------------------------------
-
-
-def make_xlsx(path: Path, cells: dict[str, object], title: str = "Hội viên") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title
-    for ref, value in cells.items():
-        ws[ref] = value
-    wb.save(path)
-    return path
-
-
-def patch_zip(
-    src: Path,
-    dst: Path,
-    replace: dict[str, Callable[[bytes], bytes]] | None = None,
-    add: dict[str, bytes] | None = None,
-) -> Path:
-    """Copy a zip, rewriting some members and adding others."""
-    replace, add = replace or {}, add or {}
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename in replace:
-                data = replace[info.filename](data)
-            zout.writestr(info.filename, data)
-        for name, data in add.items():
-            zout.writestr(name, data)
-    return dst
-
-
-def xlsx_with_sheet_data(tmp_path: Path, name: str, chunks: Iterable[str]) -> Path:
-    """An xlsx whose first sheet's <sheetData> is streamed from chunks (no big string in memory)."""
-    template = make_xlsx(tmp_path / "template.xlsx", {"A1": "x"}, title="S")
-    dst = tmp_path / name
-    fast = {"compression": zipfile.ZIP_DEFLATED, "compresslevel": 1}
-    with zipfile.ZipFile(template) as zin, zipfile.ZipFile(dst, "w", **fast) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename != SHEET1:
-                zout.writestr(info.filename, data)
-                continue
-            head, rest = data.split(b"<sheetData>", 1)
-            tail = rest.split(b"</sheetData>", 1)[1]
-            with zout.open(SHEET1, "w") as out:
-                out.write(head + b"<sheetData>")
-                for chunk in chunks:
-                    out.write(chunk.encode())
-                out.write(b"</sheetData>" + tail)
-    return dst
 
 
 def make_xls(path: Path, cells: dict[tuple[int, int], object], title: str = "Hội viên") -> Path:
@@ -263,17 +216,6 @@ def test_million_row_sheet_is_refused_quickly(tmp_path):
     assert error.params == {"count": 1_000_000, "limit": 100_000, "sheet": "S"}
 
 
-def _batched(items: Iterable[str], size: int) -> Iterable[list[str]]:
-    batch: list[str] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def test_row_limit_with_a_few_hundred_rows(tmp_path):
     path = make_xlsx(tmp_path / "rows.xlsx", {f"A{i}": i for i in range(1, 301)})
     error = expect_error(path, "too-many-rows", Limits(max_rows=200))
@@ -348,18 +290,6 @@ def test_value_in_the_last_cell_of_the_grid_does_not_crash(tmp_path):
     result = read_isolated(path)
     assert result["code"] == "too-many-rows"
     assert result["params"]["count"] == 1_048_576
-
-
-LAUGHS = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE {root} [<!ENTITY lol "lol">'
-    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-    + "]>"
-)
-
-
-def _with_laughs(xml: bytes, root: str, target: bytes, replacement: bytes) -> bytes:
-    body = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", xml)
-    return LAUGHS.replace("{root}", root).encode() + body.replace(target, replacement)
 
 
 def test_billion_laughs_in_sheet_xml(tmp_path):
@@ -521,16 +451,6 @@ def test_xls_with_absurd_dimensions_record_does_not_crash(tmp_path):
     path = tmp_path / "dimensions.xls"
     path.write_bytes(data[: at + 4] + struct.pack("<IIHHH", 0, 0xFFFFFF00, 0, 0xFF, 0) + data[at + 18 :])
     assert read_isolated(path).get("code") == "too-many-rows"
-
-
-def _ole_with_directory_entry(name: str, offset_in_sector: int = 128) -> bytes:
-    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
-    sector = bytearray(512)
-    root = "Root Entry".encode("utf-16-le")
-    sector[: len(root)] = root
-    entry = name.encode("utf-16-le")
-    sector[offset_in_sector : offset_in_sector + len(entry)] = entry
-    return header + bytes(sector) + bytes(1024)
 
 
 def test_password_protected_xlsx_is_reported_as_encrypted(tmp_path):

@@ -147,35 +147,6 @@ def flow_periods(periods: tuple[str, ...]) -> frozenset[str]:
     return frozenset(taken)
 
 
-# --- the tree as frames --------------------------------------------------------------------
-
-
-@lru_cache(maxsize=8)
-def _ancestry(tree: UnitTree) -> pd.DataFrame:
-    """unit_code -> every ancestor including itself and the nation ('00')."""
-    parent = {u.code: u.parent for u in tree.units()}
-    rows: list[tuple[str, str]] = []
-    for code in parent:
-        step: str | None = code
-        while step:
-            rows.append((code, step))
-            step = parent[step]
-        rows.append((code, NATIONAL))
-    return pd.DataFrame(rows, columns=["unit_code", "ancestor"])
-
-
-@lru_cache(maxsize=8)
-def _levels(tree: UnitTree) -> dict[str, str]:
-    levels = {u.code: u.level for u in tree.units()}
-    levels[NATIONAL] = "national"
-    return levels
-
-
-@lru_cache(maxsize=8)
-def _leaves(tree: UnitTree) -> frozenset[str]:
-    return frozenset(u.code for u in tree.leaves())
-
-
 # --- the result ----------------------------------------------------------------------------
 
 
@@ -319,140 +290,236 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# --- the tree as arrays --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreeIndex:
+    """The units of a tree as positions 0..n-1 (0 is the nation), so that rolling up is a
+    handful of numpy operations instead of per-unit work."""
+
+    codes: np.ndarray  # position -> code (object array); codes[0] == NATIONAL
+    position: dict[str, int]
+    level: np.ndarray  # position -> "national" | "province" | "district" | "commune"
+    parent: np.ndarray  # position -> parent position, -1 for the nation
+    leaf: np.ndarray  # bool: grassroots (lowest-level) units
+    reporter: np.ndarray  # position -> the reporting unit at or above it, -1 above that level
+    anc_unit: np.ndarray  # (unit, ancestor) pairs, each unit with itself, its ancestors
+    anc_of: np.ndarray  # and the nation: a total is a bincount over these pairs
+
+    @property
+    def size(self) -> int:
+        return len(self.codes)
+
+    def roll(self, own: np.ndarray) -> np.ndarray:
+        """Totals at every unit of per-unit figures (NaN = no figure; NaN where none below)."""
+        present = ~np.isnan(own)
+        total = np.bincount(self.anc_of, weights=np.where(present, own, 0.0)[self.anc_unit], minlength=self.size)
+        count = np.bincount(self.anc_of, weights=present[self.anc_unit], minlength=self.size)
+        return np.where(count > 0, total, np.nan)
+
+    def count(self, flags: np.ndarray) -> np.ndarray:
+        """How many flagged units lie at or under each unit."""
+        return np.bincount(self.anc_of, weights=flags[self.anc_unit].astype(float), minlength=self.size)
+
+
+@lru_cache(maxsize=8)
+def tree_index(tree: UnitTree) -> TreeIndex:
+    units = tree.units()
+    codes = np.array([NATIONAL, *(u.code for u in units)], dtype=object)
+    position = {code: i for i, code in enumerate(codes)}
+    parent = np.array([-1, *(position[u.parent] if u.parent else 0 for u in units)])
+    level = np.array(["national", *(u.level for u in units)], dtype=object)
+    leaf = np.zeros(len(codes), bool)
+    leaf[[position[u.code] for u in tree.leaves()]] = True
+    anc_unit, anc_of = [], []
+    for i in range(1, len(codes)):
+        step = i
+        while step != -1:
+            anc_unit.append(i)
+            anc_of.append(step)
+            step = parent[step]
+    reporting = level == tree.reporting_level()
+    reporter = np.full(len(codes), -1)
+    for unit, ancestor in zip(anc_unit, anc_of):
+        if reporting[ancestor]:
+            reporter[unit] = ancestor
+    return TreeIndex(codes, position, level, parent, leaf, reporter, np.array(anc_unit), np.array(anc_of))
+
+
 # --- the computation -----------------------------------------------------------------------
 
 
-def own_values(figures: pd.DataFrame, catalog: Catalog, tree: UnitTree) -> pd.DataFrame:
-    """Each unit's own figure per column for the year, its periods combined by aggregation type.
+def raw_columns(catalog: Catalog) -> list[tuple[Indicator, str]]:
+    """Every submitted column, in catalog order: the rows of the own-figures matrix."""
+    return [(i, c.name) for i in catalog.indicators for c in i.columns]
+
+
+def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.ndarray:
+    """Each unit's own figure per column for the year, its periods combined by aggregation
+    type: a (columns × units) matrix, NaN where a unit has no figure.
 
     `figures` holds submission_id, indicator, period, unit_code, column, value (current only).
     """
-    kinds = pd.DataFrame(
-        [(i.name, c.name, c.aggregation) for i in catalog.indicators for c in i.columns],
-        columns=["indicator", "column", "kind"],
-    )
-    frame = figures[figures["unit_code"].isin(set(_levels(tree)))].merge(kinds, on=["indicator", "column"])
+    columns = raw_columns(catalog)
+    slot = {(i.name, c): k for k, (i, c) in enumerate(columns)}
+    stock = np.array([i.column(c).aggregation == "stock" for i, c in columns], dtype=bool)
+    own = np.full((len(columns), index.size), np.nan)
+    if figures.empty:
+        return own
+    unit = pd.Categorical(figures["unit_code"], categories=index.codes).codes
+    pairs = pd.MultiIndex.from_arrays([figures["indicator"], figures["column"]])
+    col = np.array([slot.get(p, -1) for p in pairs.unique()])[pairs.unique().get_indexer(pairs)]
+    period = pd.Categorical(figures["period"])
+    months = np.array([period_months(p) for p in period.categories]).reshape(-1, 2)
+    frame = pd.DataFrame(
+        {
+            "key": col.astype(np.int64) * index.size + unit,  # one integer per (column, unit)
+            "period": period.codes,
+            "end": months[period.codes, 1],
+            "span": months[period.codes, 1] - months[period.codes, 0],
+            "stock": stock[col],
+            "value": figures["value"].to_numpy(float),
+            "submission": figures["submission_id"].to_numpy(),
+        }
+    )[(unit >= 0) & (col >= 0)]
     # The same unit, column and period from two current submissions (a commune's own file and
     # its province's, in the 2025 tree): the newest submission wins.
-    frame = frame.sort_values("submission_id").drop_duplicates([*KEYS, "period"], keep="last")
-    months = {p: period_months(p) for p in frame["period"].unique()}
-    frame["end"] = frame["period"].map(lambda p: months[p][1])
-    frame["span"] = frame["period"].map(lambda p: months[p][1] - months[p][0])
-
-    stock = frame[frame["kind"] == "stock"].sort_values(["end", "span"]).drop_duplicates(KEYS, keep="last")
-    flow = frame[frame["kind"] == "flow"]
-    several = flow.groupby(KEYS)["period"].transform("nunique") > 1
-    if several.any():  # the slow path only for the few units with several periods
+    frame = frame.sort_values("submission").drop_duplicates(["key", "period"], keep="last")
+    latest = frame[frame["stock"]].sort_values(["end", "span"]).drop_duplicates("key", keep="last")
+    flow = frame[~frame["stock"]]
+    several = flow.groupby("key")["period"].transform("nunique") > 1
+    if several.any():  # the slow path only for the units with several periods of a year
+        names = period.categories
         multi = flow[several]
-        chosen = multi.groupby(KEYS)["period"].agg(lambda s: flow_periods(tuple(sorted(set(s))))).rename("chosen")
-        multi = multi.join(chosen, on=KEYS)
-        multi = multi[[p in c for p, c in zip(multi["period"], multi["chosen"])]]
-        flow = pd.concat([flow[~several], multi.drop(columns="chosen")])
-    combined = pd.concat([stock, flow])
-    return combined.groupby(KEYS, as_index=False)["value"].sum()
+        chosen = multi.groupby("key")["period"].agg(lambda s: flow_periods(tuple(sorted(names[c] for c in set(s)))))
+        keep = [names[p] in chosen[k] for k, p in zip(multi["key"], multi["period"])]
+        flow = pd.concat([flow[~several], multi[keep]])
+    summed = pd.concat([latest, flow]).groupby("key")["value"].sum()
+    keys = summed.index.to_numpy()
+    own[keys // index.size, keys % index.size] = summed.to_numpy()
+    return own
 
 
-def roll_up(own: pd.DataFrame, catalog: Catalog, tree: UnitTree) -> pd.DataFrame:
-    """Totals at every level (indicator, unit_code, column, value), with derived figures,
-    ratios and threshold counts."""
-    ancestry = _ancestry(tree)
-    totals = (
-        own.merge(ancestry, on="unit_code")
-        .groupby(["indicator", "ancestor", "column"], as_index=False)["value"]
-        .sum()
-        .rename(columns={"ancestor": "unit_code"})
-    )
-    leaves = _leaves(tree)
-    parts = [totals]
+@dataclass
+class Rolled:
+    """A year rolled up: per indicator, per measure, an array over the tree's units."""
+
+    tree: str  # the tree's name: figures of two different trees do not compare unit by unit
+    index: TreeIndex
+    own: np.ndarray  # (raw columns × units), as submitted
+    measures: dict[str, dict[str, np.ndarray]]  # indicator -> measure -> totals
+
+
+def roll_up(own: np.ndarray, catalog: Catalog, tree: UnitTree) -> Rolled:
+    """Totals at every level, with derived sums, ratios and threshold counts."""
+    index = tree_index(tree)
+    rolled = Rolled(tree.tree, index, own, {})
+    for row, (indicator, column) in enumerate(raw_columns(catalog)):
+        rolled.measures.setdefault(indicator.name, {})[column] = index.roll(own[row])
     for indicator in catalog.indicators:
-        if not (indicator.derived or indicator.ratios):
-            continue
-        wide = totals[totals["indicator"] == indicator.name].pivot(index="unit_code", columns="column", values="value")
-        if wide.empty:
-            continue
-        wide = wide.reindex(columns=sorted(set(wide.columns) | set(indicator.column_names)))
-        extra = pd.DataFrame(index=wide.index)
+        data = rolled.measures[indicator.name]
         for derived in indicator.derived:
-            extra[derived.name] = wide[list(derived.sum)].sum(axis=1, min_count=1)
+            parts = np.vstack([data[name] for name in derived.sum])
+            data[derived.name] = np.where(np.isnan(parts).all(axis=0), np.nan, np.nansum(parts, axis=0))
         for ratio in indicator.ratios:
-            denominator = wide[ratio.denominator].where(wide[ratio.denominator] > 0)
-            rate = wide[ratio.numerator] / denominator
-            extra[ratio.name] = rate
+            numerator, denominator = data[ratio.numerator], data[ratio.denominator]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate = np.where(denominator > 0, numerator / denominator, np.nan)
+            data[ratio.name] = rate
             if ratio.threshold is not None:
-                # A leaf's total is its own figure: count grassroots units, then roll the counts up.
-                assessed = rate[rate.index.isin(leaves)].dropna()
-                reached = (assessed >= ratio.threshold - 1e-12).astype(float).rename("value").reset_index()
-                counts = reached.merge(ancestry, on="unit_code").groupby("ancestor")["value"].agg(["sum", "size"])
-                extra[reached_name(ratio.name)] = counts["sum"]
-                extra[assessed_name(ratio.name)] = counts["size"].astype(float)
-        long = extra.rename_axis(index="unit_code", columns="column").stack().dropna().rename("value").reset_index()
-        long.insert(0, "indicator", indicator.name)
-        parts.append(long)
-    return pd.concat(parts, ignore_index=True)
+                # A leaf's total is its own figure: flag grassroots units, then count them up.
+                assessed = index.leaf & ~np.isnan(rate)
+                reached = assessed & (np.nan_to_num(rate) >= ratio.threshold - 1e-12)
+                counted = index.count(assessed)
+                data[assessed_name(ratio.name)] = np.where(counted > 0, counted, np.nan)
+                data[reached_name(ratio.name)] = np.where(counted > 0, index.count(reached), np.nan)
+    return rolled
 
 
-def completeness(tree: UnitTree, catalog: Catalog, submitted: list[tuple[str, str]], own: pd.DataFrame) -> pd.DataFrame:
-    """For every unit and indicator: reporting units concerned and how many submitted, and the
-    grassroots units under it and how many have figures."""
-    ancestry = _ancestry(tree)
-    levels = _levels(tree)
-    level = tree.reporting_level()
-    reporting = {u.code for u in tree.units(level)}
-    # A submission from a unit below the reporting level (a commune's own file) counts for
-    # the reporting unit above it.
-    to_reporting = ancestry[ancestry["ancestor"].isin(reporting)].set_index("unit_code")["ancestor"]
-    sent = pd.DataFrame(submitted, columns=["indicator", "unit_code"])
-    sent["reporter"] = sent["unit_code"].map(to_reporting)
-    sent = set(zip(sent["indicator"], sent["reporter"].dropna()))
-
-    reporters = ancestry[ancestry["unit_code"].isin(reporting)]
-    below = ancestry[ancestry["ancestor"].isin(reporting) & ~ancestry["unit_code"].isin(reporting)]
-    leaves = ancestry[ancestry["unit_code"].isin(_leaves(tree))]
-    frames = []
+def completeness(index: TreeIndex, catalog: Catalog, submitted: list[tuple[str, str]], own: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """Per indicator, per unit: reporting units concerned and how many submitted; grassroots
+    units under it and how many have figures."""
+    reporting = np.zeros(index.size, bool)
+    reporting[index.reporter[index.reporter >= 0]] = True
+    above = index.reporter < 0  # the nation, and provinces in the legacy tree
+    expected = np.where(above, index.count(reporting), 1.0)
+    grassroots = index.count(index.leaf)
+    rows = {i.name: [] for i in catalog.indicators}
+    for k, (indicator, _) in enumerate(raw_columns(catalog)):
+        rows[indicator.name].append(k)
+    out = {}
     for indicator in catalog.indicators:
-        flags = pd.Series({code: (indicator.name, code) in sent for code in reporting}, dtype=float)
-        up = reporters.assign(flag=reporters["unit_code"].map(flags)).groupby("ancestor")["flag"].agg(["size", "sum"])
-        # Units below the reporting level depend on the one reporting unit above them.
-        down = below.assign(flag=below["ancestor"].map(flags)).set_index("unit_code")["flag"]
-        counts = pd.DataFrame({"expected": up["size"], "submitted": up["sum"]})
-        counts = pd.concat([counts, pd.DataFrame({"expected": 1.0, "submitted": down})])
-        with_data = set(own.loc[own["indicator"] == indicator.name, "unit_code"])
-        grass = leaves.assign(flag=leaves["unit_code"].isin(with_data)).groupby("ancestor")["flag"].agg(["size", "sum"])
-        counts["grassroots_expected"] = grass["size"]
-        counts["grassroots_reported"] = grass["sum"]
-        counts = counts.fillna(0).astype(int).rename_axis("unit_code").reset_index()
-        counts.insert(0, "indicator", indicator.name)
-        frames.append(counts)
-    out = pd.concat(frames, ignore_index=True)
-    out.insert(2, "level", out["unit_code"].map(levels))
+        sent = np.zeros(index.size, bool)
+        for name, code in submitted:
+            unit = index.position.get(code, -1)
+            # A file from below the reporting level (a commune's own) counts for the unit above it.
+            if name == indicator.name and unit >= 0 and index.reporter[unit] >= 0:
+                sent[index.reporter[unit]] = True
+        with_data = ~np.isnan(own[rows[indicator.name]]).all(axis=0)
+        out[indicator.name] = {
+            "expected": expected,
+            "submitted": np.where(above, index.count(sent), sent[np.maximum(index.reporter, 0)]),
+            "grassroots_expected": grassroots,
+            "grassroots_reported": index.count(index.leaf & with_data),
+        }
     return out
 
 
-def outliers(own: pd.DataFrame, own_previous: pd.DataFrame | None, tree: UnitTree, factor: float) -> pd.DataFrame:
+def outliers(rolled: Rolled, previous: Rolled | None, catalog: Catalog, factor: float) -> pd.DataFrame:
     """Figures to check (see the module docstring for the rules); nothing is changed."""
+    index, own = rolled.index, rolled.own
+    columns = raw_columns(catalog)
     found = []
-    if own_previous is not None and not own_previous.empty:
-        both = own.merge(own_previous, on=KEYS, suffixes=("", "_prev"))
-        jump = (both["value"] > 0) & (both["value_prev"] > 0)
-        jump &= (both["value"] > factor * both["value_prev"]) | (both["value"] * factor < both["value_prev"])
-        hit = both[jump]
-        found.append(hit.assign(reference=hit["value_prev"], kind="jump")[[*KEYS, "value", "reference", "kind"]])
-    parent = {u.code: u.parent or NATIONAL for u in tree.units()}
-    levels = _levels(tree)
-    frame = own[own["value"] > 0]
-    frame = frame.assign(parent=frame["unit_code"].map(parent), level=frame["unit_code"].map(levels), log=np.log(frame["value"]))
-    by = [frame[g] for g in ("indicator", "column", "parent", "level")]
+    if previous is not None:
+        before = _aligned(previous, rolled)[0]
+        with np.errstate(invalid="ignore"):
+            jump = (own > 0) & (before > 0) & ((own > factor * before) | (own * factor < before))
+        rows, units = np.nonzero(jump)
+        found.append((rows, units, before[rows, units], "jump"))
+    rows, units = np.nonzero(np.nan_to_num(own) > 0)
+    frame = pd.DataFrame({"row": rows, "unit": units, "parent": index.parent[units], "value": own[rows, units]})
+    frame["log"] = np.log(frame["value"])
+    by = [frame["row"], frame["parent"]]
     centre = frame["log"].groupby(by).transform("median")
     deviation = (frame["log"] - centre).abs()
     mad = deviation.groupby(by).transform("median")
     size = frame["log"].groupby(by).transform("size")
-    far = (mad > 0) & (0.6745 * deviation / mad.where(mad > 0) > SIBLING_Z) & (deviation >= np.log(SIBLING_MIN_RATIO))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = (mad > 0) & (0.6745 * deviation / mad > SIBLING_Z) & (deviation >= np.log(SIBLING_MIN_RATIO))
     flat = (mad == 0) & (deviation >= np.log(factor))
     flagged = (size >= MIN_SIBLINGS) & (far | flat)
+    median = frame["value"].groupby(by).transform("median")
     hit = frame[flagged]
-    median = frame["value"].groupby(by).transform("median")[flagged]
-    found.append(hit.assign(reference=median, kind="siblings")[[*KEYS, "value", "reference", "kind"]])
-    return pd.concat(found, ignore_index=True).sort_values([*KEYS, "kind"], ignore_index=True)
+    found.append((hit["row"].to_numpy(), hit["unit"].to_numpy(), median[flagged].to_numpy(), "siblings"))
+    return pd.DataFrame(
+        {
+            "indicator": [columns[r][0].name for rows, _, _, _ in found for r in rows],
+            "unit_code": np.concatenate([index.codes[units] for _, units, _, _ in found]).astype(str),
+            "column": [columns[r][1] for rows, _, _, _ in found for r in rows],
+            "value": np.concatenate([own[rows, units] for rows, units, _, _ in found]),
+            "reference": np.concatenate([reference for _, _, reference, _ in found]),
+            "kind": [kind for rows, _, _, kind in found for _ in rows],
+        }
+    ).sort_values([*KEYS, "kind"], ignore_index=True)
+
+
+def _aligned(previous: Rolled, now: Rolled) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
+    """The previous year's own figures and totals placed on this year's units, by code.
+
+    Between two different trees (districts abolished, provinces merged) units cannot be
+    compared: then only the nation is."""
+    before, index = previous.index, now.index
+    if before is index:
+        return previous.own, previous.measures
+    take = np.array([before.position.get(code, -1) for code in index.codes])
+    if previous.tree != now.tree:
+        take[1:] = -1
+
+    def place(values: np.ndarray) -> np.ndarray:
+        return np.where(take >= 0, values[..., np.maximum(take, 0)], np.nan)
+
+    return place(previous.own), {i: {m: place(v) for m, v in ms.items()} for i, ms in previous.measures.items()}
 
 
 def compute(
@@ -463,30 +530,50 @@ def compute(
     previous: tuple[pd.DataFrame, UnitTree] | None = None,
     outlier_factor: float = DEFAULT_OUTLIER_FACTOR,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The pure computation: (values, completeness, outliers) from current figures."""
-    own = own_values(figures, catalog, tree)
-    values = roll_up(own, catalog, tree)
-    levels = _levels(tree)
-    values.insert(2, "level", values["unit_code"].map(levels))
-
-    own_previous = None
-    values["previous"] = float("nan")
+    """The pure computation: (values, completeness, outliers) as long frames."""
+    index = tree_index(tree)
+    rolled = roll_up(own_values(figures, catalog, index), catalog, tree)
+    before = None
     if previous is not None:
         prev_figures, prev_tree = previous
-        own_previous = own_values(prev_figures, catalog, prev_tree)
-        before = roll_up(own_previous, catalog, prev_tree).rename(columns={"value": "previous"})
-        if prev_tree.tree != tree.tree:
-            # Units were merged between the trees: only the national totals compare.
-            before = before[before["unit_code"] == NATIONAL]
-            own_previous = None
-        values = values.drop(columns="previous").merge(before, on=KEYS, how="left")
+        before = roll_up(own_values(prev_figures, catalog, tree_index(prev_tree)), catalog, prev_tree)
+    before_totals = _aligned(before, rolled)[1] if before is not None else {}
+    complete = completeness(index, catalog, submitted, rolled.own)
 
-    complete = completeness(tree, catalog, submitted, own)
-    short = complete[complete["submitted"] < complete["expected"]][["indicator", "unit_code"]].assign(partial=1)
-    values = values.merge(short, on=["indicator", "unit_code"], how="left")
-    values["partial"] = values["partial"].fillna(0).astype(int)
-    flagged = outliers(own, own_previous, tree, outlier_factor)
-    return values, complete, flagged
+    parts = []
+    for indicator in catalog.indicators:
+        counts = complete[indicator.name]
+        partial = (counts["submitted"] < counts["expected"]).astype(int)
+        for measure in measures(indicator):
+            value = rolled.measures[indicator.name].get(measure.name)
+            if value is None:
+                continue
+            units = np.flatnonzero(~np.isnan(value))
+            prior = before_totals.get(indicator.name, {}).get(measure.name)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "indicator": indicator.name,
+                        "unit_code": index.codes[units],
+                        "level": index.level[units],
+                        "column": measure.name,
+                        "value": value[units],
+                        "previous": prior[units] if prior is not None else np.nan,
+                        "partial": partial[units],
+                    }
+                )
+            )
+    values = pd.concat(parts, ignore_index=True).astype({"unit_code": str, "level": str})
+    coverage = pd.concat(
+        [
+            pd.DataFrame(
+                {"indicator": name, "unit_code": index.codes, "level": index.level, **{k: v.astype(int) for k, v in counts.items()}}
+            )
+            for name, counts in complete.items()
+        ],
+        ignore_index=True,
+    ).astype({"unit_code": str, "level": str})
+    return values, coverage, outliers(rolled, before, catalog, outlier_factor)
 
 
 def aggregate(

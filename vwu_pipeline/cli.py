@@ -6,6 +6,8 @@ Heavy libraries (pandas, pandera, openpyxl) are imported inside the commands so 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -59,9 +61,50 @@ def run_command(debug: bool, action):
     except KeyboardInterrupt:
         errors.print("[red]Đã dừng. Stopped.[/red]")
         raise typer.Exit(130)
+    except Exception as exc:  # a corrupt page found in the middle of a run: a message, not a traceback
+        from .store import as_store_error
+
+        error = as_store_error(exc)
+        if error is None or debug:
+            raise
+        errors.print(Panel(escape(str(error)), title="vwu", border_style="red"))
+        raise typer.Exit(error.exit_code) from error
 
 
-def _lang(value: str) -> str:
+def _settings(debug: bool, workspace: Path | None, **options):
+    """Command-line options > VWU_* environment > vwu.toml in the workspace > defaults (config.py)."""
+    from .config import load
+
+    return run_command(debug, lambda: load(workspace, **options))
+
+
+def _run_log(settings, command: str, create: bool = False):
+    """One line per run (and per file) in the workspace's vwu.log (runlog.py)."""
+    from .runlog import RunLog
+
+    return RunLog(settings.workspace, command, max_bytes=settings.log_max_bytes, backups=settings.log_backups, create=create)
+
+
+def _locked(settings, command: str, action, create: bool = True):
+    """Run a writer's library call holding the workspace lock (locking.py)."""
+    from .locking import workspace_lock
+
+    with workspace_lock(settings.workspace, command, settings.lock_timeout, create):
+        return action()
+
+
+def _progress_bar(quiet: bool, json_out: bool):
+    """A rich progress bar on a terminal only: never in a cron mail, a pipe or --json output."""
+    if quiet or json_out or not console.is_terminal:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console, transient=True)
+
+
+def _lang(value: str | None) -> str:
+    value = value or os.environ.get("VWU_LANG") or "vi"
     if value not in ("vi", "en"):
         errors.print(Panel(f"--lang phải là 'vi' hoặc 'en', không phải '{escape(value)}'.", border_style="red"))
         raise typer.Exit(EXIT_USAGE)
@@ -100,46 +143,81 @@ def _print_summary(report, lang: str) -> None:
     console.print(table)
 
 
-def _check_files(files, workspace, year, lang, json_out, quiet, debug, schemas) -> None:
+def _check_files(files, settings, json_out, quiet, debug, store: bool) -> None:
+    """ingest (store=True: lock, store, log) and validate (store=False: check only)."""
     from .ingest import IngestOptions, run
 
-    options = IngestOptions(year=year, lang=_lang(lang), schemas=schemas)
-    progress = None if json_out else (lambda result: _print_file(result, lang, quiet))
-    report = run_command(debug, lambda: run(files, workspace, options, progress))
-    if json_out:
-        print(report.to_json())
-    elif not quiet:
-        _print_summary(report, lang)
-    raise typer.Exit(report.exit_code)
+    lang = settings.lang
+    options = IngestOptions(
+        year=settings.year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers
+    )
+    with contextlib.ExitStack() as stack:
+        log = stack.enter_context(_run_log(settings, "ingest", create=True)) if store else None
+        bar = _progress_bar(quiet, json_out)
+        task = []
+
+        def started(total: int) -> None:
+            if bar is not None:
+                task.append(bar.add_task("Đang nhận báo cáo" if lang == "vi" else "Ingesting", total=total))
+
+        def progress(result) -> None:
+            if log is not None:
+                log.file(result)
+            if not json_out:
+                _print_file(result, lang, quiet)
+            if bar is not None and task:
+                bar.advance(task[0])
+
+        def action():
+            with bar if bar is not None else contextlib.nullcontext():
+                return run(files or [settings.require_inbox()], settings.workspace if store else None, options, progress, started)
+
+        report = run_command(debug, (lambda: _locked(settings, "ingest", action)) if store else action)
+        if log is not None:
+            log.counts = {k: v for k, v in report.counts.items() if k != "checked"}
+        if json_out:
+            print(report.to_json())
+        elif not quiet:
+            _print_summary(report, lang)
+        raise typer.Exit(report.exit_code)
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv).", exists=True)],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.", exists=True, show_default=False),
+    ] = None,
     workspace: common.Workspace = None,
     year: common.Year = None,
-    lang: common.Lang = "vi",
+    lang: common.Lang = None,
     json_out: common.Json = False,
     quiet: common.Quiet = False,
     debug: common.Debug = False,
     schemas: common.Schemas = None,
+    lock_timeout: common.LockTimeout = None,
 ) -> None:
     """Nhận báo cáo: kiểm tra từng tệp và lưu các tệp hợp lệ. Ingest submissions into the workspace."""
-    _check_files(paths, common.resolve_workspace(workspace), year, lang, json_out, quiet, debug, schemas)
+    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
+    _check_files(paths, settings, json_out, quiet, debug, store=True)
 
 
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True)],
     year: common.Year = None,
-    lang: common.Lang = "vi",
+    lang: common.Lang = None,
     json_out: common.Json = False,
     quiet: common.Quiet = False,
     debug: common.Debug = False,
     schemas: common.Schemas = None,
+    workspace: common.Workspace = None,
 ) -> None:
-    """Kiểm tra tệp mà không lưu gì. Check files without storing anything."""
-    _check_files(paths, None, year, lang, json_out, quiet, debug, schemas)
+    """Kiểm tra tệp mà không lưu gì. Check files without storing anything.
+
+    Reads vwu.toml of the workspace (limits, year, lang) but writes nothing there."""
+    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
+    _check_files(paths, settings, json_out, quiet, debug, store=False)
 
 
 Level = Annotated[
@@ -207,24 +285,30 @@ def _print_headline(rows: list[dict], year: int, lang: str) -> None:
 
 @app.command("aggregate")
 def aggregate_command(
-    year: common.ReportYear,
+    year: common.Year = None,
     outlier_factor: Annotated[
         float,
         typer.Option("--outlier-factor", help="Cảnh báo số liệu gấp (hoặc bằng 1/) bấy nhiêu lần năm trước. Outlier factor.", min=1.0),
     ] = 10.0,
     workspace: common.Workspace = None,
-    lang: common.Lang = "vi",
+    lang: common.Lang = None,
     json_out: common.Json = False,
     quiet: common.Quiet = False,
     debug: common.Debug = False,
     schemas: common.Schemas = None,
+    lock_timeout: common.LockTimeout = None,
 ) -> None:
     """Tổng hợp số liệu một năm theo cây đơn vị. Roll a year's figures up the unit tree."""
     from .aggregate import aggregate
     from .report import headline_rows
 
-    lang = _lang(lang)
-    result = run_command(debug, lambda: aggregate(common.resolve_workspace(workspace), year, outlier_factor, schemas))
+    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
+    lang, year = settings.lang, run_command(debug, settings.require_year)
+    with _run_log(settings, "aggregate") as log:
+        result = run_command(
+            debug, lambda: _locked(settings, "aggregate", lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas), create=False)
+        )
+        log.counts = {"year": year, **result.counts}
     if json_out:
         print(result.to_json())
         return
@@ -243,11 +327,11 @@ def aggregate_command(
 
 @app.command("report")
 def report_command(
-    year: common.ReportYear,
+    year: common.Year = None,
     unit: common.UnitCode = None,
-    out: common.Out = Path("."),
+    out: common.OutDir = None,
     workspace: common.Workspace = None,
-    lang: common.Lang = "vi",
+    lang: common.Lang = None,
     json_out: common.Json = False,
     quiet: common.Quiet = False,
     debug: common.Debug = False,
@@ -256,8 +340,11 @@ def report_command(
     """Viết bảng tính tổng hợp và bản tóm tắt Markdown. Write the consolidated workbook and summary."""
     from .report import report
 
-    lang = _lang(lang)
-    result = run_command(debug, lambda: report(common.resolve_workspace(workspace), year, unit, out, lang, schemas))
+    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out)
+    lang, year = settings.lang, run_command(debug, settings.require_year)
+    with _run_log(settings, "report") as log:  # a reader: no lock, works while an ingest runs
+        result = run_command(debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas))
+        log.counts = {"year": year, "unit": result.unit, "partial": int(result.partial), "warnings": result.warnings}
     if json_out:
         print(result.to_json())
         return
@@ -281,17 +368,25 @@ def targets_command(
     path: Annotated[Path, typer.Argument(help="Tệp chỉ tiêu (.csv hoặc .xlsx): year, unit_code, column, target.", exists=True, dir_okay=False)],
     year: common.Year = None,
     workspace: common.Workspace = None,
-    lang: common.Lang = "vi",
+    lang: common.Lang = None,
     json_out: common.Json = False,
     quiet: common.Quiet = False,
     debug: common.Debug = False,
     schemas: common.Schemas = None,
+    lock_timeout: common.LockTimeout = None,
 ) -> None:
     """Nạp chỉ tiêu giao theo năm và đơn vị. Load yearly targets per unit."""
     from .targets import load_targets
 
-    lang = _lang(lang)
-    result = run_command(debug, lambda: load_targets(path, common.resolve_workspace(workspace), year, schemas, lang))
+    # --year only: the year of vwu.toml is the default report year, not a filter on target files
+    settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
+    lang = settings.lang
+    with _run_log(settings, "targets", create=True) as log:
+        result = run_command(
+            debug, lambda: _locked(settings, "targets", lambda: load_targets(path, settings.workspace, year, settings.schemas, lang))
+        )
+        log.counts = {"rows": result.rows, "errors": len(result.problems), "years": result.years}
+        log.exit_code = result.exit_code
     if json_out:
         print(result.to_json())
     else:
@@ -308,6 +403,85 @@ def targets_command(
             console.print(f"[bold red]{'Từ chối' if lang == 'vi' else 'Refused'}[/bold red] {escape(path.name)}: "
                           + (f"{len(result.problems)} lỗi, không lưu chỉ tiêu nào." if lang == "vi" else f"{len(result.problems)} errors, nothing stored."))
     raise typer.Exit(result.exit_code)
+
+
+RUN_STATE = {
+    "vi": {"finished": "xong", "running": "đang chạy", "interrupted": "dừng giữa chừng"},
+    "en": {"finished": "done", "running": "running", "interrupted": "interrupted"},
+}
+STATUS_LISTED = 8  # units named per indicator in the terminal; --json has them all
+
+
+def _run_summary(run, lang: str) -> str:
+    from .presentation import number
+
+    c = run.summary
+    if run.command == "ingest" and "files" in c:
+        return (f"{c['files']} tệp: nhận {c.get('accepted', 0)}, thay {c.get('replaced', 0)}, "
+                f"không đổi {c.get('unchanged', 0)}, từ chối {c.get('refused', 0)}") if lang == "vi" else (
+                f"{c['files']} files: {c.get('accepted', 0)} accepted, {c.get('replaced', 0)} replaced, "
+                f"{c.get('unchanged', 0)} unchanged, {c.get('refused', 0)} refused")
+    if run.command == "aggregate" and "year" in c:
+        figures, submissions = number(c.get("figures"), lang), c.get("submissions", 0)
+        return (f"năm {c['year']}: {figures} số liệu, {submissions} báo cáo" if lang == "vi"
+                else f"{c['year']}: {figures} figures, {submissions} submissions")
+    return ", ".join(f"{k}={v}" for k, v in c.items())
+
+
+def _print_status(result, lang: str) -> None:
+    from .presentation import level_label, stamp, t
+
+    vi = lang == "vi"
+    if result.running:
+        who = result.running
+        console.print(f"[yellow]{'Đang chạy' if vi else 'Running'}: vwu {escape(str(who.get('command')))} "
+                      f"(pid {who.get('pid')}, {escape(stamp(str(who.get('started_at')), lang))})[/yellow]")
+    runs = Table(title="Các lần chạy gần nhất" if vi else "Last runs")
+    for label in (("Bắt đầu", "Lệnh", "Tình trạng", "Kết quả") if vi else ("Started", "Command", "State", "Result")):
+        runs.add_column(label)
+    for run in result.runs:
+        state = RUN_STATE[lang][run.state]
+        style = {"finished": "green", "running": "yellow", "interrupted": "red"}[run.state]
+        runs.add_row(escape(stamp(run.started_at, lang)), run.command, f"[{style}]{state}[/{style}]", escape(_run_summary(run, lang)))
+    if result.runs:
+        console.print(runs)
+    else:
+        console.print("Chưa có lần chạy nào trong thư mục dữ liệu này." if vi else "No runs in this workspace yet.")
+    level = level_label(result.level, lang).lower()
+    scope = f" — {'đơn vị' if vi else 'unit'} {result.unit}" if result.unit else ""
+    table = Table(title=(f"Năm {result.year}: đơn vị báo cáo cấp {level}{scope}" if vi
+                         else f"{result.year}: reporting units at {level} level{scope}"))
+    table.add_column("Chỉ tiêu" if vi else "Indicator")
+    table.add_column("Đã nộp" if vi else "Submitted", justify="right")
+    table.add_column("Chưa nộp" if vi else "Missing")
+    for item in result.indicators:
+        names = ", ".join(f"{name} ({code})" for code, name in item.missing[:STATUS_LISTED])
+        if len(item.missing) > STATUS_LISTED:
+            names += ", " + t(lang, "and_more", n=len(item.missing) - STATUS_LISTED)
+        done = f"{len(item.submitted)}/{item.expected}"
+        table.add_row(escape(item.title(lang)), f"[green]{done}[/green]" if not item.missing else done, escape(names) or "—")
+    console.print(table)
+
+
+@app.command("status")
+def status_command(
+    year: common.Year = None,
+    unit: common.UnitCode = None,
+    workspace: common.Workspace = None,
+    lang: common.Lang = None,
+    json_out: common.Json = False,
+    debug: common.Debug = False,
+    schemas: common.Schemas = None,
+) -> None:
+    """Các lần chạy gần nhất và đơn vị đã/chưa nộp báo cáo của năm. Last runs and who has submitted."""
+    from .status import status
+
+    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
+    result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas))
+    if json_out:
+        print(result.to_json())
+        return
+    _print_status(result, settings.lang)
 
 
 def main() -> None:

@@ -29,9 +29,10 @@ Year = Annotated[
     Optional[int],
     typer.Option("--year", "-y", help="Năm báo cáo. Report year.", min=2000, max=2100, show_default=False),
 ]
+# No envvar= here: VWU_LANG is read by config.load, between the option and vwu.toml.
 Lang = Annotated[
-    str,
-    typer.Option("--lang", help="Ngôn ngữ thông báo: vi hoặc en. Message language.", envvar="VWU_LANG"),
+    Optional[str],
+    typer.Option("--lang", help="Ngôn ngữ thông báo: vi hoặc en (mặc định vi; VWU_LANG, lang trong vwu.toml). Message language.", show_default=False),
 ]
 Json = Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON cho script. JSON output.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Chỉ in lỗi. Print only problems.")]
@@ -49,3 +50,16 @@ UnitCode = Annotated[
     typer.Option("--unit", "-u", help="Mã đơn vị (văn bản, giữ số 0 đầu: 33, 332). Unit code.", show_default=False),
 ]
 Out = Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi tệp. Output folder.")]
+OutDir = Annotated[
+    Optional[Path],
+    typer.Option("--out", "-o", help="Thư mục ghi tệp (mặc định: outputs trong vwu.toml, VWU_OUTPUTS, hoặc thư mục hiện tại). Output folder.", show_default=False),
+]
+LockTimeout = Annotated[
+    Optional[float],
+    typer.Option(
+        "--lock-timeout",
+        help="Số giây chờ khi một lượt vwu khác đang ghi vào thư mục dữ liệu (mặc định 10; VWU_LOCK_TIMEOUT, lock_timeout trong vwu.toml). Seconds to wait for another run.",
+        min=0,
+        show_default=False,
+    ),
+]

@@ -4,8 +4,8 @@ Figures are plausible against the published national figures (DOMAIN.md): about 
 members per commune (19.7M nationally), women aged 18+ above members, poverty higher in
 the northern mountains and the Central Highlands and lower in urban wards, a few new
 cooperatives and policy dialogues in the whole country. Every figure is drawn from a
-random generator seeded with (seed, period, unit), so the output does not depend on the
-order or the process the workbooks are written in.
+random generator seeded with the seed, the unit and (for flows) the period, so the output
+does not depend on the order or the process the workbooks are written in.
 
 Workbooks are written through the template code (`template.WorkbookJob`): same title
 block, header, numbering and totals row as the forms offices fill in. `messy` varies the
@@ -31,9 +31,7 @@ LEGACY_COMMUNES = 10_035  # the figures below are per commune of the legacy tree
 
 # Northern mountain and Central Highlands provinces (legacy codes): poverty is about three times
 # the national rate there. The 2025 provinces keep the code of one of their predecessors.
-HIGH_POVERTY = frozenset(
-    "02 04 06 08 10 11 12 14 15 17 20 62 64 66 67".split()
-)
+HIGH_POVERTY = frozenset("02 04 06 08 10 11 12 14 15 17 20 62 64 66 67".split())
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
     try:
         sheets = read_workbook(path, limits)
     except ReadError as error:
-        result.problems.append(Problem(error.code, "error", path.name, params=error.params))
+        result.problems.append(Problem(error.code, "error", path.name, error.params.get("sheet"), params=error.params))
         return sub
     except OSError as error:
         result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": error.strerror or str(error)}))
@@ -89,10 +89,16 @@ def run(
     workspace: Path | None,
     options: IngestOptions = IngestOptions(),
     progress: Callable[[FileResult], None] | None = None,
+    started: Callable[[int], None] | None = None,
 ) -> Report:
-    """Ingest files into the workspace store; with `workspace=None` only check them (vwu validate)."""
+    """Ingest files into the workspace store; with `workspace=None` only check them (vwu validate).
+
+    `started(n)` is told how many files there are before the first is read (progress bars);
+    `progress(result)` is called once per file as it is done."""
     catalog = load_catalog(options.schemas)
     files, refused = collect_files(paths)
+    if started:
+        started(len(files) + len(refused))
     report = Report(lang=options.lang)
 
     def done(result: FileResult) -> None:
@@ -183,7 +189,7 @@ class Parser:
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_limit_memory,
-            initargs=(self.options.limits.worker_memory_bytes,),
+            initargs=(self.options.limits.worker_memory_bytes, os.getpid()),
         )
 
     def submit(self, items: list[tuple[Path, str | None]]) -> Callable[[], list[Submission]]:
@@ -225,7 +231,7 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     return [parse_file(path, sha, load_catalog(schemas), limits) for path, sha, schemas, limits in jobs]
 
 
-def _limit_memory(limit: int) -> None:
+def _limit_memory(limit: int, parent: int | None = None) -> None:
     """A worker may not grow past `limit` bytes: a hostile file fails alone, the server stays up."""
     try:
         import resource
@@ -233,6 +239,22 @@ def _limit_memory(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass  # not on this platform: the size and zip-bomb checks still apply
+    if parent is not None:
+        _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: a reader process ends with vwu even when vwu is killed (kill -9, the OOM killer),
+    instead of waiting forever for work that will not come."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return  # not Linux
+    if os.getppid() != parent:  # vwu died before prctl took effect
+        os._exit(1)
 
 
 def _column_letter(index: int) -> str:

@@ -33,9 +33,17 @@ HOLDER_NAME = "vwu.lock.json"
 
 
 @contextmanager
-def workspace_lock(workspace: Path, command: str, timeout: float) -> Iterator[None]:
-    """Hold the workspace's writer lock; wait at most `timeout` seconds, then raise WorkspaceLocked."""
+def workspace_lock(workspace: Path, command: str, timeout: float, create: bool = True) -> Iterator[None]:
+    """Hold the workspace's writer lock; wait at most `timeout` seconds, then raise WorkspaceLocked.
+
+    With `create=False` a missing workspace is an error (aggregate: nothing to aggregate)
+    rather than a new empty folder."""
     workspace = Path(workspace)
+    if not create and not workspace.is_dir():
+        raise StoreError(
+            f"Chưa có dữ liệu trong {workspace} / no workspace there yet.",
+            "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
+        )
     try:
         workspace.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

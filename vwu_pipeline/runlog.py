@@ -94,8 +94,10 @@ class RunLog:
             code = error.code if isinstance(error.code, int) else 1
         elif isinstance(getattr(error, "exit_code", None), int):  # VwuError, typer.Exit
             code = error.exit_code
-            if isinstance(error, Exception) and type(error).__name__ != "Exit":
-                message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            # cli.run_command turns a VwuError into typer.Exit: its message is the context
+            cause = error if type(error).__name__ != "Exit" else error.__context__
+            if isinstance(cause, Exception) and isinstance(getattr(cause, "exit_code", None), int) and str(cause):
+                message = str(cause).splitlines()[0]
         else:
             code, message = 70, f"{type(error).__name__}: {error}"
         if code == 0 and self.exit_code:

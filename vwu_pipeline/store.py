@@ -136,6 +136,35 @@ def now() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
+def as_store_error(exc: BaseException) -> StoreError | None:
+    """A database failure met in the middle of a run (a corrupt page found late, a full disk,
+    a lock held too long) as a StoreError an officer can act on; None for anything else.
+    Looks through the chain, since pandas wraps sqlite3's errors in its own."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None or isinstance(seen, sqlite3.DatabaseError):
+            break
+        seen = seen.__cause__ or seen.__context__
+    if not isinstance(seen, sqlite3.DatabaseError):
+        return None
+    text = str(seen)
+    if "locked" in text or "busy" in text:
+        return StoreError(
+            f"Cơ sở dữ liệu {DB_NAME} bị một tiến trình khác giữ quá lâu: {text} / the database stayed locked.",
+            "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
+        )
+    if "full" in text:
+        return StoreError(
+            f"Không ghi được cơ sở dữ liệu {DB_NAME}: {text} / the disk is full.",
+            "Giải phóng chỗ trống trên đĩa rồi chạy lại: các tệp đã lưu vẫn nguyên vẹn.",
+        )
+    return StoreError(
+        f"Cơ sở dữ liệu {DB_NAME} của thư mục dữ liệu bị hỏng hoặc không đọc được: {text} / the database is corrupt.",
+        "Khôi phục từ bản sao lưu, hoặc chuyển tệp vwu.sqlite đi chỗ khác rồi chạy lại 'vwu ingest' "
+        "để dựng lại từ các tệp gốc (vwu không bao giờ sửa hay xóa tệp đã nộp).",
+    )
+
+
 class Store:
     """The workspace database. Open with `Store.open(workspace)`."""
 
@@ -285,8 +314,7 @@ class Store:
         import pandas as pd
 
         return pd.read_sql_query(
-            "SELECT s.id AS submission_id, s.indicator, s.period, s.unit_code AS reporting_unit,"
-            " f.unit_code, f.column, f.value"
+            "SELECT s.id AS submission_id, s.indicator, s.period, f.unit_code, f.column, f.value"
             " FROM submissions s JOIN figures f ON f.submission_id = s.id WHERE s.current = 1 AND s.year = ?",
             self.db,
             params=(year,),
@@ -317,9 +345,9 @@ class Store:
             for table, frame in tables.items():
                 names = ", ".join(frame.columns)
                 marks = ", ".join("?" * len(frame.columns))
-                # astype(object): numpy integers and NaN become plain ints and None for sqlite3
-                rows = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
-                db.executemany(f"INSERT INTO {table} (year, {names}) VALUES (?, {marks})", ((year, *row) for row in rows))
+                # tolist(): plain Python ints, floats and str for sqlite3 (which stores NaN as NULL)
+                columns = [[year] * len(frame), *(frame[c].tolist() for c in frame.columns)]
+                db.executemany(f"INSERT INTO {table} (year, {names}) VALUES (?, {marks})", zip(*columns))
 
     def aggregation_meta(self, year: int) -> dict[str, Any] | None:
         row = self.db.execute(

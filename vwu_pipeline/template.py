@@ -19,11 +19,15 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
 from .indicators import Catalog, Indicator, load_catalog
 from .text import NotANumber, fold, parse_number
 from .units import LEVELS, Unit, UnitTree
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 Figures = Callable[[Unit, Unit, Indicator], Sequence[object]]
 """(reporting unit, row unit, indicator) -> one value per indicator column, None for blank."""
@@ -122,6 +126,9 @@ def _styled(text: str, shape: Shape) -> str:
 # --- choosing the reporting units ----------------------------------------------------------
 
 
+_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+
+
 def report_levels(tree: UnitTree) -> tuple[str, ...]:
     """Levels that send a submission: districts in the legacy tree; provinces in the 2025 tree,
     where communes may also report on their own (there is no district between them)."""
@@ -147,11 +154,11 @@ def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None =
             "Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337).",
         )
     if LEVELS.index(scope.level) > LEVELS.index(level):
+        owner = next(u for u in tree.path(scope.code) if u.level == level)
         raise ConfigError(
-            f"{scope.name} ({scope.code}) là cấp {scope.level}, dưới cấp báo cáo {level}.",
-            f"Dùng --unit với mã cấp {level} hoặc cấp trên; đơn vị báo cáo của nó là {tree.path(scope.code)[-2].name}."
-            if len(tree.path(scope.code)) > 1
-            else None,
+            f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
+            f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
+            f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
         )
     if scope.level == level:
         return [scope]
@@ -232,7 +239,7 @@ STAMP = (2024, 11, 30, 0, 0, 0)  # the close of a reporting year; any fixed mome
 _CORE_TIME = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)")
 
 
-def save_reproducible(workbook, path: Path) -> None:
+def save_reproducible(workbook: Workbook, path: Path) -> None:
     """Save so that the same content gives the same bytes: openpyxl stamps the time of saving
     into the zip entries and docProps/core.xml, which would make every run a new file (and a
     new submission to ingest, which deduplicates by content hash)."""
@@ -257,7 +264,7 @@ def build_workbook(
     catalog: Catalog,
     figures: Figures | None = None,
     shape: Shape = OFFICIAL,
-):
+) -> Workbook:
     """The workbook of one reporting unit: instructions first, then one sheet per indicator."""
     from openpyxl import Workbook
 
@@ -281,7 +288,7 @@ def title_lines(unit: Unit, period: Period) -> list[str]:
     ]
 
 
-def _add_styles(workbook) -> None:
+def _add_styles(workbook: Workbook) -> None:
     """The workbook's named cells styles. Setting a named style copies a small index array,
     where setting fonts and borders one by one hashes style objects for every cell: about
     half of the time of writing a workbook."""

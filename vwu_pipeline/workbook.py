@@ -55,6 +55,26 @@ class _Sheet:
         self.ws.page_setup.fitToHeight = 0
         self.ws.sheet_properties.pageSetUpPr.fitToPage = True
         self.row = 0
+        self._styles: dict[tuple, object] = {}
+
+    def _style(self, cell: WriteOnlyCell, font: Font | None, align: Alignment | None, fmt: str | None, fill: PatternFill | None = None) -> WriteOnlyCell:
+        """Give a cell its style; each combination is resolved by openpyxl once, then its
+        style array is shared (setting font & co. per cell costs more than writing the cell)."""
+        key = (id(font), id(align), fmt, id(fill))
+        style = self._styles.get(key)
+        if style is not None:
+            cell._style = style
+            return cell
+        if font:
+            cell.font = font
+        if align:
+            cell.alignment = align
+        if fmt:
+            cell.number_format = fmt
+        if fill:
+            cell.fill = fill
+        self._styles[key] = cell._style
+        return cell
 
     def append(self, cells: list[object], level: int = 0, height: float | None = None) -> None:
         self.row += 1
@@ -67,27 +87,20 @@ class _Sheet:
     def text(self, value: object, font: Font | None = None, align: Alignment | None = None) -> WriteOnlyCell:
         cell = WriteOnlyCell(self.ws, value="" if value is None else str(value))
         cell.data_type = "s"  # text from a submission is never a formula, whatever it starts with
-        if font:
-            cell.font = font
-        if align:
-            cell.alignment = align
-        return cell
+        return self._style(cell, font, align, None)
 
     def number(self, value: float | None, fmt: str = INTEGER, font: Font | None = None) -> WriteOnlyCell | None:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return None
         cell = WriteOnlyCell(self.ws, value=int(value) if fmt == INTEGER and float(value).is_integer() else float(value))
-        cell.number_format = fmt
-        if font:
-            cell.font = font
-        return cell
+        return self._style(cell, font, None, fmt)
 
     def header(self, labels: list[str], height: float = 32) -> None:
         cells = []
         for label in labels:
-            cell = self.text(label, BOLD, HEADER_ALIGN)
-            cell.fill = HEADER_FILL
-            cells.append(cell)
+            cell = WriteOnlyCell(self.ws, value=str(label))
+            cell.data_type = "s"
+            cells.append(self._style(cell, BOLD, HEADER_ALIGN, None, HEADER_FILL))
         self.append(cells, height=height)
 
 

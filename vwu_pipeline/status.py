@@ -1,0 +1,177 @@
+"""vwu status: the last runs, and who has (not yet) submitted each indicator of a year.
+
+A reader: it takes no lock and works while an ingest runs (SQLite WAL), and it never creates
+a workspace: on a fresh one it shows no runs and every unit missing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .indicators import load_catalog
+from .locking import holder
+from .store import DB_NAME, Store
+from .units import UnitTree
+
+LAST_RUNS = 10
+
+
+@dataclass
+class RunRow:
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None
+    state: str  # finished | running | interrupted
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "command": self.command,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "state": self.state,
+            "summary": self.summary,
+        }
+
+
+@dataclass
+class IndicatorStatus:
+    name: str
+    title_vi: str
+    title_en: str
+    submitted: list[tuple[str, str]]  # (code, official name) of reporting units that sent it
+    missing: list[tuple[str, str]]
+
+    @property
+    def expected(self) -> int:
+        return len(self.submitted) + len(self.missing)
+
+    def title(self, lang: str = "vi") -> str:
+        return self.title_en if lang == "en" else self.title_vi
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "indicator": self.name,
+            "title": self.title_vi,
+            "expected": self.expected,
+            "submitted": len(self.submitted),
+            "missing": len(self.missing),
+            "submitted_units": [{"code": c, "name": n} for c, n in self.submitted],
+            "missing_units": [{"code": c, "name": n} for c, n in self.missing],
+        }
+
+
+@dataclass
+class StatusResult:
+    workspace: str
+    year: int
+    tree: str
+    level: str  # the reporting level of the year's tree: district (2024) or province (2025+)
+    unit: str | None
+    running: dict[str, Any] | None  # the lock holder, when a writer runs now
+    runs: list[RunRow]
+    indicators: list[IndicatorStatus]
+
+    @property
+    def complete(self) -> bool:
+        return all(not i.missing for i in self.indicators)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workspace": self.workspace,
+            "year": self.year,
+            "tree": self.tree,
+            "reporting_level": self.level,
+            "unit": self.unit,
+            "running": self.running,
+            "complete": self.complete,
+            "runs": [r.to_dict() for r in self.runs],
+            "indicators": [i.to_dict() for i in self.indicators],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
+def status(
+    workspace: Path,
+    year: int | None = None,
+    unit: str | None = None,
+    schemas: Path | None = None,
+    last: int = LAST_RUNS,
+) -> StatusResult:
+    """The workspace's last runs and the completeness of `year` (default: the latest year with
+    submissions, else this year), for the whole country or under one unit."""
+    workspace = Path(workspace)
+    catalog = load_catalog(schemas)
+    running = holder(workspace)
+    runs: list[RunRow] = []
+    submitted: list[tuple[str, str]] = []
+    if (workspace / DB_NAME).exists():
+        store = Store.open(workspace, create=False)
+        try:
+            if year is None:
+                (year,) = store.db.execute("SELECT max(year) FROM submissions WHERE current = 1").fetchone()
+            runs = _runs(store, last, running)
+            if year is not None:
+                submitted = store.current_submissions(year)
+        finally:
+            store.close()
+    year = year or date.today().year
+    tree = UnitTree.for_year(year)
+    level = tree.reporting_level()
+    code = _unit_code(unit)
+    if code is not None and code not in tree:
+        raise ConfigError(
+            f"Mã đơn vị '{code}' không có trong danh mục năm {year} / unit '{code}' is not in the {year} unit list.",
+            "Dùng mã tỉnh 2 chữ số (--unit 33) hoặc mã huyện 3 chữ số (--unit 332).",
+        )
+    reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
+    reporter_of = {}  # a unit below the reporting level (a commune's own file) counts for the one above it
+    sent: set[tuple[str, str]] = set()
+    for indicator, unit_code in submitted:
+        if unit_code not in reporter_of:
+            chain = tree.path(unit_code) if unit_code in tree else []
+            reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
+        if reporter_of[unit_code]:
+            sent.add((indicator, reporter_of[unit_code]))
+    indicators = []
+    for indicator in catalog.indicators:
+        done = [(u.code, u.name) for u in reporting if (indicator.name, u.code) in sent]
+        missing = [(u.code, u.name) for u in reporting if (indicator.name, u.code) not in sent]
+        indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing))
+    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators)
+
+
+def _unit_code(unit: str | None) -> str | None:
+    if unit is None or not unit.strip():
+        return None
+    code = unit.strip()
+    return code.zfill(2) if code.isdigit() and len(code) < 2 else code
+
+
+def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
+    rows = store.db.execute(
+        "SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?", (last,)
+    ).fetchall()
+    out = []
+    for index, (run_id, command, started, finished, summary) in enumerate(rows):
+        if finished:
+            state = "finished"
+        elif index == 0 and running and running.get("command") == command:
+            state = "running"  # the newest unfinished run of the command that holds the lock now
+        else:
+            state = "interrupted"  # killed, or the machine stopped: its files are whole or absent
+        try:
+            counts = json.loads(summary) if summary else {}
+        except ValueError:
+            counts = {}
+        out.append(RunRow(run_id, command, started, finished, state, counts if isinstance(counts, dict) else {}))
+    return out
