@@ -368,3 +368,16 @@ def test_a_file_that_crashes_the_reader_is_refused_alone(inbox, workspace, monke
     assert [f.status for f in report.files] == ["accepted", "refused"]
     assert report.files[1].problems[0].code == "file-unreadable"
     assert figures(workspace)[("12337", "members_total")] == 1200
+
+
+def test_a_title_naming_another_district_is_a_warning(inbox, workspace):
+    district_workbook(inbox / "copied.xlsx", ("members",), unit_title="HỘI LHPN HUYỆN PHÙ CỪ")
+
+    report = run([inbox], workspace)
+
+    (problem,) = report.files[0].problems
+    assert (problem.code, problem.severity) == ("unit-title-mismatch", "warning")
+    assert report.files[0].unit_code == "332"  # codes decide
+    assert problem.message() == (
+        "Tiêu đề ghi đơn vị 'Huyện Phù Cừ' nhưng mã các dòng thuộc Huyện Tiên Lữ (332): kiểm tra lại tệp có đúng của đơn vị không."
+    )

@@ -83,6 +83,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
         "The reporting unit cannot be determined: no unit code matches the {year} unit list and the title names no unit.",
     ),
+    "unit-title-mismatch": (
+        "Tiêu đề ghi đơn vị '{value}' nhưng mã các dòng thuộc {unit}: kiểm tra lại tệp có đúng của đơn vị không.",
+        "The title names '{value}' but the rows' codes belong to {unit}: check the file is that unit's.",
+    ),
     # rows and cells
     "type-error": (
         "Giá trị '{value}' không phải là số.",

@@ -139,6 +139,13 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
         unit = tree.get(owners.most_common(1)[0][0])
     else:
         unit = _unit_from_title(sub, tree)
+    titled = _unit_from_title(sub, tree)
+    if unit is not None and titled is not None and titled.code != unit.code:
+        # A district that sent its neighbour's file, or a title left from last year's form.
+        sub.problem(
+            "unit-title-mismatch", "warning", sheet=sub.tables[0].sheet, value=titled.name,
+            params={"unit": f"{unit.name} ({unit.code})"},
+        )
     if unit is None:
         sub.problem("unit-unknown", sheet=sub.tables[0].sheet, params={"year": str(sub.year)})
         return False
