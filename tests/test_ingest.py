@@ -381,3 +381,24 @@ def test_a_title_naming_another_district_is_a_warning(inbox, workspace):
     assert problem.message() == (
         "Tiêu đề ghi đơn vị 'Huyện Phù Cừ' nhưng mã các dòng thuộc Huyện Tiên Lữ (332): kiểm tra lại tệp có đúng của đơn vị không."
     )
+
+
+def test_every_problem_of_a_file_in_one_go_and_footers_ignored(inbox, workspace):
+    from openpyxl import load_workbook
+
+    rows = rows_for("members")
+    rows[1][0] = None  # Xã Hưng Đạo's code left out
+    path = district_workbook(inbox / "draft.xlsx", ("members", "policies"), rows={"members": rows}, totals=False)
+    book = load_workbook(path)
+    book["Hội viên"].append(["Người lập biểu", None, None, "Chủ tịch"])  # a signature block
+    book["Giám sát chính sách"].delete_rows(4)  # its header row lost
+    book.create_sheet("Thoát nghèo")  # an indicator left blank: not reported, not an error
+    book.save(path)
+
+    report = run([inbox], workspace)
+
+    found = {(p.code, p.sheet, p.row, p.column) for p in report.files[0].problems}
+    assert found == {
+        ("missing-code", "Hội viên", 7, "Mã xã"),
+        ("header-not-found", "Giám sát chính sách", None, None),
+    }

@@ -47,6 +47,8 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
     tables: list[Table] = []
     problems: list[Problem] = []
     for sheet in sheets:
+        if _is_empty(sheet):
+            continue  # an indicator left blank was not reported: nothing to check
         indicator = catalog.for_sheet(sheet.name)
         if indicator is None and not _header_rows(sheet, catalog):
             continue  # an instructions sheet, a chart: no unit code header anywhere near the top
@@ -195,11 +197,20 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
         if any(catalog.is_totals_label(text) for text in labels):
             table.totals = (excel_row, cells)
             continue
-        has_code = table.cell(cells, "unit_code") not in (None, "")
-        has_figure = any(i < len(cells) and cells[i] not in (None, "") for i in figure_columns)
-        if has_code or has_figure:
+        # A row with a digit in its code or figure cells is data (to be checked); other
+        # text-only rows are footers: "Người lập biểu", a signature, a note.
+        if _has_digit(table.cell(cells, "unit_code")) or any(_has_digit(cells[i]) for i in figure_columns if i < len(cells)):
             table.rows.append((excel_row, cells))
-        # else: a footer line ("Người lập biểu", a signature): not data
+
+
+def _has_digit(value: object) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or any(ch.isdigit() for ch in str(value))
+
+
+def _is_empty(sheet: RawSheet) -> bool:
+    return all(_is_blank(row) for row in sheet.rows)
 
 
 def _is_blank(cells: list[object]) -> bool:

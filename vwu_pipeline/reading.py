@@ -171,6 +171,7 @@ def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:
         try:
             with zipfile.ZipFile(path) as archive:
                 _check_zip_sizes(archive.infolist(), limits)
+                _check_xml_prologs(archive)
                 names = set(archive.namelist())
                 if "xl/workbook.xml" in names:
                     _check_xlsx_extents(archive, limits)
@@ -187,6 +188,29 @@ def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:
         # web systems export HTML or "XML Spreadsheet 2003" under an .xls name
         raise ReadError("file-unreadable", reason="tệp là trang HTML/XML đổi đuôi, " + NOT_EXCEL)
     raise ReadError("file-unreadable", reason=NOT_EXCEL)
+
+
+ENTITY_DECLARATION = (
+    "tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: "
+    "có thể là tệp độc hại kiểu 'billion laughs'"
+)
+_PROLOG_BYTES = 64 * 1024
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def _check_xml_prologs(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose XML parts declare a DTD or entities ("billion laughs"), before
+    any parser sees them: the declaration sits before the root element, so the first bytes of
+    each part are enough (read through the zip stream, never the whole part)."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(info) as member:
+            head = member.read(_PROLOG_BYTES)
+        root = _FIRST_ELEMENT.search(head)
+        if _DOCTYPE.search(head, 0, root.start() if root else len(head)):
+            raise ReadError("file-unreadable", reason=f"{info.filename}: {ENTITY_DECLARATION}")
 
 
 def _has_encryption_info(path: Path) -> bool:

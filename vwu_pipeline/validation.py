@@ -52,7 +52,9 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
     """Check every submission; problems land in each `result`, figures in `figures`."""
     rows: dict[str, list[tuple]] = {i.name: [] for i in catalog.indicators}
     for index, sub in enumerate(submissions):
-        if not sub.tables or not sub.result.valid or not _resolve_period(sub, year):
+        # A sheet whose table was not found does not stop the checks of the others:
+        # the clerk gets every problem of the file in one go.
+        if not sub.tables or not _resolve_period(sub, year):
             continue
         tree = UnitTree.for_year(sub.year)
         if not _resolve_unit(sub, tree):
@@ -255,8 +257,8 @@ def _check_units(frame: pd.DataFrame, submissions: list[Submission]) -> None:
     for sub_index, sheet, excel_row, code, name in zip(frame["_sub"], frame["_sheet"], frame["_row"], frame["unit_code"], frame["unit_name"]):
         sub = submissions[sub_index]
         tree = UnitTree.for_year(sub.year)
-        if code is None:
-            sub.problem("missing-code", sheet=sheet, row=excel_row)
+        if not isinstance(code, str) or not code:  # pandas may hand a missing code back as NaN
+            sub.problem("missing-code", sheet=sheet, row=excel_row, column=headers[(sub_index, sheet)]["unit_code"])
             continue
         header = headers[(sub_index, sheet)]
         if not tree.is_under(code, sub.unit.code):
