@@ -118,3 +118,20 @@ def write_csv(path: Path, indicator: str, rows: list[list[object]], *, encoding:
     with open(path, "w", encoding=encoding, newline="") as handle:
         csv.writer(handle, delimiter=delimiter).writerows(lines)
     return path
+
+
+def submission(
+    path: Path,
+    rows: dict[str, list[list[object]]],
+    *,
+    report_title: str = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024",
+    unit_title: str = "HỘI LHPN HUYỆN TIÊN LỮ",
+) -> Path:
+    """A workbook with the given rows per indicator, for any period: the period is read from
+    `report_title`, e.g. "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024" gives 2024-H1."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for indicator, table in rows.items():
+        write_sheet_table(workbook.create_sheet(SHEETS[indicator]), indicator, table, title=[unit_title, report_title])
+    workbook.save(path)
+    return path

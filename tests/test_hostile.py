@@ -20,7 +20,7 @@ import pytest
 
 from builders import district_workbook, rows_for
 from conftest import figures
-from hostile import full_width_row, million_rows, ole_with_directory_entry, patch_zip, with_laughs, zip_bomb
+from hostile import SHEET1, full_width_row, million_rows, ole_with_directory_entry, patch_zip, with_laughs, zip_bomb
 
 GOOD = "a_good.xlsx"
 
@@ -78,7 +78,7 @@ def test_zip_bomb_is_refused_from_the_zip_directory_before_expanding(vwu, inbox,
     assert result.exit_code == 1 and statuses["bom_nen.xlsx"] == "refused"
     line = line_of(result.output, "bom_nen.xlsx")
     assert line.startswith("✗ bom_nen.xlsx: Tệp nén giải ra quá lớn (")
-    assert "giới hạn 209715200 byte): từ chối để bảo vệ máy chủ." in line
+    assert "giới hạn 209.715.200 byte): từ chối để bảo vệ máy chủ." in line
 
 
 def test_the_unzipped_size_limit_is_configurable(vwu, inbox, workspace, tmp_path):
@@ -91,7 +91,7 @@ def test_the_unzipped_size_limit_is_configurable(vwu, inbox, workspace, tmp_path
     result, statuses = ingest_beside_a_good_file(vwu, inbox, workspace)
 
     assert result.exit_code == 1 and statuses["anh_lon.xlsx"] == "refused"
-    assert "giới hạn 1048576 byte" in line_of(result.output, "anh_lon.xlsx")
+    assert "giới hạn 1.048.576 byte" in line_of(result.output, "anh_lon.xlsx")
 
 
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml"])
@@ -133,7 +133,7 @@ def test_a_million_rows(vwu, inbox, workspace):
     assert time.perf_counter() - started < 15
     assert result.exit_code == 1 and statuses["trieu_dong.xlsx"] == "refused"
     assert line_of(result.output, "trieu_dong.xlsx") == (
-        "✗ trieu_dong.xlsx › trang S: Trang tính có 1000000 dòng, vượt giới hạn 100000 dòng."
+        "✗ trieu_dong.xlsx › trang S: Trang tính có 1.000.000 dòng, vượt giới hạn 100.000 dòng."
     )
 
 
@@ -144,12 +144,12 @@ def test_a_sheet_with_16384_columns(vwu, inbox, workspace):
 
     assert result.exit_code == 1 and statuses["rong_16384_cot.xlsx"] == "refused"
     assert line_of(result.output, "rong_16384_cot.xlsx") == (
-        "✗ rong_16384_cot.xlsx › trang S: Trang tính có 16384 cột, vượt giới hạn 200 cột."
+        "✗ rong_16384_cot.xlsx › trang S: Trang tính có 16.384 cột, vượt giới hạn 200 cột."
     )
 
 
 def test_a_file_name_with_vietnamese_spaces_and_quotes_is_accepted(vwu, inbox, workspace):
-    name = """Báo cáo "Hội LHPN" huyện Tiên Lữ – 'năm 2024' (bản cuối).xlsx"""
+    name = """báo cáo "Hội LHPN" huyện Tiên Lữ – 'năm 2024' (bản cuối).xlsx"""  # sorts after a_good.xlsx
     rows = rows_for("policies")
     rows[0][2] = 7
     district_workbook(inbox / name, ("policies",), rows={"policies": rows})
@@ -158,10 +158,26 @@ def test_a_file_name_with_vietnamese_spaces_and_quotes_is_accepted(vwu, inbox, w
 
     assert result.exit_code == 0, result.output
     assert statuses[name] == "accepted"
-    assert f"Đã nhận          {name} — Huyện Tiên Lữ (332), 2024" in result.output
+    # the same unit, period and indicator as the good file, read after it: it replaces its policies
+    assert f"Thay bản trước   {name} — Huyện Tiên Lữ (332), 2024" in result.output
     assert figures(workspace)[("12337", "policies_monitored_lead")] == 7
     log = (workspace / "vwu.log").read_text(encoding="utf-8")
-    assert 'file accepted "' + str(inbox / name).replace('"', '\\"') + '" unit=332' in log
+    assert 'ingest: file replaced "' + str(inbox / name).replace('"', '\\"') + '" unit=332 period=2024' in log
+
+
+def test_a_file_name_in_a_legacy_code_page_is_accepted(vwu, inbox, workspace, tmp_path):
+    # "báo cáo.xlsx" in cp1258, as a zip made on Windows unpacks on Linux: not UTF-8
+    name = os.fsdecode(b"b\xe1o c\xe1o.xlsx")
+    try:
+        district_workbook(tmp_path / "src.xlsx", ("policies",)).rename(inbox / name)
+    except (OSError, UnicodeError):
+        pytest.skip("this filesystem only takes UTF-8 names")
+
+    result, statuses = ingest_beside_a_good_file(vwu, inbox, workspace, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert statuses["b\ufffdo c\ufffdo.xlsx"] == "accepted"  # the undecodable bytes shown as �
+    assert "b\ufffdo c\ufffdo.xlsx" in (workspace / "vwu.log").read_text(encoding="utf-8")
 
 
 def test_a_symlink_pointing_outside_the_inbox(vwu, inbox, workspace, tmp_path):
@@ -201,7 +217,7 @@ def test_a_cell_with_a_one_megabyte_string(vwu, inbox, workspace, tmp_path):
     book = openpyxl.load_workbook(src)
     book["Hội viên"]["H2"] = "GHI_CHU_DAI"
     book.save(src)
-    patch_zip(src, inbox / "o_dai.xlsx", {"xl/sharedStrings.xml": lambda xml: xml.replace(b"GHI_CHU_DAI", b"x" * 1_000_000)})
+    patch_zip(src, inbox / "o_dai.xlsx", {SHEET1: lambda xml: xml.replace(b"GHI_CHU_DAI", b"x" * 1_000_000)})
 
     result, statuses = ingest_beside_a_good_file(vwu, inbox, workspace)
 
@@ -209,7 +225,7 @@ def test_a_cell_with_a_one_megabyte_string(vwu, inbox, workspace, tmp_path):
     assert result.exit_code == 0, result.output
     assert statuses["o_dai.xlsx"] == "accepted"
     assert line_of(result.output, "o_dai.xlsx") == (
-        "! o_dai.xlsx › trang Hội viên › dòng 2 › cột “H”: Ô chứa 1000000 ký tự, vượt giới hạn 10000."
+        "! o_dai.xlsx › trang Hội viên › dòng 2 › cột “H”: Ô chứa 1.000.000 ký tự, vượt giới hạn 10.000."
     )
     assert len(result.output) < 20_000  # the string itself is never echoed
     assert figures(workspace)[("12340", "members_total")] == 955
@@ -260,13 +276,14 @@ def _replacement_master(tmp_path: Path, names: dict[str, str]) -> Path:
 
 def test_report_writes_formula_like_names_as_text_and_escapes_markdown(vwu, inbox, workspace, tmp_path, monkeypatch):
     hostile = {
-        "12337": '=HYPERLINK("http://x","bấm vào đây")',
-        "12340": "Xã | Hưng *Đạo*",
-        "12346": "+Xã Nhật Tân",
+        "12337": '=HYPERLINK("http://x","bấm vào đây")',  # a commune: the indicator sheets
+        "323": "Thành phố | Hưng *Yên*",  # districts that did not report: the summary's missing list
+        "325": "@Huyện Văn Lâm",
+        "12340": "+Xã Hưng Đạo",
     }
     monkeypatch.setenv("VWU_UNITS", str(_replacement_master(tmp_path, hostile)))
     rows = rows_for("members")
-    rows[2][1] = "@Xã Nhật Tân"  # a typed name: shown in the warnings sheet (name mismatch)
+    rows[2][1] = "-SUM(A1:A9)"  # a name typed in the submission: the warnings sheet (name mismatch)
     district_workbook(inbox / "tien_lu.xlsx", rows={**{i: rows_for(i) for i in ("poverty", "orphans", "policies")}, "members": rows})
     ingested = vwu("ingest", inbox, "--workspace", workspace)
     assert ingested.exit_code == 0, ingested.output
@@ -275,23 +292,24 @@ def test_report_writes_formula_like_names_as_text_and_escapes_markdown(vwu, inbo
 
     assert result.exit_code == 0, result.output
     workbook_path = tmp_path / "out" / "vwu-2024-33.xlsx"
-    formulas, seen = [], set()
+    formulas = []
     with zipfile.ZipFile(workbook_path) as archive:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
                 formulas += re.findall(rb"<f[ >]", archive.read(name))
     assert formulas == []  # not one formula cell in the whole workbook
-    book = openpyxl.load_workbook(workbook_path)
-    for sheet in book.worksheets:
+    texts = set()
+    for sheet in openpyxl.load_workbook(workbook_path).worksheets:
         for row in sheet.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                if isinstance(cell.value, str):
                     assert cell.data_type == "s"
-                    seen.add(cell.value)
-    assert any(v.startswith("=HYPERLINK") for v in seen) and any("@Xã Nhật Tân" in v for v in seen)
+                    texts.add(cell.value)
+    for name in ('=HYPERLINK("http://x","bấm vào đây")', "+Xã Hưng Đạo", "-SUM(A1:A9)"):
+        assert name in texts  # written, as text
     summary = (tmp_path / "out" / "vwu-2024-33.md").read_text(encoding="utf-8")
-    assert "Xã \\| Hưng \\*Đạo\\*" in summary and "Xã | Hưng" not in summary
-    assert "\\=HYPERLINK" in summary or "=HYPERLINK" not in summary
+    assert "Thành phố \\| Hưng \\*Yên\\*" in summary and "Thành phố | Hưng" not in summary
+    assert "Hưng *Yên*" not in summary
     for table in _markdown_tables(summary):  # a | in a name must not add a cell
         widths = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
         assert len(widths) == 1, table

@@ -19,15 +19,16 @@ a total is *partial* when some reporting units under it did not submit the indic
 
 Outliers, as DHIS2 flags them, are listed and never changed; both tests run on each unit's
 own figures (what an office typed), per column:
-- jump: the figure is more than `outlier_factor` times its previous-year figure, or less
-  than 1/`outlier_factor` of it (a typed extra or missing zero); both years must be > 0
-  and of the same unit tree.
+- jump: the figure is at least `outlier_factor` times its previous-year figure, or at most
+  1/`outlier_factor` of it (a typed extra or missing zero); both years must be > 0 and of
+  the same unit tree.
 - siblings: among at least 5 units of the same level and parent with a figure above 0, on
   a log scale (typing errors multiply: an extra zero is ×10), the modified z-score
-  0.6745·|ln x − median| / MAD exceeds 3.5 (Iglewicz and Hoaglin) and x is at least twice,
-  or at most half, the siblings' median; when the MAD is 0 (most siblings equal), a figure
-  `outlier_factor` times above or below the median is flagged instead. Zeros are not
-  tested: many units legitimately report none.
+  0.6745·|ln x − median| / MAD exceeds 3.5 (Iglewicz and Hoaglin) and x is at least 3 times,
+  or at most a third of, the siblings' median; when the MAD is 0 (most siblings equal), a
+  figure `outlier_factor` times above or below the median is flagged instead. Either way x
+  must differ from the median by at least 10: small counts (1 poor household against 4)
+  vary by nature. Zeros are not tested: many units legitimately report none.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ from .units import Unit, UnitTree
 NATIONAL = "00"
 DEFAULT_OUTLIER_FACTOR = 10.0
 SIBLING_Z = 3.5
-SIBLING_MIN_RATIO = 2.0
+SIBLING_MIN_RATIO = 3.0
+SIBLING_MIN_GAP = 10.0
 MIN_SIBLINGS = 5
 KEYS = ["indicator", "unit_code", "column"]
 COVERAGE = ("expected", "submitted", "grassroots_expected", "grassroots_reported")
@@ -474,7 +476,7 @@ def outliers(rolled: Rolled, previous: Rolled | None, catalog: Catalog, factor: 
     if previous is not None:
         before = _aligned(previous, rolled)[0]
         with np.errstate(invalid="ignore"):
-            jump = (own > 0) & (before > 0) & ((own > factor * before) | (own * factor < before))
+            jump = (own > 0) & (before > 0) & ((own >= factor * before) | (own * factor <= before))
         rows, units = np.nonzero(jump)
         found.append((rows, units, before[rows, units], "jump"))
     rows, units = np.nonzero(np.nan_to_num(own) > 0)
@@ -488,8 +490,8 @@ def outliers(rolled: Rolled, previous: Rolled | None, catalog: Catalog, factor: 
     with np.errstate(divide="ignore", invalid="ignore"):
         far = (mad > 0) & (0.6745 * deviation / mad > SIBLING_Z) & (deviation >= np.log(SIBLING_MIN_RATIO))
     flat = (mad == 0) & (deviation >= np.log(factor))
-    flagged = (size >= MIN_SIBLINGS) & (far | flat)
     median = frame["value"].groupby(by).transform("median")
+    flagged = (size >= MIN_SIBLINGS) & (far | flat) & ((frame["value"] - median).abs() >= SIBLING_MIN_GAP)
     hit = frame[flagged]
     found.append((hit["row"].to_numpy(), hit["unit"].to_numpy(), median[flagged].to_numpy(), "siblings"))
     return pd.DataFrame(

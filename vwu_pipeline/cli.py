@@ -143,13 +143,16 @@ def _print_summary(report, lang: str) -> None:
     console.print(table)
 
 
-def _check_files(files, settings, json_out, quiet, debug, store: bool) -> None:
-    """ingest (store=True: lock, store, log) and validate (store=False: check only)."""
+def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> None:
+    """ingest (store=True: lock, store, log) and validate (store=False: check only).
+
+    `year` is --year only: the year of vwu.toml is the default report year, and must not
+    refuse a late correction of last year's figures."""
     from .ingest import IngestOptions, run
 
     lang = settings.lang
     options = IngestOptions(
-        year=settings.year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers
+        year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers
     )
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_run_log(settings, "ingest", create=True)) if store else None
@@ -198,8 +201,8 @@ def ingest(
     lock_timeout: common.LockTimeout = None,
 ) -> None:
     """Nhận báo cáo: kiểm tra từng tệp và lưu các tệp hợp lệ. Ingest submissions into the workspace."""
-    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
-    _check_files(paths, settings, json_out, quiet, debug, store=True)
+    settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=True)
 
 
 @app.command()
@@ -216,8 +219,8 @@ def validate(
     """Kiểm tra tệp mà không lưu gì. Check files without storing anything.
 
     Reads vwu.toml of the workspace (limits, year, lang) but writes nothing there."""
-    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
-    _check_files(paths, settings, json_out, quiet, debug, store=False)
+    settings = _settings(debug, workspace, lang=lang, schemas=schemas)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=False)
 
 
 Level = Annotated[
@@ -391,7 +394,7 @@ def targets_command(
         print(result.to_json())
     else:
         for problem in result.problems:
-            console.print(f"    [red]✗[/red] {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False)
+            console.print(f"    [red]✗[/red] {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False, soft_wrap=True)
         if result.valid and not quiet:
             years = ", ".join(map(str, result.years))
             console.print(

@@ -130,7 +130,7 @@ KEYS: dict[str, Key] = {
         Key("inbox", _path, 'inbox = "/srv/vwu/inbox"', "thư mục nhận báo cáo: `vwu ingest` không kèm đường dẫn đọc thư mục này"),
         Key("outputs", _path, 'outputs = "/srv/vwu/reports"', "thư mục `vwu report` ghi bảng tính và bản tóm tắt"),
         Key("lang", _lang, 'lang = "vi"', "ngôn ngữ thông báo và báo cáo: vi hoặc en"),
-        Key("year", _year, "year = 2024", "năm báo cáo mặc định (--year)"),
+        Key("year", _year, "year = 2024", "năm báo cáo mặc định của aggregate, report, status (ingest chỉ dùng --year)"),
         Key("schemas", _path, 'schemas = "/srv/vwu/schemas"', "thư mục tệp chỉ tiêu *.yaml"),
         Key("lock_timeout", _seconds, "lock_timeout = 60", "số giây một lệnh ghi chờ lượt chạy khác xong"),
         Key("workers", _positive, "workers = 2", "số tiến trình đọc tệp song song"),
@@ -185,7 +185,8 @@ class Settings:
         if not self.inbox.is_dir():
             where = self.sources.get("inbox", "")
             raise ConfigError(
-                f"Thư mục nhận báo cáo {self.inbox} không tồn tại (khai báo ở {where}) / the inbox does not exist.",
+                f"Thư mục nhận báo cáo {self.inbox} không tồn tại hoặc không phải thư mục (khai báo ở {where})"
+                " / the inbox is not a folder.",
                 "Tạo thư mục đó, hoặc sửa đường dẫn inbox.",
             )
         return self.inbox
@@ -232,7 +233,7 @@ def load(
         elif name in from_file:
             value = from_file[name]
             if isinstance(value, Path) and not value.is_absolute():
-                value = root / value
+                value = (root / value).resolve()
             values[name], sources[name] = value, str(path)
     limits = replace(Limits(), **{k: values[k] for k in LIMIT_KEYS if k in values})
     settings = {k: v for k, v in values.items() if k not in LIMIT_KEYS}

@@ -218,21 +218,25 @@ def _nan(value: object) -> float | None:
 @lru_cache(maxsize=8)
 def tree_order(tree: UnitTree) -> dict[str, int]:
     """Position of every unit in a depth-first walk (province, its districts, their communes)."""
-    order = {NATIONAL: 0}
-    stack = list(reversed(tree.children(None)))
+    return {code: i for i, code in enumerate(_walk(tree))}
+
+
+@lru_cache(maxsize=8)
+def _walk(tree: UnitTree) -> dict[str, int]:
+    """code -> depth (the nation 0, provinces 1...), in depth-first order."""
+    walk = {NATIONAL: 0}
+    stack = [(unit, 1) for unit in reversed(tree.children(None))]
     while stack:
-        unit = stack.pop()
-        order[unit.code] = len(order)
-        stack.extend(reversed(tree.children(unit.code)))
-    return order
+        unit, level = stack.pop()
+        walk[unit.code] = level
+        stack.extend((child, level + 1) for child in reversed(tree.children(unit.code)))
+    return walk
 
 
 def depth(result: AggregateResult, code: str) -> int:
     """Depth below the report's root: 0 for the root, 1 for its children..."""
-    if code == NATIONAL:
-        return 0
-    below = len(result.tree.path(code))
-    return below if result.root == NATIONAL else below - len(result.tree.path(result.root))
+    depths = _walk(result.tree)
+    return depths.get(code, 0) - depths.get(result.root, 0)
 
 
 def level_label(level: str, lang: str) -> str:
@@ -422,27 +426,26 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
     if wide.empty:
         return []
     partial = result.partial_units(indicator.name)
-    complete = result.completeness[result.completeness["indicator"] == indicator.name].set_index("unit_code")
     order = tree_order(result.tree)
     codes = sorted(wide.index, key=lambda c: order.get(c, 0))
-    parents = {result.tree.get(c).parent for c in codes if c != NATIONAL}
+    units = {c: result.tree.get(c) for c in codes}
+    parents = {u.parent for u in units.values() if u is not None}
     names = [m.name for m in measures(indicator)]
     records = wide.reindex(columns=names).to_dict("index")
     rows = []
     for code in codes:
-        level = "national" if code == NATIONAL else result.tree.get(code).level
-        counts = complete.loc[code] if code in complete.index else None
+        counts = result.coverage(indicator.name, code)
         rows.append(
             UnitRow(
                 code,
                 result.unit_name(code, lang),
-                level,
+                units[code].level if units[code] else "national",
                 depth(result, code),
                 code == NATIONAL or code in parents,
                 {k: _nan(v) for k, v in records[code].items()},
                 code in partial,
-                int(counts["expected"]) if counts is not None else 0,
-                int(counts["submitted"]) if counts is not None else 0,
+                counts["expected"],
+                counts["submitted"],
             )
         )
     return rows

@@ -8,6 +8,7 @@ Messages are built from templates, in Vietnamese by default and English on reque
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -127,6 +128,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def readable(text: str) -> str:
+    """A file name as text that can be printed, logged and stored. A zip unpacked from Windows
+    leaves names in a legacy code page: Python keeps their bytes as lone surrogates, which no
+    terminal, JSON reader or database accepts. Those bytes are shown as U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "replace")
+    except AttributeError:  # not a str
+        return text
+
+
 @dataclass
 class Problem:
     """One thing wrong in a submission, pinned to its place in the file."""
@@ -141,10 +155,16 @@ class Problem:
     params: dict[str, Any] = field(default_factory=dict)
     templates: tuple[str, str] | None = None  # set for rules that carry their own message
 
+    def __post_init__(self) -> None:
+        self.file = readable(self.file)
+        for key, value in self.params.items():
+            if isinstance(value, str):
+                self.params[key] = readable(value)
+
     def message(self, lang: Lang = "vi") -> str:
         vi, en = self.templates or MESSAGES[self.code]
         text = vi if lang == "vi" else en
-        params = {k: _show(v, lang) if isinstance(v, float) else v for k, v in self.params.items()}
+        params = {k: _param(k, v, lang) for k, v in self.params.items()}
         try:
             return text.format(value=_show(self.value, lang), **params)
         except (KeyError, IndexError):
@@ -172,6 +192,18 @@ class Problem:
             "value": _jsonable(self.value),
             "message": self.message(lang),
         }
+
+
+_COUNTS = frozenset({"count", "limit", "size", "length"})  # sizes and counts: 1.000.000 dòng, 209.715.200 byte
+
+
+def _param(key: str, value: Any, lang: Lang) -> Any:
+    """Figures (floats) and sizes or counts (ints under _COUNTS) with thousands separators."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) or (isinstance(value, int) and key in _COUNTS):
+        return _show(float(value), lang)
+    return value
 
 
 def _show(value: Any, lang: Lang = "vi") -> str:
@@ -207,6 +239,9 @@ class FileResult:
     indicators: list[str] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.path = readable(self.path)
 
     @property
     def errors(self) -> list[Problem]:

@@ -136,7 +136,8 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
     try:
         # from_path picks the reader by suffix; when the content says otherwise (an .xls
         # saved under .xlsx, common in offices) let calamine detect the format instead.
-        if kind == expected_kind:
+        # A name that is not UTF-8 (unpacked from a Windows zip) cannot cross into Rust: open it here.
+        if kind == expected_kind and _utf8(str(path)):
             book = python_calamine.CalamineWorkbook.from_path(path)
         else:
             with open(path, "rb") as handle:
@@ -157,6 +158,14 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
             raise ReadError("file-encrypted") from exc
         raise ReadError("file-unreadable", reason=_short(exc)) from exc
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:

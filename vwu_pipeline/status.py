@@ -7,6 +7,7 @@ a workspace: on a fresh one it shows no runs and every unit missing.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from .errors import ConfigError
 from .indicators import load_catalog
 from .locking import holder
-from .store import DB_NAME, Store
+from .store import DB_NAME, Store, as_store_error
 from .units import UnitTree
 
 LAST_RUNS = 10
@@ -117,6 +118,11 @@ def status(
     if (workspace / DB_NAME).exists():
         store = Store.open(workspace, create=False)
         try:
+            # status is where the state of the store is checked: a damaged page anywhere is told
+            # here, before a night's ingest or report runs into it
+            (check,) = store.db.execute("PRAGMA quick_check(1)").fetchone()
+            if check != "ok":
+                raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"))
             if year is None:
                 (year,) = store.db.execute("SELECT max(year) FROM submissions WHERE current = 1").fetchone()
             runs = _runs(store, last, running)

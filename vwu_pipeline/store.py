@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
-from .problems import FileResult
+from .problems import FileResult, readable
 
 DB_NAME = "vwu.sqlite"
 
@@ -232,8 +232,8 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
-                    path.name,
-                    str(path),
+                    readable(path.name),  # a legacy code-page name: see problems.readable
+                    readable(str(path)),
                     path.stat().st_size if path.exists() else None,
                     "accepted" if result.valid else "refused",
                     result.unit_code,

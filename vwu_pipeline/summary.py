@@ -45,146 +45,143 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
 
 def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     """The Markdown text of a result's summary."""
-
-    def t(key: str, **params: object) -> str:
-        return p.t(lang, key, **params)
-
-    partial = p.is_partial(result)
     lines = [
-        f"# {md(t('heading', year=result.year))} — {md(p.scope_name(result, lang))}",
+        f"# {md(p.t(lang, 'heading', year=result.year))} — {md(p.scope_name(result, lang))}",
         "",
-        md(t("generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
+        md(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
         "",
     ]
-    if partial:
-        lines += [f"> **{md(t('partial_note'))}**", ""]
+    if p.is_partial(result):
+        lines += [f"> **{md(p.t(lang, 'partial_note'))}**", ""]
+    for section in (_headline, _targets, _leaders, _completeness, _warnings):
+        lines += section(result, lang)
+    return "\n".join(lines).rstrip() + "\n"
 
-    lines += [f"## {t('headline')}", ""]
-    previous_year = result.previous_year or result.year - 1
-    rows = []
-    for row in p.headline(result):
-        mark = STAR if row.partial else ""
-        ratio = row.measure.kind == "ratio"
-        rows.append([
+
+def _headline(result: AggregateResult, lang: str) -> list[str]:
+    rows = [
+        [
             md(row.indicator.title(lang)),
             md(row.measure.label(lang)),
-            p.show(row.measure, row.value, lang) + mark,
+            p.show(row.measure, row.value, lang) + (STAR if row.partial else ""),
             p.show(row.measure, row.previous, lang),
-            p.signed(row.change, lang, ratio),
+            p.signed(row.change, lang, ratio=row.measure.kind == "ratio"),
             p.percent(row.change_pct, lang) if row.change_pct is not None else "–",
-        ])
-    lines += _table(
-        [t("indicator"), t("measure"), t("year", year=result.year), t("year", year=previous_year), t("change"), t("change_pct")],
-        rows,
-        right={2, 3, 4, 5},
-    )
+        ]
+        for row in p.headline(result)
+    ]
+    years = [p.t(lang, "year", year=result.year), p.t(lang, "year", year=result.previous_year or result.year - 1)]
+    header = [p.t(lang, "indicator"), p.t(lang, "measure"), *years, p.t(lang, "change"), p.t(lang, "change_pct")]
+    return [f"## {p.t(lang, 'headline')}", "", *_table(header, rows, right={2, 3, 4, 5})]
 
+
+def _targets(result: AggregateResult, lang: str) -> list[str]:
     targets = p.target_rows(result, lang)
-    if targets:
-        lines += [f"## {t('targets')}", ""]
-        own = [r for r in targets if r.unit_code == result.root]
-        if own:
-            met = sum(r.met for r in own)
-            lines += _table(
-                [t("unit"), t("measure"), t("target"), t("achieved"), t("achieved_pct"), t("assessment")],
-                [
-                    [
-                        md(r.unit_name),
-                        md(r.measure.label(lang)),
-                        p.show(r.measure, r.target, lang),
-                        p.show(r.measure, r.achieved, lang) + (STAR if r.partial else ""),
-                        p.percent(r.ratio, lang, 0),
-                        f"**{t('met')}**" if r.met else t("not_met"),
-                    ]
-                    for r in own
-                ],
-                right={2, 3, 4},
-            )
-            lines += [t("met_count", met=met, total=len(own)) + ".", ""]
-        below: dict[str, list[p.TargetRow]] = {}
-        for r in targets:
-            if r.unit_code != result.root:
-                below.setdefault(r.measure.name, []).append(r)
-        for group in below.values():
-            missed = [(r.unit_code, r.unit_name) for r in group if not r.met]
-            text = f"- **{md(group[0].measure.label(lang))}**: {t('met_count', met=len(group) - len(missed), total=len(group))}"
-            if missed:
-                text += f"; {t('not_met').lower()}: {_listed(missed, lang)}"
-            lines.append(text)
-        if below:
-            lines.append("")
+    if not targets:
+        return []
+    lines = [f"## {p.t(lang, 'targets')}", ""]
+    own = [r for r in targets if r.unit_code == result.root]
+    if own:
+        header = [p.t(lang, k) for k in ("unit", "measure", "target", "achieved", "achieved_pct", "assessment")]
+        rows = [
+            [
+                md(r.unit_name),
+                md(r.measure.label(lang)),
+                p.show(r.measure, r.target, lang),
+                p.show(r.measure, r.achieved, lang) + (STAR if r.partial else ""),
+                p.percent(r.ratio, lang, 0),
+                f"**{p.t(lang, 'met')}**" if r.met else p.t(lang, "not_met"),
+            ]
+            for r in own
+        ]
+        lines += _table(header, rows, right={2, 3, 4})
+        lines += [p.t(lang, "met_count", met=sum(r.met for r in own), total=len(own)) + ".", ""]
+    # Targets set per unit below the root (each province...): how many met them, who did not.
+    below: dict[str, list[p.TargetRow]] = {}
+    for r in targets:
+        if r.unit_code != result.root:
+            below.setdefault(r.measure.name, []).append(r)
+    for group in below.values():
+        missed = [(r.unit_code, r.unit_name) for r in group if not r.met]
+        text = f"- **{md(group[0].measure.label(lang))}**: {p.t(lang, 'met_count', met=len(group) - len(missed), total=len(group))}"
+        lines.append(text + (f"; {p.t(lang, 'not_met').lower()}: {_listed(missed, lang)}" if missed else ""))
+    return lines + ([""] if below else [])
 
+
+def _leaders(result: AggregateResult, lang: str) -> list[str]:
+    """The root's children ranked on the charted figures and headline ratios."""
     ranked = [m for i in result.catalog.indicators for m in measures(i) if m.chart or (m.kind == "ratio" and m.headline)]
     board = []
     for measure in ranked:
         top, bottom = p.ranking(result, measure)
-
-        def cell(entries: list[tuple[str, float, bool]]) -> str:
-            shown = [f"{md(name)} ({p.show(measure, value, lang)}{STAR if part else ''})" for name, value, part in entries]
-            return "; ".join(shown) or "–"
-
         if top:
-            board.append([md(measure.label(lang)), cell(top), cell(bottom)])
-    if board:
-        lines += [f"## {t('leaders')}", ""]
-        lines += _table([t("measure"), t("leading"), t("lagging")], board)
+            cells = [
+                "; ".join(f"{md(name)} ({p.show(measure, value, lang)}{STAR if part else ''})" for name, value, part in entries) or "–"
+                for entries in (top, bottom)
+            ]
+            board.append([md(measure.label(lang)), *cells])
+    if not board:
+        return []
+    return [f"## {p.t(lang, 'leaders')}", "", *_table([p.t(lang, "measure"), p.t(lang, "leading"), p.t(lang, "lagging")], board)]
 
-    lines += [f"## {t('completeness')}", ""]
-    cover_rows, missing_lines = [], []
+
+def _completeness(result: AggregateResult, lang: str) -> list[str]:
+    rows, missing = [], {}
     for indicator in result.catalog.indicators:
         cov = result.coverage(indicator.name)
-        rate = cov["submitted"] / cov["expected"] if cov["expected"] else None
-        cover_rows.append([
+        rows.append([
             md(indicator.title(lang)),
             p.number(cov["submitted"], lang),
             p.number(cov["expected"], lang),
-            p.percent(rate, lang),
+            p.percent(cov["submitted"] / cov["expected"] if cov["expected"] else None, lang),
             f"{p.number(cov['grassroots_reported'], lang)}/{p.number(cov['grassroots_expected'], lang)}",
         ])
         groups = tuple(p.missing_by_child(result, indicator.name))
-        if groups:
-            missing_lines.append((indicator.title(lang), groups))
-    lines += _table(
-        [t("indicator"), t("submitted"), t("expected"), t("rate"), f"{t('grassroots_reported')}/{t('grassroots_expected').lower()}"],
-        cover_rows,
-        right={1, 2, 3, 4},
-    )
-    if missing_lines:
-        lines += [f"**{t('missing_units')}**", ""]
-        # Indicators missing from the same units are listed once.
-        merged: dict[tuple, list[str]] = {}
-        for title, groups in missing_lines:
-            merged.setdefault(groups, []).append(title)
-        for groups, titles in merged.items():
-            count = sum(len(units) for _, _, units in groups)
-            lines.append(f"- **{md(', '.join(titles))}** ({p.number(count, lang)}):")
-            # Units of which nothing came in are named once; the others list who is missing.
-            whole = [(name, expected) for name, expected, units in groups if len(units) == expected and expected > 1]
-            if whole:
-                shown = ", ".join(f"{md(name)} ({expected})" for name, expected in whole)
-                lines.append(f"  - {t('all_missing')}: {shown}")
-            some = [(name, units) for name, expected, units in groups if not (len(units) == expected and expected > 1)]
-            for name, units in some[:MAX_LISTED]:
-                lines.append(f"  - {md(name)}: {_listed(list(units), lang, 10)}")
-            if len(some) > MAX_LISTED:
-                lines.append(f"  - {t('and_more', n=len(some) - MAX_LISTED)}")
-        lines.append("")
+        if groups:  # indicators missing from the same units are listed once
+            missing.setdefault(groups, []).append(indicator.title(lang))
+    grassroots = f"{p.t(lang, 'grassroots_reported')}/{p.t(lang, 'grassroots_expected').lower()}"
+    header = [p.t(lang, "indicator"), p.t(lang, "submitted"), p.t(lang, "expected"), p.t(lang, "rate"), grassroots]
+    lines = [f"## {p.t(lang, 'completeness')}", "", *_table(header, rows, right={1, 2, 3, 4})]
+    if not missing:
+        return lines
+    lines += [f"**{p.t(lang, 'missing_units')}**", ""]
+    for groups, titles in missing.items():
+        count = sum(len(units) for _, _, units in groups)
+        lines.append(f"- **{md(', '.join(titles))}** ({p.number(count, lang)}):")
+        # A child that is itself a reporting unit is just listed; a child of which nothing came
+        # in is named once with its count; the others list their missing units.
+        alone = [unit for _, expected, units in groups if expected == 1 for unit in units]
+        whole = [(name, expected) for name, expected, units in groups if expected > 1 and len(units) == expected]
+        some = [(name, units) for name, expected, units in groups if expected > 1 and len(units) < expected]
+        if alone:
+            lines.append(f"  - {_listed(alone, lang)}")
+        if whole:
+            lines.append(f"  - {p.t(lang, 'all_missing')}: " + ", ".join(f"{md(name)} ({expected})" for name, expected in whole))
+        lines += [f"  - {md(name)}: {_listed(list(units), lang, 10)}" for name, units in some[:MAX_LISTED]]
+        if len(some) > MAX_LISTED:
+            lines.append(f"  - {p.t(lang, 'and_more', n=len(some) - MAX_LISTED)}")
+    return lines + [""]
 
-    lines += [f"## {t('warnings')}", ""]
-    lines += [f"- {t('count_warnings', n=p.number(len(result.warnings), lang))}", f"- {t('count_outliers', n=p.number(len(result.outliers), lang))}", ""]
+
+def _warnings(result: AggregateResult, lang: str) -> list[str]:
+    lines = [
+        f"## {p.t(lang, 'warnings')}",
+        "",
+        f"- {p.t(lang, 'count_warnings', n=p.number(len(result.warnings), lang))}",
+        f"- {p.t(lang, 'count_outliers', n=p.number(len(result.outliers), lang))}",
+        "",
+    ]
     outliers = p.outlier_rows(result, lang)
     if outliers:
-        lines += _table(
-            [t("unit"), t("within"), t("measure"), t("value"), t("remark")],
-            [
-                [f"{md(o.unit_name)} ({o.unit_code})", md(o.within), md(o.measure.label(lang)), p.show(o.measure, o.value, lang), md(o.message)]
-                for o in outliers[:MAX_OUTLIERS]
-            ],
-            right={3},
-        )
+        header = [p.t(lang, k) for k in ("unit", "within", "measure", "value", "remark")]
+        rows = [
+            [f"{md(o.unit_name)} ({o.unit_code})", md(o.within), md(o.measure.label(lang)), p.show(o.measure, o.value, lang), md(o.message)]
+            for o in outliers[:MAX_OUTLIERS]
+        ]
+        lines += _table(header, rows, right={3})
         if len(outliers) > MAX_OUTLIERS:
-            lines += [md(t("and_more", n=len(outliers) - MAX_OUTLIERS)), ""]
-    return "\n".join(lines).rstrip() + "\n"
+            lines += [md(p.t(lang, "and_more", n=len(outliers) - MAX_OUTLIERS)), ""]
+    return lines
 
 
 def write_summary(result: AggregateResult, path: Path, lang: str = "vi") -> str:

@@ -1,9 +1,11 @@
 """The consolidated workbook: summary first, one sheet per indicator with the unit tree as
 outline-grouped rows, then charts, targets, completeness, warnings and outliers.
 
-Written in openpyxl's write-only mode (streamed, so a national workbook of 40,000 rows stays
-fast). Every piece of text is written as a string cell, never a formula: unit names and cell
-values come from submissions, and "=HYPERLINK(...)" typed by an office must stay text.
+openpyxl (write-only mode) builds the workbook's frame: styles, column widths, frozen panes,
+outline settings, printing and native charts; the rows are written as XML text and spliced
+in (see `_Sheet`), so a national workbook of 40,000 rows takes about a second. Every piece
+of text is an inline string, never a formula: unit names and cell values come from
+submissions, and "=HYPERLINK(...)" typed by an office must stay text.
 """
 
 from __future__ import annotations
@@ -40,20 +42,65 @@ SUMMARY_LISTED = 5  # ... on the summary sheet, which points to the completeness
 _SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
-class _Sheet:
-    """One sheet: openpyxl sets up the frame (widths, panes, outline, printing, charts) and
-    the rows are streamed as XML text, spliced into the saved file by `_splice`.
+class _Book:
+    """The workbook being written: openpyxl's write-only workbook, its sheets, its styles."""
 
-    openpyxl costs about 10 µs per cell, 8 s for the 400,000 cells of a national workbook;
-    row XML built here costs a tenth of that. Text is always an inline string, so nothing
-    a submission typed ("=HYPERLINK(...)", "+84...", "@x") can become a formula.
+    def __init__(self) -> None:
+        self.workbook = Workbook(write_only=True)
+        self.sheets: list[_Sheet] = []
+        self.used: set[str] = set()  # sheet titles, lower case
+        self._styles: dict[tuple, int] = {}
+
+    def title(self, text: str) -> str:
+        """A valid, unique sheet title (31 characters, none of []:*?/\\)."""
+        title = " ".join(text.translate(_SHEET_FORBIDDEN).split())[:31] or "Sheet"
+        base, n = title, 2
+        while title.lower() in self.used:
+            title = f"{base[:28]} {n}"
+            n += 1
+        self.used.add(title.lower())
+        return title
+
+    def style(self, font: Font | None, align: Alignment | None, fmt: str | None, fill: PatternFill | None) -> int:
+        """The style id of a combination, registered once through openpyxl."""
+        key = (id(font), id(align), fmt, id(fill))
+        if key not in self._styles:
+            cell = WriteOnlyCell(self.sheets[0].ws)
+            for name, value in (("font", font), ("alignment", align), ("number_format", fmt), ("fill", fill)):
+                if value:
+                    setattr(cell, name, value)
+            self._styles[key] = cell.style_id
+        return self._styles[key]
+
+    def save(self, path: Path) -> None:
+        """Save, then put each sheet's rows into its (empty) sheetData."""
+        self.workbook.save(path)
+        rows = {sheet.ws.path.lstrip("/"): "".join(sheet.rows).encode("utf-8") for sheet in self.sheets}
+        spliced = path.with_name(path.name + ".rows")
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(spliced, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = source.read(item)
+                if item.filename in rows:
+                    data = _EMPTY_DATA.sub(lambda _: b"<sheetData>" + rows[item.filename] + b"</sheetData>", data, count=1)
+                target.writestr(item, data)
+        os.replace(spliced, path)
+
+
+class _Sheet:
+    """One sheet: openpyxl sets up its frame (widths, panes, outline, printing, charts) and
+    its rows are written as XML text, spliced in by `_Book.save`.
+
+    openpyxl costs about 10 µs a cell, 8 s for the 400,000 cells of a national workbook;
+    building the row XML here costs a tenth of that. Text is always an inline string, so
+    nothing a submission typed ("=HYPERLINK(...)", "+84...", "@x") can become a formula.
     """
 
-    def __init__(self, workbook: Workbook, title: str, widths: list[float], freeze: str | None = None, outline: int = 0):
-        self.workbook = workbook
-        self.ws = workbook.create_sheet(title)
+    def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None, outline: int = 0):
+        self.book = book
+        self.ws = book.workbook.create_sheet(book.title(title))
+        book.sheets.append(self)
         self.ws.sheet_properties.outlinePr.summaryBelow = False  # subtotal rows sit above their units
-        self.ws.sheet_format.outlineLevelRow = min(outline, 7)  # shows Excel's level buttons 1, 2, 3...
+        self.ws.sheet_format.outlineLevelRow = min(outline, 7)  # Excel's level buttons 1, 2, 3...
         for index, width in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
         if freeze:
@@ -68,19 +115,6 @@ class _Sheet:
         self.row = 0
         self.rows: list[str] = []
         self.letters = [get_column_letter(i) for i in range(1, len(widths) + 30)]
-        _SHEETS.setdefault(id(workbook), []).append(self)
-
-    def style(self, font: Font | None = None, align: Alignment | None = None, fmt: str | None = None, fill: PatternFill | None = None) -> int:
-        """The workbook's style id of a combination, registered once through openpyxl."""
-        styles = _STYLES.setdefault(id(self.workbook), {})
-        key = (id(font), id(align), fmt, id(fill))
-        if key not in styles:
-            cell = WriteOnlyCell(self.ws)
-            for name, value in (("font", font), ("alignment", align), ("number_format", fmt), ("fill", fill)):
-                if value:
-                    setattr(cell, name, value)
-            styles[key] = cell.style_id
-        return styles[key]
 
     def append(self, cells: list[str | None], level: int = 0, height: float | None = None) -> None:
         """A row of cells made by `text` and `number` (None: an empty cell)."""
@@ -88,61 +122,33 @@ class _Sheet:
         attrs = f' outlineLevel="{min(level, 7)}"' if level else ""
         if height:
             attrs += f' ht="{height}" customHeight="1"'
-        r = self.row
-        body = "".join(cell.format(f"{self.letters[i]}{r}") for i, cell in enumerate(cells) if cell)
-        self.rows.append(f'<row r="{r}"{attrs}>{body}</row>')
+        body = "".join(f'<c r="{self.letters[i]}{self.row}"{cell}' for i, cell in enumerate(cells) if cell)
+        self.rows.append(f'<row r="{self.row}"{attrs}>{body}</row>')
 
-    def text(self, value: object, font: Font | None = None, align: Alignment | None = None) -> str:
-        style = self.style(font, align)
+    def text(self, value: object, font: Font | None = None, align: Alignment | None = None, fill: PatternFill | None = None) -> str | None:
         text = escape(_ILLEGAL.sub("", "" if value is None else str(value)))
-        # "{}" is filled with the cell reference by `append`; braces in the text are doubled.
-        text = text.replace("{", "{{").replace("}", "}}")
-        return f'<c r="{{}}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        if not text and not fill:
+            return None  # an empty cell
+        style = self.book.style(font, align, None, fill)
+        return f' s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
     def number(self, value: float | None, fmt: str = INTEGER, font: Font | None = None) -> str | None:
         if value is None or not math.isfinite(value):
             return None
         value = float(value)
         shown = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-        return f'<c r="{{}}" s="{self.style(font, None, fmt)}"><v>{shown}</v></c>'
+        return f' s="{self.book.style(font, None, fmt, None)}"><v>{shown}</v></c>'
 
     def header(self, labels: list[str], height: float = 32) -> None:
-        self.append([self.text(label, BOLD, HEADER_ALIGN) for label in labels], height=height)
-        self.rows[-1] = self.rows[-1].replace(f's="{self.style(BOLD, HEADER_ALIGN)}"', f's="{self.style(BOLD, HEADER_ALIGN, None, HEADER_FILL)}"')
+        self.append([self.text(label, BOLD, HEADER_ALIGN, HEADER_FILL) for label in labels], height=height)
 
 
-# Sheets and style ids of the workbooks being written (keyed by id(workbook)).
-_SHEETS: dict[int, list[_Sheet]] = {}
-_STYLES: dict[int, dict[tuple, int]] = {}
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _EMPTY_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
 
 
-def _splice(path: Path, sheets: list[_Sheet]) -> None:
-    """Put each sheet's rows into the file openpyxl saved (its sheetData is empty)."""
-    rows = {sheet.ws.path.lstrip("/"): "".join(sheet.rows).encode("utf-8") for sheet in sheets}
-    spliced = path.with_name(path.name + ".rows")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(spliced, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename in rows:
-                data = _EMPTY_DATA.sub(lambda _: b"<sheetData>" + rows[item.filename] + b"</sheetData>", data, count=1)
-            target.writestr(item, data)
-    os.replace(spliced, path)
-
-
 def _fmt(measure: Measure) -> str:
     return PERCENT if measure.kind == "ratio" else INTEGER
-
-
-def _sheet_title(text: str, used: set[str]) -> str:
-    title = " ".join(text.translate(_SHEET_FORBIDDEN).split())[:31] or "Sheet"
-    base, n = title, 2
-    while title.lower() in used:
-        title = f"{base[:28]} {n}"
-        n += 1
-    used.add(title.lower())
-    return title
 
 
 def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) -> str:
@@ -153,40 +159,36 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
 
 
 def _height(text: str, width: float) -> float | None:
-    """Row height for wrapped text: write-only rows are not re-measured by every reader."""
-    lines = math.ceil(len(text) / max(width * 1.15, 1))
+    """Row height for wrapped text: not every reader fits rows to their text on opening."""
+    lines = math.ceil(len(text) / max(width - 2, 1)) + (len(text) > width)  # a line spare: fonts differ
     return 15.0 * lines if lines > 1 else None
 
 
 def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Path:
     """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`)."""
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = "vwu"
-    workbook.properties.title = p.t(lang, "title", year=result.year)
-    used: set[str] = set()
-    _summary_sheet(workbook, result, lang, used)
-    _chart_sheet(workbook, result, lang, used)
+    book = _Book()
+    book.workbook.properties.creator = "vwu"
+    book.workbook.properties.title = p.t(lang, "title", year=result.year)
+    _summary_sheet(book, result, lang)
+    _chart_sheet(book, result, lang)
     for indicator in result.catalog.indicators:
-        _indicator_sheet(workbook, result, indicator, lang, used)
-    _targets_sheet(workbook, result, lang, used)
-    _completeness_sheet(workbook, result, lang, used)
-    _warnings_sheet(workbook, result, lang, used)
-    _outliers_sheet(workbook, result, lang, used)
+        _indicator_sheet(book, result, indicator, lang)
+    _targets_sheet(book, result, lang)
+    _completeness_sheet(book, result, lang)
+    _warnings_sheet(book, result, lang)
+    _outliers_sheet(book, result, lang)
     path = Path(path)
     partial = path.with_name(path.name + ".part")
     try:
-        workbook.save(partial)
-        _splice(partial, _SHEETS.get(id(workbook), []))
+        book.save(partial)
         os.replace(partial, path)  # readers never see half a workbook
     finally:
-        _SHEETS.pop(id(workbook), None)
-        _STYLES.pop(id(workbook), None)
         partial.unlink(missing_ok=True)
     return path
 
 
-def _summary_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
-    s = _Sheet(workbook, _sheet_title(p.t(lang, "summary"), used), [30, 52, 17, 17, 17, 17, 34])
+def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
+    s = _Sheet(book, p.t(lang, "summary"), [30, 52, 17, 17, 17, 17, 34])
     s.append([s.text(p.t(lang, "union"), BOLD)])
     s.append([s.text(p.t(lang, "title", year=result.year), TITLE)], height=22)
     s.append([s.text(f"{p.t(lang, 'scope')}: {p.scope_name(result, lang)}", BOLD)])
@@ -271,13 +273,17 @@ def _summary_sheet(workbook: Workbook, result: AggregateResult, lang: str, used:
     s.append([s.text(p.t(lang, "count_outliers", n=len(result.outliers)))])
 
 
-def _indicator_sheet(workbook: Workbook, result: AggregateResult, indicator, lang: str, used: set[str]) -> None:
+def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str) -> None:
     shown = measures(indicator)
-    s = _Sheet(workbook, _sheet_title(indicator.title(lang), used), [10, 38, 11, *[18] * len(shown), 36], freeze="D3")
+    rows = p.indicator_rows(result, indicator, lang)
+    depth = max((row.depth for row in rows), default=0)
+    # The unit column fits the longest indented name; figure headers wrap over three lines.
+    name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
+    s = _Sheet(book, indicator.title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
     title = f"{indicator.title(lang)} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
-    for row in p.indicator_rows(result, indicator, lang):
+    for row in rows:
         font = BOLD if row.has_children else None
         note = p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else ""
         s.append(
@@ -292,7 +298,7 @@ def _indicator_sheet(workbook: Workbook, result: AggregateResult, indicator, lan
         )
 
 
-def _chart_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     charted = [m for i in result.catalog.indicators for m in measures(i) if m.chart]
     children = p.children_of_root(result)
     values = result.values[result.values["unit_code"].isin(children)]
@@ -300,7 +306,7 @@ def _chart_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: s
     codes = [c for c in children if c in table.index]
     if not charted or not codes:
         return
-    s = _Sheet(workbook, _sheet_title(p.t(lang, "charts"), used), [30, *[16] * len(charted)])
+    s = _Sheet(book, p.t(lang, "charts"), [30, *[16] * len(charted)])
     s.header([p.t(lang, "unit"), *[m.label(lang) for m in charted]], height=48)
     for code in codes:
         s.append([s.text(result.unit_name(code, lang)),
@@ -326,11 +332,11 @@ def _chart_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: s
         anchor += math.ceil(height / 0.53) + 2  # a default row is about 0.53 cm high
 
 
-def _targets_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+def _targets_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     rows = p.target_rows(result, lang)
     if not rows:
         return
-    s = _Sheet(workbook, _sheet_title(p.t(lang, "targets"), used), [10, 34, 20, 48, 16, 16, 12, 12, 34], freeze="C3")
+    s = _Sheet(book, p.t(lang, "targets"), [10, 34, 20, 48, 16, 16, 12, 12, 34], freeze="C3")
     s.append([s.text(f"{p.t(lang, 'targets')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "indicator"), p.t(lang, "measure"), p.t(lang, "target"),
               p.t(lang, "achieved"), p.t(lang, "achieved_pct"), p.t(lang, "assessment"), p.t(lang, "note")])
@@ -354,10 +360,12 @@ def _missing_text(row: p.CoverageRow, result: AggregateResult, lang: str) -> str
     return "; ".join(f"{titles[name]}: {_listed(units, lang)}" for name, units in row.missing.items() if units)
 
 
-def _completeness_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
+def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     indicators = result.catalog.indicators
     n = len(indicators)
-    s = _Sheet(workbook, _sheet_title(p.t(lang, "completeness"), used), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3")
+    rows = p.coverage_rows(result, lang)
+    depth = max((row.depth for row in rows), default=0)
+    s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3", outline=depth)
     s.append([s.text(f"{p.t(lang, 'completeness')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [
@@ -369,7 +377,7 @@ def _completeness_sheet(workbook: Workbook, result: AggregateResult, lang: str, 
         ],
         height=62,
     )
-    for row in p.coverage_rows(result, lang):
+    for row in rows:
         font = BOLD if row.level != result.tree.reporting_level() else None
         missing = _missing_text(row, result, lang)
         s.append(
@@ -388,8 +396,8 @@ def _completeness_sheet(workbook: Workbook, result: AggregateResult, lang: str, 
         )
 
 
-def _warnings_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
-    s = _Sheet(workbook, _sheet_title(p.t(lang, "warnings"), used), [28, 30, 18, 7, 30, 24, 80], freeze="A3")
+def _warnings_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
+    s = _Sheet(book, p.t(lang, "warnings"), [28, 30, 18, 7, 30, 24, 80], freeze="A3")
     s.append([s.text(f"{p.t(lang, 'warnings')} — {p.t(lang, 'count_warnings', n=len(result.warnings))}", TITLE)], height=22)
     s.header([p.t(lang, "file"), p.t(lang, "reporting_unit"), p.t(lang, "sheet"), p.t(lang, "row"), p.t(lang, "column"),
               p.t(lang, "value"), p.t(lang, "message")])
@@ -398,8 +406,8 @@ def _warnings_sheet(workbook: Workbook, result: AggregateResult, lang: str, used
                   s.text(row.value), s.text(row.message, align=WRAP)])
 
 
-def _outliers_sheet(workbook: Workbook, result: AggregateResult, lang: str, used: set[str]) -> None:
-    s = _Sheet(workbook, _sheet_title(p.t(lang, "outliers"), used), [10, 30, 30, 20, 40, 16, 16, 70], freeze="C3")
+def _outliers_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
+    s = _Sheet(book, p.t(lang, "outliers"), [10, 30, 30, 20, 40, 16, 16, 70], freeze="C3")
     s.append([s.text(f"{p.t(lang, 'outliers')} — {p.t(lang, 'count_outliers', n=len(result.outliers))}", TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "within"), p.t(lang, "indicator"), p.t(lang, "measure"),
               p.t(lang, "value"), p.t(lang, "reference"), p.t(lang, "remark")])

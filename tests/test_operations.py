@@ -1,0 +1,529 @@
+"""Running unattended on a shared server: configuration, the log, status, one writer at a
+time, nothing lost when killed, a corrupt database, and output fit for scripts."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from builders import district_workbook, rows_for
+from conftest import figures
+from hostile import SHEET1, patch_zip
+from vwu_pipeline import config
+from vwu_pipeline.errors import ConfigError
+from vwu_pipeline.status import status
+
+VWU = str(Path(sys.executable).parent / "vwu")
+
+
+def write_config(workspace: Path, text: str) -> Path:
+    workspace.mkdir(parents=True, exist_ok=True)
+    path = workspace / "vwu.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def no_traceback(result) -> None:
+    assert "Traceback" not in result.output and "Traceback" not in result.stderr, result.output + result.stderr
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def test_option_beats_environment_beats_file_beats_default(tmp_path):
+    workspace = tmp_path / "ws"
+    write_config(
+        workspace,
+        'inbox = "hop_thu"\nlang = "en"\nyear = 2023\nlock_timeout = 5\nmax_rows = 5000\nmax_file_bytes = "2 MB"\n',
+    )
+    environ = {"VWU_YEAR": "2024", "VWU_MAX_ROWS": "7000"}
+
+    settings = config.load(workspace, environ=environ, lang="vi")
+
+    assert settings.lang == "vi" and settings.sources["lang"] == "option"
+    assert settings.year == 2024 and settings.sources["year"] == "VWU_YEAR"
+    assert settings.lock_timeout == 5 and settings.sources["lock_timeout"] == str(workspace / "vwu.toml")
+    assert settings.inbox == (workspace / "hop_thu").resolve()  # relative to the workspace holding vwu.toml
+    assert settings.limits.max_rows == 7000 and settings.limits.max_file_bytes == 2 * 1024**2
+    assert settings.limits.max_columns == 200  # default
+    assert settings.outputs == Path(".") and settings.config_file == workspace / "vwu.toml"
+    defaults = config.load(tmp_path / "empty", environ={})
+    assert (defaults.lang, defaults.year, defaults.lock_timeout, defaults.inbox) == ("vi", None, 10.0, None)
+    assert config.load(None, environ={"VWU_WORKSPACE": str(workspace)}).workspace == workspace
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ('inbox = /srv/vwu/inbox\n', ["sai cú pháp TOML ở dòng 1", 'inbox = "/srv/vwu/inbox"']),
+        ('inbx = "/srv/vwu/inbox"\n', ["khóa 'inbx' không được hỗ trợ", "Có phải ý bạn là 'inbox'?"]),
+        ('max_rows = "nhiều"\n', ["khóa 'max_rows' cần một số nguyên, không phải 'nhiều' (chuỗi)", "Ví dụ: max_rows = 100000"]),
+        ('lang = "fr"\n', ["khóa 'lang' cần 'vi' hoặc 'en'", 'Ví dụ: lang = "vi"']),
+        ("lock_timeout = -3\n", ["khóa 'lock_timeout' cần một số giây (0 hoặc lớn hơn), không phải -3 (số nguyên)"]),
+        ("[limits]\nmax_rows = 10\n", ["khóa 'limits' không được hỗ trợ", "Các khóa hợp lệ: inbox, outputs"]),
+    ],
+)
+def test_a_bad_config_file_stops_the_run_with_exit_2_naming_file_and_key(vwu, inbox, workspace, text, expected):
+    path = write_config(workspace, text)
+    district_workbook(inbox / "a.xlsx")
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 2
+    no_traceback(result)
+    message = " ".join(result.stderr.replace("│", " ").split())
+    assert str(path) in message.replace(" ", "") or str(path) in message
+    for part in expected:
+        assert part in message, message
+    assert not (workspace / "vwu.sqlite").exists()  # nothing ran on half a configuration
+
+
+def test_a_bad_environment_variable_is_a_usage_error(vwu, inbox, workspace, monkeypatch):
+    monkeypatch.setenv("VWU_LOCK_TIMEOUT", "mười")
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 2
+    assert "Biến môi trường VWU_LOCK_TIMEOUT='mười' không hợp lệ" in " ".join(result.stderr.replace("│", " ").split())
+
+
+def test_ingest_without_a_path_reads_the_configured_inbox(vwu, tmp_path, workspace):
+    write_config(workspace, 'inbox = "../hop thu"\n')
+    (tmp_path / "hop thu").mkdir()
+    district_workbook(tmp_path / "hop thu" / "tien_lu.xlsx")
+
+    result = vwu("ingest", "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert figures(workspace)[("12337", "members_total")] == 1200
+
+
+def test_ingest_without_a_path_or_inbox_says_how_to_fix_it(vwu, workspace):
+    result = vwu("ingest", "--workspace", workspace)
+
+    assert result.exit_code == 2
+    assert "Chưa cho biết thư mục nhận báo cáo" in result.stderr and "inbox" in result.stderr
+
+
+def test_validate_and_report_follow_the_config_file(vwu, inbox, workspace, tmp_path):
+    district_workbook(inbox / "tien_lu.xlsx")
+    write_config(workspace, f'max_rows = 5\nlang = "en"\nyear = 2024\noutputs = "{tmp_path / "bao_cao"}"\n')
+
+    checked = vwu("validate", inbox / "tien_lu.xlsx", "--workspace", workspace)
+    assert checked.exit_code == 1 and "more than the limit of 5" in checked.output  # limits and lang
+    assert sorted(p.name for p in workspace.iterdir()) == ["vwu.toml"]  # validate writes nothing
+
+    (workspace / "vwu.toml").write_text(f'lang = "en"\nyear = 2024\noutputs = "{tmp_path / "bao_cao"}"\n', encoding="utf-8")
+    district_workbook(inbox / "late_2023.xlsx", ("members",), year=2023)
+    # the year of vwu.toml is the report's default, not a filter: last year's late file is taken
+    assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
+    assert vwu("validate", inbox / "late_2023.xlsx", "--workspace", workspace, "--year", 2024).exit_code == 1  # --year checks
+    reported = vwu("report", "--workspace", workspace)  # year, outputs, lang from vwu.toml
+
+    assert reported.exit_code == 0, reported.output
+    assert "Wrote" in reported.output
+    assert (tmp_path / "bao_cao" / "vwu-2024.xlsx").exists() and (tmp_path / "bao_cao" / "vwu-2024.md").exists()
+    assert vwu("report", "--workspace", workspace, "--lang", "vi", "--out", tmp_path / "o").output.startswith("Đã ghi")
+
+
+def test_load_rejects_unknown_option_names_and_bad_years():
+    with pytest.raises(TypeError):
+        config.load(None, environ={}, inbx="x")
+    with pytest.raises(ConfigError, match="VWU_YEAR"):
+        config.load(None, environ={"VWU_YEAR": "1999"})
+
+
+# --- the log, --quiet, --json, progress bars ------------------------------------------------
+
+
+def test_the_log_has_a_line_per_file_and_per_run(vwu, inbox, workspace):
+    district_workbook(inbox / "a_tien_lu.xlsx")
+    (inbox / "b_rong.xlsx").write_bytes(b"")
+
+    vwu("ingest", inbox, "--workspace", workspace)
+    vwu("ingest", inbox, "--workspace", workspace, "--quiet")
+
+    lines = (workspace / "vwu.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 6
+    assert " ingest: file accepted " in lines[0] and "a_tien_lu.xlsx\" unit=332 period=2024 rows=12 errors=0 warnings=0" in lines[0]
+    assert " ingest: file refused " in lines[1] and "b_rong.xlsx\" rows=0 errors=1 warnings=0 first_error=file-empty" in lines[1]
+    assert " ingest: run exit=1 accepted=1 replaced=0 unchanged=0 refused=1 files=2 rows=12 errors=1 warnings=0 duration=" in lines[2]
+    assert " ingest: file unchanged " in lines[3] and " ingest: run exit=1 accepted=0 " in lines[5]
+    assert all(line[:4].isdigit() and f"vwu[{os.getpid()}]" in line for line in lines)  # time first, then who
+
+
+def test_the_log_rotates_at_the_configured_size(vwu, inbox, workspace):
+    write_config(workspace, "log_max_bytes = 1500\nlog_backups = 2\n")
+    for i in range(3):
+        (inbox / f"rong_{i}.xlsx").write_bytes(b"")
+
+    for _ in range(6):
+        vwu("ingest", inbox, "--workspace", workspace)
+
+    logs = sorted(p.name for p in workspace.glob("vwu.log*"))
+    assert logs == ["vwu.log", "vwu.log.1", "vwu.log.2"]
+    assert all((workspace / name).stat().st_size <= 1500 for name in logs)
+
+
+def test_json_is_alone_on_stdout_and_quiet_prints_only_problems(inbox, workspace):
+    district_workbook(inbox / "a_tien_lu.xlsx")
+    (inbox / "b_rong.xlsx").write_bytes(b"")
+
+    as_json = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace), "--json"], capture_output=True, text=True)
+    quiet = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace), "--quiet"], capture_output=True, text=True)
+
+    assert as_json.returncode == 1 and as_json.stderr == ""
+    report = json.loads(as_json.stdout)  # the whole of stdout is one JSON document
+    assert report["counts"]["accepted"] == 1 and report["counts"]["refused"] == 1
+    assert quiet.returncode == 1 and quiet.stderr == ""
+    assert "a_tien_lu.xlsx" not in quiet.stdout and "Tổng kết" not in quiet.stdout
+    assert "b_rong.xlsx: Tệp rỗng (0 byte)." in quiet.stdout
+    assert "\x1b[" not in quiet.stdout  # no colour codes or progress bar in a pipe
+
+
+def test_a_progress_bar_only_on_a_terminal(vwu, inbox, workspace, monkeypatch):
+    from rich.console import Console
+
+    from vwu_pipeline import cli
+
+    district_workbook(inbox / "a.xlsx")
+    screens = {}
+    for mode in ("terminal", "quiet", "pipe"):
+        screen = io.StringIO()
+        monkeypatch.setattr(cli, "console", Console(file=screen, force_terminal=mode != "pipe", width=100))
+        vwu("ingest", inbox, "--workspace", workspace / mode, *(["--quiet"] if mode == "quiet" else []))
+        screens[mode] = screen.getvalue()
+
+    assert "Đang nhận báo cáo" in screens["terminal"]
+    assert "Đang nhận báo cáo" not in screens["quiet"] and "Đang nhận báo cáo" not in screens["pipe"]
+    assert "Đã nhận" in screens["pipe"]
+
+
+# --- vwu status --------------------------------------------------------------------------------
+
+
+def test_status_shows_the_last_runs_and_who_has_not_submitted(vwu, inbox, workspace):
+    district_workbook(inbox / "tien_lu.xlsx", ("members", "policies"))
+    vwu("ingest", inbox, "--workspace", workspace)
+
+    result = vwu("status", "--year", 2024, "--unit", "33", "--workspace", workspace, "--json")
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown == json.loads(status(workspace, 2024, "33").to_json())  # --json is the library's result
+    assert (shown["year"], shown["reporting_level"], shown["complete"]) == (2024, "district", False)
+    run = shown["runs"][0]
+    assert (run["command"], run["state"], run["summary"]["accepted"]) == ("ingest", "finished", 1)
+    by_name = {i["indicator"]: i for i in shown["indicators"]}
+    assert by_name["members"]["expected"] == 10  # Hưng Yên's districts and city
+    assert by_name["members"]["submitted_units"] == [{"code": "332", "name": "Huyện Tiên Lữ"}]
+    assert by_name["poverty"]["submitted"] == 0 and by_name["poverty"]["missing"] == 10
+    assert {"code": "323", "name": "Thành phố Hưng Yên"} in by_name["members"]["missing_units"]
+
+    table = vwu("status", "--year", 2024, "--unit", "33", "--workspace", workspace)
+    assert "1 tệp: nhận 1" in table.output and "Thành phố Hưng Yên (323)" in table.output
+    national = status(workspace, 2024)
+    assert {i.name: i.expected for i in national.indicators}["members"] == 696
+
+
+def test_status_of_a_fresh_workspace_creates_nothing(vwu, tmp_path):
+    result = vwu("status", "--year", 2025, "--workspace", tmp_path / "none", "--json")
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["runs"] == [] and shown["reporting_level"] == "province"
+    assert shown["indicators"][0]["expected"] == 34  # the 2025 tree: 34 provinces
+    assert not (tmp_path / "none").exists()
+
+
+# --- one writer at a time ----------------------------------------------------------------------
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from vwu_pipeline.locking import workspace_lock
+with workspace_lock(Path(sys.argv[1]), sys.argv[2], 0):
+    print("ready", flush=True)
+    time.sleep(float(sys.argv[3]))
+"""
+
+
+def hold_lock(workspace: Path, command: str = "ingest", seconds: float = 60) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(workspace), command, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def test_a_second_writer_waits_then_exits_3_naming_the_first(vwu, inbox, workspace):
+    district_workbook(inbox / "a.xlsx")
+    holder = hold_lock(workspace, "aggregate")
+    try:
+        started = time.monotonic()
+        result = vwu("ingest", inbox, "--workspace", workspace, "--lock-timeout", "1")
+        waited = time.monotonic() - started
+        aggregate = vwu("aggregate", "--year", 2024, "--workspace", workspace, "--lock-timeout", "0")
+    finally:
+        stop(holder)
+
+    assert result.exit_code == 3 and aggregate.exit_code == 3
+    assert 1 <= waited < 5
+    message = " ".join(result.stderr.replace("│", " ").split())
+    assert f"Thư mục dữ liệu {workspace} đang bận: lệnh 'vwu aggregate' (pid {holder.pid}," in message
+    assert "Đã chờ 1 giây" in message and "--lock-timeout" in message
+    no_traceback(result)
+    assert not (workspace / "vwu.sqlite").exists()  # nothing was read or stored
+    log = (workspace / "vwu.log").read_text(encoding="utf-8")
+    assert "ingest: run exit=3 duration=" in log and "đang bận" in log
+
+
+def test_a_second_writer_within_its_timeout_goes_ahead(vwu, inbox, workspace):
+    district_workbook(inbox / "a.xlsx")
+    holder = hold_lock(workspace, "ingest", seconds=0.5)
+    try:
+        result = vwu("ingest", inbox, "--workspace", workspace, "--lock-timeout", "20")
+    finally:
+        stop(holder)
+
+    assert result.exit_code == 0, result.output
+
+
+def test_a_killed_holder_does_not_block_the_next_run(vwu, inbox, workspace):
+    district_workbook(inbox / "a.xlsx")
+    holder = hold_lock(workspace, "ingest")
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    assert (workspace / "vwu.lock.json").exists()  # the killed run could not tidy up: a stale hint
+
+    started = time.monotonic()
+    result = vwu("ingest", inbox, "--workspace", workspace, "--lock-timeout", "1")
+
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 5
+    assert json.loads(vwu("status", "--workspace", workspace, "--json").stdout)["running"] is None
+
+
+def test_readers_work_while_a_writer_holds_the_lock(vwu, inbox, workspace, tmp_path):
+    district_workbook(inbox / "a.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
+    holder = hold_lock(workspace, "ingest")
+    try:
+        shown = vwu("status", "--workspace", workspace, "--year", 2024)
+        reported = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out")
+        checked = vwu("validate", inbox, "--workspace", workspace)
+    finally:
+        stop(holder)
+
+    assert shown.exit_code == 0 and f"Đang chạy: vwu ingest (pid {holder.pid}" in shown.output
+    assert reported.exit_code == 0, reported.output
+    assert (tmp_path / "out" / "vwu-2024.xlsx").exists()
+    assert checked.exit_code == 0
+
+
+# --- nothing lost --------------------------------------------------------------------------------
+
+FILES = 150
+PER_FILE = {"submissions": 4, "figures": 3 * 16}
+
+
+@pytest.fixture(scope="module")
+def large_inbox(tmp_path_factory) -> Path:
+    return _large_inbox(tmp_path_factory.mktemp("large"))
+
+
+def _large_inbox(tmp_path: Path) -> Path:
+    """150 district files with distinct content: women 18+ of Thị trấn Vương is 1800 + i."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    template = district_workbook(tmp_path / "template.xlsx", totals=False)
+    assert zipfile.ZipFile(template).read(SHEET1).count(b"<v>1800</v>") == 1
+    for i in range(FILES):
+        patch_zip(template, inbox / f"huyen_{i:03d}.xlsx", {SHEET1: lambda xml, i=i: xml.replace(b"<v>1800</v>", f"<v>{1800 + i}</v>".encode())})
+    return inbox
+
+
+def _stored_files(db_path: Path) -> int:
+    try:
+        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
+        try:
+            return db.execute("SELECT count(*) FROM files").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _live_processes_in_group(group: int) -> list[int]:
+    """Processes (not zombies) of a process group, from /proc (Linux)."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        state, _parent, pgrp = text[text.rindex(")") + 2 :].split()[:3]
+        if int(pgrp) == group and state != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def _unfinished_runs(db_path: Path) -> int:
+    db = sqlite3.connect(db_path, timeout=5)
+    try:
+        return db.execute("SELECT count(*) FROM runs WHERE finished_at IS NULL").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_readers_work_while_an_ingest_runs(vwu, large_inbox, tmp_path):
+    workspace = tmp_path / "ws"
+    district_workbook(tmp_path / "first.xlsx")
+    assert vwu("ingest", tmp_path / "first.xlsx", "--workspace", workspace).exit_code == 0
+    run = subprocess.Popen([VWU, "ingest", str(large_inbox), "-w", str(workspace), "--quiet"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not _unfinished_runs(workspace / "vwu.sqlite") and time.monotonic() < deadline:
+            time.sleep(0.005)
+        shown = vwu("status", "--year", 2024, "--workspace", workspace, "--json")
+        reported = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--quiet")
+        still_running = run.poll() is None
+    finally:
+        run.wait(timeout=120)
+
+    assert shown.exit_code == 0, shown.output
+    running = json.loads(shown.stdout)["running"]
+    assert running["pid"] == run.pid and running["command"] == "ingest"
+    assert json.loads(shown.stdout)["runs"][0]["state"] == "running"
+    assert reported.exit_code == 0, reported.output
+    assert still_running  # both answered while the ingest was under way
+    assert run.returncode == 0
+
+
+def test_killed_in_the_middle_of_a_large_ingest_nothing_is_lost(tmp_path, large_inbox):
+    inbox = large_inbox
+    workspace = tmp_path / "ws"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in inbox.iterdir()}
+
+    run = subprocess.Popen([VWU, "ingest", str(inbox), "-w", str(workspace), "--quiet"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while _stored_files(workspace / "vwu.sqlite") < 10 and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.003)
+        os.kill(run.pid, signal.SIGKILL)  # no handler, no cleanup: as a power cut to the process
+    finally:
+        run.wait()
+    assert run.returncode == -signal.SIGKILL
+    # its reader processes end with it (they would otherwise wait forever for work)
+    deadline = time.monotonic() + 5
+    while _live_processes_in_group(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    leftover = _live_processes_in_group(run.pid)
+    for pid in leftover:  # tidy up before failing
+        os.kill(pid, signal.SIGKILL)
+    assert leftover == []
+
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    stored = db.execute("SELECT count(*) FROM files").fetchone()[0]
+    assert 10 <= stored < FILES, "the kill did not land in the middle of the run"
+    per_file = db.execute(
+        "SELECT files.name, count(DISTINCT s.id), count(f.rowid) FROM files"
+        " LEFT JOIN submissions s ON s.file_id = files.id LEFT JOIN figures f ON f.submission_id = s.id"
+        " WHERE files.status = 'accepted' GROUP BY files.id"
+    ).fetchall()
+    assert len(per_file) == stored
+    assert all((subs, figs) == (PER_FILE["submissions"], PER_FILE["figures"]) for _, subs, figs in per_file), per_file
+    (unfinished,) = db.execute("SELECT count(*) FROM runs WHERE finished_at IS NULL").fetchone()
+    db.close()
+    assert unfinished == 1
+    assert [r["state"] for r in json.loads(status(workspace, 2024).to_json())["runs"]] == ["interrupted"]
+
+    again = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace), "--json", "--lock-timeout", "5"],
+                           capture_output=True, text=True, timeout=120)
+
+    assert again.returncode == 0, again.stderr
+    counts = json.loads(again.stdout)["counts"]
+    assert counts["unchanged"] == stored and counts["accepted"] + counts["replaced"] == FILES - stored
+    assert counts["refused"] == 0
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    assert db.execute("SELECT count(*), count(DISTINCT sha256) FROM files WHERE status = 'accepted'").fetchone() == (FILES, FILES)
+    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == FILES * PER_FILE["submissions"]
+    assert db.execute("SELECT count(*) FROM figures").fetchone()[0] == FILES * PER_FILE["figures"]
+    assert db.execute("SELECT count(*) FROM submissions WHERE current = 1").fetchone()[0] == 4
+    db.close()
+    assert figures(workspace)[("12337", "women_18_plus")] == 1800 + FILES - 1  # the last file read counts
+    # submitted files are never modified or deleted
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in inbox.iterdir()} == before
+
+
+def test_ingest_never_modifies_or_deletes_submitted_files(vwu, inbox, workspace):
+    district_workbook(inbox / "a.xlsx")
+    rows = rows_for("members")
+    rows[0][2] = 1250
+    district_workbook(inbox / "b_corrected.xlsx", ("members",), rows={"members": rows})
+    (inbox / "c_rong.xlsx").write_bytes(b"")
+    (inbox / "d.csv").write_bytes(b"\x81\x8d;\x90\r\n")
+    os.utime(inbox / "a.xlsx", ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_mode) for p in inbox.iterdir()}
+
+    for _ in range(2):
+        vwu("ingest", inbox, "--workspace", workspace)
+
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_mode) for p in inbox.iterdir()} == before
+
+
+# --- a corrupt or unreadable database -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "page-overwritten"])
+def test_a_corrupt_database_is_a_clear_message_and_exit_4(vwu, inbox, workspace, tmp_path, damage):
+    for i in range(20):
+        rows = rows_for("members")
+        rows[0][2] = 1200 + i
+        district_workbook(inbox / f"f{i:02d}.xlsx", rows={"members": rows, **{k: rows_for(k) for k in ("poverty", "orphans", "policies")}})
+    assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
+    db_path = workspace / "vwu.sqlite"
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (figures_root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'figures'").fetchone()
+    (page_size,) = db.execute("PRAGMA page_size").fetchone()
+    db.close()
+    data = db_path.read_bytes()
+    if damage == "garbage":
+        db_path.write_bytes(os.urandom(len(data)))
+    elif damage == "truncated":
+        db_path.write_bytes(data[: len(data) // 2])
+    else:  # the schema and the files table are fine: the damage is found in the middle of a run
+        start = (figures_root - 1) * page_size
+        db_path.write_bytes(data[:start] + b"\xff" * page_size + data[start + page_size :])
+    district_workbook(inbox / "new.xlsx", ("policies",), rows={"policies": [[*r[:2], 9, 9, 9, 9] for r in rows_for("policies")]})
+
+    results = {
+        "ingest": vwu("ingest", inbox, "--workspace", workspace),
+        "status": vwu("status", "--year", 2024, "--workspace", workspace),
+        "report": vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out"),
+    }
+
+    for command, result in results.items():
+        assert result.exit_code == 4, (command, result.output, result.stderr)
+        no_traceback(result)
+        message = " ".join(result.stderr.replace("│", " ").split())
+        assert "cơ sở dữ liệu" in message.lower() and ("hỏng" in message or "không đọc được" in message), (command, message)
+        assert "vwu ingest" in message  # how to rebuild it
+    assert "ingest: run exit=4" in (workspace / "vwu.log").read_text(encoding="utf-8")
