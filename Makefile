@@ -19,8 +19,12 @@ setup: $(BIN)/vwu
 demo: setup
 	rm -rf $(WORKSPACE)
 	$(BIN)/vwu ingest sample_data/inbox/ --workspace $(WORKSPACE) || test $$? -eq 1
-	@echo "Lần chạy thứ hai: không có gì thay đổi / second run: nothing changes"
+	@echo "--- Lần chạy thứ hai: không có gì thay đổi / second run: nothing changes"
 	$(BIN)/vwu ingest sample_data/inbox/ --workspace $(WORKSPACE) --quiet || test $$? -eq 1
+	$(BIN)/vwu targets sample_data/targets_2024.csv --workspace $(WORKSPACE)
+	$(BIN)/vwu aggregate --year 2024 --workspace $(WORKSPACE)
+	$(BIN)/vwu report --year 2024 --workspace $(WORKSPACE) --out $(OUT)
+	@echo "--- Đã ghi / written: $(OUT)/vwu-2024.xlsx, $(OUT)/vwu-2024.md"
 
 ## Run the test suite.
 test: setup

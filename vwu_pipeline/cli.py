@@ -161,7 +161,8 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
 
         def started(total: int) -> None:
             if bar is not None:
-                task.append(bar.add_task("Đang nhận báo cáo" if lang == "vi" else "Ingesting", total=total))
+                label = ("Đang nhận báo cáo", "Ingesting") if store else ("Đang kiểm tra", "Checking")
+                task.append(bar.add_task(label[0] if lang == "vi" else label[1], total=total))
 
         def progress(result) -> None:
             if log is not None:
