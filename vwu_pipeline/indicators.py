@@ -209,7 +209,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The C loader when PyYAML has it: the schemas are read on every run.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError as exc:
         raise ConfigError(f"Thiếu tệp {path}.", "Khôi phục tệp từ thư mục schemas/ của dự án.") from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

@@ -11,15 +11,16 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
-import pandera.errors
+from typing import TYPE_CHECKING
 
 from .headers import Table, find_period
 from .indicators import Catalog, Indicator
 from .problems import FileResult, Problem
 from .text import NotANumber, clean, fold, parse_number
 from .units import Unit, UnitTree
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Columns kept beside the figures so that every failure maps back to its cell.
 PLACE_COLUMNS = ["_sub", "_sheet", "_row", "unit_code", "unit_name"]
@@ -50,6 +51,10 @@ class Submission:
 
 def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None) -> None:
     """Check every submission; problems land in each `result`, figures in `figures`."""
+    if not submissions:
+        return
+    import pandas as pd  # here, not at the top: a run with nothing new never needs it
+
     rows: dict[str, list[tuple]] = {i.name: [] for i in catalog.indicators}
     for index, sub in enumerate(submissions):
         # A sheet whose table was not found does not stop the checks of the others:
@@ -216,6 +221,8 @@ def _check_totals(sub: Submission, table: Table) -> None:
 
 def _run_pandera(frame: pd.DataFrame, indicator: Indicator, submissions: list[Submission]) -> None:
     """One lazy pandera call over the rows of every file; failures become `Problem`s."""
+    import pandera.errors
+
     try:
         indicator.pandera_schema().validate(frame, lazy=True)
         return
