@@ -115,10 +115,10 @@ def run(
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
-            for start in range(0, len(files) + BATCH_FILES, BATCH_FILES):
+            for batch in [*_batches(files), []]:  # the empty batch finishes the last one
                 unchanged: list[FileResult] = []
                 fresh: list[tuple[Path, str | None]] = []
-                for path in files[start : start + BATCH_FILES]:
+                for path in batch:
                     sha = _sha256_or_none(path)
                     if sha in known:
                         unchanged.append(FileResult(str(path), "unchanged", sha256=sha))
@@ -136,6 +136,15 @@ def run(
         if store:
             store.close()
     return report
+
+
+def _batches(files: list[Path]) -> Iterable[list[Path]]:
+    """Batches of BATCH_FILES, the first ones smaller: this process waits only for a small
+    first batch to be read, then validates while the readers go on."""
+    start, size = 0, max(1, BATCH_FILES // 4)
+    while start < len(files):
+        yield files[start : start + size]
+        start, size = start + size, min(BATCH_FILES, size * 2)
 
 
 def _finish_batch(
