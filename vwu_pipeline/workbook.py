@@ -1,11 +1,10 @@
 """The consolidated workbook: summary first, one sheet per indicator with the unit tree as
 outline-grouped rows, then charts, targets, completeness, warnings and outliers.
 
-openpyxl (write-only mode) builds the workbook's frame: styles, column widths, frozen panes,
-outline settings, printing and native charts; the rows are written as XML text and spliced
-in (see `_Sheet`), so a national workbook of 40,000 rows takes about a second. Every piece
-of text is an inline string, never a formula: unit names and cell values come from
-submissions, and "=HYPERLINK(...)" typed by an office must stay text.
+XlsxWriter writes it: styles, column widths, frozen panes, outline levels, printing, native
+charts and the cells, streamed in row order. Every piece of text is written with
+`write_string`, never as a formula: unit names and cell values come from submissions, and
+"=HYPERLINK(...)" typed by an office must stay text.
 """
 
 from __future__ import annotations
@@ -13,47 +12,49 @@ from __future__ import annotations
 import math
 import os
 import re
-import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_from_string
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from . import presentation as p
 from .aggregate import AggregateResult, Measure, measures
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-WARN = Font(bold=True, color="C00000")
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
-WRAP = Alignment(wrap_text=True)
-INDENT = [Alignment(horizontal="left", indent=level) for level in range(8)]
+# Formats are named pieces of XlsxWriter format properties, combined and registered once.
+BOLD = {"bold": True}
+TITLE = {"bold": True, "font_size": 14}
+WARN = {"bold": True, "font_color": "#C00000"}
+HEADER_FILL = {"pattern": 1, "bg_color": "#DDEBF7"}
+HEADER_ALIGN = {"text_wrap": True, "valign": "vcenter", "align": "center"}
+WRAP = {"text_wrap": True}
+INDENT = [{"align": "left", "indent": level} for level in range(8)]
 MAX_LISTED = 30  # missing units listed in one cell before "and N more"
 SUMMARY_LISTED = 5  # ... on the summary sheet, which points to the completeness sheet
 _SHEET_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+_CM = 96 / 2.54  # pixels a centimetre, as XlsxWriter sizes charts in pixels
 
 
 class _Book:
-    """The workbook being written: openpyxl's write-only workbook, its sheets, its styles."""
+    """The workbook being written: XlsxWriter's workbook, its sheet titles, its formats."""
 
-    def __init__(self) -> None:
-        self.workbook = Workbook(write_only=True)
-        self.sheets: list[_Sheet] = []
+    def __init__(self, path: Path) -> None:
+        self.workbook = xlsxwriter.Workbook(
+            str(path),
+            {
+                # Text stays text, whatever it looks like (write_string is used throughout too).
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
         self.used: set[str] = set()  # sheet titles, lower case
-        self._styles: dict[tuple, int] = {}
+        self._formats: dict[tuple, object] = {}
 
     def title(self, text: str) -> str:
-        """A valid, unique sheet title (31 characters, none of []:*?/\\)."""
-        title = " ".join(text.translate(_SHEET_FORBIDDEN).split())[:31] or "Sheet"
+        """A valid, unique sheet title (31 characters, none of []:*?/\\, no apostrophe at either end)."""
+        title = " ".join(text.translate(_SHEET_FORBIDDEN).split())[:31].strip("'").strip() or "Sheet"
         base, n = title, 2
         while title.lower() in self.used:
             title = f"{base[:28]} {n}"
@@ -61,90 +62,74 @@ class _Book:
         self.used.add(title.lower())
         return title
 
-    def style(self, font: Font | None, align: Alignment | None, fmt: str | None, fill: PatternFill | None) -> int:
-        """The style id of a combination, registered once through openpyxl."""
+    def style(self, font: dict | None, align: dict | None, fmt: str | None, fill: dict | None):
+        """The XlsxWriter format of a combination, registered once (None: the default)."""
         key = (id(font), id(align), fmt, id(fill))
-        if key not in self._styles:
-            cell = WriteOnlyCell(self.sheets[0].ws)
-            for name, value in (("font", font), ("alignment", align), ("number_format", fmt), ("fill", fill)):
-                if value:
-                    setattr(cell, name, value)
-            self._styles[key] = cell.style_id
-        return self._styles[key]
+        if key not in self._formats:
+            props: dict = {}
+            for part in (font, align, fill):
+                if part:
+                    props.update(part)
+            if fmt:
+                props["num_format"] = fmt
+            self._formats[key] = self.workbook.add_format(props) if props else None
+        return self._formats[key]
 
-    def save(self, path: Path) -> None:
-        """Save, then put each sheet's rows into its (empty) sheetData."""
-        self.workbook.save(path)
-        rows = {sheet.ws.path.lstrip("/"): "".join(sheet.rows).encode("utf-8") for sheet in self.sheets}
-        spliced = path.with_name(path.name + ".rows")
-        with zipfile.ZipFile(path) as source, zipfile.ZipFile(spliced, "w", zipfile.ZIP_DEFLATED) as target:
-            for item in source.infolist():
-                data = source.read(item)
-                if item.filename in rows:
-                    data = _EMPTY_DATA.sub(lambda _: b"<sheetData>" + rows[item.filename] + b"</sheetData>", data, count=1)
-                target.writestr(item, data)
-        os.replace(spliced, path)
+    def save(self) -> None:
+        self.workbook.close()
 
 
 class _Sheet:
-    """One sheet: openpyxl sets up its frame (widths, panes, outline, printing, charts) and
-    its rows are written as XML text, spliced in by `_Book.save`.
-
-    openpyxl costs about 10 µs a cell, 8 s for the 400,000 cells of a national workbook;
-    building the row XML here costs a tenth of that. Text is always an inline string, so
-    nothing a submission typed ("=HYPERLINK(...)", "+84...", "@x") can become a formula.
-    """
+    """One sheet: its frame (widths, panes, outline, printing) set up front, then its rows,
+    written in order by `append` from cells made by `text` and `number`."""
 
     def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None, outline: int = 0):
         self.book = book
-        self.ws = book.workbook.create_sheet(book.title(title))
-        book.sheets.append(self)
-        self.ws.sheet_properties.outlinePr.summaryBelow = False  # subtotal rows sit above their units
-        self.ws.sheet_format.outlineLevelRow = min(outline, 7)  # Excel's level buttons 1, 2, 3...
-        for index, width in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(index)].width = width
+        self.ws = book.workbook.add_worksheet(book.title(title))
+        self.name = self.ws.get_name()
+        # Subtotal rows sit above their units; Excel's level buttons 1, 2, 3... follow the
+        # deepest level written (`outline` is that depth).
+        self.ws.outline_settings(True, False, True, False)
+        for index, width in enumerate(widths):
+            self.ws.set_column(index, index, width)
         if freeze:
-            self.ws.freeze_panes = freeze
-            self.ws.print_title_rows = f"1:{coordinate_from_string(freeze)[1] - 1}"  # the header on every page
+            row, col = xl_cell_to_rowcol(freeze)
+            self.ws.freeze_panes(row, col)
+            self.ws.repeat_rows(0, row - 1)  # the header on every page
         # Printed landscape, one page wide.
-        self.ws.page_setup.orientation = "landscape"
-        self.ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        self.ws.page_setup.fitToWidth = 1
-        self.ws.page_setup.fitToHeight = 0
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
-        self.row = 0
-        self.rows: list[str] = []
-        self.letters = [get_column_letter(i) for i in range(1, len(widths) + 30)]
+        self.ws.set_landscape()
+        self.ws.set_paper(9)  # A4
+        self.ws.fit_to_pages(1, 0)
+        self.row = -1
 
-    def append(self, cells: list[str | None], level: int = 0, height: float | None = None) -> None:
-        """A row of cells made by `text` and `number` (None: an empty cell)."""
+    def append(self, cells: list[tuple | None], level: int = 0, height: float | None = None) -> None:
+        """A row of cells made by `text` and `number` (None: an empty cell): each is the
+        writer to call (always `write_string` for text), its value and its format."""
         self.row += 1
-        attrs = f' outlineLevel="{min(level, 7)}"' if level else ""
-        if height:
-            attrs += f' ht="{height}" customHeight="1"'
-        body = "".join(f'<c r="{self.letters[i]}{self.row}"{cell}' for i, cell in enumerate(cells) if cell)
-        self.rows.append(f'<row r="{self.row}"{attrs}>{body}</row>')
+        ws, row = self.ws, self.row
+        if level or height:
+            ws.set_row(row, height, None, {"level": min(level, 7)} if level else None)
+        for col, cell in enumerate(cells):
+            if cell is not None:
+                write, value, style = cell
+                write(row, col, value, style)
 
-    def text(self, value: object, font: Font | None = None, align: Alignment | None = None, fill: PatternFill | None = None) -> str | None:
-        text = escape(_ILLEGAL.sub("", "" if value is None else str(value)))
-        if not text and not fill:
-            return None  # an empty cell
-        style = self.book.style(font, align, None, fill)
-        return f' s="{style}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    def text(self, value: object, font: dict | None = None, align: dict | None = None, fill: dict | None = None) -> tuple | None:
+        text = _ILLEGAL.sub("", "" if value is None else str(value))
+        if not text:
+            return (self.ws.write_blank, None, self.book.style(font, align, None, fill)) if fill else None  # an empty cell
+        return (self.ws.write_string, text, self.book.style(font, align, None, fill))
 
-    def number(self, value: float | None, fmt: str = INTEGER, font: Font | None = None) -> str | None:
+    def number(self, value: float | None, fmt: str = INTEGER, font: dict | None = None) -> tuple | None:
         if value is None or not math.isfinite(value):
             return None
-        value = float(value)
-        shown = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-        return f' s="{self.book.style(font, None, fmt, None)}"><v>{shown}</v></c>'
+        return (self.ws.write_number, float(value), self.book.style(font, None, fmt, None))
 
     def header(self, labels: list[str], height: float = 32) -> None:
         self.append([self.text(label, BOLD, HEADER_ALIGN, HEADER_FILL) for label in labels], height=height)
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
-_EMPTY_DATA = re.compile(rb"<sheetData\s*/>|<sheetData>\s*</sheetData>")
 
 
 def _fmt(measure: Measure) -> str:
@@ -166,21 +151,20 @@ def _height(text: str, width: float) -> float | None:
 
 def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Path:
     """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`)."""
-    book = _Book()
-    book.workbook.properties.creator = "vwu"
-    book.workbook.properties.title = p.t(lang, "title", year=result.year)
-    _summary_sheet(book, result, lang)
-    _chart_sheet(book, result, lang)
-    for indicator in result.catalog.indicators:
-        _indicator_sheet(book, result, indicator, lang)
-    _targets_sheet(book, result, lang)
-    _completeness_sheet(book, result, lang)
-    _warnings_sheet(book, result, lang)
-    _outliers_sheet(book, result, lang)
     path = Path(path)
     partial = path.with_name(path.name + ".part")
     try:
-        book.save(partial)
+        book = _Book(partial)
+        book.workbook.set_properties({"author": "vwu", "title": p.t(lang, "title", year=result.year)})
+        _summary_sheet(book, result, lang)
+        _chart_sheet(book, result, lang)
+        for indicator in result.catalog.indicators:
+            _indicator_sheet(book, result, indicator, lang)
+        _targets_sheet(book, result, lang)
+        _completeness_sheet(book, result, lang)
+        _warnings_sheet(book, result, lang)
+        _outliers_sheet(book, result, lang)
+        book.save()
         os.replace(partial, path)  # readers never see half a workbook
     finally:
         partial.unlink(missing_ok=True)
@@ -312,23 +296,24 @@ def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
         s.append([s.text(result.unit_name(code, lang)),
                   *[s.number(table.at[code, m.name] if m.name in table.columns else None, _fmt(m)) for m in charted]])
     height = max(8.0, 0.45 * len(codes) + 3)  # cm: room for every bar's label
-    anchor = 2
-    for column, measure in enumerate(charted, start=2):
-        chart = BarChart()
-        chart.type = "bar"  # horizontal bars: long unit names stay readable
-        chart.style = 10
-        chart.title = f"{measure.label(lang)} — {p.t(lang, 'year', year=result.year)}"
-        chart.legend = None
-        chart.height, chart.width = height, 20
-        chart.add_data(Reference(s.ws, min_col=column, min_row=1, max_row=len(codes) + 1), titles_from_data=True)
-        chart.set_categories(Reference(s.ws, min_col=1, min_row=2, max_row=len(codes) + 1))
-        chart.x_axis.scaling.orientation = "maxMin"  # first unit on top, as in the table
-        chart.x_axis.delete = False
-        chart.y_axis.delete = False
-        chart.y_axis.number_format = _fmt(measure)
-        chart.y_axis.majorGridlines = None
-        chart.y_axis.crosses = "max"  # with the categories reversed, keep the value axis at the bottom
-        s.ws.add_chart(chart, f"{get_column_letter(len(charted) + 3)}{anchor}")
+    last = len(codes)
+    anchor = 1
+    for column, measure in enumerate(charted, start=1):
+        chart = book.workbook.add_chart({"type": "bar"})  # horizontal bars: long unit names stay readable
+        chart.set_style(10)
+        chart.set_title({"name": f"{measure.label(lang)} — {p.t(lang, 'year', year=result.year)}"})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": round(20 * _CM), "height": round(height * _CM)})
+        chart.add_series({
+            "name": [s.name, 0, column],
+            "categories": [s.name, 1, 0, last, 0],
+            "values": [s.name, 1, column, last, column],
+        })
+        # A bar chart's y axis holds the categories: first unit on top, as in the table, and
+        # the value axis kept at the bottom (it crosses the reversed categories at their max).
+        chart.set_y_axis({"reverse": True, "crossing": "max"})
+        chart.set_x_axis({"num_format": _fmt(measure), "major_gridlines": {"visible": False}})
+        s.ws.insert_chart(anchor, len(charted) + 2, chart)
         anchor += math.ceil(height / 0.53) + 2  # a default row is about 0.53 cm high
 
 
