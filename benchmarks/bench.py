@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--skip-10x", action="store_true", help="leave out the 10x national scale")
     parser.add_argument("--skip-naive", action="store_true", help="leave out the naive baseline")
     options = parser.parse_args()
+    started = time.perf_counter()
 
     print("Data (cached in benchmarks/.cache):", flush=True)
     national = dataset(f"national-{YEAR}", "--scale", "national")
@@ -176,6 +177,7 @@ def main() -> None:
             steps["aggregate10"] = run_vwu("aggregate", "--year", str(YEAR), "--workspace", str(tmp / "ws10"), "--quiet", name="vwu aggregate, 10x")
 
     print_table(steps)
+    print(f"\nwhole benchmark run: {time.perf_counter() - started:.0f} s")
 
 
 def print_table(steps: dict[str, Step]) -> None:

@@ -363,8 +363,12 @@ def report_command(
     console.print(f"{'Đã ghi' if lang == 'vi' else 'Wrote'} {escape(str(result.workbook))}, {escape(str(result.summary))}")
     _print_headline(result.headline, year, lang)
     if result.partial:
-        missing = ", ".join(f"{name}: {n}" for name, n in result.missing.items() if n)
-        console.print(f"[yellow]{'Số liệu chưa đủ — chưa báo cáo' if lang == 'vi' else 'Partial data — missing'}: {escape(missing)}[/yellow]")
+        from .indicators import load_catalog
+
+        catalog = load_catalog(settings.schemas)
+        missing = ", ".join(f"{catalog.get(name).title(lang)}: {n}" for name, n in result.missing.items() if n)
+        label = "Số liệu chưa đủ — số đơn vị chưa báo cáo" if lang == "vi" else "Partial data — units missing"
+        console.print(f"[yellow]{label}: {escape(missing)}[/yellow]")
 
 
 @app.command("targets")

@@ -293,22 +293,6 @@ class Store:
 
     # -- reading back ---------------------------------------------------------------------
 
-    def current_figures(self, year: int | None = None) -> list[sqlite3.Row]:
-        """Figures of the current (not replaced) submissions, with their provenance."""
-        self.db.row_factory = sqlite3.Row
-        try:
-            return self.db.execute(
-                "SELECT s.indicator, s.period, s.year, s.unit_code AS reporting_unit, f.unit_code, f.unit_name,"
-                " f.column, f.value, f.sheet, f.row, files.name AS file, files.sha256"
-                " FROM submissions s JOIN figures f ON f.submission_id = s.id JOIN files ON files.id = s.file_id"
-                " WHERE s.current = 1" + (" AND s.year = ?" if year is not None else ""),
-                (year,) if year is not None else (),
-            ).fetchall()
-        finally:
-            self.db.row_factory = None
-
-    # -- aggregation and targets ----------------------------------------------------------
-
     def figures_frame(self, year: int) -> Any:
         """Current figures of a year as a DataFrame: one query, no per-row Python objects."""
         import pandas as pd
