@@ -10,7 +10,6 @@ totals equal the naive baseline's.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sqlite3
 import subprocess

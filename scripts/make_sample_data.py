@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import csv
 import sys
-import unicodedata
 from pathlib import Path
 
 from vwu_pipeline.demo_data import DemoFigures
 from vwu_pipeline.indicators import Indicator, load_catalog
 from vwu_pipeline.template import LABEL_COLUMNS, Period, Shape, build_workbook, save_reproducible, title_lines
+from vwu_pipeline.text import to_cp1258
 from vwu_pipeline.units import Unit, UnitTree
 
 OUT = Path(__file__).resolve().parent.parent / "sample_data" / "inbox"
@@ -106,20 +106,6 @@ def legacy_xls(name: str, unit_code: str, year: int) -> None:
     write(name, book.save)
 
 
-def cp1258(text: str) -> str:
-    """Vietnamese as the Windows code page stores it: precomposed letters (â, ư, ơ…), tone marks apart."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        try:
-            char.encode("cp1258")
-            out.append(char)
-        except UnicodeEncodeError:
-            base, *marks = unicodedata.normalize("NFD", char)
-            tones = [m for m in marks if m in "\u0300\u0301\u0303\u0309\u0323"]
-            out.append(unicodedata.normalize("NFC", base + "".join(m for m in marks if m not in tones)) + "".join(tones))
-    return "".join(out)
-
-
 def cp1258_csv(name: str, unit_code: str, year: int, indicator_name: str) -> None:
     """One indicator as Excel saves "CSV" on a Vietnamese Windows: cp1258, semicolons."""
     tree = UnitTree.for_year(year)
@@ -136,7 +122,7 @@ def cp1258_csv(name: str, unit_code: str, year: int, indicator_name: str) -> Non
 
     def save(path: str) -> None:
         with open(path, "w", encoding="cp1258", newline="") as handle:
-            csv.writer(handle, delimiter=";").writerows([[cp1258(str(v)) for v in line] for line in lines])
+            csv.writer(handle, delimiter=";").writerows([[to_cp1258(str(v)) for v in line] for line in lines])
 
     write(name, save)
 

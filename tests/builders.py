@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
-import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
+
+from vwu_pipeline.text import to_cp1258
 
 # Huyện Tiên Lữ (332), Tỉnh Hưng Yên (33): three of its communes.
 DISTRICT = "332"
@@ -95,26 +96,10 @@ def district_workbook(
     return path
 
 
-def cp1258_text(text: str) -> str:
-    """Vietnamese as the Windows code page stores it: a base letter, then a combining tone mark."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        try:
-            char.encode("cp1258")
-            out.append(char)
-        except UnicodeEncodeError:
-            base, *marks = unicodedata.normalize("NFD", char)
-            # Â Ê Ô Ă Ơ Ư are single characters in cp1258; only the tone mark combines.
-            shape = [m for m in marks if m in "\u0302\u0306\u031b"]
-            tone = [m for m in marks if m not in shape]
-            out.append(unicodedata.normalize("NFC", base + "".join(shape)) + "".join(tone))
-    return "".join(out)
-
-
 def write_csv(path: Path, indicator: str, rows: list[list[object]], *, encoding: str = "utf-8-sig", delimiter: str = ",", year: int = 2024) -> Path:
     lines = [["HỘI LHPN HUYỆN TIÊN LỮ"], [f"Kỳ báo cáo: Năm {year}"], ["Mã xã", "Tên xã", *HEADERS[indicator]], *rows]
     if encoding == "cp1258":
-        lines = [[cp1258_text(c) if isinstance(c, str) else c for c in line] for line in lines]
+        lines = [[to_cp1258(c) if isinstance(c, str) else c for c in line] for line in lines]
     with open(path, "w", encoding=encoding, newline="") as handle:
         csv.writer(handle, delimiter=delimiter).writerows(lines)
     return path

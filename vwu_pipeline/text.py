@@ -69,3 +69,22 @@ def parse_number(value: object) -> float | None:
     if _DECIMAL.match(text):
         return float(text.replace(",", "."))
     raise NotANumber(text)
+
+
+def to_cp1258(text: str) -> str:
+    """Vietnamese as the Windows code page 1258 stores it, ready for `.encode("cp1258")`.
+
+    cp1258 has the letters Â Ê Ô Ă Ơ Ư Đ precomposed but tone marks only as combining
+    characters, so "Hộ" becomes "Hô" + combining dot below. (Python's codec does not do this.)
+    """
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            char.encode("cp1258")
+            out.append(char)
+        except UnicodeEncodeError:
+            base, *marks = unicodedata.normalize("NFD", char)
+            shape = [m for m in marks if m in "\u0302\u0306\u031b"]  # circumflex, breve, horn
+            tones = [m for m in marks if m not in shape]
+            out.append(unicodedata.normalize("NFC", base + "".join(shape)) + "".join(tones))
+    return "".join(out)
