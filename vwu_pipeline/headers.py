@@ -50,17 +50,18 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
         if _is_empty(sheet):
             continue  # an indicator left blank was not reported: nothing to check
         indicator = catalog.for_sheet(sheet.name)
-        if indicator is None and not _header_rows(sheet, catalog):
+        starts = _header_rows(sheet, catalog)
+        if indicator is None and not starts:
             continue  # an instructions sheet, a chart: no unit code header anywhere near the top
         if indicator is not None:
-            table, problem = locate(sheet, indicator, catalog, file)
+            table, problem = locate(sheet, indicator, catalog, file, starts)
             if table:
                 tables.append(table)
             else:
                 problems.append(problem)
             continue
         # Unknown sheet name: it is an indicator table only if its headers say so.
-        candidates = [locate(sheet, i, catalog, file)[0] for i in catalog.indicators]
+        candidates = [locate(sheet, i, catalog, file, starts)[0] for i in catalog.indicators]
         found = [t for t in candidates if t is not None]
         if found:
             tables.append(max(found, key=lambda t: len(t.columns)))
@@ -70,15 +71,21 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
     return tables, problems
 
 
-def locate(sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str) -> tuple[Table | None, Problem | None]:
-    """Find the header of one indicator in a sheet, then split the rows under it."""
+def locate(
+    sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str, starts: list[int] | None = None
+) -> tuple[Table | None, Problem | None]:
+    """Find the header of one indicator in a sheet, then split the rows under it.
+
+    `starts`: the rows that may hold the header (`_header_rows`), when already known.
+    """
     fields = {c.name: c.folded_names for c in catalog.unit_columns}
     fields.update({c.name: c.folded_names for c in indicator.columns})
 
     best: tuple[tuple[int, int, int], tuple[int, ...], dict[str, int], dict[str, str]] | None = None
     # Only rows naming the unit code can start a header: the code may sit in the top
     # row of a two-row header or, merged down, be read from the row below its label.
-    tops = sorted({t for row in _header_rows(sheet, catalog) for t in (row - 1, row) if t >= 0})
+    starts = _header_rows(sheet, catalog) if starts is None else starts
+    tops = sorted({t for row in starts for t in (row - 1, row) if t >= 0})
     for top in tops:
         for span in (1, 2):
             rows = sheet.rows[top : top + span]
@@ -118,12 +125,18 @@ def locate(sheet: RawSheet, indicator: Indicator, catalog: Catalog, file: str) -
 
 
 def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
-    """0-based rows near the top with a cell that names the unit code column."""
+    """0-based rows near the top that look like a header naming the unit code column.
+
+    A header row has several cells and short labels: a title line such as
+    "Mã đơn vị: 332" or a sentence of instructions is not one.
+    """
     names = catalog.unit_columns[0].folded_names
     found = []
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        if sum(1 for cell in row if cell is not None and cell != "") < 2:
+            continue
         for cell in row:
-            if isinstance(cell, str) and len(cell) < 200:
+            if isinstance(cell, str) and len(cell) < 80:
                 label = f" {fold(_PARENTHESISED.sub(' ', cell))} "
                 if any(f" {name} " in label for name in names):
                     found.append(index)

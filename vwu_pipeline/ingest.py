@@ -20,7 +20,7 @@ from .indicators import Catalog, load_catalog
 from .problems import FileResult, Lang, Problem, Report
 from .reading import SUFFIXES, Limits, ReadError, read_workbook, sha256_of
 from .store import Store
-from .validation import Submission, validate
+from .validation import Submission, prepare, validate
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
@@ -207,7 +207,7 @@ class Parser:
             return list
         if self.pool is None:
             self.pool = self._new_pool(self.options.workers or min(2, os.cpu_count() or 1))
-        jobs = [(path, sha, self.catalog.directory, self.options.limits) for path, sha in items]
+        jobs = [(path, sha, self.catalog.directory, self.options.limits, self.options.year) for path, sha in items]
         size = max(1, min(PARSE_CHUNK, len(jobs) // 4))
         pool = self.pool
         futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]
@@ -237,7 +237,13 @@ class Parser:
 
 
 def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
-    return [parse_file(path, sha, load_catalog(schemas), limits) for path, sha, schemas, limits in jobs]
+    """In a reader process: read each file and run the checks it decides alone."""
+    subs = []
+    for path, sha, schemas, limits, year in jobs:
+        sub = parse_file(path, sha, load_catalog(schemas), limits)
+        prepare(sub, year)
+        subs.append(sub)
+    return subs
 
 
 def _limit_memory(limit: int, parent: int | None = None) -> None:

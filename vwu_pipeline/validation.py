@@ -1,8 +1,10 @@
 """Validate located tables: period, reporting unit, unit codes, figures, rules and totals.
 
-Rows of many files are validated together, one pandera call per indicator, and every
-failure is mapped back to its file, sheet and Excel row: validating file by file costs
-a pandera call per sheet, about a thousand times more at national scale.
+Two steps. `prepare` does what one file alone decides (period, reporting unit, codes,
+numbers, totals, the unit tree); ingest runs it in the reader processes, beside the
+reading. `validate` then checks the rows of many files together, one pandera call per
+indicator, and maps every failure back to its file, sheet and Excel row: validating
+file by file costs a pandera call per sheet, about a thousand times more at national scale.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # Columns kept beside the figures so that every failure maps back to its cell.
-PLACE_COLUMNS = ["_sub", "_sheet", "_row", "unit_code", "unit_name"]
+PLACE_COLUMNS = ["_sheet", "_row", "unit_code", "unit_name"]
 _TITLE_PREFIXES = ("hoi lien hiep phu nu", "hoi lhpn", "hoi phu nu", "ban thuong vu hoi lhpn")
 
 
@@ -36,8 +38,11 @@ class Submission:
     tables: list[Table] = field(default_factory=list)
     unit: Unit | None = None
     year: int | None = None
+    # indicator -> typed rows, in PLACE_COLUMNS + figure columns order
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
     # indicator -> figures to store: (unit code, unit name, sheet, Excel row, column, value)
     figures: dict[str, list[tuple]] = field(default_factory=dict)
+    prepared: bool = False
 
     @property
     def label(self) -> str:
@@ -49,49 +54,57 @@ class Submission:
         return problem
 
 
+def prepare(sub: Submission, year: int | None = None) -> None:
+    """The checks one file decides alone; its typed rows and figures wait in `sub`.
+
+    A sheet whose table was not found does not stop the checks of the others: the
+    clerk gets every problem of the file in one go.
+    """
+    sub.prepared = True
+    if not sub.tables or not _resolve_period(sub, year):
+        return
+    tree = UnitTree.for_year(sub.year)
+    if not _resolve_unit(sub, tree):
+        return
+    for table in sub.tables:
+        rows = _typed_rows(sub, table, tree)
+        _check_totals(sub, table)
+        _check_units(sub, table, rows, tree)
+        sub.rows[table.indicator.name] = rows
+        sub.figures[table.indicator.name] = _figures(rows, table.indicator)
+        sub.result.rows += len(rows)
+        table.rows = []  # the raw cells are done with: less to send back from a reader process
+
+
 def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None) -> None:
     """Check every submission; problems land in each `result`, figures in `figures`."""
-    if not submissions:
-        return
-    import pandas as pd  # here, not at the top: a run with nothing new never needs it
+    for sub in submissions:
+        if not sub.prepared:
+            prepare(sub, year)
+    if any(sub.rows for sub in submissions):
+        import pandas as pd  # here, not at the top: a run with nothing new never needs it
 
-    rows: dict[str, list[tuple]] = {i.name: [] for i in catalog.indicators}
-    for index, sub in enumerate(submissions):
-        # A sheet whose table was not found does not stop the checks of the others:
-        # the clerk gets every problem of the file in one go.
-        if not sub.tables or not _resolve_period(sub, year):
-            continue
-        tree = UnitTree.for_year(sub.year)
-        if not _resolve_unit(sub, tree):
-            continue
-        for table in sub.tables:
-            rows[table.indicator.name].extend(_typed_rows(sub, index, table, tree))
-            _check_totals(sub, table)
-    for indicator in catalog.indicators:
-        if rows[indicator.name]:
-            frame = pd.DataFrame(rows[indicator.name], columns=PLACE_COLUMNS + indicator.column_names)
-            _run_pandera(frame, indicator, submissions)
-            _check_units(frame, submissions)
-            _collect_figures(frame, indicator, submissions)
+        for indicator in catalog.indicators:
+            owners = [i for i, sub in enumerate(submissions) for _ in sub.rows.get(indicator.name, ())]
+            if owners:
+                rows = [row for sub in submissions for row in sub.rows.get(indicator.name, ())]
+                frame = pd.DataFrame(rows, columns=PLACE_COLUMNS + indicator.column_names)
+                _run_pandera(frame, owners, indicator, submissions)
     for sub in submissions:
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
         sub.result.indicators = [t.indicator.name for t in sub.tables]
 
 
-def _collect_figures(frame: pd.DataFrame, indicator: Indicator, submissions: list[Submission]) -> None:
-    """Hand each file its figures in long form, one tuple per non-empty cell."""
+def _figures(rows: list[tuple], indicator: Indicator) -> list[tuple]:
+    """The figures of typed rows in long form, one tuple per non-empty cell."""
     names = indicator.column_names
-    places = zip(frame["_sub"], frame["unit_code"], frame["unit_name"], frame["_sheet"], frame["_row"])
-    for (sub_index, code, name, sheet, row), values in zip(places, frame[names].to_numpy()):
-        sub = submissions[sub_index]
-        sub.result.rows += 1
-        figures = sub.figures.setdefault(indicator.name, [])
-        figures.extend(
-            (code, name, sheet, int(row), column, float(value))
-            for column, value in zip(names, values)
-            if value == value  # NaN is an empty cell: nothing to store
-        )
+    return [
+        (code, name, sheet, row, column, value)
+        for sheet, row, code, name, *values in rows
+        for column, value in zip(names, values)
+        if value == value  # NaN is an empty cell: nothing to store
+    ]
 
 
 def _resolve_period(sub: Submission, year: int | None) -> bool:
@@ -172,7 +185,7 @@ def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
     return None
 
 
-def _typed_rows(sub: Submission, index: int, table: Table, tree: UnitTree) -> list[tuple]:
+def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
     """Rows (in PLACE_COLUMNS + figure order) with codes resolved and figures read as numbers."""
     out = []
     for excel_row, cells in table.rows:
@@ -180,7 +193,7 @@ def _typed_rows(sub: Submission, index: int, table: Table, tree: UnitTree) -> li
         code = next((c for c in candidates if tree.is_under(c, sub.unit.code)), None)
         code = code or next((c for c in candidates if c in tree), None) or (candidates[0] if candidates else None)
         figures = [_number(sub, table, excel_row, c.name, table.cell(cells, c.name)) for c in table.indicator.columns]
-        out.append((index, table.sheet, excel_row, code, clean(table.cell(cells, "unit_name")) or None, *figures))
+        out.append((table.sheet, excel_row, code, clean(table.cell(cells, "unit_name")) or None, *figures))
     return out
 
 
@@ -219,7 +232,7 @@ def _check_totals(sub: Submission, table: Table) -> None:
             )
 
 
-def _run_pandera(frame: pd.DataFrame, indicator: Indicator, submissions: list[Submission]) -> None:
+def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, submissions: list[Submission]) -> None:
     """One lazy pandera call over the rows of every file; failures become `Problem`s."""
     import pandera.errors
 
@@ -239,7 +252,7 @@ def _run_pandera(frame: pd.DataFrame, indicator: Indicator, submissions: list[Su
             continue  # a frame-wide rule fails once per column: report it once, at its left column
         seen.add((case.check, index))
         place = frame.iloc[index]
-        sub = submissions[int(place["_sub"])]
+        sub = submissions[owners[index]]
         table = next(t for t in sub.tables if t.sheet == place["_sheet"] and t.indicator.name == indicator.name)
         column = indicator.column(rule.left if rule else case.column)
         problem = sub.problem(
@@ -257,17 +270,14 @@ def _run_pandera(frame: pd.DataFrame, indicator: Indicator, submissions: list[Su
             problem.params = {"limit": column.min if case.check == "below-minimum" else column.max}
 
 
-def _check_units(frame: pd.DataFrame, submissions: list[Submission]) -> None:
+def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree) -> None:
     """Each row's code must be a unit under the reporting unit, once per sheet; names should match."""
-    first_row: dict[tuple[int, str, str], int] = {}
-    headers = {(i, t.sheet): t.headers for i, sub in enumerate(submissions) for t in sub.tables}
-    for sub_index, sheet, excel_row, code, name in zip(frame["_sub"], frame["_sheet"], frame["_row"], frame["unit_code"], frame["unit_name"]):
-        sub = submissions[sub_index]
-        tree = UnitTree.for_year(sub.year)
-        if not isinstance(code, str) or not code:  # pandas may hand a missing code back as NaN
-            sub.problem("missing-code", sheet=sheet, row=excel_row, column=headers[(sub_index, sheet)]["unit_code"])
+    header = table.headers
+    first_row: dict[str, int] = {}
+    for sheet, excel_row, code, name, *_ in rows:
+        if not code:
+            sub.problem("missing-code", sheet=sheet, row=excel_row, column=header["unit_code"])
             continue
-        header = headers[(sub_index, sheet)]
         if not tree.is_under(code, sub.unit.code):
             sub.problem(
                 "unit-not-in-tree",
@@ -278,14 +288,13 @@ def _check_units(frame: pd.DataFrame, submissions: list[Submission]) -> None:
                 params={"parent": f"{sub.unit.name} ({sub.unit.code})", "year": str(sub.year)},
             )
             continue
-        key = (sub_index, sheet, code)
-        if key in first_row:
+        if code in first_row:
             sub.problem(
                 "duplicate-unit", sheet=sheet, row=excel_row, column=header["unit_code"], value=code,
-                params={"first_row": first_row[key]},
+                params={"first_row": first_row[code]},
             )
             continue
-        first_row[key] = excel_row
+        first_row[code] = excel_row
         if name and not tree.name_matches(code, name):
             sub.problem(
                 "unit-name-mismatch", "warning", sheet=sheet, row=excel_row,
