@@ -50,12 +50,11 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
             for path in sorted(given.rglob("*")):
                 if path.name.startswith(("~$", ".")) or path.suffix.lower() not in SUFFIXES:
                     continue
-                target = path.resolve()
-                if path.is_symlink() and not target.is_relative_to(root):
+                if path.is_symlink() and not (target := path.resolve()).is_relative_to(root):
                     result = FileResult(str(path), "refused")
                     result.problems.append(Problem("outside-inbox", "error", path.name, params={"target": str(target)}))
                     refused.append(result)
-                elif target.is_file():
+                elif path.is_file():
                     files.append(path)
         else:
             files.append(given)
