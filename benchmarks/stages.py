@@ -1,0 +1,81 @@
+"""Where the time of an ingest and a report goes, stage by stage (after `make bench`).
+
+`python benchmarks/stages.py` times, on the cached national 2024 set in one process, each
+stage a reader process runs per file, then each stage of `vwu report` on a workspace
+ingested and aggregated here. It explains the targets `make bench` misses; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from vwu_pipeline import aggregate, ingest, presentation
+from vwu_pipeline.headers import find_tables
+from vwu_pipeline.indicators import load_catalog
+from vwu_pipeline.reading import Limits, _check_container, read_workbook, sha256_of
+from vwu_pipeline.report import current
+from vwu_pipeline.summary import write_summary
+from vwu_pipeline.validation import prepare
+from vwu_pipeline.workbook import write_workbook
+
+NATIONAL = Path(__file__).resolve().parent / ".cache" / "national-2024"
+
+
+def per_file(label: str, files: list[Path], stage: Callable[[Path], object]) -> float:
+    started = time.perf_counter()
+    for path in files:
+        stage(path)
+    ms = (time.perf_counter() - started) / len(files) * 1000
+    print(f"  {label:<58} {ms:6.2f} ms/file")
+    return ms
+
+
+def calamine_values(path: Path) -> None:
+    book = CalamineWorkbook.from_path(str(path))
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python()
+
+
+def timed(label: str, step: Callable[[], object]) -> object:
+    started = time.perf_counter()
+    out = step()
+    print(f"  {label:<58} {time.perf_counter() - started:6.2f} s")
+    return out
+
+
+def main() -> None:
+    if not NATIONAL.is_dir():
+        raise SystemExit(f"{NATIONAL} is missing: run `make bench` first.")
+    files = sorted(NATIONAL.rglob("*.xlsx"))
+    catalog, limits = load_catalog(None), Limits()
+    prepare(ingest.parse_file(files[0], None, catalog, limits), None)  # warm the unit tree
+
+    print(f"Reader stages, one process, {len(files)} files:")
+    per_file("sha256", files, sha256_of)
+    per_file("calamine, values only (the read floor)", files, calamine_values)
+    per_file("container guards (zip sizes, XML prologs, sheet extents)", files, lambda f: _check_container(f, "xlsx", limits))
+    read = per_file("read_workbook (guards + calamine + conversion)", files, lambda f: read_workbook(f, limits))
+    found = per_file("  + find_tables (title, headers, totals, footers)", files, lambda f: find_tables(read_workbook(f, limits), catalog, f.name))
+    whole = per_file("  + prepare (period, unit, unit tree, totals)", files, lambda f: prepare(ingest.parse_file(f, None, catalog, limits), None))
+    print(f"  header search ≈ {found - read:.2f} ms/file, per-file checks ≈ {whole - found:.2f} ms/file")
+
+    with tempfile.TemporaryDirectory(prefix="vwu-stages-") as tmp:
+        workspace, out = Path(tmp) / "ws", Path(tmp) / "out"
+        out.mkdir()
+        print("\nWhole-run stages:")
+        timed("vwu ingest (library call)", lambda: ingest.run([NATIONAL], workspace))
+        timed("vwu aggregate (library call)", lambda: aggregate.aggregate(workspace, 2024))
+        result, _ = timed("report: load the stored aggregation", lambda: current(workspace, 2024))
+        national = result.for_unit("00")
+        timed("report: indicator rows (tree order, coverage)", lambda: [presentation.indicator_rows(national, i) for i in national.catalog.indicators])
+        timed("report: workbook (rows again + XlsxWriter)", lambda: write_workbook(national, out / "vwu-2024.xlsx"))
+        timed("report: Markdown", lambda: write_summary(national, out / "vwu-2024.md", "vi"))
+
+
+if __name__ == "__main__":
+    main()
