@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -262,6 +263,22 @@ def test_a_workbook_without_indicator_sheets_or_headers(inbox, workspace):
     assert problem.code == "no-indicator-sheet"
 
 
+def test_a_targets_file_in_the_inbox_is_skipped_with_a_pointer_to_vwu_targets(vwu, inbox, workspace):
+    district_workbook(inbox / "tien_lu_2024.xlsx")
+    (inbox / "chi_tieu_2024.csv").write_text("year,unit_code,column,target\n2024,00,lifted_total,34000\n", encoding="utf-8")
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert "Bỏ qua" in result.output
+    assert "chi_tieu_2024.csv: Đây là tệp chỉ tiêu giao" in result.output
+    assert "vwu targets chi_tieu_2024.csv" in result.output
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    assert db.execute("SELECT name FROM files").fetchall() == [("tien_lu_2024.xlsx",)]
+    checked = run([inbox / "chi_tieu_2024.csv"], None)
+    assert checked.valid and checked.counts["skipped"] == 1 and checked.files[0].problems[0].code == "targets-file"
+
+
 def test_a_missing_column_is_named(inbox, workspace):
     headers = HEADERS["members"][:2] + ["Ghi chú", HEADERS["members"][3]]
     district_workbook(inbox / "short.xlsx", ("members",), headers=headers)
@@ -402,3 +419,20 @@ def test_every_problem_of_a_file_in_one_go_and_footers_ignored(inbox, workspace)
         ("missing-code", "Hội viên", 7, "Mã xã"),
         ("header-not-found", "Giám sát chính sách", None, None),
     }
+
+
+def test_the_sample_data_folder_as_the_readme_ingests_it(vwu, workspace):
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+
+    first = vwu("ingest", sample, "--workspace", workspace, "--json")
+    again = vwu("ingest", sample, "--workspace", workspace, "--json")
+
+    assert first.exit_code == 1, first.output  # the four loi_* files are meant to be refused
+    files = {Path(f["path"]).name: f for f in json.loads(first.output)["files"]}
+    refused = sorted(name for name, f in files.items() if f["status"] == "refused")
+    assert refused == sorted(name for name in files if name.startswith("loi_"))
+    assert all(len(files[name]["problems"]) == 1 for name in refused)
+    assert files["targets_2024.csv"]["status"] == "skipped"
+    assert sum(f["status"] == "accepted" for f in files.values()) == 11
+    counts = json.loads(again.output)["counts"]
+    assert (counts["unchanged"], counts["accepted"], counts["replaced"]) == (11, 0, 0)

@@ -157,7 +157,7 @@ def test_the_log_has_a_line_per_file_and_per_run(vwu, inbox, workspace):
     assert len(lines) == 6
     assert " ingest: file accepted " in lines[0] and "a_tien_lu.xlsx\" unit=332 period=2024 rows=12 errors=0 warnings=0" in lines[0]
     assert " ingest: file refused " in lines[1] and "b_rong.xlsx\" rows=0 errors=1 warnings=0 first_error=file-empty" in lines[1]
-    assert " ingest: run exit=1 accepted=1 replaced=0 unchanged=0 refused=1 files=2 rows=12 errors=1 warnings=0 duration=" in lines[2]
+    assert " ingest: run exit=1 accepted=1 replaced=0 unchanged=0 refused=1 skipped=0 files=2 rows=12 errors=1 warnings=0 duration=" in lines[2]
     assert " ingest: file unchanged " in lines[3] and " ingest: run exit=1 accepted=0 " in lines[5]
     assert all(line[:4].isdigit() and f"vwu[{os.getpid()}]" in line for line in lines)  # time first, then who
 

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from . import common
 from .errors import EXIT_USAGE, VwuError
+from .problems import STATUSES
 
 app = typer.Typer(
     help="vwu — tổng hợp báo cáo của Hội LHPN Việt Nam: nhận, kiểm tra, cộng dồn và báo cáo số liệu.",
@@ -37,6 +38,7 @@ STATUS_TEXT = {
         "unchanged": "Đã có, không đổi",
         "refused": "Từ chối",
         "checked": "Hợp lệ",
+        "skipped": "Bỏ qua",
     },
     "en": {
         "accepted": "Accepted",
@@ -44,9 +46,10 @@ STATUS_TEXT = {
         "unchanged": "Already ingested",
         "refused": "Refused",
         "checked": "Valid",
+        "skipped": "Skipped",
     },
 }
-STATUS_STYLE = {"accepted": "green", "replaced": "cyan", "unchanged": "dim", "refused": "bold red", "checked": "green"}
+STATUS_STYLE = {"accepted": "green", "replaced": "cyan", "unchanged": "dim", "refused": "bold red", "checked": "green", "skipped": "yellow"}
 
 
 def run_command(debug: bool, action):
@@ -133,13 +136,12 @@ def _print_summary(report, lang: str) -> None:
     counts = report.counts
     table = Table(title="Tổng kết" if lang == "vi" else "Summary")
     labels = STATUS_TEXT[lang]
-    for key in ("accepted", "replaced", "unchanged", "refused", "checked"):
-        if counts[key] or key in ("accepted", "refused"):
-            table.add_column(labels[key], justify="right")
+    shown = [key for key in STATUSES if counts[key] or key in ("accepted", "refused")]
+    for key in shown:
+        table.add_column(labels[key], justify="right")
     table.add_column("Dòng" if lang == "vi" else "Rows", justify="right")
     table.add_column("Cảnh báo" if lang == "vi" else "Warnings", justify="right")
-    values = [str(counts[k]) for k in ("accepted", "replaced", "unchanged", "refused", "checked") if counts[k] or k in ("accepted", "refused")]
-    table.add_row(*values, str(counts["rows"]), str(counts["warnings"]))
+    table.add_row(*[str(counts[k]) for k in shown], str(counts["rows"]), str(counts["warnings"]))
     console.print(table)
 
 

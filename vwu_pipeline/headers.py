@@ -66,9 +66,35 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
         if found:
             tables.append(max(found, key=lambda t: len(t.columns)))
     if not tables and not problems:
-        expected = ", ".join(i.sheet_name for i in catalog.indicators)
-        problems.append(Problem("no-indicator-sheet", "error", file, params={"expected": expected}))
+        if any(find_targets_header(sheet) for sheet in sheets):
+            # Not a submission at all: skipped with a pointer to `vwu targets`, not refused.
+            problems.append(Problem("targets-file", "warning", file, params={"file": file}))
+        else:
+            expected = ", ".join(i.sheet_name for i in catalog.indicators)
+            problems.append(Problem("no-indicator-sheet", "error", file, params={"expected": expected}))
     return tables, problems
+
+
+# The header of a targets file (`vwu targets`): field -> the ways offices write it.
+TARGET_HEADERS = {
+    "year": ("year", "năm", "nam bao cao"),
+    "unit_code": ("unit_code", "unit code", "mã đơn vị", "mã", "unit"),
+    "column": ("column", "indicator", "số liệu", "chỉ tiêu", "measure"),
+    "target": ("target", "chỉ tiêu giao", "mục tiêu", "kế hoạch"),
+    "note": ("note", "ghi chú"),
+}
+TARGET_REQUIRED = ("year", "unit_code", "column", "target")
+_TARGET_KEYS = {name: {fold(a) for a in aliases} for name, aliases in TARGET_HEADERS.items()}
+
+
+def find_targets_header(sheet: RawSheet) -> tuple[int, dict[str, int | None]] | None:
+    """(0-based row, field -> 0-based column) of a targets table's header near the top."""
+    for index, cells in enumerate(sheet.rows[:20]):
+        folded = [fold(c) for c in cells]
+        place = {name: next((j for j, f in enumerate(folded) if f in keys), None) for name, keys in _TARGET_KEYS.items()}
+        if all(place[name] is not None for name in TARGET_REQUIRED):
+            return index, place
+    return None
 
 
 def locate(

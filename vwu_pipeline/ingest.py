@@ -161,7 +161,9 @@ def _finish_batch(
     validate(subs, catalog, options.year)
     for sub in subs:
         result = sub.result
-        if store is None:
+        if result.valid and not sub.tables:
+            result.status = "skipped"  # nothing in it is a submission (a targets file): said why, not refused
+        elif store is None:
             result.status = "checked" if result.valid else "refused"
         else:
             replaced = store.save(result, sub.path, sub.year, sub.figures if result.valid else {})

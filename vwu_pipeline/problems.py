@@ -60,6 +60,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The cell holds {length} characters, more than the limit of {limit}.",
     ),
     # finding the table
+    "targets-file": (
+        "Đây là tệp chỉ tiêu giao (year, unit_code, column, target), không phải báo cáo số liệu: bỏ qua. "
+        "Nạp chỉ tiêu bằng lệnh: vwu targets {file}",
+        "This is a targets file (year, unit_code, column, target), not a submission: skipped. "
+        "Load it with: vwu targets {file}",
+    ),
     "no-indicator-sheet": (
         "Không tìm thấy trang tính chỉ tiêu nào (cần một trong: {expected}).",
         "No indicator sheet found (expected one of: {expected}).",
@@ -223,7 +229,8 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-FileStatus = Literal["accepted", "replaced", "unchanged", "refused", "checked"]
+FileStatus = Literal["accepted", "replaced", "unchanged", "refused", "checked", "skipped"]
+STATUSES: tuple[FileStatus, ...] = ("accepted", "replaced", "unchanged", "refused", "checked", "skipped")
 
 
 @dataclass
@@ -284,7 +291,7 @@ class Report:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {s: 0 for s in ("accepted", "replaced", "unchanged", "refused", "checked")}
+        counts = {s: 0 for s in STATUSES}
         for f in self.files:
             counts[f.status] += 1
         counts["files"] = len(self.files)

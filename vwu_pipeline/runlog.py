@@ -2,7 +2,7 @@
 the server (`tail vwu-data/vwu.log`, or grep it from a monitoring script).
 
     2024-12-02T02:15:03+07:00 vwu[4121] ingest: file accepted "huyen/tien_lu.xlsx" unit=332 period=2024 rows=3 errors=0 warnings=1
-    2024-12-02T02:15:04+07:00 vwu[4121] ingest: run exit=1 files=12 accepted=10 replaced=0 unchanged=1 refused=1 ... duration=1.4s
+    2024-12-02T02:15:04+07:00 vwu[4121] ingest: run exit=1 accepted=10 replaced=0 unchanged=1 refused=1 skipped=0 files=12 ... duration=1.4s
 
 File names are written as JSON strings, so a name with quotes or a line break stays on its
 line. The file is rotated at `log_max_bytes` (vwu.log.1, vwu.log.2 …). A log that cannot be

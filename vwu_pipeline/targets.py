@@ -19,20 +19,12 @@ from typing import Any
 from .aggregate import NATIONAL, Measure, measures
 from .errors import VwuError
 from .indicators import load_catalog
+from .headers import TARGET_REQUIRED, find_targets_header
 from .problems import Problem
 from .reading import ReadError, read_workbook
 from .store import Store
 from .text import NotANumber, clean, fold, parse_number
 from .units import UnitTree
-
-HEADERS = {
-    "year": ("year", "năm", "nam bao cao"),
-    "unit_code": ("unit_code", "unit code", "mã đơn vị", "mã", "unit"),
-    "column": ("column", "indicator", "số liệu", "chỉ tiêu", "measure"),
-    "target": ("target", "chỉ tiêu giao", "mục tiêu", "kế hoạch"),
-    "note": ("note", "ghi chú"),
-}
-REQUIRED = ("year", "unit_code", "column", "target")
 
 MESSAGES = {
     "targets-header": (
@@ -153,15 +145,11 @@ def parse_targets(path: Path, result: TargetsResult, year: int | None = None, sc
         return []
     known = {fold(m.name): m for i in load_catalog(schemas).indicators for m in measures(i)}
     examples = ", ".join(list(dict.fromkeys(m.name for m in known.values()))[:6])
-    wanted = {name: {fold(a) for a in aliases} for name, aliases in HEADERS.items()}
     for sheet in sheets:
-        for index, cells in enumerate(sheet.rows[:20]):
-            folded = [fold(c) for c in cells]
-            place = {name: next((j for j, f in enumerate(folded) if f in aliases), None) for name, aliases in wanted.items()}
-            if all(place[name] is not None for name in REQUIRED):
-                # A CSV file has one unnamed sheet: its problems name the file and row only.
-                name = None if path.suffix.lower() == ".csv" else sheet.name
-                return _rows(sheet, name, index, place, result, year, known, examples)
+        if found := find_targets_header(sheet):
+            # A CSV file has one unnamed sheet: its problems name the file and row only.
+            name = None if path.suffix.lower() == ".csv" else sheet.name
+            return _rows(sheet, name, *found, result, year, known, examples)
     _problem(result, "targets-header", sheets[0].name if sheets else None)
     return []
 
@@ -177,7 +165,7 @@ def _rows(sheet, sheet_name: str | None, header_index: int, place: dict[str, int
             j = place[name]
             return cells[j] if j is not None and j < len(cells) else None
 
-        if all(clean(cell(name)) == "" for name in REQUIRED):
+        if all(clean(cell(name)) == "" for name in TARGET_REQUIRED):
             continue  # blank line
         where = {"sheet": sheet_name, "row": offset}
         raw_year = clean(cell("year")).removesuffix(".0")
