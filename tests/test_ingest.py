@@ -114,6 +114,18 @@ def test_a_number_with_a_word_refuses_the_file_and_names_the_cell(vwu, inbox, wo
     assert figures(workspace) == {}
 
 
+def test_a_figure_typed_with_extra_digits_is_above_the_schemas_maximum(vwu, inbox, workspace):
+    rows = rows_for("members")
+    rows[0][2] = 12_000_000_000  # 1200 members, with zeros typed over and over
+    district_workbook(inbox / "typo.xlsx", ("members",), rows={"members": rows}, totals=False)
+
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 1, result.output
+    assert "typo.xlsx › trang Hội viên › dòng 6 › cột “Tổng số hội viên”: Giá trị 12.000.000.000 lớn hơn mức tối đa 1.000.000." in result.output
+    assert figures(workspace) == {}
+
+
 def test_a_wrong_totals_row_is_an_error_at_the_totals_row(vwu, inbox, workspace):
     rows = rows_for("members")
     totals = [3020 + 1, 67, 4600, 7]  # one member too many

@@ -52,11 +52,14 @@ def test_figure_cells_are_validated_and_open_everything_else_locked(tmp_path):
     (path,) = write_templates(2024, tmp_path, unit="332")
     ws = load_workbook(path)["Thoát nghèo"]
 
-    (validation,) = ws.data_validations.dataValidation
-    assert str(validation.sqref) == "D9:H19"
-    assert (validation.type, validation.operator, validation.formula1) == ("whole", "greaterThanOrEqual", "0")
-    assert validation.showInputMessage and validation.showErrorMessage
-    assert "số nguyên" in validation.prompt and "số nguyên" in validation.error
+    # One rule per figure column, with that column's bounds from the schema.
+    validations = {str(v.sqref): v for v in ws.data_validations.dataValidation}
+    assert list(validations) == ["D9:D19", "E9:E19", "F9:F19", "G9:G19", "H9:H19"]
+    households, cooperatives = validations["D9:D19"], validations["H9:H19"]
+    assert (households.type, households.operator, households.formula1, households.formula2) == ("whole", "between", "0", "100000")
+    assert cooperatives.formula2 == "1000"
+    assert households.showInputMessage and households.showErrorMessage
+    assert "số nguyên từ 0 đến 100.000" in households.prompt and "số nguyên" in households.error
     assert ws.protection.sheet and not ws.protection.password
     assert ws["D9"].protection.locked is False
     assert ws["B9"].protection.locked and ws["D7"].protection.locked  # code and header

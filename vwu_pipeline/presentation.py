@@ -15,6 +15,7 @@ import pandas as pd
 
 from .aggregate import NATIONAL, AggregateResult, Measure, measures
 from .indicators import Indicator
+from .text import number
 from .units import UnitTree
 
 TEXT = {
@@ -163,18 +164,6 @@ def t(lang: str, key: str, **params: object) -> str:
 
 
 # --- numbers ---------------------------------------------------------------------------------
-
-
-def number(value: float | None, lang: str = "vi", decimals: int | None = None) -> str:
-    """19668108 -> "19.668.108" (vi) or "19,668,108" (en); 12.5 -> "12,5" / "12.5"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if decimals is None:
-        decimals = 0 if float(value).is_integer() else 1
-    text = f"{value:,.{decimals}f}"
-    if lang != "en":  # swap the separators the Vietnamese way
-        text = text.translate(str.maketrans({",": ".", ".": ","}))
-    return text
 
 
 def percent(value: float | None, lang: str = "vi", decimals: int = 1) -> str:

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .text import number
+
 Severity = Literal["error", "warning"]
 Lang = Literal["vi", "en"]
 
@@ -215,8 +217,7 @@ def _param(key: str, value: Any, lang: Lang) -> Any:
 def _show(value: Any, lang: Lang = "vi") -> str:
     """A value as the reader writes it: figures (floats) with thousands separators, 19.668.108 in Vietnamese."""
     if isinstance(value, float) and value.is_integer():
-        text = f"{value:,.0f}"
-        return text.replace(",", ".") if lang == "vi" else text
+        return number(value, lang)
     text = "" if value is None else str(value)
     return text if len(text) <= 80 else text[:77] + "…"
 

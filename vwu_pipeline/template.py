@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError
-from .indicators import Catalog, Indicator, load_catalog
-from .text import NotANumber, fold, parse_number
+from .indicators import Catalog, Column, Indicator, load_catalog
+from .text import NotANumber, fold, number, parse_number
 from .units import LEVELS, Unit, UnitTree
 
 if TYPE_CHECKING:
@@ -377,9 +377,11 @@ def _write_indicator(
             sums[i] += _as_number(value)
     end = r
 
-    validation = _validation(indicator)
-    validation.add(f"{get_column_letter(LABEL_COLUMNS + 1)}{first}:{last}{end}")
-    ws.add_data_validation(validation)
+    for i, column in enumerate(indicator.columns):
+        letter = get_column_letter(LABEL_COLUMNS + 1 + i)
+        validation = _validation(column)
+        validation.add(f"{letter}{first}:{letter}{end}")
+        ws.add_data_validation(validation)
 
     if shape.totals_label:
         # A blank form sums with formulas; generated data writes the numbers an office's
@@ -421,21 +423,17 @@ def _as_number(value: object) -> float:
         return 0.0
 
 
-def _validation(indicator: Indicator):
-    """Whole numbers within the schema's bounds (the same for every column of a sheet unless
-    the schema says otherwise; the loosest bounds are used so no valid figure is refused)."""
+def _validation(column: Column):
+    """Whole numbers within the column's bounds in the schema."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    lows = [c.min for c in indicator.columns]
-    highs = [c.max for c in indicator.columns]
-    low = None if any(v is None for v in lows) else min(lows)
-    high = None if any(v is None for v in highs) else max(highs)
+    low, high = column.min, column.max
     if low is not None and high is not None:
-        operator, f1, f2, rule = "between", low, high, f"từ {low:g} đến {high:g}"
+        operator, f1, f2, rule = "between", low, high, f"từ {number(low)} đến {number(high)}"
     elif low is not None:
-        operator, f1, f2, rule = "greaterThanOrEqual", low, None, f"từ {low:g} trở lên"
+        operator, f1, f2, rule = "greaterThanOrEqual", low, None, f"từ {number(low)} trở lên"
     elif high is not None:
-        operator, f1, f2, rule = "lessThanOrEqual", high, None, f"không quá {high:g}"
+        operator, f1, f2, rule = "lessThanOrEqual", high, None, f"không quá {number(high)}"
     else:
         operator, f1, f2, rule = "between", -1e15, 1e15, "bất kỳ"
     return DataValidation(

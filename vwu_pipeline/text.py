@@ -1,7 +1,8 @@
-"""Text helpers shared by every stage: folding Vietnamese text for matching, reading numbers."""
+"""Text helpers shared by every stage: folding Vietnamese text for matching, reading and writing numbers."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -88,3 +89,15 @@ def to_cp1258(text: str) -> str:
             tones = [m for m in marks if m not in shape]
             out.append(unicodedata.normalize("NFC", base + "".join(shape)) + "".join(tones))
     return "".join(out)
+
+
+def number(value: float | None, lang: str = "vi", decimals: int | None = None) -> str:
+    """19668108 -> "19.668.108" (vi) or "19,668,108" (en); 12.5 -> "12,5" / "12.5"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    text = f"{value:,.{decimals}f}"
+    if lang != "en":  # swap the separators the Vietnamese way
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
