@@ -8,6 +8,7 @@ matched insensitive to case, diacritics, spacing and Unicode normalisation.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from .indicators import Catalog, Indicator
@@ -68,7 +69,7 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
     if not tables and not problems:
         if any(find_targets_header(sheet) for sheet in sheets):
             # Not a submission at all: skipped with a pointer to `vwu targets`, not refused.
-            problems.append(Problem("targets-file", "warning", file, params={"file": file}))
+            problems.append(Problem("targets-file", "warning", file, params={"file": shlex.quote(file)}))
         else:
             expected = ", ".join(i.sheet_name for i in catalog.indicators)
             problems.append(Problem("no-indicator-sheet", "error", file, params={"expected": expected}))

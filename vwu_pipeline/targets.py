@@ -18,8 +18,8 @@ from typing import Any
 
 from .aggregate import NATIONAL, Measure, measures
 from .errors import VwuError
-from .indicators import load_catalog
 from .headers import TARGET_REQUIRED, find_targets_header
+from .indicators import load_catalog
 from .problems import Problem
 from .reading import ReadError, read_workbook
 from .store import Store
