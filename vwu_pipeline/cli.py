@@ -263,12 +263,13 @@ def demo_data(
 ) -> None:
     """Sinh số liệu mẫu cả nước qua mẫu báo cáo. Generate synthetic national submissions."""
     from .demo_data import generate
+    from .text import number
 
     data = run_command(
         debug,
         lambda: generate(out, year, scale, unit=unit, level=level, seed=seed, messy=messy, schemas=schemas),
     )
-    rows, seconds = f"{data.rows:,}".replace(",", "."), f"{data.seconds:.1f}".replace(".", ",")
+    rows, seconds = number(data.rows), number(data.seconds, decimals=1)
     console.print(
         f"Đã ghi {len(data.files)} tệp, {rows} dòng đơn vị × {data.indicators} chỉ tiêu vào {escape(str(out))} "
         f"trong {seconds} giây / wrote {len(data.files)} files."
@@ -423,7 +424,7 @@ STATUS_LISTED = 8  # units named per indicator in the terminal; --json has them 
 
 
 def _run_summary(run, lang: str) -> str:
-    from .presentation import number
+    from .text import number
 
     c = run.summary
     if run.command == "ingest" and "files" in c:
