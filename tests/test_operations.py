@@ -232,6 +232,11 @@ def test_status_shows_the_last_runs_and_who_has_not_submitted(vwu, inbox, worksp
 
     table = vwu("status", "--year", 2024, "--unit", "33", "--workspace", workspace)
     assert "1 tệp: nhận 1" in table.output and "Thành phố Hưng Yên (323)" in table.output
+    (inbox / "chi_tieu.csv").write_text("year,unit_code,column,target\n2024,33,members_new,500\n", encoding="utf-8")
+    vwu("ingest", inbox, "--workspace", workspace)
+    again = vwu("status", "--year", 2024, "--workspace", workspace)
+    assert "từ chối 0, bỏ qua 1" in again.output  # a targets file is skipped, and the run says so
+    assert status(workspace, 2024).runs[0].summary["skipped"] == 1
     national = status(workspace, 2024)
     assert {i.name: i.expected for i in national.indicators}["members"] == 696
 

@@ -428,10 +428,13 @@ def _run_summary(run, lang: str) -> str:
 
     c = run.summary
     if run.command == "ingest" and "files" in c:
+        skipped = c.get("skipped", 0)
         return (f"{c['files']} tệp: nhận {c.get('accepted', 0)}, thay {c.get('replaced', 0)}, "
-                f"không đổi {c.get('unchanged', 0)}, từ chối {c.get('refused', 0)}") if lang == "vi" else (
+                f"không đổi {c.get('unchanged', 0)}, từ chối {c.get('refused', 0)}"
+                + (f", bỏ qua {skipped}" if skipped else "")) if lang == "vi" else (
                 f"{c['files']} files: {c.get('accepted', 0)} accepted, {c.get('replaced', 0)} replaced, "
-                f"{c.get('unchanged', 0)} unchanged, {c.get('refused', 0)} refused")
+                f"{c.get('unchanged', 0)} unchanged, {c.get('refused', 0)} refused"
+                + (f", {skipped} skipped" if skipped else ""))
     if run.command == "aggregate" and "year" in c:
         figures, submissions = number(c.get("figures"), lang), c.get("submissions", 0)
         return (f"năm {c['year']}: {figures} số liệu, {submissions} báo cáo" if lang == "vi"
