@@ -89,7 +89,7 @@ def naive(files: list[Path]) -> tuple[Step, dict[str, float]]:
     sys.path.insert(0, str(HERE))
     from naive import naive_totals
 
-    from vwu_pipeline.indicators import load_catalog
+    from vwu_pipeline.core.indicators import load_catalog
 
     started = time.perf_counter()
     totals = naive_totals(files, load_catalog())

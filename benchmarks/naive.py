@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from vwu_pipeline.indicators import Catalog
+from vwu_pipeline.core.indicators import Catalog
 
 HEADER_ROW = 6  # 0-based: the template's title block takes rows 1-6
 

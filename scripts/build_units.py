@@ -6,7 +6,7 @@ Run: .venv/bin/python scripts/build_units.py   (needs the `build-units` extra in
   vietnamadminunits/data/dataset.db, table admin_units_legacy;
 - 2025 tree (2025-07-01 ..): province -> commune, from vietnam_provinces/data/nested-divisions.json.
 
-The runtime (vwu_pipeline.units) reads only the CSV, so neither package is needed to run vwu.
+The runtime (vwu_pipeline.core.units) reads only the CSV, so neither package is needed to run vwu.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "vwu_pipeline" / "data" / "units.csv"
+OUT = Path(__file__).resolve().parent.parent / "vwu_pipeline" / "core" / "data" / "units.csv"
 COLUMNS = ["tree", "valid_from", "valid_to", "code", "name", "level", "parent_code"]
 LEGACY = ("legacy", "1900-01-01", "2025-06-30")
 TREE_2025 = ("2025", "2025-07-01", "")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from vwu_pipeline.text import to_cp1258
+from vwu_pipeline.core.text import to_cp1258
 
 # Huyện Tiên Lữ (332), Tỉnh Hưng Yên (33): three of its communes.
 DISTRICT = "332"

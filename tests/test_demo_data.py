@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import figures
-from vwu_pipeline.demo_data import demo_periods, generate, parse_scale
-from vwu_pipeline.errors import ConfigError
-from vwu_pipeline.ingest import run
+from vwu_pipeline.forms.demo_data import demo_periods, generate, parse_scale
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.ingest.run import run
 
 
 def digests(folder: Path) -> dict[str, str]:

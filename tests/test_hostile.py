@@ -259,7 +259,7 @@ def test_everything_at_once_in_one_run(vwu, inbox, workspace, tmp_path):
 
 
 def _replacement_master(tmp_path: Path, names: dict[str, str]) -> Path:
-    from vwu_pipeline.units import PACKAGED_MASTER
+    from vwu_pipeline.core.units import PACKAGED_MASTER
 
     with open(PACKAGED_MASTER, encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))

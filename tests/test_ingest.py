@@ -11,7 +11,7 @@ import pytest
 
 from builders import COMMUNES, HEADERS, district_workbook, rows_for, write_csv
 from conftest import figures, problems_of
-from vwu_pipeline.ingest import IngestOptions, run
+from vwu_pipeline.ingest.run import IngestOptions, run
 
 
 def test_a_good_district_file_is_accepted_and_its_figures_stored(vwu, inbox, workspace):
@@ -336,7 +336,7 @@ def test_validate_stores_nothing(vwu, inbox, workspace, monkeypatch):
 
 
 def test_a_crash_mid_run_leaves_earlier_files_whole(inbox, workspace, monkeypatch):
-    from vwu_pipeline.store import Store
+    from vwu_pipeline.store.db import Store
 
     district_workbook(inbox / "a.xlsx", ("members",))
     district_workbook(inbox / "b.xlsx", ("poverty",))
@@ -379,7 +379,7 @@ def test_commune_rows_and_the_districts_own_row(inbox, workspace):
 def test_a_file_that_crashes_the_reader_is_refused_alone(inbox, workspace, monkeypatch):
     import os
 
-    from vwu_pipeline import ingest
+    from vwu_pipeline.ingest import run as ingest
 
     district_workbook(inbox / "a_fine.xlsx", ("members",))
     district_workbook(inbox / "b_crafted.xlsx", ("poverty",))

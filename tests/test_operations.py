@@ -19,9 +19,9 @@ import pytest
 from builders import district_workbook, rows_for
 from conftest import figures
 from hostile import SHEET1, patch_zip
-from vwu_pipeline import config
-from vwu_pipeline.errors import ConfigError
-from vwu_pipeline.status import status
+from vwu_pipeline.ops import config
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.ops.status import status
 
 VWU = str(Path(sys.executable).parent / "vwu")
 
@@ -256,7 +256,7 @@ def test_status_of_a_fresh_workspace_creates_nothing(vwu, tmp_path):
 HOLDER = """
 import sys, time
 from pathlib import Path
-from vwu_pipeline.locking import workspace_lock
+from vwu_pipeline.ops.locking import workspace_lock
 with workspace_lock(Path(sys.argv[1]), sys.argv[2], 0):
     print("ready", flush=True)
     time.sleep(float(sys.argv[3]))

@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 import xlwt
 
-from vwu_pipeline.problems import MESSAGES
-from vwu_pipeline.reading import Limits, RawSheet, ReadError, read_workbook, sha256_of
+from vwu_pipeline.core.problems import MESSAGES
+from vwu_pipeline.ingest.reading import Limits, RawSheet, ReadError, read_workbook, sha256_of
 
 from hostile import SHEET1, make_xlsx, patch_zip, xlsx_with_sheet_data
 from hostile import batched as _batched
@@ -70,7 +70,7 @@ ISOLATED = """
 import json, resource, sys
 limit = 2 * 1024**3
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from vwu_pipeline.reading import ReadError, read_workbook
+from vwu_pipeline.ingest.reading import ReadError, read_workbook
 try:
     sheets = read_workbook(sys.argv[1])
     print(json.dumps({"sheets": [[s.name, len(s.rows)] for s in sheets]}))

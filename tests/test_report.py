@@ -15,14 +15,14 @@ from openpyxl import Workbook, load_workbook
 
 from builders import submission, write_csv
 from test_aggregate import BA_DINH, ingest_fixture
-from vwu_pipeline.aggregate import AggregateResult, aggregate, compute
-from vwu_pipeline.indicators import load_catalog
-from vwu_pipeline.ingest import run
-from vwu_pipeline.report import report
-from vwu_pipeline.summary import md, render_summary
-from vwu_pipeline.targets import load_targets
-from vwu_pipeline.units import Unit, UnitTree
-from vwu_pipeline.workbook import write_workbook
+from vwu_pipeline.report.rollup import AggregateResult, aggregate, compute
+from vwu_pipeline.core.indicators import load_catalog
+from vwu_pipeline.ingest.run import run
+from vwu_pipeline.report.build import report
+from vwu_pipeline.report.summary import md, render_summary
+from vwu_pipeline.ingest.targets import load_targets
+from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.report.workbook import write_workbook
 
 SAMPLE_TARGETS = Path(__file__).resolve().parent.parent / "sample_data" / "targets_2024.csv"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vwu_pipeline.errors import ConfigError
-from vwu_pipeline.units import COLUMNS, PACKAGED_MASTER, Unit, UnitTree
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.units import COLUMNS, PACKAGED_MASTER, Unit, UnitTree
 
 HEADER = ",".join(COLUMNS)
 
@@ -272,7 +272,7 @@ def test_packaged_file_format() -> None:
 
 def test_runtime_does_not_import_the_packages() -> None:
     code = (
-        "import sys; from vwu_pipeline.units import UnitTree; UnitTree.for_year(2024);"
+        "import sys; from vwu_pipeline.core.units import UnitTree; UnitTree.for_year(2024);"
         "bad = {'vietnam_provinces', 'vietnamadminunits', 'pandas'} & set(sys.modules);"
         "sys.exit(sorted(bad) or 0)"
     )

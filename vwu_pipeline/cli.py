@@ -18,9 +18,9 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from . import common
-from .errors import EXIT_USAGE, VwuError
-from .problems import STATUSES
+from vwu_pipeline import options
+from vwu_pipeline.core.errors import EXIT_USAGE, VwuError
+from vwu_pipeline.core.problems import STATUSES
 
 app = typer.Typer(
     help="vwu — tổng hợp báo cáo của Hội LHPN Việt Nam: nhận, kiểm tra, cộng dồn và báo cáo số liệu.",
@@ -65,7 +65,7 @@ def run_command(debug: bool, action):
         errors.print("[red]Đã dừng. Stopped.[/red]")
         raise typer.Exit(130)
     except Exception as exc:  # a corrupt page found in the middle of a run: a message, not a traceback
-        from .store import as_store_error
+        from vwu_pipeline.store.db import as_store_error
 
         error = as_store_error(exc)
         if error is None or debug:
@@ -76,21 +76,21 @@ def run_command(debug: bool, action):
 
 def _settings(debug: bool, workspace: Path | None, **options):
     """Command-line options > VWU_* environment > vwu.toml in the workspace > defaults (config.py)."""
-    from .config import load
+    from vwu_pipeline.ops.config import load
 
     return run_command(debug, lambda: load(workspace, **options))
 
 
 def _run_log(settings, command: str, create: bool = False):
     """One line per run (and per file) in the workspace's vwu.log (runlog.py)."""
-    from .runlog import RunLog
+    from vwu_pipeline.ops.runlog import RunLog
 
     return RunLog(settings.workspace, command, max_bytes=settings.log_max_bytes, backups=settings.log_backups, create=create)
 
 
 def _locked(settings, command: str, action, create: bool = True):
     """Run a writer's library call holding the workspace lock (locking.py)."""
-    from .locking import workspace_lock
+    from vwu_pipeline.ops.locking import workspace_lock
 
     with workspace_lock(settings.workspace, command, settings.lock_timeout, create):
         return action()
@@ -150,7 +150,7 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
 
     `year` is --year only: the year of vwu.toml is the default report year, and must not
     refuse a late correction of last year's figures."""
-    from .ingest import IngestOptions, run
+    from vwu_pipeline.ingest.run import IngestOptions, run
 
     lang = settings.lang
     options = IngestOptions(
@@ -194,14 +194,14 @@ def ingest(
         list[Path] | None,
         typer.Argument(help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.", exists=True, show_default=False),
     ] = None,
-    workspace: common.Workspace = None,
-    year: common.Year = None,
-    lang: common.Lang = None,
-    json_out: common.Json = False,
-    quiet: common.Quiet = False,
-    debug: common.Debug = False,
-    schemas: common.Schemas = None,
-    lock_timeout: common.LockTimeout = None,
+    workspace: options.Workspace = None,
+    year: options.Year = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
+    lock_timeout: options.LockTimeout = None,
 ) -> None:
     """Nhận báo cáo: kiểm tra từng tệp và lưu các tệp hợp lệ. Ingest submissions into the workspace."""
     settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
@@ -211,13 +211,13 @@ def ingest(
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True)],
-    year: common.Year = None,
-    lang: common.Lang = None,
-    json_out: common.Json = False,
-    quiet: common.Quiet = False,
-    debug: common.Debug = False,
-    schemas: common.Schemas = None,
-    workspace: common.Workspace = None,
+    year: options.Year = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
+    workspace: options.Workspace = None,
 ) -> None:
     """Kiểm tra tệp mà không lưu gì. Check files without storing anything.
 
@@ -234,16 +234,16 @@ Level = Annotated[
 
 @app.command()
 def template(
-    year: common.ReportYear,
-    out: common.Out = Path("templates"),
-    unit: common.UnitCode = None,
+    year: options.ReportYear,
+    out: options.Out = Path("templates"),
+    unit: options.UnitCode = None,
     level: Level = None,
     period: Annotated[str | None, typer.Option("--period", help="Kỳ trong năm: H1, H2, Q1…Q4, M01…M12 (mặc định: cả năm).", show_default=False)] = None,
-    debug: common.Debug = False,
-    schemas: common.Schemas = None,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
 ) -> None:
     """Viết mẫu báo cáo cho từng đơn vị báo cáo. Write one blank form per reporting unit."""
-    from .template import write_templates
+    from vwu_pipeline.forms.template import write_templates
 
     paths = run_command(debug, lambda: write_templates(year, out, unit=unit, level=level, period=period, schemas=schemas))
     console.print(f"Đã ghi {len(paths)} mẫu báo cáo vào {escape(str(out))} / wrote {len(paths)} templates.")
@@ -251,19 +251,19 @@ def template(
 
 @app.command("demo-data")
 def demo_data(
-    year: common.ReportYear,
-    out: common.Out = Path("demo-data"),
+    year: options.ReportYear,
+    out: options.Out = Path("demo-data"),
     scale: Annotated[str, typer.Option("--scale", help="national (một báo cáo năm mỗi đơn vị) hoặc N (N báo cáo tháng mỗi đơn vị).")] = "national",
-    unit: common.UnitCode = None,
+    unit: options.UnitCode = None,
     level: Level = None,
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên: cùng hạt giống, cùng số liệu. Random seed.")] = 1,
     messy: Annotated[bool, typer.Option("--messy", help="Trộn các kiểu tệp thực tế: tiêu đề hai dòng gộp ô, số dạng chữ, không dấu…")] = False,
-    debug: common.Debug = False,
-    schemas: common.Schemas = None,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
 ) -> None:
     """Sinh số liệu mẫu cả nước qua mẫu báo cáo. Generate synthetic national submissions."""
-    from .demo_data import generate
-    from .text import number
+    from vwu_pipeline.forms.demo_data import generate
+    from vwu_pipeline.core.text import number
 
     data = run_command(
         debug,
@@ -277,7 +277,7 @@ def demo_data(
 
 
 def _print_headline(rows: list[dict], year: int, lang: str) -> None:
-    from .presentation import number, percent
+    from vwu_pipeline.report.presentation import number, percent
 
     table = Table(title=("Số liệu chính năm %d" if lang == "vi" else "Headline figures, %d") % year)
     table.add_column("Nội dung" if lang == "vi" else "Figure")
@@ -292,22 +292,22 @@ def _print_headline(rows: list[dict], year: int, lang: str) -> None:
 
 @app.command("aggregate")
 def aggregate_command(
-    year: common.Year = None,
+    year: options.Year = None,
     outlier_factor: Annotated[
         float,
         typer.Option("--outlier-factor", help="Cảnh báo số liệu gấp (hoặc bằng 1/) bấy nhiêu lần năm trước. Outlier factor.", min=1.0),
     ] = 10.0,
-    workspace: common.Workspace = None,
-    lang: common.Lang = None,
-    json_out: common.Json = False,
-    quiet: common.Quiet = False,
-    debug: common.Debug = False,
-    schemas: common.Schemas = None,
-    lock_timeout: common.LockTimeout = None,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
+    lock_timeout: options.LockTimeout = None,
 ) -> None:
     """Tổng hợp số liệu một năm theo cây đơn vị. Roll a year's figures up the unit tree."""
-    from .aggregate import aggregate
-    from .report import headline_rows
+    from vwu_pipeline.report.rollup import aggregate
+    from vwu_pipeline.report.build import headline_rows
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
     lang, year = settings.lang, run_command(debug, settings.require_year)
@@ -334,18 +334,18 @@ def aggregate_command(
 
 @app.command("report")
 def report_command(
-    year: common.Year = None,
-    unit: common.UnitCode = None,
-    out: common.OutDir = None,
-    workspace: common.Workspace = None,
-    lang: common.Lang = None,
-    json_out: common.Json = False,
-    quiet: common.Quiet = False,
-    debug: common.Debug = False,
-    schemas: common.Schemas = None,
+    year: options.Year = None,
+    unit: options.UnitCode = None,
+    out: options.OutDir = None,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
 ) -> None:
     """Viết bảng tính tổng hợp và bản tóm tắt Markdown. Write the consolidated workbook and summary."""
-    from .report import report
+    from vwu_pipeline.report.build import report
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out)
     lang, year = settings.lang, run_command(debug, settings.require_year)
@@ -366,7 +366,7 @@ def report_command(
     console.print(f"{'Đã ghi' if lang == 'vi' else 'Wrote'} {escape(str(result.workbook))}, {escape(str(result.summary))}")
     _print_headline(result.headline, year, lang)
     if result.partial:
-        from .indicators import load_catalog
+        from vwu_pipeline.core.indicators import load_catalog
 
         catalog = load_catalog(settings.schemas)
         missing = ", ".join(f"{catalog.get(name).title(lang)}: {n}" for name, n in result.missing.items() if n)
@@ -377,17 +377,17 @@ def report_command(
 @app.command("targets")
 def targets_command(
     path: Annotated[Path, typer.Argument(help="Tệp chỉ tiêu (.csv hoặc .xlsx): year, unit_code, column, target.", exists=True, dir_okay=False)],
-    year: common.Year = None,
-    workspace: common.Workspace = None,
-    lang: common.Lang = None,
-    json_out: common.Json = False,
-    quiet: common.Quiet = False,
-    debug: common.Debug = False,
-    schemas: common.Schemas = None,
-    lock_timeout: common.LockTimeout = None,
+    year: options.Year = None,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
+    lock_timeout: options.LockTimeout = None,
 ) -> None:
     """Nạp chỉ tiêu giao theo năm và đơn vị. Load yearly targets per unit."""
-    from .targets import load_targets
+    from vwu_pipeline.ingest.targets import load_targets
 
     # --year only: the year of vwu.toml is the default report year, not a filter on target files
     settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
@@ -424,7 +424,7 @@ STATUS_LISTED = 8  # units named per indicator in the terminal; --json has them 
 
 
 def _run_summary(run, lang: str) -> str:
-    from .text import number
+    from vwu_pipeline.core.text import number
 
     c = run.summary
     if run.command == "ingest" and "files" in c:
@@ -443,7 +443,7 @@ def _run_summary(run, lang: str) -> str:
 
 
 def _print_status(result, lang: str) -> None:
-    from .presentation import level_label, stamp, t
+    from vwu_pipeline.report.presentation import level_label, stamp, t
 
     vi = lang == "vi"
     if result.running:
@@ -479,16 +479,16 @@ def _print_status(result, lang: str) -> None:
 
 @app.command("status")
 def status_command(
-    year: common.Year = None,
-    unit: common.UnitCode = None,
-    workspace: common.Workspace = None,
-    lang: common.Lang = None,
-    json_out: common.Json = False,
-    debug: common.Debug = False,
-    schemas: common.Schemas = None,
+    year: options.Year = None,
+    unit: options.UnitCode = None,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
 ) -> None:
     """Các lần chạy gần nhất và đơn vị đã/chưa nộp báo cáo của năm. Last runs and who has submitted."""
-    from .status import status
+    from vwu_pipeline.ops.status import status
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
     result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas))

@@ -17,8 +17,8 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from . import presentation as p
-from .aggregate import AggregateResult, Measure, measures
+from vwu_pipeline.report import presentation as p
+from vwu_pipeline.report.rollup import AggregateResult, Measure, measures
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"

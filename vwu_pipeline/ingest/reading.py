@@ -31,7 +31,7 @@ import charset_normalizer
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from .problems import MESSAGES
+from vwu_pipeline.core.problems import MESSAGES
 
 
 @dataclass(frozen=True)

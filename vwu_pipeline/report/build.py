@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import presentation as p
-from .aggregate import NATIONAL, AggregateResult, aggregate, load, stored_outlier_factor
-from .summary import write_summary
-from .workbook import write_workbook
+from vwu_pipeline.report import presentation as p
+from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, aggregate, load, stored_outlier_factor
+from vwu_pipeline.report.summary import write_summary
+from vwu_pipeline.report.workbook import write_workbook
 
 
 @dataclass

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError
-from .indicators import Catalog, Column, Indicator, load_catalog
-from .text import NotANumber, fold, number, parse_number
-from .units import LEVELS, Unit, UnitTree
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.indicators import Catalog, Column, Indicator, load_catalog
+from vwu_pipeline.core.text import NotANumber, fold, number, parse_number
+from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

@@ -21,10 +21,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
-from .indicators import Indicator, load_catalog
-from .template import OFFICIAL, Period, Shape, WorkbookJob, reporting_units, workbook_path, write_workbooks
-from .units import Unit, UnitTree
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.indicators import Indicator, load_catalog
+from vwu_pipeline.forms.template import OFFICIAL, Period, Shape, WorkbookJob, reporting_units, workbook_path, write_workbooks
+from vwu_pipeline.core.units import Unit, UnitTree
 
 MAX_SCALE = 120  # ten years of monthly reports
 LEGACY_COMMUNES = 10_035  # the figures below are per commune of the legacy tree

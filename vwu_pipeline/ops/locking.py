@@ -26,7 +26,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .errors import StoreError, WorkspaceLocked
+from vwu_pipeline.core.errors import StoreError, WorkspaceLocked
 
 LOCK_NAME = "vwu.lock"
 HOLDER_NAME = "vwu.lock.json"

@@ -13,13 +13,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
-from .text import fold, fold_compact
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.text import fold, fold_compact
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-DEFAULT_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+DEFAULT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 AGGREGATIONS = ("flow", "stock")
 _RULE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(<=|>=|<|>|==)\s*([a-z_][a-z0-9_]*)\s*$")
 

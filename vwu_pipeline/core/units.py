@@ -20,8 +20,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from vwu_pipeline.errors import ConfigError
-from vwu_pipeline.text import fold
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.text import fold
 
 PACKAGED_MASTER = Path(__file__).resolve().parent / "data" / "units.csv"
 ENV_VAR = "VWU_UNITS"

@@ -11,10 +11,10 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from .indicators import Catalog, Indicator
-from .problems import Problem
-from .reading import RawSheet
-from .text import clean, fold
+from vwu_pipeline.core.indicators import Catalog, Indicator
+from vwu_pipeline.core.problems import Problem
+from vwu_pipeline.ingest.reading import RawSheet
+from vwu_pipeline.core.text import clean, fold
 
 HEADER_SEARCH_ROWS = 40  # the header sits under a title block of a few lines
 _PARENTHESISED = re.compile(r"\([^)]*\)")

@@ -43,10 +43,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, VwuError
-from .indicators import Catalog, Indicator, load_catalog
-from .store import Store, now
-from .units import Unit, UnitTree
+from vwu_pipeline.core.errors import ConfigError, VwuError
+from vwu_pipeline.core.indicators import Catalog, Indicator, load_catalog
+from vwu_pipeline.store.db import Store, now
+from vwu_pipeline.core.units import Unit, UnitTree
 
 NATIONAL = "00"
 DEFAULT_OUTLIER_FACTOR = 10.0

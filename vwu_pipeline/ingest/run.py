@@ -15,12 +15,12 @@ from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .headers import find_tables
-from .indicators import Catalog, load_catalog
-from .problems import FileResult, Lang, Problem, Report
-from .reading import SUFFIXES, Limits, ReadError, read_workbook, sha256_of
-from .store import Store
-from .validation import Submission, prepare, validate
+from vwu_pipeline.ingest.tables import find_tables
+from vwu_pipeline.core.indicators import Catalog, load_catalog
+from vwu_pipeline.core.problems import FileResult, Lang, Problem, Report
+from vwu_pipeline.ingest.reading import SUFFIXES, Limits, ReadError, read_workbook, sha256_of
+from vwu_pipeline.store.db import Store
+from vwu_pipeline.ingest.validation import Submission, prepare, validate
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time

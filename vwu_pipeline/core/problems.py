@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .text import number
+from vwu_pipeline.core.text import number
 
 Severity = Literal["error", "warning"]
 Lang = Literal["vi", "en"]

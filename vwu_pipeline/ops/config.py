@@ -27,8 +27,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .reading import Limits
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.ingest.reading import Limits
 
 CONFIG_NAME = "vwu.toml"
 ENV_PREFIX = "VWU_"

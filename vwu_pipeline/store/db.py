@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
-from .problems import FileResult, readable
+from vwu_pipeline.core.errors import StoreError
+from vwu_pipeline.core.problems import FileResult, readable
 
 DB_NAME = "vwu.sqlite"
 

@@ -1,0 +1,1 @@
+"""The domain core: units, periods, indicators, problems and messages, text."""

@@ -1,0 +1,1 @@
+"""Blank forms for the reporting units, and synthetic data written through them."""

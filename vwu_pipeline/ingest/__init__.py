@@ -1,0 +1,1 @@
+"""Stage 1: submitted files → checked tables → stored figures."""

@@ -1,0 +1,1 @@
+"""Running vwu: settings, the workspace lock, the log, status."""

@@ -1,0 +1,1 @@
+"""The workspace store: SQLite with a schema version and ordered migrations."""
