@@ -14,11 +14,18 @@ import csv
 import sys
 from pathlib import Path
 
-from vwu_pipeline.forms.demo_data import DemoFigures
 from vwu_pipeline.core.indicators import Indicator, load_catalog
-from vwu_pipeline.forms.template import LABEL_COLUMNS, Period, Shape, build_workbook, save_reproducible, title_lines
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import to_cp1258
 from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.forms.demo_data import DemoFigures
+from vwu_pipeline.forms.template import (
+    LABEL_COLUMNS,
+    Shape,
+    build_workbook,
+    save_reproducible,
+    title_lines,
+)
 
 OUT = Path(__file__).resolve().parent.parent / "sample_data" / "inbox"
 SEED = 2024

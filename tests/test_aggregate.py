@@ -8,13 +8,14 @@ import sqlite3
 
 import pandas as pd
 import pytest
-
 from builders import submission
 from conftest import figures
-from vwu_pipeline.report.rollup import NATIONAL, aggregate, compute, flow_periods, period_months
+
 from vwu_pipeline.core.indicators import load_catalog
-from vwu_pipeline.ingest.run import IngestOptions, run
+from vwu_pipeline.core.periods import flow_periods, period_months
 from vwu_pipeline.core.units import UnitTree
+from vwu_pipeline.ingest.run import IngestOptions, run
+from vwu_pipeline.report.rollup import NATIONAL, aggregate, compute
 
 H1 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024"
 H2 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG CUỐI NĂM 2024"

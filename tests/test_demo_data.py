@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import figures
-from vwu_pipeline.forms.demo_data import demo_periods, generate, parse_scale
+
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.forms.demo_data import demo_periods, generate, parse_scale
 from vwu_pipeline.ingest.run import run
 
 

@@ -17,10 +17,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from builders import district_workbook, rows_for
 from conftest import figures
-from hostile import SHEET1, full_width_row, million_rows, ole_with_directory_entry, patch_zip, with_laughs, zip_bomb
+from hostile import (
+    SHEET1,
+    full_width_row,
+    million_rows,
+    ole_with_directory_entry,
+    patch_zip,
+    with_laughs,
+    zip_bomb,
+)
 
 GOOD = "a_good.xlsx"
 

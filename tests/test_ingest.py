@@ -8,9 +8,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from builders import COMMUNES, HEADERS, district_workbook, rows_for, write_csv
 from conftest import figures, problems_of
+
 from vwu_pipeline.ingest.run import IngestOptions, run
 
 

@@ -15,12 +15,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from builders import district_workbook, rows_for
 from conftest import figures
 from hostile import SHEET1, patch_zip
-from vwu_pipeline.ops import config
+
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.ops import config
 from vwu_pipeline.ops.status import status
 
 VWU = str(Path(sys.executable).parent / "vwu")

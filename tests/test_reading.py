@@ -18,14 +18,19 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlwt
-
-from vwu_pipeline.core.problems import MESSAGES
-from vwu_pipeline.ingest.reading import Limits, RawSheet, ReadError, read_workbook, sha256_of
-
 from hostile import SHEET1, make_xlsx, patch_zip, xlsx_with_sheet_data
 from hostile import batched as _batched
 from hostile import ole_with_directory_entry as _ole_with_directory_entry
 from hostile import with_laughs as _with_laughs
+
+from vwu_pipeline.core.problems import MESSAGES
+from vwu_pipeline.ingest.reading import (
+    Limits,
+    RawSheet,
+    ReadError,
+    read_workbook,
+    sha256_of,
+)
 
 CORNER_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'  # the grid's last cell
 

@@ -6,22 +6,22 @@ import json
 import re
 import sqlite3
 import zipfile
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook, load_workbook
-
 from builders import submission, write_csv
+from openpyxl import Workbook, load_workbook
 from test_aggregate import BA_DINH, ingest_fixture
-from vwu_pipeline.report.rollup import AggregateResult, aggregate, compute
+
 from vwu_pipeline.core.indicators import load_catalog
-from vwu_pipeline.ingest.run import run
-from vwu_pipeline.report.build import report
-from vwu_pipeline.report.summary import md, render_summary
-from vwu_pipeline.ingest.targets import load_targets
 from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.ingest.run import run
+from vwu_pipeline.ingest.targets import load_targets
+from vwu_pipeline.report.build import report
+from vwu_pipeline.report.rollup import AggregateResult, aggregate, compute
+from vwu_pipeline.report.summary import md, render_summary
 from vwu_pipeline.report.workbook import write_workbook
 
 SAMPLE_TARGETS = Path(__file__).resolve().parent.parent / "sample_data" / "targets_2024.csv"

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-
 import pytest
+from conftest import figures
 from openpyxl import load_workbook
 
-from conftest import figures
-from vwu_pipeline.forms.demo_data import DemoFigures
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import load_catalog
-from vwu_pipeline.forms.template import INSTRUCTIONS_SHEET, Period, reporting_units, write_templates
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import UnitTree
+from vwu_pipeline.forms.demo_data import DemoFigures
+from vwu_pipeline.forms.template import (
+    INSTRUCTIONS_SHEET,
+    reporting_units,
+    write_templates,
+)
 
 TIEN_LU = "33_tinh_hung_yen/332_huyen_tien_lu_2024.xlsx"
 
@@ -122,7 +126,7 @@ def test_wrong_choices_are_explained(vwu, tmp_path):
     "code,title", [("2024", "năm 2024"), ("2024-H1", "6 tháng đầu năm 2024"), ("2024-Q3", "quý III năm 2024"), ("2024-M03", "tháng 3 năm 2024")]
 )
 def test_periods_are_titled_the_way_ingest_reads_them(vwu, tmp_path, code, title):
-    from vwu_pipeline.ingest.tables import find_period
+    from vwu_pipeline.core.periods import find_period
     from vwu_pipeline.forms.template import title_lines
 
     unit = UnitTree.for_year(2024).get("332")

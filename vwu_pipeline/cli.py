@@ -100,7 +100,13 @@ def _progress_bar(quiet: bool, json_out: bool):
     """A rich progress bar on a terminal only: never in a cron mail, a pipe or --json output."""
     if quiet or json_out or not console.is_terminal:
         return None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                     console=console, transient=True)
@@ -262,8 +268,8 @@ def demo_data(
     schemas: options.Schemas = None,
 ) -> None:
     """Sinh số liệu mẫu cả nước qua mẫu báo cáo. Generate synthetic national submissions."""
-    from vwu_pipeline.forms.demo_data import generate
     from vwu_pipeline.core.text import number
+    from vwu_pipeline.forms.demo_data import generate
 
     data = run_command(
         debug,
@@ -306,8 +312,8 @@ def aggregate_command(
     lock_timeout: options.LockTimeout = None,
 ) -> None:
     """Tổng hợp số liệu một năm theo cây đơn vị. Roll a year's figures up the unit tree."""
-    from vwu_pipeline.report.rollup import aggregate
     from vwu_pipeline.report.build import headline_rows
+    from vwu_pipeline.report.rollup import aggregate
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
     lang, year = settings.lang, run_command(debug, settings.require_year)

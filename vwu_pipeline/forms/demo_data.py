@@ -23,8 +23,16 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Indicator, load_catalog
-from vwu_pipeline.forms.template import OFFICIAL, Period, Shape, WorkbookJob, reporting_units, workbook_path, write_workbooks
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.forms.template import (
+    OFFICIAL,
+    Shape,
+    WorkbookJob,
+    reporting_units,
+    workbook_path,
+    write_workbooks,
+)
 
 MAX_SCALE = 120  # ten years of monthly reports
 LEGACY_COMMUNES = 10_035  # the figures below are per commune of the legacy tree

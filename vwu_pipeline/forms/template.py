@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, Column, Indicator, load_catalog
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import NotANumber, fold, number, parse_number
 from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
 
@@ -36,61 +37,6 @@ INSTRUCTIONS_SHEET = "Hướng dẫn"
 INSTRUCTIONS_WIDTH = 70  # characters per line of the instructions column
 LABEL_COLUMNS = 3  # STT, code, name; figures start in column D
 PARALLEL_FROM = 8  # fewer workbooks than this are written in-process: a pool costs more to start
-
-
-# --- periods -------------------------------------------------------------------------------
-
-_PERIOD = re.compile(r"^(20\d\d)(?:-(H[12]|Q[1-4]|M(?:0[1-9]|1[0-2])))?$")
-_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting period as ingest reads it back from the title: 2024, 2024-H1, 2024-Q3, 2024-M03."""
-
-    code: str
-
-    def __post_init__(self) -> None:
-        if not _PERIOD.match(self.code):
-            raise ConfigError(
-                f"Kỳ báo cáo '{self.code}' không hợp lệ / invalid period.",
-                "Dùng năm (2024), nửa năm (H1, H2), quý (Q1…Q4) hoặc tháng (M01…M12).",
-            )
-
-    @classmethod
-    def parse(cls, year: int, text: str | None = None) -> Period:
-        """`--year 2024 --period H1` -> 2024-H1; a full code ("2024-Q3") must name the same year."""
-        text = (text or "").strip().upper()
-        if not text or text == str(year):
-            return cls(str(year))
-        period = cls(text if text[:4].isdigit() else f"{year}-{text}")
-        if period.year != year:
-            raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
-        return period
-
-    @property
-    def year(self) -> int:
-        return int(self.code[:4])
-
-    @property
-    def part(self) -> str:
-        return self.code[5:]
-
-    @property
-    def fraction(self) -> float:
-        """Share of a year the period covers: flows of a month are about a twelfth of a year's."""
-        return {"": 1.0, "H": 1 / 2, "Q": 1 / 4, "M": 1 / 12}[self.part[:1]]
-
-    def label(self) -> str:
-        """As a title names it: "năm 2024", "6 tháng đầu năm 2024", "quý III năm 2024", "tháng 3 năm 2024"."""
-        kind, number = self.part[:1], self.part[1:]
-        prefix = {
-            "": "",
-            "H": "6 tháng đầu " if number == "1" else "6 tháng cuối ",
-            "Q": f"quý {_ROMAN.get(number, '')} ",
-            "M": f"tháng {number.lstrip('0')} ",
-        }[kind]
-        return f"{prefix}năm {self.year}"
 
 
 # --- shapes --------------------------------------------------------------------------------
@@ -292,7 +238,15 @@ def _add_styles(workbook: Workbook) -> None:
     """The workbook's named cells styles. Setting a named style copies a small index array,
     where setting fonts and borders one by one hashes style objects for every cell: about
     half of the time of writing a workbook."""
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Protection, Side
+    from openpyxl.styles import (
+        Alignment,
+        Border,
+        Font,
+        NamedStyle,
+        PatternFill,
+        Protection,
+        Side,
+    )
 
     thin = Side(style="thin", color="808080")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)

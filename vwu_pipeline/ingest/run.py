@@ -10,17 +10,23 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
-from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.core.indicators import Catalog, load_catalog
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, Report
-from vwu_pipeline.ingest.reading import SUFFIXES, Limits, ReadError, read_workbook, sha256_of
-from vwu_pipeline.store.db import Store
+from vwu_pipeline.ingest.reading import (
+    SUFFIXES,
+    Limits,
+    ReadError,
+    read_workbook,
+    sha256_of,
+)
+from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
+from vwu_pipeline.store.db import Store
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time

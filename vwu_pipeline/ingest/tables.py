@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.problems import Problem
-from vwu_pipeline.ingest.reading import RawSheet
 from vwu_pipeline.core.text import clean, fold
+from vwu_pipeline.ingest.reading import RawSheet
 
 HEADER_SEARCH_ROWS = 40  # the header sits under a title block of a few lines
 _PARENTHESISED = re.compile(r"\([^)]*\)")
@@ -262,33 +262,3 @@ def _is_numbering(cells: list[object]) -> bool:
     return len(texts) >= 2 and all(_NUMBERING.match(t.replace(" ", "")) for t in texts) and any(
         isinstance(c, str) for c in cells if c is not None
     )
-
-
-_YEAR = r"(20\d\d)"
-_PERIOD_PATTERNS = [
-    (re.compile(r"6 thang dau nam " + _YEAR), lambda m: f"{m[1]}-H1"),
-    (re.compile(r"6 thang cuoi nam " + _YEAR), lambda m: f"{m[1]}-H2"),
-    (re.compile(r"quy (i{1,3}|iv|[1-4]) (?:nam )?" + _YEAR), lambda m: f"{m[2]}-Q{_quarter(m[1])}"),
-    (re.compile(r"thang (\d{1,2}) (?:nam )?" + _YEAR), lambda m: f"{m[2]}-M{int(m[1]):02d}"),
-    (re.compile(r"tinh den (?:ngay )?\d{1,2} \d{1,2} " + _YEAR), lambda m: m[1]),
-    (re.compile(r"nam " + _YEAR), lambda m: m[1]),
-    (re.compile(r"ky bao cao " + _YEAR), lambda m: m[1]),
-]
-
-
-def find_period(title_lines: list[str]) -> str | None:
-    """The period a title block names: "2024", "2024-H1", "2024-Q3" or "2024-M03"."""
-    text = fold(" ".join(title_lines))
-    for pattern, period in _PERIOD_PATTERNS:
-        match = pattern.search(text)
-        if match and (not period(match)[5:] or _valid_part(period(match)[5:])):
-            return period(match)
-    return None
-
-
-def _quarter(token: str) -> int:
-    return {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(token) or int(token)
-
-
-def _valid_part(part: str) -> bool:
-    return part[0] != "M" or 1 <= int(part[1:]) <= 12

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.report.rollup import NATIONAL, Measure, measures
 from vwu_pipeline.core.errors import VwuError
-from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
 from vwu_pipeline.core.indicators import load_catalog
 from vwu_pipeline.core.problems import Problem
-from vwu_pipeline.ingest.reading import ReadError, read_workbook
-from vwu_pipeline.store.db import Store
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import UnitTree
+from vwu_pipeline.ingest.reading import ReadError, read_workbook
+from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
+from vwu_pipeline.report.rollup import NATIONAL, Measure, measures
+from vwu_pipeline.store.db import Store
 
 MESSAGES = {
     "targets-header": (

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vwu_pipeline.ingest.tables import Table, find_period
 from vwu_pipeline.core.indicators import Catalog, Indicator
+from vwu_pipeline.core.periods import find_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.ingest.tables import Table
 
 if TYPE_CHECKING:
     import pandas as pd

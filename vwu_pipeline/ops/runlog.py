@@ -21,8 +21,8 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.ops.config import DEFAULT_LOG_BACKUPS, DEFAULT_LOG_MAX_BYTES
 from vwu_pipeline.core.problems import FileResult
+from vwu_pipeline.ops.config import DEFAULT_LOG_BACKUPS, DEFAULT_LOG_MAX_BYTES
 
 LOG_NAME = "vwu.log"
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import load_catalog
+from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.ops.locking import holder
 from vwu_pipeline.store.db import DB_NAME, Store, as_store_error
-from vwu_pipeline.core.units import UnitTree
 
 LAST_RUNS = 10
 

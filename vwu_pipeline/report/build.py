@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, aggregate, load, stored_outlier_factor
+from vwu_pipeline.report.rollup import (
+    NATIONAL,
+    AggregateResult,
+    aggregate,
+    load,
+    stored_outlier_factor,
+)
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
 

@@ -13,10 +13,10 @@ from functools import lru_cache
 
 import pandas as pd
 
-from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, Measure, measures
 from vwu_pipeline.core.indicators import Indicator
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import UnitTree
+from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, Measure, measures
 
 TEXT = {
     "vi": {

@@ -34,7 +34,6 @@ own figures (what an office typed), per column:
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -45,8 +44,9 @@ import pandas as pd
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
 from vwu_pipeline.core.indicators import Catalog, Indicator, load_catalog
-from vwu_pipeline.store.db import Store, now
+from vwu_pipeline.core.periods import flow_periods, period_months
 from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.store.db import Store, now
 
 NATIONAL = "00"
 DEFAULT_OUTLIER_FACTOR = 10.0
@@ -57,8 +57,6 @@ MIN_SIBLINGS = 5
 KEYS = ["indicator", "unit_code", "column"]
 COVERAGE = ("expected", "submitted", "grassroots_expected", "grassroots_reported")
 
-_PERIOD = re.compile(r"^\d{4}(?:-(H[12]|Q[1-4]|M(?:0[1-9]|1[0-2])))?$")
-_PART_MONTHS = {"H": 6, "Q": 3, "M": 1}
 
 
 # --- what a report shows per unit ----------------------------------------------------------
@@ -118,35 +116,6 @@ def measures(indicator: Indicator) -> list[Measure]:
                 )
             )
     return out
-
-
-# --- periods -------------------------------------------------------------------------------
-
-
-def period_months(period: str) -> tuple[int, int]:
-    """First and last month a period covers: "2024" -> (1, 12), "2024-Q3" -> (7, 9)."""
-    match = _PERIOD.match(period)
-    if not match:
-        raise ValueError(f"not a period: {period!r}")
-    if not match[1]:
-        return 1, 12
-    size = _PART_MONTHS[match[1][0]]
-    number = int(match[1][1:])
-    return (number - 1) * size + 1, number * size
-
-
-@lru_cache(maxsize=1024)
-def flow_periods(periods: tuple[str, ...]) -> frozenset[str]:
-    """The periods whose flows are added: longest first, skipping any that overlaps one taken."""
-    taken: list[str] = []
-    months: set[int] = set()
-    for period in sorted(periods, key=lambda p: (period_months(p)[0] - period_months(p)[1], period_months(p)[0])):
-        start, end = period_months(period)
-        span = set(range(start, end + 1))
-        if not span & months:
-            taken.append(period)
-            months |= span
-    return frozenset(taken)
 
 
 # --- the result ----------------------------------------------------------------------------

@@ -18,118 +18,12 @@ from typing import Any
 
 from vwu_pipeline.core.errors import StoreError
 from vwu_pipeline.core.problems import FileResult, readable
+from vwu_pipeline.store import migrations
+from vwu_pipeline.store.migrations import migrate
 
 DB_NAME = "vwu.sqlite"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (
-    id INTEGER PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    name TEXT NOT NULL,
-    path TEXT NOT NULL,
-    size INTEGER,
-    status TEXT NOT NULL,             -- accepted | refused
-    unit_code TEXT,
-    period TEXT,
-    year INTEGER,
-    rows INTEGER,
-    report TEXT,                      -- the file's problems, JSON
-    ingested_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS files_by_sha ON files (sha256, status);
-CREATE TABLE IF NOT EXISTS submissions (
-    id INTEGER PRIMARY KEY,
-    file_id INTEGER NOT NULL REFERENCES files (id),
-    unit_code TEXT NOT NULL,
-    year INTEGER NOT NULL,
-    period TEXT NOT NULL,
-    indicator TEXT NOT NULL,
-    current INTEGER NOT NULL DEFAULT 1,   -- 0 once a newer file replaced it
-    replaced_by INTEGER REFERENCES submissions (id),
-    ingested_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS submissions_by_key ON submissions (unit_code, period, indicator, current);
-CREATE INDEX IF NOT EXISTS submissions_by_year ON submissions (year, current);
-CREATE TABLE IF NOT EXISTS figures (
-    submission_id INTEGER NOT NULL REFERENCES submissions (id),
-    unit_code TEXT NOT NULL,
-    unit_name TEXT,
-    sheet TEXT NOT NULL,
-    row INTEGER NOT NULL,
-    column TEXT NOT NULL,
-    value REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS figures_by_submission ON figures (submission_id);
-CREATE TABLE IF NOT EXISTS problems (
-    file_id INTEGER NOT NULL REFERENCES files (id),
-    code TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    sheet TEXT,
-    row INTEGER,
-    column TEXT,
-    value TEXT,
-    message_vi TEXT,
-    message_en TEXT
-);
-CREATE INDEX IF NOT EXISTS problems_by_file ON problems (file_id);
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY,
-    command TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    summary TEXT                      -- counts, JSON
-);
--- vwu aggregate: one aggregation per year, replaced whole in one transaction.
-CREATE TABLE IF NOT EXISTS aggregations (
-    year INTEGER PRIMARY KEY,
-    tree TEXT NOT NULL,
-    outlier_factor REAL NOT NULL,
-    previous_year INTEGER,            -- the year compared with, when it was in the store
-    data_version INTEGER NOT NULL,    -- newest submission id seen: a later ingest makes it stale
-    summary TEXT,                     -- counts, JSON
-    aggregated_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS aggregates (
-    year INTEGER NOT NULL,
-    indicator TEXT NOT NULL,
-    unit_code TEXT NOT NULL,          -- '00' is the national total
-    level TEXT NOT NULL,              -- national | province | district | commune
-    column TEXT NOT NULL,             -- a column, derived figure, ratio or threshold count
-    value REAL NOT NULL,
-    previous REAL,                    -- the same figure of the previous year
-    partial INTEGER NOT NULL DEFAULT 0  -- 1 when some reporting units under it did not submit
-);
-CREATE INDEX IF NOT EXISTS aggregates_by_year ON aggregates (year, indicator);
-CREATE TABLE IF NOT EXISTS completeness (
-    year INTEGER NOT NULL,
-    indicator TEXT NOT NULL,
-    unit_code TEXT NOT NULL,
-    level TEXT NOT NULL,
-    expected INTEGER NOT NULL,        -- reporting units (districts; provinces from 2025) concerned
-    submitted INTEGER NOT NULL,
-    grassroots_expected INTEGER NOT NULL,  -- lowest-level units under it
-    grassroots_reported INTEGER NOT NULL   -- ... that have figures
-);
-CREATE INDEX IF NOT EXISTS completeness_by_year ON completeness (year, indicator);
-CREATE TABLE IF NOT EXISTS outliers (
-    year INTEGER NOT NULL,
-    indicator TEXT NOT NULL,
-    unit_code TEXT NOT NULL,
-    column TEXT NOT NULL,
-    value REAL NOT NULL,
-    reference REAL NOT NULL,          -- previous year's figure, or the siblings' median
-    kind TEXT NOT NULL                -- jump | siblings
-);
-CREATE TABLE IF NOT EXISTS targets (
-    year INTEGER NOT NULL,
-    unit_code TEXT NOT NULL,          -- '00' for national
-    column TEXT NOT NULL,
-    target REAL NOT NULL,
-    file TEXT,
-    loaded_at TEXT NOT NULL,
-    PRIMARY KEY (year, unit_code, column)
-);
-"""
+
 
 
 def now() -> str:
@@ -186,8 +80,7 @@ class Store:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
-            db.executescript(SCHEMA)
-            db.execute("SELECT count(*) FROM files").fetchone()
+            migrate(db, path)
         except (sqlite3.DatabaseError, OSError) as exc:
             raise StoreError(
                 f"Không mở được cơ sở dữ liệu {path}: {exc}.",
@@ -195,6 +88,10 @@ class Store:
                 "hoặc chuyển tệp đi chỗ khác rồi chạy lại 'vwu ingest' để dựng lại từ các tệp gốc.",
             ) from exc
         return cls(db, path)
+
+    @property
+    def schema_version(self) -> int:
+        return migrations.version(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -228,8 +125,8 @@ class Store:
             db.execute("DELETE FROM problems WHERE file_id IN (SELECT id FROM files WHERE sha256 = ? AND status = 'refused')", (result.sha256,))
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, report, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
@@ -240,7 +137,6 @@ class Store:
                     result.period,
                     year,
                     result.rows,
-                    json.dumps([p.to_dict("vi") for p in result.problems], ensure_ascii=False),
                     stamp,
                 ),
             ).lastrowid

@@ -1,0 +1,180 @@
+"""The store's schema version and its ordered migrations.
+
+`PRAGMA user_version` holds how many migrations a store has had. Opening a store applies the
+missing ones in order, each in its own transaction (BEGIN IMMEDIATE: SQLite's write lock, so two
+processes never migrate at once; writers also hold the workspace lock). A store made by a newer
+vwu is refused. Every later change to the tables is a new function appended to MIGRATIONS:
+never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from vwu_pipeline.core.errors import StoreError
+
+# The tables as vwu made them before stores had a version (user_version 0). IF NOT EXISTS:
+# such a store already has them, a new one gets them.
+BASELINE = """
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER,
+    status TEXT NOT NULL,             -- accepted | refused
+    unit_code TEXT,
+    period TEXT,
+    year INTEGER,
+    rows INTEGER,
+    report TEXT,                      -- dropped by migration 2
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_sha ON files (sha256, status);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    unit_code TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    period TEXT NOT NULL,
+    indicator TEXT NOT NULL,
+    current INTEGER NOT NULL DEFAULT 1,   -- 0 once a newer file replaced it
+    replaced_by INTEGER REFERENCES submissions (id),
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_by_key ON submissions (unit_code, period, indicator, current);
+CREATE INDEX IF NOT EXISTS submissions_by_year ON submissions (year, current);
+CREATE TABLE IF NOT EXISTS figures (
+    submission_id INTEGER NOT NULL REFERENCES submissions (id),
+    unit_code TEXT NOT NULL,
+    unit_name TEXT,
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    column TEXT NOT NULL,
+    value REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS figures_by_submission ON figures (submission_id);
+CREATE TABLE IF NOT EXISTS problems (
+    file_id INTEGER NOT NULL REFERENCES files (id),
+    code TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    sheet TEXT,
+    row INTEGER,
+    column TEXT,
+    value TEXT,
+    message_vi TEXT,
+    message_en TEXT
+);
+CREATE INDEX IF NOT EXISTS problems_by_file ON problems (file_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    summary TEXT                      -- counts, JSON
+);
+-- vwu aggregate: one aggregation per year, replaced whole in one transaction.
+CREATE TABLE IF NOT EXISTS aggregations (
+    year INTEGER PRIMARY KEY,
+    tree TEXT NOT NULL,
+    outlier_factor REAL NOT NULL,
+    previous_year INTEGER,            -- the year compared with, when it was in the store
+    data_version INTEGER NOT NULL,    -- newest submission id seen: a later ingest makes it stale
+    summary TEXT,                     -- counts, JSON
+    aggregated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aggregates (
+    year INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    unit_code TEXT NOT NULL,          -- '00' is the national total
+    level TEXT NOT NULL,              -- national | province | district | commune
+    column TEXT NOT NULL,             -- a column, derived figure, ratio or threshold count
+    value REAL NOT NULL,
+    previous REAL,                    -- the same figure of the previous year
+    partial INTEGER NOT NULL DEFAULT 0  -- 1 when some reporting units under it did not submit
+);
+CREATE INDEX IF NOT EXISTS aggregates_by_year ON aggregates (year, indicator);
+CREATE TABLE IF NOT EXISTS completeness (
+    year INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    unit_code TEXT NOT NULL,
+    level TEXT NOT NULL,
+    expected INTEGER NOT NULL,        -- reporting units (districts; provinces from 2025) concerned
+    submitted INTEGER NOT NULL,
+    grassroots_expected INTEGER NOT NULL,  -- lowest-level units under it
+    grassroots_reported INTEGER NOT NULL   -- ... that have figures
+);
+CREATE INDEX IF NOT EXISTS completeness_by_year ON completeness (year, indicator);
+CREATE TABLE IF NOT EXISTS outliers (
+    year INTEGER NOT NULL,
+    indicator TEXT NOT NULL,
+    unit_code TEXT NOT NULL,
+    column TEXT NOT NULL,
+    value REAL NOT NULL,
+    reference REAL NOT NULL,          -- previous year's figure, or the siblings' median
+    kind TEXT NOT NULL                -- jump | siblings
+);
+CREATE TABLE IF NOT EXISTS targets (
+    year INTEGER NOT NULL,
+    unit_code TEXT NOT NULL,          -- '00' for national
+    column TEXT NOT NULL,
+    target REAL NOT NULL,
+    file TEXT,
+    loaded_at TEXT NOT NULL,
+    PRIMARY KEY (year, unit_code, column)
+);
+"""
+
+
+def _statements(script: str) -> list[str]:
+    """A script cut into statements (executescript would COMMIT the migration's transaction)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending)
+            pending = ""
+    return statements
+
+
+def _baseline(db: sqlite3.Connection) -> None:
+    for statement in _statements(BASELINE):
+        db.execute(statement)
+
+
+def _drop_files_report(db: sqlite3.Connection) -> None:
+    """files.report duplicated the problems table and was never read."""
+    db.execute("ALTER TABLE files DROP COLUMN report")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _baseline,
+    _drop_files_report,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def version(db: sqlite3.Connection) -> int:
+    (current,) = db.execute("PRAGMA user_version").fetchone()
+    return current
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the store at `path` to SCHEMA_VERSION; refuse one from a newer vwu."""
+    while (current := version(db)) < SCHEMA_VERSION:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if version(db) == current:  # another process may have migrated meanwhile
+                MIGRATIONS[current](db)
+                db.execute(f"PRAGMA user_version = {current + 1}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"Cơ sở dữ liệu {path} do một phiên bản vwu mới hơn tạo ra (phiên bản lưu trữ {current}, bản này hiểu đến {SCHEMA_VERSION}).",
+            "Cập nhật vwu (git pull; make setup) rồi chạy lại; đừng dùng bản cũ với thư mục dữ liệu này.",
+        )
