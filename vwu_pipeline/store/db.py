@@ -141,11 +141,11 @@ class Store:
                 ),
             ).lastrowid
             db.executemany(
-                "INSERT INTO problems (file_id, code, severity, sheet, row, column, value, message_vi, message_en)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (file_id, p.code, p.severity, p.sheet, p.row, p.column, None if p.value is None else str(p.value),
-                     p.message("vi"), p.message("en"))
+                    (file_id, p.code, p.severity, p.sheet, p.row, p.column, p.column_index,
+                     None if p.value is None else str(p.value), p.message("vi"), p.message("en"))
                     for p in result.problems
                 ],
             )
