@@ -65,8 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "targets-file": (
         "Đây là tệp chỉ tiêu giao (year, unit_code, column, target), không phải báo cáo số liệu: bỏ qua. "
         "Nạp chỉ tiêu bằng lệnh: vwu targets {file}",
-        "This is a targets file (year, unit_code, column, target), not a submission: skipped. "
-        "Load it with: vwu targets {file}",
+        "This is a targets file (year, unit_code, column, target), not a submission: skipped. Load it with: vwu targets {file}",
     ),
     "no-indicator-sheet": (
         "Không tìm thấy trang tính chỉ tiêu nào (cần một trong: {expected}).",

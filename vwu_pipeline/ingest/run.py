@@ -83,8 +83,14 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
         for row, col, length in sheet.long_cells:
             result.problems.append(
                 Problem(
-                    "cell-too-long", "warning", path.name, sheet.name, row, _column_letter(col),
-                    params={"length": length, "limit": limits.max_cell_chars}, column_index=col,
+                    "cell-too-long",
+                    "warning",
+                    path.name,
+                    sheet.name,
+                    row,
+                    _column_letter(col),
+                    params={"length": length, "limit": limits.max_cell_chars},
+                    column_index=col,
                 )
             )
     sub.tables, problems = find_tables(sheets, catalog, path.name)
