@@ -77,9 +77,7 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
     from vwu_pipeline.ingest.run import IngestOptions, run
 
     lang = settings.lang
-    options = IngestOptions(
-        year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers
-    )
+    options = IngestOptions(year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers)
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_run_log(settings, "ingest", create=True)) if store else None
         bar = render.progress_bar(quiet, json_out)
@@ -115,7 +113,9 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
 def ingest(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.", exists=True, show_default=False),
+        typer.Argument(
+            help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.", exists=True, show_default=False
+        ),
     ] = None,
     workspace: options.Workspace = None,
     year: options.Year = None,
@@ -151,7 +151,9 @@ def validate(
 
 Level = Annotated[
     str | None,
-    typer.Option("--level", help="Cấp đơn vị báo cáo: district (2024), province hoặc commune (2025+). Reporting level.", show_default=False),
+    typer.Option(
+        "--level", help="Cấp đơn vị báo cáo: district (2024), province hoặc commune (2025+). Reporting level.", show_default=False
+    ),
 ]
 
 
@@ -161,7 +163,9 @@ def template(
     out: options.Out = Path("templates"),
     unit: options.UnitCode = None,
     level: Level = None,
-    period: Annotated[str | None, typer.Option("--period", help="Kỳ trong năm: H1, H2, Q1…Q4, M01…M12 (mặc định: cả năm).", show_default=False)] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Kỳ trong năm: H1, H2, Q1…Q4, M01…M12 (mặc định: cả năm).", show_default=False)
+    ] = None,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
@@ -178,11 +182,15 @@ def template(
 def demo_data(
     year: options.ReportYear,
     out: options.Out = Path("demo-data"),
-    scale: Annotated[str, typer.Option("--scale", help="national (một báo cáo năm mỗi đơn vị) hoặc N (N báo cáo tháng mỗi đơn vị).")] = "national",
+    scale: Annotated[
+        str, typer.Option("--scale", help="national (một báo cáo năm mỗi đơn vị) hoặc N (N báo cáo tháng mỗi đơn vị).")
+    ] = "national",
     unit: options.UnitCode = None,
     level: Level = None,
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên: cùng hạt giống, cùng số liệu. Random seed.")] = 1,
-    messy: Annotated[bool, typer.Option("--messy", help="Trộn các kiểu tệp thực tế: tiêu đề hai dòng gộp ô, số dạng chữ, không dấu…")] = False,
+    messy: Annotated[
+        bool, typer.Option("--messy", help="Trộn các kiểu tệp thực tế: tiêu đề hai dòng gộp ô, số dạng chữ, không dấu…")
+    ] = False,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
@@ -220,7 +228,10 @@ def aggregate_command(
     lang, year = settings.lang, run_command(debug, settings.require_year)
     with _run_log(settings, "aggregate") as log:
         result = run_command(
-            debug, lambda: _locked(settings, "aggregate", lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas), create=False)
+            debug,
+            lambda: _locked(
+                settings, "aggregate", lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas), create=False
+            ),
         )
         log.counts = {"year": year, **result.counts}
     if json_out:
@@ -257,7 +268,9 @@ def report_command(
 
 @app.command("targets")
 def targets_command(
-    path: Annotated[Path, typer.Argument(help="Tệp chỉ tiêu (.csv hoặc .xlsx): year, unit_code, column, target.", exists=True, dir_okay=False)],
+    path: Annotated[
+        Path, typer.Argument(help="Tệp chỉ tiêu (.csv hoặc .xlsx): year, unit_code, column, target.", exists=True, dir_okay=False)
+    ],
     year: options.Year = None,
     workspace: options.Workspace = None,
     lang: options.Lang = None,

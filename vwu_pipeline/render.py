@@ -44,8 +44,9 @@ def progress_bar(quiet: bool, json_out: bool):
         return None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True
+    )
 
 
 def problem_lines(problems, lang: str, indent: str = "    ") -> None:
@@ -89,8 +90,16 @@ def templates_written(paths: list[Path], out: Path) -> None:
 def demo_written(data, out: Path) -> None:
     from vwu_pipeline.core.text import number
 
-    console.print(both("cli.demo-written", count=len(data.files), rows=number(data.rows), indicators=data.indicators,
-                       out=escape(str(out)), seconds=number(data.seconds, decimals=1)))
+    console.print(
+        both(
+            "cli.demo-written",
+            count=len(data.files),
+            rows=number(data.rows),
+            indicators=data.indicators,
+            out=escape(str(out)),
+            seconds=number(data.seconds, decimals=1),
+        )
+    )
 
 
 def headline(rows: list[dict[str, Any]], year: int, lang: str) -> None:
@@ -111,8 +120,17 @@ def aggregated(result, year: int, lang: str) -> None:
     from vwu_pipeline.report.build import headline_rows
 
     counts = result.counts
-    console.print(text("cli.aggregated", lang, year=year, figures=counts["figures"], submissions=counts["submissions"],
-                       warnings=len(result.warnings), outliers=len(result.outliers)))
+    console.print(
+        text(
+            "cli.aggregated",
+            lang,
+            year=year,
+            figures=counts["figures"],
+            submissions=counts["submissions"],
+            warnings=len(result.warnings),
+            outliers=len(result.outliers),
+        )
+    )
     headline(headline_rows(result, lang), year, lang)
 
 
@@ -135,8 +153,10 @@ def targets_loaded(result, path: Path, lang: str, quiet: bool) -> None:
         years = ", ".join(map(str, result.years))
         console.print(text("cli.targets-stored", lang, rows=result.rows, years=years, file=escape(path.name)))
     elif not result.valid:
-        console.print(f"[bold red]{text('cli.status.refused', lang)}[/bold red] {escape(path.name)}: "
-                      + text("cli.targets-refused", lang, errors=len(result.problems)))
+        console.print(
+            f"[bold red]{text('cli.status.refused', lang)}[/bold red] {escape(path.name)}: "
+            + text("cli.targets-refused", lang, errors=len(result.problems))
+        )
 
 
 def run_summary(run, lang: str) -> str:
@@ -159,8 +179,10 @@ def status(result, lang: str) -> None:
 
     if result.running:
         who = result.running
-        console.print(f"[yellow]{text('cli.running', lang)}: vwu {escape(str(who.get('command')))} "
-                      f"(pid {who.get('pid')}, {escape(stamp(str(who.get('started_at')), lang))})[/yellow]")
+        console.print(
+            f"[yellow]{text('cli.running', lang)}: vwu {escape(str(who.get('command')))} "
+            f"(pid {who.get('pid')}, {escape(stamp(str(who.get('started_at')), lang))})[/yellow]"
+        )
     runs = Table(title=text("cli.last-runs", lang))
     for key in ("started", "command", "state", "result"):
         runs.add_column(text(f"cli.run.{key}", lang))

@@ -164,7 +164,10 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     if unit is not None and titled is not None and titled.code != unit.code:
         # A district that sent its neighbour's file, or a title left from last year's form.
         sub.problem(
-            "unit-title-mismatch", "warning", sheet=sub.tables[0].sheet, value=titled.name,
+            "unit-title-mismatch",
+            "warning",
+            sheet=sub.tables[0].sheet,
+            value=titled.name,
             params={"unit": f"{unit.name} ({unit.code})"},
         )
     if unit is None:
@@ -291,14 +294,22 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
             continue
         if code in first_row:
             sub.problem(
-                "duplicate-unit", sheet=sheet, row=excel_row, column=header["unit_code"], value=code,
+                "duplicate-unit",
+                sheet=sheet,
+                row=excel_row,
+                column=header["unit_code"],
+                value=code,
                 params={"first_row": first_row[code]},
             )
             continue
         first_row[code] = excel_row
         if name and not tree.name_matches(code, name):
             sub.problem(
-                "unit-name-mismatch", "warning", sheet=sheet, row=excel_row,
-                column=header.get("unit_name"), value=name,
+                "unit-name-mismatch",
+                "warning",
+                sheet=sheet,
+                row=excel_row,
+                column=header.get("unit_name"),
+                value=name,
                 params={"code": code, "official": tree.get(code).name},
             )
