@@ -44,6 +44,9 @@ class Problem:
     value: Any = None
     params: dict[str, Any] = field(default_factory=dict)
     templates: tuple[str, str] | None = None  # set for rules that carry their own message
+    # 1-based column number of the cell (A = 1): the header text alone is ambiguous under
+    # merged two-row headers, and the annotated copy (forms/annotate.py) marks this very cell
+    column_index: int | None = None
 
     def __post_init__(self) -> None:
         self.file = readable(self.file)
@@ -75,6 +78,7 @@ class Problem:
             "sheet": self.sheet,
             "row": self.row,
             "column": self.column,
+            "column_index": self.column_index,
             "value": _jsonable(self.value),
             "message": self.message(lang),
         }

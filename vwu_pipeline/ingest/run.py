@@ -90,6 +90,7 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
                     row,
                     _column_letter(col),
                     params={"length": length, "limit": limits.max_cell_chars},
+                    column_index=col,
                 )
             )
     sub.tables, problems = find_tables(sheets, catalog, path.name)

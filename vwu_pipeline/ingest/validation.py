@@ -207,7 +207,14 @@ def _number(sub: Submission, table: Table, excel_row: int, name: str, raw: objec
     try:
         value = parse_number(raw)
     except NotANumber:
-        sub.problem("type-error", sheet=table.sheet, row=excel_row, column=table.headers[name], value=raw)
+        sub.problem(
+            "type-error",
+            sheet=table.sheet,
+            row=excel_row,
+            column=table.headers[name],
+            column_index=table.columns[name] + 1,
+            value=raw,
+        )
         return math.nan
     return math.nan if value is None else value
 
@@ -231,6 +238,7 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 sheet=table.sheet,
                 row=excel_row,
                 column=table.headers[column.name],
+                column_index=table.columns[column.name] + 1,
                 value=stated,
                 params={"expected": added},
             )
@@ -265,6 +273,7 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
             sheet=place["_sheet"],
             row=int(place["_row"]),
             column=table.headers[column.name],
+            column_index=table.columns[column.name] + 1,
             value=float(place[column.name]),
         )
         if rule:
@@ -277,10 +286,12 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
 def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree) -> None:
     """Each row's code must be a unit under the reporting unit, once per sheet; names should match."""
     header = table.headers
+    code_column = table.columns["unit_code"] + 1
+    name_column = table.columns["unit_name"] + 1 if "unit_name" in table.columns else None
     first_row: dict[str, int] = {}
     for sheet, excel_row, code, name, *_ in rows:
         if not code:
-            sub.problem("missing-code", sheet=sheet, row=excel_row, column=header["unit_code"])
+            sub.problem("missing-code", sheet=sheet, row=excel_row, column=header["unit_code"], column_index=code_column)
             continue
         if not tree.is_under(code, sub.unit.code):
             sub.problem(
@@ -288,6 +299,7 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
                 sheet=sheet,
                 row=excel_row,
                 column=header["unit_code"],
+                column_index=code_column,
                 value=code,
                 params={"parent": f"{sub.unit.name} ({sub.unit.code})", "year": str(sub.year)},
             )
@@ -298,6 +310,7 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
                 sheet=sheet,
                 row=excel_row,
                 column=header["unit_code"],
+                column_index=code_column,
                 value=code,
                 params={"first_row": first_row[code]},
             )
@@ -310,6 +323,7 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
                 sheet=sheet,
                 row=excel_row,
                 column=header.get("unit_name"),
+                column_index=name_column,
                 value=name,
                 params={"code": code, "official": tree.get(code).name},
             )

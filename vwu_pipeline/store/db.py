@@ -141,8 +141,8 @@ class Store:
                 ),
             ).lastrowid
             db.executemany(
-                "INSERT INTO problems (file_id, code, severity, sheet, row, column, value, message_vi, message_en)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         file_id,
@@ -151,6 +151,7 @@ class Store:
                         p.sheet,
                         p.row,
                         p.column,
+                        p.column_index,
                         None if p.value is None else str(p.value),
                         p.message("vi"),
                         p.message("en"),
