@@ -47,8 +47,15 @@ WHEEL_CACHE = ROOT / "build" / "wheels"
 
 COLUMNS = ["tree", "valid_from", "valid_to", "code", "name", "level", "parent_code"]
 CONVERSION_COLUMNS = [
-    "legacy_code", "legacy_level", "legacy_name", "legacy_province",
-    "new_code", "new_name", "new_province", "note", "note_official",
+    "legacy_code",
+    "legacy_level",
+    "legacy_name",
+    "legacy_province",
+    "new_code",
+    "new_name",
+    "new_province",
+    "note",
+    "note_official",
 ]
 LEGACY = ("legacy", "1900-01-01", "2025-06-30")
 TREE_2025 = ("2025", "2025-07-01", "")
@@ -89,8 +96,20 @@ def vietnam_provinces_wheel() -> zipfile.ZipFile:
     if not wheel.is_file():
         WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", f"vietnam-provinces=={VP_VERSION}", "--no-deps",
-             "--python-version", "3.12", "--only-binary=:all:", "--quiet", "-d", str(WHEEL_CACHE)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                f"vietnam-provinces=={VP_VERSION}",
+                "--no-deps",
+                "--python-version",
+                "3.12",
+                "--only-binary=:all:",
+                "--quiet",
+                "-d",
+                str(WHEEL_CACHE),
+            ],
             check=True,
         )
     if sha256(wheel) != VP_SHA256:
@@ -211,9 +230,7 @@ def conversion_rows(units: dict[tuple[str, str], Row]) -> tuple[list[dict[str, s
     for cells in table:
         if len(cells) < 8 or not cells[2].strip():
             continue  # province banners and blank rows
-        new_province, new_name, new_code, old_name, old_code, note, district_cell, province_cell = (
-            c for c in cells[:8]
-        )
+        new_province, new_name, new_code, old_name, old_code, note, district_cell, province_cell = (c for c in cells[:8])
         new_code = new_code.strip().zfill(5)
         new = units.get(("2025", new_code))
         if new is None or new[5] != "commune":
@@ -231,8 +248,7 @@ def conversion_rows(units: dict[tuple[str, str], Row]) -> tuple[list[dict[str, s
                 others = [r for r in legacy_by_district[old[6]] if fold(r[4]) == fold(old_name) and r[3] not in listed]
                 if len(others) == 1:
                     corrections.append(
-                        f"code {legacy_code} -> {others[0][3]}: the table names it {clean_name(old_name)!r}, "
-                        f"{legacy_code} is {old[4]}"
+                        f"code {legacy_code} -> {others[0][3]}: the table names it {clean_name(old_name)!r}, {legacy_code} is {old[4]}"
                     )
                     legacy_code, old = others[0][3], others[0]
             if old[6] != district:
@@ -274,9 +290,10 @@ def conversion_rows(units: dict[tuple[str, str], Row]) -> tuple[list[dict[str, s
 def validate_conversion(rows: list[dict[str, str]], units: dict[tuple[str, str], Row]) -> dict[str, int]:
     """Every legacy lowest unit mapped, every new commune reached, provinces many-to-one."""
     legacy_leaves = {
-        code for (tree, code), r in units.items()
-        if tree == "legacy" and (r[5] == "commune" or (r[5] == "district" and not any(
-            u[6] == code and u[0] == "legacy" for u in units.values())))
+        code
+        for (tree, code), r in units.items()
+        if tree == "legacy"
+        and (r[5] == "commune" or (r[5] == "district" and not any(u[6] == code and u[0] == "legacy" for u in units.values())))
     }
     mapped = {r["legacy_code"] for r in rows if r["legacy_code"]}
     if legacy_leaves - mapped:
@@ -306,9 +323,7 @@ def validate_conversion(rows: list[dict[str, str]], units: dict[tuple[str, str],
         "legacy units mapped": len(mapped),
         "new communes reached": len(reached),
         "split legacy communes": len(split_communes),
-        "  ... with an all-population piece": sum(
-            1 for parts in split_communes if sum(p["note"] == "all_population" for p in parts) == 1
-        ),
+        "  ... with an all-population piece": sum(1 for parts in split_communes if sum(p["note"] == "all_population" for p in parts) == 1),
         "new provinces": len({r["new_province"] for r in rows}),
     }
 
@@ -348,7 +363,8 @@ def vietnamadminunits_mapping() -> dict[str, set[str]]:
         legacy = {
             f"{p}_{d}_{w or ''}": w_code or d_code
             for p, d, w, w_code, d_code in con.execute(
-                "SELECT provinceKey, districtKey, wardKey, wardCode, districtCode FROM admin_units_legacy")
+                "SELECT provinceKey, districtKey, wardKey, wardCode, districtCode FROM admin_units_legacy"
+            )
         }
         new = {(p, w): code for p, w, code in con.execute("SELECT provinceKey, wardKey, wardCode FROM admin_units")}
     mapping: dict[str, set[str]] = defaultdict(set)
@@ -375,12 +391,14 @@ def cross_check(rows: list[dict[str, str]], others: dict[str, dict[str, set[str]
         for code in sorted(official.keys() | mapping.keys()):
             theirs = mapping.get(code, set())
             if theirs != official.get(code, set()):
-                found.append({
-                    "source": source,
-                    "legacy_code": code,
-                    "official": " ".join(sorted(official.get(code, ()))),
-                    "theirs": " ".join(sorted(theirs)),
-                })
+                found.append(
+                    {
+                        "source": source,
+                        "legacy_code": code,
+                        "official": " ".join(sorted(official.get(code, ()))),
+                        "theirs": " ".join(sorted(theirs)),
+                    }
+                )
     return found
 
 
@@ -399,8 +417,7 @@ def recoded(provisional: Path, official: list[Row]) -> list[dict[str, str]]:
     for r in before:
         match = by_name.get((r["parent_code"], fold(r["name"])), [])
         if len(match) == 1 and match[0][3] != r["code"]:
-            out.append({"provisional_code": r["code"], "official_code": match[0][3],
-                        "province": r["parent_code"], "name": match[0][4]})
+            out.append({"provisional_code": r["code"], "official_code": match[0][3], "province": r["parent_code"], "name": match[0][4]})
     return sorted(out, key=lambda r: r["provisional_code"])
 
 
@@ -423,8 +440,7 @@ def main() -> None:
     conversion, corrections = conversion_rows(units)
     stats = validate_conversion(conversion, units)
     disagreements = cross_check(
-        conversion, {f"vietnam-provinces {VP_VERSION}": vietnam_provinces_mapping(wheel),
-                     "vietnamadminunits": vietnamadminunits_mapping()}
+        conversion, {f"vietnam-provinces {VP_VERSION}": vietnam_provinces_mapping(wheel), "vietnamadminunits": vietnamadminunits_mapping()}
     )
     # Before the master is overwritten: the provisional 2025 codes it carried.
     recodes = recoded(OUT, new_rows) if not RECODED_OUT.is_file() else None
@@ -432,11 +448,9 @@ def main() -> None:
     write_csv(OUT, COLUMNS, rows)
     conversion.sort(key=lambda r: (r["legacy_code"] == "", r["legacy_code"], r["new_code"]))
     write_csv(CONVERSION_OUT, CONVERSION_COLUMNS, [[r[c] for c in CONVERSION_COLUMNS] for r in conversion])
-    write_csv(DISAGREEMENTS_OUT, ["source", "legacy_code", "official", "theirs"],
-              [list(d.values()) for d in disagreements])
+    write_csv(DISAGREEMENTS_OUT, ["source", "legacy_code", "official", "theirs"], [list(d.values()) for d in disagreements])
     if recodes is not None:  # computed once, from the provisional master; kept afterwards
-        write_csv(RECODED_OUT, ["provisional_code", "official_code", "province", "name"],
-                  [list(r.values()) for r in recodes])
+        write_csv(RECODED_OUT, ["provisional_code", "official_code", "province", "name"], [list(r.values()) for r in recodes])
 
     counts = Counter((r[0], r[5]) for r in rows)
     print(f"Wrote {len(rows)} units to {OUT.relative_to(ROOT)}")
@@ -452,8 +466,10 @@ def main() -> None:
     for line in corrections:
         print(f"  {line}")
     by_source = Counter(d["source"] for d in disagreements)
-    print(f"Disagreements with the official table: {len(disagreements)} "
-          f"({', '.join(f'{s}: {n}' for s, n in by_source.items())}) -> {DISAGREEMENTS_OUT.relative_to(ROOT)}")
+    print(
+        f"Disagreements with the official table: {len(disagreements)} "
+        f"({', '.join(f'{s}: {n}' for s, n in by_source.items())}) -> {DISAGREEMENTS_OUT.relative_to(ROOT)}"
+    )
     if any(counts.get(key) != n for key, n in EXPECTED.items()):
         fail("counts differ from the official lists; check the package versions")
 

@@ -76,8 +76,7 @@ def test_carrying_rules_of_a_split_commune() -> None:
     assert len(crosswalk.successors("18796")) == 3
     assert crosswalk.carry_target("18796") is None
     with_all_population = [
-        code for code in {p.legacy_code for p in crosswalk.pieces if p.note == "all_population"}
-        if crosswalk.is_split(code)
+        code for code in {p.legacy_code for p in crosswalk.pieces if p.note == "all_population"} if crosswalk.is_split(code)
     ]
     assert with_all_population
     for code in with_all_population:
@@ -101,7 +100,8 @@ def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatc
             ).lastrowid
             sub = db.execute(
                 "INSERT INTO submissions (file_id, unit_code, year, period, indicator, ingested_at)"
-                " VALUES (?, '37', 2025, '2025', 'members', 'now')", (file_id,)
+                " VALUES (?, '37', 2025, '2025', 'members', 'now')",
+                (file_id,),
             ).lastrowid
             db.executemany(
                 "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
@@ -114,9 +114,14 @@ def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatc
 def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Under the provisional list 13285 was Châu Sơn, 13291 Phủ Lý, 13318 Phù Vân.
     _old_store_with_2025_figures(
-        workspace, monkeypatch,
-        [("13285", "Phường Châu Sơn", 100.0), ("13291", "Phường Phủ Lý", 200.0), ("13318", "Phường Phù Vân", 300.0),
-         ("13300", "Phường Hà Nam", 400.0)],
+        workspace,
+        monkeypatch,
+        [
+            ("13285", "Phường Châu Sơn", 100.0),
+            ("13291", "Phường Phủ Lý", 200.0),
+            ("13318", "Phường Phù Vân", 300.0),
+            ("13300", "Phường Hà Nam", 400.0),
+        ],
     )
     Store.open(workspace).close()
     assert figures(workspace, "members_total") == {

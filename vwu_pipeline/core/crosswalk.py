@@ -32,8 +32,15 @@ PACKAGED_CONVERSION = Path(__file__).resolve().parent / "data" / "conversion_202
 PACKAGED_RECODED = Path(__file__).resolve().parent / "data" / "recoded_2025.csv"
 ENV_VAR = "VWU_CONVERSION"
 COLUMNS = (
-    "legacy_code", "legacy_level", "legacy_name", "legacy_province",
-    "new_code", "new_name", "new_province", "note", "note_official",
+    "legacy_code",
+    "legacy_level",
+    "legacy_name",
+    "legacy_province",
+    "new_code",
+    "new_name",
+    "new_province",
+    "note",
+    "note_official",
 )
 NOTES = ("whole", "unchanged", "renamed", "partial", "partial_area", "all_population")
 # The first day of the new tree: legacy-tree periods end before it.
@@ -41,8 +48,10 @@ REFORM_DATE = "01/07/2025"
 REFORM_YEAR = 2025
 
 _FORMAT_HINT = (
-    "The conversion file must be a UTF-8 CSV with the header " + ",".join(COLUMNS)
-    + "; codes as text with leading zeros, note one of " + ", ".join(NOTES)
+    "The conversion file must be a UTF-8 CSV with the header "
+    + ",".join(COLUMNS)
+    + "; codes as text with leading zeros, note one of "
+    + ", ".join(NOTES)
     + f". Fix the file, or unset {ENV_VAR} to use the packaged one (make units rebuilds it)."
 )
 
@@ -79,6 +88,11 @@ class Crosswalk:
             self._province.setdefault(piece.legacy_province, piece.new_province)
         for legacy, new in sorted(self._province.items()):
             self._legacy_provinces[new].append(legacy)
+        self._exact = {
+            new
+            for new, parts in self._predecessors.items()
+            if all(p.legacy_code and len(self._successors[p.legacy_code]) == 1 for p in parts)
+        }
 
     def __repr__(self) -> str:
         return f"Crosswalk({len(self.pieces)} pieces, source={str(self.source)!r})"
@@ -118,12 +132,10 @@ class Crosswalk:
     def is_split(self, legacy_code: str) -> bool:
         return len(self._successors.get(legacy_code, ())) > 1
 
-    @lru_cache(maxsize=None)  # noqa: B019 - one crosswalk per file, kept for the process
     def is_exact(self, new_code: str) -> bool:
         """A new commune made only of whole legacy communes (each going nowhere else): its
         figures compare exactly with the sum of its predecessors'."""
-        pieces = self._predecessors.get(new_code, ())
-        return bool(pieces) and all(p.legacy_code and len(self._successors[p.legacy_code]) == 1 for p in pieces)
+        return new_code in self._exact
 
 
 def conversion_path() -> Path:
@@ -143,19 +155,21 @@ def _load(path: Path) -> Crosswalk:
             reader = csv.reader(f)
             header = tuple(h.strip() for h in next(reader, []))
             if header[: len(COLUMNS)] != COLUMNS:
-                raise ConfigError(f"Conversion file {path}: header is {','.join(header) or '(empty file)'}.",
-                                  _FORMAT_HINT)
+                raise ConfigError(f"Conversion file {path}: header is {','.join(header) or '(empty file)'}.", _FORMAT_HINT)
             pieces = []
             for cells in reader:
                 if not any(cells):
                     continue
                 if len(cells) < len(COLUMNS):
-                    raise ConfigError(f"Conversion file {path}, line {reader.line_num}: "
-                                      f"{len(cells)} columns, expected {len(COLUMNS)}.", _FORMAT_HINT)
+                    raise ConfigError(
+                        f"Conversion file {path}, line {reader.line_num}: {len(cells)} columns, expected {len(COLUMNS)}.", _FORMAT_HINT
+                    )
                 piece = Piece(*(c.strip() for c in cells[: len(COLUMNS)]))
                 if piece.note not in NOTES:
-                    raise ConfigError(f"Conversion file {path}, line {reader.line_num}: note "
-                                      f"{piece.note!r} is not one of {', '.join(NOTES)}.", _FORMAT_HINT)
+                    raise ConfigError(
+                        f"Conversion file {path}, line {reader.line_num}: note {piece.note!r} is not one of {', '.join(NOTES)}.",
+                        _FORMAT_HINT,
+                    )
                 pieces.append(piece)
     except FileNotFoundError:
         raise ConfigError(f"Conversion file {path} does not exist.", _FORMAT_HINT) from None

@@ -149,6 +149,20 @@ def _drop_files_report(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE files DROP COLUMN report")
 
 
+def _add_column(db: sqlite3.Connection, table: str, column: str, declaration: str) -> None:
+    """ALTER TABLE ADD COLUMN, unless the column is there already (a store two branches migrated)."""
+    if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def _problem_cells_and_feedback(db: sqlite3.Connection) -> None:
+    """problems.column_index: the 1-based column of the problem's cell (header text is ambiguous
+    under merged two-row headers); files.feedback: the annotated copy written for the file
+    (`vwu ingest --feedback`), which `vwu status --missing` names."""
+    _add_column(db, "problems", "column_index", "INTEGER")
+    _add_column(db, "files", "feedback", "TEXT")
+
+
 def _rekey_provisional_2025(db: sqlite3.Connection) -> None:
     """Figures of 2025 on were keyed by the provisional commune codes of vietnam-provinces 2025.10;
     the 2025 tree now has the official codes (123 communes differ, 9 of them rotated). Re-key
@@ -195,6 +209,7 @@ def _simultaneous(mapping: dict[str, str]) -> list[tuple[str, str]]:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
+    _problem_cells_and_feedback,
     _rekey_provisional_2025,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
