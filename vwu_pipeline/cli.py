@@ -282,13 +282,15 @@ def demo_data(
     )
 
 
-def _print_headline(rows: list[dict], year: int, lang: str) -> None:
+def _print_headline(rows: list[dict], year: int, lang: str, period: str | None = None) -> None:
+    from vwu_pipeline.core.periods import Period
     from vwu_pipeline.report.presentation import number, percent
 
-    table = Table(title=("Số liệu chính năm %d" if lang == "vi" else "Headline figures, %d") % year)
+    the_period = Period(period or str(year))
+    table = Table(title=(f"Số liệu chính {the_period.label()}" if lang == "vi" else f"Headline figures, {the_period.label('en')}"))
     table.add_column("Nội dung" if lang == "vi" else "Figure")
-    table.add_column(str(year), justify="right")
-    table.add_column(str(year - 1), justify="right")
+    table.add_column(the_period.code, justify="right")
+    table.add_column(the_period.previous().code, justify="right")
     for row in rows:
         show = percent if row["kind"] == "ratio" else number
         value = show(row["value"], lang) + ("*" if row["partial"] else "")
@@ -299,6 +301,7 @@ def _print_headline(rows: list[dict], year: int, lang: str) -> None:
 @app.command("aggregate")
 def aggregate_command(
     year: options.Year = None,
+    period: options.ReportPeriod = None,
     outlier_factor: Annotated[
         float,
         typer.Option("--outlier-factor", help="Cảnh báo số liệu gấp (hoặc bằng 1/) bấy nhiêu lần năm trước. Outlier factor.", min=1.0),
@@ -311,17 +314,22 @@ def aggregate_command(
     schemas: options.Schemas = None,
     lock_timeout: options.LockTimeout = None,
 ) -> None:
-    """Tổng hợp số liệu một năm theo cây đơn vị. Roll a year's figures up the unit tree."""
+    """Tổng hợp số liệu một năm (hoặc 6 tháng, quý, tháng) theo cây đơn vị. Roll a year's (or a period's) figures up the unit tree."""
+    from vwu_pipeline.core.periods import Period
     from vwu_pipeline.report.build import headline_rows
     from vwu_pipeline.report.rollup import aggregate
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
     lang, year = settings.lang, run_command(debug, settings.require_year)
+    the_period = run_command(debug, lambda: Period.parse(year, period))
     with _run_log(settings, "aggregate") as log:
         result = run_command(
-            debug, lambda: _locked(settings, "aggregate", lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas), create=False)
+            debug,
+            lambda: _locked(
+                settings, "aggregate", lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas, the_period), create=False
+            ),
         )
-        log.counts = {"year": year, **result.counts}
+        log.counts = {"year": year, "period": the_period.code, **result.counts}
     if json_out:
         print(result.to_json())
         return
@@ -329,18 +337,19 @@ def aggregate_command(
         return
     counts = result.counts
     console.print(
-        (f"Đã tổng hợp năm {year}: {counts['figures']} số liệu của {counts['submissions']} báo cáo; "
+        (f"Đã tổng hợp {the_period.label()}: {counts['figures']} số liệu của {counts['submissions']} báo cáo; "
          f"{len(result.warnings)} cảnh báo, {len(result.outliers)} số liệu bất thường.")
         if lang == "vi"
-        else (f"Aggregated {year}: {counts['figures']} figures from {counts['submissions']} submissions; "
+        else (f"Aggregated {the_period.label('en')}: {counts['figures']} figures from {counts['submissions']} submissions; "
               f"{len(result.warnings)} warnings, {len(result.outliers)} outliers.")
     )
-    _print_headline(headline_rows(result, lang), year, lang)
+    _print_headline(headline_rows(result, lang), year, lang, the_period.code)
 
 
 @app.command("report")
 def report_command(
     year: options.Year = None,
+    period: options.ReportPeriod = None,
     unit: options.UnitCode = None,
     out: options.OutDir = None,
     workspace: options.Workspace = None,
@@ -356,21 +365,24 @@ def report_command(
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out)
     lang, year = settings.lang, run_command(debug, settings.require_year)
     with _run_log(settings, "report") as log:  # a reader: no lock, works while an ingest runs
-        result = run_command(debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas))
-        log.counts = {"year": year, "unit": result.unit, "partial": int(result.partial), "warnings": result.warnings}
+        result = run_command(debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas, period))
+        log.counts = {"year": year, "period": result.period, "unit": result.unit, "partial": int(result.partial), "warnings": result.warnings}
     if json_out:
         print(result.to_json())
         return
     if quiet:
         return
     if result.aggregated:
+        from vwu_pipeline.core.periods import Period
+
+        label = Period(result.period).label(lang)
         console.print(
-            f"Năm {year} chưa được tổng hợp hoặc số liệu đã thay đổi: đã tổng hợp lại trước khi viết báo cáo."
+            f"Số liệu {label} chưa được tổng hợp hoặc đã thay đổi: đã tổng hợp lại trước khi viết báo cáo."
             if lang == "vi"
-            else f"{year} was not aggregated yet, or its figures changed: aggregated it first."
+            else f"{label} was not aggregated yet, or its figures changed: aggregated it first."
         )
     console.print(f"{'Đã ghi' if lang == 'vi' else 'Wrote'} {escape(str(result.workbook))}, {escape(str(result.summary))}")
-    _print_headline(result.headline, year, lang)
+    _print_headline(result.headline, year, lang, result.period)
     if result.partial:
         from vwu_pipeline.core.indicators import load_catalog
 
@@ -442,9 +454,12 @@ def _run_summary(run, lang: str) -> str:
                 f"{c.get('unchanged', 0)} unchanged, {c.get('refused', 0)} refused"
                 + (f", {skipped} skipped" if skipped else ""))
     if run.command == "aggregate" and "year" in c:
+        from vwu_pipeline.core.periods import Period
+
         figures, submissions = number(c.get("figures"), lang), c.get("submissions", 0)
-        return (f"năm {c['year']}: {figures} số liệu, {submissions} báo cáo" if lang == "vi"
-                else f"{c['year']}: {figures} figures, {submissions} submissions")
+        period = Period(str(c.get("period") or c["year"]))
+        return (f"{period.label()}: {figures} số liệu, {submissions} báo cáo" if lang == "vi"
+                else f"{period.label('en')}: {figures} figures, {submissions} submissions")
     return ", ".join(f"{k}={v}" for k, v in c.items())
 
 
@@ -469,8 +484,11 @@ def _print_status(result, lang: str) -> None:
         console.print("Chưa có lần chạy nào trong thư mục dữ liệu này." if vi else "No runs in this workspace yet.")
     level = level_label(result.level, lang).lower()
     scope = f" — {'đơn vị' if vi else 'unit'} {result.unit}" if result.unit else ""
-    table = Table(title=(f"Năm {result.year}: đơn vị báo cáo cấp {level}{scope}" if vi
-                         else f"{result.year}: reporting units at {level} level{scope}"))
+    from vwu_pipeline.core.periods import Period
+
+    period = Period(result.period)
+    table = Table(title=(f"{period.label().capitalize()}: đơn vị báo cáo cấp {level}{scope}" if vi
+                         else f"{period.label('en').capitalize()}: reporting units at {level} level{scope}"))
     table.add_column("Chỉ tiêu" if vi else "Indicator")
     table.add_column("Đã nộp" if vi else "Submitted", justify="right")
     table.add_column("Chưa nộp" if vi else "Missing")
@@ -486,6 +504,7 @@ def _print_status(result, lang: str) -> None:
 @app.command("status")
 def status_command(
     year: options.Year = None,
+    period: options.ReportPeriod = None,
     unit: options.UnitCode = None,
     workspace: options.Workspace = None,
     lang: options.Lang = None,
@@ -497,7 +516,7 @@ def status_command(
     from vwu_pipeline.ops.status import status
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
-    result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas))
+    result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas, period=period))
     if json_out:
         print(result.to_json())
         return
