@@ -53,7 +53,7 @@ class Period:
 
     @property
     def part(self) -> str:
-        """"" for the year, else "H1", "Q3", "M03", "9M"."""
+        """ "" for the year, else "H1", "Q3", "M03", "9M"."""
         return self.code[5:]
 
     @property
@@ -181,9 +181,7 @@ def flow_periods(periods: tuple[str, ...]) -> frozenset[str]:
     return frozenset(taken)
 
 
-def covering(
-    submitted: Iterable[tuple[str, str, str]], period: Period, reporter_of: Callable[[str], str]
-) -> list[tuple[str, str]]:
+def covering(submitted: Iterable[tuple[str, str, str]], period: Period, reporter_of: Callable[[str], str]) -> list[tuple[str, str]]:
     """(indicator, unit) of the current submissions that count as submitted for `period`.
 
     `submitted` holds (indicator, unit, period code) of a year's current submissions. For the

@@ -78,9 +78,7 @@ def _unit_code(unit: str | None) -> str:
     return code.zfill(2) if code.isdigit() and len(code) < 2 else code  # "1" typed for Hà Nội "01"
 
 
-def current(
-    workspace: Path, year: int, schemas: Path | None = None, period: Period | str | None = None
-) -> tuple[AggregateResult, bool]:
+def current(workspace: Path, year: int, schemas: Path | None = None, period: Period | str | None = None) -> tuple[AggregateResult, bool]:
     """The period's aggregation (default: the year's), and whether it had to be computed now
     (none stored, or stale)."""
     result = load(workspace, year, schemas, period)

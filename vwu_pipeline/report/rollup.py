@@ -71,7 +71,6 @@ KEYS = ["indicator", "unit_code", "column"]
 COVERAGE = ("expected", "submitted", "grassroots_expected", "grassroots_reported")
 
 
-
 # --- what a report shows per unit ----------------------------------------------------------
 
 
@@ -101,10 +100,7 @@ def assessed_name(ratio_name: str) -> str:
 
 def measures(indicator: Indicator) -> list[Measure]:
     """The figures of an indicator in report order: columns, derived sums, ratios, counts."""
-    out = [
-        Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart)
-        for c in indicator.columns
-    ]
+    out = [Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart) for c in indicator.columns]
     out += [Measure(indicator.name, d.name, d.label_vi, d.label_en, "derived", d.headline, d.chart) for d in indicator.derived]
     for r in indicator.ratios:
         out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline))
@@ -181,9 +177,7 @@ class AggregateResult:
 
     def total(self, indicator: str, column: str, unit: str | None = None) -> float | None:
         unit = unit or self.root
-        hit = self.values[
-            (self.values["indicator"] == indicator) & (self.values["unit_code"] == unit) & (self.values["column"] == column)
-        ]
+        hit = self.values[(self.values["indicator"] == indicator) & (self.values["unit_code"] == unit) & (self.values["column"] == column)]
         return None if hit.empty else float(hit["value"].iloc[0])
 
     def coverage(self, indicator: str, unit: str | None = None) -> dict[str, int]:
@@ -205,9 +199,7 @@ class AggregateResult:
         unit = unit or self.root
         level = self.tree.reporting_level()
         rows = self.completeness[
-            (self.completeness["indicator"] == indicator)
-            & (self.completeness["level"] == level)
-            & (self.completeness["submitted"] == 0)
+            (self.completeness["indicator"] == indicator) & (self.completeness["level"] == level) & (self.completeness["submitted"] == 0)
         ]
         codes = [c for c in rows["unit_code"] if unit == NATIONAL or self.tree.is_under(c, unit)]
         return [self.tree.get(c) for c in sorted(codes)]
@@ -266,9 +258,7 @@ class AggregateResult:
             "totals": totals,
             "completeness": completeness,
             "warnings": len(self.warnings),
-            "outliers": [
-                {k: _plain(v) for k, v in row._asdict().items()} for row in self.outliers.itertuples(index=False)
-            ],
+            "outliers": [{k: _plain(v) for k, v in row._asdict().items()} for row in self.outliers.itertuples(index=False)],
         }
 
     def to_json(self) -> str:

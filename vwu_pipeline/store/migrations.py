@@ -149,6 +149,20 @@ def _drop_files_report(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE files DROP COLUMN report")
 
 
+def _add_column(db: sqlite3.Connection, table: str, column: str, declaration: str) -> None:
+    """ALTER TABLE ADD COLUMN, unless the column is there already (a store two branches migrated)."""
+    if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def _problem_cells_and_feedback(db: sqlite3.Connection) -> None:
+    """problems.column_index: the 1-based column of the problem's cell (header text is ambiguous
+    under merged two-row headers); files.feedback: the annotated copy written for the file
+    (`vwu ingest --feedback`), which `vwu status --missing` names."""
+    _add_column(db, "problems", "column_index", "INTEGER")
+    _add_column(db, "files", "feedback", "TEXT")
+
+
 def _columns(db: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
 
@@ -181,6 +195,7 @@ def _aggregations_per_period(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
+    _problem_cells_and_feedback,
     _aggregations_per_period,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
