@@ -53,7 +53,7 @@ ReportYear = Annotated[
     typer.Option("--year", "-y", help="Năm báo cáo (bắt buộc). Report year.", min=2000, max=2100),
 ]
 ReportPeriod = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--period",
         help="Kỳ trong năm: H1, H2 (6 tháng), Q1…Q4 (quý), 9M (9 tháng), M01…M12 (tháng); mặc định cả năm. Period within the year.",
