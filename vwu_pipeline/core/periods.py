@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import fold
 
 CODE = re.compile(r"^(20\d\d)(?:-(H[12]|Q[1-4]|M(?:0[1-9]|1[0-2])|9M))?$")
@@ -95,29 +96,11 @@ class Period:
 
     def label(self, lang: str = "vi") -> str:
         """As a title names it: "năm 2024", "6 tháng đầu năm 2024", "quý III năm 2024",
-        "tháng 3 năm 2024", "9 tháng đầu năm 2024"."""
-        kind, number = self.part[:1], self.part[1:]
-        if lang == "en":
-            if kind == "H":
-                return f"{'first' if number == '1' else 'second'} half of {self.year}"
-            if kind == "Q":
-                return f"Q{number} {self.year}"
-            if kind == "M":
-                return f"month {int(number)} of {self.year}"
-            if kind == "9":
-                return f"first nine months of {self.year}"
-            return str(self.year)
-        if kind == "H":
-            prefix = "6 tháng đầu " if number == "1" else "6 tháng cuối "
-        elif kind == "Q":
-            prefix = f"quý {_ROMAN[int(number)]} "
-        elif kind == "M":
-            prefix = f"tháng {int(number)} "
-        elif kind == "9":
-            prefix = "9 tháng đầu "
-        else:
-            prefix = ""
-        return f"{prefix}năm {self.year}"
+        "tháng 3 năm 2024", "9 tháng đầu năm 2024" (words in the message catalogue)."""
+        kind = self.part[:1]
+        number = int(self.part[1:]) if kind in ("H", "Q", "M") else 0
+        key = {"": "period.year", "H": f"period.H{number}", "Q": "period.quarter", "M": "period.month", "9": "period.nine-months"}[kind]
+        return text(key, lang, year=self.year, n=number, roman=_ROMAN.get(number, ""))
 
     @property
     def cumulative(self) -> bool:
@@ -126,29 +109,16 @@ class Period:
         return self.months[0] == 1
 
     def report_heading(self, lang: str = "vi") -> str:
-        """The title of the consolidated report of the period, as the union names its cycles:
+        """The title of the period's consolidated report, as the union names its cycles:
         "Báo cáo tổng hợp kết quả công tác Hội năm 2024", "Báo cáo sơ kết 6 tháng đầu năm 2024",
         "Báo cáo quý III năm 2024", "Báo cáo tháng 3 năm 2024"."""
-        if lang == "en":
-            if self.is_year:
-                return f"Consolidated report of the Union's work, {self.year}"
-            if self.part == "H1":
-                return f"Six-month review, first half of {self.year}"
-            return f"Report for {self.label('en')}"
-        if self.is_year:
-            return f"Báo cáo tổng hợp kết quả công tác Hội năm {self.year}"
-        if self.part == "H1":
-            return f"Báo cáo sơ kết {self.label()}"
-        if self.part == "H2":
-            return f"Báo cáo kết quả công tác Hội {self.label()}"
-        return f"Báo cáo {self.label()}"
+        key = {"": "period.heading.year", "H1": "period.heading.H1", "H2": "period.heading.H2"}.get(self.part, "period.heading.part")
+        return text(key, lang, period=self.label(lang))
 
     def elapsed(self, lang: str = "vi") -> str:
         """How far into the year the period reaches: "sau 6 tháng", "after 9 months"."""
         months = self.months[1]
-        if lang == "en":
-            return "after the whole year" if months == 12 else f"after {months} month{'s' if months > 1 else ''}"
-        return "sau cả năm" if months == 12 else f"sau {months} tháng"
+        return text("period.elapsed.year" if months == 12 else "period.elapsed", lang, months=months)
 
 
 @lru_cache(maxsize=4096)
