@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.builders import district_workbook
+from builders import district_workbook
 from vwu_pipeline.core.errors import EXIT_USAGE
 from vwu_pipeline.core.indicators import DEFAULT_SCHEMAS, CheckFailed, Column, Indicator, load_catalog
 from vwu_pipeline.ingest.validation import PLACE_COLUMNS, _run_pandera
