@@ -149,9 +149,29 @@ def _drop_files_report(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE files DROP COLUMN report")
 
 
+def _aggregates_like_for_like(db: sqlite3.Connection) -> None:
+    """Honest comparisons: whether the previous year's total is partial, and the like-for-like
+    pair (both years over the same units and kind of period) with its coverage and, where no
+    unit compares, why."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(aggregates)")}
+    for name, kind in (
+        ("previous_partial", "INTEGER NOT NULL DEFAULT 0"),
+        ("lfl_value", "REAL"),
+        ("lfl_previous", "REAL"),
+        ("lfl_units", "INTEGER NOT NULL DEFAULT 0"),  # reporting units compared under the unit
+        ("lfl_lowest", "INTEGER NOT NULL DEFAULT 0"),  # units whose own figures were compared
+        ("lfl_reason", "TEXT NOT NULL DEFAULT ''"),  # no-previous-year | no-common-unit | different-periods | different-trees
+    ):
+        if name not in have:
+            db.execute(f"ALTER TABLE aggregates ADD COLUMN {name} {kind}")
+    # Aggregations stored before lack the pair: drop them so the next report recomputes.
+    db.execute("DELETE FROM aggregations")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
+    _aggregates_like_for_like,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
