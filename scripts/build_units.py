@@ -67,10 +67,7 @@ def legacy_rows() -> list[Row]:
     seen: dict[str, Row] = {}
     # Read-only URI: never touch the installed package's file.
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-        query = (
-            "SELECT province, provinceCode, district, districtCode, ward, wardCode "
-            "FROM admin_units_legacy"
-        )
+        query = "SELECT province, provinceCode, district, districtCode, ward, wardCode FROM admin_units_legacy"
         for province, p_code, district, d_code, ward, w_code in con.execute(query):
             put(seen, (tree, start, end, p_code, clean_name(province), "province", ""))
             put(seen, (tree, start, end, d_code, clean_name(district), "district", p_code))
@@ -125,8 +122,7 @@ def main() -> None:
         note = "" if expected in (None, n) else f"  (expected {expected}!)"
         print(f"  {tree:<7} {level:<9} {n:>6}{note}")
     if any(counts.get(key) != n for key, n in EXPECTED.items()):
-        print("WARNING: counts differ from the official lists; check the package versions.",
-              file=sys.stderr)
+        print("WARNING: counts differ from the official lists; check the package versions.", file=sys.stderr)
 
 
 if __name__ == "__main__":

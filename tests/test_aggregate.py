@@ -62,31 +62,59 @@ def test_every_aggregate_of_a_small_fixture(tmp_path, workspace):
 
     # Communes: flows add H1 + H2, stocks take H2.
     assert totals(result, "members", "12337") == {
-        "members_total": 110, "members_new": 22, "women_18_plus": 200, "honorary_members": 2,
-        "enrolment_rate": 0.55, "enrolment_rate_reached": 0, "enrolment_rate_assessed": 1,
+        "members_total": 110,
+        "members_new": 22,
+        "women_18_plus": 200,
+        "honorary_members": 2,
+        "enrolment_rate": 0.55,
+        "enrolment_rate_reached": 0,
+        "enrolment_rate_assessed": 1,
     }
     assert totals(result, "members", "332") == {
-        "members_total": 150, "members_new": 30, "women_18_plus": 300, "honorary_members": 2,
-        "enrolment_rate": 0.5, "enrolment_rate_reached": 0, "enrolment_rate_assessed": 2,
+        "members_total": 150,
+        "members_new": 30,
+        "women_18_plus": 300,
+        "honorary_members": 2,
+        "enrolment_rate": 0.5,
+        "enrolment_rate_reached": 0,
+        "enrolment_rate_assessed": 2,
     }
     assert totals(result, "members", "001") == {
-        "members_total": 390, "members_new": 29, "women_18_plus": 500, "honorary_members": 4,
-        "enrolment_rate": 0.78, "enrolment_rate_reached": 2, "enrolment_rate_assessed": 2,
+        "members_total": 390,
+        "members_new": 29,
+        "women_18_plus": 500,
+        "honorary_members": 4,
+        "enrolment_rate": 0.78,
+        "enrolment_rate_reached": 2,
+        "enrolment_rate_assessed": 2,
     }
     assert totals(result, "members", "33") == totals(result, "members", "332")
     assert totals(result, "members", "01") == totals(result, "members", "001")
     # The national rate is recomputed from the sums (540 / 800), never averaged.
     assert totals(result, "members", NATIONAL) == {
-        "members_total": 540, "members_new": 59, "women_18_plus": 800, "honorary_members": 6,
-        "enrolment_rate": 0.675, "enrolment_rate_reached": 2, "enrolment_rate_assessed": 4,
+        "members_total": 540,
+        "members_new": 59,
+        "women_18_plus": 800,
+        "honorary_members": 6,
+        "enrolment_rate": 0.675,
+        "enrolment_rate_reached": 2,
+        "enrolment_rate_assessed": 4,
     }
     assert totals(result, "poverty", "332") == {
-        "poor_households_start": 66, "near_poor_households_start": 69, "lifted_from_poverty": 8,
-        "lifted_from_near_poverty": 6, "new_cooperatives": 2, "lifted_total": 14,
+        "poor_households_start": 66,
+        "near_poor_households_start": 69,
+        "lifted_from_poverty": 8,
+        "lifted_from_near_poverty": 6,
+        "new_cooperatives": 2,
+        "lifted_total": 14,
     }
     assert totals(result, "poverty", NATIONAL) == {
-        "poor_households_start": 81, "near_poor_households_start": 87, "lifted_from_poverty": 13,
-        "lifted_from_near_poverty": 13, "new_cooperatives": 4, "lifted_total": 26,
+        "poor_households_start": 81,
+        "near_poor_households_start": 87,
+        "lifted_from_poverty": 13,
+        "lifted_from_near_poverty": 13,
+        "new_cooperatives": 4,
+        "lifted_total": 26,
     }
     # No figures for orphans or policies: nothing to total.
     assert totals(result, "orphans", NATIONAL) == {}
@@ -198,8 +226,14 @@ def test_previous_year_comparison_and_a_jump_is_listed_not_changed(tmp_path, wor
 
 
 def test_a_figure_far_from_its_siblings_is_listed(tmp_path, workspace):
-    communes = [("12337", "Thị trấn Vương"), ("12340", "Xã Hưng Đạo"), ("12346", "Xã Nhật Tân"),
-                ("12352", "Xã Lệ Xá"), ("12355", "Xã An Viên"), ("12361", "Xã Trung Dũng")]
+    communes = [
+        ("12337", "Thị trấn Vương"),
+        ("12340", "Xã Hưng Đạo"),
+        ("12346", "Xã Nhật Tân"),
+        ("12352", "Xã Lệ Xá"),
+        ("12355", "Xã An Viên"),
+        ("12361", "Xã Trung Dũng"),
+    ]
     totals_typed = [1000, 1100, 1200, 1050, 1150, 11500]  # Trung Dũng: an extra zero
     rows = [[code, name, total, 10, 20000, 0] for (code, name), total in zip(communes, totals_typed)]
     submission(tmp_path / "f.xlsx", {"members": rows}, unit_title=TIEN_LU)
@@ -208,9 +242,7 @@ def test_a_figure_far_from_its_siblings_is_listed(tmp_path, workspace):
     result = aggregate(workspace, 2024)
 
     far = result.outliers[result.outliers["kind"] == "siblings"]
-    assert list(zip(far["unit_code"], far["column"], far["value"], far["reference"])) == [
-        ("12361", "members_total", 11500, 1125)
-    ]
+    assert list(zip(far["unit_code"], far["column"], far["value"], far["reference"])) == [("12361", "members_total", 11500, 1125)]
 
 
 def test_a_new_aggregation_replaces_the_previous_one(tmp_path, workspace):
@@ -223,9 +255,9 @@ def test_a_new_aggregation_replaces_the_previous_one(tmp_path, workspace):
 
     assert db.execute("SELECT count(*) FROM aggregates").fetchone()[0] == before
     assert db.execute("SELECT year, outlier_factor FROM aggregations").fetchall() == [(2024, 5.0)]
-    assert db.execute(
-        "SELECT value, partial FROM aggregates WHERE unit_code = '00' AND column = 'members_total'"
-    ).fetchall() == [(540.0, 1)]
+    assert db.execute("SELECT value, partial FROM aggregates WHERE unit_code = '00' AND column = 'members_total'").fetchall() == [
+        (540.0, 1)
+    ]
 
 
 def test_cli_aggregate_prints_headline_and_json_equals_the_library(tmp_path, workspace, vwu):
@@ -291,8 +323,12 @@ def test_json_totals_keep_the_schema_order(tmp_path, workspace):
 
 def test_ingest_options_year_is_respected(tmp_path, workspace):
     """A file without a period in its title takes --year, and aggregates under that year."""
-    path = submission(tmp_path / "untitled.xlsx", {"members": [["00001", "Phường Phúc Xá", 300, 20, 400, 3]]},
-                      report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI", unit_title=BA_DINH)
+    path = submission(
+        tmp_path / "untitled.xlsx",
+        {"members": [["00001", "Phường Phúc Xá", 300, 20, 400, 3]]},
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI",
+        unit_title=BA_DINH,
+    )
     run([path], workspace, IngestOptions(year=2024))
 
     assert totals(aggregate(workspace, 2024), "members", "01")["members_total"] == 300

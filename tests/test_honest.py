@@ -55,27 +55,46 @@ def headline_json(data: dict, column: str) -> dict:
 def test_the_change_compares_only_the_units_that_reported_both_years(tmp_path, workspace, vwu):
     # 2023: Tiên Lữ a year report; Ba Đình only its first half.
     # 2024: both send a year report. Only Tiên Lữ compares like for like.
-    ingest(tmp_path / "in", workspace, {
-        "tl23.xlsx": (YEAR_2023, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 10, 200, 1), ("12340", "Xã Hưng Đạo", 50, 5, 100, 0))),
-        "bd23.xlsx": (H1_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 280, 8, 400, 3))),
-        "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1), ("12340", "Xã Hưng Đạo", 60, 6, 100, 0))),
-        "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3), ("00004", "Phường Trúc Bạch", 90, 9, 100, 1))),
-    })
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl23.xlsx": (
+                YEAR_2023,
+                TIEN_LU,
+                members(("12337", "Thị trấn Vương", 100, 10, 200, 1), ("12340", "Xã Hưng Đạo", 50, 5, 100, 0)),
+            ),
+            "bd23.xlsx": (H1_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 280, 8, 400, 3))),
+            "tl24.xlsx": (
+                YEAR_2024,
+                TIEN_LU,
+                members(("12337", "Thị trấn Vương", 120, 12, 200, 1), ("12340", "Xã Hưng Đạo", 60, 6, 100, 0)),
+            ),
+            "bd24.xlsx": (
+                YEAR_2024,
+                BA_DINH,
+                members(("00001", "Phường Phúc Xá", 300, 20, 400, 3), ("00004", "Phường Trúc Bạch", 90, 9, 100, 1)),
+            ),
+        },
+    )
 
     markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
 
     # 2024: 120 + 60 + 300 + 90 = 570 (2 of 696 districts); 2023: 150 + 280 = 430 (partial too).
     # Like for like (Tiên Lữ only, a year against a year): 180 against 150, +30, +20 %.
-    assert md_row(markdown, "Tổng số hội viên")[2:] == [
-        "570\\*", "430\\*", "+30", "20,0%", "so sánh trên 1 huyện có số liệu cả hai năm"
-    ]
+    assert md_row(markdown, "Tổng số hội viên")[2:] == ["570\\*", "430\\*", "+30", "20,0%", "so sánh trên 1 huyện có số liệu cả hai năm"]
     # The enrolment rate over the same communes: 180/300 = 60 % against 150/300 = 50 %: +10 points.
     assert md_row(markdown, "Tỷ lệ tập hợp")[4] == "+10,0 điểm %"
     total = headline_json(data, "members_total")
     assert (total["value"], total["previous"], total["partial"], total["previous_partial"]) == (570, 430, True, True)
     assert (total["change"], total["change_pct"]) == (30, 0.2)
     assert total["like_for_like"] | {"note": None} == {
-        "value": 180, "previous": 150, "reporting_units": 1, "lowest_units": 2, "reason": None, "note": None,
+        "value": 180,
+        "previous": 150,
+        "reporting_units": 1,
+        "lowest_units": 2,
+        "reason": None,
+        "note": None,
     }
     row = summary_row(wb, "Tổng số hội viên")
     assert row[2:6] == [570, 430, 30, 0.2]
@@ -88,10 +107,14 @@ def test_the_change_compares_only_the_units_that_reported_both_years(tmp_path, w
 
 
 def test_no_unit_in_both_years_gives_no_change_and_says_why(tmp_path, workspace, vwu):
-    ingest(tmp_path / "in", workspace, {
-        "bd23.xlsx": (YEAR_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
-        "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
-    })
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "bd23.xlsx": (YEAR_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+        },
+    )
 
     markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
 
@@ -103,10 +126,14 @@ def test_no_unit_in_both_years_gives_no_change_and_says_why(tmp_path, workspace,
 
 
 def test_a_first_half_is_not_compared_with_a_year(tmp_path, workspace, vwu):
-    ingest(tmp_path / "in", workspace, {
-        "bd23.xlsx": (H1_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 280, 8, 400, 3))),
-        "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
-    })
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "bd23.xlsx": (H1_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 280, 8, 400, 3))),
+            "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
 
     markdown, data, _ = report_all(vwu, workspace, tmp_path / "out")
 
@@ -115,10 +142,14 @@ def test_a_first_half_is_not_compared_with_a_year(tmp_path, workspace, vwu):
 
 
 def test_complete_comparable_years_need_no_note(tmp_path, workspace, vwu):
-    ingest(tmp_path / "in", workspace, {
-        "tl23.xlsx": (YEAR_2023, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 10, 200, 1))),
-        "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
-    })
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl23.xlsx": (YEAR_2023, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 10, 200, 1))),
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+        },
+    )
 
     markdown, data, wb = report_all(vwu, workspace, tmp_path / "out", unit="332")
 

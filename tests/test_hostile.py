@@ -251,7 +251,12 @@ def test_everything_at_once_in_one_run(vwu, inbox, workspace, tmp_path):
 
     assert result.exit_code == 1
     assert sorted(n for n, s in statuses.items() if s == "refused") == [
-        "bang_ma_la.csv", "bom_nen.xlsx", "ghi_chu.xlsx", "mat_khau.xlsx", "rong.xlsx", "rong_16384_cot.xlsx"
+        "bang_ma_la.csv",
+        "bom_nen.xlsx",
+        "ghi_chu.xlsx",
+        "mat_khau.xlsx",
+        "rong.xlsx",
+        "rong_16384_cot.xlsx",
     ]
     import json
 

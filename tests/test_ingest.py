@@ -122,7 +122,10 @@ def test_a_figure_typed_with_extra_digits_is_above_the_schemas_maximum(vwu, inbo
     result = vwu("ingest", inbox, "--workspace", workspace)
 
     assert result.exit_code == 1, result.output
-    assert "typo.xlsx › trang Hội viên › dòng 6 › cột “Tổng số hội viên”: Giá trị 12.000.000.000 lớn hơn mức tối đa 1.000.000." in result.output
+    assert (
+        "typo.xlsx › trang Hội viên › dòng 6 › cột “Tổng số hội viên”: Giá trị 12.000.000.000 lớn hơn mức tối đa 1.000.000."
+        in result.output
+    )
     assert figures(workspace) == {}
 
 

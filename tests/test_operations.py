@@ -65,7 +65,7 @@ def test_option_beats_environment_beats_file_beats_default(tmp_path):
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ('inbox = /srv/vwu/inbox\n', ["sai cú pháp TOML ở dòng 1", 'inbox = "/srv/vwu/inbox"']),
+        ("inbox = /srv/vwu/inbox\n", ["sai cú pháp TOML ở dòng 1", 'inbox = "/srv/vwu/inbox"']),
         ('inbx = "/srv/vwu/inbox"\n', ["khóa 'inbx' không được hỗ trợ", "Có phải ý bạn là 'inbox'?"]),
         ('max_rows = "nhiều"\n', ["khóa 'max_rows' cần một số nguyên, không phải 'nhiều' (chuỗi)", "Ví dụ: max_rows = 100000"]),
         ('lang = "fr"\n', ["khóa 'lang' cần 'vi' hoặc 'en'", 'Ví dụ: lang = "vi"']),
@@ -155,9 +155,12 @@ def test_the_log_has_a_line_per_file_and_per_run(vwu, inbox, workspace):
 
     lines = (workspace / "vwu.log").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 6
-    assert " ingest: file accepted " in lines[0] and "a_tien_lu.xlsx\" unit=332 period=2024 rows=12 errors=0 warnings=0" in lines[0]
-    assert " ingest: file refused " in lines[1] and "b_rong.xlsx\" rows=0 errors=1 warnings=0 first_error=file-empty" in lines[1]
-    assert " ingest: run exit=1 accepted=1 replaced=0 unchanged=0 refused=1 skipped=0 files=2 rows=12 errors=1 warnings=0 duration=" in lines[2]
+    assert " ingest: file accepted " in lines[0] and 'a_tien_lu.xlsx" unit=332 period=2024 rows=12 errors=0 warnings=0' in lines[0]
+    assert " ingest: file refused " in lines[1] and 'b_rong.xlsx" rows=0 errors=1 warnings=0 first_error=file-empty' in lines[1]
+    assert (
+        " ingest: run exit=1 accepted=1 replaced=0 unchanged=0 refused=1 skipped=0 files=2 rows=12 errors=1 warnings=0 duration="
+        in lines[2]
+    )
     assert " ingest: file unchanged " in lines[3] and " ingest: run exit=1 accepted=0 " in lines[5]
     assert all(line[:4].isdigit() and f"vwu[{os.getpid()}]" in line for line in lines)  # time first, then who
 
@@ -358,7 +361,9 @@ def _large_inbox(tmp_path: Path) -> Path:
     template = district_workbook(tmp_path / "template.xlsx", totals=False)
     assert zipfile.ZipFile(template).read(SHEET1).count(b"<v>1800</v>") == 1
     for i in range(FILES):
-        patch_zip(template, inbox / f"huyen_{i:03d}.xlsx", {SHEET1: lambda xml, i=i: xml.replace(b"<v>1800</v>", f"<v>{1800 + i}</v>".encode())})
+        patch_zip(
+            template, inbox / f"huyen_{i:03d}.xlsx", {SHEET1: lambda xml, i=i: xml.replace(b"<v>1800</v>", f"<v>{1800 + i}</v>".encode())}
+        )
     return inbox
 
 
@@ -424,8 +429,12 @@ def test_killed_in_the_middle_of_a_large_ingest_nothing_is_lost(tmp_path, large_
     workspace = tmp_path / "ws"
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in inbox.iterdir()}
 
-    run = subprocess.Popen([VWU, "ingest", str(inbox), "-w", str(workspace), "--quiet"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, start_new_session=True)
+    run = subprocess.Popen(
+        [VWU, "ingest", str(inbox), "-w", str(workspace), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while _stored_files(workspace / "vwu.sqlite") < 10 and run.poll() is None and time.monotonic() < deadline:
@@ -459,8 +468,9 @@ def test_killed_in_the_middle_of_a_large_ingest_nothing_is_lost(tmp_path, large_
     assert unfinished == 1
     assert [r["state"] for r in json.loads(status(workspace, 2024).to_json())["runs"]] == ["interrupted"]
 
-    again = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace), "--json", "--lock-timeout", "5"],
-                           capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [VWU, "ingest", str(inbox), "-w", str(workspace), "--json", "--lock-timeout", "5"], capture_output=True, text=True, timeout=120
+    )
 
     assert again.returncode == 0, again.stderr
     counts = json.loads(again.stdout)["counts"]

@@ -86,9 +86,7 @@ except ReadError as exc:
 
 def read_isolated(path: Path, timeout: float = 60) -> dict:
     """read_workbook in a child with 2 GB of address space: a crash or blow-up fails one test only."""
-    proc = subprocess.run(
-        [sys.executable, "-c", ISOLATED, str(path)], capture_output=True, text=True, timeout=timeout
-    )
+    proc = subprocess.run([sys.executable, "-c", ISOLATED, str(path)], capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)
 
@@ -152,7 +150,7 @@ def test_formula_returns_cached_value(tmp_path):
     # openpyxl writes formulas without a cached value (<v />); add what Excel would have saved
     src = make_xlsx(
         tmp_path / "src.xlsx",
-        {"B5": 1, "C5": 2.5, "D5": "=B5+C5", "E5": "=SUM(B5:C5)*2", "F5": "=B5&\"x\"", "G5": "=B5"},
+        {"B5": 1, "C5": 2.5, "D5": "=B5+C5", "E5": "=SUM(B5:C5)*2", "F5": '=B5&"x"', "G5": "=B5"},
     )
 
     def add_cached(xml: bytes) -> bytes:
@@ -188,9 +186,7 @@ def test_chart_sheets_are_skipped_and_sheet_order_kept(tmp_path):
 def test_one_megabyte_string_cell_is_cut_and_reported(tmp_path):
     # openpyxl (like Excel) stops at 32,767 characters; other generators do not
     src = make_xlsx(tmp_path / "src.xlsx", {"B3": "placeholder", "C3": "ngắn"})
-    path = patch_zip(
-        src, tmp_path / "long.xlsx", {SHEET1: lambda xml: xml.replace(b"placeholder", b"x" * 1_000_000)}
-    )
+    path = patch_zip(src, tmp_path / "long.xlsx", {SHEET1: lambda xml: xml.replace(b"placeholder", b"x" * 1_000_000)})
     [sheet] = read_workbook(path)
     assert sheet.rows[2][1] == "x" * 10_000
     assert sheet.rows[2][2] == "ngắn"
@@ -265,9 +261,7 @@ def test_namespace_prefixed_sheet_is_read_and_guarded(tmp_path):
     path = patch_zip(src, tmp_path / "prefixed.xlsx", {SHEET1: _prefixed})
     assert b'<x:c r="C2"' in zipfile.ZipFile(path).read(SHEET1)
     assert read_workbook(path)[0].rows == [["x"], [None, None, 3]]
-    far = patch_zip(
-        src, tmp_path / "prefixed_far.xlsx", {SHEET1: lambda xml: _prefixed(xml.replace(b"</sheetData>", CORNER_CELL))}
-    )
+    far = patch_zip(src, tmp_path / "prefixed_far.xlsx", {SHEET1: lambda xml: _prefixed(xml.replace(b"</sheetData>", CORNER_CELL))})
     result = read_isolated(far)
     assert result["code"] == "too-many-rows"
 
@@ -277,11 +271,7 @@ def test_styled_empty_cells_far_away_do_not_count(tmp_path):
     path = patch_zip(
         src,
         tmp_path / "styled.xlsx",
-        {
-            SHEET1: lambda xml: xml.replace(
-                b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>'
-            )
-        },
+        {SHEET1: lambda xml: xml.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="0"/></row></sheetData>')},
     )
     [sheet] = read_workbook(path)
     assert sheet.rows == [["x"]]
@@ -299,9 +289,7 @@ def test_value_in_the_last_cell_of_the_grid_does_not_crash(tmp_path):
 
 def test_billion_laughs_in_sheet_xml(tmp_path):
     src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
-    path = patch_zip(
-        src, tmp_path / "laughs.xlsx", {SHEET1: lambda x: _with_laughs(x, "worksheet", b"<t>x</t>", b"<t>&lol9;</t>")}
-    )
+    path = patch_zip(src, tmp_path / "laughs.xlsx", {SHEET1: lambda x: _with_laughs(x, "worksheet", b"<t>x</t>", b"<t>&lol9;</t>")})
     assert b"<!ENTITY lol9" in zipfile.ZipFile(path).read(SHEET1)
     started = time.perf_counter()
     result = read_isolated(path, timeout=30)
@@ -315,10 +303,7 @@ def test_billion_laughs_in_sheet_xml(tmp_path):
 
 def test_billion_laughs_in_shared_strings(tmp_path):
     src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
-    shared = (
-        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-        "<si><t>&lol9;</t></si></sst>"
-    )
+    shared = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
     path = patch_zip(
         src,
         tmp_path / "laughs_sst.xlsx",
@@ -654,7 +639,7 @@ def test_csv_semicolon_utf8_and_nfd_text_is_composed(tmp_path):
 
 
 def test_csv_single_column(tmp_path):
-    path = write_csv(tmp_path, "one.csv", "Mã xã\n00001\n00002\n".encode("utf-8"))
+    path = write_csv(tmp_path, "one.csv", "Mã xã\n00001\n00002\n".encode())
     assert read_workbook(path)[0].rows == [["Mã xã"], ["00001"], ["00002"]]
 
 

@@ -108,8 +108,9 @@ def _progress_bar(quiet: bool, json_out: bool):
         TimeRemainingColumn,
     )
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True
+    )
 
 
 def _lang(value: str | None) -> str:
@@ -159,9 +160,7 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
     from vwu_pipeline.ingest.run import IngestOptions, run
 
     lang = settings.lang
-    options = IngestOptions(
-        year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers
-    )
+    options = IngestOptions(year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers)
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_run_log(settings, "ingest", create=True)) if store else None
         bar = _progress_bar(quiet, json_out)
@@ -198,7 +197,9 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
 def ingest(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.", exists=True, show_default=False),
+        typer.Argument(
+            help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.", exists=True, show_default=False
+        ),
     ] = None,
     workspace: options.Workspace = None,
     year: options.Year = None,
@@ -234,7 +235,9 @@ def validate(
 
 Level = Annotated[
     str | None,
-    typer.Option("--level", help="Cấp đơn vị báo cáo: district (2024), province hoặc commune (2025+). Reporting level.", show_default=False),
+    typer.Option(
+        "--level", help="Cấp đơn vị báo cáo: district (2024), province hoặc commune (2025+). Reporting level.", show_default=False
+    ),
 ]
 
 
@@ -244,7 +247,9 @@ def template(
     out: options.Out = Path("templates"),
     unit: options.UnitCode = None,
     level: Level = None,
-    period: Annotated[str | None, typer.Option("--period", help="Kỳ trong năm: H1, H2, Q1…Q4, M01…M12 (mặc định: cả năm).", show_default=False)] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="Kỳ trong năm: H1, H2, Q1…Q4, M01…M12 (mặc định: cả năm).", show_default=False)
+    ] = None,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
 ) -> None:
@@ -259,11 +264,15 @@ def template(
 def demo_data(
     year: options.ReportYear,
     out: options.Out = Path("demo-data"),
-    scale: Annotated[str, typer.Option("--scale", help="national (một báo cáo năm mỗi đơn vị) hoặc N (N báo cáo tháng mỗi đơn vị).")] = "national",
+    scale: Annotated[
+        str, typer.Option("--scale", help="national (một báo cáo năm mỗi đơn vị) hoặc N (N báo cáo tháng mỗi đơn vị).")
+    ] = "national",
     unit: options.UnitCode = None,
     level: Level = None,
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên: cùng hạt giống, cùng số liệu. Random seed.")] = 1,
-    messy: Annotated[bool, typer.Option("--messy", help="Trộn các kiểu tệp thực tế: tiêu đề hai dòng gộp ô, số dạng chữ, không dấu…")] = False,
+    messy: Annotated[
+        bool, typer.Option("--messy", help="Trộn các kiểu tệp thực tế: tiêu đề hai dòng gộp ô, số dạng chữ, không dấu…")
+    ] = False,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
 ) -> None:
@@ -319,7 +328,10 @@ def aggregate_command(
     lang, year = settings.lang, run_command(debug, settings.require_year)
     with _run_log(settings, "aggregate") as log:
         result = run_command(
-            debug, lambda: _locked(settings, "aggregate", lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas), create=False)
+            debug,
+            lambda: _locked(
+                settings, "aggregate", lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas), create=False
+            ),
         )
         log.counts = {"year": year, **result.counts}
     if json_out:
@@ -329,11 +341,15 @@ def aggregate_command(
         return
     counts = result.counts
     console.print(
-        (f"Đã tổng hợp năm {year}: {counts['figures']} số liệu của {counts['submissions']} báo cáo; "
-         f"{len(result.warnings)} cảnh báo, {len(result.outliers)} số liệu bất thường.")
+        (
+            f"Đã tổng hợp năm {year}: {counts['figures']} số liệu của {counts['submissions']} báo cáo; "
+            f"{len(result.warnings)} cảnh báo, {len(result.outliers)} số liệu bất thường."
+        )
         if lang == "vi"
-        else (f"Aggregated {year}: {counts['figures']} figures from {counts['submissions']} submissions; "
-              f"{len(result.warnings)} warnings, {len(result.outliers)} outliers.")
+        else (
+            f"Aggregated {year}: {counts['figures']} figures from {counts['submissions']} submissions; "
+            f"{len(result.warnings)} warnings, {len(result.outliers)} outliers."
+        )
     )
     _print_headline(headline_rows(result, lang), year, lang)
 
@@ -382,7 +398,9 @@ def report_command(
 
 @app.command("targets")
 def targets_command(
-    path: Annotated[Path, typer.Argument(help="Tệp chỉ tiêu (.csv hoặc .xlsx): year, unit_code, column, target.", exists=True, dir_okay=False)],
+    path: Annotated[
+        Path, typer.Argument(help="Tệp chỉ tiêu (.csv hoặc .xlsx): year, unit_code, column, target.", exists=True, dir_okay=False)
+    ],
     year: options.Year = None,
     workspace: options.Workspace = None,
     lang: options.Lang = None,
@@ -408,7 +426,9 @@ def targets_command(
         print(result.to_json())
     else:
         for problem in result.problems:
-            console.print(f"    [red]✗[/red] {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False, soft_wrap=True)
+            console.print(
+                f"    [red]✗[/red] {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False, soft_wrap=True
+            )
         if result.valid and not quiet:
             years = ", ".join(map(str, result.years))
             console.print(
@@ -417,8 +437,14 @@ def targets_command(
                 else f"Stored {result.rows} targets for {years} from {escape(path.name)}."
             )
         elif not result.valid:
-            console.print(f"[bold red]{'Từ chối' if lang == 'vi' else 'Refused'}[/bold red] {escape(path.name)}: "
-                          + (f"{len(result.problems)} lỗi, không lưu chỉ tiêu nào." if lang == "vi" else f"{len(result.problems)} errors, nothing stored."))
+            console.print(
+                f"[bold red]{'Từ chối' if lang == 'vi' else 'Refused'}[/bold red] {escape(path.name)}: "
+                + (
+                    f"{len(result.problems)} lỗi, không lưu chỉ tiêu nào."
+                    if lang == "vi"
+                    else f"{len(result.problems)} errors, nothing stored."
+                )
+            )
     raise typer.Exit(result.exit_code)
 
 
@@ -435,16 +461,24 @@ def _run_summary(run, lang: str) -> str:
     c = run.summary
     if run.command == "ingest" and "files" in c:
         skipped = c.get("skipped", 0)
-        return (f"{c['files']} tệp: nhận {c.get('accepted', 0)}, thay {c.get('replaced', 0)}, "
-                f"không đổi {c.get('unchanged', 0)}, từ chối {c.get('refused', 0)}"
-                + (f", bỏ qua {skipped}" if skipped else "")) if lang == "vi" else (
+        return (
+            (
+                f"{c['files']} tệp: nhận {c.get('accepted', 0)}, thay {c.get('replaced', 0)}, "
+                f"không đổi {c.get('unchanged', 0)}, từ chối {c.get('refused', 0)}" + (f", bỏ qua {skipped}" if skipped else "")
+            )
+            if lang == "vi"
+            else (
                 f"{c['files']} files: {c.get('accepted', 0)} accepted, {c.get('replaced', 0)} replaced, "
-                f"{c.get('unchanged', 0)} unchanged, {c.get('refused', 0)} refused"
-                + (f", {skipped} skipped" if skipped else ""))
+                f"{c.get('unchanged', 0)} unchanged, {c.get('refused', 0)} refused" + (f", {skipped} skipped" if skipped else "")
+            )
+        )
     if run.command == "aggregate" and "year" in c:
         figures, submissions = number(c.get("figures"), lang), c.get("submissions", 0)
-        return (f"năm {c['year']}: {figures} số liệu, {submissions} báo cáo" if lang == "vi"
-                else f"{c['year']}: {figures} figures, {submissions} submissions")
+        return (
+            f"năm {c['year']}: {figures} số liệu, {submissions} báo cáo"
+            if lang == "vi"
+            else f"{c['year']}: {figures} figures, {submissions} submissions"
+        )
     return ", ".join(f"{k}={v}" for k, v in c.items())
 
 
@@ -454,10 +488,12 @@ def _print_status(result, lang: str) -> None:
     vi = lang == "vi"
     if result.running:
         who = result.running
-        console.print(f"[yellow]{'Đang chạy' if vi else 'Running'}: vwu {escape(str(who.get('command')))} "
-                      f"(pid {who.get('pid')}, {escape(stamp(str(who.get('started_at')), lang))})[/yellow]")
+        console.print(
+            f"[yellow]{'Đang chạy' if vi else 'Running'}: vwu {escape(str(who.get('command')))} "
+            f"(pid {who.get('pid')}, {escape(stamp(str(who.get('started_at')), lang))})[/yellow]"
+        )
     runs = Table(title="Các lần chạy gần nhất" if vi else "Last runs")
-    for label in (("Bắt đầu", "Lệnh", "Tình trạng", "Kết quả") if vi else ("Started", "Command", "State", "Result")):
+    for label in ("Bắt đầu", "Lệnh", "Tình trạng", "Kết quả") if vi else ("Started", "Command", "State", "Result"):
         runs.add_column(label)
     for run in result.runs:
         state = RUN_STATE[lang][run.state]
@@ -469,8 +505,9 @@ def _print_status(result, lang: str) -> None:
         console.print("Chưa có lần chạy nào trong thư mục dữ liệu này." if vi else "No runs in this workspace yet.")
     level = level_label(result.level, lang).lower()
     scope = f" — {'đơn vị' if vi else 'unit'} {result.unit}" if result.unit else ""
-    table = Table(title=(f"Năm {result.year}: đơn vị báo cáo cấp {level}{scope}" if vi
-                         else f"{result.year}: reporting units at {level} level{scope}"))
+    table = Table(
+        title=(f"Năm {result.year}: đơn vị báo cáo cấp {level}{scope}" if vi else f"{result.year}: reporting units at {level} level{scope}")
+    )
     table.add_column("Chỉ tiêu" if vi else "Indicator")
     table.add_column("Đã nộp" if vi else "Submitted", justify="right")
     table.add_column("Chưa nộp" if vi else "Missing")

@@ -186,18 +186,14 @@ def _load_catalog(directory: Path) -> Catalog:
             "Đặt VWU_SCHEMAS hoặc --schemas tới thư mục chứa các tệp *.yaml của chỉ tiêu.",
         )
     common = _read_yaml(directory / "_common.yaml")
-    unit_columns = tuple(
-        UnitColumn(c["name"], c["header"], tuple(c.get("aliases", ()))) for c in common.get("unit_columns", ())
-    )
+    unit_columns = tuple(UnitColumn(c["name"], c["header"], tuple(c.get("aliases", ()))) for c in common.get("unit_columns", ()))
     if {c.name for c in unit_columns} != {"unit_code", "unit_name"}:
         raise ConfigError(
             f"{directory / '_common.yaml'}: cần khai báo unit_columns 'unit_code' và 'unit_name'.",
             "Xem mẫu trong thư mục schemas/ của dự án.",
         )
     indicators = tuple(
-        _parse_indicator(path, _read_yaml(path))
-        for path in sorted(directory.glob("*.yaml"))
-        if not path.name.startswith("_")
+        _parse_indicator(path, _read_yaml(path)) for path in sorted(directory.glob("*.yaml")) if not path.name.startswith("_")
     )
     if not indicators:
         raise ConfigError(f"Thư mục {directory} không có tệp chỉ tiêu *.yaml nào.")

@@ -52,7 +52,7 @@ class Period:
 
     @property
     def part(self) -> str:
-        """"" for the year, else "H1", "Q3", "M03", "9M"."""
+        """ "" for the year, else "H1", "Q3", "M03", "9M"."""
         return self.code[5:]
 
     @property

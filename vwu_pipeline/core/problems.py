@@ -65,8 +65,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "targets-file": (
         "Đây là tệp chỉ tiêu giao (year, unit_code, column, target), không phải báo cáo số liệu: bỏ qua. "
         "Nạp chỉ tiêu bằng lệnh: vwu targets {file}",
-        "This is a targets file (year, unit_code, column, target), not a submission: skipped. "
-        "Load it with: vwu targets {file}",
+        "This is a targets file (year, unit_code, column, target), not a submission: skipped. Load it with: vwu targets {file}",
     ),
     "no-indicator-sheet": (
         "Không tìm thấy trang tính chỉ tiêu nào (cần một trong: {expected}).",
@@ -162,6 +161,9 @@ class Problem:
     value: Any = None
     params: dict[str, Any] = field(default_factory=dict)
     templates: tuple[str, str] | None = None  # set for rules that carry their own message
+    # 1-based column number of the cell (A = 1): the header text alone is ambiguous under
+    # merged two-row headers, and the annotated copy (forms/annotate.py) marks this very cell
+    column_index: int | None = None
 
     def __post_init__(self) -> None:
         self.file = readable(self.file)
@@ -197,6 +199,7 @@ class Problem:
             "sheet": self.sheet,
             "row": self.row,
             "column": self.column,
+            "column_index": self.column_index,
             "value": _jsonable(self.value),
             "message": self.message(lang),
         }

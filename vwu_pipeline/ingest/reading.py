@@ -93,9 +93,7 @@ RATIO_FLOOR = 10 * 1024**2  # ...and to more than this is a zip bomb
 
 NOT_EXCEL = "không phải tệp Excel hợp lệ"
 # corrupt directory or data, encrypted member, unsupported compression method
-_ZIP_FAILURES = (
-    zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError
-)
+_ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
 
 
 def sha256_of(path: Path) -> str:
@@ -200,8 +198,7 @@ def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:
 
 
 ENTITY_DECLARATION = (
-    "tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: "
-    "có thể là tệp độc hại kiểu 'billion laughs'"
+    "tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: có thể là tệp độc hại kiểu 'billion laughs'"
 )
 _PROLOG_BYTES = 64 * 1024
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -261,9 +258,7 @@ def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> None:
             count = max([last_row, *written])
             raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
         if last_col > limits.max_columns:
-            raise ReadError(
-                "too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name
-            )
+            raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
 
 
 # How Excel, LibreOffice, openpyxl and xlsxwriter write a cell: <c r="B12" ...> or <c r="B12" .../>
@@ -394,9 +389,7 @@ def _read_csv(path: Path, limits: Limits) -> RawSheet:
                 raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet.name)
             row = _clean_row(cells, excel_row, 0, limits, sheet.long_cells)
             if len(row) > limits.max_columns:
-                raise ReadError(
-                    "too-many-columns", count=len(row), limit=limits.max_columns, sheet=sheet.name
-                )
+                raise ReadError("too-many-columns", count=len(row), limit=limits.max_columns, sheet=sheet.name)
             sheet.rows.append(row)
     except csv.Error as exc:
         raise ReadError("file-unreadable", reason=_short(exc)) from exc
@@ -468,6 +461,7 @@ def _detect_delimiter(text: str) -> str:
             return delimiter
     except csv.Error:
         pass
+
     # The Sniffer gives up on short or ragged samples: take the delimiter found on the most
     # lines (Excel pads every line with delimiters), then the most often.
     def spread(delimiter: str) -> tuple[int, int]:

@@ -82,7 +82,16 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
     for sheet in sheets:
         for row, col, length in sheet.long_cells:
             result.problems.append(
-                Problem("cell-too-long", "warning", path.name, sheet.name, row, _column_letter(col), params={"length": length, "limit": limits.max_cell_chars})
+                Problem(
+                    "cell-too-long",
+                    "warning",
+                    path.name,
+                    sheet.name,
+                    row,
+                    _column_letter(col),
+                    params={"length": length, "limit": limits.max_cell_chars},
+                    column_index=col,
+                )
             )
     sub.tables, problems = find_tables(sheets, catalog, path.name)
     result.problems.extend(problems)

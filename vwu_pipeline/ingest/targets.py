@@ -82,8 +82,15 @@ class TargetsResult:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
 
-def _problem(result: TargetsResult, code: str, sheet: str | None = None, row: int | None = None,
-             column: str | None = None, value: object = None, **params: object) -> None:
+def _problem(
+    result: TargetsResult,
+    code: str,
+    sheet: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    value: object = None,
+    **params: object,
+) -> None:
     result.problems.append(
         Problem(code, "error", Path(result.path).name, sheet, row, column, value, dict(params), templates=MESSAGES[code])
     )
@@ -133,7 +140,9 @@ def load_targets(path: Path, workspace: Path, year: int | None = None, schemas: 
     return result
 
 
-def parse_targets(path: Path, result: TargetsResult, year: int | None = None, schemas: Path | None = None) -> list[tuple[int, str, str, float]]:
+def parse_targets(
+    path: Path, result: TargetsResult, year: int | None = None, schemas: Path | None = None
+) -> list[tuple[int, str, str, float]]:
     """(year, unit_code, column, target) rows of a targets file; problems go into `result`."""
     try:
         sheets = read_workbook(path)
@@ -154,8 +163,16 @@ def parse_targets(path: Path, result: TargetsResult, year: int | None = None, sc
     return []
 
 
-def _rows(sheet, sheet_name: str | None, header_index: int, place: dict[str, int | None], result: TargetsResult, year: int | None,
-          known: dict[str, Measure], examples: str) -> list[tuple[int, str, str, float]]:
+def _rows(
+    sheet,
+    sheet_name: str | None,
+    header_index: int,
+    place: dict[str, int | None],
+    result: TargetsResult,
+    year: int | None,
+    known: dict[str, Measure],
+    examples: str,
+) -> list[tuple[int, str, str, float]]:
     headers = {name: clean(sheet.rows[header_index][j]) for name, j in place.items() if j is not None}
     out: list[tuple[int, str, str, float]] = []
     first: dict[tuple[int, str, str], int] = {}

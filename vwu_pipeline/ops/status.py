@@ -164,9 +164,7 @@ def _unit_code(unit: str | None) -> str | None:
 
 
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
-    rows = store.db.execute(
-        "SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?", (last,)
-    ).fetchall()
+    rows = store.db.execute("SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?", (last,)).fetchall()
     out = []
     for index, (run_id, command, started, finished, summary) in enumerate(rows):
         if finished:

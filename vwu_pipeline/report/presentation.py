@@ -353,7 +353,7 @@ def comparison_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -
 
 
 def unit_word(level: str, count: int, lang: str) -> str:
-    """"huyện", "district" / "districts": a level's name after a count."""
+    """ "huyện", "district" / "districts": a level's name after a count."""
     word = t(lang, f"word_{level}")
     return word + ("s" if lang == "en" and count != 1 else "")
 
@@ -526,7 +526,9 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
     return rows
 
 
-def ranking(result: AggregateResult, measure: Measure, count: int = 3) -> tuple[list[tuple[str, float, bool]], list[tuple[str, float, bool]]]:
+def ranking(
+    result: AggregateResult, measure: Measure, count: int = 3
+) -> tuple[list[tuple[str, float, bool]], list[tuple[str, float, bool]]]:
     """(leading, lagging) children of the root for one measure: (name, value, partial)."""
     values = result.values[(result.values["indicator"] == measure.indicator) & (result.values["column"] == measure.name)]
     children = set(children_of_root(result))
@@ -567,7 +569,16 @@ def outlier_rows(result: AggregateResult, lang: str = "vi") -> list[OutlierRow]:
         else:
             message = t(lang, "siblings", parent=parent_name(result, code, lang), reference=number(reference, lang))
         rows.append(
-            OutlierRow(code, result.unit_name(code, lang), parent_name(result, code, lang), indicator, measure, float(value), float(reference), message)
+            OutlierRow(
+                code,
+                result.unit_name(code, lang),
+                parent_name(result, code, lang),
+                indicator,
+                measure,
+                float(value),
+                float(reference),
+                message,
+            )
         )
     rows.sort(key=lambda r: (order.get(r.unit_code, 0), r.measure.name))
     return rows

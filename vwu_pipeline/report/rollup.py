@@ -59,10 +59,20 @@ COVERAGE = ("expected", "submitted", "grassroots_expected", "grassroots_reported
 # What is stored per unit and measure: the figure, the previous year's, whether either is built
 # from partial data, and the like-for-like pair (see compare.py) with what it covers.
 AGGREGATE_COLUMNS = [
-    "indicator", "unit_code", "level", "column", "value", "previous", "partial",
-    "previous_partial", "lfl_value", "lfl_previous", "lfl_units", "lfl_lowest", "lfl_reason",
+    "indicator",
+    "unit_code",
+    "level",
+    "column",
+    "value",
+    "previous",
+    "partial",
+    "previous_partial",
+    "lfl_value",
+    "lfl_previous",
+    "lfl_units",
+    "lfl_lowest",
+    "lfl_reason",
 ]
-
 
 
 # --- what a report shows per unit ----------------------------------------------------------
@@ -94,10 +104,7 @@ def assessed_name(ratio_name: str) -> str:
 
 def measures(indicator: Indicator) -> list[Measure]:
     """The figures of an indicator in report order: columns, derived sums, ratios, counts."""
-    out = [
-        Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart)
-        for c in indicator.columns
-    ]
+    out = [Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart) for c in indicator.columns]
     out += [Measure(indicator.name, d.name, d.label_vi, d.label_en, "derived", d.headline, d.chart) for d in indicator.derived]
     for r in indicator.ratios:
         out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline))
@@ -164,9 +171,7 @@ class AggregateResult:
 
     def total(self, indicator: str, column: str, unit: str | None = None) -> float | None:
         unit = unit or self.root
-        hit = self.values[
-            (self.values["indicator"] == indicator) & (self.values["unit_code"] == unit) & (self.values["column"] == column)
-        ]
+        hit = self.values[(self.values["indicator"] == indicator) & (self.values["unit_code"] == unit) & (self.values["column"] == column)]
         return None if hit.empty else float(hit["value"].iloc[0])
 
     def coverage(self, indicator: str, unit: str | None = None) -> dict[str, int]:
@@ -188,9 +193,7 @@ class AggregateResult:
         unit = unit or self.root
         level = self.tree.reporting_level()
         rows = self.completeness[
-            (self.completeness["indicator"] == indicator)
-            & (self.completeness["level"] == level)
-            & (self.completeness["submitted"] == 0)
+            (self.completeness["indicator"] == indicator) & (self.completeness["level"] == level) & (self.completeness["submitted"] == 0)
         ]
         codes = [c for c in rows["unit_code"] if unit == NATIONAL or self.tree.is_under(c, unit)]
         return [self.tree.get(c) for c in sorted(codes)]
@@ -257,9 +260,7 @@ class AggregateResult:
             "totals": totals,
             "completeness": completeness,
             "warnings": len(self.warnings),
-            "outliers": [
-                {k: _plain(v) for k, v in row._asdict().items()} for row in self.outliers.itertuples(index=False)
-            ],
+            "outliers": [{k: _plain(v) for k, v in row._asdict().items()} for row in self.outliers.itertuples(index=False)],
         }
 
     def to_json(self) -> str:
@@ -617,9 +618,7 @@ def aggregate(
                 f"Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year.",
             )
         prev_figures = store.figures_frame(year - 1)
-        previous = (
-            (prev_figures, UnitTree.for_year(year - 1), store.current_submissions(year - 1)) if not prev_figures.empty else None
-        )
+        previous = (prev_figures, UnitTree.for_year(year - 1), store.current_submissions(year - 1)) if not prev_figures.empty else None
         submitted = store.current_submissions(year)
         values, complete, flagged = compute(figures, tree, catalog, submitted, previous, outlier_factor)
         result = AggregateResult(

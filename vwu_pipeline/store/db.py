@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,8 @@ from vwu_pipeline.store.migrations import migrate
 DB_NAME = "vwu.sqlite"
 
 
-
-
 def now() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
 def as_store_error(exc: BaseException) -> StoreError | None:
@@ -122,7 +120,9 @@ class Store:
         replaced = False
         with self.transaction() as db:
             # A file refused before and seen again keeps only its newest report.
-            db.execute("DELETE FROM problems WHERE file_id IN (SELECT id FROM files WHERE sha256 = ? AND status = 'refused')", (result.sha256,))
+            db.execute(
+                "DELETE FROM problems WHERE file_id IN (SELECT id FROM files WHERE sha256 = ? AND status = 'refused')", (result.sha256,)
+            )
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
                 "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at)"
@@ -141,11 +141,21 @@ class Store:
                 ),
             ).lastrowid
             db.executemany(
-                "INSERT INTO problems (file_id, code, severity, sheet, row, column, value, message_vi, message_en)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (file_id, p.code, p.severity, p.sheet, p.row, p.column, None if p.value is None else str(p.value),
-                     p.message("vi"), p.message("en"))
+                    (
+                        file_id,
+                        p.code,
+                        p.severity,
+                        p.sheet,
+                        p.row,
+                        p.column,
+                        p.column_index,
+                        None if p.value is None else str(p.value),
+                        p.message("vi"),
+                        p.message("en"),
+                    )
                     for p in result.problems
                 ],
             )
@@ -168,8 +178,7 @@ class Store:
                         [(submission_id, old_id) for (old_id,) in old],
                     )
                 db.executemany(
-                    "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [(submission_id, *figure) for figure in rows],
                 )
         return replaced
@@ -202,9 +211,7 @@ class Store:
 
     def current_submissions(self, year: int) -> list[tuple[str, str]]:
         """(indicator, reporting unit) of the current submissions of a year."""
-        return self.db.execute(
-            "SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ?", (year,)
-        ).fetchall()
+        return self.db.execute("SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall()
 
     def data_version(self, year: int) -> int:
         """Newest submission of a year or the year before: a change means a stale aggregation."""
@@ -219,8 +226,15 @@ class Store:
             db.execute(
                 "INSERT INTO aggregations (year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (year, meta["tree"], meta["outlier_factor"], meta["previous_year"], meta["data_version"],
-                 json.dumps(meta["counts"], ensure_ascii=False), meta["aggregated_at"]),
+                (
+                    year,
+                    meta["tree"],
+                    meta["outlier_factor"],
+                    meta["previous_year"],
+                    meta["data_version"],
+                    json.dumps(meta["counts"], ensure_ascii=False),
+                    meta["aggregated_at"],
+                ),
             )
             for table, frame in tables.items():
                 names = ", ".join(frame.columns)

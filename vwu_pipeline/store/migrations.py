@@ -149,28 +149,39 @@ def _drop_files_report(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE files DROP COLUMN report")
 
 
+def _add_column(db: sqlite3.Connection, table: str, column: str, declaration: str) -> None:
+    """ALTER TABLE ADD COLUMN, unless the column is there already (a store two branches migrated)."""
+    if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def _problem_cells_and_feedback(db: sqlite3.Connection) -> None:
+    """problems.column_index: the 1-based column of the problem's cell (header text is ambiguous
+    under merged two-row headers); files.feedback: the annotated copy written for the file
+    (`vwu ingest --feedback`), which `vwu status --missing` names."""
+    _add_column(db, "problems", "column_index", "INTEGER")
+    _add_column(db, "files", "feedback", "TEXT")
+
+
 def _aggregates_like_for_like(db: sqlite3.Connection) -> None:
     """Honest comparisons: whether the previous year's total is partial, and the like-for-like
     pair (both years over the same units and kind of period) with its coverage and, where no
     unit compares, why."""
-    have = {row[1] for row in db.execute("PRAGMA table_info(aggregates)")}
-    for name, kind in (
-        ("previous_partial", "INTEGER NOT NULL DEFAULT 0"),
-        ("lfl_value", "REAL"),
-        ("lfl_previous", "REAL"),
-        ("lfl_units", "INTEGER NOT NULL DEFAULT 0"),  # reporting units compared under the unit
-        ("lfl_lowest", "INTEGER NOT NULL DEFAULT 0"),  # units whose own figures were compared
-        ("lfl_reason", "TEXT NOT NULL DEFAULT ''"),  # no-previous-year | no-common-unit | different-periods | different-trees
-    ):
-        if name not in have:
-            db.execute(f"ALTER TABLE aggregates ADD COLUMN {name} {kind}")
-    # Aggregations stored before lack the pair: drop them so the next report recomputes.
+    _add_column(db, "aggregates", "previous_partial", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(db, "aggregates", "lfl_value", "REAL")
+    _add_column(db, "aggregates", "lfl_previous", "REAL")
+    _add_column(db, "aggregates", "lfl_units", "INTEGER NOT NULL DEFAULT 0")  # reporting units compared under the unit
+    _add_column(db, "aggregates", "lfl_lowest", "INTEGER NOT NULL DEFAULT 0")  # units whose own figures were compared
+    # no-previous-year | no-common-unit | different-periods | different-trees ('' when compared)
+    _add_column(db, "aggregates", "lfl_reason", "TEXT NOT NULL DEFAULT ''")
+    # Aggregations stored before lack the pair: dropped, the next report recomputes them.
     db.execute("DELETE FROM aggregations")
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
+    _problem_cells_and_feedback,
     _aggregates_like_for_like,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
