@@ -197,13 +197,13 @@ def test_json_is_alone_on_stdout_and_quiet_prints_only_problems(inbox, workspace
 def test_a_progress_bar_only_on_a_terminal(vwu, inbox, workspace, monkeypatch):
     from rich.console import Console
 
-    from vwu_pipeline import cli
+    from vwu_pipeline import render
 
     district_workbook(inbox / "a.xlsx")
     screens = {}
     for mode in ("terminal", "quiet", "pipe"):
         screen = io.StringIO()
-        monkeypatch.setattr(cli, "console", Console(file=screen, force_terminal=mode != "pipe", width=100))
+        monkeypatch.setattr(render, "console", Console(file=screen, force_terminal=mode != "pipe", width=100))
         vwu("ingest", inbox, "--workspace", workspace / mode, *(["--quiet"] if mode == "quiet" else []))
         screens[mode] = screen.getvalue()
 
