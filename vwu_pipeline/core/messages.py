@@ -123,6 +123,12 @@ MESSAGES: dict[str, Text] = {
         "Tên '{value}' không khớp với tên trong danh mục của mã {code}: '{official}'.",
         "The name '{value}' does not match the official name of code {code}: '{official}'.",
     ),
+    "unit-recoded-2025": (
+        "Mã {code} đã đổi theo danh mục chính thức 2025: tên '{value}' không phải '{official}'{hint}. "
+        "Mẫu biểu cũ dùng mã tạm; hãy lấy mẫu mới (vwu template) hoặc sửa mã.",
+        "Code {code} changed with the official 2025 list: the name '{value}' is not '{official}'{hint_en}. "
+        "Old templates carried provisional codes; take a new template (vwu template) or correct the code.",
+    ),
     "totals-mismatch": (
         "Dòng tổng ghi {value} nhưng cộng các dòng trên được {expected}.",
         "The totals row says {value} but the rows above add up to {expected}.",
