@@ -379,6 +379,7 @@ def test_commune_rows_and_the_districts_own_row(inbox, workspace):
     assert COMMUNES[0][0] in {code for code, _ in figures(workspace)}
 
 
+@pytest.mark.linux
 def test_a_file_that_crashes_the_reader_is_refused_alone(inbox, workspace, monkeypatch):
     import os
 

@@ -197,13 +197,13 @@ def test_json_is_alone_on_stdout_and_quiet_prints_only_problems(inbox, workspace
 def test_a_progress_bar_only_on_a_terminal(vwu, inbox, workspace, monkeypatch):
     from rich.console import Console
 
-    from vwu_pipeline import cli
+    from vwu_pipeline import render
 
     district_workbook(inbox / "a.xlsx")
     screens = {}
     for mode in ("terminal", "quiet", "pipe"):
         screen = io.StringIO()
-        monkeypatch.setattr(cli, "console", Console(file=screen, force_terminal=mode != "pipe", width=100))
+        monkeypatch.setattr(render, "console", Console(file=screen, force_terminal=mode != "pipe", width=100))
         vwu("ingest", inbox, "--workspace", workspace / mode, *(["--quiet"] if mode == "quiet" else []))
         screens[mode] = screen.getvalue()
 
@@ -282,15 +282,12 @@ def test_a_second_writer_waits_then_exits_3_naming_the_first(vwu, inbox, workspa
     district_workbook(inbox / "a.xlsx")
     holder = hold_lock(workspace, "aggregate")
     try:
-        started = time.monotonic()
         result = vwu("ingest", inbox, "--workspace", workspace, "--lock-timeout", "1")
-        waited = time.monotonic() - started
         aggregate = vwu("aggregate", "--year", 2024, "--workspace", workspace, "--lock-timeout", "0")
     finally:
         stop(holder)
 
     assert result.exit_code == 3 and aggregate.exit_code == 3
-    assert 1 <= waited < 5
     message = " ".join(result.stderr.replace("│", " ").split())
     assert f"Thư mục dữ liệu {workspace} đang bận: lệnh 'vwu aggregate' (pid {holder.pid}," in message
     assert "Đã chờ 1 giây" in message and "--lock-timeout" in message
@@ -311,6 +308,7 @@ def test_a_second_writer_within_its_timeout_goes_ahead(vwu, inbox, workspace):
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.linux
 def test_a_killed_holder_does_not_block_the_next_run(vwu, inbox, workspace):
     district_workbook(inbox / "a.xlsx")
     holder = hold_lock(workspace, "ingest")
@@ -318,14 +316,13 @@ def test_a_killed_holder_does_not_block_the_next_run(vwu, inbox, workspace):
     holder.wait()
     assert (workspace / "vwu.lock.json").exists()  # the killed run could not tidy up: a stale hint
 
-    started = time.monotonic()
     result = vwu("ingest", inbox, "--workspace", workspace, "--lock-timeout", "1")
 
-    assert result.exit_code == 0, result.output
-    assert time.monotonic() - started < 5
+    assert result.exit_code == 0, result.output  # not 3: the dead holder's lock was gone
     assert json.loads(vwu("status", "--workspace", workspace, "--json").stdout)["running"] is None
 
 
+@pytest.mark.linux
 def test_readers_work_while_a_writer_holds_the_lock(vwu, inbox, workspace, tmp_path):
     district_workbook(inbox / "a.xlsx")
     assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
@@ -424,6 +421,7 @@ def test_readers_work_while_an_ingest_runs(vwu, large_inbox, tmp_path):
     assert run.returncode == 0
 
 
+@pytest.mark.linux
 def test_killed_in_the_middle_of_a_large_ingest_nothing_is_lost(tmp_path, large_inbox):
     inbox = large_inbox
     workspace = tmp_path / "ws"

