@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
-
 from vwu_pipeline.core.text import fold, fold_compact
 
 if TYPE_CHECKING:
@@ -277,8 +276,15 @@ def _load_catalog(directory: Path, stamp: tuple) -> Catalog:
     try:
         common = sf.CommonFile.model_validate(common_doc.data)
         if {c.name for c in common.unit_columns} != {"unit_code", "unit_name"}:
-            issues.append(sf.SchemaIssue(common_doc.path.name, common_doc.line(("unit_columns",)), ("unit_columns",),
-                                         "cần đúng hai cột unit_code và unit_name.", "needs exactly unit_code and unit_name."))
+            issues.append(
+                sf.SchemaIssue(
+                    common_doc.path.name,
+                    common_doc.line(("unit_columns",)),
+                    ("unit_columns",),
+                    "cần đúng hai cột unit_code và unit_name.",
+                    "needs exactly unit_code and unit_name.",
+                )
+            )
     except ValidationError as error:
         issues += sf.pydantic_issues(common_doc, error, sf.CommonFile)
     parsed: list[sf.ParsedFile] = []
@@ -353,9 +359,7 @@ def _indicator(model: Any, source: str) -> Indicator:
         )
         for r in model.ratios
     )
-    derived = tuple(
-        Derived(d.name, d.label.vi, d.label.en, tuple(d.sum), d.headline, d.chart) for d in model.derived
-    )
+    derived = tuple(Derived(d.name, d.label.vi, d.label.en, tuple(d.sum), d.headline, d.chart) for d in model.derived)
     rules = []
     for r in model.rules:
         match = sf.RULE_PATTERN.match(r.check)
