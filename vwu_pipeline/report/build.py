@@ -135,6 +135,9 @@ def report(
                 "target": row.target,
                 "achieved": row.achieved,
                 "met": row.met,
+                "status": row.status,  # met | not_met | incomplete | not_reported
+                "assessment": row.assessment(lang),
+                "partial": row.partial,
             }
             for row in p.target_rows(result, lang)
             if row.unit_code == result.root

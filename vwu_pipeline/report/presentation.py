@@ -209,8 +209,14 @@ def headline(result: AggregateResult) -> list[FigureRow]:
     return rows
 
 
+MET, NOT_MET, INCOMPLETE, NOT_REPORTED = "met", "not_met", "incomplete", "not_reported"
+ASSESSMENTS = (MET, INCOMPLETE, NOT_REPORTED, NOT_MET)  # the order of the per-target line
+
+
 @dataclass
 class TargetRow:
+    """A target and what was achieved, assessed honestly on partial data (see `status`)."""
+
     unit_code: str
     unit_name: str
     indicator: Indicator
@@ -218,6 +224,8 @@ class TargetRow:
     target: float
     achieved: float | None
     partial: bool
+    submitted: int = 1  # reporting units under the unit that submitted the indicator
+    expected: int = 1
 
     @property
     def ratio(self) -> float | None:
@@ -225,7 +233,36 @@ class TargetRow:
 
     @property
     def met(self) -> bool:
-        return self.achieved is not None and self.achieved >= self.target - 1e-9
+        return self.status == MET
+
+    @property
+    def status(self) -> str:
+        """met | not_met | incomplete | not_reported.
+
+        Nothing submitted: not reported, never "not met". Partial data: a sum (flow, stock
+        across units, derived, count) already at its target is met, since missing units can
+        only add; below it, or any ratio, cannot be judged yet."""
+        if not self.submitted:
+            return NOT_REPORTED
+        reached = self.achieved is not None and self.achieved >= self.target - 1e-9
+        if not self.partial:
+            return MET if reached else NOT_MET
+        return MET if reached and self.measure.kind != "ratio" else INCOMPLETE
+
+    def assessment(self, lang: str = "vi") -> str:
+        """ "Đạt", "Chưa đạt", "Chưa báo cáo" or "Chưa đủ số liệu (5/696 đơn vị)"."""
+        return t(lang, f"target_{self.status}", submitted=number(self.submitted, lang), expected=number(self.expected, lang))
+
+
+def target_tally(rows: list[TargetRow], lang: str = "vi") -> str:
+    """The per-target line: "3 đạt · 2 chưa đủ số liệu · 58 chưa báo cáo"."""
+    counts = {status: sum(r.status == status for r in rows) for status in ASSESSMENTS}
+    return " · ".join(t(lang, f"tally_{status}", n=number(n, lang)) for status, n in counts.items() if n)
+
+
+def _reported(result: AggregateResult, indicator: str, code: str) -> dict[str, int]:
+    counts = result.coverage(indicator, code)
+    return {"submitted": int(counts["submitted"]), "expected": int(counts["expected"])}
 
 
 def measure_index(result: AggregateResult) -> dict[str, tuple[Indicator, Measure]]:
@@ -252,6 +289,7 @@ def target_rows(result: AggregateResult, lang: str = "vi") -> list[TargetRow]:
                 float(target),
                 None if hit is None else _nan(hit["value"]),
                 bool(hit is not None and hit["partial"]),
+                **_reported(result, indicator.name, code),
             )
         )
     names = list(known)
