@@ -217,25 +217,26 @@ class Store:
                     result.feedback,
                 ),
             ).lastrowid
-            db.executemany(
-                "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        file_id,
-                        p.code,
-                        p.severity,
-                        p.sheet,
-                        p.row,
-                        p.column,
-                        p.column_index,
-                        None if p.value is None else str(p.value),
-                        p.message("vi"),
-                        p.message("en"),
-                    )
-                    for p in result.problems
-                ],
-            )
+            if result.problems:
+                db.executemany(
+                    "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            file_id,
+                            p.code,
+                            p.severity,
+                            p.sheet,
+                            p.row,
+                            p.column,
+                            p.column_index,
+                            None if p.value is None else str(p.value),
+                            p.message("vi"),
+                            p.message("en"),
+                        )
+                        for p in result.problems
+                    ],
+                )
             if not result.valid:
                 return False
             for indicator, rows in figures.items():
@@ -420,7 +421,9 @@ class Store:
             "SELECT files.name, p.code, p.severity, p.sheet, p.row, p.column, p.column_index, p.value, p.message_vi, p.message_en"
             " FROM problems p JOIN files ON files.id = p.file_id"
         )
-        rows = self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        rows = (
+            self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        )
         return [StoredProblem(*row) for row in rows]
 
     def runs(self, last: int | None = None) -> list[StoredRun]:
