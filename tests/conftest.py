@@ -37,7 +37,8 @@ def figures(workspace: Path, column: str | None = None) -> dict[tuple[str, str],
     """The current stored figures: (unit code, column) -> value."""
     db = sqlite3.connect(workspace / "vwu.sqlite")
     rows = db.execute(
-        "SELECT f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id WHERE s.current = 1"
+        "SELECT f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
+        " WHERE s.current = 1 AND f.current = 1"
     ).fetchall()
     db.close()
     return {(code, col): value for code, col, value in rows if column is None or col == column}

@@ -329,7 +329,8 @@ def test_report_aggregates_first_when_the_year_is_new_or_changed(tmp_path, works
 
     assert first.aggregated and second.aggregated
     headline = {row["column"]: row["value"] for row in second.headline}
-    assert headline["members_total"] == 150 + 95  # Ba Đình's new report replaced its members sheet
+    # Ba Đình's new report replaced Trúc Bạch's row; Phúc Xá, absent from it, keeps its 300 (row by row)
+    assert headline["members_total"] == 150 + 300 + 95
     assert third.exit_code == 0 and "đã tổng hợp lại" not in third.output
 
 

@@ -151,7 +151,7 @@ def _print_summary(report, lang: str) -> None:
     console.print(table)
 
 
-def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> None:
+def _check_files(files, settings, year, json_out, quiet, debug, store: bool, period: str | None = None, force: bool = False) -> None:
     """ingest (store=True: lock, store, log) and validate (store=False: check only).
 
     `year` is --year only: the year of vwu.toml is the default report year, and must not
@@ -159,8 +159,16 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
     from vwu_pipeline.ingest.run import IngestOptions, run
 
     lang = settings.lang
+    if period:
+        from vwu_pipeline.core.periods import Period
+
+        period_code = run_command(debug, lambda: Period.from_option(period, year).code)
+        year = year or int(period_code[:4])
+    else:
+        period_code = None
     options = IngestOptions(
-        year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers
+        year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers,
+        period=period_code, force=force,
     )
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_run_log(settings, "ingest", create=True)) if store else None
@@ -202,6 +210,12 @@ def ingest(
     ] = None,
     workspace: options.Workspace = None,
     year: options.Year = None,
+    period: options.PeriodOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Nhận lại cả tệp đã có và bản gốc lưu lại sau bản sửa; tính lại số liệu hiện hành từ mọi phiên bản đã lưu. "
+                     "Re-read stored files, apply re-saved originals on purpose, recompute current figures from all versions."),
+    ] = False,
     lang: options.Lang = None,
     json_out: options.Json = False,
     quiet: options.Quiet = False,
@@ -211,13 +225,14 @@ def ingest(
 ) -> None:
     """Nhận báo cáo: kiểm tra từng tệp và lưu các tệp hợp lệ. Ingest submissions into the workspace."""
     settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
-    _check_files(paths, settings, year, json_out, quiet, debug, store=True)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=True, period=period, force=force)
 
 
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True)],
     year: options.Year = None,
+    period: options.PeriodOption = None,
     lang: options.Lang = None,
     json_out: options.Json = False,
     quiet: options.Quiet = False,
@@ -229,7 +244,7 @@ def validate(
 
     Reads vwu.toml of the workspace (limits, year, lang) but writes nothing there."""
     settings = _settings(debug, workspace, lang=lang, schemas=schemas)
-    _check_files(paths, settings, year, json_out, quiet, debug, store=False)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=False, period=period)
 
 
 Level = Annotated[

@@ -57,6 +57,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Trang tính có {count} cột, vượt giới hạn {limit} cột.",
         "The sheet has {count} columns, more than the limit of {limit}.",
     ),
+    "vwu-output": (
+        "Đây là tệp báo cáo tổng hợp do vwu tạo ra, không phải báo cáo của đơn vị: không nhận. "
+        "Hãy gửi biểu mẫu của chính đơn vị (vwu template).",
+        "This is a report workbook written by vwu, not a unit's submission: refused. "
+        "Send the unit's own form instead (vwu template).",
+    ),
+    "folder-unreadable": (
+        "Không đọc được thư mục: {reason}. Các tệp trong đó chưa được nhận.",
+        "The folder cannot be read: {reason}. The files in it were not ingested.",
+    ),
+    "duplicate-file": (
+        "Cùng nội dung với tệp {first} trong lượt này: {outcome}",
+        "Same content as {first} in this run: {outcome}",
+    ),
     "cell-too-long": (
         "Ô chứa {length} ký tự, vượt giới hạn {limit}.",
         "The cell holds {length} characters, more than the limit of {limit}.",
@@ -72,6 +86,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Không tìm thấy trang tính chỉ tiêu nào (cần một trong: {expected}).",
         "No indicator sheet found (expected one of: {expected}).",
     ),
+    "sheet-hidden": (
+        "Trang tính bị ẩn: bỏ qua (một bản cũ Excel không hiện ra). Nếu cần số liệu của trang này, hãy bỏ ẩn và gửi lại.",
+        "The sheet is hidden: skipped (an old copy Excel does not show). To send its figures, unhide it and send the file again.",
+    ),
+    "duplicate-sheet": (
+        "Hai trang tính cùng là chỉ tiêu '{indicator}': '{first}' và '{second}'. Xóa trang thừa rồi gửi lại.",
+        "Two sheets hold the indicator '{indicator}': '{first}' and '{second}'. Delete the extra one and send the file again.",
+    ),
+    "sheet-no-figures": (
+        "Trang tính không có số liệu nào: chỉ tiêu này không tính là đã nộp, số liệu đã có được giữ nguyên.",
+        "The sheet holds no figure: this indicator is not counted as submitted, figures already stored are kept.",
+    ),
+    "no-figures": (
+        "Tệp không có số liệu nào (mọi trang đều trống): không nhận.",
+        "The file holds no figure at all (every sheet is empty): refused.",
+    ),
     "header-not-found": (
         "Không tìm thấy dòng tiêu đề của bảng (cần các cột: {expected}).",
         "The table's header row was not found (expected columns: {expected}).",
@@ -85,8 +115,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The reporting period is unknown: write 'Năm 2024' in the title or use --year.",
     ),
     "period-conflict": (
-        "Kỳ báo cáo trong tệp ({found}) khác với --year {expected}.",
-        "The period in the file ({found}) differs from --year {expected}.",
+        "Kỳ báo cáo trong tệp ({found}) khác với {option} {expected}.",
+        "The period in the file ({found}) differs from {option} {expected}.",
+    ),
+    "period-ambiguous": (
+        "Tiêu đề nêu nhiều kỳ báo cáo khác nhau: {phrases}. Sửa tiêu đề, hoặc chỉ rõ kỳ bằng --period.",
+        "The title names different reporting periods: {phrases}. Fix the title, or say which with --period.",
+    ),
+    "year-unusual": (
+        "Năm báo cáo {year} khác thường (năm gần nhất: {latest}): kiểm tra lại tiêu đề có gõ nhầm năm không.",
+        "The report year {year} is unusual (latest year: {latest}): check the title's year is not a typo.",
     ),
     "unit-unknown": (
         "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
@@ -128,6 +166,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unit-name-mismatch": (
         "Tên '{value}' không khớp với tên trong danh mục của mã {code}: '{official}'.",
         "The name '{value}' does not match the official name of code {code}: '{official}'.",
+    ),
+    "cell-error": (
+        "Ô {cell} có lỗi {value}: sửa công thức trong Excel rồi gửi lại.",
+        "Cell {cell} holds the error {value}: fix the formula in Excel and send the file again.",
+    ),
+    "formula-no-value": (
+        "Ô {cell} là công thức chưa có kết quả: mở tệp bằng Excel rồi lưu lại.",
+        "Cell {cell} is a formula saved without its result: open the file in Excel and save it again.",
+    ),
+    "subtotal-row": (
+        "Dòng của chính đơn vị {code} bằng tổng các xã bên dưới: coi là dòng tổng để đối chiếu, không cộng thêm.",
+        "The row of the unit {code} itself equals the sum of the communes below: checked as a totals row, not added.",
+    ),
+    # versions of a unit's report
+    "kept-previous-rows": (
+        "Bản mới không có {count} xã đã có trong bản trước: giữ số liệu của bản trước: {units}.",
+        "The new version lacks {count} communes the previous one had: their previous figures are kept: {units}.",
+    ),
+    "older-version": (
+        "Bản này cũ hơn {newer} đã nhận ({decided_vi}): chỉ dùng cho các xã bản mới hơn không có.",
+        "This version is older than {newer}, already stored ({decided_en}): it counts only for communes the newer one lacks.",
+    ),
+    "newer-version": (
+        "Bản này mới hơn {older} ({decided_vi}): thay số liệu các xã có trong bản này.",
+        "This version is newer than {older} ({decided_en}): it replaces the figures of the communes it holds.",
+    ),
+    "resaved-original": (
+        "Số liệu giống hệt bản {original} đã được {successor} thay: bỏ qua để không hoàn tác bản sửa. "
+        "Nếu đúng là muốn dùng lại bản này: vwu ingest --force {file}",
+        "The figures equal those of {original}, already replaced by {successor}: skipped so as not to undo the correction. "
+        "To use this version on purpose: vwu ingest --force {file}",
     ),
     "totals-mismatch": (
         "Dòng tổng ghi {value} nhưng cộng các dòng trên được {expected}.",

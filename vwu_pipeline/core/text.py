@@ -44,11 +44,12 @@ class NotANumber(ValueError):
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([.,  \u202f]\d{3})+$")
 _PLAIN = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?\d+[.,]\d+$")
-_MISSING = {"", "-", "–", "—", "x", "…", "..."}
+_MISSING = {"", "x", "…", "..."}
+_ZERO = {"-", "–", "—"}  # "không phát sinh": a reported zero (DOMAIN.md, Submission rules)
 
 
 def parse_number(value: object) -> float | None:
-    """Read a figure as an office types it; None when blank or "-".
+    """Read a figure as an office types it; None when blank, 0 for "-" (nothing happened).
 
     Vietnamese offices write thousands with "." or a space and decimals with ",";
     a group of exactly three digits after a separator is read as thousands.
@@ -63,6 +64,8 @@ def parse_number(value: object) -> float | None:
     text = unicodedata.normalize("NFC", str(value)).strip()
     if text.lower() in _MISSING:
         return None
+    if text in _ZERO:
+        return 0.0
     if _PLAIN.match(text):
         return float(text)
     if _GROUPED.match(text):

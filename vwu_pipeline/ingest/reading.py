@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import io
 import mmap
@@ -52,6 +53,22 @@ class RawSheet:
     rows: list[list[object]]
     # (excel_row, excel_col, original_length) of cells cut to max_cell_chars
     long_cells: list[tuple[int, int, int]] = field(default_factory=list)
+    hidden: bool = False  # hidden or "very hidden" in Excel: an old copy the office no longer sees
+
+
+class CellError(str):
+    """An Excel error value (#REF!, #N/A, #DIV/0!, #VALUE!...) where a value should be: calamine
+    reads these as blanks, so the reader marks them in the grid for validation to name the cell."""
+
+
+class UncomputedFormula(str):
+    """A formula saved without its result (written by a program, never opened in Excel): the
+    figure the office meant is unknown. Holds the formula text."""
+
+
+# A document property vwu writes into its own report workbooks: such a file put back in the
+# inbox is refused instead of replacing the units' submissions with vwu's totals.
+VWU_OUTPUT_PROPERTY = "vwu-output"
 
 
 class ReadError(Exception):
@@ -115,7 +132,7 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+        raise ReadError("file-unreadable", reason=os_reason(exc)) from exc
     if size == 0:
         raise ReadError("file-empty")
     if size > limits.max_file_bytes:
@@ -125,14 +142,14 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
             return [_read_csv(path, limits)]
         return _read_spreadsheet(path, WORKBOOK_SUFFIXES[suffix], limits)
     except OSError as exc:  # vanished or unreadable between stat() and open()
-        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+        raise ReadError("file-unreadable", reason=os_reason(exc)) from exc
 
 
 # --- workbooks -------------------------------------------------------------------------
 
 
 def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[RawSheet]:
-    kind = _check_container(path, expected_kind, limits)
+    kind, marks = _check_container(path, expected_kind, limits)
     try:
         # from_path picks the reader by suffix; when the content says otherwise (an .xls
         # saved under .xlsx, common in offices) let calamine detect the format instead.
@@ -147,7 +164,10 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
             for meta in book.sheets_metadata:
                 if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                     continue  # chart sheets, VBA modules: no cells
-                sheets.append(_convert_sheet(book.get_sheet_by_name(meta.name), limits))
+                sheet = _convert_sheet(book.get_sheet_by_name(meta.name), limits)
+                sheet.hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+                _apply_marks(sheet, marks.get(meta.name))
+                sheets.append(sheet)
             return sheets
     except ReadError:
         raise
@@ -168,14 +188,18 @@ def _utf8(text: str) -> bool:
         return False
 
 
-def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:
-    """Look at the bytes, not the name: refuse encrypted, fake and bomb files; return the real kind."""
+Marks = dict[str, dict[tuple[int, int], str]]  # sheet -> (0-based row, col) -> CellError | UncomputedFormula
+
+
+def _check_container(path: Path, expected_kind: str, limits: Limits) -> tuple[str, Marks]:
+    """Look at the bytes, not the name: refuse encrypted, fake and bomb files and vwu's own
+    reports; return the real kind and, for .xlsx, the cells calamine would read as blanks."""
     with open(path, "rb") as handle:
         head = handle.read(512)
     if head.startswith(OLE_MAGIC):
         if _has_encryption_info(path):
             raise ReadError("file-encrypted")
-        return "xls"
+        return "xls", {}
     if head.startswith(ZIP_MAGICS):
         try:
             with zipfile.ZipFile(path) as archive:
@@ -183,11 +207,11 @@ def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:
                 _check_xml_prologs(archive)
                 names = set(archive.namelist())
                 if "xl/workbook.xml" in names:
-                    _check_xlsx_extents(archive, limits)
-                    return "xlsx"
+                    _check_not_vwu_output(archive, names)
+                    return "xlsx", _check_xlsx_extents(archive, limits)
                 if "content.xml" in names:
-                    return "ods"
-                return expected_kind  # let calamine say what is wrong
+                    return "ods", {}
+                return expected_kind, {}  # let calamine say what is wrong
         except ReadError:
             raise
         except _ZIP_FAILURES as exc:
@@ -243,12 +267,24 @@ def _check_zip_sizes(members: list[zipfile.ZipInfo], limits: Limits) -> None:
             raise ReadError("zip-bomb", size=member.file_size, limit=max(allowed, RATIO_FLOOR))
 
 
-def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> None:
-    """Refuse sheets whose cells reach beyond the limits, before calamine reads them.
+def _check_not_vwu_output(archive: zipfile.ZipFile, names: set[str]) -> None:
+    """vwu's report workbooks carry a custom document property; they are not submissions."""
+    if "docProps/custom.xml" not in names:
+        return
+    with archive.open("docProps/custom.xml") as member:
+        head = member.read(_PROLOG_BYTES)
+    if f'name="{VWU_OUTPUT_PROPERTY}"'.encode() in head:
+        raise ReadError("vwu-output")
+
+
+def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> Marks:
+    """Refuse sheets whose cells reach beyond the limits, before calamine reads them; return
+    the error cells and the formulas saved without a result, per sheet.
 
     calamine allocates the whole rectangle from A1 to the farthest cell: one stray value
     in XFD1048576 asks for half a terabyte and aborts the process.
     """
+    marks: Marks = {}
     for part, sheet_name in _xlsx_sheet_parts(archive).items():
         try:
             xml = archive.read(part)  # zipfile stops at the size the directory declared
@@ -264,6 +300,74 @@ def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> None:
             raise ReadError(
                 "too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name
             )
+        found = _blank_looking_cells(xml)
+        if found:
+            marks[sheet_name] = found
+    return marks
+
+
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s>]")
+_CELL_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["']""")
+_ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_FORMULA = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+
+
+def _blank_looking_cells(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells calamine reads as blank that are not: error values (t="e") and formulas saved
+    without a result. Only the (usually few) formula and error cells are looked at: the
+    scan starts from each `<f` and `t="e"`, never walks every cell."""
+    if b"<f" not in xml and b":f" not in xml and b'"e"' not in xml and b"'e'" not in xml:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    starts = {m.start() for m in re.finditer(rb"<(?:\w+:)?f[\s>/]", xml)}
+    starts.update(m.start() for m in re.finditer(rb"""\st\s*=\s*["']e["']""", xml))
+    for at in sorted(starts):
+        begin = _last_cell_start(xml, at)
+        if begin < 0:
+            continue
+        end = xml.find(b">", begin)
+        stop = xml.find(b"<row", end)
+        tag = xml[begin:end]
+        ref = _CELL_REF.search(tag)
+        if not ref or tag.endswith(b"/"):
+            continue
+        body_end = _cell_end(xml, end, stop)
+        body = xml[end + 1 : body_end]
+        row, col = int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1
+        value = _VALUE.search(body)
+        if _ERROR_TYPE.search(tag):
+            found[(row, col)] = CellError(value.group(1).decode("utf-8", "replace") if value else "#N/A")
+        elif (formula := _FORMULA.search(body)) and not (value and value.group(1).strip()):
+            found[(row, col)] = UncomputedFormula((formula.group(1) or b"").decode("utf-8", "replace"))
+    return found
+
+
+def _last_cell_start(xml: bytes, before: int) -> int:
+    """Where the `<c ...>` tag enclosing position `before` starts (-1 when none)."""
+    window = max(0, before - 4096)
+    starts = [m.start() for m in _CELL_START.finditer(xml, window, before + 1)]
+    return starts[-1] if starts else -1
+
+
+def _cell_end(xml: bytes, tag_end: int, limit: int) -> int:
+    end = xml.find(b"</c>", tag_end)
+    if end == -1:
+        end = re.compile(rb"</\w+:c>").search(xml, tag_end)
+        end = end.start() if end else len(xml)
+    return end if limit == -1 or end < limit else limit
+
+
+def _apply_marks(sheet: RawSheet, marks: dict[tuple[int, int], str] | None) -> None:
+    """Put the marked cells into the grid, where calamine left them blank."""
+    for (row, col), mark in (marks or {}).items():
+        if row >= len(sheet.rows):
+            sheet.rows.extend([] for _ in range(row + 1 - len(sheet.rows)))
+        cells = sheet.rows[row]
+        if col >= len(cells):
+            cells.extend([None] * (col + 1 - len(cells)))
+        if cells[col] is None:
+            cells[col] = mark
 
 
 # How Excel, LibreOffice, openpyxl and xlsxwriter write a cell: <c r="B12" ...> or <c r="B12" .../>
@@ -505,9 +609,23 @@ def _clean_row(
     return row
 
 
+def os_reason(error: OSError) -> str:
+    """Why the system would not let vwu read a file, in the officer's words."""
+    reasons = {
+        errno.EACCES: "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
+        errno.EPERM: "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
+        errno.ENOENT: "tệp đã bị đổi tên, chuyển đi hoặc xóa trong khi đang nhận (đang tải lên?): chạy lại sau",
+        errno.ENAMETOOLONG: "đường dẫn quá dài (thư mục lồng nhau quá sâu): chuyển tệp lên thư mục ngoài",
+        errno.ELOOP: "liên kết vòng tròn",
+        errno.EISDIR: "là một thư mục",
+        errno.EIO: "lỗi đọc đĩa",
+    }
+    return reasons.get(error.errno, error.strerror or str(error))
+
+
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]
 
 
-__all__ = ["Limits", "RawSheet", "ReadError", "read_workbook", "sha256_of"]
+__all__ = ["CellError", "Limits", "RawSheet", "ReadError", "UncomputedFormula", "os_reason", "read_workbook", "sha256_of"]

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vwu_pipeline.core.indicators import Catalog, load_catalog
@@ -21,6 +21,7 @@ from vwu_pipeline.ingest.reading import (
     SUFFIXES,
     Limits,
     ReadError,
+    os_reason,
     read_workbook,
     sha256_of,
 )
@@ -35,10 +36,14 @@ PARSE_CHUNK = 8  # files a reader process takes at a time
 @dataclass
 class IngestOptions:
     year: int | None = None
+    period: str | None = None  # --period: a full code ("2024-H1")
     lang: Lang = "vi"
     limits: Limits = Limits()
     schemas: Path | None = None
     workers: int | None = None  # reader processes; default: up to 2 cores
+    # Read files already stored again, store re-saved originals on purpose, and recompute the
+    # current figures of every unit from all stored versions in key order.
+    force: bool = False
 
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -53,18 +58,36 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
         given = Path(given)
         if given.is_dir():
             root = given.resolve()
-            for path in sorted(given.rglob("*")):
+            found: list[Path] = []
+
+            def unreadable(error: OSError) -> None:
+                # A folder the server may not read, or nested beyond the path limit: said, not skipped silently.
+                folder = Path(error.filename or given)
+                result = FileResult(str(folder), "refused")
+                result.problems.append(Problem("folder-unreadable", "error", folder.name, params={"reason": os_reason(error)}))
+                refused.append(result)
+
+            for folder, _, names in os.walk(given, onerror=unreadable):
+                found.extend(Path(folder) / name for name in names)
+            for path in sorted(found):
                 if path.name.startswith(("~$", ".")) or path.suffix.lower() not in SUFFIXES:
                     continue
-                if path.is_symlink() and not (target := path.resolve()).is_relative_to(root):
+                try:
+                    if path.is_symlink() and not (target := path.resolve()).is_relative_to(root):
+                        result = FileResult(str(path), "refused")
+                        result.problems.append(Problem("outside-inbox", "error", path.name, params={"target": str(target)}))
+                        refused.append(result)
+                    elif path.is_file():
+                        files.append(path)
+                except OSError as error:
                     result = FileResult(str(path), "refused")
-                    result.problems.append(Problem("outside-inbox", "error", path.name, params={"target": str(target)}))
+                    result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": os_reason(error)}))
                     refused.append(result)
-                elif path.is_file():
-                    files.append(path)
         else:
             files.append(given)
     return files, refused
+
+
 
 
 def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits) -> Submission:
@@ -77,7 +100,7 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
         result.problems.append(Problem(error.code, "error", path.name, error.params.get("sheet"), params=error.params))
         return sub
     except OSError as error:
-        result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": error.strerror or str(error)}))
+        result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": os_reason(error)}))
         return sub
     for sheet in sheets:
         for row, col, length in sheet.long_cells:
@@ -116,7 +139,9 @@ def run(
     store = Store.open(workspace) if workspace is not None else None
     try:
         run_id = store.start_run("ingest") if store else None
-        known = store.accepted_hashes() if store else set()
+        known = store.accepted_hashes() if store and not options.force else set()
+        in_run: dict[str, FileResult | None] = {}  # content read in this run -> its first file's result
+        copies: list[tuple[Path, str]] = []
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
@@ -127,15 +152,21 @@ def run(
                     sha = _sha256_or_none(path)
                     if sha in known:
                         unchanged.append(FileResult(str(path), "unchanged", sha256=sha))
+                    elif sha in in_run:
+                        copies.append((path, sha))  # the same content twice in one run is read once
                     else:
                         fresh.append((path, sha))
                         if sha:
-                            known.add(sha)  # the same content twice in one run is ingested once
+                            in_run[sha] = None
                 upcoming = (unchanged, parser.submit(fresh))
                 if pending:
-                    _finish_batch(*pending, catalog, options, store, done)
+                    _finish_batch(*pending, catalog, options, store, done, run_id, in_run)
                 pending = upcoming
+        for path, sha in copies:
+            done(_copy_outcome(path, in_run[sha]))
         if store:
+            if options.force:
+                store.recompute_all()
             store.finish_run(run_id, report.counts)
     finally:
         if store:
@@ -159,22 +190,43 @@ def _finish_batch(
     options: IngestOptions,
     store: Store | None,
     done: Callable[[FileResult], None],
+    run_id: int | None = None,
+    in_run: dict[str, FileResult | None] | None = None,
 ) -> None:
     """Validate a read batch together, then store it file by file."""
     for result in unchanged:
         done(result)
     subs = parsed()
-    validate(subs, catalog, options.year)
+    validate(subs, catalog, options.year, options.period)
     for sub in subs:
         result = sub.result
         if result.valid and not sub.tables:
             result.status = "skipped"  # nothing in it is a submission (a targets file): said why, not refused
-        elif store is None:
-            result.status = "checked" if result.valid else "refused"
+        elif store is None or result.sha256 is None:
+            # validate only; or bytes that could not be read: reported, nothing to store
+            result.status = "checked" if result.valid and store is None else "refused"
         else:
-            replaced = store.save(result, sub.path, sub.year, sub.figures if result.valid else {})
-            result.status = "refused" if not result.valid else "replaced" if replaced else "accepted"
+            result.status = store.save(
+                result, sub.path, sub.year, sub.figures if result.valid else {},
+                signed_on=sub.signed_on, run_id=run_id, force=options.force,
+            )
+        if in_run is not None and result.sha256:
+            in_run[result.sha256] = result
         done(result)
+
+
+def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:
+    """A second copy of content read in this run: a refused original's copies are each refused
+    with its problems; a stored one's copies are already there."""
+    if first is None or first.status != "refused":
+        result = FileResult(str(path), "unchanged" if first is None or first.status != "checked" else "checked", sha256=first.sha256 if first else None)
+        if first is not None:
+            result.unit_code, result.unit_name, result.period = first.unit_code, first.unit_name, first.period
+        return result
+    result = FileResult(str(path), "refused", sha256=first.sha256)
+    name = Path(path).name
+    result.problems = [replace(problem, file=name, params=dict(problem.params)) for problem in first.problems]
+    return result
 
 
 def _sha256_or_none(path: Path) -> str | None:
@@ -214,7 +266,7 @@ class Parser:
             return list
         if self.pool is None:
             self.pool = self._new_pool(self.options.workers or min(2, os.cpu_count() or 1))
-        jobs = [(path, sha, self.catalog.directory, self.options.limits, self.options.year) for path, sha in items]
+        jobs = [(path, sha, self.catalog.directory, self.options.limits, self.options.year, self.options.period) for path, sha in items]
         size = max(1, min(PARSE_CHUNK, len(jobs) // 4))
         pool = self.pool
         futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]
@@ -246,9 +298,9 @@ class Parser:
 def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     """In a reader process: read each file and run the checks it decides alone."""
     subs = []
-    for path, sha, schemas, limits, year in jobs:
+    for path, sha, schemas, limits, year, period in jobs:
         sub = parse_file(path, sha, load_catalog(schemas), limits)
-        prepare(sub, year)
+        prepare(sub, year, period)
         subs.append(sub)
     return subs
 

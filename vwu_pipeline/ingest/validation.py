@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.indicators import Catalog, Indicator
-from vwu_pipeline.core.periods import find_period
+from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.ingest.reading import CellError, UncomputedFormula
 from vwu_pipeline.ingest.tables import Table
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class Submission:
     # indicator -> figures to store: (unit code, unit name, sheet, Excel row, column, value)
     figures: dict[str, list[tuple]] = field(default_factory=dict)
     prepared: bool = False
+    signed_on: str | None = None  # ISO date of the place-and-date line ("Đakrông, ngày 5 tháng 12 năm 2024")
 
     @property
     def label(self) -> str:
@@ -55,33 +57,45 @@ class Submission:
         return problem
 
 
-def prepare(sub: Submission, year: int | None = None) -> None:
+def prepare(sub: Submission, year: int | None = None, period: str | None = None) -> None:
     """The checks one file decides alone; its typed rows and figures wait in `sub`.
 
     A sheet whose table was not found does not stop the checks of the others: the
     clerk gets every problem of the file in one go.
     """
     sub.prepared = True
-    if not sub.tables or not _resolve_period(sub, year):
+    if not sub.tables:
+        return
+    signed = find_place_date([line for t in sub.tables for line in (*t.footer, *t.title)])
+    sub.signed_on = signed.isoformat() if signed else None
+    if not _resolve_period(sub, year, period):
         return
     tree = UnitTree.for_year(sub.year)
     if not _resolve_unit(sub, tree):
         return
     for table in sub.tables:
+        _drop_unit_subtotal(sub, table)
         rows = _typed_rows(sub, table, tree)
         _check_totals(sub, table)
         _check_units(sub, table, rows, tree)
-        sub.rows[table.indicator.name] = rows
-        sub.figures[table.indicator.name] = _figures(rows, table.indicator)
-        sub.result.rows += len(rows)
+        figures = _figures(rows, table.indicator)
         table.rows = []  # the raw cells are done with: less to send back from a reader process
+        if not figures:
+            # Not a submission (Submission rules): replaces nothing, counts as submitted nowhere.
+            sub.problem("sheet-no-figures", "warning", sheet=table.sheet)
+            continue
+        sub.rows[table.indicator.name] = rows
+        sub.figures[table.indicator.name] = figures
+        sub.result.rows += len(rows)
+    if not sub.figures and sub.result.valid:
+        sub.problem("no-figures")
 
 
-def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None) -> None:
+def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None, period: str | None = None) -> None:
     """Check every submission; problems land in each `result`, figures in `figures`."""
     for sub in submissions:
         if not sub.prepared:
-            prepare(sub, year)
+            prepare(sub, year, period)
     if any(sub.rows for sub in submissions):
         import pandas as pd  # here, not at the top: a run with nothing new never needs it
 
@@ -94,7 +108,7 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
     for sub in submissions:
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
-        sub.result.indicators = [t.indicator.name for t in sub.tables]
+        sub.result.indicators = [t.indicator.name for t in sub.tables if t.indicator.name in sub.figures]
 
 
 def _figures(rows: list[tuple], indicator: Indicator) -> list[tuple]:
@@ -108,16 +122,31 @@ def _figures(rows: list[tuple], indicator: Indicator) -> list[tuple]:
     ]
 
 
-def _resolve_period(sub: Submission, year: int | None) -> bool:
-    found = find_period([line for t in sub.tables for line in t.title])
-    if found and year and int(found[:4]) != year:
-        sub.problem("period-conflict", sheet=sub.tables[0].sheet, params={"found": found, "expected": str(year)})
+def _resolve_period(sub: Submission, year: int | None, option: str | None = None) -> bool:
+    """The period from the title (core/periods.py's grammar), --period and --year.
+
+    --period settles a title whose phrases disagree when it is one of them, and like --year
+    refuses a file whose title names another period."""
+    title = read_title_period([line for t in sub.tables for line in t.title])
+    sheet = sub.tables[0].sheet
+    if option:
+        if title.phrases and not title.names(option) and (title.ambiguous or title.code != option):
+            sub.problem("period-conflict", sheet=sheet, params={"found": title.code or title.quoted(), "option": "--period", "expected": option})
+            return False
+        period = option
+    elif title.ambiguous:
+        sub.problem("period-ambiguous", sheet=sheet, params={"phrases": title.quoted()})
         return False
-    period = found or (str(year) if year else None)
+    else:
+        found = title.code
+        if found and year and int(found[:4]) != year:
+            sub.problem("period-conflict", sheet=sheet, params={"found": found, "option": "--year", "expected": str(year)})
+            return False
+        period = found or (str(year) if year else None)
     if period is None:
-        sub.problem("period-missing", sheet=sub.tables[0].sheet)
+        sub.problem("period-missing", sheet=sheet)
         return False
-    sub.result.period, sub.year = period, int(period[:4])
+    sub.result.period, sub.year = period, Period(period).year
     return True
 
 
@@ -201,6 +230,12 @@ def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
 def _number(sub: Submission, table: Table, excel_row: int, name: str, raw: object) -> float:
     if type(raw) is int or type(raw) is float:  # the common case, typed in as a number
         return float(raw)
+    if isinstance(raw, (CellError, UncomputedFormula)):
+        # Read as blank, the commune's figure would silently drop out of the totals.
+        code = "cell-error" if isinstance(raw, CellError) else "formula-no-value"
+        cell = f"{_column_letter(table.columns[name] + 1)}{excel_row}"
+        sub.problem(code, sheet=table.sheet, row=excel_row, column=table.headers[name], value=str(raw), params={"cell": cell})
+        return math.nan
     try:
         value = parse_number(raw)
     except NotANumber:
@@ -215,7 +250,10 @@ def _check_totals(sub: Submission, table: Table) -> None:
         return
     excel_row, cells = table.totals
     for column in table.indicator.columns:
-        stated = _number(sub, table, excel_row, column.name, table.cell(cells, column.name))
+        raw = table.cell(cells, column.name)
+        if isinstance(raw, (CellError, UncomputedFormula)):
+            continue  # a totals row of formulas saved without results: nothing to check against
+        stated = _number(sub, table, excel_row, column.name, raw)
         if math.isnan(stated):
             continue
         try:
@@ -231,6 +269,49 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 value=stated,
                 params={"expected": added},
             )
+
+
+def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
+    """A row carrying the reporting unit's own code whose figures equal, column by column, the
+    sum of the commune rows below it ("Toàn huyện" on top, no "Tổng cộng") is a totals row:
+    checked, never added. One that differs is the unit's own activities and stays data."""
+    if sub.unit is None:
+        return
+    codes = [_code_candidates(table.cell(cells, "unit_code")) for _, cells in table.rows]
+    for position, candidates in enumerate(codes):
+        if sub.unit.code not in candidates:
+            continue
+        below = [cells for (_, cells), other in zip(table.rows[position + 1 :], codes[position + 1 :])
+                 if other and sub.unit.code not in other]
+        if not below:
+            continue
+        excel_row, cells = table.rows[position]
+        stated_any = False
+        for column in table.indicator.columns:
+            try:
+                stated = parse_number(table.cell(cells, column.name))
+                added = sum(parse_number(table.cell(row, column.name)) or 0.0 for row in below)
+            except (NotANumber, TypeError):
+                return
+            if stated is None:
+                continue
+            stated_any = True
+            if abs(stated - added) > 1e-6:
+                return
+        if stated_any:
+            sub.problem("subtotal-row", "warning", sheet=table.sheet, row=excel_row,
+                        column=table.headers.get("unit_code"), params={"code": sub.unit.code})
+            del table.rows[position]
+            return
+
+
+def _column_letter(index: int) -> str:
+    """1-based column number -> Excel letters (1 -> A, 27 -> AA)."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, submissions: list[Submission]) -> None:

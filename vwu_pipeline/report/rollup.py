@@ -330,7 +330,8 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     """Each unit's own figure per column for the year, its periods combined by aggregation
     type: a (columns × units) matrix, NaN where a unit has no figure.
 
-    `figures` holds submission_id, indicator, period, unit_code, column, value (current only).
+    `figures` holds submission_id, indicator, period, unit_code, column, value (current only)
+    and, from the store, version: the version key of its file (DOMAIN.md, Submission rules).
     """
     columns = raw_columns(catalog)
     slot = {(i.name, c): k for k, (i, c) in enumerate(columns)}
@@ -352,11 +353,13 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
             "stock": stock[col],
             "value": figures["value"].to_numpy(float),
             "submission": figures["submission_id"].to_numpy(),
+            "version": figures["version"].to_numpy() if "version" in figures else figures["submission_id"].to_numpy(),
         }
     )[(unit >= 0) & (col >= 0)]
     # The same unit, column and period from two current submissions (a commune's own file and
-    # its province's, in the 2025 tree): the newest submission wins.
-    frame = frame.sort_values("submission").drop_duplicates(["key", "period"], keep="last")
+    # its province's, in the 2025 tree): the newer version by the version key wins, as between
+    # two versions of one unit's report, so a store rebuilt in another order gives the same.
+    frame = frame.sort_values(["version", "submission"]).drop_duplicates(["key", "period"], keep="last")
     latest = frame[frame["stock"]].sort_values(["end", "span"]).drop_duplicates("key", keep="last")
     flow = frame[~frame["stock"]]
     several = flow.groupby("key")["period"].transform("nunique") > 1

@@ -8,7 +8,9 @@ keeps it in history; a refused file leaves only its error report. WAL mode lets 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shlex
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,11 +19,57 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import StoreError
-from vwu_pipeline.core.problems import FileResult, readable
+from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.migrations import migrate
 
 DB_NAME = "vwu.sqlite"
+
+
+def version_key(signed_on: str | None, modified: str, path: Path) -> str:
+    """Which version of a unit's report is newer (DOMAIN.md, Submission rules): the date of
+    its place-and-date line, else the file's modification time; then the modification time,
+    then the name. Sorted as text: fixed-width dates first. The name without its suffix, so
+    a browser's copy "467_x (1).xlsx" sorts after "467_x.xlsx"."""
+    return f"{signed_on or modified[:10]} {modified} {readable(Path(path).stem)}"
+
+
+def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, str]]:
+    """What told two versions apart ("date", "mtime" or "name"), with words for the file line.
+    Versions are (submission id, version key, name, run id, signed_on)."""
+    (_, old_key, *_, old_signed), (_, new_key, *_, new_signed) = older, newer
+    if old_signed and new_signed and old_signed != new_signed:
+        return "date", {"decided_vi": f"theo ngày ký {new_signed} sau {old_signed}",
+                        "decided_en": f"by the signing date {new_signed} after {old_signed}"}
+    if old_key[11:37] != new_key[11:37]:
+        return "mtime", {"decided_vi": "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
+                         "decided_en": "by modification time, as the signing dates are missing or equal"}
+    return "name", {"decided_vi": "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
+                    "decided_en": "by file name, as signing dates and modification times are equal"}
+
+
+def _modified(path: Path, fallback: str) -> str:
+    """The file's modification time, local, to the microsecond (fixed width, sortable as text)."""
+    try:
+        stamp = Path(path).stat().st_mtime_ns
+    except OSError:
+        return datetime.fromisoformat(fallback).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return datetime.fromtimestamp(stamp / 1e9).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None
+
+
+def _digest(figures: dict[str, list[tuple]]) -> str:
+    """The figures of a file, independent of sheet, row and name: an original re-saved by an
+    office (new bytes, same figures) has the digest of the original."""
+    items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items()
+                   for code, _, _, _, column, value in rows)
+    return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
 
@@ -113,33 +161,65 @@ class Store:
         """Content already accepted: such a file is recognised without being parsed."""
         return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
 
-    def save(self, result: FileResult, path: Path, year: int | None, figures: dict[str, list[tuple]]) -> bool:
+    def save(
+        self,
+        result: FileResult,
+        path: Path,
+        year: int | None,
+        figures: dict[str, list[tuple]],
+        *,
+        signed_on: str | None = None,
+        run_id: int | None = None,
+        force: bool = False,
+    ) -> str:
         """Store one file: its figures if accepted, only its report if refused.
 
-        Returns True when the file replaced an earlier submission.
+        Returns what became of it: "refused", "accepted", "replaced" (it is the newest version
+        of at least one of its indicators and an older one existed) or "skipped" (an original
+        re-saved after its correction: its figures equal a version already replaced; `force`
+        stores it anyway). Warnings about versions are added to `result.problems` first.
         """
         stamp = now()
-        replaced = False
+        modified = _modified(path, stamp)
+        key = version_key(signed_on, modified, path)
         with self.transaction() as db:
+            digest = _digest(figures) if result.valid else None
+            if result.valid and not force:
+                original = self._replaced_original(digest, result)
+                if original is not None:
+                    result.problems.append(original)
+                    return "skipped"
             # A file refused before and seen again keeps only its newest report.
             db.execute("DELETE FROM problems WHERE file_id IN (SELECT id FROM files WHERE sha256 = ? AND status = 'refused')", (result.sha256,))
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at,"
+                " signed_on, modified, version_key, digest, run_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
                     readable(str(path)),
-                    path.stat().st_size if path.exists() else None,
+                    _size(path),
                     "accepted" if result.valid else "refused",
                     result.unit_code,
                     result.period,
                     year,
                     result.rows,
                     stamp,
+                    signed_on,
+                    modified,
+                    key,
+                    digest,
+                    run_id,
                 ),
             ).lastrowid
+            outcome = "refused"
+            if result.valid:
+                outcome = "accepted"
+                for indicator, rows in figures.items():
+                    if self._store_version(file_id, result, year, indicator, rows, stamp, run_id):
+                        outcome = "replaced"
             db.executemany(
                 "INSERT INTO problems (file_id, code, severity, sheet, row, column, value, message_vi, message_en)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -149,30 +229,171 @@ class Store:
                     for p in result.problems
                 ],
             )
-            if not result.valid:
-                return False
-            for indicator, rows in figures.items():
-                old = db.execute(
-                    "SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND current = 1",
-                    (result.unit_code, result.period, indicator),
-                ).fetchall()
-                submission_id = db.execute(
-                    "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at)"
-                    " VALUES (?, ?, ?, ?, ?, 1, ?)",
-                    (file_id, result.unit_code, year, result.period, indicator, stamp),
-                ).lastrowid
-                if old:
-                    replaced = True
-                    db.executemany(
-                        "UPDATE submissions SET current = 0, replaced_by = ? WHERE id = ?",
-                        [(submission_id, old_id) for (old_id,) in old],
-                    )
-                db.executemany(
-                    "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(submission_id, *figure) for figure in rows],
-                )
-        return replaced
+        return outcome
+
+    def _replaced_original(self, digest: str | None, result: FileResult) -> Problem | None:
+        """A warning when a stored file with the same figures has had figures replaced by a newer
+        version: this file is that original re-saved, and must not undo its correction."""
+        row = self.db.execute(
+            "SELECT f.id, f.name FROM files f WHERE f.digest = ? AND f.status = 'accepted' AND f.withdrawn = 0"
+            " AND EXISTS (SELECT 1 FROM submissions s JOIN figures g ON g.submission_id = s.id"
+            "             WHERE s.file_id = f.id AND g.current = 0)"
+            " ORDER BY f.version_key DESC LIMIT 1",
+            (digest,),
+        ).fetchone()
+        if row is None:
+            return None
+        original_id, original = row
+        (successor,) = self.db.execute(
+            "SELECT n.name FROM submissions s JOIN submissions c ON c.unit_code = s.unit_code AND c.period = s.period"
+            " AND c.indicator = s.indicator AND c.current = 1 JOIN files n ON n.id = c.file_id"
+            " WHERE s.file_id = ? AND c.file_id != ? ORDER BY n.version_key DESC LIMIT 1",
+            (original_id, original_id),
+        ).fetchone() or ("?",)
+        name = Path(result.path).name
+        return Problem("resaved-original", "warning", name,
+                       params={"original": original, "successor": successor, "file": shlex.quote(result.path)})
+
+    def _store_version(
+        self, file_id: int, result: FileResult, year: int | None, indicator: str, rows: list[tuple], stamp: str, run_id: int | None
+    ) -> bool:
+        """Insert one indicator's figures as a version, recompute which figures count, and say
+        so in the file's warnings. True when it is the newest version and replaced an older one."""
+        db = self.db
+        unit, period = result.unit_code, result.period
+        before = dict(db.execute(
+            "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
+            " JOIN files f ON f.id = s.file_id"
+            " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0"
+            " GROUP BY g.unit_code",
+            (unit, period, indicator),
+        ).fetchall())
+        submission_id = db.execute(
+            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at)"
+            " VALUES (?, ?, ?, ?, ?, 1, ?)",
+            (file_id, unit, year, period, indicator, stamp),
+        ).lastrowid
+        db.executemany(
+            "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(submission_id, *figure) for figure in rows],
+        )
+        if not before and not self._has_other_versions(unit, period, indicator, submission_id):
+            return False  # the first version: every figure counts as inserted
+        versions = self.recompute(unit, period, indicator)
+        newest = versions[-1] if versions else None
+        sheet = rows[0][2] if rows else None
+        if newest is not None and newest[0] != submission_id:
+            mine = next(v for v in versions if v[0] == submission_id)
+            _, words = _decided(mine, newest)
+            result.problems.append(Problem(
+                "older-version", "warning", Path(result.path).name, sheet, params={"newer": newest[2], **words},
+            ))
+            return False
+        older = [v for v in versions if v[0] != submission_id]
+        if not older:
+            return False
+        previous = older[-1]
+        kind, words = _decided(previous, versions[-1])
+        if kind != "date" or (run_id is not None and previous[3] == run_id):
+            # Two versions in one run, or times and names that decided: the file line says so.
+            result.problems.append(Problem(
+                "newer-version", "warning", Path(result.path).name, sheet, params={"older": previous[2], **words},
+            ))
+        present = {figure[0] for figure in rows}
+        kept = [code for code in before if code not in present]
+        if kept:
+            units = ", ".join(f"{before[code]} ({code})" if before[code] else code for code in sorted(kept))
+            result.problems.append(Problem(
+                "kept-previous-rows", "warning", Path(result.path).name, sheet,
+                params={"count": len(kept), "units": units},
+            ))
+        return True
+
+    def _has_other_versions(self, unit: str, period: str, indicator: str, submission_id: int) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND id != ? LIMIT 1",
+            (unit, period, indicator, submission_id),
+        ).fetchone() is not None
+
+    def recompute(self, unit: str, period: str, indicator: str) -> list[tuple]:
+        """Decide which figures count for one unit, period and indicator, from all its stored
+        versions in key order: for each commune, the newest version that has a row for it.
+        Withdrawn files take no part. Returns the live versions, oldest first, as
+        (submission id, version key, file name, run id, signed_on)."""
+        db = self.db
+        subs = db.execute(
+            "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn FROM submissions s JOIN files f ON f.id = s.file_id"
+            " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? ORDER BY f.version_key, s.id",
+            (unit, period, indicator),
+        ).fetchall()
+        ids = [sub[0] for sub in subs]
+        live = [sub[:5] for sub in subs if not sub[5]]
+        rank = {sub[0]: position for position, sub in enumerate(live)}
+        winner: dict[str, int] = {}
+        marks = ",".join("?" * len(ids))
+        for submission_id, code in db.execute(
+            f"SELECT DISTINCT submission_id, unit_code FROM figures WHERE submission_id IN ({marks})", ids
+        ):
+            if submission_id in rank and (code not in winner or rank[submission_id] > rank[winner[code]]):
+                winner[code] = submission_id
+        db.execute(f"UPDATE figures SET current = 0 WHERE submission_id IN ({marks}) AND current = 1", ids)
+        db.executemany(
+            "UPDATE figures SET current = 1 WHERE submission_id = ? AND unit_code = ?",
+            [(submission_id, code) for code, submission_id in winner.items()],
+        )
+        counting = set(winner.values())
+        newest = live[-1][0] if live else None
+        db.executemany(
+            "UPDATE submissions SET current = ?, replaced_by = ? WHERE id = ?",
+            [(int(i in counting), None if i in counting else newest, i) for i in ids],
+        )
+        return live
+
+    def recompute_all(self, year: int | None = None) -> None:
+        """Every unit, period and indicator recomputed from its stored versions (vwu ingest --force)."""
+        keys = self.db.execute(
+            "SELECT DISTINCT unit_code, period, indicator FROM submissions" + (" WHERE year = ?" if year else ""),
+            (year,) if year else (),
+        ).fetchall()
+        with self.transaction():
+            for key in keys:
+                self.recompute(*key)
+
+    # -- withdrawals ----------------------------------------------------------------------
+
+    def find_file(self, name_or_sha: str) -> list[tuple[int, str, str, str, int]]:
+        """Accepted files matching a sha256 (or its first 8+ characters), a path or a name:
+        (id, name, sha256, path, withdrawn)."""
+        text = name_or_sha.strip()
+        return self.db.execute(
+            "SELECT id, name, sha256, path, withdrawn FROM files WHERE status = 'accepted'"
+            " AND (sha256 = ? OR (length(?) >= 8 AND sha256 LIKE ? || '%') OR path = ? OR name = ?) ORDER BY id",
+            (text.lower(), text, text.lower(), text, Path(text).name),
+        ).fetchall()
+
+    def set_withdrawn(self, file_id: int, withdrawn: bool, who: str, reason: str | None) -> None:
+        """Withdraw a stored file (its figures stop counting) or undo that; recorded with who, when, why."""
+        with self.transaction() as db:
+            db.execute("UPDATE files SET withdrawn = ? WHERE id = ?", (int(withdrawn), file_id))
+            db.execute(
+                "INSERT INTO withdrawals (file_id, action, who, at, reason) VALUES (?, ?, ?, ?, ?)",
+                (file_id, "withdraw" if withdrawn else "restore", who, now(), reason),
+            )
+            for key in db.execute(
+                "SELECT DISTINCT unit_code, period, indicator FROM submissions WHERE file_id = ?", (file_id,)
+            ).fetchall():
+                self.recompute(*key)
+
+    def withdrawals(self) -> list[dict[str, Any]]:
+        """Files withdrawn now, newest withdrawal first: name, unit, period, who, when, why."""
+        rows = self.db.execute(
+            "SELECT f.name, f.unit_code, f.period, w.who, w.at, w.reason FROM files f"
+            " JOIN withdrawals w ON w.id = (SELECT max(id) FROM withdrawals WHERE file_id = f.id)"
+            " WHERE f.withdrawn = 1 ORDER BY w.id DESC"
+        ).fetchall()
+        keys = ("file", "unit_code", "period", "who", "at", "reason")
+        return [dict(zip(keys, row)) for row in rows]
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -195,7 +416,9 @@ class Store:
 
         return pd.read_sql_query(
             "SELECT s.id AS submission_id, s.indicator, s.period, f.unit_code, f.column, f.value"
-            " FROM submissions s JOIN figures f ON f.submission_id = s.id WHERE s.current = 1 AND s.year = ?",
+            ", files.version_key AS version"
+            " FROM submissions s JOIN figures f ON f.submission_id = s.id JOIN files ON files.id = s.file_id"
+            " WHERE s.current = 1 AND f.current = 1 AND s.year = ?",
             self.db,
             params=(year,),
         )
@@ -209,7 +432,9 @@ class Store:
     def data_version(self, year: int) -> int:
         """Newest submission of a year or the year before: a change means a stale aggregation."""
         (version,) = self.db.execute("SELECT max(id) FROM submissions WHERE year IN (?, ?)", (year, year - 1)).fetchone()
-        return version or 0
+        # a withdrawal (or its undoing) changes the current figures without a new submission
+        (changes,) = self.db.execute("SELECT count(*) FROM withdrawals").fetchone()
+        return (version or 0) + changes * 1_000_000_000
 
     def replace_aggregation(self, year: int, meta: dict[str, Any], tables: dict[str, Any]) -> None:
         """Replace a year's aggregation (meta row + DataFrames) in one transaction."""

@@ -149,9 +149,55 @@ def _drop_files_report(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE files DROP COLUMN report")
 
 
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def _add_column(db: sqlite3.Connection, table: str, column: str, declaration: str) -> None:
+    """ALTER TABLE ADD COLUMN, skipped when the column is there (a migration merged twice)."""
+    if column not in _columns(db, table):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def _versions_row_by_row(db: sqlite3.Connection) -> None:
+    """Row-by-row replacement, the version key, withdrawals (issue 11).
+
+    - figures.current: a newer version replaces an older one commune by commune, so whether a
+      figure counts is decided per figure; a submission is current while any figure of it is.
+    - files.signed_on / modified / version_key: which version is newer (DOMAIN.md, Submission
+      rules): the place-and-date line, else the file's modification time, then its name.
+      Stores made before have neither: their ingest time stands in, so their order is kept.
+    - files.digest: the figures of a file, to recognise an original re-saved after its correction.
+    - files.withdrawn and withdrawals: an officer's explicit withdrawal, who, when, why, undoable.
+    """
+    _add_column(db, "figures", "current", "INTEGER NOT NULL DEFAULT 1")
+    db.execute(
+        "UPDATE figures SET current = (SELECT s.current FROM submissions s WHERE s.id = figures.submission_id)"
+    )
+    for column in ("signed_on", "modified", "version_key", "digest"):
+        _add_column(db, "files", column, "TEXT")
+    _add_column(db, "files", "run_id", "INTEGER")
+    _add_column(db, "files", "withdrawn", "INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE files SET modified = ingested_at, version_key = substr(ingested_at, 1, 10) || ' ' || ingested_at || ' ' || name"
+        " WHERE version_key IS NULL"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS files_by_digest ON files (digest)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS withdrawals ("
+        " id INTEGER PRIMARY KEY,"
+        " file_id INTEGER NOT NULL REFERENCES files (id),"
+        " action TEXT NOT NULL,"  # withdraw | restore
+        " who TEXT NOT NULL,"
+        " at TEXT NOT NULL,"
+        " reason TEXT)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
+    _versions_row_by_row,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
