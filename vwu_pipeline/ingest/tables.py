@@ -288,8 +288,8 @@ def _looks_like_code(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    """A figure cell holding a number, or what validation will name as a wrong one (an Excel
-    error, a formula without result, "12 hộ" short enough to be a figure)."""
+    """A figure cell holding a number ("-" is a reported zero), or an Excel error or a formula
+    without result, which validation names."""
     if value is None or isinstance(value, bool):
         return False
     if isinstance(value, (int, float)):
@@ -297,9 +297,9 @@ def _is_number(value: object) -> bool:
     if type(value) is not str:
         return True  # CellError, UncomputedFormula: a figure cell gone wrong
     try:
-        return parse_number(value) is not None or value.strip() in ("-", "–", "—")
+        return parse_number(value) is not None
     except NotANumber:
-        return len(value) <= 20 and any(ch.isdigit() for ch in value) and "ngày" not in value.lower()
+        return False  # text: a note, a name, a date; with a unit code beside it, validation names it
 
 
 def _has_digit(value: object) -> bool:

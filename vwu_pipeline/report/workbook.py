@@ -49,6 +49,11 @@ class _Book:
                 "strings_to_urls": False,
             },
         )
+        # Marks the file as vwu's output: put back in the inbox, ingest refuses it (vwu-output)
+        # instead of letting the totals replace the units' own submissions.
+        from vwu_pipeline.ingest.reading import VWU_OUTPUT_PROPERTY
+
+        self.workbook.set_custom_property(VWU_OUTPUT_PROPERTY, "vwu report")
         self.used: set[str] = set()  # sheet titles, lower case
         self._formats: dict[tuple, object] = {}
 
