@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 WORKSPACE ?= out/demo-data
 OUT ?= out
 
-.PHONY: demo test setup bench units clean
+.PHONY: demo test lint setup bench units lock clean
 
-$(BIN)/vwu: pyproject.toml
+# The exact versions come from requirements.lock (every dependency, dev tools included);
+# vwu itself is then installed editable without resolving anything again.
+$(BIN)/vwu: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(BIN)/vwu
 
 setup: $(BIN)/vwu
@@ -30,14 +32,28 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+## Lint and check formatting (ruff, configured in pyproject.toml); `ruff format .` fixes the format.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## Re-resolve requirements.lock after changing dependencies in pyproject.toml (one resolution valid
+## on every Python from 3.11 up, so the lock does not depend on the Python that wrote it).
+lock: setup
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --no-emit-package vwu -o requirements.lock
+
 ## Time vwu at national scale against a naive baseline and the raw read floor (issue 5).
 bench: setup
 	$(BIN)/python benchmarks/bench.py
 
-## Rebuild vwu_pipeline/data/units.csv from the vietnam-provinces and vietnamadminunits packages.
+## Rebuild the unit master and the 2025 conversion file from official sources (scripts/data/PROVENANCE.md).
 units: setup
 	$(BIN)/python -m pip install --quiet -e '.[build-units]'
 	$(BIN)/python scripts/build_units.py
 
+## Remove only what the build and `make demo` made: never a workspace (vwu-data/ holds the store).
 clean:
-	rm -rf $(VENV) out vwu-data *.egg-info
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache $(WORKSPACE) $(OUT)/vwu-2024.xlsx $(OUT)/vwu-2024.md
+	find vwu_pipeline tests scripts benchmarks -name __pycache__ -type d -prune -exec rm -rf {} +
+	-rmdir $(OUT) 2>/dev/null

@@ -112,7 +112,9 @@ def change_files(inbox: Path, count: int, scratch: Path) -> list[Path]:
     for path in targets:
         code = path.name.split("_", 1)[0]
         out = scratch / code
-        subprocess.run([VWU, "demo-data", "--year", str(YEAR), "--unit", code, "--seed", "2", "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [VWU, "demo-data", "--year", str(YEAR), "--unit", code, "--seed", "2", "--out", str(out)], check=True, stdout=subprocess.DEVNULL
+        )
         (fresh,) = spreadsheets(out)
         shutil.copyfile(fresh, path)
     return targets
@@ -150,12 +152,30 @@ def main() -> None:
         steps["floor"] = read_floor(files)
         if not options.skip_naive:
             steps["naive"], naive_sums = naive(files)
-        steps["ingest"] = run_vwu("ingest", str(inbox), "--workspace", str(workspace), "--quiet", name="vwu ingest, national, empty workspace")
-        steps["reingest"] = run_vwu("ingest", str(inbox), "--workspace", str(workspace), "--quiet", name="vwu ingest again, nothing changed")
+        steps["ingest"] = run_vwu(
+            "ingest", str(inbox), "--workspace", str(workspace), "--quiet", name="vwu ingest, national, empty workspace"
+        )
+        steps["reingest"] = run_vwu(
+            "ingest", str(inbox), "--workspace", str(workspace), "--quiet", name="vwu ingest again, nothing changed"
+        )
         changed = change_files(inbox, 5, tmp / "changed")
-        steps["changed"] = run_vwu("ingest", str(inbox), "--workspace", str(workspace), "--quiet", name=f"vwu ingest again, {len(changed)} files changed")
-        steps["aggregate"] = run_vwu("aggregate", "--year", str(YEAR), "--workspace", str(workspace), "--quiet", name="vwu aggregate --year 2024")
-        steps["report"] = run_vwu("report", "--year", str(YEAR), "--workspace", str(workspace), "--out", str(tmp / "out"), "--quiet", name="vwu report --year 2024")
+        steps["changed"] = run_vwu(
+            "ingest", str(inbox), "--workspace", str(workspace), "--quiet", name=f"vwu ingest again, {len(changed)} files changed"
+        )
+        steps["aggregate"] = run_vwu(
+            "aggregate", "--year", str(YEAR), "--workspace", str(workspace), "--quiet", name="vwu aggregate --year 2024"
+        )
+        steps["report"] = run_vwu(
+            "report",
+            "--year",
+            str(YEAR),
+            "--workspace",
+            str(workspace),
+            "--out",
+            str(tmp / "out"),
+            "--quiet",
+            name="vwu report --year 2024",
+        )
         steps["help"] = help_time()
 
         # Correctness: the same national totals as the naive baseline (before the 5 changes).
@@ -172,8 +192,12 @@ def main() -> None:
             large = dataset(f"national-{YEAR}-x10", "--scale", "10")
             large_files = spreadsheets(large)
             print(f"  10x national: {len(large_files)} files", flush=True)
-            steps["ingest10"] = run_vwu("ingest", str(large), "--workspace", str(tmp / "ws10"), "--quiet", name="vwu ingest, 10x national, empty workspace")
-            steps["aggregate10"] = run_vwu("aggregate", "--year", str(YEAR), "--workspace", str(tmp / "ws10"), "--quiet", name="vwu aggregate, 10x")
+            steps["ingest10"] = run_vwu(
+                "ingest", str(large), "--workspace", str(tmp / "ws10"), "--quiet", name="vwu ingest, 10x national, empty workspace"
+            )
+            steps["aggregate10"] = run_vwu(
+                "aggregate", "--year", str(YEAR), "--workspace", str(tmp / "ws10"), "--quiet", name="vwu aggregate, 10x"
+            )
 
     print_table(steps)
     print(f"\nwhole benchmark run: {time.perf_counter() - started:.0f} s")

@@ -65,8 +65,12 @@ def main() -> None:
     per_file("calamine, values only (the read floor)", files, calamine_values)
     per_file("container guards (zip sizes, XML prologs, sheet extents)", files, lambda f: _check_container(f, "xlsx", limits))
     read = per_file("read_workbook (guards + calamine + conversion)", files, lambda f: read_workbook(f, limits))
-    found = per_file("  + find_tables (title, headers, totals, footers)", files, lambda f: find_tables(read_workbook(f, limits), catalog, f.name))
-    whole = per_file("  + prepare (period, unit, unit tree, totals)", files, lambda f: prepare(ingest.parse_file(f, None, catalog, limits), None))
+    found = per_file(
+        "  + find_tables (title, headers, totals, footers)", files, lambda f: find_tables(read_workbook(f, limits), catalog, f.name)
+    )
+    whole = per_file(
+        "  + prepare (period, unit, unit tree, totals)", files, lambda f: prepare(ingest.parse_file(f, None, catalog, limits), None)
+    )
     print(f"  header search ≈ {found - read:.2f} ms/file, per-file checks ≈ {whole - found:.2f} ms/file")
 
     with tempfile.TemporaryDirectory(prefix="vwu-stages-") as tmp:
@@ -77,7 +81,10 @@ def main() -> None:
         timed("vwu aggregate (library call)", lambda: aggregate.aggregate(workspace, 2024))
         result, _ = timed("report: load the stored aggregation", lambda: current(workspace, 2024))
         national = result.for_unit("00")
-        timed("report: indicator rows (tree order, coverage)", lambda: [presentation.indicator_rows(national, i) for i in national.catalog.indicators])
+        timed(
+            "report: indicator rows (tree order, coverage)",
+            lambda: [presentation.indicator_rows(national, i) for i in national.catalog.indicators],
+        )
         timed("report: workbook (rows again + XlsxWriter)", lambda: write_workbook(national, out / "vwu-2024.xlsx"))
         timed("report: Markdown", lambda: write_summary(national, out / "vwu-2024.md", "vi"))
 

@@ -43,15 +43,22 @@ class Overridden:
         return [self.cells.get((row.code, c.name), v) for c, v in zip(indicator.columns, values)]
 
 
-def xlsx(name: str, unit_code: str, period: str, shape: Shape = Shape(), *, figures=None, edit=None, size: float = 1.0,
-         indicators: tuple[str, ...] | None = None) -> None:
+def xlsx(
+    name: str,
+    unit_code: str,
+    period: str,
+    shape: Shape = Shape(),
+    *,
+    figures=None,
+    edit=None,
+    size: float = 1.0,
+    indicators: tuple[str, ...] | None = None,
+) -> None:
     """A workbook through the template code; `edit(workbook)` then changes it as an office would."""
     the_period = Period(period)
     tree = UnitTree.for_year(the_period.year)
     unit = tree.get(unit_code)
-    workbook = build_workbook(
-        unit, tree.leaves(unit.code), the_period, CATALOG, figures or DemoFigures(SEED, period, size=size), shape
-    )
+    workbook = build_workbook(unit, tree.leaves(unit.code), the_period, CATALOG, figures or DemoFigures(SEED, period, size=size), shape)
     if indicators is not None:  # the office sent only some of the sheets in this file
         for indicator in CATALOG.indicators:
             if indicator.name not in indicators:
@@ -147,7 +154,10 @@ def main() -> None:
     xlsx("33_hung_yen/332_tien_lu_2024-H1.xlsx", "332", "2024-H1")
     xlsx("33_hung_yen/332_tien_lu_2023.xlsx", "332", "2023", Shape(numbering=False, headers="plain", totals_label="Cộng"))
     xlsx(
-        "33_hung_yen/333_phu_cu_2024.xlsx", "333", "2024", Shape(two_row_header=True, totals_label="Tổng"),
+        "33_hung_yen/333_phu_cu_2024.xlsx",
+        "333",
+        "2024",
+        Shape(two_row_header=True, totals_label="Tổng"),
         figures=DemoFigures(SEED, "2024", text_numbers=True),
     )
     legacy_xls("33_hung_yen/333_phu_cu_2023.xls", "333", 2023)
@@ -171,7 +181,9 @@ def main() -> None:
     poverty = CATALOG.get("poverty")
     policies = CATALOG.get("policies")
     xlsx(
-        "loi_chu_trong_o_so_333_phu_cu_2024-H1.xlsx", "333", "2024-H1",
+        "loi_chu_trong_o_so_333_phu_cu_2024-H1.xlsx",
+        "333",
+        "2024-H1",
         figures=Overridden(DemoFigures(SEED, "2024-H1"), {("12400", poverty.columns[2].name): "12 hộ"}),
     )
 
@@ -190,7 +202,9 @@ def main() -> None:
 
     xlsx("loi_ma_xa_huyen_khac_467_dakrong_2024-H1.xlsx", "467", "2024-H1", edit=foreign_commune)
     xlsx(
-        "loi_so_am_332_tien_lu_2023-H1.xlsx", "332", "2023-H1",
+        "loi_so_am_332_tien_lu_2023-H1.xlsx",
+        "332",
+        "2023-H1",
         figures=Overridden(DemoFigures(SEED, "2023-H1"), {("12355", policies.columns[-1].name): -2}),
     )
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file())

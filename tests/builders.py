@@ -15,9 +15,20 @@ COMMUNES = [("12337", "Thị trấn Vương"), ("12340", "Xã Hưng Đạo"), ("
 
 HEADERS = {
     "members": ["Tổng số hội viên", "Hội viên kết nạp mới trong kỳ", "Số phụ nữ từ 18 tuổi trở lên trên địa bàn", "Hội viên danh dự"],
-    "poverty": ["Hộ nghèo có phụ nữ đầu kỳ", "Hộ cận nghèo có phụ nữ đầu kỳ", "Hộ thoát nghèo", "Hộ thoát cận nghèo", "Hợp tác xã thành lập mới"],
+    "poverty": [
+        "Hộ nghèo có phụ nữ đầu kỳ",
+        "Hộ cận nghèo có phụ nữ đầu kỳ",
+        "Hộ thoát nghèo",
+        "Hộ thoát cận nghèo",
+        "Hợp tác xã thành lập mới",
+    ],
     "orphans": ["Trẻ mồ côi được nhận đỡ đầu mới", "Tổng số trẻ đang được đỡ đầu", "Kinh phí vận động (đồng)"],
-    "policies": ["Số chính sách chủ trì giám sát", "Số chính sách phối hợp giám sát", "Số dự thảo văn bản góp ý, phản biện", "Số cuộc đối thoại chính sách"],
+    "policies": [
+        "Số chính sách chủ trì giám sát",
+        "Số chính sách phối hợp giám sát",
+        "Số dự thảo văn bản góp ý, phản biện",
+        "Số cuộc đối thoại chính sách",
+    ],
 }
 SHEETS = {"members": "Hội viên", "poverty": "Thoát nghèo", "orphans": "Mẹ đỡ đầu", "policies": "Giám sát chính sách"}
 
@@ -96,7 +107,9 @@ def district_workbook(
     return path
 
 
-def write_csv(path: Path, indicator: str, rows: list[list[object]], *, encoding: str = "utf-8-sig", delimiter: str = ",", year: int = 2024) -> Path:
+def write_csv(
+    path: Path, indicator: str, rows: list[list[object]], *, encoding: str = "utf-8-sig", delimiter: str = ",", year: int = 2024
+) -> Path:
     lines = [["HỘI LHPN HUYỆN TIÊN LỮ"], [f"Kỳ báo cáo: Năm {year}"], ["Mã xã", "Tên xã", *HEADERS[indicator]], *rows]
     if encoding == "cp1258":
         lines = [[to_cp1258(c) if isinstance(c, str) else c for c in line] for line in lines]

@@ -7,8 +7,8 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -86,7 +86,9 @@ def million_rows(tmp_path: Path, name: str, rows: int = 1_000_000) -> Path:
 def full_width_row(tmp_path: Path, name: str, columns: int = 16_384) -> Path:
     """A sheet whose second row fills every column Excel has (A..XFD)."""
     cells = "".join(f'<c r="{get_column_letter(c)}2"><v>{c}</v></c>' for c in range(1, columns + 1))
-    return xlsx_with_sheet_data(tmp_path, name, ['<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>', f'<row r="2">{cells}</row>'])
+    return xlsx_with_sheet_data(
+        tmp_path, name, ['<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>', f'<row r="2">{cells}</row>']
+    )
 
 
 LAUGHS = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 
 import pandas as pd
 import pytest
@@ -16,6 +15,7 @@ from vwu_pipeline.core.periods import flow_periods, period_months
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.ingest.run import IngestOptions, run
 from vwu_pipeline.report.rollup import NATIONAL, aggregate, compute
+from vwu_pipeline.store.db import Store
 
 H1 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024"
 H2 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG CUỐI NĂM 2024"
@@ -60,33 +60,63 @@ def test_every_aggregate_of_a_small_fixture(tmp_path, workspace):
 
     result = aggregate(workspace, 2024)
 
-    # Communes: flows add H1 + H2, stocks take H2.
+    # Communes: flows add H1 + H2, stocks take H2, opening stocks H1.
     assert totals(result, "members", "12337") == {
-        "members_total": 110, "members_new": 22, "women_18_plus": 200, "honorary_members": 2,
-        "enrolment_rate": 0.55, "enrolment_rate_reached": 0, "enrolment_rate_assessed": 1,
+        "members_total": 110,
+        "members_new": 22,
+        "women_18_plus": 200,
+        "honorary_members": 2,
+        "enrolment_rate": 0.55,
+        "enrolment_rate_reached": 0,
+        "enrolment_rate_assessed": 1,
     }
     assert totals(result, "members", "332") == {
-        "members_total": 150, "members_new": 30, "women_18_plus": 300, "honorary_members": 2,
-        "enrolment_rate": 0.5, "enrolment_rate_reached": 0, "enrolment_rate_assessed": 2,
+        "members_total": 150,
+        "members_new": 30,
+        "women_18_plus": 300,
+        "honorary_members": 2,
+        "enrolment_rate": 0.5,
+        "enrolment_rate_reached": 0,
+        "enrolment_rate_assessed": 2,
     }
     assert totals(result, "members", "001") == {
-        "members_total": 390, "members_new": 29, "women_18_plus": 500, "honorary_members": 4,
-        "enrolment_rate": 0.78, "enrolment_rate_reached": 2, "enrolment_rate_assessed": 2,
+        "members_total": 390,
+        "members_new": 29,
+        "women_18_plus": 500,
+        "honorary_members": 4,
+        "enrolment_rate": 0.78,
+        "enrolment_rate_reached": 2,
+        "enrolment_rate_assessed": 2,
     }
     assert totals(result, "members", "33") == totals(result, "members", "332")
     assert totals(result, "members", "01") == totals(result, "members", "001")
     # The national rate is recomputed from the sums (540 / 800), never averaged.
     assert totals(result, "members", NATIONAL) == {
-        "members_total": 540, "members_new": 59, "women_18_plus": 800, "honorary_members": 6,
-        "enrolment_rate": 0.675, "enrolment_rate_reached": 2, "enrolment_rate_assessed": 4,
+        "members_total": 540,
+        "members_new": 59,
+        "women_18_plus": 800,
+        "honorary_members": 6,
+        "enrolment_rate": 0.675,
+        "enrolment_rate_reached": 2,
+        "enrolment_rate_assessed": 4,
     }
+    # Households poor at the start of the year are those at the start of H1 (40 + 30, 50 + 20),
+    # not of H2: an opening stock takes the earliest period.
     assert totals(result, "poverty", "332") == {
-        "poor_households_start": 66, "near_poor_households_start": 69, "lifted_from_poverty": 8,
-        "lifted_from_near_poverty": 6, "new_cooperatives": 2, "lifted_total": 14,
+        "poor_households_start": 70,
+        "near_poor_households_start": 70,
+        "lifted_from_poverty": 8,
+        "lifted_from_near_poverty": 6,
+        "new_cooperatives": 2,
+        "lifted_total": 14,
     }
     assert totals(result, "poverty", NATIONAL) == {
-        "poor_households_start": 81, "near_poor_households_start": 87, "lifted_from_poverty": 13,
-        "lifted_from_near_poverty": 13, "new_cooperatives": 4, "lifted_total": 26,
+        "poor_households_start": 85,
+        "near_poor_households_start": 88,
+        "lifted_from_poverty": 13,
+        "lifted_from_near_poverty": 13,
+        "new_cooperatives": 4,
+        "lifted_total": 26,
     }
     # No figures for orphans or policies: nothing to total.
     assert totals(result, "orphans", NATIONAL) == {}
@@ -163,13 +193,9 @@ def test_the_national_total_reconciles_with_the_accepted_rows(tmp_path, seed):
 
     # Every submission here covers the full year once, except the H1 file which the full-year
     # report of the same district supersedes: the nation is the sum of the full-year rows.
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    accepted = dict(
-        db.execute(
-            "SELECT f.column, sum(f.value) FROM figures f JOIN submissions s ON s.id = f.submission_id"
-            " WHERE s.current = 1 AND s.period = '2024' GROUP BY f.column"
-        ).fetchall()
-    )
+    with Store.open(workspace) as store:
+        current = store.figures_frame(2024)
+    accepted = current[current["period"] == "2024"].groupby("column")["value"].sum().to_dict()
     national = totals(result, "members", NATIONAL)
     assert {c: national[c] for c in accepted} == accepted
     assert national["members_total"] == 120 + 55 + 300
@@ -198,8 +224,14 @@ def test_previous_year_comparison_and_a_jump_is_listed_not_changed(tmp_path, wor
 
 
 def test_a_figure_far_from_its_siblings_is_listed(tmp_path, workspace):
-    communes = [("12337", "Thị trấn Vương"), ("12340", "Xã Hưng Đạo"), ("12346", "Xã Nhật Tân"),
-                ("12352", "Xã Lệ Xá"), ("12355", "Xã An Viên"), ("12361", "Xã Trung Dũng")]
+    communes = [
+        ("12337", "Thị trấn Vương"),
+        ("12340", "Xã Hưng Đạo"),
+        ("12346", "Xã Nhật Tân"),
+        ("12352", "Xã Lệ Xá"),
+        ("12355", "Xã An Viên"),
+        ("12361", "Xã Trung Dũng"),
+    ]
     totals_typed = [1000, 1100, 1200, 1050, 1150, 11500]  # Trung Dũng: an extra zero
     rows = [[code, name, total, 10, 20000, 0] for (code, name), total in zip(communes, totals_typed)]
     submission(tmp_path / "f.xlsx", {"members": rows}, unit_title=TIEN_LU)
@@ -208,24 +240,23 @@ def test_a_figure_far_from_its_siblings_is_listed(tmp_path, workspace):
     result = aggregate(workspace, 2024)
 
     far = result.outliers[result.outliers["kind"] == "siblings"]
-    assert list(zip(far["unit_code"], far["column"], far["value"], far["reference"])) == [
-        ("12361", "members_total", 11500, 1125)
-    ]
+    assert list(zip(far["unit_code"], far["column"], far["value"], far["reference"])) == [("12361", "members_total", 11500, 1125)]
 
 
 def test_a_new_aggregation_replaces_the_previous_one(tmp_path, workspace):
     ingest_fixture(tmp_path / "inbox", workspace)
     aggregate(workspace, 2024)
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    before = db.execute("SELECT count(*) FROM aggregates").fetchone()[0]
+    with Store.open(workspace) as store:
+        before = len(store.read_aggregation(2024)[1]["aggregates"])
 
     aggregate(workspace, 2024, outlier_factor=5)
 
-    assert db.execute("SELECT count(*) FROM aggregates").fetchone()[0] == before
-    assert db.execute("SELECT year, outlier_factor FROM aggregations").fetchall() == [(2024, 5.0)]
-    assert db.execute(
-        "SELECT value, partial FROM aggregates WHERE unit_code = '00' AND column = 'members_total'"
-    ).fetchall() == [(540.0, 1)]
+    with Store.open(workspace) as store:
+        meta, tables = store.read_aggregation(2024)
+        assert len(tables["aggregates"]) == before
+        assert [(year, store.aggregation_meta(year)["outlier_factor"]) for year in store.aggregated_years()] == [(2024, 5.0)]
+    at_nation = tables["aggregates"][(tables["aggregates"]["unit_code"] == "00") & (tables["aggregates"]["column"] == "members_total")]
+    assert list(zip(at_nation["value"], at_nation["partial"])) == [(540.0, 1)]
 
 
 def test_cli_aggregate_prints_headline_and_json_equals_the_library(tmp_path, workspace, vwu):
@@ -289,8 +320,12 @@ def test_json_totals_keep_the_schema_order(tmp_path, workspace):
 
 def test_ingest_options_year_is_respected(tmp_path, workspace):
     """A file without a period in its title takes --year, and aggregates under that year."""
-    path = submission(tmp_path / "untitled.xlsx", {"members": [["00001", "Phường Phúc Xá", 300, 20, 400, 3]]},
-                      report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI", unit_title=BA_DINH)
+    path = submission(
+        tmp_path / "untitled.xlsx",
+        {"members": [["00001", "Phường Phúc Xá", 300, 20, 400, 3]]},
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI",
+        unit_title=BA_DINH,
+    )
     run([path], workspace, IngestOptions(year=2024))
 
     assert totals(aggregate(workspace, 2024), "members", "01")["members_total"] == 300

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from conftest import figures, problems_of
 from typer.testing import CliRunner
 
 from vwu_pipeline.cli import app
+from vwu_pipeline.store.db import Store
 
 DISTRICT = "467"
 MEMBERS = 23_423  # members of Đa Krông in the demo data
@@ -174,14 +174,10 @@ def test_communes_sent_in_two_halves_are_all_counted(vwu, demo_file, tmp_path, w
     assert kept["message"].startswith("Bản mới không có 6 xã đã có trong bản trước: giữ số liệu của bản trước: ")
     assert "Thị trấn Krông Klang (19555)" in kept["message"]
     # provenance stays per figure: file, sheet and row of each commune's figure
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    origin = dict(db.execute(
-        "SELECT g.unit_code, files.name || ' ' || g.sheet || ' ' || g.row FROM figures g"
-        " JOIN submissions s ON s.id = g.submission_id JOIN files ON files.id = s.file_id"
-        " WHERE g.current = 1 AND g.column = 'members_total'"
-    ).fetchall())
-    assert origin["19555"] == "467_xa_1_6.xlsx Hội viên 9"
-    assert origin["19594"] == "467_xa_7_13.xlsx Hội viên 21"
+    with Store.open(workspace, create=False) as store:
+        origin = store.figure_origins("members_total")
+    assert (origin["19555"].file, origin["19555"].sheet, origin["19555"].row) == ("467_xa_1_6.xlsx", "Hội viên", 9)
+    assert (origin["19594"].file, origin["19594"].sheet, origin["19594"].row) == ("467_xa_7_13.xlsx", "Hội viên", 21)
 
 
 def test_a_one_commune_fix_changes_only_that_commune(vwu, demo_file, tmp_path, workspace):
@@ -291,8 +287,9 @@ def test_the_place_and_date_line_and_signatures_are_never_data(vwu, demo_file, t
     assert result.exit_code == 0, result.output
     assert problems_of(result.output) == []
     assert members_of_467(workspace) == MEMBERS
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert db.execute("SELECT signed_on, period FROM files").fetchall() == [("2024-12-16", "2024")]
+    with Store.open(workspace, create=False) as store:
+        [version] = store.versions()
+    assert (version.signed_on, version.period) == ("2024-12-16", "2024")
 
 
 # -- 7. a subtotal of the unit itself is a check, never added --------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -23,6 +22,7 @@ from vwu_pipeline.report.build import report
 from vwu_pipeline.report.rollup import AggregateResult, aggregate, compute
 from vwu_pipeline.report.summary import md, render_summary
 from vwu_pipeline.report.workbook import write_workbook
+from vwu_pipeline.store.db import Store
 
 SAMPLE_TARGETS = Path(__file__).resolve().parent.parent / "sample_data" / "targets_2024.csv"
 
@@ -129,7 +129,9 @@ def tiny_result(names: dict[str, str]) -> AggregateResult:
     values, complete, flagged = compute(figures, tree, catalog, [("orphans", "901"), ("poverty", "901")])
     empty_targets = pd.DataFrame(columns=["unit_code", "column", "target"])
     warnings = pd.DataFrame(columns=["file", "unit_code", "code", "sheet", "row", "column", "value", "message_vi", "message_en"])
-    return AggregateResult(2024, tree, catalog, values, complete, flagged, empty_targets, warnings, aggregated_at="2024-12-01T08:00:00+07:00")
+    return AggregateResult(
+        2024, tree, catalog, values, complete, flagged, empty_targets, warnings, aggregated_at="2024-12-01T08:00:00+07:00"
+    )
 
 
 def table_lines(text: str) -> list[list[str]]:
@@ -211,7 +213,7 @@ def test_targets_loaded_and_achievement_reported(aggregated, tmp_path, vwu):
     (tmp_path / "targets.csv").write_text(
         "year,unit_code,column,target\n"
         "2024,00,lifted_total,20\n"
-        "2024,,members_new,\"100\"\n"
+        '2024,,members_new,"100"\n'
         "2024,01,new_cooperatives,1\n"
         "2024,33,new_cooperatives,3\n"
         "2024,00,enrolment_rate,50%\n",
@@ -230,7 +232,16 @@ def test_targets_loaded_and_achievement_reported(aggregated, tmp_path, vwu):
     assert "| Toàn quốc | Tỷ lệ tập hợp | 50,0% | 67,5%\\* | 135% | **Đạt** |" in text
     assert "- **Hợp tác xã thành lập mới**: 1/2 đạt; chưa đạt: Tỉnh Hưng Yên (33)" in text
     ws = load_workbook(tmp_path / "vwu-2024.xlsx")["Thực hiện chỉ tiêu"]
-    assert [c.value for c in ws[3]][:8] == ["00", "Toàn quốc", "Hội viên", "Hội viên kết nạp mới trong kỳ", 100, 59, pytest.approx(0.59), "Chưa đạt"]
+    assert [c.value for c in ws[3]][:8] == [
+        "00",
+        "Toàn quốc",
+        "Hội viên",
+        "Hội viên kết nạp mới trong kỳ",
+        100,
+        59,
+        pytest.approx(0.59),
+        "Chưa đạt",
+    ]
 
 
 def test_a_target_row_replaces_the_same_year_unit_and_figure(aggregated, tmp_path):
@@ -240,8 +251,8 @@ def test_a_target_row_replaces_the_same_year_unit_and_figure(aggregated, tmp_pat
     load_targets(tmp_path / "a.csv", aggregated)
     load_targets(tmp_path / "b.csv", aggregated)
 
-    db = sqlite3.connect(aggregated / "vwu.sqlite")
-    assert db.execute("SELECT unit_code, column, target, file FROM targets").fetchall() == [("00", "lifted_total", 34000.0, "b.csv")]
+    with Store.open(aggregated) as store:
+        assert [(t.unit_code, t.column, t.target, t.file) for t in store.stored_targets()] == [("00", "lifted_total", 34000.0, "b.csv")]
 
 
 def test_bad_targets_are_refused_naming_row_and_column(workspace, tmp_path, vwu):
@@ -278,9 +289,11 @@ def test_targets_from_xlsx_with_codes_excel_made_numbers(workspace, tmp_path, vw
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["rows"] == 2
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert sorted(db.execute("SELECT unit_code, column, target FROM targets").fetchall()) == [
-        ("01", "new_cooperatives", 2.0), ("332", "lifted_total", 1500.0)
+    with Store.open(workspace) as store:
+        targets = store.stored_targets()
+    assert sorted((t.unit_code, t.column, t.target) for t in targets) == [
+        ("01", "new_cooperatives", 2.0),
+        ("332", "lifted_total", 1500.0),
     ]
 
 
@@ -288,10 +301,11 @@ def test_the_sample_targets_hold_the_2024_national_targets(workspace):
     result = load_targets(SAMPLE_TARGETS, workspace)
 
     assert result.valid, result.to_json()
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    national = dict(db.execute("SELECT column, target FROM targets WHERE unit_code = '00'").fetchall())
+    with Store.open(workspace) as store:
+        targets = store.stored_targets()
+    national = {t.column: t.target for t in targets if t.unit_code == "00"}
     assert national == {"lifted_total": 34000, "new_cooperatives": 73, "members_new": 170400}
-    provinces = db.execute("SELECT count(*) FROM targets WHERE column = 'policies_monitored_lead'").fetchone()[0]
+    provinces = sum(t.column == "policies_monitored_lead" for t in targets)
     assert provinces == len(UnitTree.for_year(2024).children(None))
 
 
@@ -321,8 +335,12 @@ def test_report_aggregates_first_when_the_year_is_new_or_changed(tmp_path, works
     ingest_fixture(tmp_path / "inbox", workspace)
 
     first = report(workspace, 2024, out=tmp_path)
-    submission(tmp_path / "more.xlsx", {"members": [["00004", "Phường Trúc Bạch", 95, 9, 100, 1]]},
-               unit_title=BA_DINH, report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024")
+    submission(
+        tmp_path / "more.xlsx",
+        {"members": [["00004", "Phường Trúc Bạch", 95, 9, 100, 1]]},
+        unit_title=BA_DINH,
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024",
+    )
     run([tmp_path / "more.xlsx"], workspace)
     second = report(workspace, 2024, out=tmp_path)
     third = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path)

@@ -123,7 +123,8 @@ def test_wrong_choices_are_explained(vwu, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "code,title", [("2024", "năm 2024"), ("2024-H1", "6 tháng đầu năm 2024"), ("2024-Q3", "quý III năm 2024"), ("2024-M03", "tháng 3 năm 2024")]
+    "code,title",
+    [("2024", "năm 2024"), ("2024-H1", "6 tháng đầu năm 2024"), ("2024-Q3", "quý III năm 2024"), ("2024-M03", "tháng 3 năm 2024")],
 )
 def test_periods_are_titled_the_way_ingest_reads_them(vwu, tmp_path, code, title):
     from vwu_pipeline.core.periods import find_period

@@ -126,9 +126,7 @@ def test_island_district_is_its_own_leaf(legacy: UnitTree) -> None:
     all_leaves = legacy.leaves()
     assert len(all_leaves) == 10_035 + 5
     islands = sorted(u.name for u in all_leaves if u.level == "district")
-    assert islands == sorted(
-        ["Huyện Bạch Long Vĩ", "Huyện Cồn Cỏ", "Huyện Hoàng Sa", "Huyện Lý Sơn", "Huyện Côn Đảo"]
-    )
+    assert islands == sorted(["Huyện Bạch Long Vĩ", "Huyện Cồn Cỏ", "Huyện Hoàng Sa", "Huyện Lý Sơn", "Huyện Côn Đảo"])
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -226,10 +224,8 @@ def test_excel_bom_is_accepted(tmp_path: Path) -> None:
         (("new,1/7/2025,,01,Tỉnh Một,province,",), HEADER, "not a date"),
         (("new,2025-07-01,,00001,Xã Ba,commune,02",), HEADER, "parent 02"),
         (("new,2025-07-01,,01,Tỉnh Một,province,00",), HEADER, "empty for a province"),
-        (("new,2025-07-01,,01,Tỉnh Một,province,", "new,2025-07-01,,01,Tỉnh Hai,province,"),
-         HEADER, "appears twice"),
-        (("new,2025-07-01,,01,Tỉnh Một,province,", "new2,2025-07-01,,01,Tỉnh Một,province,"),
-         HEADER, "several trees"),
+        (("new,2025-07-01,,01,Tỉnh Một,province,", "new,2025-07-01,,01,Tỉnh Hai,province,"), HEADER, "appears twice"),
+        (("new,2025-07-01,,01,Tỉnh Một,province,", "new2,2025-07-01,,01,Tỉnh Một,province,"), HEADER, "several trees"),
         ((), HEADER, "no units"),
     ],
 )

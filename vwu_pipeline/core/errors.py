@@ -8,6 +8,8 @@ EXIT_REFUSED = 1  # some files were refused
 EXIT_USAGE = 2  # usage or configuration error
 EXIT_LOCKED = 3  # another vwu run holds the workspace
 EXIT_STORE = 4  # the workspace database is unreadable or corrupt
+EXIT_BUG = 70  # an unexpected error: a bug in vwu (sysexits' EX_SOFTWARE)
+EXIT_INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT)
 
 
 class VwuError(Exception):

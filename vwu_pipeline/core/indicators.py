@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     import pandera.pandas as pa
 
 DEFAULT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-AGGREGATIONS = ("flow", "stock")
+# flow: periods add up; stock: the latest period; opening: the earliest (a count at the start)
+AGGREGATIONS = ("flow", "stock", "opening")
 _RULE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(<=|>=|<|>|==)\s*([a-z_][a-z0-9_]*)\s*$")
 
 
@@ -30,7 +31,7 @@ class Column:
     header: str  # the Vietnamese header of the official form
     aliases: tuple[str, ...] = ()
     label_en: str = ""
-    aggregation: str = "flow"  # flow: add periods up; stock: take the latest period
+    aggregation: str = "flow"  # flow: add periods up; stock: the latest period; opening: the earliest
     min: float | None = 0
     max: float | None = None
     unit: str | None = None
@@ -186,18 +187,14 @@ def _load_catalog(directory: Path) -> Catalog:
             "Đặt VWU_SCHEMAS hoặc --schemas tới thư mục chứa các tệp *.yaml của chỉ tiêu.",
         )
     common = _read_yaml(directory / "_common.yaml")
-    unit_columns = tuple(
-        UnitColumn(c["name"], c["header"], tuple(c.get("aliases", ()))) for c in common.get("unit_columns", ())
-    )
+    unit_columns = tuple(UnitColumn(c["name"], c["header"], tuple(c.get("aliases", ()))) for c in common.get("unit_columns", ()))
     if {c.name for c in unit_columns} != {"unit_code", "unit_name"}:
         raise ConfigError(
             f"{directory / '_common.yaml'}: cần khai báo unit_columns 'unit_code' và 'unit_name'.",
             "Xem mẫu trong thư mục schemas/ của dự án.",
         )
     indicators = tuple(
-        _parse_indicator(path, _read_yaml(path))
-        for path in sorted(directory.glob("*.yaml"))
-        if not path.name.startswith("_")
+        _parse_indicator(path, _read_yaml(path)) for path in sorted(directory.glob("*.yaml")) if not path.name.startswith("_")
     )
     if not indicators:
         raise ConfigError(f"Thư mục {directory} không có tệp chỉ tiêu *.yaml nào.")
@@ -233,7 +230,7 @@ def _parse_indicator(path: Path, data: dict[str, Any]) -> Indicator:
     for raw in need(data, "columns", "tệp"):
         aggregation = raw.get("aggregation", "flow")
         if aggregation not in AGGREGATIONS:
-            raise ConfigError(f"{path}: cột {raw.get('name')}: aggregation phải là flow hoặc stock, không phải '{aggregation}'.")
+            raise ConfigError(f"{path}: cột {raw.get('name')}: aggregation phải là flow, stock hoặc opening, không phải '{aggregation}'.")
         columns.append(
             Column(
                 name=need(raw, "name", "cột"),

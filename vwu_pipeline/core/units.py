@@ -39,8 +39,22 @@ _TYPE_PREFIXES = sorted(
     (
         fold(p) + " "
         for p in (
-            "Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phường", "Huyện", "Quận", "Tỉnh",
-            "Xã", "TP", "TX", "TT", "H", "Q", "P", "X",
+            "Thành phố",
+            "Thị trấn",
+            "Thị xã",
+            "Đặc khu",
+            "Phường",
+            "Huyện",
+            "Quận",
+            "Tỉnh",
+            "Xã",
+            "TP",
+            "TX",
+            "TT",
+            "H",
+            "Q",
+            "P",
+            "X",
         )
     ),
     key=len,
@@ -60,7 +74,7 @@ def _strip_type(folded: str) -> str:
     """Drop one leading administrative type word ("huyen tien lu" -> "tien lu")."""
     for prefix in _TYPE_PREFIXES:
         if folded.startswith(prefix) and len(folded) > len(prefix):
-            return folded[len(prefix):]
+            return folded[len(prefix) :]
     return folded
 
 
@@ -140,8 +154,7 @@ class UnitTree:
             found = "no unit" if not trees else f"several trees ({', '.join(trees)})"
             raise ConfigError(
                 f"Unit master {path}: {found} valid on {as_of.isoformat()} (report year {year}).",
-                "Each report year needs exactly one tree whose valid_from/valid_to cover "
-                "30 November of that year. " + _FORMAT_HINT,
+                "Each report year needs exactly one tree whose valid_from/valid_to cover 30 November of that year. " + _FORMAT_HINT,
             )
         return _build(path, trees[0], _period_start(path, trees[0], as_of))
 
@@ -266,9 +279,7 @@ def _parse_date(text: str, column: str, where: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ConfigError(
-            f"{where}: {column} {text!r} is not a date (YYYY-MM-DD).", _FORMAT_HINT
-        ) from None
+        raise ConfigError(f"{where}: {column} {text!r} is not a date (YYYY-MM-DD).", _FORMAT_HINT) from None
 
 
 @lru_cache(maxsize=8)
@@ -302,19 +313,16 @@ def _parse_row(cells: list[str], line: int, path: Path) -> _Row:
     if not tree or not name:
         raise ConfigError(f"{where}: tree and name must not be empty.", _FORMAT_HINT)
     if level not in CODE_WIDTH:
-        raise ConfigError(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}.",
-                          _FORMAT_HINT)
+        raise ConfigError(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}.", _FORMAT_HINT)
     if not (code.isdigit() and len(code) == CODE_WIDTH[level]):
         raise ConfigError(
-            f"{where}: {level} code {code!r} must be {CODE_WIDTH[level]} digits "
-            "(leading zeros lost by Excel?).",
+            f"{where}: {level} code {code!r} must be {CODE_WIDTH[level]} digits (leading zeros lost by Excel?).",
             _FORMAT_HINT,
         )
     start = _parse_date(valid_from, "valid_from", where)
     end = _parse_date(valid_to, "valid_to", where) if valid_to else None
     if end is not None and end < start:
-        raise ConfigError(f"{where}: valid_to {valid_to} is before valid_from {valid_from}.",
-                          _FORMAT_HINT)
+        raise ConfigError(f"{where}: valid_to {valid_to} is before valid_from {valid_from}.", _FORMAT_HINT)
     name = " ".join(unicodedata.normalize("NFC", name).split())
     return _Row(line, tree, start, end, code, name, level, parent or None)
 
@@ -366,11 +374,7 @@ def _build(path: Path, tree: str, as_of: date) -> UnitTree:
         allowed = PARENT_LEVELS[row.level]
         ok = row.parent is None if not allowed else parent is not None and parent.level in allowed
         if not ok:
-            expected = (
-                f"a {' or '.join(allowed)} of tree {tree} valid from {as_of.isoformat()}"
-                if allowed
-                else "empty for a province"
-            )
+            expected = f"a {' or '.join(allowed)} of tree {tree} valid from {as_of.isoformat()}" if allowed else "empty for a province"
             raise ConfigError(
                 f"Unit master {path}, line {row.line}: {row.level} {row.code} has parent "
                 f"{row.parent or '(none)'}; parent_code must be {expected}.",

@@ -51,7 +51,7 @@ class DemoData:
 
 
 def parse_scale(text: str | int) -> int:
-    """"national" (one report per unit) or a number N (N monthly reports per unit)."""
+    """ "national" (one report per unit) or a number N (N monthly reports per unit)."""
     value = str(text).strip().lower()
     if value in ("national", "1"):
         return 1

@@ -320,10 +320,10 @@ def _write_indicator(
 
     first = r + 1
     sums = [0.0] * len(indicator.columns)
-    for number, row_unit in enumerate(rows, start=1):
+    for ordinal, row_unit in enumerate(rows, start=1):
         values = list(figures(unit, row_unit, indicator)) if figures else [None] * len(indicator.columns)
         r += 1
-        _put(ws, r, [number, row_unit.code, row_unit.name, *values])
+        _put(ws, r, [ordinal, row_unit.code, row_unit.name, *values])
         ws.cell(r, 1).style = ws.cell(r, 3).style = "vwu-label"
         ws.cell(r, 2).style = "vwu-code"
         for i, value in enumerate(values):
@@ -343,7 +343,9 @@ def _write_indicator(
         totals = [
             f"=SUM({get_column_letter(LABEL_COLUMNS + 1 + i)}{first}:{get_column_letter(LABEL_COLUMNS + 1 + i)}{end})"
             if figures is None
-            else int(total) if float(total).is_integer() else total
+            else int(total)
+            if float(total).is_integer()
+            else total
             for i, total in enumerate(sums)
         ]
         r += 1
@@ -399,7 +401,7 @@ def _validation(column: Column):
         showInputMessage=True,
         showErrorMessage=True,
         promptTitle="Nhập số nguyên",
-        prompt=f"Nhập số nguyên {rule}, không kèm chữ (không ghi \"12 hộ\"). Để trống nếu chưa có số liệu.",
+        prompt=f'Nhập số nguyên {rule}, không kèm chữ (không ghi "12 hộ"). Để trống nếu chưa có số liệu.',
         errorTitle="Số liệu không hợp lệ",
         error=f"Ô này chỉ nhận số nguyên {rule}, ví dụ 1234.",
         errorStyle="stop",
@@ -415,10 +417,16 @@ def _write_instructions(ws, unit: Unit, period: Period, catalog: Catalog) -> Non
         (f"Đơn vị báo cáo: Hội LHPN {unit.name} (mã {unit.code}) — kỳ báo cáo: {period.label()}.", "vwu-note-bold"),
         ("", "vwu-note"),
         (f"1. Mỗi trang tính là một biểu: {sheets}. Điền số liệu của từng đơn vị vào các ô trắng.", "vwu-note"),
-        ("2. Chỉ nhập số nguyên không âm (0, 1, 2, …), không kèm chữ (không ghi \"12 hộ\"). "
-         "Đơn vị chưa có số liệu thì để trống; có nhưng bằng không thì ghi 0.", "vwu-note"),
-        ("3. Mã, tên đơn vị và tiêu đề cột đã được khóa (bảo vệ trang tính, không đặt mật khẩu). "
-         "Không đổi tên trang tính, không thêm, xóa hay đổi thứ tự cột.", "vwu-note"),
+        (
+            '2. Chỉ nhập số nguyên không âm (0, 1, 2, …), không kèm chữ (không ghi "12 hộ"). '
+            "Đơn vị chưa có số liệu thì để trống; có nhưng bằng không thì ghi 0.",
+            "vwu-note",
+        ),
+        (
+            "3. Mã, tên đơn vị và tiêu đề cột đã được khóa (bảo vệ trang tính, không đặt mật khẩu). "
+            "Không đổi tên trang tính, không thêm, xóa hay đổi thứ tự cột.",
+            "vwu-note",
+        ),
         ("4. Nếu danh sách đơn vị chưa đúng, báo lại Hội LHPN cấp trên để được gửi mẫu mới.", "vwu-note"),
         ("5. Dòng “Tổng cộng” tự cộng các dòng phía trên: không nhập vào dòng này.", "vwu-note"),
         (f"6. Số liệu năm tính đến 30/11/{period.year}. Lưu tệp dạng .xlsx (Excel Workbook) và gửi lại.", "vwu-note"),
@@ -428,7 +436,9 @@ def _write_instructions(ws, unit: Unit, period: Period, catalog: Catalog) -> Non
     for indicator in catalog.indicators:
         lines.append((f"Trang “{indicator.sheet_name}”", "vwu-note-bold"))
         for column in indicator.columns:
-            kind = "số có tại thời điểm cuối kỳ" if column.aggregation == "stock" else "số phát sinh trong kỳ"
+            kind = {"stock": "số có tại thời điểm cuối kỳ", "opening": "số có tại thời điểm đầu kỳ"}.get(
+                column.aggregation, "số phát sinh trong kỳ"
+            )
             unit_note = f", đơn vị: {column.unit}" if column.unit else ""
             lines.append((f"  • {column.header}: {kind}{unit_note}.", "vwu-note"))
         for rule in indicator.rules:
@@ -438,8 +448,11 @@ def _write_instructions(ws, unit: Unit, period: Period, catalog: Catalog) -> Non
             lines.append((f"  – {left} {sign} {right} ({level}).", "vwu-note-rule"))
         for ratio in indicator.ratios:
             lines.append(
-                (f"  – {ratio.label('vi')} = {indicator.column(ratio.numerator).header} / "
-                 f"{indicator.column(ratio.denominator).header}: tự tính, không cần nhập.", "vwu-note-rule")
+                (
+                    f"  – {ratio.label('vi')} = {indicator.column(ratio.numerator).header} / "
+                    f"{indicator.column(ratio.denominator).header}: tự tính, không cần nhập.",
+                    "vwu-note-rule",
+                )
             )
     for row, (text, style) in enumerate(lines, start=1):
         ws.cell(row, 1, text).style = style

@@ -32,7 +32,7 @@ import charset_normalizer
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from vwu_pipeline.core.problems import MESSAGES
+from vwu_pipeline.core.messages import MESSAGES, text
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ VWU_OUTPUT_PROPERTY = "vwu-output"
 
 
 class ReadError(Exception):
-    """The file cannot be read at all. code is a key of problems.MESSAGES; params fill its template."""
+    """The file cannot be read at all. code is a problem code of the message catalogue; params fill its template."""
 
     def __init__(self, code: str, **params: Any) -> None:
         if code not in MESSAGES:
@@ -85,11 +85,7 @@ class ReadError(Exception):
         return (_read_error, (self.code, self.params))
 
     def message(self, lang: str = "vi") -> str:
-        vi, en = MESSAGES[self.code]
-        try:
-            return (vi if lang == "vi" else en).format(**self.params)
-        except (KeyError, IndexError):
-            return vi if lang == "vi" else en
+        return text(self.code, lang, **self.params)
 
 
 def _read_error(code: str, params: dict[str, Any]) -> ReadError:
@@ -110,9 +106,7 @@ RATIO_FLOOR = 10 * 1024**2  # ...and to more than this is a zip bomb
 
 NOT_EXCEL = "không phải tệp Excel hợp lệ"
 # corrupt directory or data, encrypted member, unsupported compression method
-_ZIP_FAILURES = (
-    zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError
-)
+_ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
 
 
 def sha256_of(path: Path) -> str:
@@ -224,8 +218,7 @@ def _check_container(path: Path, expected_kind: str, limits: Limits) -> tuple[st
 
 
 ENTITY_DECLARATION = (
-    "tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: "
-    "có thể là tệp độc hại kiểu 'billion laughs'"
+    "tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: có thể là tệp độc hại kiểu 'billion laughs'"
 )
 _PROLOG_BYTES = 64 * 1024
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -297,9 +290,7 @@ def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> Marks:
             count = max([last_row, *written])
             raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
         if last_col > limits.max_columns:
-            raise ReadError(
-                "too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name
-            )
+            raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
         found = _blank_looking_cells(xml)
         if found:
             marks[sheet_name] = found
@@ -498,9 +489,7 @@ def _read_csv(path: Path, limits: Limits) -> RawSheet:
                 raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet.name)
             row = _clean_row(cells, excel_row, 0, limits, sheet.long_cells)
             if len(row) > limits.max_columns:
-                raise ReadError(
-                    "too-many-columns", count=len(row), limit=limits.max_columns, sheet=sheet.name
-                )
+                raise ReadError("too-many-columns", count=len(row), limit=limits.max_columns, sheet=sheet.name)
             sheet.rows.append(row)
     except csv.Error as exc:
         raise ReadError("file-unreadable", reason=_short(exc)) from exc
@@ -572,6 +561,7 @@ def _detect_delimiter(text: str) -> str:
             return delimiter
     except csv.Error:
         pass
+
     # The Sniffer gives up on short or ragged samples: take the delimiter found on the most
     # lines (Excel pads every line with delimiters), then the most often.
     def spread(delimiter: str) -> tuple[int, int]:

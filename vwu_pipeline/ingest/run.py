@@ -40,10 +40,20 @@ class IngestOptions:
     lang: Lang = "vi"
     limits: Limits = Limits()
     schemas: Path | None = None
-    workers: int | None = None  # reader processes; default: up to 2 cores
+    workers: int | None = None  # reader processes; default: up to 2 cores; 0: read in this process
     # Read files already stored again, store re-saved originals on purpose, and recompute the
     # current figures of every unit from all stored versions in key order.
     force: bool = False
+
+
+def reader_processes(configured: int | None) -> int:
+    """How many reader processes to start: never more than the machine has cores (16 on a
+    2-core server would only compete with each other), 2 at most by default, 0 when asked
+    (files read in this process: for tests and debugging, without crash isolation)."""
+    cores = os.cpu_count() or 1
+    if configured is None:
+        return min(2, cores)
+    return min(configured, cores)
 
 
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -105,7 +115,16 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
     for sheet in sheets:
         for row, col, length in sheet.long_cells:
             result.problems.append(
-                Problem("cell-too-long", "warning", path.name, sheet.name, row, _column_letter(col), params={"length": length, "limit": limits.max_cell_chars})
+                Problem(
+                    "cell-too-long",
+                    "warning",
+                    path.name,
+                    sheet.name,
+                    row,
+                    _column_letter(col),
+                    params={"length": length, "limit": limits.max_cell_chars},
+                    column_index=col,
+                )
             )
     sub.tables, problems = find_tables(sheets, catalog, path.name)
     result.problems.extend(problems)
@@ -264,9 +283,12 @@ class Parser:
         """Start reading files; call the returned function for the parsed submissions."""
         if not items:
             return list
-        if self.pool is None:
-            self.pool = self._new_pool(self.options.workers or min(2, os.cpu_count() or 1))
         jobs = [(path, sha, self.catalog.directory, self.options.limits, self.options.year, self.options.period) for path, sha in items]
+        workers = reader_processes(self.options.workers)
+        if workers == 0:
+            return lambda: _parse_chunk(jobs)
+        if self.pool is None:
+            self.pool = self._new_pool(workers)
         size = max(1, min(PARSE_CHUNK, len(jobs) // 4))
         pool = self.pool
         futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]

@@ -164,9 +164,7 @@ def locate(
     missing = [c for c in indicator.columns if c.name not in columns]
     if missing:
         # A sheet without one of its columns cannot be added up with the others.
-        return None, Problem(
-            "missing-column", "error", file, sheet.name, header_rows[-1], params={"expected": missing[0].header}
-        )
+        return None, Problem("missing-column", "error", file, sheet.name, header_rows[-1], params={"expected": missing[0].header})
     _split_rows(table, sheet, catalog)
     return table, None
 
@@ -318,6 +316,8 @@ def _is_blank(cells: list[object]) -> bool:
 
 def _is_numbering(cells: list[object]) -> bool:
     texts = [fold(c) for c in cells if c is not None and str(c).strip()]
-    return len(texts) >= 2 and all(_NUMBERING.match(t.replace(" ", "")) for t in texts) and any(
-        isinstance(c, str) for c in cells if c is not None
+    return (
+        len(texts) >= 2
+        and all(_NUMBERING.match(t.replace(" ", "")) for t in texts)
+        and any(isinstance(c, str) for c in cells if c is not None)
     )

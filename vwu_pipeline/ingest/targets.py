@@ -26,32 +26,6 @@ from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
 from vwu_pipeline.report.rollup import NATIONAL, Measure, measures
 from vwu_pipeline.store.db import Store
 
-MESSAGES = {
-    "targets-header": (
-        "Không tìm thấy dòng tiêu đề với các cột: year, unit_code, column, target.",
-        "No header row with the columns year, unit_code, column, target was found.",
-    ),
-    "targets-empty": ("Tệp không có dòng chỉ tiêu nào.", "The file holds no target rows."),
-    "targets-year": (
-        "Năm '{value}' không hợp lệ: ghi năm 4 chữ số, hoặc dùng --year.",
-        "Year '{value}' is not valid: write a 4-digit year, or use --year.",
-    ),
-    "targets-year-conflict": ("Năm {value} khác với --year {expected}.", "Year {value} differs from --year {expected}."),
-    "targets-unit": (
-        "Mã đơn vị '{value}' không có trong danh mục đơn vị năm {year}.",
-        "Unit code '{value}' is not in the {year} unit list.",
-    ),
-    "targets-column": (
-        "'{value}' không phải tên số liệu nào của các chỉ tiêu (ví dụ: {examples}).",
-        "'{value}' is not the name of any figure of the indicators (e.g. {examples}).",
-    ),
-    "targets-value": ("Chỉ tiêu '{value}' phải là một số không âm.", "Target '{value}' must be a number of at least 0."),
-    "targets-duplicate": (
-        "Chỉ tiêu này (năm, đơn vị, số liệu) đã có ở dòng {first_row}.",
-        "This target (year, unit, figure) already appears at row {first_row}.",
-    ),
-}
-
 
 @dataclass
 class TargetsResult:
@@ -82,11 +56,16 @@ class TargetsResult:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
 
-def _problem(result: TargetsResult, code: str, sheet: str | None = None, row: int | None = None,
-             column: str | None = None, value: object = None, **params: object) -> None:
-    result.problems.append(
-        Problem(code, "error", Path(result.path).name, sheet, row, column, value, dict(params), templates=MESSAGES[code])
-    )
+def _problem(
+    result: TargetsResult,
+    code: str,
+    sheet: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    value: object = None,
+    **params: object,
+) -> None:
+    result.problems.append(Problem(code, "error", Path(result.path).name, sheet, row, column, value, dict(params)))
 
 
 def _unit(raw: object, tree: UnitTree) -> str | None:
@@ -133,7 +112,9 @@ def load_targets(path: Path, workspace: Path, year: int | None = None, schemas: 
     return result
 
 
-def parse_targets(path: Path, result: TargetsResult, year: int | None = None, schemas: Path | None = None) -> list[tuple[int, str, str, float]]:
+def parse_targets(
+    path: Path, result: TargetsResult, year: int | None = None, schemas: Path | None = None
+) -> list[tuple[int, str, str, float]]:
     """(year, unit_code, column, target) rows of a targets file; problems go into `result`."""
     try:
         sheets = read_workbook(path)
@@ -154,8 +135,16 @@ def parse_targets(path: Path, result: TargetsResult, year: int | None = None, sc
     return []
 
 
-def _rows(sheet, sheet_name: str | None, header_index: int, place: dict[str, int | None], result: TargetsResult, year: int | None,
-          known: dict[str, Measure], examples: str) -> list[tuple[int, str, str, float]]:
+def _rows(
+    sheet,
+    sheet_name: str | None,
+    header_index: int,
+    place: dict[str, int | None],
+    result: TargetsResult,
+    year: int | None,
+    known: dict[str, Measure],
+    examples: str,
+) -> list[tuple[int, str, str, float]]:
     headers = {name: clean(sheet.rows[header_index][j]) for name, j in place.items() if j is not None}
     out: list[tuple[int, str, str, float]] = []
     first: dict[tuple[int, str, str], int] = {}

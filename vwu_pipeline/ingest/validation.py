@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vwu_pipeline.core.crosswalk import recoded_codes
 from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
@@ -193,7 +194,10 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     if unit is not None and titled is not None and titled.code != unit.code:
         # A district that sent its neighbour's file, or a title left from last year's form.
         sub.problem(
-            "unit-title-mismatch", "warning", sheet=sub.tables[0].sheet, value=titled.name,
+            "unit-title-mismatch",
+            "warning",
+            sheet=sub.tables[0].sheet,
+            value=titled.name,
             params={"unit": f"{unit.name} ({unit.code})"},
         )
     if unit is None:
@@ -239,7 +243,14 @@ def _number(sub: Submission, table: Table, excel_row: int, name: str, raw: objec
     try:
         value = parse_number(raw)
     except NotANumber:
-        sub.problem("type-error", sheet=table.sheet, row=excel_row, column=table.headers[name], value=raw)
+        sub.problem(
+            "type-error",
+            sheet=table.sheet,
+            row=excel_row,
+            column=table.headers[name],
+            column_index=table.columns[name] + 1,
+            value=raw,
+        )
         return math.nan
     return math.nan if value is None else value
 
@@ -266,6 +277,7 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 sheet=table.sheet,
                 row=excel_row,
                 column=table.headers[column.name],
+                column_index=table.columns[column.name] + 1,
                 value=stated,
                 params={"expected": added},
             )
@@ -343,6 +355,7 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
             sheet=place["_sheet"],
             row=int(place["_row"]),
             column=table.headers[column.name],
+            column_index=table.columns[column.name] + 1,
             value=float(place[column.name]),
         )
         if rule:
@@ -355,10 +368,12 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
 def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree) -> None:
     """Each row's code must be a unit under the reporting unit, once per sheet; names should match."""
     header = table.headers
+    code_column = table.columns["unit_code"] + 1
+    name_column = table.columns["unit_name"] + 1 if "unit_name" in table.columns else None
     first_row: dict[str, int] = {}
     for sheet, excel_row, code, name, *_ in rows:
         if not code:
-            sub.problem("missing-code", sheet=sheet, row=excel_row, column=header["unit_code"])
+            sub.problem("missing-code", sheet=sheet, row=excel_row, column=header["unit_code"], column_index=code_column)
             continue
         if not tree.is_under(code, sub.unit.code):
             sub.problem(
@@ -366,20 +381,46 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
                 sheet=sheet,
                 row=excel_row,
                 column=header["unit_code"],
+                column_index=code_column,
                 value=code,
                 params={"parent": f"{sub.unit.name} ({sub.unit.code})", "year": str(sub.year)},
             )
             continue
         if code in first_row:
             sub.problem(
-                "duplicate-unit", sheet=sheet, row=excel_row, column=header["unit_code"], value=code,
+                "duplicate-unit",
+                sheet=sheet,
+                row=excel_row,
+                column=header["unit_code"],
+                column_index=code_column,
+                value=code,
                 params={"first_row": first_row[code]},
             )
             continue
         first_row[code] = excel_row
         if name and not tree.name_matches(code, name):
+            if tree.tree == "2025" and code in recoded_codes():
+                # A figure keyed by a provisional code would land on another commune: refuse it.
+                unit = tree.get(code)
+                meant = [u for u in tree.find_by_name(name, "commune") if u.province == unit.province]
+                hint = f" (mã chính thức của '{meant[0].name}' là {meant[0].code})" if len(meant) == 1 else ""
+                hint_en = f" (the official code of '{meant[0].name}' is {meant[0].code})" if len(meant) == 1 else ""
+                sub.problem(
+                    "unit-recoded-2025",
+                    sheet=sheet,
+                    row=excel_row,
+                    column=header.get("unit_name"),
+                    value=name,
+                    params={"code": code, "official": unit.name, "hint": hint, "hint_en": hint_en},
+                )
+                continue
             sub.problem(
-                "unit-name-mismatch", "warning", sheet=sheet, row=excel_row,
-                column=header.get("unit_name"), value=name,
+                "unit-name-mismatch",
+                "warning",
+                sheet=sheet,
+                row=excel_row,
+                column=header.get("unit_name"),
+                column_index=name_column,
+                value=name,
                 params={"code": code, "official": tree.get(code).name},
             )

@@ -98,8 +98,7 @@ def locked_error(workspace: Path, timeout: float) -> WorkspaceLocked:
     else:
         who = "một lượt vwu khác"
     return WorkspaceLocked(
-        f"Thư mục dữ liệu {workspace} đang bận: {who}. Đã chờ {waited} giây. "
-        "/ Another vwu run holds the workspace.",
+        f"Thư mục dữ liệu {workspace} đang bận: {who}. Đã chờ {waited} giây. / Another vwu run holds the workspace.",
         "Chờ lượt đó xong rồi chạy lại, hoặc tăng --lock-timeout (lock_timeout trong vwu.toml). "
         "Khóa tự mở khi tiến trình kia kết thúc, kể cả khi bị dừng đột ngột: không cần xóa tệp nào.",
     )

@@ -128,8 +128,12 @@ class RunLog:
                 except OSError:
                     return None
             self._handler = _Handler(
-                self.path, maxBytes=self.max_bytes, backupCount=self.backups, encoding="utf-8",
-                delay=True, errors="backslashreplace",
+                self.path,
+                maxBytes=self.max_bytes,
+                backupCount=self.backups,
+                encoding="utf-8",
+                delay=True,
+                errors="backslashreplace",
             )
             self._handler.setFormatter(logging.Formatter("%(message)s"))
         return self._handler

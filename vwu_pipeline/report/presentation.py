@@ -14,153 +14,15 @@ from functools import lru_cache
 import pandas as pd
 
 from vwu_pipeline.core.indicators import Indicator
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, Measure, measures
 
-TEXT = {
-    "vi": {
-        "union": "HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM",
-        "title": "BÁO CÁO TỔNG HỢP KẾT QUẢ CÔNG TÁC HỘI NĂM {year}",
-        "heading": "Báo cáo tổng hợp kết quả công tác Hội năm {year}",
-        "scope": "Phạm vi",
-        "generated": "Tổng hợp lúc {at}; danh mục đơn vị: {tree}",
-        "tree_legacy": "3 cấp (tỉnh – huyện – xã)",
-        "tree_new": "2 cấp (tỉnh – xã)",
-        "partial_note": "Số liệu chưa đầy đủ: còn đơn vị chưa báo cáo; các số tổng đánh dấu * được cộng từ số liệu chưa đủ.",
-        "summary": "Tổng hợp",
-        "headline": "Số liệu chính",
-        "each_unit": "Từng đơn vị ({n})",
-        "met_count": "{met}/{total} đạt",
-        "targets": "Thực hiện chỉ tiêu",
-        "completeness": "Tình hình báo cáo",
-        "warnings": "Cảnh báo",
-        "outliers": "Số liệu bất thường",
-        "charts": "Biểu đồ",
-        "leaders": "Đơn vị dẫn đầu và đơn vị còn thấp",
-        "indicator": "Chỉ tiêu",
-        "measure": "Nội dung",
-        "year": "Năm {year}",
-        "change": "Tăng/giảm",
-        "change_pct": "Tỷ lệ tăng/giảm",
-        "note": "Ghi chú",
-        "code": "Mã",
-        "unit": "Đơn vị",
-        "level": "Cấp",
-        "target": "Chỉ tiêu giao",
-        "achieved": "Thực hiện",
-        "achieved_pct": "% đạt",
-        "met": "Đạt",
-        "not_met": "Chưa đạt",
-        "assessment": "Đánh giá",
-        "expected": "Phải báo cáo",
-        "submitted": "Đã báo cáo",
-        "missing_count": "Chưa báo cáo",
-        "rate": "Tỷ lệ",
-        "grassroots_reported": "Cơ sở có số liệu",
-        "grassroots_expected": "Tổng số cơ sở",
-        "missing_units": "Đơn vị chưa báo cáo",
-        "file": "Tệp",
-        "reporting_unit": "Đơn vị báo cáo",
-        "sheet": "Trang",
-        "row": "Dòng",
-        "column": "Cột",
-        "value": "Giá trị",
-        "message": "Nội dung",
-        "remark": "Nhận xét",
-        "reference": "So sánh với",
-        "within": "Thuộc",
-        "partial": "Số liệu chưa đủ ({submitted}/{expected} đơn vị báo cáo)",
-        "and_more": "và {n} đơn vị khác",
-        "all_missing": "Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)",
-        "jump_up": "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
-        "jump_down": "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
-        "siblings": "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
-        "leading": "Dẫn đầu",
-        "lagging": "Thấp nhất",
-        "none": "Không có",
-        "count_warnings": "{n} cảnh báo khi nhận báo cáo",
-        "count_outliers": "{n} số liệu bất thường cần kiểm tra",
-        "national": "Toàn quốc",
-        "level_national": "Toàn quốc",
-        "level_province": "Tỉnh",
-        "level_district": "Huyện",
-        "level_commune": "Xã",
-    },
-    "en": {
-        "union": "VIETNAM WOMEN'S UNION",
-        "title": "CONSOLIDATED REPORT OF THE UNION'S WORK, {year}",
-        "heading": "Consolidated report of the Union's work, {year}",
-        "scope": "Scope",
-        "generated": "Aggregated at {at}; unit list: {tree}",
-        "tree_legacy": "three tiers (province – district – commune)",
-        "tree_new": "two tiers (province – commune)",
-        "partial_note": "Incomplete data: some units have not reported; totals marked * are built from partial data.",
-        "summary": "Summary",
-        "headline": "Headline figures",
-        "each_unit": "Each unit ({n})",
-        "met_count": "{met}/{total} met",
-        "targets": "Targets",
-        "completeness": "Submissions",
-        "warnings": "Warnings",
-        "outliers": "Outliers",
-        "charts": "Charts",
-        "leaders": "Leading and lagging units",
-        "indicator": "Indicator",
-        "measure": "Figure",
-        "year": "{year}",
-        "change": "Change",
-        "change_pct": "% change",
-        "note": "Note",
-        "code": "Code",
-        "unit": "Unit",
-        "level": "Level",
-        "target": "Target",
-        "achieved": "Achieved",
-        "achieved_pct": "% achieved",
-        "met": "Met",
-        "not_met": "Not met",
-        "assessment": "Assessment",
-        "expected": "Expected",
-        "submitted": "Submitted",
-        "missing_count": "Missing",
-        "rate": "Rate",
-        "grassroots_reported": "Grassroots units with figures",
-        "grassroots_expected": "Grassroots units",
-        "missing_units": "Units that have not reported",
-        "file": "File",
-        "reporting_unit": "Reporting unit",
-        "sheet": "Sheet",
-        "row": "Row",
-        "column": "Column",
-        "value": "Value",
-        "message": "Message",
-        "remark": "Remark",
-        "reference": "Compared with",
-        "within": "Within",
-        "partial": "Partial data ({submitted}/{expected} reporting units)",
-        "and_more": "and {n} more",
-        "all_missing": "No unit has reported (units expected)",
-        "jump_up": "{times} times the {year} figure ({reference}): check for an extra zero.",
-        "jump_down": "1/{times} of the {year} figure ({reference}): check for a missing digit.",
-        "siblings": "Far from the other units of {parent} (median {reference}).",
-        "leading": "Leading",
-        "lagging": "Lagging",
-        "none": "None",
-        "count_warnings": "{n} warnings at ingest",
-        "count_outliers": "{n} outlying figures to check",
-        "national": "National",
-        "level_national": "National",
-        "level_province": "Province",
-        "level_district": "District",
-        "level_commune": "Commune",
-    },
-}
-
 
 def t(lang: str, key: str, **params: object) -> str:
-    text = TEXT["en" if lang == "en" else "vi"][key]
-    return text.format(**params) if params else text
+    """A report text of the catalogue (messages.py, keys `report.*`)."""
+    return text(f"report.{key}", lang, **params)
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -440,7 +302,9 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
     return rows
 
 
-def ranking(result: AggregateResult, measure: Measure, count: int = 3) -> tuple[list[tuple[str, float, bool]], list[tuple[str, float, bool]]]:
+def ranking(
+    result: AggregateResult, measure: Measure, count: int = 3
+) -> tuple[list[tuple[str, float, bool]], list[tuple[str, float, bool]]]:
     """(leading, lagging) children of the root for one measure: (name, value, partial)."""
     values = result.values[(result.values["indicator"] == measure.indicator) & (result.values["column"] == measure.name)]
     children = set(children_of_root(result))
@@ -481,7 +345,16 @@ def outlier_rows(result: AggregateResult, lang: str = "vi") -> list[OutlierRow]:
         else:
             message = t(lang, "siblings", parent=parent_name(result, code, lang), reference=number(reference, lang))
         rows.append(
-            OutlierRow(code, result.unit_name(code, lang), parent_name(result, code, lang), indicator, measure, float(value), float(reference), message)
+            OutlierRow(
+                code,
+                result.unit_name(code, lang),
+                parent_name(result, code, lang),
+                indicator,
+                measure,
+                float(value),
+                float(reference),
+                message,
+            )
         )
     rows.sort(key=lambda r: (order.get(r.unit_code, 0), r.measure.name))
     return rows

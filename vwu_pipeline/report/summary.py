@@ -129,13 +129,15 @@ def _completeness(result: AggregateResult, lang: str) -> list[str]:
     rows, missing = [], {}
     for indicator in result.catalog.indicators:
         cov = result.coverage(indicator.name)
-        rows.append([
-            md(indicator.title(lang)),
-            p.number(cov["submitted"], lang),
-            p.number(cov["expected"], lang),
-            p.percent(cov["submitted"] / cov["expected"] if cov["expected"] else None, lang),
-            f"{p.number(cov['grassroots_reported'], lang)}/{p.number(cov['grassroots_expected'], lang)}",
-        ])
+        rows.append(
+            [
+                md(indicator.title(lang)),
+                p.number(cov["submitted"], lang),
+                p.number(cov["expected"], lang),
+                p.percent(cov["submitted"] / cov["expected"] if cov["expected"] else None, lang),
+                f"{p.number(cov['grassroots_reported'], lang)}/{p.number(cov['grassroots_expected'], lang)}",
+            ]
+        )
         groups = tuple(p.missing_by_child(result, indicator.name))
         if groups:  # indicators missing from the same units are listed once
             missing.setdefault(groups, []).append(indicator.title(lang))

@@ -188,37 +188,59 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
 
     s.append([s.text(f"1. {p.t(lang, 'headline')}", BOLD)])
     previous = p.t(lang, "year", year=result.previous_year) if result.previous_year else p.t(lang, "year", year=result.year - 1)
-    s.header([p.t(lang, "indicator"), p.t(lang, "measure"), p.t(lang, "year", year=result.year), previous,
-              p.t(lang, "change"), p.t(lang, "change_pct"), p.t(lang, "note")])
+    s.header(
+        [
+            p.t(lang, "indicator"),
+            p.t(lang, "measure"),
+            p.t(lang, "year", year=result.year),
+            previous,
+            p.t(lang, "change"),
+            p.t(lang, "change_pct"),
+            p.t(lang, "note"),
+        ]
+    )
     for row in p.headline(result):
         fmt = _fmt(row.measure)
-        s.append([
-            s.text(row.indicator.title(lang)),
-            s.text(row.measure.label(lang), align=WRAP),
-            s.number(row.value, fmt),
-            s.number(row.previous, fmt),
-            s.number(row.change, fmt),
-            s.number(row.change_pct, PERCENT),
-            s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
-        ])
+        s.append(
+            [
+                s.text(row.indicator.title(lang)),
+                s.text(row.measure.label(lang), align=WRAP),
+                s.number(row.value, fmt),
+                s.number(row.previous, fmt),
+                s.number(row.change, fmt),
+                s.number(row.change_pct, PERCENT),
+                s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
+            ]
+        )
     s.append([])
 
     s.append([s.text(f"2. {p.t(lang, 'targets')}", BOLD)])
-    s.header([p.t(lang, "unit"), p.t(lang, "measure"), p.t(lang, "target"), p.t(lang, "achieved"),
-              p.t(lang, "achieved_pct"), p.t(lang, "assessment"), p.t(lang, "note")])
+    s.header(
+        [
+            p.t(lang, "unit"),
+            p.t(lang, "measure"),
+            p.t(lang, "target"),
+            p.t(lang, "achieved"),
+            p.t(lang, "achieved_pct"),
+            p.t(lang, "assessment"),
+            p.t(lang, "note"),
+        ]
+    )
     rows = p.target_rows(result, lang)
     own = [r for r in rows if r.unit_code == result.root]
     for row in own:
         fmt = _fmt(row.measure)
-        s.append([
-            s.text(row.unit_name),
-            s.text(row.measure.label(lang), align=WRAP),
-            s.number(row.target, fmt),
-            s.number(row.achieved, fmt),
-            s.number(row.ratio, PERCENT),
-            s.text(p.t(lang, "met" if row.met else "not_met"), BOLD if row.met else WARN),
-            s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
-        ])
+        s.append(
+            [
+                s.text(row.unit_name),
+                s.text(row.measure.label(lang), align=WRAP),
+                s.number(row.target, fmt),
+                s.number(row.achieved, fmt),
+                s.number(row.ratio, PERCENT),
+                s.text(p.t(lang, "met" if row.met else "not_met"), BOLD if row.met else WARN),
+                s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
+            ]
+        )
     # Targets set per unit below the root: how many units met each one.
     below: dict[str, list[p.TargetRow]] = {}
     for row in rows:
@@ -228,33 +250,48 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
         met = sum(r.met for r in group)
         missed = [(r.unit_code, r.unit_name) for r in group if not r.met]
         targets = {r.target for r in group}
-        s.append([
-            s.text(p.t(lang, "each_unit", n=len(group))),
-            s.text(group[0].measure.label(lang), align=WRAP),
-            s.number(targets.pop() if len(targets) == 1 else None, _fmt(group[0].measure)),
-            None,
-            s.number(met / len(group), PERCENT),
-            s.text(p.t(lang, "met_count", met=met, total=len(group)), BOLD if not missed else WARN),
-            s.text(f"{p.t(lang, 'not_met')}: {_listed(missed, lang, SUMMARY_LISTED)}" if missed else "", align=WRAP),
-        ], height=_height(_listed(missed, lang, SUMMARY_LISTED), 34))
+        s.append(
+            [
+                s.text(p.t(lang, "each_unit", n=len(group))),
+                s.text(group[0].measure.label(lang), align=WRAP),
+                s.number(targets.pop() if len(targets) == 1 else None, _fmt(group[0].measure)),
+                None,
+                s.number(met / len(group), PERCENT),
+                s.text(p.t(lang, "met_count", met=met, total=len(group)), BOLD if not missed else WARN),
+                s.text(f"{p.t(lang, 'not_met')}: {_listed(missed, lang, SUMMARY_LISTED)}" if missed else "", align=WRAP),
+            ],
+            height=_height(_listed(missed, lang, SUMMARY_LISTED), 34),
+        )
     s.append([])
 
     s.append([s.text(f"3. {p.t(lang, 'completeness')}", BOLD)])
-    s.header([p.t(lang, "indicator"), p.t(lang, "missing_units"), p.t(lang, "expected"), p.t(lang, "submitted"),
-              p.t(lang, "rate"), p.t(lang, "grassroots_reported"), p.t(lang, "grassroots_expected")])
+    s.header(
+        [
+            p.t(lang, "indicator"),
+            p.t(lang, "missing_units"),
+            p.t(lang, "expected"),
+            p.t(lang, "submitted"),
+            p.t(lang, "rate"),
+            p.t(lang, "grassroots_reported"),
+            p.t(lang, "grassroots_expected"),
+        ]
+    )
     for indicator in result.catalog.indicators:
         cov = result.coverage(indicator.name)
         missing = [(u.code, u.name) for u in result.missing(indicator.name)]
         listed = _listed(missing, lang, SUMMARY_LISTED) if missing else p.t(lang, "none")
-        s.append([
-            s.text(indicator.title(lang)),
-            s.text(listed, align=WRAP),
-            s.number(cov["expected"]),
-            s.number(cov["submitted"]),
-            s.number(cov["submitted"] / cov["expected"] if cov["expected"] else None, PERCENT),
-            s.number(cov["grassroots_reported"]),
-            s.number(cov["grassroots_expected"]),
-        ], height=_height(listed, 52))
+        s.append(
+            [
+                s.text(indicator.title(lang)),
+                s.text(listed, align=WRAP),
+                s.number(cov["expected"]),
+                s.number(cov["submitted"]),
+                s.number(cov["submitted"] / cov["expected"] if cov["expected"] else None, PERCENT),
+                s.number(cov["grassroots_reported"]),
+                s.number(cov["grassroots_expected"]),
+            ],
+            height=_height(listed, 52),
+        )
     s.append([])
 
     s.append([s.text(f"4. {p.t(lang, 'warnings')}", BOLD)])
@@ -298,8 +335,12 @@ def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s = _Sheet(book, p.t(lang, "charts"), [30, *[16] * len(charted)])
     s.header([p.t(lang, "unit"), *[m.label(lang) for m in charted]], height=48)
     for code in codes:
-        s.append([s.text(result.unit_name(code, lang)),
-                  *[s.number(table.at[code, m.name] if m.name in table.columns else None, _fmt(m)) for m in charted]])
+        s.append(
+            [
+                s.text(result.unit_name(code, lang)),
+                *[s.number(table.at[code, m.name] if m.name in table.columns else None, _fmt(m)) for m in charted],
+            ]
+        )
     height = max(8.0, 0.45 * len(codes) + 3)  # cm: room for every bar's label
     last = len(codes)
     anchor = 1
@@ -309,11 +350,13 @@ def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
         chart.set_title({"name": f"{measure.label(lang)} — {p.t(lang, 'year', year=result.year)}"})
         chart.set_legend({"none": True})
         chart.set_size({"width": round(20 * _CM), "height": round(height * _CM)})
-        chart.add_series({
-            "name": [s.name, 0, column],
-            "categories": [s.name, 1, 0, last, 0],
-            "values": [s.name, 1, column, last, column],
-        })
+        chart.add_series(
+            {
+                "name": [s.name, 0, column],
+                "categories": [s.name, 1, 0, last, 0],
+                "values": [s.name, 1, column, last, column],
+            }
+        )
         # A bar chart's y axis holds the categories: first unit on top, as in the table, and
         # the value axis kept at the bottom (it crosses the reversed categories at their max).
         chart.set_y_axis({"reverse": True, "crossing": "max"})
@@ -328,16 +371,34 @@ def _targets_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
         return
     s = _Sheet(book, p.t(lang, "targets"), [10, 34, 20, 48, 16, 16, 12, 12, 34], freeze="C3")
     s.append([s.text(f"{p.t(lang, 'targets')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
-    s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "indicator"), p.t(lang, "measure"), p.t(lang, "target"),
-              p.t(lang, "achieved"), p.t(lang, "achieved_pct"), p.t(lang, "assessment"), p.t(lang, "note")])
+    s.header(
+        [
+            p.t(lang, "code"),
+            p.t(lang, "unit"),
+            p.t(lang, "indicator"),
+            p.t(lang, "measure"),
+            p.t(lang, "target"),
+            p.t(lang, "achieved"),
+            p.t(lang, "achieved_pct"),
+            p.t(lang, "assessment"),
+            p.t(lang, "note"),
+        ]
+    )
     for row in rows:
         fmt = _fmt(row.measure)
-        s.append([
-            s.text(row.unit_code), s.text(row.unit_name), s.text(row.indicator.title(lang)), s.text(row.measure.label(lang)),
-            s.number(row.target, fmt), s.number(row.achieved, fmt), s.number(row.ratio, PERCENT),
-            s.text(p.t(lang, "met" if row.met else "not_met"), BOLD if row.met else WARN),
-            s.text(p.t(lang, "partial", **result.coverage(row.indicator.name, row.unit_code)) if row.partial else ""),
-        ])
+        s.append(
+            [
+                s.text(row.unit_code),
+                s.text(row.unit_name),
+                s.text(row.indicator.title(lang)),
+                s.text(row.measure.label(lang)),
+                s.number(row.target, fmt),
+                s.number(row.achieved, fmt),
+                s.number(row.ratio, PERCENT),
+                s.text(p.t(lang, "met" if row.met else "not_met"), BOLD if row.met else WARN),
+                s.text(p.t(lang, "partial", **result.coverage(row.indicator.name, row.unit_code)) if row.partial else ""),
+            ]
+        )
 
 
 def _missing_text(row: p.CoverageRow, result: AggregateResult, lang: str) -> str:
@@ -356,10 +417,15 @@ def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None
     rows = p.coverage_rows(result, lang)
     depth = max((row.depth for row in rows), default=0)
     s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3", outline=depth)
-    s.append([s.text(f"{p.t(lang, 'completeness')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
+    s.append(
+        [s.text(f"{p.t(lang, 'completeness')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22
+    )
     s.header(
         [
-            p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), p.t(lang, "expected"),
+            p.t(lang, "code"),
+            p.t(lang, "unit"),
+            p.t(lang, "level"),
+            p.t(lang, "expected"),
             *[f"{p.t(lang, 'submitted')}: {i.title(lang)}" for i in indicators],
             p.t(lang, "grassroots_expected"),
             *[f"{p.t(lang, 'grassroots_reported')}: {i.title(lang)}" for i in indicators],
@@ -376,7 +442,10 @@ def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None
                 s.text(row.unit_name, font, INDENT[min(row.depth, 7)]),
                 s.text(p.level_label(row.level, lang), font),
                 s.number(row.expected, font=font),
-                *[s.number(row.submitted.get(i.name, 0), font=WARN if row.submitted.get(i.name, 0) < row.expected else font) for i in indicators],
+                *[
+                    s.number(row.submitted.get(i.name, 0), font=WARN if row.submitted.get(i.name, 0) < row.expected else font)
+                    for i in indicators
+                ],
                 s.number(row.grassroots_expected, font=font),
                 *[s.number(row.grassroots_reported.get(i.name, 0), font=font) for i in indicators],
                 s.text(missing, align=WRAP),
@@ -389,19 +458,56 @@ def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None
 def _warnings_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s = _Sheet(book, p.t(lang, "warnings"), [28, 30, 18, 7, 30, 24, 80], freeze="A3")
     s.append([s.text(f"{p.t(lang, 'warnings')} — {p.t(lang, 'count_warnings', n=len(result.warnings))}", TITLE)], height=22)
-    s.header([p.t(lang, "file"), p.t(lang, "reporting_unit"), p.t(lang, "sheet"), p.t(lang, "row"), p.t(lang, "column"),
-              p.t(lang, "value"), p.t(lang, "message")])
+    s.header(
+        [
+            p.t(lang, "file"),
+            p.t(lang, "reporting_unit"),
+            p.t(lang, "sheet"),
+            p.t(lang, "row"),
+            p.t(lang, "column"),
+            p.t(lang, "value"),
+            p.t(lang, "message"),
+        ]
+    )
     for row in p.warning_rows(result, lang):
-        s.append([s.text(row.file), s.text(row.unit), s.text(row.sheet), s.number(row.row), s.text(row.column),
-                  s.text(row.value), s.text(row.message, align=WRAP)])
+        s.append(
+            [
+                s.text(row.file),
+                s.text(row.unit),
+                s.text(row.sheet),
+                s.number(row.row),
+                s.text(row.column),
+                s.text(row.value),
+                s.text(row.message, align=WRAP),
+            ]
+        )
 
 
 def _outliers_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s = _Sheet(book, p.t(lang, "outliers"), [10, 30, 30, 20, 40, 16, 16, 70], freeze="C3")
     s.append([s.text(f"{p.t(lang, 'outliers')} — {p.t(lang, 'count_outliers', n=len(result.outliers))}", TITLE)], height=22)
-    s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "within"), p.t(lang, "indicator"), p.t(lang, "measure"),
-              p.t(lang, "value"), p.t(lang, "reference"), p.t(lang, "remark")])
+    s.header(
+        [
+            p.t(lang, "code"),
+            p.t(lang, "unit"),
+            p.t(lang, "within"),
+            p.t(lang, "indicator"),
+            p.t(lang, "measure"),
+            p.t(lang, "value"),
+            p.t(lang, "reference"),
+            p.t(lang, "remark"),
+        ]
+    )
     for row in p.outlier_rows(result, lang):
-        s.append([s.text(row.unit_code), s.text(row.unit_name), s.text(row.within), s.text(row.indicator.title(lang)),
-                  s.text(row.measure.label(lang)), s.number(row.value, _fmt(row.measure)), s.number(row.reference, _fmt(row.measure)),
-                  s.text(row.message, align=WRAP)])
+        s.append(
+            [
+                s.text(row.unit_code),
+                s.text(row.unit_name),
+                s.text(row.within),
+                s.text(row.indicator.title(lang)),
+                s.text(row.measure.label(lang)),
+                s.number(row.value, _fmt(row.measure)),
+                s.number(row.reference, _fmt(row.measure)),
+                s.text(row.message, align=WRAP),
+            ]
+        )
