@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 

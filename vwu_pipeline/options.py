@@ -21,7 +21,7 @@ Year = Annotated[
     typer.Option("--year", "-y", help="Năm báo cáo. Report year.", min=2000, max=2100, show_default=False),
 ]
 PeriodOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--period",
         help="Kỳ báo cáo: 2024, 2024-H1, H2, Q3, 9M, M03 (cùng --year). Chọn kỳ khi tiêu đề nêu nhiều kỳ; "

@@ -55,8 +55,7 @@ MESSAGES: dict[str, Text] = {
     "vwu-output": (
         "Đây là tệp báo cáo tổng hợp do vwu tạo ra, không phải báo cáo của đơn vị: không nhận. "
         "Hãy gửi biểu mẫu của chính đơn vị (vwu template).",
-        "This is a report workbook written by vwu, not a unit's submission: refused. "
-        "Send the unit's own form instead (vwu template).",
+        "This is a report workbook written by vwu, not a unit's submission: refused. Send the unit's own form instead (vwu template).",
     ),
     "folder-unreadable": (
         "Không đọc được thư mục: {reason}. Các tệp trong đó chưa được nhận.",
@@ -318,6 +317,23 @@ MESSAGES: dict[str, Text] = {
     "report.level_province": ("Tỉnh", "Province"),
     "report.level_district": ("Huyện", "District"),
     "report.level_commune": ("Xã", "Commune"),
+    # a count of units: "1 huyện" / "1 district", "2 districts"
+    "report.word_province": ("tỉnh", "province"),
+    "report.word_district": ("huyện", "district"),
+    "report.word_commune": ("xã", "commune"),
+    # what a year-on-year change compares (report/compare.py), or why there is none
+    "report.partial_previous_note": ("Số liệu năm {previous} chưa đầy đủ.", "The {previous} figures are incomplete."),
+    "report.lfl_over": ("so sánh trên {n} {units} có số liệu cả hai năm", "compared over the {n} {units} reporting in both years"),
+    "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
+    "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
+    "report.lfl_different_periods": (
+        "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
+        "no unit reported the same kind of period in both years",
+    ),
+    "report.lfl_different_trees": (
+        "danh mục đơn vị hai năm khác nhau, chưa so sánh được",
+        "the unit lists of the two years differ: not compared",
+    ),
     # --- the terminal (render.py) ---
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
@@ -372,6 +388,82 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
+    # --- the checked copy handed back (forms/annotate.py): its results sheet, then the e-mail text ---
+    "feedback.title": ("KẾT QUẢ KIỂM TRA BÁO CÁO", "SUBMISSION CHECK RESULTS"),
+    "feedback.file": ("Tệp", "File"),
+    "feedback.unit": ("Đơn vị báo cáo", "Reporting unit"),
+    "feedback.period": ("Kỳ báo cáo", "Period"),
+    "feedback.checked_at": ("Kiểm tra lúc", "Checked at"),
+    "feedback.verdict": ("Kết luận", "Verdict"),
+    "feedback.valid": ("Hợp lệ", "Valid"),
+    "feedback.invalid": ("Cần sửa", "Needs fixing"),
+    "feedback.counts": ("{errors} lỗi, {warnings} cảnh báo", "{errors} errors, {warnings} warnings"),
+    "feedback.next": ("Việc cần làm", "What to do next"),
+    "feedback.next_errors": (
+        "Sửa các ô tô đỏ (di chuột lên ô để đọc ghi chú; bấm vào ô trong bảng dưới để đến ô đó), lưu tệp này rồi gửi lại cho {send_to}. Có thể gửi lại chính tệp này: trang «{sheet}» được bỏ qua khi nhận.",
+        "Fix the red cells (hover a cell to read its note; click a cell in the table below to go there), save this file and send it again to {send_to}. You may send this very file: the sheet «{sheet}» is skipped.",
+    ),
+    "feedback.next_warnings": (
+        "Báo cáo đã hợp lệ. Xem lại các ô tô vàng: nếu số liệu đúng thì không cần làm gì; nếu sai, sửa rồi gửi lại cho {send_to}.",
+        "The submission is valid. Review the amber cells: if the figures are right nothing is needed; if not, fix them and send the file again to {send_to}.",
+    ),
+    "feedback.next_valid": ("Báo cáo hợp lệ, không cần sửa gì.", "The submission is valid: nothing to fix."),
+    "feedback.send_to_default": ("Hội LHPN cấp trên (nơi đã yêu cầu báo cáo)", "the union one level up (who asked for the report)"),
+    "feedback.kept_xlsx": (
+        "Bản sao giữ số liệu, công thức, định dạng và ô gộp của tệp gốc; hình ảnh và biểu đồ của tệp gốc không được chép sang.",
+        "This copy keeps the original's figures, formulas, formatting and merged cells; its images and charts are not carried over.",
+    ),
+    "feedback.kept_values": (
+        "Tệp gốc dạng {suffix}: bản sao giữ giá trị, ô gộp và độ rộng cột; định dạng khác của tệp gốc không được chép sang.",
+        "The original is a {suffix} file: this copy keeps its values, merged cells and column widths, not its other formatting.",
+    ),
+    "feedback.kept_none": (
+        "Không mở được tệp gốc nên bản này chỉ có trang kết quả.",
+        "The original could not be opened, so this copy holds only the results sheet.",
+    ),
+    "feedback.list": ("Danh sách lỗi và cảnh báo", "Errors and warnings"),
+    "feedback.no": ("STT", "No."),
+    "feedback.severity": ("Mức", "Level"),
+    "feedback.sheet": ("Trang", "Sheet"),
+    "feedback.cell": ("Ô", "Cell"),
+    "feedback.column": ("Cột", "Column"),
+    "feedback.message": ("Nội dung", "Message"),
+    "feedback.error": ("Lỗi", "Error"),
+    "feedback.warning": ("Cảnh báo", "Warning"),
+    "feedback.none": ("Không có lỗi hay cảnh báo nào.", "No errors or warnings."),
+    "feedback.whole_file": ("(cả tệp)", "(whole file)"),
+    "feedback.mail.subject": ("Kết quả kiểm tra báo cáo: {file}", "Submission check results: {file}"),
+    "feedback.mail.greeting": ("Kính gửi Hội LHPN {unit},", "Dear {unit},"),
+    "feedback.mail.greeting_unknown": ("Kính gửi đơn vị gửi báo cáo,", "Dear submitting unit,"),
+    "feedback.mail.refused": (
+        "Tệp «{file}»{period} CHƯA ĐƯỢC NHẬN: có {errors} lỗi cần sửa{warnings_tail}.",
+        "The file «{file}»{period} was NOT ACCEPTED: {errors} errors to fix{warnings_tail}.",
+    ),
+    "feedback.mail.warnings_tail": (" và {warnings} cảnh báo", " and {warnings} warnings"),
+    "feedback.mail.accepted": (
+        "Tệp «{file}»{period} đã được nhận, kèm {warnings} cảnh báo cần xem lại.",
+        "The file «{file}»{period} was accepted, with {warnings} warnings to review.",
+    ),
+    "feedback.mail.period": (" (kỳ {period})", " (period {period})"),
+    "feedback.mail.errors": ("Lỗi:", "Errors:"),
+    "feedback.mail.warnings": ("Cảnh báo:", "Warnings:"),
+    "feedback.mail.place": ("trang «{sheet}», ô {cell}", "sheet «{sheet}», cell {cell}"),
+    "feedback.mail.place_sheet": ("trang «{sheet}»", "sheet «{sheet}»"),
+    "feedback.mail.copy": (
+        "Bản kiểm tra kèm theo ({copy}) là chính tệp của đơn vị: ô có lỗi tô đỏ, ô cần xem lại tô vàng, mỗi ô có ghi chú.",
+        "The attached check copy ({copy}) is your own file: errors in red, cells to review in amber, each with a note.",
+    ),
+    "feedback.mail.todo_refused": (
+        "Việc cần làm: sửa các ô tô đỏ ngay trên bản kiểm tra, lưu lại và gửi cho {send_to}.",
+        "What to do: fix the red cells in the check copy, save it and send it to {send_to}.",
+    ),
+    "feedback.mail.todo_accepted": (
+        "Nếu số liệu ở các ô tô vàng là đúng thì không cần làm gì; nếu sai, sửa và gửi lại cho {send_to}.",
+        "If the amber figures are right, nothing is needed; if not, fix them and send the file again to {send_to}.",
+    ),
+    "feedback.mail.sign": ("vwu — hệ thống tổng hợp báo cáo Hội LHPN", "vwu — the Women's Union reporting pipeline"),
+    "cli.feedback": ("bản kiểm tra", "checked copy"),
+    "feedback.results_sheet": ("Kết quả kiểm tra", "Check results"),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
     "error.unexpected": (

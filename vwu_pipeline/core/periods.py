@@ -59,9 +59,7 @@ class Period:
                 raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
             return period
         if year is None:
-            raise ConfigError(
-                f"--period {text} cần năm / needs a year.", "Ghi đủ kỳ (--period 2024-H1) hoặc thêm --year 2024."
-            )
+            raise ConfigError(f"--period {text} cần năm / needs a year.", "Ghi đủ kỳ (--period 2024-H1) hoặc thêm --year 2024.")
         return cls.parse(year, text)
 
     @property
@@ -298,7 +296,7 @@ def find_period(title_lines: list[str]) -> str | None:
 
 
 def _range_period(month1: int, year1: int, month2: int, year2: int) -> str | None:
-    """"từ tháng 12/2023 đến tháng 11/2024" is the working year 2024; calendar ranges name
+    """ "từ tháng 12/2023 đến tháng 11/2024" is the working year 2024; calendar ranges name
     their half, quarter, nine months or month."""
     if (year1, month1) == (year2 - 1, 12) and month2 == 11:
         return str(year2)
@@ -313,7 +311,7 @@ def _range_period(month1: int, year1: int, month2: int, year2: int) -> str | Non
 
 
 def _as_of_period(day: int, month: int, year: str) -> str:
-    """"Tính đến 30/6/2024" closes the first half; "30/9" the nine months; "31/3" the first
+    """ "Tính đến 30/6/2024" closes the first half; "30/9" the nine months; "31/3" the first
     quarter; "30/11" (the working year's end) and other dates the year."""
     return {6: f"{year}-H1", 9: f"{year}-9M", 3: f"{year}-Q1"}.get(month, year) if day >= 28 else year
 

@@ -15,8 +15,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, Report
+from vwu_pipeline.forms.annotate import relative_names
 from vwu_pipeline.ingest.reading import (
     SUFFIXES,
     Limits,
@@ -44,6 +46,13 @@ class IngestOptions:
     # Read files already stored again, store re-saved originals on purpose, and recompute the
     # current figures of every unit from all stored versions in key order.
     force: bool = False
+    # The checked copies handed back (forms/annotate.py): written into this folder, mirroring
+    # the inbox's subfolders. validate --annotate: every file checked; ingest --feedback: refused
+    # files and accepted files with warnings, each with a plain-text message.
+    feedback: Path | None = None
+    feedback_all: bool = False
+    feedback_message: bool = False
+    send_to: str | None = None
 
 
 def reader_processes(configured: int | None) -> int:
@@ -98,8 +107,6 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     return files, refused
 
 
-
-
 def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits) -> Submission:
     """Read one file and locate its indicator tables; nothing is validated yet."""
     result = FileResult(str(path), sha256=sha256)
@@ -143,24 +150,40 @@ def run(
     `started(n)` is told how many files there are before the first is read (progress bars);
     `progress(result)` is called once per file as it is done."""
     catalog = load_catalog(options.schemas)
+    paths = [Path(p) for p in paths]
+    if options.feedback is not None:
+        check_feedback_folder(options.feedback, paths)
     files, refused = collect_files(paths)
+    names = relative_names([*files, *(Path(r.path) for r in refused)], paths) if options.feedback else {}
     if started:
         started(len(files) + len(refused))
     report = Report(lang=options.lang)
+
+    def feedback(result: FileResult) -> None:
+        """Before the file is stored, so that the store knows its copy."""
+        if options.feedback is not None and _wants_feedback(result, options):
+            if result.sha256 in seen_refused:
+                result.feedback = seen_refused[result.sha256]  # unchanged since it was refused: nothing new to say
+            else:
+                _write_feedback(result, names, options)
 
     def done(result: FileResult) -> None:
         report.files.append(result)
         if progress:
             progress(result)
 
-    for result in refused:
-        done(result)
+    seen_refused: dict[str, str | None] = {}
     store = Store.open(workspace) if workspace is not None else None
     try:
         run_id = store.start_run("ingest") if store else None
         known = store.accepted_hashes() if store and not options.force else set()
         in_run: dict[str, FileResult | None] = {}  # content read in this run -> its first file's result
         copies: list[tuple[Path, str]] = []
+        if store and options.feedback is not None:
+            seen_refused = store.refused_feedback()
+        for result in refused:
+            feedback(result)
+            done(result)
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
@@ -179,7 +202,7 @@ def run(
                             in_run[sha] = None
                 upcoming = (unchanged, parser.submit(fresh))
                 if pending:
-                    _finish_batch(*pending, catalog, options, store, done, run_id, in_run)
+                    _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run)
                 pending = upcoming
         for path, sha in copies:
             done(_copy_outcome(path, in_run[sha]))
@@ -191,6 +214,40 @@ def run(
         if store:
             store.close()
     return report
+
+
+def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
+    """Copies written inside the inbox would be read back as submissions on the next run."""
+    target = Path(folder).resolve()
+    for given in paths:
+        if given.is_dir() and target.is_relative_to(given.resolve()):
+            raise ConfigError(
+                f"Thư mục phản hồi {folder} nằm trong thư mục nhận báo cáo {given} / the feedback folder is inside the inbox.",
+                "Chọn một thư mục phản hồi ở ngoài thư mục nhận (--feedback, --annotate hoặc feedback trong vwu.toml):"
+                " bản kiểm tra để trong đó sẽ bị đọc lại như một báo cáo.",
+            )
+
+
+def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
+    if result.status in ("unchanged", "skipped"):
+        return False
+    return options.feedback_all or result.status == "refused" or bool(result.warnings)
+
+
+def _write_feedback(result: FileResult, names: dict[Path, Path], options: IngestOptions) -> None:
+    """The checked copy (and message) of one file; a copy that cannot be written is told, never fatal to the run."""
+    from vwu_pipeline.forms.annotate import copy_path, write_feedback
+
+    path = Path(result.path)
+    out = copy_path(options.feedback, names.get(path, Path(path.name)))
+    try:
+        write_feedback(path, result, out, options.lang, options.send_to, options.feedback_message, options.limits)
+    except OSError as error:
+        raise ConfigError(
+            f"Không ghi được bản kiểm tra {out}: {error.strerror or error} / cannot write the feedback copy.",
+            "Kiểm tra quyền ghi và chỗ trống của thư mục phản hồi.",
+        ) from error
+    result.feedback = str(out)
 
 
 def _batches(files: list[Path]) -> Iterable[list[Path]]:
@@ -209,6 +266,7 @@ def _finish_batch(
     options: IngestOptions,
     store: Store | None,
     done: Callable[[FileResult], None],
+    feedback: Callable[[FileResult], None] = lambda result: None,
     run_id: int | None = None,
     in_run: dict[str, FileResult | None] | None = None,
 ) -> None:
@@ -224,10 +282,18 @@ def _finish_batch(
         elif store is None or result.sha256 is None:
             # validate only; or bytes that could not be read: reported, nothing to store
             result.status = "checked" if result.valid and store is None else "refused"
+            feedback(result)
         else:
+            result.status = "accepted" if result.valid else "refused"
+            feedback(result)
             result.status = store.save(
-                result, sub.path, sub.year, sub.figures if result.valid else {},
-                signed_on=sub.signed_on, run_id=run_id, force=options.force,
+                result,
+                sub.path,
+                sub.year,
+                sub.figures if result.valid else {},
+                signed_on=sub.signed_on,
+                run_id=run_id,
+                force=options.force,
             )
         if in_run is not None and result.sha256:
             in_run[result.sha256] = result
@@ -238,7 +304,9 @@ def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:
     """A second copy of content read in this run: a refused original's copies are each refused
     with its problems; a stored one's copies are already there."""
     if first is None or first.status != "refused":
-        result = FileResult(str(path), "unchanged" if first is None or first.status != "checked" else "checked", sha256=first.sha256 if first else None)
+        result = FileResult(
+            str(path), "unchanged" if first is None or first.status != "checked" else "checked", sha256=first.sha256 if first else None
+        )
         if first is not None:
             result.unit_code, result.unit_name, result.period = first.unit_code, first.unit_name, first.period
         return result

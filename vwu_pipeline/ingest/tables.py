@@ -90,8 +90,13 @@ def _one_sheet_per_indicator(tables: list[Table], problems: list[Problem], file:
         earlier = first.setdefault(table.indicator.name, table)
         if earlier is not table:
             problems.append(
-                Problem("duplicate-sheet", "error", file, table.sheet,
-                        params={"indicator": table.indicator.sheet_name, "first": earlier.sheet, "second": table.sheet})
+                Problem(
+                    "duplicate-sheet",
+                    "error",
+                    file,
+                    table.sheet,
+                    params={"indicator": table.indicator.sheet_name, "first": earlier.sheet, "second": table.sheet},
+                )
             )
     return tables
 

@@ -132,7 +132,9 @@ def _resolve_period(sub: Submission, year: int | None, option: str | None = None
     sheet = sub.tables[0].sheet
     if option:
         if title.phrases and not title.names(option) and (title.ambiguous or title.code != option):
-            sub.problem("period-conflict", sheet=sheet, params={"found": title.code or title.quoted(), "option": "--period", "expected": option})
+            sub.problem(
+                "period-conflict", sheet=sheet, params={"found": title.code or title.quoted(), "option": "--period", "expected": option}
+            )
             return False
         period = option
     elif title.ambiguous:
@@ -293,8 +295,9 @@ def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
     for position, candidates in enumerate(codes):
         if sub.unit.code not in candidates:
             continue
-        below = [cells for (_, cells), other in zip(table.rows[position + 1 :], codes[position + 1 :])
-                 if other and sub.unit.code not in other]
+        below = [
+            cells for (_, cells), other in zip(table.rows[position + 1 :], codes[position + 1 :]) if other and sub.unit.code not in other
+        ]
         if not below:
             continue
         excel_row, cells = table.rows[position]
@@ -311,8 +314,14 @@ def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
             if abs(stated - added) > 1e-6:
                 return
         if stated_any:
-            sub.problem("subtotal-row", "warning", sheet=table.sheet, row=excel_row,
-                        column=table.headers.get("unit_code"), params={"code": sub.unit.code})
+            sub.problem(
+                "subtotal-row",
+                "warning",
+                sheet=table.sheet,
+                row=excel_row,
+                column=table.headers.get("unit_code"),
+                params={"code": sub.unit.code},
+            )
             del table.rows[position]
             return
 

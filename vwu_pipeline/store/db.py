@@ -40,13 +40,19 @@ def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, str]]:
     Versions are (submission id, version key, name, run id, signed_on)."""
     (_, old_key, *_, old_signed), (_, new_key, *_, new_signed) = older, newer
     if old_signed and new_signed and old_signed != new_signed:
-        return "date", {"decided_vi": f"theo ngày ký {new_signed} sau {old_signed}",
-                        "decided_en": f"by the signing date {new_signed} after {old_signed}"}
+        return "date", {
+            "decided_vi": f"theo ngày ký {new_signed} sau {old_signed}",
+            "decided_en": f"by the signing date {new_signed} after {old_signed}",
+        }
     if old_key[11:37] != new_key[11:37]:
-        return "mtime", {"decided_vi": "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
-                         "decided_en": "by modification time, as the signing dates are missing or equal"}
-    return "name", {"decided_vi": "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
-                    "decided_en": "by file name, as signing dates and modification times are equal"}
+        return "mtime", {
+            "decided_vi": "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
+            "decided_en": "by modification time, as the signing dates are missing or equal",
+        }
+    return "name", {
+        "decided_vi": "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
+        "decided_en": "by file name, as signing dates and modification times are equal",
+    }
 
 
 def _modified(path: Path, fallback: str) -> str:
@@ -68,11 +74,8 @@ def _size(path: Path) -> int | None:
 def _digest(figures: dict[str, list[tuple]]) -> str:
     """The figures of a file, independent of sheet, row and name: an original re-saved by an
     office (new bytes, same figures) has the digest of the original."""
-    items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items()
-                   for code, _, _, _, column, value in rows)
+    items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items() for code, _, _, _, column, value in rows)
     return hashlib.sha256(repr(items).encode()).hexdigest()
-
-
 
 
 def now() -> str:
@@ -256,6 +259,10 @@ class Store:
         """Content already accepted: such a file is recognised without being parsed."""
         return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
 
+    def refused_feedback(self) -> dict[str, str | None]:
+        """sha256 -> feedback copy of the files refused before: seen again unchanged, they get no new one."""
+        return dict(self.db.execute("SELECT sha256, feedback FROM files WHERE status = 'refused'").fetchall())
+
     def save(
         self,
         result: FileResult,
@@ -290,9 +297,9 @@ class Store:
             )
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at,"
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback,"
                 " signed_on, modified, version_key, digest, run_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
@@ -304,6 +311,7 @@ class Store:
                     year,
                     result.rows,
                     stamp,
+                    result.feedback,
                     signed_on,
                     modified,
                     key,
@@ -358,8 +366,9 @@ class Store:
             (original_id, original_id),
         ).fetchone() or ("?",)
         name = Path(result.path).name
-        return Problem("resaved-original", "warning", name,
-                       params={"original": original, "successor": successor, "file": shlex.quote(result.path)})
+        return Problem(
+            "resaved-original", "warning", name, params={"original": original, "successor": successor, "file": shlex.quote(result.path)}
+        )
 
     def _store_version(
         self, file_id: int, result: FileResult, year: int | None, indicator: str, rows: list[tuple], stamp: str, run_id: int | None
@@ -368,21 +377,21 @@ class Store:
         so in the file's warnings. True when it is the newest version and replaced an older one."""
         db = self.db
         unit, period = result.unit_code, result.period
-        before = dict(db.execute(
-            "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
-            " JOIN files f ON f.id = s.file_id"
-            " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0"
-            " GROUP BY g.unit_code",
-            (unit, period, indicator),
-        ).fetchall())
+        before = dict(
+            db.execute(
+                "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
+                " JOIN files f ON f.id = s.file_id"
+                " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0"
+                " GROUP BY g.unit_code",
+                (unit, period, indicator),
+            ).fetchall()
+        )
         submission_id = db.execute(
-            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at)"
-            " VALUES (?, ?, ?, ?, ?, 1, ?)",
+            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
             (file_id, unit, year, period, indicator, stamp),
         ).lastrowid
         db.executemany(
-            "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(submission_id, *figure) for figure in rows],
         )
         if not before and not self._has_other_versions(unit, period, indicator, submission_id):
@@ -393,9 +402,15 @@ class Store:
         if newest is not None and newest[0] != submission_id:
             mine = next(v for v in versions if v[0] == submission_id)
             _, words = _decided(mine, newest)
-            result.problems.append(Problem(
-                "older-version", "warning", Path(result.path).name, sheet, params={"newer": newest[2], **words},
-            ))
+            result.problems.append(
+                Problem(
+                    "older-version",
+                    "warning",
+                    Path(result.path).name,
+                    sheet,
+                    params={"newer": newest[2], **words},
+                )
+            )
             return False
         older = [v for v in versions if v[0] != submission_id]
         if not older:
@@ -404,24 +419,38 @@ class Store:
         kind, words = _decided(previous, versions[-1])
         if kind != "date" or (run_id is not None and previous[3] == run_id):
             # Two versions in one run, or times and names that decided: the file line says so.
-            result.problems.append(Problem(
-                "newer-version", "warning", Path(result.path).name, sheet, params={"older": previous[2], **words},
-            ))
+            result.problems.append(
+                Problem(
+                    "newer-version",
+                    "warning",
+                    Path(result.path).name,
+                    sheet,
+                    params={"older": previous[2], **words},
+                )
+            )
         present = {figure[0] for figure in rows}
         kept = [code for code in before if code not in present]
         if kept:
             units = ", ".join(f"{before[code]} ({code})" if before[code] else code for code in sorted(kept))
-            result.problems.append(Problem(
-                "kept-previous-rows", "warning", Path(result.path).name, sheet,
-                params={"count": len(kept), "units": units},
-            ))
+            result.problems.append(
+                Problem(
+                    "kept-previous-rows",
+                    "warning",
+                    Path(result.path).name,
+                    sheet,
+                    params={"count": len(kept), "units": units},
+                )
+            )
         return True
 
     def _has_other_versions(self, unit: str, period: str, indicator: str, submission_id: int) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND id != ? LIMIT 1",
-            (unit, period, indicator, submission_id),
-        ).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND id != ? LIMIT 1",
+                (unit, period, indicator, submission_id),
+            ).fetchone()
+            is not None
+        )
 
     def recompute(self, unit: str, period: str, indicator: str) -> list[tuple]:
         """Decide which figures count for one unit, period and indicator, from all its stored
@@ -487,9 +516,7 @@ class Store:
                 "INSERT INTO withdrawals (file_id, action, who, at, reason) VALUES (?, ?, ?, ?, ?)",
                 (file_id, "withdraw" if withdrawn else "restore", who, now(), reason),
             )
-            for key in db.execute(
-                "SELECT DISTINCT unit_code, period, indicator FROM submissions WHERE file_id = ?", (file_id,)
-            ).fetchall():
+            for key in db.execute("SELECT DISTINCT unit_code, period, indicator FROM submissions WHERE file_id = ?", (file_id,)).fetchall():
                 self.recompute(*key)
 
     def withdrawals(self) -> list[dict[str, Any]]:
@@ -653,8 +680,7 @@ class Store:
     def versions(self) -> list[StoredVersion]:
         """Accepted files with their version key (DOMAIN.md, Submission rules) and withdrawal state."""
         rows = self.db.execute(
-            "SELECT name, unit_code, period, signed_on, modified, version_key, withdrawn FROM files"
-            " WHERE status = 'accepted' ORDER BY id"
+            "SELECT name, unit_code, period, signed_on, modified, version_key, withdrawn FROM files WHERE status = 'accepted' ORDER BY id"
         )
         return [StoredVersion(n, u, p, s, m, k, bool(w)) for n, u, p, s, m, k, w in rows]
 
@@ -688,7 +714,9 @@ class Store:
             "SELECT files.name, p.code, p.severity, p.sheet, p.row, p.column, p.column_index, p.value, p.message_vi, p.message_en"
             " FROM problems p JOIN files ON files.id = p.file_id"
         )
-        rows = self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        rows = (
+            self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        )
         return [StoredProblem(*row) for row in rows]
 
     def runs(self, last: int | None = None) -> list[StoredRun]:
