@@ -92,23 +92,23 @@ def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatc
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
         patch.setattr(migrations, "SCHEMA_VERSION", 2)
-        store = Store.open(workspace)
-        with store.transaction() as db:
+        with Store.open(workspace) as store, store.transaction() as db:
+            # As vwu of that time wrote a file: today's Store.save writes today's columns.
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, status, unit_code, period, year, ingested_at)"
-                " VALUES ('x', 'a.xlsx', 'a.xlsx', 'accepted', '37', '2025', 2025, 'now')"
+                "INSERT INTO files (sha256, name, path, status, unit_code, period, year, rows, ingested_at)"
+                " VALUES ('x', 'a.xlsx', 'a.xlsx', 'accepted', '37', '2025', 2025, ?, '2025-12-01T00:00:00+07:00')",
+                (len(rows),),
             ).lastrowid
-            sub = db.execute(
-                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, ingested_at)"
-                " VALUES (?, '37', 2025, '2025', 'members', 'now')",
+            submission_id = db.execute(
+                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at)"
+                " VALUES (?, '37', 2025, '2025', 'members', 1, '2025-12-01T00:00:00+07:00')",
                 (file_id,),
             ).lastrowid
             db.executemany(
                 "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
                 " VALUES (?, ?, ?, 'Hội viên', 5, 'members_total', ?)",
-                [(sub, *row) for row in rows],
+                [(submission_id, code, name, value) for code, name, value in rows],
             )
-        store.close()
 
 
 def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -325,25 +325,26 @@ class Store:
                 for indicator, rows in figures.items():
                     if self._store_version(file_id, result, year, indicator, rows, stamp, run_id):
                         outcome = "replaced"
-            db.executemany(
-                "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        file_id,
-                        p.code,
-                        p.severity,
-                        p.sheet,
-                        p.row,
-                        p.column,
-                        p.column_index,
-                        None if p.value is None else str(p.value),
-                        p.message("vi"),
-                        p.message("en"),
-                    )
-                    for p in result.problems
-                ],
-            )
+            if result.problems:
+                db.executemany(
+                    "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            file_id,
+                            p.code,
+                            p.severity,
+                            p.sheet,
+                            p.row,
+                            p.column,
+                            p.column_index,
+                            None if p.value is None else str(p.value),
+                            p.message("vi"),
+                            p.message("en"),
+                        )
+                        for p in result.problems
+                    ],
+                )
         return outcome
 
     def _replaced_original(self, digest: str | None, result: FileResult) -> Problem | None:
