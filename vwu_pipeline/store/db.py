@@ -177,6 +177,17 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one state of the store: a read transaction (in WAL mode a
+        writer may commit meanwhile; these reads do not see it). Figures and the version they
+        are stamped with must come from the same snapshot."""
+        self.db.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            self.db.execute("COMMIT")
+
     # -- ingest ---------------------------------------------------------------------------
 
     def accepted_hashes(self) -> set[str]:
@@ -420,7 +431,9 @@ class Store:
             "SELECT files.name, p.code, p.severity, p.sheet, p.row, p.column, p.column_index, p.value, p.message_vi, p.message_en"
             " FROM problems p JOIN files ON files.id = p.file_id"
         )
-        rows = self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        rows = (
+            self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        )
         return [StoredProblem(*row) for row in rows]
 
     def runs(self, last: int | None = None) -> list[StoredRun]:
