@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from builders import district_workbook
+
 from vwu_pipeline.core.errors import EXIT_USAGE
 from vwu_pipeline.core.indicators import DEFAULT_SCHEMAS, CheckFailed, Column, Indicator, load_catalog
 from vwu_pipeline.ingest.validation import PLACE_COLUMNS, _run_pandera
@@ -86,7 +86,9 @@ def test_a_label_that_is_not_a_mapping_and_a_ratio_without_name(vwu, schemas):
     edit(members, "label: {en: Total members}", "label: Total members")
     edit(members, "  - name: enrolment_rate\n    label:", "  - label:")
     out = refused(vwu, schemas)
-    assert f"members.yaml:{line_of(members, 'label: Total members')}: columns[0].label: expected {{vi: …, en: …}}, not 'Total members'" in out
+    assert (
+        f"members.yaml:{line_of(members, 'label: Total members')}: columns[0].label: expected {{vi: …, en: …}}, not 'Total members'" in out
+    )
     assert "ratios[0].name: required key missing" in out
 
 
@@ -111,8 +113,11 @@ def test_a_new_file_whose_sheet_is_also_hoi_vien(vwu, schemas):
     shutil.copy(schemas / "policies.yaml", schemas / "project8.yaml")
     project = schemas / "project8.yaml"
     edit(project, "name: policies", "name: project8")
-    edit(project, "sheet: {name: Giám sát chính sách, aliases: [GiamSat, Giam sat, policies, Giám sát, Giám sát phản biện]}",
-         "sheet: {name: Hoi  vien}")
+    edit(
+        project,
+        "sheet: {name: Giám sát chính sách, aliases: [GiamSat, Giam sat, policies, Giám sát, Giám sát phản biện]}",
+        "sheet: {name: Hoi  vien}",
+    )
     for column in ("policies_monitored_lead", "policies_monitored_joint", "drafts_reviewed", "policy_dialogues"):
         edit(project, f"name: {column}", f"name: p8_{column}")
     out = refused(vwu, schemas)
@@ -159,13 +164,19 @@ def test_rules_refer_to_real_columns_and_codes_are_kebab_case_and_not_builtin(vw
     edit(members, "code: members-exceed-women", "code: above-maximum")
     edit(schemas / "orphans.yaml", "code: new-orphans-exceed-sponsored", "code: New_Orphans")
     out = refused(vwu, schemas)
-    assert "rules[0].check: 'members_neww' is not a column or derived figure of the indicator" in out and "members_neww → members_new?" in out
+    assert (
+        "rules[0].check: 'members_neww' is not a column or derived figure of the indicator" in out and "members_neww → members_new?" in out
+    )
     assert "rules[1].code: code 'above-maximum' is a built-in problem code of vwu" in out
     assert "rules[0].code: rule code 'New_Orphans' must be kebab-case" in out
 
 
 def test_every_command_refuses_a_broken_schema_folder_the_same_way(vwu, schemas, workspace, inbox):
-    edit(schemas / "poverty.yaml", "sum: [lifted_from_poverty, lifted_from_near_poverty]", "sum: [lifted_from_poverty, lifted_from_near_povrty]")
+    edit(
+        schemas / "poverty.yaml",
+        "sum: [lifted_from_poverty, lifted_from_near_poverty]",
+        "sum: [lifted_from_poverty, lifted_from_near_povrty]",
+    )
     district_workbook(inbox / "tien_lu.xlsx")
     result = vwu("ingest", inbox, "--workspace", workspace, "--schemas", schemas, "--lang", "en")
     assert result.exit_code == EXIT_USAGE

@@ -228,16 +228,31 @@ def read_document(path: Path) -> SchemaDocument:
     except FileNotFoundError as exc:
         raise ConfigError(f"Thiếu tệp {path} / missing file.", "Khôi phục tệp từ thư mục schemas/ của dự án.") from exc
     except UnicodeDecodeError as exc:
-        raise SchemaError(path.parent, [SchemaIssue(name, None, (), "tệp không phải UTF-8.", "the file is not UTF-8.",
-                                                    "Lưu lại tệp dạng UTF-8.", "Save it again as UTF-8.")]) from exc
+        raise SchemaError(
+            path.parent,
+            [
+                SchemaIssue(
+                    name, None, (), "tệp không phải UTF-8.", "the file is not UTF-8.", "Lưu lại tệp dạng UTF-8.", "Save it again as UTF-8."
+                )
+            ],
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = f"{getattr(exc, 'problem', '') or exc}"
-        raise SchemaError(path.parent, [SchemaIssue(
-            name, mark.line + 1 if mark else None, (), f"sai cú pháp YAML ({reason}).", f"YAML syntax error ({reason}).",
-            "Kiểm tra thụt lề và dấu hai chấm; đặt văn bản có dấu ':' hoặc ',' trong ngoặc kép.",
-            "Check the indentation and colons; quote text that holds ':' or ','.",
-        )]) from exc
+        raise SchemaError(
+            path.parent,
+            [
+                SchemaIssue(
+                    name,
+                    mark.line + 1 if mark else None,
+                    (),
+                    f"sai cú pháp YAML ({reason}).",
+                    f"YAML syntax error ({reason}).",
+                    "Kiểm tra thụt lề và dấu hai chấm; đặt văn bản có dấu ':' hoặc ',' trong ngoặc kép.",
+                    "Check the indentation and colons; quote text that holds ':' or ','.",
+                )
+            ],
+        ) from exc
     return SchemaDocument(path, data, node)
 
 
@@ -251,11 +266,17 @@ def duplicate_keys(document: SchemaDocument) -> list[SchemaIssue]:
             for key_node, value_node in node.value:
                 key = key_node.value
                 if key in seen:
-                    issues.append(SchemaIssue(
-                        document.path.name, key_node.start_mark.line + 1, (*path, key),
-                        "khoá bị viết hai lần.", "the key is written twice.",
-                        "Gộp hai khoá làm một.", "Merge them into one.",
-                    ))
+                    issues.append(
+                        SchemaIssue(
+                            document.path.name,
+                            key_node.start_mark.line + 1,
+                            (*path, key),
+                            "khoá bị viết hai lần.",
+                            "the key is written twice.",
+                            "Gộp hai khoá làm một.",
+                            "Merge them into one.",
+                        )
+                    )
                 seen.add(key)
                 walk(value_node, (*path, key))
         elif node.id == "sequence":
@@ -299,8 +320,10 @@ def _suggest(word: str, choices: list[str]) -> str | None:
 
 
 _TYPE_WORDS = {
-    "float_type": ("một số (không đặt trong ngoặc kép, không dấu chấm ngăn cách: 1_000_000)",
-                   "a number (unquoted, no separators: 1_000_000)"),
+    "float_type": (
+        "một số (không đặt trong ngoặc kép, không dấu chấm ngăn cách: 1_000_000)",
+        "a number (unquoted, no separators: 1_000_000)",
+    ),
     "int_type": ("một số nguyên", "a whole number"),
     "bool_type": ("true hoặc false", "true or false"),
     "string_type": ("một đoạn văn bản", "a text"),
@@ -334,8 +357,8 @@ def pydantic_issues(document: SchemaDocument, error: ValidationError, model: typ
             if guess:
                 hint_vi = hint_en = f"{loc[-1]} → {guess}?"
             elif given is None and owner in (Label, BothLabels):
-                hint_vi = "Văn bản có dấu phẩy phải đặt trong ngoặc kép: {vi: \"Tổng (tổ, CLB)\"}."
-                hint_en = "Quote a text that holds commas: {vi: \"Tổng (tổ, CLB)\"}."
+                hint_vi = 'Văn bản có dấu phẩy phải đặt trong ngoặc kép: {vi: "Tổng (tổ, CLB)"}.'
+                hint_en = 'Quote a text that holds commas: {vi: "Tổng (tổ, CLB)"}.'
         elif kind == "missing":
             vi, en = "thiếu khoá bắt buộc.", "required key missing."
             line = document.line(loc[:-1])
@@ -419,19 +442,36 @@ def check_indicator(parsed: ParsedFile, builtin_codes: set[str]) -> list[SchemaI
     def ref(path: Path_, name: str, allowed: list[str], what_vi: str, what_en: str) -> None:
         if name not in allowed:
             guess = _suggest(name, allowed)
-            issues.append(_issue(
-                parsed, path, f"'{name}' không phải {what_vi} của chỉ tiêu ({', '.join(allowed)}).",
-                f"'{name}' is not {what_en} of the indicator ({', '.join(allowed)}).",
-                f"{name} → {guess}?" if guess else "", f"{name} → {guess}?" if guess else "",
-            ))
+            issues.append(
+                _issue(
+                    parsed,
+                    path,
+                    f"'{name}' không phải {what_vi} của chỉ tiêu ({', '.join(allowed)}).",
+                    f"'{name}' is not {what_en} of the indicator ({', '.join(allowed)}).",
+                    f"{name} → {guess}?" if guess else "",
+                    f"{name} → {guess}?" if guess else "",
+                )
+            )
 
     for index, column in enumerate(model.columns):
         if column.max is not None and column.max < column.min:
-            issues.append(_issue(parsed, ("columns", index, "max"), f"max ({column.max}) nhỏ hơn min ({column.min}).",
-                                 f"max ({column.max}) is below min ({column.min})."))
+            issues.append(
+                _issue(
+                    parsed,
+                    ("columns", index, "max"),
+                    f"max ({column.max}) nhỏ hơn min ({column.min}).",
+                    f"max ({column.max}) is below min ({column.min}).",
+                )
+            )
         if column.since and column.until and column.until < column.since:
-            issues.append(_issue(parsed, ("columns", index, "until"), f"until ({column.until}) trước since ({column.since}).",
-                                 f"until ({column.until}) is before since ({column.since})."))
+            issues.append(
+                _issue(
+                    parsed,
+                    ("columns", index, "until"),
+                    f"until ({column.until}) trước since ({column.since}).",
+                    f"until ({column.until}) is before since ({column.since}).",
+                )
+            )
     for index, derived in enumerate(model.derived):
         for k, part in enumerate(derived.sum):
             ref(("derived", index, "sum", k), part, columns, "một cột", "a column")
@@ -439,52 +479,81 @@ def check_indicator(parsed: ParsedFile, builtin_codes: set[str]) -> list[SchemaI
         for part in ("numerator", "denominator"):
             ref(("ratios", index, part), getattr(ratio, part), figures, "một cột hay số liệu tính", "a column or derived figure")
         if ratio.format == "percent" and ratio.unit is not None:
-            issues.append(_issue(parsed, ("ratios", index, "unit"), "tỷ lệ phần trăm không có đơn vị.",
-                                 "a percent ratio has no unit.", "Bỏ unit, hoặc đặt format: decimal.",
-                                 "Drop unit, or set format: decimal."))
+            issues.append(
+                _issue(
+                    parsed,
+                    ("ratios", index, "unit"),
+                    "tỷ lệ phần trăm không có đơn vị.",
+                    "a percent ratio has no unit.",
+                    "Bỏ unit, hoặc đặt format: decimal.",
+                    "Drop unit, or set format: decimal.",
+                )
+            )
         if ratio.format == "percent" and ratio.threshold is not None and ratio.threshold > 1:
-            issues.append(_issue(
-                parsed, ("ratios", index, "threshold"),
-                f"ngưỡng của tỷ lệ phần trăm là một số từ 0 đến 1, không phải {ratio.threshold}.",
-                f"a percent ratio's threshold is between 0 and 1, not {ratio.threshold}.",
-                f"Viết {ratio.threshold / 100:g} cho {ratio.threshold:g}%.", f"Write {ratio.threshold / 100:g} for {ratio.threshold:g}%.",
-            ))
+            issues.append(
+                _issue(
+                    parsed,
+                    ("ratios", index, "threshold"),
+                    f"ngưỡng của tỷ lệ phần trăm là một số từ 0 đến 1, không phải {ratio.threshold}.",
+                    f"a percent ratio's threshold is between 0 and 1, not {ratio.threshold}.",
+                    f"Viết {ratio.threshold / 100:g} cho {ratio.threshold:g}%.",
+                    f"Write {ratio.threshold / 100:g} for {ratio.threshold:g}%.",
+                )
+            )
     for index, rule in enumerate(model.rules):
         match = RULE_PATTERN.match(rule.check)
         if not match or _is_number(match[1]) and _is_number(match[3]):
-            issues.append(_issue(
-                parsed, ("rules", index, "check"), f"'{rule.check}' không phải một phép so sánh hợp lệ.",
-                f"'{rule.check}' is not a valid comparison.",
-                "Viết 'cột_a <= cột_b' (hoặc >=, <, >, ==; một vế có thể là số).",
-                "Write 'column_a <= column_b' (or >=, <, >, ==; one side may be a number).",
-            ))
+            issues.append(
+                _issue(
+                    parsed,
+                    ("rules", index, "check"),
+                    f"'{rule.check}' không phải một phép so sánh hợp lệ.",
+                    f"'{rule.check}' is not a valid comparison.",
+                    "Viết 'cột_a <= cột_b' (hoặc >=, <, >, ==; một vế có thể là số).",
+                    "Write 'column_a <= column_b' (or >=, <, >, ==; one side may be a number).",
+                )
+            )
         else:
             for side in (match[1], match[3]):
                 if not _is_number(side):
                     ref(("rules", index, "check"), side, figures, "một cột hay số liệu tính", "a column or derived figure")
         if rule.code in builtin_codes:
-            issues.append(_issue(
-                parsed, ("rules", index, "code"), f"mã '{rule.code}' trùng một mã lỗi có sẵn của vwu.",
-                f"code '{rule.code}' is a built-in problem code of vwu.",
-                f"Đặt tên riêng, ví dụ {model.name}-{rule.code}.", f"Choose another, e.g. {model.name}-{rule.code}.",
-            ))
+            issues.append(
+                _issue(
+                    parsed,
+                    ("rules", index, "code"),
+                    f"mã '{rule.code}' trùng một mã lỗi có sẵn của vwu.",
+                    f"code '{rule.code}' is a built-in problem code of vwu.",
+                    f"Đặt tên riêng, ví dụ {model.name}-{rule.code}.",
+                    f"Choose another, e.g. {model.name}-{rule.code}.",
+                )
+            )
     # Sheet names and titles: Excel allows 31 characters and none of []:*?/\
     if set(model.sheet.name) & _SHEET_FORBIDDEN:
-        issues.append(_issue(parsed, ("sheet", "name"), "tên trang tính không được chứa []:*?/\\.",
-                             "a sheet name must not hold []:*?/\\."))
+        issues.append(_issue(parsed, ("sheet", "name"), "tên trang tính không được chứa []:*?/\\.", "a sheet name must not hold []:*?/\\."))
     for lang in ("vi", "en"):
         title = getattr(model.title, lang)
         short = getattr(model.short, lang) if model.short else None
         if short is not None and len(short) > SHEET_TITLE_MAX:
-            issues.append(_issue(parsed, ("short", lang), f"tên ngắn dài quá {SHEET_TITLE_MAX} ký tự.",
-                                 f"the short title is longer than {SHEET_TITLE_MAX} characters."))
+            issues.append(
+                _issue(
+                    parsed,
+                    ("short", lang),
+                    f"tên ngắn dài quá {SHEET_TITLE_MAX} ký tự.",
+                    f"the short title is longer than {SHEET_TITLE_MAX} characters.",
+                )
+            )
         if short is None and len(title) > SHEET_TITLE_MAX:
-            issues.append(_issue(
-                parsed, ("title", lang),
-                f"tiêu đề dài {len(title)} ký tự, quá {SHEET_TITLE_MAX} ký tự của tên trang tính Excel ('{title[:SHEET_TITLE_MAX]}…').",
-                f"the title is {len(title)} characters, over Excel's {SHEET_TITLE_MAX} for a sheet name ('{title[:SHEET_TITLE_MAX]}…').",
-                "Thêm short: {vi: …, en: …} với tên ngắn cho trang tính.", "Add short: {vi: …, en: …} with a short sheet title.",
-            ))
+            issues.append(
+                _issue(
+                    parsed,
+                    ("title", lang),
+                    f"tiêu đề dài {len(title)} ký tự, quá {SHEET_TITLE_MAX} ký tự của tên trang tính Excel ('{title[:SHEET_TITLE_MAX]}…').",
+                    f"the title is {len(title)} characters, over Excel's {SHEET_TITLE_MAX} for a sheet name ('{title[:SHEET_TITLE_MAX]}…').",
+                    "Thêm short: {vi: …, en: …} với tên ngắn cho trang tính.",
+                    "Add short: {vi: …, en: …} with a short sheet title.",
+                )
+            )
     return issues
 
 
@@ -505,11 +574,16 @@ def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_
             if key in first:
                 other_text, other, other_path = first[key]
                 where = f"{other.document.path.name}:{other.document.line(other_path)}"
-                issues.append(_issue(
-                    parsed, path, f"{kind_vi} '{text}' trùng với '{other_text}' ({where}) khi bỏ dấu, hoa thường và khoảng trắng.",
-                    f"{kind_en} '{text}' collides with '{other_text}' ({where}) once case, accents and spaces are folded.",
-                    "Đặt tên khác.", "Choose another.",
-                ))
+                issues.append(
+                    _issue(
+                        parsed,
+                        path,
+                        f"{kind_vi} '{text}' trùng với '{other_text}' ({where}) khi bỏ dấu, hoa thường và khoảng trắng.",
+                        f"{kind_en} '{text}' collides with '{other_text}' ({where}) once case, accents and spaces are folded.",
+                        "Đặt tên khác.",
+                        "Choose another.",
+                    )
+                )
             else:
                 first[key] = (text, parsed, path)
 
@@ -534,7 +608,11 @@ def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_
         sheets += [(text, p, path) for text, path in names.values()]
     unique("tên trang tính", "sheet name", sheets)
     unique("mã quy tắc", "rule code", [(r.code, p, ("rules", k, "code")) for p in files for k, r in enumerate(p.model.rules)])
-    shared = [(text, name) for c in (common.unit_columns if common else ()) for text, name in ((c.header, c.name), *((a, c.name) for a in c.aliases))]
+    shared = [
+        (text, name)
+        for c in (common.unit_columns if common else ())
+        for text, name in ((c.header, c.name), *((a, c.name) for a in c.aliases))
+    ]
     for p in files:
         owner: dict[str, tuple[str, str, Path_ | None]] = {fold_compact(t): (t, n, None) for t, n in shared}
         for k, c in enumerate(p.model.columns):
@@ -542,10 +620,15 @@ def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_
             for text, path in texts:
                 key = fold_compact(text)
                 if key in owner and owner[key][1] != c.name:
-                    issues.append(_issue(
-                        p, path, f"tiêu đề cột '{text}' cũng là của cột {owner[key][1]}: không biết cột nào.",
-                        f"column header '{text}' also names column {owner[key][1]}: ambiguous.",
-                        "Bỏ hoặc đổi một trong hai.", "Remove or change one of them.",
-                    ))
+                    issues.append(
+                        _issue(
+                            p,
+                            path,
+                            f"tiêu đề cột '{text}' cũng là của cột {owner[key][1]}: không biết cột nào.",
+                            f"column header '{text}' also names column {owner[key][1]}: ambiguous.",
+                            "Bỏ hoặc đổi một trong hai.",
+                            "Remove or change one of them.",
+                        )
+                    )
                 owner.setdefault(key, (text, c.name, path))
     return issues
