@@ -34,6 +34,7 @@ class Table:
     totals: tuple[int, list[object]] | None = None
     title: list[str] = field(default_factory=list)
     footer: list[str] = field(default_factory=list)  # notes, place and date, signatures: never data
+    missing: tuple[str, ...] = ()  # columns of other years' forms (or optional) the sheet lacks
 
     def cell(self, cells: list[object], name: str) -> object:
         index = self.columns.get(name)
@@ -167,9 +168,21 @@ def locate(
         title=[text for row in sheet.rows[: header_rows[0] - 1] for text in (clean(c) for c in row) if text],
     )
     missing = [c for c in indicator.columns if c.name not in columns]
-    if missing:
-        # A sheet without one of its columns cannot be added up with the others.
-        return None, Problem("missing-column", "error", file, sheet.name, header_rows[-1], params={"expected": missing[0].header})
+    required = [c for c in missing if c.required]
+    if required:
+        # A sheet without a column every form has cannot be added up with the others.
+        form = ", ".join(c.header for c in indicator.columns if c.required)
+        return None, Problem(
+            "missing-column",
+            "error",
+            file,
+            sheet.name,
+            header_rows[-1],
+            params={"expected": required[0].header, "indicator": indicator.title_vi, "form": form},
+        )
+    # A column of some years' forms only (since/until) or optional: whether its absence
+    # deserves a word depends on the report year, known once the title is read (validation).
+    table.missing = tuple(c.name for c in missing)
     _split_rows(table, sheet, catalog)
     return table, None
 
@@ -255,7 +268,7 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
     row, a line whose code cell is empty and whose figure cells hold no number is footer, so
     "Đakrông, ngày 16 tháng 12 năm 2024" over the figure columns is never a data row.
     """
-    figure_columns = [table.columns[c.name] for c in table.indicator.columns]
+    figure_columns = [table.columns[c.name] for c in table.indicator.columns if c.name in table.columns]
     label_columns = range(0, min(figure_columns))
     start = table.header_rows[-1]  # 0-based index of the first row under the header
     rows = sheet.rows
