@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.periods import period_days
 from vwu_pipeline.core.text import fold
 
 PACKAGED_MASTER = Path(__file__).resolve().parent / "data" / "units.csv"
@@ -158,6 +159,36 @@ class UnitTree:
             )
         return _build(path, trees[0], _period_start(path, trees[0], as_of))
 
+    @classmethod
+    def for_date(cls, day: date, master: Path | None = None) -> UnitTree:
+        """The tree valid on a day (the day after 30 June 2025 is the 2025 tree)."""
+        trees = cls.during(day, day, master)
+        if len(trees) != 1:
+            path = _master_path(master)
+            raise ConfigError(f"Unit master {path}: {len(trees)} trees valid on {day.isoformat()}.", _FORMAT_HINT)
+        return trees[0]
+
+    @classmethod
+    def during(cls, first: date, last: date, master: Path | None = None) -> list[UnitTree]:
+        """The trees valid on some day from `first` to `last`, oldest first (both trees for a
+        period of 2025 that straddles 1 July)."""
+        return list(_trees_during(first, last, master, os.environ.get(ENV_VAR, "")))
+
+    @classmethod
+    def for_period(cls, period: str, master: Path | None = None) -> UnitTree:
+        """The tree of a period: the one valid on its last day (2025-H1 -> legacy, 2025 -> 2025)."""
+        return cls.for_date(period_days(period)[1], master)
+
+    @classmethod
+    def candidates(cls, period: str, master: Path | None = None) -> list[UnitTree]:
+        """The trees a submission for `period` may use, the period's own tree first: the trees
+        valid during it, and the next one when a report is compiled in the month after it (a
+        first-half 2025 review compiled by the new province in July)."""
+        first, last = period_days(period)
+        own = cls.for_period(period, master)
+        others = [t for t in cls.during(first, last + timedelta(days=31), master) if t is not own]
+        return [own, *others]
+
     # --- lookups -------------------------------------------------------------------------
 
     def get(self, code: str) -> Unit | None:
@@ -257,6 +288,17 @@ class UnitTree:
 @lru_cache(maxsize=64)
 def _tree_for_year(year: int, master: Path | str | None, env: str) -> UnitTree:
     return UnitTree._for_year(year, master)
+
+
+@lru_cache(maxsize=64)
+def _trees_during(first: date, last: date, master: Path | str | None, env: str) -> tuple[UnitTree, ...]:
+    path = _master_path(master)
+    spans: dict[str, date] = {}
+    for tree, start, end in _periods(path):
+        if start <= last and (end is None or first <= end):
+            day = max(start, first)
+            spans[tree] = min(spans.get(tree, day), day)
+    return tuple(_build(path, tree, _period_start(path, tree, day)) for tree, day in sorted(spans.items(), key=lambda kv: kv[1]))
 
 
 def _master_path(master: Path | str | None) -> Path:

@@ -82,7 +82,7 @@ def report_levels(tree: UnitTree) -> tuple[str, ...]:
     return (level,) if "district" in tree.levels else (level, "commune")
 
 
-def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None = None) -> list[Unit]:
+def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None = None, year: int | None = None) -> list[Unit]:
     """The units that get a workbook: every unit of `level` at or under `unit` (the whole country for None)."""
     level = level or tree.reporting_level()
     allowed = report_levels(tree)
@@ -95,10 +95,9 @@ def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None =
         return tree.units(level)
     scope = tree.get(unit)
     if scope is None:
-        raise ConfigError(
-            f"Mã đơn vị '{unit}' không có trong danh mục cây {tree.tree} / unknown unit code.",
-            "Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337).",
-        )
+        from vwu_pipeline.core.lookup import not_in_tree
+
+        raise not_in_tree(unit, tree, year)
     if LEVELS.index(scope.level) > LEVELS.index(level):
         owner = next(u for u in tree.path(scope.code) if u.level == level)
         raise ConfigError(
@@ -151,11 +150,11 @@ def write_templates(
 ) -> list[Path]:
     """Write one template per reporting unit under `unit` for the year (or a period of it)."""
     the_period = Period.parse(year, period)
-    tree = UnitTree.for_year(year)
+    tree = UnitTree.for_period(the_period.code)  # 2025-H1: the legacy tree, districts report
     load_catalog(schemas)  # a bad schema folder fails here, once, not in every worker
     jobs = [
         WorkbookJob(workbook_path(Path(out_dir), u, tree, the_period), u.code, the_period.code, figures, OFFICIAL, schemas)
-        for u in reporting_units(tree, unit, level)
+        for u in reporting_units(tree, unit, level, year)
     ]
     return write_workbooks(jobs)
 
@@ -171,7 +170,7 @@ def write_workbooks(jobs: Sequence[WorkbookJob], workers: int | None = None) -> 
 
 def write_job(job: WorkbookJob) -> Path:
     period = Period(job.period)
-    tree = UnitTree.for_year(period.year)
+    tree = UnitTree.for_period(period.code)
     unit = tree.get(job.unit)
     if unit is None:
         raise ConfigError(f"Mã đơn vị '{job.unit}' không có trong danh mục năm {period.year}.")
