@@ -209,6 +209,7 @@ def demo_data(
 @app.command("aggregate")
 def aggregate_command(
     year: options.Year = None,
+    period: options.ReportPeriod = None,
     outlier_factor: Annotated[
         float,
         typer.Option("--outlier-factor", help="Cảnh báo số liệu gấp (hoặc bằng 1/) bấy nhiêu lần năm trước. Outlier factor.", min=1.0),
@@ -221,28 +222,34 @@ def aggregate_command(
     schemas: options.Schemas = None,
     lock_timeout: options.LockTimeout = None,
 ) -> None:
-    """Tổng hợp số liệu một năm theo cây đơn vị. Roll a year's figures up the unit tree."""
+    """Tổng hợp số liệu một năm (hoặc 6 tháng, quý, tháng) theo cây đơn vị. Roll a year's (or a period's) figures up the unit tree."""
+    from vwu_pipeline.core.periods import Period
     from vwu_pipeline.report.rollup import aggregate
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
     lang, year = settings.lang, run_command(debug, settings.require_year)
+    the_period = run_command(debug, lambda: Period.parse(year, period))
     with _run_log(settings, "aggregate") as log:
         result = run_command(
             debug,
             lambda: _locked(
-                settings, "aggregate", lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas), create=False
+                settings,
+                "aggregate",
+                lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas, the_period),
+                create=False,
             ),
         )
-        log.counts = {"year": year, **result.counts}
+        log.counts = {"year": year, "period": the_period.code, **result.counts}
     if json_out:
         print(result.to_json())
     elif not quiet:
-        render.aggregated(result, year, lang)
+        render.aggregated(result, lang)
 
 
 @app.command("report")
 def report_command(
     year: options.Year = None,
+    period: options.ReportPeriod = None,
     unit: options.UnitCode = None,
     out: options.OutDir = None,
     workspace: options.Workspace = None,
@@ -258,12 +265,18 @@ def report_command(
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out)
     lang, year = settings.lang, run_command(debug, settings.require_year)
     with _run_log(settings, "report") as log:  # a reader: no lock, works while an ingest runs
-        result = run_command(debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas))
-        log.counts = {"year": year, "unit": result.unit, "partial": int(result.partial), "warnings": result.warnings}
+        result = run_command(debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas, period))
+        log.counts = {
+            "year": year,
+            "period": result.period,
+            "unit": result.unit,
+            "partial": int(result.partial),
+            "warnings": result.warnings,
+        }
     if json_out:
         print(result.to_json())
     elif not quiet:
-        render.report_written(result, year, lang, settings.schemas)
+        render.report_written(result, lang, settings.schemas)
 
 
 @app.command("targets")
@@ -302,6 +315,7 @@ def targets_command(
 @app.command("status")
 def status_command(
     year: options.Year = None,
+    period: options.ReportPeriod = None,
     unit: options.UnitCode = None,
     workspace: options.Workspace = None,
     lang: options.Lang = None,
@@ -313,7 +327,7 @@ def status_command(
     from vwu_pipeline.ops.status import status
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
-    result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas))
+    result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas, period=period))
     if json_out:
         print(result.to_json())
         return

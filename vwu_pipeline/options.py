@@ -43,6 +43,14 @@ ReportYear = Annotated[
     int,
     typer.Option("--year", "-y", help="Năm báo cáo (bắt buộc). Report year.", min=2000, max=2100),
 ]
+ReportPeriod = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="Kỳ trong năm: H1, H2 (6 tháng), Q1…Q4 (quý), 9M (9 tháng), M01…M12 (tháng); mặc định cả năm. Period within the year.",
+        show_default=False,
+    ),
+]
 UnitCode = Annotated[
     str | None,
     typer.Option("--unit", "-u", help="Mã đơn vị (văn bản, giữ số 0 đầu: 33, 332). Unit code.", show_default=False),

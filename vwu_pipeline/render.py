@@ -102,13 +102,15 @@ def demo_written(data, out: Path) -> None:
     )
 
 
-def headline(rows: list[dict[str, Any]], year: int, lang: str) -> None:
+def headline(rows: list[dict[str, Any]], period: str, lang: str) -> None:
+    from vwu_pipeline.core.periods import Period
     from vwu_pipeline.report.presentation import number, percent
 
-    table = Table(title=text("cli.headline", lang, year=year))
+    the_period = Period(period)
+    table = Table(title=text("cli.headline", lang, period=the_period.label(lang)))
     table.add_column(text("cli.figure", lang))
-    table.add_column(str(year), justify="right")
-    table.add_column(str(year - 1), justify="right")
+    table.add_column(the_period.code, justify="right")
+    table.add_column(the_period.previous().code, justify="right")
     for row in rows:
         show = percent if row["kind"] == "ratio" else number
         value = show(row["value"], lang) + ("*" if row["partial"] else "")
@@ -116,7 +118,7 @@ def headline(rows: list[dict[str, Any]], year: int, lang: str) -> None:
     console.print(table)
 
 
-def aggregated(result, year: int, lang: str) -> None:
+def aggregated(result, lang: str) -> None:
     from vwu_pipeline.report.build import headline_rows
 
     counts = result.counts
@@ -124,21 +126,23 @@ def aggregated(result, year: int, lang: str) -> None:
         text(
             "cli.aggregated",
             lang,
-            year=year,
+            period=result.period.label(lang),
             figures=counts["figures"],
             submissions=counts["submissions"],
             warnings=len(result.warnings),
             outliers=len(result.outliers),
         )
     )
-    headline(headline_rows(result, lang), year, lang)
+    headline(headline_rows(result, lang), result.period.code, lang)
 
 
-def report_written(result, year: int, lang: str, schemas: Path | None) -> None:
+def report_written(result, lang: str, schemas: Path | None) -> None:
+    from vwu_pipeline.core.periods import Period
+
     if result.aggregated:
-        console.print(text("cli.aggregated-first", lang, year=year))
+        console.print(text("cli.aggregated-first", lang, period=Period(result.period).label(lang)))
     console.print(text("cli.wrote", lang, files=f"{escape(str(result.workbook))}, {escape(str(result.summary))}"))
-    headline(result.headline, year, lang)
+    headline(result.headline, result.period, lang)
     if result.partial:
         from vwu_pipeline.core.indicators import load_catalog
 
@@ -170,7 +174,10 @@ def run_summary(run, lang: str) -> str:
         skipped = c.get("skipped", 0)
         return line + (text("cli.ingest-run.skipped", lang, skipped=skipped) if skipped else "")
     if run.command == "aggregate" and "year" in c:
-        return text("cli.aggregate-run", lang, year=c["year"], figures=number(c.get("figures"), lang), submissions=c.get("submissions", 0))
+        from vwu_pipeline.core.periods import Period
+
+        period = Period(str(c.get("period") or c["year"])).label(lang)
+        return text("cli.aggregate-run", lang, period=period, figures=number(c.get("figures"), lang), submissions=c.get("submissions", 0))
     return ", ".join(f"{k}={v}" for k, v in c.items())
 
 
@@ -195,7 +202,10 @@ def status(result, lang: str) -> None:
         console.print(text("cli.no-runs", lang))
     level = level_label(result.level, lang).lower()
     scope = text("cli.status.scope", lang, unit=result.unit) if result.unit else ""
-    table = Table(title=text("cli.status.title", lang, year=result.year, level=level, scope=scope))
+    from vwu_pipeline.core.periods import Period
+
+    period = Period(result.period).label(lang)
+    table = Table(title=text("cli.status.title", lang, period=period[:1].upper() + period[1:], level=level, scope=scope))
     table.add_column(text("cli.status.indicator", lang))
     table.add_column(text("cli.status.submitted", lang), justify="right")
     table.add_column(text("cli.status.missing", lang))

@@ -1,4 +1,5 @@
-"""vwu status: the last runs, and who has (not yet) submitted each indicator of a year.
+"""vwu status: the last runs, and who has (not yet) submitted each indicator of a year, or of
+a part of it (`--period H1`: the units whose files cover the six months).
 
 A reader: it takes no lock and works while an ingest runs (SQLite WAL), and it never creates
 a workspace: on a fresh one it shows no runs and every unit missing.
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.indicators import load_catalog
+from vwu_pipeline.core.periods import Period, covering
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.ops.locking import holder
 from vwu_pipeline.store.db import DB_NAME, Store, as_store_error
@@ -78,6 +80,10 @@ class StatusResult:
     running: dict[str, Any] | None  # the lock holder, when a writer runs now
     runs: list[RunRow]
     indicators: list[IndicatorStatus]
+    period: str = ""  # "2024", "2024-H1"
+
+    def __post_init__(self) -> None:
+        self.period = self.period or str(self.year)
 
     @property
     def complete(self) -> bool:
@@ -87,6 +93,7 @@ class StatusResult:
         return {
             "workspace": self.workspace,
             "year": self.year,
+            "period": self.period,
             "tree": self.tree,
             "reporting_level": self.level,
             "unit": self.unit,
@@ -106,14 +113,16 @@ def status(
     unit: str | None = None,
     schemas: Path | None = None,
     last: int = LAST_RUNS,
+    period: str | None = None,
 ) -> StatusResult:
     """The workspace's last runs and the completeness of `year` (default: the latest year with
-    submissions, else this year), for the whole country or under one unit."""
+    submissions, else this year) or of a part of it (`period`: H1, Q3...), for the whole
+    country or under one unit."""
     workspace = Path(workspace)
     catalog = load_catalog(schemas)
     running = holder(workspace)
     runs: list[RunRow] = []
-    submitted: list[tuple[str, str]] = []
+    submitted: list[tuple[str, str, str]] = []
     if (workspace / DB_NAME).exists():
         store = Store.open(workspace, create=False)
         try:
@@ -126,10 +135,11 @@ def status(
                 (year,) = store.db.execute("SELECT max(year) FROM submissions WHERE current = 1").fetchone()
             runs = _runs(store, last, running)
             if year is not None:
-                submitted = store.current_submissions(year)
+                submitted = store.current_submission_periods(year)
         finally:
             store.close()
     year = year or date.today().year
+    the_period = Period.parse(year, period)
     tree = UnitTree.for_year(year)
     level = tree.reporting_level()
     code = _unit_code(unit)
@@ -139,19 +149,23 @@ def status(
         raise not_in_tree(code, tree, year)
     reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
     reporter_of = {}  # a unit below the reporting level (a commune's own file) counts for the one above it
-    sent: set[tuple[str, str]] = set()
-    for indicator, unit_code in submitted:
+
+    def reporter(unit_code: str) -> str | None:
         if unit_code not in reporter_of:
             chain = tree.path(unit_code) if unit_code in tree else []
             reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
-        if reporter_of[unit_code]:
-            sent.add((indicator, reporter_of[unit_code]))
+        return reporter_of[unit_code]
+
+    sent: set[tuple[str, str]] = set()
+    for indicator, unit_code in covering(submitted, the_period, lambda code: reporter(code) or code):
+        if reporter(unit_code):
+            sent.add((indicator, reporter(unit_code)))
     indicators = []
     for indicator in catalog.indicators:
         done = [(u.code, u.name) for u in reporting if (indicator.name, u.code) in sent]
         missing = [(u.code, u.name) for u in reporting if (indicator.name, u.code) not in sent]
         indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing))
-    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators)
+    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code)
 
 
 def _unit_code(unit: str | None) -> str | None:

@@ -223,20 +223,29 @@ class Store:
         """period -> unit tree of the current submissions of a year (2025: H1 legacy, year new)."""
         return dict(self.db.execute("SELECT DISTINCT period, tree FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall())
 
+    def current_submission_periods(self, year: int) -> list[tuple[str, str, str]]:
+        """(indicator, reporting unit, period) of the current submissions of a year."""
+        return self.db.execute(
+            "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
+        ).fetchall()
+
     def data_version(self, year: int) -> int:
         """Newest submission of a year or the year before: a change means a stale aggregation."""
         (version,) = self.db.execute("SELECT max(id) FROM submissions WHERE year IN (?, ?)", (year, year - 1)).fetchone()
         return version or 0
 
-    def replace_aggregation(self, year: int, meta: dict[str, Any], tables: dict[str, Any]) -> None:
-        """Replace a year's aggregation (meta row + DataFrames) in one transaction."""
+    def replace_aggregation(self, year: int, meta: dict[str, Any], tables: dict[str, Any], period: str | None = None) -> None:
+        """Replace a period's aggregation (meta row + DataFrames) in one transaction; the
+        period is the year ("2024", the default) or a part of it ("2024-H1"), stored side by side."""
+        period = period or str(year)
         with self.transaction() as db:
             for table in ("aggregations", *tables):
-                db.execute(f"DELETE FROM {table} WHERE year = ?", (year,))
+                db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
             db.execute(
-                "INSERT INTO aggregations (year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO aggregations (period, year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
+                    period,
                     year,
                     meta["tree"],
                     meta["outlier_factor"],
@@ -250,13 +259,13 @@ class Store:
                 names = ", ".join(frame.columns)
                 marks = ", ".join("?" * len(frame.columns))
                 # tolist(): plain Python ints, floats and str for sqlite3 (which stores NaN as NULL)
-                columns = [[year] * len(frame), *(frame[c].tolist() for c in frame.columns)]
-                db.executemany(f"INSERT INTO {table} (year, {names}) VALUES (?, {marks})", zip(*columns))
+                columns = [[year] * len(frame), [period] * len(frame), *(frame[c].tolist() for c in frame.columns)]
+                db.executemany(f"INSERT INTO {table} (year, period, {names}) VALUES (?, ?, {marks})", zip(*columns))
 
-    def aggregation_meta(self, year: int) -> dict[str, Any] | None:
+    def aggregation_meta(self, year: int, period: str | None = None) -> dict[str, Any] | None:
         row = self.db.execute(
-            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations WHERE year = ?",
-            (year,),
+            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations WHERE period = ?",
+            (period or str(year),),
         ).fetchone()
         if row is None:
             return None
@@ -265,15 +274,16 @@ class Store:
         meta["counts"] = json.loads(meta["counts"] or "{}")
         return meta
 
-    def read_aggregation(self, year: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """A year's stored aggregation (meta, DataFrames), or None when there is none."""
+    def read_aggregation(self, year: int, period: str | None = None) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """A period's stored aggregation (meta, DataFrames), or None when there is none."""
         import pandas as pd
 
-        meta = self.aggregation_meta(year)
+        period = period or str(year)
+        meta = self.aggregation_meta(year, period)
         if meta is None:
             return None
         tables = {
-            table: pd.read_sql_query(f"SELECT * FROM {table} WHERE year = ?", self.db, params=(year,)).drop(columns="year")
+            table: pd.read_sql_query(f"SELECT * FROM {table} WHERE period = ?", self.db, params=(period,)).drop(columns=["year", "period"])
             for table in ("aggregates", "completeness", "outliers")
         }
         return meta, tables

@@ -206,6 +206,35 @@ def _simultaneous(mapping: dict[str, str]) -> list[tuple[str, str]]:
     return staged + [(f"~{source}", target) for source, target in mapping.items()]
 
 
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def _aggregations_per_period(db: sqlite3.Connection) -> None:
+    """A part of the year (2024-H1, 2024-Q3) has its own aggregation beside the year's: every
+    aggregation table gains the period's code, the year's own being "2024". Safe to run on a
+    store that already has the column."""
+    if "period" not in _columns(db, "aggregations"):
+        # The key changes from the year to the period: SQLite rebuilds the table for that.
+        db.execute(
+            "CREATE TABLE aggregations_by_period ("
+            " period TEXT PRIMARY KEY,"  # "2024", "2024-H1"
+            " year INTEGER NOT NULL, tree TEXT NOT NULL, outlier_factor REAL NOT NULL, previous_year INTEGER,"
+            " data_version INTEGER NOT NULL, summary TEXT, aggregated_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO aggregations_by_period (period, year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
+            " SELECT CAST(year AS TEXT), year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations"
+        )
+        db.execute("DROP TABLE aggregations")
+        db.execute("ALTER TABLE aggregations_by_period RENAME TO aggregations")
+    for table in ("aggregates", "completeness", "outliers"):
+        if "period" not in _columns(db, table):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN period TEXT")
+            db.execute(f"UPDATE {table} SET period = CAST(year AS TEXT)")
+        db.execute(f"CREATE INDEX IF NOT EXISTS {table}_by_period ON {table} (period)")
+
+
 def _units_carry_their_tree(db: sqlite3.Connection) -> None:
     """In 2025 both unit trees live in one year and their codes overlap (legacy province 44 is
     Quảng Bình, new 44 is Quảng Trị): files, submissions, aggregates and targets record the tree
@@ -258,6 +287,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _drop_files_report,
     _problem_cells_and_feedback,
     _rekey_provisional_2025,
+    _aggregations_per_period,
     _units_carry_their_tree,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
