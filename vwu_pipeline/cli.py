@@ -69,7 +69,7 @@ def _locked(settings, command: str, action, create: bool = True):
         return action()
 
 
-def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> None:
+def _check_files(files, settings, year, json_out, quiet, debug, store: bool, feedback: Path | None = None) -> None:
     """ingest (store=True: lock, store, log) and validate (store=False: check only).
 
     `year` is --year only: the year of vwu.toml is the default report year, and must not
@@ -77,7 +77,18 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
     from vwu_pipeline.ingest.run import IngestOptions, run
 
     lang = settings.lang
-    options = IngestOptions(year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers)
+    options = IngestOptions(
+        year=year,
+        lang=lang,
+        limits=settings.limits,
+        schemas=settings.schemas,
+        workers=settings.workers,
+        # validate --annotate: a copy of every file checked; ingest --feedback: refused files and warnings, with a message
+        feedback=feedback,
+        feedback_all=not store,
+        feedback_message=store,
+        send_to=settings.send_to,
+    )
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_run_log(settings, "ingest", create=True)) if store else None
         bar = render.progress_bar(quiet, json_out)
@@ -125,10 +136,20 @@ def ingest(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     lock_timeout: options.LockTimeout = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback",
+            help="Ghi bản kiểm tra (_kiem_tra.xlsx) và thư báo (_ket_qua.txt) cho tệp bị từ chối hoặc có cảnh báo vào thư mục này"
+            " (mặc định: feedback trong vwu.toml). Feedback folder.",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Nhận báo cáo: kiểm tra từng tệp và lưu các tệp hợp lệ. Ingest submissions into the workspace."""
-    settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
-    _check_files(paths, settings, year, json_out, quiet, debug, store=True)
+    settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout, feedback=feedback)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=True, feedback=settings.feedback)
 
 
 @app.command()
@@ -141,12 +162,22 @@ def validate(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
+    annotate: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotate",
+            help="Ghi vào thư mục này bản sao của từng tệp (_kiem_tra.xlsx): ô lỗi tô đỏ, cảnh báo tô vàng, có ghi chú,"
+            " và trang «Kết quả kiểm tra». Annotated copies folder.",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Kiểm tra tệp mà không lưu gì. Check files without storing anything.
 
-    Reads vwu.toml of the workspace (limits, year, lang) but writes nothing there."""
+    Reads vwu.toml of the workspace (limits, year, lang, send_to) but writes nothing there."""
     settings = _settings(debug, workspace, lang=lang, schemas=schemas)
-    _check_files(paths, settings, year, json_out, quiet, debug, store=False)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=False, feedback=annotate)
 
 
 Level = Annotated[

@@ -68,6 +68,8 @@ def file_result(result, lang: str, quiet: bool) -> None:
     elif result.status == "refused":
         detail = text("cli.file.refused", lang, errors=len(result.errors))
     console.print(f"[{style}]{status:<16}[/{style}] {escape(Path(result.path).name)}{escape(detail)}", soft_wrap=True)
+    if result.feedback:
+        console.print(f"    → {text('cli.feedback', lang)}: {escape(result.feedback)}", highlight=False, soft_wrap=True)
     problem_lines(result.problems, lang)
 
 
