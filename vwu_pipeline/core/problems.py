@@ -127,8 +127,11 @@ class FileResult:
     unit_code: str | None = None
     unit_name: str | None = None
     period: str | None = None
+    tree: str | None = None  # the unit tree its codes belong to (legacy | 2025)
     indicators: list[str] = field(default_factory=list)
     rows: int = 0
+    # indicator sheets without a single figure: not submissions (they replace nothing), said on the file line
+    empty_sheets: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     feedback: str | None = None  # the annotated copy handed back (validate --annotate, ingest --feedback)
 
@@ -157,6 +160,7 @@ class FileResult:
             "period": self.period,
             "indicators": self.indicators,
             "rows": self.rows,
+            "empty_sheets": self.empty_sheets,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "problems": [p.to_dict(lang) for p in self.problems],

@@ -308,9 +308,9 @@ class Store:
             )
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback,"
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback, tree,"
                 " signed_on, modified, version_key, digest, run_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
@@ -323,6 +323,7 @@ class Store:
                     result.rows,
                     stamp,
                     result.feedback,
+                    result.tree,
                     signed_on,
                     modified,
                     key,
@@ -388,27 +389,27 @@ class Store:
         """Insert one indicator's figures as a version, recompute which figures count, and say
         so in the file's warnings. True when it is the newest version and replaced an older one."""
         db = self.db
-        unit, period = result.unit_code, result.period
+        unit, period, tree = result.unit_code, result.period, result.tree
         before = dict(
             db.execute(
                 "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
                 " JOIN files f ON f.id = s.file_id"
-                " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0"
+                " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0 AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)"
                 " GROUP BY g.unit_code",
-                (unit, period, indicator),
+                (unit, period, indicator, tree, tree),
             ).fetchall()
         )
         submission_id = db.execute(
-            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at) VALUES (?, ?, ?, ?, ?, 1, ?)",
-            (file_id, unit, year, period, indicator, stamp),
+            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+            (file_id, unit, year, period, indicator, stamp, tree),
         ).lastrowid
         db.executemany(
             "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(submission_id, *figure) for figure in rows],
         )
-        if not before and not self._has_other_versions(unit, period, indicator, submission_id):
+        if not before and not self._has_other_versions(unit, period, indicator, tree, submission_id):
             return False  # the first version: every figure counts as inserted
-        versions = self.recompute(unit, period, indicator)
+        versions = self.recompute(unit, period, indicator, tree)
         newest = versions[-1] if versions else None
         sheet = rows[0][2] if rows else None
         if newest is not None and newest[0] != submission_id:
@@ -455,25 +456,26 @@ class Store:
             )
         return True
 
-    def _has_other_versions(self, unit: str, period: str, indicator: str, submission_id: int) -> bool:
+    def _has_other_versions(self, unit: str, period: str, indicator: str, tree: str | None, submission_id: int) -> bool:
         return (
             self.db.execute(
-                "SELECT 1 FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND id != ? LIMIT 1",
-                (unit, period, indicator, submission_id),
+                "SELECT 1 FROM submissions s WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND s.id != ? AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL) LIMIT 1",
+                (unit, period, indicator, submission_id, tree, tree),
             ).fetchone()
             is not None
         )
 
-    def recompute(self, unit: str, period: str, indicator: str) -> list[tuple]:
-        """Decide which figures count for one unit, period and indicator, from all its stored
-        versions in key order: for each commune, the newest version that has a row for it.
-        Withdrawn files take no part. Returns the live versions, oldest first, as
-        (submission id, version key, file name, run id, signed_on)."""
+    def recompute(self, unit: str, period: str, indicator: str, tree: str | None = None) -> list[tuple]:
+        """Decide which figures count for one unit, period and indicator (of one unit tree: the
+        same code on the other tree is another unit), from all its stored versions in key order:
+        for each commune, the newest version that has a row for it. Withdrawn files take no part.
+        Returns the live versions, oldest first, as (submission id, version key, file name,
+        run id, signed_on)."""
         db = self.db
         subs = db.execute(
             "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn FROM submissions s JOIN files f ON f.id = s.file_id"
-            " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? ORDER BY f.version_key, s.id",
-            (unit, period, indicator),
+            " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL) ORDER BY f.version_key, s.id",
+            (unit, period, indicator, tree, tree),
         ).fetchall()
         ids = [sub[0] for sub in subs]
         live = [sub[:5] for sub in subs if not sub[5]]
@@ -501,7 +503,7 @@ class Store:
     def recompute_all(self, year: int | None = None) -> None:
         """Every unit, period and indicator recomputed from its stored versions (vwu ingest --force)."""
         keys = self.db.execute(
-            "SELECT DISTINCT unit_code, period, indicator FROM submissions" + (" WHERE year = ?" if year else ""),
+            "SELECT DISTINCT unit_code, period, indicator, tree FROM submissions" + (" WHERE year = ?" if year else ""),
             (year,) if year else (),
         ).fetchall()
         with self.transaction():
@@ -528,7 +530,9 @@ class Store:
                 "INSERT INTO withdrawals (file_id, action, who, at, reason) VALUES (?, ?, ?, ?, ?)",
                 (file_id, "withdraw" if withdrawn else "restore", who, now(), reason),
             )
-            for key in db.execute("SELECT DISTINCT unit_code, period, indicator FROM submissions WHERE file_id = ?", (file_id,)).fetchall():
+            for key in db.execute(
+                "SELECT DISTINCT unit_code, period, indicator, tree FROM submissions WHERE file_id = ?", (file_id,)
+            ).fetchall():
                 self.recompute(*key)
 
     def withdrawals(self) -> list[dict[str, Any]]:
@@ -561,7 +565,7 @@ class Store:
         import pandas as pd
 
         return pd.read_sql_query(
-            "SELECT s.id AS submission_id, s.indicator, s.period, f.unit_code, f.column, f.value"
+            "SELECT s.id AS submission_id, s.indicator, s.period, s.tree, f.unit_code, f.column, f.value"
             ", files.version_key AS version"
             " FROM submissions s JOIN figures f ON f.submission_id = s.id JOIN files ON files.id = s.file_id"
             " WHERE s.current = 1 AND f.current = 1 AND s.year = ?",
@@ -569,9 +573,16 @@ class Store:
             params=(year,),
         )
 
-    def current_submissions(self, year: int) -> list[tuple[str, str]]:
-        """(indicator, reporting unit) of the current submissions of a year."""
-        return self.db.execute("SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall()
+    def current_submissions(self, year: int, tree: str | None = None) -> list[tuple[str, str]]:
+        """(indicator, reporting unit) of the current submissions of a year (of one unit tree)."""
+        return self.db.execute(
+            "SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ? AND (? IS NULL OR tree IS ?)",
+            (year, tree, tree),
+        ).fetchall()
+
+    def submission_trees(self, year: int) -> dict[str, str]:
+        """period -> unit tree of the current submissions of a year (2025: H1 legacy, year new)."""
+        return dict(self.db.execute("SELECT DISTINCT period, tree FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall())
 
     def current_submission_periods(self, year: int) -> list[tuple[str, str, str]]:
         """(indicator, reporting unit, period) of the current submissions of a year."""
@@ -640,19 +651,22 @@ class Store:
         }
         return meta, tables
 
-    def save_targets(self, rows: list[tuple[int, str, str, float]], file: str) -> None:
-        """(year, unit_code, column, target) rows; a row replaces the same year, unit and column."""
+    def save_targets(self, rows: list[tuple], file: str) -> None:
+        """(year, unit_code, column, target[, tree]) rows; a row replaces the same year, tree, unit
+        and column. Without a tree, the tree of the year (the 2025 tree for 2025)."""
+        from vwu_pipeline.core.units import UnitTree
+
         stamp = now()
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO targets (year, unit_code, column, target, file, loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(*row, file, stamp) for row in rows],
+                "INSERT OR REPLACE INTO targets (year, unit_code, column, target, tree, file, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:4], row[4] if len(row) > 4 else UnitTree.for_year(row[0]).tree, file, stamp) for row in rows],
             )
 
     def targets(self, year: int) -> Any:
         import pandas as pd
 
-        return pd.read_sql_query("SELECT unit_code, column, target FROM targets WHERE year = ?", self.db, params=(year,))
+        return pd.read_sql_query("SELECT unit_code, column, target, tree FROM targets WHERE year = ?", self.db, params=(year,))
 
     def ingest_warnings(self, year: int) -> Any:
         """Warnings of the files whose figures are current for the year (accepted, not replaced)."""
