@@ -420,7 +420,9 @@ class Store:
             "SELECT files.name, p.code, p.severity, p.sheet, p.row, p.column, p.column_index, p.value, p.message_vi, p.message_en"
             " FROM problems p JOIN files ON files.id = p.file_id"
         )
-        rows = self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        rows = (
+            self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        )
         return [StoredProblem(*row) for row in rows]
 
     def runs(self, last: int | None = None) -> list[StoredRun]:
