@@ -250,6 +250,12 @@ def _aggregates_like_for_like(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM aggregations")
 
 
+def _file_indicators(db: sqlite3.Connection) -> None:
+    """files.indicators: the indicator sheets a file held (comma-separated), so that a refused file
+    is known to concern those indicators only (`vwu status --missing`)."""
+    _add_column(db, "files", "indicators", "TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -257,6 +263,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _rekey_provisional_2025,
     _aggregations_per_period,
     _aggregates_like_for_like,
+    _file_indicators,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
