@@ -25,6 +25,11 @@ app = typer.Typer(
 )
 
 
+# The language the command's messages are in, once its options are read (an error that can
+# speak both, such as a schema folder's mistakes, is rendered in it).
+_chosen_lang: dict[str, str] = {}
+
+
 def run_command(debug: bool, action):
     """Run a command's library call; a `VwuError` becomes a red panel and its exit code."""
     try:
@@ -32,7 +37,7 @@ def run_command(debug: bool, action):
     except VwuError as error:
         if debug:
             raise
-        render.fatal(error)
+        render.fatal(error, _chosen_lang.get("lang"))
         raise typer.Exit(error.exit_code)
     except KeyboardInterrupt:
         render.stopped()
@@ -51,7 +56,9 @@ def _settings(debug: bool, workspace: Path | None, **options):
     """Command-line options > VWU_* environment > vwu.toml in the workspace > defaults (config.py)."""
     from vwu_pipeline.ops.config import load
 
-    return run_command(debug, lambda: load(workspace, **options))
+    settings = run_command(debug, lambda: load(workspace, **options))
+    _chosen_lang["lang"] = settings.lang
+    return settings
 
 
 def _run_log(settings, command: str, create: bool = False):
@@ -396,6 +403,48 @@ def _bad_format(value: str) -> None:
     raise ConfigError(
         f"--format {value}: cần 'table' hoặc 'csv' / --format must be table or csv.", "Ví dụ: vwu status --missing --format csv"
     )
+
+
+schemas_app = typer.Typer(
+    help="Kiểm tra và xem các tệp chỉ tiêu (schemas/*.yaml). Check and show the indicator schema files.",
+    no_args_is_help=True,
+)
+app.add_typer(schemas_app, name="schemas")
+
+
+@schemas_app.command("check")
+def schemas_check(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Thư mục tệp chỉ tiêu (mặc định: --schemas, VWU_SCHEMAS, vwu.toml, hoặc schemas/ đi kèm).", show_default=False),
+    ] = None,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
+) -> None:
+    """Kiểm tra các tệp chỉ tiêu và in danh mục (exit 2 khi có lỗi). Validate the schema files and print the catalogue."""
+    from vwu_pipeline.core.catalogue import check
+
+    settings = _settings(debug, workspace, lang=lang, schemas=directory or schemas)
+    catalog, sections = run_command(debug, lambda: check(settings.schemas, settings.lang))
+    render.schemas_checked(catalog, sections, settings.lang, quiet)
+
+
+@schemas_app.command("show")
+def schemas_show(
+    name: Annotated[str, typer.Argument(help="Tên chỉ tiêu, tên trang tính hoặc tên cột (members, Hội viên, members_total).")],
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
+) -> None:
+    """In một chỉ tiêu: cột, cách cộng dồn, giới hạn, tỷ lệ, quy tắc. Show one indicator."""
+    from vwu_pipeline.core.catalogue import show
+
+    settings = _settings(debug, workspace, lang=lang, schemas=schemas)
+    render.sections(run_command(debug, lambda: show(settings.schemas, name, settings.lang)))
 
 
 def main() -> None:

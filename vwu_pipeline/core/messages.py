@@ -271,6 +271,7 @@ MESSAGES: dict[str, Text] = {
         "the unit lists of the two years differ: not compared",
     ),
     # --- the terminal (render.py) ---
+    "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} indicators in {folder}."),
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
     "cli.status.unchanged": ("Đã có, không đổi", "Already ingested"),

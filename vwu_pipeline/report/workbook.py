@@ -311,7 +311,7 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     depth = max((row.depth for row in rows), default=0)
     # The unit column fits the longest indented name; figure headers wrap over three lines.
     name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
-    s = _Sheet(book, indicator.title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
+    s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
     title = f"{indicator.title(lang)} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
