@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from builders import district_workbook
+
 from vwu_pipeline.core.errors import EXIT_USAGE
 from vwu_pipeline.core.indicators import DEFAULT_SCHEMAS, CheckFailed, Column, Indicator, load_catalog
 from vwu_pipeline.ingest.validation import PLACE_COLUMNS, _run_pandera

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
-
 from vwu_pipeline.core.text import fold, fold_compact
 
 if TYPE_CHECKING:
