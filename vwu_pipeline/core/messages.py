@@ -210,6 +210,18 @@ MESSAGES: dict[str, Text] = {
     "report.achieved_pct": ("% đạt", "% achieved"),
     "report.met": ("Đạt", "Met"),
     "report.not_met": ("Chưa đạt", "Not met"),
+    # a target's assessment: complete data decides met / not met; partial data may not yet
+    "report.target_met": ("Đạt", "Met"),
+    "report.target_not_met": ("Chưa đạt", "Not met"),
+    "report.target_incomplete": (
+        "Chưa đủ số liệu ({submitted}/{expected} đơn vị)",
+        "Incomplete data ({submitted}/{expected} units)",
+    ),
+    "report.target_not_reported": ("Chưa báo cáo", "Not reported"),
+    "report.tally_met": ("{n} đạt", "{n} met"),
+    "report.tally_not_met": ("{n} chưa đạt", "{n} not met"),
+    "report.tally_incomplete": ("{n} chưa đủ số liệu", "{n} with incomplete data"),
+    "report.tally_not_reported": ("{n} chưa báo cáo", "{n} not reported"),
     "report.assessment": ("Đánh giá", "Assessment"),
     "report.expected": ("Phải báo cáo", "Expected"),
     "report.submitted": ("Đã báo cáo", "Submitted"),
