@@ -257,7 +257,7 @@ def reminders(
     the_period = Period.parse(year, period)
     tree = UnitTree.for_year(year)
     level = tree.reporting_level()
-    code = _unit_code(unit)
+    code = typed_code(unit)
     if code is not None and code not in tree:
         raise ConfigError(
             f"Mã đơn vị '{code}' không có trong danh mục năm {year} / unit '{code}' is not in the {year} unit list.",
