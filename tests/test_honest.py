@@ -359,3 +359,40 @@ def test_a_heading_naming_another_district_is_still_a_mismatch(tmp_path, vwu):
 
     (problem,) = [p for f in json.loads(checked.stdout)["files"] for p in f["problems"] if p["code"] == "unit-title-mismatch"]
     assert problem["value"] == "Huyện Kim Động" and "Huyện Tiên Lữ (332)" in problem["message"]
+
+
+# --- case 5: ratios from complete pairs only -----------------------------------------------------------
+
+
+def test_a_ratio_counts_only_units_with_both_parts_and_a_blank_denominator_warns(tmp_path, workspace, vwu):
+    # Vương 120/200, Hưng Đạo 60/(blank), Nhật Tân 40/100, Lệ Xá 0/0 (present: its rate is "–").
+    rows = members(
+        ("12337", "Thị trấn Vương", 120, 10, 200, 1),
+        ("12340", "Xã Hưng Đạo", 60, 5, None, 0),
+        ("12346", "Xã Nhật Tân", 40, 4, 100, 0),
+        ("12352", "Xã Lệ Xá", 0, 0, 0, 0),
+    )
+    submission(tmp_path / "tl.xlsx", rows, report_title=YEAR_2024, unit_title=TIEN_LU)
+    ingested = vwu("ingest", tmp_path / "tl.xlsx", "--workspace", workspace, "--json")
+
+    (warning,) = [p for p in json.loads(ingested.stdout)["files"][0]["problems"] if p["code"] == "ratio-denominator-missing"]
+    assert (warning["severity"], warning["row"], warning["column"]) == (
+        "warning",
+        7,
+        "Số phụ nữ từ 18 tuổi trở lên trên địa bàn",
+    )  # title, blank, header, numbering, Vương
+    assert "12340" in warning["message"] and "Tỷ lệ tập hợp" in warning["message"]
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out", unit="332")
+
+    # (120 + 40 + 0) / (200 + 100 + 0) = 53.3 %, not (120 + 60 + 40) / 300 = 73.3 %.
+    rate = headline_json(data, "enrolment_rate")
+    assert round(rate["value"], 4) == 0.5333
+    assert md_row(markdown, "Tỷ lệ tập hợp")[2] == "53,3%"
+    assert "tính trên 3/4 cơ sở có đủ tử số và mẫu số" in md_row(markdown, "Tỷ lệ tập hợp")[-1]
+    assert "Tính trên 3/4 cơ sở" in summary_row(wb, "Tỷ lệ tập hợp")[6]
+    sheet = wb["Hội viên"]
+    header = [c.value for c in sheet[2]]
+    at = {sheet.cell(r, 1).value: r for r in range(3, sheet.max_row + 1)}
+    assert sheet.cell(at["12352"], header.index("Tỷ lệ tập hợp") + 1).value is None  # 0/0: shown empty, not 0 %
+    assert sheet.cell(at["12340"], header.index("Tỷ lệ tập hợp") + 1).value is None

@@ -75,6 +75,7 @@ def prepare(sub: Submission, year: int | None = None) -> None:
         rows = _typed_rows(sub, table, tree)
         _check_totals(sub, table)
         _check_units(sub, table, rows, tree)
+        _check_ratio_parts(sub, table, rows)
         sub.rows[table.indicator.name] = rows
         sub.figures[table.indicator.name] = _figures(rows, table.indicator)
         sub.result.rows += len(rows)
@@ -110,7 +111,10 @@ def _check_form_years(sub: Submission) -> None:
             column = table.indicator.column(name)
             if column.expected(sub.year) and not column.optional:
                 sub.problem(
-                    "column-not-on-form", "warning", sheet=table.sheet, row=table.header_rows[-1],
+                    "column-not-on-form",
+                    "warning",
+                    sheet=table.sheet,
+                    row=table.header_rows[-1],
                     params={"expected": column.header, "year": str(sub.year)},
                 )
 
@@ -302,6 +306,27 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 value=stated,
                 params={"expected": added},
             )
+
+
+def _check_ratio_parts(sub: Submission, table: Table, rows: list[tuple]) -> None:
+    """A ratio's numerator typed beside an empty denominator: that unit cannot count in the
+    ratio (it is computed over the units with both), a warning so the clerk fills it in."""
+    names = table.indicator.column_names
+    for ratio in table.indicator.ratios:
+        if ratio.numerator not in names or ratio.denominator not in names or ratio.denominator not in table.columns:
+            continue
+        top, bottom = 4 + names.index(ratio.numerator), 4 + names.index(ratio.denominator)
+        for row in rows:
+            if row[top] == row[top] and row[bottom] != row[bottom]:  # NaN: an empty cell
+                sub.problem(
+                    "ratio-denominator-missing",
+                    "warning",
+                    sheet=table.sheet,
+                    row=row[1],
+                    column=table.headers[ratio.denominator],
+                    column_index=table.columns[ratio.denominator] + 1,
+                    params={"ratio_vi": ratio.label_vi, "ratio_en": ratio.label_en, "code": row[2] or ""},
+                )
 
 
 def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, submissions: list[Submission]) -> None:
