@@ -257,10 +257,9 @@ def reminders(
     level = tree.reporting_level()
     code = typed_code(unit)
     if code is not None and code not in tree:
-        raise ConfigError(
-            f"Mã đơn vị '{code}' không có trong danh mục năm {year} / unit '{code}' is not in the {year} unit list.",
-            "Dùng mã tỉnh 2 chữ số (--unit 33) hoặc mã huyện 3 chữ số (--unit 332).",
-        )
+        from vwu_pipeline.core.lookup import not_in_tree
+
+        raise not_in_tree(code, tree, year)
     reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
     reporter_of: dict[str, str | None] = {}
 
