@@ -77,7 +77,7 @@ def _unit(raw: object, tree: UnitTree) -> str | None:
 
 def _target(raw: object, measure: Measure) -> float | None:
     text = clean(raw)
-    ratio = measure.kind == "ratio"
+    ratio = measure.percent  # a decimal ratio's target (40 attendances per session) is read as typed
     try:
         value = parse_number(text.removesuffix("%").strip() if ratio else raw)
     except NotANumber:
