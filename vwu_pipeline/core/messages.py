@@ -350,7 +350,7 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
-    # --- the checked copy handed back (forms/annotate.py): its results sheet, then the e-mail text ---
+    # --- the checked copy handed back (ingest/annotate.py): its results sheet, then the e-mail text ---
     "feedback.title": ("KẾT QUẢ KIỂM TRA BÁO CÁO", "SUBMISSION CHECK RESULTS"),
     "feedback.file": ("Tệp", "File"),
     "feedback.unit": ("Đơn vị báo cáo", "Reporting unit"),
