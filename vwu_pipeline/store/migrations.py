@@ -297,6 +297,12 @@ def _units_carry_their_tree(db: sqlite3.Connection) -> None:
         db.execute("DROP TABLE targets_before_trees")
 
 
+def _file_indicators(db: sqlite3.Connection) -> None:
+    """files.indicators: the indicator sheets a file held (comma-separated), so that a refused file
+    is known to concern those indicators only (`vwu status --missing`)."""
+    _add_column(db, "files", "indicators", "TEXT")
+
+
 def _versions_row_by_row(db: sqlite3.Connection) -> None:
     """Row-by-row replacement, the version key, withdrawals (issue 11).
 
@@ -338,6 +344,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _aggregations_per_period,
     _aggregates_like_for_like,
     _units_carry_their_tree,
+    _file_indicators,
     _versions_row_by_row,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
