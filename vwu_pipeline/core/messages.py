@@ -281,7 +281,10 @@ MESSAGES: dict[str, Text] = {
     # what a year-on-year change compares (report/compare.py), or why there is none
     "report.partial_previous_note": ("Số liệu năm {previous} chưa đầy đủ.", "The {previous} figures are incomplete."),
     "report.lfl_over": ("so sánh trên {n} {units} có số liệu cả hai năm", "compared over the {n} {units} reporting in both years"),
-    "report.ratio_over": ("tính trên {n}/{total} cơ sở có đủ tử số và mẫu số", "computed over the {n} of {total} grassroots units with both parts"),
+    "report.ratio_over": (
+        "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
+        "computed over the {n} of {total} grassroots units with both parts",
+    ),
     # the opening paragraph of the summary (report/narrative.py)
     "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
     "report.story_partial": (
@@ -362,7 +365,7 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
-    # --- the checked copy handed back (forms/annotate.py): its results sheet, then the e-mail text ---
+    # --- the checked copy handed back (ingest/annotate.py): its results sheet, then the e-mail text ---
     "feedback.title": ("KẾT QUẢ KIỂM TRA BÁO CÁO", "SUBMISSION CHECK RESULTS"),
     "feedback.file": ("Tệp", "File"),
     "feedback.unit": ("Đơn vị báo cáo", "Reporting unit"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from vwu_pipeline.core.indicators import measures
 from vwu_pipeline.core.text import number
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 MAX_FIGURES = 4  # headline figures told in words; the table below has them all
 MAX_NAMED = 3  # units named in a sentence

@@ -17,7 +17,7 @@ from vwu_pipeline.core.indicators import Indicator, Measure, assessed_name, meas
 from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 
 def t(lang: str, key: str, **params: object) -> str:
