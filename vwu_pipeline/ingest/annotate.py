@@ -277,7 +277,10 @@ def _mark_problems(workbook: Any, problems: list[Problem], sheet_of: dict[str, s
 
     places: list[Place | None] = []
     notes: dict[tuple[str, int, int], list[Problem]] = {}
-    fills = {color: _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=color, bgColor=color)) for color in (ERROR_FILL, WARNING_FILL)}
+    fills = {
+        color: _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=color, bgColor=color))
+        for color in (ERROR_FILL, WARNING_FILL)
+    }
     first = workbook.worksheets[0].title if workbook.worksheets else None
     for problem in problems:
         title = sheet_of.get(problem.sheet) if problem.sheet else None
