@@ -124,6 +124,7 @@ def report(
                 "target": row.target,
                 "achieved": row.achieved,
                 "met": row.met,
+                "assessment": p.target_state(result, row),  # met | not_met | in_progress (a part of the year)
             }
             for row in p.target_rows(result, lang)
             if row.unit_code == result.root

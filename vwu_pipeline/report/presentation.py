@@ -14,7 +14,7 @@ from functools import lru_cache
 import pandas as pd
 
 from vwu_pipeline.core.indicators import Indicator
-from vwu_pipeline.core.messages import text
+from vwu_pipeline.core.messages import fill, pick, text
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, Measure, measures
@@ -103,6 +103,30 @@ def scope_name(result: AggregateResult, lang: str) -> str:
     return result.unit_name(result.root, lang)
 
 
+def heading(result: AggregateResult, lang: str) -> str:
+    """The report's title, named for its cycle: "Báo cáo sơ kết 6 tháng đầu năm 2024"."""
+    return result.period.report_heading(lang)
+
+
+def title(result: AggregateResult, lang: str) -> str:
+    """The heading in capitals, as official documents print it."""
+    return heading(result, lang).upper() if lang != "en" or result.period.is_year else heading(result, lang)
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+def period_label(result: AggregateResult, lang: str) -> str:
+    """The column heading of the report's figures: "Năm 2024", "6 tháng đầu năm 2024"."""
+    return _capital(result.period.label(lang))
+
+
+def previous_label(result: AggregateResult, lang: str) -> str:
+    """... and of the comparison: the same part of the previous year."""
+    return _capital(result.period.previous().label(lang))
+
+
 def tree_label(result: AggregateResult, lang: str) -> str:
     return t(lang, "tree_legacy" if "district" in result.tree.levels else "tree_new")
 
@@ -164,6 +188,32 @@ class TargetRow:
     @property
     def met(self) -> bool:
         return self.achieved is not None and self.achieved >= self.target - 1e-9
+
+
+def target_state(result: AggregateResult, row: TargetRow) -> str:
+    """met | not_met for the year; for a part of it met | in_progress: a yearly target is
+    never judged missed before the year is over."""
+    if row.met:
+        return "met"
+    return "not_met" if result.period.is_year else "in_progress"
+
+
+def assessment(result: AggregateResult, row: TargetRow, lang: str = "vi") -> str:
+    """The verdict on a target as the report words it: "Đạt", "Chưa đạt", or for a part of the
+    year "Đang thực hiện: đạt 48% chỉ tiêu năm sau 6 tháng"."""
+    state = target_state(result, row)
+    if state != "in_progress":
+        return t(lang, state)
+    return f"{t(lang, 'in_progress')}: {progress(result, row, lang)}"
+
+
+def progress(result: AggregateResult, row: TargetRow, lang: str = "vi") -> str:
+    """How far a part of the year has gone towards the year's target: "đạt 48% chỉ tiêu năm sau
+    6 tháng" (a period from January), "quý III đạt 20% chỉ tiêu năm" (one that is not)."""
+    pct = percent(row.ratio, lang, 0)
+    if result.period.cumulative:
+        return t(lang, "progress", pct=pct, elapsed=result.period.elapsed(lang))
+    return t(lang, "progress_part", pct=pct, period=_capital(result.period.label(lang)))
 
 
 def measure_index(result: AggregateResult) -> dict[str, tuple[Indicator, Measure]]:
@@ -341,7 +391,19 @@ def outlier_rows(result: AggregateResult, lang: str = "vi") -> list[OutlierRow]:
         if kind == "jump":
             up = value > reference
             times = number(value / reference if up else reference / value, lang, 0)
-            message = t(lang, "jump_up" if up else "jump_down", times=times, year=result.year - 1, reference=number(reference, lang))
+            message = t(
+                lang,
+                "jump_up" if up else "jump_down",
+                times=times,
+                period=result.period.previous().label(lang),
+                reference=number(reference, lang),
+            )
+        elif kind.startswith("rule:"):  # an error rule broken once the unit's periods are combined
+            rule = next((r for r in indicator.rules if r.code == kind[5:]), None)
+            if rule is None:
+                continue  # the schema changed since the aggregation
+            broken = fill(pick((rule.message_vi, rule.message_en), lang), {"left": number(value, lang), "right": number(reference, lang)})
+            message = t(lang, "rule_break", message=broken, period=result.period.label(lang))
         else:
             message = t(lang, "siblings", parent=parent_name(result, code, lang), reference=number(reference, lang))
         rows.append(

@@ -46,7 +46,7 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
 def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     """The Markdown text of a result's summary."""
     lines = [
-        f"# {md(p.t(lang, 'heading', year=result.year))} — {md(p.scope_name(result, lang))}",
+        f"# {md(p.heading(result, lang))} — {md(p.scope_name(result, lang))}",
         "",
         md(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
         "",
@@ -70,7 +70,7 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
         ]
         for row in p.headline(result)
     ]
-    years = [p.t(lang, "year", year=result.year), p.t(lang, "year", year=result.previous_year or result.year - 1)]
+    years = [p.period_label(result, lang), p.previous_label(result, lang)]
     header = [p.t(lang, "indicator"), p.t(lang, "measure"), *years, p.t(lang, "change"), p.t(lang, "change_pct")]
     return [f"## {p.t(lang, 'headline')}", "", *_table(header, rows, right={2, 3, 4, 5})]
 
@@ -90,12 +90,14 @@ def _targets(result: AggregateResult, lang: str) -> list[str]:
                 p.show(r.measure, r.target, lang),
                 p.show(r.measure, r.achieved, lang) + (STAR if r.partial else ""),
                 p.percent(r.ratio, lang, 0),
-                f"**{p.t(lang, 'met')}**" if r.met else p.t(lang, "not_met"),
+                f"**{p.t(lang, 'met')}**" if r.met else p.assessment(result, r, lang),
             ]
             for r in own
         ]
         lines += _table(header, rows, right={2, 3, 4})
         lines += [p.t(lang, "met_count", met=sum(r.met for r in own), total=len(own)) + ".", ""]
+        if not result.period.is_year:
+            lines += [md(p.t(lang, "progress_note", period=result.period.label(lang))), ""]
     # Targets set per unit below the root (each province...): how many met them, who did not.
     below: dict[str, list[p.TargetRow]] = {}
     for r in targets:
@@ -104,7 +106,8 @@ def _targets(result: AggregateResult, lang: str) -> list[str]:
     for group in below.values():
         missed = [(r.unit_code, r.unit_name) for r in group if not r.met]
         text = f"- **{md(group[0].measure.label(lang))}**: {p.t(lang, 'met_count', met=len(group) - len(missed), total=len(group))}"
-        lines.append(text + (f"; {p.t(lang, 'not_met').lower()}: {_listed(missed, lang)}" if missed else ""))
+        verdict = p.t(lang, "not_met" if result.period.is_year else "in_progress").lower()
+        lines.append(text + (f"; {verdict}: {_listed(missed, lang)}" if missed else ""))
     return lines + ([""] if below else [])
 
 
