@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 
 import pandas as pd
 import pytest
@@ -16,6 +15,7 @@ from vwu_pipeline.core.periods import flow_periods, period_months
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.ingest.run import IngestOptions, run
 from vwu_pipeline.report.rollup import NATIONAL, aggregate, compute
+from vwu_pipeline.store.db import Store
 
 H1 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024"
 H2 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG CUỐI NĂM 2024"
@@ -193,13 +193,9 @@ def test_the_national_total_reconciles_with_the_accepted_rows(tmp_path, seed):
 
     # Every submission here covers the full year once, except the H1 file which the full-year
     # report of the same district supersedes: the nation is the sum of the full-year rows.
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    accepted = dict(
-        db.execute(
-            "SELECT f.column, sum(f.value) FROM figures f JOIN submissions s ON s.id = f.submission_id"
-            " WHERE s.current = 1 AND s.period = '2024' GROUP BY f.column"
-        ).fetchall()
-    )
+    with Store.open(workspace) as store:
+        current = store.figures_frame(2024)
+    accepted = current[current["period"] == "2024"].groupby("column")["value"].sum().to_dict()
     national = totals(result, "members", NATIONAL)
     assert {c: national[c] for c in accepted} == accepted
     assert national["members_total"] == 120 + 55 + 300
@@ -250,16 +246,17 @@ def test_a_figure_far_from_its_siblings_is_listed(tmp_path, workspace):
 def test_a_new_aggregation_replaces_the_previous_one(tmp_path, workspace):
     ingest_fixture(tmp_path / "inbox", workspace)
     aggregate(workspace, 2024)
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    before = db.execute("SELECT count(*) FROM aggregates").fetchone()[0]
+    with Store.open(workspace) as store:
+        before = len(store.read_aggregation(2024)[1]["aggregates"])
 
     aggregate(workspace, 2024, outlier_factor=5)
 
-    assert db.execute("SELECT count(*) FROM aggregates").fetchone()[0] == before
-    assert db.execute("SELECT year, outlier_factor FROM aggregations").fetchall() == [(2024, 5.0)]
-    assert db.execute("SELECT value, partial FROM aggregates WHERE unit_code = '00' AND column = 'members_total'").fetchall() == [
-        (540.0, 1)
-    ]
+    with Store.open(workspace) as store:
+        meta, tables = store.read_aggregation(2024)
+        assert len(tables["aggregates"]) == before
+        assert [(year, store.aggregation_meta(year)["outlier_factor"]) for year in store.aggregated_years()] == [(2024, 5.0)]
+    at_nation = tables["aggregates"][(tables["aggregates"]["unit_code"] == "00") & (tables["aggregates"]["column"] == "members_total")]
+    assert list(zip(at_nation["value"], at_nation["partial"])) == [(540.0, 1)]
 
 
 def test_cli_aggregate_prints_headline_and_json_equals_the_library(tmp_path, workspace, vwu):

@@ -129,11 +129,11 @@ def status(
         try:
             # status is where the state of the store is checked: a damaged page anywhere is told
             # here, before a night's ingest or report runs into it
-            (check,) = store.db.execute("PRAGMA quick_check(1)").fetchone()
+            check = store.check()
             if check != "ok":
                 raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"))
             if year is None:
-                (year,) = store.db.execute("SELECT max(year) FROM submissions WHERE current = 1").fetchone()
+                year = store.latest_year()
             runs = _runs(store, last, running)
             if year is not None:
                 submitted = store.current_submission_periods(year)
@@ -178,18 +178,13 @@ def _unit_code(unit: str | None) -> str | None:
 
 
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
-    rows = store.db.execute("SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?", (last,)).fetchall()
     out = []
-    for index, (run_id, command, started, finished, summary) in enumerate(rows):
-        if finished:
+    for index, run in enumerate(store.runs(last)):
+        if run.finished_at:
             state = "finished"
-        elif index == 0 and running and running.get("command") == command:
+        elif index == 0 and running and running.get("command") == run.command:
             state = "running"  # the newest unfinished run of the command that holds the lock now
         else:
             state = "interrupted"  # killed, or the machine stopped: its files are whole or absent
-        try:
-            counts = json.loads(summary) if summary else {}
-        except ValueError:
-            counts = {}
-        out.append(RunRow(run_id, command, started, finished, state, counts if isinstance(counts, dict) else {}))
+        out.append(RunRow(run.id, run.command, run.started_at, run.finished_at, state, run.summary))
     return out

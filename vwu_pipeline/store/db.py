@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,73 @@ def as_store_error(exc: BaseException) -> StoreError | None:
     )
 
 
+# -- what the store holds, as read back (the read API used by aggregate, status, report and tests) --
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One submitted file as the store remembers it (accepted, or refused with its problems)."""
+
+    id: int
+    name: str
+    path: str
+    sha256: str
+    status: str  # accepted | refused
+    unit_code: str | None
+    period: str | None
+    year: int | None
+    rows: int
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """One indicator of one accepted file; `current` until a newer file replaces it."""
+
+    id: int
+    file_id: int
+    unit_code: str
+    year: int | None
+    period: str
+    indicator: str
+    current: bool
+    replaced_by: int | None
+    figures: int  # figures stored for it
+
+
+@dataclass(frozen=True)
+class StoredProblem:
+    file: str
+    code: str
+    severity: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    column_index: int | None
+    value: str | None
+    message_vi: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None  # None: still running, or killed
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredTarget:
+    year: int
+    unit_code: str
+    column: str
+    target: float
+    file: str
+
+
 class Store:
-    """The workspace database. Open with `Store.open(workspace)`."""
+    """The workspace database. Open with `Store.open(workspace)`; a context manager closes it."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self.db = connection
@@ -93,6 +159,12 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -304,3 +376,87 @@ class Store:
             self.db,
             params=(year,),
         )
+
+    # -- the read API: plain records, for status, checks and tests ------------------------
+
+    def current_figures(self, year: int | None = None) -> dict[tuple[str, str], float]:
+        """(unit code, column) -> value of the current figures (of one year, or all)."""
+        sql = "SELECT f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id WHERE s.current = 1"
+        rows = self.db.execute(sql + " AND s.year = ?", (year,)) if year is not None else self.db.execute(sql)
+        return {(code, column): value for code, column, value in rows}
+
+    def files(self, status: str | None = None) -> list[StoredFile]:
+        """The files the store remembers, in the order they were stored."""
+        sql = "SELECT id, name, path, sha256, status, unit_code, period, year, rows FROM files"
+        rows = self.db.execute(sql + " WHERE status = ? ORDER BY id", (status,)) if status else self.db.execute(sql + " ORDER BY id")
+        return [StoredFile(*row) for row in rows]
+
+    def submissions(
+        self, unit_code: str | None = None, indicator: str | None = None, current: bool | None = None
+    ) -> list[StoredSubmission]:
+        """Submissions (of one unit, one indicator; current ones or replaced ones), oldest first."""
+        where, params = [], []
+        for clause, value in (("s.unit_code = ?", unit_code), ("s.indicator = ?", indicator), ("s.current = ?", current)):
+            if value is not None:
+                where.append(clause)
+                params.append(int(value) if isinstance(value, bool) else value)
+        rows = self.db.execute(
+            "SELECT s.id, s.file_id, s.unit_code, s.year, s.period, s.indicator, s.current, s.replaced_by,"
+            " (SELECT count(*) FROM figures f WHERE f.submission_id = s.id) FROM submissions s"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY s.id",
+            params,
+        )
+        return [StoredSubmission(i, f, u, y, p, ind, bool(c), r, n) for i, f, u, y, p, ind, c, r, n in rows]
+
+    def problems(self, file: str | None = None) -> list[StoredProblem]:
+        """Problems stored with the files (of one file name, or all), file by file, as found."""
+        sql = (
+            "SELECT files.name, p.code, p.severity, p.sheet, p.row, p.column, p.column_index, p.value, p.message_vi, p.message_en"
+            " FROM problems p JOIN files ON files.id = p.file_id"
+        )
+        rows = self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        return [StoredProblem(*row) for row in rows]
+
+    def runs(self, last: int | None = None) -> list[StoredRun]:
+        """The runs of vwu on this workspace, newest first (the `last` ones)."""
+        rows = self.db.execute("SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?", (last or -1,))
+        out = []
+        for run_id, command, started, finished, summary in rows:
+            try:
+                counts = json.loads(summary) if summary else {}
+            except ValueError:
+                counts = {}
+            out.append(StoredRun(run_id, command, started, finished, counts if isinstance(counts, dict) else {}))
+        return out
+
+    def stored_targets(self, year: int | None = None) -> list[StoredTarget]:
+        """The targets loaded (of one year, or all), by year, unit and column."""
+        sql = "SELECT year, unit_code, column, target, file FROM targets"
+        order = " ORDER BY year, unit_code, column"
+        rows = self.db.execute(sql + " WHERE year = ?" + order, (year,)) if year is not None else self.db.execute(sql + order)
+        return [StoredTarget(*row) for row in rows]
+
+    def aggregated_years(self) -> list[int]:
+        """Years with a stored aggregation."""
+        return [year for (year,) in self.db.execute("SELECT year FROM aggregations ORDER BY year")]
+
+    def latest_year(self) -> int | None:
+        """The latest year with current submissions."""
+        (year,) = self.db.execute("SELECT max(year) FROM submissions WHERE current = 1").fetchone()
+        return year
+
+    def check(self, quick: bool = True) -> str:
+        """'ok', or the first damage SQLite finds (quick: pages and structure; else also indexes)."""
+        (result,) = self.db.execute("PRAGMA quick_check(1)" if quick else "PRAGMA integrity_check(1)").fetchone()
+        return result
+
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database file (a copy of vwu.sqlite alone is then whole)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def root_page(self, table: str) -> tuple[int, int]:
+        """(byte offset, size) of a table's root page in vwu.sqlite: where a damage drill strikes."""
+        (root,) = self.db.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+        (page_size,) = self.db.execute("PRAGMA page_size").fetchone()
+        return (root - 1) * page_size, page_size
