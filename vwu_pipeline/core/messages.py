@@ -263,6 +263,23 @@ MESSAGES: dict[str, Text] = {
     "report.level_province": ("Tỉnh", "Province"),
     "report.level_district": ("Huyện", "District"),
     "report.level_commune": ("Xã", "Commune"),
+    # a count of units: "1 huyện" / "1 district", "2 districts"
+    "report.word_province": ("tỉnh", "province"),
+    "report.word_district": ("huyện", "district"),
+    "report.word_commune": ("xã", "commune"),
+    # what a year-on-year change compares (report/compare.py), or why there is none
+    "report.partial_previous_note": ("Số liệu năm {previous} chưa đầy đủ.", "The {previous} figures are incomplete."),
+    "report.lfl_over": ("so sánh trên {n} {units} có số liệu cả hai năm", "compared over the {n} {units} reporting in both years"),
+    "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
+    "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
+    "report.lfl_different_periods": (
+        "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
+        "no unit reported the same kind of period in both years",
+    ),
+    "report.lfl_different_trees": (
+        "danh mục đơn vị hai năm khác nhau, chưa so sánh được",
+        "the unit lists of the two years differ: not compared",
+    ),
     # --- the terminal (render.py) ---
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),

@@ -68,9 +68,25 @@ def headline_rows(result: AggregateResult, lang: str = "vi") -> list[dict[str, A
             "value": row.value,
             "previous": row.previous,
             "partial": row.partial,
+            "previous_partial": row.previous_partial,
+            "change": row.change,
+            "change_pct": row.change_pct,
+            "like_for_like": like_for_like(result, row, lang),
         }
         for row in p.headline(result)
     ]
+
+
+def like_for_like(result: AggregateResult, row: p.FigureRow, lang: str = "vi") -> dict[str, Any]:
+    """The pair a change is computed from: both years over the same units, and what it covers."""
+    return {
+        "value": row.like_value if row.compared_lowest else None,
+        "previous": row.like_previous if row.compared_lowest else None,
+        "reporting_units": row.compared,
+        "lowest_units": row.compared_lowest,
+        "reason": row.reason or None,
+        "note": p.comparison_note(result, row, lang),
+    }
 
 
 def _unit_code(unit: str | None) -> str:

@@ -140,21 +140,90 @@ def children_of_root(result: AggregateResult) -> list[str]:
 
 @dataclass
 class FigureRow:
+    """A headline figure: this year's and the previous year's totals, each with its own
+    partial mark, and the change computed like for like (see compare.py)."""
+
     indicator: Indicator
     measure: Measure
     value: float | None
     previous: float | None
     partial: bool
+    previous_partial: bool = False
+    like_value: float | None = None  # this year over the units compared
+    like_previous: float | None = None  # the previous year over the same units
+    compared: int = 0  # reporting units compared (lowest units when the root is one)
+    compared_lowest: int = 0
+    reason: str = ""  # why there is no change, when none was compared
 
     @property
     def change(self) -> float | None:
-        return None if self.value is None or self.previous is None else self.value - self.previous
+        if not self.compared_lowest or self.like_value is None or self.like_previous is None:
+            return None
+        return self.like_value - self.like_previous
 
     @property
     def change_pct(self) -> float | None:
-        if self.change is None or not self.previous or self.measure.kind == "ratio":
+        if self.change is None or not self.like_previous or self.measure.kind == "ratio":
             return None
-        return self.change / self.previous
+        return self.change / self.like_previous
+
+    @property
+    def whole(self) -> bool:
+        """True when the change is between the two totals themselves, both complete."""
+        return (
+            self.change is not None
+            and not self.partial
+            and not self.previous_partial
+            and _same(self.like_value, self.value)
+            and _same(self.like_previous, self.previous)
+        )
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+def figure_row(result: AggregateResult, indicator: Indicator, measure: Measure, row: pd.Series) -> FigureRow:
+    def get(name: str, default: object = None) -> object:
+        return row[name] if name in row.index else default
+
+    return FigureRow(
+        indicator,
+        measure,
+        _nan(row["value"]),
+        _nan(row["previous"]),
+        bool(row["partial"]),
+        bool(_nan(get("previous_partial", 0)) or 0),
+        _nan(get("lfl_value")),
+        _nan(get("lfl_previous")),
+        int(_nan(get("lfl_units", 0)) or 0),
+        int(_nan(get("lfl_lowest", 0)) or 0),
+        str(get("lfl_reason", "") or ""),
+    )
+
+
+def comparison_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -> str:
+    """What the change compares: "so sánh trên 1 huyện có số liệu cả hai năm", or why there is none."""
+    previous_year = result.previous_year or result.year - 1
+    if row.change is None:
+        reason = row.reason or "no-previous-year"
+        return t(lang, f"lfl_{reason.replace('-', '_')}", previous=previous_year, year=result.year)
+    if row.whole:
+        return ""
+    reporting = result.tree.reporting_level()
+    root_level = "national" if result.root == NATIONAL else result.tree.get(result.root).level
+    levels = ["national", *result.tree.levels]
+    if levels.index(root_level) < levels.index(reporting):
+        count, level = row.compared, reporting
+    else:  # the root is itself a reporting unit: count its communes
+        count, level = row.compared_lowest, result.tree.levels[-1]
+    return t(lang, "lfl_over", n=number(count, lang), units=unit_word(level, count, lang), previous=previous_year, year=result.year)
+
+
+def unit_word(level: str, count: int, lang: str) -> str:
+    """ "huyện", "district" / "districts": a level's name after a count."""
+    word = t(lang, f"word_{level}")
+    return word + ("s" if lang == "en" and count != 1 else "")
 
 
 def headline(result: AggregateResult) -> list[FigureRow]:
@@ -166,8 +235,7 @@ def headline(result: AggregateResult) -> list[FigureRow]:
         for measure in shown:
             key = (indicator.name, measure.name)
             if key in at_root.index:
-                row = at_root.loc[key]
-                rows.append(FigureRow(indicator, measure, _nan(row["value"]), _nan(row["previous"]), bool(row["partial"])))
+                rows.append(figure_row(result, indicator, measure, at_root.loc[key]))
     return rows
 
 

@@ -69,6 +69,23 @@ SIBLING_MIN_GAP = 10.0
 MIN_SIBLINGS = 5
 KEYS = ["indicator", "unit_code", "column"]
 COVERAGE = ("expected", "submitted", "grassroots_expected", "grassroots_reported")
+# What is stored per unit and measure: the figure, the previous year's, whether either is built
+# from partial data, and the like-for-like pair (see compare.py) with what it covers.
+AGGREGATE_COLUMNS = [
+    "indicator",
+    "unit_code",
+    "level",
+    "column",
+    "value",
+    "previous",
+    "partial",
+    "previous_partial",
+    "lfl_value",
+    "lfl_previous",
+    "lfl_units",
+    "lfl_lowest",
+    "lfl_reason",
+]
 
 
 # --- what a report shows per unit ----------------------------------------------------------
@@ -237,10 +254,20 @@ class AggregateResult:
             for measure in measures(indicator):
                 if (indicator.name, measure.name) in at_root.index:
                     row = at_root.loc[(indicator.name, measure.name)]
+                    compared = int(row.get("lfl_lowest", 0) or 0)
                     totals.setdefault(indicator.name, {})[measure.name] = {
                         "value": _plain(row["value"]),
                         "previous": _plain(row["previous"]),
                         "partial": bool(row["partial"]),
+                        "previous_partial": bool(row.get("previous_partial", 0)),
+                        # the change compares these: both years over the same units and periods
+                        "like_for_like": {
+                            "value": _plain(row.get("lfl_value")) if compared else None,
+                            "previous": _plain(row.get("lfl_previous")) if compared else None,
+                            "reporting_units": int(row.get("lfl_units", 0) or 0),
+                            "lowest_units": compared,
+                            "reason": row.get("lfl_reason") or None,
+                        },
                     }
         completeness = {
             i.name: {**self.coverage(i.name), "missing": [{"code": u.code, "name": u.name} for u in self.missing(i.name)]}
@@ -556,29 +583,46 @@ def compute(
     tree: UnitTree,
     catalog: Catalog,
     submitted: list[tuple[str, str]],
-    previous: tuple[pd.DataFrame, UnitTree] | None = None,
+    previous: tuple[pd.DataFrame, UnitTree] | tuple[pd.DataFrame, UnitTree, list[tuple[str, str]]] | None = None,
     outlier_factor: float = DEFAULT_OUTLIER_FACTOR,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The pure computation: (values, completeness, outliers) as long frames."""
+    """The pure computation: (values, completeness, outliers) as long frames.
+
+    `previous` is the previous year's figures and tree, and its current submissions (for its
+    own completeness; without them the previous year counts as complete)."""
+    from vwu_pipeline.report.compare import like_for_like, make_side, place
+
     index = tree_index(tree)
-    rolled = roll_up(own_values(figures, catalog, index), catalog, tree)
-    before = None
+    now = make_side(figures, own_values(figures, catalog, index), catalog, tree)
+    rolled = now.rolled
+    before = side = None
+    before_partial: dict[str, np.ndarray] = {}
     if previous is not None:
-        prev_figures, prev_tree = previous
-        before = roll_up(own_values(prev_figures, catalog, tree_index(prev_tree)), catalog, prev_tree)
+        prev_figures, prev_tree, *rest = previous
+        prev_index = tree_index(prev_tree)
+        side = make_side(prev_figures, own_values(prev_figures, catalog, prev_index), catalog, prev_tree)
+        before = side.rolled
+        if rest:
+            for name, counts in completeness(prev_index, catalog, rest[0], before.own).items():
+                flags = (counts["submitted"] < counts["expected"]).astype(float)
+                before_partial[name] = place(flags, prev_index, index) if previous[1].tree == tree.tree else _at_nation(flags, index.size)
     before_totals = _aligned(before, rolled)[1] if before is not None else {}
+    comparison = like_for_like(now, side, catalog)
     complete = completeness(index, catalog, submitted, rolled.own)
 
     parts = []
     for indicator in catalog.indicators:
         counts = complete[indicator.name]
         partial = (counts["submitted"] < counts["expected"]).astype(int)
+        prior_partial = before_partial.get(indicator.name)
         for measure in measures(indicator):
             value = rolled.measures[indicator.name].get(measure.name)
             if value is None:
                 continue
             units = np.flatnonzero(~np.isnan(value))
             prior = before_totals.get(indicator.name, {}).get(measure.name)
+            like_now = comparison.now.get(indicator.name, {}).get(measure.name)
+            like_before = comparison.before.get(indicator.name, {}).get(measure.name)
             parts.append(
                 pd.DataFrame(
                     {
@@ -589,10 +633,16 @@ def compute(
                         "value": value[units],
                         "previous": prior[units] if prior is not None else np.nan,
                         "partial": partial[units],
+                        "previous_partial": np.nan_to_num(prior_partial[units]).astype(int) if prior_partial is not None else 0,
+                        "lfl_value": like_now[units] if like_now is not None else np.nan,
+                        "lfl_previous": like_before[units] if like_before is not None else np.nan,
+                        "lfl_units": comparison.reporting_units[indicator.name][units].astype(int),
+                        "lfl_lowest": comparison.lowest_units[indicator.name][units].astype(int),
+                        "lfl_reason": comparison.reason[indicator.name][units],
                     }
                 )
             )
-    values = pd.concat(parts, ignore_index=True).astype({"unit_code": str, "level": str})
+    values = pd.concat(parts, ignore_index=True).astype({"unit_code": str, "level": str, "lfl_reason": str})
     coverage = pd.concat(
         [
             pd.DataFrame(
@@ -607,6 +657,12 @@ def compute(
     if not broken.empty:
         flagged = pd.concat([flagged, broken], ignore_index=True)
     return values, coverage, flagged
+
+
+def _at_nation(values: np.ndarray, size: int) -> np.ndarray:
+    out = np.full(size, np.nan)
+    out[0] = values[0]
+    return out
 
 
 def aggregate(
@@ -638,7 +694,11 @@ def aggregate(
                 f"Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year và --period.",
             )
         prev_figures = within(store.figures_frame(year - 1), period.previous())
-        previous = (prev_figures, UnitTree.for_year(year - 1)) if not prev_figures.empty else None
+        previous = None
+        if not prev_figures.empty:
+            prev_tree = UnitTree.for_year(year - 1)
+            prev_submitted = covering(store.current_submission_periods(year - 1), period.previous(), reporter_of(tree_index(prev_tree)))
+            previous = (prev_figures, prev_tree, prev_submitted)
         submitted = covering(store.current_submission_periods(year), period, reporter_of(tree_index(tree)))
         values, complete, flagged = compute(figures, tree, catalog, submitted, previous, outlier_factor)
         result = AggregateResult(
@@ -672,7 +732,7 @@ def aggregate(
             year,
             meta,
             {
-                "aggregates": values[["indicator", "unit_code", "level", "column", "value", "previous", "partial"]],
+                "aggregates": values[AGGREGATE_COLUMNS],
                 "completeness": complete,
                 "outliers": flagged,
             },

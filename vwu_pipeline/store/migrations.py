@@ -235,12 +235,28 @@ def _aggregations_per_period(db: sqlite3.Connection) -> None:
         db.execute(f"CREATE INDEX IF NOT EXISTS {table}_by_period ON {table} (period)")
 
 
+def _aggregates_like_for_like(db: sqlite3.Connection) -> None:
+    """Honest comparisons: whether the previous year's total is partial, and the like-for-like
+    pair (both years over the same units and kind of period) with its coverage and, where no
+    unit compares, why."""
+    _add_column(db, "aggregates", "previous_partial", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(db, "aggregates", "lfl_value", "REAL")
+    _add_column(db, "aggregates", "lfl_previous", "REAL")
+    _add_column(db, "aggregates", "lfl_units", "INTEGER NOT NULL DEFAULT 0")  # reporting units compared under the unit
+    _add_column(db, "aggregates", "lfl_lowest", "INTEGER NOT NULL DEFAULT 0")  # units whose own figures were compared
+    # no-previous-year | no-common-unit | different-periods | different-trees ('' when compared)
+    _add_column(db, "aggregates", "lfl_reason", "TEXT NOT NULL DEFAULT ''")
+    # Aggregations stored before lack the pair: dropped, the next report recomputes them.
+    db.execute("DELETE FROM aggregations")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
     _problem_cells_and_feedback,
     _rekey_provisional_2025,
     _aggregations_per_period,
+    _aggregates_like_for_like,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
