@@ -249,6 +249,9 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
     """One lazy pandera call over the rows of every file; failures become `Problem`s."""
     import pandera.errors
 
+    from vwu_pipeline.core.indicators import CheckFailed
+
+    frame = indicator.with_derived(frame)
     try:
         indicator.pandera_schema().validate(frame, lazy=True)
         return
@@ -258,29 +261,36 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
     seen: set[tuple[str, int]] = set()
     for case in cases.itertuples(index=False):
         if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)):
-            continue
+            # The check raised (or the frame itself failed): its rows were never checked.
+            raise CheckFailed(
+                f"Kiểm tra '{case.check}' của chỉ tiêu {indicator.name} ({indicator.source}) bị lỗi thay vì cho kết quả: "
+                f"{case.failure_case} / the check errored instead of checking rows.",
+                "Kiểm tra tệp chỉ tiêu bằng 'vwu schemas check'; nếu tệp đúng, đây là lỗi của vwu: hãy báo lại.",
+            )
         rule = rules.get(case.check)
         index = int(case.index)
-        if (case.check, index) in seen or (rule and case.column != rule.left):
-            continue  # a frame-wide rule fails once per column: report it once, at its left column
+        if (case.check, index) in seen or (rule and case.column != rule.subject):
+            continue  # a frame-wide rule fails once per column: report it once, at its subject
         seen.add((case.check, index))
         place = frame.iloc[index]
         sub = submissions[owners[index]]
         table = next(t for t in sub.tables if t.sheet == place["_sheet"] and t.indicator.name == indicator.name)
-        column = indicator.column(rule.left if rule else case.column)
+        name = rule.subject if rule else case.column
+        derived = indicator.derived_figure(name)
         problem = sub.problem(
             rule.code if rule else str(case.check),
             rule.severity if rule else "error",
             sheet=place["_sheet"],
             row=int(place["_row"]),
-            column=table.headers[column.name],
-            column_index=table.columns[column.name] + 1,
-            value=float(place[column.name]),
+            column=derived.label_vi if derived else table.headers.get(name, indicator.column(name).header),
+            column_index=(table.columns[name] + 1) if name in table.columns else None,
+            value=float(place[name]),
         )
         if rule:
             problem.templates = (rule.message_vi, rule.message_en)
-            problem.params = {"left": float(place[rule.left]), "right": float(place[rule.right])}
+            problem.params = {"left": float(rule.side(rule.left, place)), "right": float(rule.side(rule.right, place))}
         else:
+            column = indicator.column(name)
             problem.params = {"limit": column.min if case.check == "below-minimum" else column.max}
 
 

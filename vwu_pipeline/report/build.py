@@ -140,7 +140,9 @@ def report(
                 "target": row.target,
                 "achieved": row.achieved,
                 "met": row.met,
-                "assessment": p.target_state(result, row),  # met | not_met | in_progress (a part of the year)
+                "status": row.status,  # met | not_met | incomplete | not_reported
+                "assessment": row.assessment(lang),
+                "partial": row.partial,
             }
             for row in p.target_rows(result, lang)
             if row.unit_code == result.root

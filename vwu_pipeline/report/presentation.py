@@ -15,6 +15,7 @@ import pandas as pd
 
 from vwu_pipeline.core.indicators import Indicator
 from vwu_pipeline.core.messages import fill, pick, text
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, Measure, measures
@@ -239,8 +240,15 @@ def headline(result: AggregateResult) -> list[FigureRow]:
     return rows
 
 
+MET, NOT_MET, INCOMPLETE, NOT_REPORTED = "met", "not_met", "incomplete", "not_reported"
+IN_PROGRESS = "in_progress"  # a report for part of the year: the yearly target is not judged yet
+ASSESSMENTS = (MET, IN_PROGRESS, INCOMPLETE, NOT_REPORTED, NOT_MET)  # the order of the per-target line
+
+
 @dataclass
 class TargetRow:
+    """A target and what was achieved, assessed honestly on partial data (see `status`)."""
+
     unit_code: str
     unit_name: str
     indicator: Indicator
@@ -248,6 +256,9 @@ class TargetRow:
     target: float
     achieved: float | None
     partial: bool
+    submitted: int = 1  # reporting units under the unit that submitted the indicator
+    expected: int = 1
+    period: Period | None = None  # the report's period; a part of the year is never judged missed
 
     @property
     def ratio(self) -> float | None:
@@ -255,33 +266,50 @@ class TargetRow:
 
     @property
     def met(self) -> bool:
-        return self.achieved is not None and self.achieved >= self.target - 1e-9
+        return self.status == MET
+
+    @property
+    def status(self) -> str:
+        """met | not_met | incomplete | not_reported | in_progress.
+
+        Nothing submitted: not reported, never "not met". Partial data: a sum (flow, stock
+        across units, derived, count) already at its target is met, since missing units can
+        only add; below it, or any ratio, cannot be judged yet. In a report for part of the
+        year (H1, Q3) a yearly target not reached yet is in progress, never "not met"."""
+        if not self.submitted:
+            return NOT_REPORTED
+        reached = self.achieved is not None and self.achieved >= self.target - 1e-9
+        if reached and (not self.partial or self.measure.kind != "ratio"):
+            return MET
+        if self.period is not None and not self.period.is_year:
+            return IN_PROGRESS
+        return INCOMPLETE if self.partial else NOT_MET
+
+    def assessment(self, lang: str = "vi") -> str:
+        """ "Đạt", "Chưa đạt", "Chưa báo cáo", "Chưa đủ số liệu (5/696 đơn vị)", or in a report
+        for part of the year "Đang thực hiện: đạt 48% chỉ tiêu năm sau 6 tháng"."""
+        if self.status == IN_PROGRESS:
+            return f"{t(lang, 'in_progress')}: {self.progress(lang)}"
+        return t(lang, f"target_{self.status}", submitted=number(self.submitted, lang), expected=number(self.expected, lang))
+
+    def progress(self, lang: str = "vi") -> str:
+        """How far a part of the year has gone towards the year's target: "đạt 48% chỉ tiêu năm
+        sau 6 tháng" (a period from January), "Quý III năm 2024 đạt 20% chỉ tiêu năm" (one that is not)."""
+        pct = percent(self.ratio, lang, 0)
+        if self.period.cumulative:
+            return t(lang, "progress", pct=pct, elapsed=self.period.elapsed(lang))
+        return t(lang, "progress_part", pct=pct, period=_capital(self.period.label(lang)))
 
 
-def target_state(result: AggregateResult, row: TargetRow) -> str:
-    """met | not_met for the year; for a part of it met | in_progress: a yearly target is
-    never judged missed before the year is over."""
-    if row.met:
-        return "met"
-    return "not_met" if result.period.is_year else "in_progress"
+def target_tally(rows: list[TargetRow], lang: str = "vi") -> str:
+    """The per-target line: "3 đạt · 2 chưa đủ số liệu · 58 chưa báo cáo"."""
+    counts = {status: sum(r.status == status for r in rows) for status in ASSESSMENTS}
+    return " · ".join(t(lang, f"tally_{status}", n=number(n, lang)) for status, n in counts.items() if n)
 
 
-def assessment(result: AggregateResult, row: TargetRow, lang: str = "vi") -> str:
-    """The verdict on a target as the report words it: "Đạt", "Chưa đạt", or for a part of the
-    year "Đang thực hiện: đạt 48% chỉ tiêu năm sau 6 tháng"."""
-    state = target_state(result, row)
-    if state != "in_progress":
-        return t(lang, state)
-    return f"{t(lang, 'in_progress')}: {progress(result, row, lang)}"
-
-
-def progress(result: AggregateResult, row: TargetRow, lang: str = "vi") -> str:
-    """How far a part of the year has gone towards the year's target: "đạt 48% chỉ tiêu năm sau
-    6 tháng" (a period from January), "quý III đạt 20% chỉ tiêu năm" (one that is not)."""
-    pct = percent(row.ratio, lang, 0)
-    if result.period.cumulative:
-        return t(lang, "progress", pct=pct, elapsed=result.period.elapsed(lang))
-    return t(lang, "progress_part", pct=pct, period=_capital(result.period.label(lang)))
+def _reported(result: AggregateResult, indicator: str, code: str) -> dict[str, int]:
+    counts = result.coverage(indicator, code)
+    return {"submitted": int(counts["submitted"]), "expected": int(counts["expected"])}
 
 
 def measure_index(result: AggregateResult) -> dict[str, tuple[Indicator, Measure]]:
@@ -308,6 +336,8 @@ def target_rows(result: AggregateResult, lang: str = "vi") -> list[TargetRow]:
                 float(target),
                 None if hit is None else _nan(hit["value"]),
                 bool(hit is not None and hit["partial"]),
+                **_reported(result, indicator.name, code),
+                period=result.period,
             )
         )
     names = list(known)

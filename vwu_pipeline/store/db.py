@@ -183,6 +183,10 @@ class Store:
         """Content already accepted: such a file is recognised without being parsed."""
         return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
 
+    def refused_feedback(self) -> dict[str, str | None]:
+        """sha256 -> feedback copy of the files refused before: seen again unchanged, they get no new one."""
+        return dict(self.db.execute("SELECT sha256, feedback FROM files WHERE status = 'refused'").fetchall())
+
     def save(self, result: FileResult, path: Path, year: int | None, figures: dict[str, list[tuple]]) -> bool:
         """Store one file: its figures if accepted, only its report if refused.
 
@@ -197,8 +201,8 @@ class Store:
             )
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
@@ -210,6 +214,7 @@ class Store:
                     year,
                     result.rows,
                     stamp,
+                    result.feedback,
                 ),
             ).lastrowid
             db.executemany(
@@ -415,7 +420,9 @@ class Store:
             "SELECT files.name, p.code, p.severity, p.sheet, p.row, p.column, p.column_index, p.value, p.message_vi, p.message_en"
             " FROM problems p JOIN files ON files.id = p.file_id"
         )
-        rows = self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        rows = (
+            self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        )
         return [StoredProblem(*row) for row in rows]
 
     def runs(self, last: int | None = None) -> list[StoredRun]:
