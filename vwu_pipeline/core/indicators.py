@@ -415,3 +415,59 @@ def _rule_holds(rule: Rule, frame: pd.DataFrame) -> Any:
     for name in rule.names:
         empty = frame[name].isna() | empty
     return empty | rule.holds(left, right)
+
+
+# --- the figures an indicator shows per unit (columns, derived sums, ratios, counts) ---
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure shown per unit: a column, a derived sum, a ratio or a threshold count."""
+
+    indicator: str
+    name: str
+    label_vi: str
+    label_en: str
+    kind: str  # flow | stock | opening | derived | ratio | count
+    headline: bool = False
+    chart: bool = False
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+
+def reached_name(ratio_name: str) -> str:
+    return f"{ratio_name}_reached"
+
+
+def assessed_name(ratio_name: str) -> str:
+    return f"{ratio_name}_assessed"
+
+
+def measures(indicator: Indicator) -> list[Measure]:
+    """The figures of an indicator in report order: columns, derived sums, ratios, counts."""
+    out = [Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart) for c in indicator.columns]
+    out += [Measure(indicator.name, d.name, d.label_vi, d.label_en, "derived", d.headline, d.chart) for d in indicator.derived]
+    for r in indicator.ratios:
+        out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline))
+        if r.threshold is not None:
+            out.append(
+                Measure(
+                    indicator.name,
+                    reached_name(r.name),
+                    r.threshold_label_vi or f"Số cơ sở đạt {r.label_vi.lower()} từ {r.threshold:.0%}",
+                    r.threshold_label_en or f"Grassroots units with {r.label_en.lower()} of {r.threshold:.0%} or more",
+                    "count",
+                    r.headline,
+                )
+            )
+            out.append(
+                Measure(
+                    indicator.name,
+                    assessed_name(r.name),
+                    f"Số cơ sở có đủ số liệu tính {r.label_vi.lower()}",
+                    f"Grassroots units with the figures for the {r.label_en.lower()}",
+                    "count",
+                )
+            )
+    return out

@@ -20,8 +20,10 @@ from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.periods import find_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
-from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.core.units import Unit, UnitTree, code_candidates
 from vwu_pipeline.ingest.tables import Table
+
+ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,20 +124,6 @@ def _resolve_period(sub: Submission, year: int | None) -> bool:
     return True
 
 
-def _code_candidates(raw: object) -> list[str]:
-    """A code as typed: "00001", or 1 when Excel dropped the leading zeros."""
-    if raw is None:
-        return []
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = clean(raw).removesuffix(".0")
-    if not text.isdigit():
-        return [text] if text else []
-    if isinstance(raw, str) and len(text) in (2, 3, 5):
-        return [text]  # typed as text: the zeros are the ones meant
-    return [text.zfill(width) for width in (5, 3, 2) if width >= len(text)]
-
-
 def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     """The reporting unit: the one most of the rows' codes belong to, else the title's."""
     level = tree.reporting_level()
@@ -143,7 +131,7 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     distinct: set[str] = set()
     for table in sub.tables:
         for _, cells in table.rows:
-            code = next((c for c in _code_candidates(table.cell(cells, "unit_code")) if c in tree), None)
+            code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
             if code is None:
                 continue
             distinct.add(code)
@@ -194,7 +182,7 @@ def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
     """Rows (in PLACE_COLUMNS + figure order) with codes resolved and figures read as numbers."""
     out = []
     for excel_row, cells in table.rows:
-        candidates = _code_candidates(table.cell(cells, "unit_code"))
+        candidates = code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS)
         code = next((c for c in candidates if tree.is_under(c, sub.unit.code)), None)
         code = code or next((c for c in candidates if c in tree), None) or (candidates[0] if candidates else None)
         figures = [_number(sub, table, excel_row, c.name, table.cell(cells, c.name)) for c in table.indicator.columns]

@@ -13,12 +13,12 @@ from functools import lru_cache
 
 import pandas as pd
 
-from vwu_pipeline.core.indicators import Indicator
+from vwu_pipeline.core.indicators import Indicator, Measure, measures
 from vwu_pipeline.core.messages import fill, pick, text
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import number
-from vwu_pipeline.core.units import UnitTree
-from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, Measure, measures
+from vwu_pipeline.core.units import NATIONAL, UnitTree
+from vwu_pipeline.report.rollup import AggregateResult
 
 
 def t(lang: str, key: str, **params: object) -> str:
@@ -76,13 +76,7 @@ def tree_order(tree: UnitTree) -> dict[str, int]:
 @lru_cache(maxsize=8)
 def _walk(tree: UnitTree) -> dict[str, int]:
     """code -> depth (the nation 0, provinces 1...), in depth-first order."""
-    walk = {NATIONAL: 0}
-    stack = [(unit, 1) for unit in reversed(tree.children(None))]
-    while stack:
-        unit, level = stack.pop()
-        walk[unit.code] = level
-        stack.extend((child, level + 1) for child in reversed(tree.children(unit.code)))
-    return walk
+    return {NATIONAL: 0, **{unit.code: depth for unit, depth in tree.walk()}}
 
 
 def depth(result: AggregateResult, code: str) -> int:

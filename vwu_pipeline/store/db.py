@@ -217,25 +217,26 @@ class Store:
                     result.feedback,
                 ),
             ).lastrowid
-            db.executemany(
-                "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        file_id,
-                        p.code,
-                        p.severity,
-                        p.sheet,
-                        p.row,
-                        p.column,
-                        p.column_index,
-                        None if p.value is None else str(p.value),
-                        p.message("vi"),
-                        p.message("en"),
-                    )
-                    for p in result.problems
-                ],
-            )
+            if result.problems:
+                db.executemany(
+                    "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            file_id,
+                            p.code,
+                            p.severity,
+                            p.sheet,
+                            p.row,
+                            p.column,
+                            p.column_index,
+                            None if p.value is None else str(p.value),
+                            p.message("vi"),
+                            p.message("en"),
+                        )
+                        for p in result.problems
+                    ],
+                )
             if not result.valid:
                 return False
             for indicator, rows in figures.items():
