@@ -223,6 +223,17 @@ MESSAGES: dict[str, Text] = {
     "report.tally_incomplete": ("{n} chưa đủ số liệu", "{n} with incomplete data"),
     "report.tally_not_reported": ("{n} chưa báo cáo", "{n} not reported"),
     "report.tally_in_progress": ("{n} đang thực hiện", "{n} in progress"),
+    # a report for part of the year: progress towards the year's target, never "not met" yet
+    "report.target_in_progress": ("Đang thực hiện", "In progress"),
+    "report.in_progress": ("Đang thực hiện", "In progress"),
+    "report.progress": ("đạt {pct} chỉ tiêu năm {elapsed}", "{pct} of the year's target {elapsed}"),
+    "report.progress_part": ("{period} đạt {pct} chỉ tiêu năm", "{period}: {pct} of the year's target"),
+    "report.progress_note": (
+        "Chỉ tiêu giao theo năm: số thực hiện {period} được so với chỉ tiêu cả năm; chưa đánh giá đạt hay không đạt trước khi kết thúc năm.",
+        "Targets are set for the year: the figures of {period} are compared with the whole year's target; "
+        "no target is judged missed before the year is over.",
+    ),
+    "report.rule_break": ("{message} (cộng các kỳ trong {period})", "{message} (periods of {period} combined)"),
     "report.assessment": ("Đánh giá", "Assessment"),
     "report.expected": ("Phải báo cáo", "Expected"),
     "report.submitted": ("Đã báo cáo", "Submitted"),
