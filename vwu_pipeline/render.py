@@ -109,7 +109,7 @@ def demo_written(data, out: Path) -> None:
 
 def headline(rows: list[dict[str, Any]], period: str, lang: str) -> None:
     from vwu_pipeline.core.periods import Period
-    from vwu_pipeline.report.presentation import number, percent
+    from vwu_pipeline.report.presentation import figure
 
     the_period = Period(period)
     table = Table(title=text("cli.headline", lang, period=the_period.label(lang)))
@@ -117,9 +117,9 @@ def headline(rows: list[dict[str, Any]], period: str, lang: str) -> None:
     table.add_column(the_period.code, justify="right")
     table.add_column(the_period.previous().code, justify="right")
     for row in rows:
-        show = percent if row["kind"] == "ratio" else number
-        value = show(row["value"], lang) + ("*" if row["partial"] else "")
-        table.add_row(escape(row["label"]), value, show(row["previous"], lang))
+        look = (row["kind"], row.get("format", "number"), row.get("unit", ""))
+        value = figure(*look, row["value"], lang) + ("*" if row["partial"] else "")
+        table.add_row(escape(row["label"]), value, figure(*look, row["previous"], lang))
     console.print(table)
 
 
