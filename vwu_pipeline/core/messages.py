@@ -91,6 +91,10 @@ MESSAGES: dict[str, Text] = {
         "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
         "The reporting unit cannot be determined: no unit code matches the {year} unit list and the title names no unit.",
     ),
+    "ratio-denominator-missing": (
+        "Ô này để trống trong khi dòng có số liệu tính {ratio_vi}: đơn vị {code} không được tính vào {ratio_vi}; hãy điền số (0 nếu không có).",
+        "This cell is empty while the row has the other figure of the {ratio_en}: unit {code} is left out of the {ratio_en}; fill it in (0 if none).",
+    ),
     "unit-title-mismatch": (
         "Tiêu đề ghi đơn vị '{value}' nhưng mã các dòng thuộc {unit}: kiểm tra lại tệp có đúng của đơn vị không.",
         "The title names '{value}' but the rows' codes belong to {unit}: check the file is that unit's.",
@@ -289,6 +293,7 @@ MESSAGES: dict[str, Text] = {
     # what a year-on-year change compares (report/compare.py), or why there is none
     "report.partial_previous_note": ("Số liệu năm {previous} chưa đầy đủ.", "The {previous} figures are incomplete."),
     "report.lfl_over": ("so sánh trên {n} {units} có số liệu cả hai năm", "compared over the {n} {units} reporting in both years"),
+    "report.ratio_over": ("tính trên {n}/{total} cơ sở có đủ tử số và mẫu số", "computed over the {n} of {total} grassroots units with both parts"),
     "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
     "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
     "report.lfl_different_periods": (
@@ -432,6 +437,43 @@ MESSAGES: dict[str, Text] = {
     "feedback.results_sheet": ("Kết quả kiểm tra", "Check results"),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
+    "error.unit-unknown": (
+        "Mã đơn vị '{code}' không có trong danh mục năm {year}.",
+        "Unit '{code}' is not in the {year} unit list.",
+    ),
+    "error.unit-unknown-hint": (
+        'Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337). Tìm mã theo tên: vwu units "tên".',
+        'Codes keep their leading zeros: province 2 digits (33), district 3 (332), commune 5 (12337). Find a code by name: vwu units "name".',
+    ),
+    "error.unit-became": (
+        "{name} ({code}) từ 01/07/2025 thuộc {targets}.",
+        "{name} ({code}) belongs to {targets} from 1 July 2025.",
+    ),
+    "error.district-abolished": (
+        "{name} ({code}) không còn từ 01/07/2025 (bỏ cấp huyện); các xã của huyện nay thuộc {province_name} ({province}): {targets}.",
+        "{name} ({code}) no longer exists from 1 July 2025 (districts abolished); its communes are now part of {province_name} ({province}): {targets}.",
+    ),
+    "error.unit-became-hint": (
+        "Năm {year} theo cây mới: dùng --unit {code}. Báo cáo các kỳ trước 01/07/2025 (6 tháng đầu năm, quý I, II, "
+        "tháng 1–6) theo cây cũ: thêm --period H1 (Q1, Q2, M01…M06). Tra cứu: vwu units {code}.",
+        "For {year} on the new tree use --unit {code}. Reports of periods before 1 July 2025 (first half, Q1, Q2, "
+        "months 1–6) are on the legacy tree: add --period H1 (Q1, Q2, M01…M06). Look up: vwu units {code}.",
+    ),
+    "error.unit-new": (
+        "{name} ({code}) là đơn vị từ 01/07/2025, không có trong danh mục năm {year}; trước đó gồm {before}.",
+        "{name} ({code}) is a unit from 1 July 2025, not in the {year} unit list; it was formed from {before}.",
+    ),
+    "cli.units.none": ("Không tìm thấy đơn vị nào khớp '{query}'.", "No unit matches '{query}'."),
+    "cli.units.legacy": ("Cây cũ (đến 30/06/2025)", "Legacy tree (until 30 June 2025)"),
+    "cli.units.2025": ("Cây 2025 (từ 01/07/2025)", "2025 tree (from 1 July 2025)"),
+    "cli.units.successors": ("→ từ 01/07/2025 thuộc", "→ from 1 July 2025 part of"),
+    "cli.units.predecessors": ("← trước 01/07/2025 gồm", "← before 1 July 2025 formed from"),
+    "cli.units.note.whole": ("toàn bộ", "whole"),
+    "cli.units.note.unchanged": ("giữ nguyên", "unchanged"),
+    "cli.units.note.renamed": ("đổi tên", "renamed"),
+    "cli.units.note.partial": ("một phần", "partial"),
+    "cli.units.note.partial_area": ("một phần diện tích", "partial by area"),
+    "cli.units.note.all_population": ("một phần diện tích, toàn bộ dân số", "part of the area, all the population"),
     "error.unexpected": (
         "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
         "Unexpected error: run again with --debug and send the output to the developers.",

@@ -68,13 +68,15 @@ def prepare(sub: Submission, year: int | None = None) -> None:
     if not sub.tables or not _resolve_period(sub, year):
         return
     _check_form_years(sub)
-    tree = UnitTree.for_year(sub.year)
+    tree = _choose_tree(sub, UnitTree.candidates(sub.result.period))
+    sub.result.tree = tree.tree
     if not _resolve_unit(sub, tree):
         return
     for table in sub.tables:
         rows = _typed_rows(sub, table, tree)
         _check_totals(sub, table)
         _check_units(sub, table, rows, tree)
+        _check_ratio_parts(sub, table, rows)
         sub.rows[table.indicator.name] = rows
         sub.figures[table.indicator.name] = _figures(rows, table.indicator)
         sub.result.rows += len(rows)
@@ -110,7 +112,10 @@ def _check_form_years(sub: Submission) -> None:
             column = table.indicator.column(name)
             if column.expected(sub.year) and not column.optional:
                 sub.problem(
-                    "column-not-on-form", "warning", sheet=table.sheet, row=table.header_rows[-1],
+                    "column-not-on-form",
+                    "warning",
+                    sheet=table.sheet,
+                    row=table.header_rows[-1],
                     params={"expected": column.header, "year": str(sub.year)},
                 )
 
@@ -139,6 +144,38 @@ def _resolve_period(sub: Submission, year: int | None) -> bool:
     return True
 
 
+def _choose_tree(sub: Submission, trees: list[UnitTree]) -> UnitTree:
+    """The tree of a submission: among the trees valid during its period, the one its codes
+    belong to (codes are reused across the 2025 reform: a new commune's code is often a legacy
+    code of another commune). The rows whose code lies under the most common reporting unit and
+    whose name matches count most; a tie, or a file without codes, keeps the period's own tree
+    (the first) unless only another tree knows the unit its title names."""
+    if len(trees) == 1:
+        return trees[0]
+    best, best_score = trees[0], (-1, -1)
+    for tree in trees:
+        level = tree.reporting_level()
+        owners: Counter[str] = Counter()
+        named: Counter[str] = Counter()
+        for table in sub.tables:
+            for _, cells in table.rows:
+                code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
+                if code is None:
+                    continue
+                owner = next((u.code for u in tree.path(code) if u.level == level), code)
+                owners[owner] += 1
+                name = table.cell(cells, "unit_name")
+                if name and tree.name_matches(code, clean(name)):
+                    named[owner] += 1
+        top = owners.most_common(1)[0][0] if owners else None
+        score = (named[top], owners[top]) if top else (0, 0)
+        if score > best_score:
+            best, best_score = tree, score
+    if best_score == (0, 0):
+        return next((t for t in trees if _unit_from_title(sub, t) is not None), trees[0])
+    return best
+
+
 def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     """The reporting unit: the one most of the rows' codes belong to, else the title's."""
     level = tree.reporting_level()
@@ -164,8 +201,8 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
         unit = tree.get(owners.most_common(1)[0][0])
     else:
         unit = _unit_from_title(sub, tree)
-    titled = _unit_from_title(sub, tree)
-    if unit is not None and titled is not None and titled.code != unit.code:
+    titled = _foreign_title(sub, tree, unit) if unit is not None else None
+    if titled is not None:
         # A district that sent its neighbour's file, or a title left from last year's form.
         sub.problem(
             "unit-title-mismatch",
@@ -182,14 +219,70 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     return True
 
 
-def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
+# The type word of a heading's unit and the levels it can name ("thành phố" is a province
+# or a district-level city); folded, longest first.
+_TITLE_TYPES = (
+    ("thanh pho ", ("province", "district")),
+    ("thi tran ", ("commune",)),
+    ("dac khu ", ("commune",)),
+    ("thi xa ", ("district",)),
+    ("phuong ", ("commune",)),
+    ("huyen ", ("district",)),
+    ("quan ", ("district",)),
+    ("tinh ", ("province",)),
+    ("tp ", ("province", "district")),
+    ("tx ", ("district",)),
+    ("xa ", ("commune",)),
+)
+
+
+def _title_names(sub: Submission, tree: UnitTree) -> list[list[Unit]]:
+    """The union bodies a heading names, one list of possible units per line.
+
+    Official documents head with two lines, the body above over the issuing one ("HỘI LHPN
+    TỈNH QUẢNG TRỊ" over "HỘI LHPN HUYỆN ĐAKRÔNG"); the type word says which level a line
+    names, so "TỈNH QUẢNG TRỊ" is the province, not Thị xã Quảng Trị."""
+    named = []
     for line in (line for t in sub.tables for line in t.title):
         folded = fold(line)
-        for prefix in _TITLE_PREFIXES:
-            if folded.startswith(prefix):
-                found = tree.find_by_name(folded[len(prefix) :], tree.reporting_level())
-                if len(found) == 1:
-                    return found[0]
+        prefix = next((p for p in _TITLE_PREFIXES if folded.startswith(p)), None)
+        if prefix is None:
+            continue
+        rest = folded[len(prefix) :].strip()
+        levels = next((levels for word, levels in _TITLE_TYPES if rest.startswith(word)), None)
+        found = [u for u in tree.find_by_name(rest) if levels is None or u.level in levels]
+        if found:
+            named.append(found)
+    return named
+
+
+def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
+    """The reporting unit a heading names, when the rows' codes do not tell: the lowest line
+    naming exactly one unit of the reporting level."""
+    level = tree.reporting_level()
+    for found in reversed(_title_names(sub, tree)):
+        at_level = [u for u in found if u.level == level]
+        if len(at_level) == 1:
+            return at_level[0]
+    return None
+
+
+def _foreign_title(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
+    """The other reporting unit a heading names instead of `unit`, if any.
+
+    A heading naming the unit, or its ancestors above it, is no mismatch; name variants
+    (ĐAKRÔNG / Đa Krông, TP. / Thành phố, capitals, no diacritics) match through the folding."""
+    named = _title_names(sub, tree)
+    related = {unit.code, *(u.code for u in tree.path(unit.code))}
+    if any(u.code == unit.code for found in named for u in found):
+        return None
+    level = tree.reporting_level()
+    for found in named:
+        if any(u.code in related for u in found):
+            continue  # the body above
+        others = [u for u in found if u.level == level]
+        if len(others) == 1:
+            return others[0]
     return None
 
 
@@ -246,6 +339,27 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 value=stated,
                 params={"expected": added},
             )
+
+
+def _check_ratio_parts(sub: Submission, table: Table, rows: list[tuple]) -> None:
+    """A ratio's numerator typed beside an empty denominator: that unit cannot count in the
+    ratio (it is computed over the units with both), a warning so the clerk fills it in."""
+    names = table.indicator.column_names
+    for ratio in table.indicator.ratios:
+        if ratio.numerator not in names or ratio.denominator not in names or ratio.denominator not in table.columns:
+            continue
+        top, bottom = 4 + names.index(ratio.numerator), 4 + names.index(ratio.denominator)
+        for row in rows:
+            if row[top] == row[top] and row[bottom] != row[bottom]:  # NaN: an empty cell
+                sub.problem(
+                    "ratio-denominator-missing",
+                    "warning",
+                    sheet=table.sheet,
+                    row=row[1],
+                    column=table.headers[ratio.denominator],
+                    column_index=table.columns[ratio.denominator] + 1,
+                    params={"ratio_vi": ratio.label_vi, "ratio_en": ratio.label_en, "code": row[2] or ""},
+                )
 
 
 def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, submissions: list[Submission]) -> None:

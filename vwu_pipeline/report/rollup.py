@@ -169,10 +169,9 @@ class AggregateResult:
         if code == NATIONAL:
             return self
         if code not in self.tree:
-            raise ConfigError(
-                f"Mã đơn vị '{code}' không có trong danh mục năm {self.year} / unit '{code}' is not in the {self.year} unit list.",
-                "Dùng mã tỉnh 2 chữ số, ví dụ --unit 33 (Hưng Yên).",
-            )
+            from vwu_pipeline.core.lookup import not_in_tree
+
+            raise not_in_tree(code, self.tree, self.year)
         inside = {code, *(u.code for u in self.tree.descendants(code))}
 
         def keep(frame: pd.DataFrame) -> pd.DataFrame:
@@ -395,6 +394,7 @@ def roll_up(own: np.ndarray, catalog: Catalog, tree: UnitTree) -> Rolled:
     """Totals at every level, with derived sums, ratios and threshold counts."""
     index = tree_index(tree)
     rolled = Rolled(tree.tree, index, own, {})
+    slot = {(indicator.name, column): row for row, (indicator, column) in enumerate(raw_columns(catalog))}
     for row, (indicator, column) in enumerate(raw_columns(catalog)):
         rolled.measures.setdefault(indicator.name, {})[column] = index.roll(own[row])
     for indicator in catalog.indicators:
@@ -404,12 +404,21 @@ def roll_up(own: np.ndarray, catalog: Catalog, tree: UnitTree) -> Rolled:
             data[derived.name] = np.where(np.isnan(parts).all(axis=0), np.nan, np.nansum(parts, axis=0))
         for ratio in indicator.ratios:
             numerator, denominator = data[ratio.numerator], data[ratio.denominator]
+            top, bottom = slot.get((indicator.name, ratio.numerator)), slot.get((indicator.name, ratio.denominator))
+            both = None
+            if top is not None and bottom is not None:
+                # Over the units where both parts are present: a blank denominator beside a
+                # numerator would otherwise inflate the rate (a denominator of 0 is present).
+                both = ~np.isnan(own[top]) & ~np.isnan(own[bottom])
+                numerator = index.roll(np.where(both, own[top], np.nan))
+                denominator = index.roll(np.where(both, own[bottom], np.nan))
             with np.errstate(divide="ignore", invalid="ignore"):
                 rate = np.where(denominator > 0, numerator / denominator, np.nan)
             data[ratio.name] = rate
             if ratio.threshold is not None:
                 # A leaf's total is its own figure: flag grassroots units, then count them up.
-                assessed = index.leaf & ~np.isnan(rate)
+                # Assessed: both parts present (a denominator of 0 is present, its rate is "–").
+                assessed = index.leaf & (both if top is not None and bottom is not None else ~np.isnan(rate))
                 reached = assessed & (np.nan_to_num(rate) >= ratio.threshold - 1e-12)
                 counted = index.count(assessed)
                 data[assessed_name(ratio.name)] = np.where(counted > 0, counted, np.nan)
