@@ -18,7 +18,7 @@ from vwu_pipeline.core.messages import fill, pick, text
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 
 def t(lang: str, key: str, **params: object) -> str:

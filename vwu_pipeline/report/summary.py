@@ -13,7 +13,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.indicators import measures
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 MAX_LISTED = 30  # missing units listed per indicator
 MAX_OUTLIERS = 20  # outliers shown; the workbook lists them all

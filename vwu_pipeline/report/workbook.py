@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from vwu_pipeline.core.indicators import Measure, measures
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
