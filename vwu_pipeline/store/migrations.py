@@ -250,6 +250,13 @@ def _aggregates_like_for_like(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM aggregations")
 
 
+def _aggregation_inputs(db: sqlite3.Connection) -> None:
+    """An aggregation remembers the hash of what it was computed with besides the figures
+    (the indicator schemas, the unit master, the conversion table): when one changes, the
+    stored aggregation is stale. Aggregations stored before have none: stale, recomputed."""
+    _add_column(db, "aggregations", "inputs", "TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -257,6 +264,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _rekey_provisional_2025,
     _aggregations_per_period,
     _aggregates_like_for_like,
+    _aggregation_inputs,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
