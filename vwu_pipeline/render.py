@@ -223,6 +223,23 @@ def status(result, lang: str) -> None:
     console.print(table)
 
 
+def units_found(found, query: str, lang: str) -> None:
+    """`vwu units`: each match with its tree, path and its relatives across the reform."""
+    if not found:
+        console.print(text("cli.units.none", lang, query=escape(query)))
+        return
+    for match in found:
+        tree = text("cli.units.legacy" if match.tree == "legacy" else "cli.units.2025", lang)
+        path = " › ".join(f"{u.name} ({u.code})" for u in match.path)
+        console.print(f"[bold]{escape(path)}[/bold]  [dim]{escape(tree)}[/dim]", soft_wrap=True)
+        for key, related in (("cli.units.successors", match.successors), ("cli.units.predecessors", match.predecessors)):
+            if related:
+                items = ", ".join(
+                    f"{r.name} ({r.code}" + (f", {text('cli.units.note.' + r.note, lang)})" if r.note else ")") for r in related
+                )
+                console.print(f"  {text(key, lang)}: {escape(items)}", soft_wrap=True, highlight=False)
+
+
 def sections(parts) -> None:
     """`vwu schemas`: titled tables (core/catalogue.py's `Section`s)."""
     for section in parts:
