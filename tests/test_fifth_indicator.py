@@ -57,16 +57,32 @@ def test_a_fifth_indicator_from_one_file_goes_through_every_command(vwu, schemas
         assert vwu("template", "--year", year, "--unit", "332", "--out", tmp_path / f"forms{year}", "--schemas", schemas).exit_code == 0
     form23, form24 = (next((tmp_path / f"forms{y}").rglob("*.xlsx")) for y in (2023, 2024))
     assert load_workbook(form24).sheetnames[-1] == "Dự án 8"
-    headers = {y: {c.value for row in load_workbook(f)["Dự án 8"].iter_rows(max_row=12) for c in row} for y, f in ((2023, form23), (2024, form24))}
+    headers = {
+        y: {c.value for row in load_workbook(f)["Dự án 8"].iter_rows(max_row=12) for c in row} for y, f in ((2023, form23), (2024, form24))
+    }
     assert "Số CLB Thủ lĩnh của sự thay đổi" in headers[2024] and "Số CLB Thủ lĩnh của sự thay đổi" not in headers[2023]
 
     # validate: a form with each rule broken once
     broken = tmp_path / "broken.xlsx"
     shutil.copy(form24, broken)
-    fill(broken, "Dự án 8", {
-        "12337": {"Số tổ truyền thông cộng đồng": 250, "Số buổi truyền thông": 30, "Số lượt người tham dự": 900, "Số CLB Thủ lĩnh của sự thay đổi": 300},
-        "12340": {"Số tổ truyền thông cộng đồng": 4, "Số buổi truyền thông": 30, "Số lượt người tham dự": 20, "Số CLB Thủ lĩnh của sự thay đổi": 1},
-    })
+    fill(
+        broken,
+        "Dự án 8",
+        {
+            "12337": {
+                "Số tổ truyền thông cộng đồng": 250,
+                "Số buổi truyền thông": 30,
+                "Số lượt người tham dự": 900,
+                "Số CLB Thủ lĩnh của sự thay đổi": 300,
+            },
+            "12340": {
+                "Số tổ truyền thông cộng đồng": 4,
+                "Số buổi truyền thông": 30,
+                "Số lượt người tham dự": 20,
+                "Số CLB Thủ lĩnh của sự thay đổi": 1,
+            },
+        },
+    )
     result = vwu("validate", broken, "--schemas", schemas, "--json", "--lang", "en")
     assert result.exit_code == 1
     problems = {(p["code"], p["row"]) for f in json.loads(result.output)["files"] for p in f["problems"]}

@@ -297,6 +297,12 @@ def _units_carry_their_tree(db: sqlite3.Connection) -> None:
         db.execute("DROP TABLE targets_before_trees")
 
 
+def _file_indicators(db: sqlite3.Connection) -> None:
+    """files.indicators: the indicator sheets a file held (comma-separated), so that a refused file
+    is known to concern those indicators only (`vwu status --missing`)."""
+    _add_column(db, "files", "indicators", "TEXT")
+
+
 def _aggregation_inputs(db: sqlite3.Connection) -> None:
     """An aggregation remembers the hash of what it was computed with besides the figures
     (the indicator schemas, the unit master, the conversion table): when one changes, the
@@ -312,6 +318,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _aggregations_per_period,
     _aggregates_like_for_like,
     _units_carry_their_tree,
+    _file_indicators,
     _aggregation_inputs,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
