@@ -45,6 +45,7 @@ own figures (what an office typed), per column:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
