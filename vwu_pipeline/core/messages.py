@@ -297,11 +297,30 @@ MESSAGES: dict[str, Text] = {
         "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
         "computed over the {n} of {total} grassroots units with both parts",
     ),
+    # the opening paragraph of the summary (report/narrative.py)
+    "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
+    "report.story_partial": (
+        "{scope}: {submitted}/{expected} {units} đã báo cáo, còn {missing} chưa báo cáo; các số liệu đánh dấu * còn chưa đầy đủ.",
+        "{scope}: {submitted} of {expected} {units} reported, {missing} not yet; figures marked * are incomplete.",
+    ),
+    "report.story_figures": ("Kết quả chính: {figures}.", "Headline results: {figures}."),
+    "report.story_figure": ("{label} {value}", "{label} {value}"),
+    "report.story_compared": ("Mức tăng/giảm so với năm {previous}{compared}.", "Changes are on {previous}{compared}."),
+    "report.story_targets": ("Chỉ tiêu: {tally}.", "Targets: {tally}."),
+    "report.story_targets_met": ("Đã đạt: {names}.", "Met: {names}."),
+    "report.story_leaders": (
+        "Về {label}, dẫn đầu là {leader} ({high}), thấp nhất là {laggard} ({low}).",
+        "For {label}, {leader} leads ({high}) and {laggard} is lowest ({low}).",
+    ),
     "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
     "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
     "report.lfl_different_periods": (
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
         "no unit reported the same kind of period in both years",
+    ),
+    "report.lfl_boundary_changed": (
+        "không so sánh được (thay đổi địa giới): xã mới có phần của xã cũ bị chia",
+        "not comparable (boundaries changed): the new commune took part of a split legacy commune",
     ),
     "report.lfl_different_trees": (
         "danh mục đơn vị hai năm khác nhau, chưa so sánh được",
@@ -334,8 +353,9 @@ MESSAGES: dict[str, Text] = {
         "Aggregated {period}: {figures} figures from {submissions} submissions; {warnings} warnings, {outliers} outliers.",
     ),
     "cli.aggregated-first": (
-        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi: đã tổng hợp lại trước khi viết báo cáo.",
-        "{period} was not aggregated yet, or its figures changed: aggregated it first.",
+        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi (số liệu, tệp chỉ tiêu, danh mục đơn vị hay bảng chuyển đổi): "
+        "đã tổng hợp lại trước khi viết báo cáo.",
+        "{period} was not aggregated yet, or its figures, schemas, unit master or conversion table changed: aggregated it first.",
     ),
     "cli.wrote": ("Đã ghi {files}", "Wrote {files}"),
     "cli.partial": ("Số liệu chưa đủ — số đơn vị chưa báo cáo: {missing}", "Partial data — units missing: {missing}"),
