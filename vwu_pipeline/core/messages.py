@@ -291,6 +291,18 @@ MESSAGES: dict[str, Text] = {
     "report.tally_not_met": ("{n} chưa đạt", "{n} not met"),
     "report.tally_incomplete": ("{n} chưa đủ số liệu", "{n} with incomplete data"),
     "report.tally_not_reported": ("{n} chưa báo cáo", "{n} not reported"),
+    "report.tally_in_progress": ("{n} đang thực hiện", "{n} in progress"),
+    # a report for part of the year: progress towards the year's target, never "not met" yet
+    "report.target_in_progress": ("Đang thực hiện", "In progress"),
+    "report.in_progress": ("Đang thực hiện", "In progress"),
+    "report.progress": ("đạt {pct} chỉ tiêu năm {elapsed}", "{pct} of the year's target {elapsed}"),
+    "report.progress_part": ("{period} đạt {pct} chỉ tiêu năm", "{period}: {pct} of the year's target"),
+    "report.progress_note": (
+        "Chỉ tiêu giao theo năm: số thực hiện {period} được so với chỉ tiêu cả năm; chưa đánh giá đạt hay không đạt trước khi kết thúc năm.",
+        "Targets are set for the year: the figures of {period} are compared with the whole year's target; "
+        "no target is judged missed before the year is over.",
+    ),
+    "report.rule_break": ("{message} (cộng các kỳ trong {period})", "{message} (periods of {period} combined)"),
     "report.assessment": ("Đánh giá", "Assessment"),
     "report.expected": ("Phải báo cáo", "Expected"),
     "report.submitted": ("Đã báo cáo", "Submitted"),
@@ -313,12 +325,12 @@ MESSAGES: dict[str, Text] = {
     "report.and_more": ("và {n} đơn vị khác", "and {n} more"),
     "report.all_missing": ("Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)", "No unit has reported (units expected)"),
     "report.jump_up": (
-        "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
-        "{times} times the {year} figure ({reference}): check for an extra zero.",
+        "Gấp {times} lần {period} ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "{times} times the figure of {period} ({reference}): check for an extra zero.",
     ),
     "report.jump_down": (
-        "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
-        "1/{times} of the {year} figure ({reference}): check for a missing digit.",
+        "Chỉ bằng 1/{times} {period} ({reference}): kiểm tra có thiếu chữ số không.",
+        "1/{times} of the figure of {period} ({reference}): check for a missing digit.",
     ),
     "report.siblings": (
         "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
@@ -405,8 +417,9 @@ MESSAGES: dict[str, Text] = {
         "Aggregated {period}: {figures} figures from {submissions} submissions; {warnings} warnings, {outliers} outliers.",
     ),
     "cli.aggregated-first": (
-        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi: đã tổng hợp lại trước khi viết báo cáo.",
-        "{period} was not aggregated yet, or its figures changed: aggregated it first.",
+        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi (số liệu, tệp chỉ tiêu, danh mục đơn vị hay bảng chuyển đổi): "
+        "đã tổng hợp lại trước khi viết báo cáo.",
+        "{period} was not aggregated yet, or its figures, schemas, unit master or conversion table changed: aggregated it first.",
     ),
     "cli.wrote": ("Đã ghi {files}", "Wrote {files}"),
     "cli.partial": ("Số liệu chưa đủ — số đơn vị chưa báo cáo: {missing}", "Partial data — units missing: {missing}"),
