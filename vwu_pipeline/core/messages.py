@@ -285,6 +285,8 @@ MESSAGES: dict[str, Text] = {
         "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
         "computed over the {n} of {total} grassroots units with both parts",
     ),
+    "report.part_year": ("chỉ có số liệu {what}", "only {what} figures"),
+    "report.months_span": ("tháng {first}–{last} năm {year}", "months {first}–{last} of {year}"),
     # the opening paragraph of the summary (report/narrative.py)
     "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
     "report.story_partial": (
