@@ -308,6 +308,10 @@ MESSAGES: dict[str, Text] = {
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
         "no unit reported the same kind of period in both years",
     ),
+    "report.lfl_boundary_changed": (
+        "không so sánh được (thay đổi địa giới): xã mới có phần của xã cũ bị chia",
+        "not comparable (boundaries changed): the new commune took part of a split legacy commune",
+    ),
     "report.lfl_different_trees": (
         "danh mục đơn vị hai năm khác nhau, chưa so sánh được",
         "the unit lists of the two years differ: not compared",
