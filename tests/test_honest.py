@@ -478,7 +478,7 @@ def test_a_year_built_only_from_first_halves_says_so(tmp_path, workspace, vwu):
 
     assert "chỉ có số liệu 6 tháng đầu năm 2024" in md_row(markdown, "Tổng số hội viên")[-1]
     assert headline_json(data, "members_total")["part_year"] == "chỉ có số liệu 6 tháng đầu năm 2024"
-    assert "Chỉ có số liệu 6 tháng đầu năm 2024" in summary_row(wb, "Tổng số hội viên")[6]
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in summary_row(wb, "Tổng số hội viên")[6]
     sheet = wb["Hội viên"]
     notes = {sheet.cell(r, 1).value: sheet.cell(r, sheet.max_column).value for r in range(3, sheet.max_row + 1)}
     assert "chỉ có số liệu 6 tháng đầu năm 2024" in notes["332"] and "chỉ có số liệu 6 tháng đầu năm 2024" in notes["12337"]

@@ -16,9 +16,9 @@ import pandas as pd
 from vwu_pipeline.core.indicators import Indicator, Measure, assessed_name, measures
 from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.periods import Period
-from vwu_pipeline.report.compare import FULL_YEAR, period_bits
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
+from vwu_pipeline.report.compare import FULL_YEAR, period_bits
 from vwu_pipeline.report.result import AggregateResult
 
 
