@@ -231,6 +231,18 @@ MESSAGES: dict[str, Text] = {
     "report.tally_not_met": ("{n} chưa đạt", "{n} not met"),
     "report.tally_incomplete": ("{n} chưa đủ số liệu", "{n} with incomplete data"),
     "report.tally_not_reported": ("{n} chưa báo cáo", "{n} not reported"),
+    "report.tally_in_progress": ("{n} đang thực hiện", "{n} in progress"),
+    # a report for part of the year: progress towards the year's target, never "not met" yet
+    "report.target_in_progress": ("Đang thực hiện", "In progress"),
+    "report.in_progress": ("Đang thực hiện", "In progress"),
+    "report.progress": ("đạt {pct} chỉ tiêu năm {elapsed}", "{pct} of the year's target {elapsed}"),
+    "report.progress_part": ("{period} đạt {pct} chỉ tiêu năm", "{period}: {pct} of the year's target"),
+    "report.progress_note": (
+        "Chỉ tiêu giao theo năm: số thực hiện {period} được so với chỉ tiêu cả năm; chưa đánh giá đạt hay không đạt trước khi kết thúc năm.",
+        "Targets are set for the year: the figures of {period} are compared with the whole year's target; "
+        "no target is judged missed before the year is over.",
+    ),
+    "report.rule_break": ("{message} (cộng các kỳ trong {period})", "{message} (periods of {period} combined)"),
     "report.assessment": ("Đánh giá", "Assessment"),
     "report.expected": ("Phải báo cáo", "Expected"),
     "report.submitted": ("Đã báo cáo", "Submitted"),
@@ -253,12 +265,12 @@ MESSAGES: dict[str, Text] = {
     "report.and_more": ("và {n} đơn vị khác", "and {n} more"),
     "report.all_missing": ("Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)", "No unit has reported (units expected)"),
     "report.jump_up": (
-        "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
-        "{times} times the {year} figure ({reference}): check for an extra zero.",
+        "Gấp {times} lần {period} ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "{times} times the figure of {period} ({reference}): check for an extra zero.",
     ),
     "report.jump_down": (
-        "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
-        "1/{times} of the {year} figure ({reference}): check for a missing digit.",
+        "Chỉ bằng 1/{times} {period} ({reference}): kiểm tra có thiếu chữ số không.",
+        "1/{times} of the figure of {period} ({reference}): check for a missing digit.",
     ),
     "report.siblings": (
         "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
@@ -285,11 +297,30 @@ MESSAGES: dict[str, Text] = {
         "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
         "computed over the {n} of {total} grassroots units with both parts",
     ),
+    # the opening paragraph of the summary (report/narrative.py)
+    "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
+    "report.story_partial": (
+        "{scope}: {submitted}/{expected} {units} đã báo cáo, còn {missing} chưa báo cáo; các số liệu đánh dấu * còn chưa đầy đủ.",
+        "{scope}: {submitted} of {expected} {units} reported, {missing} not yet; figures marked * are incomplete.",
+    ),
+    "report.story_figures": ("Kết quả chính: {figures}.", "Headline results: {figures}."),
+    "report.story_figure": ("{label} {value}", "{label} {value}"),
+    "report.story_compared": ("Mức tăng/giảm so với năm {previous}{compared}.", "Changes are on {previous}{compared}."),
+    "report.story_targets": ("Chỉ tiêu: {tally}.", "Targets: {tally}."),
+    "report.story_targets_met": ("Đã đạt: {names}.", "Met: {names}."),
+    "report.story_leaders": (
+        "Về {label}, dẫn đầu là {leader} ({high}), thấp nhất là {laggard} ({low}).",
+        "For {label}, {leader} leads ({high}) and {laggard} is lowest ({low}).",
+    ),
     "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
     "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
     "report.lfl_different_periods": (
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
         "no unit reported the same kind of period in both years",
+    ),
+    "report.lfl_boundary_changed": (
+        "không so sánh được (thay đổi địa giới): xã mới có phần của xã cũ bị chia",
+        "not comparable (boundaries changed): the new commune took part of a split legacy commune",
     ),
     "report.lfl_different_trees": (
         "danh mục đơn vị hai năm khác nhau, chưa so sánh được",
@@ -322,8 +353,9 @@ MESSAGES: dict[str, Text] = {
         "Aggregated {period}: {figures} figures from {submissions} submissions; {warnings} warnings, {outliers} outliers.",
     ),
     "cli.aggregated-first": (
-        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi: đã tổng hợp lại trước khi viết báo cáo.",
-        "{period} was not aggregated yet, or its figures changed: aggregated it first.",
+        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi (số liệu, tệp chỉ tiêu, danh mục đơn vị hay bảng chuyển đổi): "
+        "đã tổng hợp lại trước khi viết báo cáo.",
+        "{period} was not aggregated yet, or its figures, schemas, unit master or conversion table changed: aggregated it first.",
     ),
     "cli.wrote": ("Đã ghi {files}", "Wrote {files}"),
     "cli.partial": ("Số liệu chưa đủ — số đơn vị chưa báo cáo: {missing}", "Partial data — units missing: {missing}"),

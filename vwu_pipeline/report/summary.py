@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.indicators import measures
 from vwu_pipeline.report import presentation as p
+from vwu_pipeline.report.narrative import narrative
 from vwu_pipeline.report.result import AggregateResult
 
 MAX_LISTED = 30  # missing units listed per indicator
@@ -47,11 +48,14 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
 def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     """The Markdown text of a result's summary."""
     lines = [
-        f"# {md(p.t(lang, 'heading', year=result.year))} — {md(p.scope_name(result, lang))}",
+        f"# {md(p.heading(result, lang))} — {md(p.scope_name(result, lang))}",
         "",
         md(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
         "",
     ]
+    story = narrative(result, lang)
+    if story:
+        lines += [md(story).replace("\\*", "\\*"), ""]
     if p.is_partial(result):
         lines += [f"> **{md(p.t(lang, 'partial_note'))}**", ""]
     for section in (_headline, _targets, _leaders, _completeness, _warnings):
@@ -72,7 +76,7 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
         ]
         for row in p.headline(result)
     ]
-    years = [p.t(lang, "year", year=result.year), p.t(lang, "year", year=result.previous_year or result.year - 1)]
+    years = [p.period_label(result, lang), p.previous_label(result, lang)]
     header = [p.t(lang, "indicator"), p.t(lang, "measure"), *years, p.t(lang, "change"), p.t(lang, "change_pct"), p.t(lang, "note")]
     return [f"## {p.t(lang, 'headline')}", "", *_table(header, rows, right={2, 3, 4, 5})]
 
@@ -98,6 +102,8 @@ def _targets(result: AggregateResult, lang: str) -> list[str]:
         ]
         lines += _table(header, rows, right={2, 3, 4})
         lines += [p.target_tally(own, lang) + ".", ""]
+        if not result.period.is_year:
+            lines += [md(p.t(lang, "progress_note", period=result.period.label(lang))), ""]
     # Targets set per unit below the root (each province...): how many met them, who did not.
     below: dict[str, list[p.TargetRow]] = {}
     for r in targets:

@@ -304,6 +304,13 @@ def _file_indicators(db: sqlite3.Connection) -> None:
     _add_column(db, "files", "indicators", "TEXT")
 
 
+def _aggregation_inputs(db: sqlite3.Connection) -> None:
+    """An aggregation remembers the hash of what it was computed with besides the figures
+    (the indicator schemas, the unit master, the conversion table): when one changes, the
+    stored aggregation is stale. Aggregations stored before have none: stale, recomputed."""
+    _add_column(db, "aggregations", "inputs", "TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -313,6 +320,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _aggregates_like_for_like,
     _units_carry_their_tree,
     _file_indicators,
+    _aggregation_inputs,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
