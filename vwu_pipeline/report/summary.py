@@ -48,7 +48,7 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
 def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     """The Markdown text of a result's summary."""
     lines = [
-        f"# {md(p.t(lang, 'heading', year=result.year))} — {md(p.scope_name(result, lang))}",
+        f"# {md(p.heading(result, lang))} — {md(p.scope_name(result, lang))}",
         "",
         md(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
         "",
@@ -109,7 +109,7 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
         ]
         for row in p.headline(result)
     ]
-    years = [p.t(lang, "year", year=result.year), p.t(lang, "year", year=result.previous_year or result.year - 1)]
+    years = [p.period_label(result, lang), p.previous_label(result, lang)]
     header = [p.t(lang, "indicator"), p.t(lang, "measure"), *years, p.t(lang, "change"), p.t(lang, "change_pct"), p.t(lang, "note")]
     return [f"## {p.t(lang, 'headline')}", "", *_table(header, rows, right={2, 3, 4, 5})]
 
@@ -135,6 +135,8 @@ def _targets(result: AggregateResult, lang: str) -> list[str]:
         ]
         lines += _table(header, rows, right={2, 3, 4})
         lines += [p.target_tally(own, lang) + ".", ""]
+        if not result.period.is_year:
+            lines += [md(p.t(lang, "progress_note", period=result.period.label(lang))), ""]
     # Targets set per unit below the root (each province...): how many met them, who did not.
     below: dict[str, list[p.TargetRow]] = {}
     for r in targets:

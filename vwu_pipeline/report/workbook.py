@@ -160,7 +160,7 @@ def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Pat
     partial = path.with_name(path.name + ".part")
     try:
         book = _Book(partial)
-        book.workbook.set_properties({"author": "vwu", "title": p.t(lang, "title", year=result.year)})
+        book.workbook.set_properties({"author": "vwu", "title": p.title(result, lang)})
         _summary_sheet(book, result, lang)
         _chart_sheet(book, result, lang)
         for indicator in result.catalog.indicators:
@@ -180,7 +180,7 @@ def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Pat
 def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s = _Sheet(book, p.t(lang, "summary"), [30, 52, 17, 17, 17, 17, 34])
     s.append([s.text(p.t(lang, "union"), BOLD)])
-    s.append([s.text(p.t(lang, "title", year=result.year), TITLE)], height=22)
+    s.append([s.text(p.title(result, lang), TITLE)], height=22)
     s.append([s.text(f"{p.t(lang, 'scope')}: {p.scope_name(result, lang)}", BOLD)])
     s.append([s.text(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang)))])
     if p.is_partial(result):
@@ -188,12 +188,12 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s.append([])
 
     s.append([s.text(f"1. {p.t(lang, 'headline')}", BOLD)])
-    previous = p.t(lang, "year", year=result.previous_year) if result.previous_year else p.t(lang, "year", year=result.year - 1)
+    previous = p.previous_label(result, lang)
     s.header(
         [
             p.t(lang, "indicator"),
             p.t(lang, "measure"),
-            p.t(lang, "year", year=result.year),
+            p.period_label(result, lang),
             previous,
             p.t(lang, "change"),
             p.t(lang, "change_pct"),
@@ -318,7 +318,7 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     # The unit column fits the longest indented name; figure headers wrap over three lines.
     name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
     s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
-    title = f"{indicator.title(lang)} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}"
+    title = f"{indicator.title(lang)} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
     for row in rows:
@@ -359,7 +359,7 @@ def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     for column, measure in enumerate(charted, start=1):
         chart = book.workbook.add_chart({"type": "bar"})  # horizontal bars: long unit names stay readable
         chart.set_style(10)
-        chart.set_title({"name": f"{measure.label(lang)} — {p.t(lang, 'year', year=result.year)}"})
+        chart.set_title({"name": f"{measure.label(lang)} — {p.period_label(result, lang)}"})
         chart.set_legend({"none": True})
         chart.set_size({"width": round(20 * _CM), "height": round(height * _CM)})
         chart.add_series(
@@ -382,7 +382,7 @@ def _targets_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     if not rows:
         return
     s = _Sheet(book, p.t(lang, "targets"), [10, 34, 20, 48, 16, 16, 12, 12, 34], freeze="C3")
-    s.append([s.text(f"{p.t(lang, 'targets')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
+    s.append([s.text(f"{p.t(lang, 'targets')} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [
             p.t(lang, "code"),
@@ -477,9 +477,7 @@ def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None
     rows = p.coverage_rows(result, lang)
     depth = max((row.depth for row in rows), default=0)
     s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3", outline=depth)
-    s.append(
-        [s.text(f"{p.t(lang, 'completeness')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22
-    )
+    s.append([s.text(f"{p.t(lang, 'completeness')} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [
             p.t(lang, "code"),
