@@ -45,6 +45,7 @@ own figures (what an office typed), per column:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -201,6 +202,9 @@ def aggregate(
             periods = _reporting_units_on(periods, tree, legacy)
             if legacy_rows:
                 reform = {"carried_figures": legacy_rows, "not_allocated_units": int(not_allocated["legacy_code"].nunique())}
+            targets, not_carried = _targets_on(targets, catalog, legacy, tree)
+            if not_carried:
+                reform["ratio_targets_not_carried"] = not_carried
         previous = None
         across = False
         legacy_before = prev_figures.iloc[0:0]
@@ -245,6 +249,7 @@ def aggregate(
             "outlier_factor": outlier_factor,
             "previous_year": result.previous_year,
             "data_version": data_version,
+            "inputs": inputs_digest(catalog),
             "counts": result.counts,
             "aggregated_at": result.aggregated_at,
         }
@@ -262,6 +267,25 @@ def aggregate(
     finally:
         store.close()
     return result
+
+
+def _targets_on(targets: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree: UnitTree) -> tuple[pd.DataFrame, list[str]]:
+    """Targets of the year set on the legacy tree, carried onto the new provinces: counts (flow
+    and stock figures, derived sums) add up; ratios and threshold counts do not carry (a rate
+    of two provinces is not the sum of theirs), and are named. A target set on the new tree
+    for the same unit and figure wins."""
+    if targets.empty or "tree" not in targets or not (targets["tree"] == legacy.tree).any():
+        return targets, []
+    kinds = {m.name: m.kind for i in catalog.indicators for m in measures(i)}
+    old = targets[targets["tree"] == legacy.tree]
+    carried_kind = old["column"].map(kinds).isin(["flow", "stock", "opening", "derived"])
+    not_carried = sorted(set(old.loc[~carried_kind, "column"]))
+    to_province = {**province_map(legacy, tree), NATIONAL: NATIONAL}
+    moved = old[carried_kind].assign(unit_code=old.loc[carried_kind, "unit_code"].map(to_province), tree=tree.tree)
+    moved = moved[moved["unit_code"].notna()].groupby(["unit_code", "column", "tree"], as_index=False)["target"].sum()
+    new = targets[targets["tree"] != legacy.tree]
+    moved = moved[~moved.set_index(["unit_code", "column"]).index.isin(new.set_index(["unit_code", "column"]).index)]
+    return pd.concat([new, moved], ignore_index=True), not_carried
 
 
 def _reporting_units_on(periods: list[tuple[str, str, str]], tree: UnitTree, legacy: UnitTree) -> list[tuple[str, str, str]]:
@@ -328,6 +352,40 @@ def _period(year: int, period: Period | str | None) -> Period:
     return period if isinstance(period, Period) else Period.parse(year, period)
 
 
+def inputs_digest(catalog: Catalog) -> str:
+    """A hash of what an aggregation depends on besides the figures: the indicator schemas,
+    the unit master and the 2025 conversion tables (each the packaged file or its replacement)."""
+    import hashlib
+    import os
+
+    from vwu_pipeline.core import crosswalk, units
+
+    master = os.environ.get(units.ENV_VAR, "").strip()
+    files = [Path(master).expanduser() if master else units.PACKAGED_MASTER, crosswalk.conversion_path(), crosswalk.PACKAGED_RECODED]
+    digest = hashlib.sha256(catalog.digest.encode())
+    for path in files:
+        digest.update(b"\0" + _file_digest(path.resolve(), *_stamp(path)).encode())
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _file_digest(path: Path, mtime: int, size: int) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def load(workspace: Path, year: int, schemas: Path | None = None, period: Period | str | None = None) -> AggregateResult | None:
     """The stored aggregation of a period (default: the year), or None when there is none or
     the figures changed since."""
@@ -338,6 +396,8 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
             meta = store.aggregation_meta(year, period.code)
             if meta is None or meta["data_version"] != store.data_version(year):
                 return None
+            if meta.get("inputs") != inputs_digest(load_catalog(schemas)):
+                return None  # computed with other schemas, another unit master or conversion table
             meta, tables = store.read_aggregation(year, period.code)
             targets, warnings = store.targets(year), store.ingest_warnings(year)
         return AggregateResult(
