@@ -42,7 +42,10 @@ def show(directory: Path | None, name: str, lang: str = "vi") -> list[Section]:
         if indicator.matches_sheet(name) or any(fold_compact(c.name) == wanted for c in indicator.columns):
             return describe(indicator, lang)
     names = ", ".join(i.name for i in catalog.indicators)
-    raise ConfigError(text("schemas.no-indicator", lang, name=name, folder=catalog.directory), text("schemas.indicators", lang, names=names))
+    raise ConfigError(
+        text("error.no-indicator", lang, name=name, directory=catalog.directory),
+        text("error.no-indicator-hint", lang, names=names),
+    )
 
 
 def describe(indicator: Indicator, lang: str = "vi") -> list[Section]:
