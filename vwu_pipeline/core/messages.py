@@ -357,6 +357,8 @@ MESSAGES: dict[str, Text] = {
         "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
         "computed over the {n} of {total} grassroots units with both parts",
     ),
+    "report.part_year": ("chỉ có số liệu {what}", "only {what} figures"),
+    "report.months_span": ("tháng {first}–{last} năm {year}", "months {first}–{last} of {year}"),
     # the opening paragraph of the summary (report/narrative.py)
     "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
     "report.story_partial": (
@@ -378,6 +380,35 @@ MESSAGES: dict[str, Text] = {
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
         "no unit reported the same kind of period in both years",
     ),
+    "report.reform_heading": ("Sắp xếp đơn vị hành chính từ 01/07/2025", "The administrative reorganisation of 1 July 2025"),
+    "report.reform_intro": (
+        "Từ 01/07/2025 cả nước có 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu; cấp huyện không còn. Số liệu các kỳ "
+        "trước 01/07/2025 (báo cáo của cấp huyện theo danh mục cũ) được chuyển sang danh mục mới theo bảng chuyển đổi "
+        "chính thức: xã cũ nhập toàn bộ được tính cho xã mới; xã cũ bị chia được tính cho phần nhận toàn bộ dân số, nếu "
+        "không có phần đó thì chỉ tính ở cấp tỉnh ({not_allocated} xã cũ, chưa phân bổ về xã). Số liệu năm {previous} "
+        "được chuyển sang danh mục mới theo cùng quy tắc: tỉnh, thành phố và toàn quốc so sánh chính xác (tỉnh mới so với "
+        "tổng các tỉnh cũ hợp thành); xã chỉ so sánh khi xã mới gồm trọn các xã cũ; số cơ sở đạt ngưỡng không so sánh "
+        "giữa hai danh mục.",
+        "From 1 July 2025 the country has 34 provinces and 3,321 communes; districts were abolished. Figures of periods "
+        "before 1 July 2025 (district reports on the legacy tree) are carried onto the new tree through the official "
+        "conversion table: a legacy commune merged whole goes to its new commune; a split one to the piece that took all "
+        "of its population, otherwise to its province only ({not_allocated} legacy communes, not allocated to a commune). "
+        "The {previous} figures are carried the same way: provinces and the nation compare exactly (a new province "
+        "against the sum of its legacy provinces); a commune only when it is made of whole legacy communes; counts of "
+        "grassroots units reaching a threshold are not compared across the two trees.",
+    ),
+    "report.reform_sheet": ("Sắp xếp 01-07-2025", "Reform 1 July 2025"),
+    "report.reform_new": ("Tỉnh, thành phố từ 01/07/2025", "Province from 1 July 2025"),
+    "report.reform_legacy": ("Gồm các tỉnh, thành phố trước đó", "Formed from"),
+    "report.reform_year_value": ("{measure} năm {year}", "{measure} {year}"),
+    "report.reform_previous_value": (
+        "{measure} năm {year} (chuyển sang danh mục mới)",
+        "{measure} {year} (carried onto the new tree)",
+    ),
+    "report.reform_targets": (
+        "Chỉ tiêu năm 2025 giao cho tỉnh cũ được cộng vào tỉnh mới (chỉ tiêu số lượng); chỉ tiêu tỷ lệ không chuyển: {ratios}.",
+        "2025 targets set on legacy provinces are added into the new ones (counts); ratio targets are not carried: {ratios}.",
+    ),
     "report.lfl_boundary_changed": (
         "không so sánh được (thay đổi địa giới): xã mới có phần của xã cũ bị chia",
         "not comparable (boundaries changed): the new commune took part of a split legacy commune",
@@ -387,6 +418,36 @@ MESSAGES: dict[str, Text] = {
         "the unit lists of the two years differ: not compared",
     ),
     # --- the terminal (render.py) ---
+    # --- vwu schemas: the catalogue's words ---
+    "schemas.flow": ('cộng dồn (flow)', 'flow'),
+    "schemas.stock": ('số cuối kỳ (stock)', 'stock (latest)'),
+    "schemas.opening": ('số đầu kỳ (opening)', 'opening (earliest)'),
+    "schemas.percent": ('phần trăm', 'percent'),
+    "schemas.decimal": ('số thập phân', 'decimal'),
+    "schemas.optional": ('không bắt buộc', 'optional'),
+    "schemas.since": ('từ năm {year}', 'from {year}'),
+    "schemas.until": ('đến năm {year}', 'until {year}'),
+    "schemas.error": ('lỗi', 'error'),
+    "schemas.warning": ('cảnh báo', 'warning'),
+    "schemas.column": ('Cột', 'Column'),
+    "schemas.header": ('Tiêu đề', 'Header'),
+    "schemas.aggregation": ('Cộng dồn', 'Aggregation'),
+    "schemas.bounds": ('Giới hạn', 'Bounds'),
+    "schemas.form": ('Mẫu biểu', 'Form'),
+    "schemas.ratio": ('Tỷ lệ', 'Ratio'),
+    "schemas.formula": ('Công thức', 'Formula'),
+    "schemas.format": ('Dạng', 'Format'),
+    "schemas.threshold": ('Ngưỡng', 'Threshold'),
+    "schemas.derived": ('Số liệu tính', 'Derived'),
+    "schemas.rule": ('Quy tắc', 'Rule'),
+    "schemas.check": ('Điều kiện', 'Check'),
+    "schemas.severity": ('Mức', 'Severity'),
+    "schemas.indicator": ('Chỉ tiêu', 'Indicator'),
+    "schemas.sheet": ('Trang tính', 'Sheet'),
+    "schemas.columns": ('Số cột', 'Columns'),
+    "schemas.headline": ('số liệu chính', 'headline'),
+    "schemas.mistakes": ("Tệp chỉ tiêu trong {folder} có {count} lỗi:", "Schema files in {folder} have {count} mistake(s):"),
+    "schemas.fix": ("Sửa các tệp rồi kiểm tra lại bằng: vwu schemas check", "Fix the files, then check them with: vwu schemas check"),
     "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} indicators in {folder}."),
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
@@ -542,6 +603,59 @@ MESSAGES: dict[str, Text] = {
     "missing.none": ("Mọi đơn vị đã nộp đủ.", "Every unit has submitted in full."),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
+    # the workspace and its store (shown as "vi / en"; the hint in Vietnamese until issue 16)
+    "error.store-busy": (
+        "Cơ sở dữ liệu {name} bị một tiến trình khác giữ quá lâu: {reason}",
+        "the database stayed locked.",
+    ),
+    "error.store-busy-hint": (
+        "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
+        "Wait for the running command (vwu status names it) to finish, then run again.",
+    ),
+    "error.store-full": ("Không ghi được cơ sở dữ liệu {name}: {reason}", "the disk is full."),
+    "error.store-full-hint": (
+        "Giải phóng chỗ trống trên đĩa rồi chạy lại: các tệp đã lưu vẫn nguyên vẹn.",
+        "Free some disk space and run again: the files stored so far are whole.",
+    ),
+    "error.store-corrupt": (
+        "Cơ sở dữ liệu {name} của thư mục dữ liệu bị hỏng hoặc không đọc được: {reason}",
+        "the database is corrupt.",
+    ),
+    "error.store-corrupt-hint": (
+        "Khôi phục từ bản sao lưu, hoặc chuyển tệp vwu.sqlite đi chỗ khác rồi chạy lại 'vwu ingest' "
+        "để dựng lại từ các tệp gốc (vwu không bao giờ sửa hay xóa tệp đã nộp).",
+        "Restore a backup, or move vwu.sqlite away and run 'vwu ingest' again to rebuild it from the "
+        "submitted files (vwu never modifies or deletes a submitted file).",
+    ),
+    "error.no-workspace": ("Chưa có dữ liệu trong {workspace}", "no workspace there yet."),
+    "error.no-workspace-hint": (
+        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
+        "Run 'vwu ingest FOLDER' first, or point --workspace at the right folder.",
+    ),
+    "error.store-open": ("Không mở được cơ sở dữ liệu {path}: {reason}.", "Cannot open the database {path}: {reason}."),
+    "error.store-open-hint": (
+        "Tệp có thể bị hỏng hoặc không có quyền ghi. Khôi phục từ bản sao lưu, "
+        "hoặc chuyển tệp đi chỗ khác rồi chạy lại 'vwu ingest' để dựng lại từ các tệp gốc.",
+        "The file may be damaged or not writable. Restore a backup, or move it away and run "
+        "'vwu ingest' again to rebuild it from the submitted files.",
+    ),
+    "error.store-newer": (
+        "Cơ sở dữ liệu {path} do một phiên bản vwu mới hơn tạo ra (phiên bản lưu trữ {found}, bản này hiểu đến {known}).",
+        "The database {path} was made by a newer vwu (store version {found}; this one knows up to {known}).",
+    ),
+    "error.store-newer-hint": (
+        "Cập nhật vwu (git pull; make setup) rồi chạy lại; đừng dùng bản cũ với thư mục dữ liệu này.",
+        "Update vwu (git pull; make setup) and run again; do not use an older vwu on this workspace.",
+    ),
+    "error.workspace-create": ("Không tạo được thư mục dữ liệu {workspace}: {reason}", "cannot create the workspace."),
+    "error.workspace-create-hint": (
+        "Kiểm tra đường dẫn --workspace (VWU_WORKSPACE) và quyền ghi.",
+        "Check the --workspace path (VWU_WORKSPACE) and the permission to write there.",
+    ),
+    "error.lock-create": ("Không tạo được tệp khóa {path}: {reason}", "cannot create the lock file."),
+    "error.lock-create-hint": ("Kiểm tra quyền ghi vào thư mục dữ liệu.", "Check the permission to write in the workspace."),
+    "error.no-indicator": ("Không có chỉ tiêu '{name}' trong {directory}.", "No indicator '{name}' in {directory}."),
+    "error.no-indicator-hint": ("Các chỉ tiêu: {names}", "Indicators: {names}"),
     "error.unit-unknown": (
         "Mã đơn vị '{code}' không có trong danh mục năm {year}.",
         "Unit '{code}' is not in the {year} unit list.",

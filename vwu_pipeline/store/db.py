@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import StoreError
+from vwu_pipeline.core.messages import both
+from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.migrations import migrate
@@ -95,20 +97,10 @@ def as_store_error(exc: BaseException) -> StoreError | None:
         return None
     text = str(seen)
     if "locked" in text or "busy" in text:
-        return StoreError(
-            f"Cơ sở dữ liệu {DB_NAME} bị một tiến trình khác giữ quá lâu: {text} / the database stayed locked.",
-            "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
-        )
+        return StoreError(both("error.store-busy", name=DB_NAME, reason=text), message("error.store-busy-hint"))
     if "full" in text:
-        return StoreError(
-            f"Không ghi được cơ sở dữ liệu {DB_NAME}: {text} / the disk is full.",
-            "Giải phóng chỗ trống trên đĩa rồi chạy lại: các tệp đã lưu vẫn nguyên vẹn.",
-        )
-    return StoreError(
-        f"Cơ sở dữ liệu {DB_NAME} của thư mục dữ liệu bị hỏng hoặc không đọc được: {text} / the database is corrupt.",
-        "Khôi phục từ bản sao lưu, hoặc chuyển tệp vwu.sqlite đi chỗ khác rồi chạy lại 'vwu ingest' "
-        "để dựng lại từ các tệp gốc (vwu không bao giờ sửa hay xóa tệp đã nộp).",
-    )
+        return StoreError(both("error.store-full", name=DB_NAME, reason=text), message("error.store-full-hint"))
+    return StoreError(both("error.store-corrupt", name=DB_NAME, reason=text), message("error.store-corrupt-hint"))
 
 
 # -- what the store holds, as read back (the read API used by aggregate, status, report and tests) --
@@ -223,10 +215,7 @@ class Store:
     def open(cls, workspace: Path, create: bool = True) -> Store:
         path = Path(workspace) / DB_NAME
         if not create and not path.exists():
-            raise StoreError(
-                f"Chưa có dữ liệu trong {workspace}.",
-                "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
-            )
+            raise StoreError(message("error.no-workspace", workspace=workspace) + ".", message("error.no-workspace-hint"))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -235,11 +224,7 @@ class Store:
             db.execute("PRAGMA foreign_keys=ON")
             migrate(db, path)
         except (sqlite3.DatabaseError, OSError) as exc:
-            raise StoreError(
-                f"Không mở được cơ sở dữ liệu {path}: {exc}.",
-                "Tệp có thể bị hỏng hoặc không có quyền ghi. Khôi phục từ bản sao lưu, "
-                "hoặc chuyển tệp đi chỗ khác rồi chạy lại 'vwu ingest' để dựng lại từ các tệp gốc.",
-            ) from exc
+            raise StoreError(message("error.store-open", path=path, reason=exc), message("error.store-open-hint")) from exc
         return cls(db, path)
 
     @property

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vwu_pipeline.core.errors import StoreError
+from vwu_pipeline.core.messages import text
 
 # The tables as vwu made them before stores had a version (user_version 0). IF NOT EXISTS:
 # such a store already has them, a new one gets them.
@@ -310,6 +311,13 @@ def _aggregation_inputs(db: sqlite3.Connection) -> None:
     _add_column(db, "aggregations", "inputs", "TEXT NOT NULL DEFAULT ''")
 
 
+def _aggregates_months(db: sqlite3.Connection) -> None:
+    """aggregates.months: the months the figures under a unit cover (bits, 4095 the whole year),
+    so a year figure built only from a first half is labelled as such."""
+    _add_column(db, "aggregates", "months", "INTEGER NOT NULL DEFAULT 4095")
+    db.execute("DELETE FROM aggregations")  # recomputed by the next report
+
+
 def _versions_row_by_row(db: sqlite3.Connection) -> None:
     """Row-by-row replacement, the version key, withdrawals (issue 11).
 
@@ -353,6 +361,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _units_carry_their_tree,
     _file_indicators,
     _aggregation_inputs,
+    _aggregates_months,
     _versions_row_by_row,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -376,7 +385,4 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             raise
         db.execute("COMMIT")
     if current > SCHEMA_VERSION:
-        raise StoreError(
-            f"Cơ sở dữ liệu {path} do một phiên bản vwu mới hơn tạo ra (phiên bản lưu trữ {current}, bản này hiểu đến {SCHEMA_VERSION}).",
-            "Cập nhật vwu (git pull; make setup) rồi chạy lại; đừng dùng bản cũ với thư mục dữ liệu này.",
-        )
+        raise StoreError(text("error.store-newer", path=path, found=current, known=SCHEMA_VERSION), text("error.store-newer-hint"))
