@@ -27,6 +27,9 @@ demo: setup
 	$(BIN)/vwu aggregate --year 2024 --workspace $(WORKSPACE)
 	$(BIN)/vwu report --year 2024 --workspace $(WORKSPACE) --out $(OUT)
 	@echo "--- Đã ghi / written: $(OUT)/vwu-2024.xlsx, $(OUT)/vwu-2024.md"
+	@echo "--- Sơ kết 6 tháng đầu năm 2024, so với 6 tháng đầu năm 2023 / six-month review against H1 2023"
+	$(BIN)/vwu report --year 2024 --period H1 --workspace $(WORKSPACE) --out $(OUT)
+	@echo "--- Đã ghi / written: $(OUT)/vwu-2024-H1.xlsx, $(OUT)/vwu-2024-H1.md"
 
 ## Run the test suite.
 test: setup

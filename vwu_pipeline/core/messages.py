@@ -297,6 +297,8 @@ MESSAGES: dict[str, Text] = {
         "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
         "computed over the {n} of {total} grassroots units with both parts",
     ),
+    "report.part_year": ("chỉ có số liệu {what}", "only {what} figures"),
+    "report.months_span": ("tháng {first}–{last} năm {year}", "months {first}–{last} of {year}"),
     # the opening paragraph of the summary (report/narrative.py)
     "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
     "report.story_partial": (
@@ -318,6 +320,35 @@ MESSAGES: dict[str, Text] = {
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
         "no unit reported the same kind of period in both years",
     ),
+    "report.reform_heading": ("Sắp xếp đơn vị hành chính từ 01/07/2025", "The administrative reorganisation of 1 July 2025"),
+    "report.reform_intro": (
+        "Từ 01/07/2025 cả nước có 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu; cấp huyện không còn. Số liệu các kỳ "
+        "trước 01/07/2025 (báo cáo của cấp huyện theo danh mục cũ) được chuyển sang danh mục mới theo bảng chuyển đổi "
+        "chính thức: xã cũ nhập toàn bộ được tính cho xã mới; xã cũ bị chia được tính cho phần nhận toàn bộ dân số, nếu "
+        "không có phần đó thì chỉ tính ở cấp tỉnh ({not_allocated} xã cũ, chưa phân bổ về xã). Số liệu năm {previous} "
+        "được chuyển sang danh mục mới theo cùng quy tắc: tỉnh, thành phố và toàn quốc so sánh chính xác (tỉnh mới so với "
+        "tổng các tỉnh cũ hợp thành); xã chỉ so sánh khi xã mới gồm trọn các xã cũ; số cơ sở đạt ngưỡng không so sánh "
+        "giữa hai danh mục.",
+        "From 1 July 2025 the country has 34 provinces and 3,321 communes; districts were abolished. Figures of periods "
+        "before 1 July 2025 (district reports on the legacy tree) are carried onto the new tree through the official "
+        "conversion table: a legacy commune merged whole goes to its new commune; a split one to the piece that took all "
+        "of its population, otherwise to its province only ({not_allocated} legacy communes, not allocated to a commune). "
+        "The {previous} figures are carried the same way: provinces and the nation compare exactly (a new province "
+        "against the sum of its legacy provinces); a commune only when it is made of whole legacy communes; counts of "
+        "grassroots units reaching a threshold are not compared across the two trees.",
+    ),
+    "report.reform_sheet": ("Sắp xếp 01-07-2025", "Reform 1 July 2025"),
+    "report.reform_new": ("Tỉnh, thành phố từ 01/07/2025", "Province from 1 July 2025"),
+    "report.reform_legacy": ("Gồm các tỉnh, thành phố trước đó", "Formed from"),
+    "report.reform_year_value": ("{measure} năm {year}", "{measure} {year}"),
+    "report.reform_previous_value": (
+        "{measure} năm {year} (chuyển sang danh mục mới)",
+        "{measure} {year} (carried onto the new tree)",
+    ),
+    "report.reform_targets": (
+        "Chỉ tiêu năm 2025 giao cho tỉnh cũ được cộng vào tỉnh mới (chỉ tiêu số lượng); chỉ tiêu tỷ lệ không chuyển: {ratios}.",
+        "2025 targets set on legacy provinces are added into the new ones (counts); ratio targets are not carried: {ratios}.",
+    ),
     "report.lfl_boundary_changed": (
         "không so sánh được (thay đổi địa giới): xã mới có phần của xã cũ bị chia",
         "not comparable (boundaries changed): the new commune took part of a split legacy commune",
@@ -327,6 +358,36 @@ MESSAGES: dict[str, Text] = {
         "the unit lists of the two years differ: not compared",
     ),
     # --- the terminal (render.py) ---
+    # --- vwu schemas: the catalogue's words ---
+    "schemas.flow": ('cộng dồn (flow)', 'flow'),
+    "schemas.stock": ('số cuối kỳ (stock)', 'stock (latest)'),
+    "schemas.opening": ('số đầu kỳ (opening)', 'opening (earliest)'),
+    "schemas.percent": ('phần trăm', 'percent'),
+    "schemas.decimal": ('số thập phân', 'decimal'),
+    "schemas.optional": ('không bắt buộc', 'optional'),
+    "schemas.since": ('từ năm {year}', 'from {year}'),
+    "schemas.until": ('đến năm {year}', 'until {year}'),
+    "schemas.error": ('lỗi', 'error'),
+    "schemas.warning": ('cảnh báo', 'warning'),
+    "schemas.column": ('Cột', 'Column'),
+    "schemas.header": ('Tiêu đề', 'Header'),
+    "schemas.aggregation": ('Cộng dồn', 'Aggregation'),
+    "schemas.bounds": ('Giới hạn', 'Bounds'),
+    "schemas.form": ('Mẫu biểu', 'Form'),
+    "schemas.ratio": ('Tỷ lệ', 'Ratio'),
+    "schemas.formula": ('Công thức', 'Formula'),
+    "schemas.format": ('Dạng', 'Format'),
+    "schemas.threshold": ('Ngưỡng', 'Threshold'),
+    "schemas.derived": ('Số liệu tính', 'Derived'),
+    "schemas.rule": ('Quy tắc', 'Rule'),
+    "schemas.check": ('Điều kiện', 'Check'),
+    "schemas.severity": ('Mức', 'Severity'),
+    "schemas.indicator": ('Chỉ tiêu', 'Indicator'),
+    "schemas.sheet": ('Trang tính', 'Sheet'),
+    "schemas.columns": ('Số cột', 'Columns'),
+    "schemas.headline": ('số liệu chính', 'headline'),
+    "schemas.mistakes": ("Tệp chỉ tiêu trong {folder} có {count} lỗi:", "Schema files in {folder} have {count} mistake(s):"),
+    "schemas.fix": ("Sửa các tệp rồi kiểm tra lại bằng: vwu schemas check", "Fix the files, then check them with: vwu schemas check"),
     "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} indicators in {folder}."),
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),

@@ -93,6 +93,11 @@ def compute(
     before_totals = aligned(before, rolled)[1] if before is not None else {}
     comparison = like_for_like(now, side, catalog)
     complete = completeness(index, catalog, submitted, rolled.own)
+    # The months each unit's figures cover, with those of every unit below it (bits, OR-ed up).
+    months = np.zeros_like(now.months)
+    for k in range(months.shape[0]):
+        np.bitwise_or.at(months[k], index.anc_of, now.months[k][index.anc_unit])
+    slot = {i.name: k for k, i in enumerate(catalog.indicators)}
 
     parts = []
     for indicator in catalog.indicators:
@@ -123,6 +128,7 @@ def compute(
                         "lfl_units": comparison.reporting_units[indicator.name][units].astype(int),
                         "lfl_lowest": comparison.lowest_units[indicator.name][units].astype(int),
                         "lfl_reason": comparison.reason[indicator.name][units],
+                        "months": months[slot[indicator.name]][units],
                     }
                 )
             )
@@ -196,6 +202,9 @@ def aggregate(
             periods = _reporting_units_on(periods, tree, legacy)
             if legacy_rows:
                 reform = {"carried_figures": legacy_rows, "not_allocated_units": int(not_allocated["legacy_code"].nunique())}
+            targets, not_carried = _targets_on(targets, catalog, legacy, tree)
+            if not_carried:
+                reform["ratio_targets_not_carried"] = not_carried
         previous = None
         across = False
         legacy_before = prev_figures.iloc[0:0]
@@ -258,6 +267,25 @@ def aggregate(
     finally:
         store.close()
     return result
+
+
+def _targets_on(targets: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree: UnitTree) -> tuple[pd.DataFrame, list[str]]:
+    """Targets of the year set on the legacy tree, carried onto the new provinces: counts (flow
+    and stock figures, derived sums) add up; ratios and threshold counts do not carry (a rate
+    of two provinces is not the sum of theirs), and are named. A target set on the new tree
+    for the same unit and figure wins."""
+    if targets.empty or "tree" not in targets or not (targets["tree"] == legacy.tree).any():
+        return targets, []
+    kinds = {m.name: m.kind for i in catalog.indicators for m in measures(i)}
+    old = targets[targets["tree"] == legacy.tree]
+    carried_kind = old["column"].map(kinds).isin(["flow", "stock", "opening", "derived"])
+    not_carried = sorted(set(old.loc[~carried_kind, "column"]))
+    to_province = {**province_map(legacy, tree), NATIONAL: NATIONAL}
+    moved = old[carried_kind].assign(unit_code=old.loc[carried_kind, "unit_code"].map(to_province), tree=tree.tree)
+    moved = moved[moved["unit_code"].notna()].groupby(["unit_code", "column", "tree"], as_index=False)["target"].sum()
+    new = targets[targets["tree"] != legacy.tree]
+    moved = moved[~moved.set_index(["unit_code", "column"]).index.isin(new.set_index(["unit_code", "column"]).index)]
+    return pd.concat([new, moved], ignore_index=True), not_carried
 
 
 def _reporting_units_on(periods: list[tuple[str, str, str]], tree: UnitTree, legacy: UnitTree) -> list[tuple[str, str, str]]:

@@ -58,9 +58,42 @@ def render_summary(result: AggregateResult, lang: str = "vi") -> str:
         lines += [md(story).replace("\\*", "\\*"), ""]
     if p.is_partial(result):
         lines += [f"> **{md(p.t(lang, 'partial_note'))}**", ""]
-    for section in (_headline, _targets, _leaders, _completeness, _warnings):
+    for section in (_headline, _reform, _targets, _leaders, _completeness, _warnings):
         lines += section(result, lang)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _reform(result: AggregateResult, lang: str) -> list[str]:
+    """Across the 2025 reform: each new province and the legacy provinces it was formed from."""
+    from vwu_pipeline.report.reform import reform_rows, shows_reform
+
+    if not shows_reform(result):
+        return []
+    first = next(iter(p.headline(result)), None)
+    if first is None:
+        return []
+    previous = result.previous_year or result.year - 1
+    label = first.measure.label(lang)
+    rows = [
+        [
+            f"{md(r.name)} ({r.code})",
+            ", ".join(f"{md(name)} ({code})" for code, name in r.legacy),
+            p.number(r.value, lang) if r.value is not None else "–",
+            p.number(r.previous, lang) if r.previous is not None else "–",
+        ]
+        for r in reform_rows(result, first.indicator.name, first.measure.name)
+    ]
+    header = [
+        p.t(lang, "reform_new"),
+        p.t(lang, "reform_legacy"),
+        md(p.t(lang, "reform_year_value", measure=label, year=result.year)),
+        md(p.t(lang, "reform_previous_value", measure=label, year=previous)),
+    ]
+    intro = p.t(lang, "reform_intro", not_allocated=p.number(result.counts.get("not_allocated_units", 0), lang), previous=previous)
+    lines = [f"## {p.t(lang, 'reform_heading')}", "", md(intro), ""]
+    if result.counts.get("ratio_targets_not_carried"):
+        lines += [md(p.t(lang, "reform_targets", ratios=", ".join(result.counts["ratio_targets_not_carried"]))), ""]
+    return lines + _table(header, rows, right={2, 3})
 
 
 def _headline(result: AggregateResult, lang: str) -> list[str]:

@@ -166,6 +166,7 @@ def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Pat
         for indicator in result.catalog.indicators:
             _indicator_sheet(book, result, indicator, lang)
         _targets_sheet(book, result, lang)
+        _reform_sheet(book, result, lang)
         _completeness_sheet(book, result, lang)
         _warnings_sheet(book, result, lang)
         _outliers_sheet(book, result, lang)
@@ -322,7 +323,8 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
     for row in rows:
         font = BOLD if row.has_children else None
-        note = p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else ""
+        notes = [p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else "", row.part_year]
+        note = "; ".join(n for n in notes if n)
         s.append(
             [
                 s.text(row.unit_code, font),
@@ -425,6 +427,49 @@ def _missing_text(row: p.CoverageRow, result: AggregateResult, lang: str) -> str
     if all(units == lists[0] for units in lists):
         return _listed(lists[0], lang)
     return "; ".join(f"{titles[name]}: {_listed(units, lang)}" for name, units in row.missing.items() if units)
+
+
+def _reform_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
+    """Across the 2025 reform: each new province ← its legacy provinces, both years of every
+    headline figure (the previous year carried onto the new tree)."""
+    from vwu_pipeline.report.reform import reform_rows, shows_reform
+
+    if not shows_reform(result):
+        return
+    shown = p.headline(result)
+    previous = result.previous_year or result.year - 1
+    s = _Sheet(book, p.t(lang, "reform_sheet"), [10, 30, 44, *[16] * (2 * len(shown))], freeze="D3")
+    s.append([s.text(p.t(lang, "reform_heading"), TITLE)], height=22)
+    s.header(
+        [
+            p.t(lang, "code"),
+            p.t(lang, "reform_new"),
+            p.t(lang, "reform_legacy"),
+            *[
+                label
+                for row in shown
+                for label in (
+                    p.t(lang, "reform_year_value", measure=row.measure.label(lang), year=result.year),
+                    p.t(lang, "reform_previous_value", measure=row.measure.label(lang), year=previous),
+                )
+            ],
+        ],
+        height=62,
+    )
+    columns = [reform_rows(result, row.indicator.name, row.measure.name) for row in shown]
+    for k, province in enumerate(columns[0] if columns else []):
+        cells = [
+            s.text(province.code),
+            s.text(province.name),
+            s.text(", ".join(f"{name} ({code})" for code, name in province.legacy), align=WRAP),
+        ]
+        for row, per_province in zip(shown, columns):
+            fmt = _fmt(row.measure)
+            cells += [s.number(per_province[k].value, fmt), s.number(per_province[k].previous, fmt)]
+        s.append(cells)
+    s.append([])
+    intro = p.t(lang, "reform_intro", not_allocated=result.counts.get("not_allocated_units", 0), previous=previous)
+    s.append([s.text(intro, align=WRAP)], height=_height(intro, 84))
 
 
 def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
