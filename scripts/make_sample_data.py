@@ -180,6 +180,15 @@ def main() -> None:
     cp1258_csv("02_ha_giang/026_dong_van_2024_hoi_vien.csv", "026", 2024, "members")
     xlsx("02_ha_giang/026_dong_van_2023.xlsx", "026", "2023")
 
+    # The six-month reviews (sơ kết 6 tháng) of 2023 and 2024, so that the demo's H1 report has
+    # the first half of the year before to compare with (Tiên Lữ's 2024 one is above).
+    for period in ("2023-H1", "2024-H1"):
+        if period != "2024-H1":
+            xlsx(f"33_hung_yen/332_tien_lu_{period}.xlsx", "332", period)
+        xlsx(f"33_hung_yen/333_phu_cu_{period}.xlsx", "333", period, Shape(two_row_header=True, totals_label="Tổng"))
+        xlsx(f"45_quang_tri/467_dakrong_{period}.xlsx", "467", period, edit=dakrong_title)
+        xlsx(f"45_quang_tri/471_con_co_{period}.xlsx", "471", period, size=0.05)
+        xlsx(f"02_ha_giang/026_dong_van_{period}.xlsx", "026", period)
     # 2025 straddles the reform: the first half from the same districts on the legacy tree (sent
     # in June), the full year from their new provinces on the new tree (Hưng Yên 33 = Hưng Yên +
     # Thái Bình; Quảng Trị 44 = Quảng Bình + Quảng Trị; Tuyên Quang 08 = Hà Giang + Tuyên Quang).
