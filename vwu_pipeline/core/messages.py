@@ -297,6 +297,8 @@ MESSAGES: dict[str, Text] = {
         "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
         "computed over the {n} of {total} grassroots units with both parts",
     ),
+    "report.part_year": ("chỉ có số liệu {what}", "only {what} figures"),
+    "report.months_span": ("tháng {first}–{last} năm {year}", "months {first}–{last} of {year}"),
     # the opening paragraph of the summary (report/narrative.py)
     "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
     "report.story_partial": (
@@ -305,7 +307,7 @@ MESSAGES: dict[str, Text] = {
     ),
     "report.story_figures": ("Kết quả chính: {figures}.", "Headline results: {figures}."),
     "report.story_figure": ("{label} {value}", "{label} {value}"),
-    "report.story_compared": ("Mức tăng/giảm so với năm {previous}{compared}.", "Changes are on {previous}{compared}."),
+    "report.story_compared": ("Mức tăng/giảm so với {previous}{compared}.", "Changes are on {previous}{compared}."),
     "report.story_targets": ("Chỉ tiêu: {tally}.", "Targets: {tally}."),
     "report.story_targets_met": ("Đã đạt: {names}.", "Met: {names}."),
     "report.story_leaders": (
