@@ -307,7 +307,7 @@ MESSAGES: dict[str, Text] = {
     ),
     "report.story_figures": ("Kết quả chính: {figures}.", "Headline results: {figures}."),
     "report.story_figure": ("{label} {value}", "{label} {value}"),
-    "report.story_compared": ("Mức tăng/giảm so với năm {previous}{compared}.", "Changes are on {previous}{compared}."),
+    "report.story_compared": ("Mức tăng/giảm so với {previous}{compared}.", "Changes are on {previous}{compared}."),
     "report.story_targets": ("Chỉ tiêu: {tally}.", "Targets: {tally}."),
     "report.story_targets_met": ("Đã đạt: {names}.", "Met: {names}."),
     "report.story_leaders": (
