@@ -158,6 +158,7 @@ class FileResult:
             "unit_code": self.unit_code,
             "unit_name": self.unit_name,
             "period": self.period,
+            "tree": self.tree,
             "indicators": self.indicators,
             "rows": self.rows,
             "empty_sheets": self.empty_sheets,
