@@ -14,13 +14,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 from rich.panel import Panel
 from rich.table import Table
 
 from vwu_pipeline import options
-from vwu_pipeline.core.errors import EXIT_USAGE, VwuError
+from vwu_pipeline.core.errors import EXIT_BUG, VwuError
 from vwu_pipeline.core.problems import STATUSES
+from vwu_pipeline.core.text import printable
 
 app = typer.Typer(
     help="vwu — tổng hợp báo cáo của Hội LHPN Việt Nam: nhận, kiểm tra, cộng dồn và báo cáo số liệu.",
@@ -30,6 +31,36 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+
+class _State:
+    """The language of this run's messages, known as early as possible: a usage error met
+    before vwu.toml is read still answers in the language asked for (Vietnamese by default)."""
+
+    lang = "vi"
+    workspace: Path | None = None  # for database errors: quick_check decides what "corrupt" means
+
+
+state = _State()
+
+
+def escape(text: object) -> str:
+    """Text from outside vwu (file, sheet and unit names, cell values, paths) for rich:
+    control characters escaped (terminal safety), markup characters taken literally."""
+    return markup_escape(printable(text))
+
+
+def _early_lang(option: str | None) -> str:
+    for value in (option, os.environ.get("VWU_LANG")):
+        if isinstance(value, str) and value.strip().lower() in ("vi", "en"):
+            return value.strip().lower()
+    return "vi"
+
+
+def _error_panel(error: VwuError) -> None:
+    lines = error.text(state.lang).split("\n")
+    errors.print(Panel("\n".join(escape(line) for line in lines), title="vwu", border_style="red"))
+
 
 STATUS_TEXT = {
     "vi": {
@@ -59,18 +90,18 @@ def run_command(debug: bool, action):
     except VwuError as error:
         if debug:
             raise
-        errors.print(Panel(escape(str(error)), title="vwu", border_style="red"))
-        raise typer.Exit(error.exit_code)
+        _error_panel(error)
+        raise typer.Exit(error.exit_code) from error
     except KeyboardInterrupt:
-        errors.print("[red]Đã dừng. Stopped.[/red]")
-        raise typer.Exit(130)
-    except Exception as exc:  # a corrupt page found in the middle of a run: a message, not a traceback
+        errors.print("[red]Đã dừng.[/red]" if state.lang == "vi" else "[red]Stopped.[/red]")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # a database failure met in the middle of a run: a message, not a traceback
         from vwu_pipeline.store.db import as_store_error
 
-        error = as_store_error(exc)
+        error = as_store_error(exc, state.workspace)
         if error is None or debug:
             raise
-        errors.print(Panel(escape(str(error)), title="vwu", border_style="red"))
+        _error_panel(error)
         raise typer.Exit(error.exit_code) from error
 
 
@@ -78,14 +109,38 @@ def _settings(debug: bool, workspace: Path | None, **options):
     """Command-line options > VWU_* environment > vwu.toml in the workspace > defaults (config.py)."""
     from vwu_pipeline.ops.config import load
 
-    return run_command(debug, lambda: load(workspace, **options))
+    state.lang = _early_lang(options.get("lang"))
+    settings = run_command(debug, lambda: load(workspace, **options))
+    state.lang, state.workspace = settings.lang, settings.workspace
+    _apply_file_mode(settings.file_mode)
+    return settings
 
 
-def _run_log(settings, command: str, create: bool = False):
-    """One line per run (and per file) in the workspace's vwu.log (runlog.py)."""
+def _apply_file_mode(mode: int) -> None:
+    """Files and folders vwu creates (store and its WAL, log, lock, reports, backups) get `mode`
+    (vwu.toml file_mode, default 0640: the group reads, others do not); folders also get x
+    where the mode has r."""
+    os.umask(0o777 & ~(mode | (mode & 0o444) >> 2))
+
+
+def _print_json(text: str) -> None:
+    """--json on stdout, exact: on a terminal that cannot show every character, as JSON escapes."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        import json
+
+        text = json.dumps(json.loads(text), ensure_ascii=True, indent=2)
+    print(text)
+
+
+def _run_log(settings, command: str, create: bool = False, record: bool = False):
+    """One line per run (and per file) in the workspace's vwu.log (runlog.py); `record`: also a
+    row in the store's runs table, for the commands whose library call records none."""
     from vwu_pipeline.ops.runlog import RunLog
 
-    return RunLog(settings.workspace, command, max_bytes=settings.log_max_bytes, backups=settings.log_backups, create=create)
+    return RunLog(settings.workspace, command, max_bytes=settings.log_max_bytes, backups=settings.log_backups, create=create, record=record)
 
 
 def _locked(settings, command: str, action, create: bool = True):
@@ -111,14 +166,6 @@ def _progress_bar(quiet: bool, json_out: bool):
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True
     )
-
-
-def _lang(value: str | None) -> str:
-    value = value or os.environ.get("VWU_LANG") or "vi"
-    if value not in ("vi", "en"):
-        errors.print(Panel(f"--lang phải là 'vi' hoặc 'en', không phải '{escape(value)}'.", border_style="red"))
-        raise typer.Exit(EXIT_USAGE)
-    return value
 
 
 def _print_file(result, lang: str, quiet: bool) -> None:
@@ -187,7 +234,7 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
         if log is not None:
             log.counts = {k: v for k, v in report.counts.items() if k != "checked"}
         if json_out:
-            print(report.to_json())
+            _print_json(report.to_json())
         elif not quiet:
             _print_summary(report, lang)
         raise typer.Exit(report.exit_code)
@@ -335,7 +382,7 @@ def aggregate_command(
         )
         log.counts = {"year": year, **result.counts}
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
         return
     if quiet:
         return
@@ -371,11 +418,11 @@ def report_command(
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out)
     lang, year = settings.lang, run_command(debug, settings.require_year)
-    with _run_log(settings, "report") as log:  # a reader: no lock, works while an ingest runs
+    with _run_log(settings, "report", record=True) as log:  # a reader: no lock, works while an ingest runs
         result = run_command(debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas))
         log.counts = {"year": year, "unit": result.unit, "partial": int(result.partial), "warnings": result.warnings}
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
         return
     if quiet:
         return
@@ -416,14 +463,14 @@ def targets_command(
     # --year only: the year of vwu.toml is the default report year, not a filter on target files
     settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
     lang = settings.lang
-    with _run_log(settings, "targets", create=True) as log:
+    with _run_log(settings, "targets", create=True, record=True) as log:
         result = run_command(
             debug, lambda: _locked(settings, "targets", lambda: load_targets(path, settings.workspace, year, settings.schemas, lang))
         )
         log.counts = {"rows": result.rows, "errors": len(result.problems), "years": result.years}
         log.exit_code = result.exit_code
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
     else:
         for problem in result.problems:
             console.print(
@@ -449,8 +496,8 @@ def targets_command(
 
 
 RUN_STATE = {
-    "vi": {"finished": "xong", "running": "đang chạy", "interrupted": "dừng giữa chừng"},
-    "en": {"finished": "done", "running": "running", "interrupted": "interrupted"},
+    "vi": {"finished": "xong", "failed": "lỗi", "running": "đang chạy", "interrupted": "dừng giữa chừng"},
+    "en": {"finished": "done", "failed": "failed", "running": "running", "interrupted": "interrupted"},
 }
 STATUS_LISTED = 8  # units named per indicator in the terminal; --json has them all
 
@@ -459,6 +506,8 @@ def _run_summary(run, lang: str) -> str:
     from vwu_pipeline.core.text import number
 
     c = run.summary
+    if run.state == "failed":
+        return f"exit {run.exit_code}: {run.message or ''}"
     if run.command == "ingest" and "files" in c:
         skipped = c.get("skipped", 0)
         return (
@@ -497,7 +546,7 @@ def _print_status(result, lang: str) -> None:
         runs.add_column(label)
     for run in result.runs:
         state = RUN_STATE[lang][run.state]
-        style = {"finished": "green", "running": "yellow", "interrupted": "red"}[run.state]
+        style = {"finished": "green", "failed": "bold red", "running": "yellow", "interrupted": "red"}[run.state]
         runs.add_row(escape(stamp(run.started_at, lang)), run.command, f"[{style}]{state}[/{style}]", escape(_run_summary(run, lang)))
     if result.runs:
         console.print(runs)
@@ -536,12 +585,26 @@ def status_command(
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
     result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas))
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
         return
     _print_status(result, settings.lang)
 
 
+def _degrade_unencodable_output() -> None:
+    """A terminal or cron mail in ASCII or latin-1 (PYTHONIOENCODING, LANG=C) gets the text
+    without the characters it cannot show, instead of a crash in the middle of an ingest."""
+    from vwu_pipeline.core.text import register_degrade
+
+    handler = register_degrade()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=handler)
+
+
 def main() -> None:
+    _degrade_unencodable_output()
     try:
         app()
     except Exception:  # a bug, not bad input: say so briefly unless --debug asked for the trace
@@ -549,9 +612,10 @@ def main() -> None:
             raise
         errors.print(
             Panel(
-                "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển.\n"
-                "Unexpected error: run again with --debug and send the output to the developers.",
+                "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển."
+                if state.lang == "vi"
+                else "Unexpected error: run again with --debug and send the output to the developers.",
                 border_style="red",
             )
         )
-        sys.exit(70)
+        sys.exit(EXIT_BUG)

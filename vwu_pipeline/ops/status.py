@@ -28,8 +28,10 @@ class RunRow:
     command: str
     started_at: str
     finished_at: str | None
-    state: str  # finished | running | interrupted
+    state: str  # finished | failed | running | interrupted
     summary: dict[str, Any] = field(default_factory=dict)
+    exit_code: int | None = None
+    message: str | None = None  # why a failed run stopped
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +40,8 @@ class RunRow:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "state": self.state,
+            "exit_code": self.exit_code,
+            "message": self.message,
             "summary": self.summary,
         }
 
@@ -116,13 +120,13 @@ def status(
     runs: list[RunRow] = []
     submitted: list[tuple[str, str]] = []
     if (workspace / DB_NAME).exists():
-        store = Store.open(workspace, create=False)
+        store = Store.open(workspace, create=False, write=False)
         try:
             # status is where the state of the store is checked: a damaged page anywhere is told
             # here, before a night's ingest or report runs into it
             (check,) = store.db.execute("PRAGMA quick_check(1)").fetchone()
             if check != "ok":
-                raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"))
+                raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"), workspace)
             if year is None:
                 (year,) = store.db.execute("SELECT max(year) FROM submissions WHERE current = 1").fetchone()
             runs = _runs(store, last, running)
@@ -164,10 +168,14 @@ def _unit_code(unit: str | None) -> str | None:
 
 
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
-    rows = store.db.execute("SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?", (last,)).fetchall()
+    rows = store.db.execute(
+        "SELECT id, command, started_at, finished_at, summary, exit_code, message FROM runs ORDER BY id DESC LIMIT ?", (last,)
+    ).fetchall()
     out = []
-    for index, (run_id, command, started, finished, summary) in enumerate(rows):
-        if finished:
+    for index, (run_id, command, started, finished, summary, exit_code, message) in enumerate(rows):
+        if finished and exit_code is not None and exit_code >= 2:
+            state = "failed"  # it stopped on an error and said why (exit 1 is a normal night: some files refused)
+        elif finished:
             state = "finished"
         elif index == 0 and running and running.get("command") == command:
             state = "running"  # the newest unfinished run of the command that holds the lock now
@@ -177,5 +185,5 @@ def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRo
             counts = json.loads(summary) if summary else {}
         except ValueError:
             counts = {}
-        out.append(RunRow(run_id, command, started, finished, state, counts if isinstance(counts, dict) else {}))
+        out.append(RunRow(run_id, command, started, finished, state, counts if isinstance(counts, dict) else {}, exit_code, message))
     return out

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.outputs import output_folder
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.rollup import (
     NATIONAL,
@@ -94,8 +95,7 @@ def report(
     code = _unit_code(unit)
     full, fresh = current(workspace, year, schemas)
     result = full.for_unit(code)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(Path(out))
     stem = f"vwu-{year}" if code == NATIONAL else f"vwu-{year}-{code}"
     workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
     summary = out / f"{stem}.md"

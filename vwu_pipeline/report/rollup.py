@@ -553,13 +553,15 @@ def aggregate(
     catalog = load_catalog(schemas)
     tree = UnitTree.for_year(year)
     store = Store.open(workspace, create=False)
+    run_id = store.start_run("aggregate")
     try:
-        run_id = store.start_run("aggregate")
         figures = store.figures_frame(year)
         if figures.empty:
             raise VwuError(
-                f"Chưa có số liệu năm {year} trong {workspace} / no figures for {year} in the workspace.",
+                f"Chưa có số liệu năm {year} trong {workspace}.",
                 f"Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year.",
+                en=f"No figures for {year} in {workspace}.",
+                en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year.",
             )
         prev_figures = store.figures_frame(year - 1)
         previous = (prev_figures, UnitTree.for_year(year - 1)) if not prev_figures.empty else None
@@ -601,6 +603,9 @@ def aggregate(
             },
         )
         store.finish_run(run_id, {"year": year, **result.counts})
+    except BaseException as error:
+        store.fail_run(run_id, error)
+        raise
     finally:
         store.close()
     return result
@@ -608,7 +613,7 @@ def aggregate(
 
 def load(workspace: Path, year: int, schemas: Path | None = None) -> AggregateResult | None:
     """The stored aggregation of a year, or None when there is none or the figures changed since."""
-    store = Store.open(workspace, create=False)
+    store = Store.open(workspace, create=False, write=False)
     try:
         meta = store.aggregation_meta(year)
         if meta is None or meta["data_version"] != store.data_version(year):
@@ -634,7 +639,7 @@ def load(workspace: Path, year: int, schemas: Path | None = None) -> AggregateRe
 
 def stored_outlier_factor(workspace: Path, year: int) -> float:
     """The factor the year was last aggregated with, so a re-aggregation keeps it."""
-    store = Store.open(workspace, create=False)
+    store = Store.open(workspace, create=False, write=False)
     try:
         meta = store.aggregation_meta(year)
         return meta["outlier_factor"] if meta else DEFAULT_OUTLIER_FACTOR

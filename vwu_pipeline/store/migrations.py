@@ -163,10 +163,18 @@ def _problem_cells_and_feedback(db: sqlite3.Connection) -> None:
     _add_column(db, "files", "feedback", "TEXT")
 
 
+def _run_outcomes(db: sqlite3.Connection) -> None:
+    """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
+    its message, rather than as one killed midway."""
+    _add_column(db, "runs", "exit_code", "INTEGER")
+    _add_column(db, "runs", "message", "TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
     _problem_cells_and_feedback,
+    _run_outcomes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
