@@ -47,7 +47,7 @@ lock: setup
 bench: setup
 	$(BIN)/python benchmarks/bench.py
 
-## Rebuild vwu_pipeline/data/units.csv from the vietnam-provinces and vietnamadminunits packages.
+## Rebuild the unit master and the 2025 conversion file from official sources (scripts/data/PROVENANCE.md).
 units: setup
 	$(BIN)/python -m pip install --quiet -e '.[build-units]'
 	$(BIN)/python scripts/build_units.py

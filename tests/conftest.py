@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vwu_pipeline.cli import app
+from vwu_pipeline.store.db import Store
 
 
 def pytest_collection_modifyitems(config, items):
@@ -46,12 +46,9 @@ def vwu():
 
 def figures(workspace: Path, column: str | None = None) -> dict[tuple[str, str], float]:
     """The current stored figures: (unit code, column) -> value."""
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    rows = db.execute(
-        "SELECT f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id WHERE s.current = 1"
-    ).fetchall()
-    db.close()
-    return {(code, col): value for code, col, value in rows if column is None or col == column}
+    with Store.open(workspace, create=False) as store:
+        current = store.current_figures()
+    return {(code, col): value for (code, col), value in current.items() if column is None or col == column}
 
 
 def problems_of(result_json: str) -> list[dict]:

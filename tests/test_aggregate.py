@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 
 import pandas as pd
 import pytest
@@ -16,6 +15,7 @@ from vwu_pipeline.core.periods import flow_periods, period_months
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.ingest.run import IngestOptions, run
 from vwu_pipeline.report.rollup import NATIONAL, aggregate, compute
+from vwu_pipeline.store.db import Store
 
 H1 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024"
 H2 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG CUỐI NĂM 2024"
@@ -60,7 +60,7 @@ def test_every_aggregate_of_a_small_fixture(tmp_path, workspace):
 
     result = aggregate(workspace, 2024)
 
-    # Communes: flows add H1 + H2, stocks take H2.
+    # Communes: flows add H1 + H2, stocks take H2, opening stocks H1.
     assert totals(result, "members", "12337") == {
         "members_total": 110,
         "members_new": 22,
@@ -100,17 +100,19 @@ def test_every_aggregate_of_a_small_fixture(tmp_path, workspace):
         "enrolment_rate_reached": 2,
         "enrolment_rate_assessed": 4,
     }
+    # Households poor at the start of the year are those at the start of H1 (40 + 30, 50 + 20),
+    # not of H2: an opening stock takes the earliest period.
     assert totals(result, "poverty", "332") == {
-        "poor_households_start": 66,
-        "near_poor_households_start": 69,
+        "poor_households_start": 70,
+        "near_poor_households_start": 70,
         "lifted_from_poverty": 8,
         "lifted_from_near_poverty": 6,
         "new_cooperatives": 2,
         "lifted_total": 14,
     }
     assert totals(result, "poverty", NATIONAL) == {
-        "poor_households_start": 81,
-        "near_poor_households_start": 87,
+        "poor_households_start": 85,
+        "near_poor_households_start": 88,
         "lifted_from_poverty": 13,
         "lifted_from_near_poverty": 13,
         "new_cooperatives": 4,
@@ -191,13 +193,9 @@ def test_the_national_total_reconciles_with_the_accepted_rows(tmp_path, seed):
 
     # Every submission here covers the full year once, except the H1 file which the full-year
     # report of the same district supersedes: the nation is the sum of the full-year rows.
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    accepted = dict(
-        db.execute(
-            "SELECT f.column, sum(f.value) FROM figures f JOIN submissions s ON s.id = f.submission_id"
-            " WHERE s.current = 1 AND s.period = '2024' GROUP BY f.column"
-        ).fetchall()
-    )
+    with Store.open(workspace) as store:
+        current = store.figures_frame(2024)
+    accepted = current[current["period"] == "2024"].groupby("column")["value"].sum().to_dict()
     national = totals(result, "members", NATIONAL)
     assert {c: national[c] for c in accepted} == accepted
     assert national["members_total"] == 120 + 55 + 300
@@ -248,16 +246,17 @@ def test_a_figure_far_from_its_siblings_is_listed(tmp_path, workspace):
 def test_a_new_aggregation_replaces_the_previous_one(tmp_path, workspace):
     ingest_fixture(tmp_path / "inbox", workspace)
     aggregate(workspace, 2024)
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    before = db.execute("SELECT count(*) FROM aggregates").fetchone()[0]
+    with Store.open(workspace) as store:
+        before = len(store.read_aggregation(2024)[1]["aggregates"])
 
     aggregate(workspace, 2024, outlier_factor=5)
 
-    assert db.execute("SELECT count(*) FROM aggregates").fetchone()[0] == before
-    assert db.execute("SELECT year, outlier_factor FROM aggregations").fetchall() == [(2024, 5.0)]
-    assert db.execute("SELECT value, partial FROM aggregates WHERE unit_code = '00' AND column = 'members_total'").fetchall() == [
-        (540.0, 1)
-    ]
+    with Store.open(workspace) as store:
+        meta, tables = store.read_aggregation(2024)
+        assert len(tables["aggregates"]) == before
+        assert [(year, store.aggregation_meta(year)["outlier_factor"]) for year in store.aggregated_years()] == [(2024, 5.0)]
+    at_nation = tables["aggregates"][(tables["aggregates"]["unit_code"] == "00") & (tables["aggregates"]["column"] == "members_total")]
+    assert list(zip(at_nation["value"], at_nation["partial"])) == [(540.0, 1)]
 
 
 def test_cli_aggregate_prints_headline_and_json_equals_the_library(tmp_path, workspace, vwu):
@@ -271,7 +270,9 @@ def test_cli_aggregate_prints_headline_and_json_equals_the_library(tmp_path, wor
     assert as_json.exit_code == 0, as_json.output
     assert json.loads(as_json.output) == json.loads(aggregate(workspace, 2024).to_json())
     data = json.loads(as_json.output)
-    assert data["totals"]["members"]["members_total"] == {"value": 540, "previous": None, "partial": True}
+    total = data["totals"]["members"]["members_total"]
+    assert (total["value"], total["previous"], total["partial"], total["previous_partial"]) == (540, None, True, False)
+    assert total["like_for_like"]["reason"] == "no-previous-year"
     assert data["completeness"]["members"]["submitted"] == 2
 
 

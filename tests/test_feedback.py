@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+
+from vwu_pipeline.store.db import Store
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "inbox"
 LOI = sorted(SAMPLES.glob("loi_*.xlsx"))
@@ -33,6 +34,6 @@ def test_the_store_keeps_the_column_of_each_problem(vwu, workspace):
     loi = next(p for p in LOI if "so_am" in p.name)
     vwu("ingest", loi, "--workspace", workspace)
 
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    rows = db.execute("SELECT code, sheet, row, column_index FROM problems").fetchall()
+    with Store.open(workspace) as store:
+        rows = [(p.code, p.sheet, p.row, p.column_index) for p in store.problems()]
     assert rows == [("below-minimum", "Giám sát chính sách", 13, 7)]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -28,6 +27,8 @@ from hostile import (
     zip_bomb,
 )
 
+from vwu_pipeline.store.db import Store
+
 GOOD = "a_good.xlsx"
 
 
@@ -36,9 +37,8 @@ def ingest_beside_a_good_file(vwu, inbox: Path, workspace: Path, *options: objec
     district_workbook(inbox / GOOD)
     result = vwu("ingest", inbox, "--workspace", workspace, *options)
     assert "Traceback" not in result.output and "Traceback" not in result.stderr, result.output
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    statuses = dict(db.execute("SELECT name, status FROM files"))
-    db.close()
+    with Store.open(workspace) as store:
+        statuses = {f.name: f.status for f in store.files()}
     assert statuses[GOOD] == "accepted", result.output
     assert figures(workspace)[("12337", "members_total")] == 1200  # the good file's figures
     return result, statuses

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import unicodedata
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from builders import COMMUNES, HEADERS, district_workbook, rows_for, write_csv
 from conftest import figures, problems_of
 
 from vwu_pipeline.ingest.run import IngestOptions, run
+from vwu_pipeline.store.db import Store
 
 
 def test_a_good_district_file_is_accepted_and_its_figures_stored(vwu, inbox, workspace):
@@ -38,8 +38,8 @@ def test_the_same_content_twice_changes_nothing(vwu, inbox, workspace):
     assert again.exit_code == 0, again.output
     assert "Đã có, không đổi" in again.output
     assert figures(workspace) == before
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 4
+    with Store.open(workspace) as store:
+        assert len(store.submissions()) == 4
 
 
 def test_a_corrected_file_replaces_the_earlier_one_and_keeps_it_in_history(vwu, tmp_path, workspace):
@@ -54,8 +54,8 @@ def test_a_corrected_file_replaces_the_earlier_one_and_keeps_it_in_history(vwu, 
     assert result.exit_code == 0, result.output
     assert "Thay bản trước" in result.output
     assert figures(workspace)[("12337", "members_total")] == 1250
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    history = db.execute("SELECT indicator, current FROM submissions WHERE indicator = 'members' ORDER BY id").fetchall()
+    with Store.open(workspace) as store:
+        history = [(s.indicator, int(s.current)) for s in store.submissions(indicator="members")]
     assert history == [("members", 0), ("members", 1)]
     # the other indicators of the first file are still current
     assert figures(workspace)[("12337", "lifted_from_poverty")] == 8
@@ -170,8 +170,8 @@ def test_a_warning_alone_keeps_the_file(vwu, inbox, workspace):
 
     assert result.exit_code == 0, result.output
     assert "1 cảnh báo" in result.output
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert db.execute("SELECT code, row FROM problems").fetchall() == [("members-exceed-women", 7)]
+    with Store.open(workspace) as store:
+        assert [(p.code, p.row) for p in store.problems()] == [("members-exceed-women", 7)]
 
 
 def test_unit_codes_checked_against_the_tree(inbox, workspace):
@@ -260,13 +260,13 @@ def test_a_refused_file_stores_only_its_report_and_the_run_goes_on(vwu, inbox, w
     assert result.exit_code == 1, result.output
     assert "b_empty.xlsx: Tệp rỗng (0 byte)." in result.output
     assert "c_notes.xlsx: Không đọc được tệp" in result.output
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert db.execute("SELECT name, status FROM files ORDER BY name").fetchall() == [
-        ("a_good.xlsx", "accepted"),
-        ("b_empty.xlsx", "refused"),
-        ("c_notes.xlsx", "refused"),
-    ]
-    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
+    with Store.open(workspace) as store:
+        assert sorted((f.name, f.status) for f in store.files()) == [
+            ("a_good.xlsx", "accepted"),
+            ("b_empty.xlsx", "refused"),
+            ("c_notes.xlsx", "refused"),
+        ]
+        assert len(store.submissions()) == 1
 
 
 def test_a_workbook_without_indicator_sheets_or_headers(inbox, workspace):
@@ -288,8 +288,8 @@ def test_a_targets_file_in_the_inbox_is_skipped_with_a_pointer_to_vwu_targets(vw
     assert "Bỏ qua" in result.output
     assert "chi_tieu_2024.csv: Đây là tệp chỉ tiêu giao" in result.output
     assert "vwu targets chi_tieu_2024.csv" in result.output
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert db.execute("SELECT name FROM files").fetchall() == [("tien_lu_2024.xlsx",)]
+    with Store.open(workspace) as store:
+        assert [f.name for f in store.files()] == ["tien_lu_2024.xlsx"]
     checked = run([inbox / "chi_tieu_2024.csv"], None)
     assert checked.valid and checked.counts["skipped"] == 1 and checked.files[0].problems[0].code == "targets-file"
 
@@ -339,8 +339,6 @@ def test_validate_stores_nothing(vwu, inbox, workspace, monkeypatch):
 
 
 def test_a_crash_mid_run_leaves_earlier_files_whole(inbox, workspace, monkeypatch):
-    from vwu_pipeline.store.db import Store
-
     district_workbook(inbox / "a.xlsx", ("members",))
     district_workbook(inbox / "b.xlsx", ("poverty",))
     real_save = Store.save
@@ -359,9 +357,9 @@ def test_a_crash_mid_run_leaves_earlier_files_whole(inbox, workspace, monkeypatc
     with pytest.raises(RuntimeError):
         run([inbox], workspace)
 
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert db.execute("SELECT name FROM files").fetchall() == [("a.xlsx",)]
-    assert db.execute("SELECT indicator FROM submissions").fetchall() == [("members",)]
+    with Store.open(workspace) as store:
+        assert [f.name for f in store.files()] == ["a.xlsx"]
+        assert [s.indicator for s in store.submissions()] == ["members"]
     monkeypatch.setattr(Store, "save", real_save)
     again = run([inbox], workspace)
     assert [f.status for f in again.files] == ["unchanged", "accepted"]

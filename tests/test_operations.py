@@ -7,7 +7,6 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,9 +18,10 @@ from builders import district_workbook, rows_for
 from conftest import figures
 from hostile import SHEET1, patch_zip
 
-from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.errors import ConfigError, StoreError
 from vwu_pipeline.ops import config
 from vwu_pipeline.ops.status import status
+from vwu_pipeline.store.db import Store
 
 VWU = str(Path(sys.executable).parent / "vwu")
 
@@ -197,13 +197,13 @@ def test_json_is_alone_on_stdout_and_quiet_prints_only_problems(inbox, workspace
 def test_a_progress_bar_only_on_a_terminal(vwu, inbox, workspace, monkeypatch):
     from rich.console import Console
 
-    from vwu_pipeline import cli
+    from vwu_pipeline import render
 
     district_workbook(inbox / "a.xlsx")
     screens = {}
     for mode in ("terminal", "quiet", "pipe"):
         screen = io.StringIO()
-        monkeypatch.setattr(cli, "console", Console(file=screen, force_terminal=mode != "pipe", width=100))
+        monkeypatch.setattr(render, "console", Console(file=screen, force_terminal=mode != "pipe", width=100))
         vwu("ingest", inbox, "--workspace", workspace / mode, *(["--quiet"] if mode == "quiet" else []))
         screens[mode] = screen.getvalue()
 
@@ -366,12 +366,9 @@ def _large_inbox(tmp_path: Path) -> Path:
 
 def _stored_files(db_path: Path) -> int:
     try:
-        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
-        try:
-            return db.execute("SELECT count(*) FROM files").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
+        with Store.open(db_path.parent, create=False) as store:
+            return len(store.files())
+    except StoreError:  # not created yet
         return 0
 
 
@@ -390,11 +387,8 @@ def _live_processes_in_group(group: int) -> list[int]:
 
 
 def _unfinished_runs(db_path: Path) -> int:
-    db = sqlite3.connect(db_path, timeout=5)
-    try:
-        return db.execute("SELECT count(*) FROM runs WHERE finished_at IS NULL").fetchone()[0]
-    finally:
-        db.close()
+    with Store.open(db_path.parent, create=False) as store:
+        return sum(run.finished_at is None for run in store.runs())
 
 
 def test_readers_work_while_an_ingest_runs(vwu, large_inbox, tmp_path):
@@ -450,19 +444,18 @@ def test_killed_in_the_middle_of_a_large_ingest_nothing_is_lost(tmp_path, large_
         os.kill(pid, signal.SIGKILL)
     assert leftover == []
 
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    stored = db.execute("SELECT count(*) FROM files").fetchone()[0]
-    assert 10 <= stored < FILES, "the kill did not land in the middle of the run"
-    per_file = db.execute(
-        "SELECT files.name, count(DISTINCT s.id), count(f.rowid) FROM files"
-        " LEFT JOIN submissions s ON s.file_id = files.id LEFT JOIN figures f ON f.submission_id = s.id"
-        " WHERE files.status = 'accepted' GROUP BY files.id"
-    ).fetchall()
-    assert len(per_file) == stored
-    assert all((subs, figs) == (PER_FILE["submissions"], PER_FILE["figures"]) for _, subs, figs in per_file), per_file
-    (unfinished,) = db.execute("SELECT count(*) FROM runs WHERE finished_at IS NULL").fetchone()
-    db.close()
+    with Store.open(workspace, create=False) as store:
+        assert store.check(quick=False) == "ok"
+        stored = len(store.files())
+        assert 10 <= stored < FILES, "the kill did not land in the middle of the run"
+        submissions = store.submissions()
+        per_file = [
+            (f.name, sum(s.file_id == f.id for s in submissions), sum(s.figures for s in submissions if s.file_id == f.id))
+            for f in store.files("accepted")
+        ]
+        assert len(per_file) == stored
+        assert all((subs, figs) == (PER_FILE["submissions"], PER_FILE["figures"]) for _, subs, figs in per_file), per_file
+        unfinished = sum(run.finished_at is None for run in store.runs())
     assert unfinished == 1
     assert [r["state"] for r in json.loads(status(workspace, 2024).to_json())["runs"]] == ["interrupted"]
 
@@ -474,12 +467,13 @@ def test_killed_in_the_middle_of_a_large_ingest_nothing_is_lost(tmp_path, large_
     counts = json.loads(again.stdout)["counts"]
     assert counts["unchanged"] == stored and counts["accepted"] + counts["replaced"] == FILES - stored
     assert counts["refused"] == 0
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert db.execute("SELECT count(*), count(DISTINCT sha256) FROM files WHERE status = 'accepted'").fetchone() == (FILES, FILES)
-    assert db.execute("SELECT count(*) FROM submissions").fetchone()[0] == FILES * PER_FILE["submissions"]
-    assert db.execute("SELECT count(*) FROM figures").fetchone()[0] == FILES * PER_FILE["figures"]
-    assert db.execute("SELECT count(*) FROM submissions WHERE current = 1").fetchone()[0] == 4
-    db.close()
+    with Store.open(workspace, create=False) as store:
+        accepted = store.files("accepted")
+        assert (len(accepted), len({f.sha256 for f in accepted})) == (FILES, FILES)
+        submissions = store.submissions()
+        assert len(submissions) == FILES * PER_FILE["submissions"]
+        assert sum(s.figures for s in submissions) == FILES * PER_FILE["figures"]
+        assert sum(s.current for s in submissions) == 4
     assert figures(workspace)[("12337", "women_18_plus")] == 1800 + FILES - 1  # the last file read counts
     # submitted files are never modified or deleted
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in inbox.iterdir()} == before
@@ -512,18 +506,15 @@ def test_a_corrupt_database_is_a_clear_message_and_exit_4(vwu, inbox, workspace,
         district_workbook(inbox / f"f{i:02d}.xlsx", rows={"members": rows, **{k: rows_for(k) for k in ("poverty", "orphans", "policies")}})
     assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
     db_path = workspace / "vwu.sqlite"
-    db = sqlite3.connect(db_path)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    (figures_root,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'figures'").fetchone()
-    (page_size,) = db.execute("PRAGMA page_size").fetchone()
-    db.close()
+    with Store.open(workspace, create=False) as store:
+        store.checkpoint()
+        start, page_size = store.root_page("figures")
     data = db_path.read_bytes()
     if damage == "garbage":
         db_path.write_bytes(os.urandom(len(data)))
     elif damage == "truncated":
         db_path.write_bytes(data[: len(data) // 2])
     else:  # the schema and the files table are fine: the damage is found in the middle of a run
-        start = (figures_root - 1) * page_size
         db_path.write_bytes(data[:start] + b"\xff" * page_size + data[start + page_size :])
     district_workbook(inbox / "new.xlsx", ("policies",), rows={"policies": [[*r[:2], 9, 9, 9, 9] for r in rows_for("policies")]})
 

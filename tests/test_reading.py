@@ -22,7 +22,7 @@ from hostile import batched as _batched
 from hostile import ole_with_directory_entry as _ole_with_directory_entry
 from hostile import with_laughs as _with_laughs
 
-from vwu_pipeline.core.problems import MESSAGES
+from vwu_pipeline.core.messages import MESSAGES
 from vwu_pipeline.ingest.reading import (
     Limits,
     RawSheet,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -23,6 +22,7 @@ from vwu_pipeline.report.build import report
 from vwu_pipeline.report.rollup import AggregateResult, aggregate, compute
 from vwu_pipeline.report.summary import md, render_summary
 from vwu_pipeline.report.workbook import write_workbook
+from vwu_pipeline.store.db import Store
 
 SAMPLE_TARGETS = Path(__file__).resolve().parent.parent / "sample_data" / "targets_2024.csv"
 
@@ -251,8 +251,8 @@ def test_a_target_row_replaces_the_same_year_unit_and_figure(aggregated, tmp_pat
     load_targets(tmp_path / "a.csv", aggregated)
     load_targets(tmp_path / "b.csv", aggregated)
 
-    db = sqlite3.connect(aggregated / "vwu.sqlite")
-    assert db.execute("SELECT unit_code, column, target, file FROM targets").fetchall() == [("00", "lifted_total", 34000.0, "b.csv")]
+    with Store.open(aggregated) as store:
+        assert [(t.unit_code, t.column, t.target, t.file) for t in store.stored_targets()] == [("00", "lifted_total", 34000.0, "b.csv")]
 
 
 def test_bad_targets_are_refused_naming_row_and_column(workspace, tmp_path, vwu):
@@ -289,8 +289,9 @@ def test_targets_from_xlsx_with_codes_excel_made_numbers(workspace, tmp_path, vw
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["rows"] == 2
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    assert sorted(db.execute("SELECT unit_code, column, target FROM targets").fetchall()) == [
+    with Store.open(workspace) as store:
+        targets = store.stored_targets()
+    assert sorted((t.unit_code, t.column, t.target) for t in targets) == [
         ("01", "new_cooperatives", 2.0),
         ("332", "lifted_total", 1500.0),
     ]
@@ -300,10 +301,11 @@ def test_the_sample_targets_hold_the_2024_national_targets(workspace):
     result = load_targets(SAMPLE_TARGETS, workspace)
 
     assert result.valid, result.to_json()
-    db = sqlite3.connect(workspace / "vwu.sqlite")
-    national = dict(db.execute("SELECT column, target FROM targets WHERE unit_code = '00'").fetchall())
+    with Store.open(workspace) as store:
+        targets = store.stored_targets()
+    national = {t.column: t.target for t in targets if t.unit_code == "00"}
     assert national == {"lifted_total": 34000, "new_cooperatives": 73, "members_new": 170400}
-    provinces = db.execute("SELECT count(*) FROM targets WHERE column = 'policies_monitored_lead'").fetchone()[0]
+    provinces = sum(t.column == "policies_monitored_lead" for t in targets)
     assert provinces == len(UnitTree.for_year(2024).children(None))
 
 

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-
-DEFAULT_WORKSPACE = Path("vwu-data")
-
-
-def resolve_workspace(option: Path | None) -> Path:
-    """--workspace, else VWU_WORKSPACE, else ./vwu-data."""
-    return Path(option or os.environ.get("VWU_WORKSPACE") or DEFAULT_WORKSPACE)
-
 
 Workspace = Annotated[
     Path | None,
@@ -51,6 +42,14 @@ Schemas = Annotated[
 ReportYear = Annotated[
     int,
     typer.Option("--year", "-y", help="Năm báo cáo (bắt buộc). Report year.", min=2000, max=2100),
+]
+ReportPeriod = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="Kỳ trong năm: H1, H2 (6 tháng), Q1…Q4 (quý), 9M (9 tháng), M01…M12 (tháng); mặc định cả năm. Period within the year.",
+        show_default=False,
+    ),
 ]
 UnitCode = Annotated[
     str | None,

@@ -8,8 +8,9 @@ EXIT_REFUSED = 1  # some files were refused
 EXIT_USAGE = 2  # usage or configuration error, and "no workspace yet"
 EXIT_LOCKED = 3  # another vwu run holds the workspace
 EXIT_STORE = 4  # the workspace database is unusable
-EXIT_BUG = 70  # an unexpected bug (EX_SOFTWARE)
-EXIT_OUTPUT = 73  # an output file or folder cannot be created (EX_CANTCREAT)
+EXIT_BUG = 70  # an unexpected error: a bug in vwu (sysexits' EX_SOFTWARE)
+EXIT_OUTPUT = 73  # an output file or folder cannot be created (sysexits' EX_CANTCREAT)
+EXIT_INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT)
 
 
 class VwuError(Exception):
@@ -51,16 +52,19 @@ class ConfigError(VwuError):
     """Bad option, configuration file or schema."""
 
 
-class NoWorkspace(VwuError):
-    """A reader was pointed at a folder where nothing was ingested yet: a usage matter (exit 2)."""
-
-
 class WorkspaceLocked(VwuError):
     exit_code = EXIT_LOCKED
 
 
 class StoreError(VwuError):
     exit_code = EXIT_STORE
+
+
+class NoWorkspace(StoreError):
+    """A reader was pointed at a folder where nothing was ingested yet: a usage matter (exit 2),
+    not an unusable store."""
+
+    exit_code = EXIT_USAGE
 
 
 class OutputError(VwuError):

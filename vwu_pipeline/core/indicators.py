@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     import pandera.pandas as pa
 
 DEFAULT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
-AGGREGATIONS = ("flow", "stock")
+# flow: periods add up; stock: the latest period; opening: the earliest (a count at the start)
+AGGREGATIONS = ("flow", "stock", "opening")
 _RULE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(<=|>=|<|>|==)\s*([a-z_][a-z0-9_]*)\s*$")
 
 
@@ -30,7 +31,7 @@ class Column:
     header: str  # the Vietnamese header of the official form
     aliases: tuple[str, ...] = ()
     label_en: str = ""
-    aggregation: str = "flow"  # flow: add periods up; stock: take the latest period
+    aggregation: str = "flow"  # flow: add periods up; stock: the latest period; opening: the earliest
     min: float | None = 0
     max: float | None = None
     unit: str | None = None
@@ -229,7 +230,7 @@ def _parse_indicator(path: Path, data: dict[str, Any]) -> Indicator:
     for raw in need(data, "columns", "tệp"):
         aggregation = raw.get("aggregation", "flow")
         if aggregation not in AGGREGATIONS:
-            raise ConfigError(f"{path}: cột {raw.get('name')}: aggregation phải là flow hoặc stock, không phải '{aggregation}'.")
+            raise ConfigError(f"{path}: cột {raw.get('name')}: aggregation phải là flow, stock hoặc opening, không phải '{aggregation}'.")
         columns.append(
             Column(
                 name=need(raw, "name", "cột"),

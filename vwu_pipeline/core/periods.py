@@ -9,10 +9,12 @@ months: all three go through this module.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import fold
 
 CODE = re.compile(r"^(20\d\d)(?:-(H[12]|Q[1-4]|M(?:0[1-9]|1[0-2])|9M))?$")
@@ -70,26 +72,53 @@ class Period:
         start, end = self.months
         return (end - start + 1) / 12
 
+    @property
+    def is_year(self) -> bool:
+        return not self.part
+
+    def contains(self, code: str) -> bool:
+        """True when the period `code` lies inside this one: 2024-Q1 and 2024-M03 are inside
+        2024-H1; 2024 (the year) and 2024-Q3 are not; every period of 2024 is inside 2024."""
+        if not code.startswith(str(self.year)):
+            return False
+        start, end = period_months(code)
+        first, last = self.months
+        return first <= start and end <= last
+
+    def previous(self) -> Period:
+        """The same part of the year before: 2024-H1 -> 2023-H1."""
+        return Period(f"{self.year - 1}{self.code[4:]}")
+
+    @property
+    def stem(self) -> str:
+        """The part of output file names: "2024", "2024-H1"."""
+        return self.code
+
     def label(self, lang: str = "vi") -> str:
-        """As a title names it: "năm 2024", "6 tháng đầu năm 2024", "quý III năm 2024", "tháng 3 năm 2024"."""
-        kind, number = self.part[:1], self.part[1:]
-        if lang == "en":
-            prefix = {
-                "": "",
-                "H": "first half of " if number == "1" else "second half of ",
-                "Q": f"Q{number} ",
-                "M": f"month {number.lstrip('0')} of ",
-                "9": "first nine months of ",
-            }[kind]
-            return f"{prefix}{self.year}"
-        prefix = {
-            "": "",
-            "H": "6 tháng đầu " if number == "1" else "6 tháng cuối ",
-            "Q": f"quý {_ROMAN.get(int(number or 0), '')} ",
-            "M": f"tháng {number.lstrip('0')} ",
-            "9": "9 tháng đầu ",
-        }[kind]
-        return f"{prefix}năm {self.year}"
+        """As a title names it: "năm 2024", "6 tháng đầu năm 2024", "quý III năm 2024",
+        "tháng 3 năm 2024", "9 tháng đầu năm 2024" (words in the message catalogue)."""
+        kind = self.part[:1]
+        number = int(self.part[1:]) if kind in ("H", "Q", "M") else 0
+        key = {"": "period.year", "H": f"period.H{number}", "Q": "period.quarter", "M": "period.month", "9": "period.nine-months"}[kind]
+        return text(key, lang, year=self.year, n=number, roman=_ROMAN.get(number, ""))
+
+    @property
+    def cumulative(self) -> bool:
+        """True when the period runs from the start of the year (H1, Q1, M01, 9M, the year):
+        its flows are the year's so far."""
+        return self.months[0] == 1
+
+    def report_heading(self, lang: str = "vi") -> str:
+        """The title of the period's consolidated report, as the union names its cycles:
+        "Báo cáo tổng hợp kết quả công tác Hội năm 2024", "Báo cáo sơ kết 6 tháng đầu năm 2024",
+        "Báo cáo quý III năm 2024", "Báo cáo tháng 3 năm 2024"."""
+        key = {"": "period.heading.year", "H1": "period.heading.H1", "H2": "period.heading.H2"}.get(self.part, "period.heading.part")
+        return text(key, lang, period=self.label(lang))
+
+    def elapsed(self, lang: str = "vi") -> str:
+        """How far into the year the period reaches: "sau 6 tháng", "after 9 months"."""
+        months = self.months[1]
+        return text("period.elapsed.year" if months == 12 else "period.elapsed", lang, months=months)
 
 
 @lru_cache(maxsize=4096)
@@ -122,12 +151,32 @@ def flow_periods(periods: tuple[str, ...]) -> frozenset[str]:
     return frozenset(taken)
 
 
+def covering(submitted: Iterable[tuple[str, str, str]], period: Period, reporter_of: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(indicator, unit) of the current submissions that count as submitted for `period`.
+
+    `submitted` holds (indicator, unit, period code) of a year's current submissions. For the
+    year any of its submissions counts; for a part of it, a reporting unit (`reporter_of` a
+    unit) has submitted an indicator when its files inside the period, its own or those of
+    units below it, cover every month of the period: Q1 + Q2 cover H1, Q1 alone does not."""
+    inside = [(i, u, p) for i, u, p in submitted if period.contains(p)]
+    if period.is_year:
+        return sorted({(i, u) for i, u, _ in inside})
+    months: dict[tuple[str, str], set[int]] = {}
+    for indicator, unit, code in inside:
+        start, end = period_months(code)
+        months.setdefault((indicator, reporter_of(unit)), set()).update(range(start, end + 1))
+    first, last = period.months
+    needed = set(range(first, last + 1))
+    return sorted({(i, u) for i, u, _ in inside if needed <= months[(i, reporter_of(u))]})
+
+
 # --- phrases of titles ---------------------------------------------------------------------
 
 _YEAR = r"(20\d\d)"
 _PHRASES = [
     (re.compile(r"6 thang dau nam " + _YEAR), lambda m: f"{m[1]}-H1"),
     (re.compile(r"6 thang cuoi nam " + _YEAR), lambda m: f"{m[1]}-H2"),
+    (re.compile(r"9 thang (?:dau )?(?:nam )?" + _YEAR), lambda m: f"{m[1]}-9M"),
     (re.compile(r"quy (i{1,3}|iv|[1-4]) (?:nam )?" + _YEAR), lambda m: f"{m[2]}-Q{_quarter(m[1])}"),
     (re.compile(r"thang (\d{1,2}) (?:nam )?" + _YEAR), lambda m: f"{m[2]}-M{int(m[1]):02d}"),
     (re.compile(r"tinh den (?:ngay )?\d{1,2} \d{1,2} " + _YEAR), lambda m: m[1]),
@@ -137,7 +186,7 @@ _PHRASES = [
 
 
 def find_period(title_lines: list[str]) -> str | None:
-    """The period a title block names: "2024", "2024-H1", "2024-Q3" or "2024-M03"."""
+    """The period a title block names: "2024", "2024-H1", "2024-Q3", "2024-9M" or "2024-M03"."""
     text = fold(" ".join(title_lines))
     for pattern, period in _PHRASES:
         match = pattern.search(text)

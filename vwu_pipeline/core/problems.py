@@ -2,7 +2,7 @@
 
 Problems of one file are collected into a `FileResult`; the results of a run into a
 `Report` (modelled on frictionless-py's Report: `valid`, counts, `to_json()`).
-Messages are built from templates, in Vietnamese by default and English on request.
+Messages come from the catalogue (messages.py), in Vietnamese by default and English on request.
 """
 
 from __future__ import annotations
@@ -12,127 +12,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from vwu_pipeline.core.messages import MESSAGES, Lang, fill, pick, text
 from vwu_pipeline.core.text import number
 
 Severity = Literal["error", "warning"]
-Lang = Literal["vi", "en"]
-
-# code -> (Vietnamese template, English template). Placeholders: {value} and the problem's params.
-MESSAGES: dict[str, tuple[str, str]] = {
-    # the file as a whole
-    "file-empty": ("Tệp rỗng (0 byte).", "The file is empty (0 bytes)."),
-    "file-unreadable": (
-        "Không đọc được tệp: {reason}. Hãy mở tệp bằng Excel và lưu lại dạng .xlsx.",
-        "The file cannot be read: {reason}. Open it in Excel and save it again as .xlsx.",
-    ),
-    "file-encrypted": (
-        "Tệp được đặt mật khẩu. Hãy gỡ mật khẩu rồi gửi lại.",
-        "The workbook is password-protected. Remove the password and send it again.",
-    ),
-    "file-too-large": (
-        "Tệp quá lớn ({size} byte, giới hạn {limit} byte).",
-        "The file is too large ({size} bytes, limit {limit} bytes).",
-    ),
-    "zip-bomb": (
-        "Tệp nén giải ra quá lớn ({size} byte, giới hạn {limit} byte): từ chối để bảo vệ máy chủ.",
-        "The workbook would expand to {size} bytes (limit {limit}): refused to protect the server.",
-    ),
-    "unsupported-format": (
-        "Định dạng '{suffix}' không được hỗ trợ; hãy gửi .xlsx, .xls hoặc .csv.",
-        "Format '{suffix}' is not supported; send .xlsx, .xls or .csv.",
-    ),
-    "unknown-encoding": (
-        "Không nhận ra bảng mã của tệp CSV; hãy lưu lại dạng 'CSV UTF-8'.",
-        "The CSV file's encoding is not recognised; save it again as 'CSV UTF-8'.",
-    ),
-    "outside-inbox": (
-        "Tệp là liên kết tới ngoài thư mục nhận ({target}): bỏ qua.",
-        "The file is a link to outside the inbox ({target}): skipped.",
-    ),
-    "too-many-rows": (
-        "Trang tính có {count} dòng, vượt giới hạn {limit} dòng.",
-        "The sheet has {count} rows, more than the limit of {limit}.",
-    ),
-    "too-many-columns": (
-        "Trang tính có {count} cột, vượt giới hạn {limit} cột.",
-        "The sheet has {count} columns, more than the limit of {limit}.",
-    ),
-    "cell-too-long": (
-        "Ô chứa {length} ký tự, vượt giới hạn {limit}.",
-        "The cell holds {length} characters, more than the limit of {limit}.",
-    ),
-    # finding the table
-    "targets-file": (
-        "Đây là tệp chỉ tiêu giao (year, unit_code, column, target), không phải báo cáo số liệu: bỏ qua. "
-        "Nạp chỉ tiêu bằng lệnh: vwu targets {file}",
-        "This is a targets file (year, unit_code, column, target), not a submission: skipped. Load it with: vwu targets {file}",
-    ),
-    "no-indicator-sheet": (
-        "Không tìm thấy trang tính chỉ tiêu nào (cần một trong: {expected}).",
-        "No indicator sheet found (expected one of: {expected}).",
-    ),
-    "header-not-found": (
-        "Không tìm thấy dòng tiêu đề của bảng (cần các cột: {expected}).",
-        "The table's header row was not found (expected columns: {expected}).",
-    ),
-    "missing-column": (
-        "Thiếu cột '{expected}'.",
-        "Column '{expected}' is missing.",
-    ),
-    "period-missing": (
-        "Không xác định được kỳ báo cáo: ghi 'Năm 2024' trong tiêu đề hoặc dùng --year.",
-        "The reporting period is unknown: write 'Năm 2024' in the title or use --year.",
-    ),
-    "period-conflict": (
-        "Kỳ báo cáo trong tệp ({found}) khác với --year {expected}.",
-        "The period in the file ({found}) differs from --year {expected}.",
-    ),
-    "unit-unknown": (
-        "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
-        "The reporting unit cannot be determined: no unit code matches the {year} unit list and the title names no unit.",
-    ),
-    "unit-title-mismatch": (
-        "Tiêu đề ghi đơn vị '{value}' nhưng mã các dòng thuộc {unit}: kiểm tra lại tệp có đúng của đơn vị không.",
-        "The title names '{value}' but the rows' codes belong to {unit}: check the file is that unit's.",
-    ),
-    # rows and cells
-    "type-error": (
-        "Giá trị '{value}' không phải là số.",
-        "The value '{value}' is not a number.",
-    ),
-    "not-integer": (
-        "Giá trị '{value}' phải là số nguyên.",
-        "The value '{value}' must be a whole number.",
-    ),
-    "below-minimum": (
-        "Giá trị {value} nhỏ hơn mức tối thiểu {limit}.",
-        "The value {value} is below the minimum of {limit}.",
-    ),
-    "above-maximum": (
-        "Giá trị {value} lớn hơn mức tối đa {limit}.",
-        "The value {value} is above the maximum of {limit}.",
-    ),
-    "missing-code": (
-        "Dòng có số liệu nhưng thiếu mã đơn vị.",
-        "The row has figures but no unit code.",
-    ),
-    "unit-not-in-tree": (
-        "Mã '{value}' không phải đơn vị thuộc {parent} trong danh mục năm {year}.",
-        "Code '{value}' is not a unit of {parent} in the {year} unit list.",
-    ),
-    "duplicate-unit": (
-        "Mã '{value}' xuất hiện lần nữa (đã có ở dòng {first_row}).",
-        "Code '{value}' appears again (first at row {first_row}).",
-    ),
-    "unit-name-mismatch": (
-        "Tên '{value}' không khớp với tên trong danh mục của mã {code}: '{official}'.",
-        "The name '{value}' does not match the official name of code {code}: '{official}'.",
-    ),
-    "totals-mismatch": (
-        "Dòng tổng ghi {value} nhưng cộng các dòng trên được {expected}.",
-        "The totals row says {value} but the rows above add up to {expected}.",
-    ),
-}
 
 
 def readable(text: str) -> str:
@@ -172,23 +55,19 @@ class Problem:
                 self.params[key] = readable(value)
 
     def message(self, lang: Lang = "vi") -> str:
-        vi, en = self.templates or MESSAGES[self.code]
-        text = vi if lang == "vi" else en
+        template = pick(self.templates or MESSAGES[self.code], lang)
         params = {k: _param(k, v, lang) for k, v in self.params.items()}
-        try:
-            return text.format(value=_show(self.value, lang), **params)
-        except (KeyError, IndexError):
-            return text
+        return fill(template, {"value": _show(self.value, lang), **params})
 
     def where(self, lang: Lang = "vi") -> str:
         """'tệp › trang › dòng 12 › cột "Tổng số hội viên"'."""
         parts = [self.file]
         if self.sheet:
-            parts.append(("trang " if lang == "vi" else "sheet ") + self.sheet)
+            parts.append(text("where.sheet", lang) + self.sheet)
         if self.row:
-            parts.append(("dòng " if lang == "vi" else "row ") + str(self.row))
+            parts.append(text("where.row", lang) + str(self.row))
         if self.column:
-            parts.append(("cột " if lang == "vi" else "column ") + f"“{self.column}”")
+            parts.append(text("where.column", lang) + f"“{self.column}”")
         return " › ".join(parts)
 
     def to_dict(self, lang: Lang = "vi") -> dict[str, Any]:

@@ -441,7 +441,9 @@ def _write_instructions(ws, unit: Unit, period: Period, catalog: Catalog) -> Non
     for indicator in catalog.indicators:
         lines.append((f"Trang “{indicator.sheet_name}”", "vwu-note-bold"))
         for column in indicator.columns:
-            kind = "số có tại thời điểm cuối kỳ" if column.aggregation == "stock" else "số phát sinh trong kỳ"
+            kind = {"stock": "số có tại thời điểm cuối kỳ", "opening": "số có tại thời điểm đầu kỳ"}.get(
+                column.aggregation, "số phát sinh trong kỳ"
+            )
             unit_note = f", đơn vị: {column.unit}" if column.unit else ""
             lines.append((f"  • {column.header}: {kind}{unit_note}.", "vwu-note"))
         for rule in indicator.rules:

@@ -31,7 +31,7 @@ import charset_normalizer
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from vwu_pipeline.core.problems import MESSAGES
+from vwu_pipeline.core.messages import MESSAGES, text
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class RawSheet:
 
 
 class ReadError(Exception):
-    """The file cannot be read at all. code is a key of problems.MESSAGES; params fill its template."""
+    """The file cannot be read at all. code is a problem code of the message catalogue; params fill its template."""
 
     def __init__(self, code: str, **params: Any) -> None:
         if code not in MESSAGES:
@@ -68,11 +68,7 @@ class ReadError(Exception):
         return (_read_error, (self.code, self.params))
 
     def message(self, lang: str = "vi") -> str:
-        vi, en = MESSAGES[self.code]
-        try:
-            return (vi if lang == "vi" else en).format(**self.params)
-        except (KeyError, IndexError):
-            return vi if lang == "vi" else en
+        return text(self.code, lang, **self.params)
 
 
 def _read_error(code: str, params: dict[str, Any]) -> ReadError:

@@ -26,32 +26,6 @@ from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
 from vwu_pipeline.report.rollup import NATIONAL, Measure, measures
 from vwu_pipeline.store.db import Store
 
-MESSAGES = {
-    "targets-header": (
-        "Không tìm thấy dòng tiêu đề với các cột: year, unit_code, column, target.",
-        "No header row with the columns year, unit_code, column, target was found.",
-    ),
-    "targets-empty": ("Tệp không có dòng chỉ tiêu nào.", "The file holds no target rows."),
-    "targets-year": (
-        "Năm '{value}' không hợp lệ: ghi năm 4 chữ số, hoặc dùng --year.",
-        "Year '{value}' is not valid: write a 4-digit year, or use --year.",
-    ),
-    "targets-year-conflict": ("Năm {value} khác với --year {expected}.", "Year {value} differs from --year {expected}."),
-    "targets-unit": (
-        "Mã đơn vị '{value}' không có trong danh mục đơn vị năm {year}.",
-        "Unit code '{value}' is not in the {year} unit list.",
-    ),
-    "targets-column": (
-        "'{value}' không phải tên số liệu nào của các chỉ tiêu (ví dụ: {examples}).",
-        "'{value}' is not the name of any figure of the indicators (e.g. {examples}).",
-    ),
-    "targets-value": ("Chỉ tiêu '{value}' phải là một số không âm.", "Target '{value}' must be a number of at least 0."),
-    "targets-duplicate": (
-        "Chỉ tiêu này (năm, đơn vị, số liệu) đã có ở dòng {first_row}.",
-        "This target (year, unit, figure) already appears at row {first_row}.",
-    ),
-}
-
 
 @dataclass
 class TargetsResult:
@@ -91,9 +65,7 @@ def _problem(
     value: object = None,
     **params: object,
 ) -> None:
-    result.problems.append(
-        Problem(code, "error", Path(result.path).name, sheet, row, column, value, dict(params), templates=MESSAGES[code])
-    )
+    result.problems.append(Problem(code, "error", Path(result.path).name, sheet, row, column, value, dict(params)))
 
 
 def _unit(raw: object, tree: UnitTree) -> str | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vwu_pipeline.core.crosswalk import recoded_codes
 from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.periods import find_period
 from vwu_pipeline.core.problems import FileResult, Problem
@@ -317,6 +318,21 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
             continue
         first_row[code] = excel_row
         if name and not tree.name_matches(code, name):
+            if tree.tree == "2025" and code in recoded_codes():
+                # A figure keyed by a provisional code would land on another commune: refuse it.
+                unit = tree.get(code)
+                meant = [u for u in tree.find_by_name(name, "commune") if u.province == unit.province]
+                hint = f" (mã chính thức của '{meant[0].name}' là {meant[0].code})" if len(meant) == 1 else ""
+                hint_en = f" (the official code of '{meant[0].name}' is {meant[0].code})" if len(meant) == 1 else ""
+                sub.problem(
+                    "unit-recoded-2025",
+                    sheet=sheet,
+                    row=excel_row,
+                    column=header.get("unit_name"),
+                    value=name,
+                    params={"code": code, "official": unit.name, "hint": hint, "hint_en": hint_en},
+                )
+                continue
             sub.problem(
                 "unit-name-mismatch",
                 "warning",

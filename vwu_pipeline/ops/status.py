@@ -1,4 +1,5 @@
-"""vwu status: the last runs, and who has (not yet) submitted each indicator of a year.
+"""vwu status: the last runs, and who has (not yet) submitted each indicator of a year, or of
+a part of it (`--period H1`: the units whose files cover the six months).
 
 A reader: it takes no lock and works while an ingest runs (SQLite WAL), and it never creates
 a workspace: on a fresh one it shows no runs and every unit missing.
@@ -15,6 +16,7 @@ from typing import Any
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import load_catalog
+from vwu_pipeline.core.periods import Period, covering
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.ops.locking import holder
 from vwu_pipeline.store.db import DB_NAME, Store, as_store_error
@@ -83,6 +85,10 @@ class StatusResult:
     running: dict[str, Any] | None  # the lock holder, when a writer runs now
     runs: list[RunRow]
     indicators: list[IndicatorStatus]
+    period: str = ""  # "2024", "2024-H1"
+
+    def __post_init__(self) -> None:
+        self.period = self.period or str(self.year)
 
     @property
     def complete(self) -> bool:
@@ -92,6 +98,7 @@ class StatusResult:
         return {
             "workspace": self.workspace,
             "year": self.year,
+            "period": self.period,
             "tree": self.tree,
             "reporting_level": self.level,
             "unit": self.unit,
@@ -111,30 +118,33 @@ def status(
     unit: str | None = None,
     schemas: Path | None = None,
     last: int = LAST_RUNS,
+    period: str | None = None,
 ) -> StatusResult:
     """The workspace's last runs and the completeness of `year` (default: the latest year with
-    submissions, else this year), for the whole country or under one unit."""
+    submissions, else this year) or of a part of it (`period`: H1, Q3...), for the whole
+    country or under one unit."""
     workspace = Path(workspace)
     catalog = load_catalog(schemas)
     running = holder(workspace)
     runs: list[RunRow] = []
-    submitted: list[tuple[str, str]] = []
+    submitted: list[tuple[str, str, str]] = []
     if (workspace / DB_NAME).exists():
         store = Store.open(workspace, create=False, write=False)
         try:
             # status is where the state of the store is checked: a damaged page anywhere is told
             # here, before a night's ingest or report runs into it
-            (check,) = store.db.execute("PRAGMA quick_check(1)").fetchone()
+            check = store.check()
             if check != "ok":
                 raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"), workspace)
             if year is None:
-                (year,) = store.db.execute("SELECT max(year) FROM submissions WHERE current = 1").fetchone()
+                year = store.latest_year()
             runs = _runs(store, last, running)
             if year is not None:
-                submitted = store.current_submissions(year)
+                submitted = store.current_submission_periods(year)
         finally:
             store.close()
     year = year or date.today().year
+    the_period = Period.parse(year, period)
     tree = UnitTree.for_year(year)
     level = tree.reporting_level()
     code = _unit_code(unit)
@@ -145,19 +155,23 @@ def status(
         )
     reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
     reporter_of = {}  # a unit below the reporting level (a commune's own file) counts for the one above it
-    sent: set[tuple[str, str]] = set()
-    for indicator, unit_code in submitted:
+
+    def reporter(unit_code: str) -> str | None:
         if unit_code not in reporter_of:
             chain = tree.path(unit_code) if unit_code in tree else []
             reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
-        if reporter_of[unit_code]:
-            sent.add((indicator, reporter_of[unit_code]))
+        return reporter_of[unit_code]
+
+    sent: set[tuple[str, str]] = set()
+    for indicator, unit_code in covering(submitted, the_period, lambda code: reporter(code) or code):
+        if reporter(unit_code):
+            sent.add((indicator, reporter(unit_code)))
     indicators = []
     for indicator in catalog.indicators:
         done = [(u.code, u.name) for u in reporting if (indicator.name, u.code) in sent]
         missing = [(u.code, u.name) for u in reporting if (indicator.name, u.code) not in sent]
         indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing))
-    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators)
+    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code)
 
 
 def _unit_code(unit: str | None) -> str | None:
@@ -168,22 +182,15 @@ def _unit_code(unit: str | None) -> str | None:
 
 
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
-    rows = store.db.execute(
-        "SELECT id, command, started_at, finished_at, summary, exit_code, message FROM runs ORDER BY id DESC LIMIT ?", (last,)
-    ).fetchall()
     out = []
-    for index, (run_id, command, started, finished, summary, exit_code, message) in enumerate(rows):
-        if finished and exit_code is not None and exit_code >= 2:
+    for index, run in enumerate(store.runs(last)):
+        if run.finished_at and run.exit_code is not None and run.exit_code >= 2:
             state = "failed"  # it stopped on an error and said why (exit 1 is a normal night: some files refused)
-        elif finished:
+        elif run.finished_at:
             state = "finished"
-        elif index == 0 and running and running.get("command") == command:
+        elif index == 0 and running and running.get("command") == run.command:
             state = "running"  # the newest unfinished run of the command that holds the lock now
         else:
             state = "interrupted"  # killed, or the machine stopped: its files are whole or absent
-        try:
-            counts = json.loads(summary) if summary else {}
-        except ValueError:
-            counts = {}
-        out.append(RunRow(run_id, command, started, finished, state, counts if isinstance(counts, dict) else {}, exit_code, message))
+        out.append(RunRow(run.id, run.command, run.started_at, run.finished_at, state, run.summary, run.exit_code, run.message))
     return out

@@ -1,5 +1,6 @@
-"""vwu report: the stored aggregation of a year (re-aggregated first when missing or stale)
-written as the consolidated workbook and the Markdown summary."""
+"""vwu report: the stored aggregation of a year or a part of it (re-aggregated first when
+missing or stale) written as the consolidated workbook and the Markdown summary, named for
+the period: vwu-2024.xlsx, vwu-2024-H1.xlsx, vwu-2024-Q3-33.md."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.outputs import output_folder
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.rollup import (
     NATIONAL,
@@ -24,6 +26,7 @@ from vwu_pipeline.report.workbook import write_workbook
 @dataclass
 class ReportResult:
     year: int
+    period: str  # "2024", "2024-H1"
     unit: str
     workbook: Path
     summary: Path
@@ -38,6 +41,7 @@ class ReportResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "year": self.year,
+            "period": self.period,
             "unit": self.unit,
             "workbook": str(self.workbook),
             "summary": str(self.summary),
@@ -65,9 +69,25 @@ def headline_rows(result: AggregateResult, lang: str = "vi") -> list[dict[str, A
             "value": row.value,
             "previous": row.previous,
             "partial": row.partial,
+            "previous_partial": row.previous_partial,
+            "change": row.change,
+            "change_pct": row.change_pct,
+            "like_for_like": like_for_like(result, row, lang),
         }
         for row in p.headline(result)
     ]
+
+
+def like_for_like(result: AggregateResult, row: p.FigureRow, lang: str = "vi") -> dict[str, Any]:
+    """The pair a change is computed from: both years over the same units, and what it covers."""
+    return {
+        "value": row.like_value if row.compared_lowest else None,
+        "previous": row.like_previous if row.compared_lowest else None,
+        "reporting_units": row.compared,
+        "lowest_units": row.compared_lowest,
+        "reason": row.reason or None,
+        "note": p.comparison_note(result, row, lang),
+    }
 
 
 def _unit_code(unit: str | None) -> str:
@@ -75,12 +95,13 @@ def _unit_code(unit: str | None) -> str:
     return code.zfill(2) if code.isdigit() and len(code) < 2 else code  # "1" typed for Hà Nội "01"
 
 
-def current(workspace: Path, year: int, schemas: Path | None = None) -> tuple[AggregateResult, bool]:
-    """The year's aggregation, and whether it had to be computed now (none stored, or stale)."""
-    result = load(workspace, year, schemas)
+def current(workspace: Path, year: int, schemas: Path | None = None, period: Period | str | None = None) -> tuple[AggregateResult, bool]:
+    """The period's aggregation (default: the year's), and whether it had to be computed now
+    (none stored, or stale)."""
+    result = load(workspace, year, schemas, period)
     if result is not None:
         return result, False
-    return aggregate(workspace, year, stored_outlier_factor(workspace, year), schemas), True
+    return aggregate(workspace, year, stored_outlier_factor(workspace, year, period), schemas, period), True
 
 
 def report(
@@ -90,18 +111,22 @@ def report(
     out: Path = Path("."),
     lang: str = "vi",
     schemas: Path | None = None,
+    period: str | None = None,
 ) -> ReportResult:
-    """Write vwu-YEAR.xlsx and vwu-YEAR.md (vwu-YEAR-UNIT.* for one unit's own report)."""
+    """Write vwu-PERIOD.xlsx and vwu-PERIOD.md (vwu-PERIOD-UNIT.* for one unit's own report),
+    PERIOD being the year (2024) or a part of it (2024-H1, 2024-Q3)."""
     code = _unit_code(unit)
-    full, fresh = current(workspace, year, schemas)
+    the_period = Period.parse(year, period)
+    full, fresh = current(workspace, year, schemas, the_period)
     result = full.for_unit(code)
     out = output_folder(Path(out))
-    stem = f"vwu-{year}" if code == NATIONAL else f"vwu-{year}-{code}"
+    stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
     workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
     summary = out / f"{stem}.md"
     write_summary(result, summary, lang)
     return ReportResult(
         year=year,
+        period=the_period.code,
         unit=code,
         workbook=workbook,
         summary=summary,

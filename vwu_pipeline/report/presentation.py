@@ -14,153 +14,15 @@ from functools import lru_cache
 import pandas as pd
 
 from vwu_pipeline.core.indicators import Indicator
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, Measure, measures
 
-TEXT = {
-    "vi": {
-        "union": "HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM",
-        "title": "BÁO CÁO TỔNG HỢP KẾT QUẢ CÔNG TÁC HỘI NĂM {year}",
-        "heading": "Báo cáo tổng hợp kết quả công tác Hội năm {year}",
-        "scope": "Phạm vi",
-        "generated": "Tổng hợp lúc {at}; danh mục đơn vị: {tree}",
-        "tree_legacy": "3 cấp (tỉnh – huyện – xã)",
-        "tree_new": "2 cấp (tỉnh – xã)",
-        "partial_note": "Số liệu chưa đầy đủ: còn đơn vị chưa báo cáo; các số tổng đánh dấu * được cộng từ số liệu chưa đủ.",
-        "summary": "Tổng hợp",
-        "headline": "Số liệu chính",
-        "each_unit": "Từng đơn vị ({n})",
-        "met_count": "{met}/{total} đạt",
-        "targets": "Thực hiện chỉ tiêu",
-        "completeness": "Tình hình báo cáo",
-        "warnings": "Cảnh báo",
-        "outliers": "Số liệu bất thường",
-        "charts": "Biểu đồ",
-        "leaders": "Đơn vị dẫn đầu và đơn vị còn thấp",
-        "indicator": "Chỉ tiêu",
-        "measure": "Nội dung",
-        "year": "Năm {year}",
-        "change": "Tăng/giảm",
-        "change_pct": "Tỷ lệ tăng/giảm",
-        "note": "Ghi chú",
-        "code": "Mã",
-        "unit": "Đơn vị",
-        "level": "Cấp",
-        "target": "Chỉ tiêu giao",
-        "achieved": "Thực hiện",
-        "achieved_pct": "% đạt",
-        "met": "Đạt",
-        "not_met": "Chưa đạt",
-        "assessment": "Đánh giá",
-        "expected": "Phải báo cáo",
-        "submitted": "Đã báo cáo",
-        "missing_count": "Chưa báo cáo",
-        "rate": "Tỷ lệ",
-        "grassroots_reported": "Cơ sở có số liệu",
-        "grassroots_expected": "Tổng số cơ sở",
-        "missing_units": "Đơn vị chưa báo cáo",
-        "file": "Tệp",
-        "reporting_unit": "Đơn vị báo cáo",
-        "sheet": "Trang",
-        "row": "Dòng",
-        "column": "Cột",
-        "value": "Giá trị",
-        "message": "Nội dung",
-        "remark": "Nhận xét",
-        "reference": "So sánh với",
-        "within": "Thuộc",
-        "partial": "Số liệu chưa đủ ({submitted}/{expected} đơn vị báo cáo)",
-        "and_more": "và {n} đơn vị khác",
-        "all_missing": "Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)",
-        "jump_up": "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
-        "jump_down": "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
-        "siblings": "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
-        "leading": "Dẫn đầu",
-        "lagging": "Thấp nhất",
-        "none": "Không có",
-        "count_warnings": "{n} cảnh báo khi nhận báo cáo",
-        "count_outliers": "{n} số liệu bất thường cần kiểm tra",
-        "national": "Toàn quốc",
-        "level_national": "Toàn quốc",
-        "level_province": "Tỉnh",
-        "level_district": "Huyện",
-        "level_commune": "Xã",
-    },
-    "en": {
-        "union": "VIETNAM WOMEN'S UNION",
-        "title": "CONSOLIDATED REPORT OF THE UNION'S WORK, {year}",
-        "heading": "Consolidated report of the Union's work, {year}",
-        "scope": "Scope",
-        "generated": "Aggregated at {at}; unit list: {tree}",
-        "tree_legacy": "three tiers (province – district – commune)",
-        "tree_new": "two tiers (province – commune)",
-        "partial_note": "Incomplete data: some units have not reported; totals marked * are built from partial data.",
-        "summary": "Summary",
-        "headline": "Headline figures",
-        "each_unit": "Each unit ({n})",
-        "met_count": "{met}/{total} met",
-        "targets": "Targets",
-        "completeness": "Submissions",
-        "warnings": "Warnings",
-        "outliers": "Outliers",
-        "charts": "Charts",
-        "leaders": "Leading and lagging units",
-        "indicator": "Indicator",
-        "measure": "Figure",
-        "year": "{year}",
-        "change": "Change",
-        "change_pct": "% change",
-        "note": "Note",
-        "code": "Code",
-        "unit": "Unit",
-        "level": "Level",
-        "target": "Target",
-        "achieved": "Achieved",
-        "achieved_pct": "% achieved",
-        "met": "Met",
-        "not_met": "Not met",
-        "assessment": "Assessment",
-        "expected": "Expected",
-        "submitted": "Submitted",
-        "missing_count": "Missing",
-        "rate": "Rate",
-        "grassroots_reported": "Grassroots units with figures",
-        "grassroots_expected": "Grassroots units",
-        "missing_units": "Units that have not reported",
-        "file": "File",
-        "reporting_unit": "Reporting unit",
-        "sheet": "Sheet",
-        "row": "Row",
-        "column": "Column",
-        "value": "Value",
-        "message": "Message",
-        "remark": "Remark",
-        "reference": "Compared with",
-        "within": "Within",
-        "partial": "Partial data ({submitted}/{expected} reporting units)",
-        "and_more": "and {n} more",
-        "all_missing": "No unit has reported (units expected)",
-        "jump_up": "{times} times the {year} figure ({reference}): check for an extra zero.",
-        "jump_down": "1/{times} of the {year} figure ({reference}): check for a missing digit.",
-        "siblings": "Far from the other units of {parent} (median {reference}).",
-        "leading": "Leading",
-        "lagging": "Lagging",
-        "none": "None",
-        "count_warnings": "{n} warnings at ingest",
-        "count_outliers": "{n} outlying figures to check",
-        "national": "National",
-        "level_national": "National",
-        "level_province": "Province",
-        "level_district": "District",
-        "level_commune": "Commune",
-    },
-}
-
 
 def t(lang: str, key: str, **params: object) -> str:
-    text = TEXT["en" if lang == "en" else "vi"][key]
-    return text.format(**params) if params else text
+    """A report text of the catalogue (messages.py, keys `report.*`)."""
+    return text(f"report.{key}", lang, **params)
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -254,21 +116,90 @@ def children_of_root(result: AggregateResult) -> list[str]:
 
 @dataclass
 class FigureRow:
+    """A headline figure: this year's and the previous year's totals, each with its own
+    partial mark, and the change computed like for like (see compare.py)."""
+
     indicator: Indicator
     measure: Measure
     value: float | None
     previous: float | None
     partial: bool
+    previous_partial: bool = False
+    like_value: float | None = None  # this year over the units compared
+    like_previous: float | None = None  # the previous year over the same units
+    compared: int = 0  # reporting units compared (lowest units when the root is one)
+    compared_lowest: int = 0
+    reason: str = ""  # why there is no change, when none was compared
 
     @property
     def change(self) -> float | None:
-        return None if self.value is None or self.previous is None else self.value - self.previous
+        if not self.compared_lowest or self.like_value is None or self.like_previous is None:
+            return None
+        return self.like_value - self.like_previous
 
     @property
     def change_pct(self) -> float | None:
-        if self.change is None or not self.previous or self.measure.kind == "ratio":
+        if self.change is None or not self.like_previous or self.measure.kind == "ratio":
             return None
-        return self.change / self.previous
+        return self.change / self.like_previous
+
+    @property
+    def whole(self) -> bool:
+        """True when the change is between the two totals themselves, both complete."""
+        return (
+            self.change is not None
+            and not self.partial
+            and not self.previous_partial
+            and _same(self.like_value, self.value)
+            and _same(self.like_previous, self.previous)
+        )
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+def figure_row(result: AggregateResult, indicator: Indicator, measure: Measure, row: pd.Series) -> FigureRow:
+    def get(name: str, default: object = None) -> object:
+        return row[name] if name in row.index else default
+
+    return FigureRow(
+        indicator,
+        measure,
+        _nan(row["value"]),
+        _nan(row["previous"]),
+        bool(row["partial"]),
+        bool(_nan(get("previous_partial", 0)) or 0),
+        _nan(get("lfl_value")),
+        _nan(get("lfl_previous")),
+        int(_nan(get("lfl_units", 0)) or 0),
+        int(_nan(get("lfl_lowest", 0)) or 0),
+        str(get("lfl_reason", "") or ""),
+    )
+
+
+def comparison_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -> str:
+    """What the change compares: "so sánh trên 1 huyện có số liệu cả hai năm", or why there is none."""
+    previous_year = result.previous_year or result.year - 1
+    if row.change is None:
+        reason = row.reason or "no-previous-year"
+        return t(lang, f"lfl_{reason.replace('-', '_')}", previous=previous_year, year=result.year)
+    if row.whole:
+        return ""
+    reporting = result.tree.reporting_level()
+    root_level = "national" if result.root == NATIONAL else result.tree.get(result.root).level
+    levels = ["national", *result.tree.levels]
+    if levels.index(root_level) < levels.index(reporting):
+        count, level = row.compared, reporting
+    else:  # the root is itself a reporting unit: count its communes
+        count, level = row.compared_lowest, result.tree.levels[-1]
+    return t(lang, "lfl_over", n=number(count, lang), units=unit_word(level, count, lang), previous=previous_year, year=result.year)
+
+
+def unit_word(level: str, count: int, lang: str) -> str:
+    """ "huyện", "district" / "districts": a level's name after a count."""
+    word = t(lang, f"word_{level}")
+    return word + ("s" if lang == "en" and count != 1 else "")
 
 
 def headline(result: AggregateResult) -> list[FigureRow]:
@@ -280,8 +211,7 @@ def headline(result: AggregateResult) -> list[FigureRow]:
         for measure in shown:
             key = (indicator.name, measure.name)
             if key in at_root.index:
-                row = at_root.loc[key]
-                rows.append(FigureRow(indicator, measure, _nan(row["value"]), _nan(row["previous"]), bool(row["partial"])))
+                rows.append(figure_row(result, indicator, measure, at_root.loc[key]))
     return rows
 
 

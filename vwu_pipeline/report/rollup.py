@@ -1,11 +1,16 @@
-"""Aggregate: roll every current figure of a year up the unit tree valid in that year.
+"""Aggregate: roll every current figure of a period up the unit tree valid in that year.
+
+The period is the year (the default) or a part of it (2024-H1, 2024-Q3, 2024-M03, 2024-9M):
+a part rolls up the submissions for periods inside it (Q1 and Q2 files for H1; never the
+year's file) by the same rules, and is stored beside the year's aggregation.
 
 How a figure rolls up is data (each column's `aggregation` in its schema file), as in DHIS2:
-- flow (SUM): added across units and across the periods of the year. When a unit has figures
-  for several periods, the longest periods that do not overlap are added (a full-year figure
-  wins over its halves; H1 + Q3 + Q4 are all added; H1 + Q1 keeps H1 only).
-- stock (LAST): the latest period of the year per unit (ties: the longest), then added
-  across units.
+- flow (SUM): added across units and across the periods inside the period. When a unit has
+  figures for several periods, the longest periods that do not overlap are added (a full-year
+  figure wins over its halves; H1 + Q3 + Q4 are all added; H1 + Q1 keeps H1 only).
+- stock (LAST): the latest period per unit (ties: the longest), then added across units.
+- opening: a count at the start of the period ("hộ nghèo đầu kỳ"): the earliest period per
+  unit (ties: the longest), so a year built from H1 + H2 takes H1's; added across units.
 - ratios: recomputed from the aggregated numerator and denominator at every level.
 - derived sums (`derived:` in a schema) are computed after aggregation.
 - threshold counts: for each ratio with a threshold, how many grassroots (lowest-level)
@@ -15,7 +20,14 @@ A unit's total is the sum of its own figures and those of every unit below it, s
 district's own row (policies it monitored itself) counts once, at the district and above.
 
 Completeness counts reporting units (districts for the legacy tree, provinces from 2025):
-a total is *partial* when some reporting units under it did not submit the indicator.
+a total is *partial* when some reporting units under it did not submit the indicator. For a
+part of the year a unit has submitted when its files inside the period cover every month of it
+(Q1 + Q2 cover H1; Q1 alone does not).
+
+Rules across periods: an error rule of a schema (lifted_from_poverty <= poor_households_start)
+holds in every accepted file; once periods are combined it is checked again on each unit's
+combined figures (the year's lifted households against the households poor at its start),
+and a break is listed with the outliers (kind "rule:CODE"), never changed.
 
 Outliers, as DHIS2 flags them, are listed and never changed; both tests run on each unit's
 own figures (what an office typed), per column:
@@ -34,6 +46,7 @@ own figures (what an office typed), per column:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -44,7 +57,7 @@ import pandas as pd
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
 from vwu_pipeline.core.indicators import Catalog, Indicator, load_catalog
-from vwu_pipeline.core.periods import flow_periods, period_months
+from vwu_pipeline.core.periods import Period, covering, flow_periods, period_months
 from vwu_pipeline.core.units import Unit, UnitTree
 from vwu_pipeline.store.db import Store, now
 
@@ -56,6 +69,23 @@ SIBLING_MIN_GAP = 10.0
 MIN_SIBLINGS = 5
 KEYS = ["indicator", "unit_code", "column"]
 COVERAGE = ("expected", "submitted", "grassroots_expected", "grassroots_reported")
+# What is stored per unit and measure: the figure, the previous year's, whether either is built
+# from partial data, and the like-for-like pair (see compare.py) with what it covers.
+AGGREGATE_COLUMNS = [
+    "indicator",
+    "unit_code",
+    "level",
+    "column",
+    "value",
+    "previous",
+    "partial",
+    "previous_partial",
+    "lfl_value",
+    "lfl_previous",
+    "lfl_units",
+    "lfl_lowest",
+    "lfl_reason",
+]
 
 
 # --- what a report shows per unit ----------------------------------------------------------
@@ -69,7 +99,7 @@ class Measure:
     name: str
     label_vi: str
     label_en: str
-    kind: str  # flow | stock | derived | ratio | count
+    kind: str  # flow | stock | opening | derived | ratio | count
     headline: bool = False
     chart: bool = False
 
@@ -134,6 +164,16 @@ class AggregateResult:
     counts: dict[str, int] = field(default_factory=dict)
     aggregated_at: str = ""
     root: str = NATIONAL  # the unit a report is about: the nation, or one province's own report
+    period: Period | None = None  # the year (default) or a part of it
+
+    def __post_init__(self) -> None:
+        if self.period is None:
+            self.period = Period(str(self.year))
+
+    @property
+    def previous_period(self) -> Period | None:
+        """The same part of the previous year, when it was in the store."""
+        return self.period.previous() if self.previous_year else None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -214,10 +254,20 @@ class AggregateResult:
             for measure in measures(indicator):
                 if (indicator.name, measure.name) in at_root.index:
                     row = at_root.loc[(indicator.name, measure.name)]
+                    compared = int(row.get("lfl_lowest", 0) or 0)
                     totals.setdefault(indicator.name, {})[measure.name] = {
                         "value": _plain(row["value"]),
                         "previous": _plain(row["previous"]),
                         "partial": bool(row["partial"]),
+                        "previous_partial": bool(row.get("previous_partial", 0)),
+                        # the change compares these: both years over the same units and periods
+                        "like_for_like": {
+                            "value": _plain(row.get("lfl_value")) if compared else None,
+                            "previous": _plain(row.get("lfl_previous")) if compared else None,
+                            "reporting_units": int(row.get("lfl_units", 0) or 0),
+                            "lowest_units": compared,
+                            "reason": row.get("lfl_reason") or None,
+                        },
                     }
         completeness = {
             i.name: {**self.coverage(i.name), "missing": [{"code": u.code, "name": u.name} for u in self.missing(i.name)]}
@@ -225,6 +275,8 @@ class AggregateResult:
         }
         return {
             "year": self.year,
+            "period": self.period.code,
+            "previous_period": self.previous_period.code if self.previous_period else None,
             "tree": self.tree.tree,
             "unit": self.root,
             "previous_year": self.previous_year,
@@ -284,6 +336,17 @@ class TreeIndex:
         return np.bincount(self.anc_of, weights=flags[self.anc_unit].astype(float), minlength=self.size)
 
 
+def reporter_of(index: TreeIndex) -> Callable[[str], str]:
+    """The reporting unit at or above a unit (a commune's own file counts for its district)."""
+
+    def reporter(code: str) -> str:
+        position = index.position.get(code, -1)
+        above = index.reporter[position] if position >= 0 else -1
+        return str(index.codes[above]) if above >= 0 else code
+
+    return reporter
+
+
 @lru_cache(maxsize=8)
 def tree_index(tree: UnitTree) -> TreeIndex:
     units = tree.units()
@@ -311,20 +374,30 @@ def tree_index(tree: UnitTree) -> TreeIndex:
 # --- the computation -----------------------------------------------------------------------
 
 
+def within(figures: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The figures of the submissions for periods inside `period` (the whole year's for the year):
+    Q1 and Q2 files for H1, never the year's own file."""
+    if period.is_year or figures.empty:
+        return figures
+    inside = [code for code in figures["period"].unique() if period.contains(code)]
+    return figures[figures["period"].isin(inside)].reset_index(drop=True)
+
+
 def raw_columns(catalog: Catalog) -> list[tuple[Indicator, str]]:
     """Every submitted column, in catalog order: the rows of the own-figures matrix."""
     return [(i, c.name) for i in catalog.indicators for c in i.columns]
 
 
 def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.ndarray:
-    """Each unit's own figure per column for the year, its periods combined by aggregation
+    """Each unit's own figure per column for the period, its periods combined by aggregation
     type: a (columns × units) matrix, NaN where a unit has no figure.
 
     `figures` holds submission_id, indicator, period, unit_code, column, value (current only).
     """
     columns = raw_columns(catalog)
     slot = {(i.name, c): k for k, (i, c) in enumerate(columns)}
-    stock = np.array([i.column(c).aggregation == "stock" for i, c in columns], dtype=bool)
+    kind = np.array([i.column(c).aggregation for i, c in columns], dtype=object)
+    stock, opening = kind == "stock", kind == "opening"
     own = np.full((len(columns), index.size), np.nan)
     if figures.empty:
         return own
@@ -337,9 +410,11 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
         {
             "key": col.astype(np.int64) * index.size + unit,  # one integer per (column, unit)
             "period": period.codes,
+            "start": months[period.codes, 0],
             "end": months[period.codes, 1],
             "span": months[period.codes, 1] - months[period.codes, 0],
             "stock": stock[col],
+            "opening": opening[col],
             "value": figures["value"].to_numpy(float),
             "submission": figures["submission_id"].to_numpy(),
         }
@@ -348,7 +423,8 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     # its province's, in the 2025 tree): the newest submission wins.
     frame = frame.sort_values("submission").drop_duplicates(["key", "period"], keep="last")
     latest = frame[frame["stock"]].sort_values(["end", "span"]).drop_duplicates("key", keep="last")
-    flow = frame[~frame["stock"]]
+    earliest = frame[frame["opening"]].sort_values(["start", "span"], ascending=[True, False]).drop_duplicates("key", keep="first")
+    flow = frame[~(frame["stock"] | frame["opening"])]
     several = flow.groupby("key")["period"].transform("nunique") > 1
     if several.any():  # the slow path only for the units with several periods of a year
         names = period.categories
@@ -356,7 +432,7 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
         chosen = multi.groupby("key")["period"].agg(lambda s: flow_periods(tuple(sorted(names[c] for c in set(s)))))
         keep = [names[p] in chosen[k] for k, p in zip(multi["key"], multi["period"])]
         flow = pd.concat([flow[~several], multi[keep]])
-    summed = pd.concat([latest, flow]).groupby("key")["value"].sum()
+    summed = pd.concat([latest, earliest, flow]).groupby("key")["value"].sum()
     keys = summed.index.to_numpy()
     own[keys // index.size, keys % index.size] = summed.to_numpy()
     return own
@@ -465,6 +541,25 @@ def outliers(rolled: Rolled, previous: Rolled | None, catalog: Catalog, factor: 
     ).sort_values([*KEYS, "kind"], ignore_index=True)
 
 
+def rule_breaks(rolled: Rolled, catalog: Catalog) -> pd.DataFrame:
+    """Error rules of the schemas checked on each unit's own figures once its periods are
+    combined: every accepted file keeps them, a combination may not (and with the wrong base,
+    such as the latest poor households instead of those at the start, would seem not to)."""
+    index, own = rolled.index, rolled.own
+    row = {(i.name, c): k for k, (i, c) in enumerate(raw_columns(catalog))}
+    found = []
+    for indicator in catalog.indicators:
+        for rule in indicator.rules:
+            if rule.severity != "error":
+                continue  # warnings were given per file at ingest
+            left, right = own[row[(indicator.name, rule.left)]], own[row[(indicator.name, rule.right)]]
+            with np.errstate(invalid="ignore"):
+                broken = ~np.isnan(left) & ~np.isnan(right) & ~rule.holds(left, right)
+            for unit in np.flatnonzero(broken):
+                found.append((indicator.name, str(index.codes[unit]), rule.left, left[unit], right[unit], f"rule:{rule.code}"))
+    return pd.DataFrame(found, columns=["indicator", "unit_code", "column", "value", "reference", "kind"])
+
+
 def _aligned(previous: Rolled, now: Rolled) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
     """The previous year's own figures and totals placed on this year's units, by code.
 
@@ -488,29 +583,46 @@ def compute(
     tree: UnitTree,
     catalog: Catalog,
     submitted: list[tuple[str, str]],
-    previous: tuple[pd.DataFrame, UnitTree] | None = None,
+    previous: tuple[pd.DataFrame, UnitTree] | tuple[pd.DataFrame, UnitTree, list[tuple[str, str]]] | None = None,
     outlier_factor: float = DEFAULT_OUTLIER_FACTOR,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The pure computation: (values, completeness, outliers) as long frames."""
+    """The pure computation: (values, completeness, outliers) as long frames.
+
+    `previous` is the previous year's figures and tree, and its current submissions (for its
+    own completeness; without them the previous year counts as complete)."""
+    from vwu_pipeline.report.compare import like_for_like, make_side, place
+
     index = tree_index(tree)
-    rolled = roll_up(own_values(figures, catalog, index), catalog, tree)
-    before = None
+    now = make_side(figures, own_values(figures, catalog, index), catalog, tree)
+    rolled = now.rolled
+    before = side = None
+    before_partial: dict[str, np.ndarray] = {}
     if previous is not None:
-        prev_figures, prev_tree = previous
-        before = roll_up(own_values(prev_figures, catalog, tree_index(prev_tree)), catalog, prev_tree)
+        prev_figures, prev_tree, *rest = previous
+        prev_index = tree_index(prev_tree)
+        side = make_side(prev_figures, own_values(prev_figures, catalog, prev_index), catalog, prev_tree)
+        before = side.rolled
+        if rest:
+            for name, counts in completeness(prev_index, catalog, rest[0], before.own).items():
+                flags = (counts["submitted"] < counts["expected"]).astype(float)
+                before_partial[name] = place(flags, prev_index, index) if previous[1].tree == tree.tree else _at_nation(flags, index.size)
     before_totals = _aligned(before, rolled)[1] if before is not None else {}
+    comparison = like_for_like(now, side, catalog)
     complete = completeness(index, catalog, submitted, rolled.own)
 
     parts = []
     for indicator in catalog.indicators:
         counts = complete[indicator.name]
         partial = (counts["submitted"] < counts["expected"]).astype(int)
+        prior_partial = before_partial.get(indicator.name)
         for measure in measures(indicator):
             value = rolled.measures[indicator.name].get(measure.name)
             if value is None:
                 continue
             units = np.flatnonzero(~np.isnan(value))
             prior = before_totals.get(indicator.name, {}).get(measure.name)
+            like_now = comparison.now.get(indicator.name, {}).get(measure.name)
+            like_before = comparison.before.get(indicator.name, {}).get(measure.name)
             parts.append(
                 pd.DataFrame(
                     {
@@ -521,10 +633,16 @@ def compute(
                         "value": value[units],
                         "previous": prior[units] if prior is not None else np.nan,
                         "partial": partial[units],
+                        "previous_partial": np.nan_to_num(prior_partial[units]).astype(int) if prior_partial is not None else 0,
+                        "lfl_value": like_now[units] if like_now is not None else np.nan,
+                        "lfl_previous": like_before[units] if like_before is not None else np.nan,
+                        "lfl_units": comparison.reporting_units[indicator.name][units].astype(int),
+                        "lfl_lowest": comparison.lowest_units[indicator.name][units].astype(int),
+                        "lfl_reason": comparison.reason[indicator.name][units],
                     }
                 )
             )
-    values = pd.concat(parts, ignore_index=True).astype({"unit_code": str, "level": str})
+    values = pd.concat(parts, ignore_index=True).astype({"unit_code": str, "level": str, "lfl_reason": str})
     coverage = pd.concat(
         [
             pd.DataFrame(
@@ -534,7 +652,17 @@ def compute(
         ],
         ignore_index=True,
     ).astype({"unit_code": str, "level": str})
-    return values, coverage, outliers(rolled, before, catalog, outlier_factor)
+    flagged = outliers(rolled, before, catalog, outlier_factor)
+    broken = rule_breaks(rolled, catalog)
+    if not broken.empty:
+        flagged = pd.concat([flagged, broken], ignore_index=True)
+    return values, coverage, flagged
+
+
+def _at_nation(values: np.ndarray, size: int) -> np.ndarray:
+    out = np.full(size, np.nan)
+    out[0] = values[0]
+    return out
 
 
 def aggregate(
@@ -542,30 +670,38 @@ def aggregate(
     year: int,
     outlier_factor: float = DEFAULT_OUTLIER_FACTOR,
     schemas: Path | None = None,
+    period: Period | str | None = None,
 ) -> AggregateResult:
-    """Roll the year's current figures up its unit tree and store the result (replacing the
-    year's previous aggregation in one transaction)."""
+    """Roll the period's current figures (default: the whole year's) up its unit tree and store
+    the result, replacing the period's previous aggregation in one transaction. The same part of
+    the previous year is the comparison."""
     if not outlier_factor > 1:
         raise ConfigError(
             f"--outlier-factor phải lớn hơn 1, không phải {outlier_factor} / must be greater than 1.",
             "Mặc định 10: số liệu gấp 10 lần năm trước (thừa một chữ số 0) được cảnh báo.",
         )
+    period = _period(year, period)
     catalog = load_catalog(schemas)
     tree = UnitTree.for_year(year)
     store = Store.open(workspace, create=False)
     run_id = store.start_run("aggregate")
     try:
-        figures = store.figures_frame(year)
+        figures = within(store.figures_frame(year), period)
         if figures.empty:
+            what = f"năm {year}" if period.is_year else period.label()
             raise VwuError(
-                f"Chưa có số liệu năm {year} trong {workspace}.",
-                f"Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year.",
-                en=f"No figures for {year} in {workspace}.",
-                en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year.",
+                f"Chưa có số liệu {what} trong {workspace}.",
+                f"Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year và --period.",
+                en=f"No figures for {period.label('en')} in {workspace}.",
+                en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year and --period.",
             )
-        prev_figures = store.figures_frame(year - 1)
-        previous = (prev_figures, UnitTree.for_year(year - 1)) if not prev_figures.empty else None
-        submitted = store.current_submissions(year)
+        prev_figures = within(store.figures_frame(year - 1), period.previous())
+        previous = None
+        if not prev_figures.empty:
+            prev_tree = UnitTree.for_year(year - 1)
+            prev_submitted = covering(store.current_submission_periods(year - 1), period.previous(), reporter_of(tree_index(prev_tree)))
+            previous = (prev_figures, prev_tree, prev_submitted)
+        submitted = covering(store.current_submission_periods(year), period, reporter_of(tree_index(tree)))
         values, complete, flagged = compute(figures, tree, catalog, submitted, previous, outlier_factor)
         result = AggregateResult(
             year=year,
@@ -584,6 +720,7 @@ def aggregate(
                 "units_with_figures": int(figures["unit_code"].nunique()),
             },
             aggregated_at=now(),
+            period=period,
         )
         meta = {
             "tree": tree.tree,
@@ -597,12 +734,13 @@ def aggregate(
             year,
             meta,
             {
-                "aggregates": values[["indicator", "unit_code", "level", "column", "value", "previous", "partial"]],
+                "aggregates": values[AGGREGATE_COLUMNS],
                 "completeness": complete,
                 "outliers": flagged,
             },
+            period=period.code,
         )
-        store.finish_run(run_id, {"year": year, **result.counts})
+        store.finish_run(run_id, {"year": year, "period": period.code, **result.counts})
     except BaseException as error:
         store.fail_run(run_id, error)
         raise
@@ -611,14 +749,20 @@ def aggregate(
     return result
 
 
-def load(workspace: Path, year: int, schemas: Path | None = None) -> AggregateResult | None:
-    """The stored aggregation of a year, or None when there is none or the figures changed since."""
+def _period(year: int, period: Period | str | None) -> Period:
+    return period if isinstance(period, Period) else Period.parse(year, period)
+
+
+def load(workspace: Path, year: int, schemas: Path | None = None, period: Period | str | None = None) -> AggregateResult | None:
+    """The stored aggregation of a period (default: the year), or None when there is none or
+    the figures changed since."""
+    period = _period(year, period)
     store = Store.open(workspace, create=False, write=False)
     try:
-        meta = store.aggregation_meta(year)
+        meta = store.aggregation_meta(year, period.code)
         if meta is None or meta["data_version"] != store.data_version(year):
             return None
-        meta, tables = store.read_aggregation(year)
+        meta, tables = store.read_aggregation(year, period.code)
         return AggregateResult(
             year=year,
             tree=UnitTree.for_year(year),
@@ -632,16 +776,18 @@ def load(workspace: Path, year: int, schemas: Path | None = None) -> AggregateRe
             previous_year=meta["previous_year"],
             counts=meta["counts"],
             aggregated_at=meta["aggregated_at"],
+            period=period,
         )
     finally:
         store.close()
 
 
-def stored_outlier_factor(workspace: Path, year: int) -> float:
-    """The factor the year was last aggregated with, so a re-aggregation keeps it."""
+def stored_outlier_factor(workspace: Path, year: int, period: Period | str | None = None) -> float:
+    """The factor the period was last aggregated with (else the year's), so a re-aggregation keeps it."""
+    period = _period(year, period)
     store = Store.open(workspace, create=False, write=False)
     try:
-        meta = store.aggregation_meta(year)
+        meta = store.aggregation_meta(year, period.code) or store.aggregation_meta(year)
         return meta["outlier_factor"] if meta else DEFAULT_OUTLIER_FACTOR
     finally:
         store.close()

@@ -64,14 +64,15 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
             md(row.indicator.title(lang)),
             md(row.measure.label(lang)),
             p.show(row.measure, row.value, lang) + (STAR if row.partial else ""),
-            p.show(row.measure, row.previous, lang),
+            p.show(row.measure, row.previous, lang) + (STAR if row.previous_partial else ""),
             p.signed(row.change, lang, ratio=row.measure.kind == "ratio"),
             p.percent(row.change_pct, lang) if row.change_pct is not None else "–",
+            md(p.comparison_note(result, row, lang)),
         ]
         for row in p.headline(result)
     ]
     years = [p.t(lang, "year", year=result.year), p.t(lang, "year", year=result.previous_year or result.year - 1)]
-    header = [p.t(lang, "indicator"), p.t(lang, "measure"), *years, p.t(lang, "change"), p.t(lang, "change_pct")]
+    header = [p.t(lang, "indicator"), p.t(lang, "measure"), *years, p.t(lang, "change"), p.t(lang, "change_pct"), p.t(lang, "note")]
     return [f"## {p.t(lang, 'headline')}", "", *_table(header, rows, right={2, 3, 4, 5})]
 
 

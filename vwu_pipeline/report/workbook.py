@@ -205,7 +205,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.number(row.previous, fmt),
                 s.number(row.change, fmt),
                 s.number(row.change_pct, PERCENT),
-                s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
+                s.text(_headline_note(result, row, lang), align=WRAP),
             ]
         )
     s.append([])
@@ -293,6 +293,17 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s.append([s.text(f"4. {p.t(lang, 'warnings')}", BOLD)])
     s.append([s.text(p.t(lang, "count_warnings", n=len(result.warnings)))])
     s.append([s.text(p.t(lang, "count_outliers", n=len(result.outliers)))])
+
+
+def _headline_note(result: AggregateResult, row: p.FigureRow, lang: str) -> str:
+    """Partial marks of both years and what the change compares, in one cell."""
+    notes = [
+        p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else "",
+        p.t(lang, "partial_previous_note", previous=result.previous_year or result.year - 1) if row.previous_partial else "",
+        p.comparison_note(result, row, lang),
+    ]
+    text = "; ".join(n for n in notes if n)
+    return text[:1].upper() + text[1:]
 
 
 def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str) -> None:

@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -220,8 +221,75 @@ def _user() -> str:
         return os.environ.get("USER", "?")
 
 
+# -- what the store holds, as read back (the read API used by aggregate, status, report and tests) --
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One submitted file as the store remembers it (accepted, or refused with its problems)."""
+
+    id: int
+    name: str
+    path: str
+    sha256: str
+    status: str  # accepted | refused
+    unit_code: str | None
+    period: str | None
+    year: int | None
+    rows: int
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """One indicator of one accepted file; `current` until a newer file replaces it."""
+
+    id: int
+    file_id: int
+    unit_code: str
+    year: int | None
+    period: str
+    indicator: str
+    current: bool
+    replaced_by: int | None
+    figures: int  # figures stored for it
+
+
+@dataclass(frozen=True)
+class StoredProblem:
+    file: str
+    code: str
+    severity: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    column_index: int | None
+    value: str | None
+    message_vi: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: int
+    command: str
+    started_at: str
+    finished_at: str | None  # None: still running, or killed
+    summary: dict[str, Any] = field(default_factory=dict)
+    exit_code: int | None = None  # how it ended (None before the store recorded it)
+    message: str | None = None  # why a failed run stopped
+
+
+@dataclass(frozen=True)
+class StoredTarget:
+    year: int
+    unit_code: str
+    column: str
+    target: float
+    file: str
+
+
 class Store:
-    """The workspace database. Open with `Store.open(workspace)`."""
+    """The workspace database. Open with `Store.open(workspace)`; a context manager closes it."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self.db = connection
@@ -256,6 +324,12 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -396,20 +470,29 @@ class Store:
         """(indicator, reporting unit) of the current submissions of a year."""
         return self.db.execute("SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall()
 
+    def current_submission_periods(self, year: int) -> list[tuple[str, str, str]]:
+        """(indicator, reporting unit, period) of the current submissions of a year."""
+        return self.db.execute(
+            "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
+        ).fetchall()
+
     def data_version(self, year: int) -> int:
         """Newest submission of a year or the year before: a change means a stale aggregation."""
         (version,) = self.db.execute("SELECT max(id) FROM submissions WHERE year IN (?, ?)", (year, year - 1)).fetchone()
         return version or 0
 
-    def replace_aggregation(self, year: int, meta: dict[str, Any], tables: dict[str, Any]) -> None:
-        """Replace a year's aggregation (meta row + DataFrames) in one transaction."""
+    def replace_aggregation(self, year: int, meta: dict[str, Any], tables: dict[str, Any], period: str | None = None) -> None:
+        """Replace a period's aggregation (meta row + DataFrames) in one transaction; the
+        period is the year ("2024", the default) or a part of it ("2024-H1"), stored side by side."""
+        period = period or str(year)
         with self.transaction() as db:
             for table in ("aggregations", *tables):
-                db.execute(f"DELETE FROM {table} WHERE year = ?", (year,))
+                db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
             db.execute(
-                "INSERT INTO aggregations (year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO aggregations (period, year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
+                    period,
                     year,
                     meta["tree"],
                     meta["outlier_factor"],
@@ -423,13 +506,13 @@ class Store:
                 names = ", ".join(frame.columns)
                 marks = ", ".join("?" * len(frame.columns))
                 # tolist(): plain Python ints, floats and str for sqlite3 (which stores NaN as NULL)
-                columns = [[year] * len(frame), *(frame[c].tolist() for c in frame.columns)]
-                db.executemany(f"INSERT INTO {table} (year, {names}) VALUES (?, {marks})", zip(*columns))
+                columns = [[year] * len(frame), [period] * len(frame), *(frame[c].tolist() for c in frame.columns)]
+                db.executemany(f"INSERT INTO {table} (year, period, {names}) VALUES (?, ?, {marks})", zip(*columns))
 
-    def aggregation_meta(self, year: int) -> dict[str, Any] | None:
+    def aggregation_meta(self, year: int, period: str | None = None) -> dict[str, Any] | None:
         row = self.db.execute(
-            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations WHERE year = ?",
-            (year,),
+            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations WHERE period = ?",
+            (period or str(year),),
         ).fetchone()
         if row is None:
             return None
@@ -438,15 +521,16 @@ class Store:
         meta["counts"] = json.loads(meta["counts"] or "{}")
         return meta
 
-    def read_aggregation(self, year: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """A year's stored aggregation (meta, DataFrames), or None when there is none."""
+    def read_aggregation(self, year: int, period: str | None = None) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """A period's stored aggregation (meta, DataFrames), or None when there is none."""
         import pandas as pd
 
-        meta = self.aggregation_meta(year)
+        period = period or str(year)
+        meta = self.aggregation_meta(year, period)
         if meta is None:
             return None
         tables = {
-            table: pd.read_sql_query(f"SELECT * FROM {table} WHERE year = ?", self.db, params=(year,)).drop(columns="year")
+            table: pd.read_sql_query(f"SELECT * FROM {table} WHERE period = ?", self.db, params=(period,)).drop(columns=["year", "period"])
             for table in ("aggregates", "completeness", "outliers")
         }
         return meta, tables
@@ -477,3 +561,91 @@ class Store:
             self.db,
             params=(year,),
         )
+
+    # -- the read API: plain records, for status, checks and tests ------------------------
+
+    def current_figures(self, year: int | None = None) -> dict[tuple[str, str], float]:
+        """(unit code, column) -> value of the current figures (of one year, or all)."""
+        sql = "SELECT f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id WHERE s.current = 1"
+        rows = self.db.execute(sql + " AND s.year = ?", (year,)) if year is not None else self.db.execute(sql)
+        return {(code, column): value for code, column, value in rows}
+
+    def files(self, status: str | None = None) -> list[StoredFile]:
+        """The files the store remembers, in the order they were stored."""
+        sql = "SELECT id, name, path, sha256, status, unit_code, period, year, rows FROM files"
+        rows = self.db.execute(sql + " WHERE status = ? ORDER BY id", (status,)) if status else self.db.execute(sql + " ORDER BY id")
+        return [StoredFile(*row) for row in rows]
+
+    def submissions(
+        self, unit_code: str | None = None, indicator: str | None = None, current: bool | None = None
+    ) -> list[StoredSubmission]:
+        """Submissions (of one unit, one indicator; current ones or replaced ones), oldest first."""
+        where, params = [], []
+        for clause, value in (("s.unit_code = ?", unit_code), ("s.indicator = ?", indicator), ("s.current = ?", current)):
+            if value is not None:
+                where.append(clause)
+                params.append(int(value) if isinstance(value, bool) else value)
+        rows = self.db.execute(
+            "SELECT s.id, s.file_id, s.unit_code, s.year, s.period, s.indicator, s.current, s.replaced_by,"
+            " (SELECT count(*) FROM figures f WHERE f.submission_id = s.id) FROM submissions s"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY s.id",
+            params,
+        )
+        return [StoredSubmission(i, f, u, y, p, ind, bool(c), r, n) for i, f, u, y, p, ind, c, r, n in rows]
+
+    def problems(self, file: str | None = None) -> list[StoredProblem]:
+        """Problems stored with the files (of one file name, or all), file by file, as found."""
+        sql = (
+            "SELECT files.name, p.code, p.severity, p.sheet, p.row, p.column, p.column_index, p.value, p.message_vi, p.message_en"
+            " FROM problems p JOIN files ON files.id = p.file_id"
+        )
+        rows = (
+            self.db.execute(sql + " WHERE files.name = ? ORDER BY p.rowid", (file,)) if file else self.db.execute(sql + " ORDER BY p.rowid")
+        )
+        return [StoredProblem(*row) for row in rows]
+
+    def runs(self, last: int | None = None) -> list[StoredRun]:
+        """The runs of vwu on this workspace, newest first (the `last` ones)."""
+        rows = self.db.execute(
+            "SELECT id, command, started_at, finished_at, summary, exit_code, message FROM runs ORDER BY id DESC LIMIT ?", (last or -1,)
+        )
+        out = []
+        for run_id, command, started, finished, summary, exit_code, message in rows:
+            try:
+                counts = json.loads(summary) if summary else {}
+            except ValueError:
+                counts = {}
+            out.append(StoredRun(run_id, command, started, finished, counts if isinstance(counts, dict) else {}, exit_code, message))
+        return out
+
+    def stored_targets(self, year: int | None = None) -> list[StoredTarget]:
+        """The targets loaded (of one year, or all), by year, unit and column."""
+        sql = "SELECT year, unit_code, column, target, file FROM targets"
+        order = " ORDER BY year, unit_code, column"
+        rows = self.db.execute(sql + " WHERE year = ?" + order, (year,)) if year is not None else self.db.execute(sql + order)
+        return [StoredTarget(*row) for row in rows]
+
+    def aggregated_years(self) -> list[int]:
+        """Years with a stored aggregation."""
+        return [year for (year,) in self.db.execute("SELECT year FROM aggregations ORDER BY year")]
+
+    def latest_year(self) -> int | None:
+        """The latest year with current submissions."""
+        (year,) = self.db.execute("SELECT max(year) FROM submissions WHERE current = 1").fetchone()
+        return year
+
+    def check(self, quick: bool = True) -> str:
+        """'ok', or the first damage SQLite finds (quick: pages and structure; else also indexes)."""
+        (result,) = self.db.execute("PRAGMA quick_check(1)" if quick else "PRAGMA integrity_check(1)").fetchone()
+        return result
+
+    def checkpoint(self) -> None:
+        """Move the write-ahead log into the database file (a copy of vwu.sqlite alone is then whole)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def root_page(self, table: str) -> tuple[int, int]:
+        """(byte offset, size) of a table's root page in vwu.sqlite: where a damage drill strikes."""
+        (root,) = self.db.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+        (page_size,) = self.db.execute("PRAGMA page_size").fetchone()
+        return (root - 1) * page_size, page_size

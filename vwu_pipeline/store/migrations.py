@@ -163,6 +163,93 @@ def _problem_cells_and_feedback(db: sqlite3.Connection) -> None:
     _add_column(db, "files", "feedback", "TEXT")
 
 
+def _rekey_provisional_2025(db: sqlite3.Connection) -> None:
+    """Figures of 2025 on were keyed by the provisional commune codes of vietnam-provinces 2025.10;
+    the 2025 tree now has the official codes (123 communes differ, 9 of them rotated). Re-key
+    each figure whose code was re-coded, unless its typed name already names the commune that
+    officially holds that code (a file keyed by the official list). All at once, through a
+    mapping, so that rotated codes are not re-keyed twice. Aggregations of those years are
+    dropped: the next `vwu aggregate` recomputes them."""
+    from vwu_pipeline.core.crosswalk import recoded_2025
+    from vwu_pipeline.core.units import UnitTree
+
+    recode = recoded_2025()
+    if not recode:
+        return
+    tree = UnitTree.for_year(2025)
+    marks = ",".join("?" * len(recode))
+    rows = db.execute(
+        f"SELECT f.rowid, f.unit_code, f.unit_name FROM figures f JOIN submissions s ON s.id = f.submission_id"
+        f" WHERE s.year >= 2025 AND f.unit_code IN ({marks})",
+        list(recode),
+    ).fetchall()
+    updates = [
+        (recode[code], rowid)
+        for rowid, code, name in rows
+        if not (name and tree.name_matches(code, name) and not tree.name_matches(recode[code], name))
+    ]
+    db.executemany("UPDATE figures SET unit_code = ? WHERE rowid = ?", updates)
+    # A commune's own file: its reporting unit is the commune.
+    for table in ("submissions", "files"):
+        for provisional, official in _simultaneous(recode):
+            db.execute(f"UPDATE {table} SET unit_code = ? WHERE year >= 2025 AND unit_code = ?", (official, provisional))
+    for provisional, official in _simultaneous(recode):
+        db.execute("UPDATE targets SET unit_code = ? WHERE year >= 2025 AND unit_code = ?", (official, provisional))
+    for table in ("aggregations", "aggregates", "completeness", "outliers"):
+        db.execute(f"DELETE FROM {table} WHERE year >= 2025")
+
+
+def _simultaneous(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    """(from, to) steps that apply a code mapping as if at once: every source first moves to a
+    temporary code, so a rotation (a -> b, b -> a) does not collapse."""
+    staged = [(source, f"~{source}") for source in mapping]
+    return staged + [(f"~{source}", target) for source, target in mapping.items()]
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+def _aggregations_per_period(db: sqlite3.Connection) -> None:
+    """A part of the year (2024-H1, 2024-Q3) has its own aggregation beside the year's: every
+    aggregation table gains the period's code, the year's own being "2024". Safe to run on a
+    store that already has the column."""
+    if "period" not in _columns(db, "aggregations"):
+        # The key changes from the year to the period: SQLite rebuilds the table for that.
+        db.execute(
+            "CREATE TABLE aggregations_by_period ("
+            " period TEXT PRIMARY KEY,"  # "2024", "2024-H1"
+            " year INTEGER NOT NULL, tree TEXT NOT NULL, outlier_factor REAL NOT NULL, previous_year INTEGER,"
+            " data_version INTEGER NOT NULL, summary TEXT, aggregated_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO aggregations_by_period (period, year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
+            " SELECT CAST(year AS TEXT), year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations"
+        )
+        db.execute("DROP TABLE aggregations")
+        db.execute("ALTER TABLE aggregations_by_period RENAME TO aggregations")
+    for table in ("aggregates", "completeness", "outliers"):
+        if "period" not in _columns(db, table):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN period TEXT")
+            db.execute(f"UPDATE {table} SET period = CAST(year AS TEXT)")
+        db.execute(f"CREATE INDEX IF NOT EXISTS {table}_by_period ON {table} (period)")
+
+
+def _aggregates_like_for_like(db: sqlite3.Connection) -> None:
+    """Honest comparisons: whether the previous year's total is partial, and the like-for-like
+    pair (both years over the same units and kind of period) with its coverage and, where no
+    unit compares, why."""
+    _add_column(db, "aggregates", "previous_partial", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(db, "aggregates", "lfl_value", "REAL")
+    _add_column(db, "aggregates", "lfl_previous", "REAL")
+    _add_column(db, "aggregates", "lfl_units", "INTEGER NOT NULL DEFAULT 0")  # reporting units compared under the unit
+    _add_column(db, "aggregates", "lfl_lowest", "INTEGER NOT NULL DEFAULT 0")  # units whose own figures were compared
+    # no-previous-year | no-common-unit | different-periods | different-trees ('' when compared)
+    _add_column(db, "aggregates", "lfl_reason", "TEXT NOT NULL DEFAULT ''")
+    # Aggregations stored before lack the pair: dropped, the next report recomputes them.
+    db.execute("DELETE FROM aggregations")
+
+
 def _run_outcomes(db: sqlite3.Connection) -> None:
     """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
     its message, rather than as one killed midway."""
@@ -174,6 +261,9 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
     _problem_cells_and_feedback,
+    _rekey_provisional_2025,
+    _aggregations_per_period,
+    _aggregates_like_for_like,
     _run_outcomes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,160 @@
+"""A union leader reads the report while figures are still coming in: every comparison it
+makes must be one the data supports (issue 12). Expectations are computed by hand."""
+
+from __future__ import annotations
+
+import json
+
+from builders import submission
+from openpyxl import load_workbook
+
+from vwu_pipeline.ingest.run import run
+
+TIEN_LU, BA_DINH = "HỘI LHPN HUYỆN TIÊN LỮ", "HỘI LHPN QUẬN BA ĐÌNH"
+YEAR_2023, YEAR_2024 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2023", "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024"
+H1_2023 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2023"
+
+
+def members(*rows: tuple[str, str, int, int, int, int]) -> dict:
+    """members sheet rows: code, name, total, new, women 18+, honorary."""
+    return {"members": [list(r) for r in rows]}
+
+
+def ingest(folder, workspace, files: dict[str, tuple[str, str, dict]]) -> None:
+    folder.mkdir(exist_ok=True)
+    for name, (title, unit, rows) in files.items():
+        submission(folder / name, rows, report_title=title, unit_title=unit)
+    assert run([folder], workspace).valid
+
+
+def report_all(vwu, workspace, out, unit: str | None = None) -> tuple[str, dict, object]:
+    """The Markdown, the --json output and the workbook of one report."""
+    result = vwu("report", "--year", 2024, "--workspace", workspace, "--out", out, "--json", *(["--unit", unit] if unit else []))
+    assert result.exit_code == 0, result.output
+    stem = f"vwu-2024-{unit}" if unit else "vwu-2024"
+    return (out / f"{stem}.md").read_text(encoding="utf-8"), json.loads(result.output), load_workbook(out / f"{stem}.xlsx")
+
+
+def md_row(markdown: str, label: str) -> list[str]:
+    line = next(line for line in markdown.splitlines() if line.startswith("|") and f"| {label} |" in line)
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def summary_row(wb, label: str) -> list:
+    ws = wb.worksheets[0]
+    return next([c.value for c in row] for row in ws.iter_rows() if row[1].value == label)
+
+
+def headline_json(data: dict, column: str) -> dict:
+    return next(h for h in data["headline"] if h["column"] == column)
+
+
+# --- case 1: year on year over the same units --------------------------------------------------
+
+
+def test_the_change_compares_only_the_units_that_reported_both_years(tmp_path, workspace, vwu):
+    # 2023: Tiên Lữ a year report; Ba Đình only its first half.
+    # 2024: both send a year report. Only Tiên Lữ compares like for like.
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl23.xlsx": (
+                YEAR_2023,
+                TIEN_LU,
+                members(("12337", "Thị trấn Vương", 100, 10, 200, 1), ("12340", "Xã Hưng Đạo", 50, 5, 100, 0)),
+            ),
+            "bd23.xlsx": (H1_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 280, 8, 400, 3))),
+            "tl24.xlsx": (
+                YEAR_2024,
+                TIEN_LU,
+                members(("12337", "Thị trấn Vương", 120, 12, 200, 1), ("12340", "Xã Hưng Đạo", 60, 6, 100, 0)),
+            ),
+            "bd24.xlsx": (
+                YEAR_2024,
+                BA_DINH,
+                members(("00001", "Phường Phúc Xá", 300, 20, 400, 3), ("00004", "Phường Trúc Bạch", 90, 9, 100, 1)),
+            ),
+        },
+    )
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
+
+    # 2024: 120 + 60 + 300 + 90 = 570 (2 of 696 districts); 2023: 150 + 280 = 430 (partial too).
+    # Like for like (Tiên Lữ only, a year against a year): 180 against 150, +30, +20 %.
+    assert md_row(markdown, "Tổng số hội viên")[2:] == ["570\\*", "430\\*", "+30", "20,0%", "so sánh trên 1 huyện có số liệu cả hai năm"]
+    # The enrolment rate over the same communes: 180/300 = 60 % against 150/300 = 50 %: +10 points.
+    assert md_row(markdown, "Tỷ lệ tập hợp")[4] == "+10,0 điểm %"
+    total = headline_json(data, "members_total")
+    assert (total["value"], total["previous"], total["partial"], total["previous_partial"]) == (570, 430, True, True)
+    assert (total["change"], total["change_pct"]) == (30, 0.2)
+    assert total["like_for_like"] | {"note": None} == {
+        "value": 180,
+        "previous": 150,
+        "reporting_units": 1,
+        "lowest_units": 2,
+        "reason": None,
+        "note": None,
+    }
+    row = summary_row(wb, "Tổng số hội viên")
+    assert row[2:6] == [570, 430, 30, 0.2]
+    assert "1 huyện có số liệu cả hai năm" in row[6] and "Số liệu năm 2023 chưa đầy đủ" in row[6]
+
+    english = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "en", "--lang", "en")
+    assert english.exit_code == 0, english.output
+    text = (tmp_path / "en" / "vwu-2024.md").read_text(encoding="utf-8")
+    assert md_row(text, "Total members")[-1] == "compared over the 1 district reporting in both years"
+
+
+def test_no_unit_in_both_years_gives_no_change_and_says_why(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "bd23.xlsx": (YEAR_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+        },
+    )
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
+
+    assert md_row(markdown, "Tổng số hội viên")[2:] == ["120\\*", "300\\*", "–", "–", "không có đơn vị nào báo cáo cả hai năm"]
+    total = headline_json(data, "members_total")
+    assert (total["change"], total["change_pct"], total["like_for_like"]["reason"]) == (None, None, "no-common-unit")
+    row = summary_row(wb, "Tổng số hội viên")
+    assert row[4:6] == [None, None] and "không có đơn vị nào báo cáo cả hai năm" in row[6]
+
+
+def test_a_first_half_is_not_compared_with_a_year(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "bd23.xlsx": (H1_2023, BA_DINH, members(("00001", "Phường Phúc Xá", 280, 8, 400, 3))),
+            "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out")
+
+    assert md_row(markdown, "Tổng số hội viên")[4:] == ["–", "–", "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm"]
+    assert headline_json(data, "members_total")["like_for_like"]["reason"] == "different-periods"
+
+
+def test_complete_comparable_years_need_no_note(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl23.xlsx": (YEAR_2023, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 10, 200, 1))),
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+        },
+    )
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out", unit="332")
+
+    # Tiên Lữ's own report: it is complete in both years, the change is between the totals.
+    assert md_row(markdown, "Tổng số hội viên")[2:] == ["120", "100", "+20", "20,0%", ""]
+    total = headline_json(data, "members_total")
+    assert (total["partial"], total["previous_partial"], total["change"]) == (False, False, 20)
+    assert summary_row(wb, "Tổng số hội viên")[2:7] == [120, 100, 20, 0.2, None]

@@ -1,0 +1,359 @@
+"""Every text vwu shows a person, Vietnamese and English side by side: one place to add or fix a message.
+
+Keys without a dot are problem codes (`Problem.code`, listed in the README); the others are
+grouped by who shows them: `where.` (a problem's place in a file), `report.` (the workbook and
+the Markdown summary), `cli.` (the terminal), `error.` (fatal errors and their hints).
+Placeholders are `str.format` fields filled by the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["vi", "en"]
+Text = tuple[str, str]  # (Vietnamese, English)
+
+MESSAGES: dict[str, Text] = {
+    # --- problems in a submission: the file as a whole ---
+    "file-empty": ("Tệp rỗng (0 byte).", "The file is empty (0 bytes)."),
+    "file-unreadable": (
+        "Không đọc được tệp: {reason}. Hãy mở tệp bằng Excel và lưu lại dạng .xlsx.",
+        "The file cannot be read: {reason}. Open it in Excel and save it again as .xlsx.",
+    ),
+    "file-encrypted": (
+        "Tệp được đặt mật khẩu. Hãy gỡ mật khẩu rồi gửi lại.",
+        "The workbook is password-protected. Remove the password and send it again.",
+    ),
+    "file-too-large": (
+        "Tệp quá lớn ({size} byte, giới hạn {limit} byte).",
+        "The file is too large ({size} bytes, limit {limit} bytes).",
+    ),
+    "zip-bomb": (
+        "Tệp nén giải ra quá lớn ({size} byte, giới hạn {limit} byte): từ chối để bảo vệ máy chủ.",
+        "The workbook would expand to {size} bytes (limit {limit}): refused to protect the server.",
+    ),
+    "unsupported-format": (
+        "Định dạng '{suffix}' không được hỗ trợ; hãy gửi .xlsx, .xls hoặc .csv.",
+        "Format '{suffix}' is not supported; send .xlsx, .xls or .csv.",
+    ),
+    "unknown-encoding": (
+        "Không nhận ra bảng mã của tệp CSV; hãy lưu lại dạng 'CSV UTF-8'.",
+        "The CSV file's encoding is not recognised; save it again as 'CSV UTF-8'.",
+    ),
+    "outside-inbox": (
+        "Tệp là liên kết tới ngoài thư mục nhận ({target}): bỏ qua.",
+        "The file is a link to outside the inbox ({target}): skipped.",
+    ),
+    "too-many-rows": (
+        "Trang tính có {count} dòng, vượt giới hạn {limit} dòng.",
+        "The sheet has {count} rows, more than the limit of {limit}.",
+    ),
+    "too-many-columns": (
+        "Trang tính có {count} cột, vượt giới hạn {limit} cột.",
+        "The sheet has {count} columns, more than the limit of {limit}.",
+    ),
+    "cell-too-long": (
+        "Ô chứa {length} ký tự, vượt giới hạn {limit}.",
+        "The cell holds {length} characters, more than the limit of {limit}.",
+    ),
+    # finding the table
+    "targets-file": (
+        "Đây là tệp chỉ tiêu giao (year, unit_code, column, target), không phải báo cáo số liệu: bỏ qua. "
+        "Nạp chỉ tiêu bằng lệnh: vwu targets {file}",
+        "This is a targets file (year, unit_code, column, target), not a submission: skipped. Load it with: vwu targets {file}",
+    ),
+    "no-indicator-sheet": (
+        "Không tìm thấy trang tính chỉ tiêu nào (cần một trong: {expected}).",
+        "No indicator sheet found (expected one of: {expected}).",
+    ),
+    "header-not-found": (
+        "Không tìm thấy dòng tiêu đề của bảng (cần các cột: {expected}).",
+        "The table's header row was not found (expected columns: {expected}).",
+    ),
+    "missing-column": (
+        "Thiếu cột '{expected}'.",
+        "Column '{expected}' is missing.",
+    ),
+    "period-missing": (
+        "Không xác định được kỳ báo cáo: ghi 'Năm 2024' trong tiêu đề hoặc dùng --year.",
+        "The reporting period is unknown: write 'Năm 2024' in the title or use --year.",
+    ),
+    "period-conflict": (
+        "Kỳ báo cáo trong tệp ({found}) khác với --year {expected}.",
+        "The period in the file ({found}) differs from --year {expected}.",
+    ),
+    "unit-unknown": (
+        "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
+        "The reporting unit cannot be determined: no unit code matches the {year} unit list and the title names no unit.",
+    ),
+    "unit-title-mismatch": (
+        "Tiêu đề ghi đơn vị '{value}' nhưng mã các dòng thuộc {unit}: kiểm tra lại tệp có đúng của đơn vị không.",
+        "The title names '{value}' but the rows' codes belong to {unit}: check the file is that unit's.",
+    ),
+    # rows and cells
+    "type-error": (
+        "Giá trị '{value}' không phải là số.",
+        "The value '{value}' is not a number.",
+    ),
+    "not-integer": (
+        "Giá trị '{value}' phải là số nguyên.",
+        "The value '{value}' must be a whole number.",
+    ),
+    "below-minimum": (
+        "Giá trị {value} nhỏ hơn mức tối thiểu {limit}.",
+        "The value {value} is below the minimum of {limit}.",
+    ),
+    "above-maximum": (
+        "Giá trị {value} lớn hơn mức tối đa {limit}.",
+        "The value {value} is above the maximum of {limit}.",
+    ),
+    "missing-code": (
+        "Dòng có số liệu nhưng thiếu mã đơn vị.",
+        "The row has figures but no unit code.",
+    ),
+    "unit-not-in-tree": (
+        "Mã '{value}' không phải đơn vị thuộc {parent} trong danh mục năm {year}.",
+        "Code '{value}' is not a unit of {parent} in the {year} unit list.",
+    ),
+    "duplicate-unit": (
+        "Mã '{value}' xuất hiện lần nữa (đã có ở dòng {first_row}).",
+        "Code '{value}' appears again (first at row {first_row}).",
+    ),
+    "unit-name-mismatch": (
+        "Tên '{value}' không khớp với tên trong danh mục của mã {code}: '{official}'.",
+        "The name '{value}' does not match the official name of code {code}: '{official}'.",
+    ),
+    "unit-recoded-2025": (
+        "Mã {code} đã đổi theo danh mục chính thức 2025: tên '{value}' không phải '{official}'{hint}. "
+        "Mẫu biểu cũ dùng mã tạm; hãy lấy mẫu mới (vwu template) hoặc sửa mã.",
+        "Code {code} changed with the official 2025 list: the name '{value}' is not '{official}'{hint_en}. "
+        "Old templates carried provisional codes; take a new template (vwu template) or correct the code.",
+    ),
+    "totals-mismatch": (
+        "Dòng tổng ghi {value} nhưng cộng các dòng trên được {expected}.",
+        "The totals row says {value} but the rows above add up to {expected}.",
+    ),
+    # --- problems in a targets file (vwu targets) ---
+    "targets-header": (
+        "Không tìm thấy dòng tiêu đề với các cột: year, unit_code, column, target.",
+        "No header row with the columns year, unit_code, column, target was found.",
+    ),
+    "targets-empty": ("Tệp không có dòng chỉ tiêu nào.", "The file holds no target rows."),
+    "targets-year": (
+        "Năm '{value}' không hợp lệ: ghi năm 4 chữ số, hoặc dùng --year.",
+        "Year '{value}' is not valid: write a 4-digit year, or use --year.",
+    ),
+    "targets-year-conflict": ("Năm {value} khác với --year {expected}.", "Year {value} differs from --year {expected}."),
+    "targets-unit": (
+        "Mã đơn vị '{value}' không có trong danh mục đơn vị năm {year}.",
+        "Unit code '{value}' is not in the {year} unit list.",
+    ),
+    "targets-column": (
+        "'{value}' không phải tên số liệu nào của các chỉ tiêu (ví dụ: {examples}).",
+        "'{value}' is not the name of any figure of the indicators (e.g. {examples}).",
+    ),
+    "targets-value": ("Chỉ tiêu '{value}' phải là một số không âm.", "Target '{value}' must be a number of at least 0."),
+    "targets-duplicate": (
+        "Chỉ tiêu này (năm, đơn vị, số liệu) đã có ở dòng {first_row}.",
+        "This target (year, unit, figure) already appears at row {first_row}.",
+    ),
+    # --- where a problem is ---
+    "where.sheet": ("trang ", "sheet "),
+    "where.row": ("dòng ", "row "),
+    "where.column": ("cột ", "column "),
+    # --- periods (core/periods.py): labels as titles write them, report headings per cycle ---
+    "period.year": ("năm {year}", "{year}"),
+    "period.H1": ("6 tháng đầu năm {year}", "first half of {year}"),
+    "period.H2": ("6 tháng cuối năm {year}", "second half of {year}"),
+    "period.quarter": ("quý {roman} năm {year}", "Q{n} {year}"),
+    "period.month": ("tháng {n} năm {year}", "month {n} of {year}"),
+    "period.nine-months": ("9 tháng đầu năm {year}", "first nine months of {year}"),
+    "period.heading.year": ("Báo cáo tổng hợp kết quả công tác Hội {period}", "Consolidated report of the Union's work, {period}"),
+    "period.heading.H1": ("Báo cáo sơ kết {period}", "Six-month review, {period}"),
+    "period.heading.H2": ("Báo cáo kết quả công tác Hội {period}", "Report of the Union's work, {period}"),
+    "period.heading.part": ("Báo cáo {period}", "Report for {period}"),
+    "period.elapsed": ("sau {months} tháng", "after {months} months"),
+    "period.elapsed.year": ("sau cả năm", "after the whole year"),
+    # --- the report (workbook and summary), through presentation.t ---
+    "report.union": ("HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM", "VIETNAM WOMEN'S UNION"),
+    "report.title": ("BÁO CÁO TỔNG HỢP KẾT QUẢ CÔNG TÁC HỘI NĂM {year}", "CONSOLIDATED REPORT OF THE UNION'S WORK, {year}"),
+    "report.heading": ("Báo cáo tổng hợp kết quả công tác Hội năm {year}", "Consolidated report of the Union's work, {year}"),
+    "report.scope": ("Phạm vi", "Scope"),
+    "report.generated": ("Tổng hợp lúc {at}; danh mục đơn vị: {tree}", "Aggregated at {at}; unit list: {tree}"),
+    "report.tree_legacy": ("3 cấp (tỉnh – huyện – xã)", "three tiers (province – district – commune)"),
+    "report.tree_new": ("2 cấp (tỉnh – xã)", "two tiers (province – commune)"),
+    "report.partial_note": (
+        "Số liệu chưa đầy đủ: còn đơn vị chưa báo cáo; các số tổng đánh dấu * được cộng từ số liệu chưa đủ.",
+        "Incomplete data: some units have not reported; totals marked * are built from partial data.",
+    ),
+    "report.summary": ("Tổng hợp", "Summary"),
+    "report.headline": ("Số liệu chính", "Headline figures"),
+    "report.each_unit": ("Từng đơn vị ({n})", "Each unit ({n})"),
+    "report.met_count": ("{met}/{total} đạt", "{met}/{total} met"),
+    "report.targets": ("Thực hiện chỉ tiêu", "Targets"),
+    "report.completeness": ("Tình hình báo cáo", "Submissions"),
+    "report.warnings": ("Cảnh báo", "Warnings"),
+    "report.outliers": ("Số liệu bất thường", "Outliers"),
+    "report.charts": ("Biểu đồ", "Charts"),
+    "report.leaders": ("Đơn vị dẫn đầu và đơn vị còn thấp", "Leading and lagging units"),
+    "report.indicator": ("Chỉ tiêu", "Indicator"),
+    "report.measure": ("Nội dung", "Figure"),
+    "report.year": ("Năm {year}", "{year}"),
+    "report.change": ("Tăng/giảm", "Change"),
+    "report.change_pct": ("Tỷ lệ tăng/giảm", "% change"),
+    "report.note": ("Ghi chú", "Note"),
+    "report.code": ("Mã", "Code"),
+    "report.unit": ("Đơn vị", "Unit"),
+    "report.level": ("Cấp", "Level"),
+    "report.target": ("Chỉ tiêu giao", "Target"),
+    "report.achieved": ("Thực hiện", "Achieved"),
+    "report.achieved_pct": ("% đạt", "% achieved"),
+    "report.met": ("Đạt", "Met"),
+    "report.not_met": ("Chưa đạt", "Not met"),
+    "report.assessment": ("Đánh giá", "Assessment"),
+    "report.expected": ("Phải báo cáo", "Expected"),
+    "report.submitted": ("Đã báo cáo", "Submitted"),
+    "report.missing_count": ("Chưa báo cáo", "Missing"),
+    "report.rate": ("Tỷ lệ", "Rate"),
+    "report.grassroots_reported": ("Cơ sở có số liệu", "Grassroots units with figures"),
+    "report.grassroots_expected": ("Tổng số cơ sở", "Grassroots units"),
+    "report.missing_units": ("Đơn vị chưa báo cáo", "Units that have not reported"),
+    "report.file": ("Tệp", "File"),
+    "report.reporting_unit": ("Đơn vị báo cáo", "Reporting unit"),
+    "report.sheet": ("Trang", "Sheet"),
+    "report.row": ("Dòng", "Row"),
+    "report.column": ("Cột", "Column"),
+    "report.value": ("Giá trị", "Value"),
+    "report.message": ("Nội dung", "Message"),
+    "report.remark": ("Nhận xét", "Remark"),
+    "report.reference": ("So sánh với", "Compared with"),
+    "report.within": ("Thuộc", "Within"),
+    "report.partial": ("Số liệu chưa đủ ({submitted}/{expected} đơn vị báo cáo)", "Partial data ({submitted}/{expected} reporting units)"),
+    "report.and_more": ("và {n} đơn vị khác", "and {n} more"),
+    "report.all_missing": ("Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)", "No unit has reported (units expected)"),
+    "report.jump_up": (
+        "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "{times} times the {year} figure ({reference}): check for an extra zero.",
+    ),
+    "report.jump_down": (
+        "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
+        "1/{times} of the {year} figure ({reference}): check for a missing digit.",
+    ),
+    "report.siblings": (
+        "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
+        "Far from the other units of {parent} (median {reference}).",
+    ),
+    "report.leading": ("Dẫn đầu", "Leading"),
+    "report.lagging": ("Thấp nhất", "Lagging"),
+    "report.none": ("Không có", "None"),
+    "report.count_warnings": ("{n} cảnh báo khi nhận báo cáo", "{n} warnings at ingest"),
+    "report.count_outliers": ("{n} số liệu bất thường cần kiểm tra", "{n} outlying figures to check"),
+    "report.national": ("Toàn quốc", "National"),
+    "report.level_national": ("Toàn quốc", "National"),
+    "report.level_province": ("Tỉnh", "Province"),
+    "report.level_district": ("Huyện", "District"),
+    "report.level_commune": ("Xã", "Commune"),
+    # a count of units: "1 huyện" / "1 district", "2 districts"
+    "report.word_province": ("tỉnh", "province"),
+    "report.word_district": ("huyện", "district"),
+    "report.word_commune": ("xã", "commune"),
+    # what a year-on-year change compares (report/compare.py), or why there is none
+    "report.partial_previous_note": ("Số liệu năm {previous} chưa đầy đủ.", "The {previous} figures are incomplete."),
+    "report.lfl_over": ("so sánh trên {n} {units} có số liệu cả hai năm", "compared over the {n} {units} reporting in both years"),
+    "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
+    "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
+    "report.lfl_different_periods": (
+        "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
+        "no unit reported the same kind of period in both years",
+    ),
+    "report.lfl_different_trees": (
+        "danh mục đơn vị hai năm khác nhau, chưa so sánh được",
+        "the unit lists of the two years differ: not compared",
+    ),
+    # --- the terminal (render.py) ---
+    "cli.status.accepted": ("Đã nhận", "Accepted"),
+    "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
+    "cli.status.unchanged": ("Đã có, không đổi", "Already ingested"),
+    "cli.status.refused": ("Từ chối", "Refused"),
+    "cli.status.checked": ("Hợp lệ", "Valid"),
+    "cli.status.skipped": ("Bỏ qua", "Skipped"),
+    "cli.file.stored": (" — {unit}, {period}: {rows} dòng, {warnings} cảnh báo", " — {unit}, {period}: {rows} rows, {warnings} warnings"),
+    "cli.file.refused": (" — {errors} lỗi", " — {errors} errors"),
+    "cli.summary": ("Tổng kết", "Summary"),
+    "cli.rows": ("Dòng", "Rows"),
+    "cli.warnings": ("Cảnh báo", "Warnings"),
+    "cli.ingesting": ("Đang nhận báo cáo", "Ingesting"),
+    "cli.checking": ("Đang kiểm tra", "Checking"),
+    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}", "wrote {count} templates."),
+    "cli.demo-written": (
+        "Đã ghi {count} tệp, {rows} dòng đơn vị × {indicators} chỉ tiêu vào {out} trong {seconds} giây",
+        "wrote {count} files.",
+    ),
+    "cli.headline": ("Số liệu chính {period}", "Headline figures, {period}"),
+    "cli.figure": ("Nội dung", "Figure"),
+    "cli.aggregated": (
+        "Đã tổng hợp {period}: {figures} số liệu của {submissions} báo cáo; {warnings} cảnh báo, {outliers} số liệu bất thường.",
+        "Aggregated {period}: {figures} figures from {submissions} submissions; {warnings} warnings, {outliers} outliers.",
+    ),
+    "cli.aggregated-first": (
+        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi: đã tổng hợp lại trước khi viết báo cáo.",
+        "{period} was not aggregated yet, or its figures changed: aggregated it first.",
+    ),
+    "cli.wrote": ("Đã ghi {files}", "Wrote {files}"),
+    "cli.partial": ("Số liệu chưa đủ — số đơn vị chưa báo cáo: {missing}", "Partial data — units missing: {missing}"),
+    "cli.targets-stored": ("Đã lưu {rows} chỉ tiêu năm {years} từ {file}.", "Stored {rows} targets for {years} from {file}."),
+    "cli.targets-refused": ("{errors} lỗi, không lưu chỉ tiêu nào.", "{errors} errors, nothing stored."),
+    "cli.running": ("Đang chạy", "Running"),
+    "cli.last-runs": ("Các lần chạy gần nhất", "Last runs"),
+    "cli.run.started": ("Bắt đầu", "Started"),
+    "cli.run.command": ("Lệnh", "Command"),
+    "cli.run.state": ("Tình trạng", "State"),
+    "cli.run.result": ("Kết quả", "Result"),
+    "cli.run.finished": ("xong", "done"),
+    "cli.run.running": ("đang chạy", "running"),
+    "cli.run.interrupted": ("dừng giữa chừng", "interrupted"),
+    "cli.run.failed": ("lỗi", "failed"),
+    "cli.no-runs": ("Chưa có lần chạy nào trong thư mục dữ liệu này.", "No runs in this workspace yet."),
+    "cli.ingest-run": (
+        "{files} tệp: nhận {accepted}, thay {replaced}, không đổi {unchanged}, từ chối {refused}",
+        "{files} files: {accepted} accepted, {replaced} replaced, {unchanged} unchanged, {refused} refused",
+    ),
+    "cli.ingest-run.skipped": (", bỏ qua {skipped}", ", {skipped} skipped"),
+    "cli.aggregate-run": ("{period}: {figures} số liệu, {submissions} báo cáo", "{period}: {figures} figures, {submissions} submissions"),
+    "cli.status.scope": (" — đơn vị {unit}", " — unit {unit}"),
+    "cli.status.title": ("{period}: đơn vị báo cáo cấp {level}{scope}", "{period}: reporting units at {level} level{scope}"),
+    "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
+    "cli.status.submitted": ("Đã nộp", "Submitted"),
+    "cli.status.missing": ("Chưa nộp", "Missing"),
+    # --- fatal errors (a red panel; the hint says how to fix) ---
+    "error.stopped": ("Đã dừng.", "Stopped."),
+    "error.unexpected": (
+        "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
+        "Unexpected error: run again with --debug and send the output to the developers.",
+    ),
+}
+
+
+def text(key: str, lang: str = "vi", /, **params: object) -> str:
+    """The message `key` in `lang` ("en", else Vietnamese), its placeholders filled from `params`."""
+    return fill(pick(MESSAGES[key], lang), params)
+
+
+def both(key: str, sep: str = " / ", /, **params: object) -> str:
+    """Vietnamese then English, for texts shown in both languages at once (fatal errors, summaries)."""
+    vi, en = MESSAGES[key]
+    return fill(vi, params) + sep + fill(en, params)
+
+
+def pick(pair: Text, lang: str) -> str:
+    """One side of a (Vietnamese, English) pair: English only when asked for."""
+    return pair[1] if lang == "en" else pair[0]
+
+
+def fill(template: str, params: dict[str, object]) -> str:
+    if not params:
+        return template
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):  # a template that names a field the caller did not give
+        return template

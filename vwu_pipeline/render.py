@@ -1,0 +1,239 @@
+"""What the `vwu` commands print on a terminal: rich tables, panels and lines.
+
+cli.py calls one library function per command and hands its result to one function here.
+Every word comes from the message catalogue (core/messages.py); nothing here computes figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape as markup_escape
+from rich.panel import Panel
+from rich.table import Table
+
+from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.problems import STATUSES
+from vwu_pipeline.core.text import printable
+
+console = Console()
+errors = Console(stderr=True)
+
+STATUS_STYLE = {"accepted": "green", "replaced": "cyan", "unchanged": "dim", "refused": "bold red", "checked": "green", "skipped": "yellow"}
+RUN_STYLE = {"finished": "green", "failed": "bold red", "running": "yellow", "interrupted": "red"}
+STATUS_LISTED = 8  # units named per indicator in the terminal; --json has them all
+
+
+class _State:
+    """What this run's messages need before a command's result exists: its language (known as
+    soon as the options are read) and its workspace (for database errors)."""
+
+    lang = "vi"
+    workspace: Path | None = None
+
+
+state = _State()
+
+
+def escape(value: object) -> str:
+    """Text from outside vwu (file, sheet and unit names, cell values, paths) for rich: control
+    characters escaped (a name cannot fake a line or drive the terminal), markup taken literally."""
+    return markup_escape(printable(value))
+
+
+def fatal(error: Exception) -> None:
+    """A run that cannot go on: its message and hint, in this run's language, in a red panel on stderr."""
+    said = error.text(state.lang) if hasattr(error, "text") else str(error)
+    errors.print(Panel("\n".join(escape(line) for line in said.split("\n")), title="vwu", border_style="red"))
+
+
+def stopped() -> None:
+    errors.print(f"[red]{text('error.stopped', state.lang)}[/red]")
+
+
+def unexpected() -> None:
+    errors.print(Panel(text("error.unexpected", state.lang), border_style="red"))
+
+
+def progress_bar(quiet: bool, json_out: bool):
+    """A rich progress bar on a terminal only: never in a cron mail, a pipe or --json output."""
+    if quiet or json_out or not console.is_terminal:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True
+    )
+
+
+def problem_lines(problems, lang: str, indent: str = "    ") -> None:
+    for problem in problems:
+        mark = "[red]✗[/red]" if problem.severity == "error" else "[yellow]![/yellow]"
+        console.print(f"{indent}{mark} {escape(problem.where(lang))}: {escape(problem.message(lang))}", highlight=False, soft_wrap=True)
+
+
+def file_result(result, lang: str, quiet: bool) -> None:
+    """One submitted file as it is checked: its fate, then each of its problems."""
+    if quiet and result.valid:
+        return
+    status = text(f"cli.status.{result.status}", lang)
+    style = STATUS_STYLE[result.status]
+    detail = ""
+    if result.status in ("accepted", "replaced", "checked"):
+        unit = f"{result.unit_name} ({result.unit_code})" if result.unit_code else ""
+        detail = text("cli.file.stored", lang, unit=unit, period=result.period, rows=result.rows, warnings=len(result.warnings))
+    elif result.status == "refused":
+        detail = text("cli.file.refused", lang, errors=len(result.errors))
+    console.print(f"[{style}]{status:<16}[/{style}] {escape(Path(result.path).name)}{escape(detail)}", soft_wrap=True)
+    problem_lines(result.problems, lang)
+
+
+def ingest_summary(report, lang: str) -> None:
+    counts = report.counts
+    table = Table(title=text("cli.summary", lang))
+    shown = [key for key in STATUSES if counts[key] or key in ("accepted", "refused")]
+    for key in shown:
+        table.add_column(text(f"cli.status.{key}", lang), justify="right")
+    table.add_column(text("cli.rows", lang), justify="right")
+    table.add_column(text("cli.warnings", lang), justify="right")
+    table.add_row(*[str(counts[k]) for k in shown], str(counts["rows"]), str(counts["warnings"]))
+    console.print(table)
+
+
+def templates_written(paths: list[Path], out: Path) -> None:
+    console.print(both("cli.templates-written", count=len(paths), out=escape(str(out))))
+
+
+def demo_written(data, out: Path) -> None:
+    from vwu_pipeline.core.text import number
+
+    console.print(
+        both(
+            "cli.demo-written",
+            count=len(data.files),
+            rows=number(data.rows),
+            indicators=data.indicators,
+            out=escape(str(out)),
+            seconds=number(data.seconds, decimals=1),
+        )
+    )
+
+
+def headline(rows: list[dict[str, Any]], period: str, lang: str) -> None:
+    from vwu_pipeline.core.periods import Period
+    from vwu_pipeline.report.presentation import number, percent
+
+    the_period = Period(period)
+    table = Table(title=text("cli.headline", lang, period=the_period.label(lang)))
+    table.add_column(text("cli.figure", lang))
+    table.add_column(the_period.code, justify="right")
+    table.add_column(the_period.previous().code, justify="right")
+    for row in rows:
+        show = percent if row["kind"] == "ratio" else number
+        value = show(row["value"], lang) + ("*" if row["partial"] else "")
+        table.add_row(escape(row["label"]), value, show(row["previous"], lang))
+    console.print(table)
+
+
+def aggregated(result, lang: str) -> None:
+    from vwu_pipeline.report.build import headline_rows
+
+    counts = result.counts
+    console.print(
+        text(
+            "cli.aggregated",
+            lang,
+            period=result.period.label(lang),
+            figures=counts["figures"],
+            submissions=counts["submissions"],
+            warnings=len(result.warnings),
+            outliers=len(result.outliers),
+        )
+    )
+    headline(headline_rows(result, lang), result.period.code, lang)
+
+
+def report_written(result, lang: str, schemas: Path | None) -> None:
+    from vwu_pipeline.core.periods import Period
+
+    if result.aggregated:
+        console.print(text("cli.aggregated-first", lang, period=Period(result.period).label(lang)))
+    console.print(text("cli.wrote", lang, files=f"{escape(str(result.workbook))}, {escape(str(result.summary))}"))
+    headline(result.headline, result.period, lang)
+    if result.partial:
+        from vwu_pipeline.core.indicators import load_catalog
+
+        catalog = load_catalog(schemas)
+        missing = ", ".join(f"{catalog.get(name).title(lang)}: {n}" for name, n in result.missing.items() if n)
+        console.print(f"[yellow]{text('cli.partial', lang, missing=escape(missing))}[/yellow]")
+
+
+def targets_loaded(result, path: Path, lang: str, quiet: bool) -> None:
+    problem_lines(result.problems, lang)
+    if result.valid and not quiet:
+        years = ", ".join(map(str, result.years))
+        console.print(text("cli.targets-stored", lang, rows=result.rows, years=years, file=escape(path.name)))
+    elif not result.valid:
+        console.print(
+            f"[bold red]{text('cli.status.refused', lang)}[/bold red] {escape(path.name)}: "
+            + text("cli.targets-refused", lang, errors=len(result.problems))
+        )
+
+
+def run_summary(run, lang: str) -> str:
+    """One line of what a past run did, from the counts its log row kept."""
+    from vwu_pipeline.core.text import number
+
+    c = run.summary
+    if run.state == "failed":
+        return f"exit {run.exit_code}: {run.message or ''}"
+    if run.command == "ingest" and "files" in c:
+        counts = {k: c.get(k, 0) for k in ("accepted", "replaced", "unchanged", "refused")}
+        line = text("cli.ingest-run", lang, files=c["files"], **counts)
+        skipped = c.get("skipped", 0)
+        return line + (text("cli.ingest-run.skipped", lang, skipped=skipped) if skipped else "")
+    if run.command == "aggregate" and "year" in c:
+        from vwu_pipeline.core.periods import Period
+
+        period = Period(str(c.get("period") or c["year"])).label(lang)
+        return text("cli.aggregate-run", lang, period=period, figures=number(c.get("figures"), lang), submissions=c.get("submissions", 0))
+    return ", ".join(f"{k}={v}" for k, v in c.items())
+
+
+def status(result, lang: str) -> None:
+    from vwu_pipeline.report.presentation import level_label, stamp, t
+
+    if result.running:
+        who = result.running
+        console.print(
+            f"[yellow]{text('cli.running', lang)}: vwu {escape(str(who.get('command')))} "
+            f"(pid {who.get('pid')}, {escape(stamp(str(who.get('started_at')), lang))})[/yellow]"
+        )
+    runs = Table(title=text("cli.last-runs", lang))
+    for key in ("started", "command", "state", "result"):
+        runs.add_column(text(f"cli.run.{key}", lang))
+    for run in result.runs:
+        state, style = text(f"cli.run.{run.state}", lang), RUN_STYLE[run.state]
+        runs.add_row(escape(stamp(run.started_at, lang)), run.command, f"[{style}]{state}[/{style}]", escape(run_summary(run, lang)))
+    if result.runs:
+        console.print(runs)
+    else:
+        console.print(text("cli.no-runs", lang))
+    level = level_label(result.level, lang).lower()
+    scope = text("cli.status.scope", lang, unit=result.unit) if result.unit else ""
+    from vwu_pipeline.core.periods import Period
+
+    period = Period(result.period).label(lang)
+    table = Table(title=text("cli.status.title", lang, period=period[:1].upper() + period[1:], level=level, scope=scope))
+    table.add_column(text("cli.status.indicator", lang))
+    table.add_column(text("cli.status.submitted", lang), justify="right")
+    table.add_column(text("cli.status.missing", lang))
+    for item in result.indicators:
+        names = ", ".join(f"{name} ({code})" for code, name in item.missing[:STATUS_LISTED])
+        if len(item.missing) > STATUS_LISTED:
+            names += ", " + t(lang, "and_more", n=len(item.missing) - STATUS_LISTED)
+        done = f"{len(item.submitted)}/{item.expected}"
+        table.add_row(escape(item.title(lang)), f"[green]{done}[/green]" if not item.missing else done, escape(names) or "—")
+    console.print(table)
