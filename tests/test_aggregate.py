@@ -12,9 +12,9 @@ from conftest import figures
 
 from vwu_pipeline.core.indicators import load_catalog
 from vwu_pipeline.core.periods import flow_periods, period_months
-from vwu_pipeline.core.units import UnitTree
+from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.ingest.run import IngestOptions, run
-from vwu_pipeline.report.rollup import NATIONAL, aggregate, compute
+from vwu_pipeline.report.rollup import aggregate, compute
 from vwu_pipeline.store.db import Store
 
 H1 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024"

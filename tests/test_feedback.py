@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from builders import COMMUNES, HEADERS, district_workbook, rows_for, write_csv
+from conftest import figures, problems_of
 from openpyxl import load_workbook
 
 from vwu_pipeline.store.db import Store
@@ -37,3 +39,250 @@ def test_the_store_keeps_the_column_of_each_problem(vwu, workspace):
     with Store.open(workspace) as store:
         rows = [(p.code, p.sheet, p.row, p.column_index) for p in store.problems()]
     assert rows == [("below-minimum", "Giám sát chính sách", 13, 7)]
+
+
+def _marks(path: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    """(sheet, cell) -> (fill colour, comment) of every marked cell of an annotated copy."""
+    workbook = load_workbook(path)
+    marks = {}
+    for ws in workbook.worksheets[1:]:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None:
+                    marks[(ws.title, cell.coordinate)] = (cell.fill.fgColor.rgb[-6:], cell.comment.text)
+    return marks
+
+
+def _stamp(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+def test_validate_annotate_marks_each_problem_on_its_cell_and_leaves_the_original_alone(vwu, tmp_path):
+    before = {path: _stamp(path) for path in LOI}
+    out = tmp_path / "kiem_tra"
+
+    result = vwu("validate", *LOI, "--annotate", out)
+
+    assert result.exit_code == 1  # as validate: some files need fixing
+    assert {path: _stamp(path) for path in LOI} == before
+    red = "FFB3B3"
+    expected = {
+        "loi_chu_trong_o_so": ("Thoát nghèo", "F12", "Giá trị '12 hộ' không phải là số."),
+        "loi_dong_tong_sai": ("Hội viên", "D28", "Dòng tổng ghi 34.277 nhưng cộng các dòng trên được 34.177."),
+        "loi_ma_xa_huyen_khac": ("Giám sát chính sách", "B21", "Mã '19363' không phải đơn vị thuộc Huyện Đa Krông (467)"),
+        "loi_so_am": ("Giám sát chính sách", "G13", "Giá trị -2 nhỏ hơn mức tối thiểu 0."),
+    }
+    for path in LOI:
+        copy = out / (path.stem + "_kiem_tra.xlsx")
+        sheet, cell, message = next(v for k, v in expected.items() if path.name.startswith(k))
+        marks = _marks(copy)
+        assert list(marks) == [(sheet, cell)], path.name
+        fill, comment = marks[(sheet, cell)]
+        assert fill == red and message in comment
+
+        summary = load_workbook(copy).worksheets[0]
+        assert summary.title == "Kết quả kiểm tra"
+        texts = [c.value for row in summary.iter_rows() for c in row if c.value is not None]
+        assert "Cần sửa" in texts and "1 lỗi, 0 cảnh báo" in texts
+        assert any(isinstance(t, str) and t.startswith("Sửa các ô tô đỏ") for t in texts)
+        link = next(c for row in summary.iter_rows() for c in row if c.hyperlink is not None)
+        assert link.value == cell and link.hyperlink.location == f"'{sheet}'!{cell}"
+        assert any(isinstance(t, str) and message in t for t in texts)
+    assert "hình ảnh và biểu đồ" in " ".join(str(t) for t in texts)
+
+
+def test_a_valid_file_gets_a_copy_that_says_so(vwu, tmp_path):
+    good = SAMPLES / "33_hung_yen" / "332_tien_lu_2024-H1.xlsx"
+    result = vwu("validate", good, "--annotate", tmp_path / "out", "--lang", "en")
+
+    assert result.exit_code == 0
+    summary = load_workbook(tmp_path / "out" / "332_tien_lu_2024-H1_kiem_tra.xlsx").worksheets[0]
+    texts = [c.value for row in summary.iter_rows() for c in row if c.value is not None]
+    assert summary.title == "Check results" and "Valid" in texts and "0 errors, 0 warnings" in texts
+
+
+def test_the_person_to_send_to_comes_from_vwu_toml(vwu, tmp_path, workspace):
+    workspace.mkdir()
+    (workspace / "vwu.toml").write_text('send_to = "chị Lan, Ban Tổ chức Hội LHPN tỉnh Hưng Yên"\n', encoding="utf-8")
+    loi = next(p for p in LOI if "so_am" in p.name)
+
+    vwu("validate", loi, "--annotate", tmp_path / "out", "--workspace", workspace)
+
+    summary = load_workbook(tmp_path / "out" / (loi.stem + "_kiem_tra.xlsx")).worksheets[0]
+    todo = next(c.value for row in summary.iter_rows() for c in row if str(c.value).startswith("Sửa các ô"))
+    assert "gửi lại cho chị Lan, Ban Tổ chức Hội LHPN tỉnh Hưng Yên" in todo
+
+
+def _formulas(path: Path) -> list[str]:
+    workbook = load_workbook(path)
+    return [f"{ws.title}!{c.coordinate}" for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_text_from_the_submission_stays_text_in_the_copy(vwu, tmp_path):
+    """A name typed as "=HYPERLINK(…)" and a figure typed "=1+1" are text in the file: no formula comes alive."""
+    path = district_workbook(tmp_path / "in" / "tien_lu.xlsx", ("members",)) if (tmp_path / "in").mkdir() is None else None
+    workbook = load_workbook(path)
+    ws = workbook["Hội viên"]
+    for coordinate, text in (("C5", '=HYPERLINK("http://evil.example","Xã Hưng Đạo")'), ("D6", "=1+1")):
+        ws[coordinate].value = text
+        ws[coordinate].data_type = "s"  # typed as text, as an office pastes it
+    workbook.save(path)
+    assert _formulas(path) == []
+    csv_file = write_csv(tmp_path / "in" / "hoi_vien.csv", "members", [[c, n, "=2+2", 1, 2, 3] for c, n in COMMUNES])
+
+    vwu("validate", path, csv_file, "--annotate", tmp_path / "out")
+
+    for copy in (tmp_path / "out" / "tien_lu_kiem_tra.xlsx", tmp_path / "out" / "hoi_vien_kiem_tra.xlsx"):
+        assert _formulas(copy) == [], copy.name
+    copy = load_workbook(tmp_path / "out" / "tien_lu_kiem_tra.xlsx")
+    assert copy["Hội viên"]["D6"].value == "=1+1" and copy["Hội viên"]["D6"].comment is not None
+    assert copy["Hội viên"]["C5"].value.startswith("=HYPERLINK")
+    csv_copy = load_workbook(tmp_path / "out" / "hoi_vien_kiem_tra.xlsx")
+    marked = [c.value for ws in csv_copy.worksheets[1:] for row in ws.iter_rows() for c in row if c.comment is not None]
+    assert marked == ["=2+2"] * 3
+
+
+def test_an_xls_copy_keeps_values_merged_cells_and_widths(vwu, tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Hội viên")
+    sheet.write_merge(0, 0, 0, 5, "HỘI LHPN HUYỆN TIÊN LỮ")
+    sheet.write(1, 0, "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024")
+    sheet.col(2).width = 256 * 30
+    for c, header in enumerate(["STT", "Mã xã", "Tên xã", *HEADERS["members"]]):
+        sheet.write(3, c, header)
+    rows = rows_for("members")
+    rows[1][2] = -5  # Xã Hưng Đạo: a negative count, in D6
+    for r, row in enumerate(rows, start=4):
+        for c, value in enumerate([r - 3, *row]):
+            sheet.write(r, c, value)
+    path = tmp_path / "tien_lu.xls"
+    book.save(str(path))
+
+    vwu("validate", path, "--annotate", tmp_path / "out")
+
+    copy = load_workbook(tmp_path / "out" / "tien_lu_kiem_tra.xlsx")
+    ws = copy["Hội viên"]
+    assert ws["A1"].value == "HỘI LHPN HUYỆN TIÊN LỮ" and "A1:F1" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws.column_dimensions["C"].width == 30
+    assert ws["D5"].value == 1200 and ws["E5"].value == 35  # figures kept as numbers
+    assert ws["D6"].value == -5 and "nhỏ hơn mức tối thiểu 0" in ws["D6"].comment.text
+
+
+def test_the_fixed_copy_sent_back_is_read_as_the_units_submission(vwu, tmp_path, workspace):
+    """The clerk fixes the red cell in the copy and sends it back: ingest skips the results sheet."""
+    loi = next(p for p in LOI if "so_am" in p.name)
+    vwu("validate", loi, "--annotate", tmp_path / "out")
+    copy = tmp_path / "out" / (loi.stem + "_kiem_tra.xlsx")
+
+    unfixed = vwu("ingest", copy, "--workspace", workspace, "--json")
+    assert unfixed.exit_code == 1
+    assert [p["code"] for p in problems_of(unfixed.output)] == ["below-minimum"]  # the results sheet is not read
+
+    workbook = load_workbook(copy)
+    workbook["Giám sát chính sách"]["G13"].value = 0
+    workbook["Giám sát chính sách"]["G20"].value = 0  # and the totals row under it
+    workbook.save(copy)
+    fixed = vwu("ingest", copy, "--workspace", workspace, "--json")
+
+    assert fixed.exit_code == 0, fixed.output
+    (file,) = json.loads(fixed.output)["files"]
+    assert file["status"] == "accepted" and file["unit_code"] == "332" and file["period"] == "2023-H1"
+    assert figures(workspace, "policy_dialogues")[("12355", "policy_dialogues")] == 0
+
+
+def test_checking_a_checked_copy_again_replaces_its_results(vwu, tmp_path):
+    loi = next(p for p in LOI if "so_am" in p.name)
+    vwu("validate", loi, "--annotate", tmp_path / "first")
+    copy = tmp_path / "first" / (loi.stem + "_kiem_tra.xlsx")
+    workbook = load_workbook(copy)
+    workbook["Giám sát chính sách"]["G13"].value = 0
+    workbook["Giám sát chính sách"]["G20"].value = 0
+    workbook.save(copy)
+
+    result = vwu("validate", copy, "--annotate", tmp_path / "second")
+
+    assert result.exit_code == 0, result.output
+    again = load_workbook(tmp_path / "second" / (copy.stem + "_kiem_tra.xlsx"))
+    assert again.sheetnames.count("Kết quả kiểm tra") == 1 and again.sheetnames[0] == "Kết quả kiểm tra"
+    assert _marks(tmp_path / "second" / (copy.stem + "_kiem_tra.xlsx")) == {}  # the fixed cell lost its red mark
+
+
+def test_copies_mirror_the_inbox_folders_and_names_lose_control_characters(vwu, tmp_path):
+    inbox = tmp_path / "inbox"
+    for folder, indicator in (("33_hung_yen", "members"), ("45_quang_tri", "poverty")):
+        (inbox / folder).mkdir(parents=True)
+        district_workbook(inbox / folder / "bao_cao.xlsx", (indicator,))
+    district_workbook(inbox / "bao\tcao\u202emoi.xlsx", ("orphans",))
+
+    vwu("validate", inbox, "--annotate", tmp_path / "out")
+
+    written = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.xlsx"))
+    assert written == ["33_hung_yen/bao_cao_kiem_tra.xlsx", "45_quang_tri/bao_cao_kiem_tra.xlsx", "baocaomoi_kiem_tra.xlsx"]
+
+
+def test_ingest_feedback_hands_back_refused_files_and_warnings_once(vwu, tmp_path, workspace, inbox):
+    (inbox / "33_hung_yen").mkdir()
+    loi = next(p for p in LOI if "so_am" in p.name)
+    (inbox / "33_hung_yen" / loi.name).write_bytes(loi.read_bytes())
+    district_workbook(inbox / "good.xlsx", ("poverty",))  # accepted, no warning: nothing to hand back
+    named = rows_for("members")
+    named[0][1] = "Xã Trung Dũng"  # not the name of 12337 in the list: accepted with a warning
+    district_workbook(inbox / "warned.xlsx", ("members",), rows={"members": named})
+    out = tmp_path / "phan_hoi"
+
+    result = vwu("ingest", inbox, "--workspace", workspace, "--feedback", out)
+
+    assert result.exit_code == 1
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == [
+        f"33_hung_yen/{loi.stem}_ket_qua.txt",
+        f"33_hung_yen/{loi.stem}_kiem_tra.xlsx",
+        "warned_ket_qua.txt",
+        "warned_kiem_tra.xlsx",
+    ]
+    mail = (out / "33_hung_yen" / f"{loi.stem}_ket_qua.txt").read_text(encoding="utf-8")
+    assert "Kính gửi Hội LHPN Huyện Tiên Lữ (332)" in mail
+    assert "CHƯA ĐƯỢC NHẬN" in mail
+    assert "trang «Giám sát chính sách», ô G13: Giá trị -2 nhỏ hơn mức tối thiểu 0." in mail
+    warned = (out / "warned_ket_qua.txt").read_text(encoding="utf-8")
+    assert "đã được nhận, kèm 1 cảnh báo" in warned and "ô C6" in warned
+    marks = _marks(out / "warned_kiem_tra.xlsx")
+    assert list(marks) == [("Hội viên", "C6")] and marks[("Hội viên", "C6")][0] == "FFE08A"  # amber
+
+    for path in out.rglob("*"):
+        if path.is_file():
+            path.unlink()
+    again = vwu("ingest", inbox, "--workspace", workspace, "--feedback", out)
+
+    assert again.exit_code == 1
+    assert [p for p in out.rglob("*") if p.is_file()] == []  # nothing changed: no new feedback
+
+
+def test_the_nightly_run_takes_the_feedback_folder_from_vwu_toml(vwu, tmp_path, workspace, inbox):
+    workspace.mkdir()
+    (workspace / "vwu.toml").write_text(f'inbox = "{inbox}"\nfeedback = "{tmp_path / "phan_hoi"}"\n', encoding="utf-8")
+    loi = next(p for p in LOI if "so_am" in p.name)
+    (inbox / loi.name).write_bytes(loi.read_bytes())
+
+    result = vwu("ingest", "--workspace", workspace)
+
+    assert result.exit_code == 1
+    assert (tmp_path / "phan_hoi" / f"{loi.stem}_kiem_tra.xlsx").is_file()
+
+
+def test_a_feedback_folder_inside_the_inbox_is_a_configuration_error(vwu, workspace, inbox):
+    loi = next(p for p in LOI if "so_am" in p.name)
+    (inbox / loi.name).write_bytes(loi.read_bytes())
+
+    result = vwu("ingest", inbox, "--workspace", workspace, "--feedback", inbox / "phan_hoi")
+
+    assert result.exit_code == 2
+    assert "nằm trong thư mục nhận báo cáo" in result.output
+    assert not (inbox / "phan_hoi").exists()
+
+    workspace.mkdir(exist_ok=True)
+    (workspace / "vwu.toml").write_text(f'inbox = "{inbox}"\nfeedback = "{inbox / "ket_qua"}"\n', encoding="utf-8")
+    from_file = vwu("ingest", "--workspace", workspace)
+    assert from_file.exit_code == 2 and "feedback" in from_file.output

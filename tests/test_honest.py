@@ -35,14 +35,16 @@ def report_all(vwu, workspace, out, unit: str | None = None) -> tuple[str, dict,
     return (out / f"{stem}.md").read_text(encoding="utf-8"), json.loads(result.output), load_workbook(out / f"{stem}.xlsx")
 
 
-def md_row(markdown: str, label: str) -> list[str]:
-    line = next(line for line in markdown.splitlines() if line.startswith("|") and f"| {label} |" in line)
+def md_row(markdown: str, label: str, first: str = "") -> list[str]:
+    """The cells of the first table row holding `label` (and starting with `first`)."""
+    line = next(line for line in markdown.splitlines() if line.startswith(f"| {first}") and f"| {label} |" in line)
     return [cell.strip() for cell in line.strip("|").split("|")]
 
 
-def summary_row(wb, label: str) -> list:
+def summary_row(wb, label: str, first: str | None = None) -> list:
+    """The first row of the summary sheet showing `label` (and `first` in column A)."""
     ws = wb.worksheets[0]
-    return next([c.value for c in row] for row in ws.iter_rows() if row[1].value == label)
+    return next([c.value for c in row] for row in ws.iter_rows() if row[1].value == label and first in (None, row[0].value))
 
 
 def headline_json(data: dict, column: str) -> dict:
@@ -158,3 +160,105 @@ def test_complete_comparable_years_need_no_note(tmp_path, workspace, vwu):
     total = headline_json(data, "members_total")
     assert (total["partial"], total["previous_partial"], total["change"]) == (False, False, 20)
     assert summary_row(wb, "Tổng số hội viên")[2:7] == [120, 100, 20, 0.2, None]
+
+
+# --- case 2: targets on partial data --------------------------------------------------------------
+
+
+def poverty(*rows: tuple) -> list[list]:
+    """poverty sheet rows: code, name, poor at start, near-poor at start, lifted, lifted near, new cooperatives."""
+    return [list(r) for r in rows]
+
+
+def load_targets_csv(vwu, tmp_path, workspace, lines: list[str]) -> None:
+    path = tmp_path / "targets.csv"
+    path.write_text("year,unit_code,column,target\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    loaded = vwu("targets", path, "--workspace", workspace)
+    assert loaded.exit_code == 0, loaded.output
+
+
+def test_partial_data_is_not_judged_and_silent_units_are_not_reported(tmp_path, workspace, vwu):
+    # Ba Đình (Hà Nội) founded 2 cooperatives, Tiên Lữ (Hưng Yên) 1; Hà Giang sent nothing.
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "bd.xlsx": (
+                YEAR_2024,
+                BA_DINH,
+                {
+                    "poverty": poverty(("00001", "Phường Phúc Xá", 10, 12, 4, 5, 2)),
+                    **members(("00001", "Phường Phúc Xá", 300, 20, 400, 3)),
+                },
+            ),
+            "tl.xlsx": (
+                YEAR_2024,
+                TIEN_LU,
+                {
+                    "poverty": poverty(("12337", "Thị trấn Vương", 40, 50, 3, 1, 1)),
+                    **members(("12337", "Thị trấn Vương", 120, 12, 200, 1)),
+                },
+            ),
+        },
+    )
+    load_targets_csv(
+        vwu,
+        tmp_path,
+        workspace,
+        [
+            "2024,00,new_cooperatives,2",  # 3 founded so far: met, whatever the others send
+            "2024,00,members_new,100",  # 32 so far, 2 of 696 districts: cannot be judged yet
+            "2024,00,enrolment_rate,50%",  # 420/600 = 70 %, but a ratio on partial data
+            "2024,01,new_cooperatives,1",  # Hà Nội: 2 >= 1, met
+            "2024,33,new_cooperatives,3",  # Hưng Yên: 1 < 3 with 1 of 10 districts in
+            "2024,02,new_cooperatives,1",  # Hà Giang: nothing sent
+        ],
+    )
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
+
+    assert md_row(markdown, "Hợp tác xã thành lập mới", "Toàn quốc")[2:] == ["2", "3\\*", "150,0%", "**Đạt**"]
+    assert md_row(markdown, "Hội viên kết nạp mới trong kỳ", "Toàn quốc")[-1] == "Chưa đủ số liệu (2/696 đơn vị)"
+    assert md_row(markdown, "Tỷ lệ tập hợp", "Toàn quốc")[-1] == "Chưa đủ số liệu (2/696 đơn vị)"
+    assert "1 đạt · 2 chưa đủ số liệu." in markdown
+    assert "- **Hợp tác xã thành lập mới**: 1 đạt · 1 chưa đủ số liệu · 1 chưa báo cáo" in markdown
+    assert "Chưa đạt" not in markdown and "chưa đạt" not in markdown
+    statuses = {t["column"]: t["status"] for t in data["targets"]}
+    assert statuses == {"new_cooperatives": "met", "members_new": "incomplete", "enrolment_rate": "incomplete"}
+    ws = wb["Thực hiện chỉ tiêu"]
+    assessed = {(r[0].value, r[3].value): r[7].value for r in ws.iter_rows(min_row=3)}
+    assert assessed[("02", "Hợp tác xã thành lập mới")] == "Chưa báo cáo"
+    assert assessed[("33", "Hợp tác xã thành lập mới")] == "Chưa đủ số liệu (1/10 đơn vị)"
+    assert assessed[("01", "Hợp tác xã thành lập mới")] == "Đạt"
+    assert not [c for row in wb.worksheets[0].iter_rows() for c in row if c.value and "Chưa đạt" in str(c.value)]
+
+    english = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "en", "--lang", "en")
+    assert english.exit_code == 0
+    text = (tmp_path / "en" / "vwu-2024.md").read_text(encoding="utf-8")
+    assert "1 met · 1 with incomplete data · 1 not reported" in text
+    assert md_row(text, "New members in the period", "National")[-1] == "Incomplete data (2/696 units)"
+
+
+def test_complete_data_below_a_target_is_not_met(tmp_path, workspace, vwu):
+    # Tiên Lữ's own report is complete (it is the reporting unit): 12 new members of 100, and an
+    # enrolment rate of 120/200 = 60 % against 65 %.
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+        },
+    )
+    load_targets_csv(vwu, tmp_path, workspace, ["2024,332,members_new,100", "2024,332,enrolment_rate,65%", "2024,332,members_total,100"])
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out", unit="332")
+
+    assert md_row(markdown, "Hội viên kết nạp mới trong kỳ", "Huyện Tiên Lữ")[2:] == ["100", "12", "12,0%", "Chưa đạt"]
+    assert md_row(markdown, "Tỷ lệ tập hợp", "Huyện Tiên Lữ")[2:] == ["65,0%", "60,0%", "92,3%", "Chưa đạt"]
+    assert "1 đạt · 2 chưa đạt." in markdown
+    assert {t["column"]: t["status"] for t in data["targets"]} == {
+        "members_total": "met",
+        "members_new": "not_met",
+        "enrolment_rate": "not_met",
+    }
+    assert summary_row(wb, "Hội viên kết nạp mới trong kỳ", "Huyện Tiên Lữ")[5] == "Chưa đạt"

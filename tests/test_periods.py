@@ -9,8 +9,9 @@ import pytest
 from builders import submission
 
 from vwu_pipeline.core.periods import Period
+from vwu_pipeline.core.units import NATIONAL
 from vwu_pipeline.ingest.run import run
-from vwu_pipeline.report.rollup import NATIONAL, aggregate
+from vwu_pipeline.report.rollup import aggregate
 
 TIEN_LU, BA_DINH = "HỘI LHPN HUYỆN TIÊN LỮ", "HỘI LHPN QUẬN BA ĐÌNH"
 VUONG, PHUC_XA = ("12337", "Thị trấn Vương"), ("00001", "Phường Phúc Xá")

@@ -13,6 +13,7 @@ import pytest
 from tests.builders import submission
 from tests.conftest import figures, problems_of
 from vwu_pipeline.core.crosswalk import load_crosswalk
+from vwu_pipeline.core.problems import FileResult
 from vwu_pipeline.core.text import fold
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.store import migrations
@@ -92,23 +93,10 @@ def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatc
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
         patch.setattr(migrations, "SCHEMA_VERSION", 2)
-        store = Store.open(workspace)
-        with store.transaction() as db:
-            file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, status, unit_code, period, year, ingested_at)"
-                " VALUES ('x', 'a.xlsx', 'a.xlsx', 'accepted', '37', '2025', 2025, 'now')"
-            ).lastrowid
-            sub = db.execute(
-                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, ingested_at)"
-                " VALUES (?, '37', 2025, '2025', 'members', 'now')",
-                (file_id,),
-            ).lastrowid
-            db.executemany(
-                "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value)"
-                " VALUES (?, ?, ?, 'Hội viên', 5, 'members_total', ?)",
-                [(sub, *row) for row in rows],
-            )
-        store.close()
+        with Store.open(workspace) as store:
+            stored = FileResult("a.xlsx", sha256="x", unit_code="37", period="2025")
+            figures = {"members": [(code, name, "Hội viên", 5, "members_total", value) for code, name, value in rows]}
+            store.save(stored, Path("a.xlsx"), 2025, figures)
 
 
 def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -93,7 +93,8 @@ def test_completeness_sheet_lists_who_has_not_reported(aggregated, tmp_path):
     assert ws.cell(at["33"], header.index("Phải báo cáo") + 1).value == 10
     assert ws.cell(at["33"], header.index("Đã báo cáo: Hội viên") + 1).value == 1
     assert "Huyện Kim Động (331)" in ws.cell(at["33"], len(header)).value
-    assert ws.cell(at["331"], len(header)).value == "Hội viên, Mẹ đỡ đầu, Giám sát chính sách, Thoát nghèo"
+    # Kim Động sent nothing: every indicator is missing, listed in the catalogue's order.
+    assert ws.cell(at["331"], len(header)).value == ", ".join(i.title("vi") for i in load_catalog().indicators)
     assert ws.row_dimensions[at["331"]].outlineLevel == 1
 
 
@@ -227,10 +228,14 @@ def test_targets_loaded_and_achievement_reported(aggregated, tmp_path, vwu):
     assert "Đã lưu 5 chỉ tiêu năm 2024" in loaded.output
     assert shown.exit_code == 0, shown.output
     text = (tmp_path / "vwu-2024.md").read_text(encoding="utf-8")
-    assert "| Toàn quốc | Hộ có phụ nữ thoát nghèo và cận nghèo | 20 | 26\\* | 130% | **Đạt** |" in text
-    assert "| Toàn quốc | Hội viên kết nạp mới trong kỳ | 100 | 59\\* | 59% | Chưa đạt |" in text
-    assert "| Toàn quốc | Tỷ lệ tập hợp | 50,0% | 67,5%\\* | 135% | **Đạt** |" in text
-    assert "- **Hợp tác xã thành lập mới**: 1/2 đạt; chưa đạt: Tỉnh Hưng Yên (33)" in text
+    # 2 of 696 districts have reported: a sum already at its target is met (missing units can
+    # only add), one below it or any ratio cannot be judged yet (issue 12, case 2).
+    assert "| Toàn quốc | Hộ có phụ nữ thoát nghèo và cận nghèo | 20 | 26\\* | 130,0% | **Đạt** |" in text
+    assert "| Toàn quốc | Hội viên kết nạp mới trong kỳ | 100 | 59\\* | 59,0% | Chưa đủ số liệu (2/696 đơn vị) |" in text
+    assert "| Toàn quốc | Tỷ lệ tập hợp | 50,0% | 67,5%\\* | 135,0% | Chưa đủ số liệu (2/696 đơn vị) |" in text
+    # Hà Nội: Ba Đình's 2 cooperatives already meet 1; Hưng Yên: 1 of 3 with 1 of 10 districts in.
+    assert "- **Hợp tác xã thành lập mới**: 1 đạt · 1 chưa đủ số liệu" in text
+    assert "Chưa đạt" not in text
     ws = load_workbook(tmp_path / "vwu-2024.xlsx")["Thực hiện chỉ tiêu"]
     assert [c.value for c in ws[3]][:8] == [
         "00",
@@ -240,7 +245,7 @@ def test_targets_loaded_and_achievement_reported(aggregated, tmp_path, vwu):
         100,
         59,
         pytest.approx(0.59),
-        "Chưa đạt",
+        "Chưa đủ số liệu (2/696 đơn vị)",
     ]
 
 

@@ -13,7 +13,6 @@ from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.forms.demo_data import DemoFigures
 from vwu_pipeline.forms.template import (
     INSTRUCTIONS_SHEET,
-    reporting_units,
     write_templates,
 )
 
@@ -102,8 +101,8 @@ def test_an_island_district_reports_its_own_row(tmp_path):
 def test_the_2025_tree_has_province_forms_or_commune_forms(tmp_path):
     tree = UnitTree.for_year(2025)
 
-    assert len(reporting_units(tree)) == 34
-    communes = reporting_units(tree, "01", "commune")
+    assert len(tree.reporting_units()) == 34
+    communes = tree.reporting_units("01", "commune")
     assert len(communes) == len(tree.leaves("01")) and all(u.level == "commune" for u in communes)
     (path,) = write_templates(2025, tmp_path, unit=communes[0].code, level="commune")
     ws = load_workbook(path)["Hội viên"]

@@ -26,6 +26,10 @@ app = typer.Typer(
 )
 
 
+# The language the command's messages are in, once its options are read (an error that can
+# speak both, such as a schema folder's mistakes, is rendered in it).
+
+
 def run_command(debug: bool, action):
     """Run a command's library call; a `VwuError` becomes a red panel and its exit code."""
     try:
@@ -103,7 +107,7 @@ def _locked(settings, command: str, action, create: bool = True):
         return action()
 
 
-def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> None:
+def _check_files(files, settings, year, json_out, quiet, debug, store: bool, feedback: Path | None = None) -> None:
     """ingest (store=True: lock, store, log) and validate (store=False: check only).
 
     `year` is --year only: the year of vwu.toml is the default report year, and must not
@@ -111,7 +115,18 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool) -> 
     from vwu_pipeline.ingest.run import IngestOptions, run
 
     lang = settings.lang
-    options = IngestOptions(year=year, lang=lang, limits=settings.limits, schemas=settings.schemas, workers=settings.workers)
+    options = IngestOptions(
+        year=year,
+        lang=lang,
+        limits=settings.limits,
+        schemas=settings.schemas,
+        workers=settings.workers,
+        # validate --annotate: a copy of every file checked; ingest --feedback: refused files and warnings, with a message
+        feedback=feedback,
+        feedback_all=not store,
+        feedback_message=store,
+        send_to=settings.send_to,
+    )
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_run_log(settings, "ingest", create=True)) if store else None
         bar = render.progress_bar(quiet, json_out)
@@ -159,10 +174,20 @@ def ingest(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     lock_timeout: options.LockTimeout = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback",
+            help="Ghi bản kiểm tra (_kiem_tra.xlsx) và thư báo (_ket_qua.txt) cho tệp bị từ chối hoặc có cảnh báo vào thư mục này"
+            " (mặc định: feedback trong vwu.toml). Feedback folder.",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Nhận báo cáo: kiểm tra từng tệp và lưu các tệp hợp lệ. Ingest submissions into the workspace."""
-    settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
-    _check_files(paths, settings, year, json_out, quiet, debug, store=True)
+    settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout, feedback=feedback)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=True, feedback=settings.feedback)
 
 
 @app.command()
@@ -175,12 +200,22 @@ def validate(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
+    annotate: Annotated[
+        Path | None,
+        typer.Option(
+            "--annotate",
+            help="Ghi vào thư mục này bản sao của từng tệp (_kiem_tra.xlsx): ô lỗi tô đỏ, cảnh báo tô vàng, có ghi chú,"
+            " và trang «Kết quả kiểm tra». Annotated copies folder.",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Kiểm tra tệp mà không lưu gì. Check files without storing anything.
 
-    Reads vwu.toml of the workspace (limits, year, lang) but writes nothing there."""
+    Reads vwu.toml of the workspace (limits, year, lang, send_to) but writes nothing there."""
     settings = _settings(debug, workspace, lang=lang, schemas=schemas)
-    _check_files(paths, settings, year, json_out, quiet, debug, store=False)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=False, feedback=annotate)
 
 
 Level = Annotated[
@@ -379,6 +414,48 @@ def _degrade_unencodable_output() -> None:
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError):
                 reconfigure(errors=handler)
+
+
+schemas_app = typer.Typer(
+    help="Kiểm tra và xem các tệp chỉ tiêu (schemas/*.yaml). Check and show the indicator schema files.",
+    no_args_is_help=True,
+)
+app.add_typer(schemas_app, name="schemas")
+
+
+@schemas_app.command("check")
+def schemas_check(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Thư mục tệp chỉ tiêu (mặc định: --schemas, VWU_SCHEMAS, vwu.toml, hoặc schemas/ đi kèm).", show_default=False),
+    ] = None,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
+) -> None:
+    """Kiểm tra các tệp chỉ tiêu và in danh mục (exit 2 khi có lỗi). Validate the schema files and print the catalogue."""
+    from vwu_pipeline.core.catalogue import check
+
+    settings = _settings(debug, workspace, lang=lang, schemas=directory or schemas)
+    catalog, sections = run_command(debug, lambda: check(settings.schemas, settings.lang))
+    render.schemas_checked(catalog, sections, settings.lang, quiet)
+
+
+@schemas_app.command("show")
+def schemas_show(
+    name: Annotated[str, typer.Argument(help="Tên chỉ tiêu, tên trang tính hoặc tên cột (members, Hội viên, members_total).")],
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    debug: options.Debug = False,
+    schemas: options.Schemas = None,
+) -> None:
+    """In một chỉ tiêu: cột, cách cộng dồn, giới hạn, tỷ lệ, quy tắc. Show one indicator."""
+    from vwu_pipeline.core.catalogue import show
+
+    settings = _settings(debug, workspace, lang=lang, schemas=schemas)
+    render.sections(run_command(debug, lambda: show(settings.schemas, name, settings.lang)))
 
 
 def main() -> None:

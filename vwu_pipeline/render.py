@@ -43,9 +43,11 @@ def escape(value: object) -> str:
     return markup_escape(printable(value))
 
 
-def fatal(error: Exception) -> None:
-    """A run that cannot go on: its message and hint, in this run's language, in a red panel on stderr."""
-    said = error.text(state.lang) if hasattr(error, "text") else str(error)
+def fatal(error: Exception, lang: str | None = None) -> None:
+    """A run that cannot go on: its message and hint, in this run's language (when the error
+    can speak it: `VwuError.render`), in a red panel on stderr."""
+    localized = getattr(error, "render", None)
+    said = localized(lang or state.lang) if callable(localized) else str(error)
     errors.print(Panel("\n".join(escape(line) for line in said.split("\n")), title="vwu", border_style="red"))
 
 
@@ -87,6 +89,8 @@ def file_result(result, lang: str, quiet: bool) -> None:
     elif result.status == "refused":
         detail = text("cli.file.refused", lang, errors=len(result.errors))
     console.print(f"[{style}]{status:<16}[/{style}] {escape(Path(result.path).name)}{escape(detail)}", soft_wrap=True)
+    if result.feedback:
+        console.print(f"    → {text('cli.feedback', lang)}: {escape(result.feedback)}", highlight=False, soft_wrap=True)
     problem_lines(result.problems, lang)
 
 
@@ -237,3 +241,20 @@ def status(result, lang: str) -> None:
         done = f"{len(item.submitted)}/{item.expected}"
         table.add_row(escape(item.title(lang)), f"[green]{done}[/green]" if not item.missing else done, escape(names) or "—")
     console.print(table)
+
+
+def sections(parts) -> None:
+    """`vwu schemas`: titled tables (core/catalogue.py's `Section`s)."""
+    for section in parts:
+        table = Table(title=escape(section.title), title_justify="left")
+        for header in section.headers:
+            table.add_column(escape(header), overflow="fold")
+        for row in section.rows:
+            table.add_row(*(escape(cell) for cell in row))
+        console.print(table)
+
+
+def schemas_checked(catalog, parts, lang: str, quiet: bool) -> None:
+    if not quiet:
+        sections(parts)
+    console.print(f"[green]{text('cli.schemas-valid', lang, count=len(catalog.indicators), folder=escape(str(catalog.directory)))}[/green]")

@@ -17,7 +17,7 @@ class VwuError(Exception):
     """A run cannot go on. The message says what happened and how to fix it.
 
     `message`/`hint` are Vietnamese; `en`/`en_hint` the English text when the raiser has one
-    (older messages carry both languages in one text). `text(lang)` picks one language."""
+    (older messages carry both languages in one text). `render(lang)` picks one language."""
 
     exit_code = EXIT_USAGE
 
@@ -31,7 +31,7 @@ class VwuError(Exception):
         message = super().__str__()
         return f"{message}\n{self.hint}" if self.hint else message
 
-    def text(self, lang: str = "vi") -> str:
+    def render(self, lang: str | None = None) -> str:
         """The message and its hint in one language (Vietnamese unless `lang` is "en" and there is English)."""
         if lang == "en" and self.en:
             return f"{self.en}\n{self.en_hint}" if self.en_hint else self.en

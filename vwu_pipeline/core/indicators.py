@@ -1,28 +1,32 @@
 """Indicators are data: one YAML file per indicator under `schemas/` drives every stage.
 
-This module loads those files into `Indicator` objects and builds the pandera schema
-that validates an indicator's rows. Adding an indicator means adding a file, not code.
+This module loads those files (checked by the strict model of `schema_files`) into
+`Indicator` objects and builds the pandera schema that validates an indicator's rows.
+Adding an indicator means adding a file, not code.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.errors import ConfigError, VwuError
 from vwu_pipeline.core.text import fold, fold_compact
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pandera.pandas as pa
 
-DEFAULT_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+# The schemas travel in the wheel as package data (vwu_pipeline/schemas); a source checkout
+# reads the repository's top-level schemas/ folder, where they are edited.
+_REPOSITORY_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+_PACKAGED_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+DEFAULT_SCHEMAS = _REPOSITORY_SCHEMAS if _REPOSITORY_SCHEMAS.is_dir() else _PACKAGED_SCHEMAS
 # flow: periods add up; stock: the latest period; opening: the earliest (a count at the start)
 AGGREGATIONS = ("flow", "stock", "opening")
-_RULE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(<=|>=|<|>|==)\s*([a-z_][a-z0-9_]*)\s*$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class Column:
     unit: str | None = None
     headline: bool = False  # shown among the report's headline figures
     chart: bool = False  # charted by unit in the workbook
+    since: int | None = None  # first report year whose form has the column
+    until: int | None = None  # last report year whose form has it
+    optional: bool = False  # a form may leave it out, any year
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" and self.label_en else self.header
@@ -44,6 +51,17 @@ class Column:
     @property
     def folded_names(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(fold(h) for h in (self.header, *self.aliases)))
+
+    def expected(self, year: int | None) -> bool:
+        """Whether the form of that report year has the column (None: any year)."""
+        if year is None:
+            return self.until is None
+        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+
+    @property
+    def required(self) -> bool:
+        """A column every form has: a file without it cannot be added up with the others."""
+        return not self.optional and self.since is None and self.until is None
 
 
 @dataclass(frozen=True)
@@ -59,9 +77,15 @@ class Ratio:
     threshold_label_vi: str = ""
     threshold_label_en: str = ""
     headline: bool = False
+    format: str = "percent"  # percent: 0.6 shows as 60%; decimal: 1.03 shows as 1,03 with its unit
+    unit_vi: str = ""
+    unit_en: str = ""
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi
+
+    def unit(self, lang: str = "vi") -> str:
+        return self.unit_en if lang == "en" else self.unit_vi
 
 
 @dataclass(frozen=True)
@@ -80,9 +104,14 @@ class Derived:
         return self.label_en if lang == "en" else self.label_vi
 
 
+def _is_constant(operand: str) -> bool:
+    return operand[:1].isdigit()
+
+
 @dataclass(frozen=True)
 class Rule:
-    """A cross-column rule such as `members_new <= members_total`."""
+    """A rule between two figures of a row (`members_new <= members_total`); a side may be
+    a derived sum or a number (`lifted_total <= 5000`)."""
 
     code: str
     left: str
@@ -92,8 +121,22 @@ class Rule:
     message_vi: str
     message_en: str
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The figures the rule reads (a number side is not one)."""
+        return tuple(side for side in (self.left, self.right) if not _is_constant(side))
+
+    @property
+    def subject(self) -> str:
+        """The figure a broken rule is reported at: its left side, unless that is a number."""
+        return self.names[0]
+
+    def side(self, operand: str, frame: Any) -> Any:
+        """A side's values: a frame's column (pandas Series, or a dict of arrays) or the number."""
+        return float(operand) if _is_constant(operand) else frame[operand]
+
     def holds(self, left: Any, right: Any) -> Any:
-        """Vectorised: True where the rule holds (pandas Series or scalars)."""
+        """Vectorised: True where the rule holds (pandas Series, arrays or scalars)."""
         return {
             "<=": left <= right,
             ">=": left >= right,
@@ -115,16 +158,30 @@ class Indicator:
     rules: tuple[Rule, ...] = ()
     source: str = ""
     derived: tuple[Derived, ...] = ()
+    order: int | None = None  # indicators are listed by order, then name
+    short_vi: str = ""  # a sheet title when the title is over Excel's 31 characters
+    short_en: str = ""
 
     def title(self, lang: str = "vi") -> str:
         return self.title_en if lang == "en" else self.title_vi
 
+    def short_title(self, lang: str = "vi") -> str:
+        """The title of the indicator's sheet in the report's workbook (≤ 31 characters)."""
+        return (self.short_en if lang == "en" else self.short_vi) or self.title(lang)
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def derived_figure(self, name: str) -> Derived | None:
+        return next((d for d in self.derived if d.name == name), None)
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    def columns_for(self, year: int | None) -> tuple[Column, ...]:
+        """The columns of that report year's form."""
+        return tuple(c for c in self.columns if c.expected(year))
 
     def matches_sheet(self, sheet_name: str) -> bool:
         wanted = {fold_compact(n) for n in (self.sheet_name, *self.sheet_aliases, self.name)}
@@ -132,6 +189,14 @@ class Indicator:
 
     def pandera_schema(self) -> pa.DataFrameSchema:
         return _pandera_schema(self)
+
+    def with_derived(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The frame with each derived sum its rules read (NaN where every part is empty)."""
+        wanted = {name for rule in self.rules for name in rule.names}
+        for derived in self.derived:
+            if derived.name in wanted:
+                frame[derived.name] = frame[list(derived.sum)].sum(axis=1, min_count=1)
+        return frame
 
 
 @dataclass(frozen=True)
@@ -153,6 +218,7 @@ class Catalog:
     unit_columns: tuple[UnitColumn, ...]
     totals_labels: frozenset[str] = field(default_factory=frozenset)
     directory: Path = DEFAULT_SCHEMAS
+    digest: str = ""  # hash of the schema files (a stored aggregation made with others is stale)
 
     def get(self, name: str) -> Indicator:
         for indicator in self.indicators:
@@ -170,149 +236,148 @@ class Catalog:
         return fold(text) in self.totals_labels
 
 
+class CheckFailed(VwuError):
+    """A pandera check raised instead of returning a verdict: the rows were not checked."""
+
+    exit_code = 70
+
+
 def schemas_dir(directory: Path | str | None = None) -> Path:
     return Path(directory or os.environ.get("VWU_SCHEMAS") or DEFAULT_SCHEMAS)
 
 
 def load_catalog(directory: Path | str | None = None) -> Catalog:
-    """Load every `*.yaml` indicator file of the schema folder (cached per folder)."""
-    return _load_catalog(schemas_dir(directory).resolve())
+    """Load every `*.yaml` indicator file of the schema folder (cached per folder and files).
+
+    Every file is checked against the strict model of `schema_files`: a mistake stops the
+    run (exit 2) with every issue listed, file and line.
+    """
+    folder = schemas_dir(directory).resolve()
+    if not folder.is_dir():
+        raise ConfigError(
+            f"Không tìm thấy thư mục chỉ tiêu {folder} / schema folder not found.",
+            "Đặt VWU_SCHEMAS hoặc --schemas tới thư mục chứa các tệp *.yaml của chỉ tiêu.",
+        )
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml")))
+    return _load_catalog(folder, stamp)
 
 
 @lru_cache(maxsize=8)
-def _load_catalog(directory: Path) -> Catalog:
-    if not directory.is_dir():
-        raise ConfigError(
-            f"Không tìm thấy thư mục chỉ tiêu {directory}.",
-            "Đặt VWU_SCHEMAS hoặc --schemas tới thư mục chứa các tệp *.yaml của chỉ tiêu.",
-        )
-    common = _read_yaml(directory / "_common.yaml")
-    unit_columns = tuple(UnitColumn(c["name"], c["header"], tuple(c.get("aliases", ()))) for c in common.get("unit_columns", ()))
-    if {c.name for c in unit_columns} != {"unit_code", "unit_name"}:
-        raise ConfigError(
-            f"{directory / '_common.yaml'}: cần khai báo unit_columns 'unit_code' và 'unit_name'.",
-            "Xem mẫu trong thư mục schemas/ của dự án.",
-        )
-    indicators = tuple(
-        _parse_indicator(path, _read_yaml(path)) for path in sorted(directory.glob("*.yaml")) if not path.name.startswith("_")
-    )
-    if not indicators:
-        raise ConfigError(f"Thư mục {directory} không có tệp chỉ tiêu *.yaml nào.")
-    totals = frozenset(fold(label) for label in common.get("totals_labels", ()))
-    return Catalog(indicators, unit_columns, totals, directory)
+def _load_catalog(directory: Path, stamp: tuple) -> Catalog:
+    from pydantic import ValidationError
 
+    from vwu_pipeline.core import schema_files as sf
+    from vwu_pipeline.core.messages import MESSAGES
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
+    issues: list[sf.SchemaIssue] = []
+    common_doc = sf.read_document(directory / "_common.yaml")
+    issues += sf.duplicate_keys(common_doc)
+    common = None
     try:
-        # The C loader when PyYAML has it: the schemas are read on every run.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"Thiếu tệp {path}.", "Khôi phục tệp từ thư mục schemas/ của dự án.") from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Tệp chỉ tiêu {path} sai cú pháp YAML: {exc}", "Sửa tệp rồi chạy lại.") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"Tệp chỉ tiêu {path} phải là một bảng YAML (key: value).")
-    return data
+        common = sf.CommonFile.model_validate(common_doc.data)
+        if {c.name for c in common.unit_columns} != {"unit_code", "unit_name"}:
+            issues.append(
+                sf.SchemaIssue(
+                    common_doc.path.name,
+                    common_doc.line(("unit_columns",)),
+                    ("unit_columns",),
+                    "cần đúng hai cột unit_code và unit_name.",
+                    "needs exactly unit_code and unit_name.",
+                )
+            )
+    except ValidationError as error:
+        issues += sf.pydantic_issues(common_doc, error, sf.CommonFile)
+    parsed: list[sf.ParsedFile] = []
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name.startswith("_"):
+            continue
+        document = sf.read_document(path)
+        issues += sf.duplicate_keys(document)
+        try:
+            parsed.append(sf.ParsedFile(document, sf.IndicatorFile.model_validate(document.data)))
+        except ValidationError as error:
+            issues += sf.pydantic_issues(document, error, sf.IndicatorFile)
+    if not parsed and not issues:
+        raise ConfigError(f"Thư mục {directory} không có tệp chỉ tiêu *.yaml nào / no indicator files.")
+    issues += sf.check_catalogue(parsed, common, {code for code in MESSAGES if "." not in code})
+    if issues:
+        raise sf.SchemaError(directory, issues)
+    indicators = sorted(
+        (_indicator(p.model, str(p.document.path)) for p in parsed),
+        key=lambda i: (i.order is None, i.order or 0, i.name),
+    )
+    unit_columns = tuple(UnitColumn(c.name, c.header, tuple(c.aliases)) for c in common.unit_columns)
+    totals = frozenset(fold(label) for label in common.totals_labels)
+    return Catalog(tuple(indicators), unit_columns, totals, directory, _digest(directory))
 
 
-def _parse_indicator(path: Path, data: dict[str, Any]) -> Indicator:
-    def need(mapping: dict[str, Any], key: str, where: str) -> Any:
-        if key not in mapping:
-            raise ConfigError(f"{path}: thiếu khoá '{key}' trong {where}.", "Xem schemas/members.yaml làm mẫu.")
-        return mapping[key]
+def _digest(directory: Path) -> str:
+    """A hash of the schema files: a stored aggregation made with other files is stale."""
+    import hashlib
 
-    name = need(data, "name", "tệp")
-    sheet = need(data, "sheet", "tệp")
-    title = data.get("title", {})
-    columns = []
-    for raw in need(data, "columns", "tệp"):
-        aggregation = raw.get("aggregation", "flow")
-        if aggregation not in AGGREGATIONS:
-            raise ConfigError(f"{path}: cột {raw.get('name')}: aggregation phải là flow, stock hoặc opening, không phải '{aggregation}'.")
-        columns.append(
-            Column(
-                name=need(raw, "name", "cột"),
-                header=need(raw, "header", f"cột {raw['name']}"),
-                aliases=tuple(raw.get("aliases", ())),
-                label_en=raw.get("label", {}).get("en", ""),
-                aggregation=aggregation,
-                min=raw.get("min", 0),
-                max=raw.get("max"),
-                unit=raw.get("unit"),
-                headline=bool(raw.get("headline", False)),
-                chart=bool(raw.get("chart", False)),
-            )
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _indicator(model: Any, source: str) -> Indicator:
+    from vwu_pipeline.core import schema_files as sf
+
+    columns = tuple(
+        Column(
+            name=c.name,
+            header=c.header,
+            aliases=tuple(c.aliases),
+            label_en=c.label.en or "",
+            aggregation=c.aggregation,
+            min=c.min,
+            max=c.max,
+            unit=c.unit,
+            headline=c.headline,
+            chart=c.chart,
+            since=c.since,
+            until=c.until,
+            optional=c.optional,
         )
-    known = {c.name for c in columns}
-    ratios = []
-    for raw in data.get("ratios", ()):
-        for part in ("numerator", "denominator"):
-            if need(raw, part, f"tỷ lệ {raw.get('name')}") not in known:
-                raise ConfigError(f"{path}: tỷ lệ {raw.get('name')}: '{raw[part]}' không phải cột của chỉ tiêu.")
-        ratios.append(
-            Ratio(
-                name=raw["name"],
-                label_vi=raw.get("label", {}).get("vi", raw["name"]),
-                label_en=raw.get("label", {}).get("en", raw["name"]),
-                numerator=raw["numerator"],
-                denominator=raw["denominator"],
-                threshold=raw.get("threshold"),
-                threshold_label_vi=raw.get("threshold_label", {}).get("vi", ""),
-                threshold_label_en=raw.get("threshold_label", {}).get("en", ""),
-                headline=bool(raw.get("headline", False)),
-            )
+        for c in model.columns
+    )
+    ratios = tuple(
+        Ratio(
+            name=r.name,
+            label_vi=r.label.vi,
+            label_en=r.label.en,
+            numerator=r.numerator,
+            denominator=r.denominator,
+            threshold=r.threshold,
+            threshold_label_vi=r.threshold_label.vi if r.threshold_label else "",
+            threshold_label_en=r.threshold_label.en if r.threshold_label else "",
+            headline=r.headline,
+            format=r.format,
+            unit_vi=(r.unit.vi or r.unit.en or "") if r.unit else "",
+            unit_en=(r.unit.en or r.unit.vi or "") if r.unit else "",
         )
-    derived = []
-    for raw in data.get("derived", ()):
-        parts = need(raw, "sum", f"số liệu tính {raw.get('name')}")
-        if not isinstance(parts, list) or not parts or any(part not in known for part in parts):
-            raise ConfigError(f"{path}: số liệu tính {raw.get('name')}: 'sum' phải là danh sách cột của chỉ tiêu.")
-        derived.append(
-            Derived(
-                name=need(raw, "name", "derived"),
-                label_vi=raw.get("label", {}).get("vi", raw["name"]),
-                label_en=raw.get("label", {}).get("en", raw["name"]),
-                sum=tuple(parts),
-                headline=bool(raw.get("headline", False)),
-                chart=bool(raw.get("chart", False)),
-            )
-        )
+        for r in model.ratios
+    )
+    derived = tuple(Derived(d.name, d.label.vi, d.label.en, tuple(d.sum), d.headline, d.chart) for d in model.derived)
     rules = []
-    for raw in data.get("rules", ()):
-        match = _RULE.match(str(need(raw, "check", f"quy tắc {raw.get('code')}")))
-        if not match or match[1] not in known or match[3] not in known:
-            raise ConfigError(
-                f"{path}: quy tắc {raw.get('code')}: '{raw['check']}' không hợp lệ.",
-                "Viết dạng 'cột_a <= cột_b' với tên cột của chỉ tiêu.",
-            )
-        severity = raw.get("severity", "error")
-        if severity not in ("error", "warning"):
-            raise ConfigError(f"{path}: quy tắc {raw.get('code')}: severity phải là error hoặc warning.")
-        message = raw.get("message", {})
-        rules.append(
-            Rule(
-                code=need(raw, "code", "quy tắc"),
-                left=match[1],
-                op=match[2],
-                right=match[3],
-                severity=severity,
-                message_vi=message.get("vi", raw["check"]),
-                message_en=message.get("en", raw["check"]),
-            )
-        )
+    for r in model.rules:
+        match = sf.RULE_PATTERN.match(r.check)
+        rules.append(Rule(r.code, match[1], match[2], match[3], r.severity, r.message.vi, r.message.en))
     return Indicator(
-        name=name,
-        title_vi=title.get("vi", name),
-        title_en=title.get("en", name),
-        sheet_name=need(sheet, "name", "sheet"),
-        sheet_aliases=tuple(sheet.get("aliases", ())),
-        columns=tuple(columns),
-        ratios=tuple(ratios),
+        name=model.name,
+        title_vi=model.title.vi,
+        title_en=model.title.en,
+        sheet_name=model.sheet.name,
+        sheet_aliases=tuple(model.sheet.aliases),
+        columns=columns,
+        ratios=ratios,
         rules=tuple(rules),
-        source=str(path),
-        derived=tuple(derived),
+        source=source,
+        derived=derived,
+        order=model.order,
+        short_vi=model.short.vi if model.short else "",
+        short_en=model.short.en if model.short else "",
     )
 
 
@@ -335,9 +400,74 @@ def _pandera_schema(indicator: Indicator) -> pa.DataFrameSchema:
         columns[column.name] = pa.Column(float, checks=checks, nullable=True)
     rule_checks = [
         pa.Check(
-            lambda df, rule=rule: df[rule.left].isna() | df[rule.right].isna() | rule.holds(df[rule.left], df[rule.right]),
+            lambda df, rule=rule: _rule_holds(rule, df),
             name=rule.code,
         )
         for rule in indicator.rules
     ]
     return pa.DataFrameSchema(columns, checks=rule_checks, strict=False, name=indicator.name)
+
+
+def _rule_holds(rule: Rule, frame: pd.DataFrame) -> Any:
+    """True where the rule holds or one of its figures is empty."""
+    left, right = rule.side(rule.left, frame), rule.side(rule.right, frame)
+    empty = False
+    for name in rule.names:
+        empty = frame[name].isna() | empty
+    return empty | rule.holds(left, right)
+
+
+# --- the figures an indicator shows per unit (columns, derived sums, ratios, counts) ---
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure shown per unit: a column, a derived sum, a ratio or a threshold count."""
+
+    indicator: str
+    name: str
+    label_vi: str
+    label_en: str
+    kind: str  # flow | stock | opening | derived | ratio | count
+    headline: bool = False
+    chart: bool = False
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+
+def reached_name(ratio_name: str) -> str:
+    return f"{ratio_name}_reached"
+
+
+def assessed_name(ratio_name: str) -> str:
+    return f"{ratio_name}_assessed"
+
+
+def measures(indicator: Indicator) -> list[Measure]:
+    """The figures of an indicator in report order: columns, derived sums, ratios, counts."""
+    out = [Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart) for c in indicator.columns]
+    out += [Measure(indicator.name, d.name, d.label_vi, d.label_en, "derived", d.headline, d.chart) for d in indicator.derived]
+    for r in indicator.ratios:
+        out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline))
+        if r.threshold is not None:
+            out.append(
+                Measure(
+                    indicator.name,
+                    reached_name(r.name),
+                    r.threshold_label_vi or f"Số cơ sở đạt {r.label_vi.lower()} từ {r.threshold:.0%}",
+                    r.threshold_label_en or f"Grassroots units with {r.label_en.lower()} of {r.threshold:.0%} or more",
+                    "count",
+                    r.headline,
+                )
+            )
+            out.append(
+                Measure(
+                    indicator.name,
+                    assessed_name(r.name),
+                    f"Số cơ sở có đủ số liệu tính {r.label_vi.lower()}",
+                    f"Grassroots units with the figures for the {r.label_en.lower()}",
+                    "count",
+                )
+            )
+    return out

@@ -129,6 +129,7 @@ class FileResult:
     indicators: list[str] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
+    feedback: str | None = None  # the annotated copy handed back (validate --annotate, ingest --feedback)
 
     def __post_init__(self) -> None:
         self.path = readable(self.path)
@@ -158,6 +159,7 @@ class FileResult:
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "problems": [p.to_dict(lang) for p in self.problems],
+            "feedback": self.feedback,
         }
 
 

@@ -15,13 +15,14 @@ import csv
 import os
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
-from vwu_pipeline.core.text import fold
+from vwu_pipeline.core.text import clean, fold
 
 PACKAGED_MASTER = Path(__file__).resolve().parent / "data" / "units.csv"
 ENV_VAR = "VWU_UNITS"
@@ -30,6 +31,8 @@ LEVELS = ("province", "district", "commune")
 # Official GSO code widths: a master saved through Excel loses leading zeros ("1" for "01"),
 # which would silently match nothing, so a wrong width is refused.
 CODE_WIDTH = {"province": 2, "district": 3, "commune": 5}
+CODE_WIDTHS = (2, 3, 5)  # province, district, commune
+NATIONAL = "00"  # the code of the whole country in figures, aggregates and targets
 # Allowed parent levels: communes hang under districts (legacy) or provinces (2025 tree).
 PARENT_LEVELS = {"province": (), "district": ("province",), "commune": ("district", "province")}
 
@@ -115,6 +118,33 @@ class _Row:
     parent: str | None
 
 
+def code_candidates(raw: object, widths: Iterable[int] = CODE_WIDTHS) -> list[str]:
+    """The unit codes a cell may mean. Text keeps its zeros ("033" is "033"); a number that lost
+    its leading zeros in Excel (1, 1.0, "1") is zero-filled to each official width, in the order
+    of `widths` (commune first for rows of communes, province first for targets)."""
+    if raw is None:
+        return []
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = clean(raw).removesuffix(".0")
+    if not text.isdigit():
+        return [text] if text else []
+    if isinstance(raw, str) and len(text) in CODE_WIDTHS:
+        return [text]  # typed as text: the zeros are the ones meant
+    return [text.zfill(width) for width in widths if width >= len(text)]
+
+
+def typed_code(text: str | None) -> str | None:
+    """A unit code typed in a command (--unit): "1" for Hà Nội "01"; None when empty."""
+    if text is None or not text.strip():
+        return None
+    code = text.strip()
+    return code.zfill(2) if code.isdigit() and len(code) < 2 else code
+
+
+_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+
+
 class UnitTree:
     """One official tree (legacy three tiers or the 2025 two tiers) as valid on a date."""
 
@@ -185,16 +215,23 @@ class UnitTree:
             self._require(code)
         return list(self._children.get(code, ()))
 
+    def walk(self, code: str | None = None) -> Iterator[tuple[Unit, int]]:
+        """Units below `code` (the whole country for None) depth first, each with its depth
+        below it (1 for its children): a province, its districts, their communes, the next province."""
+        stack = [(unit, 1) for unit in reversed(self._children.get(code, ()))]
+        while stack:
+            unit, depth = stack.pop()
+            yield unit, depth
+            stack.extend((child, depth + 1) for child in reversed(self._children.get(unit.code, ())))
+
     def descendants(self, code: str) -> list[Unit]:
         """All units below `code` (not itself), depth first."""
         self._require(code)
-        out: list[Unit] = []
-        stack = list(reversed(self._children.get(code, ())))
-        while stack:
-            unit = stack.pop()
-            out.append(unit)
-            stack.extend(reversed(self._children.get(unit.code, ())))
-        return out
+        return [unit for unit, _ in self.walk(code)]
+
+    def resolve_code(self, raw: object, widths: Iterable[int] = CODE_WIDTHS) -> str | None:
+        """The code of this tree a cell means (see `code_candidates`), or None."""
+        return next((code for code in code_candidates(raw, widths) if code in self._units), None)
 
     def leaves(self, code: str | None = None) -> list[Unit]:
         """Lowest units under `code` (the whole country for None), depth first.
@@ -232,6 +269,41 @@ class UnitTree:
     def reporting_level(self) -> str:
         """The level that normally sends a submission: district (legacy) or province (2025)."""
         return "district" if "district" in self.levels else "province"
+
+    def report_levels(self) -> tuple[str, ...]:
+        """Levels that send a submission: districts in the legacy tree; provinces in the 2025 tree,
+        where communes may also report on their own (there is no district between them)."""
+        level = self.reporting_level()
+        return (level,) if "district" in self.levels else (level, "commune")
+
+    def reporting_units(self, unit: str | None = None, level: str | None = None) -> list[Unit]:
+        """The units that send (and get a form for) a submission: every unit of `level` at or
+        under `unit` (the whole country for None)."""
+        level = level or self.reporting_level()
+        allowed = self.report_levels()
+        if level not in allowed:
+            raise ConfigError(
+                f"Cây đơn vị {self.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
+                f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
+            )
+        if unit is None:
+            return self.units(level)
+        scope = self.get(unit)
+        if scope is None:
+            raise ConfigError(
+                f"Mã đơn vị '{unit}' không có trong danh mục cây {self.tree} / unknown unit code.",
+                "Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337).",
+            )
+        if LEVELS.index(scope.level) > LEVELS.index(level):
+            owner = next(u for u in self.path(scope.code) if u.level == level)
+            raise ConfigError(
+                f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
+                f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
+                f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
+            )
+        if scope.level == level:
+            return [scope]
+        return [u for u in self.descendants(scope.code) if u.level == level]
 
     # --- names ---------------------------------------------------------------------------
 

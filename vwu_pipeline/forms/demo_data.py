@@ -29,7 +29,6 @@ from vwu_pipeline.forms.template import (
     OFFICIAL,
     Shape,
     WorkbookJob,
-    reporting_units,
     workbook_path,
     write_workbooks,
 )
@@ -102,7 +101,7 @@ def generate(
     scale = parse_scale(scale)
     tree = UnitTree.for_year(year)
     catalog = load_catalog(schemas)
-    units = reporting_units(tree, unit, level)
+    units = tree.reporting_units(unit, level)
     periods = demo_periods(year, scale)
     out_dir = Path(out_dir)
     # A 2025 commune merged about three legacy ones: its figures are about three times larger.

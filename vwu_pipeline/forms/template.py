@@ -26,7 +26,7 @@ from vwu_pipeline.core.indicators import Catalog, Column, Indicator, load_catalo
 from vwu_pipeline.core.outputs import output_error, output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import NotANumber, fold, number, parse_number
-from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
+from vwu_pipeline.core.units import Unit, UnitTree
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -68,48 +68,6 @@ def _styled(text: str, shape: Shape) -> str:
     if shape.headers == "nfd":
         return unicodedata.normalize("NFD", text)
     return text
-
-
-# --- choosing the reporting units ----------------------------------------------------------
-
-
-_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
-
-
-def report_levels(tree: UnitTree) -> tuple[str, ...]:
-    """Levels that send a submission: districts in the legacy tree; provinces in the 2025 tree,
-    where communes may also report on their own (there is no district between them)."""
-    level = tree.reporting_level()
-    return (level,) if "district" in tree.levels else (level, "commune")
-
-
-def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None = None) -> list[Unit]:
-    """The units that get a workbook: every unit of `level` at or under `unit` (the whole country for None)."""
-    level = level or tree.reporting_level()
-    allowed = report_levels(tree)
-    if level not in allowed:
-        raise ConfigError(
-            f"Cây đơn vị {tree.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
-            f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
-        )
-    if unit is None:
-        return tree.units(level)
-    scope = tree.get(unit)
-    if scope is None:
-        raise ConfigError(
-            f"Mã đơn vị '{unit}' không có trong danh mục cây {tree.tree} / unknown unit code.",
-            "Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337).",
-        )
-    if LEVELS.index(scope.level) > LEVELS.index(level):
-        owner = next(u for u in tree.path(scope.code) if u.level == level)
-        raise ConfigError(
-            f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
-            f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
-            f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
-        )
-    if scope.level == level:
-        return [scope]
-    return [u for u in tree.descendants(scope.code) if u.level == level]
 
 
 def slug(text: str) -> str:
@@ -156,7 +114,7 @@ def write_templates(
     load_catalog(schemas)  # a bad schema folder fails here, once, not in every worker
     jobs = [
         WorkbookJob(workbook_path(Path(out_dir), u, tree, the_period), u.code, the_period.code, figures, OFFICIAL, schemas)
-        for u in reporting_units(tree, unit, level)
+        for u in tree.reporting_units(unit, level)
     ]
     return write_workbooks(jobs)
 

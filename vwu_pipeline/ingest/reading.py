@@ -136,11 +136,14 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         else:
             with open(path, "rb") as handle:
                 book = python_calamine.CalamineWorkbook.from_filelike(handle)
+        skipped = feedback_sheet(path) if kind == "xlsx" else None
         with book:
             sheets = []
             for meta in book.sheets_metadata:
                 if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                     continue  # chart sheets, VBA modules: no cells
+                if meta.name == skipped:
+                    continue  # the results sheet of a checked copy sent back: not the unit's figures
                 sheets.append(_convert_sheet(book.get_sheet_by_name(meta.name), limits))
             return sheets
     except ReadError:
@@ -152,6 +155,29 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
             raise ReadError("file-encrypted") from exc
         raise ReadError("file-unreadable", reason=_short(exc)) from exc
+
+
+# The custom document property a checked copy (forms/annotate.py, `vwu validate --annotate`)
+# carries: its value names the results sheet added in front of the unit's own sheets. Such a
+# copy, corrected and sent back, is the unit's submission; ingest skips only that sheet.
+FEEDBACK_MARKER = "vwu-feedback-sheet"
+
+
+def feedback_sheet(path: Path) -> str | None:
+    """The results sheet of a checked copy, from docProps/custom.xml; None for any other workbook.
+    Called after _check_container (sizes and XML prologs checked)."""
+    try:
+        with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
+            if "docProps/custom.xml" not in archive.namelist():
+                return None
+            root = SafeET.fromstring(archive.read("docProps/custom.xml"))
+    except Exception:
+        return None  # unreadable properties: read the workbook as it is
+    for prop in root:
+        if prop.get("name") == FEEDBACK_MARKER:
+            value = next(iter(prop), None)
+            return value.text if value is not None else None
+    return None
 
 
 def _utf8(text: str) -> bool:

@@ -19,6 +19,7 @@ from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, Report
 from vwu_pipeline.core.text import number
+from vwu_pipeline.forms.annotate import relative_names
 from vwu_pipeline.ingest.reading import (
     SUFFIXES,
     Limits,
@@ -41,6 +42,13 @@ class IngestOptions:
     limits: Limits = Limits()
     schemas: Path | None = None
     workers: int | None = None  # reader processes; default: up to 2 cores; 0: read in this process
+    # The checked copies handed back (forms/annotate.py): written into this folder, mirroring
+    # the inbox's subfolders. validate --annotate: every file checked; ingest --feedback: refused
+    # files and accepted files with warnings, each with a plain-text message.
+    feedback: Path | None = None
+    feedback_all: bool = False
+    feedback_message: bool = False
+    send_to: str | None = None
 
 
 def reader_processes(configured: int | None) -> int:
@@ -122,22 +130,38 @@ def run(
     `started(n)` is told how many files there are before the first is read (progress bars);
     `progress(result)` is called once per file as it is done."""
     catalog = load_catalog(options.schemas)
+    paths = [Path(p) for p in paths]
+    if options.feedback is not None:
+        check_feedback_folder(options.feedback, paths)
     files, refused = collect_files(paths)
+    names = relative_names([*files, *(Path(r.path) for r in refused)], paths) if options.feedback else {}
     if started:
         started(len(files) + len(refused))
     report = Report(lang=options.lang)
+
+    def feedback(result: FileResult) -> None:
+        """Before the file is stored, so that the store knows its copy."""
+        if options.feedback is not None and _wants_feedback(result, options):
+            if result.sha256 in seen_refused:
+                result.feedback = seen_refused[result.sha256]  # unchanged since it was refused: nothing new to say
+            else:
+                _write_feedback(result, names, options)
 
     def done(result: FileResult) -> None:
         report.files.append(result)
         if progress:
             progress(result)
 
-    for result in refused:
-        done(result)
+    seen_refused: dict[str, str | None] = {}
     store = Store.open(workspace) if workspace is not None else None
     run_id = store.start_run("ingest") if store else None
     try:
         known = store.accepted_hashes() if store else set()
+        if store and options.feedback is not None:
+            seen_refused = store.refused_feedback()
+        for result in refused:
+            feedback(result)
+            done(result)
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
@@ -154,7 +178,7 @@ def run(
                             known.add(sha)  # the same content twice in one run is ingested once
                 upcoming = (unchanged, parser.submit(fresh))
                 if pending:
-                    _finish_batch(*pending, catalog, options, store, done)
+                    _finish_batch(*pending, catalog, options, store, done, feedback)
                 pending = upcoming
         if store:
             store.finish_run(run_id, report.counts, report.exit_code)
@@ -166,6 +190,40 @@ def run(
         if store:
             store.close()
     return report
+
+
+def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
+    """Copies written inside the inbox would be read back as submissions on the next run."""
+    target = Path(folder).resolve()
+    for given in paths:
+        if given.is_dir() and target.is_relative_to(given.resolve()):
+            raise ConfigError(
+                f"Thư mục phản hồi {folder} nằm trong thư mục nhận báo cáo {given} / the feedback folder is inside the inbox.",
+                "Chọn một thư mục phản hồi ở ngoài thư mục nhận (--feedback, --annotate hoặc feedback trong vwu.toml):"
+                " bản kiểm tra để trong đó sẽ bị đọc lại như một báo cáo.",
+            )
+
+
+def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
+    if result.status in ("unchanged", "skipped"):
+        return False
+    return options.feedback_all or result.status == "refused" or bool(result.warnings)
+
+
+def _write_feedback(result: FileResult, names: dict[Path, Path], options: IngestOptions) -> None:
+    """The checked copy (and message) of one file; a copy that cannot be written is told, never fatal to the run."""
+    from vwu_pipeline.forms.annotate import copy_path, write_feedback
+
+    path = Path(result.path)
+    out = copy_path(options.feedback, names.get(path, Path(path.name)))
+    try:
+        write_feedback(path, result, out, options.lang, options.send_to, options.feedback_message, options.limits)
+    except OSError as error:
+        raise ConfigError(
+            f"Không ghi được bản kiểm tra {out}: {error.strerror or error} / cannot write the feedback copy.",
+            "Kiểm tra quyền ghi và chỗ trống của thư mục phản hồi.",
+        ) from error
+    result.feedback = str(out)
 
 
 def _batches(files: list[Path]) -> Iterable[list[Path]]:
@@ -184,6 +242,7 @@ def _finish_batch(
     options: IngestOptions,
     store: Store | None,
     done: Callable[[FileResult], None],
+    feedback: Callable[[FileResult], None] = lambda result: None,
 ) -> None:
     """Validate a read batch together, then store it file by file."""
     for result in unchanged:
@@ -196,7 +255,10 @@ def _finish_batch(
             result.status = "skipped"  # nothing in it is a submission (a targets file): said why, not refused
         elif store is None:
             result.status = "checked" if result.valid else "refused"
+            feedback(result)
         else:
+            result.status = "accepted" if result.valid else "refused"
+            feedback(result)
             replaced = store.save(result, sub.path, sub.year, sub.figures if result.valid else {})
             result.status = "refused" if not result.valid else "replaced" if replaced else "accepted"
         done(result)

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import VwuError
-from vwu_pipeline.core.indicators import load_catalog
+from vwu_pipeline.core.indicators import Measure, load_catalog, measures
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
-from vwu_pipeline.core.units import UnitTree
+from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.ingest.reading import ReadError, read_workbook
 from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
-from vwu_pipeline.report.rollup import NATIONAL, Measure, measures
 from vwu_pipeline.store.db import Store
 
 
@@ -70,17 +69,10 @@ def _problem(
 
 def _unit(raw: object, tree: UnitTree) -> str | None:
     """The unit a cell names: "00"/empty is national; digits that lost their zeros in Excel
-    ("1" for "01") are tried at each official width."""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = clean(raw).removesuffix(".0")
-    if text in ("", "0", NATIONAL):
+    ("1" for "01") are tried at each official width, province first."""
+    if clean(raw).removesuffix(".0") in ("", "0", NATIONAL):
         return NATIONAL
-    if not text.isdigit():
-        return None
-    if isinstance(raw, str) and len(text) in (2, 3, 5):
-        return text if text in tree else None
-    return next((c for c in (text.zfill(w) for w in (2, 3, 5) if w >= len(text)) if c in tree), None)
+    return tree.resolve_code(raw)
 
 
 def _target(raw: object, measure: Measure) -> float | None:

@@ -20,8 +20,10 @@ from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.periods import find_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
-from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.core.units import Unit, UnitTree, code_candidates
 from vwu_pipeline.ingest.tables import Table
+
+ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,20 +124,6 @@ def _resolve_period(sub: Submission, year: int | None) -> bool:
     return True
 
 
-def _code_candidates(raw: object) -> list[str]:
-    """A code as typed: "00001", or 1 when Excel dropped the leading zeros."""
-    if raw is None:
-        return []
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = clean(raw).removesuffix(".0")
-    if not text.isdigit():
-        return [text] if text else []
-    if isinstance(raw, str) and len(text) in (2, 3, 5):
-        return [text]  # typed as text: the zeros are the ones meant
-    return [text.zfill(width) for width in (5, 3, 2) if width >= len(text)]
-
-
 def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     """The reporting unit: the one most of the rows' codes belong to, else the title's."""
     level = tree.reporting_level()
@@ -143,7 +131,7 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     distinct: set[str] = set()
     for table in sub.tables:
         for _, cells in table.rows:
-            code = next((c for c in _code_candidates(table.cell(cells, "unit_code")) if c in tree), None)
+            code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
             if code is None:
                 continue
             distinct.add(code)
@@ -194,7 +182,7 @@ def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
     """Rows (in PLACE_COLUMNS + figure order) with codes resolved and figures read as numbers."""
     out = []
     for excel_row, cells in table.rows:
-        candidates = _code_candidates(table.cell(cells, "unit_code"))
+        candidates = code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS)
         code = next((c for c in candidates if tree.is_under(c, sub.unit.code)), None)
         code = code or next((c for c in candidates if c in tree), None) or (candidates[0] if candidates else None)
         figures = [_number(sub, table, excel_row, c.name, table.cell(cells, c.name)) for c in table.indicator.columns]
@@ -249,6 +237,9 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
     """One lazy pandera call over the rows of every file; failures become `Problem`s."""
     import pandera.errors
 
+    from vwu_pipeline.core.indicators import CheckFailed
+
+    frame = indicator.with_derived(frame)
     try:
         indicator.pandera_schema().validate(frame, lazy=True)
         return
@@ -258,29 +249,36 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
     seen: set[tuple[str, int]] = set()
     for case in cases.itertuples(index=False):
         if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)):
-            continue
+            # The check raised (or the frame itself failed): its rows were never checked.
+            raise CheckFailed(
+                f"Kiểm tra '{case.check}' của chỉ tiêu {indicator.name} ({indicator.source}) bị lỗi thay vì cho kết quả: "
+                f"{case.failure_case} / the check errored instead of checking rows.",
+                "Kiểm tra tệp chỉ tiêu bằng 'vwu schemas check'; nếu tệp đúng, đây là lỗi của vwu: hãy báo lại.",
+            )
         rule = rules.get(case.check)
         index = int(case.index)
-        if (case.check, index) in seen or (rule and case.column != rule.left):
-            continue  # a frame-wide rule fails once per column: report it once, at its left column
+        if (case.check, index) in seen or (rule and case.column != rule.subject):
+            continue  # a frame-wide rule fails once per column: report it once, at its subject
         seen.add((case.check, index))
         place = frame.iloc[index]
         sub = submissions[owners[index]]
         table = next(t for t in sub.tables if t.sheet == place["_sheet"] and t.indicator.name == indicator.name)
-        column = indicator.column(rule.left if rule else case.column)
+        name = rule.subject if rule else case.column
+        derived = indicator.derived_figure(name)
         problem = sub.problem(
             rule.code if rule else str(case.check),
             rule.severity if rule else "error",
             sheet=place["_sheet"],
             row=int(place["_row"]),
-            column=table.headers[column.name],
-            column_index=table.columns[column.name] + 1,
-            value=float(place[column.name]),
+            column=derived.label_vi if derived else table.headers.get(name, indicator.column(name).header),
+            column_index=(table.columns[name] + 1) if name in table.columns else None,
+            value=float(place[name]),
         )
         if rule:
             problem.templates = (rule.message_vi, rule.message_en)
-            problem.params = {"left": float(place[rule.left]), "right": float(place[rule.right])}
+            problem.params = {"left": float(rule.side(rule.left, place)), "right": float(rule.side(rule.right, place))}
         else:
+            column = indicator.column(name)
             problem.params = {"limit": column.min if case.check == "below-minimum" else column.max}
 
 

@@ -144,6 +144,18 @@ KEYS: dict[str, Key] = {
     for k in (
         Key("inbox", _path, 'inbox = "/srv/vwu/inbox"', "thư mục nhận báo cáo: `vwu ingest` không kèm đường dẫn đọc thư mục này"),
         Key("outputs", _path, 'outputs = "/srv/vwu/reports"', "thư mục `vwu report` ghi bảng tính và bản tóm tắt"),
+        Key(
+            "feedback",
+            _path,
+            'feedback = "/srv/vwu/phan_hoi"',
+            "thư mục `vwu ingest` ghi bản kiểm tra (_kiem_tra.xlsx) và thư báo (_ket_qua.txt) cho tệp bị từ chối hoặc có cảnh báo; ở ngoài inbox",
+        ),
+        Key(
+            "send_to",
+            _text,
+            'send_to = "Ban Tổ chức Hội LHPN tỉnh, email: tochuc@phunu.example.vn"',
+            "nơi nhận tệp đã sửa, ghi trên bản kiểm tra và trong thư báo",
+        ),
         Key("lang", _lang, 'lang = "vi"', "ngôn ngữ thông báo và báo cáo: vi hoặc en"),
         Key("year", _year, "year = 2024", "năm báo cáo mặc định của aggregate, report, status (ingest chỉ dùng --year)"),
         Key("schemas", _path, 'schemas = "/srv/vwu/schemas"', "thư mục tệp chỉ tiêu *.yaml"),
@@ -173,6 +185,8 @@ class Settings:
     config_file: Path | None = None  # the vwu.toml that was read, if there was one
     inbox: Path | None = None
     outputs: Path = Path(".")
+    feedback: Path | None = None
+    send_to: str | None = None
     lang: str = "vi"
     year: int | None = None
     schemas: Path | None = None
@@ -275,6 +289,15 @@ def load(
             if isinstance(value, Path) and not value.is_absolute():
                 value = (root / value).resolve()
             values[name], sources[name] = value, str(path)
+    inbox, feedback = values.get("inbox"), values.get("feedback")
+    if inbox is not None and feedback is not None and Path(feedback).resolve().is_relative_to(Path(inbox).resolve()):
+        raise ConfigError(
+            f"Thư mục phản hồi {feedback} ({sources['feedback']}) nằm trong thư mục nhận báo cáo {inbox} ({sources['inbox']})"
+            " / the feedback folder is inside the inbox.",
+            "Đặt feedback ở ngoài inbox, ví dụ: "
+            + KEYS["feedback"].example
+            + ": bản kiểm tra để trong inbox sẽ bị đọc lại như một báo cáo.",
+        )
     limits = replace(Limits(), **{k: values[k] for k in LIMIT_KEYS if k in values})
     settings = {k: v for k, v in values.items() if k not in LIMIT_KEYS}
     return Settings(workspace=root, config_file=path if path.is_file() else None, limits=limits, sources=sources, **settings)

@@ -17,7 +17,7 @@ from typing import Any
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import load_catalog
 from vwu_pipeline.core.periods import Period, covering
-from vwu_pipeline.core.units import UnitTree
+from vwu_pipeline.core.units import UnitTree, typed_code
 from vwu_pipeline.ops.locking import holder
 from vwu_pipeline.store.db import DB_NAME, Store, as_store_error
 
@@ -147,7 +147,7 @@ def status(
     the_period = Period.parse(year, period)
     tree = UnitTree.for_year(year)
     level = tree.reporting_level()
-    code = _unit_code(unit)
+    code = typed_code(unit)
     if code is not None and code not in tree:
         raise ConfigError(
             f"Mã đơn vị '{code}' không có trong danh mục năm {year} / unit '{code}' is not in the {year} unit list.",
@@ -172,13 +172,6 @@ def status(
         missing = [(u.code, u.name) for u in reporting if (indicator.name, u.code) not in sent]
         indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing))
     return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code)
-
-
-def _unit_code(unit: str | None) -> str | None:
-    if unit is None or not unit.strip():
-        return None
-    code = unit.strip()
-    return code.zfill(2) if code.isdigit() and len(code) < 2 else code
 
 
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:

@@ -11,9 +11,9 @@ from typing import Any
 
 from vwu_pipeline.core.outputs import output_folder
 from vwu_pipeline.core.periods import Period
+from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.rollup import (
-    NATIONAL,
     AggregateResult,
     aggregate,
     load,
@@ -90,11 +90,6 @@ def like_for_like(result: AggregateResult, row: p.FigureRow, lang: str = "vi") -
     }
 
 
-def _unit_code(unit: str | None) -> str:
-    code = (unit or NATIONAL).strip()
-    return code.zfill(2) if code.isdigit() and len(code) < 2 else code  # "1" typed for Hà Nội "01"
-
-
 def current(workspace: Path, year: int, schemas: Path | None = None, period: Period | str | None = None) -> tuple[AggregateResult, bool]:
     """The period's aggregation (default: the year's), and whether it had to be computed now
     (none stored, or stale)."""
@@ -115,7 +110,7 @@ def report(
 ) -> ReportResult:
     """Write vwu-PERIOD.xlsx and vwu-PERIOD.md (vwu-PERIOD-UNIT.* for one unit's own report),
     PERIOD being the year (2024) or a part of it (2024-H1, 2024-Q3)."""
-    code = _unit_code(unit)
+    code = typed_code(unit) or NATIONAL
     the_period = Period.parse(year, period)
     full, fresh = current(workspace, year, schemas, the_period)
     result = full.for_unit(code)
@@ -140,6 +135,9 @@ def report(
                 "target": row.target,
                 "achieved": row.achieved,
                 "met": row.met,
+                "status": row.status,  # met | not_met | incomplete | not_reported
+                "assessment": row.assessment(lang),
+                "partial": row.partial,
             }
             for row in p.target_rows(result, lang)
             if row.unit_code == result.root

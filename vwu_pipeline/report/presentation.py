@@ -13,11 +13,11 @@ from functools import lru_cache
 
 import pandas as pd
 
-from vwu_pipeline.core.indicators import Indicator
+from vwu_pipeline.core.indicators import Indicator, Measure, measures
 from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import number
-from vwu_pipeline.core.units import UnitTree
-from vwu_pipeline.report.rollup import NATIONAL, AggregateResult, Measure, measures
+from vwu_pipeline.core.units import NATIONAL, UnitTree
+from vwu_pipeline.report.rollup import AggregateResult
 
 
 def t(lang: str, key: str, **params: object) -> str:
@@ -75,13 +75,7 @@ def tree_order(tree: UnitTree) -> dict[str, int]:
 @lru_cache(maxsize=8)
 def _walk(tree: UnitTree) -> dict[str, int]:
     """code -> depth (the nation 0, provinces 1...), in depth-first order."""
-    walk = {NATIONAL: 0}
-    stack = [(unit, 1) for unit in reversed(tree.children(None))]
-    while stack:
-        unit, level = stack.pop()
-        walk[unit.code] = level
-        stack.extend((child, level + 1) for child in reversed(tree.children(unit.code)))
-    return walk
+    return {NATIONAL: 0, **{unit.code: depth for unit, depth in tree.walk()}}
 
 
 def depth(result: AggregateResult, code: str) -> int:
@@ -215,8 +209,14 @@ def headline(result: AggregateResult) -> list[FigureRow]:
     return rows
 
 
+MET, NOT_MET, INCOMPLETE, NOT_REPORTED = "met", "not_met", "incomplete", "not_reported"
+ASSESSMENTS = (MET, INCOMPLETE, NOT_REPORTED, NOT_MET)  # the order of the per-target line
+
+
 @dataclass
 class TargetRow:
+    """A target and what was achieved, assessed honestly on partial data (see `status`)."""
+
     unit_code: str
     unit_name: str
     indicator: Indicator
@@ -224,6 +224,8 @@ class TargetRow:
     target: float
     achieved: float | None
     partial: bool
+    submitted: int = 1  # reporting units under the unit that submitted the indicator
+    expected: int = 1
 
     @property
     def ratio(self) -> float | None:
@@ -231,7 +233,36 @@ class TargetRow:
 
     @property
     def met(self) -> bool:
-        return self.achieved is not None and self.achieved >= self.target - 1e-9
+        return self.status == MET
+
+    @property
+    def status(self) -> str:
+        """met | not_met | incomplete | not_reported.
+
+        Nothing submitted: not reported, never "not met". Partial data: a sum (flow, stock
+        across units, derived, count) already at its target is met, since missing units can
+        only add; below it, or any ratio, cannot be judged yet."""
+        if not self.submitted:
+            return NOT_REPORTED
+        reached = self.achieved is not None and self.achieved >= self.target - 1e-9
+        if not self.partial:
+            return MET if reached else NOT_MET
+        return MET if reached and self.measure.kind != "ratio" else INCOMPLETE
+
+    def assessment(self, lang: str = "vi") -> str:
+        """ "Đạt", "Chưa đạt", "Chưa báo cáo" or "Chưa đủ số liệu (5/696 đơn vị)"."""
+        return t(lang, f"target_{self.status}", submitted=number(self.submitted, lang), expected=number(self.expected, lang))
+
+
+def target_tally(rows: list[TargetRow], lang: str = "vi") -> str:
+    """The per-target line: "3 đạt · 2 chưa đủ số liệu · 58 chưa báo cáo"."""
+    counts = {status: sum(r.status == status for r in rows) for status in ASSESSMENTS}
+    return " · ".join(t(lang, f"tally_{status}", n=number(n, lang)) for status, n in counts.items() if n)
+
+
+def _reported(result: AggregateResult, indicator: str, code: str) -> dict[str, int]:
+    counts = result.coverage(indicator, code)
+    return {"submitted": int(counts["submitted"]), "expected": int(counts["expected"])}
 
 
 def measure_index(result: AggregateResult) -> dict[str, tuple[Indicator, Measure]]:
@@ -258,6 +289,7 @@ def target_rows(result: AggregateResult, lang: str = "vi") -> list[TargetRow]:
                 float(target),
                 None if hit is None else _nan(hit["value"]),
                 bool(hit is not None and hit["partial"]),
+                **_reported(result, indicator.name, code),
             )
         )
     names = list(known)

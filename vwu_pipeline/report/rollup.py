@@ -56,12 +56,11 @@ import numpy as np
 import pandas as pd
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
-from vwu_pipeline.core.indicators import Catalog, Indicator, load_catalog
+from vwu_pipeline.core.indicators import Catalog, Indicator, assessed_name, load_catalog, measures, reached_name
 from vwu_pipeline.core.periods import Period, covering, flow_periods, period_months
-from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.core.units import NATIONAL, Unit, UnitTree
 from vwu_pipeline.store.db import Store, now
 
-NATIONAL = "00"
 DEFAULT_OUTLIER_FACTOR = 10.0
 SIBLING_Z = 3.5
 SIBLING_MIN_RATIO = 3.0
@@ -86,62 +85,6 @@ AGGREGATE_COLUMNS = [
     "lfl_lowest",
     "lfl_reason",
 ]
-
-
-# --- what a report shows per unit ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Measure:
-    """One figure shown per unit: a column, a derived sum, a ratio or a threshold count."""
-
-    indicator: str
-    name: str
-    label_vi: str
-    label_en: str
-    kind: str  # flow | stock | opening | derived | ratio | count
-    headline: bool = False
-    chart: bool = False
-
-    def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
-
-
-def reached_name(ratio_name: str) -> str:
-    return f"{ratio_name}_reached"
-
-
-def assessed_name(ratio_name: str) -> str:
-    return f"{ratio_name}_assessed"
-
-
-def measures(indicator: Indicator) -> list[Measure]:
-    """The figures of an indicator in report order: columns, derived sums, ratios, counts."""
-    out = [Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart) for c in indicator.columns]
-    out += [Measure(indicator.name, d.name, d.label_vi, d.label_en, "derived", d.headline, d.chart) for d in indicator.derived]
-    for r in indicator.ratios:
-        out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline))
-        if r.threshold is not None:
-            out.append(
-                Measure(
-                    indicator.name,
-                    reached_name(r.name),
-                    r.threshold_label_vi or f"Số cơ sở đạt {r.label_vi.lower()} từ {r.threshold:.0%}",
-                    r.threshold_label_en or f"Grassroots units with {r.label_en.lower()} of {r.threshold:.0%} or more",
-                    "count",
-                    r.headline,
-                )
-            )
-            out.append(
-                Measure(
-                    indicator.name,
-                    assessed_name(r.name),
-                    f"Số cơ sở có đủ số liệu tính {r.label_vi.lower()}",
-                    f"Grassroots units with the figures for the {r.label_en.lower()}",
-                    "count",
-                )
-            )
-    return out
 
 
 # --- the result ----------------------------------------------------------------------------

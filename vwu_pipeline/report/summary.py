@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from vwu_pipeline.core.indicators import measures
 from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult, measures
+from vwu_pipeline.report.rollup import AggregateResult
 
 MAX_LISTED = 30  # missing units listed per indicator
 MAX_OUTLIERS = 20  # outliers shown; the workbook lists them all
@@ -90,21 +91,22 @@ def _targets(result: AggregateResult, lang: str) -> list[str]:
                 md(r.measure.label(lang)),
                 p.show(r.measure, r.target, lang),
                 p.show(r.measure, r.achieved, lang) + (STAR if r.partial else ""),
-                p.percent(r.ratio, lang, 0),
-                f"**{p.t(lang, 'met')}**" if r.met else p.t(lang, "not_met"),
+                p.percent(r.ratio, lang),
+                f"**{md(r.assessment(lang))}**" if r.met else md(r.assessment(lang)),
             ]
             for r in own
         ]
         lines += _table(header, rows, right={2, 3, 4})
-        lines += [p.t(lang, "met_count", met=sum(r.met for r in own), total=len(own)) + ".", ""]
+        lines += [p.target_tally(own, lang) + ".", ""]
     # Targets set per unit below the root (each province...): how many met them, who did not.
     below: dict[str, list[p.TargetRow]] = {}
     for r in targets:
         if r.unit_code != result.root:
             below.setdefault(r.measure.name, []).append(r)
     for group in below.values():
-        missed = [(r.unit_code, r.unit_name) for r in group if not r.met]
-        text = f"- **{md(group[0].measure.label(lang))}**: {p.t(lang, 'met_count', met=len(group) - len(missed), total=len(group))}"
+        # Only complete figures below their target are "not met"; units that sent nothing are not.
+        missed = [(r.unit_code, r.unit_name) for r in group if r.status == p.NOT_MET]
+        text = f"- **{md(group[0].measure.label(lang))}**: {p.target_tally(group, lang)}"
         lines.append(text + (f"; {p.t(lang, 'not_met').lower()}: {_listed(missed, lang)}" if missed else ""))
     return lines + ([""] if below else [])
 

@@ -17,12 +17,14 @@ import xlsxwriter
 import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_cell_to_rowcol
 
+from vwu_pipeline.core.indicators import Measure, measures
 from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult, Measure, measures
+from vwu_pipeline.report.rollup import AggregateResult
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
+ACHIEVED = "#,##0.0%"  # % of a target: 1,300.0% happens
 # Formats are named pieces of XlsxWriter format properties, combined and registered once.
 BOLD = {"bold": True}
 TITLE = {"bold": True, "font_size": 14}
@@ -232,8 +234,8 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.text(row.measure.label(lang), align=WRAP),
                 s.number(row.target, fmt),
                 s.number(row.achieved, fmt),
-                s.number(row.ratio, PERCENT),
-                s.text(p.t(lang, "met" if row.met else "not_met"), BOLD if row.met else WARN),
+                s.number(row.ratio, ACHIEVED),
+                s.text(row.assessment(lang), *_assessment_style(row)),
                 s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
             ]
         )
@@ -244,7 +246,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
             below.setdefault(row.measure.name, []).append(row)
     for group in below.values():
         met = sum(r.met for r in group)
-        missed = [(r.unit_code, r.unit_name) for r in group if not r.met]
+        missed = [(r.unit_code, r.unit_name) for r in group if r.status == p.NOT_MET]
         targets = {r.target for r in group}
         s.append(
             [
@@ -253,7 +255,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.number(targets.pop() if len(targets) == 1 else None, _fmt(group[0].measure)),
                 None,
                 s.number(met / len(group), PERCENT),
-                s.text(p.t(lang, "met_count", met=met, total=len(group)), BOLD if not missed else WARN),
+                s.text(p.target_tally(group, lang), BOLD if not missed else WARN, WRAP),
                 s.text(f"{p.t(lang, 'not_met')}: {_listed(missed, lang, SUMMARY_LISTED)}" if missed else "", align=WRAP),
             ],
             height=_height(_listed(missed, lang, SUMMARY_LISTED), 34),
@@ -312,7 +314,7 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     depth = max((row.depth for row in rows), default=0)
     # The unit column fits the longest indented name; figure headers wrap over three lines.
     name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
-    s = _Sheet(book, indicator.title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
+    s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
     title = f"{indicator.title(lang)} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
@@ -401,11 +403,16 @@ def _targets_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.text(row.measure.label(lang)),
                 s.number(row.target, fmt),
                 s.number(row.achieved, fmt),
-                s.number(row.ratio, PERCENT),
-                s.text(p.t(lang, "met" if row.met else "not_met"), BOLD if row.met else WARN),
+                s.number(row.ratio, ACHIEVED),
+                s.text(row.assessment(lang), *_assessment_style(row)),
                 s.text(p.t(lang, "partial", **result.coverage(row.indicator.name, row.unit_code)) if row.partial else ""),
             ]
         )
+
+
+def _assessment_style(row: p.TargetRow) -> tuple[dict | None]:
+    """Met in bold, not met in red; incomplete or not reported plain: not a verdict yet."""
+    return ({p.MET: BOLD, p.NOT_MET: WARN}.get(row.status),)
 
 
 def _missing_text(row: p.CoverageRow, result: AggregateResult, lang: str) -> str:

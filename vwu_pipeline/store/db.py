@@ -351,6 +351,10 @@ class Store:
         """Content already accepted: such a file is recognised without being parsed."""
         return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
 
+    def refused_feedback(self) -> dict[str, str | None]:
+        """sha256 -> feedback copy of the files refused before: seen again unchanged, they get no new one."""
+        return dict(self.db.execute("SELECT sha256, feedback FROM files WHERE status = 'refused'").fetchall())
+
     def save(self, result: FileResult, path: Path, year: int | None, figures: dict[str, list[tuple]]) -> bool:
         """Store one file: its figures if accepted, only its report if refused.
 
@@ -365,8 +369,8 @@ class Store:
             )
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
@@ -378,27 +382,29 @@ class Store:
                     year,
                     result.rows,
                     stamp,
+                    result.feedback,
                 ),
             ).lastrowid
-            db.executemany(
-                "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        file_id,
-                        p.code,
-                        p.severity,
-                        p.sheet,
-                        p.row,
-                        p.column,
-                        p.column_index,
-                        None if p.value is None else str(p.value),
-                        p.message("vi"),
-                        p.message("en"),
-                    )
-                    for p in result.problems
-                ],
-            )
+            if result.problems:
+                db.executemany(
+                    "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            file_id,
+                            p.code,
+                            p.severity,
+                            p.sheet,
+                            p.row,
+                            p.column,
+                            p.column_index,
+                            None if p.value is None else str(p.value),
+                            p.message("vi"),
+                            p.message("en"),
+                        )
+                        for p in result.problems
+                    ],
+                )
             if not result.valid:
                 return False
             for indicator, rows in figures.items():

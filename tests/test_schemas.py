@@ -1,0 +1,184 @@
+"""Issue 13: schema files that cannot silently break. Each mistake a data officer made in a
+schema file (the issue's table) stops the run with the file, the line, the key and a fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from builders import district_workbook
+
+from vwu_pipeline.core.errors import EXIT_USAGE
+from vwu_pipeline.core.indicators import DEFAULT_SCHEMAS, CheckFailed, Column, Indicator, load_catalog
+from vwu_pipeline.ingest.validation import PLACE_COLUMNS, _run_pandera
+
+
+@pytest.fixture
+def schemas(tmp_path: Path) -> Path:
+    """A copy of the shipped schema folder, for the officer to edit."""
+    folder = tmp_path / "schemas"
+    shutil.copytree(DEFAULT_SCHEMAS, folder)
+    return folder
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+def refused(vwu, folder: Path, *args: object) -> str:
+    result = vwu("schemas", "check", folder, "--lang", "en", *args)
+    assert result.exit_code == EXIT_USAGE, result.output
+    return " ".join(result.output.replace("│", " ").split())
+
+
+def test_the_shipped_schemas_are_valid_and_listed_in_domain_order(vwu):
+    result = vwu("schemas", "check", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "Valid:" in result.output
+    catalog = load_catalog()
+    orders = [i.order for i in catalog.indicators]
+    assert orders == sorted(orders) and None not in orders
+
+
+def test_a_misspelt_key_is_refused_with_its_line_and_the_likely_key(vwu, schemas):
+    members = schemas / "members.yaml"
+    edit(members, "    aggregation: stock", "    aggregaton: stock")
+    out = refused(vwu, schemas)
+    assert f"members.yaml:{line_of(members, 'aggregaton')}: columns[0].aggregaton: unknown key" in out
+    assert "aggregaton → aggregation?" in out
+    assert "required key missing" not in out  # the suggestion says it once
+
+
+def test_rule_for_rules_is_refused_not_dropped(vwu, schemas):
+    edit(schemas / "members.yaml", "\nrules:", "\nrule:")
+    out = refused(vwu, schemas)
+    assert f"members.yaml:{line_of(schemas / 'members.yaml', 'rule:')}: rule: unknown key" in out
+    assert "rule → rules?" in out
+
+
+def test_a_quoted_maximum_is_refused_and_template_exits_2_not_70(vwu, schemas, tmp_path):
+    edit(schemas / "members.yaml", "max: 1_000_000", 'max: "1.000.000"')
+    out = refused(vwu, schemas)
+    assert "columns[0].max: expected a number (unquoted, no separators: 1_000_000), not '1.000.000'" in out
+    result = vwu("template", "--year", 2024, "--unit", "332", "--out", tmp_path / "forms", "--schemas", schemas)
+    assert result.exit_code == EXIT_USAGE
+
+
+def test_a_pandera_check_that_errors_is_fatal_never_a_pass():
+    # What a quoted maximum did before the model: the check raised, its failures carried no
+    # row, and they were skipped. Built past the model here, as only a bug could.
+    indicator = Indicator("x", "X", "X", "X", (), (Column("count", "Số", max="1.000.000"),))  # type: ignore[arg-type]
+    frame = pd.DataFrame([["X", 5, "00001", "A", 3.0]], columns=PLACE_COLUMNS + ["count"])
+    with pytest.raises(CheckFailed, match="above-maximum"):
+        _run_pandera(frame, [0], indicator, [])
+
+
+def test_a_label_that_is_not_a_mapping_and_a_ratio_without_name(vwu, schemas):
+    members = schemas / "members.yaml"
+    edit(members, "label: {en: Total members}", "label: Total members")
+    edit(members, "  - name: enrolment_rate\n    label:", "  - label:")
+    out = refused(vwu, schemas)
+    assert (
+        f"members.yaml:{line_of(members, 'label: Total members')}: columns[0].label: expected {{vi: …, en: …}}, not 'Total members'" in out
+    )
+    assert "ratios[0].name: required key missing" in out
+
+
+def test_a_threshold_written_as_a_percentage(vwu, schemas):
+    edit(schemas / "members.yaml", "threshold: 0.60", "threshold: 60%")
+    out = refused(vwu, schemas)
+    assert "ratios[0].threshold: expected a number" in out and "Write 0.60 for 60%." in out
+    edit(schemas / "members.yaml", "threshold: 60%", "threshold: 60")
+    out = refused(vwu, schemas)
+    assert "a percent ratio's threshold is between 0 and 1, not 60.0" in out and "Write 0.6 for 60%." in out
+
+
+def test_two_files_with_one_name_and_a_column_name_reused(vwu, schemas):
+    shutil.copy(schemas / "orphans.yaml", schemas / "orphans2.yaml")
+    edit(schemas / "orphans2.yaml", "name: orphans", "name: members")
+    out = refused(vwu, schemas)
+    assert "orphans2.yaml:1: name: indicator name 'members' collides with 'members' (members.yaml:1)" in out
+    assert "figure name 'orphans_new' collides with 'orphans_new' (orphans.yaml:" in out
+
+
+def test_a_new_file_whose_sheet_is_also_hoi_vien(vwu, schemas):
+    shutil.copy(schemas / "policies.yaml", schemas / "project8.yaml")
+    project = schemas / "project8.yaml"
+    edit(project, "name: policies", "name: project8")
+    edit(
+        project,
+        "sheet: {name: Giám sát chính sách, aliases: [GiamSat, Giam sat, policies, Giám sát, Giám sát phản biện]}",
+        "sheet: {name: Hoi  vien}",
+    )
+    for column in ("policies_monitored_lead", "policies_monitored_joint", "drafts_reviewed", "policy_dialogues"):
+        edit(project, f"name: {column}", f"name: p8_{column}")
+    out = refused(vwu, schemas)
+    assert "project8.yaml:4: sheet.name: sheet name 'Hoi vien' collides with 'Hội viên' (members.yaml:" in out
+
+
+def test_an_unquoted_label_with_commas_is_not_cut(vwu, schemas):
+    edit(schemas / "members.yaml", "label: {en: Total members}", "label: {vi: Tổng (tổ, CLB, địa chỉ), en: Total}")
+    out = refused(vwu, schemas)
+    assert "columns[0].label.CLB: unknown key. Allowed keys: vi, en." in out
+    assert 'Quote a text that holds commas: {vi: "Tổng (tổ, CLB)"}' in out
+
+
+def test_a_sheet_title_over_31_characters_needs_a_short_one(vwu, schemas, workspace, inbox):
+    members = schemas / "members.yaml"
+    edit(members, "title: {vi: Hội viên, en: Members}", "title: {vi: Truyền thông cộng đồng (Dự án 8) về hội viên, en: Members}")
+    out = refused(vwu, schemas)
+    assert "title.vi: the title is 44 characters, over Excel's 31 for a sheet name ('Truyền thông cộng đồng (Dự án 8…')" in out
+    assert "Add short: {vi: …, en: …}" in out
+    edit(members, "\ntitle:", "\nshort: {vi: Hội viên (Dự án 8), en: Members}\ntitle:")
+    assert vwu("schemas", "check", schemas).exit_code == 0
+    # The report's sheet is titled by the short title, not cut by Excel.
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--schemas", schemas).exit_code == 0
+    result = vwu("report", "--year", 2024, "--workspace", workspace, "--out", workspace / "out", "--schemas", schemas)
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    assert "Hội viên (Dự án 8)" in load_workbook(workspace / "out" / "vwu-2024.xlsx", read_only=True).sheetnames
+
+
+def test_schema_errors_speak_the_chosen_language(vwu, schemas):
+    edit(schemas / "members.yaml", "    aggregation: stock", "    aggregation: stok")
+    result = vwu("schemas", "check", schemas)
+    assert result.exit_code == EXIT_USAGE
+    out = " ".join(result.output.replace("│", " ").split())
+    assert "columns[0].aggregation: phải là một trong: flow, stock, opening; không phải 'stok'" in out
+    assert "stok → stock?" in out
+
+
+def test_rules_refer_to_real_columns_and_codes_are_kebab_case_and_not_builtin(vwu, schemas):
+    members = schemas / "members.yaml"
+    edit(members, "check: members_new <= members_total", "check: members_neww <= members_total")
+    edit(members, "code: members-exceed-women", "code: above-maximum")
+    edit(schemas / "orphans.yaml", "code: new-orphans-exceed-sponsored", "code: New_Orphans")
+    out = refused(vwu, schemas)
+    assert (
+        "rules[0].check: 'members_neww' is not a column or derived figure of the indicator" in out and "members_neww → members_new?" in out
+    )
+    assert "rules[1].code: code 'above-maximum' is a built-in problem code of vwu" in out
+    assert "rules[0].code: rule code 'New_Orphans' must be kebab-case" in out
+
+
+def test_every_command_refuses_a_broken_schema_folder_the_same_way(vwu, schemas, workspace, inbox):
+    edit(
+        schemas / "poverty.yaml",
+        "sum: [lifted_from_poverty, lifted_from_near_poverty]",
+        "sum: [lifted_from_poverty, lifted_from_near_povrty]",
+    )
+    district_workbook(inbox / "tien_lu.xlsx")
+    result = vwu("ingest", inbox, "--workspace", workspace, "--schemas", schemas, "--lang", "en")
+    assert result.exit_code == EXIT_USAGE
+    out = " ".join(result.output.replace("│", " ").split())
+    assert "derived[0].sum[1]: 'lifted_from_near_povrty' is not a column of the indicator" in out

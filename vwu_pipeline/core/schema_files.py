@@ -1,0 +1,634 @@
+"""The strict model of the schema files (`schemas/*.yaml`, `_common.yaml`), and its errors.
+
+A schema file drives every stage, so a mistake in one must stop the run with a message
+that says where and how to fix it, never pass silently: unknown keys are refused (with
+the likely key suggested: "aggregaton → aggregation?"), numbers must be numbers, words
+must be among the allowed ones, and names must refer to real columns. pydantic checks
+each file's shape; `check_catalogue` then checks what spans files (uniqueness after
+folding case, accents and spaces, as sheets are found). Each issue names its file and
+line (from the YAML parser's marks, followed along the issue's key path).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.text import fold_compact
+
+AGGREGATIONS = ("flow", "stock", "opening")
+RATIO_FORMATS = ("percent", "decimal")
+SEVERITIES = ("error", "warning")
+SHEET_TITLE_MAX = 31  # Excel's limit on a sheet's name
+_SHEET_FORBIDDEN = set("[]:*?/\\")
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+CODE_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"
+_OPERAND = r"([a-z_][a-z0-9_]*|[0-9]+(?:\.[0-9]+)?)"
+RULE_PATTERN = re.compile(rf"^\s*{_OPERAND}\s*(<=|>=|<|>|==)\s*{_OPERAND}\s*$")
+
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Number = Annotated[float, Field(strict=True)]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
+
+class _Strict(BaseModel):
+    # strict: "1.000.000" (quoted) is not read as a number, "yes" is not a boolean.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Label(_Strict):
+    vi: Text | None = None
+    en: Text | None = None
+
+
+class BothLabels(_Strict):
+    vi: Text
+    en: Text
+
+
+class SheetSpec(_Strict):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=SHEET_TITLE_MAX)]
+    aliases: list[Text] = []
+
+
+class ColumnSpec(_Strict):
+    name: Name
+    header: Text
+    aliases: list[Text] = []
+    label: Label = Label()
+    aggregation: Literal["flow", "stock", "opening"]
+    min: Number = 0
+    max: Number | None = None
+    unit: Text | None = None
+    headline: bool = False
+    chart: bool = False
+    since: Year | None = None
+    until: Year | None = None
+    optional: bool = False
+
+
+class RatioSpec(_Strict):
+    name: Name
+    label: BothLabels
+    numerator: Name
+    denominator: Name
+    format: Literal["percent", "decimal"] = "percent"
+    unit: Label | None = None
+    threshold: Annotated[float, Field(strict=True, ge=0)] | None = None
+    threshold_label: BothLabels | None = None
+    headline: bool = False
+
+
+class DerivedSpec(_Strict):
+    name: Name
+    label: BothLabels
+    sum: Annotated[list[Name], Field(min_length=1)]
+    headline: bool = False
+    chart: bool = False
+
+
+class RuleSpec(_Strict):
+    code: Code
+    check: Text
+    severity: Literal["error", "warning"] = "error"
+    message: BothLabels
+
+
+class IndicatorFile(_Strict):
+    name: Name
+    title: BothLabels
+    short: BothLabels | None = None
+    order: Annotated[int, Field(ge=0)] | None = None
+    sheet: SheetSpec
+    columns: Annotated[list[ColumnSpec], Field(min_length=1)]
+    ratios: list[RatioSpec] = []
+    derived: list[DerivedSpec] = []
+    rules: list[RuleSpec] = []
+
+
+class UnitColumnSpec(_Strict):
+    name: Literal["unit_code", "unit_name"]
+    header: Text
+    aliases: list[Text] = []
+
+
+class CommonFile(_Strict):
+    unit_columns: Annotated[list[UnitColumnSpec], Field(min_length=2, max_length=2)]
+    totals_labels: list[Text] = []
+
+
+# --- issues ---------------------------------------------------------------------------------
+
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    """One mistake in a schema file: where, what is expected, and a suggestion."""
+
+    file: str
+    line: int | None
+    path: Path_
+    vi: str
+    en: str
+    hint_vi: str = ""
+    hint_en: str = ""
+
+    def key_path(self) -> str:
+        out = ""
+        for step in self.path:
+            out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+        return out
+
+    def render(self, lang: str = "vi") -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = self.key_path()
+        text = self.en if lang == "en" else self.vi
+        hint = self.hint_en if lang == "en" else self.hint_vi
+        return f"{where}: {key + ': ' if key else ''}{text}{' — ' + hint if hint else ''}"
+
+
+class SchemaError(ConfigError):
+    """The schema folder holds mistakes: every one is listed, in the chosen language."""
+
+    def __init__(self, directory: Path, issues: list[SchemaIssue], lang: str = "vi"):
+        self.directory = directory
+        self.issues = issues
+        self.lang = lang
+        super().__init__(self.render(lang))
+
+    def render(self, lang: str | None = None) -> str:
+        lang = lang or self.lang
+        head = (
+            f"Schema files in {self.directory} have {len(self.issues)} mistake(s):"
+            if lang == "en"
+            else f"Tệp chỉ tiêu trong {self.directory} có {len(self.issues)} lỗi:"
+        )
+        tail = (
+            "Fix the files, then check them with: vwu schemas check"
+            if lang == "en"
+            else "Sửa các tệp rồi kiểm tra lại bằng: vwu schemas check"
+        )
+        return "\n".join([head, *(f"  {issue.render(lang)}" for issue in self.issues), tail])
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+# --- reading a file with its line marks ------------------------------------------------------
+
+
+@dataclass
+class SchemaDocument:
+    path: Path
+    data: Any
+    node: Any  # the YAML node tree, for line numbers
+
+    def line(self, path: Path_, key: bool = True) -> int | None:
+        """The 1-based line of a key path; as far down the path as the file goes."""
+        node, line = self.node, None
+        if node is None:
+            return None
+        line = node.start_mark.line + 1
+        for step in path:
+            found = None
+            if node.id == "mapping" and isinstance(step, str):
+                for key_node, value_node in node.value:
+                    if key_node.value == step:
+                        found, line = value_node, key_node.start_mark.line + 1
+                        break
+            elif node.id == "sequence" and isinstance(step, int) and step < len(node.value):
+                found = node.value[step]
+                line = found.start_mark.line + 1
+            if found is None:
+                break
+            node = found
+        return line
+
+
+def read_document(path: Path) -> SchemaDocument:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Thiếu tệp {path} / missing file.", "Khôi phục tệp từ thư mục schemas/ của dự án.") from exc
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            path.parent,
+            [
+                SchemaIssue(
+                    name, None, (), "tệp không phải UTF-8.", "the file is not UTF-8.", "Lưu lại tệp dạng UTF-8.", "Save it again as UTF-8."
+                )
+            ],
+        ) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = f"{getattr(exc, 'problem', '') or exc}"
+        raise SchemaError(
+            path.parent,
+            [
+                SchemaIssue(
+                    name,
+                    mark.line + 1 if mark else None,
+                    (),
+                    f"sai cú pháp YAML ({reason}).",
+                    f"YAML syntax error ({reason}).",
+                    "Kiểm tra thụt lề và dấu hai chấm; đặt văn bản có dấu ':' hoặc ',' trong ngoặc kép.",
+                    "Check the indentation and colons; quote text that holds ':' or ','.",
+                )
+            ],
+        ) from exc
+    return SchemaDocument(path, data, node)
+
+
+def duplicate_keys(document: SchemaDocument) -> list[SchemaIssue]:
+    """PyYAML keeps the last of two equal keys silently: a second `columns:` would hide the first."""
+    issues: list[SchemaIssue] = []
+
+    def walk(node: Any, path: Path_) -> None:
+        if node.id == "mapping":
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key in seen:
+                    issues.append(
+                        SchemaIssue(
+                            document.path.name,
+                            key_node.start_mark.line + 1,
+                            (*path, key),
+                            "khoá bị viết hai lần.",
+                            "the key is written twice.",
+                            "Gộp hai khoá làm một.",
+                            "Merge them into one.",
+                        )
+                    )
+                seen.add(key)
+                walk(value_node, (*path, key))
+        elif node.id == "sequence":
+            for index, item in enumerate(node.value):
+                walk(item, (*path, index))
+
+    if document.node is not None:
+        walk(document.node, ())
+    return issues
+
+
+# --- pydantic errors as issues --------------------------------------------------------------
+
+
+def _model_at(model: type[BaseModel], loc: Path_) -> type[BaseModel] | None:
+    """The model class that holds the key at the end of `loc` (for suggestions)."""
+    current: Any = model
+    for step in loc:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or step not in current.model_fields:
+            return None
+        current = _inner_model(current.model_fields[step].annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """list[X] | None, Annotated[...]: the model class inside, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _suggest(word: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+_TYPE_WORDS = {
+    "float_type": (
+        "một số (không đặt trong ngoặc kép, không dấu chấm ngăn cách: 1_000_000)",
+        "a number (unquoted, no separators: 1_000_000)",
+    ),
+    "int_type": ("một số nguyên", "a whole number"),
+    "bool_type": ("true hoặc false", "true or false"),
+    "string_type": ("một đoạn văn bản", "a text"),
+    "list_type": ("một danh sách [a, b]", "a list [a, b]"),
+    "model_type": ("một bảng khoá: giá trị", "a mapping of key: value"),
+    "dict_type": ("một bảng khoá: giá trị", "a mapping of key: value"),
+}
+_MODEL_HINTS = {
+    Label: ("{vi: …, en: …}", "{vi: …, en: …}"),
+    BothLabels: ("{vi: …, en: …} (cả hai)", "{vi: …, en: …} (both)"),
+}
+
+
+def pydantic_issues(document: SchemaDocument, error: ValidationError, model: type[BaseModel]) -> list[SchemaIssue]:
+    issues = []
+    for item in error.errors(include_url=False):
+        loc: Path_ = tuple(item["loc"])
+        kind = item["type"]
+        given = item.get("input")
+        name = document.path.name
+        line = document.line(loc)
+        hint_vi = hint_en = ""
+        if kind == "extra_forbidden":
+            owner = _model_at(model, loc[:-1])
+            allowed = list(owner.model_fields) if owner else []
+            vi, en = "khoá không được phép.", "unknown key."
+            if allowed:
+                vi += f" Các khoá hợp lệ: {', '.join(allowed)}."
+                en += f" Allowed keys: {', '.join(allowed)}."
+            guess = _suggest(str(loc[-1]), allowed)
+            if guess:
+                hint_vi = hint_en = f"{loc[-1]} → {guess}?"
+            elif given is None and owner in (Label, BothLabels):
+                hint_vi = 'Văn bản có dấu phẩy phải đặt trong ngoặc kép: {vi: "Tổng (tổ, CLB)"}.'
+                hint_en = 'Quote a text that holds commas: {vi: "Tổng (tổ, CLB)"}.'
+        elif kind == "missing":
+            vi, en = "thiếu khoá bắt buộc.", "required key missing."
+            line = document.line(loc[:-1])
+        elif kind == "literal_error":
+            expected = item.get("ctx", {}).get("expected", "")
+            words = re.findall(r"'([^']*)'", expected)
+            vi = f"phải là một trong: {', '.join(words)}; không phải '{given}'."
+            en = f"must be one of: {', '.join(words)}; not '{given}'."
+            guess = _suggest(str(given), words)
+            if guess:
+                hint_vi = hint_en = f"{given} → {guess}?"
+        elif kind in _TYPE_WORDS or kind.endswith("_type"):
+            owner = _inner_model(_field_annotation(model, loc))
+            want_vi, want_en = _MODEL_HINTS.get(owner) or _TYPE_WORDS.get(kind, (kind, kind))
+            vi, en = f"cần {want_vi}, không phải {given!r}.", f"expected {want_en}, not {given!r}."
+            if kind == "float_type" and isinstance(given, str):
+                if loc and loc[-1] == "threshold":
+                    hint_vi, hint_en = "Viết 0.60 cho 60%.", "Write 0.60 for 60%."
+                else:
+                    hint_vi = "Bỏ ngoặc kép và dấu chấm ngăn cách: 1_000_000 hoặc 1000000."
+                    hint_en = "Drop the quotes and the separating dots: 1_000_000 or 1000000."
+        elif kind == "string_pattern_mismatch":
+            if loc and loc[-1] == "code":
+                vi = f"mã quy tắc '{given}' phải viết thường, nối bằng gạch ngang (kebab-case), ví dụ new-exceeds-total."
+                en = f"rule code '{given}' must be kebab-case, e.g. new-exceeds-total."
+            else:
+                vi = f"tên '{given}' chỉ gồm chữ thường không dấu, số và '_', bắt đầu bằng chữ (ví dụ members_total)."
+                en = f"name '{given}' must be lower case ASCII letters, digits and '_', starting with a letter (e.g. members_total)."
+        elif kind == "string_too_long":
+            limit = item.get("ctx", {}).get("max_length")
+            vi = f"dài quá {limit} ký tự (giới hạn tên trang tính của Excel): '{given}'."
+            en = f"longer than {limit} characters (Excel's sheet name limit): '{given}'."
+        elif kind in ("too_short", "string_too_short"):
+            vi, en = "không được để trống.", "must not be empty."
+        elif kind == "too_long":
+            vi, en = f"quá nhiều phần tử ({item['msg']}).", f"too many items ({item['msg']})."
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            vi, en = f"giá trị {given!r} ngoài khoảng cho phép ({item['msg']}).", f"value {given!r} out of range ({item['msg']})."
+        else:
+            vi = en = f"{item['msg']} ({given!r})."
+        issues.append(SchemaIssue(name, line, loc, vi, en, hint_vi, hint_en))
+    # A misspelt key is also a missing one: the suggestion says it all, once.
+    suggested = {(i.path[:-1], i.hint_en.split(" → ")[1].rstrip("?")) for i in issues if " → " in i.hint_en and i.path}
+    return [i for i in issues if not (i.en == "required key missing." and (i.path[:-1], i.path[-1]) in suggested)]
+
+
+def _field_annotation(model: type[BaseModel], loc: Path_) -> Any:
+    """The annotation of the field at `loc` (None when the path leaves the model)."""
+    current: Any = model
+    annotation: Any = None
+    for step in loc:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or step not in current.model_fields:
+            return annotation
+        annotation = current.model_fields[step].annotation
+        current = _inner_model(annotation)
+    return annotation
+
+
+# --- what spans fields and files ------------------------------------------------------------
+
+
+@dataclass
+class ParsedFile:
+    document: SchemaDocument
+    model: IndicatorFile
+
+
+def _issue(parsed: ParsedFile, path: Path_, vi: str, en: str, hint_vi: str = "", hint_en: str = "") -> SchemaIssue:
+    return SchemaIssue(parsed.document.path.name, parsed.document.line(path), path, vi, en, hint_vi, hint_en)
+
+
+def check_indicator(parsed: ParsedFile, builtin_codes: set[str]) -> list[SchemaIssue]:
+    """References to real columns, names unique in the file, rules well formed, titles that fit."""
+    model = parsed.model
+    issues: list[SchemaIssue] = []
+    columns = [c.name for c in model.columns]
+    figures = columns + [d.name for d in model.derived]
+
+    def ref(path: Path_, name: str, allowed: list[str], what_vi: str, what_en: str) -> None:
+        if name not in allowed:
+            guess = _suggest(name, allowed)
+            issues.append(
+                _issue(
+                    parsed,
+                    path,
+                    f"'{name}' không phải {what_vi} của chỉ tiêu ({', '.join(allowed)}).",
+                    f"'{name}' is not {what_en} of the indicator ({', '.join(allowed)}).",
+                    f"{name} → {guess}?" if guess else "",
+                    f"{name} → {guess}?" if guess else "",
+                )
+            )
+
+    for index, column in enumerate(model.columns):
+        if column.max is not None and column.max < column.min:
+            issues.append(
+                _issue(
+                    parsed,
+                    ("columns", index, "max"),
+                    f"max ({column.max}) nhỏ hơn min ({column.min}).",
+                    f"max ({column.max}) is below min ({column.min}).",
+                )
+            )
+        if column.since and column.until and column.until < column.since:
+            issues.append(
+                _issue(
+                    parsed,
+                    ("columns", index, "until"),
+                    f"until ({column.until}) trước since ({column.since}).",
+                    f"until ({column.until}) is before since ({column.since}).",
+                )
+            )
+    for index, derived in enumerate(model.derived):
+        for k, part in enumerate(derived.sum):
+            ref(("derived", index, "sum", k), part, columns, "một cột", "a column")
+    for index, ratio in enumerate(model.ratios):
+        for part in ("numerator", "denominator"):
+            ref(("ratios", index, part), getattr(ratio, part), figures, "một cột hay số liệu tính", "a column or derived figure")
+        if ratio.format == "percent" and ratio.unit is not None:
+            issues.append(
+                _issue(
+                    parsed,
+                    ("ratios", index, "unit"),
+                    "tỷ lệ phần trăm không có đơn vị.",
+                    "a percent ratio has no unit.",
+                    "Bỏ unit, hoặc đặt format: decimal.",
+                    "Drop unit, or set format: decimal.",
+                )
+            )
+        if ratio.format == "percent" and ratio.threshold is not None and ratio.threshold > 1:
+            issues.append(
+                _issue(
+                    parsed,
+                    ("ratios", index, "threshold"),
+                    f"ngưỡng của tỷ lệ phần trăm là một số từ 0 đến 1, không phải {ratio.threshold}.",
+                    f"a percent ratio's threshold is between 0 and 1, not {ratio.threshold}.",
+                    f"Viết {ratio.threshold / 100:g} cho {ratio.threshold:g}%.",
+                    f"Write {ratio.threshold / 100:g} for {ratio.threshold:g}%.",
+                )
+            )
+    for index, rule in enumerate(model.rules):
+        match = RULE_PATTERN.match(rule.check)
+        if not match or _is_number(match[1]) and _is_number(match[3]):
+            issues.append(
+                _issue(
+                    parsed,
+                    ("rules", index, "check"),
+                    f"'{rule.check}' không phải một phép so sánh hợp lệ.",
+                    f"'{rule.check}' is not a valid comparison.",
+                    "Viết 'cột_a <= cột_b' (hoặc >=, <, >, ==; một vế có thể là số).",
+                    "Write 'column_a <= column_b' (or >=, <, >, ==; one side may be a number).",
+                )
+            )
+        else:
+            for side in (match[1], match[3]):
+                if not _is_number(side):
+                    ref(("rules", index, "check"), side, figures, "một cột hay số liệu tính", "a column or derived figure")
+        if rule.code in builtin_codes:
+            issues.append(
+                _issue(
+                    parsed,
+                    ("rules", index, "code"),
+                    f"mã '{rule.code}' trùng một mã lỗi có sẵn của vwu.",
+                    f"code '{rule.code}' is a built-in problem code of vwu.",
+                    f"Đặt tên riêng, ví dụ {model.name}-{rule.code}.",
+                    f"Choose another, e.g. {model.name}-{rule.code}.",
+                )
+            )
+    # Sheet names and titles: Excel allows 31 characters and none of []:*?/\
+    if set(model.sheet.name) & _SHEET_FORBIDDEN:
+        issues.append(_issue(parsed, ("sheet", "name"), "tên trang tính không được chứa []:*?/\\.", "a sheet name must not hold []:*?/\\."))
+    for lang in ("vi", "en"):
+        title = getattr(model.title, lang)
+        short = getattr(model.short, lang) if model.short else None
+        if short is not None and len(short) > SHEET_TITLE_MAX:
+            issues.append(
+                _issue(
+                    parsed,
+                    ("short", lang),
+                    f"tên ngắn dài quá {SHEET_TITLE_MAX} ký tự.",
+                    f"the short title is longer than {SHEET_TITLE_MAX} characters.",
+                )
+            )
+        if short is None and len(title) > SHEET_TITLE_MAX:
+            issues.append(
+                _issue(
+                    parsed,
+                    ("title", lang),
+                    f"tiêu đề dài {len(title)} ký tự, quá {SHEET_TITLE_MAX} ký tự của tên trang tính Excel ('{title[:SHEET_TITLE_MAX]}…').",
+                    f"the title is {len(title)} characters, over Excel's {SHEET_TITLE_MAX} for a sheet name ('{title[:SHEET_TITLE_MAX]}…').",
+                    "Thêm short: {vi: …, en: …} với tên ngắn cho trang tính.",
+                    "Add short: {vi: …, en: …} with a short sheet title.",
+                )
+            )
+    return issues
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", text))
+
+
+def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_codes: set[str]) -> list[SchemaIssue]:
+    """What spans files: names, sheet names and aliases, rule codes; header aliases within an indicator."""
+    issues: list[SchemaIssue] = []
+    for parsed in files:
+        issues += check_indicator(parsed, builtin_codes)
+
+    def unique(kind_vi: str, kind_en: str, entries: list[tuple[str, ParsedFile, Path_]]) -> None:
+        first: dict[str, tuple[str, ParsedFile, Path_]] = {}
+        for text, parsed, path in entries:
+            key = fold_compact(text)
+            if key in first:
+                other_text, other, other_path = first[key]
+                where = f"{other.document.path.name}:{other.document.line(other_path)}"
+                issues.append(
+                    _issue(
+                        parsed,
+                        path,
+                        f"{kind_vi} '{text}' trùng với '{other_text}' ({where}) khi bỏ dấu, hoa thường và khoảng trắng.",
+                        f"{kind_en} '{text}' collides with '{other_text}' ({where}) once case, accents and spaces are folded.",
+                        "Đặt tên khác.",
+                        "Choose another.",
+                    )
+                )
+            else:
+                first[key] = (text, parsed, path)
+
+    unique("tên chỉ tiêu", "indicator name", [(p.model.name, p, ("name",)) for p in files])
+    # Targets name figures by their name alone: one namespace for every file.
+    figures = []
+    for p in files:
+        figures += [(c.name, p, ("columns", k, "name")) for k, c in enumerate(p.model.columns)]
+        figures += [(d.name, p, ("derived", k, "name")) for k, d in enumerate(p.model.derived)]
+        for k, r in enumerate(p.model.ratios):
+            figures.append((r.name, p, ("ratios", k, "name")))
+            if r.threshold is not None:
+                figures += [(f"{r.name}_reached", p, ("ratios", k, "name")), (f"{r.name}_assessed", p, ("ratios", k, "name"))]
+    unique("tên số liệu", "figure name", figures)
+    # Sheets are found by name or alias (and the indicator's name), folded: one namespace too.
+    sheets = []
+    for p in files:
+        names = {fold_compact(p.model.name): (p.model.name, ("name",))}
+        names.setdefault(fold_compact(p.model.sheet.name), (p.model.sheet.name, ("sheet", "name")))
+        for k, alias in enumerate(p.model.sheet.aliases):
+            names.setdefault(fold_compact(alias), (alias, ("sheet", "aliases", k)))
+        sheets += [(text, p, path) for text, path in names.values()]
+    unique("tên trang tính", "sheet name", sheets)
+    unique("mã quy tắc", "rule code", [(r.code, p, ("rules", k, "code")) for p in files for k, r in enumerate(p.model.rules)])
+    shared = [
+        (text, name)
+        for c in (common.unit_columns if common else ())
+        for text, name in ((c.header, c.name), *((a, c.name) for a in c.aliases))
+    ]
+    for p in files:
+        owner: dict[str, tuple[str, str, Path_ | None]] = {fold_compact(t): (t, n, None) for t, n in shared}
+        for k, c in enumerate(p.model.columns):
+            texts = [(c.header, ("columns", k, "header"))] + [(a, ("columns", k, "aliases", j)) for j, a in enumerate(c.aliases)]
+            for text, path in texts:
+                key = fold_compact(text)
+                if key in owner and owner[key][1] != c.name:
+                    issues.append(
+                        _issue(
+                            p,
+                            path,
+                            f"tiêu đề cột '{text}' cũng là của cột {owner[key][1]}: không biết cột nào.",
+                            f"column header '{text}' also names column {owner[key][1]}: ambiguous.",
+                            "Bỏ hoặc đổi một trong hai.",
+                            "Remove or change one of them.",
+                        )
+                    )
+                owner.setdefault(key, (text, c.name, path))
+    return issues
