@@ -91,8 +91,9 @@ def test_carrying_rules_of_a_split_commune() -> None:
 def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, float]]) -> None:
     """A store as vwu left it before the official codes (schema version 2), with 2025 figures."""
     with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
-        patch.setattr(migrations, "SCHEMA_VERSION", 2)
+        before = migrations.MIGRATIONS.index(migrations._rekey_provisional_2025)  # the versions before the re-keying
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:before])
+        patch.setattr(migrations, "SCHEMA_VERSION", before)
         with Store.open(workspace) as store:
             stored = FileResult("a.xlsx", sha256="x", unit_code="37", period="2025")
             figures = {"members": [(code, name, "Hội viên", 5, "members_total", value) for code, name, value in rows]}

@@ -182,3 +182,78 @@ def test_every_command_refuses_a_broken_schema_folder_the_same_way(vwu, schemas,
     assert result.exit_code == EXIT_USAGE
     out = " ".join(result.output.replace("│", " ").split())
     assert "derived[0].sum[1]: 'lifted_from_near_povrty' is not a column of the indicator" in out
+
+
+# --- forms change over the years (since / until / optional) ---------------------------------
+
+SAMPLE_INBOX = Path(__file__).resolve().parents[1] / "sample_data" / "inbox"
+NEW_COLUMN = """  - name: members_online
+    header: Hội viên sinh hoạt trực tuyến
+    label: {{en: Members meeting online}}
+    aggregation: stock
+    max: 1_000_000
+{extra}ratios:"""
+
+
+def add_members_column(schemas: Path, extra: str) -> None:
+    edit(schemas / "members.yaml", "ratios:", NEW_COLUMN.format(extra=extra))
+
+
+def checked(vwu, schemas: Path) -> dict[str, tuple[str, list[str]]]:
+    import json
+
+    result = vwu("validate", SAMPLE_INBOX, "--schemas", schemas, "--json", "--lang", "en")
+    return {
+        Path(f["path"]).name: (f["status"], sorted({p["code"] for p in f["problems"]}), f.get("period"))
+        for f in json.loads(result.output)["files"]
+    }
+
+
+def test_a_column_new_on_a_later_form_refuses_no_file_of_the_older_forms(vwu, schemas):
+    before = checked(vwu, schemas)
+    add_members_column(schemas, "    since: 2025\n")
+    assert checked(vwu, schemas) == before  # 2023 and 2024 files lack it silently
+
+
+def test_from_its_since_year_a_file_on_the_older_form_is_accepted_with_a_warning(vwu, schemas):
+    before = checked(vwu, schemas)
+    add_members_column(schemas, "    since: 2024\n")
+    after = checked(vwu, schemas)
+    assert {name: status for name, (status, *_) in after.items()} == {name: status for name, (status, *_) in before.items()}
+    warned = {name for name, (_, codes, _) in after.items() if "column-not-on-form" in codes}
+    assert "332_tien_lu_2024.xlsx" in warned and "467_dakrong_2024.xlsx" in warned
+    assert not any(after[name][2].startswith("2023") for name in warned)
+    result = vwu("validate", SAMPLE_INBOX / "33_hung_yen" / "332_tien_lu_2024.xlsx", "--schemas", schemas, "--lang", "en")
+    assert "column 'Hội viên sinh hoạt trực tuyến' of the 2024 form is missing; accepted, the column stored as not reported" in result.output
+
+
+def test_after_its_until_year_or_when_optional_a_missing_column_says_nothing(vwu, schemas):
+    before = checked(vwu, schemas)
+    add_members_column(schemas, "    until: 2022\n")
+    assert checked(vwu, schemas) == before
+    edit(schemas / "members.yaml", "    until: 2022\n", "    optional: true\n")
+    assert checked(vwu, schemas) == before
+
+
+def test_a_required_column_that_is_missing_still_refuses_naming_the_form(vwu, schemas):
+    add_members_column(schemas, "")
+    result = vwu("validate", SAMPLE_INBOX / "33_hung_yen" / "332_tien_lu_2024.xlsx", "--schemas", schemas, "--lang", "en")
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert "Column 'Hội viên sinh hoạt trực tuyến' is missing. The form of Hội viên has the columns: Tổng số hội viên," in out
+    assert "Hội viên danh dự, Hội viên sinh hoạt trực tuyến." in out
+
+
+def test_templates_carry_the_columns_of_their_year(vwu, schemas, tmp_path):
+    from openpyxl import load_workbook
+
+    add_members_column(schemas, "    since: 2025\n")
+    sheet = load_catalog(schemas).get("members").sheet_name
+    headers = {}
+    for year, unit in ((2024, "332"), (2025, "33")):
+        assert vwu("template", "--year", year, "--unit", unit, "--out", tmp_path / str(year), "--schemas", schemas).exit_code == 0
+        path = next((tmp_path / str(year)).rglob("*.xlsx"))
+        ws = load_workbook(path)[sheet]
+        headers[year] = {c.value for row in ws.iter_rows(max_row=12) for c in row}
+    assert "Hội viên sinh hoạt trực tuyến" not in headers[2024]
+    assert "Hội viên sinh hoạt trực tuyến" in headers[2025]

@@ -172,6 +172,13 @@ class Indicator:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    def figure_label(self, name: str, lang: str = "vi") -> str:
+        """How a form names a figure: a column's header, a derived sum's label, or the number."""
+        if _is_constant(name):
+            return name
+        derived = self.derived_figure(name)
+        return derived.label(lang) if derived else self.column(name).label(lang)
+
     def derived_figure(self, name: str) -> Derived | None:
         return next((d for d in self.derived if d.name == name), None)
 

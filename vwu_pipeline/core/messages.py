@@ -71,8 +71,13 @@ MESSAGES: dict[str, Text] = {
         "The table's header row was not found (expected columns: {expected}).",
     ),
     "missing-column": (
-        "Thiếu cột '{expected}'.",
-        "Column '{expected}' is missing.",
+        "Thiếu cột '{expected}'. Mẫu biểu {indicator} gồm các cột: {form}.",
+        "Column '{expected}' is missing. The form of {indicator} has the columns: {form}.",
+    ),
+    "column-not-on-form": (
+        "Tệp theo mẫu biểu khác: thiếu cột '{expected}' của mẫu năm {year}; đã nhận, cột này ghi là không báo cáo.",
+        "The file is on another year's form: column '{expected}' of the {year} form is missing; "
+        "accepted, the column stored as not reported.",
     ),
     "period-missing": (
         "Không xác định được kỳ báo cáo: ghi 'Năm 2024' trong tiêu đề hoặc dùng --year.",

@@ -247,7 +247,10 @@ def _write_indicator(
     from openpyxl.utils import get_column_letter
 
     heads = {c.name: c.header for c in catalog.unit_columns}
-    width = LABEL_COLUMNS + len(indicator.columns)
+    # The form of the report year: a column with since/until is on some years' forms only.
+    columns = indicator.columns_for(period.year)
+    shown = [k for k, c in enumerate(indicator.columns) if c in columns]
+    width = LABEL_COLUMNS + len(columns)
     last = get_column_letter(width)
 
     r = 0
@@ -259,7 +262,7 @@ def _write_indicator(
     r += 1  # a blank row keeps the title block apart from the header
 
     labels = [_styled(x, shape) for x in ("STT", heads["unit_code"], heads["unit_name"])]
-    figure_headers = [_styled(c.header, shape) for c in indicator.columns]
+    figure_headers = [_styled(c.header, shape) for c in columns]
     header_top = r + 1
     if shape.two_row_header:
         # Offices group the figures under one merged label and merge the label columns down.
@@ -282,9 +285,10 @@ def _write_indicator(
             cell.style = "vwu-header"
 
     first = r + 1
-    sums = [0.0] * len(indicator.columns)
+    sums = [0.0] * len(columns)
     for ordinal, row_unit in enumerate(rows, start=1):
-        values = list(figures(unit, row_unit, indicator)) if figures else [None] * len(indicator.columns)
+        every = list(figures(unit, row_unit, indicator)) if figures else [None] * len(indicator.columns)
+        values = [every[k] for k in shown]
         r += 1
         _put(ws, r, [ordinal, row_unit.code, row_unit.name, *values])
         ws.cell(r, 1).style = ws.cell(r, 3).style = "vwu-label"
@@ -294,7 +298,7 @@ def _write_indicator(
             sums[i] += _as_number(value)
     end = r
 
-    for i, column in enumerate(indicator.columns):
+    for i, column in enumerate(columns):
         letter = get_column_letter(LABEL_COLUMNS + 1 + i)
         validation = _validation(column)
         validation.add(f"{letter}{first}:{letter}{end}")
@@ -398,22 +402,22 @@ def _write_instructions(ws, unit: Unit, period: Period, catalog: Catalog) -> Non
     ]
     for indicator in catalog.indicators:
         lines.append((f"Trang “{indicator.sheet_name}”", "vwu-note-bold"))
-        for column in indicator.columns:
+        for column in indicator.columns_for(period.year):
             kind = {"stock": "số có tại thời điểm cuối kỳ", "opening": "số có tại thời điểm đầu kỳ"}.get(
                 column.aggregation, "số phát sinh trong kỳ"
             )
             unit_note = f", đơn vị: {column.unit}" if column.unit else ""
             lines.append((f"  • {column.header}: {kind}{unit_note}.", "vwu-note"))
         for rule in indicator.rules:
-            left, right = indicator.column(rule.left).header, indicator.column(rule.right).header
+            left, right = indicator.figure_label(rule.left), indicator.figure_label(rule.right)
             sign = {"<=": "không lớn hơn", ">=": "không nhỏ hơn", "<": "nhỏ hơn", ">": "lớn hơn", "==": "bằng"}[rule.op]
             level = "bắt buộc" if rule.severity == "error" else "cần kiểm tra nếu không đúng"
             lines.append((f"  – {left} {sign} {right} ({level}).", "vwu-note-rule"))
         for ratio in indicator.ratios:
             lines.append(
                 (
-                    f"  – {ratio.label('vi')} = {indicator.column(ratio.numerator).header} / "
-                    f"{indicator.column(ratio.denominator).header}: tự tính, không cần nhập.",
+                    f"  – {ratio.label('vi')} = {indicator.figure_label(ratio.numerator)} / "
+                    f"{indicator.figure_label(ratio.denominator)}: tự tính, không cần nhập.",
                     "vwu-note-rule",
                 )
             )

@@ -33,6 +33,7 @@ class Table:
     rows: list[tuple[int, list[object]]] = field(default_factory=list)  # (Excel row, cells)
     totals: tuple[int, list[object]] | None = None
     title: list[str] = field(default_factory=list)
+    missing: tuple[str, ...] = ()  # columns of other years' forms (or optional) the sheet lacks
 
     def cell(self, cells: list[object], name: str) -> object:
         index = self.columns.get(name)
@@ -142,9 +143,17 @@ def locate(
         title=[text for row in sheet.rows[: header_rows[0] - 1] for text in (clean(c) for c in row) if text],
     )
     missing = [c for c in indicator.columns if c.name not in columns]
-    if missing:
-        # A sheet without one of its columns cannot be added up with the others.
-        return None, Problem("missing-column", "error", file, sheet.name, header_rows[-1], params={"expected": missing[0].header})
+    required = [c for c in missing if c.required]
+    if required:
+        # A sheet without a column every form has cannot be added up with the others.
+        form = ", ".join(c.header for c in indicator.columns if c.required)
+        return None, Problem(
+            "missing-column", "error", file, sheet.name, header_rows[-1],
+            params={"expected": required[0].header, "indicator": indicator.title_vi, "form": form},
+        )
+    # A column of some years' forms only (since/until) or optional: whether its absence
+    # deserves a word depends on the report year, known once the title is read (validation).
+    table.missing = tuple(c.name for c in missing)
     _split_rows(table, sheet, catalog)
     return table, None
 
@@ -224,7 +233,7 @@ def _assign(labels: list[list[str]], fields: dict[str, tuple[str, ...]]) -> tupl
 
 def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
     """Data rows, the totals row and nothing else: blank, numbering and footer rows are skipped."""
-    figure_columns = [table.columns[c.name] for c in table.indicator.columns]
+    figure_columns = [table.columns[c.name] for c in table.indicator.columns if c.name in table.columns]
     label_columns = range(0, min(figure_columns))
     start = table.header_rows[-1]  # 0-based index of the first row under the header
     for offset, cells in enumerate(sheet.rows[start:]):

@@ -67,6 +67,7 @@ def prepare(sub: Submission, year: int | None = None) -> None:
     sub.prepared = True
     if not sub.tables or not _resolve_period(sub, year):
         return
+    _check_form_years(sub)
     tree = UnitTree.for_year(sub.year)
     if not _resolve_unit(sub, tree):
         return
@@ -98,6 +99,20 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
         sub.result.indicators = [t.indicator.name for t in sub.tables]
+
+
+def _check_form_years(sub: Submission) -> None:
+    """A column the form of the report year has, missing from a file on an older (or newer)
+    form: accepted, the column not reported, with a warning. Before its `since` (after its
+    `until`), or when optional, the column is not expected: nothing to say."""
+    for table in sub.tables:
+        for name in table.missing:
+            column = table.indicator.column(name)
+            if column.expected(sub.year) and not column.optional:
+                sub.problem(
+                    "column-not-on-form", "warning", sheet=table.sheet, row=table.header_rows[-1],
+                    params={"expected": column.header, "year": str(sub.year)},
+                )
 
 
 def _figures(rows: list[tuple], indicator: Indicator) -> list[tuple]:
