@@ -224,7 +224,9 @@ def test_from_its_since_year_a_file_on_the_older_form_is_accepted_with_a_warning
     assert "332_tien_lu_2024.xlsx" in warned and "467_dakrong_2024.xlsx" in warned
     assert not any(after[name][2].startswith("2023") for name in warned)
     result = vwu("validate", SAMPLE_INBOX / "33_hung_yen" / "332_tien_lu_2024.xlsx", "--schemas", schemas, "--lang", "en")
-    assert "column 'Hội viên sinh hoạt trực tuyến' of the 2024 form is missing; accepted, the column stored as not reported" in result.output
+    assert (
+        "column 'Hội viên sinh hoạt trực tuyến' of the 2024 form is missing; accepted, the column stored as not reported" in result.output
+    )
 
 
 def test_after_its_until_year_or_when_optional_a_missing_column_says_nothing(vwu, schemas):

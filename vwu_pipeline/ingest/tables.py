@@ -148,7 +148,11 @@ def locate(
         # A sheet without a column every form has cannot be added up with the others.
         form = ", ".join(c.header for c in indicator.columns if c.required)
         return None, Problem(
-            "missing-column", "error", file, sheet.name, header_rows[-1],
+            "missing-column",
+            "error",
+            file,
+            sheet.name,
+            header_rows[-1],
             params={"expected": required[0].header, "indicator": indicator.title_vi, "form": form},
         )
     # A column of some years' forms only (since/until) or optional: whether its absence

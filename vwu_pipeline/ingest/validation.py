@@ -110,7 +110,10 @@ def _check_form_years(sub: Submission) -> None:
             column = table.indicator.column(name)
             if column.expected(sub.year) and not column.optional:
                 sub.problem(
-                    "column-not-on-form", "warning", sheet=table.sheet, row=table.header_rows[-1],
+                    "column-not-on-form",
+                    "warning",
+                    sheet=table.sheet,
+                    row=table.header_rows[-1],
                     params={"expected": column.header, "year": str(sub.year)},
                 )
 
