@@ -17,13 +17,13 @@ from python_calamine import CalamineWorkbook
 from vwu_pipeline import aggregate, ingest, presentation
 from vwu_pipeline.core.indicators import load_catalog
 from vwu_pipeline.ingest.reading import (
-    Limits,
     _check_container,
     read_workbook,
     sha256_of,
 )
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import prepare
+from vwu_pipeline.ops.config import Limits
 from vwu_pipeline.report.build import current
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook

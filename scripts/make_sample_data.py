@@ -16,7 +16,6 @@ from pathlib import Path
 
 from vwu_pipeline.core.indicators import Indicator, load_catalog
 from vwu_pipeline.core.periods import Period
-from vwu_pipeline.core.text import to_cp1258
 from vwu_pipeline.core.units import Unit, UnitTree
 from vwu_pipeline.forms.demo_data import DemoFigures
 from vwu_pipeline.forms.template import (
@@ -26,6 +25,9 @@ from vwu_pipeline.forms.template import (
     save_reproducible,
     title_lines,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from builders import to_cp1258  # noqa: E402  (the tests' builders write the same legacy CSVs)
 
 OUT = Path(__file__).resolve().parent.parent / "sample_data" / "inbox"
 SEED = 2024

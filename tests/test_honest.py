@@ -262,3 +262,54 @@ def test_complete_data_below_a_target_is_not_met(tmp_path, workspace, vwu):
         "enrolment_rate": "not_met",
     }
     assert summary_row(wb, "Hội viên kết nạp mới trong kỳ", "Huyện Tiên Lữ")[5] == "Chưa đạt"
+
+
+# --- case 7: a stale aggregation is never marked fresh ----------------------------------------------
+
+
+def test_an_ingest_committing_while_aggregate_reads_leaves_the_aggregation_stale(tmp_path, workspace, vwu, monkeypatch):
+    from vwu_pipeline.report import rollup
+    from vwu_pipeline.store.db import Store
+
+    ingest(tmp_path / "in", workspace, {"tl.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1)))})
+    late = tmp_path / "late"
+    late.mkdir()
+    submission(late / "bd.xlsx", members(("00001", "Phường Phúc Xá", 300, 20, 400, 3)), report_title=YEAR_2024, unit_title=BA_DINH)
+    read = Store.figures_frame
+    calls = []
+
+    def figures_then_a_concurrent_ingest(store, year):
+        frame = read(store, year)
+        if not calls:  # Ba Đình's file is committed by another connection right after the first read
+            calls.append(year)
+            assert run([late], workspace).valid
+        return frame
+
+    monkeypatch.setattr(Store, "figures_frame", figures_then_a_concurrent_ingest)
+    first = rollup.aggregate(workspace, 2024)
+    monkeypatch.undo()
+
+    assert first.total("members", "members_total") == 120  # what it read: before the ingest
+    # ... so it is stale, and the next report aggregates again with Ba Đình: 120 + 300.
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out")
+    assert data["aggregated"] is True
+    assert headline_json(data, "members_total")["value"] == 420
+    assert md_row(markdown, "Tổng số hội viên")[2] == "420\\*"
+
+
+def test_report_re_aggregating_takes_the_writer_lock(tmp_path, workspace, vwu):
+    from test_operations import hold_lock, stop
+
+    ingest(tmp_path / "in", workspace, {"tl.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1)))})
+    holder = hold_lock(workspace, "ingest")  # an ingest is writing
+    try:
+        stale = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--lock-timeout", "1")
+    finally:
+        stop(holder)
+    written_while_locked = (tmp_path / "out" / "vwu-2024.md").exists()
+    fresh = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--lock-timeout", "1")
+
+    assert stale.exit_code == 3 and not written_while_locked
+    message = " ".join(stale.stderr.replace("│", " ").split())
+    assert f"lệnh 'vwu ingest' (pid {holder.pid}," in message and "Đã chờ 1 giây" in message
+    assert fresh.exit_code == 0, fresh.output

@@ -24,12 +24,12 @@ from hostile import with_laughs as _with_laughs
 
 from vwu_pipeline.core.messages import MESSAGES
 from vwu_pipeline.ingest.reading import (
-    Limits,
     RawSheet,
     ReadError,
     read_workbook,
     sha256_of,
 )
+from vwu_pipeline.ops.config import Limits
 
 CORNER_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'  # the grid's last cell
 

@@ -327,14 +327,18 @@ def report_command(
     quiet: options.Quiet = False,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
+    lock_timeout: options.LockTimeout = None,
 ) -> None:
     """Viết bảng tính tổng hợp và bản tóm tắt Markdown. Write the consolidated workbook and summary."""
     from vwu_pipeline.report.build import report
 
-    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out)
+    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out, lock_timeout=lock_timeout)
     lang, year = settings.lang, run_command(debug, settings.require_year)
-    with _run_log(settings, "report", record=True) as log:  # a reader: no lock, works while an ingest runs
-        result = run_command(debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas, period))
+    # A reader of a fresh aggregation takes no lock; re-aggregating a stale one takes the writer lock.
+    with _run_log(settings, "report", record=True) as log:
+        result = run_command(
+            debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas, period, settings.lock_timeout)
+        )
         log.counts = {
             "year": year,
             "period": result.period,

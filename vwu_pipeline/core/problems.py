@@ -1,7 +1,7 @@
 """Errors are values: every problem found in a submission is a `Problem` record.
 
 Problems of one file are collected into a `FileResult`; the results of a run into a
-`Report` (modelled on frictionless-py's Report: `valid`, counts, `to_json()`).
+`IngestReport` (modelled on frictionless-py's Report: `valid`, counts, `to_json()`).
 Messages come from the catalogue (messages.py), in Vietnamese by default and English on request.
 """
 
@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from vwu_pipeline.core.errors import EXIT_OK, EXIT_REFUSED
 from vwu_pipeline.core.messages import MESSAGES, Lang, fill, pick, text
 from vwu_pipeline.core.text import number
 
@@ -164,7 +165,7 @@ class FileResult:
 
 
 @dataclass
-class Report:
+class IngestReport:
     """The outcome of an ingest or validate run over many files."""
 
     files: list[FileResult] = field(default_factory=list)
@@ -187,7 +188,7 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return int(not self.valid)
+        return EXIT_OK if self.valid else EXIT_REFUSED
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -72,25 +72,6 @@ def parse_number(value: object) -> float | None:
     raise NotANumber(text)
 
 
-def to_cp1258(text: str) -> str:
-    """Vietnamese as the Windows code page 1258 stores it, ready for `.encode("cp1258")`.
-
-    cp1258 has the letters Â Ê Ô Ă Ơ Ư Đ precomposed but tone marks only as combining
-    characters, so "Hộ" becomes "Hô" + combining dot below. (Python's codec does not do this.)
-    """
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        try:
-            char.encode("cp1258")
-            out.append(char)
-        except UnicodeEncodeError:
-            base, *marks = unicodedata.normalize("NFD", char)
-            shape = [m for m in marks if m in "\u0302\u0306\u031b"]  # circumflex, breve, horn
-            tones = [m for m in marks if m not in shape]
-            out.append(unicodedata.normalize("NFC", base + "".join(shape)) + "".join(tones))
-    return "".join(out)
-
-
 def number(value: float | None, lang: str = "vi", decimals: int | None = None) -> str:
     """19668108 -> "19.668.108" (vi) or "19,668,108" (en); 12.5 -> "12,5" / "12.5"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -30,7 +30,8 @@ from typing import Any
 from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, readable
-from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, Limits, ReadError, read_workbook
+from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, ReadError, read_workbook
+from vwu_pipeline.ops.config import Limits
 
 COPY_SUFFIX = "_kiem_tra.xlsx"
 MESSAGE_SUFFIX = "_ket_qua.txt"

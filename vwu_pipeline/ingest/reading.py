@@ -32,16 +32,8 @@ import python_calamine
 from defusedxml import ElementTree as SafeET
 
 from vwu_pipeline.core.messages import MESSAGES, text
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_file_bytes: int = 50 * 1024**2  # refuse bigger files outright
-    max_unzipped_bytes: int = 200 * 1024**2  # sum of uncompressed member sizes (zip directory)
-    max_rows: int = 100_000  # per sheet
-    max_columns: int = 200  # per sheet
-    max_cell_chars: int = 10_000  # longer text cells are cut to this length and reported
-    worker_memory_bytes: int = 4 * 1024**3  # address space of a reader process (ingest.Parser)
+from vwu_pipeline.core.problems import Problem
+from vwu_pipeline.ops.config import Limits
 
 
 @dataclass
@@ -73,6 +65,13 @@ class ReadError(Exception):
 
 def _read_error(code: str, params: dict[str, Any]) -> ReadError:
     return ReadError(code, **params)
+
+
+def read_problem(error: ReadError | OSError, file: str) -> Problem:
+    """A file that cannot be read, as the problem that refuses it (ingest, targets and feedback alike)."""
+    if isinstance(error, ReadError):
+        return Problem(error.code, "error", file, error.params.get("sheet"), params=error.params)
+    return Problem("file-unreadable", "error", file, params={"reason": error.strerror or str(error)})
 
 
 WORKBOOK_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
@@ -526,4 +525,4 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-__all__ = ["Limits", "RawSheet", "ReadError", "read_workbook", "sha256_of"]
+__all__ = ["RawSheet", "ReadError", "read_problem", "read_workbook", "sha256_of"]

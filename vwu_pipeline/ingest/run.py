@@ -17,18 +17,19 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
-from vwu_pipeline.core.problems import FileResult, Lang, Problem, Report
+from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
 from vwu_pipeline.forms.annotate import relative_names
 from vwu_pipeline.ingest.reading import (
     SUFFIXES,
-    Limits,
     ReadError,
+    read_problem,
     read_workbook,
     sha256_of,
 )
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
+from vwu_pipeline.ops.config import Limits
 from vwu_pipeline.store.db import Store
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
@@ -94,10 +95,10 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
     try:
         sheets = read_workbook(path, limits)
     except ReadError as error:
-        result.problems.append(Problem(error.code, "error", path.name, error.params.get("sheet"), params=error.params))
+        result.problems.append(read_problem(error, path.name))
         return sub
     except OSError as error:
-        result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": error.strerror or str(error)}))
+        result.problems.append(read_problem(error, path.name))
         return sub
     for sheet in sheets:
         for row, col, length in sheet.long_cells:
@@ -124,7 +125,7 @@ def run(
     options: IngestOptions = IngestOptions(),
     progress: Callable[[FileResult], None] | None = None,
     started: Callable[[int], None] | None = None,
-) -> Report:
+) -> IngestReport:
     """Ingest files into the workspace store; with `workspace=None` only check them (vwu validate).
 
     `started(n)` is told how many files there are before the first is read (progress bars);
@@ -137,7 +138,7 @@ def run(
     names = relative_names([*files, *(Path(r.path) for r in refused)], paths) if options.feedback else {}
     if started:
         started(len(files) + len(refused))
-    report = Report(lang=options.lang)
+    report = IngestReport(lang=options.lang)
 
     def feedback(result: FileResult) -> None:
         """Before the file is stored, so that the store knows its copy."""

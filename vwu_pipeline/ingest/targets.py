@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import VwuError
+from vwu_pipeline.core.errors import EXIT_OK, EXIT_REFUSED, VwuError
 from vwu_pipeline.core.indicators import Measure, load_catalog, measures
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.ingest.reading import ReadError, read_workbook
+from vwu_pipeline.ingest.reading import ReadError, read_problem, read_workbook
 from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
 from vwu_pipeline.store.db import Store
 
@@ -40,7 +40,7 @@ class TargetsResult:
 
     @property
     def exit_code(self) -> int:
-        return int(not self.valid)
+        return EXIT_OK if self.valid else EXIT_REFUSED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,10 +111,10 @@ def parse_targets(
     try:
         sheets = read_workbook(path)
     except ReadError as error:
-        result.problems.append(Problem(error.code, "error", path.name, params=error.params))
+        result.problems.append(read_problem(error, path.name))
         return []
     except OSError as error:
-        result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": error.strerror or str(error)}))
+        result.problems.append(read_problem(error, path.name))
         return []
     known = {fold(m.name): m for i in load_catalog(schemas).indicators for m in measures(i)}
     examples = ", ".join(list(dict.fromkeys(m.name for m in known.values()))[:6])

@@ -8,8 +8,9 @@ Beside it, `vwu.lock.json` says who holds the lock (pid, command, user, host, st
 only so that the message of a second run can name the first. It is a hint, never the lock:
 a stale one (its process gone) is ignored.
 
-Readers (`report`, `status`, `validate`) take no lock: SQLite in WAL mode lets them read
-while a writer writes.
+Readers (`status`, `validate`, and `report` of a fresh aggregation) take no lock: SQLite in
+WAL mode lets them read while a writer writes. `report` re-aggregating a missing or stale year
+is a writer: it takes the lock like `aggregate`.
 """
 
 from __future__ import annotations

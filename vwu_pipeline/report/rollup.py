@@ -629,7 +629,16 @@ def aggregate(
     store = Store.open(workspace, create=False)
     run_id = store.start_run("aggregate")
     try:
-        figures = within(store.figures_frame(year), period)
+        # Every input and the version stamped on the result come from one read snapshot: an
+        # ingest committing meanwhile makes this aggregation stale, never falsely fresh.
+        with store.snapshot():
+            figures = within(store.figures_frame(year), period)
+            prev_figures = within(store.figures_frame(year - 1), period.previous())
+            prev_periods = store.current_submission_periods(year - 1)
+            periods = store.current_submission_periods(year)
+            targets = store.targets(year)
+            warnings = store.ingest_warnings(year)
+            data_version = store.data_version(year)
         if figures.empty:
             what = f"năm {year}" if period.is_year else period.label()
             raise VwuError(
@@ -638,13 +647,12 @@ def aggregate(
                 en=f"No figures for {period.label('en')} in {workspace}.",
                 en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year and --period.",
             )
-        prev_figures = within(store.figures_frame(year - 1), period.previous())
         previous = None
         if not prev_figures.empty:
             prev_tree = UnitTree.for_year(year - 1)
-            prev_submitted = covering(store.current_submission_periods(year - 1), period.previous(), reporter_of(tree_index(prev_tree)))
+            prev_submitted = covering(prev_periods, period.previous(), reporter_of(tree_index(prev_tree)))
             previous = (prev_figures, prev_tree, prev_submitted)
-        submitted = covering(store.current_submission_periods(year), period, reporter_of(tree_index(tree)))
+        submitted = covering(periods, period, reporter_of(tree_index(tree)))
         values, complete, flagged = compute(figures, tree, catalog, submitted, previous, outlier_factor)
         result = AggregateResult(
             year=year,
@@ -653,8 +661,8 @@ def aggregate(
             values=values,
             completeness=complete,
             outliers=flagged,
-            targets=store.targets(year),
-            warnings=store.ingest_warnings(year),
+            targets=targets,
+            warnings=warnings,
             outlier_factor=outlier_factor,
             previous_year=year - 1 if previous else None,
             counts={
@@ -669,7 +677,7 @@ def aggregate(
             "tree": tree.tree,
             "outlier_factor": outlier_factor,
             "previous_year": result.previous_year,
-            "data_version": store.data_version(year),
+            "data_version": data_version,
             "counts": result.counts,
             "aggregated_at": result.aggregated_at,
         }
@@ -702,10 +710,12 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
     period = _period(year, period)
     store = Store.open(workspace, create=False, write=False)
     try:
-        meta = store.aggregation_meta(year, period.code)
-        if meta is None or meta["data_version"] != store.data_version(year):
-            return None
-        meta, tables = store.read_aggregation(year, period.code)
+        with store.snapshot():  # the stored result, its version and the current one, at one moment
+            meta = store.aggregation_meta(year, period.code)
+            if meta is None or meta["data_version"] != store.data_version(year):
+                return None
+            meta, tables = store.read_aggregation(year, period.code)
+            targets, warnings = store.targets(year), store.ingest_warnings(year)
         return AggregateResult(
             year=year,
             tree=UnitTree.for_year(year),
@@ -713,8 +723,8 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
             values=tables["aggregates"],
             completeness=tables["completeness"],
             outliers=tables["outliers"],
-            targets=store.targets(year),
-            warnings=store.ingest_warnings(year),
+            targets=targets,
+            warnings=warnings,
             outlier_factor=meta["outlier_factor"],
             previous_year=meta["previous_year"],
             counts=meta["counts"],

@@ -345,6 +345,17 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one state of the store: a read transaction (in WAL mode a
+        writer may commit meanwhile; these reads do not see it). Figures and the version they
+        are stamped with must come from the same snapshot."""
+        self.db.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            self.db.execute("COMMIT")
+
     # -- ingest ---------------------------------------------------------------------------
 
     def accepted_hashes(self) -> set[str]:
