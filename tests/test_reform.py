@@ -13,7 +13,6 @@ import pytest
 from tests.builders import submission
 from tests.conftest import figures, problems_of
 from vwu_pipeline.core.crosswalk import load_crosswalk
-from vwu_pipeline.core.problems import FileResult
 from vwu_pipeline.core.text import fold
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.store import migrations
@@ -89,15 +88,24 @@ def test_carrying_rules_of_a_split_commune() -> None:
 
 
 def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, float]]) -> None:
-    """A store as vwu left it before the official codes (schema version 2), with 2025 figures."""
+    """A store as vwu left it before the official codes (schema version 3), with 2025 figures.
+    Written in that version's own tables: today's Store.save knows later columns."""
     with monkeypatch.context() as patch:
-        before = migrations.MIGRATIONS.index(migrations._rekey_provisional_2025)  # the versions before the re-keying
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:before])
-        patch.setattr(migrations, "SCHEMA_VERSION", before)
-        with Store.open(workspace) as store:
-            stored = FileResult("a.xlsx", sha256="x", unit_code="37", period="2025")
-            figures = {"members": [(code, name, "Hội viên", 5, "members_total", value) for code, name, value in rows]}
-            store.save(stored, Path("a.xlsx"), 2025, figures)
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+        patch.setattr(migrations, "SCHEMA_VERSION", 3)
+        with Store.open(workspace) as store, store.transaction() as db:
+            file_id = db.execute(
+                "INSERT INTO files (sha256, name, path, status, unit_code, period, year, ingested_at)"
+                " VALUES ('x', 'a.xlsx', 'a.xlsx', 'accepted', '37', '2025', 2025, 'now')"
+            ).lastrowid
+            sub = db.execute(
+                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, ingested_at) VALUES (?, '37', 2025, '2025', 'members', 'now')",
+                (file_id,),
+            ).lastrowid
+            db.executemany(
+                "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, 'Hội viên', 5, 'members_total', ?)",
+                [(sub, *row) for row in rows],
+            )
 
 
 def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,3 +142,72 @@ def test_a_provisional_code_in_a_new_file_is_an_error_not_a_warning(vwu, inbox: 
     assert problem["severity"] == "error"
     assert "13318" in problem["message"]  # where Châu Sơn's figures belong
     assert json.loads(result.stdout)["files"][0]["status"] == "refused"
+
+
+def test_a_legacy_code_asked_of_2025_says_what_it_became(vwu, tmp_path: Path) -> None:
+    result = vwu("template", "--year", 2025, "--unit", 45, "--out", tmp_path)
+    assert result.exit_code != 0
+    assert "Tỉnh Quảng Trị (45) từ 01/07/2025 thuộc Tỉnh Quảng Trị (44)" in result.output
+
+
+def test_vwu_units_finds_a_name_in_both_trees_with_successors_and_predecessors(vwu) -> None:
+    result = vwu("units", "--year", 2025, "DA KRONG", "--json")
+    assert result.exit_code == 0
+    found = {(f["tree"], f["code"]): f for f in json.loads(result.stdout)}
+    district = found[("legacy", "467")]
+    assert district["name"] == "Huyện Đa Krông" and district["path"][0]["code"] == "45"
+    assert "19564" in [s["code"] for s in district["successors"]]
+    commune = found[("2025", "19564")]
+    assert commune["path"][0] == {"code": "44", "name": "Tỉnh Quảng Trị"}
+    assert {p["code"] for p in commune["predecessors"]} == {"19564", "19576", "19579"}
+    assert vwu("units", "không có nơi này").exit_code == 1
+
+
+def test_a_first_half_2025_district_form_is_the_legacy_tree_and_is_accepted(vwu, tmp_path: Path, workspace: Path) -> None:
+    result = vwu("template", "--year", 2025, "--period", "H1", "--unit", 467, "--out", tmp_path / "forms")
+    assert result.exit_code == 0, result.output
+    (form,) = (tmp_path / "forms").rglob("*.xlsx")
+    assert form.name == "467_huyen_da_krong_2025-H1.xlsx"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    # Tiên Lữ's first half of 2025, sent in June on the legacy tree; Hưng Yên's full year on the new tree.
+    submission(
+        inbox / "tien_lu_h1.xlsx",
+        {"members": [["12337", "Thị trấn Vương", 1200, 35, 1800, 4]]},
+        report_title="BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2025",
+    )
+    submission(
+        inbox / "hung_yen_2025.xlsx",
+        {"members": [["12337", "Xã Hoàng Hoa Thám", 2100, 50, 3000, 5], ["12364", "Xã Tiên Lữ", 1900, 40, 2800, 3]]},
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2025",
+        unit_title="HỘI LHPN TỈNH HƯNG YÊN",
+    )
+    result = vwu("ingest", inbox, "--workspace", workspace, "--json")
+    files = {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert files["tien_lu_h1.xlsx"]["status"] == "accepted", files["tien_lu_h1.xlsx"]
+    assert files["tien_lu_h1.xlsx"]["unit_code"] == "332"
+    assert files["hung_yen_2025.xlsx"]["status"] == "accepted", files["hung_yen_2025.xlsx"]
+    assert files["hung_yen_2025.xlsx"]["unit_code"] == "33"
+    store = Store.open(workspace)
+    try:
+        assert store.submission_trees(2025) == {"2025-H1": "legacy", "2025": "2025"}
+    finally:
+        store.close()
+
+
+def test_an_old_store_learns_the_tree_of_every_submission_and_target(tmp_path: Path) -> None:
+    import gzip
+    import shutil
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    fixture = Path(__file__).resolve().parent / "fixtures" / "store_v0_main_2855291.sqlite.gz"
+    with gzip.open(fixture) as source, open(workspace / "vwu.sqlite", "wb") as target:
+        shutil.copyfileobj(source, target)
+    store = Store.open(workspace)
+    try:
+        assert set(store.submission_trees(2024).values()) == {"legacy"}
+        assert set(store.targets(2024)["tree"]) == {"legacy"}
+        assert len(store.targets(2024)) == 129
+    finally:
+        store.close()

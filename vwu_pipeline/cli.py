@@ -407,6 +407,28 @@ def status_command(
     render.status(result, settings.lang)
 
 
+@app.command("units")
+def units_command(
+    query: Annotated[str, typer.Argument(help="Tên (không cần dấu, hoa thường tùy ý) hoặc mã đơn vị. A name or a code.")],
+    year: options.Year = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    debug: options.Debug = False,
+) -> None:
+    """Tra mã đơn vị theo tên ở cả hai cây, và đơn vị trước/sau 01/07/2025. Look up units across the 2025 reform."""
+    import json
+
+    from vwu_pipeline.core.lookup import find_units
+
+    settings = _settings(debug, None, lang=lang)
+    found = run_command(debug, lambda: find_units(query, year))
+    if json_out:
+        print(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
+    else:
+        render.units_found(found, query, settings.lang)
+    raise typer.Exit(0 if found else 1)
+
+
 def _degrade_unencodable_output() -> None:
     """A terminal or cron mail in ASCII or latin-1 (PYTHONIOENCODING, LANG=C) gets the text
     without the characters it cannot show, instead of a crash in the middle of an ingest."""

@@ -127,7 +127,7 @@ def demo_written(data, out: Path) -> None:
 
 def headline(rows: list[dict[str, Any]], period: str, lang: str) -> None:
     from vwu_pipeline.core.periods import Period
-    from vwu_pipeline.report.presentation import number, percent
+    from vwu_pipeline.report.presentation import figure
 
     the_period = Period(period)
     table = Table(title=text("cli.headline", lang, period=the_period.label(lang)))
@@ -135,9 +135,9 @@ def headline(rows: list[dict[str, Any]], period: str, lang: str) -> None:
     table.add_column(the_period.code, justify="right")
     table.add_column(the_period.previous().code, justify="right")
     for row in rows:
-        show = percent if row["kind"] == "ratio" else number
-        value = show(row["value"], lang) + ("*" if row["partial"] else "")
-        table.add_row(escape(row["label"]), value, show(row["previous"], lang))
+        look = (row["kind"], row.get("format", "number"), row.get("unit", ""))
+        value = figure(*look, row["value"], lang) + ("*" if row["partial"] else "")
+        table.add_row(escape(row["label"]), value, figure(*look, row["previous"], lang))
     console.print(table)
 
 
@@ -241,6 +241,23 @@ def status(result, lang: str) -> None:
         done = f"{len(item.submitted)}/{item.expected}"
         table.add_row(escape(item.title(lang)), f"[green]{done}[/green]" if not item.missing else done, escape(names) or "—")
     console.print(table)
+
+
+def units_found(found, query: str, lang: str) -> None:
+    """`vwu units`: each match with its tree, path and its relatives across the reform."""
+    if not found:
+        console.print(text("cli.units.none", lang, query=escape(query)))
+        return
+    for match in found:
+        tree = text("cli.units.legacy" if match.tree == "legacy" else "cli.units.2025", lang)
+        path = " › ".join(f"{u.name} ({u.code})" for u in match.path)
+        console.print(f"[bold]{escape(path)}[/bold]  [dim]{escape(tree)}[/dim]", soft_wrap=True)
+        for key, related in (("cli.units.successors", match.successors), ("cli.units.predecessors", match.predecessors)):
+            if related:
+                items = ", ".join(
+                    f"{r.name} ({r.code}" + (f", {text('cli.units.note.' + r.note, lang)})" if r.note else ")") for r in related
+                )
+                console.print(f"  {text(key, lang)}: {escape(items)}", soft_wrap=True, highlight=False)
 
 
 def sections(parts) -> None:

@@ -438,9 +438,20 @@ class Measure:
     kind: str  # flow | stock | opening | derived | ratio | count
     headline: bool = False
     chart: bool = False
+    format: str = "number"  # number | percent | decimal (a ratio's `format:`)
+    unit_vi: str = ""  # a decimal ratio's unit ("người/buổi")
+    unit_en: str = ""
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi
+
+    def unit(self, lang: str = "vi") -> str:
+        return self.unit_en if lang == "en" else self.unit_vi
+
+    @property
+    def percent(self) -> bool:
+        """A rate shown as a percentage (0.6 is 60 %): its targets may be typed as "60%"."""
+        return self.kind == "ratio" and self.format == "percent"
 
 
 def reached_name(ratio_name: str) -> str:
@@ -456,14 +467,15 @@ def measures(indicator: Indicator) -> list[Measure]:
     out = [Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart) for c in indicator.columns]
     out += [Measure(indicator.name, d.name, d.label_vi, d.label_en, "derived", d.headline, d.chart) for d in indicator.derived]
     for r in indicator.ratios:
-        out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline))
+        out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline, False, r.format, r.unit_vi, r.unit_en))
         if r.threshold is not None:
+            level = f"{r.threshold:.0%}" if r.format == "percent" else f"{r.threshold:g}"
             out.append(
                 Measure(
                     indicator.name,
                     reached_name(r.name),
-                    r.threshold_label_vi or f"Số cơ sở đạt {r.label_vi.lower()} từ {r.threshold:.0%}",
-                    r.threshold_label_en or f"Grassroots units with {r.label_en.lower()} of {r.threshold:.0%} or more",
+                    r.threshold_label_vi or f"Số cơ sở đạt {r.label_vi.lower()} từ {level}",
+                    r.threshold_label_en or f"Grassroots units with {r.label_en.lower()} of {level} or more",
                     "count",
                     r.headline,
                 )

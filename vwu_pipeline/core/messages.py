@@ -421,6 +421,43 @@ MESSAGES: dict[str, Text] = {
     "feedback.results_sheet": ("Kết quả kiểm tra", "Check results"),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
+    "error.unit-unknown": (
+        "Mã đơn vị '{code}' không có trong danh mục năm {year}.",
+        "Unit '{code}' is not in the {year} unit list.",
+    ),
+    "error.unit-unknown-hint": (
+        'Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337). Tìm mã theo tên: vwu units "tên".',
+        'Codes keep their leading zeros: province 2 digits (33), district 3 (332), commune 5 (12337). Find a code by name: vwu units "name".',
+    ),
+    "error.unit-became": (
+        "{name} ({code}) từ 01/07/2025 thuộc {targets}.",
+        "{name} ({code}) belongs to {targets} from 1 July 2025.",
+    ),
+    "error.district-abolished": (
+        "{name} ({code}) không còn từ 01/07/2025 (bỏ cấp huyện); các xã của huyện nay thuộc {province_name} ({province}): {targets}.",
+        "{name} ({code}) no longer exists from 1 July 2025 (districts abolished); its communes are now part of {province_name} ({province}): {targets}.",
+    ),
+    "error.unit-became-hint": (
+        "Năm {year} theo cây mới: dùng --unit {code}. Báo cáo các kỳ trước 01/07/2025 (6 tháng đầu năm, quý I, II, "
+        "tháng 1–6) theo cây cũ: thêm --period H1 (Q1, Q2, M01…M06). Tra cứu: vwu units {code}.",
+        "For {year} on the new tree use --unit {code}. Reports of periods before 1 July 2025 (first half, Q1, Q2, "
+        "months 1–6) are on the legacy tree: add --period H1 (Q1, Q2, M01…M06). Look up: vwu units {code}.",
+    ),
+    "error.unit-new": (
+        "{name} ({code}) là đơn vị từ 01/07/2025, không có trong danh mục năm {year}; trước đó gồm {before}.",
+        "{name} ({code}) is a unit from 1 July 2025, not in the {year} unit list; it was formed from {before}.",
+    ),
+    "cli.units.none": ("Không tìm thấy đơn vị nào khớp '{query}'.", "No unit matches '{query}'."),
+    "cli.units.legacy": ("Cây cũ (đến 30/06/2025)", "Legacy tree (until 30 June 2025)"),
+    "cli.units.2025": ("Cây 2025 (từ 01/07/2025)", "2025 tree (from 1 July 2025)"),
+    "cli.units.successors": ("→ từ 01/07/2025 thuộc", "→ from 1 July 2025 part of"),
+    "cli.units.predecessors": ("← trước 01/07/2025 gồm", "← before 1 July 2025 formed from"),
+    "cli.units.note.whole": ("toàn bộ", "whole"),
+    "cli.units.note.unchanged": ("giữ nguyên", "unchanged"),
+    "cli.units.note.renamed": ("đổi tên", "renamed"),
+    "cli.units.note.partial": ("một phần", "partial"),
+    "cli.units.note.partial_area": ("một phần diện tích", "partial by area"),
+    "cli.units.note.all_population": ("một phần diện tích, toàn bộ dân số", "part of the area, all the population"),
     "error.unexpected": (
         "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
         "Unexpected error: run again with --debug and send the output to the developers.",

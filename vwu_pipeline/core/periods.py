@@ -9,8 +9,10 @@ months: all three go through this module.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from vwu_pipeline.core.errors import ConfigError
@@ -135,6 +137,16 @@ def period_months(code: str) -> tuple[int, int]:
     size = _PART_MONTHS[part[0]]
     number = int(part[1:])
     return (number - 1) * size + 1, number * size
+
+
+@lru_cache(maxsize=4096)
+def period_days(code: str) -> tuple[date, date]:
+    """First and last day a period covers. The year closes on 30 November ("tính đến 30/11"):
+    "2025" -> (2025-01-01, 2025-11-30); "2025-H1" -> (2025-01-01, 2025-06-30)."""
+    year = int(code[:4])
+    start, end = period_months(code)
+    last = date(year, 11, 30) if len(code) == 4 else date(year, end, monthrange(year, end)[1])
+    return date(year, start, 1), last
 
 
 @lru_cache(maxsize=1024)

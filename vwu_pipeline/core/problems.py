@@ -127,6 +127,7 @@ class FileResult:
     unit_code: str | None = None
     unit_name: str | None = None
     period: str | None = None
+    tree: str | None = None  # the unit tree its codes belong to (legacy | 2025)
     indicators: list[str] = field(default_factory=list)
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)

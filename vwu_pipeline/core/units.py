@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.periods import period_days
 from vwu_pipeline.core.text import clean, fold
 
 PACKAGED_MASTER = Path(__file__).resolve().parent / "data" / "units.csv"
@@ -188,6 +189,36 @@ class UnitTree:
             )
         return _build(path, trees[0], _period_start(path, trees[0], as_of))
 
+    @classmethod
+    def for_date(cls, day: date, master: Path | None = None) -> UnitTree:
+        """The tree valid on a day (the day after 30 June 2025 is the 2025 tree)."""
+        trees = cls.during(day, day, master)
+        if len(trees) != 1:
+            path = _master_path(master)
+            raise ConfigError(f"Unit master {path}: {len(trees)} trees valid on {day.isoformat()}.", _FORMAT_HINT)
+        return trees[0]
+
+    @classmethod
+    def during(cls, first: date, last: date, master: Path | None = None) -> list[UnitTree]:
+        """The trees valid on some day from `first` to `last`, oldest first (both trees for a
+        period of 2025 that straddles 1 July)."""
+        return list(_trees_during(first, last, master, os.environ.get(ENV_VAR, "")))
+
+    @classmethod
+    def for_period(cls, period: str, master: Path | None = None) -> UnitTree:
+        """The tree of a period: the one valid on its last day (2025-H1 -> legacy, 2025 -> 2025)."""
+        return cls.for_date(period_days(period)[1], master)
+
+    @classmethod
+    def candidates(cls, period: str, master: Path | None = None) -> list[UnitTree]:
+        """The trees a submission for `period` may use, the period's own tree first: the trees
+        valid during it, and the next one when a report is compiled in the month after it (a
+        first-half 2025 review compiled by the new province in July)."""
+        first, last = period_days(period)
+        own = cls.for_period(period, master)
+        others = [t for t in cls.during(first, last + timedelta(days=31), master) if t is not own]
+        return [own, *others]
+
     # --- lookups -------------------------------------------------------------------------
 
     def get(self, code: str) -> Unit | None:
@@ -276,7 +307,7 @@ class UnitTree:
         level = self.reporting_level()
         return (level,) if "district" in self.levels else (level, "commune")
 
-    def reporting_units(self, unit: str | None = None, level: str | None = None) -> list[Unit]:
+    def reporting_units(self, unit: str | None = None, level: str | None = None, year: int | None = None) -> list[Unit]:
         """The units that send (and get a form for) a submission: every unit of `level` at or
         under `unit` (the whole country for None)."""
         level = level or self.reporting_level()
@@ -290,10 +321,9 @@ class UnitTree:
             return self.units(level)
         scope = self.get(unit)
         if scope is None:
-            raise ConfigError(
-                f"Mã đơn vị '{unit}' không có trong danh mục cây {self.tree} / unknown unit code.",
-                "Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337).",
-            )
+            from vwu_pipeline.core.lookup import not_in_tree  # lookup builds on this module
+
+            raise not_in_tree(unit, self, year)
         if LEVELS.index(scope.level) > LEVELS.index(level):
             owner = next(u for u in self.path(scope.code) if u.level == level)
             raise ConfigError(
@@ -329,6 +359,17 @@ class UnitTree:
 @lru_cache(maxsize=64)
 def _tree_for_year(year: int, master: Path | str | None, env: str) -> UnitTree:
     return UnitTree._for_year(year, master)
+
+
+@lru_cache(maxsize=64)
+def _trees_during(first: date, last: date, master: Path | str | None, env: str) -> tuple[UnitTree, ...]:
+    path = _master_path(master)
+    spans: dict[str, date] = {}
+    for tree, start, end in _periods(path):
+        if start <= last and (end is None or first <= end):
+            day = max(start, first)
+            spans[tree] = min(spans.get(tree, day), day)
+    return tuple(_build(path, tree, _period_start(path, tree, day)) for tree, day in sorted(spans.items(), key=lambda kv: kv[1]))
 
 
 def _master_path(master: Path | str | None) -> Path:

@@ -110,11 +110,11 @@ def write_templates(
 ) -> list[Path]:
     """Write one template per reporting unit under `unit` for the year (or a period of it)."""
     the_period = Period.parse(year, period)
-    tree = UnitTree.for_year(year)
+    tree = UnitTree.for_period(the_period.code)  # 2025-H1: the legacy tree, districts report
     load_catalog(schemas)  # a bad schema folder fails here, once, not in every worker
     jobs = [
         WorkbookJob(workbook_path(Path(out_dir), u, tree, the_period), u.code, the_period.code, figures, OFFICIAL, schemas)
-        for u in tree.reporting_units(unit, level)
+        for u in tree.reporting_units(unit, level, year)
     ]
     return write_workbooks(jobs)
 
@@ -132,7 +132,7 @@ def write_workbooks(jobs: Sequence[WorkbookJob], workers: int | None = None) -> 
 
 def write_job(job: WorkbookJob) -> Path:
     period = Period(job.period)
-    tree = UnitTree.for_year(period.year)
+    tree = UnitTree.for_period(period.code)
     unit = tree.get(job.unit)
     if unit is None:
         raise ConfigError(f"Mã đơn vị '{job.unit}' không có trong danh mục năm {period.year}.")

@@ -68,7 +68,8 @@ def prepare(sub: Submission, year: int | None = None) -> None:
     if not sub.tables or not _resolve_period(sub, year):
         return
     _check_form_years(sub)
-    tree = UnitTree.for_year(sub.year)
+    tree = _choose_tree(sub, UnitTree.candidates(sub.result.period))
+    sub.result.tree = tree.tree
     if not _resolve_unit(sub, tree):
         return
     for table in sub.tables:
@@ -140,6 +141,38 @@ def _resolve_period(sub: Submission, year: int | None) -> bool:
         return False
     sub.result.period, sub.year = period, int(period[:4])
     return True
+
+
+def _choose_tree(sub: Submission, trees: list[UnitTree]) -> UnitTree:
+    """The tree of a submission: among the trees valid during its period, the one its codes
+    belong to (codes are reused across the 2025 reform: a new commune's code is often a legacy
+    code of another commune). The rows whose code lies under the most common reporting unit and
+    whose name matches count most; a tie, or a file without codes, keeps the period's own tree
+    (the first) unless only another tree knows the unit its title names."""
+    if len(trees) == 1:
+        return trees[0]
+    best, best_score = trees[0], (-1, -1)
+    for tree in trees:
+        level = tree.reporting_level()
+        owners: Counter[str] = Counter()
+        named: Counter[str] = Counter()
+        for table in sub.tables:
+            for _, cells in table.rows:
+                code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
+                if code is None:
+                    continue
+                owner = next((u.code for u in tree.path(code) if u.level == level), code)
+                owners[owner] += 1
+                name = table.cell(cells, "unit_name")
+                if name and tree.name_matches(code, clean(name)):
+                    named[owner] += 1
+        top = owners.most_common(1)[0][0] if owners else None
+        score = (named[top], owners[top]) if top else (0, 0)
+        if score > best_score:
+            best, best_score = tree, score
+    if best_score == (0, 0):
+        return next((t for t in trees if _unit_from_title(sub, t) is not None), trees[0])
+    return best
 
 
 def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:

@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import load_catalog
 from vwu_pipeline.core.periods import Period, covering
 from vwu_pipeline.core.units import UnitTree, typed_code
@@ -149,10 +148,9 @@ def status(
     level = tree.reporting_level()
     code = typed_code(unit)
     if code is not None and code not in tree:
-        raise ConfigError(
-            f"Mã đơn vị '{code}' không có trong danh mục năm {year} / unit '{code}' is not in the {year} unit list.",
-            "Dùng mã tỉnh 2 chữ số (--unit 33) hoặc mã huyện 3 chữ số (--unit 332).",
-        )
+        from vwu_pipeline.core.lookup import not_in_tree
+
+        raise not_in_tree(code, tree, year)
     reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
     reporter_of = {}  # a unit below the reporting level (a commune's own file) counts for the one above it
 

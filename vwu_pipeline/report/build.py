@@ -67,6 +67,8 @@ def headline_rows(result: AggregateResult, lang: str = "vi") -> list[dict[str, A
             "indicator": row.indicator.name,
             "column": row.measure.name,
             "kind": row.measure.kind,
+            "format": row.measure.format,
+            "unit": row.measure.unit(lang),
             "label": row.measure.label(lang),
             "value": row.value,
             "previous": row.previous,

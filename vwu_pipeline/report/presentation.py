@@ -34,10 +34,12 @@ def percent(value: float | None, lang: str = "vi", decimals: int = 1) -> str:
     return number(value * 100, lang, decimals) + "%"
 
 
-def signed(value: float | None, lang: str = "vi", ratio: bool = False) -> str:
+def signed(value: float | None, lang: str = "vi", ratio: bool = False, decimal: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     sign = "+" if value > 0 else ""
+    if decimal:  # a decimal ratio (attendances per session) changes in its own unit
+        return sign + number(value, lang, 2)
     if ratio:  # a change of rate is in percentage points
         return sign + number(value * 100, lang, 1) + (" điểm %" if lang != "en" else " pp")
     return sign + number(value, lang)
@@ -53,7 +55,16 @@ def stamp(at: str, lang: str = "vi") -> str:
 
 
 def show(measure: Measure, value: float | None, lang: str = "vi") -> str:
-    return percent(value, lang) if measure.kind == "ratio" else number(value, lang)
+    """A figure as the report writes it: 60,0% for a percent ratio, 103,10 người/buổi for a
+    decimal one, 19.668.108 for a count."""
+    return figure(measure.kind, measure.format, measure.unit(lang), value, lang)
+
+
+def figure(kind: str, format: str, unit: str, value: float | None, lang: str = "vi") -> str:
+    if kind == "ratio" and format == "decimal":
+        shown = number(value, lang, 2)
+        return f"{shown} {unit}" if unit and shown != "–" else shown
+    return percent(value, lang) if kind == "ratio" else number(value, lang)
 
 
 def _nan(value: object) -> float | None:

@@ -169,10 +169,9 @@ class AggregateResult:
         if code == NATIONAL:
             return self
         if code not in self.tree:
-            raise ConfigError(
-                f"Mã đơn vị '{code}' không có trong danh mục năm {self.year} / unit '{code}' is not in the {self.year} unit list.",
-                "Dùng mã tỉnh 2 chữ số, ví dụ --unit 33 (Hưng Yên).",
-            )
+            from vwu_pipeline.core.lookup import not_in_tree
+
+            raise not_in_tree(code, self.tree, self.year)
         inside = {code, *(u.code for u in self.tree.descendants(code))}
 
         def keep(frame: pd.DataFrame) -> pd.DataFrame:

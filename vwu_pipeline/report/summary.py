@@ -66,7 +66,7 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
             md(row.measure.label(lang)),
             p.show(row.measure, row.value, lang) + (STAR if row.partial else ""),
             p.show(row.measure, row.previous, lang) + (STAR if row.previous_partial else ""),
-            p.signed(row.change, lang, ratio=row.measure.kind == "ratio"),
+            p.signed(row.change, lang, ratio=row.measure.kind == "ratio", decimal=row.measure.format == "decimal"),
             p.percent(row.change_pct, lang) if row.change_pct is not None else "–",
             md(p.comparison_note(result, row, lang)),
         ]

@@ -24,6 +24,7 @@ from vwu_pipeline.report.rollup import AggregateResult
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
+DECIMAL = "#,##0.00"
 ACHIEVED = "#,##0.0%"  # % of a target: 1,300.0% happens
 # Formats are named pieces of XlsxWriter format properties, combined and registered once.
 BOLD = {"bold": True}
@@ -140,7 +141,9 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowe
 
 
 def _fmt(measure: Measure) -> str:
-    return PERCENT if measure.kind == "ratio" else INTEGER
+    if measure.kind == "ratio":
+        return PERCENT if measure.percent else DECIMAL
+    return INTEGER
 
 
 def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) -> str:

@@ -380,8 +380,8 @@ class Store:
             )
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback, tree)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
@@ -394,6 +394,7 @@ class Store:
                     result.rows,
                     stamp,
                     result.feedback,
+                    result.tree,
                 ),
             ).lastrowid
             if result.problems:
@@ -419,14 +420,16 @@ class Store:
             if not result.valid:
                 return False
             for indicator, rows in figures.items():
+                # The same code on the other tree is another unit (legacy 44 Quảng Bình, new 44 Quảng Trị).
                 old = db.execute(
-                    "SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND current = 1",
-                    (result.unit_code, result.period, indicator),
+                    "SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND current = 1"
+                    " AND (tree IS ? OR tree IS NULL OR ? IS NULL)",
+                    (result.unit_code, result.period, indicator, result.tree, result.tree),
                 ).fetchall()
                 submission_id = db.execute(
-                    "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at)"
-                    " VALUES (?, ?, ?, ?, ?, 1, ?)",
-                    (file_id, result.unit_code, year, result.period, indicator, stamp),
+                    "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree)"
+                    " VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                    (file_id, result.unit_code, year, result.period, indicator, stamp, result.tree),
                 ).lastrowid
                 if old:
                     replaced = True
@@ -477,15 +480,22 @@ class Store:
         import pandas as pd
 
         return pd.read_sql_query(
-            "SELECT s.id AS submission_id, s.indicator, s.period, f.unit_code, f.column, f.value"
+            "SELECT s.id AS submission_id, s.indicator, s.period, s.tree, f.unit_code, f.column, f.value"
             " FROM submissions s JOIN figures f ON f.submission_id = s.id WHERE s.current = 1 AND s.year = ?",
             self.db,
             params=(year,),
         )
 
-    def current_submissions(self, year: int) -> list[tuple[str, str]]:
-        """(indicator, reporting unit) of the current submissions of a year."""
-        return self.db.execute("SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall()
+    def current_submissions(self, year: int, tree: str | None = None) -> list[tuple[str, str]]:
+        """(indicator, reporting unit) of the current submissions of a year (of one unit tree)."""
+        return self.db.execute(
+            "SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ? AND (? IS NULL OR tree IS ?)",
+            (year, tree, tree),
+        ).fetchall()
+
+    def submission_trees(self, year: int) -> dict[str, str]:
+        """period -> unit tree of the current submissions of a year (2025: H1 legacy, year new)."""
+        return dict(self.db.execute("SELECT DISTINCT period, tree FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall())
 
     def current_submission_periods(self, year: int) -> list[tuple[str, str, str]]:
         """(indicator, reporting unit, period) of the current submissions of a year."""
@@ -552,19 +562,22 @@ class Store:
         }
         return meta, tables
 
-    def save_targets(self, rows: list[tuple[int, str, str, float]], file: str) -> None:
-        """(year, unit_code, column, target) rows; a row replaces the same year, unit and column."""
+    def save_targets(self, rows: list[tuple], file: str) -> None:
+        """(year, unit_code, column, target[, tree]) rows; a row replaces the same year, tree, unit
+        and column. Without a tree, the tree of the year (the 2025 tree for 2025)."""
+        from vwu_pipeline.core.units import UnitTree
+
         stamp = now()
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO targets (year, unit_code, column, target, file, loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(*row, file, stamp) for row in rows],
+                "INSERT OR REPLACE INTO targets (year, unit_code, column, target, tree, file, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:4], row[4] if len(row) > 4 else UnitTree.for_year(row[0]).tree, file, stamp) for row in rows],
             )
 
     def targets(self, year: int) -> Any:
         import pandas as pd
 
-        return pd.read_sql_query("SELECT unit_code, column, target FROM targets WHERE year = ?", self.db, params=(year,))
+        return pd.read_sql_query("SELECT unit_code, column, target, tree FROM targets WHERE year = ?", self.db, params=(year,))
 
     def ingest_warnings(self, year: int) -> Any:
         """Warnings of the files whose figures are current for the year (accepted, not replaced)."""

@@ -250,6 +250,53 @@ def _aggregates_like_for_like(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM aggregations")
 
 
+def _units_carry_their_tree(db: sqlite3.Connection) -> None:
+    """In 2025 both unit trees live in one year and their codes overlap (legacy province 44 is
+    Quảng Bình, new 44 is Quảng Trị): files, submissions, aggregates and targets record the tree
+    their codes belong to. Existing rows get the tree of their period (of their year for
+    targets and aggregates), which is what vwu used when it stored them."""
+    from vwu_pipeline.core.units import UnitTree
+
+    for table in ("files", "submissions", "aggregates", "completeness", "outliers"):
+        _add_column(db, table, "tree", "TEXT")
+    for table in ("files", "submissions"):
+        periods = [p for (p,) in db.execute(f"SELECT DISTINCT period FROM {table} WHERE period IS NOT NULL AND tree IS NULL")]
+        for period in periods:
+            try:
+                tree = UnitTree.for_period(period).tree
+            except Exception:  # a period no tree covers (a replaced unit master): left unknown
+                continue
+            db.execute(f"UPDATE {table} SET tree = ? WHERE period = ? AND tree IS NULL", (tree, period))
+    for table in ("aggregates", "completeness", "outliers"):
+        db.execute(f"UPDATE {table} SET tree = (SELECT a.tree FROM aggregations a WHERE a.year = {table}.year) WHERE tree IS NULL")
+    columns = {row[1] for row in db.execute("PRAGMA table_info(targets)")}
+    if "tree" not in columns:
+        db.execute("ALTER TABLE targets RENAME TO targets_before_trees")
+        db.execute(
+            """CREATE TABLE targets (
+    year INTEGER NOT NULL,
+    tree TEXT NOT NULL,               -- legacy | 2025: 2025 targets may be set on either tree
+    unit_code TEXT NOT NULL,          -- '00' for national
+    column TEXT NOT NULL,
+    target REAL NOT NULL,
+    file TEXT,
+    loaded_at TEXT NOT NULL,
+    PRIMARY KEY (year, tree, unit_code, column)
+)"""
+        )
+        for (year,) in db.execute("SELECT DISTINCT year FROM targets_before_trees").fetchall():
+            try:
+                tree = UnitTree.for_year(year).tree
+            except Exception:
+                tree = ""
+            db.execute(
+                "INSERT INTO targets (year, tree, unit_code, column, target, file, loaded_at)"
+                " SELECT year, ?, unit_code, column, target, file, loaded_at FROM targets_before_trees WHERE year = ?",
+                (tree, year),
+            )
+        db.execute("DROP TABLE targets_before_trees")
+
+
 def _run_outcomes(db: sqlite3.Connection) -> None:
     """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
     its message, rather than as one killed midway."""
@@ -264,6 +311,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _rekey_provisional_2025,
     _aggregations_per_period,
     _aggregates_like_for_like,
+    _units_carry_their_tree,
     _run_outcomes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
