@@ -36,6 +36,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # import directions: [tool.importlinter] in pyproject.toml
 
 ## Re-resolve requirements.lock after changing dependencies in pyproject.toml (one resolution valid
 ## on every Python from 3.11 up, so the lock does not depend on the Python that wrote it).

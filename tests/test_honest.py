@@ -313,3 +313,86 @@ def test_report_re_aggregating_takes_the_writer_lock(tmp_path, workspace, vwu):
     message = " ".join(stale.stderr.replace("│", " ").split())
     assert f"lệnh 'vwu ingest' (pid {holder.pid}," in message and "Đã chờ 1 giây" in message
     assert fresh.exit_code == 0, fresh.output
+
+
+# --- case 6: a two-line official heading is no title mismatch ----------------------------------------
+
+HEADINGS = [
+    # (body above, issuing body, a commune row of the issuing body)
+    ("HỘI LHPN TỈNH QUẢNG TRỊ", "HỘI LHPN HUYỆN ĐAKRÔNG", ("19555", "Thị trấn Krông Klang")),  # Thị xã Quảng Trị exists
+    ("HỘI LHPN TỈNH HÀ GIANG", "HỘI LHPN HUYỆN ĐỒNG VĂN", ("00712", "Thị trấn Phố Bảng")),  # so does Thành phố Hà Giang
+    ("HỘI LHPN TỈNH HƯNG YÊN", "HỘI LHPN HUYỆN TIÊN LỮ", ("12337", "Thị trấn Vương")),  # and Thành phố Hưng Yên
+    ("HỘI LHPN TỈNH HƯNG YÊN", "HỘI LHPN TP. HƯNG YÊN", ("11950", "Phường Lam Sơn")),
+    ("HỘI LHPN TỈNH QUẢNG TRỊ", "HỘI LHPN THỊ XÃ QUẢNG TRỊ", ("19357", "Phường 1")),
+    ("Hoi LHPN tinh Quang Tri", "Hoi LHPN huyen Da Krong", ("19555", "Thị trấn Krông Klang")),
+]
+
+
+def test_a_heading_naming_the_unit_under_its_province_is_no_mismatch(tmp_path, vwu):
+    files = []
+    for number, (above, issuer, (code, name)) in enumerate(HEADINGS):
+        path = tmp_path / f"heading_{number}.xlsx"
+        rows = members((code, name, 100, 10, 200, 1))
+        submission(path, rows, report_title=YEAR_2024, unit_title=above)
+        # the issuing body's line under the body above, as official documents head
+        book = load_workbook(path)
+        book.active.insert_rows(2)
+        book.active.cell(2, 1, issuer)
+        book.save(path)
+        files.append(path)
+
+    checked = vwu("validate", *files, "--json")
+
+    problems = [p for f in json.loads(checked.stdout)["files"] for p in f["problems"]]
+    assert [p for p in problems if p["code"] == "unit-title-mismatch"] == []
+
+
+def test_a_heading_naming_another_district_is_still_a_mismatch(tmp_path, vwu):
+    path = tmp_path / "kim_dong.xlsx"
+    submission(path, members(("12337", "Thị trấn Vương", 100, 10, 200, 1)), report_title=YEAR_2024, unit_title="HỘI LHPN TỈNH HƯNG YÊN")
+    book = load_workbook(path)
+    book.active.insert_rows(2)
+    book.active.cell(2, 1, "HỘI LHPN HUYỆN KIM ĐỘNG")  # last year's form of the neighbouring district
+    book.save(path)
+
+    checked = vwu("validate", path, "--json")
+
+    (problem,) = [p for f in json.loads(checked.stdout)["files"] for p in f["problems"] if p["code"] == "unit-title-mismatch"]
+    assert problem["value"] == "Huyện Kim Động" and "Huyện Tiên Lữ (332)" in problem["message"]
+
+
+# --- case 5: ratios from complete pairs only -----------------------------------------------------------
+
+
+def test_a_ratio_counts_only_units_with_both_parts_and_a_blank_denominator_warns(tmp_path, workspace, vwu):
+    # Vương 120/200, Hưng Đạo 60/(blank), Nhật Tân 40/100, Lệ Xá 0/0 (present: its rate is "–").
+    rows = members(
+        ("12337", "Thị trấn Vương", 120, 10, 200, 1),
+        ("12340", "Xã Hưng Đạo", 60, 5, None, 0),
+        ("12346", "Xã Nhật Tân", 40, 4, 100, 0),
+        ("12352", "Xã Lệ Xá", 0, 0, 0, 0),
+    )
+    submission(tmp_path / "tl.xlsx", rows, report_title=YEAR_2024, unit_title=TIEN_LU)
+    ingested = vwu("ingest", tmp_path / "tl.xlsx", "--workspace", workspace, "--json")
+
+    (warning,) = [p for p in json.loads(ingested.stdout)["files"][0]["problems"] if p["code"] == "ratio-denominator-missing"]
+    assert (warning["severity"], warning["row"], warning["column"]) == (
+        "warning",
+        7,
+        "Số phụ nữ từ 18 tuổi trở lên trên địa bàn",
+    )  # title, blank, header, numbering, Vương
+    assert "12340" in warning["message"] and "Tỷ lệ tập hợp" in warning["message"]
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out", unit="332")
+
+    # (120 + 40 + 0) / (200 + 100 + 0) = 53.3 %, not (120 + 60 + 40) / 300 = 73.3 %.
+    rate = headline_json(data, "enrolment_rate")
+    assert round(rate["value"], 4) == 0.5333
+    assert md_row(markdown, "Tỷ lệ tập hợp")[2] == "53,3%"
+    assert "tính trên 3/4 cơ sở có đủ tử số và mẫu số" in md_row(markdown, "Tỷ lệ tập hợp")[-1]
+    assert "Tính trên 3/4 cơ sở" in summary_row(wb, "Tỷ lệ tập hợp")[6]
+    sheet = wb["Hội viên"]
+    header = [c.value for c in sheet[2]]
+    at = {sheet.cell(r, 1).value: r for r in range(3, sheet.max_row + 1)}
+    assert sheet.cell(at["12352"], header.index("Tỷ lệ tập hợp") + 1).value is None  # 0/0: shown empty, not 0 %
+    assert sheet.cell(at["12340"], header.index("Tỷ lệ tập hợp") + 1).value is None

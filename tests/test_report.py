@@ -19,7 +19,8 @@ from vwu_pipeline.core.units import Unit, UnitTree
 from vwu_pipeline.ingest.run import run
 from vwu_pipeline.ingest.targets import load_targets
 from vwu_pipeline.report.build import report
-from vwu_pipeline.report.rollup import AggregateResult, aggregate, compute
+from vwu_pipeline.report.result import AggregateResult
+from vwu_pipeline.report.rollup import aggregate, compute
 from vwu_pipeline.report.summary import md, render_summary
 from vwu_pipeline.report.workbook import write_workbook
 from vwu_pipeline.store.db import Store

@@ -10,7 +10,7 @@ from vwu_pipeline.core.crosswalk import load_crosswalk
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.messages import both, text
 from vwu_pipeline.core.text import fold
-from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
 
 LEGACY_LAST_DAY = date(2025, 6, 30)
 NEW_FIRST_DAY = date(2025, 7, 1)
@@ -133,3 +133,35 @@ def _new_province(found: Found) -> str:
     new_tree = UnitTree.for_date(NEW_FIRST_DAY)
     codes = {new_tree.get(r.code).province for r in found.successors if r.code in new_tree}
     return next(iter(codes)) if len(codes) == 1 else ""
+
+
+_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+
+
+def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None = None, year: int | None = None) -> list[Unit]:
+    """The units that send (and get a form for) a submission: every unit of `level` at or
+    under `unit` (the whole country for None)."""
+    level = level or tree.reporting_level()
+    allowed = tree.report_levels()
+    if level not in allowed:
+        raise ConfigError(
+            f"Cây đơn vị {tree.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
+            f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
+        )
+    if unit is None:
+        return tree.units(level)
+    scope = tree.get(unit)
+    if scope is None:
+        from vwu_pipeline.core.lookup import not_in_tree  # lookup builds on this module
+
+        raise not_in_tree(unit, tree, year)
+    if LEVELS.index(scope.level) > LEVELS.index(level):
+        owner = next(u for u in tree.path(scope.code) if u.level == level)
+        raise ConfigError(
+            f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
+            f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
+            f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
+        )
+    if scope.level == level:
+        return [scope]
+    return [u for u in tree.descendants(scope.code) if u.level == level]

@@ -91,6 +91,10 @@ MESSAGES: dict[str, Text] = {
         "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
         "The reporting unit cannot be determined: no unit code matches the {year} unit list and the title names no unit.",
     ),
+    "ratio-denominator-missing": (
+        "Ô này để trống trong khi dòng có số liệu tính {ratio_vi}: đơn vị {code} không được tính vào {ratio_vi}; hãy điền số (0 nếu không có).",
+        "This cell is empty while the row has the other figure of the {ratio_en}: unit {code} is left out of the {ratio_en}; fill it in (0 if none).",
+    ),
     "unit-title-mismatch": (
         "Tiêu đề ghi đơn vị '{value}' nhưng mã các dòng thuộc {unit}: kiểm tra lại tệp có đúng của đơn vị không.",
         "The title names '{value}' but the rows' codes belong to {unit}: check the file is that unit's.",
@@ -277,6 +281,10 @@ MESSAGES: dict[str, Text] = {
     # what a year-on-year change compares (report/compare.py), or why there is none
     "report.partial_previous_note": ("Số liệu năm {previous} chưa đầy đủ.", "The {previous} figures are incomplete."),
     "report.lfl_over": ("so sánh trên {n} {units} có số liệu cả hai năm", "compared over the {n} {units} reporting in both years"),
+    "report.ratio_over": (
+        "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
+        "computed over the {n} of {total} grassroots units with both parts",
+    ),
     "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
     "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
     "report.lfl_different_periods": (
@@ -343,7 +351,7 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
-    # --- the checked copy handed back (forms/annotate.py): its results sheet, then the e-mail text ---
+    # --- the checked copy handed back (ingest/annotate.py): its results sheet, then the e-mail text ---
     "feedback.title": ("KẾT QUẢ KIỂM TRA BÁO CÁO", "SUBMISSION CHECK RESULTS"),
     "feedback.file": ("Tệp", "File"),
     "feedback.unit": ("Đơn vị báo cáo", "Reporting unit"),

@@ -46,7 +46,7 @@ class Problem:
     params: dict[str, Any] = field(default_factory=dict)
     templates: tuple[str, str] | None = None  # set for rules that carry their own message
     # 1-based column number of the cell (A = 1): the header text alone is ambiguous under
-    # merged two-row headers, and the annotated copy (forms/annotate.py) marks this very cell
+    # merged two-row headers, and the annotated copy (ingest/annotate.py) marks this very cell
     column_index: int | None = None
 
     def __post_init__(self) -> None:

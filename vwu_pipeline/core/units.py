@@ -143,9 +143,6 @@ def typed_code(text: str | None) -> str | None:
     return code.zfill(2) if code.isdigit() and len(code) < 2 else code
 
 
-_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
-
-
 class UnitTree:
     """One official tree (legacy three tiers or the 2025 two tiers) as valid on a date."""
 
@@ -306,34 +303,6 @@ class UnitTree:
         where communes may also report on their own (there is no district between them)."""
         level = self.reporting_level()
         return (level,) if "district" in self.levels else (level, "commune")
-
-    def reporting_units(self, unit: str | None = None, level: str | None = None, year: int | None = None) -> list[Unit]:
-        """The units that send (and get a form for) a submission: every unit of `level` at or
-        under `unit` (the whole country for None)."""
-        level = level or self.reporting_level()
-        allowed = self.report_levels()
-        if level not in allowed:
-            raise ConfigError(
-                f"Cây đơn vị {self.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
-                f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
-            )
-        if unit is None:
-            return self.units(level)
-        scope = self.get(unit)
-        if scope is None:
-            from vwu_pipeline.core.lookup import not_in_tree  # lookup builds on this module
-
-            raise not_in_tree(unit, self, year)
-        if LEVELS.index(scope.level) > LEVELS.index(level):
-            owner = next(u for u in self.path(scope.code) if u.level == level)
-            raise ConfigError(
-                f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
-                f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
-                f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
-            )
-        if scope.level == level:
-            return [scope]
-        return [u for u in self.descendants(scope.code) if u.level == level]
 
     # --- names ---------------------------------------------------------------------------
 

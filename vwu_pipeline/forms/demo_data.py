@@ -23,6 +23,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Indicator, load_catalog
+from vwu_pipeline.core.lookup import reporting_units
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import Unit, UnitTree
 from vwu_pipeline.forms.template import (
@@ -101,7 +102,7 @@ def generate(
     scale = parse_scale(scale)
     tree = UnitTree.for_year(year)
     catalog = load_catalog(schemas)
-    units = tree.reporting_units(unit, level)
+    units = reporting_units(tree, unit, level)
     periods = demo_periods(year, scale)
     out_dir = Path(out_dir)
     # A 2025 commune merged about three legacy ones: its figures are about three times larger.

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, Column, Indicator, load_catalog
+from vwu_pipeline.core.lookup import reporting_units
 from vwu_pipeline.core.outputs import output_error, output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import NotANumber, fold, number, parse_number
@@ -114,7 +115,7 @@ def write_templates(
     load_catalog(schemas)  # a bad schema folder fails here, once, not in every worker
     jobs = [
         WorkbookJob(workbook_path(Path(out_dir), u, tree, the_period), u.code, the_period.code, figures, OFFICIAL, schemas)
-        for u in tree.reporting_units(unit, level, year)
+        for u in reporting_units(tree, unit, level, year)
     ]
     return write_workbooks(jobs)
 

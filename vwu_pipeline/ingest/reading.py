@@ -156,7 +156,7 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         raise ReadError("file-unreadable", reason=_short(exc)) from exc
 
 
-# The custom document property a checked copy (forms/annotate.py, `vwu validate --annotate`)
+# The custom document property a checked copy (ingest/annotate.py, `vwu validate --annotate`)
 # carries: its value names the results sheet added in front of the unit's own sheets. Such a
 # copy, corrected and sent back, is the unit's submission; ingest skips only that sheet.
 FEEDBACK_MARKER = "vwu-feedback-sheet"

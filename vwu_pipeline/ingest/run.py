@@ -19,7 +19,7 @@ from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
-from vwu_pipeline.forms.annotate import relative_names
+from vwu_pipeline.ingest.annotate import relative_names
 from vwu_pipeline.ingest.reading import (
     SUFFIXES,
     ReadError,
@@ -43,7 +43,7 @@ class IngestOptions:
     limits: Limits = Limits()
     schemas: Path | None = None
     workers: int | None = None  # reader processes; default: up to 2 cores; 0: read in this process
-    # The checked copies handed back (forms/annotate.py): written into this folder, mirroring
+    # The checked copies handed back (ingest/annotate.py): written into this folder, mirroring
     # the inbox's subfolders. validate --annotate: every file checked; ingest --feedback: refused
     # files and accepted files with warnings, each with a plain-text message.
     feedback: Path | None = None
@@ -213,7 +213,7 @@ def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
 
 def _write_feedback(result: FileResult, names: dict[Path, Path], options: IngestOptions) -> None:
     """The checked copy (and message) of one file; a copy that cannot be written is told, never fatal to the run."""
-    from vwu_pipeline.forms.annotate import copy_path, write_feedback
+    from vwu_pipeline.ingest.annotate import copy_path, write_feedback
 
     path = Path(result.path)
     out = copy_path(options.feedback, names.get(path, Path(path.name)))

@@ -76,6 +76,7 @@ def prepare(sub: Submission, year: int | None = None) -> None:
         rows = _typed_rows(sub, table, tree)
         _check_totals(sub, table)
         _check_units(sub, table, rows, tree)
+        _check_ratio_parts(sub, table, rows)
         sub.rows[table.indicator.name] = rows
         sub.figures[table.indicator.name] = _figures(rows, table.indicator)
         sub.result.rows += len(rows)
@@ -200,8 +201,8 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
         unit = tree.get(owners.most_common(1)[0][0])
     else:
         unit = _unit_from_title(sub, tree)
-    titled = _unit_from_title(sub, tree)
-    if unit is not None and titled is not None and titled.code != unit.code:
+    titled = _foreign_title(sub, tree, unit) if unit is not None else None
+    if titled is not None:
         # A district that sent its neighbour's file, or a title left from last year's form.
         sub.problem(
             "unit-title-mismatch",
@@ -218,14 +219,70 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     return True
 
 
-def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
+# The type word of a heading's unit and the levels it can name ("thành phố" is a province
+# or a district-level city); folded, longest first.
+_TITLE_TYPES = (
+    ("thanh pho ", ("province", "district")),
+    ("thi tran ", ("commune",)),
+    ("dac khu ", ("commune",)),
+    ("thi xa ", ("district",)),
+    ("phuong ", ("commune",)),
+    ("huyen ", ("district",)),
+    ("quan ", ("district",)),
+    ("tinh ", ("province",)),
+    ("tp ", ("province", "district")),
+    ("tx ", ("district",)),
+    ("xa ", ("commune",)),
+)
+
+
+def _title_names(sub: Submission, tree: UnitTree) -> list[list[Unit]]:
+    """The union bodies a heading names, one list of possible units per line.
+
+    Official documents head with two lines, the body above over the issuing one ("HỘI LHPN
+    TỈNH QUẢNG TRỊ" over "HỘI LHPN HUYỆN ĐAKRÔNG"); the type word says which level a line
+    names, so "TỈNH QUẢNG TRỊ" is the province, not Thị xã Quảng Trị."""
+    named = []
     for line in (line for t in sub.tables for line in t.title):
         folded = fold(line)
-        for prefix in _TITLE_PREFIXES:
-            if folded.startswith(prefix):
-                found = tree.find_by_name(folded[len(prefix) :], tree.reporting_level())
-                if len(found) == 1:
-                    return found[0]
+        prefix = next((p for p in _TITLE_PREFIXES if folded.startswith(p)), None)
+        if prefix is None:
+            continue
+        rest = folded[len(prefix) :].strip()
+        levels = next((levels for word, levels in _TITLE_TYPES if rest.startswith(word)), None)
+        found = [u for u in tree.find_by_name(rest) if levels is None or u.level in levels]
+        if found:
+            named.append(found)
+    return named
+
+
+def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
+    """The reporting unit a heading names, when the rows' codes do not tell: the lowest line
+    naming exactly one unit of the reporting level."""
+    level = tree.reporting_level()
+    for found in reversed(_title_names(sub, tree)):
+        at_level = [u for u in found if u.level == level]
+        if len(at_level) == 1:
+            return at_level[0]
+    return None
+
+
+def _foreign_title(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
+    """The other reporting unit a heading names instead of `unit`, if any.
+
+    A heading naming the unit, or its ancestors above it, is no mismatch; name variants
+    (ĐAKRÔNG / Đa Krông, TP. / Thành phố, capitals, no diacritics) match through the folding."""
+    named = _title_names(sub, tree)
+    related = {unit.code, *(u.code for u in tree.path(unit.code))}
+    if any(u.code == unit.code for found in named for u in found):
+        return None
+    level = tree.reporting_level()
+    for found in named:
+        if any(u.code in related for u in found):
+            continue  # the body above
+        others = [u for u in found if u.level == level]
+        if len(others) == 1:
+            return others[0]
     return None
 
 
@@ -282,6 +339,27 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 value=stated,
                 params={"expected": added},
             )
+
+
+def _check_ratio_parts(sub: Submission, table: Table, rows: list[tuple]) -> None:
+    """A ratio's numerator typed beside an empty denominator: that unit cannot count in the
+    ratio (it is computed over the units with both), a warning so the clerk fills it in."""
+    names = table.indicator.column_names
+    for ratio in table.indicator.ratios:
+        if ratio.numerator not in names or ratio.denominator not in names or ratio.denominator not in table.columns:
+            continue
+        top, bottom = 4 + names.index(ratio.numerator), 4 + names.index(ratio.denominator)
+        for row in rows:
+            if row[top] == row[top] and row[bottom] != row[bottom]:  # NaN: an empty cell
+                sub.problem(
+                    "ratio-denominator-missing",
+                    "warning",
+                    sheet=table.sheet,
+                    row=row[1],
+                    column=table.headers[ratio.denominator],
+                    column_index=table.columns[ratio.denominator] + 1,
+                    params={"ratio_vi": ratio.label_vi, "ratio_en": ratio.label_en, "code": row[2] or ""},
+                )
 
 
 def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, submissions: list[Submission]) -> None:

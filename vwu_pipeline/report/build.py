@@ -15,12 +15,8 @@ from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
 from vwu_pipeline.ops.locking import workspace_lock
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import (
-    AggregateResult,
-    aggregate,
-    load,
-    stored_outlier_factor,
-)
+from vwu_pipeline.report.result import AggregateResult
+from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
 

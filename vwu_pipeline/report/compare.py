@@ -27,7 +27,7 @@ import pandas as pd
 from vwu_pipeline.core.indicators import Catalog
 from vwu_pipeline.core.periods import period_months
 from vwu_pipeline.core.units import UnitTree
-from vwu_pipeline.report.rollup import Rolled, TreeIndex, raw_columns, roll_up, tree_index
+from vwu_pipeline.report.arrays import Rolled, TreeIndex, raw_columns, roll_up, tree_index
 
 FULL_YEAR = (1 << 12) - 1  # months as bits: January is bit 0
 

@@ -13,11 +13,11 @@ from functools import lru_cache
 
 import pandas as pd
 
-from vwu_pipeline.core.indicators import Indicator, Measure, measures
+from vwu_pipeline.core.indicators import Indicator, Measure, assessed_name, measures
 from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 
 def t(lang: str, key: str, **params: object) -> str:
@@ -199,6 +199,23 @@ def comparison_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -
     else:  # the root is itself a reporting unit: count its communes
         count, level = row.compared_lowest, result.tree.levels[-1]
     return t(lang, "lfl_over", n=number(count, lang), units=unit_word(level, count, lang), previous=previous_year, year=result.year)
+
+
+def ratio_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -> str:
+    """Over how many grassroots units a ratio is computed, when not over all those with figures:
+    "tính trên 2/3 cơ sở có đủ tử số và mẫu số"."""
+    if row.measure.kind != "ratio":
+        return ""
+    pairs = result.total(row.indicator.name, assessed_name(row.measure.name))
+    with_figures = result.coverage(row.indicator.name)["grassroots_reported"]
+    if pairs is None or pairs >= with_figures:
+        return ""
+    return t(lang, "ratio_over", n=number(pairs, lang), total=number(with_figures, lang))
+
+
+def figure_notes(result: AggregateResult, row: FigureRow, lang: str = "vi") -> list[str]:
+    """The notes of a headline figure: what its ratio covers, what its change compares."""
+    return [n for n in (ratio_note(result, row, lang), comparison_note(result, row, lang)) if n]
 
 
 def unit_word(level: str, count: int, lang: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from vwu_pipeline.core.indicators import measures
 from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 MAX_LISTED = 30  # missing units listed per indicator
 MAX_OUTLIERS = 20  # outliers shown; the workbook lists them all
@@ -68,7 +68,7 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
             p.show(row.measure, row.previous, lang) + (STAR if row.previous_partial else ""),
             p.signed(row.change, lang, ratio=row.measure.kind == "ratio", decimal=row.measure.format == "decimal"),
             p.percent(row.change_pct, lang) if row.change_pct is not None else "–",
-            md(p.comparison_note(result, row, lang)),
+            md("; ".join(p.figure_notes(result, row, lang))),
         ]
         for row in p.headline(result)
     ]

@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 from vwu_pipeline.core.indicators import Measure, measures
 from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
@@ -305,7 +305,7 @@ def _headline_note(result: AggregateResult, row: p.FigureRow, lang: str) -> str:
     notes = [
         p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else "",
         p.t(lang, "partial_previous_note", previous=result.previous_year or result.year - 1) if row.previous_partial else "",
-        p.comparison_note(result, row, lang),
+        *p.figure_notes(result, row, lang),
     ]
     text = "; ".join(n for n in notes if n)
     return text[:1].upper() + text[1:]
