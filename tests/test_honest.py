@@ -396,3 +396,65 @@ def test_a_ratio_counts_only_units_with_both_parts_and_a_blank_denominator_warns
     at = {sheet.cell(r, 1).value: r for r in range(3, sheet.max_row + 1)}
     assert sheet.cell(at["12352"], header.index("Tỷ lệ tập hợp") + 1).value is None  # 0/0: shown empty, not 0 %
     assert sheet.cell(at["12340"], header.index("Tỷ lệ tập hợp") + 1).value is None
+
+
+# --- case 9: a paragraph first ---------------------------------------------------------------------------
+
+
+def opening(markdown: str) -> str:
+    """The paragraph after the title and the 'generated' line."""
+    return markdown.split("\n\n")[2]
+
+
+def test_the_summary_opens_with_a_paragraph_on_partial_data(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl23.xlsx": (YEAR_2023, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 10, 200, 1))),
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+            "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+    load_targets_csv(vwu, tmp_path, workspace, ["2024,00,members_new,100"])
+
+    markdown, _, _ = report_all(vwu, workspace, tmp_path / "out")
+
+    text = opening(markdown)
+    assert text.startswith("Toàn quốc: 2/696 huyện đã báo cáo, còn 694 chưa báo cáo")
+    # 420 members (120 + 300); like for like on Tiên Lữ: 120 against 100, +20, +20 %.
+    assert "tổng số hội viên 420\\* (+20, +20,0%)" in text
+    assert "so với năm 2023, so sánh trên 1 huyện có số liệu cả hai năm" in text
+    assert "Chỉ tiêu: 1 chưa đủ số liệu." in text
+    # Hà Nội 300 leads, Hưng Yên 120 is lowest, both partial.
+    assert "dẫn đầu là Thành phố Hà Nội (300\\*), thấp nhất là Tỉnh Hưng Yên (120\\*)" in text
+    assert "Chưa đạt" not in markdown
+
+
+def test_the_paragraph_on_complete_data_without_previous_year_or_targets(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl24.xlsx": (
+                YEAR_2024,
+                TIEN_LU,
+                members(("12337", "Thị trấn Vương", 120, 12, 200, 1), ("12340", "Xã Hưng Đạo", 60, 6, 100, 0)),
+            ),
+        },
+    )
+
+    markdown, _, _ = report_all(vwu, workspace, tmp_path / "out", unit="332")
+    text = opening(markdown)
+
+    assert text.startswith("Huyện Tiên Lữ: đủ 1 huyện đã báo cáo.")
+    assert "tổng số hội viên 180;" in text and "tỷ lệ tập hợp 60,0%" in text
+    assert "so với năm" not in text and "Chỉ tiêu" not in text and "*" not in text
+    # Two communes under the district: Vương leads with 120, Hưng Đạo 60.
+    assert "dẫn đầu là Thị trấn Vương (120), thấp nhất là Xã Hưng Đạo (60)" in text
+
+    english = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "en", "--unit", "332", "--lang", "en")
+    assert english.exit_code == 0
+    text = opening((tmp_path / "en" / "vwu-2024-332.md").read_text(encoding="utf-8"))
+    assert text.startswith("Huyện Tiên Lữ: all 1 district reported.")
+    assert "Total members 180" in text

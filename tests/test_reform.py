@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.builders import submission
@@ -211,3 +212,103 @@ def test_an_old_store_learns_the_tree_of_every_submission_and_target(tmp_path: P
         assert len(store.targets(2024)) == 129
     finally:
         store.close()
+
+
+# --- rolling 2025 up across the reform: a hand-computable fixture --------------------------
+# Quận Hải An (306), Hải Phòng (legacy 31; new 31 = legacy 30 Hải Dương + 31 Hải Phòng):
+# 11410 -> 11411 whole; 11411 split, all its population to 11411; 11413, 11414, 11416, 11422,
+# 11425 -> 11413 whole; 11419 Nam Hải split between 11411 and 11413 with no all-population
+# piece: carried to the province only ("not allocated").
+HAI_AN = [
+    ("11410", "Phường Đông Hải 1"),
+    ("11411", "Phường Đông Hải 2"),
+    ("11413", "Phường Đằng Lâm"),
+    ("11414", "Phường Thành Tô"),
+    ("11416", "Phường Đằng Hải"),
+    ("11419", "Phường Nam Hải"),
+    ("11422", "Phường Cát Bi"),
+    ("11425", "Phường Tràng Cát"),
+]
+
+
+def _members(rows: list[tuple[str, str]], total: list[int], new: list[int], women: list[int]) -> dict:
+    return {"members": [[code, name, t, n, w, 0] for (code, name), t, n, w in zip(rows, total, new, women)]}
+
+
+@pytest.fixture
+def reform_workspace(tmp_path: Path, vwu) -> Path:
+    inbox, workspace = tmp_path / "inbox", tmp_path / "ws"
+    inbox.mkdir()
+    district = "HỘI LHPN QUẬN HẢI AN"
+    # 2024, legacy tree, the whole year.
+    submission(
+        inbox / "hai_an_2024.xlsx",
+        _members(
+            HAI_AN, [100, 200, 300, 400, 500, 600, 700, 800], [10, 20, 30, 40, 50, 60, 70, 80], [200, 400, 600, 800, 1000, 1200, 1400, 1600]
+        ),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024",
+        unit_title=district,
+    )
+    # 2025 first half, legacy tree, sent by the district in June.
+    submission(
+        inbox / "hai_an_2025_h1.xlsx",
+        _members(HAI_AN, [100] * 8, [5, 6, 7, 8, 9, 10, 11, 12], [200] * 8),
+        report_title="BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2025",
+        unit_title=district,
+    )
+    # 2025 second half, new tree, sent by the new city.
+    submission(
+        inbox / "hai_phong_2025_h2.xlsx",
+        _members([("11411", "Phường Đông Hải"), ("11413", "Phường Hải An")], [1000, 2900], [20, 30], [2000, 5800]),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG CUỐI NĂM 2025",
+        unit_title="HỘI LHPN THÀNH PHỐ HẢI PHÒNG",
+    )
+    result = vwu("ingest", inbox, "--workspace", workspace, "--json")
+    assert [f["status"] for f in json.loads(result.stdout)["files"]] == ["accepted"] * 3, result.stdout
+    return workspace
+
+
+def test_2025_rolls_up_legacy_first_half_and_new_second_half(reform_workspace: Path) -> None:
+    from vwu_pipeline.report.rollup import aggregate
+
+    result = aggregate(reform_workspace, 2025)
+    assert result.tree.tree == "2025"
+    # Flows: H1 carried (whole merges and the all-population piece to their commune), H2 added.
+    assert result.total("members", "members_new", "11411") == 5 + 6 + 20
+    assert result.total("members", "members_new", "11413") == 7 + 8 + 9 + 11 + 12 + 30
+    # Nam Hải's H1 flow is not allocated to a commune: the city holds it, exactly.
+    assert result.total("members", "members_new", "31") == 68 + 50
+    assert result.total("members", "members_new") == 118
+    # Stocks: the latest period, the new tree's second half; Nam Hải's H1 stock does not count twice.
+    assert result.total("members", "members_total", "11411") == 1000
+    assert result.total("members", "members_total", "31") == 1000 + 2900
+    assert result.counts["carried_figures"] == 8 * 4 and result.counts["not_allocated_units"] == 1
+
+
+def test_2025_compares_with_2024_carried_forward(reform_workspace: Path) -> None:
+    from vwu_pipeline.report.rollup import aggregate
+
+    result = aggregate(reform_workspace, 2025)
+    values = result.values.set_index(["indicator", "unit_code", "column"])
+    # The city against the sum of its legacy parts: exact.
+    assert values.loc[("members", "31", "members_total"), "previous"] == 3600
+    assert values.loc[("members", "31", "members_new"), "previous"] == 360
+    assert values.loc[("members", "00", "members_new"), "previous"] == 360
+    # A new commune that took part of a split commune does not compare.
+    row = values.loc[("members", "11411", "members_total")]
+    assert np.isnan(row["previous"]) and row["lfl_reason"] == "boundary-changed"
+    # Grassroots units at 60 %: both figures, no change across the trees (8 legacy, 2 new).
+    reached = values.loc[("members", "00", "enrolment_rate_assessed")]
+    assert reached["value"] == 2 and reached["previous"] == 8 and reached["lfl_reason"] == "different-trees"
+
+
+def test_2025_national_total_reconciles_with_its_parts(reform_workspace: Path) -> None:
+    """The national total = every legacy H1 flow carried + every new-tree H2 flow, none lost,
+    none twice; and the province total = its communes + its not-allocated own row."""
+    from vwu_pipeline.report.rollup import aggregate
+
+    result = aggregate(reform_workspace, 2025)
+    communes = sum(result.total("members", "members_new", c) for c in ("11411", "11413"))
+    own = result.total("members", "members_new", "31") - communes
+    assert own == 10  # Nam Hải, not allocated
+    assert result.total("members", "members_new") == sum([5, 6, 7, 8, 9, 10, 11, 12]) + 20 + 30

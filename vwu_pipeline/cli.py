@@ -395,16 +395,49 @@ def status_command(
     json_out: options.Json = False,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
+    missing: Annotated[
+        bool,
+        typer.Option(
+            "--missing",
+            help="Ai cần nhắc: theo từng chỉ tiêu, đơn vị chưa nộp, có tệp gần nhất bị từ chối, hoặc mới có một phần số xã;"
+            " kèm đơn vị cấp trên và bản kiểm tra gửi lại gần nhất. Units to remind.",
+        ),
+    ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", help="table (mặc định) hoặc csv (UTF-8 có BOM, cho trộn thư) với --missing. Output format."),
+    ] = "table",
 ) -> None:
     """Các lần chạy gần nhất và đơn vị đã/chưa nộp báo cáo của năm. Last runs and who has submitted."""
-    from vwu_pipeline.ops.status import status
+    from vwu_pipeline.ops.status import reminders, reminders_csv, status
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
+    if output_format not in ("table", "csv"):
+        run_command(debug, lambda: _bad_format(output_format))
+    if missing:
+        found = run_command(debug, lambda: reminders(settings.workspace, settings.year, unit, settings.schemas, period=period))
+        if json_out:
+            print(found.to_json())
+        elif output_format == "csv":
+            sys.stdout.flush()
+            sys.stdout.buffer.write(("\ufeff" + reminders_csv(found, settings.lang)).encode("utf-8"))
+            sys.stdout.buffer.flush()
+        else:
+            render.reminders(found, settings.lang)
+        return
     result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas, period=period))
     if json_out:
         _print_json(result.to_json())
         return
     render.status(result, settings.lang)
+
+
+def _bad_format(value: str) -> None:
+    from vwu_pipeline.core.errors import ConfigError
+
+    raise ConfigError(
+        f"--format {value}: cần 'table' hoặc 'csv' / --format must be table or csv.", "Ví dụ: vwu status --missing --format csv"
+    )
 
 
 @app.command("units")

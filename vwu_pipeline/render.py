@@ -206,6 +206,35 @@ def run_summary(run, lang: str) -> str:
     return ", ".join(f"{k}={v}" for k, v in c.items())
 
 
+def reminders(result, lang: str) -> None:
+    """vwu status --missing on a terminal: one line per unit to remind (the CSV has the same rows)."""
+    from vwu_pipeline.core.periods import Period
+
+    if not result.reminders:
+        console.print(text("missing.none", lang))
+        return
+    table = Table(title=Period(result.period).label(lang))
+    for column in ("indicator", "unit_code", "unit_name", "parent_name", "state", "detail", "feedback"):
+        table.add_column(text(f"missing.column.{column}", lang))
+    for r in result.reminders:
+        if r.state == "partial":
+            detail = text("missing.detail.partial", lang, reported=r.communes_reported, expected=r.communes_expected)
+        elif r.state == "refused":
+            detail = text("missing.detail.earlier" if r.earlier_counts else "missing.detail.nothing", lang)
+        else:
+            detail = ""
+        table.add_row(
+            escape(r.indicator_title),
+            r.unit_code,
+            escape(r.unit_name),
+            escape(r.parent_name or ""),
+            text(f"missing.state.{r.state}", lang),
+            detail,
+            escape(Path(r.feedback).name if r.feedback else ""),
+        )
+    console.print(table)
+
+
 def status(result, lang: str) -> None:
     from vwu_pipeline.report.presentation import level_label, stamp, t
 

@@ -285,11 +285,30 @@ MESSAGES: dict[str, Text] = {
         "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
         "computed over the {n} of {total} grassroots units with both parts",
     ),
+    # the opening paragraph of the summary (report/narrative.py)
+    "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
+    "report.story_partial": (
+        "{scope}: {submitted}/{expected} {units} đã báo cáo, còn {missing} chưa báo cáo; các số liệu đánh dấu * còn chưa đầy đủ.",
+        "{scope}: {submitted} of {expected} {units} reported, {missing} not yet; figures marked * are incomplete.",
+    ),
+    "report.story_figures": ("Kết quả chính: {figures}.", "Headline results: {figures}."),
+    "report.story_figure": ("{label} {value}", "{label} {value}"),
+    "report.story_compared": ("Mức tăng/giảm so với năm {previous}{compared}.", "Changes are on {previous}{compared}."),
+    "report.story_targets": ("Chỉ tiêu: {tally}.", "Targets: {tally}."),
+    "report.story_targets_met": ("Đã đạt: {names}.", "Met: {names}."),
+    "report.story_leaders": (
+        "Về {label}, dẫn đầu là {leader} ({high}), thấp nhất là {laggard} ({low}).",
+        "For {label}, {leader} leads ({high}) and {laggard} is lowest ({low}).",
+    ),
     "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
     "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
     "report.lfl_different_periods": (
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
         "no unit reported the same kind of period in both years",
+    ),
+    "report.lfl_boundary_changed": (
+        "không so sánh được (thay đổi địa giới): xã mới có phần của xã cũ bị chia",
+        "not comparable (boundaries changed): the new commune took part of a split legacy commune",
     ),
     "report.lfl_different_trees": (
         "danh mục đơn vị hai năm khác nhau, chưa so sánh được",
@@ -427,6 +446,24 @@ MESSAGES: dict[str, Text] = {
     "feedback.mail.sign": ("vwu — hệ thống tổng hợp báo cáo Hội LHPN", "vwu — the Women's Union reporting pipeline"),
     "cli.feedback": ("bản kiểm tra", "checked copy"),
     "feedback.results_sheet": ("Kết quả kiểm tra", "Check results"),
+    # --- who to call: vwu status --missing (a CSV for a mail merge) ---
+    "missing.column.indicator": ("Chỉ tiêu", "Indicator"),
+    "missing.column.unit_code": ("Mã đơn vị", "Unit code"),
+    "missing.column.unit_name": ("Tên đơn vị", "Unit name"),
+    "missing.column.parent_code": ("Mã đơn vị cấp trên", "Parent code"),
+    "missing.column.parent_name": ("Đơn vị cấp trên", "Parent unit"),
+    "missing.column.state": ("Tình trạng", "State"),
+    "missing.column.detail": ("Chi tiết", "Detail"),
+    "missing.column.latest_file": ("Tệp gửi gần nhất", "Latest file"),
+    "missing.column.feedback": ("Bản kiểm tra gửi lại gần nhất", "Latest feedback copy"),
+    "missing.state.not-submitted": ("Chưa nộp", "Not submitted"),
+    "missing.state.refused": ("Tệp gần nhất bị từ chối", "Latest file refused"),
+    "missing.state.partial": ("Thiếu xã", "Communes missing"),
+    "missing.detail.partial": ("mới có {reported}/{expected} xã", "{reported}/{expected} communes so far"),
+    "missing.detail.earlier": ("bản nộp trước vẫn được tính", "an earlier version still counts"),
+    "missing.detail.nothing": ("chưa có bản nào được nhận", "no version accepted yet"),
+    "missing.detail.period": ("chưa có báo cáo {period}", "no report for {period}"),
+    "missing.none": ("Mọi đơn vị đã nộp đủ.", "Every unit has submitted in full."),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
     "error.unit-unknown": (

@@ -36,6 +36,7 @@ NO_PREVIOUS_YEAR = "no-previous-year"
 NO_COMMON_UNIT = "no-common-unit"
 DIFFERENT_PERIODS = "different-periods"
 DIFFERENT_TREES = "different-trees"
+BOUNDARY_CHANGED = "boundary-changed"  # across the 2025 reform: a commune not made of whole legacy communes
 
 
 def period_bits(code: str) -> int:

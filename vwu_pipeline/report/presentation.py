@@ -35,14 +35,26 @@ def percent(value: float | None, lang: str = "vi", decimals: int = 1) -> str:
 
 
 def signed(value: float | None, lang: str = "vi", ratio: bool = False, decimal: bool = False) -> str:
+    """A change with its sign, as shown: "+1.284", "-2", "0"; a change of a percent rate in
+    percentage points ("+10,0 điểm %"), of a decimal ratio in its own unit; never "-0,0"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    sign = "+" if value > 0 else ""
     if decimal:  # a decimal ratio (attendances per session) changes in its own unit
-        return sign + number(value, lang, 2)
-    if ratio:  # a change of rate is in percentage points
-        return sign + number(value * 100, lang, 1) + (" điểm %" if lang != "en" else " pp")
-    return sign + number(value, lang)
+        shown, decimals, suffix = round(value, 2), 2, ""
+    elif ratio:  # a change of rate is in percentage points
+        shown, decimals, suffix = round(value * 100, 1), 1, " điểm %" if lang != "en" else " pp"
+    else:
+        shown, decimals, suffix = (value if float(value).is_integer() else round(value, 1)), None, ""
+    sign = "+" if shown > 0 else ""
+    return sign + number(shown if shown else 0.0, lang, decimals) + suffix
+
+
+def signed_percent(value: float | None, lang: str = "vi") -> str:
+    """A relative change with its sign: +20,0%, -3,4%."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    rounded = round(value * 100, 1)
+    return ("+" if rounded > 0 else "") + number(rounded if rounded else 0.0, lang, 1) + "%"
 
 
 def stamp(at: str, lang: str = "vi") -> str:
@@ -433,7 +445,8 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
 def ranking(
     result: AggregateResult, measure: Measure, count: int = 3
 ) -> tuple[list[tuple[str, float, bool]], list[tuple[str, float, bool]]]:
-    """(leading, lagging) children of the root for one measure: (name, value, partial)."""
+    """(leading, lagging) children of the root for one measure: (name, value, partial). A tie
+    is neither: a unit leads only above the lowest value and lags only below the highest."""
     values = result.values[(result.values["indicator"] == measure.indicator) & (result.values["column"] == measure.name)]
     children = set(children_of_root(result))
     part = values[values["unit_code"].isin(children)].sort_values(["value", "unit_code"], ascending=[False, True])
@@ -441,7 +454,10 @@ def ranking(
     if len(ranked) < 2:
         return ranked, []
     shown = min(count, len(ranked) // 2)  # never the same unit on both lists
-    return ranked[:shown], ranked[::-1][:shown]
+    highest, lowest = ranked[0][1], ranked[-1][1]
+    top = [entry for entry in ranked[:shown] if entry[1] > lowest]
+    bottom = [entry for entry in ranked[::-1][:shown] if entry[1] < highest and all(entry[1] < t[1] for t in top)]
+    return top, bottom
 
 
 @dataclass

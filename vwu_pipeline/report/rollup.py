@@ -52,9 +52,11 @@ import pandas as pd
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
 from vwu_pipeline.core.indicators import Catalog, load_catalog, measures
+from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
 from vwu_pipeline.core.periods import Period, covering
-from vwu_pipeline.core.units import UnitTree
-from vwu_pipeline.report.arrays import aligned, completeness, outliers, own_values, reporter_of, rule_breaks, tree_index, within
+from vwu_pipeline.core.units import NATIONAL, UnitTree
+from vwu_pipeline.report.arrays import aligned, completeness, outliers, own_values, reporter_of, roll_up, rule_breaks, tree_index, within
+from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
 from vwu_pipeline.store.db import Store, now
 
@@ -185,13 +187,35 @@ def aggregate(
                 en=f"No figures for {period.label('en')} in {workspace}.",
                 en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year and --period.",
             )
+        # Across the 2025 reform: figures of the legacy tree are carried onto the year's tree
+        # (report/reform.py), this year's and the previous year's alike, so both compare by code.
+        legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+        reform = {}
+        if tree.tree != legacy.tree:
+            legacy_rows = int((figures["tree"] == legacy.tree).sum()) if "tree" in figures else 0
+            figures, not_allocated = on_new_tree(figures, catalog, legacy, tree)
+            periods = _reporting_units_on(periods, tree, legacy)
+            if legacy_rows:
+                reform = {"carried_figures": legacy_rows, "not_allocated_units": int(not_allocated["legacy_code"].nunique())}
         previous = None
+        across = False
+        legacy_before = prev_figures.iloc[0:0]
         if not prev_figures.empty:
             prev_tree = UnitTree.for_year(year - 1)
+            if "tree" in prev_figures:
+                prev_figures = prev_figures.assign(tree=prev_figures["tree"].fillna(prev_tree.tree))
+                legacy_before = prev_figures[prev_figures["tree"] == legacy.tree]
+            if tree.tree != legacy.tree and not legacy_before.empty:
+                across = prev_tree.tree == legacy.tree
+                prev_figures, _ = on_new_tree(prev_figures, catalog, legacy, tree)
+                prev_periods = _reporting_units_on(prev_periods, tree, legacy)
+                prev_tree = tree
             prev_submitted = covering(prev_periods, period.previous(), reporter_of(tree_index(prev_tree)))
             previous = (prev_figures, prev_tree, prev_submitted)
         submitted = covering(periods, period, reporter_of(tree_index(tree)))
         values, complete, flagged = compute(figures, tree, catalog, submitted, previous, outlier_factor)
+        if across:
+            values, flagged = _across_the_reform(values, flagged, legacy_before, catalog, legacy, tree)
         result = AggregateResult(
             year=year,
             tree=tree,
@@ -207,6 +231,7 @@ def aggregate(
                 "figures": len(figures),
                 "submissions": len(submitted),
                 "units_with_figures": int(figures["unit_code"].nunique()),
+                **reform,
             },
             aggregated_at=now(),
             period=period,
@@ -236,6 +261,66 @@ def aggregate(
     finally:
         store.close()
     return result
+
+
+def _reporting_units_on(periods: list[tuple[str, str, str]], tree: UnitTree, legacy: UnitTree) -> list[tuple[str, str, str]]:
+    """Submissions of legacy reporting units (districts) counted for the new province they lie in."""
+    to_province = province_map(legacy, tree)
+    return [(i, u if u in tree else to_province.get(u, u), p) for i, u, p in periods]
+
+
+def _across_the_reform(
+    values: pd.DataFrame, flagged: pd.DataFrame, legacy_before: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree: UnitTree
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The previous year was on the legacy tree and was carried forward: provinces and the nation
+    compare exactly; a commune only when it is made of whole legacy communes (otherwise
+    "không so sánh được (thay đổi địa giới)"); threshold counts of grassroots units are not
+    compared across trees (10,040 communes became 3,321): both figures are shown."""
+    from vwu_pipeline.core.crosswalk import load_crosswalk
+    from vwu_pipeline.report.compare import BOUNDARY_CHANGED, DIFFERENT_TREES
+
+    crosswalk = load_crosswalk()
+    values = values.copy()
+    inexact = (values["level"] == "commune") & ~values["unit_code"].map(crosswalk.is_exact).astype(bool)
+    for column in ("previous", "lfl_value", "lfl_previous"):
+        values.loc[inexact, column] = np.nan
+    values.loc[inexact, ["lfl_units", "lfl_lowest"]] = 0
+    values.loc[inexact, "lfl_reason"] = BOUNDARY_CHANGED
+    counts = {m.name for i in catalog.indicators for m in measures(i) if m.kind == "count"}
+    is_count = values["column"].isin(counts)
+    # A province (or the nation) complete on both sides compares whole: its not-allocated own
+    # row (split communes) holds figures no single commune matches, but the sum is exact.
+    whole = values["level"].isin(["national", "province"]) & (values["partial"] == 0) & (values["previous_partial"] == 0)
+    whole &= values["previous"].notna() & ~is_count
+    values.loc[whole, "lfl_value"] = values.loc[whole, "value"]
+    values.loc[whole, "lfl_previous"] = values.loc[whole, "previous"]
+    values.loc[whole, "lfl_reason"] = ""
+    values.loc[is_count, ["lfl_value", "lfl_previous", "previous"]] = np.nan
+    values.loc[is_count, ["lfl_units", "lfl_lowest"]] = 0
+    values.loc[is_count, "lfl_reason"] = DIFFERENT_TREES
+    # The previous year's own count, on its own tree, summed into the new provinces.
+    if not legacy_before.empty and is_count.any():
+        index = tree_index(legacy)
+        rolled = roll_up(own_values(legacy_before, catalog, index), catalog, legacy)
+        to_province = province_map(legacy, tree)
+        for indicator, measures_of in rolled.measures.items():
+            for name, totals in measures_of.items():
+                if name not in counts:
+                    continue
+                before = {NATIONAL: totals[0]} if not np.isnan(totals[0]) else {}
+                for position in np.flatnonzero(index.level == "province"):
+                    target = to_province.get(index.codes[position])
+                    if target and not np.isnan(totals[position]):
+                        before[target] = before.get(target, 0.0) + totals[position]
+                rows = is_count & (values["indicator"] == indicator) & (values["column"] == name)
+                values.loc[rows, "previous"] = values.loc[rows, "unit_code"].map(before).astype(float)
+    if not flagged.empty:
+        level = dict(zip(values["unit_code"], values["level"]))
+        inexact_jump = (flagged["kind"] == "jump") & flagged["unit_code"].map(
+            lambda c: level.get(c) == "commune" and not crosswalk.is_exact(c)
+        )
+        flagged = flagged[~inexact_jump].reset_index(drop=True)
+    return values, flagged
 
 
 def _period(year: int, period: Period | str | None) -> Period:

@@ -13,6 +13,7 @@ from pathlib import Path
 from vwu_pipeline.core.indicators import measures
 from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
+from vwu_pipeline.report.narrative import narrative
 from vwu_pipeline.report.result import AggregateResult
 
 MAX_LISTED = 30  # missing units listed per indicator
@@ -52,6 +53,9 @@ def render_summary(result: AggregateResult, lang: str = "vi") -> str:
         md(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
         "",
     ]
+    story = narrative(result, lang)
+    if story:
+        lines += [md(story).replace("\\*", "\\*"), ""]
     if p.is_partial(result):
         lines += [f"> **{md(p.t(lang, 'partial_note'))}**", ""]
     for section in (_headline, _targets, _leaders, _completeness, _warnings):

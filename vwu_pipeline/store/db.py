@@ -255,6 +255,19 @@ class StoredSubmission:
 
 
 @dataclass(frozen=True)
+class StoredFileFate:
+    """What became of one file, for `vwu status --missing`: refused or accepted, and the copy handed back."""
+
+    id: int
+    name: str
+    status: str  # accepted | refused
+    unit_code: str
+    period: str | None
+    indicators: tuple[str, ...]  # the indicator sheets it held; empty for files stored before they were recorded
+    feedback: str | None
+
+
+@dataclass(frozen=True)
 class StoredProblem:
     file: str
     code: str
@@ -380,8 +393,8 @@ class Store:
             )
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback, tree)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback, tree, indicators)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
@@ -395,6 +408,7 @@ class Store:
                     stamp,
                     result.feedback,
                     result.tree,
+                    ",".join(result.indicators),
                 ),
             ).lastrowid
             if result.problems:
@@ -502,6 +516,24 @@ class Store:
         return self.db.execute(
             "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
         ).fetchall()
+
+    def reported_units(self, year: int) -> list[tuple[str, str, str, str]]:
+        """(indicator, reporting unit, period, unit of a figure row) of the current figures of a year:
+        which communes each reporting unit's files cover."""
+        return self.db.execute(
+            "SELECT DISTINCT s.indicator, s.unit_code, s.period, f.unit_code FROM submissions s"
+            " JOIN figures f ON f.submission_id = s.id WHERE s.current = 1 AND s.year = ?",
+            (year,),
+        ).fetchall()
+
+    def file_history(self, year: int) -> list[StoredFileFate]:
+        """Every file of a year whose unit is known, oldest first: its fate, indicators and feedback copy."""
+        rows = self.db.execute(
+            "SELECT id, name, status, unit_code, period, COALESCE(indicators, ''), feedback FROM files"
+            " WHERE year = ? AND unit_code IS NOT NULL ORDER BY id",
+            (year,),
+        ).fetchall()
+        return [StoredFileFate(i, n, s, u, p, tuple(x for x in ind.split(",") if x), fb) for i, n, s, u, p, ind, fb in rows]
 
     def data_version(self, year: int) -> int:
         """Newest submission of a year or the year before: a change means a stale aggregation."""

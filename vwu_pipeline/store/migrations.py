@@ -297,6 +297,12 @@ def _units_carry_their_tree(db: sqlite3.Connection) -> None:
         db.execute("DROP TABLE targets_before_trees")
 
 
+def _file_indicators(db: sqlite3.Connection) -> None:
+    """files.indicators: the indicator sheets a file held (comma-separated), so that a refused file
+    is known to concern those indicators only (`vwu status --missing`)."""
+    _add_column(db, "files", "indicators", "TEXT")
+
+
 def _run_outcomes(db: sqlite3.Connection) -> None:
     """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
     its message, rather than as one killed midway."""
@@ -312,6 +318,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _aggregations_per_period,
     _aggregates_like_for_like,
     _units_carry_their_tree,
+    _file_indicators,
     _run_outcomes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
