@@ -259,3 +259,30 @@ def test_templates_carry_the_columns_of_their_year(vwu, schemas, tmp_path):
         headers[year] = {c.value for row in ws.iter_rows(max_row=12) for c in row}
     assert "Hội viên sinh hoạt trực tuyến" not in headers[2024]
     assert "Hội viên sinh hoạt trực tuyến" in headers[2025]
+
+
+# --- a changed catalogue, unit master or conversion table makes the aggregation stale ---------
+
+
+def test_a_stored_aggregation_is_stale_once_the_schemas_or_the_unit_master_change(vwu, schemas, workspace, inbox, tmp_path, monkeypatch):
+    from vwu_pipeline.core.units import PACKAGED_MASTER
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--schemas", schemas).exit_code == 0
+    assert vwu("aggregate", "--year", 2024, "--workspace", workspace, "--schemas", schemas).exit_code == 0
+
+    def report() -> str:
+        result = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--schemas", schemas, "--lang", "en")
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "aggregated it first" not in report()  # nothing changed: the stored aggregation is used
+    # A corrected label in a schema file: the stored aggregation was made with the old catalogue.
+    edit(schemas / "members.yaml", "label: {en: Total members}", "label: {en: Members in total}")
+    assert "aggregated it first" in report()
+    assert "aggregated it first" not in report()
+    # A replaced unit master (VWU_UNITS), even with one name changed, makes it stale too.
+    master = tmp_path / "units.csv"
+    master.write_text(PACKAGED_MASTER.read_text(encoding="utf-8").replace("Xã Nhật Tân", "Xã Nhật Tân mới", 1), encoding="utf-8")
+    monkeypatch.setenv("VWU_UNITS", str(master))
+    assert "aggregated it first" in report()

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     import pandas as pd
     import pandera.pandas as pa
 
-# The schemas travel in the wheel as package data (vwu_pipeline/schemas); a source checkout
-# reads the repository's top-level schemas/ folder, where they are edited.
-_REPOSITORY_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+# The schemas travel in the wheel as package data (vwu_pipeline/schemas, copied by setup.py's
+# build step); a source checkout (editable install) reads the repository's top-level schemas/,
+# where they are edited.
 _PACKAGED_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-DEFAULT_SCHEMAS = _REPOSITORY_SCHEMAS if _REPOSITORY_SCHEMAS.is_dir() else _PACKAGED_SCHEMAS
+_REPOSITORY_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+DEFAULT_SCHEMAS = _PACKAGED_SCHEMAS if _PACKAGED_SCHEMAS.is_dir() else _REPOSITORY_SCHEMAS
 # flow: periods add up; stock: the latest period; opening: the earliest (a count at the start)
 AGGREGATIONS = ("flow", "stock", "opening")
 

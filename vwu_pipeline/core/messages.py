@@ -341,8 +341,9 @@ MESSAGES: dict[str, Text] = {
         "Aggregated {period}: {figures} figures from {submissions} submissions; {warnings} warnings, {outliers} outliers.",
     ),
     "cli.aggregated-first": (
-        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi: đã tổng hợp lại trước khi viết báo cáo.",
-        "{period} was not aggregated yet, or its figures changed: aggregated it first.",
+        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi (số liệu, tệp chỉ tiêu, danh mục đơn vị hay bảng chuyển đổi): "
+        "đã tổng hợp lại trước khi viết báo cáo.",
+        "{period} was not aggregated yet, or its figures, schemas, unit master or conversion table changed: aggregated it first.",
     ),
     "cli.wrote": ("Đã ghi {files}", "Wrote {files}"),
     "cli.partial": ("Số liệu chưa đủ — số đơn vị chưa báo cáo: {missing}", "Partial data — units missing: {missing}"),

@@ -281,12 +281,23 @@ def rule_breaks(rolled: Rolled, catalog: Catalog) -> pd.DataFrame:
         for rule in indicator.rules:
             if rule.severity != "error":
                 continue  # warnings were given per file at ingest
-            left, right = own[row[(indicator.name, rule.left)]], own[row[(indicator.name, rule.right)]]
+            left, right = (_rule_side(indicator, side, own, row, index.size) for side in (rule.left, rule.right))
             with np.errstate(invalid="ignore"):
                 broken = ~np.isnan(left) & ~np.isnan(right) & ~rule.holds(left, right)
             for unit in np.flatnonzero(broken):
-                found.append((indicator.name, str(index.codes[unit]), rule.left, left[unit], right[unit], f"rule:{rule.code}"))
+                found.append((indicator.name, str(index.codes[unit]), rule.subject, left[unit], right[unit], f"rule:{rule.code}"))
     return pd.DataFrame(found, columns=["indicator", "unit_code", "column", "value", "reference", "kind"])
+
+
+def _rule_side(indicator, side: str, own: np.ndarray, row: dict, size: int) -> np.ndarray:
+    """A rule's side over the units: a column's own figures, a derived sum of them, or a number."""
+    if side[:1].isdigit():
+        return np.full(size, float(side))
+    derived = indicator.derived_figure(side)
+    if derived is None:
+        return own[row[(indicator.name, side)]]
+    parts = np.vstack([own[row[(indicator.name, part)]] for part in derived.sum])
+    return np.where(np.isnan(parts).all(axis=0), np.nan, np.nansum(parts, axis=0))
 
 
 def aligned(previous: Rolled, now: Rolled) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:

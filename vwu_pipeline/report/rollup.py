@@ -45,6 +45,7 @@ own figures (what an office typed), per column:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -241,6 +242,7 @@ def aggregate(
             "outlier_factor": outlier_factor,
             "previous_year": result.previous_year,
             "data_version": data_version,
+            "inputs": inputs_digest(catalog),
             "counts": result.counts,
             "aggregated_at": result.aggregated_at,
         }
@@ -327,6 +329,40 @@ def _period(year: int, period: Period | str | None) -> Period:
     return period if isinstance(period, Period) else Period.parse(year, period)
 
 
+def inputs_digest(catalog: Catalog) -> str:
+    """A hash of what an aggregation depends on besides the figures: the indicator schemas,
+    the unit master and the 2025 conversion tables (each the packaged file or its replacement)."""
+    import hashlib
+    import os
+
+    from vwu_pipeline.core import crosswalk, units
+
+    master = os.environ.get(units.ENV_VAR, "").strip()
+    files = [Path(master).expanduser() if master else units.PACKAGED_MASTER, crosswalk.conversion_path(), crosswalk.PACKAGED_RECODED]
+    digest = hashlib.sha256(catalog.digest.encode())
+    for path in files:
+        digest.update(b"\0" + _file_digest(path.resolve(), *_stamp(path)).encode())
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _file_digest(path: Path, mtime: int, size: int) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def load(workspace: Path, year: int, schemas: Path | None = None, period: Period | str | None = None) -> AggregateResult | None:
     """The stored aggregation of a period (default: the year), or None when there is none or
     the figures changed since."""
@@ -337,6 +373,8 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
             meta = store.aggregation_meta(year, period.code)
             if meta is None or meta["data_version"] != store.data_version(year):
                 return None
+            if meta.get("inputs") != inputs_digest(load_catalog(schemas)):
+                return None  # computed with other schemas, another unit master or conversion table
             meta, tables = store.read_aggregation(year, period.code)
             targets, warnings = store.targets(year), store.ingest_warnings(year)
         return AggregateResult(

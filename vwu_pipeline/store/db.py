@@ -548,8 +548,8 @@ class Store:
             for table in ("aggregations", *tables):
                 db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
             db.execute(
-                "INSERT INTO aggregations (period, year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO aggregations (period, year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at, inputs)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     period,
                     year,
@@ -559,6 +559,7 @@ class Store:
                     meta["data_version"],
                     json.dumps(meta["counts"], ensure_ascii=False),
                     meta["aggregated_at"],
+                    meta.get("inputs", ""),
                 ),
             )
             for table, frame in tables.items():
@@ -570,12 +571,12 @@ class Store:
 
     def aggregation_meta(self, year: int, period: str | None = None) -> dict[str, Any] | None:
         row = self.db.execute(
-            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations WHERE period = ?",
+            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at, inputs FROM aggregations WHERE period = ?",
             (period or str(year),),
         ).fetchone()
         if row is None:
             return None
-        keys = ("tree", "outlier_factor", "previous_year", "data_version", "counts", "aggregated_at")
+        keys = ("tree", "outlier_factor", "previous_year", "data_version", "counts", "aggregated_at", "inputs")
         meta = dict(zip(keys, row))
         meta["counts"] = json.loads(meta["counts"] or "{}")
         return meta

@@ -303,6 +303,13 @@ def _file_indicators(db: sqlite3.Connection) -> None:
     _add_column(db, "files", "indicators", "TEXT")
 
 
+def _aggregation_inputs(db: sqlite3.Connection) -> None:
+    """An aggregation remembers the hash of what it was computed with besides the figures
+    (the indicator schemas, the unit master, the conversion table): when one changes, the
+    stored aggregation is stale. Aggregations stored before have none: stale, recomputed."""
+    _add_column(db, "aggregations", "inputs", "TEXT NOT NULL DEFAULT ''")
+
+
 def _run_outcomes(db: sqlite3.Connection) -> None:
     """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
     its message, rather than as one killed midway."""
@@ -319,6 +326,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _aggregates_like_for_like,
     _units_carry_their_tree,
     _file_indicators,
+    _aggregation_inputs,
     _run_outcomes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
