@@ -385,6 +385,32 @@ def targets_command(
     raise typer.Exit(result.exit_code)
 
 
+@app.command("backup")
+def backup_command(
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="Thư mục chứa bản sao lưu (mặc định WORKSPACE/backups). Backup folder.", show_default=False),
+    ] = None,
+    keep: Annotated[int, typer.Option("--keep", help="Số bản sao lưu mới nhất được giữ lại. Backups kept.", min=1)] = 7,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+) -> None:
+    """Sao lưu cơ sở dữ liệu an toàn khi một lượt nhận đang chạy. Back up the store, even while an ingest runs."""
+    from vwu_pipeline.ops.backup import backup
+
+    settings = _settings(debug, workspace, lang=lang)
+    with _run_log(settings, "backup") as log:  # no lock: SQLite's backup API copies from a snapshot
+        result = run_command(debug, lambda: backup(settings.workspace, to, keep))
+        log.counts = {"size": result.size, "removed": len(result.removed)}
+    if json_out:
+        _print_json(result.to_json())
+    elif not quiet:
+        render.backup_written(result, settings.lang)
+
+
 @app.command("status")
 def status_command(
     year: options.Year = None,

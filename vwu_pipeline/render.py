@@ -304,3 +304,9 @@ def schemas_checked(catalog, parts, lang: str, quiet: bool) -> None:
     if not quiet:
         sections(parts)
     console.print(f"[green]{text('cli.schemas-valid', lang, count=len(catalog.indicators), folder=escape(str(catalog.directory)))}[/green]")
+
+
+def backup_written(result, lang: str) -> None:
+    from vwu_pipeline.core.text import number
+
+    console.print(text("cli.backup-written", lang, path=escape(str(result.path)), size=number(result.size, lang), kept=len(result.kept)))

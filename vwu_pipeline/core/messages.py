@@ -359,6 +359,10 @@ MESSAGES: dict[str, Text] = {
     "cli.run.running": ("đang chạy", "running"),
     "cli.run.interrupted": ("dừng giữa chừng", "interrupted"),
     "cli.run.failed": ("lỗi", "failed"),
+    "cli.backup-written": (
+        "Đã sao lưu vào {path} ({size} byte, kiểm tra toàn vẹn: ok); giữ {kept} bản mới nhất.",
+        "Backed up to {path} ({size} bytes, integrity check: ok); {kept} newest kept.",
+    ),
     "cli.no-runs": ("Chưa có lần chạy nào trong thư mục dữ liệu này.", "No runs in this workspace yet."),
     "cli.ingest-run": (
         "{files} tệp: nhận {accepted}, thay {replaced}, không đổi {unchanged}, từ chối {refused}",
