@@ -321,3 +321,13 @@ def test_status_missing_lists_whom_to_call_as_a_csv_excel_reads(vwu, tmp_path, w
     phu_cu = next(r for r in rows if r["Chỉ tiêu"] == "Hội viên" and r["Mã đơn vị"] == "333")
     assert phu_cu["Chi tiết"] == "chưa có bản nào được nhận"  # for the first half, nothing of Phù Cừ counts
     assert {r["Mã đơn vị"] for r in rows if r["Chỉ tiêu"] == "Hội viên" and r["Tình trạng"] == "Chưa nộp"} >= {"323", "332"}
+
+
+def test_a_file_refused_before_feedback_was_configured_gets_its_copy_on_the_next_run(vwu, tmp_path, workspace, inbox):
+    loi = next(p for p in LOI if "so_am" in p.name)
+    (inbox / loi.name).write_bytes(loi.read_bytes())
+    vwu("ingest", inbox, "--workspace", workspace)  # refused, no feedback folder yet
+
+    vwu("ingest", inbox, "--workspace", workspace, "--feedback", tmp_path / "phan_hoi")
+
+    assert (tmp_path / "phan_hoi" / f"{loi.stem}_kiem_tra.xlsx").is_file()

@@ -312,3 +312,36 @@ def test_2025_national_total_reconciles_with_its_parts(reform_workspace: Path) -
     own = result.total("members", "members_new", "31") - communes
     assert own == 10  # Nam Hải, not allocated
     assert result.total("members", "members_new") == sum([5, 6, 7, 8, 9, 10, 11, 12]) + 20 + 30
+
+
+def test_the_2025_report_says_what_changed(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    result = vwu("report", "--year", 2025, "--workspace", reform_workspace, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    summary = (tmp_path / "out" / "vwu-2025.md").read_text(encoding="utf-8")
+    assert "## Sắp xếp đơn vị hành chính từ 01/07/2025" in summary
+    assert "| Thành phố Hải Phòng (31) | Tỉnh Hải Dương (30), Thành phố Hải Phòng (31) | 3.900 | 3.600 |" in summary
+    assert "(1 xã cũ, chưa phân bổ về xã)" in summary  # Nam Hải
+    sheet = load_workbook(tmp_path / "out" / "vwu-2025.xlsx")["Sắp xếp 01-07-2025"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]}
+    assert rows["31"][3:5] == (3900, 3600)
+
+
+def test_2025_targets_set_on_legacy_provinces_are_carried_onto_the_new_one(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    from vwu_pipeline.report.rollup import aggregate
+
+    targets = tmp_path / "targets_2025.csv"
+    targets.write_text(
+        "year,unit_code,column,target\n"
+        "2025,30,members_new,40\n"  # Hải Dương: a legacy province only
+        "2025,31,members_new,60\n"  # 31 is on both trees: the new Hải Phòng
+        "2025,30,enrolment_rate,60%\n",
+        encoding="utf-8",
+    )
+    assert vwu("targets", targets, "--workspace", reform_workspace).exit_code == 0
+    result = aggregate(reform_workspace, 2025)
+    carried = result.targets.set_index(["unit_code", "column"])["target"]
+    assert carried[("31", "members_new")] == 60  # set on the new tree: wins over the carried 40
+    assert ("31", "enrolment_rate") not in carried.index  # a ratio is not carried
+    assert result.counts["ratio_targets_not_carried"] == ["enrolment_rate"]

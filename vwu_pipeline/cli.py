@@ -256,6 +256,7 @@ def demo_data(
     ] = "national",
     unit: options.UnitCode = None,
     level: Level = None,
+    period: options.ReportPeriod = None,
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên: cùng hạt giống, cùng số liệu. Random seed.")] = 1,
     messy: Annotated[
         bool, typer.Option("--messy", help="Trộn các kiểu tệp thực tế: tiêu đề hai dòng gộp ô, số dạng chữ, không dấu…")
@@ -270,7 +271,7 @@ def demo_data(
     settings = _settings(debug, workspace, schemas=schemas)
     data = run_command(
         debug,
-        lambda: generate(out, year, scale, unit=unit, level=level, seed=seed, messy=messy, schemas=settings.schemas),
+        lambda: generate(out, year, scale, unit=unit, level=level, seed=seed, messy=messy, schemas=settings.schemas, period=period),
     )
     render.demo_written(data, out)
 

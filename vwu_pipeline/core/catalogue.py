@@ -7,6 +7,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, Indicator, load_catalog
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import fold_compact, number
 
 _WORDS = {
@@ -104,8 +105,8 @@ def show(directory: Path | None, name: str, lang: str = "vi") -> list[Section]:
             return describe(indicator, lang)
     names = ", ".join(i.name for i in catalog.indicators)
     raise ConfigError(
-        f"Không có chỉ tiêu '{name}' trong {catalog.directory}." if lang == "vi" else f"No indicator '{name}' in {catalog.directory}.",
-        f"Các chỉ tiêu: {names}" if lang == "vi" else f"Indicators: {names}",
+        text("error.no-indicator", lang, name=name, directory=catalog.directory),
+        text("error.no-indicator-hint", lang, names=names),
     )
 
 

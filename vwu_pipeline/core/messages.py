@@ -231,6 +231,18 @@ MESSAGES: dict[str, Text] = {
     "report.tally_not_met": ("{n} chưa đạt", "{n} not met"),
     "report.tally_incomplete": ("{n} chưa đủ số liệu", "{n} with incomplete data"),
     "report.tally_not_reported": ("{n} chưa báo cáo", "{n} not reported"),
+    "report.tally_in_progress": ("{n} đang thực hiện", "{n} in progress"),
+    # a report for part of the year: progress towards the year's target, never "not met" yet
+    "report.target_in_progress": ("Đang thực hiện", "In progress"),
+    "report.in_progress": ("Đang thực hiện", "In progress"),
+    "report.progress": ("đạt {pct} chỉ tiêu năm {elapsed}", "{pct} of the year's target {elapsed}"),
+    "report.progress_part": ("{period} đạt {pct} chỉ tiêu năm", "{period}: {pct} of the year's target"),
+    "report.progress_note": (
+        "Chỉ tiêu giao theo năm: số thực hiện {period} được so với chỉ tiêu cả năm; chưa đánh giá đạt hay không đạt trước khi kết thúc năm.",
+        "Targets are set for the year: the figures of {period} are compared with the whole year's target; "
+        "no target is judged missed before the year is over.",
+    ),
+    "report.rule_break": ("{message} (cộng các kỳ trong {period})", "{message} (periods of {period} combined)"),
     "report.assessment": ("Đánh giá", "Assessment"),
     "report.expected": ("Phải báo cáo", "Expected"),
     "report.submitted": ("Đã báo cáo", "Submitted"),
@@ -253,12 +265,12 @@ MESSAGES: dict[str, Text] = {
     "report.and_more": ("và {n} đơn vị khác", "and {n} more"),
     "report.all_missing": ("Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)", "No unit has reported (units expected)"),
     "report.jump_up": (
-        "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
-        "{times} times the {year} figure ({reference}): check for an extra zero.",
+        "Gấp {times} lần {period} ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "{times} times the figure of {period} ({reference}): check for an extra zero.",
     ),
     "report.jump_down": (
-        "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
-        "1/{times} of the {year} figure ({reference}): check for a missing digit.",
+        "Chỉ bằng 1/{times} {period} ({reference}): kiểm tra có thiếu chữ số không.",
+        "1/{times} of the figure of {period} ({reference}): check for a missing digit.",
     ),
     "report.siblings": (
         "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
@@ -305,6 +317,35 @@ MESSAGES: dict[str, Text] = {
     "report.lfl_different_periods": (
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
         "no unit reported the same kind of period in both years",
+    ),
+    "report.reform_heading": ("Sắp xếp đơn vị hành chính từ 01/07/2025", "The administrative reorganisation of 1 July 2025"),
+    "report.reform_intro": (
+        "Từ 01/07/2025 cả nước có 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu; cấp huyện không còn. Số liệu các kỳ "
+        "trước 01/07/2025 (báo cáo của cấp huyện theo danh mục cũ) được chuyển sang danh mục mới theo bảng chuyển đổi "
+        "chính thức: xã cũ nhập toàn bộ được tính cho xã mới; xã cũ bị chia được tính cho phần nhận toàn bộ dân số, nếu "
+        "không có phần đó thì chỉ tính ở cấp tỉnh ({not_allocated} xã cũ, chưa phân bổ về xã). Số liệu năm {previous} "
+        "được chuyển sang danh mục mới theo cùng quy tắc: tỉnh, thành phố và toàn quốc so sánh chính xác (tỉnh mới so với "
+        "tổng các tỉnh cũ hợp thành); xã chỉ so sánh khi xã mới gồm trọn các xã cũ; số cơ sở đạt ngưỡng không so sánh "
+        "giữa hai danh mục.",
+        "From 1 July 2025 the country has 34 provinces and 3,321 communes; districts were abolished. Figures of periods "
+        "before 1 July 2025 (district reports on the legacy tree) are carried onto the new tree through the official "
+        "conversion table: a legacy commune merged whole goes to its new commune; a split one to the piece that took all "
+        "of its population, otherwise to its province only ({not_allocated} legacy communes, not allocated to a commune). "
+        "The {previous} figures are carried the same way: provinces and the nation compare exactly (a new province "
+        "against the sum of its legacy provinces); a commune only when it is made of whole legacy communes; counts of "
+        "grassroots units reaching a threshold are not compared across the two trees.",
+    ),
+    "report.reform_sheet": ("Sắp xếp 01-07-2025", "Reform 1 July 2025"),
+    "report.reform_new": ("Tỉnh, thành phố từ 01/07/2025", "Province from 1 July 2025"),
+    "report.reform_legacy": ("Gồm các tỉnh, thành phố trước đó", "Formed from"),
+    "report.reform_year_value": ("{measure} năm {year}", "{measure} {year}"),
+    "report.reform_previous_value": (
+        "{measure} năm {year} (chuyển sang danh mục mới)",
+        "{measure} {year} (carried onto the new tree)",
+    ),
+    "report.reform_targets": (
+        "Chỉ tiêu năm 2025 giao cho tỉnh cũ được cộng vào tỉnh mới (chỉ tiêu số lượng); chỉ tiêu tỷ lệ không chuyển: {ratios}.",
+        "2025 targets set on legacy provinces are added into the new ones (counts); ratio targets are not carried: {ratios}.",
     ),
     "report.lfl_boundary_changed": (
         "không so sánh được (thay đổi địa giới): xã mới có phần của xã cũ bị chia",
@@ -471,6 +512,59 @@ MESSAGES: dict[str, Text] = {
     "missing.none": ("Mọi đơn vị đã nộp đủ.", "Every unit has submitted in full."),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
+    # the workspace and its store (shown as "vi / en"; the hint in Vietnamese until issue 16)
+    "error.store-busy": (
+        "Cơ sở dữ liệu {name} bị một tiến trình khác giữ quá lâu: {reason}",
+        "the database stayed locked.",
+    ),
+    "error.store-busy-hint": (
+        "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
+        "Wait for the running command (vwu status names it) to finish, then run again.",
+    ),
+    "error.store-full": ("Không ghi được cơ sở dữ liệu {name}: {reason}", "the disk is full."),
+    "error.store-full-hint": (
+        "Giải phóng chỗ trống trên đĩa rồi chạy lại: các tệp đã lưu vẫn nguyên vẹn.",
+        "Free some disk space and run again: the files stored so far are whole.",
+    ),
+    "error.store-corrupt": (
+        "Cơ sở dữ liệu {name} của thư mục dữ liệu bị hỏng hoặc không đọc được: {reason}",
+        "the database is corrupt.",
+    ),
+    "error.store-corrupt-hint": (
+        "Khôi phục từ bản sao lưu, hoặc chuyển tệp vwu.sqlite đi chỗ khác rồi chạy lại 'vwu ingest' "
+        "để dựng lại từ các tệp gốc (vwu không bao giờ sửa hay xóa tệp đã nộp).",
+        "Restore a backup, or move vwu.sqlite away and run 'vwu ingest' again to rebuild it from the "
+        "submitted files (vwu never modifies or deletes a submitted file).",
+    ),
+    "error.no-workspace": ("Chưa có dữ liệu trong {workspace}", "no workspace there yet."),
+    "error.no-workspace-hint": (
+        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
+        "Run 'vwu ingest FOLDER' first, or point --workspace at the right folder.",
+    ),
+    "error.store-open": ("Không mở được cơ sở dữ liệu {path}: {reason}.", "Cannot open the database {path}: {reason}."),
+    "error.store-open-hint": (
+        "Tệp có thể bị hỏng hoặc không có quyền ghi. Khôi phục từ bản sao lưu, "
+        "hoặc chuyển tệp đi chỗ khác rồi chạy lại 'vwu ingest' để dựng lại từ các tệp gốc.",
+        "The file may be damaged or not writable. Restore a backup, or move it away and run "
+        "'vwu ingest' again to rebuild it from the submitted files.",
+    ),
+    "error.store-newer": (
+        "Cơ sở dữ liệu {path} do một phiên bản vwu mới hơn tạo ra (phiên bản lưu trữ {found}, bản này hiểu đến {known}).",
+        "The database {path} was made by a newer vwu (store version {found}; this one knows up to {known}).",
+    ),
+    "error.store-newer-hint": (
+        "Cập nhật vwu (git pull; make setup) rồi chạy lại; đừng dùng bản cũ với thư mục dữ liệu này.",
+        "Update vwu (git pull; make setup) and run again; do not use an older vwu on this workspace.",
+    ),
+    "error.workspace-create": ("Không tạo được thư mục dữ liệu {workspace}: {reason}", "cannot create the workspace."),
+    "error.workspace-create-hint": (
+        "Kiểm tra đường dẫn --workspace (VWU_WORKSPACE) và quyền ghi.",
+        "Check the --workspace path (VWU_WORKSPACE) and the permission to write there.",
+    ),
+    "error.lock-create": ("Không tạo được tệp khóa {path}: {reason}", "cannot create the lock file."),
+    "error.lock-create-hint": ("Kiểm tra quyền ghi vào thư mục dữ liệu.", "Check the permission to write in the workspace."),
+    "error.no-indicator": ("Không có chỉ tiêu '{name}' trong {directory}.", "No indicator '{name}' in {directory}."),
+    "error.no-indicator-hint": ("Các chỉ tiêu: {names}", "Indicators: {names}"),
     "error.unit-unknown": (
         "Mã đơn vị '{code}' không có trong danh mục năm {year}.",
         "Unit '{code}' is not in the {year} unit list.",

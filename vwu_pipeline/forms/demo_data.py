@@ -93,6 +93,7 @@ def generate(
     messy: bool = False,
     workers: int | None = None,
     schemas: Path | None = None,
+    period: str | None = None,
 ) -> DemoData:
     """Write one filled workbook per reporting unit (under `unit`) and period into `out_dir`.
 
@@ -100,10 +101,12 @@ def generate(
     """
     started = time.perf_counter()
     scale = parse_scale(scale)
-    tree = UnitTree.for_year(year)
+    # One period (2025-H1: the legacy tree, from its districts), else the year or its months.
+    chosen = Period.parse(year, period) if period else None
+    tree = UnitTree.for_period(chosen.code) if chosen else UnitTree.for_year(year)
     catalog = load_catalog(schemas)
     units = reporting_units(tree, unit, level)
-    periods = demo_periods(year, scale)
+    periods = [chosen] if chosen and scale == 1 else demo_periods(year, scale)
     out_dir = Path(out_dir)
     # A 2025 commune merged about three legacy ones: its figures are about three times larger.
     size = LEGACY_COMMUNES / max(1, len(tree.units("commune")))

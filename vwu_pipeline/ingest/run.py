@@ -143,8 +143,9 @@ def run(
     def feedback(result: FileResult) -> None:
         """Before the file is stored, so that the store knows its copy."""
         if options.feedback is not None and _wants_feedback(result, options):
-            if result.sha256 in seen_refused:
-                result.feedback = seen_refused[result.sha256]  # unchanged since it was refused: nothing new to say
+            if seen_refused.get(result.sha256):
+                # unchanged since it was refused and handed back: nothing new to say
+                result.feedback = seen_refused[result.sha256]
             else:
                 _write_feedback(result, names, options)
 

@@ -14,7 +14,8 @@ from functools import lru_cache
 import pandas as pd
 
 from vwu_pipeline.core.indicators import Indicator, Measure, assessed_name, measures
-from vwu_pipeline.core.messages import text
+from vwu_pipeline.core.messages import fill, pick, text
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.report.result import AggregateResult
@@ -118,6 +119,30 @@ def parent_name(result: AggregateResult, code: str, lang: str) -> str:
 
 def scope_name(result: AggregateResult, lang: str) -> str:
     return result.unit_name(result.root, lang)
+
+
+def heading(result: AggregateResult, lang: str) -> str:
+    """The report's title, named for its cycle: "Báo cáo sơ kết 6 tháng đầu năm 2024"."""
+    return result.period.report_heading(lang)
+
+
+def title(result: AggregateResult, lang: str) -> str:
+    """The heading in capitals, as official documents print it."""
+    return heading(result, lang).upper() if lang != "en" or result.period.is_year else heading(result, lang)
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+def period_label(result: AggregateResult, lang: str) -> str:
+    """The column heading of the report's figures: "Năm 2024", "6 tháng đầu năm 2024"."""
+    return _capital(result.period.label(lang))
+
+
+def previous_label(result: AggregateResult, lang: str) -> str:
+    """... and of the comparison: the same part of the previous year."""
+    return _capital(result.period.previous().label(lang))
 
 
 def tree_label(result: AggregateResult, lang: str) -> str:
@@ -250,7 +275,8 @@ def headline(result: AggregateResult) -> list[FigureRow]:
 
 
 MET, NOT_MET, INCOMPLETE, NOT_REPORTED = "met", "not_met", "incomplete", "not_reported"
-ASSESSMENTS = (MET, INCOMPLETE, NOT_REPORTED, NOT_MET)  # the order of the per-target line
+IN_PROGRESS = "in_progress"  # a report for part of the year: the yearly target is not judged yet
+ASSESSMENTS = (MET, IN_PROGRESS, INCOMPLETE, NOT_REPORTED, NOT_MET)  # the order of the per-target line
 
 
 @dataclass
@@ -266,6 +292,7 @@ class TargetRow:
     partial: bool
     submitted: int = 1  # reporting units under the unit that submitted the indicator
     expected: int = 1
+    period: Period | None = None  # the report's period; a part of the year is never judged missed
 
     @property
     def ratio(self) -> float | None:
@@ -277,21 +304,35 @@ class TargetRow:
 
     @property
     def status(self) -> str:
-        """met | not_met | incomplete | not_reported.
+        """met | not_met | incomplete | not_reported | in_progress.
 
         Nothing submitted: not reported, never "not met". Partial data: a sum (flow, stock
         across units, derived, count) already at its target is met, since missing units can
-        only add; below it, or any ratio, cannot be judged yet."""
+        only add; below it, or any ratio, cannot be judged yet. In a report for part of the
+        year (H1, Q3) a yearly target not reached yet is in progress, never "not met"."""
         if not self.submitted:
             return NOT_REPORTED
         reached = self.achieved is not None and self.achieved >= self.target - 1e-9
-        if not self.partial:
-            return MET if reached else NOT_MET
-        return MET if reached and self.measure.kind != "ratio" else INCOMPLETE
+        if reached and (not self.partial or self.measure.kind != "ratio"):
+            return MET
+        if self.period is not None and not self.period.is_year:
+            return IN_PROGRESS
+        return INCOMPLETE if self.partial else NOT_MET
 
     def assessment(self, lang: str = "vi") -> str:
-        """ "Đạt", "Chưa đạt", "Chưa báo cáo" or "Chưa đủ số liệu (5/696 đơn vị)"."""
+        """ "Đạt", "Chưa đạt", "Chưa báo cáo", "Chưa đủ số liệu (5/696 đơn vị)", or in a report
+        for part of the year "Đang thực hiện: đạt 48% chỉ tiêu năm sau 6 tháng"."""
+        if self.status == IN_PROGRESS:
+            return f"{t(lang, 'in_progress')}: {self.progress(lang)}"
         return t(lang, f"target_{self.status}", submitted=number(self.submitted, lang), expected=number(self.expected, lang))
+
+    def progress(self, lang: str = "vi") -> str:
+        """How far a part of the year has gone towards the year's target: "đạt 48% chỉ tiêu năm
+        sau 6 tháng" (a period from January), "Quý III năm 2024 đạt 20% chỉ tiêu năm" (one that is not)."""
+        pct = percent(self.ratio, lang, 0)
+        if self.period.cumulative:
+            return t(lang, "progress", pct=pct, elapsed=self.period.elapsed(lang))
+        return t(lang, "progress_part", pct=pct, period=_capital(self.period.label(lang)))
 
 
 def target_tally(rows: list[TargetRow], lang: str = "vi") -> str:
@@ -330,6 +371,7 @@ def target_rows(result: AggregateResult, lang: str = "vi") -> list[TargetRow]:
                 None if hit is None else _nan(hit["value"]),
                 bool(hit is not None and hit["partial"]),
                 **_reported(result, indicator.name, code),
+                period=result.period,
             )
         )
     names = list(known)
@@ -485,7 +527,19 @@ def outlier_rows(result: AggregateResult, lang: str = "vi") -> list[OutlierRow]:
         if kind == "jump":
             up = value > reference
             times = number(value / reference if up else reference / value, lang, 0)
-            message = t(lang, "jump_up" if up else "jump_down", times=times, year=result.year - 1, reference=number(reference, lang))
+            message = t(
+                lang,
+                "jump_up" if up else "jump_down",
+                times=times,
+                period=result.period.previous().label(lang),
+                reference=number(reference, lang),
+            )
+        elif kind.startswith("rule:"):  # an error rule broken once the unit's periods are combined
+            rule = next((r for r in indicator.rules if r.code == kind[5:]), None)
+            if rule is None:
+                continue  # the schema changed since the aggregation
+            broken = fill(pick((rule.message_vi, rule.message_en), lang), {"left": number(value, lang), "right": number(reference, lang)})
+            message = t(lang, "rule_break", message=broken, period=result.period.label(lang))
         else:
             message = t(lang, "siblings", parent=parent_name(result, code, lang), reference=number(reference, lang))
         rows.append(

@@ -122,3 +122,51 @@ def province_map(legacy: UnitTree, new: UnitTree) -> dict[str, str]:
     """Every legacy unit code -> the new province it lies in (for completeness and targets)."""
     crosswalk = load_crosswalk()
     return {u.code: p for u in legacy.units() if (p := crosswalk.new_province(u.province)) is not None}
+
+
+# --- what the report shows about the reform ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReformRow:
+    """A new province, the legacy provinces it was formed from, and one figure of both years
+    (the previous year carried onto the new tree: the sum of its legacy provinces)."""
+
+    code: str
+    name: str
+    legacy: list[tuple[str, str]]  # (code, name) of the legacy provinces
+    value: float | None
+    previous: float | None
+
+
+def shows_reform(result) -> bool:
+    """A report of the reform year, or of a year compared with it, on the new tree."""
+    from vwu_pipeline.core.crosswalk import REFORM_YEAR
+    from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
+
+    legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+    return result.tree.tree != legacy.tree and result.year in (REFORM_YEAR, REFORM_YEAR + 1) and result.year - 1 <= REFORM_YEAR
+
+
+def reform_rows(result, indicator: str, column: str) -> list[ReformRow]:
+    """One row per new province in the report's scope, with `column`'s two years."""
+    from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
+
+    crosswalk = load_crosswalk()
+    legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+    values = result.values
+    here = values[(values["indicator"] == indicator) & (values["column"] == column)].set_index("unit_code")
+    provinces = result.tree.units("province")
+    if result.root != "00":
+        provinces = [u for u in provinces if u.code == result.tree.get(result.root).province]
+    rows = []
+    for province in provinces:
+        before = [(c, legacy.get(c).name) for c in crosswalk.legacy_provinces(province.code) if c in legacy]
+        value = here["value"].get(province.code) if province.code in here.index else None
+        previous = here["previous"].get(province.code) if province.code in here.index else None
+        rows.append(ReformRow(province.code, province.name, before, _number(value), _number(previous)))
+    return rows
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or value != value else float(value)

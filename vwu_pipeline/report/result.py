@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from vwu_pipeline.core.indicators import Catalog, measures
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, Unit, UnitTree
 
@@ -72,7 +73,7 @@ class AggregateResult:
 
     def unit_name(self, code: str, lang: str = "vi") -> str:
         if code == NATIONAL:
-            return "Toàn quốc" if lang == "vi" else "National"
+            return text("report.national", lang)
         unit = self.tree.get(code)
         return unit.name if unit else code
 

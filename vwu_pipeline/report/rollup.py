@@ -198,6 +198,9 @@ def aggregate(
             periods = _reporting_units_on(periods, tree, legacy)
             if legacy_rows:
                 reform = {"carried_figures": legacy_rows, "not_allocated_units": int(not_allocated["legacy_code"].nunique())}
+            targets, not_carried = _targets_on(targets, catalog, legacy, tree)
+            if not_carried:
+                reform["ratio_targets_not_carried"] = not_carried
         previous = None
         across = False
         legacy_before = prev_figures.iloc[0:0]
@@ -263,6 +266,25 @@ def aggregate(
     finally:
         store.close()
     return result
+
+
+def _targets_on(targets: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree: UnitTree) -> tuple[pd.DataFrame, list[str]]:
+    """Targets of the year set on the legacy tree, carried onto the new provinces: counts (flow
+    and stock figures, derived sums) add up; ratios and threshold counts do not carry (a rate
+    of two provinces is not the sum of theirs), and are named. A target set on the new tree
+    for the same unit and figure wins."""
+    if targets.empty or "tree" not in targets or not (targets["tree"] == legacy.tree).any():
+        return targets, []
+    kinds = {m.name: m.kind for i in catalog.indicators for m in measures(i)}
+    old = targets[targets["tree"] == legacy.tree]
+    carried_kind = old["column"].map(kinds).isin(["flow", "stock", "opening", "derived"])
+    not_carried = sorted(set(old.loc[~carried_kind, "column"]))
+    to_province = {**province_map(legacy, tree), NATIONAL: NATIONAL}
+    moved = old[carried_kind].assign(unit_code=old.loc[carried_kind, "unit_code"].map(to_province), tree=tree.tree)
+    moved = moved[moved["unit_code"].notna()].groupby(["unit_code", "column", "tree"], as_index=False)["target"].sum()
+    new = targets[targets["tree"] != legacy.tree]
+    moved = moved[~moved.set_index(["unit_code", "column"]).index.isin(new.set_index(["unit_code", "column"]).index)]
+    return pd.concat([new, moved], ignore_index=True), not_carried
 
 
 def _reporting_units_on(periods: list[tuple[str, str, str]], tree: UnitTree, legacy: UnitTree) -> list[tuple[str, str, str]]:

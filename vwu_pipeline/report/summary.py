@@ -48,7 +48,7 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
 def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     """The Markdown text of a result's summary."""
     lines = [
-        f"# {md(p.t(lang, 'heading', year=result.year))} — {md(p.scope_name(result, lang))}",
+        f"# {md(p.heading(result, lang))} — {md(p.scope_name(result, lang))}",
         "",
         md(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
         "",
@@ -58,9 +58,42 @@ def render_summary(result: AggregateResult, lang: str = "vi") -> str:
         lines += [md(story).replace("\\*", "\\*"), ""]
     if p.is_partial(result):
         lines += [f"> **{md(p.t(lang, 'partial_note'))}**", ""]
-    for section in (_headline, _targets, _leaders, _completeness, _warnings):
+    for section in (_headline, _reform, _targets, _leaders, _completeness, _warnings):
         lines += section(result, lang)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _reform(result: AggregateResult, lang: str) -> list[str]:
+    """Across the 2025 reform: each new province and the legacy provinces it was formed from."""
+    from vwu_pipeline.report.reform import reform_rows, shows_reform
+
+    if not shows_reform(result):
+        return []
+    first = next(iter(p.headline(result)), None)
+    if first is None:
+        return []
+    previous = result.previous_year or result.year - 1
+    label = first.measure.label(lang)
+    rows = [
+        [
+            f"{md(r.name)} ({r.code})",
+            ", ".join(f"{md(name)} ({code})" for code, name in r.legacy),
+            p.number(r.value, lang) if r.value is not None else "–",
+            p.number(r.previous, lang) if r.previous is not None else "–",
+        ]
+        for r in reform_rows(result, first.indicator.name, first.measure.name)
+    ]
+    header = [
+        p.t(lang, "reform_new"),
+        p.t(lang, "reform_legacy"),
+        md(p.t(lang, "reform_year_value", measure=label, year=result.year)),
+        md(p.t(lang, "reform_previous_value", measure=label, year=previous)),
+    ]
+    intro = p.t(lang, "reform_intro", not_allocated=p.number(result.counts.get("not_allocated_units", 0), lang), previous=previous)
+    lines = [f"## {p.t(lang, 'reform_heading')}", "", md(intro), ""]
+    if result.counts.get("ratio_targets_not_carried"):
+        lines += [md(p.t(lang, "reform_targets", ratios=", ".join(result.counts["ratio_targets_not_carried"]))), ""]
+    return lines + _table(header, rows, right={2, 3})
 
 
 def _headline(result: AggregateResult, lang: str) -> list[str]:
@@ -76,7 +109,7 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
         ]
         for row in p.headline(result)
     ]
-    years = [p.t(lang, "year", year=result.year), p.t(lang, "year", year=result.previous_year or result.year - 1)]
+    years = [p.period_label(result, lang), p.previous_label(result, lang)]
     header = [p.t(lang, "indicator"), p.t(lang, "measure"), *years, p.t(lang, "change"), p.t(lang, "change_pct"), p.t(lang, "note")]
     return [f"## {p.t(lang, 'headline')}", "", *_table(header, rows, right={2, 3, 4, 5})]
 
@@ -102,6 +135,8 @@ def _targets(result: AggregateResult, lang: str) -> list[str]:
         ]
         lines += _table(header, rows, right={2, 3, 4})
         lines += [p.target_tally(own, lang) + ".", ""]
+        if not result.period.is_year:
+            lines += [md(p.t(lang, "progress_note", period=result.period.label(lang))), ""]
     # Targets set per unit below the root (each province...): how many met them, who did not.
     below: dict[str, list[p.TargetRow]] = {}
     for r in targets:

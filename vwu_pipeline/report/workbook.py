@@ -164,12 +164,13 @@ def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Pat
     path = Path(path)
     with replacing(path) as partial:  # readers never see half a workbook
         book = _Book(partial)
-        book.workbook.set_properties({"author": "vwu", "title": p.t(lang, "title", year=result.year)})
+        book.workbook.set_properties({"author": "vwu", "title": p.title(result, lang)})
         _summary_sheet(book, result, lang)
         _chart_sheet(book, result, lang)
         for indicator in result.catalog.indicators:
             _indicator_sheet(book, result, indicator, lang)
         _targets_sheet(book, result, lang)
+        _reform_sheet(book, result, lang)
         _completeness_sheet(book, result, lang)
         _warnings_sheet(book, result, lang)
         _outliers_sheet(book, result, lang)
@@ -180,7 +181,7 @@ def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Pat
 def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s = _Sheet(book, p.t(lang, "summary"), [30, 52, 17, 17, 17, 17, 34])
     s.append([s.text(p.t(lang, "union"), BOLD)])
-    s.append([s.text(p.t(lang, "title", year=result.year), TITLE)], height=22)
+    s.append([s.text(p.title(result, lang), TITLE)], height=22)
     s.append([s.text(f"{p.t(lang, 'scope')}: {p.scope_name(result, lang)}", BOLD)])
     s.append([s.text(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang)))])
     if p.is_partial(result):
@@ -188,12 +189,12 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s.append([])
 
     s.append([s.text(f"1. {p.t(lang, 'headline')}", BOLD)])
-    previous = p.t(lang, "year", year=result.previous_year) if result.previous_year else p.t(lang, "year", year=result.year - 1)
+    previous = p.previous_label(result, lang)
     s.header(
         [
             p.t(lang, "indicator"),
             p.t(lang, "measure"),
-            p.t(lang, "year", year=result.year),
+            p.period_label(result, lang),
             previous,
             p.t(lang, "change"),
             p.t(lang, "change_pct"),
@@ -318,7 +319,7 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     # The unit column fits the longest indented name; figure headers wrap over three lines.
     name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
     s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
-    title = f"{indicator.title(lang)} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}"
+    title = f"{indicator.title(lang)} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
     for row in rows:
@@ -359,7 +360,7 @@ def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     for column, measure in enumerate(charted, start=1):
         chart = book.workbook.add_chart({"type": "bar"})  # horizontal bars: long unit names stay readable
         chart.set_style(10)
-        chart.set_title({"name": f"{measure.label(lang)} — {p.t(lang, 'year', year=result.year)}"})
+        chart.set_title({"name": f"{measure.label(lang)} — {p.period_label(result, lang)}"})
         chart.set_legend({"none": True})
         chart.set_size({"width": round(20 * _CM), "height": round(height * _CM)})
         chart.add_series(
@@ -382,7 +383,7 @@ def _targets_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     if not rows:
         return
     s = _Sheet(book, p.t(lang, "targets"), [10, 34, 20, 48, 16, 16, 12, 12, 34], freeze="C3")
-    s.append([s.text(f"{p.t(lang, 'targets')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
+    s.append([s.text(f"{p.t(lang, 'targets')} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [
             p.t(lang, "code"),
@@ -428,15 +429,56 @@ def _missing_text(row: p.CoverageRow, result: AggregateResult, lang: str) -> str
     return "; ".join(f"{titles[name]}: {_listed(units, lang)}" for name, units in row.missing.items() if units)
 
 
+def _reform_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
+    """Across the 2025 reform: each new province ← its legacy provinces, both years of every
+    headline figure (the previous year carried onto the new tree)."""
+    from vwu_pipeline.report.reform import reform_rows, shows_reform
+
+    if not shows_reform(result):
+        return
+    shown = p.headline(result)
+    previous = result.previous_year or result.year - 1
+    s = _Sheet(book, p.t(lang, "reform_sheet"), [10, 30, 44, *[16] * (2 * len(shown))], freeze="D3")
+    s.append([s.text(p.t(lang, "reform_heading"), TITLE)], height=22)
+    s.header(
+        [
+            p.t(lang, "code"),
+            p.t(lang, "reform_new"),
+            p.t(lang, "reform_legacy"),
+            *[
+                label
+                for row in shown
+                for label in (
+                    p.t(lang, "reform_year_value", measure=row.measure.label(lang), year=result.year),
+                    p.t(lang, "reform_previous_value", measure=row.measure.label(lang), year=previous),
+                )
+            ],
+        ],
+        height=62,
+    )
+    columns = [reform_rows(result, row.indicator.name, row.measure.name) for row in shown]
+    for k, province in enumerate(columns[0] if columns else []):
+        cells = [
+            s.text(province.code),
+            s.text(province.name),
+            s.text(", ".join(f"{name} ({code})" for code, name in province.legacy), align=WRAP),
+        ]
+        for row, per_province in zip(shown, columns):
+            fmt = _fmt(row.measure)
+            cells += [s.number(per_province[k].value, fmt), s.number(per_province[k].previous, fmt)]
+        s.append(cells)
+    s.append([])
+    intro = p.t(lang, "reform_intro", not_allocated=result.counts.get("not_allocated_units", 0), previous=previous)
+    s.append([s.text(intro, align=WRAP)], height=_height(intro, 84))
+
+
 def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     indicators = result.catalog.indicators
     n = len(indicators)
     rows = p.coverage_rows(result, lang)
     depth = max((row.depth for row in rows), default=0)
     s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3", outline=depth)
-    s.append(
-        [s.text(f"{p.t(lang, 'completeness')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22
-    )
+    s.append([s.text(f"{p.t(lang, 'completeness')} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [
             p.t(lang, "code"),

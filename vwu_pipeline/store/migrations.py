@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vwu_pipeline.core.errors import StoreError
+from vwu_pipeline.core.messages import text
 
 # The tables as vwu made them before stores had a version (user_version 0). IF NOT EXISTS:
 # such a store already has them, a new one gets them.
@@ -350,7 +351,4 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             raise
         db.execute("COMMIT")
     if current > SCHEMA_VERSION:
-        raise StoreError(
-            f"Cơ sở dữ liệu {path} do một phiên bản vwu mới hơn tạo ra (phiên bản lưu trữ {current}, bản này hiểu đến {SCHEMA_VERSION}).",
-            "Cập nhật vwu (git pull; make setup) rồi chạy lại; đừng dùng bản cũ với thư mục dữ liệu này.",
-        )
+        raise StoreError(text("error.store-newer", path=path, found=current, known=SCHEMA_VERSION), text("error.store-newer-hint"))
