@@ -458,3 +458,46 @@ def test_the_paragraph_on_complete_data_without_previous_year_or_targets(tmp_pat
     text = opening((tmp_path / "en" / "vwu-2024-332.md").read_text(encoding="utf-8"))
     assert text.startswith("Huyện Tiên Lữ: all 1 district reported.")
     assert "Total members 180" in text
+
+
+# --- case 4: part-year data shown as the year ------------------------------------------------------------
+
+H1_2024 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024"
+
+
+def test_a_year_built_only_from_first_halves_says_so(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl.xlsx": (H1_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+        },
+    )
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
+
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in md_row(markdown, "Tổng số hội viên")[-1]
+    assert headline_json(data, "members_total")["part_year"] == "chỉ có số liệu 6 tháng đầu năm 2024"
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in summary_row(wb, "Tổng số hội viên")[6]
+    sheet = wb["Hội viên"]
+    notes = {sheet.cell(r, 1).value: sheet.cell(r, sheet.max_column).value for r in range(3, sheet.max_row + 1)}
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in notes["332"] and "chỉ có số liệu 6 tháng đầu năm 2024" in notes["12337"]
+
+
+def test_a_full_year_beside_a_first_half_labels_only_the_first_half(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl.xlsx": (H1_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+            "bd.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
+
+    assert headline_json(data, "members_total")["part_year"] is None  # the nation has a full year (Ba Đình)
+    assert "chỉ có số liệu" not in md_row(markdown, "Tổng số hội viên")[-1]
+    sheet = wb["Hội viên"]
+    notes = {sheet.cell(r, 1).value: sheet.cell(r, sheet.max_column).value or "" for r in range(3, sheet.max_row + 1)}
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in notes["332"] and "chỉ có số liệu" not in notes["001"]

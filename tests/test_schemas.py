@@ -211,8 +211,8 @@ def checked(vwu, schemas: Path) -> dict[str, tuple[str, list[str]]]:
 
 def test_a_column_new_on_a_later_form_refuses_no_file_of_the_older_forms(vwu, schemas):
     before = checked(vwu, schemas)
-    add_members_column(schemas, "    since: 2025\n")
-    assert checked(vwu, schemas) == before  # 2023 and 2024 files lack it silently
+    add_members_column(schemas, "    since: 2026\n")
+    assert checked(vwu, schemas) == before  # the 2023 to 2025 files lack it silently
 
 
 def test_from_its_since_year_a_file_on_the_older_form_is_accepted_with_a_warning(vwu, schemas):
@@ -286,3 +286,22 @@ def test_a_stored_aggregation_is_stale_once_the_schemas_or_the_unit_master_chang
     master.write_text(PACKAGED_MASTER.read_text(encoding="utf-8").replace("Xã Nhật Tân", "Xã Nhật Tân mới", 1), encoding="utf-8")
     monkeypatch.setenv("VWU_UNITS", str(master))
     assert "aggregated it first" in report()
+
+
+def test_the_order_key_orders_templates_workbook_and_summary(vwu, schemas, workspace, inbox, tmp_path):
+    from openpyxl import load_workbook
+
+    edit(schemas / "policies.yaml", "order: 40", "order: 5")  # policies first now
+    titles = [i.title("vi") for i in load_catalog(schemas).indicators]
+    assert titles[0] == "Giám sát chính sách"
+    assert vwu("template", "--year", 2024, "--unit", "332", "--out", tmp_path / "forms", "--schemas", schemas).exit_code == 0
+    form = next((tmp_path / "forms").rglob("*.xlsx"))
+    assert load_workbook(form).sheetnames[1:] == [i.sheet_name for i in load_catalog(schemas).indicators]
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--schemas", schemas).exit_code == 0
+    assert vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--schemas", schemas).exit_code == 0
+    sheets = load_workbook(tmp_path / "out" / "vwu-2024.xlsx", read_only=True).sheetnames
+    assert [s for s in sheets if s in titles] == titles
+    summary = (tmp_path / "out" / "vwu-2024.md").read_text(encoding="utf-8")
+    first_rows = [line for line in summary.splitlines() if line.startswith("| ") and any(line.startswith(f"| {t} |") for t in titles)]
+    assert first_rows[0].startswith(f"| {titles[0]} |")

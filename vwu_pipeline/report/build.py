@@ -73,6 +73,7 @@ def headline_rows(result: AggregateResult, lang: str = "vi") -> list[dict[str, A
             "change": row.change,
             "change_pct": row.change_pct,
             "like_for_like": like_for_like(result, row, lang),
+            "part_year": p.part_year_note(result, row.months, lang) or None,
         }
         for row in p.headline(result)
     ]

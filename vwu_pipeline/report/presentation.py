@@ -18,6 +18,7 @@ from vwu_pipeline.core.messages import fill, pick, text
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
+from vwu_pipeline.report.compare import FULL_YEAR, period_bits
 from vwu_pipeline.report.result import AggregateResult
 
 
@@ -172,6 +173,7 @@ class FigureRow:
     compared: int = 0  # reporting units compared (lowest units when the root is one)
     compared_lowest: int = 0
     reason: str = ""  # why there is no change, when none was compared
+    months: int = 4095  # the months the figures cover, as bits (4095: the whole year)
 
     @property
     def change(self) -> float | None:
@@ -217,6 +219,7 @@ def figure_row(result: AggregateResult, indicator: Indicator, measure: Measure, 
         int(_nan(get("lfl_units", 0)) or 0),
         int(_nan(get("lfl_lowest", 0)) or 0),
         str(get("lfl_reason", "") or ""),
+        int(_nan(get("months", 4095)) or 4095),
     )
 
 
@@ -251,8 +254,27 @@ def ratio_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -> str
 
 
 def figure_notes(result: AggregateResult, row: FigureRow, lang: str = "vi") -> list[str]:
-    """The notes of a headline figure: what its ratio covers, what its change compares."""
-    return [n for n in (ratio_note(result, row, lang), comparison_note(result, row, lang)) if n]
+    """The notes of a headline figure: part of the year only, what its ratio covers, what its
+    change compares."""
+    notes = (part_year_note(result, row.months, lang), ratio_note(result, row, lang), comparison_note(result, row, lang))
+    return [n for n in notes if n]
+
+
+def part_year_note(result: AggregateResult, months: int | None, lang: str = "vi") -> str:
+    """ "chỉ có số liệu 6 tháng đầu năm 2024" for a year figure built only from part-year periods."""
+    if not result.period.is_year or not months or months == FULL_YEAR:
+        return ""
+    return t(lang, "part_year", what=months_label(months, result.year, lang))
+
+
+def months_label(months: int, year: int, lang: str = "vi") -> str:
+    """The period whose months these bits are ("6 tháng đầu năm 2024"), else "tháng 1–7 năm 2024"."""
+    for part in ("H1", "H2", "9M", "Q1", "Q2", "Q3", "Q4", *(f"M{m:02d}" for m in range(1, 13))):
+        if period_bits(f"{year}-{part}") == months:
+            return Period(f"{year}-{part}").label(lang)
+    first = (months & -months).bit_length()
+    last = months.bit_length()
+    return t(lang, "months_span", first=first, last=last, year=year)
 
 
 def unit_word(level: str, count: int, lang: str) -> str:
@@ -451,6 +473,7 @@ class UnitRow:
     partial: bool
     expected: int
     submitted: int
+    part_year: str = ""  # "chỉ có số liệu 6 tháng đầu năm 2024" when the year has only that
 
 
 def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> list[UnitRow]:
@@ -459,6 +482,7 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
     if wide.empty:
         return []
     partial = result.partial_units(indicator.name)
+    part_year = result.part_year(indicator.name)
     order = tree_order(result.tree)
     codes = sorted(wide.index, key=lambda c: order.get(c, 0))
     units = {c: result.tree.get(c) for c in codes}
@@ -479,6 +503,7 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
                 code in partial,
                 counts["expected"],
                 counts["submitted"],
+                part_year_note(result, part_year.get(code), lang),
             )
         )
     return rows

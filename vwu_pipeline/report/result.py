@@ -35,6 +35,7 @@ AGGREGATE_COLUMNS = [
     "lfl_units",
     "lfl_lowest",
     "lfl_reason",
+    "months",  # the months the figures under the unit cover, as bits (0xFFF: the whole year)
 ]
 
 
@@ -81,6 +82,15 @@ class AggregateResult:
         """One indicator as a table: a row per unit with figures, a column per measure."""
         part = self.values[self.values["indicator"] == indicator]
         return part.pivot(index="unit_code", columns="column", values=column)
+
+    def part_year(self, indicator: str) -> dict[str, int]:
+        """Units whose year figure of an indicator is built only from part-year periods: code ->
+        bits of the months covered (empty for a part-year report: it is what was asked for)."""
+        if not self.period.is_year or "months" not in self.values.columns:
+            return {}
+        part = self.values[(self.values["indicator"] == indicator) & (self.values["months"].fillna(4095).astype(int) != 4095)]
+        part = part[part["months"] > 0]
+        return dict(zip(part["unit_code"], part["months"].astype(int)))
 
     def partial_units(self, indicator: str) -> set[str]:
         part = self.values[(self.values["indicator"] == indicator) & (self.values["partial"] == 1)]

@@ -93,6 +93,11 @@ def compute(
     before_totals = aligned(before, rolled)[1] if before is not None else {}
     comparison = like_for_like(now, side, catalog)
     complete = completeness(index, catalog, submitted, rolled.own)
+    # The months each unit's figures cover, with those of every unit below it (bits, OR-ed up).
+    months = np.zeros_like(now.months)
+    for k in range(months.shape[0]):
+        np.bitwise_or.at(months[k], index.anc_of, now.months[k][index.anc_unit])
+    slot = {i.name: k for k, i in enumerate(catalog.indicators)}
 
     parts = []
     for indicator in catalog.indicators:
@@ -123,6 +128,7 @@ def compute(
                         "lfl_units": comparison.reporting_units[indicator.name][units].astype(int),
                         "lfl_lowest": comparison.lowest_units[indicator.name][units].astype(int),
                         "lfl_reason": comparison.reason[indicator.name][units],
+                        "months": months[slot[indicator.name]][units],
                     }
                 )
             )

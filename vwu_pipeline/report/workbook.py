@@ -324,7 +324,8 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
     for row in rows:
         font = BOLD if row.has_children else None
-        note = p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else ""
+        notes = [p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else "", row.part_year]
+        note = "; ".join(n for n in notes if n)
         s.append(
             [
                 s.text(row.unit_code, font),

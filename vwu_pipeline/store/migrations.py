@@ -311,6 +311,13 @@ def _aggregation_inputs(db: sqlite3.Connection) -> None:
     _add_column(db, "aggregations", "inputs", "TEXT NOT NULL DEFAULT ''")
 
 
+def _aggregates_months(db: sqlite3.Connection) -> None:
+    """aggregates.months: the months the figures under a unit cover (bits, 4095 the whole year),
+    so a year figure built only from a first half is labelled as such."""
+    _add_column(db, "aggregates", "months", "INTEGER NOT NULL DEFAULT 4095")
+    db.execute("DELETE FROM aggregations")  # recomputed by the next report
+
+
 def _run_outcomes(db: sqlite3.Connection) -> None:
     """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
     its message, rather than as one killed midway."""
@@ -328,6 +335,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _units_carry_their_tree,
     _file_indicators,
     _aggregation_inputs,
+    _aggregates_months,
     _run_outcomes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
