@@ -233,3 +233,79 @@ def test_status_shows_a_failed_run_as_a_failure_and_lists_every_command(vwu, inb
     table = " ".join(shown.output.replace("│", " ").split())
     assert "aggregate lỗi exit 2: Chưa có số liệu năm 2019" in table
     assert "dừng giữa chừng" not in table
+
+
+# --- mail that says something new ------------------------------------------------------------------
+
+
+def test_under_quiet_files_refused_before_with_the_same_bytes_are_one_line(vwu, inbox, workspace):
+    district_workbook(inbox / "tot.xlsx")
+    for name, value in (("sai_1.xlsx", -5), ("sai_2.xlsx", -6)):
+        rows = rows_for("members")
+        rows[0][2] = value
+        district_workbook(inbox / name, ("members",), rows={"members": rows})
+    first = vwu("ingest", inbox, "--workspace", workspace, "--quiet")
+    rows = rows_for("members")
+    rows[0][2] = -7
+    district_workbook(inbox / "sai_3.xlsx", ("members",), rows={"members": rows})
+
+    second = vwu("ingest", inbox, "--workspace", workspace, "--quiet")
+
+    assert first.exit_code == second.exit_code == 1
+    assert "sai_1.xlsx" in first.stdout and "✗" in first.stdout  # refused in full the first night
+    lines = second.stdout.splitlines()
+    assert lines[-1] == "2 tệp đã bị từ chối trước đây, chưa được gửi lại: sai_1.xlsx, sai_2.xlsx"
+    assert any(line.startswith("Từ chối") and "sai_3.xlsx" in line for line in lines)  # the new refusal in full
+    assert sum("sai_1.xlsx" in line for line in lines) == 1
+
+
+def test_an_empty_inbox_is_said_even_under_quiet(vwu, inbox, workspace):
+    result = vwu("ingest", inbox, "--workspace", workspace, "--quiet")
+
+    assert result.exit_code == 0
+    assert result.stdout.strip().lower() == f"không có tệp nào trong {inbox}."
+
+
+# --- terminal safety ---------------------------------------------------------------------------------
+
+
+def test_control_characters_in_names_and_values_are_escaped_and_json_stays_exact(vwu, inbox, workspace):
+    fake = "a\nĐã nhận          gia.xlsx\x1b[2J\x9b.xlsx"
+    rows = rows_for("members")
+    rows[0][2] = -1  # a refusal: the name is printed on its problem lines too
+    district_workbook(inbox / fake, ("members",), rows={"members": rows})
+
+    shown = vwu("ingest", inbox, "--workspace", workspace)
+    as_json = vwu("validate", inbox / fake, "--json")
+
+    assert "\x1b" not in shown.stdout and "\x9b" not in shown.stdout and "\x07" not in shown.stdout
+    assert not any(line.startswith("Đã nhận") for line in shown.stdout.splitlines())  # no fake line
+    assert "a\\nĐã nhận          gia.xlsx\\x1b[2J\\x9b.xlsx" in shown.stdout
+    assert json.loads(as_json.stdout)["files"][0]["path"].endswith(fake)  # JSON: the exact name
+
+
+# --- one language at a time ------------------------------------------------------------------------
+
+
+def test_template_demo_data_and_status_take_the_shared_options_in_one_language(vwu, tmp_path):
+    english = vwu("template", "--year", 2024, "--unit", "332", "--out", tmp_path / "t", "--lang", "en")
+    vietnamese = vwu("template", "--year", 2024, "--unit", "332", "--out", tmp_path / "t")
+    as_json = vwu("demo-data", "--year", 2024, "--unit", "332", "--out", tmp_path / "d", "--json")
+    quiet = vwu("demo-data", "--year", 2024, "--unit", "332", "--out", tmp_path / "d", "--quiet", "--lang", "en")
+    status = vwu("status", "--year", 2024, "--workspace", tmp_path / "none", "--quiet")
+
+    assert english.exit_code == vietnamese.exit_code == 0
+    assert " ".join(english.stdout.split()) == f"Wrote 1 templates into {tmp_path / 't'}."
+    assert " ".join(vietnamese.stdout.split()) == f"Đã ghi 1 mẫu báo cáo vào {tmp_path / 't'}."
+    assert json.loads(as_json.stdout)["files"] == 1
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+    assert status.exit_code == 0 and status.stdout == ""
+
+
+def test_fatal_errors_speak_the_language_asked_for(vwu, tmp_path):
+    english = vwu("report", "--year", 2024, "--workspace", tmp_path / "new", "--lang", "en")
+    vietnamese = vwu("report", "--year", 2024, "--workspace", tmp_path / "new")
+
+    assert english.exit_code == vietnamese.exit_code == 2
+    assert said(english, f"No workspace in {tmp_path / 'new'} yet.") and "Chưa có" not in english.stderr
+    assert said(vietnamese, f"Chưa có dữ liệu trong {tmp_path / 'new'}.") and "No workspace" not in vietnamese.stderr

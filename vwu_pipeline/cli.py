@@ -7,6 +7,7 @@ Heavy libraries (pandas, pandera, openpyxl) are imported inside the commands so 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -144,11 +145,18 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool, fee
             if bar is not None and task:
                 bar.advance(task[0])
 
+        given: list[Path] = []
+
         def action():
+            given.extend(files or [settings.require_inbox()])
             with bar if bar is not None else contextlib.nullcontext():
-                return run(files or [settings.require_inbox()], settings.workspace if store else None, options, progress, started)
+                return run(given, settings.workspace if store else None, options, progress, started)
 
         report = run_command(debug, (lambda: _locked(settings, "ingest", action)) if store else action)
+        if not json_out and not report.files:
+            render.nothing_found(given, lang)  # even under --quiet
+        elif quiet and not json_out:
+            render.quiet_ending(report, given, lang)
         if log is not None:
             log.counts = {k: v for k, v in report.counts.items() if k != "checked"}
         if json_out:
@@ -238,13 +246,19 @@ def template(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
 ) -> None:
     """Viết mẫu báo cáo cho từng đơn vị báo cáo. Write one blank form per reporting unit."""
     from vwu_pipeline.forms.template import write_templates
 
-    settings = _settings(debug, workspace, schemas=schemas)
+    settings = _settings(debug, workspace, schemas=schemas, lang=lang)
     paths = run_command(debug, lambda: write_templates(year, out, unit=unit, level=level, period=period, schemas=settings.schemas))
-    render.templates_written(paths, out)
+    if json_out:
+        _print_json(json.dumps({"files": [str(p) for p in paths]}, ensure_ascii=False, indent=2))
+    elif not quiet:
+        render.templates_written(paths, out, settings.lang)
 
 
 @app.command("demo-data")
@@ -264,16 +278,23 @@ def demo_data(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
 ) -> None:
     """Sinh số liệu mẫu cả nước qua mẫu báo cáo. Generate synthetic national submissions."""
     from vwu_pipeline.forms.demo_data import generate
 
-    settings = _settings(debug, workspace, schemas=schemas)
+    settings = _settings(debug, workspace, schemas=schemas, lang=lang)
     data = run_command(
         debug,
         lambda: generate(out, year, scale, unit=unit, level=level, seed=seed, messy=messy, schemas=settings.schemas, period=period),
     )
-    render.demo_written(data, out)
+    if json_out:
+        summary = {"files": len(data.files), "rows": data.rows, "indicators": data.indicators, "out": str(out)}
+        _print_json(json.dumps(summary, ensure_ascii=False, indent=2))
+    elif not quiet:
+        render.demo_written(data, out, settings.lang)
 
 
 @app.command("aggregate")
@@ -420,6 +441,7 @@ def status_command(
     workspace: options.Workspace = None,
     lang: options.Lang = None,
     json_out: options.Json = False,
+    quiet: options.Quiet = False,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     missing: Annotated[
@@ -456,7 +478,7 @@ def status_command(
     if json_out:
         _print_json(result.to_json())
         return
-    render.status(result, settings.lang)
+    render.status(result, settings.lang, quiet)
 
 
 def _bad_format(value: str) -> None:

@@ -14,7 +14,7 @@ from rich.markup import escape as markup_escape
 from rich.panel import Panel
 from rich.table import Table
 
-from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.problems import STATUSES
 from vwu_pipeline.core.text import printable
 
@@ -78,8 +78,8 @@ def problem_lines(problems, lang: str, indent: str = "    ") -> None:
 
 def file_result(result, lang: str, quiet: bool) -> None:
     """One submitted file as it is checked: its fate, then each of its problems."""
-    if quiet and result.valid:
-        return
+    if quiet and (result.valid or result.refused_before):
+        return  # under cron, a file refused before with the same bytes is one line at the end
     status = text(f"cli.status.{result.status}", lang)
     style = STATUS_STYLE[result.status]
     detail = ""
@@ -106,21 +106,22 @@ def ingest_summary(report, lang: str) -> None:
     console.print(table)
 
 
-def templates_written(paths: list[Path], out: Path) -> None:
-    console.print(both("cli.templates-written", count=len(paths), out=escape(str(out))))
+def templates_written(paths: list[Path], out: Path, lang: str = "vi") -> None:
+    console.print(text("cli.templates-written", lang, count=len(paths), out=escape(str(out))))
 
 
-def demo_written(data, out: Path) -> None:
+def demo_written(data, out: Path, lang: str = "vi") -> None:
     from vwu_pipeline.core.text import number
 
     console.print(
-        both(
+        text(
             "cli.demo-written",
+            lang,
             count=len(data.files),
-            rows=number(data.rows),
+            rows=number(data.rows, lang),
             indicators=data.indicators,
             out=escape(str(out)),
-            seconds=number(data.seconds, decimals=1),
+            seconds=number(data.seconds, lang, decimals=1),
         )
     )
 
@@ -235,7 +236,13 @@ def reminders(result, lang: str) -> None:
     console.print(table)
 
 
-def status(result, lang: str) -> None:
+def status(result, lang: str, quiet: bool = False) -> None:
+    if quiet:  # only what needs a person: runs that failed or were cut short
+        for run in result.runs:
+            if run.state in ("failed", "interrupted"):
+                state = text(f"cli.run.{run.state}", lang)
+                console.print(f"{escape(run.started_at)} {run.command}: {state} — {escape(run_summary(run, lang))}", highlight=False)
+        return
     from vwu_pipeline.report.presentation import level_label, stamp, t
 
     if result.running:
@@ -310,3 +317,15 @@ def backup_written(result, lang: str) -> None:
     from vwu_pipeline.core.text import number
 
     console.print(text("cli.backup-written", lang, path=escape(str(result.path)), size=number(result.size, lang), kept=len(result.kept)))
+
+
+def quiet_ending(report, given: list[Path], lang: str) -> None:
+    """What --quiet still says, so that cron mails it: the files refused before and not sent
+    again, in one line, and an empty inbox (a mis-mounted one must not look like a quiet night)."""
+    again = [Path(f.path).name for f in report.files if f.refused_before]
+    if again:
+        console.print(text("cli.refused-again", lang, count=len(again), files=escape(", ".join(again))), highlight=False, soft_wrap=True)
+
+
+def nothing_found(given: list[Path], lang: str) -> None:
+    console.print(text("cli.no-files", lang, where=escape(", ".join(str(p) for p in given))), highlight=False, soft_wrap=True)

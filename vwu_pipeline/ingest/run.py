@@ -149,7 +149,11 @@ def run(
             else:
                 _write_feedback(result, names, options)
 
+    refused_before: set[str] = set()
+
     def done(result: FileResult) -> None:
+        if result.status == "refused" and result.sha256 in refused_before:
+            result.refused_before = True
         report.files.append(result)
         if progress:
             progress(result)
@@ -159,6 +163,7 @@ def run(
     run_id = store.start_run("ingest") if store else None
     try:
         known = store.accepted_hashes() if store else set()
+        refused_before.update(store.refused_feedback() if store else ())
         if store and options.feedback is not None:
             seen_refused = store.refused_feedback()
         for result in refused:
