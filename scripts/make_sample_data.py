@@ -1,4 +1,5 @@
-"""Write sample_data/: a few real districts' submissions for 2023 and 2024, as offices make them.
+"""Write sample_data/: a few real districts' submissions for 2023 to 2025, as offices make them (2025 also from
+their new provinces, on the tree of 1 July 2025).
 
 Deterministic: run it again and the same figures come out (`.venv/bin/python
 scripts/make_sample_data.py`). Figures come from the demo-data generator (plausible against
@@ -58,7 +59,7 @@ def xlsx(
 ) -> None:
     """A workbook through the template code; `edit(workbook)` then changes it as an office would."""
     the_period = Period(period)
-    tree = UnitTree.for_year(the_period.year)
+    tree = UnitTree.for_period(the_period.code)  # 2025-H1: the legacy tree
     unit = tree.get(unit_code)
     workbook = build_workbook(unit, tree.leaves(unit.code), the_period, CATALOG, figures or DemoFigures(SEED, period, size=size), shape)
     if indicators is not None:  # the office sent only some of the sheets in this file
@@ -188,6 +189,19 @@ def main() -> None:
         xlsx(f"45_quang_tri/467_dakrong_{period}.xlsx", "467", period, edit=dakrong_title)
         xlsx(f"45_quang_tri/471_con_co_{period}.xlsx", "471", period, size=0.05)
         xlsx(f"02_ha_giang/026_dong_van_{period}.xlsx", "026", period)
+    # 2025 straddles the reform: the first half from the same districts on the legacy tree (sent
+    # in June), the full year from their new provinces on the new tree (Hưng Yên 33 = Hưng Yên +
+    # Thái Bình; Quảng Trị 44 = Quảng Bình + Quảng Trị; Tuyên Quang 08 = Hà Giang + Tuyên Quang).
+    for name, code in (
+        ("33_hung_yen/332_tien_lu", "332"),
+        ("33_hung_yen/333_phu_cu", "333"),
+        ("45_quang_tri/467_dakrong", "467"),
+        ("45_quang_tri/471_con_co", "471"),
+        ("02_ha_giang/026_dong_van", "026"),
+    ):
+        xlsx(f"{name}_2025-H1.xlsx", code, "2025-H1", size=0.05 if code == "471" else 1.0)
+    for name, code in (("2025_moi/33_hung_yen", "33"), ("2025_moi/44_quang_tri", "44"), ("2025_moi/08_tuyen_quang", "08")):
+        xlsx(f"{name}_2025.xlsx", code, "2025", size=3.0)  # a new commune merged about three legacy ones
 
     # Files with one error each: the demo shows them refused, with file, sheet, row and column.
     poverty = CATALOG.get("poverty")

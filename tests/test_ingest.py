@@ -447,6 +447,7 @@ def test_the_sample_data_folder_as_the_readme_ingests_it(vwu, workspace):
     assert refused == sorted(name for name in files if name.startswith("loi_"))
     assert all(len(files[name]["problems"]) == 1 for name in refused)
     assert files["targets_2024.csv"]["status"] == "skipped"
-    assert sum(f["status"] == "accepted" for f in files.values()) == 20  # with the 2023 and 2024 six-month reviews
+    assert sum(f["status"] == "accepted" for f in files.values()) == 28  # with the six-month reviews, and 8 of 2025 (both trees)
+    assert {f["tree"] for f in files.values() if f["status"] == "accepted"} == {"legacy", "2025"}
     counts = json.loads(again.output)["counts"]
-    assert (counts["unchanged"], counts["accepted"], counts["replaced"]) == (20, 0, 0)
+    assert (counts["unchanged"], counts["accepted"], counts["replaced"]) == (28, 0, 0)

@@ -175,6 +175,7 @@ def test_the_six_month_report_is_named_and_titled_for_its_cycle(tmp_path, worksp
     # The figures are headed by the period and compared with the same half of 2023.
     assert "| 6 tháng đầu năm 2024 | 6 tháng đầu năm 2023 |" in summary
     assert "Năm 2024" not in summary
+    assert "Mức tăng/giảm so với 6 tháng đầu năm 2023" in summary  # the narrative speaks of the period
     from openpyxl import load_workbook
 
     sheet = load_workbook(out / "vwu-2024-H1-33.xlsx").worksheets[0]

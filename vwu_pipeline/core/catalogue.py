@@ -10,6 +10,7 @@ from vwu_pipeline.core.indicators import Catalog, Indicator, load_catalog
 from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import fold_compact, number
 
+
 @dataclass
 class Section:
     """A titled table: what `vwu schemas` prints for one part of the catalogue."""

@@ -156,6 +156,7 @@ class FileResult:
             "unit_code": self.unit_code,
             "unit_name": self.unit_name,
             "period": self.period,
+            "tree": self.tree,
             "indicators": self.indicators,
             "rows": self.rows,
             "errors": len(self.errors),

@@ -67,7 +67,8 @@ def _figures(result: AggregateResult, lang: str) -> str:
     text = p.t(lang, "story_figures", figures="; ".join(parts))
     if any(r.change is not None for r in rows):
         compared = f", {shared}" if shared else ""
-        text += " " + p.t(lang, "story_compared", previous=result.previous_year, compared=compared)
+        # the same part of the previous year: "năm 2023", "6 tháng đầu năm 2023"
+        text += " " + p.t(lang, "story_compared", previous=result.period.previous().label(lang), compared=compared)
     return text
 
 
