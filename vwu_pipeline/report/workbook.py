@@ -203,6 +203,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     )
     for row in p.headline(result):
         fmt = _fmt(row.measure)
+        note = _headline_note(result, row, lang)
         s.append(
             [
                 s.text(row.indicator.title(lang)),
@@ -211,8 +212,9 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.number(row.previous, fmt),
                 s.number(row.change, fmt),
                 s.number(row.change_pct, PERCENT),
-                s.text(_headline_note(result, row, lang), align=WRAP),
-            ]
+                s.text(note, align=WRAP),
+            ],
+            height=_height(note, 34),  # the note wraps: rows fitted to it
         )
     s.append([])
 
