@@ -134,6 +134,7 @@ class FileResult:
     empty_sheets: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     feedback: str | None = None  # the annotated copy handed back (validate --annotate, ingest --feedback)
+    refused_before: bool = False  # refused already with these very bytes: nothing new to mail
 
     def __post_init__(self) -> None:
         self.path = readable(self.path)

@@ -318,6 +318,13 @@ def _aggregates_months(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM aggregations")  # recomputed by the next report
 
 
+def _run_outcomes(db: sqlite3.Connection) -> None:
+    """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
+    its message, rather than as one killed midway."""
+    _add_column(db, "runs", "exit_code", "INTEGER")
+    _add_column(db, "runs", "message", "TEXT")
+
+
 def _versions_row_by_row(db: sqlite3.Connection) -> None:
     """Row-by-row replacement, the version key, withdrawals (issue 11).
 
@@ -362,6 +369,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _file_indicators,
     _aggregation_inputs,
     _aggregates_months,
+    _run_outcomes,
     _versions_row_by_row,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
