@@ -183,7 +183,8 @@ def test_json_is_alone_on_stdout_and_quiet_prints_only_problems(inbox, workspace
     (inbox / "b_rong.xlsx").write_bytes(b"")
 
     as_json = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace), "--json"], capture_output=True, text=True)
-    quiet = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace), "--quiet"], capture_output=True, text=True)
+    # a workspace of its own: refused here before, the file would be summarised in one line (issue 16)
+    quiet = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace.parent / "ws2"), "--quiet"], capture_output=True, text=True)
 
     assert as_json.returncode == 1 and as_json.stderr == ""
     report = json.loads(as_json.stdout)  # the whole of stdout is one JSON document

@@ -7,6 +7,8 @@ Heavy libraries (pandas, pandera, openpyxl) are imported inside the commands so 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +29,6 @@ app = typer.Typer(
 
 # The language the command's messages are in, once its options are read (an error that can
 # speak both, such as a schema folder's mistakes, is rendered in it).
-_chosen_lang: dict[str, str] = {}
 
 
 def run_command(debug: bool, action):
@@ -37,15 +38,15 @@ def run_command(debug: bool, action):
     except VwuError as error:
         if debug:
             raise
-        render.fatal(error, _chosen_lang.get("lang"))
-        raise typer.Exit(error.exit_code)
+        render.fatal(error)
+        raise typer.Exit(error.exit_code) from error
     except KeyboardInterrupt:
         render.stopped()
-        raise typer.Exit(EXIT_INTERRUPTED)
-    except Exception as exc:  # a corrupt page found in the middle of a run: a message, not a traceback
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:  # a database failure met in the middle of a run: a message, not a traceback
         from vwu_pipeline.store.db import as_store_error
 
-        error = as_store_error(exc)
+        error = as_store_error(exc, render.state.workspace)
         if error is None or debug:
             raise
         render.fatal(error)
@@ -56,16 +57,47 @@ def _settings(debug: bool, workspace: Path | None, **options):
     """Command-line options > VWU_* environment > vwu.toml in the workspace > defaults (config.py)."""
     from vwu_pipeline.ops.config import load
 
+    render.state.lang = _early_lang(options.get("lang"))
     settings = run_command(debug, lambda: load(workspace, **options))
-    _chosen_lang["lang"] = settings.lang
+    render.state.lang, render.state.workspace = settings.lang, settings.workspace
+    _apply_file_mode(settings.file_mode)
     return settings
 
 
-def _run_log(settings, command: str, create: bool = False):
-    """One line per run (and per file) in the workspace's vwu.log (runlog.py)."""
+def _early_lang(option: str | None) -> str:
+    """The language asked for, before vwu.toml is read: a usage error met while reading it is
+    answered in that language (a bad --lang itself in Vietnamese)."""
+    for value in (option, os.environ.get("VWU_LANG")):
+        if isinstance(value, str) and value.strip().lower() in ("vi", "en"):
+            return value.strip().lower()
+    return "vi"
+
+
+def _apply_file_mode(mode: int) -> None:
+    """Files and folders vwu creates (store and its WAL, log, lock, reports, backups) get `mode`
+    (vwu.toml file_mode, default 0640: the group reads, others do not); folders also get x
+    where the mode has r."""
+    os.umask(0o777 & ~(mode | (mode & 0o444) >> 2))
+
+
+def _print_json(text: str) -> None:
+    """--json on stdout, exact: on a terminal that cannot show every character, as JSON escapes."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        import json
+
+        text = json.dumps(json.loads(text), ensure_ascii=True, indent=2)
+    print(text)
+
+
+def _run_log(settings, command: str, create: bool = False, record: bool = False):
+    """One line per run (and per file) in the workspace's vwu.log (runlog.py); `record`: also a
+    row in the store's runs table, for the commands whose library call records none."""
     from vwu_pipeline.ops.runlog import RunLog
 
-    return RunLog(settings.workspace, command, max_bytes=settings.log_max_bytes, backups=settings.log_backups, create=create)
+    return RunLog(settings.workspace, command, max_bytes=settings.log_max_bytes, backups=settings.log_backups, create=create, record=record)
 
 
 def _locked(settings, command: str, action, create: bool = True):
@@ -113,15 +145,22 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool, fee
             if bar is not None and task:
                 bar.advance(task[0])
 
+        given: list[Path] = []
+
         def action():
+            given.extend(files or [settings.require_inbox()])
             with bar if bar is not None else contextlib.nullcontext():
-                return run(files or [settings.require_inbox()], settings.workspace if store else None, options, progress, started)
+                return run(given, settings.workspace if store else None, options, progress, started)
 
         report = run_command(debug, (lambda: _locked(settings, "ingest", action)) if store else action)
+        if not json_out and not report.files:
+            render.nothing_found(given, lang)  # even under --quiet
+        elif quiet and not json_out:
+            render.quiet_ending(report, given, lang)
         if log is not None:
             log.counts = {k: v for k, v in report.counts.items() if k != "checked"}
         if json_out:
-            print(report.to_json())
+            _print_json(report.to_json())
         elif not quiet:
             render.ingest_summary(report, lang)
         raise typer.Exit(report.exit_code)
@@ -207,13 +246,19 @@ def template(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
 ) -> None:
     """Viết mẫu báo cáo cho từng đơn vị báo cáo. Write one blank form per reporting unit."""
     from vwu_pipeline.forms.template import write_templates
 
-    settings = _settings(debug, workspace, schemas=schemas)
+    settings = _settings(debug, workspace, schemas=schemas, lang=lang)
     paths = run_command(debug, lambda: write_templates(year, out, unit=unit, level=level, period=period, schemas=settings.schemas))
-    render.templates_written(paths, out)
+    if json_out:
+        _print_json(json.dumps({"files": [str(p) for p in paths]}, ensure_ascii=False, indent=2))
+    elif not quiet:
+        render.templates_written(paths, out, settings.lang)
 
 
 @app.command("demo-data")
@@ -233,16 +278,23 @@ def demo_data(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
 ) -> None:
     """Sinh số liệu mẫu cả nước qua mẫu báo cáo. Generate synthetic national submissions."""
     from vwu_pipeline.forms.demo_data import generate
 
-    settings = _settings(debug, workspace, schemas=schemas)
+    settings = _settings(debug, workspace, schemas=schemas, lang=lang)
     data = run_command(
         debug,
         lambda: generate(out, year, scale, unit=unit, level=level, seed=seed, messy=messy, schemas=settings.schemas, period=period),
     )
-    render.demo_written(data, out)
+    if json_out:
+        summary = {"files": len(data.files), "rows": data.rows, "indicators": data.indicators, "out": str(out)}
+        _print_json(json.dumps(summary, ensure_ascii=False, indent=2))
+    elif not quiet:
+        render.demo_written(data, out, settings.lang)
 
 
 @app.command("aggregate")
@@ -280,7 +332,7 @@ def aggregate_command(
         )
         log.counts = {"year": year, "period": the_period.code, **result.counts}
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
     elif not quiet:
         render.aggregated(result, lang)
 
@@ -305,7 +357,7 @@ def report_command(
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out, lock_timeout=lock_timeout)
     lang, year = settings.lang, run_command(debug, settings.require_year)
     # A reader of a fresh aggregation takes no lock; re-aggregating a stale one takes the writer lock.
-    with _run_log(settings, "report") as log:
+    with _run_log(settings, "report", record=True) as log:
         result = run_command(
             debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas, period, settings.lock_timeout)
         )
@@ -317,7 +369,7 @@ def report_command(
             "warnings": result.warnings,
         }
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
     elif not quiet:
         render.report_written(result, lang, settings.schemas)
 
@@ -342,17 +394,43 @@ def targets_command(
     # --year only: the year of vwu.toml is the default report year, not a filter on target files
     settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
     lang = settings.lang
-    with _run_log(settings, "targets", create=True) as log:
+    with _run_log(settings, "targets", create=True, record=True) as log:
         result = run_command(
             debug, lambda: _locked(settings, "targets", lambda: load_targets(path, settings.workspace, year, settings.schemas, lang))
         )
         log.counts = {"rows": result.rows, "errors": len(result.problems), "years": result.years}
         log.exit_code = result.exit_code
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
     else:
         render.targets_loaded(result, path, lang, quiet)
     raise typer.Exit(result.exit_code)
+
+
+@app.command("backup")
+def backup_command(
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="Thư mục chứa bản sao lưu (mặc định WORKSPACE/backups). Backup folder.", show_default=False),
+    ] = None,
+    keep: Annotated[int, typer.Option("--keep", help="Số bản sao lưu mới nhất được giữ lại. Backups kept.", min=1)] = 7,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+) -> None:
+    """Sao lưu cơ sở dữ liệu an toàn khi một lượt nhận đang chạy. Back up the store, even while an ingest runs."""
+    from vwu_pipeline.ops.backup import backup
+
+    settings = _settings(debug, workspace, lang=lang)
+    with _run_log(settings, "backup") as log:  # no lock: SQLite's backup API copies from a snapshot
+        result = run_command(debug, lambda: backup(settings.workspace, to, keep))
+        log.counts = {"size": result.size, "removed": len(result.removed)}
+    if json_out:
+        _print_json(result.to_json())
+    elif not quiet:
+        render.backup_written(result, settings.lang)
 
 
 @app.command("status")
@@ -363,6 +441,7 @@ def status_command(
     workspace: options.Workspace = None,
     lang: options.Lang = None,
     json_out: options.Json = False,
+    quiet: options.Quiet = False,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     missing: Annotated[
@@ -397,9 +476,9 @@ def status_command(
         return
     result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas, period=period))
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
         return
-    render.status(result, settings.lang)
+    render.status(result, settings.lang, quiet)
 
 
 def _bad_format(value: str) -> None:
@@ -430,6 +509,19 @@ def units_command(
     else:
         render.units_found(found, query, settings.lang)
     raise typer.Exit(0 if found else 1)
+
+
+def _degrade_unencodable_output() -> None:
+    """A terminal or cron mail in ASCII or latin-1 (PYTHONIOENCODING, LANG=C) gets the text
+    without the characters it cannot show, instead of a crash in the middle of an ingest."""
+    from vwu_pipeline.core.text import register_degrade
+
+    handler = register_degrade()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=handler)
 
 
 schemas_app = typer.Typer(
@@ -475,6 +567,7 @@ def schemas_show(
 
 
 def main() -> None:
+    _degrade_unencodable_output()
     try:
         app()
     except Exception:  # a bug, not bad input: say so briefly unless --debug asked for the trace

@@ -10,35 +10,53 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 from rich.panel import Panel
 from rich.table import Table
 
-from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.problems import STATUSES
+from vwu_pipeline.core.text import printable
 
 console = Console()
 errors = Console(stderr=True)
 
 STATUS_STYLE = {"accepted": "green", "replaced": "cyan", "unchanged": "dim", "refused": "bold red", "checked": "green", "skipped": "yellow"}
-RUN_STYLE = {"finished": "green", "running": "yellow", "interrupted": "red"}
+RUN_STYLE = {"finished": "green", "failed": "bold red", "running": "yellow", "interrupted": "red"}
 STATUS_LISTED = 8  # units named per indicator in the terminal; --json has them all
 
 
+class _State:
+    """What this run's messages need before a command's result exists: its language (known as
+    soon as the options are read) and its workspace (for database errors)."""
+
+    lang = "vi"
+    workspace: Path | None = None
+
+
+state = _State()
+
+
+def escape(value: object) -> str:
+    """Text from outside vwu (file, sheet and unit names, cell values, paths) for rich: control
+    characters escaped (a name cannot fake a line or drive the terminal), markup taken literally."""
+    return markup_escape(printable(value))
+
+
 def fatal(error: Exception, lang: str | None = None) -> None:
-    """A run that cannot go on: its message and hint in a red panel on stderr (in the chosen
-    language when the error can speak it, as a schema folder's list of mistakes does)."""
+    """A run that cannot go on: its message and hint, in this run's language (when the error
+    can speak it: `VwuError.render`), in a red panel on stderr."""
     localized = getattr(error, "render", None)
-    message = localized(lang) if callable(localized) and lang else str(error)
-    errors.print(Panel(escape(message), title="vwu", border_style="red"))
+    said = localized(lang or state.lang) if callable(localized) else str(error)
+    errors.print(Panel("\n".join(escape(line) for line in said.split("\n")), title="vwu", border_style="red"))
 
 
 def stopped() -> None:
-    errors.print(f"[red]{both('error.stopped', ' ')}[/red]")
+    errors.print(f"[red]{text('error.stopped', state.lang)}[/red]")
 
 
 def unexpected() -> None:
-    errors.print(Panel(both("error.unexpected", "\n"), border_style="red"))
+    errors.print(Panel(text("error.unexpected", state.lang), border_style="red"))
 
 
 def progress_bar(quiet: bool, json_out: bool):
@@ -60,8 +78,8 @@ def problem_lines(problems, lang: str, indent: str = "    ") -> None:
 
 def file_result(result, lang: str, quiet: bool) -> None:
     """One submitted file as it is checked: its fate, then each of its problems."""
-    if quiet and result.valid:
-        return
+    if quiet and (result.valid or result.refused_before):
+        return  # under cron, a file refused before with the same bytes is one line at the end
     status = text(f"cli.status.{result.status}", lang)
     style = STATUS_STYLE[result.status]
     detail = ""
@@ -88,21 +106,22 @@ def ingest_summary(report, lang: str) -> None:
     console.print(table)
 
 
-def templates_written(paths: list[Path], out: Path) -> None:
-    console.print(both("cli.templates-written", count=len(paths), out=escape(str(out))))
+def templates_written(paths: list[Path], out: Path, lang: str = "vi") -> None:
+    console.print(text("cli.templates-written", lang, count=len(paths), out=escape(str(out))))
 
 
-def demo_written(data, out: Path) -> None:
+def demo_written(data, out: Path, lang: str = "vi") -> None:
     from vwu_pipeline.core.text import number
 
     console.print(
-        both(
+        text(
             "cli.demo-written",
+            lang,
             count=len(data.files),
-            rows=number(data.rows),
+            rows=number(data.rows, lang),
             indicators=data.indicators,
             out=escape(str(out)),
-            seconds=number(data.seconds, decimals=1),
+            seconds=number(data.seconds, lang, decimals=1),
         )
     )
 
@@ -173,6 +192,8 @@ def run_summary(run, lang: str) -> str:
     from vwu_pipeline.core.text import number
 
     c = run.summary
+    if run.state == "failed":
+        return f"exit {run.exit_code}: {run.message or ''}"
     if run.command == "ingest" and "files" in c:
         counts = {k: c.get(k, 0) for k in ("accepted", "replaced", "unchanged", "refused")}
         line = text("cli.ingest-run", lang, files=c["files"], **counts)
@@ -215,7 +236,13 @@ def reminders(result, lang: str) -> None:
     console.print(table)
 
 
-def status(result, lang: str) -> None:
+def status(result, lang: str, quiet: bool = False) -> None:
+    if quiet:  # only what needs a person: runs that failed or were cut short
+        for run in result.runs:
+            if run.state in ("failed", "interrupted"):
+                state = text(f"cli.run.{run.state}", lang)
+                console.print(f"{escape(run.started_at)} {run.command}: {state} — {escape(run_summary(run, lang))}", highlight=False)
+        return
     from vwu_pipeline.report.presentation import level_label, stamp, t
 
     if result.running:
@@ -284,3 +311,21 @@ def schemas_checked(catalog, parts, lang: str, quiet: bool) -> None:
     if not quiet:
         sections(parts)
     console.print(f"[green]{text('cli.schemas-valid', lang, count=len(catalog.indicators), folder=escape(str(catalog.directory)))}[/green]")
+
+
+def backup_written(result, lang: str) -> None:
+    from vwu_pipeline.core.text import number
+
+    console.print(text("cli.backup-written", lang, path=escape(str(result.path)), size=number(result.size, lang), kept=len(result.kept)))
+
+
+def quiet_ending(report, given: list[Path], lang: str) -> None:
+    """What --quiet still says, so that cron mails it: the files refused before and not sent
+    again, in one line, and an empty inbox (a mis-mounted one must not look like a quiet night)."""
+    again = [Path(f.path).name for f in report.files if f.refused_before]
+    if again:
+        console.print(text("cli.refused-again", lang, count=len(again), files=escape(", ".join(again))), highlight=False, soft_wrap=True)
+
+
+def nothing_found(given: list[Path], lang: str) -> None:
+    console.print(text("cli.no-files", lang, where=escape(", ".join(str(p) for p in given))), highlight=False, soft_wrap=True)

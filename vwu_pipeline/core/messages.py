@@ -402,10 +402,10 @@ MESSAGES: dict[str, Text] = {
     "cli.warnings": ("Cảnh báo", "Warnings"),
     "cli.ingesting": ("Đang nhận báo cáo", "Ingesting"),
     "cli.checking": ("Đang kiểm tra", "Checking"),
-    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}", "wrote {count} templates."),
+    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}.", "Wrote {count} templates into {out}."),
     "cli.demo-written": (
-        "Đã ghi {count} tệp, {rows} dòng đơn vị × {indicators} chỉ tiêu vào {out} trong {seconds} giây",
-        "wrote {count} files.",
+        "Đã ghi {count} tệp, {rows} dòng đơn vị × {indicators} chỉ tiêu vào {out} trong {seconds} giây.",
+        "Wrote {count} files, {rows} unit rows × {indicators} indicators into {out} in {seconds} s.",
     ),
     "cli.headline": ("Số liệu chính {period}", "Headline figures, {period}"),
     "cli.figure": ("Nội dung", "Figure"),
@@ -431,6 +431,16 @@ MESSAGES: dict[str, Text] = {
     "cli.run.finished": ("xong", "done"),
     "cli.run.running": ("đang chạy", "running"),
     "cli.run.interrupted": ("dừng giữa chừng", "interrupted"),
+    "cli.run.failed": ("lỗi", "failed"),
+    "cli.refused-again": (
+        "{count} tệp đã bị từ chối trước đây, chưa được gửi lại: {files}",
+        "{count} files refused before, not sent again: {files}",
+    ),
+    "cli.no-files": ("Không có tệp nào trong {where}.", "No files in {where}."),
+    "cli.backup-written": (
+        "Đã sao lưu vào {path} ({size} byte, kiểm tra toàn vẹn: ok); giữ {kept} bản mới nhất.",
+        "Backed up to {path} ({size} bytes, integrity check: ok); {kept} newest kept.",
+    ),
     "cli.no-runs": ("Chưa có lần chạy nào trong thư mục dữ liệu này.", "No runs in this workspace yet."),
     "cli.ingest-run": (
         "{files} tệp: nhận {accepted}, thay {replaced}, không đổi {unchanged}, từ chối {refused}",

@@ -132,6 +132,7 @@ class FileResult:
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
     feedback: str | None = None  # the annotated copy handed back (validate --annotate, ingest --feedback)
+    refused_before: bool = False  # refused already with these very bytes: nothing new to mail
 
     def __post_init__(self) -> None:
         self.path = readable(self.path)

@@ -82,3 +82,48 @@ def number(value: float | None, lang: str = "vi", decimals: int | None = None) -
     if lang != "en":  # swap the separators the Vietnamese way
         text = text.translate(str.maketrans({",": ".", ".": ","}))
     return text
+
+
+# Control characters (C0, DEL, C1: ESC, CR, LF, BEL …) and the bidirectional overrides that
+# reorder what a terminal shows: a file name or cell value holding them could fake a line
+# ("Đã nhận …") or rewrite the screen. They are shown escaped, as Python writes them.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: object) -> str:
+    """Text safe to print on a terminal or into a cron mail: control characters escaped."""
+    value = str(text)
+    if not _UNPRINTABLE.search(value):
+        return value
+    return _UNPRINTABLE.sub(_escaped, value)
+
+
+def _escaped(match: re.Match) -> str:
+    ch = match[0]
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def _degrade(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler "vwu-degrade": a character the terminal's encoding lacks is written
+    without its diacritics ("Đã nhận" → "Da nhan" on an ASCII terminal), else as "?"; printing
+    never stops a command."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = []
+    for ch in error.object[error.start : error.end]:
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        base = base.replace("đ", "d").replace("Đ", "D")
+        try:
+            base.encode(error.encoding)
+            out.append(base or "?")
+        except (UnicodeEncodeError, LookupError):
+            out.append("?")
+    return "".join(out), error.end
+
+
+def register_degrade() -> str:
+    import codecs
+
+    codecs.register_error("vwu-degrade", _degrade)
+    return "vwu-degrade"

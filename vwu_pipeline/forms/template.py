@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, Column, Indicator, load_catalog
 from vwu_pipeline.core.lookup import reporting_units
+from vwu_pipeline.core.outputs import output_error, output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import NotANumber, fold, number, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree
@@ -122,6 +123,8 @@ def write_templates(
 def write_workbooks(jobs: Sequence[WorkbookJob], workers: int | None = None) -> list[Path]:
     """Write the jobs' workbooks, in worker processes when there are many (openpyxl is CPU-bound)."""
     workers = workers or os.cpu_count() or 1
+    for folder in sorted({job.path.parent for job in jobs}):
+        output_folder(folder)  # a read-only or mistyped --out fails here, once, naming the folder
     if len(jobs) < PARALLEL_FROM or workers == 1:
         return [write_job(job) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -134,9 +137,11 @@ def write_job(job: WorkbookJob) -> Path:
     unit = tree.get(job.unit)
     if unit is None:
         raise ConfigError(f"Mã đơn vị '{job.unit}' không có trong danh mục năm {period.year}.")
-    job.path.parent.mkdir(parents=True, exist_ok=True)
     workbook = build_workbook(unit, tree.leaves(unit.code), period, load_catalog(job.schemas), job.figures, job.shape)
-    save_reproducible(workbook, job.path)
+    try:
+        save_reproducible(workbook, job.path)
+    except OSError as exc:  # a full disk in the middle of the run
+        raise output_error(job.path, exc) from None
     return job.path
 
 

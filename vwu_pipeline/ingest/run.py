@@ -18,6 +18,7 @@ from pathlib import Path
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
+from vwu_pipeline.core.text import number
 from vwu_pipeline.ingest.annotate import relative_names
 from vwu_pipeline.ingest.reading import (
     SUFFIXES,
@@ -148,16 +149,21 @@ def run(
             else:
                 _write_feedback(result, names, options)
 
+    refused_before: set[str] = set()
+
     def done(result: FileResult) -> None:
+        if result.status == "refused" and result.sha256 in refused_before:
+            result.refused_before = True
         report.files.append(result)
         if progress:
             progress(result)
 
     seen_refused: dict[str, str | None] = {}
     store = Store.open(workspace) if workspace is not None else None
+    run_id = store.start_run("ingest") if store else None
     try:
-        run_id = store.start_run("ingest") if store else None
         known = store.accepted_hashes() if store else set()
+        refused_before.update(store.refused_feedback() if store else ())
         if store and options.feedback is not None:
             seen_refused = store.refused_feedback()
         for result in refused:
@@ -182,7 +188,11 @@ def run(
                     _finish_batch(*pending, catalog, options, store, done, feedback)
                 pending = upcoming
         if store:
-            store.finish_run(run_id, report.counts)
+            store.finish_run(run_id, report.counts, report.exit_code)
+    except BaseException as error:
+        if store:
+            store.fail_run(run_id, error)
+        raise
     finally:
         if store:
             store.close()
@@ -276,6 +286,7 @@ class Parser:
         self.catalog = catalog
         self.options = options
         self.pool: ProcessPoolExecutor | None = None
+        self._readers_checked = False
 
     def __enter__(self) -> Parser:
         return self
@@ -309,20 +320,41 @@ class Parser:
         def parsed() -> list[Submission]:
             try:
                 return [sub for future in futures for sub in future.result()]
-            except (BrokenProcessPool, CancelledError):
+            except (BrokenProcessPool, CancelledError, MemoryError):
                 if self.pool is pool:  # retire the broken pool; later batches get a new one
                     pool.shutdown(cancel_futures=True)
                     self.pool = None
+                self._check_readers_can_work()
                 return [self._parse_alone(job) for job in jobs]
 
         return parsed
+
+    def _check_readers_can_work(self) -> None:
+        """Before blaming files for a crash: can a reader process work at all under the memory
+        limit? If not, every file would be called damaged; the limit is what is wrong."""
+        if self._readers_checked:
+            return
+        try:
+            with self._new_pool(1) as pool:
+                pool.submit(_probe_reader).result()
+        except (BrokenProcessPool, MemoryError, ImportError, OSError):
+            limit = self.options.limits.worker_memory_bytes
+            raise ConfigError(
+                f"Giới hạn bộ nhớ của tiến trình đọc tệp (worker_memory_bytes = {number(limit)} byte) quá nhỏ:"
+                " tiến trình không mở được tệp nào.",
+                'Nâng worker_memory_bytes trong vwu.toml (mặc định "4 GB"; ít nhất vài trăm MB), hoặc bỏ VWU_WORKER_MEMORY_BYTES.',
+                en=f"The reader processes' memory limit (worker_memory_bytes = {limit:,} bytes) is too small to open any file.",
+                en_hint='Raise worker_memory_bytes in vwu.toml (default "4 GB"; at least a few hundred MB), or unset'
+                " VWU_WORKER_MEMORY_BYTES.",
+            ) from None
+        self._readers_checked = True
 
     def _parse_alone(self, job: tuple) -> Submission:
         """After a crash, each file in a process of its own, to find the one to blame."""
         with self._new_pool(1) as pool:
             try:
                 return pool.submit(_parse_chunk, [job]).result()[0]
-            except BrokenProcessPool:
+            except (BrokenProcessPool, MemoryError):
                 path, sha = job[0], job[1]
                 sub = Submission(path=path, result=FileResult(str(path), sha256=sha))
                 reason = "tệp làm trình đọc bảng tính dừng đột ngột (có thể bị làm hỏng có chủ ý)"
@@ -340,16 +372,28 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     return subs
 
 
+READER_PROBE_BYTES = 64 * 1024**2  # what reading even a small workbook takes, with room to spare
+
+
+def _probe_reader() -> bool:
+    """In a reader process: the spreadsheet library loads and a modest buffer fits."""
+    import python_calamine  # noqa: F401
+
+    buffer = bytearray(READER_PROBE_BYTES)
+    return len(buffer) == READER_PROBE_BYTES
+
+
 def _limit_memory(limit: int, parent: int | None = None) -> None:
-    """A worker may not grow past `limit` bytes: a hostile file fails alone, the server stays up."""
+    """A worker may not grow past `limit` bytes: a hostile file fails alone, the server stays up.
+    What the limit could prevent from loading (ctypes for prctl) is loaded first."""
+    if parent is not None:
+        _die_with_parent(parent)
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass  # not on this platform: the size and zip-bomb checks still apply
-    if parent is not None:
-        _die_with_parent(parent)
 
 
 def _die_with_parent(parent: int) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.outputs import DEFAULT_FILE_MODE
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,23 @@ def _path(value: Any) -> Path:
 
 
 def _lang(value: Any) -> str:
-    if value not in ("vi", "en"):
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in ("vi", "en"):
         raise _Bad("'vi' hoặc 'en'")
-    return value
+    return text
+
+
+def _mode(value: Any) -> int:
+    """A permission mode for the files vwu creates: "0640" (octal text, as chmod takes it) or 0o640."""
+    if isinstance(value, str) and re.fullmatch(r"0?o?[0-7]{3}", value.strip()):
+        number = int(value.strip().replace("o", "")[-3:], 8)
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0o777:
+        number = value
+    else:
+        raise _Bad('một quyền truy cập dạng bát phân trong dấu ngoặc kép, như "0640"')
+    if not number & 0o600 == 0o600:
+        raise _Bad('một quyền cho phép chủ sở hữu đọc và ghi (ví dụ "0640", "0600")')
+    return number
 
 
 def _year(value: Any) -> int:
@@ -155,6 +170,7 @@ KEYS: dict[str, Key] = {
         Key("worker_memory_bytes", _bytes, 'worker_memory_bytes = "4 GB"'),
         Key("log_max_bytes", _bytes, 'log_max_bytes = "5 MB"'),
         Key("log_backups", _count, "log_backups = 5"),
+        Key("file_mode", _mode, 'file_mode = "0640"'),
     )
 }
 LIMIT_KEYS = tuple(f.name for f in fields(Limits))
@@ -180,6 +196,7 @@ class Settings:
     limits: Limits = Limits()
     log_max_bytes: int = DEFAULT_LOG_MAX_BYTES
     log_backups: int = DEFAULT_LOG_BACKUPS
+    file_mode: int = DEFAULT_FILE_MODE
     sources: dict[str, str] = field(default_factory=dict)  # key -> option | VWU_X | vwu.toml
 
     def require_year(self) -> int:
@@ -213,6 +230,19 @@ def workspace_of(option: Path | str | None, environ: Mapping[str, str] | None = 
     return Path(option or environ.get(env_name("workspace")) or DEFAULT_WORKSPACE).expanduser()
 
 
+def refuse_filesystem_root(root: Path) -> None:
+    """`VWU_WORKSPACE=/` would scatter vwu.sqlite, vwu.log and the lock over the root of the
+    disk (as root, it can): a workspace is a folder of its own."""
+    resolved = root.expanduser().resolve()
+    if resolved == Path(resolved.anchor):
+        raise ConfigError(
+            f"Thư mục dữ liệu không thể là thư mục gốc {resolved}.",
+            "Chỉ --workspace (hoặc VWU_WORKSPACE) tới một thư mục riêng, ví dụ /srv/vwu/vwu-data.",
+            en=f"The workspace cannot be the root folder {resolved}.",
+            en_hint="Point --workspace (or VWU_WORKSPACE) at a folder of its own, such as /srv/vwu/vwu-data.",
+        )
+
+
 def load(
     workspace: Path | str | None = None,
     *,
@@ -226,13 +256,23 @@ def load(
     if unknown:
         raise TypeError(f"unknown settings {sorted(unknown)}")
     root = workspace_of(workspace, environ)
+    refuse_filesystem_root(root)
     path = root / CONFIG_NAME
     from_file = read_file(path) if path.is_file() else {}
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name, key in KEYS.items():
         if options.get(name) is not None:
-            values[name], sources[name] = key.parse(options[name]), "option"
+            try:
+                values[name], sources[name] = key.parse(options[name]), "option"
+            except _Bad as bad:
+                option = "--" + name.replace("_", "-")
+                raise ConfigError(
+                    f"Tùy chọn {option} không nhận giá trị {options[name]!r}: cần {bad}.",
+                    f"Ví dụ: {option} {key.example.split(' = ', 1)[1].strip(chr(34))}",
+                    en=f"Option {option} does not take {options[name]!r}.",
+                    en_hint=f"For example: {option} {key.example.split(' = ', 1)[1].strip(chr(34))}",
+                ) from None
             continue
         variable = env_name(name)
         raw = environ.get(variable, "")

@@ -42,7 +42,9 @@ def workspace_lock(workspace: Path, command: str, timeout: float, create: bool =
     rather than a new empty folder."""
     workspace = Path(workspace)
     if not create and not workspace.is_dir():
-        raise StoreError(both("error.no-workspace", workspace=workspace), text("error.no-workspace-hint"))
+        from vwu_pipeline.store.db import no_workspace
+
+        raise no_workspace(workspace)
     try:
         workspace.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

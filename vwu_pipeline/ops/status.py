@@ -29,8 +29,10 @@ class RunRow:
     command: str
     started_at: str
     finished_at: str | None
-    state: str  # finished | running | interrupted
+    state: str  # finished | failed | running | interrupted
     summary: dict[str, Any] = field(default_factory=dict)
+    exit_code: int | None = None
+    message: str | None = None  # why a failed run stopped
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +41,8 @@ class RunRow:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "state": self.state,
+            "exit_code": self.exit_code,
+            "message": self.message,
             "summary": self.summary,
         }
 
@@ -124,13 +128,13 @@ def status(
     runs: list[RunRow] = []
     submitted: list[tuple[str, str, str]] = []
     if (workspace / DB_NAME).exists():
-        store = Store.open(workspace, create=False)
+        store = Store.open(workspace, create=False, write=False)
         try:
             # status is where the state of the store is checked: a damaged page anywhere is told
             # here, before a night's ingest or report runs into it
             check = store.check()
             if check != "ok":
-                raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"))
+                raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"), workspace)
             if year is None:
                 year = store.latest_year()
             runs = _runs(store, last, running)
@@ -171,13 +175,15 @@ def status(
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
     out = []
     for index, run in enumerate(store.runs(last)):
-        if run.finished_at:
+        if run.finished_at and run.exit_code is not None and run.exit_code >= 2:
+            state = "failed"  # it stopped on an error and said why (exit 1 is a normal night: some files refused)
+        elif run.finished_at:
             state = "finished"
         elif index == 0 and running and running.get("command") == run.command:
             state = "running"  # the newest unfinished run of the command that holds the lock now
         else:
             state = "interrupted"  # killed, or the machine stopped: its files are whole or absent
-        out.append(RunRow(run.id, run.command, run.started_at, run.finished_at, state, run.summary))
+        out.append(RunRow(run.id, run.command, run.started_at, run.finished_at, state, run.summary, run.exit_code, run.message))
     return out
 
 

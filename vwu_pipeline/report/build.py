@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.outputs import output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
@@ -126,8 +127,7 @@ def report(
     the_period = Period.parse(year, period)
     full, fresh = current(workspace, year, schemas, the_period, lock_timeout)
     result = full.for_unit(code)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(Path(out))
     stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
     workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
     summary = out / f"{stem}.md"

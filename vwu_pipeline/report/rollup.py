@@ -174,8 +174,8 @@ def aggregate(
     catalog = load_catalog(schemas)
     tree = UnitTree.for_year(year)
     store = Store.open(workspace, create=False)
+    run_id = store.start_run("aggregate")
     try:
-        run_id = store.start_run("aggregate")
         # Every input and the version stamped on the result come from one read snapshot: an
         # ingest committing meanwhile makes this aggregation stale, never falsely fresh.
         with store.snapshot():
@@ -189,8 +189,10 @@ def aggregate(
         if figures.empty:
             what = f"năm {year}" if period.is_year else period.label()
             raise VwuError(
-                f"Chưa có số liệu {what} trong {workspace} / no figures for {period.label('en')} in the workspace.",
+                f"Chưa có số liệu {what} trong {workspace}.",
                 f"Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year và --period.",
+                en=f"No figures for {period.label('en')} in {workspace}.",
+                en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year and --period.",
             )
         # Across the 2025 reform: figures of the legacy tree are carried onto the year's tree
         # (report/reform.py), this year's and the previous year's alike, so both compare by code.
@@ -264,6 +266,9 @@ def aggregate(
             period=period.code,
         )
         store.finish_run(run_id, {"year": year, "period": period.code, **result.counts})
+    except BaseException as error:
+        store.fail_run(run_id, error)
+        raise
     finally:
         store.close()
     return result
@@ -390,7 +395,7 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
     """The stored aggregation of a period (default: the year), or None when there is none or
     the figures changed since."""
     period = _period(year, period)
-    store = Store.open(workspace, create=False)
+    store = Store.open(workspace, create=False, write=False)
     try:
         with store.snapshot():  # the stored result, its version and the current one, at one moment
             meta = store.aggregation_meta(year, period.code)
@@ -422,7 +427,7 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
 def stored_outlier_factor(workspace: Path, year: int, period: Period | str | None = None) -> float:
     """The factor the period was last aggregated with (else the year's), so a re-aggregation keeps it."""
     period = _period(year, period)
-    store = Store.open(workspace, create=False)
+    store = Store.open(workspace, create=False, write=False)
     try:
         meta = store.aggregation_meta(year, period.code) or store.aggregation_meta(year)
         return meta["outlier_factor"] if meta else DEFAULT_OUTLIER_FACTOR

@@ -7,11 +7,11 @@ piece of text is escaped: a `|` in a name must not split a table cell.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from vwu_pipeline.core.indicators import measures
+from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.narrative import narrative
 from vwu_pipeline.report.result import AggregateResult
@@ -231,8 +231,6 @@ def _warnings(result: AggregateResult, lang: str) -> list[str]:
 def write_summary(result: AggregateResult, path: Path, lang: str = "vi") -> str:
     """Write the Markdown summary and return its text."""
     text = render_summary(result, lang)
-    path = Path(path)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)  # readers never see half a file
+    with replacing(Path(path)) as partial:  # readers never see half a file
+        partial.write_text(text, encoding="utf-8")
     return text

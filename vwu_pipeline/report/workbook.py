@@ -10,14 +10,15 @@ charts and the cells, streamed in row order. Every piece of text is written with
 from __future__ import annotations
 
 import math
-import os
 import re
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from vwu_pipeline.core.indicators import Measure, measures
+from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.result import AggregateResult
 
@@ -79,7 +80,11 @@ class _Book:
         return self._formats[key]
 
     def save(self) -> None:
-        self.workbook.close()
+        try:
+            self.workbook.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:  # wraps the OSError (full disk, no permission)
+            cause = exc.args[0] if exc.args else None
+            raise cause if isinstance(cause, OSError) else OSError(str(exc)) from exc
 
 
 class _Sheet:
@@ -157,8 +162,7 @@ def _height(text: str, width: float) -> float | None:
 def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Path:
     """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`)."""
     path = Path(path)
-    partial = path.with_name(path.name + ".part")
-    try:
+    with replacing(path) as partial:  # readers never see half a workbook
         book = _Book(partial)
         book.workbook.set_properties({"author": "vwu", "title": p.title(result, lang)})
         _summary_sheet(book, result, lang)
@@ -171,9 +175,6 @@ def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Pat
         _warnings_sheet(book, result, lang)
         _outliers_sheet(book, result, lang)
         book.save()
-        os.replace(partial, path)  # readers never see half a workbook
-    finally:
-        partial.unlink(missing_ok=True)
     return path
 
 

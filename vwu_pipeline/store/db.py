@@ -8,18 +8,19 @@ keeps it in history; a refused file leaves only its error report. WAL mode lets 
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import StoreError
-from vwu_pipeline.core.messages import both
-from vwu_pipeline.core.messages import text as message
+from vwu_pipeline.core.errors import NoWorkspace, StoreError
 from vwu_pipeline.core.problems import FileResult, readable
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.migrations import migrate
@@ -31,10 +32,14 @@ def now() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
-def as_store_error(exc: BaseException) -> StoreError | None:
-    """A database failure met in the middle of a run (a corrupt page found late, a full disk,
-    a lock held too long) as a StoreError an officer can act on; None for anything else.
-    Looks through the chain, since pandas wraps sqlite3's errors in its own."""
+def as_store_error(exc: BaseException, workspace: Path | None = None) -> StoreError | None:
+    """A database failure met in the middle of a run as a StoreError an officer can act on;
+    None for anything else. Looks through the chain, since pandas wraps sqlite3's errors.
+
+    "Corrupt", and the advice to move the file away, only when `PRAGMA quick_check` says so:
+    moving the store loses the targets, the run history and the refusal reports, which ingest
+    does not rebuild. A full disk, a file-size limit, a read-only workspace, a deleted WAL and
+    a schema this vwu does not know each get their own message."""
     seen: BaseException | None = exc
     for _ in range(10):
         if seen is None or isinstance(seen, sqlite3.DatabaseError):
@@ -42,12 +47,178 @@ def as_store_error(exc: BaseException) -> StoreError | None:
         seen = seen.__cause__ or seen.__context__
     if not isinstance(seen, sqlite3.DatabaseError):
         return None
-    text = str(seen)
-    if "locked" in text or "busy" in text:
-        return StoreError(both("error.store-busy", name=DB_NAME, reason=text), message("error.store-busy-hint"))
-    if "full" in text:
-        return StoreError(both("error.store-full", name=DB_NAME, reason=text), message("error.store-full-hint"))
-    return StoreError(both("error.store-corrupt", name=DB_NAME, reason=text), message("error.store-corrupt-hint"))
+    return store_error(seen, Path(workspace) / DB_NAME if workspace is not None else None)
+
+
+def store_error(exc: sqlite3.DatabaseError | OSError, path: Path | None) -> StoreError:
+    text = str(exc)
+    lowered = text.lower()
+    shown = path or Path(DB_NAME)
+    if "locked" in lowered or "busy" in lowered:
+        return StoreError(
+            f"Cơ sở dữ liệu {shown} bị một tiến trình khác giữ quá lâu ({text}).",
+            "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
+            en=f"The database {shown} stayed locked by another process ({text}).",
+            en_hint="Wait for the running command (vwu status shows it) to finish, then run again.",
+        )
+    if "readonly" in lowered or "read-only" in lowered or isinstance(exc, PermissionError) or _not_writable(path):
+        return StoreError(
+            f"Không ghi được vào thư mục dữ liệu {shown.parent}: người dùng {_user()} chỉ có quyền đọc ({text}).",
+            "Chạy lệnh ghi (ingest, aggregate, targets, backup) bằng tài khoản sở hữu thư mục dữ liệu, hoặc cấp quyền ghi"
+            ' cho nhóm (xem README, "Quyền trên máy chủ dùng chung"). Các lệnh đọc (status, report) vẫn chạy được.',
+            en=f"Cannot write to the workspace {shown.parent}: user {_user()} may only read it ({text}).",
+            en_hint="Run writers (ingest, aggregate, targets, backup) as the workspace's owner, or give the group write access"
+            ' (README, "Permissions on a shared server"). Readers (status, report) still work.',
+        )
+    if "full" in lowered or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EFBIG):
+        if _file_size_limited(path):
+            return StoreError(
+                f"Không ghi được {shown}: vượt giới hạn kích thước tệp của tiến trình (ulimit -f = {_fsize_limit()} byte).",
+                "Nâng giới hạn (ulimit -f unlimited trong crontab hoặc tài khoản chạy vwu) rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
+                en=f"Cannot write {shown}: the process file-size limit was reached (ulimit -f = {_fsize_limit()} bytes).",
+                en_hint="Raise the limit (ulimit -f unlimited in the crontab or the account running vwu), then run again:"
+                " what was stored is intact.",
+            )
+        return StoreError(
+            f"Không ghi được {shown}: đĩa đã đầy ({text}).",
+            "Giải phóng chỗ trống trên đĩa rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
+            en=f"Cannot write {shown}: the disk is full ({text}).",
+            en_hint="Free some disk space, then run again: what was stored is intact.",
+        )
+    if path is not None and Path(f"{path}-shm").exists() and not Path(f"{path}-wal").exists() and "i/o" in lowered:
+        return StoreError(
+            f"Tệp nhật ký ghi trước {path.name}-wal đã bị xóa khi vwu đang dùng nó ({text}); những thay đổi gần nhất có thể đã mất.",
+            "Đừng xóa các tệp vwu.sqlite-wal, vwu.sqlite-shm khi vwu chạy. Dừng mọi lệnh vwu, chạy 'vwu status' để kiểm tra"
+            " cơ sở dữ liệu, rồi chạy lại 'vwu ingest' (tệp đã nộp được nhận lại nếu thiếu).",
+            en=f"The write-ahead log {path.name}-wal was deleted while vwu used it ({text}); the latest changes may be lost.",
+            en_hint="Never delete vwu.sqlite-wal or vwu.sqlite-shm while vwu runs. Stop every vwu command, run 'vwu status' to"
+            " check the database, then run 'vwu ingest' again (missing files are taken in again).",
+        )
+    if "no such column" in lowered or "no such table" in lowered:
+        return StoreError(
+            f"Cơ sở dữ liệu {shown} không có cấu trúc mà bản vwu này cần ({text}).",
+            "Có thể tệp do một bản vwu khác tạo ra, hoặc bị sửa bằng tay. Dùng đúng bản vwu (git pull; make setup);"
+            " đừng xóa tệp: chỉ tiêu, lịch sử chạy và báo cáo từ chối nằm trong đó.",
+            en=f"The database {shown} lacks the structure this vwu needs ({text}).",
+            en_hint="It may come from another vwu version, or have been edited by hand. Use the right vwu (git pull; make setup);"
+            " do not delete it: targets, run history and refusal reports live there.",
+        )
+    check = quick_check(path) if path is not None else None
+    if check is not None and check != "ok":
+        return StoreError(
+            f"Cơ sở dữ liệu {shown} bị hỏng (PRAGMA quick_check: {check}).",
+            'Khôi phục bản sao lưu mới nhất (xem README, "Sao lưu và khôi phục"). Không có bản sao lưu: chuyển tệp vwu.sqlite'
+            " đi chỗ khác rồi chạy lại 'vwu ingest' với các tệp gốc, rồi nạp lại chỉ tiêu ('vwu targets'): lịch sử chạy và"
+            " báo cáo từ chối cũ không dựng lại được.",
+            en=f"The database {shown} is corrupt (PRAGMA quick_check: {check}).",
+            en_hint='Restore the latest backup (README, "Backups and restoring"). With no backup: move vwu.sqlite away, run'
+            " 'vwu ingest' on the original files again, then load the targets again ('vwu targets'): the run history and old"
+            " refusal reports cannot be rebuilt.",
+        )
+    return StoreError(
+        f"Lỗi cơ sở dữ liệu {shown}: {text}.",
+        "Kiểm tra cơ sở dữ liệu bằng 'vwu status'; nếu lỗi lặp lại, chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
+        en=f"Database error in {shown}: {text}.",
+        en_hint="Check the database with 'vwu status'; if the error comes back, run again with --debug and send the output"
+        " to the developers.",
+    )
+
+
+def no_workspace(workspace: Path) -> NoWorkspace:
+    return NoWorkspace(
+        f"Chưa có dữ liệu trong {workspace}.",
+        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace (VWU_WORKSPACE).",
+        en=f"No workspace in {workspace} yet.",
+        en_hint="Run 'vwu ingest FOLDER' first, or point --workspace (VWU_WORKSPACE) at the right folder.",
+    )
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A reader's connection for a user who cannot write the workspace.
+
+    In WAL mode even a read-only connection needs the -shm and -wal side files: it can use
+    them read-only when a writer has them open (they exist), but cannot create them. When
+    they do not exist no writer is running (the last connection to close removes them), so
+    the file alone is the whole database and is opened as immutable."""
+    uri = f"file:{path.absolute()}"
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        if Path(f"{path}-wal").exists():
+            raise
+        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=30, isolation_level=None)
+    current = migrations.version(db)
+    if current != migrations.SCHEMA_VERSION:
+        db.close()
+        raise StoreError(
+            f"Cơ sở dữ liệu {path} cần được nâng cấp (phiên bản {current}, bản vwu này dùng {migrations.SCHEMA_VERSION}),"
+            f" mà người dùng {_user()} chỉ có quyền đọc.",
+            "Chạy một lệnh ghi (vwu ingest) bằng tài khoản sở hữu thư mục dữ liệu một lần, rồi chạy lại.",
+            en=f"The database {path} needs an upgrade (version {current}, this vwu uses {migrations.SCHEMA_VERSION}),"
+            f" and user {_user()} may only read it.",
+            en_hint="Run a writer (vwu ingest) once as the workspace's owner, then run again.",
+        )
+    return db
+
+
+def quick_check(path: Path) -> str | None:
+    """`PRAGMA quick_check` on a connection of its own: "ok", the first problem, or None when
+    the file cannot be opened at all."""
+    if not Path(path).exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{Path(path).absolute()}?mode=ro", uri=True, timeout=5)
+        try:
+            (result,) = db.execute("PRAGMA quick_check(1)").fetchone()
+            return str(result)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        text = str(exc)
+        return text if "not a database" in text or "malformed" in text else None
+
+
+def _not_writable(path: Path | None) -> bool:
+    if path is None:
+        return False
+    folder = Path(path).parent
+    return folder.is_dir() and not os.access(folder, os.W_OK) or (Path(path).exists() and not os.access(path, os.W_OK))
+
+
+def _fsize_limit() -> int | None:
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        return None if soft == resource.RLIM_INFINITY else soft
+    except (ImportError, ValueError, OSError):
+        return None
+
+
+def _file_size_limited(path: Path | None) -> bool:
+    """The store (or its WAL) reached the process's file-size limit (ulimit -f), not a full disk."""
+    limit = _fsize_limit()
+    if limit is None or path is None:
+        return False
+    sizes = [p.stat().st_size for p in (Path(path), Path(f"{path}-wal")) if p.exists()]
+    return any(size + 65536 >= limit for size in sizes) or _disk_has_room(Path(path).parent)
+
+
+def _disk_has_room(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free > 64 * 1024**2
+    except OSError:
+        return False
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        return os.environ.get("USER", "?")
 
 
 # -- what the store holds, as read back (the read API used by aggregate, status, report and tests) --
@@ -117,6 +288,8 @@ class StoredRun:
     started_at: str
     finished_at: str | None  # None: still running, or killed
     summary: dict[str, Any] = field(default_factory=dict)
+    exit_code: int | None = None  # how it ended (None before the store recorded it)
+    message: str | None = None  # why a failed run stopped
 
 
 @dataclass(frozen=True)
@@ -136,10 +309,15 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, workspace: Path, create: bool = True) -> Store:
+    def open(cls, workspace: Path, create: bool = True, write: bool = True) -> Store:
+        """The workspace's store. `create=False`: a missing store is `NoWorkspace` (exit 2).
+        `write=False` (status, report without re-aggregation): a user who may read the
+        workspace but not write it gets a read-only connection (see `_open_read_only`)."""
         path = Path(workspace) / DB_NAME
         if not create and not path.exists():
-            raise StoreError(message("error.no-workspace", workspace=workspace) + ".", message("error.no-workspace-hint"))
+            raise no_workspace(Path(workspace))
+        if not write and _not_writable(path):
+            return cls(_open_read_only(path), path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -147,8 +325,10 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             migrate(db, path)
+        except StoreError:
+            raise
         except (sqlite3.DatabaseError, OSError) as exc:
-            raise StoreError(message("error.store-open", path=path, reason=exc), message("error.store-open-hint")) from exc
+            raise store_error(exc, path) from exc
         return cls(db, path)
 
     @property
@@ -171,7 +351,10 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk does): a failing ROLLBACK must
+            # not hide the error that matters
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
 
@@ -280,11 +463,28 @@ class Store:
         with self.transaction() as db:
             return db.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, now())).lastrowid
 
-    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+    def finish_run(self, run_id: int, summary: dict[str, Any], exit_code: int = 0, message: str | None = None) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
-                (now(), json.dumps(summary, ensure_ascii=False), run_id),
+                "UPDATE runs SET finished_at = ?, summary = ?, exit_code = ?, message = ? WHERE id = ?",
+                (now(), json.dumps(summary, ensure_ascii=False), exit_code, message, run_id),
+            )
+
+    def fail_run(self, run_id: int, error: BaseException) -> None:
+        """Record how a run ended when it could not go on; never hides `error` itself."""
+        code = (
+            error.exit_code if isinstance(getattr(error, "exit_code", None), int) else 130 if isinstance(error, KeyboardInterrupt) else 70
+        )
+        message = error.first_line() if hasattr(error, "first_line") else f"{type(error).__name__}: {error}"
+        with suppress(sqlite3.Error):
+            self.finish_run(run_id, {}, code, message[:500])
+
+    def record_run(self, command: str, started_at: str, summary: dict[str, Any], exit_code: int, message: str | None = None) -> None:
+        """A finished run of a command that holds no lock (report): one row, written at its end."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO runs (command, started_at, finished_at, summary, exit_code, message) VALUES (?, ?, ?, ?, ?, ?)",
+                (command, started_at, now(), json.dumps(summary, ensure_ascii=False), exit_code, message),
             )
 
     # -- reading back ---------------------------------------------------------------------
@@ -470,14 +670,16 @@ class Store:
 
     def runs(self, last: int | None = None) -> list[StoredRun]:
         """The runs of vwu on this workspace, newest first (the `last` ones)."""
-        rows = self.db.execute("SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?", (last or -1,))
+        rows = self.db.execute(
+            "SELECT id, command, started_at, finished_at, summary, exit_code, message FROM runs ORDER BY id DESC LIMIT ?", (last or -1,)
+        )
         out = []
-        for run_id, command, started, finished, summary in rows:
+        for run_id, command, started, finished, summary, exit_code, message in rows:
             try:
                 counts = json.loads(summary) if summary else {}
             except ValueError:
                 counts = {}
-            out.append(StoredRun(run_id, command, started, finished, counts if isinstance(counts, dict) else {}))
+            out.append(StoredRun(run_id, command, started, finished, counts if isinstance(counts, dict) else {}, exit_code, message))
         return out
 
     def stored_targets(self, year: int | None = None) -> list[StoredTarget]:

@@ -318,6 +318,13 @@ def _aggregates_months(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM aggregations")  # recomputed by the next report
 
 
+def _run_outcomes(db: sqlite3.Connection) -> None:
+    """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
+    its message, rather than as one killed midway."""
+    _add_column(db, "runs", "exit_code", "INTEGER")
+    _add_column(db, "runs", "message", "TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -329,6 +336,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _file_indicators,
     _aggregation_inputs,
     _aggregates_months,
+    _run_outcomes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
