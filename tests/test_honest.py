@@ -84,7 +84,7 @@ def test_the_change_compares_only_the_units_that_reported_both_years(tmp_path, w
 
     # 2024: 120 + 60 + 300 + 90 = 570 (2 of 696 districts); 2023: 150 + 280 = 430 (partial too).
     # Like for like (Tiên Lữ only, a year against a year): 180 against 150, +30, +20 %.
-    assert md_row(markdown, "Tổng số hội viên")[2:] == ["570\\*", "430\\*", "+30", "20,0%", "so sánh trên 1 huyện có số liệu cả hai năm"]
+    assert md_row(markdown, "Tổng số hội viên")[2:] == ["570\\*", "430\\*", "+30", "+20,0%", "so sánh trên 1 huyện có số liệu cả hai năm"]
     # The enrolment rate over the same communes: 180/300 = 60 % against 150/300 = 50 %: +10 points.
     assert md_row(markdown, "Tỷ lệ tập hợp")[4] == "+10,0 điểm %"
     total = headline_json(data, "members_total")
@@ -156,7 +156,7 @@ def test_complete_comparable_years_need_no_note(tmp_path, workspace, vwu):
     markdown, data, wb = report_all(vwu, workspace, tmp_path / "out", unit="332")
 
     # Tiên Lữ's own report: it is complete in both years, the change is between the totals.
-    assert md_row(markdown, "Tổng số hội viên")[2:] == ["120", "100", "+20", "20,0%", ""]
+    assert md_row(markdown, "Tổng số hội viên")[2:] == ["120", "100", "+20", "+20,0%", ""]
     total = headline_json(data, "members_total")
     assert (total["partial"], total["previous_partial"], total["change"]) == (False, False, 20)
     assert summary_row(wb, "Tổng số hội viên")[2:7] == [120, 100, 20, 0.2, None]

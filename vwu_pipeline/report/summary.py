@@ -104,7 +104,7 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
             p.show(row.measure, row.value, lang) + (STAR if row.partial else ""),
             p.show(row.measure, row.previous, lang) + (STAR if row.previous_partial else ""),
             p.signed(row.change, lang, ratio=row.measure.kind == "ratio", decimal=row.measure.format == "decimal"),
-            p.percent(row.change_pct, lang) if row.change_pct is not None else "–",
+            p.signed_percent(row.change_pct, lang),
             md("; ".join(p.figure_notes(result, row, lang))),
         ]
         for row in p.headline(result)
