@@ -27,6 +27,13 @@ demo: setup
 	$(BIN)/vwu aggregate --year 2024 --workspace $(WORKSPACE)
 	$(BIN)/vwu report --year 2024 --workspace $(WORKSPACE) --out $(OUT)
 	@echo "--- Đã ghi / written: $(OUT)/vwu-2024.xlsx, $(OUT)/vwu-2024.md"
+	@echo "--- Sơ kết 6 tháng đầu năm 2024, so với 6 tháng đầu năm 2023 / six-month review against H1 2023"
+	$(BIN)/vwu report --year 2024 --period H1 --workspace $(WORKSPACE) --out $(OUT)
+	@echo "--- Đã ghi / written: $(OUT)/vwu-2024-H1.xlsx, $(OUT)/vwu-2024-H1.md"
+	@echo "--- 2025: nửa đầu năm theo danh mục cũ, cả năm theo danh mục mới, so với 2024 / across the 2025 reform"
+	$(BIN)/vwu aggregate --year 2025 --workspace $(WORKSPACE)
+	$(BIN)/vwu report --year 2025 --workspace $(WORKSPACE) --out $(OUT)
+	@echo "--- Đã ghi / written: $(OUT)/vwu-2025.xlsx, $(OUT)/vwu-2025.md"
 
 ## Run the test suite.
 test: setup
@@ -36,6 +43,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # import directions: [tool.importlinter] in pyproject.toml
 
 ## Re-resolve requirements.lock after changing dependencies in pyproject.toml (one resolution valid
 ## on every Python from 3.11 up, so the lock does not depend on the Python that wrote it).
@@ -54,6 +62,6 @@ units: setup
 
 ## Remove only what the build and `make demo` made: never a workspace (vwu-data/ holds the store).
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache $(WORKSPACE) $(OUT)/vwu-2024.xlsx $(OUT)/vwu-2024.md
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache $(WORKSPACE) $(OUT)/vwu-2024.xlsx $(OUT)/vwu-2024.md $(OUT)/vwu-2025.xlsx $(OUT)/vwu-2025.md
 	find vwu_pipeline tests scripts benchmarks -name __pycache__ -type d -prune -exec rm -rf {} +
 	-rmdir $(OUT) 2>/dev/null

@@ -14,16 +14,17 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from vwu_pipeline import aggregate, ingest, presentation
 from vwu_pipeline.core.indicators import load_catalog
+from vwu_pipeline.ingest import run as ingest
 from vwu_pipeline.ingest.reading import (
-    Limits,
     _check_container,
     read_workbook,
     sha256_of,
 )
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import prepare
+from vwu_pipeline.ops.config import Limits
+from vwu_pipeline.report import presentation, rollup
 from vwu_pipeline.report.build import current
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
@@ -78,7 +79,7 @@ def main() -> None:
         out.mkdir()
         print("\nWhole-run stages:")
         timed("vwu ingest (library call)", lambda: ingest.run([NATIONAL], workspace))
-        timed("vwu aggregate (library call)", lambda: aggregate.aggregate(workspace, 2024))
+        timed("vwu aggregate (library call)", lambda: rollup.aggregate(workspace, 2024))
         result, _ = timed("report: load the stored aggregation", lambda: current(workspace, 2024))
         national = result.for_unit("00")
         timed(

@@ -1,4 +1,5 @@
-"""Write sample_data/: a few real districts' submissions for 2023 and 2024, as offices make them.
+"""Write sample_data/: a few real districts' submissions for 2023 to 2025, as offices make them (2025 also from
+their new provinces, on the tree of 1 July 2025).
 
 Deterministic: run it again and the same figures come out (`.venv/bin/python
 scripts/make_sample_data.py`). Figures come from the demo-data generator (plausible against
@@ -16,7 +17,6 @@ from pathlib import Path
 
 from vwu_pipeline.core.indicators import Indicator, load_catalog
 from vwu_pipeline.core.periods import Period
-from vwu_pipeline.core.text import to_cp1258
 from vwu_pipeline.core.units import Unit, UnitTree
 from vwu_pipeline.forms.demo_data import DemoFigures
 from vwu_pipeline.forms.template import (
@@ -26,6 +26,9 @@ from vwu_pipeline.forms.template import (
     save_reproducible,
     title_lines,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from builders import to_cp1258  # noqa: E402  (the tests' builders write the same legacy CSVs)
 
 OUT = Path(__file__).resolve().parent.parent / "sample_data" / "inbox"
 SEED = 2024
@@ -56,7 +59,7 @@ def xlsx(
 ) -> None:
     """A workbook through the template code; `edit(workbook)` then changes it as an office would."""
     the_period = Period(period)
-    tree = UnitTree.for_year(the_period.year)
+    tree = UnitTree.for_period(the_period.code)  # 2025-H1: the legacy tree
     unit = tree.get(unit_code)
     workbook = build_workbook(unit, tree.leaves(unit.code), the_period, CATALOG, figures or DemoFigures(SEED, period, size=size), shape)
     if indicators is not None:  # the office sent only some of the sheets in this file
@@ -176,6 +179,29 @@ def main() -> None:
     xlsx("02_ha_giang/026_dong_van_2024.xlsx", "026", "2024", indicators=others)
     cp1258_csv("02_ha_giang/026_dong_van_2024_hoi_vien.csv", "026", 2024, "members")
     xlsx("02_ha_giang/026_dong_van_2023.xlsx", "026", "2023")
+
+    # The six-month reviews (sơ kết 6 tháng) of 2023 and 2024, so that the demo's H1 report has
+    # the first half of the year before to compare with (Tiên Lữ's 2024 one is above).
+    for period in ("2023-H1", "2024-H1"):
+        if period != "2024-H1":
+            xlsx(f"33_hung_yen/332_tien_lu_{period}.xlsx", "332", period)
+        xlsx(f"33_hung_yen/333_phu_cu_{period}.xlsx", "333", period, Shape(two_row_header=True, totals_label="Tổng"))
+        xlsx(f"45_quang_tri/467_dakrong_{period}.xlsx", "467", period, edit=dakrong_title)
+        xlsx(f"45_quang_tri/471_con_co_{period}.xlsx", "471", period, size=0.05)
+        xlsx(f"02_ha_giang/026_dong_van_{period}.xlsx", "026", period)
+    # 2025 straddles the reform: the first half from the same districts on the legacy tree (sent
+    # in June), the full year from their new provinces on the new tree (Hưng Yên 33 = Hưng Yên +
+    # Thái Bình; Quảng Trị 44 = Quảng Bình + Quảng Trị; Tuyên Quang 08 = Hà Giang + Tuyên Quang).
+    for name, code in (
+        ("33_hung_yen/332_tien_lu", "332"),
+        ("33_hung_yen/333_phu_cu", "333"),
+        ("45_quang_tri/467_dakrong", "467"),
+        ("45_quang_tri/471_con_co", "471"),
+        ("02_ha_giang/026_dong_van", "026"),
+    ):
+        xlsx(f"{name}_2025-H1.xlsx", code, "2025-H1", size=0.05 if code == "471" else 1.0)
+    for name, code in (("2025_moi/33_hung_yen", "33"), ("2025_moi/44_quang_tri", "44"), ("2025_moi/08_tuyen_quang", "08")):
+        xlsx(f"{name}_2025.xlsx", code, "2025", size=3.0)  # a new commune merged about three legacy ones
 
     # Files with one error each: the demo shows them refused, with file, sheet, row and column.
     poverty = CATALOG.get("poverty")

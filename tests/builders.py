@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
-
-from vwu_pipeline.core.text import to_cp1258
 
 # Huyện Tiên Lữ (332), Tỉnh Hưng Yên (33): three of its communes.
 DISTRICT = "332"
@@ -133,3 +132,22 @@ def submission(
         write_sheet_table(workbook.create_sheet(SHEETS[indicator]), indicator, table, title=[unit_title, report_title])
     workbook.save(path)
     return path
+
+
+def to_cp1258(text: str) -> str:
+    """Vietnamese as the Windows code page 1258 stores it, ready for `.encode("cp1258")`.
+
+    cp1258 has the letters Â Ê Ô Ă Ơ Ư Đ precomposed but tone marks only as combining
+    characters, so "Hộ" becomes "Hô" + combining dot below. (Python's codec does not do this.)
+    """
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            char.encode("cp1258")
+            out.append(char)
+        except UnicodeEncodeError:
+            base, *marks = unicodedata.normalize("NFD", char)
+            shape = [m for m in marks if m in "\u0302\u0306\u031b"]  # circumflex, breve, horn
+            tones = [m for m in marks if m not in shape]
+            out.append(unicodedata.normalize("NFC", base + "".join(shape)) + "".join(tones))
+    return "".join(out)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "linux" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _umask_restored():
+    """vwu sets the process umask from file_mode (0640 files); each test starts from the same one."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
 
 
 @pytest.fixture

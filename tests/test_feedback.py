@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -286,3 +288,46 @@ def test_a_feedback_folder_inside_the_inbox_is_a_configuration_error(vwu, worksp
     (workspace / "vwu.toml").write_text(f'inbox = "{inbox}"\nfeedback = "{inbox / "ket_qua"}"\n', encoding="utf-8")
     from_file = vwu("ingest", "--workspace", workspace)
     assert from_file.exit_code == 2 and "feedback" in from_file.output
+
+
+def test_status_missing_lists_whom_to_call_as_a_csv_excel_reads(vwu, tmp_path, workspace):
+    """A province officer mail-merges reminders: who has not sent, whose file was refused, who sent part."""
+    out = tmp_path / "phan_hoi"
+    vwu("ingest", SAMPLES / "33_hung_yen" / "333_phu_cu_2024.xlsx", "--workspace", workspace)
+    refused = SAMPLES / "loi_chu_trong_o_so_333_phu_cu_2024-H1.xlsx"
+    vwu("ingest", refused, "--workspace", workspace, "--feedback", out)
+    district_workbook(tmp_path / "tien_lu.xlsx", ("members",))  # Tiên Lữ: 3 of its communes only
+    vwu("ingest", tmp_path / "tien_lu.xlsx", "--workspace", workspace)
+
+    result = vwu("status", "--missing", "--format", "csv", "--year", 2024, "--unit", 33, "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
+    rows = list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
+    members = {r["Mã đơn vị"]: r for r in rows if r["Chỉ tiêu"] == "Hội viên"}
+    assert members["323"]["Tình trạng"] == "Chưa nộp" and members["323"]["Đơn vị cấp trên"] == "Tỉnh Hưng Yên"
+    assert members["332"]["Tình trạng"] == "Thiếu xã" and members["332"]["Chi tiết"].startswith("mới có 3/")
+    phu_cu = members["333"]
+    assert phu_cu["Tình trạng"] == "Tệp gần nhất bị từ chối"
+    assert phu_cu["Chi tiết"] == "bản nộp trước vẫn được tính"  # the year's accepted file still counts
+    assert phu_cu["Tệp gửi gần nhất"] == refused.name
+    assert phu_cu["Bản kiểm tra gửi lại gần nhất"] == str(out / "loi_chu_trong_o_so_333_phu_cu_2024-H1_kiem_tra.xlsx")
+    assert phu_cu["Mã đơn vị cấp trên"] == "33"
+    poverty = {r["Mã đơn vị"] for r in rows if r["Chỉ tiêu"] == "Thoát nghèo"}
+    assert "332" in poverty  # Tiên Lữ sent members only
+
+    half = vwu("status", "--missing", "--format", "csv", "--year", 2024, "--period", "H1", "--unit", 33, "--workspace", workspace)
+    rows = list(csv.DictReader(io.StringIO(half.stdout_bytes.decode("utf-8-sig"))))
+    phu_cu = next(r for r in rows if r["Chỉ tiêu"] == "Hội viên" and r["Mã đơn vị"] == "333")
+    assert phu_cu["Chi tiết"] == "chưa có bản nào được nhận"  # for the first half, nothing of Phù Cừ counts
+    assert {r["Mã đơn vị"] for r in rows if r["Chỉ tiêu"] == "Hội viên" and r["Tình trạng"] == "Chưa nộp"} >= {"323", "332"}
+
+
+def test_a_file_refused_before_feedback_was_configured_gets_its_copy_on_the_next_run(vwu, tmp_path, workspace, inbox):
+    loi = next(p for p in LOI if "so_am" in p.name)
+    (inbox / loi.name).write_bytes(loi.read_bytes())
+    vwu("ingest", inbox, "--workspace", workspace)  # refused, no feedback folder yet
+
+    vwu("ingest", inbox, "--workspace", workspace, "--feedback", tmp_path / "phan_hoi")
+
+    assert (tmp_path / "phan_hoi" / f"{loi.stem}_kiem_tra.xlsx").is_file()

@@ -84,7 +84,7 @@ def test_the_change_compares_only_the_units_that_reported_both_years(tmp_path, w
 
     # 2024: 120 + 60 + 300 + 90 = 570 (2 of 696 districts); 2023: 150 + 280 = 430 (partial too).
     # Like for like (Tiên Lữ only, a year against a year): 180 against 150, +30, +20 %.
-    assert md_row(markdown, "Tổng số hội viên")[2:] == ["570\\*", "430\\*", "+30", "20,0%", "so sánh trên 1 huyện có số liệu cả hai năm"]
+    assert md_row(markdown, "Tổng số hội viên")[2:] == ["570\\*", "430\\*", "+30", "+20,0%", "so sánh trên 1 huyện có số liệu cả hai năm"]
     # The enrolment rate over the same communes: 180/300 = 60 % against 150/300 = 50 %: +10 points.
     assert md_row(markdown, "Tỷ lệ tập hợp")[4] == "+10,0 điểm %"
     total = headline_json(data, "members_total")
@@ -156,7 +156,7 @@ def test_complete_comparable_years_need_no_note(tmp_path, workspace, vwu):
     markdown, data, wb = report_all(vwu, workspace, tmp_path / "out", unit="332")
 
     # Tiên Lữ's own report: it is complete in both years, the change is between the totals.
-    assert md_row(markdown, "Tổng số hội viên")[2:] == ["120", "100", "+20", "20,0%", ""]
+    assert md_row(markdown, "Tổng số hội viên")[2:] == ["120", "100", "+20", "+20,0%", ""]
     total = headline_json(data, "members_total")
     assert (total["partial"], total["previous_partial"], total["change"]) == (False, False, 20)
     assert summary_row(wb, "Tổng số hội viên")[2:7] == [120, 100, 20, 0.2, None]
@@ -262,3 +262,242 @@ def test_complete_data_below_a_target_is_not_met(tmp_path, workspace, vwu):
         "enrolment_rate": "not_met",
     }
     assert summary_row(wb, "Hội viên kết nạp mới trong kỳ", "Huyện Tiên Lữ")[5] == "Chưa đạt"
+
+
+# --- case 7: a stale aggregation is never marked fresh ----------------------------------------------
+
+
+def test_an_ingest_committing_while_aggregate_reads_leaves_the_aggregation_stale(tmp_path, workspace, vwu, monkeypatch):
+    from vwu_pipeline.report import rollup
+    from vwu_pipeline.store.db import Store
+
+    ingest(tmp_path / "in", workspace, {"tl.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1)))})
+    late = tmp_path / "late"
+    late.mkdir()
+    submission(late / "bd.xlsx", members(("00001", "Phường Phúc Xá", 300, 20, 400, 3)), report_title=YEAR_2024, unit_title=BA_DINH)
+    read = Store.figures_frame
+    calls = []
+
+    def figures_then_a_concurrent_ingest(store, year):
+        frame = read(store, year)
+        if not calls:  # Ba Đình's file is committed by another connection right after the first read
+            calls.append(year)
+            assert run([late], workspace).valid
+        return frame
+
+    monkeypatch.setattr(Store, "figures_frame", figures_then_a_concurrent_ingest)
+    first = rollup.aggregate(workspace, 2024)
+    monkeypatch.undo()
+
+    assert first.total("members", "members_total") == 120  # what it read: before the ingest
+    # ... so it is stale, and the next report aggregates again with Ba Đình: 120 + 300.
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out")
+    assert data["aggregated"] is True
+    assert headline_json(data, "members_total")["value"] == 420
+    assert md_row(markdown, "Tổng số hội viên")[2] == "420\\*"
+
+
+def test_report_re_aggregating_takes_the_writer_lock(tmp_path, workspace, vwu):
+    from test_operations import hold_lock, stop
+
+    ingest(tmp_path / "in", workspace, {"tl.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1)))})
+    holder = hold_lock(workspace, "ingest")  # an ingest is writing
+    try:
+        stale = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--lock-timeout", "1")
+    finally:
+        stop(holder)
+    written_while_locked = (tmp_path / "out" / "vwu-2024.md").exists()
+    fresh = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--lock-timeout", "1")
+
+    assert stale.exit_code == 3 and not written_while_locked
+    message = " ".join(stale.stderr.replace("│", " ").split())
+    assert f"lệnh 'vwu ingest' (pid {holder.pid}," in message and "Đã chờ 1 giây" in message
+    assert fresh.exit_code == 0, fresh.output
+
+
+# --- case 6: a two-line official heading is no title mismatch ----------------------------------------
+
+HEADINGS = [
+    # (body above, issuing body, a commune row of the issuing body)
+    ("HỘI LHPN TỈNH QUẢNG TRỊ", "HỘI LHPN HUYỆN ĐAKRÔNG", ("19555", "Thị trấn Krông Klang")),  # Thị xã Quảng Trị exists
+    ("HỘI LHPN TỈNH HÀ GIANG", "HỘI LHPN HUYỆN ĐỒNG VĂN", ("00712", "Thị trấn Phố Bảng")),  # so does Thành phố Hà Giang
+    ("HỘI LHPN TỈNH HƯNG YÊN", "HỘI LHPN HUYỆN TIÊN LỮ", ("12337", "Thị trấn Vương")),  # and Thành phố Hưng Yên
+    ("HỘI LHPN TỈNH HƯNG YÊN", "HỘI LHPN TP. HƯNG YÊN", ("11950", "Phường Lam Sơn")),
+    ("HỘI LHPN TỈNH QUẢNG TRỊ", "HỘI LHPN THỊ XÃ QUẢNG TRỊ", ("19357", "Phường 1")),
+    ("Hoi LHPN tinh Quang Tri", "Hoi LHPN huyen Da Krong", ("19555", "Thị trấn Krông Klang")),
+]
+
+
+def test_a_heading_naming_the_unit_under_its_province_is_no_mismatch(tmp_path, vwu):
+    files = []
+    for number, (above, issuer, (code, name)) in enumerate(HEADINGS):
+        path = tmp_path / f"heading_{number}.xlsx"
+        rows = members((code, name, 100, 10, 200, 1))
+        submission(path, rows, report_title=YEAR_2024, unit_title=above)
+        # the issuing body's line under the body above, as official documents head
+        book = load_workbook(path)
+        book.active.insert_rows(2)
+        book.active.cell(2, 1, issuer)
+        book.save(path)
+        files.append(path)
+
+    checked = vwu("validate", *files, "--json")
+
+    problems = [p for f in json.loads(checked.stdout)["files"] for p in f["problems"]]
+    assert [p for p in problems if p["code"] == "unit-title-mismatch"] == []
+
+
+def test_a_heading_naming_another_district_is_still_a_mismatch(tmp_path, vwu):
+    path = tmp_path / "kim_dong.xlsx"
+    submission(path, members(("12337", "Thị trấn Vương", 100, 10, 200, 1)), report_title=YEAR_2024, unit_title="HỘI LHPN TỈNH HƯNG YÊN")
+    book = load_workbook(path)
+    book.active.insert_rows(2)
+    book.active.cell(2, 1, "HỘI LHPN HUYỆN KIM ĐỘNG")  # last year's form of the neighbouring district
+    book.save(path)
+
+    checked = vwu("validate", path, "--json")
+
+    (problem,) = [p for f in json.loads(checked.stdout)["files"] for p in f["problems"] if p["code"] == "unit-title-mismatch"]
+    assert problem["value"] == "Huyện Kim Động" and "Huyện Tiên Lữ (332)" in problem["message"]
+
+
+# --- case 5: ratios from complete pairs only -----------------------------------------------------------
+
+
+def test_a_ratio_counts_only_units_with_both_parts_and_a_blank_denominator_warns(tmp_path, workspace, vwu):
+    # Vương 120/200, Hưng Đạo 60/(blank), Nhật Tân 40/100, Lệ Xá 0/0 (present: its rate is "–").
+    rows = members(
+        ("12337", "Thị trấn Vương", 120, 10, 200, 1),
+        ("12340", "Xã Hưng Đạo", 60, 5, None, 0),
+        ("12346", "Xã Nhật Tân", 40, 4, 100, 0),
+        ("12352", "Xã Lệ Xá", 0, 0, 0, 0),
+    )
+    submission(tmp_path / "tl.xlsx", rows, report_title=YEAR_2024, unit_title=TIEN_LU)
+    ingested = vwu("ingest", tmp_path / "tl.xlsx", "--workspace", workspace, "--json")
+
+    (warning,) = [p for p in json.loads(ingested.stdout)["files"][0]["problems"] if p["code"] == "ratio-denominator-missing"]
+    assert (warning["severity"], warning["row"], warning["column"]) == (
+        "warning",
+        7,
+        "Số phụ nữ từ 18 tuổi trở lên trên địa bàn",
+    )  # title, blank, header, numbering, Vương
+    assert "12340" in warning["message"] and "Tỷ lệ tập hợp" in warning["message"]
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out", unit="332")
+
+    # (120 + 40 + 0) / (200 + 100 + 0) = 53.3 %, not (120 + 60 + 40) / 300 = 73.3 %.
+    rate = headline_json(data, "enrolment_rate")
+    assert round(rate["value"], 4) == 0.5333
+    assert md_row(markdown, "Tỷ lệ tập hợp")[2] == "53,3%"
+    assert "tính trên 3/4 cơ sở có đủ tử số và mẫu số" in md_row(markdown, "Tỷ lệ tập hợp")[-1]
+    assert "Tính trên 3/4 cơ sở" in summary_row(wb, "Tỷ lệ tập hợp")[6]
+    sheet = wb["Hội viên"]
+    header = [c.value for c in sheet[2]]
+    at = {sheet.cell(r, 1).value: r for r in range(3, sheet.max_row + 1)}
+    assert sheet.cell(at["12352"], header.index("Tỷ lệ tập hợp") + 1).value is None  # 0/0: shown empty, not 0 %
+    assert sheet.cell(at["12340"], header.index("Tỷ lệ tập hợp") + 1).value is None
+
+
+# --- case 9: a paragraph first ---------------------------------------------------------------------------
+
+
+def opening(markdown: str) -> str:
+    """The paragraph after the title and the 'generated' line."""
+    return markdown.split("\n\n")[2]
+
+
+def test_the_summary_opens_with_a_paragraph_on_partial_data(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl23.xlsx": (YEAR_2023, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 10, 200, 1))),
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+            "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+    load_targets_csv(vwu, tmp_path, workspace, ["2024,00,members_new,100"])
+
+    markdown, _, _ = report_all(vwu, workspace, tmp_path / "out")
+
+    text = opening(markdown)
+    assert text.startswith("Toàn quốc: 2/696 huyện đã báo cáo, còn 694 chưa báo cáo")
+    # 420 members (120 + 300); like for like on Tiên Lữ: 120 against 100, +20, +20 %.
+    assert "tổng số hội viên 420\\* (+20, +20,0%)" in text
+    assert "so với năm 2023, so sánh trên 1 huyện có số liệu cả hai năm" in text
+    assert "Chỉ tiêu: 1 chưa đủ số liệu." in text
+    # Hà Nội 300 leads, Hưng Yên 120 is lowest, both partial.
+    assert "dẫn đầu là Thành phố Hà Nội (300\\*), thấp nhất là Tỉnh Hưng Yên (120\\*)" in text
+    assert "Chưa đạt" not in markdown
+
+
+def test_the_paragraph_on_complete_data_without_previous_year_or_targets(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl24.xlsx": (
+                YEAR_2024,
+                TIEN_LU,
+                members(("12337", "Thị trấn Vương", 120, 12, 200, 1), ("12340", "Xã Hưng Đạo", 60, 6, 100, 0)),
+            ),
+        },
+    )
+
+    markdown, _, _ = report_all(vwu, workspace, tmp_path / "out", unit="332")
+    text = opening(markdown)
+
+    assert text.startswith("Huyện Tiên Lữ: đủ 1 huyện đã báo cáo.")
+    assert "tổng số hội viên 180;" in text and "tỷ lệ tập hợp 60,0%" in text
+    assert "so với năm" not in text and "Chỉ tiêu" not in text and "*" not in text
+    # Two communes under the district: Vương leads with 120, Hưng Đạo 60.
+    assert "dẫn đầu là Thị trấn Vương (120), thấp nhất là Xã Hưng Đạo (60)" in text
+
+    english = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "en", "--unit", "332", "--lang", "en")
+    assert english.exit_code == 0
+    text = opening((tmp_path / "en" / "vwu-2024-332.md").read_text(encoding="utf-8"))
+    assert text.startswith("Huyện Tiên Lữ: all 1 district reported.")
+    assert "Total members 180" in text
+
+
+# --- case 4: part-year data shown as the year ------------------------------------------------------------
+
+H1_2024 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024"
+
+
+def test_a_year_built_only_from_first_halves_says_so(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl.xlsx": (H1_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+        },
+    )
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
+
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in md_row(markdown, "Tổng số hội viên")[-1]
+    assert headline_json(data, "members_total")["part_year"] == "chỉ có số liệu 6 tháng đầu năm 2024"
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in summary_row(wb, "Tổng số hội viên")[6]
+    sheet = wb["Hội viên"]
+    notes = {sheet.cell(r, 1).value: sheet.cell(r, sheet.max_column).value for r in range(3, sheet.max_row + 1)}
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in notes["332"] and "chỉ có số liệu 6 tháng đầu năm 2024" in notes["12337"]
+
+
+def test_a_full_year_beside_a_first_half_labels_only_the_first_half(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl.xlsx": (H1_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+            "bd.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+
+    markdown, data, wb = report_all(vwu, workspace, tmp_path / "out")
+
+    assert headline_json(data, "members_total")["part_year"] is None  # the nation has a full year (Ba Đình)
+    assert "chỉ có số liệu" not in md_row(markdown, "Tổng số hội viên")[-1]
+    sheet = wb["Hội viên"]
+    notes = {sheet.cell(r, 1).value: sheet.cell(r, sheet.max_column).value or "" for r in range(3, sheet.max_row + 1)}
+    assert "chỉ có số liệu 6 tháng đầu năm 2024" in notes["332"] and "chỉ có số liệu" not in notes["001"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -35,6 +36,8 @@ GOOD = "a_good.xlsx"
 def ingest_beside_a_good_file(vwu, inbox: Path, workspace: Path, *options: object):
     """Run `vwu ingest` on the inbox (plus a good district file); return (result, {name: status})."""
     district_workbook(inbox / GOOD)
+    earlier = time.time() - 3600
+    os.utime(inbox / GOOD, (earlier, earlier))  # an older version than the test's own files
     result = vwu("ingest", inbox, "--workspace", workspace, *options)
     assert "Traceback" not in result.output and "Traceback" not in result.stderr, result.output
     with Store.open(workspace) as store:
@@ -158,7 +161,7 @@ def test_a_file_name_with_vietnamese_spaces_and_quotes_is_accepted(vwu, inbox, w
 
     assert result.exit_code == 0, result.output
     assert statuses[name] == "accepted"
-    # the same unit, period and indicator as the good file, read after it: it replaces its policies
+    # the same unit, period and indicator as the good file, and newer: it replaces its policies
     assert f"Thay bản trước   {name} — Huyện Tiên Lữ (332), 2024" in result.output
     assert figures(workspace)[("12337", "policies_monitored_lead")] == 7
     log = (workspace / "vwu.log").read_text(encoding="utf-8")

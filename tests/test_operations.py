@@ -183,7 +183,8 @@ def test_json_is_alone_on_stdout_and_quiet_prints_only_problems(inbox, workspace
     (inbox / "b_rong.xlsx").write_bytes(b"")
 
     as_json = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace), "--json"], capture_output=True, text=True)
-    quiet = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace), "--quiet"], capture_output=True, text=True)
+    # a workspace of its own: refused here before, the file would be summarised in one line (issue 16)
+    quiet = subprocess.run([VWU, "ingest", str(inbox), "-w", str(workspace.parent / "ws2"), "--quiet"], capture_output=True, text=True)
 
     assert as_json.returncode == 1 and as_json.stderr == ""
     report = json.loads(as_json.stdout)  # the whole of stdout is one JSON document
@@ -326,6 +327,8 @@ def test_a_killed_holder_does_not_block_the_next_run(vwu, inbox, workspace):
 def test_readers_work_while_a_writer_holds_the_lock(vwu, inbox, workspace, tmp_path):
     district_workbook(inbox / "a.xlsx")
     assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
+    # A fresh aggregation is only read (re-aggregating a stale one takes the lock: test_honest.py).
+    assert vwu("aggregate", "--year", 2024, "--workspace", workspace).exit_code == 0
     holder = hold_lock(workspace, "ingest")
     try:
         shown = vwu("status", "--workspace", workspace, "--year", 2024)
@@ -401,8 +404,10 @@ def test_readers_work_while_an_ingest_runs(vwu, large_inbox, tmp_path):
         while not _unfinished_runs(workspace / "vwu.sqlite") and time.monotonic() < deadline:
             time.sleep(0.005)
         shown = vwu("status", "--year", 2024, "--workspace", workspace, "--json")
-        reported = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--quiet")
         still_running = run.poll() is None
+        # The year is not aggregated yet: report must aggregate, which is writing, so it waits
+        # for the ingest's lock and then reports every figure (issue 12: never a stale total).
+        reported = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--json", "--lock-timeout", 120)
     finally:
         run.wait(timeout=120)
 
@@ -410,9 +415,12 @@ def test_readers_work_while_an_ingest_runs(vwu, large_inbox, tmp_path):
     running = json.loads(shown.stdout)["running"]
     assert running["pid"] == run.pid and running["command"] == "ingest"
     assert json.loads(shown.stdout)["runs"][0]["state"] == "running"
+    assert still_running  # status answered while the ingest was under way
     assert reported.exit_code == 0, reported.output
-    assert still_running  # both answered while the ingest was under way
+    assert json.loads(reported.stdout)["aggregated"] is True
     assert run.returncode == 0
+    again = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--json")
+    assert json.loads(again.stdout)["aggregated"] is False  # what report stored was fresh
 
 
 @pytest.mark.linux

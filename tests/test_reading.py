@@ -24,12 +24,13 @@ from hostile import with_laughs as _with_laughs
 
 from vwu_pipeline.core.messages import MESSAGES
 from vwu_pipeline.ingest.reading import (
-    Limits,
     RawSheet,
     ReadError,
+    UncomputedFormula,
     read_workbook,
     sha256_of,
 )
+from vwu_pipeline.ops.config import Limits
 
 CORNER_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'  # the grid's last cell
 
@@ -160,8 +161,10 @@ def test_formula_returns_cached_value(tmp_path):
     path = patch_zip(src, tmp_path / "cached.xlsx", {SHEET1: add_cached})
     assert b"<v>3.5</v>" in zipfile.ZipFile(path).read(SHEET1)
     [sheet] = read_workbook(path)
-    # G5 has no cached value (never calculated): it reads as empty and is trimmed
-    assert sheet.rows[4] == [None, 1, 2.5, 3.5, 7, "1x"]
+    # G5 has no cached value (never calculated): marked, so that validation names the cell
+    assert sheet.rows[4] == [None, 1, 2.5, 3.5, 7, "1x", "B5"]
+    assert isinstance(sheet.rows[4][6], UncomputedFormula)
+    assert not any(isinstance(cell, UncomputedFormula) for cell in sheet.rows[4][:6])
 
 
 def test_chart_sheets_are_skipped_and_sheet_order_kept(tmp_path):

@@ -8,12 +8,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.builders import submission
 from tests.conftest import figures, problems_of
 from vwu_pipeline.core.crosswalk import load_crosswalk
-from vwu_pipeline.core.problems import FileResult
 from vwu_pipeline.core.text import fold
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.store import migrations
@@ -89,15 +89,24 @@ def test_carrying_rules_of_a_split_commune() -> None:
 
 
 def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, float]]) -> None:
-    """A store as vwu left it before the official codes (schema version 2), with 2025 figures."""
+    """A store as vwu left it before the official codes (schema version 3), with 2025 figures.
+    Written in that version's own tables: today's Store.save knows later columns."""
     with monkeypatch.context() as patch:
-        before = migrations.MIGRATIONS.index(migrations._rekey_provisional_2025)  # the versions before the re-keying
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:before])
-        patch.setattr(migrations, "SCHEMA_VERSION", before)
-        with Store.open(workspace) as store:
-            stored = FileResult("a.xlsx", sha256="x", unit_code="37", period="2025")
-            figures = {"members": [(code, name, "Hội viên", 5, "members_total", value) for code, name, value in rows]}
-            store.save(stored, Path("a.xlsx"), 2025, figures)
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
+        patch.setattr(migrations, "SCHEMA_VERSION", 3)
+        with Store.open(workspace) as store, store.transaction() as db:
+            file_id = db.execute(
+                "INSERT INTO files (sha256, name, path, status, unit_code, period, year, ingested_at)"
+                " VALUES ('x', 'a.xlsx', 'a.xlsx', 'accepted', '37', '2025', 2025, 'now')"
+            ).lastrowid
+            sub = db.execute(
+                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, ingested_at) VALUES (?, '37', 2025, '2025', 'members', 'now')",
+                (file_id,),
+            ).lastrowid
+            db.executemany(
+                "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, 'Hội viên', 5, 'members_total', ?)",
+                [(sub, *row) for row in rows],
+            )
 
 
 def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,3 +143,205 @@ def test_a_provisional_code_in_a_new_file_is_an_error_not_a_warning(vwu, inbox: 
     assert problem["severity"] == "error"
     assert "13318" in problem["message"]  # where Châu Sơn's figures belong
     assert json.loads(result.stdout)["files"][0]["status"] == "refused"
+
+
+def test_a_legacy_code_asked_of_2025_says_what_it_became(vwu, tmp_path: Path) -> None:
+    result = vwu("template", "--year", 2025, "--unit", 45, "--out", tmp_path)
+    assert result.exit_code != 0
+    assert "Tỉnh Quảng Trị (45) từ 01/07/2025 thuộc Tỉnh Quảng Trị (44)" in result.output
+
+
+def test_vwu_units_finds_a_name_in_both_trees_with_successors_and_predecessors(vwu) -> None:
+    result = vwu("units", "--year", 2025, "DA KRONG", "--json")
+    assert result.exit_code == 0
+    found = {(f["tree"], f["code"]): f for f in json.loads(result.stdout)}
+    district = found[("legacy", "467")]
+    assert district["name"] == "Huyện Đa Krông" and district["path"][0]["code"] == "45"
+    assert "19564" in [s["code"] for s in district["successors"]]
+    commune = found[("2025", "19564")]
+    assert commune["path"][0] == {"code": "44", "name": "Tỉnh Quảng Trị"}
+    assert {p["code"] for p in commune["predecessors"]} == {"19564", "19576", "19579"}
+    assert vwu("units", "không có nơi này").exit_code == 1
+
+
+def test_a_first_half_2025_district_form_is_the_legacy_tree_and_is_accepted(vwu, tmp_path: Path, workspace: Path) -> None:
+    result = vwu("template", "--year", 2025, "--period", "H1", "--unit", 467, "--out", tmp_path / "forms")
+    assert result.exit_code == 0, result.output
+    (form,) = (tmp_path / "forms").rglob("*.xlsx")
+    assert form.name == "467_huyen_da_krong_2025-H1.xlsx"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    # Tiên Lữ's first half of 2025, sent in June on the legacy tree; Hưng Yên's full year on the new tree.
+    submission(
+        inbox / "tien_lu_h1.xlsx",
+        {"members": [["12337", "Thị trấn Vương", 1200, 35, 1800, 4]]},
+        report_title="BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2025",
+    )
+    submission(
+        inbox / "hung_yen_2025.xlsx",
+        {"members": [["12337", "Xã Hoàng Hoa Thám", 2100, 50, 3000, 5], ["12364", "Xã Tiên Lữ", 1900, 40, 2800, 3]]},
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2025",
+        unit_title="HỘI LHPN TỈNH HƯNG YÊN",
+    )
+    result = vwu("ingest", inbox, "--workspace", workspace, "--json")
+    files = {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert files["tien_lu_h1.xlsx"]["status"] == "accepted", files["tien_lu_h1.xlsx"]
+    assert files["tien_lu_h1.xlsx"]["unit_code"] == "332"
+    assert files["hung_yen_2025.xlsx"]["status"] == "accepted", files["hung_yen_2025.xlsx"]
+    assert files["hung_yen_2025.xlsx"]["unit_code"] == "33"
+    store = Store.open(workspace)
+    try:
+        assert store.submission_trees(2025) == {"2025-H1": "legacy", "2025": "2025"}
+    finally:
+        store.close()
+
+
+def test_an_old_store_learns_the_tree_of_every_submission_and_target(tmp_path: Path) -> None:
+    import gzip
+    import shutil
+
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    fixture = Path(__file__).resolve().parent / "fixtures" / "store_v0_main_2855291.sqlite.gz"
+    with gzip.open(fixture) as source, open(workspace / "vwu.sqlite", "wb") as target:
+        shutil.copyfileobj(source, target)
+    store = Store.open(workspace)
+    try:
+        assert set(store.submission_trees(2024).values()) == {"legacy"}
+        assert set(store.targets(2024)["tree"]) == {"legacy"}
+        assert len(store.targets(2024)) == 129
+    finally:
+        store.close()
+
+
+# --- rolling 2025 up across the reform: a hand-computable fixture --------------------------
+# Quận Hải An (306), Hải Phòng (legacy 31; new 31 = legacy 30 Hải Dương + 31 Hải Phòng):
+# 11410 -> 11411 whole; 11411 split, all its population to 11411; 11413, 11414, 11416, 11422,
+# 11425 -> 11413 whole; 11419 Nam Hải split between 11411 and 11413 with no all-population
+# piece: carried to the province only ("not allocated").
+HAI_AN = [
+    ("11410", "Phường Đông Hải 1"),
+    ("11411", "Phường Đông Hải 2"),
+    ("11413", "Phường Đằng Lâm"),
+    ("11414", "Phường Thành Tô"),
+    ("11416", "Phường Đằng Hải"),
+    ("11419", "Phường Nam Hải"),
+    ("11422", "Phường Cát Bi"),
+    ("11425", "Phường Tràng Cát"),
+]
+
+
+def _members(rows: list[tuple[str, str]], total: list[int], new: list[int], women: list[int]) -> dict:
+    return {"members": [[code, name, t, n, w, 0] for (code, name), t, n, w in zip(rows, total, new, women)]}
+
+
+@pytest.fixture
+def reform_workspace(tmp_path: Path, vwu) -> Path:
+    inbox, workspace = tmp_path / "inbox", tmp_path / "ws"
+    inbox.mkdir()
+    district = "HỘI LHPN QUẬN HẢI AN"
+    # 2024, legacy tree, the whole year.
+    submission(
+        inbox / "hai_an_2024.xlsx",
+        _members(
+            HAI_AN, [100, 200, 300, 400, 500, 600, 700, 800], [10, 20, 30, 40, 50, 60, 70, 80], [200, 400, 600, 800, 1000, 1200, 1400, 1600]
+        ),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024",
+        unit_title=district,
+    )
+    # 2025 first half, legacy tree, sent by the district in June.
+    submission(
+        inbox / "hai_an_2025_h1.xlsx",
+        _members(HAI_AN, [100] * 8, [5, 6, 7, 8, 9, 10, 11, 12], [200] * 8),
+        report_title="BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2025",
+        unit_title=district,
+    )
+    # 2025 second half, new tree, sent by the new city.
+    submission(
+        inbox / "hai_phong_2025_h2.xlsx",
+        _members([("11411", "Phường Đông Hải"), ("11413", "Phường Hải An")], [1000, 2900], [20, 30], [2000, 5800]),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG CUỐI NĂM 2025",
+        unit_title="HỘI LHPN THÀNH PHỐ HẢI PHÒNG",
+    )
+    result = vwu("ingest", inbox, "--workspace", workspace, "--json")
+    assert [f["status"] for f in json.loads(result.stdout)["files"]] == ["accepted"] * 3, result.stdout
+    return workspace
+
+
+def test_2025_rolls_up_legacy_first_half_and_new_second_half(reform_workspace: Path) -> None:
+    from vwu_pipeline.report.rollup import aggregate
+
+    result = aggregate(reform_workspace, 2025)
+    assert result.tree.tree == "2025"
+    # Flows: H1 carried (whole merges and the all-population piece to their commune), H2 added.
+    assert result.total("members", "members_new", "11411") == 5 + 6 + 20
+    assert result.total("members", "members_new", "11413") == 7 + 8 + 9 + 11 + 12 + 30
+    # Nam Hải's H1 flow is not allocated to a commune: the city holds it, exactly.
+    assert result.total("members", "members_new", "31") == 68 + 50
+    assert result.total("members", "members_new") == 118
+    # Stocks: the latest period, the new tree's second half; Nam Hải's H1 stock does not count twice.
+    assert result.total("members", "members_total", "11411") == 1000
+    assert result.total("members", "members_total", "31") == 1000 + 2900
+    assert result.counts["carried_figures"] == 8 * 4 and result.counts["not_allocated_units"] == 1
+
+
+def test_2025_compares_with_2024_carried_forward(reform_workspace: Path) -> None:
+    from vwu_pipeline.report.rollup import aggregate
+
+    result = aggregate(reform_workspace, 2025)
+    values = result.values.set_index(["indicator", "unit_code", "column"])
+    # The city against the sum of its legacy parts: exact.
+    assert values.loc[("members", "31", "members_total"), "previous"] == 3600
+    assert values.loc[("members", "31", "members_new"), "previous"] == 360
+    assert values.loc[("members", "00", "members_new"), "previous"] == 360
+    # A new commune that took part of a split commune does not compare.
+    row = values.loc[("members", "11411", "members_total")]
+    assert np.isnan(row["previous"]) and row["lfl_reason"] == "boundary-changed"
+    # Grassroots units at 60 %: both figures, no change across the trees (8 legacy, 2 new).
+    reached = values.loc[("members", "00", "enrolment_rate_assessed")]
+    assert reached["value"] == 2 and reached["previous"] == 8 and reached["lfl_reason"] == "different-trees"
+
+
+def test_2025_national_total_reconciles_with_its_parts(reform_workspace: Path) -> None:
+    """The national total = every legacy H1 flow carried + every new-tree H2 flow, none lost,
+    none twice; and the province total = its communes + its not-allocated own row."""
+    from vwu_pipeline.report.rollup import aggregate
+
+    result = aggregate(reform_workspace, 2025)
+    communes = sum(result.total("members", "members_new", c) for c in ("11411", "11413"))
+    own = result.total("members", "members_new", "31") - communes
+    assert own == 10  # Nam Hải, not allocated
+    assert result.total("members", "members_new") == sum([5, 6, 7, 8, 9, 10, 11, 12]) + 20 + 30
+
+
+def test_the_2025_report_says_what_changed(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    result = vwu("report", "--year", 2025, "--workspace", reform_workspace, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    summary = (tmp_path / "out" / "vwu-2025.md").read_text(encoding="utf-8")
+    assert "## Sắp xếp đơn vị hành chính từ 01/07/2025" in summary
+    assert "| Thành phố Hải Phòng (31) | Tỉnh Hải Dương (30), Thành phố Hải Phòng (31) | 3.900 | 3.600 |" in summary
+    assert "(1 xã cũ, chưa phân bổ về xã)" in summary  # Nam Hải
+    sheet = load_workbook(tmp_path / "out" / "vwu-2025.xlsx")["Sắp xếp 01-07-2025"]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]}
+    assert rows["31"][3:5] == (3900, 3600)
+
+
+def test_2025_targets_set_on_legacy_provinces_are_carried_onto_the_new_one(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    from vwu_pipeline.report.rollup import aggregate
+
+    targets = tmp_path / "targets_2025.csv"
+    targets.write_text(
+        "year,unit_code,column,target\n"
+        "2025,30,members_new,40\n"  # Hải Dương: a legacy province only
+        "2025,31,members_new,60\n"  # 31 is on both trees: the new Hải Phòng
+        "2025,30,enrolment_rate,60%\n",
+        encoding="utf-8",
+    )
+    assert vwu("targets", targets, "--workspace", reform_workspace).exit_code == 0
+    result = aggregate(reform_workspace, 2025)
+    carried = result.targets.set_index(["unit_code", "column"])["target"]
+    assert carried[("31", "members_new")] == 60  # set on the new tree: wins over the carried 40
+    assert ("31", "enrolment_rate") not in carried.index  # a ratio is not carried
+    assert result.counts["ratio_targets_not_carried"] == ["enrolment_rate"]

@@ -211,8 +211,8 @@ def checked(vwu, schemas: Path) -> dict[str, tuple[str, list[str]]]:
 
 def test_a_column_new_on_a_later_form_refuses_no_file_of_the_older_forms(vwu, schemas):
     before = checked(vwu, schemas)
-    add_members_column(schemas, "    since: 2025\n")
-    assert checked(vwu, schemas) == before  # 2023 and 2024 files lack it silently
+    add_members_column(schemas, "    since: 2026\n")
+    assert checked(vwu, schemas) == before  # the 2023 to 2025 files lack it silently
 
 
 def test_from_its_since_year_a_file_on_the_older_form_is_accepted_with_a_warning(vwu, schemas):
@@ -224,7 +224,9 @@ def test_from_its_since_year_a_file_on_the_older_form_is_accepted_with_a_warning
     assert "332_tien_lu_2024.xlsx" in warned and "467_dakrong_2024.xlsx" in warned
     assert not any(after[name][2].startswith("2023") for name in warned)
     result = vwu("validate", SAMPLE_INBOX / "33_hung_yen" / "332_tien_lu_2024.xlsx", "--schemas", schemas, "--lang", "en")
-    assert "column 'Hội viên sinh hoạt trực tuyến' of the 2024 form is missing; accepted, the column stored as not reported" in result.output
+    assert (
+        "column 'Hội viên sinh hoạt trực tuyến' of the 2024 form is missing; accepted, the column stored as not reported" in result.output
+    )
 
 
 def test_after_its_until_year_or_when_optional_a_missing_column_says_nothing(vwu, schemas):
@@ -257,3 +259,49 @@ def test_templates_carry_the_columns_of_their_year(vwu, schemas, tmp_path):
         headers[year] = {c.value for row in ws.iter_rows(max_row=12) for c in row}
     assert "Hội viên sinh hoạt trực tuyến" not in headers[2024]
     assert "Hội viên sinh hoạt trực tuyến" in headers[2025]
+
+
+# --- a changed catalogue, unit master or conversion table makes the aggregation stale ---------
+
+
+def test_a_stored_aggregation_is_stale_once_the_schemas_or_the_unit_master_change(vwu, schemas, workspace, inbox, tmp_path, monkeypatch):
+    from vwu_pipeline.core.units import PACKAGED_MASTER
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--schemas", schemas).exit_code == 0
+    assert vwu("aggregate", "--year", 2024, "--workspace", workspace, "--schemas", schemas).exit_code == 0
+
+    def report() -> str:
+        result = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--schemas", schemas, "--lang", "en")
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "aggregated it first" not in report()  # nothing changed: the stored aggregation is used
+    # A corrected label in a schema file: the stored aggregation was made with the old catalogue.
+    edit(schemas / "members.yaml", "label: {en: Total members}", "label: {en: Members in total}")
+    assert "aggregated it first" in report()
+    assert "aggregated it first" not in report()
+    # A replaced unit master (VWU_UNITS), even with one name changed, makes it stale too.
+    master = tmp_path / "units.csv"
+    master.write_text(PACKAGED_MASTER.read_text(encoding="utf-8").replace("Xã Nhật Tân", "Xã Nhật Tân mới", 1), encoding="utf-8")
+    monkeypatch.setenv("VWU_UNITS", str(master))
+    assert "aggregated it first" in report()
+
+
+def test_the_order_key_orders_templates_workbook_and_summary(vwu, schemas, workspace, inbox, tmp_path):
+    from openpyxl import load_workbook
+
+    edit(schemas / "policies.yaml", "order: 40", "order: 5")  # policies first now
+    titles = [i.title("vi") for i in load_catalog(schemas).indicators]
+    assert titles[0] == "Giám sát chính sách"
+    assert vwu("template", "--year", 2024, "--unit", "332", "--out", tmp_path / "forms", "--schemas", schemas).exit_code == 0
+    form = next((tmp_path / "forms").rglob("*.xlsx"))
+    assert load_workbook(form).sheetnames[1:] == [i.sheet_name for i in load_catalog(schemas).indicators]
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--schemas", schemas).exit_code == 0
+    assert vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--schemas", schemas).exit_code == 0
+    sheets = load_workbook(tmp_path / "out" / "vwu-2024.xlsx", read_only=True).sheetnames
+    assert [s for s in sheets if s in titles] == titles
+    summary = (tmp_path / "out" / "vwu-2024.md").read_text(encoding="utf-8")
+    first_rows = [line for line in summary.splitlines() if line.startswith("| ") and any(line.startswith(f"| {t} |") for t in titles)]
+    assert first_rows[0].startswith(f"| {titles[0]} |")

@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import load_catalog
+from vwu_pipeline.core.lookup import reporting_units
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.forms.demo_data import DemoFigures
@@ -101,8 +102,8 @@ def test_an_island_district_reports_its_own_row(tmp_path):
 def test_the_2025_tree_has_province_forms_or_commune_forms(tmp_path):
     tree = UnitTree.for_year(2025)
 
-    assert len(tree.reporting_units()) == 34
-    communes = tree.reporting_units("01", "commune")
+    assert len(reporting_units(tree)) == 34
+    communes = reporting_units(tree, "01", "commune")
     assert len(communes) == len(tree.leaves("01")) and all(u.level == "commune" for u in communes)
     (path,) = write_templates(2025, tmp_path, unit=communes[0].code, level="commune")
     ws = load_workbook(path)["Hội viên"]

@@ -7,6 +7,8 @@ Heavy libraries (pandas, pandera, openpyxl) are imported inside the commands so 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -27,7 +29,6 @@ app = typer.Typer(
 
 # The language the command's messages are in, once its options are read (an error that can
 # speak both, such as a schema folder's mistakes, is rendered in it).
-_chosen_lang: dict[str, str] = {}
 
 
 def run_command(debug: bool, action):
@@ -37,15 +38,15 @@ def run_command(debug: bool, action):
     except VwuError as error:
         if debug:
             raise
-        render.fatal(error, _chosen_lang.get("lang"))
-        raise typer.Exit(error.exit_code)
+        render.fatal(error)
+        raise typer.Exit(error.exit_code) from error
     except KeyboardInterrupt:
         render.stopped()
-        raise typer.Exit(EXIT_INTERRUPTED)
-    except Exception as exc:  # a corrupt page found in the middle of a run: a message, not a traceback
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:  # a database failure met in the middle of a run: a message, not a traceback
         from vwu_pipeline.store.db import as_store_error
 
-        error = as_store_error(exc)
+        error = as_store_error(exc, render.state.workspace)
         if error is None or debug:
             raise
         render.fatal(error)
@@ -56,16 +57,47 @@ def _settings(debug: bool, workspace: Path | None, **options):
     """Command-line options > VWU_* environment > vwu.toml in the workspace > defaults (config.py)."""
     from vwu_pipeline.ops.config import load
 
+    render.state.lang = _early_lang(options.get("lang"))
     settings = run_command(debug, lambda: load(workspace, **options))
-    _chosen_lang["lang"] = settings.lang
+    render.state.lang, render.state.workspace = settings.lang, settings.workspace
+    _apply_file_mode(settings.file_mode)
     return settings
 
 
-def _run_log(settings, command: str, create: bool = False):
-    """One line per run (and per file) in the workspace's vwu.log (runlog.py)."""
+def _early_lang(option: str | None) -> str:
+    """The language asked for, before vwu.toml is read: a usage error met while reading it is
+    answered in that language (a bad --lang itself in Vietnamese)."""
+    for value in (option, os.environ.get("VWU_LANG")):
+        if isinstance(value, str) and value.strip().lower() in ("vi", "en"):
+            return value.strip().lower()
+    return "vi"
+
+
+def _apply_file_mode(mode: int) -> None:
+    """Files and folders vwu creates (store and its WAL, log, lock, reports, backups) get `mode`
+    (vwu.toml file_mode, default 0640: the group reads, others do not); folders also get x
+    where the mode has r."""
+    os.umask(0o777 & ~(mode | (mode & 0o444) >> 2))
+
+
+def _print_json(text: str) -> None:
+    """--json on stdout, exact: on a terminal that cannot show every character, as JSON escapes."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        import json
+
+        text = json.dumps(json.loads(text), ensure_ascii=True, indent=2)
+    print(text)
+
+
+def _run_log(settings, command: str, create: bool = False, record: bool = False):
+    """One line per run (and per file) in the workspace's vwu.log (runlog.py); `record`: also a
+    row in the store's runs table, for the commands whose library call records none."""
     from vwu_pipeline.ops.runlog import RunLog
 
-    return RunLog(settings.workspace, command, max_bytes=settings.log_max_bytes, backups=settings.log_backups, create=create)
+    return RunLog(settings.workspace, command, max_bytes=settings.log_max_bytes, backups=settings.log_backups, create=create, record=record)
 
 
 def _locked(settings, command: str, action, create: bool = True):
@@ -76,7 +108,9 @@ def _locked(settings, command: str, action, create: bool = True):
         return action()
 
 
-def _check_files(files, settings, year, json_out, quiet, debug, store: bool, feedback: Path | None = None) -> None:
+def _check_files(
+    files, settings, year, json_out, quiet, debug, store: bool, feedback: Path | None = None, period: str | None = None, force: bool = False
+) -> None:
     """ingest (store=True: lock, store, log) and validate (store=False: check only).
 
     `year` is --year only: the year of vwu.toml is the default report year, and must not
@@ -84,6 +118,13 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool, fee
     from vwu_pipeline.ingest.run import IngestOptions, run
 
     lang = settings.lang
+    if period:
+        from vwu_pipeline.core.periods import Period
+
+        period_code = run_command(debug, lambda: Period.from_option(period, year).code)
+        year = year or int(period_code[:4])
+    else:
+        period_code = None
     options = IngestOptions(
         year=year,
         lang=lang,
@@ -95,6 +136,8 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool, fee
         feedback_all=not store,
         feedback_message=store,
         send_to=settings.send_to,
+        period=period_code,
+        force=force,
     )
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_run_log(settings, "ingest", create=True)) if store else None
@@ -113,15 +156,22 @@ def _check_files(files, settings, year, json_out, quiet, debug, store: bool, fee
             if bar is not None and task:
                 bar.advance(task[0])
 
+        given: list[Path] = []
+
         def action():
+            given.extend(files or [settings.require_inbox()])
             with bar if bar is not None else contextlib.nullcontext():
-                return run(files or [settings.require_inbox()], settings.workspace if store else None, options, progress, started)
+                return run(given, settings.workspace if store else None, options, progress, started)
 
         report = run_command(debug, (lambda: _locked(settings, "ingest", action)) if store else action)
+        if not json_out and not report.files:
+            render.nothing_found(given, lang)  # even under --quiet
+        elif quiet and not json_out:
+            render.quiet_ending(report, given, lang)
         if log is not None:
             log.counts = {k: v for k, v in report.counts.items() if k != "checked"}
         if json_out:
-            print(report.to_json())
+            _print_json(report.to_json())
         elif not quiet:
             render.ingest_summary(report, lang)
         raise typer.Exit(report.exit_code)
@@ -137,6 +187,15 @@ def ingest(
     ] = None,
     workspace: options.Workspace = None,
     year: options.Year = None,
+    period: options.PeriodOption = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Nhận lại cả tệp đã có và bản gốc lưu lại sau bản sửa; tính lại số liệu hiện hành từ mọi phiên bản đã lưu. "
+            "Re-read stored files, apply re-saved originals on purpose, recompute current figures from all versions.",
+        ),
+    ] = False,
     lang: options.Lang = None,
     json_out: options.Json = False,
     quiet: options.Quiet = False,
@@ -156,13 +215,14 @@ def ingest(
 ) -> None:
     """Nhận báo cáo: kiểm tra từng tệp và lưu các tệp hợp lệ. Ingest submissions into the workspace."""
     settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout, feedback=feedback)
-    _check_files(paths, settings, year, json_out, quiet, debug, store=True, feedback=settings.feedback)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=True, feedback=settings.feedback, period=period, force=force)
 
 
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True)],
     year: options.Year = None,
+    period: options.PeriodOption = None,
     lang: options.Lang = None,
     json_out: options.Json = False,
     quiet: options.Quiet = False,
@@ -184,7 +244,7 @@ def validate(
 
     Reads vwu.toml of the workspace (limits, year, lang, send_to) but writes nothing there."""
     settings = _settings(debug, workspace, lang=lang, schemas=schemas)
-    _check_files(paths, settings, year, json_out, quiet, debug, store=False, feedback=annotate)
+    _check_files(paths, settings, year, json_out, quiet, debug, store=False, feedback=annotate, period=period)
 
 
 Level = Annotated[
@@ -207,13 +267,19 @@ def template(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
 ) -> None:
     """Viết mẫu báo cáo cho từng đơn vị báo cáo. Write one blank form per reporting unit."""
     from vwu_pipeline.forms.template import write_templates
 
-    settings = _settings(debug, workspace, schemas=schemas)
+    settings = _settings(debug, workspace, schemas=schemas, lang=lang)
     paths = run_command(debug, lambda: write_templates(year, out, unit=unit, level=level, period=period, schemas=settings.schemas))
-    render.templates_written(paths, out)
+    if json_out:
+        _print_json(json.dumps({"files": [str(p) for p in paths]}, ensure_ascii=False, indent=2))
+    elif not quiet:
+        render.templates_written(paths, out, settings.lang)
 
 
 @app.command("demo-data")
@@ -225,6 +291,7 @@ def demo_data(
     ] = "national",
     unit: options.UnitCode = None,
     level: Level = None,
+    period: options.ReportPeriod = None,
     seed: Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên: cùng hạt giống, cùng số liệu. Random seed.")] = 1,
     messy: Annotated[
         bool, typer.Option("--messy", help="Trộn các kiểu tệp thực tế: tiêu đề hai dòng gộp ô, số dạng chữ, không dấu…")
@@ -232,16 +299,23 @@ def demo_data(
     debug: options.Debug = False,
     schemas: options.Schemas = None,
     workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
 ) -> None:
     """Sinh số liệu mẫu cả nước qua mẫu báo cáo. Generate synthetic national submissions."""
     from vwu_pipeline.forms.demo_data import generate
 
-    settings = _settings(debug, workspace, schemas=schemas)
+    settings = _settings(debug, workspace, schemas=schemas, lang=lang)
     data = run_command(
         debug,
-        lambda: generate(out, year, scale, unit=unit, level=level, seed=seed, messy=messy, schemas=settings.schemas),
+        lambda: generate(out, year, scale, unit=unit, level=level, seed=seed, messy=messy, schemas=settings.schemas, period=period),
     )
-    render.demo_written(data, out)
+    if json_out:
+        summary = {"files": len(data.files), "rows": data.rows, "indicators": data.indicators, "out": str(out)}
+        _print_json(json.dumps(summary, ensure_ascii=False, indent=2))
+    elif not quiet:
+        render.demo_written(data, out, settings.lang)
 
 
 @app.command("aggregate")
@@ -279,7 +353,7 @@ def aggregate_command(
         )
         log.counts = {"year": year, "period": the_period.code, **result.counts}
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
     elif not quiet:
         render.aggregated(result, lang)
 
@@ -296,14 +370,18 @@ def report_command(
     quiet: options.Quiet = False,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
+    lock_timeout: options.LockTimeout = None,
 ) -> None:
     """Viết bảng tính tổng hợp và bản tóm tắt Markdown. Write the consolidated workbook and summary."""
     from vwu_pipeline.report.build import report
 
-    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out)
+    settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out, lock_timeout=lock_timeout)
     lang, year = settings.lang, run_command(debug, settings.require_year)
-    with _run_log(settings, "report") as log:  # a reader: no lock, works while an ingest runs
-        result = run_command(debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas, period))
+    # A reader of a fresh aggregation takes no lock; re-aggregating a stale one takes the writer lock.
+    with _run_log(settings, "report", record=True) as log:
+        result = run_command(
+            debug, lambda: report(settings.workspace, year, unit, settings.outputs, lang, settings.schemas, period, settings.lock_timeout)
+        )
         log.counts = {
             "year": year,
             "period": result.period,
@@ -312,7 +390,7 @@ def report_command(
             "warnings": result.warnings,
         }
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
     elif not quiet:
         render.report_written(result, lang, settings.schemas)
 
@@ -337,17 +415,43 @@ def targets_command(
     # --year only: the year of vwu.toml is the default report year, not a filter on target files
     settings = _settings(debug, workspace, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
     lang = settings.lang
-    with _run_log(settings, "targets", create=True) as log:
+    with _run_log(settings, "targets", create=True, record=True) as log:
         result = run_command(
             debug, lambda: _locked(settings, "targets", lambda: load_targets(path, settings.workspace, year, settings.schemas, lang))
         )
         log.counts = {"rows": result.rows, "errors": len(result.problems), "years": result.years}
         log.exit_code = result.exit_code
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
     else:
         render.targets_loaded(result, path, lang, quiet)
     raise typer.Exit(result.exit_code)
+
+
+@app.command("backup")
+def backup_command(
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="Thư mục chứa bản sao lưu (mặc định WORKSPACE/backups). Backup folder.", show_default=False),
+    ] = None,
+    keep: Annotated[int, typer.Option("--keep", help="Số bản sao lưu mới nhất được giữ lại. Backups kept.", min=1)] = 7,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+) -> None:
+    """Sao lưu cơ sở dữ liệu an toàn khi một lượt nhận đang chạy. Back up the store, even while an ingest runs."""
+    from vwu_pipeline.ops.backup import backup
+
+    settings = _settings(debug, workspace, lang=lang)
+    with _run_log(settings, "backup") as log:  # no lock: SQLite's backup API copies from a snapshot
+        result = run_command(debug, lambda: backup(settings.workspace, to, keep))
+        log.counts = {"size": result.size, "removed": len(result.removed)}
+    if json_out:
+        _print_json(result.to_json())
+    elif not quiet:
+        render.backup_written(result, settings.lang)
 
 
 @app.command("status")
@@ -358,18 +462,87 @@ def status_command(
     workspace: options.Workspace = None,
     lang: options.Lang = None,
     json_out: options.Json = False,
+    quiet: options.Quiet = False,
     debug: options.Debug = False,
     schemas: options.Schemas = None,
+    missing: Annotated[
+        bool,
+        typer.Option(
+            "--missing",
+            help="Ai cần nhắc: theo từng chỉ tiêu, đơn vị chưa nộp, có tệp gần nhất bị từ chối, hoặc mới có một phần số xã;"
+            " kèm đơn vị cấp trên và bản kiểm tra gửi lại gần nhất. Units to remind.",
+        ),
+    ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", help="table (mặc định) hoặc csv (UTF-8 có BOM, cho trộn thư) với --missing. Output format."),
+    ] = "table",
 ) -> None:
     """Các lần chạy gần nhất và đơn vị đã/chưa nộp báo cáo của năm. Last runs and who has submitted."""
-    from vwu_pipeline.ops.status import status
+    from vwu_pipeline.ops.status import reminders, reminders_csv, status
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
+    if output_format not in ("table", "csv"):
+        run_command(debug, lambda: _bad_format(output_format))
+    if missing:
+        found = run_command(debug, lambda: reminders(settings.workspace, settings.year, unit, settings.schemas, period=period))
+        if json_out:
+            print(found.to_json())
+        elif output_format == "csv":
+            sys.stdout.flush()
+            sys.stdout.buffer.write(("\ufeff" + reminders_csv(found, settings.lang)).encode("utf-8"))
+            sys.stdout.buffer.flush()
+        else:
+            render.reminders(found, settings.lang)
+        return
     result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas, period=period))
     if json_out:
-        print(result.to_json())
+        _print_json(result.to_json())
         return
-    render.status(result, settings.lang)
+    render.status(result, settings.lang, quiet)
+
+
+def _bad_format(value: str) -> None:
+    from vwu_pipeline.core.errors import ConfigError
+
+    raise ConfigError(
+        f"--format {value}: cần 'table' hoặc 'csv' / --format must be table or csv.", "Ví dụ: vwu status --missing --format csv"
+    )
+
+
+@app.command("units")
+def units_command(
+    query: Annotated[str, typer.Argument(help="Tên (không cần dấu, hoa thường tùy ý) hoặc mã đơn vị. A name or a code.")],
+    year: options.Year = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    debug: options.Debug = False,
+) -> None:
+    """Tra mã đơn vị theo tên ở cả hai cây, và đơn vị trước/sau 01/07/2025. Look up units across the 2025 reform."""
+    import json
+
+    from vwu_pipeline.core.lookup import find_units
+
+    settings = _settings(debug, None, lang=lang)
+    found = run_command(debug, lambda: find_units(query, year))
+    if json_out:
+        print(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
+    else:
+        render.units_found(found, query, settings.lang)
+    raise typer.Exit(0 if found else 1)
+
+
+def _degrade_unencodable_output() -> None:
+    """A terminal or cron mail in ASCII or latin-1 (PYTHONIOENCODING, LANG=C) gets the text
+    without the characters it cannot show, instead of a crash in the middle of an ingest."""
+    from vwu_pipeline.core.text import register_degrade
+
+    handler = register_degrade()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors=handler)
 
 
 schemas_app = typer.Typer(
@@ -415,6 +588,7 @@ def schemas_show(
 
 
 def main() -> None:
+    _degrade_unencodable_output()
     try:
         app()
     except Exception:  # a bug, not bad input: say so briefly unless --debug asked for the trace

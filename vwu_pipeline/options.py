@@ -20,6 +20,15 @@ Year = Annotated[
     int | None,
     typer.Option("--year", "-y", help="Năm báo cáo. Report year.", min=2000, max=2100, show_default=False),
 ]
+PeriodOption = Annotated[
+    str | None,
+    typer.Option(
+        "--period",
+        help="Kỳ báo cáo: 2024, 2024-H1, H2, Q3, 9M, M03 (cùng --year). Chọn kỳ khi tiêu đề nêu nhiều kỳ; "
+        "từ chối tệp có tiêu đề nêu kỳ khác. Reporting period.",
+        show_default=False,
+    ),
+]
 # No envvar= here: VWU_LANG is read by config.load, between the option and vwu.toml.
 Lang = Annotated[
     str | None,

@@ -10,35 +10,53 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 from rich.panel import Panel
 from rich.table import Table
 
-from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.problems import STATUSES
+from vwu_pipeline.core.text import printable
 
 console = Console()
 errors = Console(stderr=True)
 
 STATUS_STYLE = {"accepted": "green", "replaced": "cyan", "unchanged": "dim", "refused": "bold red", "checked": "green", "skipped": "yellow"}
-RUN_STYLE = {"finished": "green", "running": "yellow", "interrupted": "red"}
+RUN_STYLE = {"finished": "green", "failed": "bold red", "running": "yellow", "interrupted": "red"}
 STATUS_LISTED = 8  # units named per indicator in the terminal; --json has them all
 
 
+class _State:
+    """What this run's messages need before a command's result exists: its language (known as
+    soon as the options are read) and its workspace (for database errors)."""
+
+    lang = "vi"
+    workspace: Path | None = None
+
+
+state = _State()
+
+
+def escape(value: object) -> str:
+    """Text from outside vwu (file, sheet and unit names, cell values, paths) for rich: control
+    characters escaped (a name cannot fake a line or drive the terminal), markup taken literally."""
+    return markup_escape(printable(value))
+
+
 def fatal(error: Exception, lang: str | None = None) -> None:
-    """A run that cannot go on: its message and hint in a red panel on stderr (in the chosen
-    language when the error can speak it, as a schema folder's list of mistakes does)."""
+    """A run that cannot go on: its message and hint, in this run's language (when the error
+    can speak it: `VwuError.render`), in a red panel on stderr."""
     localized = getattr(error, "render", None)
-    message = localized(lang) if callable(localized) and lang else str(error)
-    errors.print(Panel(escape(message), title="vwu", border_style="red"))
+    said = localized(lang or state.lang) if callable(localized) else str(error)
+    errors.print(Panel("\n".join(escape(line) for line in said.split("\n")), title="vwu", border_style="red"))
 
 
 def stopped() -> None:
-    errors.print(f"[red]{both('error.stopped', ' ')}[/red]")
+    errors.print(f"[red]{text('error.stopped', state.lang)}[/red]")
 
 
 def unexpected() -> None:
-    errors.print(Panel(both("error.unexpected", "\n"), border_style="red"))
+    errors.print(Panel(text("error.unexpected", state.lang), border_style="red"))
 
 
 def progress_bar(quiet: bool, json_out: bool):
@@ -60,14 +78,16 @@ def problem_lines(problems, lang: str, indent: str = "    ") -> None:
 
 def file_result(result, lang: str, quiet: bool) -> None:
     """One submitted file as it is checked: its fate, then each of its problems."""
-    if quiet and result.valid:
-        return
+    if quiet and (result.valid or result.refused_before):
+        return  # under cron, a file refused before with the same bytes is one line at the end
     status = text(f"cli.status.{result.status}", lang)
     style = STATUS_STYLE[result.status]
     detail = ""
     if result.status in ("accepted", "replaced", "checked"):
         unit = f"{result.unit_name} ({result.unit_code})" if result.unit_code else ""
         detail = text("cli.file.stored", lang, unit=unit, period=result.period, rows=result.rows, warnings=len(result.warnings))
+        if result.empty_sheets:
+            detail += text("cli.file.empty_sheets", lang, sheets=", ".join(result.empty_sheets))
     elif result.status == "refused":
         detail = text("cli.file.refused", lang, errors=len(result.errors))
     console.print(f"[{style}]{status:<16}[/{style}] {escape(Path(result.path).name)}{escape(detail)}", soft_wrap=True)
@@ -88,28 +108,29 @@ def ingest_summary(report, lang: str) -> None:
     console.print(table)
 
 
-def templates_written(paths: list[Path], out: Path) -> None:
-    console.print(both("cli.templates-written", count=len(paths), out=escape(str(out))))
+def templates_written(paths: list[Path], out: Path, lang: str = "vi") -> None:
+    console.print(text("cli.templates-written", lang, count=len(paths), out=escape(str(out))))
 
 
-def demo_written(data, out: Path) -> None:
+def demo_written(data, out: Path, lang: str = "vi") -> None:
     from vwu_pipeline.core.text import number
 
     console.print(
-        both(
+        text(
             "cli.demo-written",
+            lang,
             count=len(data.files),
-            rows=number(data.rows),
+            rows=number(data.rows, lang),
             indicators=data.indicators,
             out=escape(str(out)),
-            seconds=number(data.seconds, decimals=1),
+            seconds=number(data.seconds, lang, decimals=1),
         )
     )
 
 
 def headline(rows: list[dict[str, Any]], period: str, lang: str) -> None:
     from vwu_pipeline.core.periods import Period
-    from vwu_pipeline.report.presentation import number, percent
+    from vwu_pipeline.report.presentation import figure
 
     the_period = Period(period)
     table = Table(title=text("cli.headline", lang, period=the_period.label(lang)))
@@ -117,9 +138,9 @@ def headline(rows: list[dict[str, Any]], period: str, lang: str) -> None:
     table.add_column(the_period.code, justify="right")
     table.add_column(the_period.previous().code, justify="right")
     for row in rows:
-        show = percent if row["kind"] == "ratio" else number
-        value = show(row["value"], lang) + ("*" if row["partial"] else "")
-        table.add_row(escape(row["label"]), value, show(row["previous"], lang))
+        look = (row["kind"], row.get("format", "number"), row.get("unit", ""))
+        value = figure(*look, row["value"], lang) + ("*" if row["partial"] else "")
+        table.add_row(escape(row["label"]), value, figure(*look, row["previous"], lang))
     console.print(table)
 
 
@@ -173,6 +194,8 @@ def run_summary(run, lang: str) -> str:
     from vwu_pipeline.core.text import number
 
     c = run.summary
+    if run.state == "failed":
+        return f"exit {run.exit_code}: {run.message or ''}"
     if run.command == "ingest" and "files" in c:
         counts = {k: c.get(k, 0) for k in ("accepted", "replaced", "unchanged", "refused")}
         line = text("cli.ingest-run", lang, files=c["files"], **counts)
@@ -186,7 +209,42 @@ def run_summary(run, lang: str) -> str:
     return ", ".join(f"{k}={v}" for k, v in c.items())
 
 
-def status(result, lang: str) -> None:
+def reminders(result, lang: str) -> None:
+    """vwu status --missing on a terminal: one line per unit to remind (the CSV has the same rows)."""
+    from vwu_pipeline.core.periods import Period
+
+    if not result.reminders:
+        console.print(text("missing.none", lang))
+        return
+    table = Table(title=Period(result.period).label(lang))
+    for column in ("indicator", "unit_code", "unit_name", "parent_name", "state", "detail", "feedback"):
+        table.add_column(text(f"missing.column.{column}", lang))
+    for r in result.reminders:
+        if r.state == "partial":
+            detail = text("missing.detail.partial", lang, reported=r.communes_reported, expected=r.communes_expected)
+        elif r.state == "refused":
+            detail = text("missing.detail.earlier" if r.earlier_counts else "missing.detail.nothing", lang)
+        else:
+            detail = ""
+        table.add_row(
+            escape(r.indicator_title),
+            r.unit_code,
+            escape(r.unit_name),
+            escape(r.parent_name or ""),
+            text(f"missing.state.{r.state}", lang),
+            detail,
+            escape(Path(r.feedback).name if r.feedback else ""),
+        )
+    console.print(table)
+
+
+def status(result, lang: str, quiet: bool = False) -> None:
+    if quiet:  # only what needs a person: runs that failed or were cut short
+        for run in result.runs:
+            if run.state in ("failed", "interrupted"):
+                state = text(f"cli.run.{run.state}", lang)
+                console.print(f"{escape(run.started_at)} {run.command}: {state} — {escape(run_summary(run, lang))}", highlight=False)
+        return
     from vwu_pipeline.report.presentation import level_label, stamp, t
 
     if result.running:
@@ -223,6 +281,23 @@ def status(result, lang: str) -> None:
     console.print(table)
 
 
+def units_found(found, query: str, lang: str) -> None:
+    """`vwu units`: each match with its tree, path and its relatives across the reform."""
+    if not found:
+        console.print(text("cli.units.none", lang, query=escape(query)))
+        return
+    for match in found:
+        tree = text("cli.units.legacy" if match.tree == "legacy" else "cli.units.2025", lang)
+        path = " › ".join(f"{u.name} ({u.code})" for u in match.path)
+        console.print(f"[bold]{escape(path)}[/bold]  [dim]{escape(tree)}[/dim]", soft_wrap=True)
+        for key, related in (("cli.units.successors", match.successors), ("cli.units.predecessors", match.predecessors)):
+            if related:
+                items = ", ".join(
+                    f"{r.name} ({r.code}" + (f", {text('cli.units.note.' + r.note, lang)})" if r.note else ")") for r in related
+                )
+                console.print(f"  {text(key, lang)}: {escape(items)}", soft_wrap=True, highlight=False)
+
+
 def sections(parts) -> None:
     """`vwu schemas`: titled tables (core/catalogue.py's `Section`s)."""
     for section in parts:
@@ -238,3 +313,21 @@ def schemas_checked(catalog, parts, lang: str, quiet: bool) -> None:
     if not quiet:
         sections(parts)
     console.print(f"[green]{text('cli.schemas-valid', lang, count=len(catalog.indicators), folder=escape(str(catalog.directory)))}[/green]")
+
+
+def backup_written(result, lang: str) -> None:
+    from vwu_pipeline.core.text import number
+
+    console.print(text("cli.backup-written", lang, path=escape(str(result.path)), size=number(result.size, lang), kept=len(result.kept)))
+
+
+def quiet_ending(report, given: list[Path], lang: str) -> None:
+    """What --quiet still says, so that cron mails it: the files refused before and not sent
+    again, in one line, and an empty inbox (a mis-mounted one must not look like a quiet night)."""
+    again = [Path(f.path).name for f in report.files if f.refused_before]
+    if again:
+        console.print(text("cli.refused-again", lang, count=len(again), files=escape(", ".join(again))), highlight=False, soft_wrap=True)
+
+
+def nothing_found(given: list[Path], lang: str) -> None:
+    console.print(text("cli.no-files", lang, where=escape(", ".join(str(p) for p in given))), highlight=False, soft_wrap=True)

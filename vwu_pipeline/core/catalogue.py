@@ -7,68 +7,8 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, Indicator, load_catalog
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import fold_compact, number
-
-_WORDS = {
-    "vi": {
-        "flow": "cộng dồn (flow)",
-        "stock": "số cuối kỳ (stock)",
-        "opening": "số đầu kỳ (opening)",
-        "percent": "phần trăm",
-        "decimal": "số thập phân",
-        "optional": "không bắt buộc",
-        "since": "từ năm {year}",
-        "until": "đến năm {year}",
-        "error": "lỗi",
-        "warning": "cảnh báo",
-        "column": "Cột",
-        "header": "Tiêu đề",
-        "aggregation": "Cộng dồn",
-        "bounds": "Giới hạn",
-        "form": "Mẫu biểu",
-        "ratio": "Tỷ lệ",
-        "formula": "Công thức",
-        "format": "Dạng",
-        "threshold": "Ngưỡng",
-        "derived": "Số liệu tính",
-        "rule": "Quy tắc",
-        "check": "Điều kiện",
-        "severity": "Mức",
-        "indicator": "Chỉ tiêu",
-        "sheet": "Trang tính",
-        "columns": "Số cột",
-        "headline": "số liệu chính",
-    },
-    "en": {
-        "flow": "flow",
-        "stock": "stock (latest)",
-        "opening": "opening (earliest)",
-        "percent": "percent",
-        "decimal": "decimal",
-        "optional": "optional",
-        "since": "from {year}",
-        "until": "until {year}",
-        "error": "error",
-        "warning": "warning",
-        "column": "Column",
-        "header": "Header",
-        "aggregation": "Aggregation",
-        "bounds": "Bounds",
-        "form": "Form",
-        "ratio": "Ratio",
-        "formula": "Formula",
-        "format": "Format",
-        "threshold": "Threshold",
-        "derived": "Derived",
-        "rule": "Rule",
-        "check": "Check",
-        "severity": "Severity",
-        "indicator": "Indicator",
-        "sheet": "Sheet",
-        "columns": "Columns",
-        "headline": "headline",
-    },
-}
 
 
 @dataclass
@@ -83,7 +23,7 @@ class Section:
 def check(directory: Path | None, lang: str = "vi") -> tuple[Catalog, list[Section]]:
     """Load (and so validate) a schema folder; the catalogue's overview and every indicator."""
     catalog = load_catalog(directory)
-    w = _WORDS[lang]
+    w = _Words(lang)
     overview = Section(
         f"{catalog.directory}",
         [w["indicator"], w["sheet"], w["columns"], w["ratio"], w["derived"], w["rule"]],
@@ -104,13 +44,13 @@ def show(directory: Path | None, name: str, lang: str = "vi") -> list[Section]:
             return describe(indicator, lang)
     names = ", ".join(i.name for i in catalog.indicators)
     raise ConfigError(
-        f"Không có chỉ tiêu '{name}' trong {catalog.directory}." if lang == "vi" else f"No indicator '{name}' in {catalog.directory}.",
-        f"Các chỉ tiêu: {names}" if lang == "vi" else f"Indicators: {names}",
+        text("error.no-indicator", lang, name=name, directory=catalog.directory),
+        text("error.no-indicator-hint", lang, names=names),
     )
 
 
 def describe(indicator: Indicator, lang: str = "vi") -> list[Section]:
-    w = _WORDS[lang]
+    w = _Words(lang)
     title = f"{indicator.name} — {indicator.title(lang)} ({w['sheet']}: {indicator.sheet_name}"
     title += f"; {', '.join(indicator.sheet_aliases)})" if indicator.sheet_aliases else ")"
     columns = Section(title, [w["column"], w["header"], w["aggregation"], w["bounds"], w["form"]])
@@ -142,3 +82,13 @@ def describe(indicator: Indicator, lang: str = "vi") -> list[Section]:
 
 def _n(value: float | None, lang: str) -> str:
     return number(value, lang) if value is not None and float(value).is_integer() else str(value)
+
+
+class _Words:
+    """The catalogue's words in one language (core/messages.py, keys `schemas.*`)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __getitem__(self, key: str) -> str:
+        return text(f"schemas.{key}", self.lang)

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     import pandas as pd
     import pandera.pandas as pa
 
-# The schemas travel in the wheel as package data (vwu_pipeline/schemas); a source checkout
-# reads the repository's top-level schemas/ folder, where they are edited.
-_REPOSITORY_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+# The schemas travel in the wheel as package data (vwu_pipeline/schemas, copied by setup.py's
+# build step); a source checkout (editable install) reads the repository's top-level schemas/,
+# where they are edited.
 _PACKAGED_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
-DEFAULT_SCHEMAS = _REPOSITORY_SCHEMAS if _REPOSITORY_SCHEMAS.is_dir() else _PACKAGED_SCHEMAS
+_REPOSITORY_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+DEFAULT_SCHEMAS = _PACKAGED_SCHEMAS if _PACKAGED_SCHEMAS.is_dir() else _REPOSITORY_SCHEMAS
 # flow: periods add up; stock: the latest period; opening: the earliest (a count at the start)
 AGGREGATIONS = ("flow", "stock", "opening")
 
@@ -438,9 +439,20 @@ class Measure:
     kind: str  # flow | stock | opening | derived | ratio | count
     headline: bool = False
     chart: bool = False
+    format: str = "number"  # number | percent | decimal (a ratio's `format:`)
+    unit_vi: str = ""  # a decimal ratio's unit ("người/buổi")
+    unit_en: str = ""
 
     def label(self, lang: str = "vi") -> str:
         return self.label_en if lang == "en" else self.label_vi
+
+    def unit(self, lang: str = "vi") -> str:
+        return self.unit_en if lang == "en" else self.unit_vi
+
+    @property
+    def percent(self) -> bool:
+        """A rate shown as a percentage (0.6 is 60 %): its targets may be typed as "60%"."""
+        return self.kind == "ratio" and self.format == "percent"
 
 
 def reached_name(ratio_name: str) -> str:
@@ -456,14 +468,15 @@ def measures(indicator: Indicator) -> list[Measure]:
     out = [Measure(indicator.name, c.name, c.header, c.label_en or c.header, c.aggregation, c.headline, c.chart) for c in indicator.columns]
     out += [Measure(indicator.name, d.name, d.label_vi, d.label_en, "derived", d.headline, d.chart) for d in indicator.derived]
     for r in indicator.ratios:
-        out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline))
+        out.append(Measure(indicator.name, r.name, r.label_vi, r.label_en, "ratio", r.headline, False, r.format, r.unit_vi, r.unit_en))
         if r.threshold is not None:
+            level = f"{r.threshold:.0%}" if r.format == "percent" else f"{r.threshold:g}"
             out.append(
                 Measure(
                     indicator.name,
                     reached_name(r.name),
-                    r.threshold_label_vi or f"Số cơ sở đạt {r.label_vi.lower()} từ {r.threshold:.0%}",
-                    r.threshold_label_en or f"Grassroots units with {r.label_en.lower()} of {r.threshold:.0%} or more",
+                    r.threshold_label_vi or f"Số cơ sở đạt {r.label_vi.lower()} từ {level}",
+                    r.threshold_label_en or f"Grassroots units with {r.label_en.lower()} of {level} or more",
                     "count",
                     r.headline,
                 )

@@ -52,6 +52,15 @@ MESSAGES: dict[str, Text] = {
         "Trang tính có {count} cột, vượt giới hạn {limit} cột.",
         "The sheet has {count} columns, more than the limit of {limit}.",
     ),
+    "vwu-output": (
+        "Đây là tệp báo cáo tổng hợp do vwu tạo ra, không phải báo cáo của đơn vị: không nhận. "
+        "Hãy gửi biểu mẫu của chính đơn vị (vwu template).",
+        "This is a report workbook written by vwu, not a unit's submission: refused. Send the unit's own form instead (vwu template).",
+    ),
+    "folder-unreadable": (
+        "Không đọc được thư mục: {reason}. Các tệp trong đó chưa được nhận.",
+        "The folder cannot be read: {reason}. The files in it were not ingested.",
+    ),
     "cell-too-long": (
         "Ô chứa {length} ký tự, vượt giới hạn {limit}.",
         "The cell holds {length} characters, more than the limit of {limit}.",
@@ -65,6 +74,18 @@ MESSAGES: dict[str, Text] = {
     "no-indicator-sheet": (
         "Không tìm thấy trang tính chỉ tiêu nào (cần một trong: {expected}).",
         "No indicator sheet found (expected one of: {expected}).",
+    ),
+    "sheet-hidden": (
+        "Trang tính bị ẩn: bỏ qua (một bản cũ Excel không hiện ra). Nếu cần số liệu của trang này, hãy bỏ ẩn và gửi lại.",
+        "The sheet is hidden: skipped (an old copy Excel does not show). To send its figures, unhide it and send the file again.",
+    ),
+    "duplicate-sheet": (
+        "Hai trang tính cùng là chỉ tiêu '{indicator}': '{first}' và '{second}'. Xóa trang thừa rồi gửi lại.",
+        "Two sheets hold the indicator '{indicator}': '{first}' and '{second}'. Delete the extra one and send the file again.",
+    ),
+    "no-figures": (
+        "Tệp không có số liệu nào (mọi trang đều trống): không nhận.",
+        "The file holds no figure at all (every sheet is empty): refused.",
     ),
     "header-not-found": (
         "Không tìm thấy dòng tiêu đề của bảng (cần các cột: {expected}).",
@@ -84,12 +105,24 @@ MESSAGES: dict[str, Text] = {
         "The reporting period is unknown: write 'Năm 2024' in the title or use --year.",
     ),
     "period-conflict": (
-        "Kỳ báo cáo trong tệp ({found}) khác với --year {expected}.",
-        "The period in the file ({found}) differs from --year {expected}.",
+        "Kỳ báo cáo trong tệp ({found}) khác với {option} {expected}.",
+        "The period in the file ({found}) differs from {option} {expected}.",
+    ),
+    "period-ambiguous": (
+        "Tiêu đề nêu nhiều kỳ báo cáo khác nhau: {phrases}. Sửa tiêu đề, hoặc chỉ rõ kỳ bằng --period.",
+        "The title names different reporting periods: {phrases}. Fix the title, or say which with --period.",
+    ),
+    "year-unusual": (
+        "Năm báo cáo {year} khác thường (năm gần nhất: {latest}): kiểm tra lại tiêu đề có gõ nhầm năm không.",
+        "The report year {year} is unusual (latest year: {latest}): check the title's year is not a typo.",
     ),
     "unit-unknown": (
         "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
         "The reporting unit cannot be determined: no unit code matches the {year} unit list and the title names no unit.",
+    ),
+    "ratio-denominator-missing": (
+        "Ô này để trống trong khi dòng có số liệu tính {ratio_vi}: đơn vị {code} không được tính vào {ratio_vi}; hãy điền số (0 nếu không có).",
+        "This cell is empty while the row has the other figure of the {ratio_en}: unit {code} is left out of the {ratio_en}; fill it in (0 if none).",
     ),
     "unit-title-mismatch": (
         "Tiêu đề ghi đơn vị '{value}' nhưng mã các dòng thuộc {unit}: kiểm tra lại tệp có đúng của đơn vị không.",
@@ -133,6 +166,37 @@ MESSAGES: dict[str, Text] = {
         "Mẫu biểu cũ dùng mã tạm; hãy lấy mẫu mới (vwu template) hoặc sửa mã.",
         "Code {code} changed with the official 2025 list: the name '{value}' is not '{official}'{hint_en}. "
         "Old templates carried provisional codes; take a new template (vwu template) or correct the code.",
+    ),
+    "cell-error": (
+        "Ô {cell} có lỗi {value}: sửa công thức trong Excel rồi gửi lại.",
+        "Cell {cell} holds the error {value}: fix the formula in Excel and send the file again.",
+    ),
+    "formula-no-value": (
+        "Ô {cell} là công thức chưa có kết quả: mở tệp bằng Excel rồi lưu lại.",
+        "Cell {cell} is a formula saved without its result: open the file in Excel and save it again.",
+    ),
+    "subtotal-row": (
+        "Dòng của chính đơn vị {code} bằng tổng các xã bên dưới: coi là dòng tổng để đối chiếu, không cộng thêm.",
+        "The row of the unit {code} itself equals the sum of the communes below: checked as a totals row, not added.",
+    ),
+    # versions of a unit's report
+    "kept-previous-rows": (
+        "Bản mới không có {count} xã đã có trong bản trước: giữ số liệu của bản trước: {units}.",
+        "The new version lacks {count} communes the previous one had: their previous figures are kept: {units}.",
+    ),
+    "older-version": (
+        "Bản này cũ hơn {newer} đã nhận ({decided_vi}): chỉ dùng cho các xã bản mới hơn không có.",
+        "This version is older than {newer}, already stored ({decided_en}): it counts only for communes the newer one lacks.",
+    ),
+    "newer-version": (
+        "Bản này mới hơn {older} ({decided_vi}): thay số liệu các xã có trong bản này.",
+        "This version is newer than {older} ({decided_en}): it replaces the figures of the communes it holds.",
+    ),
+    "resaved-original": (
+        "Số liệu giống hệt bản {original} đã được {successor} thay: bỏ qua để không hoàn tác bản sửa. "
+        "Nếu đúng là muốn dùng lại bản này: vwu ingest --force {file}",
+        "The figures equal those of {original}, already replaced by {successor}: skipped so as not to undo the correction. "
+        "To use this version on purpose: vwu ingest --force {file}",
     ),
     "totals-mismatch": (
         "Dòng tổng ghi {value} nhưng cộng các dòng trên được {expected}.",
@@ -227,6 +291,18 @@ MESSAGES: dict[str, Text] = {
     "report.tally_not_met": ("{n} chưa đạt", "{n} not met"),
     "report.tally_incomplete": ("{n} chưa đủ số liệu", "{n} with incomplete data"),
     "report.tally_not_reported": ("{n} chưa báo cáo", "{n} not reported"),
+    "report.tally_in_progress": ("{n} đang thực hiện", "{n} in progress"),
+    # a report for part of the year: progress towards the year's target, never "not met" yet
+    "report.target_in_progress": ("Đang thực hiện", "In progress"),
+    "report.in_progress": ("Đang thực hiện", "In progress"),
+    "report.progress": ("đạt {pct} chỉ tiêu năm {elapsed}", "{pct} of the year's target {elapsed}"),
+    "report.progress_part": ("{period} đạt {pct} chỉ tiêu năm", "{period}: {pct} of the year's target"),
+    "report.progress_note": (
+        "Chỉ tiêu giao theo năm: số thực hiện {period} được so với chỉ tiêu cả năm; chưa đánh giá đạt hay không đạt trước khi kết thúc năm.",
+        "Targets are set for the year: the figures of {period} are compared with the whole year's target; "
+        "no target is judged missed before the year is over.",
+    ),
+    "report.rule_break": ("{message} (cộng các kỳ trong {period})", "{message} (periods of {period} combined)"),
     "report.assessment": ("Đánh giá", "Assessment"),
     "report.expected": ("Phải báo cáo", "Expected"),
     "report.submitted": ("Đã báo cáo", "Submitted"),
@@ -249,12 +325,12 @@ MESSAGES: dict[str, Text] = {
     "report.and_more": ("và {n} đơn vị khác", "and {n} more"),
     "report.all_missing": ("Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)", "No unit has reported (units expected)"),
     "report.jump_up": (
-        "Gấp {times} lần năm {year} ({reference}): kiểm tra có thừa chữ số 0 không.",
-        "{times} times the {year} figure ({reference}): check for an extra zero.",
+        "Gấp {times} lần {period} ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "{times} times the figure of {period} ({reference}): check for an extra zero.",
     ),
     "report.jump_down": (
-        "Chỉ bằng 1/{times} năm {year} ({reference}): kiểm tra có thiếu chữ số không.",
-        "1/{times} of the {year} figure ({reference}): check for a missing digit.",
+        "Chỉ bằng 1/{times} {period} ({reference}): kiểm tra có thiếu chữ số không.",
+        "1/{times} of the figure of {period} ({reference}): check for a missing digit.",
     ),
     "report.siblings": (
         "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
@@ -277,17 +353,101 @@ MESSAGES: dict[str, Text] = {
     # what a year-on-year change compares (report/compare.py), or why there is none
     "report.partial_previous_note": ("Số liệu năm {previous} chưa đầy đủ.", "The {previous} figures are incomplete."),
     "report.lfl_over": ("so sánh trên {n} {units} có số liệu cả hai năm", "compared over the {n} {units} reporting in both years"),
+    "report.ratio_over": (
+        "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
+        "computed over the {n} of {total} grassroots units with both parts",
+    ),
+    "report.part_year": ("chỉ có số liệu {what}", "only {what} figures"),
+    "report.months_span": ("tháng {first}–{last} năm {year}", "months {first}–{last} of {year}"),
+    # the opening paragraph of the summary (report/narrative.py)
+    "report.story_complete": ("{scope}: đủ {n} {units} đã báo cáo.", "{scope}: all {n} {units} reported."),
+    "report.story_partial": (
+        "{scope}: {submitted}/{expected} {units} đã báo cáo, còn {missing} chưa báo cáo; các số liệu đánh dấu * còn chưa đầy đủ.",
+        "{scope}: {submitted} of {expected} {units} reported, {missing} not yet; figures marked * are incomplete.",
+    ),
+    "report.story_figures": ("Kết quả chính: {figures}.", "Headline results: {figures}."),
+    "report.story_figure": ("{label} {value}", "{label} {value}"),
+    "report.story_compared": ("Mức tăng/giảm so với {previous}{compared}.", "Changes are on {previous}{compared}."),
+    "report.story_targets": ("Chỉ tiêu: {tally}.", "Targets: {tally}."),
+    "report.story_targets_met": ("Đã đạt: {names}.", "Met: {names}."),
+    "report.story_leaders": (
+        "Về {label}, dẫn đầu là {leader} ({high}), thấp nhất là {laggard} ({low}).",
+        "For {label}, {leader} leads ({high}) and {laggard} is lowest ({low}).",
+    ),
     "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
     "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
     "report.lfl_different_periods": (
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",
         "no unit reported the same kind of period in both years",
     ),
+    "report.reform_heading": ("Sắp xếp đơn vị hành chính từ 01/07/2025", "The administrative reorganisation of 1 July 2025"),
+    "report.reform_intro": (
+        "Từ 01/07/2025 cả nước có 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu; cấp huyện không còn. Số liệu các kỳ "
+        "trước 01/07/2025 (báo cáo của cấp huyện theo danh mục cũ) được chuyển sang danh mục mới theo bảng chuyển đổi "
+        "chính thức: xã cũ nhập toàn bộ được tính cho xã mới; xã cũ bị chia được tính cho phần nhận toàn bộ dân số, nếu "
+        "không có phần đó thì chỉ tính ở cấp tỉnh ({not_allocated} xã cũ, chưa phân bổ về xã). Số liệu năm {previous} "
+        "được chuyển sang danh mục mới theo cùng quy tắc: tỉnh, thành phố và toàn quốc so sánh chính xác (tỉnh mới so với "
+        "tổng các tỉnh cũ hợp thành); xã chỉ so sánh khi xã mới gồm trọn các xã cũ; số cơ sở đạt ngưỡng không so sánh "
+        "giữa hai danh mục.",
+        "From 1 July 2025 the country has 34 provinces and 3,321 communes; districts were abolished. Figures of periods "
+        "before 1 July 2025 (district reports on the legacy tree) are carried onto the new tree through the official "
+        "conversion table: a legacy commune merged whole goes to its new commune; a split one to the piece that took all "
+        "of its population, otherwise to its province only ({not_allocated} legacy communes, not allocated to a commune). "
+        "The {previous} figures are carried the same way: provinces and the nation compare exactly (a new province "
+        "against the sum of its legacy provinces); a commune only when it is made of whole legacy communes; counts of "
+        "grassroots units reaching a threshold are not compared across the two trees.",
+    ),
+    "report.reform_sheet": ("Sắp xếp 01-07-2025", "Reform 1 July 2025"),
+    "report.reform_new": ("Tỉnh, thành phố từ 01/07/2025", "Province from 1 July 2025"),
+    "report.reform_legacy": ("Gồm các tỉnh, thành phố trước đó", "Formed from"),
+    "report.reform_year_value": ("{measure} năm {year}", "{measure} {year}"),
+    "report.reform_previous_value": (
+        "{measure} năm {year} (chuyển sang danh mục mới)",
+        "{measure} {year} (carried onto the new tree)",
+    ),
+    "report.reform_targets": (
+        "Chỉ tiêu năm 2025 giao cho tỉnh cũ được cộng vào tỉnh mới (chỉ tiêu số lượng); chỉ tiêu tỷ lệ không chuyển: {ratios}.",
+        "2025 targets set on legacy provinces are added into the new ones (counts); ratio targets are not carried: {ratios}.",
+    ),
+    "report.lfl_boundary_changed": (
+        "không so sánh được (thay đổi địa giới): xã mới có phần của xã cũ bị chia",
+        "not comparable (boundaries changed): the new commune took part of a split legacy commune",
+    ),
     "report.lfl_different_trees": (
         "danh mục đơn vị hai năm khác nhau, chưa so sánh được",
         "the unit lists of the two years differ: not compared",
     ),
     # --- the terminal (render.py) ---
+    # --- vwu schemas: the catalogue's words ---
+    "schemas.flow": ("cộng dồn (flow)", "flow"),
+    "schemas.stock": ("số cuối kỳ (stock)", "stock (latest)"),
+    "schemas.opening": ("số đầu kỳ (opening)", "opening (earliest)"),
+    "schemas.percent": ("phần trăm", "percent"),
+    "schemas.decimal": ("số thập phân", "decimal"),
+    "schemas.optional": ("không bắt buộc", "optional"),
+    "schemas.since": ("từ năm {year}", "from {year}"),
+    "schemas.until": ("đến năm {year}", "until {year}"),
+    "schemas.error": ("lỗi", "error"),
+    "schemas.warning": ("cảnh báo", "warning"),
+    "schemas.column": ("Cột", "Column"),
+    "schemas.header": ("Tiêu đề", "Header"),
+    "schemas.aggregation": ("Cộng dồn", "Aggregation"),
+    "schemas.bounds": ("Giới hạn", "Bounds"),
+    "schemas.form": ("Mẫu biểu", "Form"),
+    "schemas.ratio": ("Tỷ lệ", "Ratio"),
+    "schemas.formula": ("Công thức", "Formula"),
+    "schemas.format": ("Dạng", "Format"),
+    "schemas.threshold": ("Ngưỡng", "Threshold"),
+    "schemas.derived": ("Số liệu tính", "Derived"),
+    "schemas.rule": ("Quy tắc", "Rule"),
+    "schemas.check": ("Điều kiện", "Check"),
+    "schemas.severity": ("Mức", "Severity"),
+    "schemas.indicator": ("Chỉ tiêu", "Indicator"),
+    "schemas.sheet": ("Trang tính", "Sheet"),
+    "schemas.columns": ("Số cột", "Columns"),
+    "schemas.headline": ("số liệu chính", "headline"),
+    "schemas.mistakes": ("Tệp chỉ tiêu trong {folder} có {count} lỗi:", "Schema files in {folder} have {count} mistake(s):"),
+    "schemas.fix": ("Sửa các tệp rồi kiểm tra lại bằng: vwu schemas check", "Fix the files, then check them with: vwu schemas check"),
     "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} indicators in {folder}."),
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
@@ -296,16 +456,20 @@ MESSAGES: dict[str, Text] = {
     "cli.status.checked": ("Hợp lệ", "Valid"),
     "cli.status.skipped": ("Bỏ qua", "Skipped"),
     "cli.file.stored": (" — {unit}, {period}: {rows} dòng, {warnings} cảnh báo", " — {unit}, {period}: {rows} rows, {warnings} warnings"),
+    "cli.file.empty_sheets": (
+        "; trang không có số liệu (không tính là đã nộp, không thay gì): {sheets}",
+        "; sheets without figures (not submitted, replace nothing): {sheets}",
+    ),
     "cli.file.refused": (" — {errors} lỗi", " — {errors} errors"),
     "cli.summary": ("Tổng kết", "Summary"),
     "cli.rows": ("Dòng", "Rows"),
     "cli.warnings": ("Cảnh báo", "Warnings"),
     "cli.ingesting": ("Đang nhận báo cáo", "Ingesting"),
     "cli.checking": ("Đang kiểm tra", "Checking"),
-    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}", "wrote {count} templates."),
+    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}.", "Wrote {count} templates into {out}."),
     "cli.demo-written": (
-        "Đã ghi {count} tệp, {rows} dòng đơn vị × {indicators} chỉ tiêu vào {out} trong {seconds} giây",
-        "wrote {count} files.",
+        "Đã ghi {count} tệp, {rows} dòng đơn vị × {indicators} chỉ tiêu vào {out} trong {seconds} giây.",
+        "Wrote {count} files, {rows} unit rows × {indicators} indicators into {out} in {seconds} s.",
     ),
     "cli.headline": ("Số liệu chính {period}", "Headline figures, {period}"),
     "cli.figure": ("Nội dung", "Figure"),
@@ -314,8 +478,9 @@ MESSAGES: dict[str, Text] = {
         "Aggregated {period}: {figures} figures from {submissions} submissions; {warnings} warnings, {outliers} outliers.",
     ),
     "cli.aggregated-first": (
-        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi: đã tổng hợp lại trước khi viết báo cáo.",
-        "{period} was not aggregated yet, or its figures changed: aggregated it first.",
+        "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi (số liệu, tệp chỉ tiêu, danh mục đơn vị hay bảng chuyển đổi): "
+        "đã tổng hợp lại trước khi viết báo cáo.",
+        "{period} was not aggregated yet, or its figures, schemas, unit master or conversion table changed: aggregated it first.",
     ),
     "cli.wrote": ("Đã ghi {files}", "Wrote {files}"),
     "cli.partial": ("Số liệu chưa đủ — số đơn vị chưa báo cáo: {missing}", "Partial data — units missing: {missing}"),
@@ -330,6 +495,16 @@ MESSAGES: dict[str, Text] = {
     "cli.run.finished": ("xong", "done"),
     "cli.run.running": ("đang chạy", "running"),
     "cli.run.interrupted": ("dừng giữa chừng", "interrupted"),
+    "cli.run.failed": ("lỗi", "failed"),
+    "cli.refused-again": (
+        "{count} tệp đã bị từ chối trước đây, chưa được gửi lại: {files}",
+        "{count} files refused before, not sent again: {files}",
+    ),
+    "cli.no-files": ("Không có tệp nào trong {where}.", "No files in {where}."),
+    "cli.backup-written": (
+        "Đã sao lưu vào {path} ({size} byte, kiểm tra toàn vẹn: ok); giữ {kept} bản mới nhất.",
+        "Backed up to {path} ({size} bytes, integrity check: ok); {kept} newest kept.",
+    ),
     "cli.no-runs": ("Chưa có lần chạy nào trong thư mục dữ liệu này.", "No runs in this workspace yet."),
     "cli.ingest-run": (
         "{files} tệp: nhận {accepted}, thay {replaced}, không đổi {unchanged}, từ chối {refused}",
@@ -342,7 +517,7 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
-    # --- the checked copy handed back (forms/annotate.py): its results sheet, then the e-mail text ---
+    # --- the checked copy handed back (ingest/annotate.py): its results sheet, then the e-mail text ---
     "feedback.title": ("KẾT QUẢ KIỂM TRA BÁO CÁO", "SUBMISSION CHECK RESULTS"),
     "feedback.file": ("Tệp", "File"),
     "feedback.unit": ("Đơn vị báo cáo", "Reporting unit"),
@@ -418,8 +593,116 @@ MESSAGES: dict[str, Text] = {
     "feedback.mail.sign": ("vwu — hệ thống tổng hợp báo cáo Hội LHPN", "vwu — the Women's Union reporting pipeline"),
     "cli.feedback": ("bản kiểm tra", "checked copy"),
     "feedback.results_sheet": ("Kết quả kiểm tra", "Check results"),
+    # --- who to call: vwu status --missing (a CSV for a mail merge) ---
+    "missing.column.indicator": ("Chỉ tiêu", "Indicator"),
+    "missing.column.unit_code": ("Mã đơn vị", "Unit code"),
+    "missing.column.unit_name": ("Tên đơn vị", "Unit name"),
+    "missing.column.parent_code": ("Mã đơn vị cấp trên", "Parent code"),
+    "missing.column.parent_name": ("Đơn vị cấp trên", "Parent unit"),
+    "missing.column.state": ("Tình trạng", "State"),
+    "missing.column.detail": ("Chi tiết", "Detail"),
+    "missing.column.latest_file": ("Tệp gửi gần nhất", "Latest file"),
+    "missing.column.feedback": ("Bản kiểm tra gửi lại gần nhất", "Latest feedback copy"),
+    "missing.state.not-submitted": ("Chưa nộp", "Not submitted"),
+    "missing.state.refused": ("Tệp gần nhất bị từ chối", "Latest file refused"),
+    "missing.state.partial": ("Thiếu xã", "Communes missing"),
+    "missing.detail.partial": ("mới có {reported}/{expected} xã", "{reported}/{expected} communes so far"),
+    "missing.detail.earlier": ("bản nộp trước vẫn được tính", "an earlier version still counts"),
+    "missing.detail.nothing": ("chưa có bản nào được nhận", "no version accepted yet"),
+    "missing.detail.period": ("chưa có báo cáo {period}", "no report for {period}"),
+    "missing.none": ("Mọi đơn vị đã nộp đủ.", "Every unit has submitted in full."),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
+    # the workspace and its store (shown as "vi / en"; the hint in Vietnamese until issue 16)
+    "error.store-busy": (
+        "Cơ sở dữ liệu {name} bị một tiến trình khác giữ quá lâu: {reason}",
+        "the database stayed locked.",
+    ),
+    "error.store-busy-hint": (
+        "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
+        "Wait for the running command (vwu status names it) to finish, then run again.",
+    ),
+    "error.store-full": ("Không ghi được cơ sở dữ liệu {name}: {reason}", "the disk is full."),
+    "error.store-full-hint": (
+        "Giải phóng chỗ trống trên đĩa rồi chạy lại: các tệp đã lưu vẫn nguyên vẹn.",
+        "Free some disk space and run again: the files stored so far are whole.",
+    ),
+    "error.store-corrupt": (
+        "Cơ sở dữ liệu {name} của thư mục dữ liệu bị hỏng hoặc không đọc được: {reason}",
+        "the database is corrupt.",
+    ),
+    "error.store-corrupt-hint": (
+        "Khôi phục từ bản sao lưu, hoặc chuyển tệp vwu.sqlite đi chỗ khác rồi chạy lại 'vwu ingest' "
+        "để dựng lại từ các tệp gốc (vwu không bao giờ sửa hay xóa tệp đã nộp).",
+        "Restore a backup, or move vwu.sqlite away and run 'vwu ingest' again to rebuild it from the "
+        "submitted files (vwu never modifies or deletes a submitted file).",
+    ),
+    "error.no-workspace": ("Chưa có dữ liệu trong {workspace}", "no workspace there yet."),
+    "error.no-workspace-hint": (
+        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
+        "Run 'vwu ingest FOLDER' first, or point --workspace at the right folder.",
+    ),
+    "error.store-open": ("Không mở được cơ sở dữ liệu {path}: {reason}.", "Cannot open the database {path}: {reason}."),
+    "error.store-open-hint": (
+        "Tệp có thể bị hỏng hoặc không có quyền ghi. Khôi phục từ bản sao lưu, "
+        "hoặc chuyển tệp đi chỗ khác rồi chạy lại 'vwu ingest' để dựng lại từ các tệp gốc.",
+        "The file may be damaged or not writable. Restore a backup, or move it away and run "
+        "'vwu ingest' again to rebuild it from the submitted files.",
+    ),
+    "error.store-newer": (
+        "Cơ sở dữ liệu {path} do một phiên bản vwu mới hơn tạo ra (phiên bản lưu trữ {found}, bản này hiểu đến {known}).",
+        "The database {path} was made by a newer vwu (store version {found}; this one knows up to {known}).",
+    ),
+    "error.store-newer-hint": (
+        "Cập nhật vwu (git pull; make setup) rồi chạy lại; đừng dùng bản cũ với thư mục dữ liệu này.",
+        "Update vwu (git pull; make setup) and run again; do not use an older vwu on this workspace.",
+    ),
+    "error.workspace-create": ("Không tạo được thư mục dữ liệu {workspace}: {reason}", "cannot create the workspace."),
+    "error.workspace-create-hint": (
+        "Kiểm tra đường dẫn --workspace (VWU_WORKSPACE) và quyền ghi.",
+        "Check the --workspace path (VWU_WORKSPACE) and the permission to write there.",
+    ),
+    "error.lock-create": ("Không tạo được tệp khóa {path}: {reason}", "cannot create the lock file."),
+    "error.lock-create-hint": ("Kiểm tra quyền ghi vào thư mục dữ liệu.", "Check the permission to write in the workspace."),
+    "error.no-indicator": ("Không có chỉ tiêu '{name}' trong {directory}.", "No indicator '{name}' in {directory}."),
+    "error.no-indicator-hint": ("Các chỉ tiêu: {names}", "Indicators: {names}"),
+    "error.unit-unknown": (
+        "Mã đơn vị '{code}' không có trong danh mục năm {year}.",
+        "Unit '{code}' is not in the {year} unit list.",
+    ),
+    "error.unit-unknown-hint": (
+        'Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337). Tìm mã theo tên: vwu units "tên".',
+        'Codes keep their leading zeros: province 2 digits (33), district 3 (332), commune 5 (12337). Find a code by name: vwu units "name".',
+    ),
+    "error.unit-became": (
+        "{name} ({code}) từ 01/07/2025 thuộc {targets}.",
+        "{name} ({code}) belongs to {targets} from 1 July 2025.",
+    ),
+    "error.district-abolished": (
+        "{name} ({code}) không còn từ 01/07/2025 (bỏ cấp huyện); các xã của huyện nay thuộc {province_name} ({province}): {targets}.",
+        "{name} ({code}) no longer exists from 1 July 2025 (districts abolished); its communes are now part of {province_name} ({province}): {targets}.",
+    ),
+    "error.unit-became-hint": (
+        "Năm {year} theo cây mới: dùng --unit {code}. Báo cáo các kỳ trước 01/07/2025 (6 tháng đầu năm, quý I, II, "
+        "tháng 1–6) theo cây cũ: thêm --period H1 (Q1, Q2, M01…M06). Tra cứu: vwu units {code}.",
+        "For {year} on the new tree use --unit {code}. Reports of periods before 1 July 2025 (first half, Q1, Q2, "
+        "months 1–6) are on the legacy tree: add --period H1 (Q1, Q2, M01…M06). Look up: vwu units {code}.",
+    ),
+    "error.unit-new": (
+        "{name} ({code}) là đơn vị từ 01/07/2025, không có trong danh mục năm {year}; trước đó gồm {before}.",
+        "{name} ({code}) is a unit from 1 July 2025, not in the {year} unit list; it was formed from {before}.",
+    ),
+    "cli.units.none": ("Không tìm thấy đơn vị nào khớp '{query}'.", "No unit matches '{query}'."),
+    "cli.units.legacy": ("Cây cũ (đến 30/06/2025)", "Legacy tree (until 30 June 2025)"),
+    "cli.units.2025": ("Cây 2025 (từ 01/07/2025)", "2025 tree (from 1 July 2025)"),
+    "cli.units.successors": ("→ từ 01/07/2025 thuộc", "→ from 1 July 2025 part of"),
+    "cli.units.predecessors": ("← trước 01/07/2025 gồm", "← before 1 July 2025 formed from"),
+    "cli.units.note.whole": ("toàn bộ", "whole"),
+    "cli.units.note.unchanged": ("giữ nguyên", "unchanged"),
+    "cli.units.note.renamed": ("đổi tên", "renamed"),
+    "cli.units.note.partial": ("một phần", "partial"),
+    "cli.units.note.partial_area": ("một phần diện tích", "partial by area"),
+    "cli.units.note.all_population": ("một phần diện tích, toàn bộ dân số", "part of the area, all the population"),
     "error.unexpected": (
         "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
         "Unexpected error: run again with --debug and send the output to the developers.",

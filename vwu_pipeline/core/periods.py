@@ -9,8 +9,10 @@ months: all three go through this module.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from vwu_pipeline.core.errors import ConfigError
@@ -47,6 +49,19 @@ class Period:
         if period.year != year:
             raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
         return period
+
+    @classmethod
+    def from_option(cls, text: str, year: int | None = None) -> Period:
+        """--period: a full code ("2024-H1", "2024"), or a part ("H1", "Q3", "9M", "M3") with --year."""
+        text = text.strip().upper()
+        if text[:4].isdigit():
+            period = cls(text)
+            if year and period.year != year:
+                raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
+            return period
+        if year is None:
+            raise ConfigError(f"--period {text} cần năm / needs a year.", "Ghi đủ kỳ (--period 2024-H1) hoặc thêm --year 2024.")
+        return cls.parse(year, text)
 
     @property
     def year(self) -> int:
@@ -137,6 +152,16 @@ def period_months(code: str) -> tuple[int, int]:
     return (number - 1) * size + 1, number * size
 
 
+@lru_cache(maxsize=4096)
+def period_days(code: str) -> tuple[date, date]:
+    """First and last day a period covers. The year closes on 30 November ("tính đến 30/11"):
+    "2025" -> (2025-01-01, 2025-11-30); "2025-H1" -> (2025-01-01, 2025-06-30)."""
+    year = int(code[:4])
+    start, end = period_months(code)
+    last = date(year, 11, 30) if len(code) == 4 else date(year, end, monthrange(year, end)[1])
+    return date(year, start, 1), last
+
+
 @lru_cache(maxsize=1024)
 def flow_periods(periods: tuple[str, ...]) -> frozenset[str]:
     """The periods whose flows are added: longest first, skipping any that overlaps one taken."""
@@ -171,29 +196,160 @@ def covering(submitted: Iterable[tuple[str, str, str]], period: Period, reporter
 
 
 # --- phrases of titles ---------------------------------------------------------------------
+#
+# Matched on folded text ("Sơ kết 6 tháng đầu năm 2024" -> "so ket 6 thang dau nam 2024"), after
+# every place-and-date phrase is removed (a signing date is never a period). A *strong* phrase
+# names a kind of period ("6 tháng đầu năm", "quý III", "9 tháng", "tháng 3/2024", "tổng kết
+# năm", a "từ … đến …" range); a *weak* one only a year ("năm 2024", "Kỳ báo cáo: 2024") or an
+# as-of date ("tính đến 30/6/2024"), used only when no strong phrase names a period. Strong
+# phrases that disagree, or years that disagree, make the title ambiguous.
 
-_YEAR = r"(20\d\d)"
-_PHRASES = [
-    (re.compile(r"6 thang dau nam " + _YEAR), lambda m: f"{m[1]}-H1"),
-    (re.compile(r"6 thang cuoi nam " + _YEAR), lambda m: f"{m[1]}-H2"),
-    (re.compile(r"9 thang (?:dau )?(?:nam )?" + _YEAR), lambda m: f"{m[1]}-9M"),
-    (re.compile(r"quy (i{1,3}|iv|[1-4]) (?:nam )?" + _YEAR), lambda m: f"{m[2]}-Q{_quarter(m[1])}"),
-    (re.compile(r"thang (\d{1,2}) (?:nam )?" + _YEAR), lambda m: f"{m[2]}-M{int(m[1]):02d}"),
-    (re.compile(r"tinh den (?:ngay )?\d{1,2} \d{1,2} " + _YEAR), lambda m: m[1]),
-    (re.compile(r"nam " + _YEAR), lambda m: m[1]),
-    (re.compile(r"ky bao cao " + _YEAR), lambda m: m[1]),
+_Y = r"(?: (?:nam )?(20\d\d))?"  # an optional year after a phrase: "quý III năm 2024", "quý 3/2024"
+_MONTH_YEAR = r"(?:(?:ngay )?\d{1,2} (?:thang )?|thang )?(\d{1,2}) (20\d\d)"
+_RANGE = re.compile(r"\btu " + _MONTH_YEAR + r" (?:den|toi) " + _MONTH_YEAR + r"\b")
+_STRONG: list[tuple[re.Pattern[str], object]] = [
+    (re.compile(r"\b(?:6 thang|nua nam|nua) dau(?: nam)?" + _Y + r"\b"), lambda m: ("H1", m[1])),
+    (re.compile(r"\b(?:6 thang|nua nam|nua) cuoi(?: nam)?" + _Y + r"\b"), lambda m: ("H2", m[1])),
+    (re.compile(r"\bso ket(?: cong tac)?(?: hoi)? 6 thang(?: nam)?" + _Y + r"\b"), lambda m: ("H1", m[1])),
+    (re.compile(r"\b6 thang(?: nam)? (20\d\d)\b"), lambda m: ("H1", m[1])),
+    (re.compile(r"\bso ket 6 thang\b"), lambda m: ("H1", None)),
+    (re.compile(r"\b9 thang(?: dau)?(?: nam)?" + _Y + r"\b"), lambda m: ("9M", m[1])),
+    (re.compile(r"\bquy (iv|i{1,3}|[1-4])\b" + _Y), lambda m: (f"Q{_quarter(m[1])}", m[2])),
+    (re.compile(r"\bthang (\d{1,2})(?: nam)? (20\d\d)\b"), lambda m: (f"M{int(m[1]):02d}", m[2])),
+    (re.compile(r"\b(?:tong ket(?: cong tac)?(?: hoi)?|ca) nam" + _Y + r"\b"), lambda m: ("", m[1])),
 ]
+_AS_OF = re.compile(r"\b(?:tinh den|tinh toi|den) (?:het )?(?:ngay )?(\d{1,2}) (?:thang )?(\d{1,2})(?: nam)? (20\d\d)\b")
+_WEAK_YEAR = re.compile(r"\b(?:nam|ky bao cao(?: nam)?|ky) (20\d\d)\b")
+_QUARTERS = {(1, 3): "Q1", (4, 6): "Q2", (7, 9): "Q3", (10, 12): "Q4", (1, 6): "H1", (7, 12): "H2", (1, 9): "9M", (1, 12): ""}
+
+
+@dataclass(frozen=True)
+class TitlePeriod:
+    """What a title block says about its period: the period (None when it names none or is
+    ambiguous), every phrase found with the period it names, and whether they disagree."""
+
+    code: str | None
+    phrases: tuple[tuple[str, str], ...] = ()  # (the line as written, the period it names)
+    ambiguous: bool = False
+
+    def names(self, code: str) -> bool:
+        """Whether `code` is one of the periods the title's phrases name (for --period)."""
+        return any(named == code for _, named in self.phrases)
+
+    def quoted(self, lang: str = "vi") -> str:
+        return "; ".join(f"“{line}” ({Period(code).label(lang) if CODE.match(code) else code})" for line, code in self.phrases)
+
+
+def read_title_period(title_lines: list[str]) -> TitlePeriod:
+    """The period a title block names, with the phrases that name it (see the grammar above)."""
+    folded, starts = [], []
+    position = 0
+    for line in title_lines:
+        text = without_place_dates(fold(line))
+        folded.append(text)
+        starts.append(position)
+        position += len(text) + 1
+    text = " ".join(folded)
+
+    def line_at(offset: int) -> str:
+        index = max(i for i, start in enumerate(starts) if start <= offset) if starts else 0
+        return " ".join(str(title_lines[index]).split())
+
+    strong: list[tuple[int, str, str | None]] = []  # (offset, part, year)
+    taken = [False] * len(text)
+
+    def free(match: re.Match[str]) -> bool:
+        return not any(taken[match.start() : match.end()])
+
+    def take(match: re.Match[str]) -> None:
+        taken[match.start() : match.end()] = [True] * (match.end() - match.start())
+
+    for match in _RANGE.finditer(text):
+        period = _range_period(int(match[1]), int(match[2]), int(match[3]), int(match[4]))
+        take(match)
+        if period:
+            strong.append((match.start(), period[5:], period[:4]))
+    for pattern, read in _STRONG:
+        for match in pattern.finditer(text):
+            if free(match):
+                part, year = read(match)  # type: ignore[operator]
+                strong.append((match.start(), part, year))
+                take(match)
+    weak_years = [(m.start(), m[1]) for m in _WEAK_YEAR.finditer(text) if free(m)]
+    as_of = [m for m in _AS_OF.finditer(text) if free(m)]
+    years = {year for _, _, year in strong if year} | {year for _, year in weak_years} | {m[3] for m in as_of}
+    if len(years) > 1:
+        phrases = [(line_at(o), f"{y}-{p}" if p else y) for o, p, y in strong if y]
+        phrases += [(line_at(o), y) for o, y in weak_years] + [(line_at(m.start()), m[3]) for m in as_of]
+        return TitlePeriod(None, tuple(dict.fromkeys(phrases)), ambiguous=True)
+    year = next(iter(years), None)
+    if strong:
+        if year is None:
+            return TitlePeriod(None, ())  # "sơ kết 6 tháng" alone: the year must come from --year
+        named = [(line_at(o), f"{year}-{p}" if p else year) for o, p, _ in strong]
+        codes = {code for _, code in named}
+        if len(codes) > 1:
+            return TitlePeriod(None, tuple(dict.fromkeys(named)), ambiguous=True)
+        return TitlePeriod(next(iter(codes)), tuple(dict.fromkeys(named)))
+    if as_of:
+        match = as_of[0]
+        code = _as_of_period(int(match[1]), int(match[2]), match[3])
+        return TitlePeriod(code, ((line_at(match.start()), code),))
+    if year:
+        return TitlePeriod(year, ((line_at(weak_years[0][0]), year),))
+    return TitlePeriod(None)
 
 
 def find_period(title_lines: list[str]) -> str | None:
-    """The period a title block names: "2024", "2024-H1", "2024-Q3", "2024-9M" or "2024-M03"."""
-    text = fold(" ".join(title_lines))
-    for pattern, period in _PHRASES:
-        match = pattern.search(text)
-        if match and CODE.match(period(match)):
-            return period(match)
-    return None
+    """The period a title block names ("2024", "2024-H1", "2024-Q3", "2024-9M", "2024-M03"),
+    None when it names none or names several."""
+    return read_title_period(title_lines).code
+
+
+def _range_period(month1: int, year1: int, month2: int, year2: int) -> str | None:
+    """ "từ tháng 12/2023 đến tháng 11/2024" is the working year 2024; calendar ranges name
+    their half, quarter, nine months or month."""
+    if (year1, month1) == (year2 - 1, 12) and month2 == 11:
+        return str(year2)
+    if year1 != year2 or not 1 <= month1 <= month2 <= 12:
+        return None
+    if month1 == month2:
+        return f"{year1}-M{month1:02d}"
+    part = _QUARTERS.get((month1, month2))
+    if part is None:
+        return None
+    return f"{year1}-{part}" if part else str(year1)
+
+
+def _as_of_period(day: int, month: int, year: str) -> str:
+    """ "Tính đến 30/6/2024" closes the first half; "30/9" the nine months; "31/3" the first
+    quarter; "30/11" (the working year's end) and other dates the year."""
+    return {6: f"{year}-H1", 9: f"{year}-9M", 3: f"{year}-Q1"}.get(month, year) if day >= 28 else year
 
 
 def _quarter(token: str) -> int:
     return {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(token) or int(token)
+
+
+# --- the place-and-date line -------------------------------------------------------------
+
+# "Đakrông, ngày 16 tháng 12 năm 2024" (also "ngày 16/12/2024"), folded. It dates the
+# document (the version key of DOMAIN.md's Submission rules) and is never a period.
+_PLACE_DATE = re.compile(r"\bngay (\d{1,2}) (?:thang )?(\d{1,2}) (?:nam )?(20\d\d)\b")
+
+
+def find_place_date(lines: list[str]) -> date | None:
+    """The date a document was signed, from its place-and-date line; None when it has none."""
+    for line in lines:
+        match = _PLACE_DATE.search(fold(line))
+        if match:
+            try:
+                return date(int(match[3]), int(match[2]), int(match[1]))
+            except ValueError:
+                continue  # "ngày 31 tháng 2": not a date
+    return None
+
+
+def without_place_dates(text: str) -> str:
+    """Folded text with every "ngày D tháng M năm Y" removed: a signing date names no period."""
+    return _PLACE_DATE.sub(" ", text)

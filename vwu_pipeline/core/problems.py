@@ -1,7 +1,7 @@
 """Errors are values: every problem found in a submission is a `Problem` record.
 
 Problems of one file are collected into a `FileResult`; the results of a run into a
-`Report` (modelled on frictionless-py's Report: `valid`, counts, `to_json()`).
+`IngestReport` (modelled on frictionless-py's Report: `valid`, counts, `to_json()`).
 Messages come from the catalogue (messages.py), in Vietnamese by default and English on request.
 """
 
@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from vwu_pipeline.core.errors import EXIT_OK, EXIT_REFUSED
 from vwu_pipeline.core.messages import MESSAGES, Lang, fill, pick, text
 from vwu_pipeline.core.text import number
 
@@ -45,7 +46,7 @@ class Problem:
     params: dict[str, Any] = field(default_factory=dict)
     templates: tuple[str, str] | None = None  # set for rules that carry their own message
     # 1-based column number of the cell (A = 1): the header text alone is ambiguous under
-    # merged two-row headers, and the annotated copy (forms/annotate.py) marks this very cell
+    # merged two-row headers, and the annotated copy (ingest/annotate.py) marks this very cell
     column_index: int | None = None
 
     def __post_init__(self) -> None:
@@ -126,10 +127,14 @@ class FileResult:
     unit_code: str | None = None
     unit_name: str | None = None
     period: str | None = None
+    tree: str | None = None  # the unit tree its codes belong to (legacy | 2025)
     indicators: list[str] = field(default_factory=list)
     rows: int = 0
+    # indicator sheets without a single figure: not submissions (they replace nothing), said on the file line
+    empty_sheets: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     feedback: str | None = None  # the annotated copy handed back (validate --annotate, ingest --feedback)
+    refused_before: bool = False  # refused already with these very bytes: nothing new to mail
 
     def __post_init__(self) -> None:
         self.path = readable(self.path)
@@ -154,8 +159,10 @@ class FileResult:
             "unit_code": self.unit_code,
             "unit_name": self.unit_name,
             "period": self.period,
+            "tree": self.tree,
             "indicators": self.indicators,
             "rows": self.rows,
+            "empty_sheets": self.empty_sheets,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "problems": [p.to_dict(lang) for p in self.problems],
@@ -164,7 +171,7 @@ class FileResult:
 
 
 @dataclass
-class Report:
+class IngestReport:
     """The outcome of an ingest or validate run over many files."""
 
     files: list[FileResult] = field(default_factory=list)
@@ -187,7 +194,7 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        return int(not self.valid)
+        return EXIT_OK if self.valid else EXIT_REFUSED
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -153,9 +153,10 @@ class SchemaIssue:
     def render(self, lang: str = "vi") -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         key = self.key_path()
-        text = self.en if lang == "en" else self.vi
-        hint = self.hint_en if lang == "en" else self.hint_vi
-        return f"{where}: {key + ': ' if key else ''}{text}{' — ' + hint if hint else ''}"
+        from vwu_pipeline.core.messages import pick
+
+        said, hint = pick((self.vi, self.en), lang), pick((self.hint_vi, self.hint_en), lang)
+        return f"{where}: {key + ': ' if key else ''}{said}{' — ' + hint if hint else ''}"
 
 
 class SchemaError(ConfigError):
@@ -168,17 +169,11 @@ class SchemaError(ConfigError):
         super().__init__(self.render(lang))
 
     def render(self, lang: str | None = None) -> str:
+        from vwu_pipeline.core.messages import text
+
         lang = lang or self.lang
-        head = (
-            f"Schema files in {self.directory} have {len(self.issues)} mistake(s):"
-            if lang == "en"
-            else f"Tệp chỉ tiêu trong {self.directory} có {len(self.issues)} lỗi:"
-        )
-        tail = (
-            "Fix the files, then check them with: vwu schemas check"
-            if lang == "en"
-            else "Sửa các tệp rồi kiểm tra lại bằng: vwu schemas check"
-        )
+        head = text("schemas.mistakes", lang, folder=self.directory, count=len(self.issues))
+        tail = text("schemas.fix", lang)
         return "\n".join([head, *(f"  {issue.render(lang)}" for issue in self.issues), tail])
 
     def __str__(self) -> str:

@@ -44,11 +44,12 @@ class NotANumber(ValueError):
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([.,  \u202f]\d{3})+$")
 _PLAIN = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?\d+[.,]\d+$")
-_MISSING = {"", "-", "–", "—", "x", "…", "..."}
+_MISSING = {"", "x", "…", "..."}
+_ZERO = {"-", "–", "—"}  # "không phát sinh": a reported zero (DOMAIN.md, Submission rules)
 
 
 def parse_number(value: object) -> float | None:
-    """Read a figure as an office types it; None when blank or "-".
+    """Read a figure as an office types it; None when blank, 0 for "-" (nothing happened).
 
     Vietnamese offices write thousands with "." or a space and decimals with ",";
     a group of exactly three digits after a separator is read as thousands.
@@ -63,6 +64,8 @@ def parse_number(value: object) -> float | None:
     text = unicodedata.normalize("NFC", str(value)).strip()
     if text.lower() in _MISSING:
         return None
+    if text in _ZERO:
+        return 0.0
     if _PLAIN.match(text):
         return float(text)
     if _GROUPED.match(text):
@@ -70,25 +73,6 @@ def parse_number(value: object) -> float | None:
     if _DECIMAL.match(text):
         return float(text.replace(",", "."))
     raise NotANumber(text)
-
-
-def to_cp1258(text: str) -> str:
-    """Vietnamese as the Windows code page 1258 stores it, ready for `.encode("cp1258")`.
-
-    cp1258 has the letters Â Ê Ô Ă Ơ Ư Đ precomposed but tone marks only as combining
-    characters, so "Hộ" becomes "Hô" + combining dot below. (Python's codec does not do this.)
-    """
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        try:
-            char.encode("cp1258")
-            out.append(char)
-        except UnicodeEncodeError:
-            base, *marks = unicodedata.normalize("NFD", char)
-            shape = [m for m in marks if m in "\u0302\u0306\u031b"]  # circumflex, breve, horn
-            tones = [m for m in marks if m not in shape]
-            out.append(unicodedata.normalize("NFC", base + "".join(shape)) + "".join(tones))
-    return "".join(out)
 
 
 def number(value: float | None, lang: str = "vi", decimals: int | None = None) -> str:
@@ -101,3 +85,48 @@ def number(value: float | None, lang: str = "vi", decimals: int | None = None) -
     if lang != "en":  # swap the separators the Vietnamese way
         text = text.translate(str.maketrans({",": ".", ".": ","}))
     return text
+
+
+# Control characters (C0, DEL, C1: ESC, CR, LF, BEL …) and the bidirectional overrides that
+# reorder what a terminal shows: a file name or cell value holding them could fake a line
+# ("Đã nhận …") or rewrite the screen. They are shown escaped, as Python writes them.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: object) -> str:
+    """Text safe to print on a terminal or into a cron mail: control characters escaped."""
+    value = str(text)
+    if not _UNPRINTABLE.search(value):
+        return value
+    return _UNPRINTABLE.sub(_escaped, value)
+
+
+def _escaped(match: re.Match) -> str:
+    ch = match[0]
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def _degrade(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler "vwu-degrade": a character the terminal's encoding lacks is written
+    without its diacritics ("Đã nhận" → "Da nhan" on an ASCII terminal), else as "?"; printing
+    never stops a command."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = []
+    for ch in error.object[error.start : error.end]:
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        base = base.replace("đ", "d").replace("Đ", "D")
+        try:
+            base.encode(error.encoding)
+            out.append(base or "?")
+        except (UnicodeEncodeError, LookupError):
+            out.append("?")
+    return "".join(out), error.end
+
+
+def register_degrade() -> str:
+    import codecs
+
+    codecs.register_error("vwu-degrade", _degrade)
+    return "vwu-degrade"

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.periods import period_days
 from vwu_pipeline.core.text import clean, fold
 
 PACKAGED_MASTER = Path(__file__).resolve().parent / "data" / "units.csv"
@@ -142,9 +143,6 @@ def typed_code(text: str | None) -> str | None:
     return code.zfill(2) if code.isdigit() and len(code) < 2 else code
 
 
-_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
-
-
 class UnitTree:
     """One official tree (legacy three tiers or the 2025 two tiers) as valid on a date."""
 
@@ -187,6 +185,36 @@ class UnitTree:
                 "Each report year needs exactly one tree whose valid_from/valid_to cover 30 November of that year. " + _FORMAT_HINT,
             )
         return _build(path, trees[0], _period_start(path, trees[0], as_of))
+
+    @classmethod
+    def for_date(cls, day: date, master: Path | None = None) -> UnitTree:
+        """The tree valid on a day (the day after 30 June 2025 is the 2025 tree)."""
+        trees = cls.during(day, day, master)
+        if len(trees) != 1:
+            path = _master_path(master)
+            raise ConfigError(f"Unit master {path}: {len(trees)} trees valid on {day.isoformat()}.", _FORMAT_HINT)
+        return trees[0]
+
+    @classmethod
+    def during(cls, first: date, last: date, master: Path | None = None) -> list[UnitTree]:
+        """The trees valid on some day from `first` to `last`, oldest first (both trees for a
+        period of 2025 that straddles 1 July)."""
+        return list(_trees_during(first, last, master, os.environ.get(ENV_VAR, "")))
+
+    @classmethod
+    def for_period(cls, period: str, master: Path | None = None) -> UnitTree:
+        """The tree of a period: the one valid on its last day (2025-H1 -> legacy, 2025 -> 2025)."""
+        return cls.for_date(period_days(period)[1], master)
+
+    @classmethod
+    def candidates(cls, period: str, master: Path | None = None) -> list[UnitTree]:
+        """The trees a submission for `period` may use, the period's own tree first: the trees
+        valid during it, and the next one when a report is compiled in the month after it (a
+        first-half 2025 review compiled by the new province in July)."""
+        first, last = period_days(period)
+        own = cls.for_period(period, master)
+        others = [t for t in cls.during(first, last + timedelta(days=31), master) if t is not own]
+        return [own, *others]
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -276,35 +304,6 @@ class UnitTree:
         level = self.reporting_level()
         return (level,) if "district" in self.levels else (level, "commune")
 
-    def reporting_units(self, unit: str | None = None, level: str | None = None) -> list[Unit]:
-        """The units that send (and get a form for) a submission: every unit of `level` at or
-        under `unit` (the whole country for None)."""
-        level = level or self.reporting_level()
-        allowed = self.report_levels()
-        if level not in allowed:
-            raise ConfigError(
-                f"Cây đơn vị {self.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
-                f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
-            )
-        if unit is None:
-            return self.units(level)
-        scope = self.get(unit)
-        if scope is None:
-            raise ConfigError(
-                f"Mã đơn vị '{unit}' không có trong danh mục cây {self.tree} / unknown unit code.",
-                "Mã là văn bản giữ số 0 đầu: tỉnh 2 chữ số (33), huyện 3 (332), xã 5 (12337).",
-            )
-        if LEVELS.index(scope.level) > LEVELS.index(level):
-            owner = next(u for u in self.path(scope.code) if u.level == level)
-            raise ConfigError(
-                f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
-                f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
-                f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
-            )
-        if scope.level == level:
-            return [scope]
-        return [u for u in self.descendants(scope.code) if u.level == level]
-
     # --- names ---------------------------------------------------------------------------
 
     def find_by_name(self, name: str, level: str | None = None) -> list[Unit]:
@@ -329,6 +328,17 @@ class UnitTree:
 @lru_cache(maxsize=64)
 def _tree_for_year(year: int, master: Path | str | None, env: str) -> UnitTree:
     return UnitTree._for_year(year, master)
+
+
+@lru_cache(maxsize=64)
+def _trees_during(first: date, last: date, master: Path | str | None, env: str) -> tuple[UnitTree, ...]:
+    path = _master_path(master)
+    spans: dict[str, date] = {}
+    for tree, start, end in _periods(path):
+        if start <= last and (end is None or first <= end):
+            day = max(start, first)
+            spans[tree] = min(spans.get(tree, day), day)
+    return tuple(_build(path, tree, _period_start(path, tree, day)) for tree, day in sorted(spans.items(), key=lambda kv: kv[1]))
 
 
 def _master_path(master: Path | str | None) -> Path:

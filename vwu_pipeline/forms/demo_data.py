@@ -23,6 +23,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Indicator, load_catalog
+from vwu_pipeline.core.lookup import reporting_units
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import Unit, UnitTree
 from vwu_pipeline.forms.template import (
@@ -92,6 +93,7 @@ def generate(
     messy: bool = False,
     workers: int | None = None,
     schemas: Path | None = None,
+    period: str | None = None,
 ) -> DemoData:
     """Write one filled workbook per reporting unit (under `unit`) and period into `out_dir`.
 
@@ -99,10 +101,12 @@ def generate(
     """
     started = time.perf_counter()
     scale = parse_scale(scale)
-    tree = UnitTree.for_year(year)
+    # One period (2025-H1: the legacy tree, from its districts), else the year or its months.
+    chosen = Period.parse(year, period) if period else None
+    tree = UnitTree.for_period(chosen.code) if chosen else UnitTree.for_year(year)
     catalog = load_catalog(schemas)
-    units = tree.reporting_units(unit, level)
-    periods = demo_periods(year, scale)
+    units = reporting_units(tree, unit, level)
+    periods = [chosen] if chosen and scale == 1 else demo_periods(year, scale)
     out_dir = Path(out_dir)
     # A 2025 commune merged about three legacy ones: its figures are about three times larger.
     size = LEGACY_COMMUNES / max(1, len(tree.units("commune")))
@@ -140,15 +144,18 @@ class DemoFigures:
     size: float = 1.0  # population relative to a legacy commune
 
     def __call__(self, reporting: Unit, row: Unit, indicator: Indicator) -> list[object]:
-        known = unit_figures(row, self.seed, Period(self.period), self.size)
+        period = Period(self.period)
+        known = unit_figures(row, self.seed, period, self.size)
         values: dict[str, float] = {}
         for column in indicator.columns:
             if column.name in known:
                 values[column.name] = known[column.name]
-            else:  # an indicator added after this generator: small counts within its bounds
+            else:  # an indicator added after this generator: counts that grow with the unit's size
+                # (and, for a flow, with the share of the year), within the column's bounds
                 rng = random.Random(f"{self.seed}:{self.period}:{row.code}:{column.name}")
-                values[column.name] = max(column.min or 0, _poisson(rng, 2.0))
-        _respect_rules(values, indicator)
+                mean = 20.0 * self.size * (period.fraction if column.aggregation == "flow" else 1.0)
+                values[column.name] = _bounded(_poisson(rng, mean), column)
+        respect_rules(values, indicator)
         if not self.text_numbers:
             return [values[c.name] for c in indicator.columns]
         rng = random.Random(f"{self.seed}:{self.period}:{row.code}:text")
@@ -206,19 +213,53 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
-def _respect_rules(values: dict[str, float], indicator: Indicator) -> None:
-    """Clamp figures so that the schema's error rules hold (warnings may stay broken)."""
-    for rule in indicator.rules:
-        if rule.severity != "error" or rule.holds(values[rule.left], values[rule.right]):
-            continue
-        if rule.op in ("<=", "=="):
-            values[rule.left] = values[rule.right]
-        elif rule.op == ">=":
-            values[rule.right] = values[rule.left]
-        elif rule.op == "<":
-            values[rule.right] = values[rule.left] + 1
-        elif rule.op == ">":
-            values[rule.left] = values[rule.right] + 1
+def _bounded(value: float, column) -> float:
+    low = column.min if column.min is not None else 0
+    return min(max(value, low), column.max) if column.max is not None else max(value, low)
+
+
+def respect_rules(values: dict[str, float], indicator: Indicator) -> None:
+    """Move figures until every rule of the schema holds, warnings too (a demo that broke its
+    own warning rules would bury real warnings). A rule's side may be a column, a derived
+    sum or a number: a column is set to the other side; a derived sum is scaled (or its first
+    part raised). A few passes settle rules that share a figure."""
+    columns = {c.name: c for c in indicator.columns}
+
+    def side(name: str) -> float:
+        if name[:1].isdigit():
+            return float(name)
+        derived = indicator.derived_figure(name)
+        return float(sum(values[part] for part in derived.sum)) if derived else float(values[name])
+
+    def put(name: str, wanted: float) -> None:
+        derived = indicator.derived_figure(name)
+        if derived is None:
+            values[name] = _bounded(math.floor(wanted) if wanted >= 0 else 0, columns[name])
+            return
+        total = side(name)
+        if total > wanted:  # shrink every part alike
+            share = max(wanted, 0) / total if total else 0
+            for part in derived.sum:
+                values[part] = _bounded(math.floor(values[part] * share), columns[part])
+        else:
+            first = derived.sum[0]
+            values[first] = _bounded(values[first] + math.ceil(wanted - total), columns[first])
+
+    for _ in range(6):
+        broken = False
+        for rule in indicator.rules:
+            left, right = side(rule.left), side(rule.right)
+            if rule.holds(left, right):
+                continue
+            broken = True
+            # Move the left side when it is a figure, else the right one (`1000 >= b`).
+            target, other, op = (rule.left, right, rule.op) if not rule.left[:1].isdigit() else (rule.right, left, _FLIP[rule.op])
+            put(target, {"<=": other, "==": other, ">=": other, "<": other - 1, ">": other + 1}[op])
+        if not broken:
+            return
+
+
+_FLIP = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "=="}
 
 
 def _as_text(value: float, rng: random.Random) -> object:

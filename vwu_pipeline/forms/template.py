@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, Column, Indicator, load_catalog
+from vwu_pipeline.core.lookup import reporting_units
+from vwu_pipeline.core.outputs import output_error, output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import NotANumber, fold, number, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree
@@ -109,11 +111,11 @@ def write_templates(
 ) -> list[Path]:
     """Write one template per reporting unit under `unit` for the year (or a period of it)."""
     the_period = Period.parse(year, period)
-    tree = UnitTree.for_year(year)
+    tree = UnitTree.for_period(the_period.code)  # 2025-H1: the legacy tree, districts report
     load_catalog(schemas)  # a bad schema folder fails here, once, not in every worker
     jobs = [
         WorkbookJob(workbook_path(Path(out_dir), u, tree, the_period), u.code, the_period.code, figures, OFFICIAL, schemas)
-        for u in tree.reporting_units(unit, level)
+        for u in reporting_units(tree, unit, level, year)
     ]
     return write_workbooks(jobs)
 
@@ -121,6 +123,8 @@ def write_templates(
 def write_workbooks(jobs: Sequence[WorkbookJob], workers: int | None = None) -> list[Path]:
     """Write the jobs' workbooks, in worker processes when there are many (openpyxl is CPU-bound)."""
     workers = workers or os.cpu_count() or 1
+    for folder in sorted({job.path.parent for job in jobs}):
+        output_folder(folder)  # a read-only or mistyped --out fails here, once, naming the folder
     if len(jobs) < PARALLEL_FROM or workers == 1:
         return [write_job(job) for job in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -129,13 +133,15 @@ def write_workbooks(jobs: Sequence[WorkbookJob], workers: int | None = None) -> 
 
 def write_job(job: WorkbookJob) -> Path:
     period = Period(job.period)
-    tree = UnitTree.for_year(period.year)
+    tree = UnitTree.for_period(period.code)
     unit = tree.get(job.unit)
     if unit is None:
         raise ConfigError(f"Mã đơn vị '{job.unit}' không có trong danh mục năm {period.year}.")
-    job.path.parent.mkdir(parents=True, exist_ok=True)
     workbook = build_workbook(unit, tree.leaves(unit.code), period, load_catalog(job.schemas), job.figures, job.shape)
-    save_reproducible(workbook, job.path)
+    try:
+        save_reproducible(workbook, job.path)
+    except OSError as exc:  # a full disk in the middle of the run
+        raise output_error(job.path, exc) from None
     return job.path
 
 

@@ -17,12 +17,8 @@ import codecs
 import csv
 import hashlib
 import io
-import mmap
-import posixpath
-import re
 import unicodedata
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,17 +27,18 @@ import charset_normalizer
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from vwu_pipeline.core.messages import MESSAGES, text
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_file_bytes: int = 50 * 1024**2  # refuse bigger files outright
-    max_unzipped_bytes: int = 200 * 1024**2  # sum of uncompressed member sizes (zip directory)
-    max_rows: int = 100_000  # per sheet
-    max_columns: int = 200  # per sheet
-    max_cell_chars: int = 10_000  # longer text cells are cut to this length and reported
-    worker_memory_bytes: int = 4 * 1024**3  # address space of a reader process (ingest.Parser)
+from vwu_pipeline.core.problems import Problem
+from vwu_pipeline.ingest.guards import (
+    VWU_OUTPUT_PROPERTY,
+    CellError,
+    ReadError,
+    UncomputedFormula,
+    check_container,
+    is_utf8,
+    os_reason,
+    short_reason,
+)
+from vwu_pipeline.ops.config import Limits
 
 
 @dataclass
@@ -52,44 +49,18 @@ class RawSheet:
     rows: list[list[object]]
     # (excel_row, excel_col, original_length) of cells cut to max_cell_chars
     long_cells: list[tuple[int, int, int]] = field(default_factory=list)
+    hidden: bool = False  # hidden or "very hidden" in Excel: an old copy the office no longer sees
 
 
-class ReadError(Exception):
-    """The file cannot be read at all. code is a problem code of the message catalogue; params fill its template."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        if code not in MESSAGES:
-            raise ValueError(f"unknown problem code {code!r}")
-        self.code = code
-        self.params = params
-        super().__init__(self.message("en"))
-
-    def __reduce__(self) -> tuple[Any, ...]:  # picklable, for process pools
-        return (_read_error, (self.code, self.params))
-
-    def message(self, lang: str = "vi") -> str:
-        return text(self.code, lang, **self.params)
-
-
-def _read_error(code: str, params: dict[str, Any]) -> ReadError:
-    return ReadError(code, **params)
+def read_problem(error: ReadError | OSError, file: str) -> Problem:
+    """A file that cannot be read, as the problem that refuses it (ingest, targets and feedback alike)."""
+    if isinstance(error, ReadError):
+        return Problem(error.code, "error", file, error.params.get("sheet"), params=error.params)
+    return Problem("file-unreadable", "error", file, params={"reason": os_reason(error)})
 
 
 WORKBOOK_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 SUFFIXES = {*WORKBOOK_SUFFIXES, ".csv"}
-
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and encrypted .xlsx
-ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # .xlsx/.xlsm/.ods (second: empty zip)
-# An encrypted OOXML workbook is an OLE file holding a stream of this name; directory
-# entries are 128 bytes and aligned on 128 bytes, which rules out matches inside cell text.
-ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
-
-RATIO_LIMIT = 200  # a member expanding more than this...
-RATIO_FLOOR = 10 * 1024**2  # ...and to more than this is a zip bomb
-
-NOT_EXCEL = "không phải tệp Excel hợp lệ"
-# corrupt directory or data, encrypted member, unsupported compression method
-_ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
 
 
 def sha256_of(path: Path) -> str:
@@ -109,7 +80,7 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+        raise ReadError("file-unreadable", reason=os_reason(exc)) from exc
     if size == 0:
         raise ReadError("file-empty")
     if size > limits.max_file_bytes:
@@ -119,19 +90,19 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
             return [_read_csv(path, limits)]
         return _read_spreadsheet(path, WORKBOOK_SUFFIXES[suffix], limits)
     except OSError as exc:  # vanished or unreadable between stat() and open()
-        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+        raise ReadError("file-unreadable", reason=short_reason(exc)) from exc
 
 
 # --- workbooks -------------------------------------------------------------------------
 
 
 def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[RawSheet]:
-    kind = _check_container(path, expected_kind, limits)
+    kind, marks = check_container(path, expected_kind, limits)
     try:
         # from_path picks the reader by suffix; when the content says otherwise (an .xls
         # saved under .xlsx, common in offices) let calamine detect the format instead.
         # A name that is not UTF-8 (unpacked from a Windows zip) cannot cross into Rust: open it here.
-        if kind == expected_kind and _utf8(str(path)):
+        if kind == expected_kind and is_utf8(str(path)):
             book = python_calamine.CalamineWorkbook.from_path(path)
         else:
             with open(path, "rb") as handle:
@@ -144,7 +115,10 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
                     continue  # chart sheets, VBA modules: no cells
                 if meta.name == skipped:
                     continue  # the results sheet of a checked copy sent back: not the unit's figures
-                sheets.append(_convert_sheet(book.get_sheet_by_name(meta.name), limits))
+                sheet = _convert_sheet(book.get_sheet_by_name(meta.name), limits)
+                sheet.hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+                _apply_marks(sheet, marks.get(meta.name))
+                sheets.append(sheet)
             return sheets
     except ReadError:
         raise
@@ -154,10 +128,10 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         text = str(exc).lower()
         if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
             raise ReadError("file-encrypted") from exc
-        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+        raise ReadError("file-unreadable", reason=short_reason(exc)) from exc
 
 
-# The custom document property a checked copy (forms/annotate.py, `vwu validate --annotate`)
+# The custom document property a checked copy (ingest/annotate.py, `vwu validate --annotate`)
 # carries: its value names the results sheet added in front of the unit's own sheets. Such a
 # copy, corrected and sent back, is the unit's submission; ingest skips only that sheet.
 FEEDBACK_MARKER = "vwu-feedback-sheet"
@@ -165,7 +139,7 @@ FEEDBACK_MARKER = "vwu-feedback-sheet"
 
 def feedback_sheet(path: Path) -> str | None:
     """The results sheet of a checked copy, from docProps/custom.xml; None for any other workbook.
-    Called after _check_container (sizes and XML prologs checked)."""
+    Called after guards.check_container (sizes and XML prologs checked)."""
     try:
         with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
             if "docProps/custom.xml" not in archive.namelist():
@@ -180,194 +154,16 @@ def feedback_sheet(path: Path) -> str | None:
     return None
 
 
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
-
-
-def _check_container(path: Path, expected_kind: str, limits: Limits) -> str:
-    """Look at the bytes, not the name: refuse encrypted, fake and bomb files; return the real kind."""
-    with open(path, "rb") as handle:
-        head = handle.read(512)
-    if head.startswith(OLE_MAGIC):
-        if _has_encryption_info(path):
-            raise ReadError("file-encrypted")
-        return "xls"
-    if head.startswith(ZIP_MAGICS):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                _check_zip_sizes(archive.infolist(), limits)
-                _check_xml_prologs(archive)
-                names = set(archive.namelist())
-                if "xl/workbook.xml" in names:
-                    _check_xlsx_extents(archive, limits)
-                    return "xlsx"
-                if "content.xml" in names:
-                    return "ods"
-                return expected_kind  # let calamine say what is wrong
-        except ReadError:
-            raise
-        except _ZIP_FAILURES as exc:
-            raise ReadError("file-unreadable", reason="tệp nén bị hỏng") from exc
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"mime-version")):
-        # web systems export HTML or "XML Spreadsheet 2003" under an .xls name
-        raise ReadError("file-unreadable", reason="tệp là trang HTML/XML đổi đuôi, " + NOT_EXCEL)
-    raise ReadError("file-unreadable", reason=NOT_EXCEL)
-
-
-ENTITY_DECLARATION = (
-    "tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: có thể là tệp độc hại kiểu 'billion laughs'"
-)
-_PROLOG_BYTES = 64 * 1024
-_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
-
-
-def _check_xml_prologs(archive: zipfile.ZipFile) -> None:
-    """Refuse a workbook whose XML parts declare a DTD or entities ("billion laughs"), before
-    any parser sees them: the declaration sits before the root element, so the first bytes of
-    each part are enough (read through the zip stream, never the whole part)."""
-    for info in archive.infolist():
-        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            continue
-        with archive.open(info) as member:
-            head = member.read(_PROLOG_BYTES)
-        root = _FIRST_ELEMENT.search(head)
-        if _DOCTYPE.search(head, 0, root.start() if root else len(head)):
-            raise ReadError("file-unreadable", reason=f"{info.filename}: {ENTITY_DECLARATION}")
-
-
-def _has_encryption_info(path: Path) -> bool:
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        at = data.find(ENCRYPTION_INFO)
-        while at != -1:
-            if at % 128 == 0:
-                return True
-            at = data.find(ENCRYPTION_INFO, at + 1)
-    return False
-
-
-def _check_zip_sizes(members: list[zipfile.ZipInfo], limits: Limits) -> None:
-    """Zip-bomb guard from the zip directory, before anything is expanded."""
-    total = sum(member.file_size for member in members)
-    if total > limits.max_unzipped_bytes:
-        raise ReadError("zip-bomb", size=total, limit=limits.max_unzipped_bytes)
-    for member in members:
-        allowed = RATIO_LIMIT * member.compress_size
-        if member.file_size > RATIO_FLOOR and member.file_size > allowed:
-            raise ReadError("zip-bomb", size=member.file_size, limit=max(allowed, RATIO_FLOOR))
-
-
-def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> None:
-    """Refuse sheets whose cells reach beyond the limits, before calamine reads them.
-
-    calamine allocates the whole rectangle from A1 to the farthest cell: one stray value
-    in XFD1048576 asks for half a terabyte and aborts the process.
-    """
-    for part, sheet_name in _xlsx_sheet_parts(archive).items():
-        try:
-            xml = archive.read(part)  # zipfile stops at the size the directory declared
-        except KeyError:
-            continue  # a missing part is calamine's to report
-        last_row, last_col = _xlsx_extent(xml, limits)
-        if last_row > limits.max_rows:
-            # the scan stopped early; for the message, the last row written (rows are in order)
-            written = [int(n) for n in _ROW_NUMBER.findall(xml, max(0, len(xml) - 65536))]
-            count = max([last_row, *written])
-            raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
-        if last_col > limits.max_columns:
-            raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
-
-
-# How Excel, LibreOffice, openpyxl and xlsxwriter write a cell: <c r="B12" ...> or <c r="B12" .../>
-# (the last holds no value: only a style).
-_CELL_WITH_REF = re.compile(rb"""<c r="([A-Z]+)(\d+)"[^>/]*(/?)>""")
-_CELL_TAG = re.compile(rb"<c[\s>/]")
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
-_REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
-_ROW_NUMBER = re.compile(rb"""<(?:\w+:)?row\s[^>]*?(?<![\w:])r\s*=\s*["'](\d+)["']""")
-_CHUNK = 1024 * 1024
-
-
-def _xlsx_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
-    """(last row, last column), 1-based, reached by a cell that may hold a value.
-
-    Stops once past the limits. Works through 1 MB pieces cut before a tag (one findall
-    over a 200 MB sheet would hold millions of tuples). Falls back to following positions
-    when a cell is written otherwise (no r=, a namespace prefix "x:c", other spacing).
-    """
-    if b":c" in xml:
-        return _xlsx_extent_by_position(xml, limits)
-    last_row = last_col = start = 0
-    while start < len(xml) and last_row <= limits.max_rows and last_col <= limits.max_columns:
-        end = xml.find(b"<", start + _CHUNK)
-        end = len(xml) if end == -1 else end
-        cells = _CELL_WITH_REF.findall(xml, start, end)
-        if len(cells) != len(_CELL_TAG.findall(xml, start, end)):
-            return _xlsx_extent_by_position(xml, limits)
-        rows = {row for _, row, empty in cells if not empty}
-        cols = {col for col, _, empty in cells if not empty}
-        last_row = max(last_row, max(map(int, rows), default=0))
-        last_col = max(last_col, max(map(_column_number, cols), default=0))
-        start = end
-    return last_row, last_col
-
-
-def _xlsx_extent_by_position(xml: bytes, limits: Limits) -> tuple[int, int]:
-    """The same, for sheets where some cells or rows omit r= (allowed, and rare)."""
-    last_row = last_col = row = col = 0
-    for match in _ROW_OR_CELL.finditer(xml):
-        tag, attrs = match.groups()
-        ref = _REF.search(attrs)
-        if tag == b"row":
-            if last_row > limits.max_rows or last_col > limits.max_columns:
-                break  # past the limits, with the full width of the offending row
-            row, col = (int(ref.group(2)) if ref and ref.group(2) else row + 1), 0
-            continue
-        if ref and ref.group(1):
-            col = _column_number(ref.group(1))
-            row = int(ref.group(2) or row)
-        else:
-            col += 1  # even an empty <c/> takes its place
-        if not attrs.endswith(b"/"):
-            last_row, last_col = max(last_row, row), max(last_col, col)
-    return last_row, last_col
-
-
-def _xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet part name -> sheet name, from xl/workbook.xml and its relationships."""
-    parts = {}
-    try:
-        workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
-        rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    except KeyError:
-        workbook = rels = None
-    except Exception as exc:  # defusedxml refuses entity declarations; bad XML
-        raise ReadError("file-unreadable", reason="xl/workbook.xml: " + _short(exc)) from exc
-    if workbook is not None and rels is not None:
-        targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
-        for element in workbook.iter():
-            if not str(element.tag).endswith("}sheet") and element.tag != "sheet":
-                continue
-            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
-            target = targets.get(rid)
-            if target:
-                part = target[1:] if target.startswith("/") else posixpath.join("xl", target)
-                parts[posixpath.normpath(part)] = element.get("name") or part
-    if not parts:  # unusual relationships: scan every worksheet part, named by its file
-        parts = {n: posixpath.basename(n) for n in archive.namelist() if n.startswith("xl/worksheets/")}
-    return parts
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - 64
-    return number
+def _apply_marks(sheet: RawSheet, marks: dict[tuple[int, int], str] | None) -> None:
+    """Put the marked cells into the grid, where calamine left them blank."""
+    for (row, col), mark in (marks or {}).items():
+        if row >= len(sheet.rows):
+            sheet.rows.extend([] for _ in range(row + 1 - len(sheet.rows)))
+        cells = sheet.rows[row]
+        if col >= len(cells):
+            cells.extend([None] * (col + 1 - len(cells)))
+        if cells[col] is None:
+            cells[col] = mark
 
 
 def _convert_sheet(sheet: Any, limits: Limits) -> RawSheet:
@@ -414,7 +210,7 @@ def _read_csv(path: Path, limits: Limits) -> RawSheet:
                 raise ReadError("too-many-columns", count=len(row), limit=limits.max_columns, sheet=sheet.name)
             sheet.rows.append(row)
     except csv.Error as exc:
-        raise ReadError("file-unreadable", reason=_short(exc)) from exc
+        raise ReadError("file-unreadable", reason=short_reason(exc)) from exc
     while sheet.rows and not sheet.rows[-1]:
         sheet.rows.pop()
     return sheet
@@ -521,9 +317,14 @@ def _clean_row(
     return row
 
 
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
-
-
-__all__ = ["Limits", "RawSheet", "ReadError", "read_workbook", "sha256_of"]
+__all__ = [
+    "VWU_OUTPUT_PROPERTY",
+    "CellError",
+    "RawSheet",
+    "ReadError",
+    "UncomputedFormula",
+    "os_reason",
+    "read_problem",
+    "read_workbook",
+    "sha256_of",
+]

@@ -12,22 +12,25 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
-from vwu_pipeline.core.problems import FileResult, Lang, Problem, Report
-from vwu_pipeline.forms.annotate import relative_names
+from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
+from vwu_pipeline.core.text import number
+from vwu_pipeline.ingest.annotate import relative_names
 from vwu_pipeline.ingest.reading import (
     SUFFIXES,
-    Limits,
     ReadError,
+    os_reason,
+    read_problem,
     read_workbook,
     sha256_of,
 )
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
+from vwu_pipeline.ops.config import Limits
 from vwu_pipeline.store.db import Store
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
@@ -37,11 +40,15 @@ PARSE_CHUNK = 8  # files a reader process takes at a time
 @dataclass
 class IngestOptions:
     year: int | None = None
+    period: str | None = None  # --period: a full code ("2024-H1")
     lang: Lang = "vi"
     limits: Limits = Limits()
     schemas: Path | None = None
     workers: int | None = None  # reader processes; default: up to 2 cores; 0: read in this process
-    # The checked copies handed back (forms/annotate.py): written into this folder, mirroring
+    # Read files already stored again, store re-saved originals on purpose, and recompute the
+    # current figures of every unit from all stored versions in key order.
+    force: bool = False
+    # The checked copies handed back (ingest/annotate.py): written into this folder, mirroring
     # the inbox's subfolders. validate --annotate: every file checked; ingest --feedback: refused
     # files and accepted files with warnings, each with a plain-text message.
     feedback: Path | None = None
@@ -72,15 +79,31 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
         given = Path(given)
         if given.is_dir():
             root = given.resolve()
-            for path in sorted(given.rglob("*")):
+            found: list[Path] = []
+
+            def unreadable(error: OSError) -> None:
+                # A folder the server may not read, or nested beyond the path limit: said, not skipped silently.
+                folder = Path(error.filename or given)
+                result = FileResult(str(folder), "refused")
+                result.problems.append(Problem("folder-unreadable", "error", folder.name, params={"reason": os_reason(error)}))
+                refused.append(result)
+
+            for folder, _, names in os.walk(given, onerror=unreadable):
+                found.extend(Path(folder) / name for name in names)
+            for path in sorted(found):
                 if path.name.startswith(("~$", ".")) or path.suffix.lower() not in SUFFIXES:
                     continue
-                if path.is_symlink() and not (target := path.resolve()).is_relative_to(root):
+                try:
+                    if path.is_symlink() and not (target := path.resolve()).is_relative_to(root):
+                        result = FileResult(str(path), "refused")
+                        result.problems.append(Problem("outside-inbox", "error", path.name, params={"target": str(target)}))
+                        refused.append(result)
+                    elif path.is_file():
+                        files.append(path)
+                except OSError as error:
                     result = FileResult(str(path), "refused")
-                    result.problems.append(Problem("outside-inbox", "error", path.name, params={"target": str(target)}))
+                    result.problems.append(read_problem(error, path.name))
                     refused.append(result)
-                elif path.is_file():
-                    files.append(path)
         else:
             files.append(given)
     return files, refused
@@ -93,10 +116,10 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
     try:
         sheets = read_workbook(path, limits)
     except ReadError as error:
-        result.problems.append(Problem(error.code, "error", path.name, error.params.get("sheet"), params=error.params))
+        result.problems.append(read_problem(error, path.name))
         return sub
     except OSError as error:
-        result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": error.strerror or str(error)}))
+        result.problems.append(read_problem(error, path.name))
         return sub
     for sheet in sheets:
         for row, col, length in sheet.long_cells:
@@ -123,7 +146,7 @@ def run(
     options: IngestOptions = IngestOptions(),
     progress: Callable[[FileResult], None] | None = None,
     started: Callable[[int], None] | None = None,
-) -> Report:
+) -> IngestReport:
     """Ingest files into the workspace store; with `workspace=None` only check them (vwu validate).
 
     `started(n)` is told how many files there are before the first is read (progress bars);
@@ -136,26 +159,34 @@ def run(
     names = relative_names([*files, *(Path(r.path) for r in refused)], paths) if options.feedback else {}
     if started:
         started(len(files) + len(refused))
-    report = Report(lang=options.lang)
+    report = IngestReport(lang=options.lang)
 
     def feedback(result: FileResult) -> None:
         """Before the file is stored, so that the store knows its copy."""
         if options.feedback is not None and _wants_feedback(result, options):
-            if result.sha256 in seen_refused:
-                result.feedback = seen_refused[result.sha256]  # unchanged since it was refused: nothing new to say
+            if seen_refused.get(result.sha256):
+                # unchanged since it was refused and handed back: nothing new to say
+                result.feedback = seen_refused[result.sha256]
             else:
                 _write_feedback(result, names, options)
 
+    refused_before: set[str] = set()
+
     def done(result: FileResult) -> None:
+        if result.status == "refused" and result.sha256 in refused_before:
+            result.refused_before = True
         report.files.append(result)
         if progress:
             progress(result)
 
     seen_refused: dict[str, str | None] = {}
     store = Store.open(workspace) if workspace is not None else None
+    run_id = store.start_run("ingest") if store else None
     try:
-        run_id = store.start_run("ingest") if store else None
-        known = store.accepted_hashes() if store else set()
+        known = store.accepted_hashes() if store and not options.force else set()
+        in_run: dict[str, FileResult | None] = {}  # content read in this run -> its first file's result
+        copies: list[tuple[Path, str]] = []
+        refused_before.update(store.refused_feedback() if store else ())
         if store and options.feedback is not None:
             seen_refused = store.refused_feedback()
         for result in refused:
@@ -171,16 +202,26 @@ def run(
                     sha = _sha256_or_none(path)
                     if sha in known:
                         unchanged.append(FileResult(str(path), "unchanged", sha256=sha))
+                    elif sha in in_run:
+                        copies.append((path, sha))  # the same content twice in one run is read once
                     else:
                         fresh.append((path, sha))
                         if sha:
-                            known.add(sha)  # the same content twice in one run is ingested once
+                            in_run[sha] = None
                 upcoming = (unchanged, parser.submit(fresh))
                 if pending:
-                    _finish_batch(*pending, catalog, options, store, done, feedback)
+                    _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run)
                 pending = upcoming
+        for path, sha in copies:
+            done(_copy_outcome(path, in_run[sha]))
         if store:
-            store.finish_run(run_id, report.counts)
+            if options.force:
+                store.recompute_all()
+            store.finish_run(run_id, report.counts, report.exit_code)
+    except BaseException as error:
+        if store:
+            store.fail_run(run_id, error)
+        raise
     finally:
         if store:
             store.close()
@@ -207,7 +248,7 @@ def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
 
 def _write_feedback(result: FileResult, names: dict[Path, Path], options: IngestOptions) -> None:
     """The checked copy (and message) of one file; a copy that cannot be written is told, never fatal to the run."""
-    from vwu_pipeline.forms.annotate import copy_path, write_feedback
+    from vwu_pipeline.ingest.annotate import copy_path, write_feedback
 
     path = Path(result.path)
     out = copy_path(options.feedback, names.get(path, Path(path.name)))
@@ -238,25 +279,53 @@ def _finish_batch(
     store: Store | None,
     done: Callable[[FileResult], None],
     feedback: Callable[[FileResult], None] = lambda result: None,
+    run_id: int | None = None,
+    in_run: dict[str, FileResult | None] | None = None,
 ) -> None:
     """Validate a read batch together, then store it file by file."""
     for result in unchanged:
         done(result)
     subs = parsed()
-    validate(subs, catalog, options.year)
+    validate(subs, catalog, options.year, options.period)
     for sub in subs:
         result = sub.result
         if result.valid and not sub.tables:
             result.status = "skipped"  # nothing in it is a submission (a targets file): said why, not refused
-        elif store is None:
-            result.status = "checked" if result.valid else "refused"
+        elif store is None or result.sha256 is None:
+            # validate only; or bytes that could not be read: reported, nothing to store
+            result.status = "checked" if result.valid and store is None else "refused"
             feedback(result)
         else:
             result.status = "accepted" if result.valid else "refused"
             feedback(result)
-            replaced = store.save(result, sub.path, sub.year, sub.figures if result.valid else {})
-            result.status = "refused" if not result.valid else "replaced" if replaced else "accepted"
+            result.status = store.save(
+                result,
+                sub.path,
+                sub.year,
+                sub.figures if result.valid else {},
+                signed_on=sub.signed_on,
+                run_id=run_id,
+                force=options.force,
+            )
+        if in_run is not None and result.sha256:
+            in_run[result.sha256] = result
         done(result)
+
+
+def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:
+    """A second copy of content read in this run: a refused original's copies are each refused
+    with its problems; a stored one's copies are already there."""
+    if first is None or first.status != "refused":
+        result = FileResult(
+            str(path), "unchanged" if first is None or first.status != "checked" else "checked", sha256=first.sha256 if first else None
+        )
+        if first is not None:
+            result.unit_code, result.unit_name, result.period = first.unit_code, first.unit_name, first.period
+        return result
+    result = FileResult(str(path), "refused", sha256=first.sha256)
+    name = Path(path).name
+    result.problems = [replace(problem, file=name, params=dict(problem.params)) for problem in first.problems]
+    return result
 
 
 def _sha256_or_none(path: Path) -> str | None:
@@ -274,6 +343,7 @@ class Parser:
         self.catalog = catalog
         self.options = options
         self.pool: ProcessPoolExecutor | None = None
+        self._readers_checked = False
 
     def __enter__(self) -> Parser:
         return self
@@ -294,7 +364,7 @@ class Parser:
         """Start reading files; call the returned function for the parsed submissions."""
         if not items:
             return list
-        jobs = [(path, sha, self.catalog.directory, self.options.limits, self.options.year) for path, sha in items]
+        jobs = [(path, sha, self.catalog.directory, self.options.limits, self.options.year, self.options.period) for path, sha in items]
         workers = reader_processes(self.options.workers)
         if workers == 0:
             return lambda: _parse_chunk(jobs)
@@ -307,20 +377,41 @@ class Parser:
         def parsed() -> list[Submission]:
             try:
                 return [sub for future in futures for sub in future.result()]
-            except (BrokenProcessPool, CancelledError):
+            except (BrokenProcessPool, CancelledError, MemoryError):
                 if self.pool is pool:  # retire the broken pool; later batches get a new one
                     pool.shutdown(cancel_futures=True)
                     self.pool = None
+                self._check_readers_can_work()
                 return [self._parse_alone(job) for job in jobs]
 
         return parsed
+
+    def _check_readers_can_work(self) -> None:
+        """Before blaming files for a crash: can a reader process work at all under the memory
+        limit? If not, every file would be called damaged; the limit is what is wrong."""
+        if self._readers_checked:
+            return
+        try:
+            with self._new_pool(1) as pool:
+                pool.submit(_probe_reader).result()
+        except (BrokenProcessPool, MemoryError, ImportError, OSError):
+            limit = self.options.limits.worker_memory_bytes
+            raise ConfigError(
+                f"Giới hạn bộ nhớ của tiến trình đọc tệp (worker_memory_bytes = {number(limit)} byte) quá nhỏ:"
+                " tiến trình không mở được tệp nào.",
+                'Nâng worker_memory_bytes trong vwu.toml (mặc định "4 GB"; ít nhất vài trăm MB), hoặc bỏ VWU_WORKER_MEMORY_BYTES.',
+                en=f"The reader processes' memory limit (worker_memory_bytes = {limit:,} bytes) is too small to open any file.",
+                en_hint='Raise worker_memory_bytes in vwu.toml (default "4 GB"; at least a few hundred MB), or unset'
+                " VWU_WORKER_MEMORY_BYTES.",
+            ) from None
+        self._readers_checked = True
 
     def _parse_alone(self, job: tuple) -> Submission:
         """After a crash, each file in a process of its own, to find the one to blame."""
         with self._new_pool(1) as pool:
             try:
                 return pool.submit(_parse_chunk, [job]).result()[0]
-            except BrokenProcessPool:
+            except (BrokenProcessPool, MemoryError):
                 path, sha = job[0], job[1]
                 sub = Submission(path=path, result=FileResult(str(path), sha256=sha))
                 reason = "tệp làm trình đọc bảng tính dừng đột ngột (có thể bị làm hỏng có chủ ý)"
@@ -331,23 +422,35 @@ class Parser:
 def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     """In a reader process: read each file and run the checks it decides alone."""
     subs = []
-    for path, sha, schemas, limits, year in jobs:
+    for path, sha, schemas, limits, year, period in jobs:
         sub = parse_file(path, sha, load_catalog(schemas), limits)
-        prepare(sub, year)
+        prepare(sub, year, period)
         subs.append(sub)
     return subs
 
 
+READER_PROBE_BYTES = 64 * 1024**2  # what reading even a small workbook takes, with room to spare
+
+
+def _probe_reader() -> bool:
+    """In a reader process: the spreadsheet library loads and a modest buffer fits."""
+    import python_calamine  # noqa: F401
+
+    buffer = bytearray(READER_PROBE_BYTES)
+    return len(buffer) == READER_PROBE_BYTES
+
+
 def _limit_memory(limit: int, parent: int | None = None) -> None:
-    """A worker may not grow past `limit` bytes: a hostile file fails alone, the server stays up."""
+    """A worker may not grow past `limit` bytes: a hostile file fails alone, the server stays up.
+    What the limit could prevent from loading (ctypes for prctl) is loaded first."""
+    if parent is not None:
+        _die_with_parent(parent)
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass  # not on this platform: the size and zip-bomb checks still apply
-    if parent is not None:
-        _die_with_parent(parent)
 
 
 def _die_with_parent(parent: int) -> None:

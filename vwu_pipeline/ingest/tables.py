@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.problems import Problem
-from vwu_pipeline.core.text import clean, fold
+from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.ingest.reading import RawSheet
 
 HEADER_SEARCH_ROWS = 40  # the header sits under a title block of a few lines
@@ -33,6 +33,7 @@ class Table:
     rows: list[tuple[int, list[object]]] = field(default_factory=list)  # (Excel row, cells)
     totals: tuple[int, list[object]] | None = None
     title: list[str] = field(default_factory=list)
+    footer: list[str] = field(default_factory=list)  # notes, place and date, signatures: never data
     missing: tuple[str, ...] = ()  # columns of other years' forms (or optional) the sheet lacks
 
     def cell(self, cells: list[object], name: str) -> object:
@@ -55,6 +56,10 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
         starts = _header_rows(sheet, catalog)
         if indicator is None and not starts:
             continue  # an instructions sheet, a chart: no unit code header anywhere near the top
+        if sheet.hidden:
+            # An old copy kept out of sight must not beat the sheet the office sees.
+            problems.append(Problem("sheet-hidden", "warning", file, sheet.name))
+            continue
         if indicator is not None:
             table, problem = locate(sheet, indicator, catalog, file, starts)
             if table:
@@ -67,7 +72,8 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
         found = [t for t in candidates if t is not None]
         if found:
             tables.append(max(found, key=lambda t: len(t.columns)))
-    if not tables and not problems:
+    tables = _one_sheet_per_indicator(tables, problems, file)
+    if not tables and not any(p.severity == "error" for p in problems):
         if any(find_targets_header(sheet) for sheet in sheets):
             # Not a submission at all: skipped with a pointer to `vwu targets`, not refused.
             problems.append(Problem("targets-file", "warning", file, params={"file": shlex.quote(file)}))
@@ -75,6 +81,25 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
             expected = ", ".join(i.sheet_name for i in catalog.indicators)
             problems.append(Problem("no-indicator-sheet", "error", file, params={"expected": expected}))
     return tables, problems
+
+
+def _one_sheet_per_indicator(tables: list[Table], problems: list[Problem], file: str) -> list[Table]:
+    """Two visible sheets for one indicator ("Hội viên" and its copy "Hội viên (2)", or the
+    alias "HoiVien"): which one the office meant cannot be guessed, so both are named."""
+    first: dict[str, Table] = {}
+    for table in tables:
+        earlier = first.setdefault(table.indicator.name, table)
+        if earlier is not table:
+            problems.append(
+                Problem(
+                    "duplicate-sheet",
+                    "error",
+                    file,
+                    table.sheet,
+                    params={"indicator": table.indicator.sheet_name, "first": earlier.sheet, "second": table.sheet},
+                )
+            )
+    return tables
 
 
 # The header of a targets file (`vwu targets`): field -> the ways offices write it.
@@ -148,7 +173,11 @@ def locate(
         # A sheet without a column every form has cannot be added up with the others.
         form = ", ".join(c.header for c in indicator.columns if c.required)
         return None, Problem(
-            "missing-column", "error", file, sheet.name, header_rows[-1],
+            "missing-column",
+            "error",
+            file,
+            sheet.name,
+            header_rows[-1],
             params={"expected": required[0].header, "indicator": indicator.title_vi, "form": form},
         )
     # A column of some years' forms only (since/until) or optional: whether its absence
@@ -232,22 +261,61 @@ def _assign(labels: list[list[str]], fields: dict[str, tuple[str, ...]]) -> tupl
 
 
 def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
-    """Data rows, the totals row and nothing else: blank, numbering and footer rows are skipped."""
+    """Data rows, the totals row and nothing else: blank, numbering and footer rows are skipped.
+
+    After a totals row that follows the data rows everything is footer (notes, the place-and-
+    date line, signatures); a totals row above the communes stays a check. Without a totals
+    row, a line whose code cell is empty and whose figure cells hold no number is footer, so
+    "Đakrông, ngày 16 tháng 12 năm 2024" over the figure columns is never a data row.
+    """
     figure_columns = [table.columns[c.name] for c in table.indicator.columns if c.name in table.columns]
     label_columns = range(0, min(figure_columns))
     start = table.header_rows[-1]  # 0-based index of the first row under the header
-    for offset, cells in enumerate(sheet.rows[start:]):
-        excel_row = start + offset + 1
+    rows = sheet.rows
+    for index in range(start, len(rows)):
+        cells = rows[index]
         if _is_blank(cells) or _is_numbering(cells):
             continue
         labels = [cells[i] for i in label_columns if i < len(cells) and isinstance(cells[i], str)]
         if any(catalog.is_totals_label(text) for text in labels):
-            table.totals = (excel_row, cells)
+            table.totals = (index + 1, cells)
+            if table.rows:
+                table.footer = [_line(row) for row in rows[index + 1 :] if not _is_blank(row)]
+                return
             continue
-        # A row with a digit in its code or figure cells is data (to be checked); other
-        # text-only rows are footers: "Người lập biểu", a signature, a note.
-        if _has_digit(table.cell(cells, "unit_code")) or any(_has_digit(cells[i]) for i in figure_columns if i < len(cells)):
-            table.rows.append((excel_row, cells))
+        if _looks_like_code(table.cell(cells, "unit_code")) or any(_is_number(cells[i]) for i in figure_columns if i < len(cells)):
+            table.rows.append((index + 1, cells))
+        else:
+            table.footer.append(_line(cells))
+
+
+def _line(cells: list[object]) -> str:
+    return " ".join(text for text in (clean(c) for c in cells if c is not None) if text)
+
+
+def _looks_like_code(value: object) -> bool:
+    """A code as typed ("12337", 12337, "12.337" by a careless formatter); a note's text is not one."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    text = str(value).strip()
+    return 0 < len(text) <= 12 and any(ch.isdigit() for ch in text)
+
+
+def _is_number(value: object) -> bool:
+    """A figure cell holding a number ("-" is a reported zero), or an Excel error or a formula
+    without result, which validation names."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    if type(value) is not str:
+        return True  # CellError, UncomputedFormula: a figure cell gone wrong
+    try:
+        return parse_number(value) is not None
+    except NotANumber:
+        return False  # text: a note, a name, a date; with a unit code beside it, validation names it
 
 
 def _has_digit(value: object) -> bool:

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import VwuError
+from vwu_pipeline.core.crosswalk import REFORM_YEAR
+from vwu_pipeline.core.errors import EXIT_OK, EXIT_REFUSED, VwuError
 from vwu_pipeline.core.indicators import Measure, load_catalog, measures
+from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.ingest.reading import ReadError, read_workbook
+from vwu_pipeline.ingest.reading import ReadError, read_problem, read_workbook
 from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
 from vwu_pipeline.store.db import Store
 
@@ -40,7 +42,7 @@ class TargetsResult:
 
     @property
     def exit_code(self) -> int:
-        return int(not self.valid)
+        return EXIT_OK if self.valid else EXIT_REFUSED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -77,7 +79,7 @@ def _unit(raw: object, tree: UnitTree) -> str | None:
 
 def _target(raw: object, measure: Measure) -> float | None:
     text = clean(raw)
-    ratio = measure.kind == "ratio"
+    ratio = measure.percent  # a decimal ratio's target (40 attendances per session) is read as typed
     try:
         value = parse_number(text.removesuffix("%").strip() if ratio else raw)
     except NotANumber:
@@ -106,15 +108,15 @@ def load_targets(path: Path, workspace: Path, year: int | None = None, schemas: 
 
 def parse_targets(
     path: Path, result: TargetsResult, year: int | None = None, schemas: Path | None = None
-) -> list[tuple[int, str, str, float]]:
-    """(year, unit_code, column, target) rows of a targets file; problems go into `result`."""
+) -> list[tuple[int, str, str, float, str]]:
+    """(year, unit_code, column, target, tree) rows of a targets file; problems go into `result`."""
     try:
         sheets = read_workbook(path)
     except ReadError as error:
-        result.problems.append(Problem(error.code, "error", path.name, params=error.params))
+        result.problems.append(read_problem(error, path.name))
         return []
     except OSError as error:
-        result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": error.strerror or str(error)}))
+        result.problems.append(read_problem(error, path.name))
         return []
     known = {fold(m.name): m for i in load_catalog(schemas).indicators for m in measures(i)}
     examples = ", ".join(list(dict.fromkeys(m.name for m in known.values()))[:6])
@@ -136,9 +138,9 @@ def _rows(
     year: int | None,
     known: dict[str, Measure],
     examples: str,
-) -> list[tuple[int, str, str, float]]:
+) -> list[tuple[int, str, str, float, str]]:
     headers = {name: clean(sheet.rows[header_index][j]) for name, j in place.items() if j is not None}
-    out: list[tuple[int, str, str, float]] = []
+    out: list[tuple[int, str, str, float, str]] = []
     first: dict[tuple[int, str, str], int] = {}
     for offset, cells in enumerate(sheet.rows[header_index + 1 :], start=header_index + 2):  # Excel row numbers
 
@@ -163,6 +165,11 @@ def _rows(
             _problem(result, "targets-year", column=headers["year"], value=row_year, **where)
             continue
         unit = _unit(cell("unit_code"), tree)
+        if unit is None and row_year == REFORM_YEAR:
+            # 2025 targets may have been set on the legacy tree (a district, or legacy province 45).
+            legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+            if (unit := _unit(cell("unit_code"), legacy)) is not None:
+                tree = legacy
         if unit is None:
             _problem(result, "targets-unit", column=headers["unit_code"], value=cell("unit_code"), year=row_year, **where)
         measure = known.get(fold(cell("column")))
@@ -173,12 +180,12 @@ def _rows(
             _problem(result, "targets-value", column=headers["target"], value=cell("target"), **where)
         if unit is None or measure is None or target is None:
             continue
-        key = (row_year, unit, measure.name)
+        key = (row_year, tree.tree, unit, measure.name)
         if key in first:
             _problem(result, "targets-duplicate", column=headers["unit_code"], value=unit, first_row=first[key], **where)
             continue
         first[key] = offset
-        out.append((row_year, unit, measure.name, target))
+        out.append((row_year, unit, measure.name, target, tree.tree))
     if not out and result.valid:
         _problem(result, "targets-empty", sheet_name)
     return out

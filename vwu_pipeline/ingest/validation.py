@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.crosswalk import recoded_codes
 from vwu_pipeline.core.indicators import Catalog, Indicator
-from vwu_pipeline.core.periods import find_period
+from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree, code_candidates
+from vwu_pipeline.ingest.reading import CellError, UncomputedFormula
 from vwu_pipeline.ingest.tables import Table
 
 ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
@@ -47,6 +48,7 @@ class Submission:
     # indicator -> figures to store: (unit code, unit name, sheet, Excel row, column, value)
     figures: dict[str, list[tuple]] = field(default_factory=dict)
     prepared: bool = False
+    signed_on: str | None = None  # ISO date of the place-and-date line ("Đakrông, ngày 5 tháng 12 năm 2024")
 
     @property
     def label(self) -> str:
@@ -58,34 +60,48 @@ class Submission:
         return problem
 
 
-def prepare(sub: Submission, year: int | None = None) -> None:
+def prepare(sub: Submission, year: int | None = None, period: str | None = None) -> None:
     """The checks one file decides alone; its typed rows and figures wait in `sub`.
 
     A sheet whose table was not found does not stop the checks of the others: the
     clerk gets every problem of the file in one go.
     """
     sub.prepared = True
-    if not sub.tables or not _resolve_period(sub, year):
+    if not sub.tables:
+        return
+    signed = find_place_date([line for t in sub.tables for line in (*t.footer, *t.title)])
+    sub.signed_on = signed.isoformat() if signed else None
+    if not _resolve_period(sub, year, period):
         return
     _check_form_years(sub)
-    tree = UnitTree.for_year(sub.year)
+    tree = _choose_tree(sub, UnitTree.candidates(sub.result.period))
+    sub.result.tree = tree.tree
     if not _resolve_unit(sub, tree):
         return
     for table in sub.tables:
+        _drop_unit_subtotal(sub, table)
         rows = _typed_rows(sub, table, tree)
         _check_totals(sub, table)
         _check_units(sub, table, rows, tree)
-        sub.rows[table.indicator.name] = rows
-        sub.figures[table.indicator.name] = _figures(rows, table.indicator)
-        sub.result.rows += len(rows)
+        _check_ratio_parts(sub, table, rows)
+        figures = _figures(rows, table.indicator)
         table.rows = []  # the raw cells are done with: less to send back from a reader process
+        if not figures:
+            # Not a submission (Submission rules): replaces nothing, counts as submitted nowhere.
+            sub.result.empty_sheets.append(table.sheet)
+            continue
+        sub.rows[table.indicator.name] = rows
+        sub.figures[table.indicator.name] = figures
+        sub.result.rows += len(rows)
+    if not sub.figures and sub.result.valid:
+        sub.problem("no-figures")
 
 
-def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None) -> None:
+def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None, period: str | None = None) -> None:
     """Check every submission; problems land in each `result`, figures in `figures`."""
     for sub in submissions:
         if not sub.prepared:
-            prepare(sub, year)
+            prepare(sub, year, period)
     if any(sub.rows for sub in submissions):
         import pandas as pd  # here, not at the top: a run with nothing new never needs it
 
@@ -98,7 +114,7 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
     for sub in submissions:
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
-        sub.result.indicators = [t.indicator.name for t in sub.tables]
+        sub.result.indicators = [t.indicator.name for t in sub.tables if t.indicator.name in sub.figures]
 
 
 def _check_form_years(sub: Submission) -> None:
@@ -110,7 +126,10 @@ def _check_form_years(sub: Submission) -> None:
             column = table.indicator.column(name)
             if column.expected(sub.year) and not column.optional:
                 sub.problem(
-                    "column-not-on-form", "warning", sheet=table.sheet, row=table.header_rows[-1],
+                    "column-not-on-form",
+                    "warning",
+                    sheet=table.sheet,
+                    row=table.header_rows[-1],
                     params={"expected": column.header, "year": str(sub.year)},
                 )
 
@@ -126,17 +145,66 @@ def _figures(rows: list[tuple], indicator: Indicator) -> list[tuple]:
     ]
 
 
-def _resolve_period(sub: Submission, year: int | None) -> bool:
-    found = find_period([line for t in sub.tables for line in t.title])
-    if found and year and int(found[:4]) != year:
-        sub.problem("period-conflict", sheet=sub.tables[0].sheet, params={"found": found, "expected": str(year)})
+def _resolve_period(sub: Submission, year: int | None, option: str | None = None) -> bool:
+    """The period from the title (core/periods.py's grammar), --period and --year.
+
+    --period settles a title whose phrases disagree when it is one of them, and like --year
+    refuses a file whose title names another period."""
+    title = read_title_period([line for t in sub.tables for line in t.title])
+    sheet = sub.tables[0].sheet
+    if option:
+        if title.phrases and not title.names(option) and (title.ambiguous or title.code != option):
+            sub.problem(
+                "period-conflict", sheet=sheet, params={"found": title.code or title.quoted(), "option": "--period", "expected": option}
+            )
+            return False
+        period = option
+    elif title.ambiguous:
+        sub.problem("period-ambiguous", sheet=sheet, params={"phrases": title.quoted()})
         return False
-    period = found or (str(year) if year else None)
+    else:
+        found = title.code
+        if found and year and int(found[:4]) != year:
+            sub.problem("period-conflict", sheet=sheet, params={"found": found, "option": "--year", "expected": str(year)})
+            return False
+        period = found or (str(year) if year else None)
     if period is None:
-        sub.problem("period-missing", sheet=sub.tables[0].sheet)
+        sub.problem("period-missing", sheet=sheet)
         return False
-    sub.result.period, sub.year = period, int(period[:4])
+    sub.result.period, sub.year = period, Period(period).year
     return True
+
+
+def _choose_tree(sub: Submission, trees: list[UnitTree]) -> UnitTree:
+    """The tree of a submission: among the trees valid during its period, the one its codes
+    belong to (codes are reused across the 2025 reform: a new commune's code is often a legacy
+    code of another commune). The rows whose code lies under the most common reporting unit and
+    whose name matches count most; a tie, or a file without codes, keeps the period's own tree
+    (the first) unless only another tree knows the unit its title names."""
+    if len(trees) == 1:
+        return trees[0]
+    best, best_score = trees[0], (-1, -1)
+    for tree in trees:
+        level = tree.reporting_level()
+        owners: Counter[str] = Counter()
+        named: Counter[str] = Counter()
+        for table in sub.tables:
+            for _, cells in table.rows:
+                code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
+                if code is None:
+                    continue
+                owner = next((u.code for u in tree.path(code) if u.level == level), code)
+                owners[owner] += 1
+                name = table.cell(cells, "unit_name")
+                if name and tree.name_matches(code, clean(name)):
+                    named[owner] += 1
+        top = owners.most_common(1)[0][0] if owners else None
+        score = (named[top], owners[top]) if top else (0, 0)
+        if score > best_score:
+            best, best_score = tree, score
+    if best_score == (0, 0):
+        return next((t for t in trees if _unit_from_title(sub, t) is not None), trees[0])
+    return best
 
 
 def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
@@ -164,8 +232,8 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
         unit = tree.get(owners.most_common(1)[0][0])
     else:
         unit = _unit_from_title(sub, tree)
-    titled = _unit_from_title(sub, tree)
-    if unit is not None and titled is not None and titled.code != unit.code:
+    titled = _foreign_title(sub, tree, unit) if unit is not None else None
+    if titled is not None:
         # A district that sent its neighbour's file, or a title left from last year's form.
         sub.problem(
             "unit-title-mismatch",
@@ -182,14 +250,70 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     return True
 
 
-def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
+# The type word of a heading's unit and the levels it can name ("thành phố" is a province
+# or a district-level city); folded, longest first.
+_TITLE_TYPES = (
+    ("thanh pho ", ("province", "district")),
+    ("thi tran ", ("commune",)),
+    ("dac khu ", ("commune",)),
+    ("thi xa ", ("district",)),
+    ("phuong ", ("commune",)),
+    ("huyen ", ("district",)),
+    ("quan ", ("district",)),
+    ("tinh ", ("province",)),
+    ("tp ", ("province", "district")),
+    ("tx ", ("district",)),
+    ("xa ", ("commune",)),
+)
+
+
+def _title_names(sub: Submission, tree: UnitTree) -> list[list[Unit]]:
+    """The union bodies a heading names, one list of possible units per line.
+
+    Official documents head with two lines, the body above over the issuing one ("HỘI LHPN
+    TỈNH QUẢNG TRỊ" over "HỘI LHPN HUYỆN ĐAKRÔNG"); the type word says which level a line
+    names, so "TỈNH QUẢNG TRỊ" is the province, not Thị xã Quảng Trị."""
+    named = []
     for line in (line for t in sub.tables for line in t.title):
         folded = fold(line)
-        for prefix in _TITLE_PREFIXES:
-            if folded.startswith(prefix):
-                found = tree.find_by_name(folded[len(prefix) :], tree.reporting_level())
-                if len(found) == 1:
-                    return found[0]
+        prefix = next((p for p in _TITLE_PREFIXES if folded.startswith(p)), None)
+        if prefix is None:
+            continue
+        rest = folded[len(prefix) :].strip()
+        levels = next((levels for word, levels in _TITLE_TYPES if rest.startswith(word)), None)
+        found = [u for u in tree.find_by_name(rest) if levels is None or u.level in levels]
+        if found:
+            named.append(found)
+    return named
+
+
+def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
+    """The reporting unit a heading names, when the rows' codes do not tell: the lowest line
+    naming exactly one unit of the reporting level."""
+    level = tree.reporting_level()
+    for found in reversed(_title_names(sub, tree)):
+        at_level = [u for u in found if u.level == level]
+        if len(at_level) == 1:
+            return at_level[0]
+    return None
+
+
+def _foreign_title(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
+    """The other reporting unit a heading names instead of `unit`, if any.
+
+    A heading naming the unit, or its ancestors above it, is no mismatch; name variants
+    (ĐAKRÔNG / Đa Krông, TP. / Thành phố, capitals, no diacritics) match through the folding."""
+    named = _title_names(sub, tree)
+    related = {unit.code, *(u.code for u in tree.path(unit.code))}
+    if any(u.code == unit.code for found in named for u in found):
+        return None
+    level = tree.reporting_level()
+    for found in named:
+        if any(u.code in related for u in found):
+            continue  # the body above
+        others = [u for u in found if u.level == level]
+        if len(others) == 1:
+            return others[0]
     return None
 
 
@@ -208,6 +332,12 @@ def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
 def _number(sub: Submission, table: Table, excel_row: int, name: str, raw: object) -> float:
     if type(raw) is int or type(raw) is float:  # the common case, typed in as a number
         return float(raw)
+    if isinstance(raw, (CellError, UncomputedFormula)):
+        # Read as blank, the commune's figure would silently drop out of the totals.
+        code = "cell-error" if isinstance(raw, CellError) else "formula-no-value"
+        cell = f"{_column_letter(table.columns[name] + 1)}{excel_row}"
+        sub.problem(code, sheet=table.sheet, row=excel_row, column=table.headers[name], value=str(raw), params={"cell": cell})
+        return math.nan
     try:
         value = parse_number(raw)
     except NotANumber:
@@ -229,7 +359,10 @@ def _check_totals(sub: Submission, table: Table) -> None:
         return
     excel_row, cells = table.totals
     for column in table.indicator.columns:
-        stated = _number(sub, table, excel_row, column.name, table.cell(cells, column.name))
+        raw = table.cell(cells, column.name)
+        if isinstance(raw, (CellError, UncomputedFormula)):
+            continue  # a totals row of formulas saved without results: nothing to check against
+        stated = _number(sub, table, excel_row, column.name, raw)
         if math.isnan(stated):
             continue
         try:
@@ -246,6 +379,77 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 value=stated,
                 params={"expected": added},
             )
+
+
+def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
+    """A row carrying the reporting unit's own code whose figures equal, column by column, the
+    sum of the commune rows below it ("Toàn huyện" on top, no "Tổng cộng") is a totals row:
+    checked, never added. One that differs is the unit's own activities and stays data."""
+    if sub.unit is None:
+        return
+    codes = [code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) for _, cells in table.rows]
+    for position, candidates in enumerate(codes):
+        if sub.unit.code not in candidates:
+            continue
+        below = [
+            cells for (_, cells), other in zip(table.rows[position + 1 :], codes[position + 1 :]) if other and sub.unit.code not in other
+        ]
+        if not below:
+            continue
+        excel_row, cells = table.rows[position]
+        stated_any = False
+        for column in table.indicator.columns:
+            try:
+                stated = parse_number(table.cell(cells, column.name))
+                added = sum(parse_number(table.cell(row, column.name)) or 0.0 for row in below)
+            except (NotANumber, TypeError):
+                return
+            if stated is None:
+                continue
+            stated_any = True
+            if abs(stated - added) > 1e-6:
+                return
+        if stated_any:
+            sub.problem(
+                "subtotal-row",
+                "warning",
+                sheet=table.sheet,
+                row=excel_row,
+                column=table.headers.get("unit_code"),
+                params={"code": sub.unit.code},
+            )
+            del table.rows[position]
+            return
+
+
+def _column_letter(index: int) -> str:
+    """1-based column number -> Excel letters (1 -> A, 27 -> AA)."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _check_ratio_parts(sub: Submission, table: Table, rows: list[tuple]) -> None:
+    """A ratio's numerator typed beside an empty denominator: that unit cannot count in the
+    ratio (it is computed over the units with both), a warning so the clerk fills it in."""
+    names = table.indicator.column_names
+    for ratio in table.indicator.ratios:
+        if ratio.numerator not in names or ratio.denominator not in names or ratio.denominator not in table.columns:
+            continue
+        top, bottom = 4 + names.index(ratio.numerator), 4 + names.index(ratio.denominator)
+        for row in rows:
+            if row[top] == row[top] and row[bottom] != row[bottom]:  # NaN: an empty cell
+                sub.problem(
+                    "ratio-denominator-missing",
+                    "warning",
+                    sheet=table.sheet,
+                    row=row[1],
+                    column=table.headers[ratio.denominator],
+                    column_index=table.columns[ratio.denominator] + 1,
+                    params={"ratio_vi": ratio.label_vi, "ratio_en": ratio.label_en, "code": row[2] or ""},
+                )
 
 
 def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, submissions: list[Submission]) -> None:

@@ -28,7 +28,20 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import ConfigError
-from vwu_pipeline.ingest.reading import Limits
+from vwu_pipeline.core.outputs import DEFAULT_FILE_MODE
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submitted file may hold before it is refused (guards against hostile files)."""
+
+    max_file_bytes: int = 50 * 1024**2  # refuse bigger files outright
+    max_unzipped_bytes: int = 200 * 1024**2  # sum of uncompressed member sizes (zip directory)
+    max_rows: int = 100_000  # per sheet
+    max_columns: int = 200  # per sheet
+    max_cell_chars: int = 10_000  # longer text cells are cut to this length and reported
+    worker_memory_bytes: int = 4 * 1024**3  # address space of a reader process (ingest.Parser)
+
 
 CONFIG_NAME = "vwu.toml"
 ENV_PREFIX = "VWU_"
@@ -56,9 +69,23 @@ def _path(value: Any) -> Path:
 
 
 def _lang(value: Any) -> str:
-    if value not in ("vi", "en"):
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in ("vi", "en"):
         raise _Bad("'vi' hoặc 'en'")
-    return value
+    return text
+
+
+def _mode(value: Any) -> int:
+    """A permission mode for the files vwu creates: "0640" (octal text, as chmod takes it) or 0o640."""
+    if isinstance(value, str) and re.fullmatch(r"0?o?[0-7]{3}", value.strip()):
+        number = int(value.strip().replace("o", "")[-3:], 8)
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0o777:
+        number = value
+    else:
+        raise _Bad('một quyền truy cập dạng bát phân trong dấu ngoặc kép, như "0640"')
+    if not number & 0o600 == 0o600:
+        raise _Bad('một quyền cho phép chủ sở hữu đọc và ghi (ví dụ "0640", "0600")')
+    return number
 
 
 def _year(value: Any) -> int:
@@ -121,39 +148,29 @@ class Key:
     name: str
     parse: Callable[[Any], Any]
     example: str
-    help: str  # one line, Vietnamese, for the README and error hints
 
 
 KEYS: dict[str, Key] = {
     k.name: k
     for k in (
-        Key("inbox", _path, 'inbox = "/srv/vwu/inbox"', "thư mục nhận báo cáo: `vwu ingest` không kèm đường dẫn đọc thư mục này"),
-        Key("outputs", _path, 'outputs = "/srv/vwu/reports"', "thư mục `vwu report` ghi bảng tính và bản tóm tắt"),
-        Key(
-            "feedback",
-            _path,
-            'feedback = "/srv/vwu/phan_hoi"',
-            "thư mục `vwu ingest` ghi bản kiểm tra (_kiem_tra.xlsx) và thư báo (_ket_qua.txt) cho tệp bị từ chối hoặc có cảnh báo; ở ngoài inbox",
-        ),
-        Key(
-            "send_to",
-            _text,
-            'send_to = "Ban Tổ chức Hội LHPN tỉnh, email: tochuc@phunu.example.vn"',
-            "nơi nhận tệp đã sửa, ghi trên bản kiểm tra và trong thư báo",
-        ),
-        Key("lang", _lang, 'lang = "vi"', "ngôn ngữ thông báo và báo cáo: vi hoặc en"),
-        Key("year", _year, "year = 2024", "năm báo cáo mặc định của aggregate, report, status (ingest chỉ dùng --year)"),
-        Key("schemas", _path, 'schemas = "/srv/vwu/schemas"', "thư mục tệp chỉ tiêu *.yaml"),
-        Key("lock_timeout", _seconds, "lock_timeout = 60", "số giây một lệnh ghi chờ lượt chạy khác xong"),
-        Key("workers", _count, "workers = 2", "số tiến trình đọc tệp song song (tối đa số lõi máy; 0: đọc ngay trong tiến trình vwu)"),
-        Key("max_file_bytes", _bytes, 'max_file_bytes = "50 MB"', "tệp lớn hơn bị từ chối"),
-        Key("max_unzipped_bytes", _bytes, 'max_unzipped_bytes = "200 MB"', "tệp .xlsx giải nén ra lớn hơn bị từ chối (chống bom nén)"),
-        Key("max_rows", _positive, "max_rows = 100000", "số dòng tối đa một trang tính"),
-        Key("max_columns", _positive, "max_columns = 200", "số cột tối đa một trang tính"),
-        Key("max_cell_chars", _positive, "max_cell_chars = 10000", "ô dài hơn bị cắt và được cảnh báo"),
-        Key("worker_memory_bytes", _bytes, 'worker_memory_bytes = "4 GB"', "bộ nhớ tối đa của một tiến trình đọc tệp"),
-        Key("log_max_bytes", _bytes, 'log_max_bytes = "5 MB"', "vwu.log được xoay vòng khi lớn hơn"),
-        Key("log_backups", _count, "log_backups = 5", "số tệp nhật ký cũ giữ lại (vwu.log.1 …)"),
+        Key("inbox", _path, 'inbox = "/srv/vwu/inbox"'),
+        Key("outputs", _path, 'outputs = "/srv/vwu/reports"'),
+        Key("feedback", _path, 'feedback = "/srv/vwu/phan_hoi"'),
+        Key("send_to", _text, 'send_to = "Ban Tổ chức Hội LHPN tỉnh, email: tochuc@phunu.example.vn"'),
+        Key("lang", _lang, 'lang = "vi"'),
+        Key("year", _year, "year = 2024"),
+        Key("schemas", _path, 'schemas = "/srv/vwu/schemas"'),
+        Key("lock_timeout", _seconds, "lock_timeout = 60"),
+        Key("workers", _count, "workers = 2"),
+        Key("max_file_bytes", _bytes, 'max_file_bytes = "50 MB"'),
+        Key("max_unzipped_bytes", _bytes, 'max_unzipped_bytes = "200 MB"'),
+        Key("max_rows", _positive, "max_rows = 100000"),
+        Key("max_columns", _positive, "max_columns = 200"),
+        Key("max_cell_chars", _positive, "max_cell_chars = 10000"),
+        Key("worker_memory_bytes", _bytes, 'worker_memory_bytes = "4 GB"'),
+        Key("log_max_bytes", _bytes, 'log_max_bytes = "5 MB"'),
+        Key("log_backups", _count, "log_backups = 5"),
+        Key("file_mode", _mode, 'file_mode = "0640"'),
     )
 }
 LIMIT_KEYS = tuple(f.name for f in fields(Limits))
@@ -179,6 +196,7 @@ class Settings:
     limits: Limits = Limits()
     log_max_bytes: int = DEFAULT_LOG_MAX_BYTES
     log_backups: int = DEFAULT_LOG_BACKUPS
+    file_mode: int = DEFAULT_FILE_MODE
     sources: dict[str, str] = field(default_factory=dict)  # key -> option | VWU_X | vwu.toml
 
     def require_year(self) -> int:
@@ -212,6 +230,19 @@ def workspace_of(option: Path | str | None, environ: Mapping[str, str] | None = 
     return Path(option or environ.get(env_name("workspace")) or DEFAULT_WORKSPACE).expanduser()
 
 
+def refuse_filesystem_root(root: Path) -> None:
+    """`VWU_WORKSPACE=/` would scatter vwu.sqlite, vwu.log and the lock over the root of the
+    disk (as root, it can): a workspace is a folder of its own."""
+    resolved = root.expanduser().resolve()
+    if resolved == Path(resolved.anchor):
+        raise ConfigError(
+            f"Thư mục dữ liệu không thể là thư mục gốc {resolved}.",
+            "Chỉ --workspace (hoặc VWU_WORKSPACE) tới một thư mục riêng, ví dụ /srv/vwu/vwu-data.",
+            en=f"The workspace cannot be the root folder {resolved}.",
+            en_hint="Point --workspace (or VWU_WORKSPACE) at a folder of its own, such as /srv/vwu/vwu-data.",
+        )
+
+
 def load(
     workspace: Path | str | None = None,
     *,
@@ -225,13 +256,23 @@ def load(
     if unknown:
         raise TypeError(f"unknown settings {sorted(unknown)}")
     root = workspace_of(workspace, environ)
+    refuse_filesystem_root(root)
     path = root / CONFIG_NAME
     from_file = read_file(path) if path.is_file() else {}
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name, key in KEYS.items():
         if options.get(name) is not None:
-            values[name], sources[name] = key.parse(options[name]), "option"
+            try:
+                values[name], sources[name] = key.parse(options[name]), "option"
+            except _Bad as bad:
+                option = "--" + name.replace("_", "-")
+                raise ConfigError(
+                    f"Tùy chọn {option} không nhận giá trị {options[name]!r}: cần {bad}.",
+                    f"Ví dụ: {option} {key.example.split(' = ', 1)[1].strip(chr(34))}",
+                    en=f"Option {option} does not take {options[name]!r}.",
+                    en_hint=f"For example: {option} {key.example.split(' = ', 1)[1].strip(chr(34))}",
+                ) from None
             continue
         variable = env_name(name)
         raw = environ.get(variable, "")

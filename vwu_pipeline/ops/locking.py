@@ -8,8 +8,9 @@ Beside it, `vwu.lock.json` says who holds the lock (pid, command, user, host, st
 only so that the message of a second run can name the first. It is a hint, never the lock:
 a stale one (its process gone) is ignored.
 
-Readers (`report`, `status`, `validate`) take no lock: SQLite in WAL mode lets them read
-while a writer writes.
+Readers (`status`, `validate`, and `report` of a fresh aggregation) take no lock: SQLite in
+WAL mode lets them read while a writer writes. `report` re-aggregating a missing or stale year
+is a writer: it takes the lock like `aggregate`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from vwu_pipeline.core.errors import StoreError, WorkspaceLocked
+from vwu_pipeline.core.messages import both, text
 
 LOCK_NAME = "vwu.lock"
 HOLDER_NAME = "vwu.lock.json"
@@ -40,16 +42,14 @@ def workspace_lock(workspace: Path, command: str, timeout: float, create: bool =
     rather than a new empty folder."""
     workspace = Path(workspace)
     if not create and not workspace.is_dir():
-        raise StoreError(
-            f"Chưa có dữ liệu trong {workspace} / no workspace there yet.",
-            "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
-        )
+        from vwu_pipeline.store.db import no_workspace
+
+        raise no_workspace(workspace)
     try:
         workspace.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(
-            f"Không tạo được thư mục dữ liệu {workspace}: {exc.strerror or exc} / cannot create the workspace.",
-            "Kiểm tra đường dẫn --workspace (VWU_WORKSPACE) và quyền ghi.",
+            both("error.workspace-create", workspace=workspace, reason=exc.strerror or exc), text("error.workspace-create-hint")
         ) from None
     # No fallback to a lock file that merely exists: that one would outlive a killed process.
     lock = FileLock(str(workspace / LOCK_NAME), timeout=timeout, blocking=timeout > 0, fallback_to_soft=False)
@@ -59,8 +59,7 @@ def workspace_lock(workspace: Path, command: str, timeout: float, create: bool =
         raise locked_error(workspace, timeout) from None
     except OSError as exc:
         raise StoreError(
-            f"Không tạo được tệp khóa {workspace / LOCK_NAME}: {exc.strerror or exc} / cannot create the lock file.",
-            "Kiểm tra quyền ghi vào thư mục dữ liệu.",
+            both("error.lock-create", path=workspace / LOCK_NAME, reason=exc.strerror or exc), text("error.lock-create-hint")
         ) from None
     me = _write_holder(workspace, command)
     try:

@@ -46,6 +46,7 @@ class RunLog:
         max_bytes: int = DEFAULT_LOG_MAX_BYTES,
         backups: int = DEFAULT_LOG_BACKUPS,
         create: bool = False,
+        record: bool = False,
     ):
         self.path = Path(workspace) / LOG_NAME
         self.command = command
@@ -56,6 +57,8 @@ class RunLog:
         self.exit_code: int | None = None
         self._handler: _Handler | None = None
         self._started = time.monotonic()
+        self.record = record  # also a row in the store's runs table (report, targets: no run row of their own)
+        self._started_at = ""
 
     # -- lines ----------------------------------------------------------------------------
 
@@ -81,7 +84,10 @@ class RunLog:
     # -- context --------------------------------------------------------------------------
 
     def __enter__(self) -> RunLog:
+        from vwu_pipeline.store.db import now
+
         self._started = time.monotonic()
+        self._started_at = now()
         return self
 
     def __exit__(self, kind: type | None, error: BaseException | None, tb: Any) -> None:
@@ -104,6 +110,31 @@ class RunLog:
             code = self.exit_code
         self.run(code, message)
         self.close()
+        if self.record:
+            self._record(code, message)
+
+    def _record(self, code: int, message: str | None) -> None:
+        """The run in the store too, so `vwu status` lists it; skipped when there is no store
+        yet or this user may not write it (a reader's report still works)."""
+        import sqlite3
+
+        from vwu_pipeline.core.errors import VwuError
+        from vwu_pipeline.store.db import DB_NAME, Store, _not_writable
+
+        path = self.path.parent / DB_NAME
+        if not path.exists() or _not_writable(path):
+            return
+        try:
+            store = Store.open(self.path.parent, create=False)
+        except (VwuError, sqlite3.Error, OSError):
+            return
+        try:
+            counts = {k: v for k, v in self.counts.items() if isinstance(v, (int, float, str, list))}
+            store.record_run(self.command, self._started_at, counts, code, message)
+        except (sqlite3.Error, OSError):
+            pass
+        finally:
+            store.close()
 
     def close(self) -> None:
         if self._handler is not None:

@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import load_catalog
 from vwu_pipeline.core.periods import Period, covering
 from vwu_pipeline.core.units import UnitTree, typed_code
@@ -30,8 +29,10 @@ class RunRow:
     command: str
     started_at: str
     finished_at: str | None
-    state: str  # finished | running | interrupted
+    state: str  # finished | failed | running | interrupted
     summary: dict[str, Any] = field(default_factory=dict)
+    exit_code: int | None = None
+    message: str | None = None  # why a failed run stopped
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -40,6 +41,8 @@ class RunRow:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "state": self.state,
+            "exit_code": self.exit_code,
+            "message": self.message,
             "summary": self.summary,
         }
 
@@ -125,13 +128,13 @@ def status(
     runs: list[RunRow] = []
     submitted: list[tuple[str, str, str]] = []
     if (workspace / DB_NAME).exists():
-        store = Store.open(workspace, create=False)
+        store = Store.open(workspace, create=False, write=False)
         try:
             # status is where the state of the store is checked: a damaged page anywhere is told
             # here, before a night's ingest or report runs into it
             check = store.check()
             if check != "ok":
-                raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"))
+                raise as_store_error(sqlite3.DatabaseError(f"quick_check: {check}"), workspace)
             if year is None:
                 year = store.latest_year()
             runs = _runs(store, last, running)
@@ -145,10 +148,9 @@ def status(
     level = tree.reporting_level()
     code = typed_code(unit)
     if code is not None and code not in tree:
-        raise ConfigError(
-            f"Mã đơn vị '{code}' không có trong danh mục năm {year} / unit '{code}' is not in the {year} unit list.",
-            "Dùng mã tỉnh 2 chữ số (--unit 33) hoặc mã huyện 3 chữ số (--unit 332).",
-        )
+        from vwu_pipeline.core.lookup import not_in_tree
+
+        raise not_in_tree(code, tree, year)
     reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
     reporter_of = {}  # a unit below the reporting level (a commune's own file) counts for the one above it
 
@@ -173,11 +175,188 @@ def status(
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
     out = []
     for index, run in enumerate(store.runs(last)):
-        if run.finished_at:
+        if run.finished_at and run.exit_code is not None and run.exit_code >= 2:
+            state = "failed"  # it stopped on an error and said why (exit 1 is a normal night: some files refused)
+        elif run.finished_at:
             state = "finished"
         elif index == 0 and running and running.get("command") == run.command:
             state = "running"  # the newest unfinished run of the command that holds the lock now
         else:
             state = "interrupted"  # killed, or the machine stopped: its files are whole or absent
-        out.append(RunRow(run.id, run.command, run.started_at, run.finished_at, state, run.summary))
+        out.append(RunRow(run.id, run.command, run.started_at, run.finished_at, state, run.summary, run.exit_code, run.message))
     return out
+
+
+# --- who to call: `vwu status --missing` ------------------------------------------------------
+
+REMINDER_STATES = ("not-submitted", "refused", "partial")
+
+
+@dataclass
+class Reminder:
+    """One reporting unit to remind about one indicator: what a province officer mail-merges."""
+
+    indicator: str
+    indicator_title: str
+    unit_code: str
+    unit_name: str
+    parent_code: str | None
+    parent_name: str | None
+    state: str  # not-submitted | refused | partial
+    communes_reported: int | None = None  # partial: lowest units with figures / all of them
+    communes_expected: int | None = None
+    earlier_counts: bool = False  # refused: an earlier accepted version still counts
+    latest_file: str | None = None
+    feedback: str | None = None  # the latest checked copy handed back (ingest --feedback)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RemindersResult:
+    year: int
+    period: str
+    level: str
+    unit: str | None
+    reminders: list[Reminder]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "period": self.period,
+            "reporting_level": self.level,
+            "unit": self.unit,
+            "reminders": [r.to_dict() for r in self.reminders],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+
+def reminders(
+    workspace: Path,
+    year: int | None = None,
+    unit: str | None = None,
+    schemas: Path | None = None,
+    period: str | None = None,
+) -> RemindersResult:
+    """Per indicator, the reporting units of the year (or `period`) that have not submitted,
+    whose last file was refused, or whose files cover only part of their communes; with their
+    parent unit, their latest file and the latest checked copy handed back to them."""
+    workspace = Path(workspace)
+    catalog = load_catalog(schemas)
+    submitted: list[tuple[str, str, str]] = []
+    reported: list[tuple[str, str, str, str]] = []
+    history = []
+    if (workspace / DB_NAME).exists():
+        with Store.open(workspace, create=False) as store:
+            if year is None:
+                year = store.latest_year()
+            if year is not None:
+                submitted = store.current_submission_periods(year)
+                reported = store.reported_units(year)
+                history = store.file_history(year)
+    year = year or date.today().year
+    the_period = Period.parse(year, period)
+    tree = UnitTree.for_year(year)
+    level = tree.reporting_level()
+    code = typed_code(unit)
+    if code is not None and code not in tree:
+        from vwu_pipeline.core.lookup import not_in_tree
+
+        raise not_in_tree(code, tree, year)
+    reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
+    reporter_of: dict[str, str | None] = {}
+
+    def reporter(unit_code: str) -> str | None:
+        if unit_code not in reporter_of:
+            chain = tree.path(unit_code) if unit_code in tree else []
+            reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
+        return reporter_of[unit_code]
+
+    sent = {(i, reporter(u)) for i, u in covering(submitted, the_period, lambda c: reporter(c) or c) if reporter(u)}
+    has_some = {(i, reporter(u)) for i, u, p in submitted if the_period.contains(p) and reporter(u)}
+    leaves_reported: dict[tuple[str, str], set[str]] = {}
+    for indicator, unit_code, code_of_period, row_unit in reported:
+        owner = reporter(unit_code)
+        if owner and the_period.contains(code_of_period):
+            leaves_reported.setdefault((indicator, owner), set()).add(row_unit)
+    files: dict[str, list] = {}  # reporting unit -> its files of the period, oldest first
+    for fate in history:
+        owner = reporter(fate.unit_code)
+        if owner and (fate.period is None or the_period.contains(fate.period)):
+            files.setdefault(owner, []).append(fate)
+    out: list[Reminder] = []
+    for indicator in catalog.indicators:
+        for u in reporting:
+            key = (indicator.name, u.code)
+            own = [f for f in files.get(u.code, []) if not f.indicators or indicator.name in f.indicators]
+            latest = own[-1] if own else None
+            parent = tree.get(u.parent) if u.parent else None
+            reminder = Reminder(
+                indicator.name,
+                indicator.title_vi,
+                u.code,
+                u.name,
+                parent.code if parent else None,
+                parent.name if parent else None,
+                "",
+                latest_file=latest.name if latest else None,
+                feedback=next((f.feedback for f in reversed(files.get(u.code, [])) if f.feedback), None),
+            )
+            if latest is not None and latest.status == "refused":
+                reminder.state, reminder.earlier_counts = "refused", key in has_some
+            elif key not in sent:
+                reminder.state = "not-submitted"
+            else:
+                expected = {leaf.code for leaf in tree.leaves(u.code)}
+                got = len(leaves_reported.get(key, set()) & expected)
+                if got >= len(expected):
+                    continue
+                reminder.state, reminder.communes_reported, reminder.communes_expected = "partial", got, len(expected)
+            out.append(reminder)
+    return RemindersResult(year, the_period.code, level, code, out)
+
+
+def reminders_csv(result: RemindersResult, lang: str = "vi") -> str:
+    """The reminders as CSV for a mail merge; the caller writes it as UTF-8 with a byte-order
+    mark (Excel on Windows reads Vietnamese only then)."""
+    import csv
+    import io
+
+    from vwu_pipeline.core.indicators import load_catalog as _catalog
+    from vwu_pipeline.core.messages import text
+
+    titles = {i.name: i.title(lang) for i in _catalog().indicators}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    columns = ("indicator", "unit_code", "unit_name", "parent_code", "parent_name", "state", "detail", "latest_file", "feedback")
+    writer.writerow([text(f"missing.column.{c}", lang) for c in columns])
+    period = Period(result.period).label(lang)
+    for r in result.reminders:
+        if r.state == "partial":
+            detail = text("missing.detail.partial", lang, reported=r.communes_reported, expected=r.communes_expected)
+        elif r.state == "refused":
+            detail = text("missing.detail.earlier" if r.earlier_counts else "missing.detail.nothing", lang)
+        else:
+            detail = text("missing.detail.period", lang, period=period)
+        writer.writerow(
+            [
+                _cell(titles.get(r.indicator, r.indicator_title)),
+                r.unit_code,
+                _cell(r.unit_name),
+                r.parent_code or "",
+                _cell(r.parent_name or ""),
+                text(f"missing.state.{r.state}", lang),
+                detail,
+                _cell(r.latest_file or ""),
+                _cell(r.feedback or ""),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _cell(value: str) -> str:
+    """A file name from an office opened in Excel must not become a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -9,15 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.outputs import output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, typed_code
+from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
+from vwu_pipeline.ops.locking import workspace_lock
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import (
-    AggregateResult,
-    aggregate,
-    load,
-    stored_outlier_factor,
-)
+from vwu_pipeline.report.result import AggregateResult
+from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
 
@@ -64,6 +63,8 @@ def headline_rows(result: AggregateResult, lang: str = "vi") -> list[dict[str, A
             "indicator": row.indicator.name,
             "column": row.measure.name,
             "kind": row.measure.kind,
+            "format": row.measure.format,
+            "unit": row.measure.unit(lang),
             "label": row.measure.label(lang),
             "value": row.value,
             "previous": row.previous,
@@ -72,6 +73,7 @@ def headline_rows(result: AggregateResult, lang: str = "vi") -> list[dict[str, A
             "change": row.change,
             "change_pct": row.change_pct,
             "like_for_like": like_for_like(result, row, lang),
+            "part_year": p.part_year_note(result, row.months, lang) or None,
         }
         for row in p.headline(result)
     ]
@@ -89,13 +91,24 @@ def like_for_like(result: AggregateResult, row: p.FigureRow, lang: str = "vi") -
     }
 
 
-def current(workspace: Path, year: int, schemas: Path | None = None, period: Period | str | None = None) -> tuple[AggregateResult, bool]:
+def current(
+    workspace: Path,
+    year: int,
+    schemas: Path | None = None,
+    period: Period | str | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> tuple[AggregateResult, bool]:
     """The period's aggregation (default: the year's), and whether it had to be computed now
-    (none stored, or stale)."""
+    (none stored, or stale). Reading a fresh one takes no lock; computing one is writing, so it
+    takes the writer lock like `vwu aggregate` (waiting `lock_timeout` seconds)."""
     result = load(workspace, year, schemas, period)
     if result is not None:
         return result, False
-    return aggregate(workspace, year, stored_outlier_factor(workspace, year, period), schemas, period), True
+    with workspace_lock(workspace, "report", lock_timeout, create=False):
+        result = load(workspace, year, schemas, period)  # another run may have aggregated while we waited
+        if result is not None:
+            return result, False
+        return aggregate(workspace, year, stored_outlier_factor(workspace, year, period), schemas, period), True
 
 
 def report(
@@ -106,15 +119,15 @@ def report(
     lang: str = "vi",
     schemas: Path | None = None,
     period: str | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> ReportResult:
     """Write vwu-PERIOD.xlsx and vwu-PERIOD.md (vwu-PERIOD-UNIT.* for one unit's own report),
     PERIOD being the year (2024) or a part of it (2024-H1, 2024-Q3)."""
     code = typed_code(unit) or NATIONAL
     the_period = Period.parse(year, period)
-    full, fresh = current(workspace, year, schemas, the_period)
+    full, fresh = current(workspace, year, schemas, the_period, lock_timeout)
     result = full.for_unit(code)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(Path(out))
     stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
     workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
     summary = out / f"{stem}.md"

@@ -27,7 +27,7 @@ import pandas as pd
 from vwu_pipeline.core.indicators import Catalog
 from vwu_pipeline.core.periods import period_months
 from vwu_pipeline.core.units import UnitTree
-from vwu_pipeline.report.rollup import Rolled, TreeIndex, raw_columns, roll_up, tree_index
+from vwu_pipeline.report.arrays import Rolled, TreeIndex, raw_columns, roll_up, tree_index
 
 FULL_YEAR = (1 << 12) - 1  # months as bits: January is bit 0
 
@@ -36,6 +36,7 @@ NO_PREVIOUS_YEAR = "no-previous-year"
 NO_COMMON_UNIT = "no-common-unit"
 DIFFERENT_PERIODS = "different-periods"
 DIFFERENT_TREES = "different-trees"
+BOUNDARY_CHANGED = "boundary-changed"  # across the 2025 reform: a commune not made of whole legacy communes
 
 
 def period_bits(code: str) -> int:

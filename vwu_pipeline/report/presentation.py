@@ -13,11 +13,13 @@ from functools import lru_cache
 
 import pandas as pd
 
-from vwu_pipeline.core.indicators import Indicator, Measure, measures
-from vwu_pipeline.core.messages import text
+from vwu_pipeline.core.indicators import Indicator, Measure, assessed_name, measures
+from vwu_pipeline.core.messages import fill, pick, text
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.compare import FULL_YEAR, period_bits
+from vwu_pipeline.report.result import AggregateResult
 
 
 def t(lang: str, key: str, **params: object) -> str:
@@ -34,13 +36,27 @@ def percent(value: float | None, lang: str = "vi", decimals: int = 1) -> str:
     return number(value * 100, lang, decimals) + "%"
 
 
-def signed(value: float | None, lang: str = "vi", ratio: bool = False) -> str:
+def signed(value: float | None, lang: str = "vi", ratio: bool = False, decimal: bool = False) -> str:
+    """A change with its sign, as shown: "+1.284", "-2", "0"; a change of a percent rate in
+    percentage points ("+10,0 điểm %"), of a decimal ratio in its own unit; never "-0,0"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    sign = "+" if value > 0 else ""
-    if ratio:  # a change of rate is in percentage points
-        return sign + number(value * 100, lang, 1) + (" điểm %" if lang != "en" else " pp")
-    return sign + number(value, lang)
+    if decimal:  # a decimal ratio (attendances per session) changes in its own unit
+        shown, decimals, suffix = round(value, 2), 2, ""
+    elif ratio:  # a change of rate is in percentage points
+        shown, decimals, suffix = round(value * 100, 1), 1, " điểm %" if lang != "en" else " pp"
+    else:
+        shown, decimals, suffix = (value if float(value).is_integer() else round(value, 1)), None, ""
+    sign = "+" if shown > 0 else ""
+    return sign + number(shown if shown else 0.0, lang, decimals) + suffix
+
+
+def signed_percent(value: float | None, lang: str = "vi") -> str:
+    """A relative change with its sign: +20,0%, -3,4%."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    rounded = round(value * 100, 1)
+    return ("+" if rounded > 0 else "") + number(rounded if rounded else 0.0, lang, 1) + "%"
 
 
 def stamp(at: str, lang: str = "vi") -> str:
@@ -53,7 +69,16 @@ def stamp(at: str, lang: str = "vi") -> str:
 
 
 def show(measure: Measure, value: float | None, lang: str = "vi") -> str:
-    return percent(value, lang) if measure.kind == "ratio" else number(value, lang)
+    """A figure as the report writes it: 60,0% for a percent ratio, 103,10 người/buổi for a
+    decimal one, 19.668.108 for a count."""
+    return figure(measure.kind, measure.format, measure.unit(lang), value, lang)
+
+
+def figure(kind: str, format: str, unit: str, value: float | None, lang: str = "vi") -> str:
+    if kind == "ratio" and format == "decimal":
+        shown = number(value, lang, 2)
+        return f"{shown} {unit}" if unit and shown != "–" else shown
+    return percent(value, lang) if kind == "ratio" else number(value, lang)
 
 
 def _nan(value: object) -> float | None:
@@ -97,6 +122,30 @@ def scope_name(result: AggregateResult, lang: str) -> str:
     return result.unit_name(result.root, lang)
 
 
+def heading(result: AggregateResult, lang: str) -> str:
+    """The report's title, named for its cycle: "Báo cáo sơ kết 6 tháng đầu năm 2024"."""
+    return result.period.report_heading(lang)
+
+
+def title(result: AggregateResult, lang: str) -> str:
+    """The heading in capitals, as official documents print it."""
+    return heading(result, lang).upper() if lang != "en" or result.period.is_year else heading(result, lang)
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+def period_label(result: AggregateResult, lang: str) -> str:
+    """The column heading of the report's figures: "Năm 2024", "6 tháng đầu năm 2024"."""
+    return _capital(result.period.label(lang))
+
+
+def previous_label(result: AggregateResult, lang: str) -> str:
+    """... and of the comparison: the same part of the previous year."""
+    return _capital(result.period.previous().label(lang))
+
+
 def tree_label(result: AggregateResult, lang: str) -> str:
     return t(lang, "tree_legacy" if "district" in result.tree.levels else "tree_new")
 
@@ -124,6 +173,7 @@ class FigureRow:
     compared: int = 0  # reporting units compared (lowest units when the root is one)
     compared_lowest: int = 0
     reason: str = ""  # why there is no change, when none was compared
+    months: int = 4095  # the months the figures cover, as bits (4095: the whole year)
 
     @property
     def change(self) -> float | None:
@@ -169,6 +219,7 @@ def figure_row(result: AggregateResult, indicator: Indicator, measure: Measure, 
         int(_nan(get("lfl_units", 0)) or 0),
         int(_nan(get("lfl_lowest", 0)) or 0),
         str(get("lfl_reason", "") or ""),
+        int(_nan(get("months", 4095)) or 4095),
     )
 
 
@@ -188,6 +239,42 @@ def comparison_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -
     else:  # the root is itself a reporting unit: count its communes
         count, level = row.compared_lowest, result.tree.levels[-1]
     return t(lang, "lfl_over", n=number(count, lang), units=unit_word(level, count, lang), previous=previous_year, year=result.year)
+
+
+def ratio_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -> str:
+    """Over how many grassroots units a ratio is computed, when not over all those with figures:
+    "tính trên 2/3 cơ sở có đủ tử số và mẫu số"."""
+    if row.measure.kind != "ratio":
+        return ""
+    pairs = result.total(row.indicator.name, assessed_name(row.measure.name))
+    with_figures = result.coverage(row.indicator.name)["grassroots_reported"]
+    if pairs is None or pairs >= with_figures:
+        return ""
+    return t(lang, "ratio_over", n=number(pairs, lang), total=number(with_figures, lang))
+
+
+def figure_notes(result: AggregateResult, row: FigureRow, lang: str = "vi") -> list[str]:
+    """The notes of a headline figure: part of the year only, what its ratio covers, what its
+    change compares."""
+    notes = (part_year_note(result, row.months, lang), ratio_note(result, row, lang), comparison_note(result, row, lang))
+    return [n for n in notes if n]
+
+
+def part_year_note(result: AggregateResult, months: int | None, lang: str = "vi") -> str:
+    """ "chỉ có số liệu 6 tháng đầu năm 2024" for a year figure built only from part-year periods."""
+    if not result.period.is_year or not months or months == FULL_YEAR:
+        return ""
+    return t(lang, "part_year", what=months_label(months, result.year, lang))
+
+
+def months_label(months: int, year: int, lang: str = "vi") -> str:
+    """The period whose months these bits are ("6 tháng đầu năm 2024"), else "tháng 1–7 năm 2024"."""
+    for part in ("H1", "H2", "9M", "Q1", "Q2", "Q3", "Q4", *(f"M{m:02d}" for m in range(1, 13))):
+        if period_bits(f"{year}-{part}") == months:
+            return Period(f"{year}-{part}").label(lang)
+    first = (months & -months).bit_length()
+    last = months.bit_length()
+    return t(lang, "months_span", first=first, last=last, year=year)
 
 
 def unit_word(level: str, count: int, lang: str) -> str:
@@ -210,7 +297,8 @@ def headline(result: AggregateResult) -> list[FigureRow]:
 
 
 MET, NOT_MET, INCOMPLETE, NOT_REPORTED = "met", "not_met", "incomplete", "not_reported"
-ASSESSMENTS = (MET, INCOMPLETE, NOT_REPORTED, NOT_MET)  # the order of the per-target line
+IN_PROGRESS = "in_progress"  # a report for part of the year: the yearly target is not judged yet
+ASSESSMENTS = (MET, IN_PROGRESS, INCOMPLETE, NOT_REPORTED, NOT_MET)  # the order of the per-target line
 
 
 @dataclass
@@ -226,6 +314,7 @@ class TargetRow:
     partial: bool
     submitted: int = 1  # reporting units under the unit that submitted the indicator
     expected: int = 1
+    period: Period | None = None  # the report's period; a part of the year is never judged missed
 
     @property
     def ratio(self) -> float | None:
@@ -237,21 +326,35 @@ class TargetRow:
 
     @property
     def status(self) -> str:
-        """met | not_met | incomplete | not_reported.
+        """met | not_met | incomplete | not_reported | in_progress.
 
         Nothing submitted: not reported, never "not met". Partial data: a sum (flow, stock
         across units, derived, count) already at its target is met, since missing units can
-        only add; below it, or any ratio, cannot be judged yet."""
+        only add; below it, or any ratio, cannot be judged yet. In a report for part of the
+        year (H1, Q3) a yearly target not reached yet is in progress, never "not met"."""
         if not self.submitted:
             return NOT_REPORTED
         reached = self.achieved is not None and self.achieved >= self.target - 1e-9
-        if not self.partial:
-            return MET if reached else NOT_MET
-        return MET if reached and self.measure.kind != "ratio" else INCOMPLETE
+        if reached and (not self.partial or self.measure.kind != "ratio"):
+            return MET
+        if self.period is not None and not self.period.is_year:
+            return IN_PROGRESS
+        return INCOMPLETE if self.partial else NOT_MET
 
     def assessment(self, lang: str = "vi") -> str:
-        """ "Đạt", "Chưa đạt", "Chưa báo cáo" or "Chưa đủ số liệu (5/696 đơn vị)"."""
+        """ "Đạt", "Chưa đạt", "Chưa báo cáo", "Chưa đủ số liệu (5/696 đơn vị)", or in a report
+        for part of the year "Đang thực hiện: đạt 48% chỉ tiêu năm sau 6 tháng"."""
+        if self.status == IN_PROGRESS:
+            return f"{t(lang, 'in_progress')}: {self.progress(lang)}"
         return t(lang, f"target_{self.status}", submitted=number(self.submitted, lang), expected=number(self.expected, lang))
+
+    def progress(self, lang: str = "vi") -> str:
+        """How far a part of the year has gone towards the year's target: "đạt 48% chỉ tiêu năm
+        sau 6 tháng" (a period from January), "Quý III năm 2024 đạt 20% chỉ tiêu năm" (one that is not)."""
+        pct = percent(self.ratio, lang, 0)
+        if self.period.cumulative:
+            return t(lang, "progress", pct=pct, elapsed=self.period.elapsed(lang))
+        return t(lang, "progress_part", pct=pct, period=_capital(self.period.label(lang)))
 
 
 def target_tally(rows: list[TargetRow], lang: str = "vi") -> str:
@@ -290,6 +393,7 @@ def target_rows(result: AggregateResult, lang: str = "vi") -> list[TargetRow]:
                 None if hit is None else _nan(hit["value"]),
                 bool(hit is not None and hit["partial"]),
                 **_reported(result, indicator.name, code),
+                period=result.period,
             )
         )
     names = list(known)
@@ -369,6 +473,7 @@ class UnitRow:
     partial: bool
     expected: int
     submitted: int
+    part_year: str = ""  # "chỉ có số liệu 6 tháng đầu năm 2024" when the year has only that
 
 
 def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> list[UnitRow]:
@@ -377,6 +482,7 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
     if wide.empty:
         return []
     partial = result.partial_units(indicator.name)
+    part_year = result.part_year(indicator.name)
     order = tree_order(result.tree)
     codes = sorted(wide.index, key=lambda c: order.get(c, 0))
     units = {c: result.tree.get(c) for c in codes}
@@ -397,6 +503,7 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
                 code in partial,
                 counts["expected"],
                 counts["submitted"],
+                part_year_note(result, part_year.get(code), lang),
             )
         )
     return rows
@@ -405,7 +512,8 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
 def ranking(
     result: AggregateResult, measure: Measure, count: int = 3
 ) -> tuple[list[tuple[str, float, bool]], list[tuple[str, float, bool]]]:
-    """(leading, lagging) children of the root for one measure: (name, value, partial)."""
+    """(leading, lagging) children of the root for one measure: (name, value, partial). A tie
+    is neither: a unit leads only above the lowest value and lags only below the highest."""
     values = result.values[(result.values["indicator"] == measure.indicator) & (result.values["column"] == measure.name)]
     children = set(children_of_root(result))
     part = values[values["unit_code"].isin(children)].sort_values(["value", "unit_code"], ascending=[False, True])
@@ -413,7 +521,10 @@ def ranking(
     if len(ranked) < 2:
         return ranked, []
     shown = min(count, len(ranked) // 2)  # never the same unit on both lists
-    return ranked[:shown], ranked[::-1][:shown]
+    highest, lowest = ranked[0][1], ranked[-1][1]
+    top = [entry for entry in ranked[:shown] if entry[1] > lowest]
+    bottom = [entry for entry in ranked[::-1][:shown] if entry[1] < highest and all(entry[1] < t[1] for t in top)]
+    return top, bottom
 
 
 @dataclass
@@ -441,7 +552,19 @@ def outlier_rows(result: AggregateResult, lang: str = "vi") -> list[OutlierRow]:
         if kind == "jump":
             up = value > reference
             times = number(value / reference if up else reference / value, lang, 0)
-            message = t(lang, "jump_up" if up else "jump_down", times=times, year=result.year - 1, reference=number(reference, lang))
+            message = t(
+                lang,
+                "jump_up" if up else "jump_down",
+                times=times,
+                period=result.period.previous().label(lang),
+                reference=number(reference, lang),
+            )
+        elif kind.startswith("rule:"):  # an error rule broken once the unit's periods are combined
+            rule = next((r for r in indicator.rules if r.code == kind[5:]), None)
+            if rule is None:
+                continue  # the schema changed since the aggregation
+            broken = fill(pick((rule.message_vi, rule.message_en), lang), {"left": number(value, lang), "right": number(reference, lang)})
+            message = t(lang, "rule_break", message=broken, period=result.period.label(lang))
         else:
             message = t(lang, "siblings", parent=parent_name(result, code, lang), reference=number(reference, lang))
         rows.append(

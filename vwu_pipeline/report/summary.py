@@ -7,13 +7,14 @@ piece of text is escaped: a `|` in a name must not split a table cell.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from vwu_pipeline.core.indicators import measures
+from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.narrative import narrative
+from vwu_pipeline.report.result import AggregateResult
 
 MAX_LISTED = 30  # missing units listed per indicator
 MAX_OUTLIERS = 20  # outliers shown; the workbook lists them all
@@ -47,16 +48,52 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
 def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     """The Markdown text of a result's summary."""
     lines = [
-        f"# {md(p.t(lang, 'heading', year=result.year))} — {md(p.scope_name(result, lang))}",
+        f"# {md(p.heading(result, lang))} — {md(p.scope_name(result, lang))}",
         "",
         md(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang))),
         "",
     ]
+    story = narrative(result, lang)
+    if story:
+        lines += [md(story).replace("\\*", "\\*"), ""]
     if p.is_partial(result):
         lines += [f"> **{md(p.t(lang, 'partial_note'))}**", ""]
-    for section in (_headline, _targets, _leaders, _completeness, _warnings):
+    for section in (_headline, _reform, _targets, _leaders, _completeness, _warnings):
         lines += section(result, lang)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _reform(result: AggregateResult, lang: str) -> list[str]:
+    """Across the 2025 reform: each new province and the legacy provinces it was formed from."""
+    from vwu_pipeline.report.reform import reform_rows, shows_reform
+
+    if not shows_reform(result):
+        return []
+    first = next(iter(p.headline(result)), None)
+    if first is None:
+        return []
+    previous = result.previous_year or result.year - 1
+    label = first.measure.label(lang)
+    rows = [
+        [
+            f"{md(r.name)} ({r.code})",
+            ", ".join(f"{md(name)} ({code})" for code, name in r.legacy),
+            p.number(r.value, lang) if r.value is not None else "–",
+            p.number(r.previous, lang) if r.previous is not None else "–",
+        ]
+        for r in reform_rows(result, first.indicator.name, first.measure.name)
+    ]
+    header = [
+        p.t(lang, "reform_new"),
+        p.t(lang, "reform_legacy"),
+        md(p.t(lang, "reform_year_value", measure=label, year=result.year)),
+        md(p.t(lang, "reform_previous_value", measure=label, year=previous)),
+    ]
+    intro = p.t(lang, "reform_intro", not_allocated=p.number(result.counts.get("not_allocated_units", 0), lang), previous=previous)
+    lines = [f"## {p.t(lang, 'reform_heading')}", "", md(intro), ""]
+    if result.counts.get("ratio_targets_not_carried"):
+        lines += [md(p.t(lang, "reform_targets", ratios=", ".join(result.counts["ratio_targets_not_carried"]))), ""]
+    return lines + _table(header, rows, right={2, 3})
 
 
 def _headline(result: AggregateResult, lang: str) -> list[str]:
@@ -66,13 +103,13 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
             md(row.measure.label(lang)),
             p.show(row.measure, row.value, lang) + (STAR if row.partial else ""),
             p.show(row.measure, row.previous, lang) + (STAR if row.previous_partial else ""),
-            p.signed(row.change, lang, ratio=row.measure.kind == "ratio"),
-            p.percent(row.change_pct, lang) if row.change_pct is not None else "–",
-            md(p.comparison_note(result, row, lang)),
+            p.signed(row.change, lang, ratio=row.measure.kind == "ratio", decimal=row.measure.format == "decimal"),
+            p.signed_percent(row.change_pct, lang),
+            md("; ".join(p.figure_notes(result, row, lang))),
         ]
         for row in p.headline(result)
     ]
-    years = [p.t(lang, "year", year=result.year), p.t(lang, "year", year=result.previous_year or result.year - 1)]
+    years = [p.period_label(result, lang), p.previous_label(result, lang)]
     header = [p.t(lang, "indicator"), p.t(lang, "measure"), *years, p.t(lang, "change"), p.t(lang, "change_pct"), p.t(lang, "note")]
     return [f"## {p.t(lang, 'headline')}", "", *_table(header, rows, right={2, 3, 4, 5})]
 
@@ -98,6 +135,8 @@ def _targets(result: AggregateResult, lang: str) -> list[str]:
         ]
         lines += _table(header, rows, right={2, 3, 4})
         lines += [p.target_tally(own, lang) + ".", ""]
+        if not result.period.is_year:
+            lines += [md(p.t(lang, "progress_note", period=result.period.label(lang))), ""]
     # Targets set per unit below the root (each province...): how many met them, who did not.
     below: dict[str, list[p.TargetRow]] = {}
     for r in targets:
@@ -192,8 +231,6 @@ def _warnings(result: AggregateResult, lang: str) -> list[str]:
 def write_summary(result: AggregateResult, path: Path, lang: str = "vi") -> str:
     """Write the Markdown summary and return its text."""
     text = render_summary(result, lang)
-    path = Path(path)
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)  # readers never see half a file
+    with replacing(Path(path)) as partial:  # readers never see half a file
+        partial.write_text(text, encoding="utf-8")
     return text

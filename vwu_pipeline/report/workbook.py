@@ -10,19 +10,21 @@ charts and the cells, streamed in row order. Every piece of text is written with
 from __future__ import annotations
 
 import math
-import os
 import re
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from vwu_pipeline.core.indicators import Measure, measures
+from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.rollup import AggregateResult
+from vwu_pipeline.report.result import AggregateResult
 
 INTEGER = "#,##0"
 PERCENT = "0.0%"
+DECIMAL = "#,##0.00"
 ACHIEVED = "#,##0.0%"  # % of a target: 1,300.0% happens
 # Formats are named pieces of XlsxWriter format properties, combined and registered once.
 BOLD = {"bold": True}
@@ -51,6 +53,11 @@ class _Book:
                 "strings_to_urls": False,
             },
         )
+        # Marks the file as vwu's output: put back in the inbox, ingest refuses it (vwu-output)
+        # instead of letting the totals replace the units' own submissions.
+        from vwu_pipeline.ingest.reading import VWU_OUTPUT_PROPERTY
+
+        self.workbook.set_custom_property(VWU_OUTPUT_PROPERTY, "vwu report")
         self.used: set[str] = set()  # sheet titles, lower case
         self._formats: dict[tuple, object] = {}
 
@@ -78,7 +85,11 @@ class _Book:
         return self._formats[key]
 
     def save(self) -> None:
-        self.workbook.close()
+        try:
+            self.workbook.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:  # wraps the OSError (full disk, no permission)
+            cause = exc.args[0] if exc.args else None
+            raise cause if isinstance(cause, OSError) else OSError(str(exc)) from exc
 
 
 class _Sheet:
@@ -135,7 +146,9 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowe
 
 
 def _fmt(measure: Measure) -> str:
-    return PERCENT if measure.kind == "ratio" else INTEGER
+    if measure.kind == "ratio":
+        return PERCENT if measure.percent else DECIMAL
+    return INTEGER
 
 
 def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) -> str:
@@ -154,29 +167,26 @@ def _height(text: str, width: float) -> float | None:
 def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Path:
     """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`)."""
     path = Path(path)
-    partial = path.with_name(path.name + ".part")
-    try:
+    with replacing(path) as partial:  # readers never see half a workbook
         book = _Book(partial)
-        book.workbook.set_properties({"author": "vwu", "title": p.t(lang, "title", year=result.year)})
+        book.workbook.set_properties({"author": "vwu", "title": p.title(result, lang)})
         _summary_sheet(book, result, lang)
         _chart_sheet(book, result, lang)
         for indicator in result.catalog.indicators:
             _indicator_sheet(book, result, indicator, lang)
         _targets_sheet(book, result, lang)
+        _reform_sheet(book, result, lang)
         _completeness_sheet(book, result, lang)
         _warnings_sheet(book, result, lang)
         _outliers_sheet(book, result, lang)
         book.save()
-        os.replace(partial, path)  # readers never see half a workbook
-    finally:
-        partial.unlink(missing_ok=True)
     return path
 
 
 def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s = _Sheet(book, p.t(lang, "summary"), [30, 52, 17, 17, 17, 17, 34])
     s.append([s.text(p.t(lang, "union"), BOLD)])
-    s.append([s.text(p.t(lang, "title", year=result.year), TITLE)], height=22)
+    s.append([s.text(p.title(result, lang), TITLE)], height=22)
     s.append([s.text(f"{p.t(lang, 'scope')}: {p.scope_name(result, lang)}", BOLD)])
     s.append([s.text(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang)))])
     if p.is_partial(result):
@@ -184,12 +194,12 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s.append([])
 
     s.append([s.text(f"1. {p.t(lang, 'headline')}", BOLD)])
-    previous = p.t(lang, "year", year=result.previous_year) if result.previous_year else p.t(lang, "year", year=result.year - 1)
+    previous = p.previous_label(result, lang)
     s.header(
         [
             p.t(lang, "indicator"),
             p.t(lang, "measure"),
-            p.t(lang, "year", year=result.year),
+            p.period_label(result, lang),
             previous,
             p.t(lang, "change"),
             p.t(lang, "change_pct"),
@@ -198,6 +208,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     )
     for row in p.headline(result):
         fmt = _fmt(row.measure)
+        note = _headline_note(result, row, lang)
         s.append(
             [
                 s.text(row.indicator.title(lang)),
@@ -206,8 +217,9 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.number(row.previous, fmt),
                 s.number(row.change, fmt),
                 s.number(row.change_pct, PERCENT),
-                s.text(_headline_note(result, row, lang), align=WRAP),
-            ]
+                s.text(note, align=WRAP),
+            ],
+            height=_height(note, 34),  # the note wraps: rows fitted to it
         )
     s.append([])
 
@@ -301,7 +313,7 @@ def _headline_note(result: AggregateResult, row: p.FigureRow, lang: str) -> str:
     notes = [
         p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else "",
         p.t(lang, "partial_previous_note", previous=result.previous_year or result.year - 1) if row.previous_partial else "",
-        p.comparison_note(result, row, lang),
+        *p.figure_notes(result, row, lang),
     ]
     text = "; ".join(n for n in notes if n)
     return text[:1].upper() + text[1:]
@@ -314,12 +326,13 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     # The unit column fits the longest indented name; figure headers wrap over three lines.
     name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
     s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
-    title = f"{indicator.title(lang)} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}"
+    title = f"{indicator.title(lang)} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
     for row in rows:
         font = BOLD if row.has_children else None
-        note = p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else ""
+        notes = [p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else "", row.part_year]
+        note = "; ".join(n for n in notes if n)
         s.append(
             [
                 s.text(row.unit_code, font),
@@ -355,7 +368,7 @@ def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     for column, measure in enumerate(charted, start=1):
         chart = book.workbook.add_chart({"type": "bar"})  # horizontal bars: long unit names stay readable
         chart.set_style(10)
-        chart.set_title({"name": f"{measure.label(lang)} — {p.t(lang, 'year', year=result.year)}"})
+        chart.set_title({"name": f"{measure.label(lang)} — {p.period_label(result, lang)}"})
         chart.set_legend({"none": True})
         chart.set_size({"width": round(20 * _CM), "height": round(height * _CM)})
         chart.add_series(
@@ -378,7 +391,7 @@ def _targets_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     if not rows:
         return
     s = _Sheet(book, p.t(lang, "targets"), [10, 34, 20, 48, 16, 16, 12, 12, 34], freeze="C3")
-    s.append([s.text(f"{p.t(lang, 'targets')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22)
+    s.append([s.text(f"{p.t(lang, 'targets')} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [
             p.t(lang, "code"),
@@ -424,15 +437,56 @@ def _missing_text(row: p.CoverageRow, result: AggregateResult, lang: str) -> str
     return "; ".join(f"{titles[name]}: {_listed(units, lang)}" for name, units in row.missing.items() if units)
 
 
+def _reform_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
+    """Across the 2025 reform: each new province ← its legacy provinces, both years of every
+    headline figure (the previous year carried onto the new tree)."""
+    from vwu_pipeline.report.reform import reform_rows, shows_reform
+
+    if not shows_reform(result):
+        return
+    shown = p.headline(result)
+    previous = result.previous_year or result.year - 1
+    s = _Sheet(book, p.t(lang, "reform_sheet"), [10, 30, 44, *[16] * (2 * len(shown))], freeze="D3")
+    s.append([s.text(p.t(lang, "reform_heading"), TITLE)], height=22)
+    s.header(
+        [
+            p.t(lang, "code"),
+            p.t(lang, "reform_new"),
+            p.t(lang, "reform_legacy"),
+            *[
+                label
+                for row in shown
+                for label in (
+                    p.t(lang, "reform_year_value", measure=row.measure.label(lang), year=result.year),
+                    p.t(lang, "reform_previous_value", measure=row.measure.label(lang), year=previous),
+                )
+            ],
+        ],
+        height=62,
+    )
+    columns = [reform_rows(result, row.indicator.name, row.measure.name) for row in shown]
+    for k, province in enumerate(columns[0] if columns else []):
+        cells = [
+            s.text(province.code),
+            s.text(province.name),
+            s.text(", ".join(f"{name} ({code})" for code, name in province.legacy), align=WRAP),
+        ]
+        for row, per_province in zip(shown, columns):
+            fmt = _fmt(row.measure)
+            cells += [s.number(per_province[k].value, fmt), s.number(per_province[k].previous, fmt)]
+        s.append(cells)
+    s.append([])
+    intro = p.t(lang, "reform_intro", not_allocated=result.counts.get("not_allocated_units", 0), previous=previous)
+    s.append([s.text(intro, align=WRAP)], height=_height(intro, 84))
+
+
 def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     indicators = result.catalog.indicators
     n = len(indicators)
     rows = p.coverage_rows(result, lang)
     depth = max((row.depth for row in rows), default=0)
     s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3", outline=depth)
-    s.append(
-        [s.text(f"{p.t(lang, 'completeness')} — {p.t(lang, 'year', year=result.year)} — {p.scope_name(result, lang)}", TITLE)], height=22
-    )
+    s.append([s.text(f"{p.t(lang, 'completeness')} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [
             p.t(lang, "code"),

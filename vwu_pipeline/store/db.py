@@ -8,31 +8,91 @@ keeps it in history; a refused file leaves only its error report. WAL mode lets 
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
+import os
+import shlex
+import shutil
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import StoreError
-from vwu_pipeline.core.problems import FileResult, readable
+from vwu_pipeline.core.errors import NoWorkspace, StoreError
+from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.migrations import migrate
 
 DB_NAME = "vwu.sqlite"
 
 
+def version_key(signed_on: str | None, modified: str, path: Path) -> str:
+    """Which version of a unit's report is newer (DOMAIN.md, Submission rules): the date of
+    its place-and-date line, else the file's modification time; then the modification time,
+    then the name. Sorted as text: fixed-width dates first. The name without its suffix, so
+    a browser's copy "467_x (1).xlsx" sorts after "467_x.xlsx"."""
+    return f"{signed_on or modified[:10]} {modified} {readable(Path(path).stem)}"
+
+
+def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, str]]:
+    """What told two versions apart ("date", "mtime" or "name"), with words for the file line.
+    Versions are (submission id, version key, name, run id, signed_on)."""
+    (_, old_key, *_, old_signed), (_, new_key, *_, new_signed) = older, newer
+    if old_signed and new_signed and old_signed != new_signed:
+        return "date", {
+            "decided_vi": f"theo ngày ký {new_signed} sau {old_signed}",
+            "decided_en": f"by the signing date {new_signed} after {old_signed}",
+        }
+    if old_key[11:37] != new_key[11:37]:
+        return "mtime", {
+            "decided_vi": "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
+            "decided_en": "by modification time, as the signing dates are missing or equal",
+        }
+    return "name", {
+        "decided_vi": "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
+        "decided_en": "by file name, as signing dates and modification times are equal",
+    }
+
+
+def _modified(path: Path, fallback: str) -> str:
+    """The file's modification time, local, to the microsecond (fixed width, sortable as text)."""
+    try:
+        stamp = Path(path).stat().st_mtime_ns
+    except OSError:
+        return datetime.fromisoformat(fallback).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return datetime.fromtimestamp(stamp / 1e9).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None
+
+
+def _digest(figures: dict[str, list[tuple]]) -> str:
+    """The figures of a file, independent of sheet, row and name: an original re-saved by an
+    office (new bytes, same figures) has the digest of the original."""
+    items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items() for code, _, _, _, column, value in rows)
+    return hashlib.sha256(repr(items).encode()).hexdigest()
+
+
 def now() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
-def as_store_error(exc: BaseException) -> StoreError | None:
-    """A database failure met in the middle of a run (a corrupt page found late, a full disk,
-    a lock held too long) as a StoreError an officer can act on; None for anything else.
-    Looks through the chain, since pandas wraps sqlite3's errors in its own."""
+def as_store_error(exc: BaseException, workspace: Path | None = None) -> StoreError | None:
+    """A database failure met in the middle of a run as a StoreError an officer can act on;
+    None for anything else. Looks through the chain, since pandas wraps sqlite3's errors.
+
+    "Corrupt", and the advice to move the file away, only when `PRAGMA quick_check` says so:
+    moving the store loses the targets, the run history and the refusal reports, which ingest
+    does not rebuild. A full disk, a file-size limit, a read-only workspace, a deleted WAL and
+    a schema this vwu does not know each get their own message."""
     seen: BaseException | None = exc
     for _ in range(10):
         if seen is None or isinstance(seen, sqlite3.DatabaseError):
@@ -40,22 +100,178 @@ def as_store_error(exc: BaseException) -> StoreError | None:
         seen = seen.__cause__ or seen.__context__
     if not isinstance(seen, sqlite3.DatabaseError):
         return None
-    text = str(seen)
-    if "locked" in text or "busy" in text:
+    return store_error(seen, Path(workspace) / DB_NAME if workspace is not None else None)
+
+
+def store_error(exc: sqlite3.DatabaseError | OSError, path: Path | None) -> StoreError:
+    text = str(exc)
+    lowered = text.lower()
+    shown = path or Path(DB_NAME)
+    if "locked" in lowered or "busy" in lowered:
         return StoreError(
-            f"Cơ sở dữ liệu {DB_NAME} bị một tiến trình khác giữ quá lâu: {text} / the database stayed locked.",
+            f"Cơ sở dữ liệu {shown} bị một tiến trình khác giữ quá lâu ({text}).",
             "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
+            en=f"The database {shown} stayed locked by another process ({text}).",
+            en_hint="Wait for the running command (vwu status shows it) to finish, then run again.",
         )
-    if "full" in text:
+    if "readonly" in lowered or "read-only" in lowered or isinstance(exc, PermissionError) or _not_writable(path):
         return StoreError(
-            f"Không ghi được cơ sở dữ liệu {DB_NAME}: {text} / the disk is full.",
-            "Giải phóng chỗ trống trên đĩa rồi chạy lại: các tệp đã lưu vẫn nguyên vẹn.",
+            f"Không ghi được vào thư mục dữ liệu {shown.parent}: người dùng {_user()} chỉ có quyền đọc ({text}).",
+            "Chạy lệnh ghi (ingest, aggregate, targets, backup) bằng tài khoản sở hữu thư mục dữ liệu, hoặc cấp quyền ghi"
+            ' cho nhóm (xem README, "Quyền trên máy chủ dùng chung"). Các lệnh đọc (status, report) vẫn chạy được.',
+            en=f"Cannot write to the workspace {shown.parent}: user {_user()} may only read it ({text}).",
+            en_hint="Run writers (ingest, aggregate, targets, backup) as the workspace's owner, or give the group write access"
+            ' (README, "Permissions on a shared server"). Readers (status, report) still work.',
+        )
+    if "full" in lowered or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EFBIG):
+        if _file_size_limited(path):
+            return StoreError(
+                f"Không ghi được {shown}: vượt giới hạn kích thước tệp của tiến trình (ulimit -f = {_fsize_limit()} byte).",
+                "Nâng giới hạn (ulimit -f unlimited trong crontab hoặc tài khoản chạy vwu) rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
+                en=f"Cannot write {shown}: the process file-size limit was reached (ulimit -f = {_fsize_limit()} bytes).",
+                en_hint="Raise the limit (ulimit -f unlimited in the crontab or the account running vwu), then run again:"
+                " what was stored is intact.",
+            )
+        return StoreError(
+            f"Không ghi được {shown}: đĩa đã đầy ({text}).",
+            "Giải phóng chỗ trống trên đĩa rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
+            en=f"Cannot write {shown}: the disk is full ({text}).",
+            en_hint="Free some disk space, then run again: what was stored is intact.",
+        )
+    if path is not None and Path(f"{path}-shm").exists() and not Path(f"{path}-wal").exists() and "i/o" in lowered:
+        return StoreError(
+            f"Tệp nhật ký ghi trước {path.name}-wal đã bị xóa khi vwu đang dùng nó ({text}); những thay đổi gần nhất có thể đã mất.",
+            "Đừng xóa các tệp vwu.sqlite-wal, vwu.sqlite-shm khi vwu chạy. Dừng mọi lệnh vwu, chạy 'vwu status' để kiểm tra"
+            " cơ sở dữ liệu, rồi chạy lại 'vwu ingest' (tệp đã nộp được nhận lại nếu thiếu).",
+            en=f"The write-ahead log {path.name}-wal was deleted while vwu used it ({text}); the latest changes may be lost.",
+            en_hint="Never delete vwu.sqlite-wal or vwu.sqlite-shm while vwu runs. Stop every vwu command, run 'vwu status' to"
+            " check the database, then run 'vwu ingest' again (missing files are taken in again).",
+        )
+    if "no such column" in lowered or "no such table" in lowered:
+        return StoreError(
+            f"Cơ sở dữ liệu {shown} không có cấu trúc mà bản vwu này cần ({text}).",
+            "Có thể tệp do một bản vwu khác tạo ra, hoặc bị sửa bằng tay. Dùng đúng bản vwu (git pull; make setup);"
+            " đừng xóa tệp: chỉ tiêu, lịch sử chạy và báo cáo từ chối nằm trong đó.",
+            en=f"The database {shown} lacks the structure this vwu needs ({text}).",
+            en_hint="It may come from another vwu version, or have been edited by hand. Use the right vwu (git pull; make setup);"
+            " do not delete it: targets, run history and refusal reports live there.",
+        )
+    check = quick_check(path) if path is not None else None
+    if check is not None and check != "ok":
+        return StoreError(
+            f"Cơ sở dữ liệu {shown} bị hỏng (PRAGMA quick_check: {check}).",
+            'Khôi phục bản sao lưu mới nhất (xem README, "Sao lưu và khôi phục"). Không có bản sao lưu: chuyển tệp vwu.sqlite'
+            " đi chỗ khác rồi chạy lại 'vwu ingest' với các tệp gốc, rồi nạp lại chỉ tiêu ('vwu targets'): lịch sử chạy và"
+            " báo cáo từ chối cũ không dựng lại được.",
+            en=f"The database {shown} is corrupt (PRAGMA quick_check: {check}).",
+            en_hint='Restore the latest backup (README, "Backups and restoring"). With no backup: move vwu.sqlite away, run'
+            " 'vwu ingest' on the original files again, then load the targets again ('vwu targets'): the run history and old"
+            " refusal reports cannot be rebuilt.",
         )
     return StoreError(
-        f"Cơ sở dữ liệu {DB_NAME} của thư mục dữ liệu bị hỏng hoặc không đọc được: {text} / the database is corrupt.",
-        "Khôi phục từ bản sao lưu, hoặc chuyển tệp vwu.sqlite đi chỗ khác rồi chạy lại 'vwu ingest' "
-        "để dựng lại từ các tệp gốc (vwu không bao giờ sửa hay xóa tệp đã nộp).",
+        f"Lỗi cơ sở dữ liệu {shown}: {text}.",
+        "Kiểm tra cơ sở dữ liệu bằng 'vwu status'; nếu lỗi lặp lại, chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
+        en=f"Database error in {shown}: {text}.",
+        en_hint="Check the database with 'vwu status'; if the error comes back, run again with --debug and send the output"
+        " to the developers.",
     )
+
+
+def no_workspace(workspace: Path) -> NoWorkspace:
+    return NoWorkspace(
+        f"Chưa có dữ liệu trong {workspace}.",
+        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace (VWU_WORKSPACE).",
+        en=f"No workspace in {workspace} yet.",
+        en_hint="Run 'vwu ingest FOLDER' first, or point --workspace (VWU_WORKSPACE) at the right folder.",
+    )
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A reader's connection for a user who cannot write the workspace.
+
+    In WAL mode even a read-only connection needs the -shm and -wal side files: it can use
+    them read-only when a writer has them open (they exist), but cannot create them. When
+    they do not exist no writer is running (the last connection to close removes them), so
+    the file alone is the whole database and is opened as immutable."""
+    uri = f"file:{path.absolute()}"
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        if Path(f"{path}-wal").exists():
+            raise
+        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=30, isolation_level=None)
+    current = migrations.version(db)
+    if current != migrations.SCHEMA_VERSION:
+        db.close()
+        raise StoreError(
+            f"Cơ sở dữ liệu {path} cần được nâng cấp (phiên bản {current}, bản vwu này dùng {migrations.SCHEMA_VERSION}),"
+            f" mà người dùng {_user()} chỉ có quyền đọc.",
+            "Chạy một lệnh ghi (vwu ingest) bằng tài khoản sở hữu thư mục dữ liệu một lần, rồi chạy lại.",
+            en=f"The database {path} needs an upgrade (version {current}, this vwu uses {migrations.SCHEMA_VERSION}),"
+            f" and user {_user()} may only read it.",
+            en_hint="Run a writer (vwu ingest) once as the workspace's owner, then run again.",
+        )
+    return db
+
+
+def quick_check(path: Path) -> str | None:
+    """`PRAGMA quick_check` on a connection of its own: "ok", the first problem, or None when
+    the file cannot be opened at all."""
+    if not Path(path).exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{Path(path).absolute()}?mode=ro", uri=True, timeout=5)
+        try:
+            (result,) = db.execute("PRAGMA quick_check(1)").fetchone()
+            return str(result)
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        text = str(exc)
+        return text if "not a database" in text or "malformed" in text else None
+
+
+def _not_writable(path: Path | None) -> bool:
+    if path is None:
+        return False
+    folder = Path(path).parent
+    return folder.is_dir() and not os.access(folder, os.W_OK) or (Path(path).exists() and not os.access(path, os.W_OK))
+
+
+def _fsize_limit() -> int | None:
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        return None if soft == resource.RLIM_INFINITY else soft
+    except (ImportError, ValueError, OSError):
+        return None
+
+
+def _file_size_limited(path: Path | None) -> bool:
+    """The store (or its WAL) reached the process's file-size limit (ulimit -f), not a full disk."""
+    limit = _fsize_limit()
+    if limit is None or path is None:
+        return False
+    sizes = [p.stat().st_size for p in (Path(path), Path(f"{path}-wal")) if p.exists()]
+    return any(size + 65536 >= limit for size in sizes) or _disk_has_room(Path(path).parent)
+
+
+def _disk_has_room(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free > 64 * 1024**2
+    except OSError:
+        return False
+
+
+def _user() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError, OSError):
+        return os.environ.get("USER", "?")
 
 
 # -- what the store holds, as read back (the read API used by aggregate, status, report and tests) --
@@ -77,6 +293,29 @@ class StoredFile:
 
 
 @dataclass(frozen=True)
+class FigureOrigin:
+    """The cell a current figure was read from."""
+
+    file: str
+    sheet: str
+    row: int
+    value: float
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """An accepted file as a version of its unit's report."""
+
+    name: str
+    unit_code: str | None
+    period: str | None
+    signed_on: str | None  # the date of its place-and-date line
+    modified: str | None  # its modification time when ingested
+    version_key: str | None
+    withdrawn: bool
+
+
+@dataclass(frozen=True)
 class StoredSubmission:
     """One indicator of one accepted file; `current` until a newer file replaces it."""
 
@@ -89,6 +328,19 @@ class StoredSubmission:
     current: bool
     replaced_by: int | None
     figures: int  # figures stored for it
+
+
+@dataclass(frozen=True)
+class StoredFileFate:
+    """What became of one file, for `vwu status --missing`: refused or accepted, and the copy handed back."""
+
+    id: int
+    name: str
+    status: str  # accepted | refused
+    unit_code: str
+    period: str | None
+    indicators: tuple[str, ...]  # the indicator sheets it held; empty for files stored before they were recorded
+    feedback: str | None
 
 
 @dataclass(frozen=True)
@@ -112,6 +364,8 @@ class StoredRun:
     started_at: str
     finished_at: str | None  # None: still running, or killed
     summary: dict[str, Any] = field(default_factory=dict)
+    exit_code: int | None = None  # how it ended (None before the store recorded it)
+    message: str | None = None  # why a failed run stopped
 
 
 @dataclass(frozen=True)
@@ -131,13 +385,15 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, workspace: Path, create: bool = True) -> Store:
+    def open(cls, workspace: Path, create: bool = True, write: bool = True) -> Store:
+        """The workspace's store. `create=False`: a missing store is `NoWorkspace` (exit 2).
+        `write=False` (status, report without re-aggregation): a user who may read the
+        workspace but not write it gets a read-only connection (see `_open_read_only`)."""
         path = Path(workspace) / DB_NAME
         if not create and not path.exists():
-            raise StoreError(
-                f"Chưa có dữ liệu trong {workspace}.",
-                "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
-            )
+            raise no_workspace(Path(workspace))
+        if not write and _not_writable(path):
+            return cls(_open_read_only(path), path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -145,12 +401,10 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             migrate(db, path)
+        except StoreError:
+            raise
         except (sqlite3.DatabaseError, OSError) as exc:
-            raise StoreError(
-                f"Không mở được cơ sở dữ liệu {path}: {exc}.",
-                "Tệp có thể bị hỏng hoặc không có quyền ghi. Khôi phục từ bản sao lưu, "
-                "hoặc chuyển tệp đi chỗ khác rồi chạy lại 'vwu ingest' để dựng lại từ các tệp gốc.",
-            ) from exc
+            raise store_error(exc, path) from exc
         return cls(db, path)
 
     @property
@@ -173,9 +427,23 @@ class Store:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk does): a failing ROLLBACK must
+            # not hide the error that matters
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one state of the store: a read transaction (in WAL mode a
+        writer may commit meanwhile; these reads do not see it). Figures and the version they
+        are stamped with must come from the same snapshot."""
+        self.db.execute("BEGIN")
+        try:
+            yield self.db
+        finally:
+            self.db.execute("COMMIT")
 
     # -- ingest ---------------------------------------------------------------------------
 
@@ -187,27 +455,48 @@ class Store:
         """sha256 -> feedback copy of the files refused before: seen again unchanged, they get no new one."""
         return dict(self.db.execute("SELECT sha256, feedback FROM files WHERE status = 'refused'").fetchall())
 
-    def save(self, result: FileResult, path: Path, year: int | None, figures: dict[str, list[tuple]]) -> bool:
+    def save(
+        self,
+        result: FileResult,
+        path: Path,
+        year: int | None,
+        figures: dict[str, list[tuple]],
+        *,
+        signed_on: str | None = None,
+        run_id: int | None = None,
+        force: bool = False,
+    ) -> str:
         """Store one file: its figures if accepted, only its report if refused.
 
-        Returns True when the file replaced an earlier submission.
+        Returns what became of it: "refused", "accepted", "replaced" (it is the newest version
+        of at least one of its indicators and an older one existed) or "skipped" (an original
+        re-saved after its correction: its figures equal a version already replaced; `force`
+        stores it anyway). Warnings about versions are added to `result.problems` first.
         """
         stamp = now()
-        replaced = False
+        modified = _modified(path, stamp)
+        key = version_key(signed_on, modified, path)
         with self.transaction() as db:
+            digest = _digest(figures) if result.valid else None
+            if result.valid and not force:
+                original = self._replaced_original(digest, result)
+                if original is not None:
+                    result.problems.append(original)
+                    return "skipped"
             # A file refused before and seen again keeps only its newest report.
             db.execute(
                 "DELETE FROM problems WHERE file_id IN (SELECT id FROM files WHERE sha256 = ? AND status = 'refused')", (result.sha256,)
             )
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback, tree, indicators,"
+                " signed_on, modified, version_key, digest, run_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
                     readable(str(path)),
-                    path.stat().st_size if path.exists() else None,
+                    _size(path),
                     "accepted" if result.valid else "refused",
                     result.unit_code,
                     result.period,
@@ -215,8 +504,21 @@ class Store:
                     result.rows,
                     stamp,
                     result.feedback,
+                    result.tree,
+                    ",".join(result.indicators),
+                    signed_on,
+                    modified,
+                    key,
+                    digest,
+                    run_id,
                 ),
             ).lastrowid
+            outcome = "refused"
+            if result.valid:
+                outcome = "accepted"
+                for indicator, rows in figures.items():
+                    if self._store_version(file_id, result, year, indicator, rows, stamp, run_id):
+                        outcome = "replaced"
             if result.problems:
                 db.executemany(
                     "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
@@ -237,29 +539,193 @@ class Store:
                         for p in result.problems
                     ],
                 )
-            if not result.valid:
-                return False
-            for indicator, rows in figures.items():
-                old = db.execute(
-                    "SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND indicator = ? AND current = 1",
-                    (result.unit_code, result.period, indicator),
-                ).fetchall()
-                submission_id = db.execute(
-                    "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at)"
-                    " VALUES (?, ?, ?, ?, ?, 1, ?)",
-                    (file_id, result.unit_code, year, result.period, indicator, stamp),
-                ).lastrowid
-                if old:
-                    replaced = True
-                    db.executemany(
-                        "UPDATE submissions SET current = 0, replaced_by = ? WHERE id = ?",
-                        [(submission_id, old_id) for (old_id,) in old],
-                    )
-                db.executemany(
-                    "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(submission_id, *figure) for figure in rows],
+        return outcome
+
+    def _replaced_original(self, digest: str | None, result: FileResult) -> Problem | None:
+        """A warning when a stored file with the same figures has had figures replaced by a newer
+        version: this file is that original re-saved, and must not undo its correction."""
+        row = self.db.execute(
+            "SELECT f.id, f.name FROM files f WHERE f.digest = ? AND f.status = 'accepted' AND f.withdrawn = 0"
+            " AND EXISTS (SELECT 1 FROM submissions s JOIN figures g ON g.submission_id = s.id"
+            "             WHERE s.file_id = f.id AND g.current = 0)"
+            " ORDER BY f.version_key DESC LIMIT 1",
+            (digest,),
+        ).fetchone()
+        if row is None:
+            return None
+        original_id, original = row
+        (successor,) = self.db.execute(
+            "SELECT n.name FROM submissions s JOIN submissions c ON c.unit_code = s.unit_code AND c.period = s.period"
+            " AND c.indicator = s.indicator AND c.current = 1 JOIN files n ON n.id = c.file_id"
+            " WHERE s.file_id = ? AND c.file_id != ? ORDER BY n.version_key DESC LIMIT 1",
+            (original_id, original_id),
+        ).fetchone() or ("?",)
+        name = Path(result.path).name
+        return Problem(
+            "resaved-original", "warning", name, params={"original": original, "successor": successor, "file": shlex.quote(result.path)}
+        )
+
+    def _store_version(
+        self, file_id: int, result: FileResult, year: int | None, indicator: str, rows: list[tuple], stamp: str, run_id: int | None
+    ) -> bool:
+        """Insert one indicator's figures as a version, recompute which figures count, and say
+        so in the file's warnings. True when it is the newest version and replaced an older one."""
+        db = self.db
+        unit, period, tree = result.unit_code, result.period, result.tree
+        before = dict(
+            db.execute(
+                "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
+                " JOIN files f ON f.id = s.file_id"
+                " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0 AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)"
+                " GROUP BY g.unit_code",
+                (unit, period, indicator, tree, tree),
+            ).fetchall()
+        )
+        submission_id = db.execute(
+            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+            (file_id, unit, year, period, indicator, stamp, tree),
+        ).lastrowid
+        db.executemany(
+            "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(submission_id, *figure) for figure in rows],
+        )
+        if not before and not self._has_other_versions(unit, period, indicator, tree, submission_id):
+            return False  # the first version: every figure counts as inserted
+        versions = self.recompute(unit, period, indicator, tree)
+        newest = versions[-1] if versions else None
+        sheet = rows[0][2] if rows else None
+        if newest is not None and newest[0] != submission_id:
+            mine = next(v for v in versions if v[0] == submission_id)
+            _, words = _decided(mine, newest)
+            result.problems.append(
+                Problem(
+                    "older-version",
+                    "warning",
+                    Path(result.path).name,
+                    sheet,
+                    params={"newer": newest[2], **words},
                 )
-        return replaced
+            )
+            return False
+        older = [v for v in versions if v[0] != submission_id]
+        if not older:
+            return False
+        previous = older[-1]
+        kind, words = _decided(previous, versions[-1])
+        if kind != "date" or (run_id is not None and previous[3] == run_id):
+            # Two versions in one run, or times and names that decided: the file line says so.
+            result.problems.append(
+                Problem(
+                    "newer-version",
+                    "warning",
+                    Path(result.path).name,
+                    sheet,
+                    params={"older": previous[2], **words},
+                )
+            )
+        present = {figure[0] for figure in rows}
+        kept = [code for code in before if code not in present]
+        if kept:
+            units = ", ".join(f"{before[code]} ({code})" if before[code] else code for code in sorted(kept))
+            result.problems.append(
+                Problem(
+                    "kept-previous-rows",
+                    "warning",
+                    Path(result.path).name,
+                    sheet,
+                    params={"count": len(kept), "units": units},
+                )
+            )
+        return True
+
+    def _has_other_versions(self, unit: str, period: str, indicator: str, tree: str | None, submission_id: int) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM submissions s WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND s.id != ? AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL) LIMIT 1",
+                (unit, period, indicator, submission_id, tree, tree),
+            ).fetchone()
+            is not None
+        )
+
+    def recompute(self, unit: str, period: str, indicator: str, tree: str | None = None) -> list[tuple]:
+        """Decide which figures count for one unit, period and indicator (of one unit tree: the
+        same code on the other tree is another unit), from all its stored versions in key order:
+        for each commune, the newest version that has a row for it. Withdrawn files take no part.
+        Returns the live versions, oldest first, as (submission id, version key, file name,
+        run id, signed_on)."""
+        db = self.db
+        subs = db.execute(
+            "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn FROM submissions s JOIN files f ON f.id = s.file_id"
+            " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL) ORDER BY f.version_key, s.id",
+            (unit, period, indicator, tree, tree),
+        ).fetchall()
+        ids = [sub[0] for sub in subs]
+        live = [sub[:5] for sub in subs if not sub[5]]
+        rank = {sub[0]: position for position, sub in enumerate(live)}
+        winner: dict[str, int] = {}
+        marks = ",".join("?" * len(ids))
+        for submission_id, code in db.execute(
+            f"SELECT DISTINCT submission_id, unit_code FROM figures WHERE submission_id IN ({marks})", ids
+        ):
+            if submission_id in rank and (code not in winner or rank[submission_id] > rank[winner[code]]):
+                winner[code] = submission_id
+        db.execute(f"UPDATE figures SET current = 0 WHERE submission_id IN ({marks}) AND current = 1", ids)
+        db.executemany(
+            "UPDATE figures SET current = 1 WHERE submission_id = ? AND unit_code = ?",
+            [(submission_id, code) for code, submission_id in winner.items()],
+        )
+        counting = set(winner.values())
+        newest = live[-1][0] if live else None
+        db.executemany(
+            "UPDATE submissions SET current = ?, replaced_by = ? WHERE id = ?",
+            [(int(i in counting), None if i in counting else newest, i) for i in ids],
+        )
+        return live
+
+    def recompute_all(self, year: int | None = None) -> None:
+        """Every unit, period and indicator recomputed from its stored versions (vwu ingest --force)."""
+        keys = self.db.execute(
+            "SELECT DISTINCT unit_code, period, indicator, tree FROM submissions" + (" WHERE year = ?" if year else ""),
+            (year,) if year else (),
+        ).fetchall()
+        with self.transaction():
+            for key in keys:
+                self.recompute(*key)
+
+    # -- withdrawals ----------------------------------------------------------------------
+
+    def find_file(self, name_or_sha: str) -> list[tuple[int, str, str, str, int]]:
+        """Accepted files matching a sha256 (or its first 8+ characters), a path or a name:
+        (id, name, sha256, path, withdrawn)."""
+        text = name_or_sha.strip()
+        return self.db.execute(
+            "SELECT id, name, sha256, path, withdrawn FROM files WHERE status = 'accepted'"
+            " AND (sha256 = ? OR (length(?) >= 8 AND sha256 LIKE ? || '%') OR path = ? OR name = ?) ORDER BY id",
+            (text.lower(), text, text.lower(), text, Path(text).name),
+        ).fetchall()
+
+    def set_withdrawn(self, file_id: int, withdrawn: bool, who: str, reason: str | None) -> None:
+        """Withdraw a stored file (its figures stop counting) or undo that; recorded with who, when, why."""
+        with self.transaction() as db:
+            db.execute("UPDATE files SET withdrawn = ? WHERE id = ?", (int(withdrawn), file_id))
+            db.execute(
+                "INSERT INTO withdrawals (file_id, action, who, at, reason) VALUES (?, ?, ?, ?, ?)",
+                (file_id, "withdraw" if withdrawn else "restore", who, now(), reason),
+            )
+            for key in db.execute(
+                "SELECT DISTINCT unit_code, period, indicator, tree FROM submissions WHERE file_id = ?", (file_id,)
+            ).fetchall():
+                self.recompute(*key)
+
+    def withdrawals(self) -> list[dict[str, Any]]:
+        """Files withdrawn now, newest withdrawal first: name, unit, period, who, when, why."""
+        rows = self.db.execute(
+            "SELECT f.name, f.unit_code, f.period, w.who, w.at, w.reason FROM files f"
+            " JOIN withdrawals w ON w.id = (SELECT max(id) FROM withdrawals WHERE file_id = f.id)"
+            " WHERE f.withdrawn = 1 ORDER BY w.id DESC"
+        ).fetchall()
+        keys = ("file", "unit_code", "period", "who", "at", "reason")
+        return [dict(zip(keys, row)) for row in rows]
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -267,11 +733,28 @@ class Store:
         with self.transaction() as db:
             return db.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, now())).lastrowid
 
-    def finish_run(self, run_id: int, summary: dict[str, Any]) -> None:
+    def finish_run(self, run_id: int, summary: dict[str, Any], exit_code: int = 0, message: str | None = None) -> None:
         with self.transaction() as db:
             db.execute(
-                "UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?",
-                (now(), json.dumps(summary, ensure_ascii=False), run_id),
+                "UPDATE runs SET finished_at = ?, summary = ?, exit_code = ?, message = ? WHERE id = ?",
+                (now(), json.dumps(summary, ensure_ascii=False), exit_code, message, run_id),
+            )
+
+    def fail_run(self, run_id: int, error: BaseException) -> None:
+        """Record how a run ended when it could not go on; never hides `error` itself."""
+        code = (
+            error.exit_code if isinstance(getattr(error, "exit_code", None), int) else 130 if isinstance(error, KeyboardInterrupt) else 70
+        )
+        message = error.first_line() if hasattr(error, "first_line") else f"{type(error).__name__}: {error}"
+        with suppress(sqlite3.Error):
+            self.finish_run(run_id, {}, code, message[:500])
+
+    def record_run(self, command: str, started_at: str, summary: dict[str, Any], exit_code: int, message: str | None = None) -> None:
+        """A finished run of a command that holds no lock (report): one row, written at its end."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO runs (command, started_at, finished_at, summary, exit_code, message) VALUES (?, ?, ?, ?, ?, ?)",
+                (command, started_at, now(), json.dumps(summary, ensure_ascii=False), exit_code, message),
             )
 
     # -- reading back ---------------------------------------------------------------------
@@ -281,15 +764,24 @@ class Store:
         import pandas as pd
 
         return pd.read_sql_query(
-            "SELECT s.id AS submission_id, s.indicator, s.period, f.unit_code, f.column, f.value"
-            " FROM submissions s JOIN figures f ON f.submission_id = s.id WHERE s.current = 1 AND s.year = ?",
+            "SELECT s.id AS submission_id, s.indicator, s.period, s.tree, f.unit_code, f.column, f.value"
+            ", files.version_key AS version"
+            " FROM submissions s JOIN figures f ON f.submission_id = s.id JOIN files ON files.id = s.file_id"
+            " WHERE s.current = 1 AND f.current = 1 AND s.year = ?",
             self.db,
             params=(year,),
         )
 
-    def current_submissions(self, year: int) -> list[tuple[str, str]]:
-        """(indicator, reporting unit) of the current submissions of a year."""
-        return self.db.execute("SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall()
+    def current_submissions(self, year: int, tree: str | None = None) -> list[tuple[str, str]]:
+        """(indicator, reporting unit) of the current submissions of a year (of one unit tree)."""
+        return self.db.execute(
+            "SELECT DISTINCT indicator, unit_code FROM submissions WHERE current = 1 AND year = ? AND (? IS NULL OR tree IS ?)",
+            (year, tree, tree),
+        ).fetchall()
+
+    def submission_trees(self, year: int) -> dict[str, str]:
+        """period -> unit tree of the current submissions of a year (2025: H1 legacy, year new)."""
+        return dict(self.db.execute("SELECT DISTINCT period, tree FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall())
 
     def current_submission_periods(self, year: int) -> list[tuple[str, str, str]]:
         """(indicator, reporting unit, period) of the current submissions of a year."""
@@ -297,10 +789,30 @@ class Store:
             "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
         ).fetchall()
 
+    def reported_units(self, year: int) -> list[tuple[str, str, str, str]]:
+        """(indicator, reporting unit, period, unit of a figure row) of the current figures of a year:
+        which communes each reporting unit's files cover."""
+        return self.db.execute(
+            "SELECT DISTINCT s.indicator, s.unit_code, s.period, f.unit_code FROM submissions s"
+            " JOIN figures f ON f.submission_id = s.id WHERE s.current = 1 AND s.year = ?",
+            (year,),
+        ).fetchall()
+
+    def file_history(self, year: int) -> list[StoredFileFate]:
+        """Every file of a year whose unit is known, oldest first: its fate, indicators and feedback copy."""
+        rows = self.db.execute(
+            "SELECT id, name, status, unit_code, period, COALESCE(indicators, ''), feedback FROM files"
+            " WHERE year = ? AND unit_code IS NOT NULL ORDER BY id",
+            (year,),
+        ).fetchall()
+        return [StoredFileFate(i, n, s, u, p, tuple(x for x in ind.split(",") if x), fb) for i, n, s, u, p, ind, fb in rows]
+
     def data_version(self, year: int) -> int:
         """Newest submission of a year or the year before: a change means a stale aggregation."""
         (version,) = self.db.execute("SELECT max(id) FROM submissions WHERE year IN (?, ?)", (year, year - 1)).fetchone()
-        return version or 0
+        # a withdrawal (or its undoing) changes the current figures without a new submission
+        (changes,) = self.db.execute("SELECT count(*) FROM withdrawals").fetchone()
+        return (version or 0) + changes * 1_000_000_000
 
     def replace_aggregation(self, year: int, meta: dict[str, Any], tables: dict[str, Any], period: str | None = None) -> None:
         """Replace a period's aggregation (meta row + DataFrames) in one transaction; the
@@ -310,8 +822,8 @@ class Store:
             for table in ("aggregations", *tables):
                 db.execute(f"DELETE FROM {table} WHERE period = ?", (period,))
             db.execute(
-                "INSERT INTO aggregations (period, year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO aggregations (period, year, tree, outlier_factor, previous_year, data_version, summary, aggregated_at, inputs)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     period,
                     year,
@@ -321,6 +833,7 @@ class Store:
                     meta["data_version"],
                     json.dumps(meta["counts"], ensure_ascii=False),
                     meta["aggregated_at"],
+                    meta.get("inputs", ""),
                 ),
             )
             for table, frame in tables.items():
@@ -332,12 +845,12 @@ class Store:
 
     def aggregation_meta(self, year: int, period: str | None = None) -> dict[str, Any] | None:
         row = self.db.execute(
-            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at FROM aggregations WHERE period = ?",
+            "SELECT tree, outlier_factor, previous_year, data_version, summary, aggregated_at, inputs FROM aggregations WHERE period = ?",
             (period or str(year),),
         ).fetchone()
         if row is None:
             return None
-        keys = ("tree", "outlier_factor", "previous_year", "data_version", "counts", "aggregated_at")
+        keys = ("tree", "outlier_factor", "previous_year", "data_version", "counts", "aggregated_at", "inputs")
         meta = dict(zip(keys, row))
         meta["counts"] = json.loads(meta["counts"] or "{}")
         return meta
@@ -356,19 +869,22 @@ class Store:
         }
         return meta, tables
 
-    def save_targets(self, rows: list[tuple[int, str, str, float]], file: str) -> None:
-        """(year, unit_code, column, target) rows; a row replaces the same year, unit and column."""
+    def save_targets(self, rows: list[tuple], file: str) -> None:
+        """(year, unit_code, column, target[, tree]) rows; a row replaces the same year, tree, unit
+        and column. Without a tree, the tree of the year (the 2025 tree for 2025)."""
+        from vwu_pipeline.core.units import UnitTree
+
         stamp = now()
         with self.transaction() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO targets (year, unit_code, column, target, file, loaded_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [(*row, file, stamp) for row in rows],
+                "INSERT OR REPLACE INTO targets (year, unit_code, column, target, tree, file, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:4], row[4] if len(row) > 4 else UnitTree.for_year(row[0]).tree, file, stamp) for row in rows],
             )
 
     def targets(self, year: int) -> Any:
         import pandas as pd
 
-        return pd.read_sql_query("SELECT unit_code, column, target FROM targets WHERE year = ?", self.db, params=(year,))
+        return pd.read_sql_query("SELECT unit_code, column, target, tree FROM targets WHERE year = ?", self.db, params=(year,))
 
     def ingest_warnings(self, year: int) -> Any:
         """Warnings of the files whose figures are current for the year (accepted, not replaced)."""
@@ -387,9 +903,30 @@ class Store:
 
     def current_figures(self, year: int | None = None) -> dict[tuple[str, str], float]:
         """(unit code, column) -> value of the current figures (of one year, or all)."""
-        sql = "SELECT f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id WHERE s.current = 1"
+        sql = (
+            "SELECT f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
+            " WHERE s.current = 1 AND f.current = 1"
+        )
         rows = self.db.execute(sql + " AND s.year = ?", (year,)) if year is not None else self.db.execute(sql)
         return {(code, column): value for code, column, value in rows}
+
+    def figure_origins(self, column: str, year: int | None = None) -> dict[str, FigureOrigin]:
+        """Where each current figure of a column comes from (provenance is per figure: with
+        row-by-row replacement two communes of a district may come from two files)."""
+        rows = self.db.execute(
+            "SELECT g.unit_code, files.name, g.sheet, g.row, g.value FROM figures g"
+            " JOIN submissions s ON s.id = g.submission_id JOIN files ON files.id = s.file_id"
+            " WHERE g.current = 1 AND s.current = 1 AND g.column = ?" + (" AND s.year = ?" if year is not None else ""),
+            (column, year) if year is not None else (column,),
+        )
+        return {code: FigureOrigin(name, sheet, row, value) for code, name, sheet, row, value in rows}
+
+    def versions(self) -> list[StoredVersion]:
+        """Accepted files with their version key (DOMAIN.md, Submission rules) and withdrawal state."""
+        rows = self.db.execute(
+            "SELECT name, unit_code, period, signed_on, modified, version_key, withdrawn FROM files WHERE status = 'accepted' ORDER BY id"
+        )
+        return [StoredVersion(n, u, p, s, m, k, bool(w)) for n, u, p, s, m, k, w in rows]
 
     def files(self, status: str | None = None) -> list[StoredFile]:
         """The files the store remembers, in the order they were stored."""
@@ -428,14 +965,16 @@ class Store:
 
     def runs(self, last: int | None = None) -> list[StoredRun]:
         """The runs of vwu on this workspace, newest first (the `last` ones)."""
-        rows = self.db.execute("SELECT id, command, started_at, finished_at, summary FROM runs ORDER BY id DESC LIMIT ?", (last or -1,))
+        rows = self.db.execute(
+            "SELECT id, command, started_at, finished_at, summary, exit_code, message FROM runs ORDER BY id DESC LIMIT ?", (last or -1,)
+        )
         out = []
-        for run_id, command, started, finished, summary in rows:
+        for run_id, command, started, finished, summary, exit_code, message in rows:
             try:
                 counts = json.loads(summary) if summary else {}
             except ValueError:
                 counts = {}
-            out.append(StoredRun(run_id, command, started, finished, counts if isinstance(counts, dict) else {}))
+            out.append(StoredRun(run_id, command, started, finished, counts if isinstance(counts, dict) else {}, exit_code, message))
         return out
 
     def stored_targets(self, year: int | None = None) -> list[StoredTarget]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vwu_pipeline.core.errors import StoreError
+from vwu_pipeline.core.messages import text
 
 # The tables as vwu made them before stores had a version (user_version 0). IF NOT EXISTS:
 # such a store already has them, a new one gets them.
@@ -250,6 +251,113 @@ def _aggregates_like_for_like(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM aggregations")
 
 
+def _units_carry_their_tree(db: sqlite3.Connection) -> None:
+    """In 2025 both unit trees live in one year and their codes overlap (legacy province 44 is
+    Quảng Bình, new 44 is Quảng Trị): files, submissions, aggregates and targets record the tree
+    their codes belong to. Existing rows get the tree of their period (of their year for
+    targets and aggregates), which is what vwu used when it stored them."""
+    from vwu_pipeline.core.units import UnitTree
+
+    for table in ("files", "submissions", "aggregates", "completeness", "outliers"):
+        _add_column(db, table, "tree", "TEXT")
+    for table in ("files", "submissions"):
+        periods = [p for (p,) in db.execute(f"SELECT DISTINCT period FROM {table} WHERE period IS NOT NULL AND tree IS NULL")]
+        for period in periods:
+            try:
+                tree = UnitTree.for_period(period).tree
+            except Exception:  # a period no tree covers (a replaced unit master): left unknown
+                continue
+            db.execute(f"UPDATE {table} SET tree = ? WHERE period = ? AND tree IS NULL", (tree, period))
+    for table in ("aggregates", "completeness", "outliers"):
+        db.execute(f"UPDATE {table} SET tree = (SELECT a.tree FROM aggregations a WHERE a.year = {table}.year) WHERE tree IS NULL")
+    columns = {row[1] for row in db.execute("PRAGMA table_info(targets)")}
+    if "tree" not in columns:
+        db.execute("ALTER TABLE targets RENAME TO targets_before_trees")
+        db.execute(
+            """CREATE TABLE targets (
+    year INTEGER NOT NULL,
+    tree TEXT NOT NULL,               -- legacy | 2025: 2025 targets may be set on either tree
+    unit_code TEXT NOT NULL,          -- '00' for national
+    column TEXT NOT NULL,
+    target REAL NOT NULL,
+    file TEXT,
+    loaded_at TEXT NOT NULL,
+    PRIMARY KEY (year, tree, unit_code, column)
+)"""
+        )
+        for (year,) in db.execute("SELECT DISTINCT year FROM targets_before_trees").fetchall():
+            try:
+                tree = UnitTree.for_year(year).tree
+            except Exception:
+                tree = ""
+            db.execute(
+                "INSERT INTO targets (year, tree, unit_code, column, target, file, loaded_at)"
+                " SELECT year, ?, unit_code, column, target, file, loaded_at FROM targets_before_trees WHERE year = ?",
+                (tree, year),
+            )
+        db.execute("DROP TABLE targets_before_trees")
+
+
+def _file_indicators(db: sqlite3.Connection) -> None:
+    """files.indicators: the indicator sheets a file held (comma-separated), so that a refused file
+    is known to concern those indicators only (`vwu status --missing`)."""
+    _add_column(db, "files", "indicators", "TEXT")
+
+
+def _aggregation_inputs(db: sqlite3.Connection) -> None:
+    """An aggregation remembers the hash of what it was computed with besides the figures
+    (the indicator schemas, the unit master, the conversion table): when one changes, the
+    stored aggregation is stale. Aggregations stored before have none: stale, recomputed."""
+    _add_column(db, "aggregations", "inputs", "TEXT NOT NULL DEFAULT ''")
+
+
+def _aggregates_months(db: sqlite3.Connection) -> None:
+    """aggregates.months: the months the figures under a unit cover (bits, 4095 the whole year),
+    so a year figure built only from a first half is labelled as such."""
+    _add_column(db, "aggregates", "months", "INTEGER NOT NULL DEFAULT 4095")
+    db.execute("DELETE FROM aggregations")  # recomputed by the next report
+
+
+def _run_outcomes(db: sqlite3.Connection) -> None:
+    """runs.exit_code and runs.message: vwu status shows a run that failed as a failure, with
+    its message, rather than as one killed midway."""
+    _add_column(db, "runs", "exit_code", "INTEGER")
+    _add_column(db, "runs", "message", "TEXT")
+
+
+def _versions_row_by_row(db: sqlite3.Connection) -> None:
+    """Row-by-row replacement, the version key, withdrawals (issue 11).
+
+    - figures.current: a newer version replaces an older one commune by commune, so whether a
+      figure counts is decided per figure; a submission is current while any figure of it is.
+    - files.signed_on / modified / version_key: which version is newer (DOMAIN.md, Submission
+      rules): the place-and-date line, else the file's modification time, then its name.
+      Stores made before have neither: their ingest time stands in, so their order is kept.
+    - files.digest: the figures of a file, to recognise an original re-saved after its correction.
+    - files.withdrawn and withdrawals: an officer's explicit withdrawal, who, when, why, undoable.
+    """
+    _add_column(db, "figures", "current", "INTEGER NOT NULL DEFAULT 1")
+    db.execute("UPDATE figures SET current = (SELECT s.current FROM submissions s WHERE s.id = figures.submission_id)")
+    for column in ("signed_on", "modified", "version_key", "digest"):
+        _add_column(db, "files", column, "TEXT")
+    _add_column(db, "files", "run_id", "INTEGER")
+    _add_column(db, "files", "withdrawn", "INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE files SET modified = ingested_at, version_key = substr(ingested_at, 1, 10) || ' ' || ingested_at || ' ' || name"
+        " WHERE version_key IS NULL"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS files_by_digest ON files (digest)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS withdrawals ("
+        " id INTEGER PRIMARY KEY,"
+        " file_id INTEGER NOT NULL REFERENCES files (id),"
+        " action TEXT NOT NULL,"  # withdraw | restore
+        " who TEXT NOT NULL,"
+        " at TEXT NOT NULL,"
+        " reason TEXT)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -257,6 +365,12 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _rekey_provisional_2025,
     _aggregations_per_period,
     _aggregates_like_for_like,
+    _units_carry_their_tree,
+    _file_indicators,
+    _aggregation_inputs,
+    _aggregates_months,
+    _run_outcomes,
+    _versions_row_by_row,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -279,7 +393,4 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             raise
         db.execute("COMMIT")
     if current > SCHEMA_VERSION:
-        raise StoreError(
-            f"Cơ sở dữ liệu {path} do một phiên bản vwu mới hơn tạo ra (phiên bản lưu trữ {current}, bản này hiểu đến {SCHEMA_VERSION}).",
-            "Cập nhật vwu (git pull; make setup) rồi chạy lại; đừng dùng bản cũ với thư mục dữ liệu này.",
-        )
+        raise StoreError(text("error.store-newer", path=path, found=current, known=SCHEMA_VERSION), text("error.store-newer-hint"))

@@ -30,7 +30,8 @@ from typing import Any
 from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, readable
-from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, Limits, ReadError, read_workbook
+from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, ReadError, read_workbook
+from vwu_pipeline.ops.config import Limits
 
 COPY_SUFFIX = "_kiem_tra.xlsx"
 MESSAGE_SUFFIX = "_ket_qua.txt"
@@ -276,6 +277,10 @@ def _mark_problems(workbook: Any, problems: list[Problem], sheet_of: dict[str, s
 
     places: list[Place | None] = []
     notes: dict[tuple[str, int, int], list[Problem]] = {}
+    fills = {
+        color: _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=color, bgColor=color))
+        for color in (ERROR_FILL, WARNING_FILL)
+    }
     first = workbook.worksheets[0].title if workbook.worksheets else None
     for problem in problems:
         title = sheet_of.get(problem.sheet) if problem.sheet else None
@@ -296,7 +301,7 @@ def _mark_problems(workbook: Any, problems: list[Problem], sheet_of: dict[str, s
         cell = workbook[title].cell(row, column)
         worst = "error" if any(p.severity == "error" for p in found) else "warning"
         color = ERROR_FILL if worst == "error" else WARNING_FILL
-        cell.fill = PatternFill(fill_type="solid", fgColor=color, bgColor=color)
+        _set_style(cell, fillId=fills[color])
         lines = [f"{'✗' if p.severity == 'error' else '!'} {p.message(lang)}" for p in found]
         text = "\n".join(lines)
         if cell.comment is not None and cell.comment.author != AUTHOR:
@@ -305,6 +310,21 @@ def _mark_problems(workbook: Any, problems: list[Problem], sheet_of: dict[str, s
         comment.width, comment.height = 320, min(60 + 40 * len(lines), 400)
         cell.comment = comment
     return places
+
+
+def _style_id(workbook: Any, collection: str, style: Any) -> int:
+    """The index of a font, fill or alignment in the workbook's style tables (added once)."""
+    return getattr(workbook, collection).add(style)
+
+
+def _set_style(cell: Any, **ids: int) -> None:
+    """Point a cell at registered styles (fillId=…, fontId=…), keeping the rest of its style."""
+    if cell._style is None:
+        from openpyxl.styles.cell_style import StyleArray
+
+        cell._style = StyleArray()
+    for name, value in ids.items():
+        setattr(cell._style, name, value)
 
 
 def _top_left(ws: Any, row: int, column: int) -> tuple[int, int]:
@@ -373,20 +393,30 @@ def _summary_sheet(
         cell.fill = PatternFill(fill_type="solid", fgColor="D9E1F2")
     if not result.problems:
         _put(ws.cell(13, 1), _t("none", lang))
+    # Styles registered once and set by id: assigning style objects cell by cell costs
+    # seconds on a file with thousands of problems.
+    left = _style_id(workbook, "_alignments", Alignment(horizontal="left", vertical="top"))
+    wrapped = _style_id(workbook, "_alignments", Alignment(wrap_text=True, vertical="top"))
+    level_fill = {
+        "error": _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=ERROR_FILL)),
+        "warning": _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=WARNING_FILL)),
+    }
+    link_font = _style_id(workbook, "_fonts", Font(color="0563C1", underline="single"))
+    labels = {severity: _t(severity, lang) for severity in ("error", "warning")}
     for number, (problem, place) in enumerate(zip(result.problems, places), start=1):
         row = 12 + number
-        ws.cell(row, 1, number).alignment = Alignment(horizontal="left", vertical="top")
-        severity = ws.cell(row, 2, _t(problem.severity, lang))
-        severity.fill = PatternFill(fill_type="solid", fgColor=ERROR_FILL if problem.severity == "error" else WARNING_FILL)
+        _set_style(ws.cell(row, 1, number), alignmentId=left)
+        _set_style(ws.cell(row, 2, labels[problem.severity]), fillId=level_fill[problem.severity])
         _put(ws.cell(row, 3), place.sheet if place else _t("whole_file", lang))
         if place is not None:
             link = ws.cell(row, 4, place.cell)
             quoted = place.sheet.replace("'", "''")
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{place.cell}", display=place.cell)
-            link.font = Font(color="0563C1", underline="single")
+            _set_style(link, fontId=link_font)
         _put(ws.cell(row, 5), problem.column or "")
-        _put(ws.cell(row, 6), problem.message(lang))
-        ws.cell(row, 6).alignment = Alignment(wrap_text=True, vertical="top")
+        message = ws.cell(row, 6)
+        _put(message, problem.message(lang))
+        _set_style(message, alignmentId=wrapped)
     for letter, width in zip("ABCDEF", (15, 10, 20, 7, 26, 70)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A13"

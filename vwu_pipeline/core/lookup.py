@@ -1,0 +1,167 @@
+"""Finding units across the 2025 reform: by name in either tree (`vwu units`), and what a code
+of one tree became in the other (the answer to `--unit 45 --year 2025`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from vwu_pipeline.core.crosswalk import load_crosswalk
+from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.text import fold
+from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
+
+LEGACY_LAST_DAY = date(2025, 6, 30)
+NEW_FIRST_DAY = date(2025, 7, 1)
+
+
+@dataclass(frozen=True)
+class Related:
+    """A unit on the other side of the reform, with the official note of the piece."""
+
+    code: str
+    name: str
+    note: str = ""  # whole | partial | … ("" for provinces and districts)
+
+
+@dataclass
+class Found:
+    """One unit matching a query, in one tree, with its path and its other-tree relatives."""
+
+    tree: str  # legacy | 2025
+    unit: Unit
+    path: list[Unit]
+    successors: list[Related] = field(default_factory=list)  # legacy unit -> new units
+    predecessors: list[Related] = field(default_factory=list)  # new unit -> legacy units
+
+    def to_dict(self) -> dict:
+        return {
+            "tree": self.tree,
+            "code": self.unit.code,
+            "name": self.unit.name,
+            "level": self.unit.level,
+            "path": [{"code": u.code, "name": u.name} for u in self.path],
+            "successors": [r.__dict__ for r in self.successors],
+            "predecessors": [r.__dict__ for r in self.predecessors],
+        }
+
+
+def trees_of_year(year: int | None) -> list[UnitTree]:
+    """The trees a year can use: both for 2025 (the reform year), one otherwise, both for None."""
+    legacy, new = UnitTree.for_date(LEGACY_LAST_DAY), UnitTree.for_date(NEW_FIRST_DAY)
+    if year is None:
+        return [legacy, new]
+    return UnitTree.during(date(year, 1, 1), date(year, 11, 30))
+
+
+def find_units(query: str, year: int | None = None) -> list[Found]:
+    """Units whose code is `query`, or whose name matches it (case, accents, spacing and the type
+    word ignored; else every name containing it), in the trees of `year`."""
+    query = query.strip()
+    found: list[Found] = []
+    for tree in trees_of_year(year):
+        if query.isdigit():
+            units = [tree.get(query)] if query in tree else []
+        else:
+            units = tree.find_by_name(query)
+            if not units:
+                wanted = fold(query).replace(" ", "")
+                units = [u for u in tree.units() if wanted and wanted in fold(u.name).replace(" ", "")]
+        found += [describe(tree, u) for u in units]
+    return found
+
+
+def describe(tree: UnitTree, unit: Unit) -> Found:
+    """A unit with its path and, across the reform, its successors or predecessors."""
+    crosswalk = load_crosswalk()
+    found = Found(tree.tree, unit, tree.path(unit.code))
+    new_tree = UnitTree.for_date(NEW_FIRST_DAY)
+    legacy_tree = UnitTree.for_date(LEGACY_LAST_DAY)
+    if tree.tree == legacy_tree.tree:
+        if unit.level == "province":
+            code = crosswalk.new_province(unit.code)
+            found.successors = [Related(code, new_tree.get(code).name)] if code and code in new_tree else []
+        else:
+            leaves = [unit] if unit.code not in {u.parent for u in tree.units()} else tree.leaves(unit.code)
+            seen: dict[str, Related] = {}
+            for leaf in leaves:
+                for piece in crosswalk.successors(leaf.code):
+                    note = piece.note if unit.level == "commune" else ""
+                    seen.setdefault(piece.new_code, Related(piece.new_code, piece.new_name, note))
+            found.successors = sorted(seen.values(), key=lambda r: r.code)
+    else:
+        if unit.level == "province":
+            found.predecessors = [Related(c, legacy_tree.get(c).name) for c in crosswalk.legacy_provinces(unit.code)]
+        else:
+            found.predecessors = [Related(p.legacy_code, p.legacy_name, p.note) for p in crosswalk.predecessors(unit.code)]
+    return found
+
+
+def not_in_tree(code: str, tree: UnitTree, year: int | None = None) -> ConfigError:
+    """The error for a --unit code missing from the tree in use, saying what the code was or
+    became on the other side of the reform when it is a unit there."""
+    other = [t for t in trees_of_year(None) if t.tree != tree.tree and code in t]
+    when = str(year) if year else tree.tree
+    if not other:
+        return ConfigError(
+            both("error.unit-unknown", code=code, year=when),
+            text("error.unit-unknown-hint"),
+        )
+    found = describe(other[0], other[0].get(code))
+    unit = found.unit
+    if found.successors:  # a legacy code, asked of the 2025 tree
+        targets = ", ".join(f"{r.name} ({r.code})" for r in found.successors[:6])
+        if len(found.successors) > 6:
+            targets += ", …"
+        key = "error.unit-became" if unit.level != "district" else "error.district-abolished"
+        province = found.successors[0].code if unit.level == "province" else _new_province(found)
+        new_tree = UnitTree.for_date(NEW_FIRST_DAY)
+        province_name = new_tree.get(province).name if province in new_tree else ""
+        return ConfigError(
+            both(key, name=unit.name, code=unit.code, targets=targets, province=province, province_name=province_name),
+            text("error.unit-became-hint", code=province or found.successors[0].code, year=year or 2025),
+        )
+    before = ", ".join(f"{r.name} ({r.code})" for r in found.predecessors[:6]) or "–"
+    return ConfigError(
+        both("error.unit-new", name=unit.name, code=unit.code, before=before, year=when),
+        text("error.unit-unknown-hint"),
+    )
+
+
+def _new_province(found: Found) -> str:
+    new_tree = UnitTree.for_date(NEW_FIRST_DAY)
+    codes = {new_tree.get(r.code).province for r in found.successors if r.code in new_tree}
+    return next(iter(codes)) if len(codes) == 1 else ""
+
+
+_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+
+
+def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None = None, year: int | None = None) -> list[Unit]:
+    """The units that send (and get a form for) a submission: every unit of `level` at or
+    under `unit` (the whole country for None)."""
+    level = level or tree.reporting_level()
+    allowed = tree.report_levels()
+    if level not in allowed:
+        raise ConfigError(
+            f"Cây đơn vị {tree.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
+            f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
+        )
+    if unit is None:
+        return tree.units(level)
+    scope = tree.get(unit)
+    if scope is None:
+        from vwu_pipeline.core.lookup import not_in_tree  # lookup builds on this module
+
+        raise not_in_tree(unit, tree, year)
+    if LEVELS.index(scope.level) > LEVELS.index(level):
+        owner = next(u for u in tree.path(scope.code) if u.level == level)
+        raise ConfigError(
+            f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
+            f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
+            f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
+        )
+    if scope.level == level:
+        return [scope]
+    return [u for u in tree.descendants(scope.code) if u.level == level]

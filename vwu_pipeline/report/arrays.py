@@ -1,0 +1,321 @@
+"""The roll-up core on numpy arrays: the unit tree as index arrays, each unit's own figures,
+their sums up the tree, completeness, outliers and rule breaks. No store, no files: rollup.py
+feeds it frames read from the store and keeps what it returns (rules in rollup.py's docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from vwu_pipeline.core.indicators import Catalog, Indicator, assessed_name, reached_name
+from vwu_pipeline.core.periods import Period, flow_periods, period_months
+from vwu_pipeline.core.units import NATIONAL, UnitTree
+from vwu_pipeline.report.result import KEYS
+
+SIBLING_Z = 3.5
+SIBLING_MIN_RATIO = 3.0
+SIBLING_MIN_GAP = 10.0
+MIN_SIBLINGS = 5
+
+
+# --- the tree as arrays --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TreeIndex:
+    """The units of a tree as positions 0..n-1 (0 is the nation), so that rolling up is a
+    handful of numpy operations instead of per-unit work."""
+
+    codes: np.ndarray  # position -> code (object array); codes[0] == NATIONAL
+    position: dict[str, int]
+    level: np.ndarray  # position -> "national" | "province" | "district" | "commune"
+    parent: np.ndarray  # position -> parent position, -1 for the nation
+    leaf: np.ndarray  # bool: grassroots (lowest-level) units
+    reporter: np.ndarray  # position -> the reporting unit at or above it, -1 above that level
+    anc_unit: np.ndarray  # (unit, ancestor) pairs, each unit with itself, its ancestors
+    anc_of: np.ndarray  # and the nation: a total is a bincount over these pairs
+
+    @property
+    def size(self) -> int:
+        return len(self.codes)
+
+    def roll(self, own: np.ndarray) -> np.ndarray:
+        """Totals at every unit of per-unit figures (NaN = no figure; NaN where none below)."""
+        present = ~np.isnan(own)
+        total = np.bincount(self.anc_of, weights=np.where(present, own, 0.0)[self.anc_unit], minlength=self.size)
+        count = np.bincount(self.anc_of, weights=present[self.anc_unit], minlength=self.size)
+        return np.where(count > 0, total, np.nan)
+
+    def count(self, flags: np.ndarray) -> np.ndarray:
+        """How many flagged units lie at or under each unit."""
+        return np.bincount(self.anc_of, weights=flags[self.anc_unit].astype(float), minlength=self.size)
+
+
+def reporter_of(index: TreeIndex) -> Callable[[str], str]:
+    """The reporting unit at or above a unit (a commune's own file counts for its district)."""
+
+    def reporter(code: str) -> str:
+        position = index.position.get(code, -1)
+        above = index.reporter[position] if position >= 0 else -1
+        return str(index.codes[above]) if above >= 0 else code
+
+    return reporter
+
+
+@lru_cache(maxsize=8)
+def tree_index(tree: UnitTree) -> TreeIndex:
+    units = tree.units()
+    codes = np.array([NATIONAL, *(u.code for u in units)], dtype=object)
+    position = {code: i for i, code in enumerate(codes)}
+    parent = np.array([-1, *(position[u.parent] if u.parent else 0 for u in units)])
+    level = np.array(["national", *(u.level for u in units)], dtype=object)
+    leaf = np.zeros(len(codes), bool)
+    leaf[[position[u.code] for u in tree.leaves()]] = True
+    anc_unit, anc_of = [], []
+    for i in range(1, len(codes)):
+        step = i
+        while step != -1:
+            anc_unit.append(i)
+            anc_of.append(step)
+            step = parent[step]
+    reporting = level == tree.reporting_level()
+    reporter = np.full(len(codes), -1)
+    for unit, ancestor in zip(anc_unit, anc_of):
+        if reporting[ancestor]:
+            reporter[unit] = ancestor
+    return TreeIndex(codes, position, level, parent, leaf, reporter, np.array(anc_unit), np.array(anc_of))
+
+
+# --- the computation -----------------------------------------------------------------------
+
+
+def within(figures: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The figures of the submissions for periods inside `period` (the whole year's for the year):
+    Q1 and Q2 files for H1, never the year's own file."""
+    if period.is_year or figures.empty:
+        return figures
+    inside = [code for code in figures["period"].unique() if period.contains(code)]
+    return figures[figures["period"].isin(inside)].reset_index(drop=True)
+
+
+def raw_columns(catalog: Catalog) -> list[tuple[Indicator, str]]:
+    """Every submitted column, in catalog order: the rows of the own-figures matrix."""
+    return [(i, c.name) for i in catalog.indicators for c in i.columns]
+
+
+def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.ndarray:
+    """Each unit's own figure per column for the period, its periods combined by aggregation
+    type: a (columns × units) matrix, NaN where a unit has no figure.
+
+    `figures` holds submission_id, indicator, period, unit_code, column, value (current only)
+    and, from the store, version: the version key of its file (DOMAIN.md, Submission rules).
+    """
+    columns = raw_columns(catalog)
+    slot = {(i.name, c): k for k, (i, c) in enumerate(columns)}
+    kind = np.array([i.column(c).aggregation for i, c in columns], dtype=object)
+    stock, opening = kind == "stock", kind == "opening"
+    own = np.full((len(columns), index.size), np.nan)
+    if figures.empty:
+        return own
+    unit = pd.Categorical(figures["unit_code"], categories=index.codes).codes
+    pairs = pd.MultiIndex.from_arrays([figures["indicator"], figures["column"]])
+    col = np.array([slot.get(p, -1) for p in pairs.unique()])[pairs.unique().get_indexer(pairs)]
+    period = pd.Categorical(figures["period"])
+    months = np.array([period_months(p) for p in period.categories]).reshape(-1, 2)
+    frame = pd.DataFrame(
+        {
+            "key": col.astype(np.int64) * index.size + unit,  # one integer per (column, unit)
+            "period": period.codes,
+            "start": months[period.codes, 0],
+            "end": months[period.codes, 1],
+            "span": months[period.codes, 1] - months[period.codes, 0],
+            "stock": stock[col],
+            "opening": opening[col],
+            "value": figures["value"].to_numpy(float),
+            "submission": figures["submission_id"].to_numpy(),
+            "version": figures["version"].to_numpy() if "version" in figures else figures["submission_id"].to_numpy(),
+        }
+    )[(unit >= 0) & (col >= 0)]
+    # The same unit, column and period from two current submissions (a commune's own file and
+    # its province's, in the 2025 tree): the newer version by the version key wins, as between
+    # two versions of one unit's report, so a store rebuilt in another order gives the same.
+    frame = frame.sort_values(["version", "submission"]).drop_duplicates(["key", "period"], keep="last")
+    latest = frame[frame["stock"]].sort_values(["end", "span"]).drop_duplicates("key", keep="last")
+    earliest = frame[frame["opening"]].sort_values(["start", "span"], ascending=[True, False]).drop_duplicates("key", keep="first")
+    flow = frame[~(frame["stock"] | frame["opening"])]
+    several = flow.groupby("key")["period"].transform("nunique") > 1
+    if several.any():  # the slow path only for the units with several periods of a year
+        names = period.categories
+        multi = flow[several]
+        chosen = multi.groupby("key")["period"].agg(lambda s: flow_periods(tuple(sorted(names[c] for c in set(s)))))
+        keep = [names[p] in chosen[k] for k, p in zip(multi["key"], multi["period"])]
+        flow = pd.concat([flow[~several], multi[keep]])
+    summed = pd.concat([latest, earliest, flow]).groupby("key")["value"].sum()
+    keys = summed.index.to_numpy()
+    own[keys // index.size, keys % index.size] = summed.to_numpy()
+    return own
+
+
+@dataclass
+class Rolled:
+    """A year rolled up: per indicator, per measure, an array over the tree's units."""
+
+    tree: str  # the tree's name: figures of two different trees do not compare unit by unit
+    index: TreeIndex
+    own: np.ndarray  # (raw columns × units), as submitted
+    measures: dict[str, dict[str, np.ndarray]]  # indicator -> measure -> totals
+
+
+def roll_up(own: np.ndarray, catalog: Catalog, tree: UnitTree) -> Rolled:
+    """Totals at every level, with derived sums, ratios and threshold counts."""
+    index = tree_index(tree)
+    rolled = Rolled(tree.tree, index, own, {})
+    slot = {(indicator.name, column): row for row, (indicator, column) in enumerate(raw_columns(catalog))}
+    for row, (indicator, column) in enumerate(raw_columns(catalog)):
+        rolled.measures.setdefault(indicator.name, {})[column] = index.roll(own[row])
+    for indicator in catalog.indicators:
+        data = rolled.measures[indicator.name]
+        for derived in indicator.derived:
+            parts = np.vstack([data[name] for name in derived.sum])
+            data[derived.name] = np.where(np.isnan(parts).all(axis=0), np.nan, np.nansum(parts, axis=0))
+        for ratio in indicator.ratios:
+            numerator, denominator = data[ratio.numerator], data[ratio.denominator]
+            top, bottom = slot.get((indicator.name, ratio.numerator)), slot.get((indicator.name, ratio.denominator))
+            both = None
+            if top is not None and bottom is not None:
+                # Over the units where both parts are present: a blank denominator beside a
+                # numerator would otherwise inflate the rate (a denominator of 0 is present).
+                both = ~np.isnan(own[top]) & ~np.isnan(own[bottom])
+                numerator = index.roll(np.where(both, own[top], np.nan))
+                denominator = index.roll(np.where(both, own[bottom], np.nan))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate = np.where(denominator > 0, numerator / denominator, np.nan)
+            data[ratio.name] = rate
+            if ratio.threshold is not None:
+                # A leaf's total is its own figure: flag grassroots units, then count them up.
+                # Assessed: both parts present (a denominator of 0 is present, its rate is "–").
+                assessed = index.leaf & (both if top is not None and bottom is not None else ~np.isnan(rate))
+                reached = assessed & (np.nan_to_num(rate) >= ratio.threshold - 1e-12)
+                counted = index.count(assessed)
+                data[assessed_name(ratio.name)] = np.where(counted > 0, counted, np.nan)
+                data[reached_name(ratio.name)] = np.where(counted > 0, index.count(reached), np.nan)
+    return rolled
+
+
+def completeness(index: TreeIndex, catalog: Catalog, submitted: list[tuple[str, str]], own: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """Per indicator, per unit: reporting units concerned and how many submitted; grassroots
+    units under it and how many have figures."""
+    reporting = np.zeros(index.size, bool)
+    reporting[index.reporter[index.reporter >= 0]] = True
+    above = index.reporter < 0  # the nation, and provinces in the legacy tree
+    expected = np.where(above, index.count(reporting), 1.0)
+    grassroots = index.count(index.leaf)
+    rows = {i.name: [] for i in catalog.indicators}
+    for k, (indicator, _) in enumerate(raw_columns(catalog)):
+        rows[indicator.name].append(k)
+    out = {}
+    for indicator in catalog.indicators:
+        sent = np.zeros(index.size, bool)
+        for name, code in submitted:
+            unit = index.position.get(code, -1)
+            # A file from below the reporting level (a commune's own) counts for the unit above it.
+            if name == indicator.name and unit >= 0 and index.reporter[unit] >= 0:
+                sent[index.reporter[unit]] = True
+        with_data = ~np.isnan(own[rows[indicator.name]]).all(axis=0)
+        out[indicator.name] = {
+            "expected": expected,
+            "submitted": np.where(above, index.count(sent), sent[np.maximum(index.reporter, 0)]),
+            "grassroots_expected": grassroots,
+            "grassroots_reported": index.count(index.leaf & with_data),
+        }
+    return out
+
+
+def outliers(rolled: Rolled, previous: Rolled | None, catalog: Catalog, factor: float) -> pd.DataFrame:
+    """Figures to check (see the module docstring for the rules); nothing is changed."""
+    index, own = rolled.index, rolled.own
+    columns = raw_columns(catalog)
+    found = []
+    if previous is not None:
+        before = aligned(previous, rolled)[0]
+        with np.errstate(invalid="ignore"):
+            jump = (own > 0) & (before > 0) & ((own >= factor * before) | (own * factor <= before))
+        rows, units = np.nonzero(jump)
+        found.append((rows, units, before[rows, units], "jump"))
+    rows, units = np.nonzero(np.nan_to_num(own) > 0)
+    frame = pd.DataFrame({"row": rows, "unit": units, "parent": index.parent[units], "value": own[rows, units]})
+    frame["log"] = np.log(frame["value"])
+    by = [frame["row"], frame["parent"]]
+    centre = frame["log"].groupby(by).transform("median")
+    deviation = (frame["log"] - centre).abs()
+    mad = deviation.groupby(by).transform("median")
+    size = frame["log"].groupby(by).transform("size")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        far = (mad > 0) & (0.6745 * deviation / mad > SIBLING_Z) & (deviation >= np.log(SIBLING_MIN_RATIO))
+    flat = (mad == 0) & (deviation >= np.log(factor))
+    median = frame["value"].groupby(by).transform("median")
+    flagged = (size >= MIN_SIBLINGS) & (far | flat) & ((frame["value"] - median).abs() >= SIBLING_MIN_GAP)
+    hit = frame[flagged]
+    found.append((hit["row"].to_numpy(), hit["unit"].to_numpy(), median[flagged].to_numpy(), "siblings"))
+    return pd.DataFrame(
+        {
+            "indicator": [columns[r][0].name for rows, _, _, _ in found for r in rows],
+            "unit_code": np.concatenate([index.codes[units] for _, units, _, _ in found]).astype(str),
+            "column": [columns[r][1] for rows, _, _, _ in found for r in rows],
+            "value": np.concatenate([own[rows, units] for rows, units, _, _ in found]),
+            "reference": np.concatenate([reference for _, _, reference, _ in found]),
+            "kind": [kind for rows, _, _, kind in found for _ in rows],
+        }
+    ).sort_values([*KEYS, "kind"], ignore_index=True)
+
+
+def rule_breaks(rolled: Rolled, catalog: Catalog) -> pd.DataFrame:
+    """Error rules of the schemas checked on each unit's own figures once its periods are
+    combined: every accepted file keeps them, a combination may not (and with the wrong base,
+    such as the latest poor households instead of those at the start, would seem not to)."""
+    index, own = rolled.index, rolled.own
+    row = {(i.name, c): k for k, (i, c) in enumerate(raw_columns(catalog))}
+    found = []
+    for indicator in catalog.indicators:
+        for rule in indicator.rules:
+            if rule.severity != "error":
+                continue  # warnings were given per file at ingest
+            left, right = (_rule_side(indicator, side, own, row, index.size) for side in (rule.left, rule.right))
+            with np.errstate(invalid="ignore"):
+                broken = ~np.isnan(left) & ~np.isnan(right) & ~rule.holds(left, right)
+            for unit in np.flatnonzero(broken):
+                found.append((indicator.name, str(index.codes[unit]), rule.subject, left[unit], right[unit], f"rule:{rule.code}"))
+    return pd.DataFrame(found, columns=["indicator", "unit_code", "column", "value", "reference", "kind"])
+
+
+def _rule_side(indicator, side: str, own: np.ndarray, row: dict, size: int) -> np.ndarray:
+    """A rule's side over the units: a column's own figures, a derived sum of them, or a number."""
+    if side[:1].isdigit():
+        return np.full(size, float(side))
+    derived = indicator.derived_figure(side)
+    if derived is None:
+        return own[row[(indicator.name, side)]]
+    parts = np.vstack([own[row[(indicator.name, part)]] for part in derived.sum])
+    return np.where(np.isnan(parts).all(axis=0), np.nan, np.nansum(parts, axis=0))
+
+
+def aligned(previous: Rolled, now: Rolled) -> tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]:
+    """The previous year's own figures and totals placed on this year's units, by code.
+
+    Between two different trees (districts abolished, provinces merged) units cannot be
+    compared: then only the nation is."""
+    before, index = previous.index, now.index
+    if before is index:
+        return previous.own, previous.measures
+    take = np.array([before.position.get(code, -1) for code in index.codes])
+    if previous.tree != now.tree:
+        take[1:] = -1
+
+    def place(values: np.ndarray) -> np.ndarray:
+        return np.where(take >= 0, values[..., np.maximum(take, 0)], np.nan)
+
+    return place(previous.own), {i: {m: place(v) for m, v in ms.items()} for i, ms in previous.measures.items()}
