@@ -17,6 +17,7 @@ from typing import Any
 
 from defusedxml import ElementTree as SafeET
 
+from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
 from vwu_pipeline.core.messages import MESSAGES, text
 from vwu_pipeline.ops.config import Limits
 
@@ -29,11 +30,6 @@ class CellError(str):
 class UncomputedFormula(str):
     """A formula saved without its result (written by a program, never opened in Excel): the
     figure the office meant is unknown. Holds the formula text."""
-
-
-# A document property vwu writes into its own report workbooks: such a file put back in the
-# inbox is refused instead of replacing the units' submissions with vwu's totals.
-VWU_OUTPUT_PROPERTY = "vwu-output"
 
 
 class ReadError(Exception):

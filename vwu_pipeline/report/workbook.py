@@ -17,6 +17,7 @@ import xlsxwriter
 import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_cell_to_rowcol
 
+from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
 from vwu_pipeline.core.indicators import Measure, measures
 from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
@@ -55,8 +56,6 @@ class _Book:
         )
         # Marks the file as vwu's output: put back in the inbox, ingest refuses it (vwu-output)
         # instead of letting the totals replace the units' own submissions.
-        from vwu_pipeline.ingest.reading import VWU_OUTPUT_PROPERTY
-
         self.workbook.set_custom_property(VWU_OUTPUT_PROPERTY, "vwu report")
         self.used: set[str] = set()  # sheet titles, lower case
         self._formats: dict[tuple, object] = {}
