@@ -28,7 +28,10 @@ import sys
 import unicodedata
 import zipfile
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
+
+from vwu_pipeline.core.crosswalk import COLUMNS as CONVERSION_COLUMNS  # the format the runtime reads
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "vwu_pipeline" / "core" / "data"
@@ -46,17 +49,6 @@ VP_SHA256 = "b5f3540a98937d38b9bebcbdb792fa4f5b9712737d41b05c7254beb2308ebcd1"
 WHEEL_CACHE = ROOT / "build" / "wheels"
 
 COLUMNS = ["tree", "valid_from", "valid_to", "code", "name", "level", "parent_code"]
-CONVERSION_COLUMNS = [
-    "legacy_code",
-    "legacy_level",
-    "legacy_name",
-    "legacy_province",
-    "new_code",
-    "new_name",
-    "new_province",
-    "note",
-    "note_official",
-]
 LEGACY = ("legacy", "1900-01-01", "2025-06-30")
 TREE_2025 = ("2025", "2025-07-01", "")
 EXPECTED = {
@@ -421,7 +413,7 @@ def recoded(provisional: Path, official: list[Row]) -> list[dict[str, str]]:
     return sorted(out, key=lambda r: r["provisional_code"])
 
 
-def write_csv(path: Path, columns: list[str], rows: list) -> None:
+def write_csv(path: Path, columns: Sequence[str], rows: list) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
