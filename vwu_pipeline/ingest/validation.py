@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -188,16 +189,12 @@ def _choose_tree(sub: Submission, trees: list[UnitTree]) -> UnitTree:
         level = tree.reporting_level()
         owners: Counter[str] = Counter()
         named: Counter[str] = Counter()
-        for table in sub.tables:
-            for _, cells in table.rows:
-                code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
-                if code is None:
-                    continue
-                owner = next((u.code for u in tree.path(code) if u.level == level), code)
-                owners[owner] += 1
-                name = table.cell(cells, "unit_name")
-                if name and tree.name_matches(code, clean(name)):
-                    named[owner] += 1
+        for table, cells, code in _rows_in_tree(sub, tree):
+            owner = next((u.code for u in tree.path(code) if u.level == level), code)
+            owners[owner] += 1
+            name = table.cell(cells, "unit_name")
+            if name and tree.name_matches(code, clean(name)):
+                named[owner] += 1
         top = owners.most_common(1)[0][0] if owners else None
         score = (named[top], owners[top]) if top else (0, 0)
         if score > best_score:
@@ -207,22 +204,27 @@ def _choose_tree(sub: Submission, trees: list[UnitTree]) -> UnitTree:
     return best
 
 
+def _rows_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[Table, list[object], str]]:
+    """Each data row whose unit code, typed at any width, is a unit of `tree`, with that code."""
+    for table in sub.tables:
+        for _, cells in table.rows:
+            code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
+            if code is not None:
+                yield table, cells, code
+
+
 def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     """The reporting unit: the one most of the rows' codes belong to, else the title's."""
     level = tree.reporting_level()
     owners: Counter[str] = Counter()
     distinct: set[str] = set()
-    for table in sub.tables:
-        for _, cells in table.rows:
-            code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
-            if code is None:
-                continue
-            distinct.add(code)
-            owner = tree.get(code)
-            while owner is not None and owner.level != level:
-                owner = tree.get(owner.parent) if owner.parent else None
-            if owner:
-                owners[owner.code] += 1
+    for _, _, code in _rows_in_tree(sub, tree):
+        distinct.add(code)
+        owner = tree.get(code)
+        while owner is not None and owner.level != level:
+            owner = tree.get(owner.parent) if owner.parent else None
+        if owner:
+            owners[owner.code] += 1
     unit: Unit | None = None
     if len(distinct) == 1 and tree.get(next(iter(distinct))).level not in ("province", "district"):
         only = tree.get(next(iter(distinct)))
