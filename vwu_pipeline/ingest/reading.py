@@ -18,15 +18,14 @@ import csv
 import hashlib
 import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import charset_normalizer
 import python_calamine
-from defusedxml import ElementTree as SafeET
 
+from vwu_pipeline.core.documents import FEEDBACK_MARKER
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.ingest.guards import (
     VWU_OUTPUT_PROPERTY,
@@ -97,7 +96,7 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
 
 
 def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[RawSheet]:
-    kind, marks = check_container(path, expected_kind, limits)
+    kind, marks, skipped = check_container(path, expected_kind, limits)
     try:
         # from_path picks the reader by suffix; when the content says otherwise (an .xls
         # saved under .xlsx, common in offices) let calamine detect the format instead.
@@ -107,7 +106,6 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         else:
             with open(path, "rb") as handle:
                 book = python_calamine.CalamineWorkbook.from_filelike(handle)
-        skipped = feedback_sheet(path) if kind == "xlsx" else None
         with book:
             sheets = []
             for meta in book.sheets_metadata:
@@ -129,29 +127,6 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
             raise ReadError("file-encrypted") from exc
         raise ReadError("file-unreadable", reason=short_reason(exc)) from exc
-
-
-# The custom document property a checked copy (ingest/annotate.py, `vwu validate --annotate`)
-# carries: its value names the results sheet added in front of the unit's own sheets. Such a
-# copy, corrected and sent back, is the unit's submission; ingest skips only that sheet.
-FEEDBACK_MARKER = "vwu-feedback-sheet"
-
-
-def feedback_sheet(path: Path) -> str | None:
-    """The results sheet of a checked copy, from docProps/custom.xml; None for any other workbook.
-    Called after guards.check_container (sizes and XML prologs checked)."""
-    try:
-        with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
-            if "docProps/custom.xml" not in archive.namelist():
-                return None
-            root = SafeET.fromstring(archive.read("docProps/custom.xml"))
-    except Exception:
-        return None  # unreadable properties: read the workbook as it is
-    for prop in root:
-        if prop.get("name") == FEEDBACK_MARKER:
-            value = next(iter(prop), None)
-            return value.text if value is not None else None
-    return None
 
 
 def _apply_marks(sheet: RawSheet, marks: dict[tuple[int, int], str] | None) -> None:
@@ -318,6 +293,7 @@ def _clean_row(
 
 
 __all__ = [
+    "FEEDBACK_MARKER",
     "VWU_OUTPUT_PROPERTY",
     "CellError",
     "RawSheet",

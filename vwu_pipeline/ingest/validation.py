@@ -2,9 +2,10 @@
 
 Two steps. `prepare` does what one file alone decides (period, reporting unit, codes,
 numbers, totals, the unit tree); ingest runs it in the reader processes, beside the
-reading. `validate` then checks the rows of many files together, one pandera call per
-indicator, and maps every failure back to its file, sheet and Excel row: validating
-file by file costs a pandera call per sheet, about a thousand times more at national scale.
+reading, and checks each figure against its schema (whole number, bounds, the rules between
+figures) in plain Python, row by row: a dataframe library's import alone (pandas and pandera,
+about a second) would cost more than reading the whole country. `validate` finishes what was
+not prepared and orders each file's problems.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.crosswalk import recoded_codes
-from vwu_pipeline.core.indicators import Catalog, Indicator
+from vwu_pipeline.core.indicators import Catalog, CheckFailed, Column, Indicator
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
@@ -27,10 +27,7 @@ from vwu_pipeline.ingest.tables import Table
 
 ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-# Columns kept beside the figures so that every failure maps back to its cell.
+# What a typed row holds before its figures: every failure maps back to its cell.
 PLACE_COLUMNS = ["_sheet", "_row", "unit_code", "unit_name"]
 _TITLE_PREFIXES = ("hoi lien hiep phu nu", "hoi lhpn", "hoi phu nu", "ban thuong vu hoi lhpn")
 
@@ -44,8 +41,6 @@ class Submission:
     tables: list[Table] = field(default_factory=list)
     unit: Unit | None = None
     year: int | None = None
-    # indicator -> typed rows, in PLACE_COLUMNS + figure columns order
-    rows: dict[str, list[tuple]] = field(default_factory=dict)
     # indicator -> figures to store: (unit code, unit name, sheet, Excel row, column, value)
     figures: dict[str, list[tuple]] = field(default_factory=dict)
     prepared: bool = False
@@ -85,13 +80,13 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
         _check_totals(sub, table)
         _check_units(sub, table, rows, tree)
         _check_ratio_parts(sub, table, rows)
+        check_figures(sub, table, rows)
         figures = _figures(rows, table.indicator)
         table.rows = []  # the raw cells are done with: less to send back from a reader process
         if not figures:
             # Not a submission (Submission rules): replaces nothing, counts as submitted nowhere.
             sub.result.empty_sheets.append(table.sheet)
             continue
-        sub.rows[table.indicator.name] = rows
         sub.figures[table.indicator.name] = figures
         sub.result.rows += len(rows)
     if not sub.figures and sub.result.valid:
@@ -103,16 +98,6 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
     for sub in submissions:
         if not sub.prepared:
             prepare(sub, year, period)
-    if any(sub.rows for sub in submissions):
-        import pandas as pd  # here, not at the top: a run with nothing new never needs it
-
-        for indicator in catalog.indicators:
-            owners = [i for i, sub in enumerate(submissions) for _ in sub.rows.get(indicator.name, ())]
-            if owners:
-                rows = [row for sub in submissions for row in sub.rows.get(indicator.name, ())]
-                frame = pd.DataFrame(rows, columns=PLACE_COLUMNS + indicator.column_names)
-                _run_pandera(frame, owners, indicator, submissions)
-    for sub in submissions:
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
         sub.result.indicators = [t.indicator.name for t in sub.tables if t.indicator.name in sub.figures]
@@ -454,53 +439,89 @@ def _check_ratio_parts(sub: Submission, table: Table, rows: list[tuple]) -> None
                 )
 
 
-def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, submissions: list[Submission]) -> None:
-    """One lazy pandera call over the rows of every file; failures become `Problem`s."""
-    import pandera.errors
+def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
+    """Each figure against its schema: a whole number, within the column's bounds, and the
+    rules between the figures of a row (a side may be a derived sum: NaN only when all its
+    parts are empty). Empty cells (NaN) pass; a rule holds where one of its figures is empty.
 
-    from vwu_pipeline.core.indicators import CheckFailed
+    A check that cannot compare (a bound that is not a number, past the schema model) stops
+    the run: rows it could not check must never count as passed."""
+    indicator = table.indicator
+    names = indicator.column_names
+    wanted = {name for rule in indicator.rules for name in rule.names}
+    derived = [d for d in indicator.derived if d.name in wanted]
+    bounds = [(column, column.min, column.max) for column in indicator.columns]
+    for row in rows:
+        values = row[4:]
+        for (column, low, high), value in zip(bounds, values):
+            try:
+                passes = value != value or (  # NaN: an empty cell
+                    value % 1 == 0 and (low is None or value >= low) and (high is None or value <= high)
+                )
+            except TypeError:
+                passes = False  # said below, with the check that cannot compare
+            if not passes:
+                for check, failed in _column_checks(indicator, column, value):
+                    if failed:
+                        limit = low if check == "below-minimum" else high
+                        _figure_problem(sub, table, row, check, column.name, value, {"limit": limit})
+        if not indicator.rules:
+            continue
+        place = dict(zip(names, values))
+        for figure in derived:
+            parts = [place[name] for name in figure.sum if place[name] == place[name]]
+            place[figure.name] = sum(parts) if parts else math.nan
+        for rule in indicator.rules:
+            if any(place[name] != place[name] for name in rule.names):
+                continue  # a figure not reported: nothing to compare
+            left, right = rule.side(rule.left, place), rule.side(rule.right, place)
+            try:
+                holds = rule.holds(left, right)
+            except TypeError as error:
+                raise _check_failed(indicator, rule.code, error) from error
+            if not holds:
+                problem = _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], {}, rule.severity)
+                problem.templates = (rule.message_vi, rule.message_en)
+                problem.params = {"left": float(left), "right": float(right)}
 
-    frame = indicator.with_derived(frame)
+
+def _column_checks(indicator: Indicator, column: Column, value: float) -> Iterator[tuple[str, bool]]:
+    """(check, failed) for one figure, in the order the schema states them."""
     try:
-        indicator.pandera_schema().validate(frame, lazy=True)
-        return
-    except pandera.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-    rules = {r.code: r for r in indicator.rules}
-    seen: set[tuple[str, int]] = set()
-    for case in cases.itertuples(index=False):
-        if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)):
-            # The check raised (or the frame itself failed): its rows were never checked.
-            raise CheckFailed(
-                f"Kiểm tra '{case.check}' của chỉ tiêu {indicator.name} ({indicator.source}) bị lỗi thay vì cho kết quả: "
-                f"{case.failure_case} / the check errored instead of checking rows.",
-                "Kiểm tra tệp chỉ tiêu bằng 'vwu schemas check'; nếu tệp đúng, đây là lỗi của vwu: hãy báo lại.",
-            )
-        rule = rules.get(case.check)
-        index = int(case.index)
-        if (case.check, index) in seen or (rule and case.column != rule.subject):
-            continue  # a frame-wide rule fails once per column: report it once, at its subject
-        seen.add((case.check, index))
-        place = frame.iloc[index]
-        sub = submissions[owners[index]]
-        table = next(t for t in sub.tables if t.sheet == place["_sheet"] and t.indicator.name == indicator.name)
-        name = rule.subject if rule else case.column
-        derived = indicator.derived_figure(name)
-        problem = sub.problem(
-            rule.code if rule else str(case.check),
-            rule.severity if rule else "error",
-            sheet=place["_sheet"],
-            row=int(place["_row"]),
-            column=derived.label_vi if derived else table.headers.get(name, indicator.column(name).header),
-            column_index=(table.columns[name] + 1) if name in table.columns else None,
-            value=float(place[name]),
-        )
-        if rule:
-            problem.templates = (rule.message_vi, rule.message_en)
-            problem.params = {"left": float(rule.side(rule.left, place)), "right": float(rule.side(rule.right, place))}
-        else:
-            column = indicator.column(name)
-            problem.params = {"limit": column.min if case.check == "below-minimum" else column.max}
+        yield "not-integer", value % 1 != 0
+        if column.min is not None:
+            yield "below-minimum", not value >= column.min
+        if column.max is not None:
+            yield "above-maximum", not value <= column.max
+    except TypeError as error:
+        check = "above-maximum" if column.max is not None and not isinstance(column.max, (int, float)) else "below-minimum"
+        raise _check_failed(indicator, check, error) from error
+
+
+def _check_failed(indicator: Indicator, check: str, error: Exception) -> CheckFailed:
+    return CheckFailed(
+        f"Kiểm tra '{check}' của chỉ tiêu {indicator.name} ({indicator.source}) bị lỗi thay vì cho kết quả: "
+        f"{error} / the check errored instead of checking rows.",
+        "Kiểm tra tệp chỉ tiêu bằng 'vwu schemas check'; nếu tệp đúng, đây là lỗi của vwu: hãy báo lại.",
+    )
+
+
+def _figure_problem(
+    sub: Submission, table: Table, row: tuple, code: str, name: str, value: float, params: dict, severity: str = "error"
+) -> Problem:
+    indicator = table.indicator
+    derived = indicator.derived_figure(name)
+    problem = sub.problem(
+        code,
+        severity,
+        sheet=row[0],
+        row=int(row[1]),
+        column=derived.label_vi if derived else table.headers.get(name, indicator.column(name).header),
+        column_index=(table.columns[name] + 1) if name in table.columns else None,
+        value=float(value),
+    )
+    problem.params = params
+    return problem
 
 
 def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree) -> None:
