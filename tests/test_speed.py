@@ -40,5 +40,6 @@ def test_ingest_checks_every_rule_without_loading_a_dataframe_library(inbox: Pat
         ("below-minimum", 8),
         ("members-exceed-women", 7),
         ("new-exceeds-total", 6),
+        ("new-exceeds-total", 8),  # 0 new members over -5
         ("not-integer", 7),
     ]
