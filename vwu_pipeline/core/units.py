@@ -123,16 +123,26 @@ def code_candidates(raw: object, widths: Iterable[int] = CODE_WIDTHS) -> list[st
     """The unit codes a cell may mean. Text keeps its zeros ("033" is "033"); a number that lost
     its leading zeros in Excel (1, 1.0, "1") is zero-filled to each official width, in the order
     of `widths` (commune first for rows of communes, province first for targets)."""
+    widths = tuple(widths)
+    try:
+        return list(_code_candidates(raw, widths))
+    except TypeError:  # a value that cannot be a cache key
+        return list(_code_candidates.__wrapped__(raw, widths))
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _code_candidates(raw: object, widths: tuple[int, ...]) -> tuple[str, ...]:
+    """Cached: every row's code is read several times (tree, reporting unit, rows, subtotals)."""
     if raw is None:
-        return []
+        return ()
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = clean(raw).removesuffix(".0")
     if not text.isdigit():
-        return [text] if text else []
+        return (text,) if text else ()
     if isinstance(raw, str) and len(text) in CODE_WIDTHS:
-        return [text]  # typed as text: the zeros are the ones meant
-    return [text.zfill(width) for width in widths if width >= len(text)]
+        return (text,)  # typed as text: the zeros are the ones meant
+    return tuple(text.zfill(width) for width in widths if width >= len(text))
 
 
 def typed_code(text: str | None) -> str | None:
@@ -205,6 +215,14 @@ class UnitTree:
     def for_period(cls, period: str, master: Path | None = None) -> UnitTree:
         """The tree of a period: the one valid on its last day (2025-H1 -> legacy, 2025 -> 2025)."""
         return cls.for_date(period_days(period)[1], master)
+
+    @classmethod
+    def preload(cls, master: Path | None = None) -> None:
+        """Parse the unit master and build each of its trees (as valid at the start of each
+        period in which it does not change), into the caches the lookups use."""
+        path = _master_path(master)
+        for tree, start, _ in _periods(path):
+            _build(path, tree, _period_start(path, tree, start))
 
     @classmethod
     def candidates(cls, period: str, master: Path | None = None) -> list[UnitTree]:
@@ -359,9 +377,15 @@ def _valid(row: _Row, day: date) -> bool:
 
 def _parse_date(text: str, column: str, where: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        return _iso_date(text.strip())
     except ValueError:
         raise ConfigError(f"{where}: {column} {text!r} is not a date (YYYY-MM-DD).", _FORMAT_HINT) from None
+
+
+@lru_cache(maxsize=256)
+def _iso_date(text: str) -> date:
+    """A master has a handful of distinct dates over thousands of rows."""
+    return date.fromisoformat(text)
 
 
 @lru_cache(maxsize=8)
@@ -391,7 +415,7 @@ def _parse_row(cells: list[str], line: int, path: Path) -> _Row:
     where = f"Unit master {path}, line {line}"
     if len(cells) < len(COLUMNS):
         raise ConfigError(f"{where}: {len(cells)} columns, expected {len(COLUMNS)}.", _FORMAT_HINT)
-    tree, valid_from, valid_to, code, name, level, parent = (c.strip() for c in cells[:7])
+    tree, valid_from, valid_to, code, name, level, parent = map(str.strip, cells[:7])
     if not tree or not name:
         raise ConfigError(f"{where}: tree and name must not be empty.", _FORMAT_HINT)
     if level not in CODE_WIDTH:

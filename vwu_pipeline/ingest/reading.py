@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import charset_normalizer
 import python_calamine
 
 from vwu_pipeline.core.documents import FEEDBACK_MARKER
@@ -214,6 +213,8 @@ def _decode_csv(data: bytes) -> str:
             if text is None:
                 # only 8-bit encodings Excel writes here: unrestricted guesses turn
                 # "Đà Nẵng" into Urdu (cp1006)
+                import charset_normalizer  # here: only a CSV that is not UTF-8 needs it
+
                 best = charset_normalizer.from_bytes(data, cp_isolation=["cp1258", "cp1252"]).best()
                 text = str(best) if best is not None else _decode(data, "cp1258")
     if text is None or "\x00" in text:
@@ -274,19 +275,18 @@ def _clean_row(
     long_cells: list[tuple[int, int, int]],
 ) -> list[object]:
     """One row as RawSheet keeps it: padded to column A, "" -> None, 12.0 -> 12, long text
-    cut (and recorded), trailing empty cells dropped. One loop: this is the hot path."""
+    cut (and recorded), trailing empty cells dropped. Comprehensions: this is the hot path."""
     row: list[object] = [None] * first_col
+    row += [
+        (value or None) if value.__class__ is str else int(value) if value.__class__ is float and value.is_integer() else value
+        for value in values
+    ]
     max_chars = limits.max_cell_chars
-    for value in values:
-        if value.__class__ is str:
-            if not value:
-                value = None  # calamine's empty and error cells, CSV's empty fields
-            elif len(value) > max_chars:
-                long_cells.append((excel_row, len(row) + 1, len(value)))
-                value = value[:max_chars]
-        elif value.__class__ is float and value.is_integer():
-            value = int(value)  # Excel stores every number as a double: 12.0 is 12
-        row.append(value)
+    if any(value.__class__ is str and len(value) > max_chars for value in row):
+        for index, value in enumerate(row):
+            if value.__class__ is str and len(value) > max_chars:
+                long_cells.append((excel_row, index + 1, len(value)))
+                row[index] = value[:max_chars]
     while row and row[-1] is None:
         row.pop()
     return row

@@ -307,12 +307,26 @@ def _foreign_title(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
 def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
     """Rows (in PLACE_COLUMNS + figure order) with codes resolved and figures read as numbers."""
     out = []
+    code_at, name_at = table.columns.get("unit_code"), table.columns.get("unit_name")
+    figures_at = [(c.name, table.columns.get(c.name)) for c in table.indicator.columns]
+    nan = math.nan
     for excel_row, cells in table.rows:
-        candidates = code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS)
+        width = len(cells)
+        candidates = code_candidates(cells[code_at] if code_at is not None and code_at < width else None, ROW_CODE_WIDTHS)
         code = next((c for c in candidates if tree.is_under(c, sub.unit.code)), None)
         code = code or next((c for c in candidates if c in tree), None) or (candidates[0] if candidates else None)
-        figures = [_number(sub, table, excel_row, c.name, table.cell(cells, c.name)) for c in table.indicator.columns]
-        out.append((table.sheet, excel_row, code, clean(table.cell(cells, "unit_name")) or None, *figures))
+        figures = []
+        for name, at in figures_at:
+            raw = cells[at] if at is not None and at < width else None
+            kind = type(raw)
+            if kind is int or kind is float:  # the common case, typed in as a number
+                figures.append(float(raw))
+            elif raw is None:
+                figures.append(nan)  # an empty cell: not reported
+            else:
+                figures.append(_number(sub, table, excel_row, name, raw))
+        name = cells[name_at] if name_at is not None and name_at < width else None
+        out.append((table.sheet, excel_row, code, clean(name) or None, *figures))
     return out
 
 
