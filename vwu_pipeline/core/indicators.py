@@ -7,7 +7,9 @@ Adding an indicator means adding a file, not code.
 
 from __future__ import annotations
 
+import operator
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -134,13 +136,16 @@ class Rule:
 
     def holds(self, left: Any, right: Any) -> Any:
         """Vectorised: True where the rule holds (pandas Series, arrays or scalars)."""
-        return {
-            "<=": left <= right,
-            ">=": left >= right,
-            "<": left < right,
-            ">": left > right,
-            "==": left == right,
-        }[self.op]
+        return COMPARISONS[self.op](left, right)
+
+
+COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+    "==": operator.eq,
+}
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,8 @@ def _strip_type(folded: str) -> str:
     return folded
 
 
-def _name_keys(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _name_keys(name: str) -> tuple[str, ...]:
     """Keys a typed name may match, most literal first: as typed, then without its type word.
 
     Spaces are removed so "Đakrông" matches "Đa Krông". The literal key comes first because
@@ -90,7 +91,7 @@ def _name_keys(name: str) -> list[str]:
     """
     folded = fold(name)
     keys = [folded.replace(" ", ""), _strip_type(folded).replace(" ", "")]
-    return [k for i, k in enumerate(keys) if k and k not in keys[:i]]
+    return tuple(k for i, k in enumerate(keys) if k and k not in keys[:i])
 
 
 def _official_key(name: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vwu_pipeline.core.crosswalk import recoded_codes
-from vwu_pipeline.core.indicators import Catalog, CheckFailed, Column, Indicator
+from vwu_pipeline.core.indicators import COMPARISONS, Catalog, CheckFailed, Column, Indicator
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
@@ -65,7 +65,8 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
     sub.prepared = True
     if not sub.tables:
         return
-    signed = find_place_date([line for t in sub.tables for line in (*t.footer, *t.title)])
+    # Each sheet repeats the title block: each line read once (in order, so the first date stays first).
+    signed = find_place_date(list(dict.fromkeys(line for t in sub.tables for line in (*t.footer, *t.title))))
     sub.signed_on = signed.isoformat() if signed else None
     if not _resolve_period(sub, year, period):
         return
@@ -136,7 +137,7 @@ def _resolve_period(sub: Submission, year: int | None, option: str | None = None
 
     --period settles a title whose phrases disagree when it is one of them, and like --year
     refuses a file whose title names another period."""
-    title = read_title_period([line for t in sub.tables for line in t.title])
+    title = read_title_period(list(dict.fromkeys(line for t in sub.tables for line in t.title)))
     sheet = sub.tables[0].sheet
     if option:
         if title.phrases and not title.names(option) and (title.ambiguous or title.code != option):
@@ -366,8 +367,9 @@ def _check_totals(sub: Submission, table: Table) -> None:
         stated = _number(sub, table, excel_row, column.name, raw)
         if math.isnan(stated):
             continue
+        at = table.columns[column.name]
         try:
-            added = sum(parse_number(table.cell(cells, column.name)) or 0.0 for _, cells in table.rows)
+            added = sum(_figure(cells[at] if at < len(cells) else None) or 0.0 for _, cells in table.rows)
         except NotANumber:
             continue  # already reported on its own row; a sum would mislead
         if abs(stated - added) > 1e-6:
@@ -380,6 +382,12 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 value=stated,
                 params={"expected": added},
             )
+
+
+def _figure(value: object) -> float | None:
+    """parse_number, with the common case (a number typed as a number) first."""
+    kind = type(value)
+    return float(value) if kind is int or kind is float else parse_number(value)
 
 
 def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
@@ -465,6 +473,7 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
     wanted = {name for rule in indicator.rules for name in rule.names}
     derived = [d for d in indicator.derived if d.name in wanted]
     bounds = [(column, column.min, column.max) for column in indicator.columns]
+    rules = [(rule, rule.names, COMPARISONS[rule.op]) for rule in indicator.rules]
     for row in rows:
         values = row[4:]
         for (column, low, high), value in zip(bounds, values):
@@ -485,12 +494,12 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
         for figure in derived:
             parts = [place[name] for name in figure.sum if place[name] == place[name]]
             place[figure.name] = sum(parts) if parts else math.nan
-        for rule in indicator.rules:
-            if any(place[name] != place[name] for name in rule.names):
+        for rule, figures, compare in rules:
+            if any(place[name] != place[name] for name in figures):
                 continue  # a figure not reported: nothing to compare
             left, right = rule.side(rule.left, place), rule.side(rule.right, place)
             try:
-                holds = rule.holds(left, right)
+                holds = compare(left, right)
             except TypeError as error:
                 raise _check_failed(indicator, rule.code, error) from error
             if not holds:
