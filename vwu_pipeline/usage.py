@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import typer
 from typer import _click as click
 from typer.core import TyperGroup
 
 from vwu_pipeline import render
-from vwu_pipeline.core.errors import EXIT_USAGE, ConfigError
+from vwu_pipeline.core.errors import EXIT_USAGE
 from vwu_pipeline.core.messages import text
 
 # What click's types say when a value does not convert (typer/_click/types.py, typer/models.py),
@@ -138,14 +139,16 @@ def _param_name(error: click.exceptions.BadParameter) -> str:
 
 def show(error: click.exceptions.ClickException, lang: str) -> None:
     """The error in a red panel with how the command is used and where its help is."""
+    from rich.panel import Panel
+
+    lines = [message(error, lang)]
     ctx = getattr(error, "ctx", None)
-    hint = None
     if ctx is not None:
         pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
-        hint = text("usage.line", lang, usage=f"{ctx.command_path} {pieces}".strip())
+        lines.append(text("usage.line", lang, usage=f"{ctx.command_path} {pieces}".strip()))
         if ctx.command.get_help_option(ctx) is not None:
-            hint += "\n" + text("usage.help", lang, command=ctx.command_path, option=ctx.help_option_names[0])
-    render.fatal(ConfigError(message(error, lang), hint), lang)
+            lines.append(text("usage.help", lang, command=ctx.command_path, option=ctx.help_option_names[0]))
+    render.errors.print(Panel("\n".join(render.escape(line) for line in lines), title="vwu", border_style="red"))
 
 
 class Commands(TyperGroup):
@@ -163,7 +166,7 @@ class Commands(TyperGroup):
         except click.exceptions.ClickException as error:
             show(error, language(given))
             sys.exit(error.exit_code)
-        except click.exceptions.Abort:  # end of input at a prompt
+        except typer.Abort:  # end of input at a prompt
             render.stopped()
             sys.exit(1)
         sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
