@@ -4,9 +4,12 @@ formulas, footers, subtotals — and every figure it meant to send is counted on
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -341,3 +344,312 @@ def test_a_vwu_report_put_in_the_inbox_is_refused(vwu, demo_file, tmp_path, work
     assert {p["code"] for p in problems_of(result.output)} == {"vwu-output"}
     assert members_of_467(workspace) == MEMBERS
     assert "gửi biểu mẫu của chính đơn vị" in vwu("validate", *outputs).output
+
+
+# -- 5. one grammar for the period phrases of titles ------------------------------------------
+
+AMBIGUOUS = "ambiguous"
+
+
+@pytest.mark.parametrize(
+    "title, period",
+    [
+        (["BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024"], "2024"),
+        (["Kỳ báo cáo: Năm 2024"], "2024"),
+        (["Báo cáo tổng kết năm 2024"], "2024"),
+        (["BÁO CÁO TỔNG KẾT CÔNG TÁC HỘI NĂM 2024"], "2024"),
+        (["Báo cáo năm 2024 (từ tháng 12/2023 đến tháng 11/2024)"], "2024"),  # the working year, not December 2023
+        (["Báo cáo năm 2024", "Số liệu tính đến 30/11/2024"], "2024"),
+        (["Báo cáo sơ kết 6 tháng năm 2024"], "2024-H1"),
+        (["Báo cáo 6 tháng năm 2024"], "2024-H1"),
+        (["Báo cáo 6 tháng đầu năm 2024"], "2024-H1"),
+        (["Báo cáo sơ kết 6 tháng đầu năm 2024"], "2024-H1"),
+        (["BÁO CÁO SƠ KẾT 6 THÁNG", "Năm 2024"], "2024-H1"),
+        (["Bao cao so ket 6 thang dau nam 2024"], "2024-H1"),  # typed without diacritics
+        (["Báo cáo nửa đầu năm 2024"], "2024-H1"),
+        (["Số liệu tính đến 30/6/2024"], "2024-H1"),
+        (["Báo cáo từ tháng 1/2024 đến tháng 6/2024"], "2024-H1"),
+        (["Báo cáo 6 tháng cuối năm 2024"], "2024-H2"),
+        (["Báo cáo kết quả 9 tháng đầu năm 2024"], "2024-9M"),  # its own kind, never the year
+        (["Báo cáo 9 tháng năm 2024"], "2024-9M"),
+        (["Báo cáo quý I năm 2024"], "2024-Q1"),
+        (["Báo cáo quý II năm 2024"], "2024-Q2"),
+        (["Báo cáo quý III năm 2024"], "2024-Q3"),
+        (["Báo cáo quý IV năm 2024"], "2024-Q4"),
+        (["Báo cáo quý 3/2024"], "2024-Q3"),
+        (["Báo cáo từ tháng 7/2024 đến tháng 9/2024"], "2024-Q3"),
+        (["Báo cáo tháng 3/2024"], "2024-M03"),
+        (["Báo cáo tháng 3 năm 2024"], "2024-M03"),
+        (["Báo cáo tháng 12/2024"], "2024-M12"),  # December counts in the calendar year it names
+        (["Báo cáo 6 tháng đầu năm 2024", "Tính đến 30/6/2024"], "2024-H1"),
+        # a date of signing or of a letter is never a period
+        (["Báo cáo năm 2024", "Đakrông, ngày 30 tháng 6 năm 2025"], "2024"),
+        (["Báo cáo năm 2024", "(Kèm theo Công văn số 12/CV-HPN ngày 5/12/2024)"], "2024"),
+        # phrases that disagree
+        (["Báo cáo 6 tháng đầu năm 2024", "Tổng kết năm 2024"], AMBIGUOUS),
+        (["Báo cáo năm 2023", "Báo cáo quý II năm 2024"], AMBIGUOUS),
+        (["Báo cáo quý I năm 2024", "Báo cáo 9 tháng năm 2024"], AMBIGUOUS),
+        (["HỘI LHPN HUYỆN ĐA KRÔNG", "Mã đơn vị: 467"], None),
+    ],
+)
+def test_a_title_names_its_period(title, period):
+    from vwu_pipeline.core.periods import read_title_period
+
+    found = read_title_period(title)
+
+    assert (AMBIGUOUS if found.ambiguous else found.code) == period
+
+
+def titled(*lines: str):
+    """The title block (rows 2 and 3) of every sheet rewritten."""
+
+    def change(book):
+        for name in SHEETS:
+            sheet = book[name]
+            sheet["A2"], sheet["A3"] = (list(lines) + [None, None])[:2]
+
+    return change
+
+
+def national_total(vwu, workspace: Path, indicator: str, column: str) -> float:
+    aggregate = json.loads(vwu("aggregate", "--year", 2024, "--workspace", workspace, "--json").output)
+    return aggregate["totals"][indicator][column]["value"]
+
+
+def test_a_late_half_year_review_does_not_replace_the_year(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    year = edited(demo_file, tmp_path / "467_nam.xlsx", mtime=now - 60)
+
+    def half(book):
+        titled("BÁO CÁO SƠ KẾT 6 THÁNG NĂM 2024", None)(book)
+        sheet = book["Mẹ đỡ đầu"]  # the half year raised half the funds
+        for row in range(FIRST_ROW, TOTALS_ROW):
+            sheet.cell(row, 6).value //= 2
+        sheet.cell(TOTALS_ROW, 6).value = sum(sheet.cell(r, 6).value for r in range(FIRST_ROW, TOTALS_ROW))
+
+    ingest(vwu, workspace, year)
+    funds = national_total(vwu, workspace, "orphans", "funds_vnd")
+
+    result = ingest(vwu, workspace, edited(demo_file, tmp_path / "467_so_ket.xlsx", half, mtime=now))
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["files"][0]["period"] == "2024-H1"
+    assert national_total(vwu, workspace, "orphans", "funds_vnd") == funds  # the year is still the year file's
+    with Store.open(workspace, create=False) as store:
+        current = {s.period for s in store.submissions(unit_code=DISTRICT, indicator="orphans", current=True)}
+    assert current == {"2024", "2024-H1"}
+
+
+def test_phrases_that_disagree_refuse_the_file_unless_period_says_which(vwu, demo_file, tmp_path, workspace):
+    both = edited(demo_file, tmp_path / "467.xlsx", titled("BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2024", "Kỳ báo cáo: tổng kết năm 2024"))
+
+    refused = ingest(vwu, workspace, both)
+
+    assert refused.exit_code == 1
+    [error] = [p for p in problems_of(refused.output) if p["severity"] == "error"]
+    assert error["code"] == "period-ambiguous"
+    assert "“BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2024”" in error["message"] and "“Kỳ báo cáo: tổng kết năm 2024”" in error["message"]
+
+    chosen = ingest(vwu, workspace, both, options=("--period", "2024-H1"))
+
+    assert chosen.exit_code == 0, chosen.output
+    assert json.loads(chosen.output)["files"][0]["period"] == "2024-H1"
+
+
+def test_period_refuses_a_file_whose_title_names_another_period(vwu, demo_file, tmp_path, workspace):
+    quarter = edited(demo_file, tmp_path / "467_quy3.xlsx", titled("BÁO CÁO QUÝ III NĂM 2024", None))
+
+    result = ingest(vwu, workspace, quarter, options=("--period", "2024-H1"))
+
+    assert result.exit_code == 1
+    assert [p["code"] for p in problems_of(result.output) if p["severity"] == "error"] == ["period-conflict"]
+
+
+def test_the_date_on_a_footer_line_is_never_read_as_the_period(vwu, demo_file, tmp_path, workspace):
+    # signed on 30 June: "tính đến 30/6" would name the first half, a signing date names nothing
+    result = ingest(vwu, workspace, edited(demo_file, tmp_path / "467.xlsx", signed(30, 6)))
+
+    assert result.exit_code == 0, result.output
+    with Store.open(workspace, create=False) as store:
+        [version] = store.versions()
+    assert (version.period, version.signed_on) == ("2024", "2024-06-30")
+
+
+# -- 8. one unreadable file or folder is refused alone; the run goes on ------------------------
+
+
+NOBODY = 65534
+
+
+def as_service_user(command: list[str]) -> subprocess.CompletedProcess:
+    """Run vwu as the server's service user: one that may not read another user's files. Tests
+    run as root in CI, and root reads every file: there vwu runs without the two capabilities
+    that let root ignore file modes (a subprocess: dropping them is for good)."""
+
+    def without_root_overrides() -> None:
+        if os.geteuid() == 0:
+            libc = ctypes.CDLL(None, use_errno=True)
+            for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, out of the bounding set
+                if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+                    raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+    code = "import sys; from vwu_pipeline.cli import main; sys.argv[0] = 'vwu'; main()"
+    return subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, preexec_fn=without_root_overrides)
+
+
+def of_another_user(path: Path) -> None:
+    """A file or folder of another user, readable only by them (mode 600 or 700)."""
+    if os.geteuid() == 0:
+        os.chown(path, NOBODY, NOBODY)
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    else:
+        path.chmod(0o000)  # not ours to give away: not even its owner may read it
+
+
+@pytest.mark.linux
+def test_a_file_of_another_user_is_refused_alone_and_the_good_files_are_stored(demo_file, tmp_path, workspace):
+    inbox = tmp_path / "inbox"
+    edited(demo_file, inbox / "467_da_krong.xlsx")
+    locked = edited(demo_file, inbox / "466_gio_linh.xlsx", titled("BÁO CÁO NĂM 2024", None))
+    of_another_user(locked)
+
+    result = as_service_user(["ingest", str(inbox), "--workspace", str(workspace), "--json"])
+
+    assert result.returncode == 1, result.stderr  # refused files: not 4 ("database corrupt"), not 70
+    lines = {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert lines["467_da_krong.xlsx"]["status"] == "accepted"
+    [problem] = lines["466_gio_linh.xlsx"]["problems"]
+    assert problem["code"] == "file-unreadable"
+    assert problem["message"].startswith("Không đọc được tệp: máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown).")
+    english = as_service_user(["validate", str(locked), "--json", "--lang", "en"])
+    [problem] = json.loads(english.stdout)["files"][0]["problems"]
+    assert problem["message"].startswith("The file cannot be read: the server may not read it (file or folder permissions")
+    with Store.open(workspace, create=False) as store:
+        assert [f.name for f in store.files("accepted")] == ["467_da_krong.xlsx"]
+    locked.chmod(0o644)
+
+
+@pytest.mark.linux
+def test_a_subfolder_that_cannot_be_read_is_reported(demo_file, tmp_path, workspace):
+    inbox = tmp_path / "inbox"
+    edited(demo_file, inbox / "467_da_krong.xlsx")
+    edited(demo_file, inbox / "gio_linh" / "466.xlsx")
+    of_another_user(inbox / "gio_linh")
+
+    result = as_service_user(["ingest", str(inbox), "--workspace", str(workspace), "--json"])
+
+    assert result.returncode == 1, result.stderr
+    lines = {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}
+    assert lines["467_da_krong.xlsx"]["status"] == "accepted"
+    [problem] = lines["gio_linh"]["problems"]
+    assert problem["code"] == "folder-unreadable"
+    assert "máy chủ không có quyền đọc" in problem["message"]
+    (inbox / "gio_linh").chmod(0o755)
+
+
+def test_a_folder_nested_beyond_the_path_limit_is_reported_not_a_crash(vwu, demo_file, tmp_path, workspace):
+    inbox = tmp_path / "inbox"
+    edited(demo_file, inbox / "467_da_krong.xlsx")
+    deep = os.open(inbox, os.O_RDONLY)
+    try:
+        for _ in range(25):  # 25 × 200 characters: beyond PATH_MAX (4096), made one level at a time
+            os.mkdir("thu_muc_" + "x" * 192, dir_fd=deep)
+            inner = os.open("thu_muc_" + "x" * 192, os.O_RDONLY, dir_fd=deep)
+            os.close(deep)
+            deep = inner
+        with os.fdopen(os.open("466.xlsx", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=deep), "wb") as handle:
+            handle.write(demo_file.read_bytes())
+    finally:
+        os.close(deep)
+
+    result = ingest(vwu, workspace, inbox)
+
+    assert result.exit_code == 1, result.output
+    lines = {Path(f["path"]).name: f for f in json.loads(result.output)["files"]}
+    assert lines["467_da_krong.xlsx"]["status"] == "accepted"
+    folder = next(line for name, line in lines.items() if name.startswith("thu_muc_"))
+    [problem] = folder["problems"]
+    assert problem["code"] == "folder-unreadable" and "đường dẫn quá dài" in problem["message"]
+    deep_tree = inbox / ("thu_muc_" + "x" * 192)
+    shutil.rmtree(deep_tree)  # rmtree works by file descriptors: pytest could not remove it
+
+
+def test_a_file_renamed_away_during_the_run_is_refused_alone(demo_file, tmp_path, workspace):
+    from vwu_pipeline.ingest.run import IngestOptions, run
+
+    inbox = tmp_path / "inbox"
+    edited(demo_file, inbox / "466_gio_linh.xlsx", titled("BÁO CÁO NĂM 2024", None))
+    uploading = edited(demo_file, inbox / "467_da_krong.xlsx.part.xlsx")
+
+    def renamed_by_sftp(count: int) -> None:  # between listing the inbox and reading it
+        uploading.rename(inbox / "467_da_krong.xlsx")
+
+    report = run([inbox], workspace, IngestOptions(workers=0), started=renamed_by_sftp)
+
+    lines = {Path(f.path).name: f for f in report.files}
+    assert lines["466_gio_linh.xlsx"].status == "accepted"
+    [problem] = lines["467_da_krong.xlsx.part.xlsx"].problems
+    assert problem.code == "file-unreadable"
+    assert "tệp đã bị đổi tên, chuyển đi hoặc xóa trong khi đang nhận" in problem.message("vi")
+    assert "renamed, moved or deleted while being ingested" in problem.message("en")
+    assert report.exit_code == 1
+
+
+# -- 9. the same bytes twice in one run -------------------------------------------------------
+
+
+def test_each_copy_of_a_refused_file_gets_its_refusal(vwu, demo_file, tmp_path, workspace):
+    def broken(book):
+        book["Hội viên"]["D9"] = "#REF!"
+
+    original = edited(demo_file, tmp_path / "inbox" / "467_da_krong.xlsx", broken)
+    shutil.copyfile(original, tmp_path / "inbox" / "467_da_krong (1).xlsx")
+    shutil.copyfile(original, tmp_path / "inbox" / "467_da_krong - Copy.xlsx")
+
+    result = ingest(vwu, workspace, tmp_path / "inbox")
+
+    assert result.exit_code == 1
+    lines = json.loads(result.output)["files"]
+    assert [line["status"] for line in lines] == ["refused"] * 3
+    assert all([p["message"] for p in line["problems"]] == ["Ô D9 có lỗi #REF!: sửa công thức trong Excel rồi gửi lại."] for line in lines)
+    assert "Đã có, không đổi" not in vwu("ingest", tmp_path / "inbox", "--workspace", workspace).output
+    with Store.open(workspace, create=False) as store:
+        [latest, first] = store.runs(last=2)
+    assert (first.summary["refused"], first.summary.get("unchanged", 0)) == (3, 0)
+    assert latest.summary["refused"] == 3
+
+
+# -- 10. a title year far from now ------------------------------------------------------------
+
+
+def test_a_year_typed_far_from_the_others_is_accepted_with_a_warning(vwu, demo_file, tmp_path, workspace):
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "467_2024.xlsx"))
+    typo = edited(demo_file, tmp_path / "466_2000.xlsx", titled("BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2000", "Kỳ báo cáo: Năm 2000"))
+
+    result = ingest(vwu, workspace, typo)
+
+    assert result.exit_code == 0, result.output
+    [warning] = problems_of(result.output)
+    assert warning["code"] == "year-unusual" and warning["severity"] == "warning"
+    assert warning["message"].startswith("Năm báo cáo 2000 khác thường (năm gần nhất đã nhận: 2024; ")
+
+
+@pytest.mark.parametrize(
+    "year, latest, today, unusual",
+    [
+        (2024, 2024, "2024-12-16", False),
+        (2023, 2024, "2024-12-16", False),  # a late report of the year before
+        (2022, 2024, "2024-12-16", True),
+        (2000, 2024, "2024-12-16", True),
+        (2025, 2024, "2024-12-16", False),  # the working year 2025 began on 1 December 2024
+        (2025, 2024, "2024-11-30", True),  # ... not before
+        (2026, None, "2024-12-16", True),  # empty store: after the current working year
+        (2025, None, "2024-12-16", False),
+    ],
+)
+def test_which_years_are_unusual(year, latest, today, unusual):
+    from datetime import date
+
+    from vwu_pipeline.core.periods import unusual_year
+
+    assert unusual_year(year, latest, date.fromisoformat(today)) is unusual

@@ -182,7 +182,10 @@ def ingest(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.", exists=True, show_default=False
+            help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.",
+            exists=True,
+            readable=False,  # a file vwu may not read is refused alone (file-unreadable), the others go on
+            show_default=False,
         ),
     ] = None,
     workspace: options.Workspace = None,
@@ -220,7 +223,7 @@ def ingest(
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True)],
+    paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True, readable=False)],
     year: options.Year = None,
     period: options.PeriodOption = None,
     lang: options.Lang = None,

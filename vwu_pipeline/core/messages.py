@@ -61,6 +61,22 @@ MESSAGES: dict[str, Text] = {
         "Không đọc được thư mục: {reason}. Các tệp trong đó chưa được nhận.",
         "The folder cannot be read: {reason}. The files in it were not ingested.",
     ),
+    # why the system would not let vwu read a file or folder: the {reason} of the two above
+    "os.permission": (
+        "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
+        "the server may not read it (file or folder permissions; chmod/chown)",
+    ),
+    "os.vanished": (
+        "tệp đã bị đổi tên, chuyển đi hoặc xóa trong khi đang nhận (đang tải lên?): chạy lại sau",
+        "it was renamed, moved or deleted while being ingested (still uploading?): run again later",
+    ),
+    "os.too-long": (
+        "đường dẫn quá dài (thư mục lồng nhau quá sâu): chuyển tệp lên thư mục ngoài",
+        "the path is too long (folders nested too deep): move the files up to an outer folder",
+    ),
+    "os.loop": ("liên kết vòng tròn", "a circular link"),
+    "os.is-folder": ("là một thư mục", "it is a folder"),
+    "os.disk": ("lỗi đọc đĩa", "a disk read error"),
     "cell-too-long": (
         "Ô chứa {length} ký tự, vượt giới hạn {limit}.",
         "The cell holds {length} characters, more than the limit of {limit}.",
@@ -113,8 +129,10 @@ MESSAGES: dict[str, Text] = {
         "The title names different reporting periods: {phrases}. Fix the title, or say which with --period.",
     ),
     "year-unusual": (
-        "Năm báo cáo {year} khác thường (năm gần nhất: {latest}): kiểm tra lại tiêu đề có gõ nhầm năm không.",
-        "The report year {year} is unusual (latest year: {latest}): check the title's year is not a typo.",
+        "Năm báo cáo {year} khác thường (năm gần nhất đã nhận: {latest}; năm công tác hiện tại: {current}): "
+        "kiểm tra lại tiêu đề có gõ nhầm năm không.",
+        "The report year {year} is unusual (latest year received: {latest}; current working year: {current}): "
+        "check the title's year is not a typo.",
     ),
     "unit-unknown": (
         "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",

@@ -136,6 +136,18 @@ class Period:
         return text("period.elapsed.year" if months == 12 else "period.elapsed", lang, months=months)
 
 
+def reporting_year(day: date) -> int:
+    """The working year `day` falls in: it closes on 30 November, so 1 December 2024 is in 2025."""
+    return day.year + 1 if (day.month, day.day) > (11, 30) else day.year
+
+
+def unusual_year(year: int, latest: int | None, today: date) -> bool:
+    """A report year that is likely a typo ("năm 2000" typed for 2024): more than one year
+    before the latest year already in the store, or after the current working year. With an
+    empty store (`latest` None) only the current working year is a reference."""
+    return year > reporting_year(today) or (latest is not None and year < latest - 1)
+
+
 @lru_cache(maxsize=4096)
 def period_months(code: str) -> tuple[int, int]:
     """First and last month a period covers: "2024" -> (1, 12), "2024-Q3" -> (7, 9), "2024-9M" -> (1, 9)."""
