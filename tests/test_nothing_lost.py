@@ -653,3 +653,240 @@ def test_which_years_are_unusual(year, latest, today, unusual):
     from vwu_pipeline.core.periods import unusual_year
 
     assert unusual_year(year, latest, date.fromisoformat(today)) is unusual
+
+
+# -- 6. which version counts ------------------------------------------------------------------
+
+
+def corrected(members: int, row: int = FIRST_ROW):
+    """One commune's members corrected, and the totals row with it."""
+
+    def change(book):
+        sheet = book["Hội viên"]
+        sheet.cell(TOTALS_ROW, 4).value += members - sheet.cell(row, 4).value
+        sheet.cell(row, 4).value = members
+
+    return change
+
+
+def both(*changes):
+    def change(book):
+        for one in changes:
+            one(book)
+
+    return change
+
+
+def test_a_browser_copy_holding_the_correction_beats_its_older_original_in_one_run(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    inbox = tmp_path / "inbox"
+    edited(demo_file, inbox / "467_huyen_da_krong_2024.xlsx", mtime=now - 3600)
+    edited(demo_file, inbox / "467_huyen_da_krong_2024 (1).xlsx", corrected(2600), mtime=now)
+
+    result = ingest(vwu, workspace, inbox)
+
+    assert result.exit_code == 0, result.output
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+    [newer] = [p for p in problems_of(result.output) if p["code"] == "newer-version" and p["sheet"] == "Hội viên"]
+    assert newer["file"] == "467_huyen_da_krong_2024 (1).xlsx"  # the two versions named on one line
+    assert "467_huyen_da_krong_2024.xlsx" in newer["message"] and "theo thời gian sửa tệp" in newer["message"]
+
+
+def test_copies_with_equal_times_are_ordered_by_name_and_the_line_says_so(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    inbox = tmp_path / "inbox"
+    edited(demo_file, inbox / "467_huyen_da_krong_2024.xlsx", mtime=now)
+    edited(demo_file, inbox / "467_huyen_da_krong_2024 (1).xlsx", corrected(2600), mtime=now)
+
+    result = ingest(vwu, workspace, inbox)
+
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+    [newer] = [p for p in problems_of(result.output) if p["code"] == "newer-version" and p["sheet"] == "Hội viên"]
+    assert "467_huyen_da_krong_2024.xlsx" in newer["message"] and "theo tên tệp" in newer["message"]
+
+
+def test_the_signing_date_decides_before_the_file_time(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    # the correction signed on 16 December, copied from a mail archive: its file time is old
+    signed_later = edited(demo_file, tmp_path / "a" / "467_ban_sua.xlsx", both(corrected(2600), signed(16)), mtime=now - 10 * 86400)
+    signed_first = edited(demo_file, tmp_path / "b" / "467_ban_dau.xlsx", signed(5), mtime=now)
+
+    result = ingest(vwu, workspace, signed_first, signed_later)
+
+    assert result.exit_code == 0, result.output
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+    [newer] = [p for p in problems_of(result.output) if p["code"] == "newer-version" and p["sheet"] == "Hội viên"]
+    assert "467_ban_dau.xlsx" in newer["message"] and "theo ngày ký 2024-12-16 sau 2024-12-05" in newer["message"]
+
+
+def test_the_as_of_date_of_the_figures_never_orders_versions(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    as_of = titled("BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024", "Số liệu tính đến ngày 30 tháng 11 năm 2024")
+    first = edited(demo_file, tmp_path / "a" / "467.xlsx", as_of, mtime=now - 60)
+    second = edited(demo_file, tmp_path / "b" / "467.xlsx", both(as_of, corrected(2600)), mtime=now)
+
+    ingest(vwu, workspace, second, first)
+
+    assert district_figures(workspace, "members_total")["19555"] == 2600  # the file time decided
+    with Store.open(workspace, create=False) as store:
+        assert {v.signed_on for v in store.versions()} == {None}
+
+
+def test_a_version_arriving_after_its_correction_does_not_undo_it(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    correction = edited(demo_file, tmp_path / "night1" / "467_sua.xlsx", corrected(2600), mtime=now)
+    late_original = edited(demo_file, tmp_path / "night2" / "467.xlsx", mtime=now - 3600)
+    ingest(vwu, workspace, correction)
+
+    result = ingest(vwu, workspace, late_original)
+
+    assert result.exit_code == 0, result.output
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+    assert {p["code"] for p in problems_of(result.output)} == {"older-version"}
+
+
+def test_an_original_saved_again_after_its_correction_is_skipped_unless_forced(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    original = edited(demo_file, tmp_path / "night1" / "467.xlsx", mtime=now - 7200)
+    ingest(vwu, workspace, original)
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "night2" / "467_sua.xlsx", corrected(2600), mtime=now - 3600))
+    # the office opens its original again and saves it: new bytes, a new file time, the old figures
+    resaved = edited(original, tmp_path / "night3" / "467.xlsx", lambda book: None, mtime=now)
+
+    result = ingest(vwu, workspace, resaved)
+
+    assert result.exit_code == 0, result.output
+    assert statuses(result) == {"467.xlsx": "skipped"}
+    [warning] = problems_of(result.output)
+    assert warning["code"] == "resaved-original"
+    assert "467_sua.xlsx" in warning["message"] and "vwu ingest --force" in warning["message"]
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+
+    forced = ingest(vwu, workspace, resaved, options=("--force",))
+
+    assert forced.exit_code == 0, forced.output
+    assert district_figures(workspace, "members_total")["19555"] == 2516  # applied on purpose
+
+
+def stored_aggregates(workspace: Path, periods: tuple[str, ...] = ("2024",)) -> dict:
+    """Every stored aggregate table of the periods, as plain rows (the time it was computed aside)."""
+    out = {}
+    with Store.open(workspace, create=False) as store:
+        for period in periods:
+            meta, tables = store.read_aggregation(2024, period)
+            for name, frame in tables.items():
+                out[(period, name)] = sorted(map(repr, frame.to_dict("records")))
+            out[(period, "counts")] = meta["counts"]
+        out["current"] = store.current_figures()
+    return out
+
+
+def test_three_nightly_runs_and_a_rebuild_from_all_files_give_every_aggregate_equal(vwu, demo_file, tmp_path, workspace):
+    day = 86400
+    start = time.time() - 10 * day
+    folder = demo_file.parent
+    nights = tmp_path / "nights"
+
+    def night(n: int) -> Path:
+        return nights / f"dem_{n}"
+
+    for path in sorted(folder.glob("4*.xlsx"))[:4]:  # the first four districts' reports
+        edited(path, night(1) / path.name, mtime=start)
+    edited(demo_file, night(1) / demo_file.name, mtime=start)
+    # night 2: a one-sheet correction, a browser copy with a fix, half the communes of another
+    one_sheet = both(corrected(2600), *(lambda book, n=name: clear_figures(book[n]) for name in SHEETS[1:]))
+    edited(demo_file, night(2) / "467_sua_hoi_vien.xlsx", one_sheet, mtime=start + day)
+    edited(demo_file, night(2) / "467_huyen_da_krong_2024 (1).xlsx", both(corrected(2600), corrected(1000, row=12)), mtime=start + day + 60)
+    edited(demo_file, night(2) / "467_xa_7_13.xlsx", keep_rows(set(range(15, 22))), mtime=start + day + 120)
+    # night 3: the original saved again, a late copy of an older version, the same bytes again
+    edited(demo_file, night(3) / demo_file.name, lambda book: None, mtime=start + 2 * day)
+    edited(demo_file, night(3) / "467_cu.xlsx", corrected(1500, row=20), mtime=start - day)
+    shutil.copyfile(night(2) / "467_xa_7_13.xlsx", night(3) / "467_xa_7_13 - Copy.xlsx")
+
+    for n in (1, 2, 3):
+        night_run = ingest(vwu, workspace, night(n))
+        assert night_run.exit_code == 0, night_run.output
+        assert vwu("aggregate", "--year", 2024, "--workspace", workspace).exit_code == 0
+    rebuilt = tmp_path / "rebuilt"
+    assert ingest(vwu, rebuilt, nights).exit_code == 0
+    assert vwu("aggregate", "--year", 2024, "--workspace", rebuilt).exit_code == 0
+
+    live = stored_aggregates(workspace)
+    assert live == stored_aggregates(rebuilt)
+    members = district_figures(workspace, "members_total")
+    assert members["19555"] == 2600 and members["19564"] == 1000  # both corrections count
+    assert members["19591"] == 1625  # the late older copy undid nothing
+
+
+# -- 12. withdrawing a submission -------------------------------------------------------------
+
+
+def doubled_members(book):
+    sheet = book["Hội viên"]
+    for row in range(FIRST_ROW, TOTALS_ROW + 1):
+        sheet.cell(row, 4).value *= 2
+
+
+def test_a_wrong_file_is_withdrawn_and_the_withdrawal_can_be_undone(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "467.xlsx", mtime=now - 3600))
+    # another district's figures typed into Đa Krông's file: every commune replaced
+    wrong = edited(demo_file, tmp_path / "467_nham.xlsx", doubled_members, mtime=now)
+    ingest(vwu, workspace, wrong)
+    assert members_of_467(workspace) == 2 * MEMBERS
+    assert national_total(vwu, workspace, "members", "members_total") == 2 * MEMBERS
+
+    result = vwu("withdraw", "467_nham.xlsx", "--reason", "Gửi nhầm số liệu năm trước", "--workspace", workspace)
+
+    assert result.exit_code == 0, result.output
+    assert "Đã rút 467_nham.xlsx (467, năm 2024)" in result.output and "vwu withdraw --undo" in result.output
+    assert members_of_467(workspace) == MEMBERS  # the previous version counts again
+    assert national_total(vwu, workspace, "members", "members_total") == MEMBERS  # the next aggregate follows
+    state = json.loads(vwu("status", "--year", 2024, "--workspace", workspace, "--json").output)
+    [withdrawn] = state["withdrawn"]
+    assert (withdrawn["file"], withdrawn["reason"]) == ("467_nham.xlsx", "Gửi nhầm số liệu năm trước")
+    assert withdrawn["who"] and withdrawn["at"].startswith(time.strftime("%Y-"))
+    shown = vwu("status", "--year", 2024, "--workspace", workspace).output
+    assert "Tệp đã rút" in shown and "Gửi nhầm số liệu năm trước" in shown and withdrawn["who"] in shown
+    report = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--json")
+    assert report.exit_code == 0, report.output
+
+    sha = withdrawn["sha256"]
+    undone = vwu("withdraw", "--undo", sha[:10], "--workspace", workspace)
+
+    assert undone.exit_code == 0, undone.output
+    assert members_of_467(workspace) == 2 * MEMBERS
+    assert national_total(vwu, workspace, "members", "members_total") == 2 * MEMBERS
+    assert json.loads(vwu("status", "--year", 2024, "--workspace", workspace, "--json").output)["withdrawn"] == []
+
+
+def test_withdraw_says_what_it_cannot_do(vwu, demo_file, tmp_path, workspace):
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "a" / "467.xlsx"))
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "b" / "467.xlsx", corrected(2600)))
+
+    several = vwu("withdraw", "467.xlsx", "--workspace", workspace)
+    unknown = vwu("withdraw", "468.xlsx", "--workspace", workspace)
+    not_withdrawn = vwu("withdraw", "--undo", str(tmp_path / "a" / "467.xlsx"), "--workspace", workspace)
+    assert vwu("withdraw", str(tmp_path / "b" / "467.xlsx"), "--workspace", workspace).exit_code == 0
+    twice = vwu("withdraw", str(tmp_path / "b" / "467.xlsx"), "--workspace", workspace, "--lang", "en")
+
+    assert [r.exit_code for r in (several, unknown, not_withdrawn, twice)] == [2, 2, 2, 2]
+    assert "Nhiều tệp đã nhận khớp '467.xlsx'" in several.output
+    assert "Không có tệp đã nhận nào khớp '468.xlsx'" in unknown.output
+    assert "không bị rút" in not_withdrawn.output
+    assert "already withdrawn" in twice.output and "vwu withdraw --undo" in twice.output
+    assert district_figures(workspace, "members_total")["19555"] == 2516  # b withdrawn: a counts
+
+
+def test_an_original_saved_again_in_the_same_run_as_its_correction_never_undoes_it(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "night1" / "467.xlsx", mtime=now - 7200))
+    inbox = tmp_path / "night2"  # "467.xlsx" is read before "467_sua.xlsx", yet it is the older version's figures
+    edited(demo_file, inbox / "467_sua.xlsx", corrected(2600), mtime=now - 3600)
+    edited(tmp_path / "night1" / "467.xlsx", inbox / "467.xlsx", lambda book: None, mtime=now)
+
+    result = ingest(vwu, workspace, inbox)
+
+    assert result.exit_code == 0, result.output
+    assert statuses(result) == {"467.xlsx": "skipped", "467_sua.xlsx": "replaced"}
+    assert district_figures(workspace, "members_total")["19555"] == 2600

@@ -469,6 +469,28 @@ MESSAGES: dict[str, Text] = {
     "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} indicators in {folder}."),
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
+    "cli.status.withdrawn": (
+        "Tệp đã rút (vwu withdraw): số liệu không được tính",
+        "Withdrawn files (vwu withdraw): their figures do not count",
+    ),
+    "cli.status.withdrawn.line": (
+        "{file} ({unit}, {period}): {who} rút lúc {at}; lý do: {reason}",
+        "{file} ({unit}, {period}): withdrawn by {who} at {at}; reason: {reason}",
+    ),
+    "cli.withdraw.done": (
+        "Đã rút {file} ({unit}, {period}): số liệu của tệp không còn được tính; các bản khác của đơn vị được tính lại."
+        " Hoàn tác: vwu withdraw --undo {sha}",
+        "Withdrew {file} ({unit}, {period}): its figures no longer count; the unit's other versions are recomputed."
+        " To undo: vwu withdraw --undo {sha}",
+    ),
+    "cli.withdraw.undone": (
+        "Đã hoàn tác việc rút {file} ({unit}, {period}): số liệu của tệp được tính lại theo thứ tự các bản.",
+        "Put {file} ({unit}, {period}) back: its figures count again, in the order of the versions.",
+    ),
+    "cli.withdraw.next": (
+        "Lần tổng hợp và báo cáo tới (vwu aggregate, vwu report) sẽ theo số liệu mới.",
+        "The next aggregate and report (vwu aggregate, vwu report) follow the new figures.",
+    ),
     "cli.status.unchanged": ("Đã có, không đổi", "Already ingested"),
     "cli.status.refused": ("Từ chối", "Refused"),
     "cli.status.checked": ("Hợp lệ", "Valid"),
@@ -631,6 +653,27 @@ MESSAGES: dict[str, Text] = {
     "missing.none": ("Mọi đơn vị đã nộp đủ.", "Every unit has submitted in full."),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
+    # vwu withdraw
+    "error.withdraw-none": ("Không có tệp đã nhận nào khớp '{target}'.", "No accepted file matches '{target}'."),
+    "error.withdraw-none-hint": (
+        "Ghi tên tệp, đường dẫn như lúc nhận, hoặc mã sha256 (ít nhất 8 ký tự đầu) của tệp.",
+        "Give the file's name, its path as ingested, or its sha256 (at least its first 8 characters).",
+    ),
+    "error.withdraw-several": ("Nhiều tệp đã nhận khớp '{target}': {files}.", "Several accepted files match '{target}': {files}."),
+    "error.withdraw-several-hint": (
+        "Ghi mã sha256 (ít nhất 8 ký tự đầu) của tệp cần rút.",
+        "Give the sha256 (at least its first 8 characters) of the file to withdraw.",
+    ),
+    "error.withdraw-already": ("Tệp {file} ({sha}) đã được rút rồi.", "The file {file} ({sha}) is already withdrawn."),
+    "error.withdraw-already-hint": (
+        "Xem các tệp đã rút: vwu status. Để tính lại số liệu của tệp: vwu withdraw --undo {sha}",
+        "Withdrawn files: vwu status. To count its figures again: vwu withdraw --undo {sha}",
+    ),
+    "error.withdraw-undone": (
+        "Tệp {file} ({sha}) không bị rút: không có gì để hoàn tác.",
+        "The file {file} ({sha}) is not withdrawn: nothing to undo.",
+    ),
+    "error.withdraw-undone-hint": ("Xem các tệp đã rút: vwu status.", "Withdrawn files: vwu status."),
     # the workspace and its store (shown as "vi / en"; the hint in Vietnamese until issue 16)
     "error.store-busy": (
         "Cơ sở dữ liệu {name} bị một tiến trình khác giữ quá lâu: {reason}",

@@ -370,11 +370,16 @@ def _quarter(token: str) -> int:
 _PLACE_DATE = re.compile(r"\bngay (\d{1,2}) (?:thang )?(\d{1,2}) (?:nam )?(20\d\d)\b")
 
 
+_AS_OF_WORDS = re.compile(r"\b(?:tinh den|tinh toi|den het|den|toi|tu)\s*$")
+
+
 def find_place_date(lines: list[str]) -> date | None:
     """The date a document was signed, from its place-and-date line; None when it has none."""
     for line in lines:
-        match = _PLACE_DATE.search(fold(line))
-        if match:
+        folded = fold(line)
+        for match in _PLACE_DATE.finditer(folded):
+            if _AS_OF_WORDS.search(folded[: match.start()]):
+                continue  # "Số liệu tính đến ngày 30 tháng 11 năm 2024": the figures' as-of date, the same on every version
             try:
                 return date(int(match[3]), int(match[2]), int(match[1]))
             except ValueError:

@@ -33,7 +33,7 @@ from vwu_pipeline.ingest.reading import (
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.store.db import Store
+from vwu_pipeline.store.db import Store, file_version_key
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
@@ -292,7 +292,11 @@ def _finish_batch(
     subs = parsed()
     validate(subs, catalog, options.year, options.period)
     years = years or YearCheck(None)
-    for sub in subs:
+    # Stored oldest version first (the version key: signing date, else file time, then name), not
+    # in name order: a re-saved original read in the same run as its correction is recognised as
+    # such whatever the names, and a store rebuilt from the same files stores them alike.
+    order = sorted(subs, key=lambda sub: file_version_key(sub.path, sub.signed_on)) if store is not None else subs
+    for sub in order:
         result = sub.result
         if result.valid and sub.tables and sub.year is not None:
             years.check(sub.year, result)
@@ -316,7 +320,8 @@ def _finish_batch(
             )
         if in_run is not None and result.sha256:
             in_run[result.sha256] = result
-        done(result)
+    for sub in subs:  # told in the order of the files
+        done(sub.result)
 
 
 class YearCheck:
