@@ -505,9 +505,7 @@ def status_command(
 def _bad_format(value: str) -> None:
     from vwu_pipeline.core.errors import ConfigError
 
-    raise ConfigError(
-        f"--format {value}: cần 'table' hoặc 'csv' / --format must be table or csv.", "Ví dụ: vwu status --missing --format csv"
-    )
+    raise ConfigError("error.format", value=value)
 
 
 @app.command("units")

@@ -8,7 +8,7 @@ from datetime import date
 
 from vwu_pipeline.core.crosswalk import load_crosswalk
 from vwu_pipeline.core.errors import ConfigError
-from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.messages import said
 from vwu_pipeline.core.text import fold
 from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
 
@@ -104,10 +104,7 @@ def not_in_tree(code: str, tree: UnitTree, year: int | None = None) -> ConfigErr
     other = [t for t in trees_of_year(None) if t.tree != tree.tree and code in t]
     when = str(year) if year else tree.tree
     if not other:
-        return ConfigError(
-            both("error.unit-unknown", code=code, year=when),
-            text("error.unit-unknown-hint"),
-        )
+        return ConfigError("error.unit-unknown", code=code, year=when)
     found = describe(other[0], other[0].get(code))
     unit = found.unit
     if found.successors:  # a legacy code, asked of the 2025 tree
@@ -119,14 +116,18 @@ def not_in_tree(code: str, tree: UnitTree, year: int | None = None) -> ConfigErr
         new_tree = UnitTree.for_date(NEW_FIRST_DAY)
         province_name = new_tree.get(province).name if province in new_tree else ""
         return ConfigError(
-            both(key, name=unit.name, code=unit.code, targets=targets, province=province, province_name=province_name),
-            text("error.unit-became-hint", code=province or found.successors[0].code, year=year or 2025),
+            key,
+            "error.unit-became-hint",
+            name=unit.name,
+            code=unit.code,
+            targets=targets,
+            province=province,
+            province_name=province_name,
+            new_code=province or found.successors[0].code,
+            year=year or 2025,
         )
     before = ", ".join(f"{r.name} ({r.code})" for r in found.predecessors[:6]) or "–"
-    return ConfigError(
-        both("error.unit-new", name=unit.name, code=unit.code, before=before, year=when),
-        text("error.unit-unknown-hint"),
-    )
+    return ConfigError("error.unit-new", "error.unit-unknown-hint", name=unit.name, code=unit.code, before=before, year=when)
 
 
 def _new_province(found: Found) -> str:
@@ -135,19 +136,13 @@ def _new_province(found: Found) -> str:
     return next(iter(codes)) if len(codes) == 1 else ""
 
 
-_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
-
-
 def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None = None, year: int | None = None) -> list[Unit]:
     """The units that send (and get a form for) a submission: every unit of `level` at or
     under `unit` (the whole country for None)."""
     level = level or tree.reporting_level()
     allowed = tree.report_levels()
     if level not in allowed:
-        raise ConfigError(
-            f"Cây đơn vị {tree.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
-            f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
-        )
+        raise ConfigError("error.level-not-reported", tree=tree.tree, level=level, levels=", ".join(allowed))
     if unit is None:
         return tree.units(level)
     scope = tree.get(unit)
@@ -158,9 +153,14 @@ def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None =
     if LEVELS.index(scope.level) > LEVELS.index(level):
         owner = next(u for u in tree.path(scope.code) if u.level == level)
         raise ConfigError(
-            f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
-            f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
-            f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
+            "error.below-reporting-level",
+            name=scope.name,
+            code=scope.code,
+            unit_level=said(f"level.{scope.level}"),
+            level=level,
+            level_name=said(f"level.{level}"),
+            owner=owner.name,
+            owner_code=owner.code,
         )
     if scope.level == level:
         return [scope]

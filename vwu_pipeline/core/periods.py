@@ -32,10 +32,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if not CODE.match(self.code):
-            raise ConfigError(
-                f"Kỳ báo cáo '{self.code}' không hợp lệ / invalid period.",
-                "Dùng năm (2024), nửa năm (H1, H2), quý (Q1…Q4), 9 tháng (9M) hoặc tháng (M01…M12).",
-            )
+            raise ConfigError("error.period-invalid", code=self.code)
 
     @classmethod
     def parse(cls, year: int, text: str | None = None) -> Period:
@@ -47,7 +44,7 @@ class Period:
             text = f"M0{text[1]}"
         period = cls(text if text[:4].isdigit() else f"{year}-{text}")
         if period.year != year:
-            raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
+            raise ConfigError("error.period-other-year", code=period.code, year=year)
         return period
 
     @classmethod
@@ -57,10 +54,10 @@ class Period:
         if text[:4].isdigit():
             period = cls(text)
             if year and period.year != year:
-                raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
+                raise ConfigError("error.period-other-year", code=period.code, year=year)
             return period
         if year is None:
-            raise ConfigError(f"--period {text} cần năm / needs a year.", "Ghi đủ kỳ (--period 2024-H1) hoặc thêm --year 2024.")
+            raise ConfigError("error.period-needs-year", period=text)
         return cls.parse(year, text)
 
     @property

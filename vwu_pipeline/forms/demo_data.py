@@ -57,10 +57,7 @@ def parse_scale(text: str | int) -> int:
         return 1
     if value.isdigit() and 1 <= int(value) <= MAX_SCALE:
         return int(value)
-    raise ConfigError(
-        f"--scale '{text}' không hợp lệ / invalid scale.",
-        f"Dùng 'national' (một báo cáo năm cho mỗi đơn vị) hoặc số N từ 1 đến {MAX_SCALE} (N báo cáo tháng).",
-    )
+    raise ConfigError("error.scale", scale=text, most=MAX_SCALE)
 
 
 def demo_periods(year: int, scale: int) -> list[Period]:
@@ -79,7 +76,7 @@ def demo_periods(year: int, scale: int) -> list[Period]:
             continue  # no tree that year
     months = [Period(f"{y}-M{m:02d}") for y in years for m in range(1, 13)]
     if scale > len(months):
-        raise ConfigError(f"--scale {scale}: cây đơn vị năm {year} chỉ đủ cho {len(months)} kỳ tháng.")
+        raise ConfigError("error.scale-months", scale=scale, year=year, months=len(months))
     return months[:scale]
 
 

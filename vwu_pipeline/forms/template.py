@@ -136,7 +136,7 @@ def write_job(job: WorkbookJob) -> Path:
     tree = UnitTree.for_period(period.code)
     unit = tree.get(job.unit)
     if unit is None:
-        raise ConfigError(f"Mã đơn vị '{job.unit}' không có trong danh mục năm {period.year}.")
+        raise ConfigError("error.unit-unknown", code=job.unit, year=period.year)
     workbook = build_workbook(unit, tree.leaves(unit.code), period, load_catalog(job.schemas), job.figures, job.shape)
     try:
         save_reproducible(workbook, job.path)

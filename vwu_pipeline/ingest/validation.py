@@ -472,9 +472,7 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
         if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)):
             # The check raised (or the frame itself failed): its rows were never checked.
             raise CheckFailed(
-                f"Kiểm tra '{case.check}' của chỉ tiêu {indicator.name} ({indicator.source}) bị lỗi thay vì cho kết quả: "
-                f"{case.failure_case} / the check errored instead of checking rows.",
-                "Kiểm tra tệp chỉ tiêu bằng 'vwu schemas check'; nếu tệp đúng, đây là lỗi của vwu: hãy báo lại.",
+                "error.check-failed", check=case.check, indicator=indicator.name, source=indicator.source, reason=case.failure_case
             )
         rule = rules.get(case.check)
         index = int(case.index)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.indicators import load_catalog
+from vwu_pipeline.core.messages import pick
 from vwu_pipeline.core.periods import Period, covering
 from vwu_pipeline.core.units import UnitTree, typed_code
 from vwu_pipeline.ops.locking import holder
@@ -60,7 +61,7 @@ class IndicatorStatus:
         return len(self.submitted) + len(self.missing)
 
     def title(self, lang: str = "vi") -> str:
-        return self.title_en if lang == "en" else self.title_vi
+        return pick((self.title_vi, self.title_en), lang)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -9,6 +9,7 @@ from the schemas, the aggregation and the message catalogue.
 from __future__ import annotations
 
 from vwu_pipeline.core.indicators import measures
+from vwu_pipeline.core.messages import pick
 from vwu_pipeline.core.text import number
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.result import AggregateResult
@@ -55,7 +56,7 @@ def _figures(result: AggregateResult, lang: str) -> str:
     for row in rows:
         value = p.show(row.measure, row.value, lang) + ("*" if row.partial else "")
         label = row.measure.label(lang)
-        text = p.t(lang, "story_figure", label=label[:1].lower() + label[1:] if lang == "vi" else label, value=value)
+        text = p.t(lang, "story_figure", label=pick((label[:1].lower() + label[1:], label), lang), value=value)
         if row.change is not None:
             change = p.signed(row.change, lang, ratio=row.measure.kind == "ratio", decimal=row.measure.format == "decimal")
             if row.change_pct is not None:
@@ -92,7 +93,7 @@ def _leaders(result: AggregateResult, lang: str) -> str:
             return p.t(
                 lang,
                 "story_leaders",
-                label=measure.label(lang).lower() if lang == "vi" else measure.label(lang),
+                label=pick((measure.label(lang).lower(), measure.label(lang)), lang),
                 leader=leader,
                 high=p.show(measure, high, lang) + ("*" if leader_partial else ""),
                 laggard=laggard,

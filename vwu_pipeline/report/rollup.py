@@ -54,6 +54,7 @@ import pandas as pd
 from vwu_pipeline.core.errors import ConfigError, VwuError
 from vwu_pipeline.core.indicators import Catalog, load_catalog, measures
 from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
+from vwu_pipeline.core.messages import Said
 from vwu_pipeline.core.periods import Period, covering
 from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.report.arrays import aligned, completeness, outliers, own_values, reporter_of, roll_up, rule_breaks, tree_index, within
@@ -166,10 +167,7 @@ def aggregate(
     the result, replacing the period's previous aggregation in one transaction. The same part of
     the previous year is the comparison."""
     if not outlier_factor > 1:
-        raise ConfigError(
-            f"--outlier-factor phải lớn hơn 1, không phải {outlier_factor} / must be greater than 1.",
-            "Mặc định 10: số liệu gấp 10 lần năm trước (thừa một chữ số 0) được cảnh báo.",
-        )
+        raise ConfigError("error.outlier-factor", factor=outlier_factor)
     period = _period(year, period)
     catalog = load_catalog(schemas)
     tree = UnitTree.for_year(year)
@@ -187,13 +185,7 @@ def aggregate(
             warnings = store.ingest_warnings(year)
             data_version = store.data_version(year)
         if figures.empty:
-            what = f"năm {year}" if period.is_year else period.label()
-            raise VwuError(
-                f"Chưa có số liệu {what} trong {workspace}.",
-                f"Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year và --period.",
-                en=f"No figures for {period.label('en')} in {workspace}.",
-                en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year and --period.",
-            )
+            raise VwuError("error.no-figures", period=Said(period.label("vi"), period.label("en")), workspace=workspace)
         # Across the 2025 reform: figures of the legacy tree are carried onto the year's tree
         # (report/reform.py), this year's and the previous year's alike, so both compare by code.
         legacy = UnitTree.for_date(LEGACY_LAST_DAY)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import NoWorkspace, StoreError
+from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, NoWorkspace, StoreError
 from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.migrations import migrate
@@ -108,82 +108,25 @@ def store_error(exc: sqlite3.DatabaseError | OSError, path: Path | None) -> Stor
     lowered = text.lower()
     shown = path or Path(DB_NAME)
     if "locked" in lowered or "busy" in lowered:
-        return StoreError(
-            f"Cơ sở dữ liệu {shown} bị một tiến trình khác giữ quá lâu ({text}).",
-            "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
-            en=f"The database {shown} stayed locked by another process ({text}).",
-            en_hint="Wait for the running command (vwu status shows it) to finish, then run again.",
-        )
+        return StoreError("error.store-busy", path=shown, reason=text)
     if "readonly" in lowered or "read-only" in lowered or isinstance(exc, PermissionError) or _not_writable(path):
-        return StoreError(
-            f"Không ghi được vào thư mục dữ liệu {shown.parent}: người dùng {_user()} chỉ có quyền đọc ({text}).",
-            "Chạy lệnh ghi (ingest, aggregate, targets, backup) bằng tài khoản sở hữu thư mục dữ liệu, hoặc cấp quyền ghi"
-            ' cho nhóm (xem README, "Quyền trên máy chủ dùng chung"). Các lệnh đọc (status, report) vẫn chạy được.',
-            en=f"Cannot write to the workspace {shown.parent}: user {_user()} may only read it ({text}).",
-            en_hint="Run writers (ingest, aggregate, targets, backup) as the workspace's owner, or give the group write access"
-            ' (README, "Permissions on a shared server"). Readers (status, report) still work.',
-        )
+        return StoreError("error.store-read-only", folder=shown.parent, user=_user(), reason=text)
     if "full" in lowered or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EFBIG):
         if _file_size_limited(path):
-            return StoreError(
-                f"Không ghi được {shown}: vượt giới hạn kích thước tệp của tiến trình (ulimit -f = {_fsize_limit()} byte).",
-                "Nâng giới hạn (ulimit -f unlimited trong crontab hoặc tài khoản chạy vwu) rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
-                en=f"Cannot write {shown}: the process file-size limit was reached (ulimit -f = {_fsize_limit()} bytes).",
-                en_hint="Raise the limit (ulimit -f unlimited in the crontab or the account running vwu), then run again:"
-                " what was stored is intact.",
-            )
-        return StoreError(
-            f"Không ghi được {shown}: đĩa đã đầy ({text}).",
-            "Giải phóng chỗ trống trên đĩa rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
-            en=f"Cannot write {shown}: the disk is full ({text}).",
-            en_hint="Free some disk space, then run again: what was stored is intact.",
-        )
+            return StoreError("error.store-file-size", path=shown, limit=_fsize_limit())
+        return StoreError("error.store-full", path=shown, reason=text)
     if path is not None and Path(f"{path}-shm").exists() and not Path(f"{path}-wal").exists() and "i/o" in lowered:
-        return StoreError(
-            f"Tệp nhật ký ghi trước {path.name}-wal đã bị xóa khi vwu đang dùng nó ({text}); những thay đổi gần nhất có thể đã mất.",
-            "Đừng xóa các tệp vwu.sqlite-wal, vwu.sqlite-shm khi vwu chạy. Dừng mọi lệnh vwu, chạy 'vwu status' để kiểm tra"
-            " cơ sở dữ liệu, rồi chạy lại 'vwu ingest' (tệp đã nộp được nhận lại nếu thiếu).",
-            en=f"The write-ahead log {path.name}-wal was deleted while vwu used it ({text}); the latest changes may be lost.",
-            en_hint="Never delete vwu.sqlite-wal or vwu.sqlite-shm while vwu runs. Stop every vwu command, run 'vwu status' to"
-            " check the database, then run 'vwu ingest' again (missing files are taken in again).",
-        )
+        return StoreError("error.store-wal-deleted", name=path.name, reason=text)
     if "no such column" in lowered or "no such table" in lowered:
-        return StoreError(
-            f"Cơ sở dữ liệu {shown} không có cấu trúc mà bản vwu này cần ({text}).",
-            "Có thể tệp do một bản vwu khác tạo ra, hoặc bị sửa bằng tay. Dùng đúng bản vwu (git pull; make setup);"
-            " đừng xóa tệp: chỉ tiêu, lịch sử chạy và báo cáo từ chối nằm trong đó.",
-            en=f"The database {shown} lacks the structure this vwu needs ({text}).",
-            en_hint="It may come from another vwu version, or have been edited by hand. Use the right vwu (git pull; make setup);"
-            " do not delete it: targets, run history and refusal reports live there.",
-        )
+        return StoreError("error.store-structure", path=shown, reason=text)
     check = quick_check(path) if path is not None else None
     if check is not None and check != "ok":
-        return StoreError(
-            f"Cơ sở dữ liệu {shown} bị hỏng (PRAGMA quick_check: {check}).",
-            'Khôi phục bản sao lưu mới nhất (xem README, "Sao lưu và khôi phục"). Không có bản sao lưu: chuyển tệp vwu.sqlite'
-            " đi chỗ khác rồi chạy lại 'vwu ingest' với các tệp gốc, rồi nạp lại chỉ tiêu ('vwu targets'): lịch sử chạy và"
-            " báo cáo từ chối cũ không dựng lại được.",
-            en=f"The database {shown} is corrupt (PRAGMA quick_check: {check}).",
-            en_hint='Restore the latest backup (README, "Backups and restoring"). With no backup: move vwu.sqlite away, run'
-            " 'vwu ingest' on the original files again, then load the targets again ('vwu targets'): the run history and old"
-            " refusal reports cannot be rebuilt.",
-        )
-    return StoreError(
-        f"Lỗi cơ sở dữ liệu {shown}: {text}.",
-        "Kiểm tra cơ sở dữ liệu bằng 'vwu status'; nếu lỗi lặp lại, chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
-        en=f"Database error in {shown}: {text}.",
-        en_hint="Check the database with 'vwu status'; if the error comes back, run again with --debug and send the output"
-        " to the developers.",
-    )
+        return StoreError("error.store-corrupt", path=shown, check=check)
+    return StoreError("error.store-other", path=shown, reason=text)
 
 
 def no_workspace(workspace: Path) -> NoWorkspace:
-    return NoWorkspace(
-        f"Chưa có dữ liệu trong {workspace}.",
-        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace (VWU_WORKSPACE).",
-        en=f"No workspace in {workspace} yet.",
-        en_hint="Run 'vwu ingest FOLDER' first, or point --workspace (VWU_WORKSPACE) at the right folder.",
-    )
+    return NoWorkspace("error.no-workspace", workspace=workspace)
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -204,14 +147,7 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     current = migrations.version(db)
     if current != migrations.SCHEMA_VERSION:
         db.close()
-        raise StoreError(
-            f"Cơ sở dữ liệu {path} cần được nâng cấp (phiên bản {current}, bản vwu này dùng {migrations.SCHEMA_VERSION}),"
-            f" mà người dùng {_user()} chỉ có quyền đọc.",
-            "Chạy một lệnh ghi (vwu ingest) bằng tài khoản sở hữu thư mục dữ liệu một lần, rồi chạy lại.",
-            en=f"The database {path} needs an upgrade (version {current}, this vwu uses {migrations.SCHEMA_VERSION}),"
-            f" and user {_user()} may only read it.",
-            en_hint="Run a writer (vwu ingest) once as the workspace's owner, then run again.",
-        )
+        raise StoreError("error.store-upgrade-read-only", path=path, found=current, known=migrations.SCHEMA_VERSION, user=_user())
     return db
 
 
@@ -743,7 +679,11 @@ class Store:
     def fail_run(self, run_id: int, error: BaseException) -> None:
         """Record how a run ended when it could not go on; never hides `error` itself."""
         code = (
-            error.exit_code if isinstance(getattr(error, "exit_code", None), int) else 130 if isinstance(error, KeyboardInterrupt) else 70
+            error.exit_code
+            if isinstance(getattr(error, "exit_code", None), int)
+            else EXIT_INTERRUPTED
+            if isinstance(error, KeyboardInterrupt)
+            else EXIT_BUG
         )
         message = error.first_line() if hasattr(error, "first_line") else f"{type(error).__name__}: {error}"
         with suppress(sqlite3.Error):
