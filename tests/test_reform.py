@@ -4,7 +4,9 @@ table is data, and figures keyed by the provisional codes are not misattributed.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -88,46 +90,23 @@ def test_carrying_rules_of_a_split_commune() -> None:
     assert not crosswalk.is_exact("00097")  # Phường Hồng Hà took parts of split wards
 
 
-def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, float]]) -> None:
-    """A store as vwu left it before the official codes (schema version 3), with 2025 figures.
-    Written in that version's own tables: today's Store.save knows later columns."""
-    with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
-        patch.setattr(migrations, "SCHEMA_VERSION", 3)
-        with Store.open(workspace) as store, store.transaction() as db:
-            file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, status, unit_code, period, year, ingested_at)"
-                " VALUES ('x', 'a.xlsx', 'a.xlsx', 'accepted', '37', '2025', 2025, 'now')"
-            ).lastrowid
-            sub = db.execute(
-                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, ingested_at) VALUES (?, '37', 2025, '2025', 'members', 'now')",
-                (file_id,),
-            ).lastrowid
-            db.executemany(
-                "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, 'Hội viên', 5, 'members_total', ?)",
-                [(sub, *row) for row in rows],
-            )
+PROVISIONAL_2025 = Path(__file__).resolve().parent / "fixtures" / "store_v3_provisional_2025.sqlite.gz"
 
 
-def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Under the provisional list 13285 was Châu Sơn, 13291 Phủ Lý, 13318 Phù Vân.
-    _old_store_with_2025_figures(
-        workspace,
-        monkeypatch,
-        [
-            ("13285", "Phường Châu Sơn", 100.0),
-            ("13291", "Phường Phủ Lý", 200.0),
-            ("13318", "Phường Phù Vân", 300.0),
-            ("13300", "Phường Hà Nam", 400.0),
-        ],
-    )
-    Store.open(workspace).close()
-    assert figures(workspace, "members_total") == {
+def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path) -> None:
+    # A store as vwu left it before the official codes (schema version 3): one 2025 submission of
+    # Ninh Bình (37) under the provisional list, where 13285 was Châu Sơn, 13291 Phủ Lý, 13318 Phù Vân.
+    workspace.mkdir()
+    with gzip.open(PROVISIONAL_2025) as source, open(workspace / "vwu.sqlite", "wb") as target:
+        shutil.copyfileobj(source, target)
+    assert figures(workspace, "members_total") == {  # opening it migrates it
         ("13318", "members_total"): 100.0,  # Châu Sơn
         ("13285", "members_total"): 200.0,  # Phủ Lý
         ("13291", "members_total"): 300.0,  # Phù Vân
         ("13300", "members_total"): 400.0,  # not re-coded: untouched
     }
+    with Store.open(workspace, create=False) as store:
+        assert store.schema_version() == migrations.SCHEMA_VERSION
 
 
 def test_a_provisional_code_in_a_new_file_is_an_error_not_a_warning(vwu, inbox: Path, workspace: Path) -> None:
