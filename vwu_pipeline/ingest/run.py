@@ -253,7 +253,7 @@ def _write_feedback(result: FileResult, names: dict[Path, Path], options: Ingest
         write_feedback(path, result, out, options.lang, options.send_to, options.feedback_message, options.limits)
     except OSError as error:
         raise ConfigError("error.feedback-copy", path=out, reason=error.strerror or error) from error
-    result.feedback = str(out)
+    result.feedback = os.path.abspath(out)  # status --missing lists it for a mail merge: not relative to today's folder
 
 
 def _batches(files: list[Path]) -> Iterable[list[Path]]:
