@@ -106,7 +106,7 @@ def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path)
         ("13300", "members_total"): 400.0,  # not re-coded: untouched
     }
     with Store.open(workspace, create=False) as store:
-        assert store.schema_version() == migrations.SCHEMA_VERSION
+        assert store.schema_version == migrations.SCHEMA_VERSION
 
 
 def test_a_provisional_code_in_a_new_file_is_an_error_not_a_warning(vwu, inbox: Path, workspace: Path) -> None:
