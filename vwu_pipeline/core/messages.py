@@ -173,9 +173,10 @@ MESSAGES: dict[str, Text] = {
     "unit-recoded-2025": (
         "Mã {code} đã đổi theo danh mục chính thức 2025: tên '{value}' không phải '{official}'{hint}. "
         "Mẫu biểu cũ dùng mã tạm; hãy lấy mẫu mới (vwu template) hoặc sửa mã.",
-        "Code {code} changed with the official 2025 list: the name '{value}' is not '{official}'{hint_en}. "
+        "Code {code} changed with the official 2025 list: the name '{value}' is not '{official}'{hint}. "
         "Old templates carried provisional codes; take a new template (vwu template) or correct the code.",
     ),
+    "unit-recoded-2025.meant": (" (mã chính thức của '{name}' là {code})", " (the official code of '{name}' is {code})"),
     "cell-error": (
         "Ô {cell} có lỗi {value}: sửa công thức trong Excel rồi gửi lại.",
         "Cell {cell} holds the error {value}: fix the formula in Excel and send the file again.",
@@ -194,12 +195,21 @@ MESSAGES: dict[str, Text] = {
         "The new version lacks {count} communes the previous one had: their previous figures are kept: {units}.",
     ),
     "older-version": (
-        "Bản này cũ hơn {newer} đã nhận ({decided_vi}): chỉ dùng cho các xã bản mới hơn không có.",
-        "This version is older than {newer}, already stored ({decided_en}): it counts only for communes the newer one lacks.",
+        "Bản này cũ hơn {newer} đã nhận ({decided}): chỉ dùng cho các xã bản mới hơn không có.",
+        "This version is older than {newer}, already stored ({decided}): it counts only for communes the newer one lacks.",
+    ),
+    "decided.date": ("theo ngày ký {newer} sau {older}", "by the signing date {newer} after {older}"),
+    "decided.mtime": (
+        "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
+        "by modification time, as the signing dates are missing or equal",
+    ),
+    "decided.name": (
+        "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
+        "by file name, as signing dates and modification times are equal",
     ),
     "newer-version": (
-        "Bản này mới hơn {older} ({decided_vi}): thay số liệu các xã có trong bản này.",
-        "This version is newer than {older} ({decided_en}): it replaces the figures of the communes it holds.",
+        "Bản này mới hơn {older} ({decided}): thay số liệu các xã có trong bản này.",
+        "This version is newer than {older} ({decided}): it replaces the figures of the communes it holds.",
     ),
     "resaved-original": (
         "Số liệu giống hệt bản {original} đã được {successor} thay: bỏ qua để không hoàn tác bản sửa. "
@@ -869,6 +879,37 @@ MESSAGES: dict[str, Text] = {
         "Chỉ --out tới một thư mục (sẽ được tạo nếu chưa có).",
         "Point --out at a folder (created when missing).",
     ),
+    # why a submitted file cannot be read (ingest/guards.py), the {reason} of file-unreadable
+    "reason.zip-corrupt": ("tệp nén bị hỏng", "the zip container is damaged"),
+    "reason.not-excel": ("không phải tệp Excel hợp lệ", "not a valid Excel file"),
+    "reason.web-page": (
+        "tệp là trang HTML/XML đổi đuôi, không phải tệp Excel hợp lệ",
+        "the file is an HTML/XML page renamed, not a valid Excel file",
+    ),
+    "reason.xml-entities": (
+        "{part}: tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: có thể là tệp độc hại kiểu 'billion laughs'",
+        "{part}: the file declares XML entities (<!DOCTYPE/<!ENTITY>), which Excel never writes: possibly a 'billion laughs' attack",
+    ),
+    "reason.no-sheet": ("tệp không có trang tính nào", "the workbook has no sheet"),
+    "reason.cannot-read": (
+        "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
+        "the server may not read it (permissions of the file or folder; chmod/chown)",
+    ),
+    "reason.gone": (
+        "tệp đã bị đổi tên, chuyển đi hoặc xóa trong khi đang nhận (đang tải lên?): chạy lại sau",
+        "the file was renamed, moved or deleted while being taken in (still uploading?): run again later",
+    ),
+    "reason.path-too-long": (
+        "đường dẫn quá dài (thư mục lồng nhau quá sâu): chuyển tệp lên thư mục ngoài",
+        "the path is too long (folders nested too deep): move the file up",
+    ),
+    "reason.link-loop": ("liên kết vòng tròn", "a circular link"),
+    "reason.is-folder": ("là một thư mục", "it is a folder"),
+    "reason.disk-read": ("lỗi đọc đĩa", "a disk read error"),
+    "reason.reader-crashed": (
+        "tệp làm trình đọc bảng tính dừng đột ngột (có thể bị làm hỏng có chủ ý)",
+        "the file made the spreadsheet reader stop abruptly (possibly damaged on purpose)",
+    ),
     "reason.disk-full": ("đĩa đã đầy", "the disk is full"),
     "reason.file-size-limit": ("vượt giới hạn kích thước tệp (ulimit -f)", "the file-size limit (ulimit -f) was reached"),
     "reason.permission": ("không có quyền ghi", "permission denied"),
@@ -1059,6 +1100,7 @@ MESSAGES: dict[str, Text] = {
         "Configuration file {path}: the key '{key}' needs {expected}, not {value}.",
     ),
     "error.config-value-hint": ("Ví dụ: {example}", "For example: {example}"),
+    "error.log-unwritable": ("không ghi được nhật ký {path}.", "cannot write the log {path}."),
     "error.unexpected": (
         "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
         "Unexpected error: run again with --debug and send the output to the developers.",

@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.messages import said
 from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, readable
@@ -218,7 +219,7 @@ def _values_copy(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
             width = given.get(c) or min(max(widths.get(c, 0) + 2, 8), 60)
             ws.column_dimensions[get_column_letter(c)].width = width
     if not workbook.worksheets:
-        raise ReadError("file-unreadable", reason="no sheet")
+        raise ReadError("file-unreadable", reason=said("reason.no-sheet"))
     suffix = path.suffix.lower().lstrip(".")
     return workbook, sheet_of, f"kept_values:{suffix}"
 

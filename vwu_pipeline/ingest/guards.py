@@ -18,7 +18,7 @@ from typing import Any
 from defusedxml import ElementTree as SafeET
 
 from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
-from vwu_pipeline.core.messages import MESSAGES, text
+from vwu_pipeline.core.messages import MESSAGES, Said, said, text
 from vwu_pipeline.ops.config import Limits
 
 
@@ -62,7 +62,6 @@ ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 RATIO_LIMIT = 200  # a member expanding more than this...
 RATIO_FLOOR = 10 * 1024**2  # ...and to more than this is a zip bomb
 
-NOT_EXCEL = "không phải tệp Excel hợp lệ"
 # corrupt directory or data, encrypted member, unsupported compression method
 _ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
 
@@ -102,17 +101,14 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> tuple[str
         except ReadError:
             raise
         except _ZIP_FAILURES as exc:
-            raise ReadError("file-unreadable", reason="tệp nén bị hỏng") from exc
+            raise ReadError("file-unreadable", reason=said("reason.zip-corrupt")) from exc
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"mime-version")):
         # web systems export HTML or "XML Spreadsheet 2003" under an .xls name
-        raise ReadError("file-unreadable", reason="tệp là trang HTML/XML đổi đuôi, " + NOT_EXCEL)
-    raise ReadError("file-unreadable", reason=NOT_EXCEL)
+        raise ReadError("file-unreadable", reason=said("reason.web-page"))
+    raise ReadError("file-unreadable", reason=said("reason.not-excel"))
 
 
-ENTITY_DECLARATION = (
-    "tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: có thể là tệp độc hại kiểu 'billion laughs'"
-)
 _PROLOG_BYTES = 64 * 1024
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
@@ -129,7 +125,7 @@ def _check_xml_prologs(archive: zipfile.ZipFile) -> None:
             head = member.read(_PROLOG_BYTES)
         root = _FIRST_ELEMENT.search(head)
         if _DOCTYPE.search(head, 0, root.start() if root else len(head)):
-            raise ReadError("file-unreadable", reason=f"{info.filename}: {ENTITY_DECLARATION}")
+            raise ReadError("file-unreadable", reason=said("reason.xml-entities", part=info.filename))
 
 
 def _has_encryption_info(path: Path) -> bool:
@@ -334,15 +330,21 @@ def short_reason(exc: BaseException) -> str:
     return text[:200]
 
 
-def os_reason(error: OSError) -> str:
-    """Why the system would not let vwu read a file, in the officer's words."""
-    reasons = {
-        errno.EACCES: "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
-        errno.EPERM: "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
-        errno.ENOENT: "tệp đã bị đổi tên, chuyển đi hoặc xóa trong khi đang nhận (đang tải lên?): chạy lại sau",
-        errno.ENAMETOOLONG: "đường dẫn quá dài (thư mục lồng nhau quá sâu): chuyển tệp lên thư mục ngoài",
-        errno.ELOOP: "liên kết vòng tròn",
-        errno.EISDIR: "là một thư mục",
-        errno.EIO: "lỗi đọc đĩa",
-    }
-    return reasons.get(error.errno, error.strerror or str(error))
+_OS_REASONS = {
+    errno.EACCES: "reason.cannot-read",
+    errno.EPERM: "reason.cannot-read",
+    errno.ENOENT: "reason.gone",
+    errno.ENAMETOOLONG: "reason.path-too-long",
+    errno.ELOOP: "reason.link-loop",
+    errno.EISDIR: "reason.is-folder",
+    errno.EIO: "reason.disk-read",
+}
+
+
+def os_reason(error: OSError) -> Said:
+    """Why the system would not let vwu read a file, in the officer's words (both languages)."""
+    key = _OS_REASONS.get(error.errno)
+    if key:
+        return said(key)
+    told = error.strerror or str(error)
+    return Said(told, told)

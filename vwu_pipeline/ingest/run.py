@@ -17,7 +17,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
-from vwu_pipeline.core.messages import Said
+from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
 from vwu_pipeline.ingest.annotate import relative_names
@@ -401,7 +401,7 @@ class Parser:
             except (BrokenProcessPool, MemoryError):
                 path, sha = job[0], job[1]
                 sub = Submission(path=path, result=FileResult(str(path), sha256=sha))
-                reason = "tệp làm trình đọc bảng tính dừng đột ngột (có thể bị làm hỏng có chủ ý)"
+                reason = said("reason.reader-crashed")
                 sub.result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": reason}))
                 return sub
 

@@ -23,9 +23,29 @@ from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.ingest.reading import ReadError, read_problem, read_workbook
-from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
+from vwu_pipeline.ingest.reading import RawSheet, ReadError, read_problem, read_workbook
 from vwu_pipeline.store.db import Store
+
+# The header of a targets file (`vwu targets`): field -> the ways offices write it.
+TARGET_HEADERS = {
+    "year": ("year", "năm", "nam bao cao"),
+    "unit_code": ("unit_code", "unit code", "mã đơn vị", "mã", "unit"),
+    "column": ("column", "indicator", "số liệu", "chỉ tiêu", "measure"),
+    "target": ("target", "chỉ tiêu giao", "mục tiêu", "kế hoạch"),
+    "note": ("note", "ghi chú"),
+}
+TARGET_REQUIRED = ("year", "unit_code", "column", "target")
+_TARGET_KEYS = {name: {fold(a) for a in aliases} for name, aliases in TARGET_HEADERS.items()}
+
+
+def find_targets_header(sheet: RawSheet) -> tuple[int, dict[str, int | None]] | None:
+    """(0-based row, field -> 0-based column) of a targets table's header near the top."""
+    for index, cells in enumerate(sheet.rows[:20]):
+        folded = [fold(c) for c in cells]
+        place = {name: next((j for j, f in enumerate(folded) if f in keys), None) for name, keys in _TARGET_KEYS.items()}
+        if all(place[name] is not None for name in TARGET_REQUIRED):
+            return index, place
+    return None
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.crosswalk import recoded_codes
 from vwu_pipeline.core.indicators import Catalog, Indicator
+from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
@@ -484,7 +485,13 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
         table = next(t for t in sub.tables if t.sheet == place["_sheet"] and t.indicator.name == indicator.name)
         name = rule.subject if rule else case.column
         derived = indicator.derived_figure(name)
-        problem = sub.problem(
+        if rule:  # a rule of the schema file carries its own message
+            templates = (rule.message_vi, rule.message_en)
+            params = {"left": float(rule.side(rule.left, place)), "right": float(rule.side(rule.right, place))}
+        else:
+            column = indicator.column(name)
+            templates, params = None, {"limit": column.min if case.check == "below-minimum" else column.max}
+        sub.problem(
             rule.code if rule else str(case.check),
             rule.severity if rule else "error",
             sheet=place["_sheet"],
@@ -492,13 +499,9 @@ def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, s
             column=derived.label_vi if derived else table.headers.get(name, indicator.column(name).header),
             column_index=(table.columns[name] + 1) if name in table.columns else None,
             value=float(place[name]),
+            params=params,
+            templates=templates,
         )
-        if rule:
-            problem.templates = (rule.message_vi, rule.message_en)
-            problem.params = {"left": float(rule.side(rule.left, place)), "right": float(rule.side(rule.right, place))}
-        else:
-            column = indicator.column(name)
-            problem.params = {"limit": column.min if case.check == "below-minimum" else column.max}
 
 
 def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree) -> None:
@@ -539,15 +542,14 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
                 # A figure keyed by a provisional code would land on another commune: refuse it.
                 unit = tree.get(code)
                 meant = [u for u in tree.find_by_name(name, "commune") if u.province == unit.province]
-                hint = f" (mã chính thức của '{meant[0].name}' là {meant[0].code})" if len(meant) == 1 else ""
-                hint_en = f" (the official code of '{meant[0].name}' is {meant[0].code})" if len(meant) == 1 else ""
+                hint = said("unit-recoded-2025.meant", name=meant[0].name, code=meant[0].code) if len(meant) == 1 else Said("", "")
                 sub.problem(
                     "unit-recoded-2025",
                     sheet=sheet,
                     row=excel_row,
                     column=header.get("unit_name"),
                     value=name,
-                    params={"code": code, "official": unit.name, "hint": hint, "hint_en": hint_en},
+                    params={"code": code, "official": unit.name, "hint": hint},
                 )
                 continue
             sub.problem(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED
+from vwu_pipeline.core.messages import both
 from vwu_pipeline.core.problems import FileResult
 from vwu_pipeline.ops.config import DEFAULT_LOG_BACKUPS, DEFAULT_LOG_MAX_BYTES
 
@@ -32,7 +33,7 @@ class _Handler(RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
         if not getattr(self, "_warned", False):
             self._warned = True
-            print(f"vwu: không ghi được nhật ký {self.baseFilename} / cannot write the log.", file=sys.stderr)
+            print("vwu: " + both("error.log-unwritable", path=self.baseFilename), file=sys.stderr)
 
 
 class RunLog:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, NoWorkspace, StoreError
+from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.migrations import migrate
@@ -38,24 +39,15 @@ def version_key(signed_on: str | None, modified: str, path: Path) -> str:
     return f"{signed_on or modified[:10]} {modified} {readable(Path(path).stem)}"
 
 
-def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, str]]:
+def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, Said]]:
     """What told two versions apart ("date", "mtime" or "name"), with words for the file line.
     Versions are (submission id, version key, name, run id, signed_on)."""
     (_, old_key, *_, old_signed), (_, new_key, *_, new_signed) = older, newer
     if old_signed and new_signed and old_signed != new_signed:
-        return "date", {
-            "decided_vi": f"theo ngày ký {new_signed} sau {old_signed}",
-            "decided_en": f"by the signing date {new_signed} after {old_signed}",
-        }
+        return "date", {"decided": said("decided.date", newer=new_signed, older=old_signed)}
     if old_key[11:37] != new_key[11:37]:
-        return "mtime", {
-            "decided_vi": "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
-            "decided_en": "by modification time, as the signing dates are missing or equal",
-        }
-    return "name", {
-        "decided_vi": "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
-        "decided_en": "by file name, as signing dates and modification times are equal",
-    }
+        return "mtime", {"decided": said("decided.mtime")}
+    return "name", {"decided": said("decided.name")}
 
 
 def _modified(path: Path, fallback: str) -> str:
