@@ -195,3 +195,16 @@ def test_a_broken_unit_master_is_vietnamese_by_default(vwu, workspace, tmp_path,
     assert f"Danh mục đơn vị {master}: dòng tiêu đề là tree,code,name." in vietnamese
     assert "Sửa tệp, hoặc bỏ biến VWU_UNITS" in vietnamese
     assert f"Unit master {master}: the header is tree,code,name." in english and "unset VWU_UNITS" in english
+
+
+def test_why_a_file_cannot_be_read_is_english_with_lang_en(vwu, inbox) -> None:
+    # an export from a web system: an HTML page saved under an .xls name
+    (inbox / "export_bao_cao.xls").write_text("<html><body><table><tr><td>Mã xã</td></tr></table></body></html>", encoding="utf-8")
+
+    english = vwu("validate", inbox, "--lang", "en")
+    vietnamese = vwu("validate", inbox)
+
+    assert english.exit_code == vietnamese.exit_code == 1
+    assert "The file cannot be read: the file is an HTML/XML page renamed, not a valid Excel file." in english.output
+    assert not VIETNAMESE.search(english.output.replace("export_bao_cao.xls", "")), english.output
+    assert "Không đọc được tệp: tệp là trang HTML/XML đổi đuôi, không phải tệp Excel hợp lệ." in vietnamese.output
