@@ -747,6 +747,16 @@ MESSAGES: dict[str, Text] = {
     ),
     "error.locked-by-someone": ("một lượt vwu khác", "another vwu run"),
     "error.lock-create-hint": ("Kiểm tra quyền ghi vào thư mục dữ liệu.", "Check the permission to write in the workspace."),
+    "error.period-needs-year": ("--period {part} không nói năm nào.", "--period {part} does not say which year."),
+    "error.period-needs-year-hint": (
+        "Ghi đủ kỳ (--period {year}-{part}) hoặc thêm --year {year}.",
+        "Give the full period (--period {year}-{part}) or add --year {year}.",
+    ),
+    "error.period-not-in-year": ("Kỳ {period} không thuộc năm {year}.", "The period {period} is not in {year}."),
+    "error.period-not-in-year-hint": (
+        "Bỏ --year, hoặc ghi --period {part} cùng --year {year}.",
+        "Leave out --year, or give --period {part} with --year {year}.",
+    ),
     "error.no-indicator": ("Không có chỉ tiêu '{name}' trong {directory}.", "No indicator '{name}' in {directory}."),
     "error.no-indicator-hint": ("Các chỉ tiêu: {names}", "Indicators: {names}"),
     "error.no-schema-folder": ("Không tìm thấy thư mục chỉ tiêu {folder}.", "The indicator folder {folder} was not found."),
@@ -776,12 +786,6 @@ MESSAGES: dict[str, Text] = {
     "error.period-invalid-hint": (
         "Dùng năm (2024), nửa năm (H1, H2), quý (Q1…Q4), 9 tháng (9M) hoặc tháng (M01…M12).",
         "Use a year (2024), a half (H1, H2), a quarter (Q1…Q4), nine months (9M) or a month (M01…M12).",
-    ),
-    "error.period-other-year": ("Kỳ {code} không thuộc năm {year}.", "The period {code} is not in the year {year}."),
-    "error.period-needs-year": ("--period {period} cần năm.", "--period {period} needs a year."),
-    "error.period-needs-year-hint": (
-        "Ghi đủ kỳ (--period 2024-H1) hoặc thêm --year 2024.",
-        "Write the whole period (--period 2024-H1) or add --year 2024.",
     ),
     # the unit master (core/units.py) and the 2025 conversion file (core/crosswalk.py)
     "error.master.where": ("Danh mục đơn vị {path}", "Unit master {path}"),

@@ -44,7 +44,7 @@ class Period:
             text = f"M0{text[1]}"
         period = cls(text if text[:4].isdigit() else f"{year}-{text}")
         if period.year != year:
-            raise ConfigError("error.period-other-year", code=period.code, year=year)
+            raise _not_in_year(period, year)
         return period
 
     @classmethod
@@ -54,10 +54,12 @@ class Period:
         if text[:4].isdigit():
             period = cls(text)
             if year and period.year != year:
-                raise ConfigError("error.period-other-year", code=period.code, year=year)
+                raise _not_in_year(period, year)
             return period
         if year is None:
-            raise ConfigError("error.period-needs-year", period=text)
+            # Never guessed: in January "Q4" is last year's, in July "H1" this year's.
+            cls.parse(reporting_year(), text)  # an unknown part is told as such first
+            raise ConfigError("error.period-needs-year", year=reporting_year(), part=text)
         return cls.parse(year, text)
 
     @property
@@ -131,6 +133,16 @@ class Period:
         """How far into the year the period reaches: "sau 6 tháng", "after 9 months"."""
         months = self.months[1]
         return text("period.elapsed.year" if months == 12 else "period.elapsed", lang, months=months)
+
+
+def reporting_year(today: date | None = None) -> int:
+    """The working year a day falls in: it closes on 30 November, so December is next year's."""
+    today = today or date.today()
+    return today.year + 1 if today.month == 12 else today.year
+
+
+def _not_in_year(period: Period, year: int) -> ConfigError:
+    return ConfigError("error.period-not-in-year", period=period.code, year=year, part=period.part or period.code)
 
 
 @lru_cache(maxsize=4096)
