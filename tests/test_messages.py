@@ -208,3 +208,19 @@ def test_why_a_file_cannot_be_read_is_english_with_lang_en(vwu, inbox) -> None:
     assert "The file cannot be read: the file is an HTML/XML page renamed, not a valid Excel file." in english.output
     assert not VIETNAMESE.search(english.output.replace("export_bao_cao.xls", "")), english.output
     assert "Không đọc được tệp: tệp là trang HTML/XML đổi đuôi, không phải tệp Excel hợp lệ." in vietnamese.output
+
+
+def test_a_busy_workspace_is_english_with_lang_en(vwu, workspace) -> None:
+    from tests.test_operations import hold_lock, stop
+
+    holder = hold_lock(workspace, "ingest")
+    try:
+        result = vwu("aggregate", "--year", 2024, "--workspace", workspace, "--lock-timeout", "0", "--lang", "en")
+    finally:
+        stop(holder)
+
+    assert result.exit_code == 3
+    said = _panel(result)
+    assert f"Another vwu run holds the workspace {workspace}: 'vwu ingest' (pid {holder.pid}," in said
+    assert "Waited 0 seconds." in said and "raise --lock-timeout" in said
+    assert not VIETNAMESE.search(said), said
