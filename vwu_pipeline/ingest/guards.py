@@ -331,20 +331,21 @@ def short_reason(exc: BaseException) -> str:
 
 
 _OS_REASONS = {
-    errno.EACCES: "reason.cannot-read",
-    errno.EPERM: "reason.cannot-read",
-    errno.ENOENT: "reason.gone",
-    errno.ENAMETOOLONG: "reason.path-too-long",
-    errno.ELOOP: "reason.link-loop",
-    errno.EISDIR: "reason.is-folder",
-    errno.EIO: "reason.disk-read",
+    errno.EACCES: "os.permission",
+    errno.EPERM: "os.permission",
+    errno.ENOENT: "os.vanished",
+    errno.ENAMETOOLONG: "os.too-long",
+    errno.ELOOP: "os.loop",
+    errno.EISDIR: "os.is-folder",
+    errno.EIO: "os.disk",
 }
 
 
-def os_reason(error: OSError) -> Said:
-    """Why the system would not let vwu read a file, in the officer's words (both languages)."""
-    key = _OS_REASONS.get(error.errno)
-    if key:
-        return said(key)
-    told = error.strerror or str(error)
-    return Said(told, told)
+def os_reason(error: OSError) -> dict[str, Said]:
+    """Why the system would not let vwu read a file or folder, in the officer's words: the
+    `reason` parameter (both languages) of file-unreadable and folder-unreadable."""
+    key = _OS_REASONS.get(error.errno)  # type: ignore[arg-type]
+    if key is None:
+        raw = short_reason(OSError(error.errno, error.strerror)) if error.strerror else short_reason(error)
+        return {"reason": Said(raw, raw)}
+    return {"reason": said(key)}
