@@ -169,6 +169,8 @@ def report_written(result, lang: str, schemas: Path | None) -> None:
         console.print(text("cli.aggregated-first", lang, period=Period(result.period).label(lang)))
     console.print(text("cli.wrote", lang, files=f"{escape(str(result.workbook))}, {escape(str(result.summary))}"))
     headline(result.headline, result.period, lang)
+    if getattr(result, "note", None):
+        console.print(f"[yellow]{escape(result.note)}[/yellow]")
     if result.partial:
         from vwu_pipeline.core.indicators import load_catalog
 

@@ -750,6 +750,12 @@ MESSAGES: dict[str, Text] = {
     ),
     "error.lock-create": ("Không tạo được tệp khóa {path}: {reason}", "cannot create the lock file."),
     "error.lock-create-hint": ("Kiểm tra quyền ghi vào thư mục dữ liệu.", "Check the permission to write in the workspace."),
+    "report.legacy-unit-note": (
+        "Kỳ này tổng hợp theo danh mục cũ (các huyện gửi trước 01/07/2025): mã {code} là {legacy_name}. {new_name} từ "
+        "01/07/2025 gồm {parts}: báo cáo riêng từng mã.",
+        "This period is rolled up on the legacy tree (sent by the districts before 1 July 2025): code {code} is "
+        "{legacy_name}. {new_name} from 1 July 2025 was formed from {parts}: report each code.",
+    ),
     "error.period-needs-year": ("--period {part} không nói năm nào.", "--period {part} does not say which year."),
     "error.period-needs-year-hint": (
         "Ghi đủ kỳ (--period {year}-{part}) hoặc thêm --year {year}.",

@@ -35,6 +35,8 @@ class ReportResult:
     missing: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
     outliers: int = 0
+    tree: str = ""  # the unit tree the period was rolled up on ("legacy" for a 2025 half sent by districts)
+    note: str | None = None  # what a code means on that tree, when the reform changed its ground
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,8 @@ class ReportResult:
             "missing": self.missing,
             "warnings": self.warnings,
             "outliers": self.outliers,
+            "tree": self.tree,
+            "unit_note": self.note,
         }
 
     def to_json(self) -> str:
@@ -158,4 +162,25 @@ def report(
         missing={i.name: len(result.missing(i.name)) for i in result.catalog.indicators},
         warnings=len(result.warnings),
         outliers=len(result.outliers),
+        tree=result.tree.tree,
+        note=legacy_unit_note(result, code, lang),
     )
+
+
+def legacy_unit_note(result: AggregateResult, code: str, lang: str = "vi") -> str | None:
+    """On a legacy-tree report of a part of 2025, a province code that names other ground from
+    1 July 2025 (44: Quảng Bình then, Quảng Trị = 44 + 45 now) is said, with its legacy parts."""
+    from vwu_pipeline.core.crosswalk import load_crosswalk
+    from vwu_pipeline.core.messages import text
+    from vwu_pipeline.core.units import UnitTree
+
+    year_tree = UnitTree.for_year(result.year)
+    if code == NATIONAL or result.tree.tree == year_tree.tree or result.tree.get(code) is None:
+        return None
+    crosswalk = load_crosswalk()
+    new = year_tree.get(code)
+    parts = crosswalk.legacy_provinces(code) if new is not None else []
+    if new is None or parts == [code]:
+        return None
+    names = ", ".join(f"{result.tree.get(c).name} ({c})" for c in parts if result.tree.get(c))
+    return text("report.legacy-unit-note", lang, code=code, legacy_name=result.tree.get(code).name, new_name=new.name, parts=names)
