@@ -235,18 +235,24 @@ def test_status_shows_a_failed_run_as_a_failure_and_lists_every_command(vwu, inb
     targets = tmp_path / "chi_tieu.csv"
     targets.write_text("year,unit_code,column,target\n2024,00,members_total,1000\n", encoding="utf-8")
     assert vwu("targets", targets, "--workspace", workspace, "--quiet").exit_code == 0
+    (tmp_path / "a_file").write_text("x")
+    assert vwu("backup", "--workspace", workspace, "--to", tmp_path / "a_file").exit_code == 73
+    assert vwu("backup", "--workspace", workspace, "--quiet").exit_code == 0
 
     runs = json.loads(vwu("status", "--year", 2024, "--workspace", workspace, "--json").stdout)["runs"]
     shown = vwu("status", "--year", 2024, "--workspace", workspace)
 
     assert [(r["command"], r["state"], r["exit_code"]) for r in runs] == [
+        ("backup", "finished", 0),
+        ("backup", "failed", 73),  # a night's backup that failed is seen the next morning
         ("targets", "finished", 0),
         ("report", "finished", 0),
         ("aggregate", "finished", 0),  # the report aggregated 2024 first
         ("aggregate", "failed", 2),
         ("ingest", "finished", 0),
     ]
-    assert runs[3]["message"].startswith("Chưa có số liệu năm 2019")
+    assert runs[5]["message"].startswith("Chưa có số liệu năm 2019")
+    assert runs[1]["message"].startswith(f"Không ghi được vào {tmp_path / 'a_file'}")
     table = " ".join(shown.output.replace("│", " ").split())
     assert "aggregate lỗi exit 2: Chưa có số liệu năm 2019" in table
     assert "dừng giữa chừng" not in table

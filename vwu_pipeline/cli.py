@@ -464,7 +464,7 @@ def backup_command(
     from vwu_pipeline.ops.backup import backup
 
     settings = _settings(debug, workspace, lang=lang)
-    with _run_log(settings, "backup") as log:  # no lock: SQLite's backup API copies from a snapshot
+    with _run_log(settings, "backup", record=True) as log:  # no lock: SQLite's backup API copies from a snapshot
         result = run_command(debug, lambda: backup(settings.workspace, to, keep))
         log.counts = {"size": result.size, "removed": len(result.removed)}
     if json_out:
