@@ -357,6 +357,10 @@ def _period(year: int, period: Period | str | None) -> Period:
     return period if isinstance(period, Period) else Period.parse(year, period)
 
 
+# Changed when the rules of a stored aggregation change, so that an upgrade re-aggregates.
+RULES = "2: completeness counts the lowest units answered for where communes report"
+
+
 def inputs_digest(catalog: Catalog) -> str:
     """A hash of what an aggregation depends on besides the figures: the indicator schemas,
     the unit master and the 2025 conversion tables (each the packaged file or its replacement)."""
@@ -367,7 +371,7 @@ def inputs_digest(catalog: Catalog) -> str:
 
     master = os.environ.get(units.ENV_VAR, "").strip()
     files = [Path(master).expanduser() if master else units.PACKAGED_MASTER, crosswalk.conversion_path(), crosswalk.PACKAGED_RECODED]
-    digest = hashlib.sha256(catalog.digest.encode())
+    digest = hashlib.sha256(catalog.digest.encode() + RULES.encode())
     for path in files:
         digest.update(b"\0" + _file_digest(path.resolve(), *_stamp(path)).encode())
     return digest.hexdigest()
