@@ -295,7 +295,7 @@ def test_template_demo_data_and_status_take_the_shared_options_in_one_language(v
     status = vwu("status", "--year", 2024, "--workspace", tmp_path / "none", "--quiet")
 
     assert english.exit_code == vietnamese.exit_code == 0
-    assert " ".join(english.stdout.split()) == f"Wrote 1 templates into {tmp_path / 't'}."
+    assert " ".join(english.stdout.split()) == f"Wrote 1 template into {tmp_path / 't'}."
     assert " ".join(vietnamese.stdout.split()) == f"Đã ghi 1 mẫu báo cáo vào {tmp_path / 't'}."
     assert json.loads(as_json.stdout)["files"] == 1
     assert quiet.exit_code == 0 and quiet.stdout == ""

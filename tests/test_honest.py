@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from builders import submission
+from conftest import problems_of
 from openpyxl import load_workbook
 
 from vwu_pipeline.ingest.run import run
@@ -723,3 +724,40 @@ def test_the_template_validation_example_is_a_value_the_cell_accepts(tmp_path):
             assert float(rule.formula1) <= example <= float(rule.formula2)
     guide = [c.value for c in book.worksheets[0]["A"] if c.value]
     assert "  • Hộ nghèo có phụ nữ đầu kỳ: số có tại thời điểm đầu kỳ." in guide
+
+
+def test_a_full_year_file_lacking_a_commune_of_the_first_half_warns_that_its_figures_still_count(tmp_path, workspace, vwu):
+    # H1: Vương 12 new members, Hưng Đạo 5. The year's file has only Vương (20 new members).
+    first_half = tmp_path / "h1"
+    first_half.mkdir()
+    submission(
+        first_half / "tl_h1.xlsx",
+        members(("12337", "Thị trấn Vương", 100, 12, 200, 1), ("12340", "Xã Hưng Đạo", 50, 5, 100, 0)),
+        report_title=H1_2024,
+        unit_title=TIEN_LU,
+    )
+    assert run([first_half], workspace).valid
+    year = tmp_path / "year"
+    year.mkdir()
+    submission(year / "tl.xlsx", members(("12337", "Thị trấn Vương", 120, 20, 200, 1)), report_title=YEAR_2024, unit_title=TIEN_LU)
+
+    ingested = vwu("ingest", year, "--workspace", workspace, "--json")
+
+    (warning,) = [p for p in problems_of(ingested.stdout) if p["code"] == "part-year-rows-count"]
+    assert warning["severity"] == "warning" and warning["sheet"] == "Hội viên"
+    assert "Xã Hưng Đạo (12340)" in warning["message"] and "6 tháng đầu năm 2024" in warning["message"]
+    assert "vẫn được tính vào cả năm" in warning["message"]
+    # ... and they do: 20 (Vương's year) + 5 (Hưng Đạo's first half) new members in 2024.
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out", unit="332")
+    assert md_row(markdown, "Hội viên kết nạp mới trong kỳ")[2] == "25"
+
+
+def test_a_full_year_file_with_every_commune_of_the_first_half_gives_no_such_warning(tmp_path, workspace, vwu):
+    ingest(tmp_path / "h1", workspace, {"tl_h1.xlsx": (H1_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 12, 200, 1)))})
+    year = tmp_path / "year"
+    year.mkdir()
+    submission(year / "tl.xlsx", members(("12337", "Thị trấn Vương", 120, 20, 200, 1)), report_title=YEAR_2024, unit_title=TIEN_LU)
+
+    ingested = vwu("ingest", year, "--workspace", workspace, "--json")
+
+    assert [p for p in problems_of(ingested.stdout) if p["code"] == "part-year-rows-count"] == []

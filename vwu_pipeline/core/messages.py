@@ -185,6 +185,14 @@ MESSAGES: dict[str, Text] = {
         "Bản mới không có {count} xã đã có trong bản trước: giữ số liệu của bản trước: {units}.",
         "The new version lacks {count} {count?commune|communes} the previous one had: their previous figures are kept: {units}.",
     ),
+    # a full-year file beside the same unit's part-year files of the year (the year takes the
+    # longest periods each commune has)
+    "part-year-rows-count": (
+        "Tệp cả năm không có {count} xã đã có số liệu trong báo cáo {periods_vi}: số liệu {periods_vi} của các xã này "
+        "vẫn được tính vào cả năm: {units}. Nếu các xã này không còn số liệu, gửi lại tệp cả năm có dòng của chúng.",
+        "The full-year file lacks {count} {count?commune|communes} with figures in the report for the {periods_en}: "
+        "those figures still count in the year: {units}. If they no longer hold, send the full-year file again with their rows.",
+    ),
     "older-version": (
         "Bản này cũ hơn {newer} đã nhận ({decided_vi}): chỉ dùng cho các xã bản mới hơn không có.",
         "This version is older than {newer}, already stored ({decided_en}): it counts only for communes the newer one lacks.",
@@ -266,6 +274,15 @@ MESSAGES: dict[str, Text] = {
     "report.outliers": ("Số liệu bất thường", "Outliers"),
     "report.charts": ("Biểu đồ", "Charts"),
     "report.chart_partial": ("chưa đủ số liệu", "incomplete data"),
+    "report.chart_change": (
+        "{measure}: tăng/giảm so với năm {previous} (trên cùng đơn vị)",
+        "{measure}: change on {previous} (like for like)",
+    ),
+    "report.chart_targets": ("{scope}: % đạt chỉ tiêu — {period}", "{scope}: % of target achieved — {period}"),
+    "report.chart_partial_note": (
+        "* số liệu chưa đủ (cột nhạt): còn đơn vị chưa báo cáo",
+        "* incomplete data (pale bars): some units have not reported",
+    ),
     "report.leaders": ("Đơn vị dẫn đầu và đơn vị còn thấp", "Leading and lagging units"),
     "report.indicator": ("Chỉ tiêu", "Indicator"),
     "report.measure": ("Nội dung", "Figure"),

@@ -15,10 +15,13 @@ from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
 from vwu_pipeline.ops.locking import workspace_lock
 from vwu_pipeline.report import presentation as p
+from vwu_pipeline.report.charts import write_charts
 from vwu_pipeline.report.result import AggregateResult
 from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
+
+CHART_CACHE = ".cache/matplotlib"  # in the workspace: matplotlib's font cache, never in HOME
 
 
 @dataclass
@@ -35,6 +38,7 @@ class ReportResult:
     missing: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
     outliers: int = 0
+    charts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +54,7 @@ class ReportResult:
             "missing": self.missing,
             "warnings": self.warnings,
             "outliers": self.outliers,
+            "charts": self.charts,
         }
 
     def to_json(self) -> str:
@@ -130,8 +135,10 @@ def report(
     out = output_folder(Path(out))
     stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
     workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
+    # PNG charts beside the Markdown, which links to them; matplotlib's cache in the workspace
+    charts = write_charts(result, out, lang, cache=Path(workspace) / CHART_CACHE)
     summary = out / f"{stem}.md"
-    write_summary(result, summary, lang)
+    write_summary(result, summary, lang, [(c.file.name, c.title) for c in charts])
     return ReportResult(
         year=year,
         period=the_period.code,
@@ -158,4 +165,5 @@ def report(
         missing={i.name: len(result.missing(i.name)) for i in result.catalog.indicators},
         warnings=len(result.warnings),
         outliers=len(result.outliers),
+        charts=[c.to_dict() for c in charts],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from vwu_pipeline.core.indicators import measures
 from vwu_pipeline.core.outputs import replacing
@@ -45,8 +46,9 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
     return ", ".join(shown)
 
 
-def render_summary(result: AggregateResult, lang: str = "vi") -> str:
-    """The Markdown text of a result's summary."""
+def render_summary(result: AggregateResult, lang: str = "vi", charts: list[tuple[str, str]] = ()) -> str:
+    """The Markdown text of a result's summary; `charts` are (file name, title) of the PNG
+    charts written beside it, linked after the leading and lagging units."""
     lines = [
         f"# {md(p.heading(result, lang))} — {md(p.scope_name(result, lang))}",
         "",
@@ -58,7 +60,13 @@ def render_summary(result: AggregateResult, lang: str = "vi") -> str:
         lines += [md(story).replace("\\*", "\\*"), ""]
     if p.has_partial_marks(result):
         lines += [f"> **{md(p.t(lang, 'partial_note'))}**", ""]
-    for section in (_headline, _reform, _targets, _leaders, _completeness, _warnings):
+    for section in (_headline, _reform, _targets, _leaders):
+        lines += section(result, lang)
+    if charts:
+        lines += [f"## {p.t(lang, 'charts')}", ""]
+        for name, title in charts:
+            lines += [f"![{md(title)}]({quote(name)})", ""]
+    for section in (_completeness, _warnings):
         lines += section(result, lang)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -241,9 +249,9 @@ def _warnings(result: AggregateResult, lang: str) -> list[str]:
     return lines
 
 
-def write_summary(result: AggregateResult, path: Path, lang: str = "vi") -> str:
-    """Write the Markdown summary and return its text."""
-    text = render_summary(result, lang)
+def write_summary(result: AggregateResult, path: Path, lang: str = "vi", charts: list[tuple[str, str]] = ()) -> str:
+    """Write the Markdown summary (linking the `charts` written beside it) and return its text."""
+    text = render_summary(result, lang, charts)
     with replacing(Path(path)) as partial:  # readers never see half a file
         partial.write_text(text, encoding="utf-8")
     return text
