@@ -761,3 +761,68 @@ def test_a_full_year_file_with_every_commune_of_the_first_half_gives_no_such_war
     ingested = vwu("ingest", year, "--workspace", workspace, "--json")
 
     assert [p for p in problems_of(ingested.stdout) if p["code"] == "part-year-rows-count"] == []
+
+
+# --- case 10: pictures beside the Markdown ------------------------------------------------------------
+
+
+def test_the_report_draws_png_charts_the_markdown_links_to(tmp_path, workspace, vwu, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl23.xlsx": (YEAR_2023, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 10, 200, 1))),
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+            "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+    load_targets_csv(vwu, tmp_path, workspace, ["2024,00,members_total,300", "2024,00,members_new,100"])
+
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out")
+
+    charts = {c["kind"]: c for c in data["charts"]}
+    assert list(charts) == ["ranking", "change", "targets"]
+    # Provinces by members: Hà Nội 300, Hưng Yên 120, both with 1 district of many (partial).
+    ranking = charts["ranking"]
+    assert [(b["label"], b["value"], b["partial"]) for b in ranking["bars"]] == [
+        ("Thành phố Hà Nội*", 300, True),
+        ("Tỉnh Hưng Yên*", 120, True),
+    ]
+    assert ranking["title"] == "Tổng số hội viên — Năm 2024 (chưa đủ số liệu)"
+    # Like for like: only Hưng Yên (Tiên Lữ) reported both years: 120 against 100, +20 %.
+    assert [(b["label"], round(b["value"], 4)) for b in charts["change"]["bars"]] == [("Tỉnh Hưng Yên*", 0.2)]
+    # Targets: 420 members of 300 (met: missing units can only add), 32 new members of 100 (not judged yet).
+    assert [(b["label"], round(b["value"], 2), b["partial"]) for b in charts["targets"]["bars"]] == [
+        ("Tổng số hội viên", 1.4, False),
+        ("Hội viên kết nạp mới trong kỳ*", 0.32, True),
+    ]
+    for name in ("vwu-2024-00-ranking.png", "vwu-2024-00-change.png", "vwu-2024-00-targets.png"):
+        assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({name})" in markdown
+    assert "![Tổng số hội viên — Năm 2024 (chưa đủ số liệu)](vwu-2024-00-ranking.png)" in markdown
+    assert list(home.iterdir()) == []  # matplotlib's cache went into the workspace, not HOME
+    assert (workspace / ".cache" / "matplotlib").is_dir()
+
+
+def test_no_figures_to_chart_no_picture(tmp_path, workspace, vwu):
+    # Tiên Lữ's own report with no previous year and no target: one ranking of its commune.
+    ingest(tmp_path / "in", workspace, {"tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1)))})
+
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out", unit="332")
+
+    assert [c["kind"] for c in data["charts"]] == ["ranking"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["vwu-2024-332-ranking.png"]
+    assert "(chưa đủ số liệu)" not in data["charts"][0]["title"]
+
+
+def test_matplotlib_is_imported_by_the_report_only():
+    import subprocess
+    import sys
+
+    probe = "import sys, vwu_pipeline.cli, vwu_pipeline.ingest.run, vwu_pipeline.ops.status; print('matplotlib' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
