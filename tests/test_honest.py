@@ -826,3 +826,28 @@ def test_matplotlib_is_imported_by_the_report_only():
     probe = "import sys, vwu_pipeline.cli, vwu_pipeline.ingest.run, vwu_pipeline.ops.status; print('matplotlib' in sys.modules)"
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "False"
+
+
+def test_a_commune_in_both_its_own_file_and_its_provinces_counts_once_by_the_version_key(tmp_path, vwu):
+    import os
+
+    for newer, expected in (("commune", 130), ("province", 100)):
+        folder, workspace = tmp_path / newer, tmp_path / f"ws_{newer}"
+        folder.mkdir()
+        province = submission(
+            folder / "lai_chau.xlsx", members((*DOAN_KET, 100, 10, 200, 1)), report_title=YEAR_2025, unit_title="HỘI LHPN TỈNH LAI CHÂU"
+        )
+        commune = submission(
+            folder / "doan_ket.xlsx", members((*DOAN_KET, 130, 13, 200, 1)), report_title=YEAR_2025, unit_title="HỘI LHPN PHƯỜNG ĐOÀN KẾT"
+        )
+        # no place-and-date line: the files' modification times decide which version is newer
+        later = province if newer == "province" else commune
+        earlier = commune if later is province else province
+        os.utime(earlier, (1_700_000_000, 1_700_000_000))
+        os.utime(later, (1_700_086_400, 1_700_086_400))
+        assert run([folder], workspace).valid
+
+        markdown, data, _ = report_2025(vwu, workspace, tmp_path / f"out_{newer}", unit=LAI_CHAU)
+
+        assert headline_json(data, "members_total")["value"] == expected  # counted once, never 230
+        assert completeness_row(markdown, "Hội viên")[1:3] == ["38", "38"]
