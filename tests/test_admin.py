@@ -164,7 +164,8 @@ def test_a_full_disk_while_writing_the_report_is_exit_73_naming_the_file(vwu, in
 
     assert result.exit_code == 73
     assert said(result, f"Không tạo được {tmp_path / 'out' / 'vwu-2024.md'}: đĩa đã đầy."), result.stderr
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["vwu-2024.xlsx"]  # no temporary file left
+    # no temporary file left: the workbook and the chart written before the Markdown stay whole
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["vwu-2024-00-ranking.png", "vwu-2024.xlsx"]
 
 
 def test_two_reports_into_one_folder_at_once_do_not_collide(vwu, inbox, workspace, tmp_path):
@@ -176,7 +177,7 @@ def test_two_reports_into_one_folder_at_once_do_not_collide(vwu, inbox, workspac
     codes = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
 
     assert [code for code, _ in codes] == [0, 0, 0], codes
-    assert sorted(p.name for p in out.iterdir()) == ["vwu-2024.md", "vwu-2024.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == ["vwu-2024-00-ranking.png", "vwu-2024.md", "vwu-2024.xlsx"]
     assert zipfile.ZipFile(out / "vwu-2024.xlsx").testzip() is None
 
 
@@ -318,7 +319,7 @@ def test_template_demo_data_and_status_take_the_shared_options_in_one_language(v
     status = vwu("status", "--year", 2024, "--workspace", tmp_path / "none", "--quiet")
 
     assert english.exit_code == vietnamese.exit_code == 0
-    assert " ".join(english.stdout.split()) == f"Wrote 1 templates into {tmp_path / 't'}."
+    assert " ".join(english.stdout.split()) == f"Wrote 1 template into {tmp_path / 't'}."
     assert " ".join(vietnamese.stdout.split()) == f"Đã ghi 1 mẫu báo cáo vào {tmp_path / 't'}."
     assert json.loads(as_json.stdout)["files"] == 1
     assert quiet.exit_code == 0 and quiet.stdout == ""

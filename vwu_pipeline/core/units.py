@@ -323,6 +323,12 @@ class UnitTree:
         level = self.reporting_level()
         return (level,) if "district" in self.levels else (level, "commune")
 
+    def counted_level(self) -> str:
+        """The level completeness is counted in: the reporting level where only it reports (a
+        district's file answers for all its communes); the lowest level where units below it send
+        their own files too (2025: a commune is covered by its province's file or its own)."""
+        return self.report_levels()[-1]
+
     # --- names ---------------------------------------------------------------------------
 
     def find_by_name(self, name: str, level: str | None = None) -> list[Unit]:

@@ -347,6 +347,14 @@ def _as_number(value: object) -> float:
         return 0.0
 
 
+def _example(low: float | None, high: float | None) -> int:
+    """A whole number the column accepts, to show in the error message: 1234 where it fits."""
+    for candidate in (1234, 123, 12, 1, 0):
+        if (low is None or candidate >= low) and (high is None or candidate <= high):
+            return candidate
+    return int(low if low is not None else high)
+
+
 def _validation(column: Column):
     """Whole numbers within the column's bounds in the schema."""
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -371,7 +379,7 @@ def _validation(column: Column):
         promptTitle="Nhập số nguyên",
         prompt=f'Nhập số nguyên {rule}, không kèm chữ (không ghi "12 hộ"). Để trống nếu chưa có số liệu.',
         errorTitle="Số liệu không hợp lệ",
-        error=f"Ô này chỉ nhận số nguyên {rule}, ví dụ 1234.",
+        error=f"Ô này chỉ nhận số nguyên {rule}, ví dụ {number(_example(low, high))}.",
         errorStyle="stop",
     )
 

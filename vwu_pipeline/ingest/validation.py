@@ -214,8 +214,10 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     unit: Unit | None = None
     if len(distinct) == 1 and tree.get(next(iter(distinct))).level not in ("province", "district"):
         only = tree.get(next(iter(distinct)))
-        # Where communes report on their own (2025 tree), a one-row file is the commune's.
-        unit = only if level == "province" else tree.get(only.parent)
+        # Where communes report on their own (2025 tree), a one-row file is the commune's,
+        # unless its heading's issuing body (the lowest line) is the province above it: then it
+        # is the province's file, answering for all its communes with one row filled.
+        unit = (_issuer_above(sub, tree, only) or only) if level == "province" else tree.get(only.parent)
     elif owners:
         unit = tree.get(owners.most_common(1)[0][0])
     else:
@@ -273,6 +275,17 @@ def _title_names(sub: Submission, tree: UnitTree) -> list[list[Unit]]:
         if found:
             named.append(found)
     return named
+
+
+def _issuer_above(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
+    """The reporting unit above `unit` that the heading's lowest line names as the issuing
+    body, when that line does not name `unit` itself."""
+    named = _title_names(sub, tree)
+    if not named or any(u.code == unit.code for u in named[-1]):
+        return None
+    level = tree.reporting_level()
+    above = [u for u in named[-1] if u.level == level and tree.is_under(unit.code, u.code)]
+    return above[0] if len(above) == 1 else None
 
 
 def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:

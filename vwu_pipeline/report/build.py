@@ -15,10 +15,13 @@ from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
 from vwu_pipeline.ops.locking import workspace_lock
 from vwu_pipeline.report import presentation as p
+from vwu_pipeline.report.charts import write_charts
 from vwu_pipeline.report.result import AggregateResult
 from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
+
+CHART_CACHE = ".cache/matplotlib"  # in the workspace: matplotlib's font cache, never in HOME
 
 
 @dataclass
@@ -37,6 +40,7 @@ class ReportResult:
     outliers: int = 0
     tree: str = ""  # the unit tree the period was rolled up on ("legacy" for a 2025 half sent by districts)
     note: str | None = None  # what a code means on that tree, when the reform changed its ground
+    charts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +58,7 @@ class ReportResult:
             "outliers": self.outliers,
             "tree": self.tree,
             "unit_note": self.note,
+            "charts": self.charts,
         }
 
     def to_json(self) -> str:
@@ -134,8 +139,10 @@ def report(
     out = output_folder(Path(out))
     stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
     workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
+    # PNG charts beside the Markdown, which links to them; matplotlib's cache in the workspace
+    charts = write_charts(result, out, lang, cache=Path(workspace) / CHART_CACHE)
     summary = out / f"{stem}.md"
-    write_summary(result, summary, lang)
+    write_summary(result, summary, lang, [(c.file.name, c.title) for c in charts])
     return ReportResult(
         year=year,
         period=the_period.code,
@@ -164,6 +171,7 @@ def report(
         outliers=len(result.outliers),
         tree=result.tree.tree,
         note=legacy_unit_note(result, code, lang),
+        charts=[c.to_dict() for c in charts],
     )
 
 
