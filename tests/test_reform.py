@@ -196,6 +196,29 @@ def test_a_first_half_2025_district_form_is_the_legacy_tree_and_is_accepted(vwu,
         store.close()
 
 
+def test_a_first_half_2025_form_for_the_new_province_compiling_it_in_july(vwu, tmp_path: Path, workspace: Path) -> None:
+    """The districts were gone by July: the new Quảng Trị compiles the first half on the new tree."""
+    result = vwu("template", "--year", 2025, "--period", "H1", "--unit", 44, "--level", "province", "--out", tmp_path / "forms")
+    assert result.exit_code == 0, result.output
+    (form,) = (tmp_path / "forms").rglob("*.xlsx")
+    assert form.name == "44_tinh_quang_tri_2025-H1.xlsx"
+    result = vwu("template", "--year", 2025, "--period", "H1", "--unit", 44, "--level", "commune", "--out", tmp_path / "communes")
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "communes").rglob("*.xlsx"))) == len(UnitTree.for_year(2025).leaves("44"))
+    # Filled (the demo figures go through the same form) and sent: accepted on the new tree.
+    filled = tmp_path / "filled"
+    result = vwu("demo-data", "--year", 2025, "--period", "H1", "--unit", 44, "--level", "province", "--out", filled)
+    assert result.exit_code == 0, result.output
+    result = vwu("ingest", filled, "--workspace", workspace, "--json")
+    (sent,) = json.loads(result.stdout)["files"]
+    assert sent["status"] == "accepted" and sent["unit_code"] == "44", sent
+    store = Store.open(workspace)
+    try:
+        assert store.submission_trees(2025) == {"2025-H1": "2025"}
+    finally:
+        store.close()
+
+
 def test_an_old_store_learns_the_tree_of_every_submission_and_target(tmp_path: Path) -> None:
     import gzip
     import shutil

@@ -135,6 +135,19 @@ def _new_province(found: Found) -> str:
     return next(iter(codes)) if len(codes) == 1 else ""
 
 
+def form_tree(period: str, level: str | None = None, unit: str | None = None) -> UnitTree:
+    """The tree a form for `period` is made on: the period's own tree (2025-H1: the legacy
+    districts), or the next one when the level asked is only reported there (`--level province`
+    for a first-half 2025 review compiled by the new province in July), or when the unit is a
+    unit of the next tree only."""
+    trees = UnitTree.candidates(period)
+    if level is not None:
+        return next((t for t in trees if level in t.report_levels()), trees[0])
+    if unit is not None and unit not in trees[0]:
+        return next((t for t in trees if unit in t), trees[0])
+    return trees[0]
+
+
 _LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
 
 
