@@ -9,6 +9,7 @@ from datetime import date
 from vwu_pipeline.core.crosswalk import load_crosswalk
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.periods import period_days
 from vwu_pipeline.core.text import fold
 from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
 
@@ -140,7 +141,11 @@ def form_tree(period: str, level: str | None = None, unit: str | None = None) ->
     districts), or the next one when the level asked is only reported there (`--level province`
     for a first-half 2025 review compiled by the new province in July), or when the unit is a
     unit of the next tree only."""
-    trees = UnitTree.candidates(period)
+    own, *others = UnitTree.candidates(period)
+    first, last = period_days(period)
+    during = UnitTree.during(first, last)
+    # only a tree that began after the period: an older tree is never the one compiling it
+    trees = [own, *(t for t in others if t not in during)]
     if level is not None:
         return next((t for t in trees if level in t.report_levels()), trees[0])
     if unit is not None and unit not in trees[0]:
