@@ -331,3 +331,31 @@ def test_a_file_refused_before_feedback_was_configured_gets_its_copy_on_the_next
     vwu("ingest", inbox, "--workspace", workspace, "--feedback", tmp_path / "phan_hoi")
 
     assert (tmp_path / "phan_hoi" / f"{loi.stem}_kiem_tra.xlsx").is_file()
+
+
+@pytest.mark.parametrize("refused_is_newer", [False, True])
+def test_the_latest_file_in_status_missing_is_the_newest_version_not_the_last_ingested(vwu, tmp_path, workspace, refused_is_newer):
+    """DOMAIN.md: the newer version is decided by its date (here the files' modification times),
+    never by the order the files reached vwu: an old refused draft sent again is not "the last file"."""
+    import os
+    import shutil
+
+    accepted = shutil.copy(SAMPLES / "33_hung_yen" / "333_phu_cu_2024.xlsx", tmp_path / "333_phu_cu_2024.xlsx")
+    refused = shutil.copy(SAMPLES / "loi_chu_trong_o_so_333_phu_cu_2024-H1.xlsx", tmp_path / "loi_333.xlsx")
+    december_1, december_10 = 1733011200, 1733788800
+    os.utime(accepted, (december_1, december_1) if refused_is_newer else (december_10, december_10))
+    os.utime(refused, (december_10, december_10) if refused_is_newer else (december_1, december_1))
+    # ingested in the other order than their dates
+    for path in (accepted, refused) if not refused_is_newer else (refused, accepted):
+        vwu("ingest", path, "--workspace", workspace)
+
+    result = vwu("status", "--missing", "--format", "csv", "--year", 2024, "--unit", 333, "--workspace", workspace)
+
+    rows = list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
+    phu_cu = {r["Chỉ tiêu"]: r for r in rows if r["Mã đơn vị"] == "333"}
+    if refused_is_newer:
+        assert phu_cu["Hội viên"]["Tình trạng"] == "Tệp gần nhất bị từ chối"
+        assert phu_cu["Hội viên"]["Tệp gửi gần nhất"] == "loi_333.xlsx"
+        assert phu_cu["Hội viên"]["Chi tiết"] == "bản nộp trước vẫn được tính"
+    else:
+        assert phu_cu == {}  # its newest version was accepted and covers every commune

@@ -259,7 +259,7 @@ def _write_feedback(result: FileResult, names: dict[Path, Path], options: Ingest
             f"Không ghi được bản kiểm tra {out}: {error.strerror or error} / cannot write the feedback copy.",
             "Kiểm tra quyền ghi và chỗ trống của thư mục phản hồi.",
         ) from error
-    result.feedback = str(out)
+    result.feedback = os.path.abspath(out)  # status --missing lists it for a mail merge: not relative to today's folder
 
 
 def _batches(files: list[Path]) -> Iterable[list[Path]]:

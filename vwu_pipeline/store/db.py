@@ -799,10 +799,12 @@ class Store:
         ).fetchall()
 
     def file_history(self, year: int) -> list[StoredFileFate]:
-        """Every file of a year whose unit is known, oldest first: its fate, indicators and feedback copy."""
+        """Every file of a year whose unit is known, oldest version first (by the version key of
+        DOMAIN.md, not by when it was ingested: an old draft sent again is still the older one),
+        with its fate, indicators and feedback copy."""
         rows = self.db.execute(
             "SELECT id, name, status, unit_code, period, COALESCE(indicators, ''), feedback FROM files"
-            " WHERE year = ? AND unit_code IS NOT NULL ORDER BY id",
+            " WHERE year = ? AND unit_code IS NOT NULL ORDER BY version_key, id",
             (year,),
         ).fetchall()
         return [StoredFileFate(i, n, s, u, p, tuple(x for x in ind.split(",") if x), fb) for i, n, s, u, p, ind, fb in rows]
