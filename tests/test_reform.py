@@ -219,6 +219,57 @@ def test_a_first_half_2025_form_for_the_new_province_compiling_it_in_july(vwu, t
         store.close()
 
 
+def _coverage(result, unit: str = "00") -> tuple[int, int]:
+    row = result.completeness.set_index(["indicator", "unit_code"]).loc[("members", unit)]
+    return int(row["submitted"]), int(row["expected"])
+
+
+def test_a_district_first_half_2025_is_counted_on_the_legacy_tree_not_as_its_new_province(
+    vwu, tmp_path: Path, workspace: Path
+) -> None:
+    """Tiên Lữ sent its first half in June: one of the 18 districts of the legacy Hưng Yên and Thái
+    Bình, not the new Hưng Yên."""
+    from vwu_pipeline.report.rollup import aggregate
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    submission(
+        inbox / "tien_lu_h1.xlsx",
+        {"members": [["12337", "Thị trấn Vương", 1200, 35, 1800, 4]]},
+        report_title="BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2025",
+    )
+    assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
+    legacy, new = UnitTree.for_period("2025-H1"), UnitTree.for_year(2025)
+    districts = len(legacy.units("district"))
+    status = json.loads(vwu("status", "--year", 2025, "--period", "H1", "--workspace", workspace, "--json").stdout)
+    members = status["indicators"][0]
+    assert (status["tree"], status["reporting_level"]) == ("legacy", "district")
+    assert (members["submitted"], members["expected"]) == (1, districts)
+    assert members["submitted_units"] == [{"code": "332", "name": "Huyện Tiên Lữ"}]
+    result = vwu("status", "--year", 2025, "--period", "H1", "--unit", 332, "--workspace", workspace, "--json")
+    assert json.loads(result.stdout)["indicators"][0]["submitted"] == 1, result.output
+    # The year, on the new tree: the new Hưng Yên has not reported (17 of its districts sent nothing).
+    status = json.loads(vwu("status", "--year", 2025, "--workspace", workspace, "--json").stdout)
+    assert status["indicators"][0]["submitted"] == 0
+    first_half = aggregate(workspace, 2025, period="H1")
+    assert first_half.tree.tree == "legacy" and _coverage(first_half) == (1, districts)
+    assert _coverage(first_half, "33") == (1, len(legacy.descendants("33")) - len(legacy.leaves("33")))
+    year = aggregate(workspace, 2025)
+    assert year.tree.tree == "2025" and _coverage(year) == (0, len(new.units("province")))
+    assert _coverage(year, "33") == (0, 1)
+    # The new Quảng Trị compiled its first half itself in July, on the new tree: it stands for
+    # every district of the legacy Quảng Bình and Quảng Trị, whole provinces both.
+    filled = tmp_path / "quang_tri"
+    assert vwu("demo-data", "--year", 2025, "--period", "H1", "--unit", 44, "--level", "province", "--out", filled).exit_code == 0
+    assert vwu("ingest", filled, "--workspace", workspace).exit_code == 0
+    merged = {d.code for p in ("44", "45") for d in legacy.units("district") if d.province == p}
+    status = json.loads(vwu("status", "--year", 2025, "--period", "H1", "--workspace", workspace, "--json").stdout)
+    assert {u["code"] for u in status["indicators"][0]["submitted_units"]} == {"332"} | merged
+    first_half = aggregate(workspace, 2025, period="H1")  # both trees: rolled up on the new one
+    assert first_half.tree.tree == "2025"
+    assert _coverage(first_half, "44") == (1, 1) and _coverage(first_half, "33") == (0, 1)
+
+
 def test_an_old_store_learns_the_tree_of_every_submission_and_target(tmp_path: Path) -> None:
     import gzip
     import shutil

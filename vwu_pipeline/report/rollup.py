@@ -53,10 +53,10 @@ import pandas as pd
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
 from vwu_pipeline.core.indicators import Catalog, load_catalog, measures
-from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
-from vwu_pipeline.core.periods import Period, covering
+from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, submitted_on
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.report.arrays import aligned, completeness, outliers, own_values, reporter_of, roll_up, rule_breaks, tree_index, within
+from vwu_pipeline.report.arrays import aligned, completeness, outliers, own_values, roll_up, rule_breaks, tree_index, within
 from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
 from vwu_pipeline.store.db import Store, now
@@ -181,8 +181,8 @@ def aggregate(
         with store.snapshot():
             figures = within(store.figures_frame(year), period)
             prev_figures = within(store.figures_frame(year - 1), period.previous())
-            prev_periods = store.current_submission_periods(year - 1)
-            periods = store.current_submission_periods(year)
+            prev_periods = {t.tree: store.current_submission_periods(year - 1, t.tree) for t in _trees(year - 1)}
+            periods = {t.tree: store.current_submission_periods(year, t.tree) for t in _trees(year)}
             targets = store.targets(year)
             warnings = store.ingest_warnings(year)
             data_version = store.data_version(year)
@@ -197,11 +197,11 @@ def aggregate(
         # Across the 2025 reform: figures of the legacy tree are carried onto the year's tree
         # (report/reform.py), this year's and the previous year's alike, so both compare by code.
         legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+        tree = _tree_of(period, figures, tree)
         reform = {}
         if tree.tree != legacy.tree:
             legacy_rows = int((figures["tree"] == legacy.tree).sum()) if "tree" in figures else 0
             figures, not_allocated = on_new_tree(figures, catalog, legacy, tree)
-            periods = _reporting_units_on(periods, tree, legacy)
             if legacy_rows:
                 reform = {"carried_figures": legacy_rows, "not_allocated_units": int(not_allocated["legacy_code"].nunique())}
             targets, not_carried = _targets_on(targets, catalog, legacy, tree)
@@ -218,11 +218,9 @@ def aggregate(
             if tree.tree != legacy.tree and not legacy_before.empty:
                 across = prev_tree.tree == legacy.tree
                 prev_figures, _ = on_new_tree(prev_figures, catalog, legacy, tree)
-                prev_periods = _reporting_units_on(prev_periods, tree, legacy)
                 prev_tree = tree
-            prev_submitted = covering(prev_periods, period.previous(), reporter_of(tree_index(prev_tree)))
-            previous = (prev_figures, prev_tree, prev_submitted)
-        submitted = covering(periods, period, reporter_of(tree_index(tree)))
+            previous = (prev_figures, prev_tree, _submitted(prev_periods, period.previous(), prev_tree))
+        submitted = _submitted(periods, period, tree)
         values, complete, flagged = compute(figures, tree, catalog, submitted, previous, outlier_factor)
         if across:
             values, flagged = _across_the_reform(values, flagged, legacy_before, catalog, legacy, tree)
@@ -293,10 +291,29 @@ def _targets_on(targets: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree:
     return pd.concat([new, moved], ignore_index=True), not_carried
 
 
-def _reporting_units_on(periods: list[tuple[str, str, str]], tree: UnitTree, legacy: UnitTree) -> list[tuple[str, str, str]]:
-    """Submissions of legacy reporting units (districts) counted for the new province they lie in."""
-    to_province = province_map(legacy, tree)
-    return [(i, u if u in tree else to_province.get(u, u), p) for i, u, p in periods]
+def _trees(year: int) -> list[UnitTree]:
+    """The trees a year's submissions may be on (both for 2025)."""
+    from datetime import date
+
+    return UnitTree.during(date(year - 1, 12, 1), date(year, 11, 30))
+
+
+def _tree_of(period: Period, figures: pd.DataFrame, year_tree: UnitTree) -> UnitTree:
+    """The tree a period rolls up on: the year's, except for a part of 2025 before the reform
+    whose files are all on the legacy tree (a first half sent by the districts in June), which
+    stays on its own tree: its completeness counts districts and it compares with 2024 directly.
+    Once a new province compiled the period on the new tree, the year's tree carries both."""
+    own = UnitTree.for_period(period.code)
+    if own.tree == year_tree.tree or "tree" not in figures or not (figures["tree"] == own.tree).all():
+        return year_tree
+    return own
+
+
+def _submitted(periods: dict[str, list[tuple[str, str, str]]], period: Period, tree: UnitTree) -> list[tuple[str, str]]:
+    """(indicator, reporting unit of `tree`) submitted for `period`, counted on the tree of each
+    file: a legacy district's first half of 2025 stands for its new province only with every
+    other district of the legacy provinces it was formed from."""
+    return submitted_on(tree, periods, period)
 
 
 def _across_the_reform(
@@ -405,9 +422,12 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
                 return None  # computed with other schemas, another unit master or conversion table
             meta, tables = store.read_aggregation(year, period.code)
             targets, warnings = store.targets(year), store.ingest_warnings(year)
+        tree = next((t for t in _trees(year) if t.tree == meta.get("tree")), UnitTree.for_year(year))
+        if tree.tree != UnitTree.for_date(LEGACY_LAST_DAY).tree:
+            targets = _targets_on(targets, load_catalog(schemas), UnitTree.for_date(LEGACY_LAST_DAY), tree)[0]
         return AggregateResult(
             year=year,
-            tree=UnitTree.for_year(year),
+            tree=tree,
             catalog=load_catalog(schemas),
             values=tables["aggregates"],
             completeness=tables["completeness"],
