@@ -224,9 +224,7 @@ def _coverage(result, unit: str = "00") -> tuple[int, int]:
     return int(row["submitted"]), int(row["expected"])
 
 
-def test_a_district_first_half_2025_is_counted_on_the_legacy_tree_not_as_its_new_province(
-    vwu, tmp_path: Path, workspace: Path
-) -> None:
+def test_a_district_first_half_2025_is_counted_on_the_legacy_tree_not_as_its_new_province(vwu, tmp_path: Path, workspace: Path) -> None:
     """Tiên Lữ sent its first half in June: one of the 18 districts of the legacy Hưng Yên and Thái
     Bình, not the new Hưng Yên."""
     from vwu_pipeline.report.rollup import aggregate
