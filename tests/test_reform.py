@@ -417,3 +417,34 @@ def test_2025_targets_set_on_legacy_provinces_are_carried_onto_the_new_one(refor
     assert carried[("31", "members_new")] == 60  # set on the new tree: wins over the carried 40
     assert ("31", "enrolment_rate") not in carried.index  # a ratio is not carried
     assert result.counts["ratio_targets_not_carried"] == ["enrolment_rate"]
+
+
+def test_the_year_on_year_check_runs_on_province_totals_across_the_reform(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    """An extra zero typed by the new Hải Phòng in a new commune's figure: the commune has no
+    comparable 2024 figure (it took part of a split commune), but the city's total, against the
+    sum of its legacy provinces, is ten times it."""
+    import os
+
+    from vwu_pipeline.report.rollup import aggregate
+
+    assert aggregate(reform_workspace, 2025).outliers.query("kind == 'jump-total'").empty
+    inbox = tmp_path / "again"
+    inbox.mkdir()
+    typo = inbox / "hai_phong_2025_h2_sua.xlsx"
+    submission(
+        typo,
+        _members([("11411", "Phường Đông Hải"), ("11413", "Phường Hải An")], [10000, 2900], [9000, 30], [20000, 5800]),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG CUỐI NĂM 2025",
+        unit_title="HỘI LHPN THÀNH PHỐ HẢI PHÒNG",
+    )
+    os.utime(typo, (2_000_000_000, 2_000_000_000))  # a later version than the first one
+    assert vwu("ingest", inbox, "--workspace", reform_workspace).exit_code == 0
+    result = aggregate(reform_workspace, 2025)
+    jumps = result.outliers[result.outliers["kind"] == "jump-total"]
+    assert list(zip(jumps["unit_code"], jumps["column"])) == [("31", "members_new")]
+    (jump,) = jumps.itertuples()
+    assert jump.value >= 10 * jump.reference
+    out = vwu("report", "--year", 2025, "--workspace", reform_workspace, "--out", tmp_path / "out")
+    assert out.exit_code == 0, out.output
+    summary = (tmp_path / "out" / "vwu-2025.md").read_text(encoding="utf-8")
+    assert "tính trên các tỉnh cũ hợp thành" in summary

@@ -332,6 +332,16 @@ MESSAGES: dict[str, Text] = {
         "Chỉ bằng 1/{times} {period} ({reference}): kiểm tra có thiếu chữ số không.",
         "1/{times} of the figure of {period} ({reference}): check for a missing digit.",
     ),
+    "report.jump_total_up": (
+        "Tổng của tỉnh gấp {times} lần {period} tính trên các tỉnh cũ hợp thành ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "The province's total is {times} times that of {period} over the legacy provinces it was formed from ({reference}): "
+        "check for an extra zero.",
+    ),
+    "report.jump_total_down": (
+        "Tổng của tỉnh chỉ bằng 1/{times} {period} tính trên các tỉnh cũ hợp thành ({reference}): kiểm tra có thiếu chữ số không.",
+        "The province's total is 1/{times} of that of {period} over the legacy provinces it was formed from ({reference}): "
+        "check for a missing digit.",
+    ),
     "report.siblings": (
         "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
         "Far from the other units of {parent} (median {reference}).",

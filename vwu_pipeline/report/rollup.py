@@ -228,7 +228,7 @@ def aggregate(
         submitted = _submitted(periods, period, tree)
         values, complete, flagged = compute(figures, tree, catalog, submitted, previous, outlier_factor)
         if across:
-            values, flagged = _across_the_reform(values, flagged, legacy_before, catalog, legacy, tree)
+            values, flagged = _across_the_reform(values, flagged, legacy_before, catalog, legacy, tree, outlier_factor)
         result = AggregateResult(
             year=year,
             tree=tree,
@@ -353,7 +353,13 @@ def _submitted(periods: dict[str, list[tuple[str, str, str]]], period: Period, t
 
 
 def _across_the_reform(
-    values: pd.DataFrame, flagged: pd.DataFrame, legacy_before: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree: UnitTree
+    values: pd.DataFrame,
+    flagged: pd.DataFrame,
+    legacy_before: pd.DataFrame,
+    catalog: Catalog,
+    legacy: UnitTree,
+    tree: UnitTree,
+    outlier_factor: float = DEFAULT_OUTLIER_FACTOR,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The previous year was on the legacy tree and was carried forward: provinces and the nation
     compare exactly; a commune only when it is made of whole legacy communes (otherwise
@@ -403,7 +409,32 @@ def _across_the_reform(
             lambda c: level.get(c) == "commune" and not crosswalk.is_exact(c)
         )
         flagged = flagged[~inexact_jump].reset_index(drop=True)
+    jumps = _province_jumps(values, catalog, outlier_factor)
+    if not jumps.empty:
+        flagged = pd.concat([flagged, jumps], ignore_index=True) if not flagged.empty else jumps
     return values, flagged
+
+
+def _province_jumps(values: pd.DataFrame, catalog: Catalog, factor: float) -> pd.DataFrame:
+    """The year-on-year check on province totals across the reform (kind "jump-total"): a new
+    province against the sum of the legacy provinces it was formed from, like for like (over the
+    same units on both sides), flagged when one is `factor` times the other. A district's extra
+    zero hides in no commune of the new tree, but it still multiplies its province's total."""
+    raw = {c.name for i in catalog.indicators for c in i.columns}
+    rows = values[(values["level"] == "province") & values["column"].isin(raw) & (values["lfl_reason"] == "")]
+    now, before = rows["lfl_value"], rows["lfl_previous"]
+    with np.errstate(invalid="ignore"):
+        hit = rows[(now > 0) & (before > 0) & ((now >= factor * before) | (now * factor <= before))]
+    return pd.DataFrame(
+        {
+            "indicator": hit["indicator"].to_numpy(),
+            "unit_code": hit["unit_code"].astype(str).to_numpy(),
+            "column": hit["column"].to_numpy(),
+            "value": hit["lfl_value"].to_numpy(float),
+            "reference": hit["lfl_previous"].to_numpy(float),
+            "kind": "jump-total",
+        }
+    )
 
 
 def _period(year: int, period: Period | str | None) -> Period:
