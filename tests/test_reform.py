@@ -407,8 +407,19 @@ def test_2025_targets_set_on_legacy_provinces_are_carried_onto_the_new_one(refor
     targets.write_text(
         "year,unit_code,column,target\n"
         "2025,30,members_new,40\n"  # Hải Dương: a legacy province only
-        "2025,31,members_new,60\n"  # 31 is on both trees: the new Hải Phòng
+        "2025,31,members_new,60\n"  # 31 is on both trees, and names other ground on each
         "2025,30,enrolment_rate,60%\n",
+        encoding="utf-8",
+    )
+    refused = vwu("targets", targets, "--workspace", reform_workspace, "--json")
+    assert refused.exit_code == 1
+    (problem,) = json.loads(refused.stdout)["problems"]
+    assert problem["code"] == "targets-tree-ambiguous" and problem["row"] == 3
+    assert "Thành phố Hải Phòng" in problem["message"] and "tree" in problem["message"]
+    # The office says which tree each target was set on (the column may be left empty where a code
+    # belongs to one tree only, or names the same unit on both).
+    targets.write_text(
+        "year,unit_code,column,target,tree\n2025,30,members_new,40,\n2025,31,members_new,60,2025\n2025,30,enrolment_rate,60%,cũ\n",
         encoding="utf-8",
     )
     assert vwu("targets", targets, "--workspace", reform_workspace).exit_code == 0
@@ -448,3 +459,29 @@ def test_the_year_on_year_check_runs_on_province_totals_across_the_reform(reform
     assert out.exit_code == 0, out.output
     summary = (tmp_path / "out" / "vwu-2025.md").read_text(encoding="utf-8")
     assert "tính trên các tỉnh cũ hợp thành" in summary
+
+
+def test_a_2025_target_on_a_legacy_province_whose_code_lives_on_says_its_tree(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    """Targets for 2025 were set in January on the legacy provinces: legacy Hải Phòng (31) is only
+    part of the new Hải Phòng (31), so its target is carried, added to Hải Dương's."""
+    from vwu_pipeline.report.rollup import aggregate
+
+    targets = tmp_path / "targets_2025.csv"
+    targets.write_text(
+        "year,unit_code,column,target,tree\n2025,30,members_new,40,legacy\n2025,31,members_new,60,legacy\n2025,04,members_new,9,\n",
+        encoding="utf-8",
+    )  # Cao Bằng (04) did not change: no tree needed
+    result = vwu("targets", targets, "--workspace", reform_workspace)
+    assert result.exit_code == 0, result.output
+    store = Store.open(reform_workspace)
+    try:
+        stored = store.targets(2025).set_index(["unit_code", "column"])["tree"]
+    finally:
+        store.close()
+    assert stored[("31", "members_new")] == "legacy" and stored[("04", "members_new")] == "2025"
+    carried = aggregate(reform_workspace, 2025).targets.set_index(["unit_code", "column"])["target"]
+    assert carried[("31", "members_new")] == 100
+    bad = tmp_path / "bad.csv"
+    bad.write_text("year,unit_code,column,target,tree\n2024,31,members_new,60,2025\n", encoding="utf-8")
+    refused = vwu("targets", bad, "--workspace", reform_workspace, "--json")
+    assert refused.exit_code == 1 and json.loads(refused.stdout)["problems"][0]["code"] == "targets-tree"

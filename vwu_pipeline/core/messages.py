@@ -217,6 +217,16 @@ MESSAGES: dict[str, Text] = {
         "Mã đơn vị '{value}' không có trong danh mục đơn vị năm {year}.",
         "Unit code '{value}' is not in the {year} unit list.",
     ),
+    "targets-tree": (
+        "Cây đơn vị '{value}' không dùng được cho năm {year}: ghi {trees}.",
+        "Unit tree '{value}' cannot be used for {year}: write {trees}.",
+    ),
+    "targets-tree-ambiguous": (
+        "Mã '{value}' năm {year} là {legacy_name} trên cây cũ nhưng {new_name} trên cây từ 01/07/2025: "
+        "ghi cột tree (legacy hoặc 2025) để nói chỉ tiêu đặt cho đơn vị nào.",
+        "Code '{value}' in {year} is {legacy_name} on the legacy tree but {new_name} on the tree of 1 July 2025: "
+        "add a tree column (legacy or 2025) saying which unit the target was set for.",
+    ),
     "targets-column": (
         "'{value}' không phải tên số liệu nào của các chỉ tiêu (ví dụ: {examples}).",
         "'{value}' is not the name of any figure of the indicators (e.g. {examples}).",
