@@ -485,3 +485,21 @@ def test_a_2025_target_on_a_legacy_province_whose_code_lives_on_says_its_tree(re
     bad.write_text("year,unit_code,column,target,tree\n2024,31,members_new,60,2025\n", encoding="utf-8")
     refused = vwu("targets", bad, "--workspace", reform_workspace, "--json")
     assert refused.exit_code == 1 and json.loads(refused.stdout)["problems"][0]["code"] == "targets-tree"
+
+
+def test_a_new_province_report_compares_2025_with_its_legacy_provinces_2024(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    """`vwu report --year 2025 --unit 31`: the new Hải Phòng against legacy Hải Phòng + Hải Dương in
+    2024 (was "–" on every row, without a reason); grassroots units at 60 % are both shown, never
+    as a fall (10,040 communes became 3,321)."""
+    result = vwu("report", "--year", 2025, "--unit", 31, "--workspace", reform_workspace, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    rows = {
+        cells[1]: cells[2:]
+        for line in (tmp_path / "out" / "vwu-2025-31.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| Hội viên |")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    # 2024 is partial (one district of the two legacy provinces): compared over its communes.
+    assert rows["Tổng số hội viên"] == ["3.900", "3.600\\*", "+900", "+30,0%", "so sánh trên 2 xã có số liệu cả hai năm"]
+    reached = rows["Số cơ sở Hội đạt tỷ lệ tập hợp từ 60%"]
+    assert reached[2:4] == ["–", "–"] and "danh mục đơn vị hai năm khác nhau" in reached[4]
