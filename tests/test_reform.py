@@ -503,3 +503,23 @@ def test_a_new_province_report_compares_2025_with_its_legacy_provinces_2024(refo
     assert rows["Tổng số hội viên"] == ["3.900", "3.600\\*", "+900", "+30,0%", "so sánh trên 2 xã có số liệu cả hai năm"]
     reached = rows["Số cơ sở Hội đạt tỷ lệ tập hợp từ 60%"]
     assert reached[2:4] == ["–", "–"] and "danh mục đơn vị hai năm khác nhau" in reached[4]
+
+
+def test_sample_data_is_byte_for_byte_what_make_sample_data_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sample_data/inbox (2023 to 2025: first halves of 2025 from the districts, full years from the
+    new provinces) is written by scripts/make_sample_data.py; a change to the forms or the schemas
+    is followed by running it again (this fails until then)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("make_sample_data", root / "scripts" / "make_sample_data.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.chdir(tmp_path)
+    script.main(tmp_path / "inbox")
+    committed = root / "sample_data" / "inbox"
+    written = {p.relative_to(tmp_path / "inbox"): p.read_bytes() for p in (tmp_path / "inbox").rglob("*") if p.is_file()}
+    assert {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()} == set(written)
+    stale = sorted(str(name) for name, data in written.items() if (committed / name).read_bytes() != data)
+    assert not stale, f"run .venv/bin/python scripts/make_sample_data.py: {stale}"
+    assert any("2025-H1" in str(name) for name in written) and any(str(name).startswith("2025_moi") for name in written)
