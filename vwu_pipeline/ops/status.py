@@ -86,6 +86,8 @@ class StatusResult:
     runs: list[RunRow]
     indicators: list[IndicatorStatus]
     period: str = ""  # "2024", "2024-H1"
+    # files an officer withdrew (vwu withdraw) and that stay out: name, sha256, unit, period, who, when, why
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.period = self.period or str(self.year)
@@ -106,6 +108,7 @@ class StatusResult:
             "complete": self.complete,
             "runs": [r.to_dict() for r in self.runs],
             "indicators": [i.to_dict() for i in self.indicators],
+            "withdrawn": self.withdrawn,
         }
 
     def to_json(self) -> str:
@@ -129,6 +132,7 @@ def status(
     running = holder(workspace)
     runs: list[RunRow] = []
     by_tree: dict[str, list[tuple[str, str, str]]] = {}
+    withdrawn: list[dict[str, Any]] = []
     if (workspace / DB_NAME).exists():
         store = Store.open(workspace, create=False, write=False)
         try:
@@ -140,6 +144,7 @@ def status(
             if year is None:
                 year = store.latest_year()
             runs = _runs(store, last, running)
+            withdrawn = store.withdrawals()
             if year is not None:
                 by_tree = {t.tree: store.current_submission_periods(year, t.tree) for t in trees_of_year(year)}
         finally:
@@ -171,7 +176,7 @@ def status(
         done = [(u.code, u.name) for u in reporting if (indicator.name, u.code) in sent]
         missing = [(u.code, u.name) for u in reporting if (indicator.name, u.code) not in sent]
         indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing))
-    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code)
+    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code, withdrawn)
 
 
 def _year_of(period: str | None, year: int | None) -> int | None:
