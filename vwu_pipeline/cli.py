@@ -269,7 +269,10 @@ def validate(
 Level = Annotated[
     str | None,
     typer.Option(
-        "--level", help="Cấp đơn vị báo cáo: district (2024), province hoặc commune (2025+). Reporting level.", show_default=False
+        "--level",
+        help="Cấp đơn vị báo cáo: district (2024, 6 tháng đầu năm 2025), province hoặc commune (2025+; cả kỳ 6 tháng đầu năm 2025 "
+        "do tỉnh mới lập trong tháng 7). Reporting level.",
+        show_default=False,
     ),
 ]
 

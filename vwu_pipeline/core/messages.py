@@ -244,6 +244,16 @@ MESSAGES: dict[str, Text] = {
         "Mã đơn vị '{value}' không có trong danh mục đơn vị năm {year}.",
         "Unit code '{value}' is not in the {year} unit list.",
     ),
+    "targets-tree": (
+        "Cây đơn vị '{value}' không dùng được cho năm {year}: ghi {trees}.",
+        "Unit tree '{value}' cannot be used for {year}: write {trees}.",
+    ),
+    "targets-tree-ambiguous": (
+        "Mã '{value}' năm {year} là {legacy_name} trên cây cũ nhưng {new_name} trên cây từ 01/07/2025: "
+        "ghi cột tree (legacy hoặc 2025) để nói chỉ tiêu đặt cho đơn vị nào.",
+        "Code '{value}' in {year} is {legacy_name} on the legacy tree but {new_name} on the tree of 1 July 2025: "
+        "add a tree column (legacy or 2025) saying which unit the target was set for.",
+    ),
     "targets-column": (
         "'{value}' không phải tên số liệu nào của các chỉ tiêu (ví dụ: {examples}).",
         "'{value}' is not the name of any figure of the indicators (e.g. {examples}).",
@@ -376,6 +386,16 @@ MESSAGES: dict[str, Text] = {
     "report.jump_down": (
         "Chỉ bằng 1/{times} {period} ({reference}): kiểm tra có thiếu chữ số không.",
         "1/{times} of the figure of {period} ({reference}): check for a missing digit.",
+    ),
+    "report.jump_total_up": (
+        "Tổng của tỉnh gấp {times} lần {period} tính trên các tỉnh cũ hợp thành ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "The province's total is {times} times that of {period} over the legacy provinces it was formed from ({reference}): "
+        "check for an extra zero.",
+    ),
+    "report.jump_total_down": (
+        "Tổng của tỉnh chỉ bằng 1/{times} {period} tính trên các tỉnh cũ hợp thành ({reference}): kiểm tra có thiếu chữ số không.",
+        "The province's total is 1/{times} of that of {period} over the legacy provinces it was formed from ({reference}): "
+        "check for a missing digit.",
     ),
     "report.siblings": (
         "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",

@@ -111,6 +111,7 @@ TARGET_HEADERS = {
     "column": ("column", "indicator", "số liệu", "chỉ tiêu", "measure"),
     "target": ("target", "chỉ tiêu giao", "mục tiêu", "kế hoạch"),
     "note": ("note", "ghi chú"),
+    "tree": ("tree", "cây", "cây đơn vị", "danh mục", "danh mục đơn vị"),  # 2025: legacy or 2025
 }
 TARGET_REQUIRED = ("year", "unit_code", "column", "target")
 _TARGET_KEYS = {name: {fold(a) for a in aliases} for name, aliases in TARGET_HEADERS.items()}

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.indicators import load_catalog
-from vwu_pipeline.core.periods import Period, covering
+from vwu_pipeline.core.lookup import submitted_on, trees_of_year
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import UnitTree, typed_code
 from vwu_pipeline.ops.locking import holder
 from vwu_pipeline.store.db import DB_NAME, Store, as_store_error
@@ -158,8 +159,8 @@ def status(
     year = _year_of(period, year)
     running = holder(workspace)
     runs: list[RunRow] = []
-    submitted: list[tuple[str, str, str]] = []
     reported: list[tuple[str, str, str, str]] = []
+    by_tree: dict[str, list[tuple[str, str, str]]] = {}
     withdrawn: list[dict[str, Any]] = []
     if (workspace / DB_NAME).exists():
         store = Store.open(workspace, create=False, write=False)
@@ -174,13 +175,13 @@ def status(
             runs = _runs(store, last, running)
             withdrawn = store.withdrawals()
             if year is not None:
-                submitted = store.current_submission_periods(year)
                 reported = store.reported_units(year)
+                by_tree = {t.tree: store.current_submission_periods(year, t.tree) for t in trees_of_year(year)}
         finally:
             store.close()
     year = year or date.today().year
     the_period = Period.parse(year, period)
-    tree = UnitTree.for_year(year)
+    tree = UnitTree.for_period(the_period.code)  # the first half of 2025: the legacy districts
     level = tree.reporting_level()
     code = typed_code(unit)
     if code is not None and code not in tree:
@@ -198,7 +199,7 @@ def status(
 
     sent: set[tuple[str, str]] = set()
     answering: dict[str, set[str]] = {}  # indicator -> units whose files count (a province, a commune)
-    for indicator, unit_code in covering(submitted, the_period, lambda code: reporter(code) or code):
+    for indicator, unit_code in submitted_on(tree, by_tree, the_period):
         if reporter(unit_code):
             sent.add((indicator, reporter(unit_code)))
             answering.setdefault(indicator, set()).add(unit_code)
@@ -309,6 +310,7 @@ def reminders(
     catalog = load_catalog(schemas)
     year = _year_of(period, year)
     submitted: list[tuple[str, str, str]] = []
+    by_tree: dict[str, list[tuple[str, str, str]]] = {}
     reported: list[tuple[str, str, str, str]] = []
     history = []
     if (workspace / DB_NAME).exists():
@@ -316,12 +318,13 @@ def reminders(
             if year is None:
                 year = store.latest_year()
             if year is not None:
-                submitted = store.current_submission_periods(year)
+                by_tree = {t.tree: store.current_submission_periods(year, t.tree) for t in trees_of_year(year)}
+                submitted = [s for rows in by_tree.values() for s in rows]
                 reported = store.reported_units(year)
                 history = store.file_history(year)
     year = year or date.today().year
     the_period = Period.parse(year, period)
-    tree = UnitTree.for_year(year)
+    tree = UnitTree.for_period(the_period.code)  # the first half of 2025: the legacy districts
     level = tree.reporting_level()
     code = typed_code(unit)
     if code is not None and code not in tree:
@@ -337,7 +340,7 @@ def reminders(
             reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
         return reporter_of[unit_code]
 
-    sent = {(i, reporter(u)) for i, u in covering(submitted, the_period, lambda c: reporter(c) or c) if reporter(u)}
+    sent = {(i, reporter(u)) for i, u in submitted_on(tree, by_tree, the_period) if reporter(u)}
     has_some = {(i, reporter(u)) for i, u, p in submitted if the_period.contains(p) and reporter(u)}
     leaves_reported: dict[tuple[str, str], set[str]] = {}
     for indicator, unit_code, code_of_period, row_unit in reported:
@@ -371,6 +374,8 @@ def reminders(
                 reminder.state, reminder.earlier_counts = "refused", key in has_some
             elif key not in sent:
                 reminder.state = "not-submitted"
+            elif not own and key not in has_some:
+                continue  # covered by the file of the new province it became part of (a July first half)
             else:
                 expected = {leaf.code for leaf in tree.leaves(u.code)}
                 got = len(leaves_reported.get(key, set()) & expected)

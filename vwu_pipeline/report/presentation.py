@@ -592,12 +592,13 @@ def outlier_rows(result: AggregateResult, lang: str = "vi") -> list[OutlierRow]:
         if column not in known:
             continue
         indicator, measure = known[column]
-        if kind == "jump":
+        if kind in ("jump", "jump-total"):
             up = value > reference
             times = number(value / reference if up else reference / value, lang, 0)
+            total = "_total" if kind == "jump-total" else ""  # a new province against its legacy ones
             message = t(
                 lang,
-                "jump_up" if up else "jump_down",
+                f"jump{total}_up" if up else f"jump{total}_down",
                 times=times,
                 period=result.period.previous().label(lang),
                 reference=number(reference, lang),

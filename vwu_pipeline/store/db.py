@@ -877,10 +877,16 @@ class Store:
         """period -> unit tree of the current submissions of a year (2025: H1 legacy, year new)."""
         return dict(self.db.execute("SELECT DISTINCT period, tree FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall())
 
-    def current_submission_periods(self, year: int) -> list[tuple[str, str, str]]:
-        """(indicator, reporting unit, period) of the current submissions of a year."""
+    def current_submission_periods(self, year: int, tree: str | None = None) -> list[tuple[str, str, str]]:
+        """(indicator, reporting unit, period) of the current submissions of a year (made on `tree`
+        only, when given: 2025 has submissions on both trees)."""
+        if tree is None:
+            return self.db.execute(
+                "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
+            ).fetchall()
         return self.db.execute(
-            "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
+            "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ? AND tree = ?",
+            (year, tree),
         ).fetchall()
 
     def reported_units(self, year: int) -> list[tuple[str, str, str, str]]:
