@@ -542,6 +542,10 @@ MESSAGES: dict[str, Text] = {
         "Bản sao giữ số liệu, công thức, định dạng và ô gộp của tệp gốc; hình ảnh và biểu đồ của tệp gốc không được chép sang.",
         "This copy keeps the original's figures, formulas, formatting and merged cells; its images and charts are not carried over.",
     ),
+    "feedback.kept_all": (
+        "Bản sao là chính tệp gốc (số liệu, công thức, định dạng, ô gộp, hình ảnh và biểu đồ), chỉ thêm trang này, màu và ghi chú ở các ô cần xem.",
+        "This copy is the original file itself (figures, formulas, formatting, merged cells, images and charts) with only this sheet and the colours and notes on the cells to review added.",
+    ),
     "feedback.kept_values": (
         "Tệp gốc dạng {suffix}: bản sao giữ giá trị, ô gộp và độ rộng cột; định dạng khác của tệp gốc không được chép sang.",
         "The original is a {suffix} file: this copy keeps its values, merged cells and column widths, not its other formatting.",
