@@ -240,3 +240,97 @@ def test_a_rule_is_checked_on_the_combined_periods_with_the_households_poor_at_t
     # Phúc Xá lifted 3 + 2 households in H1 out of 3 poor at the start of Q1: listed to check.
     broken = year.outliers[year.outliers["kind"] == "rule:lifted-exceeds-poor"]
     assert broken[["unit_code", "value", "reference"]].values.tolist() == [["00001", 5.0, 3.0]]
+
+
+# --- the first half of 2025: sent on the legacy tree, or compiled on the new one -------------
+# Quận Hải An (306), legacy Thành phố Hải Phòng (31); from 1 July 2025 new Hải Phòng (31) is
+# legacy Hải Dương (30) + Hải Phòng (31). Nam Hải (11419) was split with no all-population piece.
+HAI_AN = "HỘI LHPN QUẬN HẢI AN"
+HAI_AN_COMMUNES = [
+    ("11410", "Phường Đông Hải 1"),
+    ("11411", "Phường Đông Hải 2"),
+    ("11413", "Phường Đằng Lâm"),
+    ("11414", "Phường Thành Tô"),
+    ("11416", "Phường Đằng Hải"),
+    ("11419", "Phường Nam Hải"),
+    ("11422", "Phường Cát Bi"),
+    ("11425", "Phường Tràng Cát"),
+]
+
+
+def members_of(communes, new: list[int], total: int = 100, women: int = 200) -> dict:
+    return {"members": [[code, name, total, n, women, 0] for (code, name), n in zip(communes, new)]}
+
+
+def first_halves(folder, workspace, extra=None):
+    """Hải An's first half of 2024 (legacy tree) and of 2025 (sent by the district in June);
+    Tiên Lữ sent only its first quarter of 2025."""
+    fixture = {
+        ("hai_an_2024_h1.xlsx", "6 THÁNG ĐẦU NĂM 2024", HAI_AN): members_of(HAI_AN_COMMUNES, [10, 20, 30, 40, 50, 60, 70, 80]),
+        ("hai_an_2025_h1.xlsx", "SƠ KẾT 6 THÁNG ĐẦU NĂM 2025", HAI_AN): members_of(HAI_AN_COMMUNES, [5, 6, 7, 8, 9, 10, 11, 12]),
+        ("tien_lu_2025_q1.xlsx", "QUÝ I NĂM 2025", TIEN_LU): members_of([VUONG], [4]),
+        **(extra or {}),
+    }
+    return ingest(folder, workspace, fixture)
+
+
+def test_the_2025_first_half_sent_by_districts_rolls_up_the_legacy_tree(tmp_path, workspace, vwu):
+    from vwu_pipeline.report.rollup import load
+
+    first_halves(tmp_path / "inbox", workspace)
+
+    h1 = aggregate(workspace, 2025, period="H1")
+
+    # The tree its files belong to: districts and legacy communes, as they were sent in June.
+    assert h1.tree.tree == "legacy"
+    assert total(h1, "members", "members_new", "306") == 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12
+    assert total(h1, "members", "members_new", "31") == 68  # legacy Hải Phòng, without Hải Dương
+    assert total(h1, "members", "members_new", "11419") == 10  # a split commune keeps its own figure
+    # Compared with the first half of 2024 on the same tree, commune by commune.
+    rows = h1.values.set_index(["indicator", "unit_code", "column"])
+    assert rows.loc[("members", "306", "members_new"), "previous"] == 360
+    assert rows.loc[("members", "11419", "members_new"), "previous"] == 60
+    assert rows.loc[("members", "306", "members_new"), "lfl_reason"] == ""
+    # Completeness counts districts: Hải An covered the half, Tiên Lữ's first quarter does not.
+    assert h1.coverage("members", "306")["submitted"] == 1
+    assert "332" in {u.code for u in h1.missing("members")}
+    # The stored aggregation is read back on its tree.
+    assert load(workspace, 2025, period="H1").tree.tree == "legacy"
+
+    out = tmp_path / "out"
+    result = vwu("report", "--year", 2025, "--period", "H1", "--unit", 31, "--workspace", workspace, "--out", out)
+    assert result.exit_code == 0, result.output
+    summary = (out / "vwu-2025-H1-31.md").read_text(encoding="utf-8")
+    assert summary.startswith("# Báo cáo sơ kết 6 tháng đầu năm 2025 — Thành phố Hải Phòng")
+    assert "3 cấp (tỉnh – huyện – xã)" in summary
+    assert "Quận Hải An" in summary and "Sắp xếp đơn vị hành chính" not in summary
+    assert "1/15 huyện đã báo cáo" in summary  # legacy Hải Phòng's districts
+    assert "| Hội viên kết nạp mới trong kỳ | 68\\* | 360\\* | -292 | -81,1% | so sánh trên 1 huyện có số liệu cả hai năm |" in summary
+
+
+def test_a_2025_first_half_compiled_on_the_new_tree_compares_through_the_conversion(tmp_path, workspace, vwu):
+    # New Hưng Yên (33) compiled its first half in July, on the new tree: the period comes onto
+    # the new tree, Hải An's legacy file carried through the conversion table.
+    hung_yen = {
+        ("hung_yen_2025_h1.xlsx", "SƠ KẾT 6 THÁNG ĐẦU NĂM 2025", "HỘI LHPN TỈNH HƯNG YÊN"): members_of(
+            [("12337", "Xã Hoàng Hoa Thám"), ("12364", "Xã Tiên Lữ")], [21, 22]
+        )
+    }
+    first_halves(tmp_path / "inbox", workspace, hung_yen)
+
+    h1 = aggregate(workspace, 2025, period="H1")
+
+    assert h1.tree.tree == "2025"
+    assert total(h1, "members", "members_new", "31") == 68  # new Hải Phòng holds Hải An's half
+    assert total(h1, "members", "members_new", "33") == 21 + 22
+    rows = h1.values.set_index(["indicator", "unit_code", "column"])
+    # The first half of 2024 carried onto the new tree: the new city against its legacy parts.
+    assert rows.loc[("members", "31", "members_new"), "previous"] == 360
+    # A new commune made with part of a split one does not compare.
+    assert rows.loc[("members", "11411", "members_new"), "lfl_reason"] == "boundary-changed"
+    # The report's section on the reorganisation speaks of the halves, not of the years.
+    out = tmp_path / "out"
+    assert vwu("report", "--year", 2025, "--period", "H1", "--unit", 31, "--workspace", workspace, "--out", out).exit_code == 0
+    summary = (out / "vwu-2025-H1-31.md").read_text(encoding="utf-8")
+    assert "| Tổng số hội viên 6 tháng đầu năm 2025 | Tổng số hội viên 6 tháng đầu năm 2024 (chuyển sang danh mục mới) |" in summary
+    assert "Số liệu 6 tháng đầu năm 2024 được chuyển sang danh mục mới" in summary

@@ -385,7 +385,7 @@ MESSAGES: dict[str, Text] = {
         "Từ 01/07/2025 cả nước có 34 tỉnh, thành phố và 3.321 xã, phường, đặc khu; cấp huyện không còn. Số liệu các kỳ "
         "trước 01/07/2025 (báo cáo của cấp huyện theo danh mục cũ) được chuyển sang danh mục mới theo bảng chuyển đổi "
         "chính thức: xã cũ nhập toàn bộ được tính cho xã mới; xã cũ bị chia được tính cho phần nhận toàn bộ dân số, nếu "
-        "không có phần đó thì chỉ tính ở cấp tỉnh ({not_allocated} xã cũ, chưa phân bổ về xã). Số liệu năm {previous} "
+        "không có phần đó thì chỉ tính ở cấp tỉnh ({not_allocated} xã cũ, chưa phân bổ về xã). Số liệu {previous} "
         "được chuyển sang danh mục mới theo cùng quy tắc: tỉnh, thành phố và toàn quốc so sánh chính xác (tỉnh mới so với "
         "tổng các tỉnh cũ hợp thành); xã chỉ so sánh khi xã mới gồm trọn các xã cũ; số cơ sở đạt ngưỡng không so sánh "
         "giữa hai danh mục.",
@@ -393,17 +393,17 @@ MESSAGES: dict[str, Text] = {
         "before 1 July 2025 (district reports on the legacy tree) are carried onto the new tree through the official "
         "conversion table: a legacy commune merged whole goes to its new commune; a split one to the piece that took all "
         "of its population, otherwise to its province only ({not_allocated} legacy communes, not allocated to a commune). "
-        "The {previous} figures are carried the same way: provinces and the nation compare exactly (a new province "
+        "The figures of {previous} are carried the same way: provinces and the nation compare exactly (a new province "
         "against the sum of its legacy provinces); a commune only when it is made of whole legacy communes; counts of "
         "grassroots units reaching a threshold are not compared across the two trees.",
     ),
     "report.reform_sheet": ("Sắp xếp 01-07-2025", "Reform 1 July 2025"),
     "report.reform_new": ("Tỉnh, thành phố từ 01/07/2025", "Province from 1 July 2025"),
     "report.reform_legacy": ("Gồm các tỉnh, thành phố trước đó", "Formed from"),
-    "report.reform_year_value": ("{measure} năm {year}", "{measure} {year}"),
+    "report.reform_year_value": ("{measure} {period}", "{measure}, {period}"),
     "report.reform_previous_value": (
-        "{measure} năm {year} (chuyển sang danh mục mới)",
-        "{measure} {year} (carried onto the new tree)",
+        "{measure} {previous} (chuyển sang danh mục mới)",
+        "{measure}, {previous} (carried onto the new tree)",
     ),
     "report.reform_targets": (
         "Chỉ tiêu năm 2025 giao cho tỉnh cũ được cộng vào tỉnh mới (chỉ tiêu số lượng); chỉ tiêu tỷ lệ không chuyển: {ratios}.",

@@ -61,6 +61,10 @@ from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
 from vwu_pipeline.store.db import Store, now
 
+# Bumped when the rules change what an aggregation holds (2: a part of 2025 sent on the legacy
+# tree is rolled up on it): an aggregation stored by an earlier vwu is then computed again.
+ROLL_UP_RULES = 2
+
 
 def compute(
     figures: pd.DataFrame,
@@ -172,7 +176,6 @@ def aggregate(
         )
     period = _period(year, period)
     catalog = load_catalog(schemas)
-    tree = UnitTree.for_year(year)
     store = Store.open(workspace, create=False)
     run_id = store.start_run("aggregate")
     try:
@@ -195,8 +198,11 @@ def aggregate(
                 en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year and --period.",
             )
         # Across the 2025 reform: figures of the legacy tree are carried onto the year's tree
-        # (report/reform.py), this year's and the previous year's alike, so both compare by code.
+        # (report/reform.py), this year's and the previous year's alike, so both compare by code;
+        # a part of the year whose files all came on the legacy tree is rolled up on it.
+        tree = period_tree(period, figures)
         legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+        targets = targets_on_tree(targets, tree, legacy)
         reform = {}
         if tree.tree != legacy.tree:
             legacy_rows = int((figures["tree"] == legacy.tree).sum()) if "tree" in figures else 0
@@ -211,7 +217,7 @@ def aggregate(
         across = False
         legacy_before = prev_figures.iloc[0:0]
         if not prev_figures.empty:
-            prev_tree = UnitTree.for_year(year - 1)
+            prev_tree = period_tree(period.previous(), prev_figures)
             if "tree" in prev_figures:
                 prev_figures = prev_figures.assign(tree=prev_figures["tree"].fillna(prev_tree.tree))
                 legacy_before = prev_figures[prev_figures["tree"] == legacy.tree]
@@ -272,6 +278,48 @@ def aggregate(
     finally:
         store.close()
     return result
+
+
+def period_tree(period: Period, figures: pd.DataFrame) -> UnitTree:
+    """The tree a period is rolled up on: the year's (the one valid on 30 November), except for
+    a part of the year that ended on the legacy tree (2025-H1, Q1, Q2, M01-M06) whose files all
+    came on it: then the legacy tree, districts and all, as they were sent. A file compiled on
+    the new tree for such a period (a province's first half, sent in July) brings the whole
+    period onto the new tree, the legacy files carried through the conversion table."""
+    year_tree = UnitTree.for_year(period.year)
+    if period.is_year:
+        return year_tree
+    own = UnitTree.for_period(period.code)
+    if own.tree == year_tree.tree:
+        return year_tree
+    trees = set(figures["tree"].dropna()) if "tree" in figures.columns else set()
+    return own if trees <= {own.tree} else year_tree
+
+
+def tree_named(name: str, period: Period) -> UnitTree:
+    """The tree a stored aggregation of `period` was rolled up on, by its name."""
+    year_tree = UnitTree.for_year(period.year)
+    if name == year_tree.tree:
+        return year_tree
+    return next((t for t in UnitTree.candidates(period.code) if t.tree == name), year_tree)
+
+
+def targets_on_tree(targets: pd.DataFrame, tree: UnitTree, legacy: UnitTree) -> pd.DataFrame:
+    """The year's targets that apply on a legacy-tree report of a part of 2025: the nation's
+    and those set on the legacy tree, plus a new province's when it is one legacy province
+    unchanged (the same code, the same ground). Targets of the new tree otherwise name other
+    ground (new Hưng Yên 33 = legacy Hưng Yên 33 + Thái Bình 34) and cannot be split back."""
+    if tree.tree != legacy.tree or targets.empty or "tree" not in targets.columns:
+        return targets
+    from vwu_pipeline.core.crosswalk import load_crosswalk
+
+    crosswalk = load_crosswalk()
+    same_ground = {c for c in targets["unit_code"] if crosswalk.legacy_provinces(c) == [c]}
+    keep = (targets["tree"] == legacy.tree) | (targets["unit_code"] == NATIONAL) | targets["unit_code"].isin(same_ground)
+    own = targets[keep]
+    # A target set on both trees for the same unit and figure: the legacy tree's wins here.
+    own = own.sort_values("tree", key=lambda t: t != legacy.tree, kind="stable").drop_duplicates(["unit_code", "column"])
+    return own.reset_index(drop=True)
 
 
 def _targets_on(targets: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree: UnitTree) -> tuple[pd.DataFrame, list[str]]:
@@ -367,7 +415,7 @@ def inputs_digest(catalog: Catalog) -> str:
 
     master = os.environ.get(units.ENV_VAR, "").strip()
     files = [Path(master).expanduser() if master else units.PACKAGED_MASTER, crosswalk.conversion_path(), crosswalk.PACKAGED_RECODED]
-    digest = hashlib.sha256(catalog.digest.encode())
+    digest = hashlib.sha256(f"{ROLL_UP_RULES}\0{catalog.digest}".encode())
     for path in files:
         digest.update(b"\0" + _file_digest(path.resolve(), *_stamp(path)).encode())
     return digest.hexdigest()
@@ -405,9 +453,15 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
                 return None  # computed with other schemas, another unit master or conversion table
             meta, tables = store.read_aggregation(year, period.code)
             targets, warnings = store.targets(year), store.ingest_warnings(year)
+        # The targets as the aggregation saw them (on its tree), as in aggregate().
+        tree = tree_named(meta["tree"], period)
+        legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+        targets = targets_on_tree(targets, tree, legacy)
+        if tree.tree != legacy.tree:
+            targets, _ = _targets_on(targets, load_catalog(schemas), legacy, tree)
         return AggregateResult(
             year=year,
-            tree=UnitTree.for_year(year),
+            tree=tree,
             catalog=load_catalog(schemas),
             values=tables["aggregates"],
             completeness=tables["completeness"],

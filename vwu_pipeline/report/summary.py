@@ -72,7 +72,7 @@ def _reform(result: AggregateResult, lang: str) -> list[str]:
     first = next(iter(p.headline(result)), None)
     if first is None:
         return []
-    previous = result.previous_year or result.year - 1
+    previous = (result.previous_period or result.period.previous()).label(lang)  # "năm 2024", "6 tháng đầu năm 2024"
     label = first.measure.label(lang)
     rows = [
         [
@@ -86,8 +86,8 @@ def _reform(result: AggregateResult, lang: str) -> list[str]:
     header = [
         p.t(lang, "reform_new"),
         p.t(lang, "reform_legacy"),
-        md(p.t(lang, "reform_year_value", measure=label, year=result.year)),
-        md(p.t(lang, "reform_previous_value", measure=label, year=previous)),
+        md(p.t(lang, "reform_year_value", measure=label, period=result.period.label(lang))),
+        md(p.t(lang, "reform_previous_value", measure=label, previous=previous)),
     ]
     intro = p.t(lang, "reform_intro", not_allocated=p.number(result.counts.get("not_allocated_units", 0), lang), previous=previous)
     lines = [f"## {p.t(lang, 'reform_heading')}", "", md(intro), ""]

@@ -444,7 +444,7 @@ def _reform_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     if not shows_reform(result):
         return
     shown = p.headline(result)
-    previous = result.previous_year or result.year - 1
+    previous = (result.previous_period or result.period.previous()).label(lang)  # "năm 2024", "6 tháng đầu năm 2024"
     s = _Sheet(book, p.t(lang, "reform_sheet"), [10, 30, 44, *[16] * (2 * len(shown))], freeze="D3")
     s.append([s.text(p.t(lang, "reform_heading"), TITLE)], height=22)
     s.header(
@@ -456,8 +456,8 @@ def _reform_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 label
                 for row in shown
                 for label in (
-                    p.t(lang, "reform_year_value", measure=row.measure.label(lang), year=result.year),
-                    p.t(lang, "reform_previous_value", measure=row.measure.label(lang), year=previous),
+                    p.t(lang, "reform_year_value", measure=row.measure.label(lang), period=result.period.label(lang)),
+                    p.t(lang, "reform_previous_value", measure=row.measure.label(lang), previous=previous),
                 )
             ],
         ],
