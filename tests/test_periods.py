@@ -152,6 +152,32 @@ def test_status_for_a_period(tmp_path, workspace, vwu):
     assert "001" in {u["code"] for u in members["submitted_units"]}
 
 
+def test_a_part_of_a_year_without_its_year_is_refused_never_guessed(tmp_path, workspace, vwu, monkeypatch):
+    # The store holds 2023 and 2024: "H1" alone could be either (in January "Q4" is last year's).
+    monkeypatch.delenv("VWU_YEAR", raising=False)
+    ingest(tmp_path / "inbox", workspace)
+
+    result = vwu("status", "--period", "H1", "--workspace", workspace)
+
+    assert result.exit_code == 2
+    assert "--period H1 không nói năm nào" in result.output and "--year" in result.output
+    assert vwu("status", "--missing", "--period", "H1", "--workspace", workspace).exit_code == 2
+    # A full code names its year, for status, aggregate and report alike.
+    h1_2023 = vwu("status", "--period", "2023-H1", "--workspace", workspace, "--json")
+    assert h1_2023.exit_code == 0, h1_2023.output
+    assert (json.loads(h1_2023.output)["year"], json.loads(h1_2023.output)["period"]) == (2023, "2023-H1")
+    report = vwu("report", "--period", "2024-H1", "--workspace", workspace, "--out", tmp_path / "out", "--json")
+    assert report.exit_code == 0, report.output
+    assert (tmp_path / "out" / "vwu-2024-H1.md").exists()
+    # The year of vwu.toml is the report year a part of it belongs to; an explicit code wins over it.
+    (workspace / "vwu.toml").write_text("year = 2024\n", encoding="utf-8")
+    assert json.loads(vwu("status", "--period", "H1", "--workspace", workspace, "--json").output)["period"] == "2024-H1"
+    assert json.loads(vwu("status", "--period", "2023-H1", "--workspace", workspace, "--json").output)["period"] == "2023-H1"
+    # Against an explicit --year, a full code must agree.
+    clash = vwu("aggregate", "--year", 2024, "--period", "2023-H1", "--workspace", workspace, "--lang", "en")
+    assert clash.exit_code == 2 and "The period 2023-H1 is not in 2024" in clash.output
+
+
 def test_an_unknown_period_is_refused_with_the_periods_that_exist(workspace, vwu):
     result = vwu("aggregate", "--year", 2024, "--period", "Q5", "--workspace", workspace)
 

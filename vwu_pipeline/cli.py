@@ -92,6 +92,20 @@ def _print_json(text: str) -> None:
     print(text)
 
 
+def _year_and_period(debug: bool, settings, period: str | None) -> tuple[int, str | None]:
+    """The report year and --period: a full code ("2024-H1") names its year, over a default year
+    from VWU_YEAR or vwu.toml (an explicit --year must agree); a part ("H1") takes the report
+    year, and without one is refused with both ways to say it."""
+    from vwu_pipeline.core.periods import Period
+
+    if not period:
+        return run_command(debug, settings.require_year), period
+    given = settings.year if settings.sources.get("year") == "option" else None
+    full = period.strip()[:4].isdigit()
+    the_period = run_command(debug, lambda: Period.from_option(period, given if full else settings.year))
+    return the_period.year, the_period.code
+
+
 def _run_log(settings, command: str, create: bool = False, record: bool = False):
     """One line per run (and per file) in the workspace's vwu.log (runlog.py); `record`: also a
     row in the store's runs table, for the commands whose library call records none."""
@@ -339,7 +353,7 @@ def aggregate_command(
     from vwu_pipeline.report.rollup import aggregate
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
-    lang, year = settings.lang, run_command(debug, settings.require_year)
+    lang, (year, period) = settings.lang, _year_and_period(debug, settings, period)
     the_period = run_command(debug, lambda: Period.parse(year, period))
     with _run_log(settings, "aggregate") as log:
         result = run_command(
@@ -376,7 +390,7 @@ def report_command(
     from vwu_pipeline.report.build import report
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, outputs=out, lock_timeout=lock_timeout)
-    lang, year = settings.lang, run_command(debug, settings.require_year)
+    lang, (year, period) = settings.lang, _year_and_period(debug, settings, period)
     # A reader of a fresh aggregation takes no lock; re-aggregating a stale one takes the writer lock.
     with _run_log(settings, "report", record=True) as log:
         result = run_command(
@@ -482,10 +496,13 @@ def status_command(
     from vwu_pipeline.ops.status import reminders, reminders_csv, status
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas)
+    report_year = settings.year  # without --period: the latest year with submissions when none is given
+    if period:  # a part of a year needs the year (--year, VWU_YEAR, vwu.toml); a full code names it
+        report_year, period = _year_and_period(debug, settings, period)
     if output_format not in ("table", "csv"):
         run_command(debug, lambda: _bad_format(output_format))
     if missing:
-        found = run_command(debug, lambda: reminders(settings.workspace, settings.year, unit, settings.schemas, period=period))
+        found = run_command(debug, lambda: reminders(settings.workspace, report_year, unit, settings.schemas, period=period))
         if json_out:
             print(found.to_json())
         elif output_format == "csv":
@@ -495,7 +512,7 @@ def status_command(
         else:
             render.reminders(found, settings.lang)
         return
-    result = run_command(debug, lambda: status(settings.workspace, settings.year, unit, settings.schemas, period=period))
+    result = run_command(debug, lambda: status(settings.workspace, report_year, unit, settings.schemas, period=period))
     if json_out:
         _print_json(result.to_json())
         return

@@ -668,6 +668,16 @@ MESSAGES: dict[str, Text] = {
     ),
     "error.lock-create": ("Không tạo được tệp khóa {path}: {reason}", "cannot create the lock file."),
     "error.lock-create-hint": ("Kiểm tra quyền ghi vào thư mục dữ liệu.", "Check the permission to write in the workspace."),
+    "error.period-needs-year": ("--period {part} không nói năm nào.", "--period {part} does not say which year."),
+    "error.period-needs-year-hint": (
+        "Ghi đủ kỳ (--period {year}-{part}) hoặc thêm --year {year}.",
+        "Give the full period (--period {year}-{part}) or add --year {year}.",
+    ),
+    "error.period-not-in-year": ("Kỳ {period} không thuộc năm {year}.", "The period {period} is not in {year}."),
+    "error.period-not-in-year-hint": (
+        "Bỏ --year, hoặc ghi --period {part} cùng --year {year}.",
+        "Leave out --year, or give --period {part} with --year {year}.",
+    ),
     "error.no-indicator": ("Không có chỉ tiêu '{name}' trong {directory}.", "No indicator '{name}' in {directory}."),
     "error.no-indicator-hint": ("Các chỉ tiêu: {names}", "Indicators: {names}"),
     "error.unit-unknown": (

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from vwu_pipeline.core import messages
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import fold
@@ -47,7 +48,7 @@ class Period:
             text = f"M0{text[1]}"
         period = cls(text if text[:4].isdigit() else f"{year}-{text}")
         if period.year != year:
-            raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
+            raise _not_in_year(period, year)
         return period
 
     @classmethod
@@ -57,10 +58,18 @@ class Period:
         if text[:4].isdigit():
             period = cls(text)
             if year and period.year != year:
-                raise ConfigError(f"Kỳ {period.code} không thuộc năm {year} / period not in year {year}.")
+                raise _not_in_year(period, year)
             return period
         if year is None:
-            raise ConfigError(f"--period {text} cần năm / needs a year.", "Ghi đủ kỳ (--period 2024-H1) hoặc thêm --year 2024.")
+            # Never guessed: in January "Q4" is last year's, in July "H1" this year's.
+            cls.parse(reporting_year(), text)  # an unknown part is told as such first
+            example = {"year": reporting_year(), "part": text}
+            raise ConfigError(
+                messages.text("error.period-needs-year", "vi", **example),
+                messages.text("error.period-needs-year-hint", "vi", **example),
+                en=messages.text("error.period-needs-year", "en", **example),
+                en_hint=messages.text("error.period-needs-year-hint", "en", **example),
+            )
         return cls.parse(year, text)
 
     @property
@@ -134,6 +143,22 @@ class Period:
         """How far into the year the period reaches: "sau 6 tháng", "after 9 months"."""
         months = self.months[1]
         return text("period.elapsed.year" if months == 12 else "period.elapsed", lang, months=months)
+
+
+def reporting_year(today: date | None = None) -> int:
+    """The working year a day falls in: it closes on 30 November, so December is next year's."""
+    today = today or date.today()
+    return today.year + 1 if today.month == 12 else today.year
+
+
+def _not_in_year(period: Period, year: int) -> ConfigError:
+    words = {"period": period.code, "year": year, "part": period.part or period.code}
+    return ConfigError(
+        messages.text("error.period-not-in-year", "vi", **words),
+        messages.text("error.period-not-in-year-hint", "vi", **words),
+        en=messages.text("error.period-not-in-year", "en", **words),
+        en_hint=messages.text("error.period-not-in-year-hint", "en", **words),
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -120,10 +120,11 @@ def status(
     period: str | None = None,
 ) -> StatusResult:
     """The workspace's last runs and the completeness of `year` (default: the latest year with
-    submissions, else this year) or of a part of it (`period`: H1, Q3...), for the whole
-    country or under one unit."""
+    submissions, else this year) or of a part of it (`period`: "2024-H1", or "H1" with `year`),
+    for the whole country or under one unit."""
     workspace = Path(workspace)
     catalog = load_catalog(schemas)
+    year = _year_of(period, year)
     running = holder(workspace)
     runs: list[RunRow] = []
     submitted: list[tuple[str, str, str]] = []
@@ -170,6 +171,12 @@ def status(
         missing = [(u.code, u.name) for u in reporting if (indicator.name, u.code) not in sent]
         indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing))
     return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code)
+
+
+def _year_of(period: str | None, year: int | None) -> int | None:
+    """The year a --period names ("2024-H1"), or `year`. A part of a year ("H1") without a year
+    is refused, never guessed: the latest year in the store may be last year's or a stray file's."""
+    return Period.from_option(period, year).year if period else year
 
 
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
@@ -246,6 +253,7 @@ def reminders(
     parent unit, their latest file and the latest checked copy handed back to them."""
     workspace = Path(workspace)
     catalog = load_catalog(schemas)
+    year = _year_of(period, year)
     submitted: list[tuple[str, str, str]] = []
     reported: list[tuple[str, str, str, str]] = []
     history = []
