@@ -432,3 +432,28 @@ def test_the_clerks_own_note_on_a_marked_cell_stays_first(vwu, tmp_path):
 
     text = load_workbook(tmp_path / "out" / "tien_lu_kiem_tra.xlsx")["Hội viên"]["D7"].comment.text
     assert text.startswith("Số tạm tính, chờ xã gửi lại") and "nhỏ hơn mức tối thiểu 0" in text
+
+    vwu("validate", tmp_path / "out" / "tien_lu_kiem_tra.xlsx", "--annotate", tmp_path / "again")  # the copy checked again
+
+    again = load_workbook(tmp_path / "again" / "tien_lu_kiem_tra_kiem_tra.xlsx")["Hội viên"]["D7"].comment.text
+    assert again == text  # the clerk's note kept once, vwu's lines written afresh
+
+
+def test_a_copy_resaved_by_libreoffice_and_checked_again_has_one_note_per_cell_and_keeps_the_clerks(vwu, tmp_path):
+    """LibreOffice saves notes without their author: vwu's lines are told by their text."""
+    from openpyxl.comments import Comment
+
+    loi = next(p for p in LOI if "so_am" in p.name)
+    vwu("validate", loi, "--annotate", tmp_path / "first")
+    copy = tmp_path / "first" / (loi.stem + "_kiem_tra.xlsx")
+    workbook = load_workbook(copy)
+    ws = workbook["Giám sát chính sách"]
+    ws["G13"].comment = Comment(ws["G13"].comment.text, " ")  # as LibreOffice saves it
+    ws["C13"].comment = Comment("Xã báo số liệu muộn", "Lan")  # the clerk's own note
+    workbook.save(copy)
+
+    vwu("validate", copy, "--annotate", tmp_path / "second")
+
+    again = load_workbook(tmp_path / "second" / (copy.stem + "_kiem_tra.xlsx"))["Giám sát chính sách"]
+    assert again["G13"].comment.text == "✗ Giá trị -2 nhỏ hơn mức tối thiểu 0."
+    assert again["C13"].comment.text == "Xã báo số liệu muộn"

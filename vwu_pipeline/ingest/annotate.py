@@ -37,6 +37,9 @@ from vwu_pipeline.ops.config import Limits
 COPY_SUFFIX = "_kiem_tra.xlsx"
 MESSAGE_SUFFIX = "_ket_qua.txt"
 AUTHOR = "vwu"
+# vwu's lines in a note start with these (error, warning), after the clerk's own note and this separator
+NOTE_MARKS = ("✗ ", "! ")
+NOTE_SEPARATOR = "\n—\n"
 # Distinct from Excel's built-in "Bad"/"Neutral" styles, so a later check can tell vwu's marks
 # (left from an earlier copy) from the clerk's own colours.
 ERROR_FILL = "FFB3B3"
@@ -213,17 +216,35 @@ def _forget_earlier_check(workbook: Any) -> None:
     if marker.value in workbook.sheetnames:
         del workbook[marker.value]
     properties.props = [p for p in properties.props if p.name != FEEDBACK_MARKER]
+    from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
     ours = {ERROR_FILL, WARNING_FILL}
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if cell.comment is not None and cell.comment.author == AUTHOR:
-                    cell.comment = None
+                if cell.comment is not None:
+                    kept = _clerks_part(cell.comment.text)
+                    if kept is None:
+                        cell.comment = None
+                    elif kept != cell.comment.text:  # the clerk's note, without vwu's lines
+                        author = cell.comment.author
+                        cell.comment = Comment(kept, "" if author == AUTHOR else author)
                 color = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
                 if isinstance(color, str) and color[-6:].upper() in ours:
                     cell.fill = PatternFill()
+
+
+def _clerks_part(note: str) -> str | None:
+    """A note of a checked copy without vwu's lines: the clerk's own part, or None when it was all
+    vwu's. Told by its text, not its author: LibreOffice saves notes without their author."""
+    clerk, separator, _ = note.partition(NOTE_SEPARATOR)
+    if separator:
+        return clerk
+    lines = [line for line in note.splitlines() if line.strip()]
+    if lines and all(line.startswith(NOTE_MARKS) for line in lines):
+        return None
+    return note
 
 
 def _values_copy(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
@@ -344,7 +365,7 @@ def _messages(problems: list[Problem], lang: Lang) -> dict[int, str]:
 def _note(found: list[Problem], said: dict[int, str]) -> patched_copy.Note:
     """The fill (red if any error, else amber) and the comment of one marked cell."""
     color = ERROR_FILL if any(p.severity == "error" for p in found) else WARNING_FILL
-    lines = [f"{'✗' if p.severity == 'error' else '!'} {said[id(p)]}" for p in found]
+    lines = [(NOTE_MARKS[0] if p.severity == "error" else NOTE_MARKS[1]) + said[id(p)] for p in found]
     return patched_copy.Note(color, "\n".join(lines), len(lines))
 
 
@@ -368,8 +389,8 @@ def _mark_problems(workbook: Any, problems: list[Problem], sheet_of: dict[str, s
         note = _note(found, said)
         _set_style(cell, fillId=fills[note.fill])
         text = note.text
-        if cell.comment is not None and cell.comment.author != AUTHOR:
-            text = f"{cell.comment.text}\n—\n{text}"  # the clerk's own note stays first
+        if cell.comment is not None:  # vwu's own notes of an earlier check are gone (_forget_earlier_check)
+            text = cell.comment.text + NOTE_SEPARATOR + text  # the clerk's own note stays first
         comment = Comment(_illegal_free(text), AUTHOR)
         comment.width, comment.height = 320, min(60 + 40 * note.lines, 400)
         cell.comment = comment
