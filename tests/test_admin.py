@@ -8,11 +8,13 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
 from builders import district_workbook, rows_for
+from other_user import NOBODY, as_user
 
 from vwu_pipeline.ingest import run as ingest
 
@@ -116,23 +118,38 @@ def test_report_out_with_missing_parents_is_created(vwu, inbox, workspace, tmp_p
     assert (tmp_path / "a" / "b" / "c" / "vwu-2024.xlsx").is_file()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+@pytest.mark.linux
 @pytest.mark.parametrize("command", ["report", "template", "demo-data"])
-def test_outputs_into_a_read_only_folder_are_exit_73_naming_it(vwu, inbox, workspace, tmp_path, command):
-    ingested(vwu, inbox, workspace)
-    locked = tmp_path / "chi_doc"
-    locked.mkdir()
-    locked.chmod(0o555)
-    args = {
-        "report": ("report", "--year", 2024, "--workspace", workspace, "--out", locked),
-        "template": ("template", "--year", 2024, "--unit", "332", "--out", locked),
-        "demo-data": ("demo-data", "--year", 2024, "--unit", "332", "--out", locked),
-    }[command]
+def test_outputs_into_a_read_only_folder_are_exit_73_naming_it(vwu, inbox, command):
+    """Run as an officer who may not write the folder: as root (CI), in a copy of this process
+    that became the unprivileged user 'nobody'; root itself may write anywhere."""
+    root = Path(tempfile.mkdtemp(prefix="vwu-readonly-"))
+    try:
+        root.chmod(0o755)
+        workspace, locked = root / "vwu-data", root / "chi_doc"
+        ingested(vwu, inbox, workspace)
+        assert vwu("aggregate", "--year", 2024, "--workspace", workspace, "--quiet").exit_code == 0  # report only reads
+        locked.mkdir()
+        locked.chmod(0o555)
+        args = {
+            "report": ("report", "--year", 2024, "--workspace", workspace, "--out", locked),
+            "template": ("template", "--year", 2024, "--unit", "332", "--out", locked),
+            "demo-data": ("demo-data", "--year", 2024, "--unit", "332", "--out", locked),
+        }[command]
+        if os.geteuid() == 0:
+            os.chown(workspace, -1, NOBODY)  # the officers' group reads the workspace (README)
+            for path in workspace.iterdir():
+                os.chown(path, -1, NOBODY)
+            result = as_user(NOBODY, NOBODY, *args)
+        else:
+            result = vwu(*args)
 
-    result = vwu(*args)
-
-    assert result.exit_code == 73, result.output
-    assert said(result, f"Không tạo được {locked}: không có quyền ghi."), result.stderr
+        assert result.exit_code == 73, result.output
+        # the folder, or the province folder template and demo-data make inside it
+        assert said(result, f"Không tạo được {locked}") and said(result, "không có quyền ghi."), result.stderr
+        assert list(locked.iterdir()) == []
+    finally:
+        subprocess.run(["rm", "-rf", str(root)], check=True)
 
 
 def test_a_full_disk_while_writing_the_report_is_exit_73_naming_the_file(vwu, inbox, workspace, tmp_path, monkeypatch):

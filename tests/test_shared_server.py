@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from builders import district_workbook
+from other_user import as_user as run_as
 from typer.testing import CliRunner
 
 from vwu_pipeline.cli import app
@@ -37,30 +38,8 @@ def invoke(*args: object):
 
 
 def as_user(uid: int, gid: int, *args: object) -> tuple[int, str, str]:
-    """Run a vwu command as another OS user: a forked copy of this process drops root (the
-    interpreter under /root cannot be started by that user, but the one already running can)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: become the officer, run the command, report back, leave
-        try:
-            os.close(read)
-            os.setgroups([gid])
-            os.setgid(gid)
-            os.setuid(uid)
-            result = invoke(*args)
-            payload = json.dumps([result.exit_code, result.stdout, result.stderr])
-        except BaseException as exc:  # noqa: BLE001 - anything must reach the parent
-            payload = json.dumps([-1, "", repr(exc)])
-        os.write(write, payload.encode())
-        os._exit(0)
-    os.close(write)
-    chunks = []
-    while chunk := os.read(read, 65536):
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    code, out, err = json.loads(b"".join(chunks))
-    return code, out, err
+    result = run_as(uid, gid, *args)
+    return result.exit_code, result.stdout, result.stderr
 
 
 def test_an_officer_who_may_only_read_runs_status_and_report(officer):

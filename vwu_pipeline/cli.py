@@ -18,8 +18,10 @@ import typer
 from vwu_pipeline import options, render
 from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, VwuError
 from vwu_pipeline.core.messages import text
+from vwu_pipeline.usage import Commands
 
 app = typer.Typer(
+    cls=Commands,  # click's usage errors in the run's language (usage.py)
     help="vwu — tổng hợp báo cáo của Hội LHPN Việt Nam: nhận, kiểm tra, cộng dồn và báo cáo số liệu.",
     no_args_is_help=True,
     add_completion=False,

@@ -15,6 +15,7 @@ import os
 import shlex
 import shutil
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -123,7 +124,8 @@ def store_error(exc: sqlite3.DatabaseError | OSError, path: Path | None) -> Stor
             en_hint="Run writers (ingest, aggregate, targets, backup) as the workspace's owner, or give the group write access"
             ' (README, "Permissions on a shared server"). Readers (status, report) still work.',
         )
-    if "full" in lowered or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EFBIG):
+    # a write refused by `ulimit -f` is an I/O error to SQLite (EFBIG), not "disk is full"
+    if "full" in lowered or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EFBIG) or ("i/o" in lowered and _at_size_limit(path)):
         if _file_size_limited(path):
             return StoreError(
                 f"Không ghi được {shown}: vượt giới hạn kích thước tệp của tiến trình (ulimit -f = {_fsize_limit()} byte).",
@@ -138,7 +140,7 @@ def store_error(exc: sqlite3.DatabaseError | OSError, path: Path | None) -> Stor
             en=f"Cannot write {shown}: the disk is full ({text}).",
             en_hint="Free some disk space, then run again: what was stored is intact.",
         )
-    if path is not None and Path(f"{path}-shm").exists() and not Path(f"{path}-wal").exists() and "i/o" in lowered:
+    if _wal_lost(path):
         return StoreError(
             f"Tệp nhật ký ghi trước {path.name}-wal đã bị xóa khi vwu đang dùng nó ({text}); những thay đổi gần nhất có thể đã mất.",
             "Đừng xóa các tệp vwu.sqlite-wal, vwu.sqlite-shm khi vwu chạy. Dừng mọi lệnh vwu, chạy 'vwu status' để kiểm tra"
@@ -232,6 +234,29 @@ def quick_check(path: Path) -> str | None:
         return text if "not a database" in text or "malformed" in text else None
 
 
+def _wal_lost(path: Path | None) -> bool:
+    """The write-ahead log was deleted (or cut short) while a connection still used it: the
+    shared-memory index says it holds frames that the -wal file no longer has. (SQLite recreates
+    an empty -wal when the next connection opens, so its mere absence is not the sign.)"""
+    if path is None:
+        return False
+    try:
+        with open(f"{path}-shm", "rb") as shm:
+            header = shm.read(24)  # the WAL index header (wal.c, WalIndexHdr), in native byte order
+    except OSError:
+        return False
+    if len(header) < 24:
+        return False
+    page = int.from_bytes(header[14:16], sys.byteorder)
+    page = 65536 if page == 1 else page
+    frames = int.from_bytes(header[16:20], sys.byteorder)
+    if frames == 0 or page < 512:
+        return False
+    wal = Path(f"{path}-wal")
+    size = wal.stat().st_size if wal.exists() else 0
+    return size < 32 + frames * (page + 24)
+
+
 def _not_writable(path: Path | None) -> bool:
     if path is None:
         return False
@@ -247,6 +272,15 @@ def _fsize_limit() -> int | None:
         return None if soft == resource.RLIM_INFINITY else soft
     except (ImportError, ValueError, OSError):
         return None
+
+
+def _at_size_limit(path: Path | None) -> bool:
+    """The store, its WAL or its shared-memory file has (nearly) reached the process's file-size limit."""
+    limit = _fsize_limit()
+    if limit is None or path is None:
+        return False
+    files = (Path(path), Path(f"{path}-wal"), Path(f"{path}-shm"))
+    return any(p.stat().st_size + 65536 >= limit for p in files if p.exists())
 
 
 def _file_size_limited(path: Path | None) -> bool:

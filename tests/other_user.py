@@ -1,0 +1,42 @@
+"""Run a vwu command as another OS user: what root may do (write into any folder), an officer
+may not, and CI runs as root."""
+
+from __future__ import annotations
+
+import json
+import os
+from types import SimpleNamespace
+
+from typer.testing import CliRunner
+
+from vwu_pipeline.cli import app
+
+NOBODY = 65534  # the unprivileged user and group every Linux has ("nobody", "nogroup")
+
+
+def as_user(uid: int, gid: int, *args: object) -> SimpleNamespace:
+    """The command run by a forked copy of this process that dropped root (the interpreter
+    under /root cannot be started by that user, but the one already running can): its
+    exit_code, stdout and stderr."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: become the user, run the command, report back, leave
+        try:
+            os.close(read)
+            os.setgroups([gid])
+            os.setgid(gid)
+            os.setuid(uid)
+            result = CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+            payload = json.dumps([result.exit_code, result.stdout, result.stderr])
+        except BaseException as exc:  # noqa: BLE001 - anything must reach the parent
+            payload = json.dumps([-1, "", repr(exc)])
+        os.write(write, payload.encode())
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 65536):
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    code, out, err = json.loads(b"".join(chunks))
+    return SimpleNamespace(exit_code=code, stdout=out, stderr=err, output=out + err)
