@@ -30,6 +30,9 @@ demo: setup
 	@echo "--- Sơ kết 6 tháng đầu năm 2024, so với 6 tháng đầu năm 2023 / six-month review against H1 2023"
 	$(BIN)/vwu report --year 2024 --period H1 --workspace $(WORKSPACE) --out $(OUT)
 	@echo "--- Đã ghi / written: $(OUT)/vwu-2024-H1.xlsx, $(OUT)/vwu-2024-H1.md"
+	@echo "--- Sơ kết 6 tháng đầu năm 2025, do các huyện gửi theo danh mục cũ / the 2025 six-month review, on the legacy tree its districts sent it on"
+	$(BIN)/vwu report --period 2025-H1 --workspace $(WORKSPACE) --out $(OUT)
+	@echo "--- Đã ghi / written: $(OUT)/vwu-2025-H1.xlsx, $(OUT)/vwu-2025-H1.md"
 	@echo "--- 2025: nửa đầu năm theo danh mục cũ, cả năm theo danh mục mới, so với 2024 / across the 2025 reform"
 	$(BIN)/vwu aggregate --year 2025 --workspace $(WORKSPACE)
 	$(BIN)/vwu report --year 2025 --workspace $(WORKSPACE) --out $(OUT)

@@ -351,7 +351,7 @@ MESSAGES: dict[str, Text] = {
     "report.word_district": ("huyện", "district"),
     "report.word_commune": ("xã", "commune"),
     # what a year-on-year change compares (report/compare.py), or why there is none
-    "report.partial_previous_note": ("Số liệu năm {previous} chưa đầy đủ.", "The {previous} figures are incomplete."),
+    "report.partial_previous_note": ("Số liệu {previous} chưa đầy đủ.", "The figures of {previous} are incomplete."),
     "report.lfl_over": ("so sánh trên {n} {units} có số liệu cả hai năm", "compared over the {n} {units} reporting in both years"),
     "report.ratio_over": (
         "tính trên {n}/{total} cơ sở có đủ tử số và mẫu số",
@@ -374,7 +374,7 @@ MESSAGES: dict[str, Text] = {
         "Về {label}, dẫn đầu là {leader} ({high}), thấp nhất là {laggard} ({low}).",
         "For {label}, {leader} leads ({high}) and {laggard} is lowest ({low}).",
     ),
-    "report.lfl_no_previous_year": ("chưa có số liệu năm {previous}", "no {previous} figures"),
+    "report.lfl_no_previous_year": ("chưa có số liệu {previous}", "no figures for {previous}"),
     "report.lfl_no_common_unit": ("không có đơn vị nào báo cáo cả hai năm", "no unit reported in both years"),
     "report.lfl_different_periods": (
         "không có đơn vị nào báo cáo cùng loại kỳ ở cả hai năm",

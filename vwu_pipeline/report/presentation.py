@@ -225,7 +225,8 @@ def figure_row(result: AggregateResult, indicator: Indicator, measure: Measure, 
 
 def comparison_note(result: AggregateResult, row: FigureRow, lang: str = "vi") -> str:
     """What the change compares: "so sánh trên 1 huyện có số liệu cả hai năm", or why there is none."""
-    previous_year = result.previous_year or result.year - 1
+    # the same part of the previous year, named: "năm 2023", "6 tháng đầu năm 2023"
+    previous_year = (result.previous_period or result.period.previous()).label(lang)
     if row.change is None:
         reason = row.reason or "no-previous-year"
         return t(lang, f"lfl_{reason.replace('-', '_')}", previous=previous_year, year=result.year)

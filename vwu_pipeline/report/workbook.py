@@ -311,7 +311,9 @@ def _headline_note(result: AggregateResult, row: p.FigureRow, lang: str) -> str:
     """Partial marks of both years and what the change compares, in one cell."""
     notes = [
         p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else "",
-        p.t(lang, "partial_previous_note", previous=result.previous_year or result.year - 1) if row.previous_partial else "",
+        p.t(lang, "partial_previous_note", previous=(result.previous_period or result.period.previous()).label(lang))
+        if row.previous_partial
+        else "",
         *p.figure_notes(result, row, lang),
     ]
     text = "; ".join(n for n in notes if n)
