@@ -108,6 +108,52 @@ def test_a_quarter_from_three_months(tmp_path, workspace):
         aggregate(workspace, 2024, period="H1")
 
 
+def test_nine_months_second_half_and_a_month_each_roll_up_the_files_inside_them(tmp_path, workspace, vwu):
+    # Tiên Lữ: its first half, Q3 and Q4 (three months of Q4: October, November, December);
+    # Ba Đình: its first half only.
+    fixture = {
+        ("332_h1.xlsx", "6 THÁNG ĐẦU NĂM 2024", TIEN_LU): rows(VUONG, [105, 16, 200, 1], [40, 50, 5, 3, 1]),
+        ("332_q3.xlsx", "QUÝ III NĂM 2024", TIEN_LU): rows(VUONG, [110, 4, 200, 1], [36, 48, 2, 1, 0]),
+        **{
+            (f"332_m{m}.xlsx", f"THÁNG {m} NĂM 2024", TIEN_LU): rows(VUONG, [110 + k, k, 200, 1], [34, 47, 1, 0, 0])
+            for k, m in ((1, 10), (2, 11), (3, 12))
+        },
+        ("001_h1.xlsx", "6 THÁNG ĐẦU NĂM 2024", BA_DINH): rows(PHUC_XA, [300, 20, 400, 3], [10, 12, 4, 5, 2]),
+    }
+    ingest(tmp_path / "inbox", workspace, fixture)
+
+    nine = aggregate(workspace, 2024, period="9M")
+    # H1 + Q3: flows add (16 + 4), stocks take September's (110), opening stocks January's (40).
+    assert total(nine, "members", "members_new", "12337") == 20
+    assert total(nine, "members", "members_total", "12337") == 110
+    assert total(nine, "poverty", "poor_households_start", "12337") == 40
+    assert total(nine, "poverty", "lifted_from_poverty", "12337") == 7
+    # Tiên Lữ's files cover the nine months; Ba Đình's first half does not.
+    assert nine.coverage("members", "332")["submitted"] == 1 and nine.coverage("members", "001")["submitted"] == 0
+
+    h2 = aggregate(workspace, 2024, period="H2")
+    # Q3 + October to December: 4 + 1 + 2 + 3 new members; the stock of December (113); the
+    # households poor at the start of the half are Q3's (36), not the first half's.
+    assert total(h2, "members", "members_new", "12337") == 10
+    assert total(h2, "members", "members_total", "12337") == 113
+    assert total(h2, "poverty", "poor_households_start", "12337") == 36
+    assert total(h2, "members", "members_new") == 10  # Ba Đình's first half is not in H2
+
+    out = tmp_path / "out"
+    for period, stem, title in (
+        ("9M", "vwu-2024-9M", "# Báo cáo 9 tháng đầu năm 2024 — Toàn quốc"),
+        ("H2", "vwu-2024-H2", "# Báo cáo kết quả công tác Hội 6 tháng cuối năm 2024 — Toàn quốc"),
+        ("M11", "vwu-2024-M11", "# Báo cáo tháng 11 năm 2024 — Toàn quốc"),
+    ):
+        result = vwu("report", "--year", 2024, "--period", period, "--workspace", workspace, "--out", out, "--json")
+        assert result.exit_code == 0, result.output
+        assert (out / f"{stem}.md").read_text(encoding="utf-8").startswith(title)
+    # A December month report counts in the calendar year it names (DOMAIN.md): 2024-M12.
+    december = json.loads(vwu("report", "--period", "2024-M12", "--workspace", workspace, "--out", out, "--json").output)
+    assert december["period"] == "2024-M12"
+    assert next(h for h in december["headline"] if h["column"] == "members_new")["value"] == 3
+
+
 def test_the_same_period_of_the_previous_year_is_the_comparison(tmp_path, workspace):
     ingest(tmp_path / "inbox", workspace)
 

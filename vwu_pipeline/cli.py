@@ -198,7 +198,10 @@ def ingest(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.", exists=True, show_default=False
+            help="Tệp hoặc thư mục chứa báo cáo (.xlsx, .xls, .csv); mặc định: inbox trong vwu.toml.",
+            exists=True,
+            readable=False,  # a file vwu may not read is refused alone (file-unreadable), the others go on
+            show_default=False,
         ),
     ] = None,
     workspace: options.Workspace = None,
@@ -236,7 +239,7 @@ def ingest(
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True)],
+    paths: Annotated[list[Path], typer.Argument(help="Tệp cần kiểm tra trước khi gửi.", exists=True, readable=False)],
     year: options.Year = None,
     period: options.PeriodOption = None,
     lang: options.Lang = None,
@@ -468,6 +471,42 @@ def backup_command(
         _print_json(result.to_json())
     elif not quiet:
         render.backup_written(result, settings.lang)
+
+
+@app.command("withdraw")
+def withdraw_command(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="Tệp đã nhận: tên, đường dẫn như lúc nhận, hoặc mã sha256 (ít nhất 8 ký tự). A stored file: name, path or sha256.",
+            show_default=False,
+        ),
+    ],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Lý do rút (ghi vào kho, vwu status hiện ra). Why.", show_default=False)
+    ] = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Hoàn tác: tính lại số liệu của tệp đã rút. Undo a withdrawal.")] = False,
+    workspace: options.Workspace = None,
+    lang: options.Lang = None,
+    json_out: options.Json = False,
+    quiet: options.Quiet = False,
+    debug: options.Debug = False,
+    lock_timeout: options.LockTimeout = None,
+) -> None:
+    """Rút số liệu của một tệp đã nhận (sai đơn vị, sai kỳ), ghi ai, lúc nào, vì sao; --undo để hoàn tác.
+    Withdraw a stored file's figures (wrong unit or period), recorded with who, when and why; --undo puts them back."""
+    from vwu_pipeline.ops.withdrawals import withdraw
+
+    settings = _settings(debug, workspace, lang=lang, lock_timeout=lock_timeout)
+    with _run_log(settings, "withdraw", record=True) as log:
+        result = run_command(
+            debug, lambda: _locked(settings, "withdraw", lambda: withdraw(settings.workspace, target, reason, undo), create=False)
+        )
+        log.counts = {"files": 1}
+    if json_out:
+        _print_json(result.to_json())
+    else:
+        render.withdrawal_done(result, settings.lang, quiet)
 
 
 @app.command("status")

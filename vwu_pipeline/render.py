@@ -279,6 +279,26 @@ def status(result, lang: str, quiet: bool = False) -> None:
         done = f"{len(item.submitted)}/{item.expected}"
         table.add_row(escape(item.title(lang)), f"[green]{done}[/green]" if not item.missing else done, escape(names) or "—")
     console.print(table)
+    if result.withdrawn:  # lines, not a table: a reason is read whole, and found by grep in cron mail
+        console.print(f"[bold]{escape(text('cli.status.withdrawn', lang))}[/bold]")
+        for item in result.withdrawn:
+            period = Period(item["period"]).label(lang) if item["period"] else "—"
+            words = {"file": item["file"], "unit": item["unit_code"] or "—", "period": period, "who": item["who"]}
+            line = text("cli.status.withdrawn.line", lang, **words, at=stamp(item["at"], lang), reason=item["reason"] or "—")
+            console.print("  " + escape(line), highlight=False, soft_wrap=True)
+
+
+def withdrawal_done(result, lang: str, quiet: bool = False) -> None:
+    """`vwu withdraw`: what was taken out (or put back), and how to undo it."""
+    if quiet:
+        return
+    from vwu_pipeline.core.periods import Period
+
+    period = Period(result.period).label(lang) if result.period else "—"
+    key = "cli.withdraw.undone" if result.action == "restore" else "cli.withdraw.done"
+    params = {"file": result.file, "unit": result.unit_code or "—", "period": period, "sha": result.sha256[:12]}
+    console.print(escape(text(key, lang, **params)), highlight=False, soft_wrap=True)
+    console.print(escape(text("cli.withdraw.next", lang)), highlight=False, soft_wrap=True)
 
 
 def units_found(found, query: str, lang: str) -> None:

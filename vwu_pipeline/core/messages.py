@@ -61,6 +61,22 @@ MESSAGES: dict[str, Text] = {
         "Không đọc được thư mục: {reason}. Các tệp trong đó chưa được nhận.",
         "The folder cannot be read: {reason}. The files in it were not ingested.",
     ),
+    # why the system would not let vwu read a file or folder: the {reason} of the two above
+    "os.permission": (
+        "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
+        "the server may not read it (file or folder permissions; chmod/chown)",
+    ),
+    "os.vanished": (
+        "tệp đã bị đổi tên, chuyển đi hoặc xóa trong khi đang nhận (đang tải lên?): chạy lại sau",
+        "it was renamed, moved or deleted while being ingested (still uploading?): run again later",
+    ),
+    "os.too-long": (
+        "đường dẫn quá dài (thư mục lồng nhau quá sâu): chuyển tệp lên thư mục ngoài",
+        "the path is too long (folders nested too deep): move the files up to an outer folder",
+    ),
+    "os.loop": ("liên kết vòng tròn", "a circular link"),
+    "os.is-folder": ("là một thư mục", "it is a folder"),
+    "os.disk": ("lỗi đọc đĩa", "a disk read error"),
     "cell-too-long": (
         "Ô chứa {length} ký tự, vượt giới hạn {limit}.",
         "The cell holds {length} characters, more than the limit of {limit}.",
@@ -113,8 +129,10 @@ MESSAGES: dict[str, Text] = {
         "The title names different reporting periods: {phrases}. Fix the title, or say which with --period.",
     ),
     "year-unusual": (
-        "Năm báo cáo {year} khác thường (năm gần nhất: {latest}): kiểm tra lại tiêu đề có gõ nhầm năm không.",
-        "The report year {year} is unusual (latest year: {latest}): check the title's year is not a typo.",
+        "Năm báo cáo {year} khác thường (năm gần nhất đã nhận: {latest}; năm công tác hiện tại: {current}): "
+        "kiểm tra lại tiêu đề có gõ nhầm năm không.",
+        "The report year {year} is unusual (latest year received: {latest}; current working year: {current}): "
+        "check the title's year is not a typo.",
     ),
     "unit-unknown": (
         "Không xác định được đơn vị báo cáo: không mã đơn vị nào khớp danh mục năm {year} và tiêu đề không nêu tên đơn vị.",
@@ -451,6 +469,28 @@ MESSAGES: dict[str, Text] = {
     "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} indicators in {folder}."),
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
+    "cli.status.withdrawn": (
+        "Tệp đã rút (vwu withdraw): số liệu không được tính",
+        "Withdrawn files (vwu withdraw): their figures do not count",
+    ),
+    "cli.status.withdrawn.line": (
+        "{file} ({unit}, {period}): {who} rút lúc {at}; lý do: {reason}",
+        "{file} ({unit}, {period}): withdrawn by {who} at {at}; reason: {reason}",
+    ),
+    "cli.withdraw.done": (
+        "Đã rút {file} ({unit}, {period}): số liệu của tệp không còn được tính; các bản khác của đơn vị được tính lại."
+        " Hoàn tác: vwu withdraw --undo {sha}",
+        "Withdrew {file} ({unit}, {period}): its figures no longer count; the unit's other versions are recomputed."
+        " To undo: vwu withdraw --undo {sha}",
+    ),
+    "cli.withdraw.undone": (
+        "Đã hoàn tác việc rút {file} ({unit}, {period}): số liệu của tệp được tính lại theo thứ tự các bản.",
+        "Put {file} ({unit}, {period}) back: its figures count again, in the order of the versions.",
+    ),
+    "cli.withdraw.next": (
+        "Lần tổng hợp và báo cáo tới (vwu aggregate, vwu report) sẽ theo số liệu mới.",
+        "The next aggregate and report (vwu aggregate, vwu report) follow the new figures.",
+    ),
     "cli.status.unchanged": ("Đã có, không đổi", "Already ingested"),
     "cli.status.refused": ("Từ chối", "Refused"),
     "cli.status.checked": ("Hợp lệ", "Valid"),
@@ -660,6 +700,27 @@ MESSAGES: dict[str, Text] = {
     "usage.reason.not-choice": ("{value} không phải một trong: {choices}.", "{value} is not one of {choices}."),
     # --- fatal errors (a red panel; the hint says how to fix) ---
     "error.stopped": ("Đã dừng.", "Stopped."),
+    # vwu withdraw
+    "error.withdraw-none": ("Không có tệp đã nhận nào khớp '{target}'.", "No accepted file matches '{target}'."),
+    "error.withdraw-none-hint": (
+        "Ghi tên tệp, đường dẫn như lúc nhận, hoặc mã sha256 (ít nhất 8 ký tự đầu) của tệp.",
+        "Give the file's name, its path as ingested, or its sha256 (at least its first 8 characters).",
+    ),
+    "error.withdraw-several": ("Nhiều tệp đã nhận khớp '{target}': {files}.", "Several accepted files match '{target}': {files}."),
+    "error.withdraw-several-hint": (
+        "Ghi mã sha256 (ít nhất 8 ký tự đầu) của tệp cần rút.",
+        "Give the sha256 (at least its first 8 characters) of the file to withdraw.",
+    ),
+    "error.withdraw-already": ("Tệp {file} ({sha}) đã được rút rồi.", "The file {file} ({sha}) is already withdrawn."),
+    "error.withdraw-already-hint": (
+        "Xem các tệp đã rút: vwu status. Để tính lại số liệu của tệp: vwu withdraw --undo {sha}",
+        "Withdrawn files: vwu status. To count its figures again: vwu withdraw --undo {sha}",
+    ),
+    "error.withdraw-undone": (
+        "Tệp {file} ({sha}) không bị rút: không có gì để hoàn tác.",
+        "The file {file} ({sha}) is not withdrawn: nothing to undo.",
+    ),
+    "error.withdraw-undone-hint": ("Xem các tệp đã rút: vwu status.", "Withdrawn files: vwu status."),
     # the workspace and its store (shown as "vi / en"; the hint in Vietnamese until issue 16)
     "error.store-busy": (
         "Cơ sở dữ liệu {name} bị một tiến trình khác giữ quá lâu: {reason}",

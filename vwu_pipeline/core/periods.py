@@ -161,6 +161,13 @@ def _not_in_year(period: Period, year: int) -> ConfigError:
     )
 
 
+def unusual_year(year: int, latest: int | None, today: date) -> bool:
+    """A report year that is likely a typo ("năm 2000" typed for 2024): more than one year
+    before the latest year already in the store, or after the current working year. With an
+    empty store (`latest` None) only the current working year is a reference."""
+    return year > reporting_year(today) or (latest is not None and year < latest - 1)
+
+
 @lru_cache(maxsize=4096)
 def period_months(code: str) -> tuple[int, int]:
     """First and last month a period covers: "2024" -> (1, 12), "2024-Q3" -> (7, 9), "2024-9M" -> (1, 9)."""
@@ -363,11 +370,16 @@ def _quarter(token: str) -> int:
 _PLACE_DATE = re.compile(r"\bngay (\d{1,2}) (?:thang )?(\d{1,2}) (?:nam )?(20\d\d)\b")
 
 
+_AS_OF_WORDS = re.compile(r"\b(?:tinh den|tinh toi|den het|den|toi|tu)\s*$")
+
+
 def find_place_date(lines: list[str]) -> date | None:
     """The date a document was signed, from its place-and-date line; None when it has none."""
     for line in lines:
-        match = _PLACE_DATE.search(fold(line))
-        if match:
+        folded = fold(line)
+        for match in _PLACE_DATE.finditer(folded):
+            if _AS_OF_WORDS.search(folded[: match.start()]):
+                continue  # "Số liệu tính đến ngày 30 tháng 11 năm 2024": the figures' as-of date, the same on every version
             try:
                 return date(int(match[3]), int(match[2]), int(match[1]))
             except ValueError:

@@ -57,7 +57,8 @@ class Problem:
 
     def message(self, lang: Lang = "vi") -> str:
         template = pick(self.templates or MESSAGES[self.code], lang)
-        params = {k: _param(k, v, lang) for k, v in self.params.items()}
+        # a parameter `x_en` is the English text of `x` (an OS reason, words chosen by the caller)
+        params = {k: _param(k, self.params.get(f"{k}_en", v) if lang == "en" else v, lang) for k, v in self.params.items()}
         return fill(template, {"value": _show(self.value, lang), **params})
 
     def where(self, lang: Lang = "vi") -> str:

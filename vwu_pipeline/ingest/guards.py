@@ -334,15 +334,22 @@ def short_reason(exc: BaseException) -> str:
     return text[:200]
 
 
-def os_reason(error: OSError) -> str:
-    """Why the system would not let vwu read a file, in the officer's words."""
-    reasons = {
-        errno.EACCES: "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
-        errno.EPERM: "máy chủ không có quyền đọc (quyền của tệp hoặc thư mục; chmod/chown)",
-        errno.ENOENT: "tệp đã bị đổi tên, chuyển đi hoặc xóa trong khi đang nhận (đang tải lên?): chạy lại sau",
-        errno.ENAMETOOLONG: "đường dẫn quá dài (thư mục lồng nhau quá sâu): chuyển tệp lên thư mục ngoài",
-        errno.ELOOP: "liên kết vòng tròn",
-        errno.EISDIR: "là một thư mục",
-        errno.EIO: "lỗi đọc đĩa",
-    }
-    return reasons.get(error.errno, error.strerror or str(error))
+_OS_REASONS = {
+    errno.EACCES: "os.permission",
+    errno.EPERM: "os.permission",
+    errno.ENOENT: "os.vanished",
+    errno.ENAMETOOLONG: "os.too-long",
+    errno.ELOOP: "os.loop",
+    errno.EISDIR: "os.is-folder",
+    errno.EIO: "os.disk",
+}
+
+
+def os_reason(error: OSError) -> dict[str, str]:
+    """Why the system would not let vwu read a file or folder, in the officer's words: the
+    `reason` (Vietnamese) and `reason_en` parameters of file-unreadable and folder-unreadable."""
+    key = _OS_REASONS.get(error.errno)  # type: ignore[arg-type]
+    if key is None:
+        raw = short_reason(OSError(error.errno, error.strerror)) if error.strerror else short_reason(error)
+        return {"reason": raw, "reason_en": raw}
+    return {"reason": text(key, "vi"), "reason_en": text(key, "en")}

@@ -56,7 +56,7 @@ def read_problem(error: ReadError | OSError, file: str) -> Problem:
     """A file that cannot be read, as the problem that refuses it (ingest, targets and feedback alike)."""
     if isinstance(error, ReadError):
         return Problem(error.code, "error", file, error.params.get("sheet"), params=error.params)
-    return Problem("file-unreadable", "error", file, params={"reason": os_reason(error)})
+    return Problem("file-unreadable", "error", file, params=os_reason(error))
 
 
 WORKBOOK_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
@@ -80,7 +80,7 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ReadError("file-unreadable", reason=os_reason(exc)) from exc
+        raise ReadError("file-unreadable", **os_reason(exc)) from exc
     if size == 0:
         raise ReadError("file-empty")
     if size > limits.max_file_bytes:
@@ -90,7 +90,7 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
             return [_read_csv(path, limits)]
         return _read_spreadsheet(path, WORKBOOK_SUFFIXES[suffix], limits)
     except OSError as exc:  # vanished or unreadable between stat() and open()
-        raise ReadError("file-unreadable", reason=short_reason(exc)) from exc
+        raise ReadError("file-unreadable", **os_reason(exc)) from exc
 
 
 # --- workbooks -------------------------------------------------------------------------

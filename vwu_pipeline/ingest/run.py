@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
 from vwu_pipeline.core.messages import text
+from vwu_pipeline.core.periods import reporting_year, unusual_year
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
 from vwu_pipeline.ingest.annotate import relative_names
@@ -32,7 +34,7 @@ from vwu_pipeline.ingest.reading import (
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.store.db import Store
+from vwu_pipeline.store.db import Store, file_version_key
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
@@ -86,7 +88,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                 # A folder the server may not read, or nested beyond the path limit: said, not skipped silently.
                 folder = Path(error.filename or given)
                 result = FileResult(str(folder), "refused")
-                result.problems.append(Problem("folder-unreadable", "error", folder.name, params={"reason": os_reason(error)}))
+                result.problems.append(Problem("folder-unreadable", "error", folder.name, params=os_reason(error)))
                 refused.append(result)
 
             for folder, _, names in os.walk(given, onerror=unreadable):
@@ -185,6 +187,7 @@ def run(
     run_id = store.start_run("ingest") if store else None
     try:
         known = store.accepted_hashes() if store and not options.force else set()
+        years = YearCheck(store.latest_year() if store else None)
         in_run: dict[str, FileResult | None] = {}  # content read in this run -> its first file's result
         copies: list[tuple[Path, str]] = []
         refused_before.update(store.refused_feedback() if store else ())
@@ -211,7 +214,7 @@ def run(
                             in_run[sha] = None
                 upcoming = (unchanged, parser.submit(fresh))
                 if pending:
-                    _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run)
+                    _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run, years)
                 pending = upcoming
         for path, sha in copies:
             done(_copy_outcome(path, in_run[sha]))
@@ -287,14 +290,22 @@ def _finish_batch(
     feedback: Callable[[FileResult], None] = lambda result: None,
     run_id: int | None = None,
     in_run: dict[str, FileResult | None] | None = None,
+    years: YearCheck | None = None,
 ) -> None:
     """Validate a read batch together, then store it file by file."""
     for result in unchanged:
         done(result)
     subs = parsed()
     validate(subs, catalog, options.year, options.period)
-    for sub in subs:
+    years = years or YearCheck(None)
+    # Stored oldest version first (the version key: signing date, else file time, then name), not
+    # in name order: a re-saved original read in the same run as its correction is recognised as
+    # such whatever the names, and a store rebuilt from the same files stores them alike.
+    order = sorted(subs, key=lambda sub: file_version_key(sub.path, sub.signed_on)) if store is not None else subs
+    for sub in order:
         result = sub.result
+        if result.valid and sub.tables and sub.year is not None:
+            years.check(sub.year, result)
         if result.valid and not sub.tables:
             result.status = "skipped"  # nothing in it is a submission (a targets file): said why, not refused
         elif store is None or result.sha256 is None:
@@ -315,7 +326,24 @@ def _finish_batch(
             )
         if in_run is not None and result.sha256:
             in_run[result.sha256] = result
-        done(result)
+    for sub in subs:  # told in the order of the files
+        done(sub.result)
+
+
+class YearCheck:
+    """Warns of a report year far from the others (year-unusual): the latest year is the store's,
+    raised by the files accepted in this run."""
+
+    def __init__(self, latest: int | None, today: date | None = None):
+        self.latest = latest
+        self.today = today or date.today()
+
+    def check(self, year: int, result: FileResult) -> None:
+        if unusual_year(year, self.latest, self.today):
+            params = {"year": str(year), "latest": str(self.latest or "—"), "current": str(reporting_year(self.today))}
+            result.problems.append(Problem("year-unusual", "warning", Path(result.path).name, params=params))
+        elif self.latest is None or year > self.latest:
+            self.latest = year  # an unusual year never becomes the reference for the next files
 
 
 def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:

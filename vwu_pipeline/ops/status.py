@@ -85,6 +85,8 @@ class StatusResult:
     runs: list[RunRow]
     indicators: list[IndicatorStatus]
     period: str = ""  # "2024", "2024-H1"
+    # files an officer withdrew (vwu withdraw) and that stay out: name, sha256, unit, period, who, when, why
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.period = self.period or str(self.year)
@@ -105,6 +107,7 @@ class StatusResult:
             "complete": self.complete,
             "runs": [r.to_dict() for r in self.runs],
             "indicators": [i.to_dict() for i in self.indicators],
+            "withdrawn": self.withdrawn,
         }
 
     def to_json(self) -> str:
@@ -128,6 +131,7 @@ def status(
     running = holder(workspace)
     runs: list[RunRow] = []
     submitted: list[tuple[str, str, str]] = []
+    withdrawn: list[dict[str, Any]] = []
     if (workspace / DB_NAME).exists():
         store = Store.open(workspace, create=False, write=False)
         try:
@@ -139,6 +143,7 @@ def status(
             if year is None:
                 year = store.latest_year()
             runs = _runs(store, last, running)
+            withdrawn = store.withdrawals()
             if year is not None:
                 submitted = store.current_submission_periods(year)
         finally:
@@ -170,7 +175,7 @@ def status(
         done = [(u.code, u.name) for u in reporting if (indicator.name, u.code) in sent]
         missing = [(u.code, u.name) for u in reporting if (indicator.name, u.code) not in sent]
         indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing))
-    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code)
+    return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code, withdrawn)
 
 
 def _year_of(period: str | None, year: int | None) -> int | None:

@@ -39,6 +39,11 @@ def version_key(signed_on: str | None, modified: str, path: Path) -> str:
     return f"{signed_on or modified[:10]} {modified} {readable(Path(path).stem)}"
 
 
+def file_version_key(path: Path, signed_on: str | None) -> str:
+    """The version key of a file about to be stored (see version_key)."""
+    return version_key(signed_on, _modified(path, now()), path)
+
+
 def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, str]]:
     """What told two versions apart ("date", "mtime" or "name"), with words for the file line.
     Versions are (submission id, version key, name, run id, signed_on)."""
@@ -297,6 +302,11 @@ def _disk_has_room(folder: Path) -> bool:
         return shutil.disk_usage(folder).free > 64 * 1024**2
     except OSError:
         return False
+
+
+def current_user() -> str:
+    """Who runs vwu (recorded with a withdrawal)."""
+    return _user()
 
 
 def _user() -> str:
@@ -732,10 +742,14 @@ class Store:
         """Accepted files matching a sha256 (or its first 8+ characters), a path or a name:
         (id, name, sha256, path, withdrawn)."""
         text = name_or_sha.strip()
+        # a path names one file; a bare name may name several (the same name in two folders)
+        name = text if Path(text).name == text else None
+        prefix = text.lower() + "%" if len(text) >= 8 and all(c in "0123456789abcdef" for c in text.lower()) else None
+        absolute = str(Path(text).expanduser().absolute())
         return self.db.execute(
             "SELECT id, name, sha256, path, withdrawn FROM files WHERE status = 'accepted'"
-            " AND (sha256 = ? OR (length(?) >= 8 AND sha256 LIKE ? || '%') OR path = ? OR name = ?) ORDER BY id",
-            (text.lower(), text, text.lower(), text, Path(text).name),
+            " AND (sha256 = ? OR sha256 LIKE ? OR path = ? OR path = ? OR name = ?) ORDER BY id",
+            (text.lower(), prefix, text, absolute, name),
         ).fetchall()
 
     def set_withdrawn(self, file_id: int, withdrawn: bool, who: str, reason: str | None) -> None:
@@ -751,14 +765,19 @@ class Store:
             ).fetchall():
                 self.recompute(*key)
 
+    def withdrawal_history(self, file_id: int) -> list[dict[str, Any]]:
+        """Every withdrawal of one file and its undoing, oldest first: action, who, when, why."""
+        rows = self.db.execute("SELECT action, who, at, reason FROM withdrawals WHERE file_id = ? ORDER BY id", (file_id,)).fetchall()
+        return [dict(zip(("action", "who", "at", "reason"), row)) for row in rows]
+
     def withdrawals(self) -> list[dict[str, Any]]:
-        """Files withdrawn now, newest withdrawal first: name, unit, period, who, when, why."""
+        """Files withdrawn now, newest withdrawal first: name, sha256, unit, period, who, when, why."""
         rows = self.db.execute(
-            "SELECT f.name, f.unit_code, f.period, w.who, w.at, w.reason FROM files f"
+            "SELECT f.name, f.sha256, f.unit_code, f.period, w.who, w.at, w.reason FROM files f"
             " JOIN withdrawals w ON w.id = (SELECT max(id) FROM withdrawals WHERE file_id = f.id)"
             " WHERE f.withdrawn = 1 ORDER BY w.id DESC"
         ).fetchall()
-        keys = ("file", "unit_code", "period", "who", "at", "reason")
+        keys = ("file", "sha256", "unit_code", "period", "who", "at", "reason")
         return [dict(zip(keys, row)) for row in rows]
 
     # -- runs -----------------------------------------------------------------------------
