@@ -633,6 +633,28 @@ MESSAGES: dict[str, Text] = {
         "Bản sao giữ số liệu, công thức, định dạng và ô gộp của tệp gốc; hình ảnh và biểu đồ của tệp gốc không được chép sang.",
         "This copy keeps the original's figures, formulas, formatting and merged cells; its images and charts are not carried over.",
     ),
+    "feedback.error.inside_inbox": (
+        "Thư mục phản hồi {folder} nằm trong thư mục nhận báo cáo {inbox}.",
+        "The feedback folder {folder} is inside the inbox {inbox}.",
+    ),
+    "feedback.error.inside_inbox_hint": (
+        "Chọn một thư mục phản hồi ở ngoài thư mục nhận (--feedback, --annotate hoặc feedback trong vwu.toml):"
+        " bản kiểm tra để trong đó sẽ bị đọc lại như một báo cáo.",
+        "Choose a feedback folder outside the inbox (--feedback, --annotate or feedback in vwu.toml):"
+        " copies left in the inbox would be read back as submissions.",
+    ),
+    "feedback.error.cannot_write": (
+        "Không ghi được bản kiểm tra {copy}: {reason}.",
+        "Cannot write the checked copy {copy}: {reason}.",
+    ),
+    "feedback.error.cannot_write_hint": (
+        "Kiểm tra quyền ghi và chỗ trống của thư mục phản hồi.",
+        "Check that the feedback folder is writable and has free space.",
+    ),
+    "feedback.kept_all": (
+        "Bản sao là chính tệp gốc (số liệu, công thức, định dạng, ô gộp, hình ảnh và biểu đồ), chỉ thêm trang này, màu và ghi chú ở các ô cần xem.",
+        "This copy is the original file itself (figures, formulas, formatting, merged cells, images and charts) with only this sheet and the colours and notes on the cells to review added.",
+    ),
     "feedback.kept_values": (
         "Tệp gốc dạng {suffix}: bản sao giữ giá trị, ô gộp và độ rộng cột; định dạng khác của tệp gốc không được chép sang.",
         "The original is a {suffix} file: this copy keeps its values, merged cells and column widths, not its other formatting.",

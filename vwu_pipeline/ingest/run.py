@@ -18,6 +18,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.periods import reporting_year, unusual_year
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
@@ -240,10 +241,12 @@ def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
     target = Path(folder).resolve()
     for given in paths:
         if given.is_dir() and target.is_relative_to(given.resolve()):
+            params = {"folder": folder, "inbox": given}
             raise ConfigError(
-                f"Thư mục phản hồi {folder} nằm trong thư mục nhận báo cáo {given} / the feedback folder is inside the inbox.",
-                "Chọn một thư mục phản hồi ở ngoài thư mục nhận (--feedback, --annotate hoặc feedback trong vwu.toml):"
-                " bản kiểm tra để trong đó sẽ bị đọc lại như một báo cáo.",
+                text("feedback.error.inside_inbox", "vi", **params),
+                text("feedback.error.inside_inbox_hint", "vi"),
+                en=text("feedback.error.inside_inbox", "en", **params),
+                en_hint=text("feedback.error.inside_inbox_hint", "en"),
             )
 
 
@@ -262,9 +265,12 @@ def _write_feedback(result: FileResult, names: dict[Path, Path], options: Ingest
     try:
         write_feedback(path, result, out, options.lang, options.send_to, options.feedback_message, options.limits)
     except OSError as error:
+        params = {"copy": out, "reason": error.strerror or error}
         raise ConfigError(
-            f"Không ghi được bản kiểm tra {out}: {error.strerror or error} / cannot write the feedback copy.",
-            "Kiểm tra quyền ghi và chỗ trống của thư mục phản hồi.",
+            text("feedback.error.cannot_write", "vi", **params),
+            text("feedback.error.cannot_write_hint", "vi"),
+            en=text("feedback.error.cannot_write", "en", **params),
+            en_hint=text("feedback.error.cannot_write_hint", "en"),
         ) from error
     result.feedback = os.path.abspath(out)  # status --missing lists it for a mail merge: not relative to today's folder
 
