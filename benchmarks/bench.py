@@ -1,15 +1,26 @@
-"""`make bench`: vwu at national scale, side by side with what a user would otherwise write.
+"""`make bench`: vwu at national scale, side by side with the read floor and the naive way.
 
-Generates the national 2024 data once (cached under benchmarks/.cache), then in one run
-times the naive baseline, the raw read floor, every vwu step (as the command a user
-runs, in its own process, with its peak memory) and 10x the national scale, and prints
-a table with the ratios and the targets of issue 5. It also checks that vwu's national
-totals equal the naive baseline's.
+Generates the data once (cached under benchmarks/.cache): the national 2024 set in the
+template's shape ("plain") and in the shapes offices really send ("messy": two-row merged
+headers, numbers typed as text, headers without diacritics or decomposed...), the national
+2023 set (the previous year a report compares with), the 2025 sets across the reform and a
+10x set. Then in one run it times, each as a separate process started the way a user starts
+it, with a fresh HOME and temporary folder (no cache outside the workspace can help a
+"first" ingest) and its peak memory:
+
+- the read floor: a process that starts Python, imports python-calamine and reads every
+  cell of every file (one core; vwu's ingest may use both);
+- the naive baseline (openpyxl + a pandera call per sheet, in this process);
+- every vwu step, on both national sets where it reads files;
+
+and prints one table with the ratios side by side against the targets of issue 18. It checks
+that vwu's national totals equal the naive baseline's.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -30,7 +41,6 @@ class Step:
     name: str
     seconds: float
     peak_mb: float | None = None
-    note: str = ""
 
 
 # Peak memory is read by a small launcher process: a child forked straight from this
@@ -44,17 +54,46 @@ _, status, usage = os.wait4(pid, 0)
 print(usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
 """
 
+# The read floor as a process of its own, as vwu's is: start Python, import python-calamine,
+# read every cell of every workbook (one process, one core).
+FLOOR = """
+import sys
+from pathlib import Path
+from python_calamine import CalamineWorkbook
+for path in sorted(Path(sys.argv[1]).rglob("*.xlsx")):
+    book = CalamineWorkbook.from_path(str(path))
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python()
+"""
 
-def run_vwu(*args: str, name: str) -> Step:
-    """Run one vwu command in its own process; peak memory covers its reader processes too."""
+
+def fresh_env(scratch: Path) -> dict[str, str]:
+    """A new HOME and TMPDIR for one command: nothing cached by an earlier one can help it."""
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=scratch))
+    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=scratch))
+    # PYTHONDONTWRITEBYTECODE would make every command compile vwu's source again, which an
+    # installed vwu (pip compiles it) never does: vwu is compiled once, in main().
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VWU_", "XDG_")) and k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(HOME=str(home), TMPDIR=str(tmp), TMP=str(tmp), TEMP=str(tmp))
+    return env
+
+
+def run_process(command: list[str], name: str, scratch: Path) -> Step:
+    """Run one command in its own process; peak memory covers its reader processes too."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", LAUNCHER, VWU, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=fresh_env(scratch)
+    )
     seconds = time.perf_counter() - started
     *output, last = done.stderr.strip().splitlines() or [""]
     peak_kb, code = (int(x) for x in last.split())
     if code not in (0, 1):
-        raise SystemExit(f"{name}: vwu {' '.join(args)} exited {code}:\n" + "\n".join(output))
+        raise SystemExit(f"{name}: {' '.join(command)} exited {code}:\n" + "\n".join(output))
     return Step(name, seconds, peak_kb / 1024)
+
+
+def run_vwu(*args: str, name: str, scratch: Path) -> Step:
+    return run_process([VWU, *args], name, scratch)
 
 
 def dataset(name: str, *generate_args: str, year: int = YEAR) -> Path:
@@ -69,20 +108,23 @@ def dataset(name: str, *generate_args: str, year: int = YEAR) -> Path:
     return folder
 
 
+def datasets(skip_10x: bool) -> dict[str, Path]:
+    sets = {
+        "plain": dataset(f"national-{YEAR}", "--scale", "national"),
+        "messy": dataset(f"national-{YEAR}-messy", "--scale", "national", "--messy"),
+        "previous": dataset(f"national-{YEAR - 1}", "--scale", "national", year=YEAR - 1),
+        # Across the 2025 reform: the first half from the legacy districts, the full year from
+        # the new provinces; aggregating 2025 carries the legacy figures onto the new tree.
+        "2025-H1": dataset("national-2025-H1", "--scale", "national", "--period", "H1", year=2025),
+        "2025": dataset("national-2025", "--scale", "national", year=2025),
+    }
+    if not skip_10x:
+        sets["10x"] = dataset(f"national-{YEAR}-x10", "--scale", "10")
+    return sets
+
+
 def spreadsheets(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.xlsx"))
-
-
-def read_floor(files: list[Path]) -> Step:
-    """Every sheet of every file read with python-calamine, and nothing else."""
-    from python_calamine import CalamineWorkbook
-
-    started = time.perf_counter()
-    for path in files:
-        workbook = CalamineWorkbook.from_path(str(path))
-        for sheet in workbook.sheet_names:
-            workbook.get_sheet_by_name(sheet).to_python()
-    return Step("raw read floor (calamine)", time.perf_counter() - started)
 
 
 def naive(files: list[Path]) -> tuple[Step, dict[str, float]]:
@@ -154,50 +196,67 @@ def big_workbook(path: Path, rows: int = ANNOTATE_ROWS) -> Path:
     return path
 
 
-def help_time() -> Step:
-    def once() -> float:
-        started = time.perf_counter()
-        subprocess.run([VWU, "--help"], stdout=subprocess.DEVNULL, check=True)
-        return time.perf_counter() - started
+def help_time(scratch: Path) -> Step:
+    best = min((run_vwu("--help", name="help", scratch=scratch) for _ in range(5)), key=lambda s: s.seconds)
+    return Step("vwu --help (best of 5)", best.seconds, best.peak_mb)
 
-    best = min(once() for _ in range(5))
-    return Step("vwu --help (best of 5)", best)
+
+def ingest_set(label: str, folder: Path, tmp: Path, steps: dict[str, Step]) -> Path:
+    """Floor, first ingest and unchanged re-ingest of one national set; returns its workspace."""
+    inbox = tmp / f"inbox-{label}"
+    shutil.copytree(folder, inbox)  # the 5-files-changed step must not touch the cache
+    workspace = tmp / f"ws-{label}"
+    steps[f"floor-{label}"] = run_process([sys.executable, "-c", FLOOR, str(inbox)], f"read floor process, {label} (1 core)", tmp)
+    steps[f"ingest-{label}"] = run_vwu(
+        "ingest", str(inbox), "--workspace", str(workspace), "--quiet", name=f"vwu ingest, {label}, empty workspace", scratch=tmp
+    )
+    steps[f"reingest-{label}"] = run_vwu(
+        "ingest", str(inbox), "--workspace", str(workspace), "--quiet", name=f"vwu ingest again, {label}, nothing changed", scratch=tmp
+    )
+    return workspace
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-10x", action="store_true", help="leave out the 10x national scale")
     parser.add_argument("--skip-naive", action="store_true", help="leave out the naive baseline")
+    parser.add_argument("--generate-only", action="store_true", help="generate the cached data sets and stop")
     options = parser.parse_args()
     started = time.perf_counter()
 
     print("Data (cached in benchmarks/.cache):", flush=True)
-    national = dataset(f"national-{YEAR}", "--scale", "national")
-    files = spreadsheets(national)
-    print(f"  national {YEAR}: {len(files)} files", flush=True)
+    sets = datasets(options.skip_10x)
+    if options.generate_only:
+        return
+    for label in ("plain", "messy"):
+        print(f"  national {YEAR}, {label}: {len(spreadsheets(sets[label]))} files", flush=True)
+    # What pip does when it installs vwu: the bytecode written once, before anything is timed.
+    import vwu_pipeline
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(vwu_pipeline.__file__).parent)], check=True)
 
     steps: dict[str, Step] = {}
     with tempfile.TemporaryDirectory(prefix="vwu-bench-") as tmp:
         tmp = Path(tmp)
-        inbox = tmp / "inbox"
-        shutil.copytree(national, inbox)  # the 5-files-changed step must not touch the cache
-        workspace = tmp / "ws"
-
-        steps["floor"] = read_floor(files)
+        workspace = ingest_set("plain", sets["plain"], tmp, steps)
+        ingest_set("messy", sets["messy"], tmp, steps)
         if not options.skip_naive:
-            steps["naive"], naive_sums = naive(files)
-        steps["ingest"] = run_vwu(
-            "ingest", str(inbox), "--workspace", str(workspace), "--quiet", name="vwu ingest, national, empty workspace"
-        )
-        steps["reingest"] = run_vwu(
-            "ingest", str(inbox), "--workspace", str(workspace), "--quiet", name="vwu ingest again, nothing changed"
-        )
-        changed = change_files(inbox, 5, tmp / "changed")
+            steps["naive"], naive_sums = naive(spreadsheets(sets["plain"]))
+
+        changed = change_files(tmp / "inbox-plain", 5, tmp / "changed")
         steps["changed"] = run_vwu(
-            "ingest", str(inbox), "--workspace", str(workspace), "--quiet", name=f"vwu ingest again, {len(changed)} files changed"
+            "ingest",
+            str(tmp / "inbox-plain"),
+            "--workspace",
+            str(workspace),
+            "--quiet",
+            name=f"vwu ingest again, {len(changed)} files changed",
+            scratch=tmp,
         )
+        # The previous year in the store: the report compares with it.
+        run_vwu("ingest", str(sets["previous"]), "--workspace", str(workspace), "--quiet", name="ingest 2023", scratch=tmp)
         steps["aggregate"] = run_vwu(
-            "aggregate", "--year", str(YEAR), "--workspace", str(workspace), "--quiet", name="vwu aggregate --year 2024"
+            "aggregate", "--year", str(YEAR), "--workspace", str(workspace), "--quiet", name="vwu aggregate --year 2024", scratch=tmp
         )
         steps["report"] = run_vwu(
             "report",
@@ -209,27 +268,69 @@ def main() -> None:
             str(tmp / "out"),
             "--quiet",
             name="vwu report --year 2024",
+            scratch=tmp,
         )
-        steps["help"] = help_time()
+        steps["help"] = help_time(tmp)
         big = big_workbook(tmp / "ca_nuoc_10000.xlsx")
         steps["annotate"] = run_vwu(
-            "validate", str(big), "--annotate", str(tmp / "kiem_tra"), "--json", name=f"vwu validate --annotate, {ANNOTATE_ROWS:,} rows"
+            "validate",
+            str(big),
+            "--annotate",
+            str(tmp / "kiem_tra"),
+            "--json",
+            name=f"vwu validate --annotate, {ANNOTATE_ROWS:,} rows",
+            scratch=tmp,
         )
 
-        # Across the 2025 reform: 2024 national, 2025 first half from the legacy districts, 2025
-        # full year from the new provinces, in one store; aggregating 2025 carries the legacy
-        # figures onto the new tree and compares with 2024 carried forward (target: <= 2x 2024).
-        first_half = dataset("national-2025-H1", "--scale", "national", "--period", "H1", year=2025)
-        new_tree = dataset("national-2025", "--scale", "national", year=2025)
-        for folder in (first_half, new_tree):
-            run_vwu("ingest", str(folder), "--workspace", str(workspace), "--quiet", name="ingest 2025")
+        for folder in (sets["2025-H1"], sets["2025"]):
+            run_vwu("ingest", str(folder), "--workspace", str(workspace), "--quiet", name="ingest 2025", scratch=tmp)
         steps["aggregate2025"] = run_vwu(
-            "aggregate", "--year", "2025", "--workspace", str(workspace), "--quiet", name="vwu aggregate --year 2025 (across the reform)"
+            "aggregate",
+            "--year",
+            "2025",
+            "--workspace",
+            str(workspace),
+            "--quiet",
+            name="vwu aggregate --year 2025 (across the reform)",
+            scratch=tmp,
+        )
+        steps["report2025"] = run_vwu(
+            "report",
+            "--year",
+            "2025",
+            "--workspace",
+            str(workspace),
+            "--out",
+            str(tmp / "out"),
+            "--quiet",
+            name="vwu report --year 2025",
+            scratch=tmp,
+        )
+        steps["report_h1"] = run_vwu(
+            "report",
+            "--period",
+            f"{YEAR}-H1",
+            "--workspace",
+            str(workspace),
+            "--out",
+            str(tmp / "out"),
+            "--quiet",
+            name=f"vwu report --period {YEAR}-H1",
+            scratch=tmp,
         )
         # The six-month review of the national legacy set (696 districts, the tree they sent it on),
         # aggregated and written as a report: a period costs no more than the year 2024.
         steps["aggregate2025_h1"] = run_vwu(
-            "aggregate", "--year", "2025", "--period", "H1", "--workspace", str(workspace), "--quiet", name="vwu aggregate --period 2025-H1"
+            "aggregate",
+            "--year",
+            "2025",
+            "--period",
+            "H1",
+            "--workspace",
+            str(workspace),
+            "--quiet",
+            name="vwu aggregate --period 2025-H1",
+            scratch=tmp,
         )
         steps["report2025_h1"] = run_vwu(
             "report",
@@ -241,30 +342,34 @@ def main() -> None:
             str(tmp / "out"),
             "--quiet",
             name="vwu report --period 2025-H1",
+            scratch=tmp,
         )
 
         # Correctness: the same national totals as the naive baseline (before the 5 changes).
         check_ws = tmp / "check"
-        run_vwu("ingest", str(national), "--workspace", str(check_ws), "--quiet", name="check")
+        run_vwu("ingest", str(sets["plain"]), "--workspace", str(check_ws), "--quiet", name="check", scratch=tmp)
         vwu_sums = stored_totals(check_ws)
         if not options.skip_naive:
             mismatched = {c: (vwu_sums.get(c), v) for c, v in naive_sums.items() if abs(vwu_sums.get(c, 0) - v) > 1e-6}
             verdict = "equal" if not mismatched else f"DIFFER: {mismatched}"
             print(f"\nNational totals, vwu vs naive baseline: {verdict} ({len(naive_sums)} columns)")
             print(f"  e.g. members_total {vwu_sums['members_total']:,.0f}, funds_vnd {vwu_sums['funds_vnd']:,.0f}")
+        messy_sums = stored_totals(tmp / "ws-messy")
+        differ = {c for c, v in vwu_sums.items() if abs(messy_sums.get(c, 0) - v) > 1e-6}
+        print(f"National totals, messy set vs plain set: {'equal' if not differ else f'DIFFER in {sorted(differ)}'}")
 
         if not options.skip_10x:
-            large = dataset(f"national-{YEAR}-x10", "--scale", "10")
-            large_files = spreadsheets(large)
-            print(f"  10x national: {len(large_files)} files", flush=True)
+            large = sets["10x"]
+            print(f"  10x national: {len(spreadsheets(large))} files", flush=True)
+            ws10 = str(tmp / "ws10")
             steps["ingest10"] = run_vwu(
-                "ingest", str(large), "--workspace", str(tmp / "ws10"), "--quiet", name="vwu ingest, 10x national, empty workspace"
+                "ingest", str(large), "--workspace", ws10, "--quiet", name="vwu ingest, 10x national, empty workspace", scratch=tmp
             )
             steps["aggregate10"] = run_vwu(
-                "aggregate", "--year", str(YEAR), "--workspace", str(tmp / "ws10"), "--quiet", name="vwu aggregate, 10x"
+                "aggregate", "--year", str(YEAR), "--workspace", ws10, "--quiet", name="vwu aggregate, 10x", scratch=tmp
             )
-            # The same national set (ten monthly reports per district) rolled up for the first
-            # half only (months 1-6): a period aggregate must cost no more than the year's.
+            # The same set (ten monthly reports per district) rolled up for the first half only
+            # (months 1-6): a period aggregate must cost no more than the year's.
             steps["aggregate10_h1"] = run_vwu(
                 "aggregate",
                 "--year",
@@ -272,9 +377,10 @@ def main() -> None:
                 "--period",
                 "H1",
                 "--workspace",
-                str(tmp / "ws10"),
+                ws10,
                 "--quiet",
                 name="vwu aggregate --period H1, 10x",
+                scratch=tmp,
             )
 
     print_table(steps)
@@ -282,38 +388,54 @@ def main() -> None:
 
 
 def print_table(steps: dict[str, Step]) -> None:
-    print(f"\n{'step':<52} {'seconds':>9} {'peak MB':>9}")
+    print(f"\n{'step (each its own process, fresh HOME and TMPDIR)':<56} {'seconds':>9} {'peak MB':>9}")
     for step in steps.values():
         peak = f"{step.peak_mb:,.0f}" if step.peak_mb else ""
-        print(f"{step.name:<52} {step.seconds:>9.2f} {peak:>9}")
+        print(f"{step.name:<56} {step.seconds:>9.2f} {peak:>9}")
+
+    def seconds(key: str) -> float | None:
+        return steps[key].seconds if key in steps else None
 
     def ratio(a: str, b: str) -> float | None:
         return steps[a].seconds / steps[b].seconds if a in steps and b in steps else None
 
-    checks = [
-        ("naive / vwu ingest (target >= 8)", ratio("naive", "ingest"), lambda r: r >= 8),
-        ("vwu ingest / read floor (target <= 3)", ratio("ingest", "floor"), lambda r: r <= 3),
-        ("unchanged re-ingest / first ingest (target <= 0.10)", ratio("reingest", "ingest"), lambda r: r <= 0.10),
-        ("5 changed / first ingest", ratio("changed", "ingest"), lambda r: True),
-        ("10x ingest / 1x ingest (target <= 11)", ratio("ingest10", "ingest"), lambda r: r <= 11),
-        ("H1 aggregate / year aggregate, 10x (target <= 1)", ratio("aggregate10_h1", "aggregate10"), lambda r: r <= 1),
-        ("aggregate 2025 / aggregate 2024 (target <= 2)", ratio("aggregate2025", "aggregate"), lambda r: r <= 2),
-        ("H1 2025 aggregate / year 2024 aggregate (target <= 1)", ratio("aggregate2025_h1", "aggregate"), lambda r: r <= 1),
-        ("H1 2025 report / year 2024 report (target <= 1)", ratio("report2025_h1", "report"), lambda r: r <= 1),
+    def verdict(value: float | None, limit: float, at_least: bool = False) -> str:
+        if value is None:
+            return "not run"
+        return "met" if (value >= limit if at_least else value <= limit) else "MISSED"
+
+    print("\nThe floor is one process on one core; vwu's ingest may use both cores.")
+    print(f"{'ratio / figure':<52} {'plain':>9} {'messy':>9}  target")
+    side_by_side = [
+        ("vwu ingest / read floor process", "ingest", "floor", 3.0, False),
+        ("unchanged re-ingest / first ingest", "reingest", "ingest", 0.10, False),
     ]
-    print(f"\n{'ratio':<52} {'value':>9}  target")
-    for label, value, met in checks:
-        if value is not None:
-            print(f"{label:<52} {value:>9.2f}  {'met' if met(value) else 'MISSED'}")
-    absolute = [
-        ("peak memory of ingest (target <= 500 MB)", steps["ingest"].peak_mb, 500),
-        ("vwu --help seconds (target <= 0.3)", steps["help"].seconds, 0.3),
-        ("aggregate + report seconds (target <= 5)", steps["aggregate"].seconds + steps["report"].seconds, 5),
-        ("checked copy of 10,000 rows, seconds (target <= 5)", steps["annotate"].seconds, 5),
-        ("checked copy of 10,000 rows, peak MB (target <= 500)", steps["annotate"].peak_mb, 500),
+    for label, a, b, limit, at_least in side_by_side:
+        values = [ratio(f"{a}-{s}", f"{b}-{s}") for s in ("plain", "messy")]
+        cells = " ".join(f"{v:>9.2f}" if v is not None else f"{'':>9}" for v in values)
+        verdicts = "/".join(verdict(v, limit, at_least) for v in values)
+        print(f"{label:<52} {cells}  <= {limit:g}: {verdicts}")
+    single = [
+        ("naive / vwu ingest", ratio("naive", "ingest-plain"), 8, True),
+        ("10x ingest / 1x ingest", ratio("ingest10", "ingest-plain"), 11, False),
+        ("aggregate + report seconds, 2023 in the store", _add(seconds("aggregate"), seconds("report")), 5, False),
+        ("aggregate 2025 / aggregate 2024", ratio("aggregate2025", "aggregate"), 2, False),
+        ("H1 aggregate / year aggregate, 10x", ratio("aggregate10_h1", "aggregate10"), 1, False),
+        ("H1 2025 aggregate / year 2024 aggregate", ratio("aggregate2025_h1", "aggregate"), 1, False),
+        ("H1 2025 report / year 2024 report", ratio("report2025_h1", "report"), 1, False),
+        ("peak MB of aggregate, 10x", steps["aggregate10"].peak_mb if "aggregate10" in steps else None, 500, False),
+        ("peak MB of ingest, plain", steps["ingest-plain"].peak_mb, 500, False),
+        ("vwu --help seconds", seconds("help"), 0.3, False),
+        ("checked copy of 10,000 rows, seconds", seconds("annotate"), 5, False),
+        ("checked copy of 10,000 rows, peak MB", steps["annotate"].peak_mb if "annotate" in steps else None, 500, False),
     ]
-    for label, value, limit in absolute:
-        print(f"{label:<52} {value:>9.2f}  {'met' if value <= limit else 'MISSED'}")
+    for label, value, limit, at_least in single:
+        cell = f"{value:>9.2f}" if value is not None else f"{'':>9}"
+        print(f"{label:<52} {cell} {'':>9}  {'>=' if at_least else '<='} {limit:g}: {verdict(value, limit, at_least)}")
+
+
+def _add(a: float | None, b: float | None) -> float | None:
+    return a + b if a is not None and b is not None else None
 
 
 if __name__ == "__main__":

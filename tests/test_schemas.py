@@ -6,13 +6,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from builders import district_workbook
 
 from vwu_pipeline.core.errors import EXIT_USAGE
 from vwu_pipeline.core.indicators import DEFAULT_SCHEMAS, CheckFailed, Column, Indicator, load_catalog
-from vwu_pipeline.ingest.validation import PLACE_COLUMNS, _run_pandera
+from vwu_pipeline.core.problems import FileResult
+from vwu_pipeline.ingest.tables import Table
+from vwu_pipeline.ingest.validation import Submission, check_figures
 
 
 @pytest.fixture
@@ -72,13 +73,14 @@ def test_a_quoted_maximum_is_refused_and_template_exits_2_not_70(vwu, schemas, t
     assert result.exit_code == EXIT_USAGE
 
 
-def test_a_pandera_check_that_errors_is_fatal_never_a_pass():
+def test_a_check_that_errors_is_fatal_never_a_pass():
     # What a quoted maximum did before the model: the check raised, its failures carried no
     # row, and they were skipped. Built past the model here, as only a bug could.
     indicator = Indicator("x", "X", "X", "X", (), (Column("count", "Số", max="1.000.000"),))  # type: ignore[arg-type]
-    frame = pd.DataFrame([["X", 5, "00001", "A", 3.0]], columns=PLACE_COLUMNS + ["count"])
+    table = Table(indicator, "X", (1,), {"unit_code": 0, "count": 1}, {"unit_code": "Mã xã", "count": "Số"})
+    submission = Submission(Path("x.xlsx"), FileResult("x.xlsx"))
     with pytest.raises(CheckFailed, match="above-maximum"):
-        _run_pandera(frame, [0], indicator, [])
+        check_figures(submission, table, [("X", 5, "00001", "A", 3.0)])
 
 
 def test_a_label_that_is_not_a_mapping_and_a_ratio_without_name(vwu, schemas):

@@ -1,25 +1,23 @@
 """Indicators are data: one YAML file per indicator under `schemas/` drives every stage.
 
 This module loads those files (checked by the strict model of `schema_files`) into
-`Indicator` objects and builds the pandera schema that validates an indicator's rows.
+`Indicator` objects; ingest/validation.py checks each row's figures against them.
 Adding an indicator means adding a file, not code.
 """
 
 from __future__ import annotations
 
+import operator
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from vwu_pipeline.core.errors import EXIT_BUG, ConfigError, VwuError
 from vwu_pipeline.core.messages import pick
 from vwu_pipeline.core.text import fold, fold_compact
-
-if TYPE_CHECKING:
-    import pandas as pd
-    import pandera.pandas as pa
 
 # The schemas travel in the wheel as package data (vwu_pipeline/schemas, copied by setup.py's
 # build step); a source checkout (editable install) reads the repository's top-level schemas/,
@@ -139,13 +137,16 @@ class Rule:
 
     def holds(self, left: Any, right: Any) -> Any:
         """Vectorised: True where the rule holds (pandas Series, arrays or scalars)."""
-        return {
-            "<=": left <= right,
-            ">=": left >= right,
-            "<": left < right,
-            ">": left > right,
-            "==": left == right,
-        }[self.op]
+        return COMPARISONS[self.op](left, right)
+
+
+COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+    "==": operator.eq,
+}
 
 
 @dataclass(frozen=True)
@@ -196,17 +197,6 @@ class Indicator:
         wanted = {fold_compact(n) for n in (self.sheet_name, *self.sheet_aliases, self.name)}
         return fold_compact(sheet_name) in wanted
 
-    def pandera_schema(self) -> pa.DataFrameSchema:
-        return _pandera_schema(self)
-
-    def with_derived(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The frame with each derived sum its rules read (NaN where every part is empty)."""
-        wanted = {name for rule in self.rules for name in rule.names}
-        for derived in self.derived:
-            if derived.name in wanted:
-                frame[derived.name] = frame[list(derived.sum)].sum(axis=1, min_count=1)
-        return frame
-
 
 @dataclass(frozen=True)
 class UnitColumn:
@@ -243,7 +233,7 @@ class Catalog:
 
 
 class CheckFailed(VwuError):
-    """A pandera check raised instead of returning a verdict: the rows were not checked."""
+    """A check raised instead of returning a verdict: the rows were not checked."""
 
     exit_code = EXIT_BUG
 
@@ -382,42 +372,6 @@ def _indicator(model: Any, source: str) -> Indicator:
         short_vi=model.short.vi if model.short else "",
         short_en=model.short.en if model.short else "",
     )
-
-
-@lru_cache(maxsize=32)
-def _pandera_schema(indicator: Indicator) -> pa.DataFrameSchema:
-    """Column checks are named by problem code so failures map back to messages.
-
-    Figures are float64 with NaN for an empty cell; whole-number and bound checks
-    skip the blanks. Rules compare two figures only where both are present.
-    """
-    import pandera.pandas as pa
-
-    columns = {}
-    for column in indicator.columns:
-        checks = [pa.Check(lambda s: s.isna() | (s % 1 == 0), name="not-integer")]
-        if column.min is not None:
-            checks.append(pa.Check(lambda s, lo=column.min: s.isna() | (s >= lo), name="below-minimum"))
-        if column.max is not None:
-            checks.append(pa.Check(lambda s, hi=column.max: s.isna() | (s <= hi), name="above-maximum"))
-        columns[column.name] = pa.Column(float, checks=checks, nullable=True)
-    rule_checks = [
-        pa.Check(
-            lambda df, rule=rule: _rule_holds(rule, df),
-            name=rule.code,
-        )
-        for rule in indicator.rules
-    ]
-    return pa.DataFrameSchema(columns, checks=rule_checks, strict=False, name=indicator.name)
-
-
-def _rule_holds(rule: Rule, frame: pd.DataFrame) -> Any:
-    """True where the rule holds or one of its figures is empty."""
-    left, right = rule.side(rule.left, frame), rule.side(rule.right, frame)
-    empty = False
-    for name in rule.names:
-        empty = frame[name].isna() | empty
-    return empty | rule.holds(left, right)
 
 
 # --- the figures an indicator shows per unit (columns, derived sums, ratios, counts) ---

@@ -8,6 +8,7 @@ Placeholders are `str.format` fields filled by the caller.
 
 from __future__ import annotations
 
+import re
 from typing import Literal, NamedTuple
 
 Lang = Literal["vi", "en"]
@@ -210,7 +211,15 @@ MESSAGES: dict[str, Text] = {
     # versions of a unit's report
     "kept-previous-rows": (
         "Bản mới không có {count} xã đã có trong bản trước: giữ số liệu của bản trước: {units}.",
-        "The new version lacks {count} communes the previous one had: their previous figures are kept: {units}.",
+        "The new version lacks {count} {count?commune|communes} the previous one had: their previous figures are kept: {units}.",
+    ),
+    # a full-year file beside the same unit's part-year files of the year (the year takes the
+    # longest periods each commune has)
+    "part-year-rows-count": (
+        "Tệp cả năm không có {count} xã đã có số liệu trong báo cáo {periods_vi}: số liệu {periods_vi} của các xã này "
+        "vẫn được tính vào cả năm: {units}. Nếu các xã này không còn số liệu, gửi lại tệp cả năm có dòng của chúng.",
+        "The full-year file lacks {count} {count?commune|communes} with figures in the report for the {periods_en}: "
+        "those figures still count in the year: {units}. If they no longer hold, send the full-year file again with their rows.",
     ),
     "older-version": (
         "Bản này cũ hơn {newer} đã nhận ({decided}): chỉ dùng cho các xã bản mới hơn không có.",
@@ -253,6 +262,16 @@ MESSAGES: dict[str, Text] = {
     "targets-unit": (
         "Mã đơn vị '{value}' không có trong danh mục đơn vị năm {year}.",
         "Unit code '{value}' is not in the {year} unit list.",
+    ),
+    "targets-tree": (
+        "Cây đơn vị '{value}' không dùng được cho năm {year}: ghi {trees}.",
+        "Unit tree '{value}' cannot be used for {year}: write {trees}.",
+    ),
+    "targets-tree-ambiguous": (
+        "Mã '{value}' năm {year} là {legacy_name} trên cây cũ nhưng {new_name} trên cây từ 01/07/2025: "
+        "ghi cột tree (legacy hoặc 2025) để nói chỉ tiêu đặt cho đơn vị nào.",
+        "Code '{value}' in {year} is {legacy_name} on the legacy tree but {new_name} on the tree of 1 July 2025: "
+        "add a tree column (legacy or 2025) saying which unit the target was set for.",
     ),
     "targets-column": (
         "'{value}' không phải tên số liệu nào của các chỉ tiêu (ví dụ: {examples}).",
@@ -301,6 +320,16 @@ MESSAGES: dict[str, Text] = {
     "report.warnings": ("Cảnh báo", "Warnings"),
     "report.outliers": ("Số liệu bất thường", "Outliers"),
     "report.charts": ("Biểu đồ", "Charts"),
+    "report.chart_partial": ("chưa đủ số liệu", "incomplete data"),
+    "report.chart_change": (
+        "{measure}: tăng/giảm so với năm {previous} (trên cùng đơn vị)",
+        "{measure}: change on {previous} (like for like)",
+    ),
+    "report.chart_targets": ("{scope}: % đạt chỉ tiêu — {period}", "{scope}: % of target achieved — {period}"),
+    "report.chart_partial_note": (
+        "* số liệu chưa đủ (cột nhạt): còn đơn vị chưa báo cáo",
+        "* incomplete data (pale bars): some units have not reported",
+    ),
     "report.leaders": ("Đơn vị dẫn đầu và đơn vị còn thấp", "Leading and lagging units"),
     "report.indicator": ("Chỉ tiêu", "Indicator"),
     "report.measure": ("Nội dung", "Figure"),
@@ -359,7 +388,15 @@ MESSAGES: dict[str, Text] = {
     "report.reference": ("So sánh với", "Compared with"),
     "report.within": ("Thuộc", "Within"),
     "report.partial": ("Số liệu chưa đủ ({submitted}/{expected} đơn vị báo cáo)", "Partial data ({submitted}/{expected} reporting units)"),
+    # 2025+: a commune is answered for by its province's file or its own
+    "report.partial_lowest": (
+        "Số liệu chưa đủ ({submitted}/{expected} xã có báo cáo)",
+        "Partial data ({submitted}/{expected} communes reported)",
+    ),
+    "report.partly_heading": ("Chưa đủ xã", "Not all communes"),
+    "report.partly_covered": ("{name} ({code}): {covered}/{expected} xã", "{name} ({code}): {covered}/{expected} communes"),
     "report.and_more": ("và {n} đơn vị khác", "and {n} more"),
+    "report.and_more_figures": ("và {n} số liệu khác", "and {n} more {n?figure|figures}"),
     "report.all_missing": ("Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)", "No unit has reported (units expected)"),
     "report.jump_up": (
         "Gấp {times} lần {period} ({reference}): kiểm tra có thừa chữ số 0 không.",
@@ -369,6 +406,16 @@ MESSAGES: dict[str, Text] = {
         "Chỉ bằng 1/{times} {period} ({reference}): kiểm tra có thiếu chữ số không.",
         "1/{times} of the figure of {period} ({reference}): check for a missing digit.",
     ),
+    "report.jump_total_up": (
+        "Tổng của tỉnh gấp {times} lần {period} tính trên các tỉnh cũ hợp thành ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "The province's total is {times} times that of {period} over the legacy provinces it was formed from ({reference}): "
+        "check for an extra zero.",
+    ),
+    "report.jump_total_down": (
+        "Tổng của tỉnh chỉ bằng 1/{times} {period} tính trên các tỉnh cũ hợp thành ({reference}): kiểm tra có thiếu chữ số không.",
+        "The province's total is 1/{times} of that of {period} over the legacy provinces it was formed from ({reference}): "
+        "check for a missing digit.",
+    ),
     "report.siblings": (
         "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
         "Far from the other units of {parent} (median {reference}).",
@@ -376,8 +423,8 @@ MESSAGES: dict[str, Text] = {
     "report.leading": ("Dẫn đầu", "Leading"),
     "report.lagging": ("Thấp nhất", "Lagging"),
     "report.none": ("Không có", "None"),
-    "report.count_warnings": ("{n} cảnh báo khi nhận báo cáo", "{n} warnings at ingest"),
-    "report.count_outliers": ("{n} số liệu bất thường cần kiểm tra", "{n} outlying figures to check"),
+    "report.count_warnings": ("{n} cảnh báo khi nhận báo cáo", "{n} {n?warning|warnings} at ingest"),
+    "report.count_outliers": ("{n} số liệu bất thường cần kiểm tra", "{n} outlying {n?figure|figures} to check"),
     "report.national": ("Toàn quốc", "National"),
     "report.level_national": ("Toàn quốc", "National"),
     "report.level_province": ("Tỉnh", "Province"),
@@ -483,9 +530,9 @@ MESSAGES: dict[str, Text] = {
     "schemas.sheet": ("Trang tính", "Sheet"),
     "schemas.columns": ("Số cột", "Columns"),
     "schemas.headline": ("số liệu chính", "headline"),
-    "schemas.mistakes": ("Tệp chỉ tiêu trong {folder} có {count} lỗi:", "Schema files in {folder} have {count} mistake(s):"),
+    "schemas.mistakes": ("Tệp chỉ tiêu trong {folder} có {count} lỗi:", "Schema files in {folder} have {count} {count?mistake|mistakes}:"),
     "schemas.fix": ("Sửa các tệp rồi kiểm tra lại bằng: vwu schemas check", "Fix the files, then check them with: vwu schemas check"),
-    "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} indicators in {folder}."),
+    "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} {count?indicator|indicators} in {folder}."),
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
     "cli.status.withdrawn": (
@@ -525,16 +572,16 @@ MESSAGES: dict[str, Text] = {
     "cli.warnings": ("Cảnh báo", "Warnings"),
     "cli.ingesting": ("Đang nhận báo cáo", "Ingesting"),
     "cli.checking": ("Đang kiểm tra", "Checking"),
-    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}.", "Wrote {count} templates into {out}."),
+    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}.", "Wrote {count} {count?template|templates} into {out}."),
     "cli.demo-written": (
         "Đã ghi {count} tệp, {rows} dòng đơn vị × {indicators} chỉ tiêu vào {out} trong {seconds} giây.",
-        "Wrote {count} files, {rows} unit rows × {indicators} indicators into {out} in {seconds} s.",
+        "Wrote {count} {count?file|files}, {rows} unit {rows?row|rows} × {indicators} {indicators?indicator|indicators} into {out} in {seconds} s.",
     ),
     "cli.headline": ("Số liệu chính {period}", "Headline figures, {period}"),
     "cli.figure": ("Nội dung", "Figure"),
     "cli.aggregated": (
         "Đã tổng hợp {period}: {figures} số liệu của {submissions} báo cáo; {warnings} cảnh báo, {outliers} số liệu bất thường.",
-        "Aggregated {period}: {figures} figures from {submissions} submissions; {warnings} warnings, {outliers} outliers.",
+        "Aggregated {period}: {figures} {figures?figure|figures} from {submissions} {submissions?submission|submissions}; {warnings} {warnings?warning|warnings}, {outliers} {outliers?outlier|outliers}.",
     ),
     "cli.aggregated-first": (
         "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi (số liệu, tệp chỉ tiêu, danh mục đơn vị hay bảng chuyển đổi): "
@@ -557,7 +604,7 @@ MESSAGES: dict[str, Text] = {
     "cli.run.failed": ("lỗi", "failed"),
     "cli.refused-again": (
         "{count} tệp đã bị từ chối trước đây, chưa được gửi lại: {files}",
-        "{count} files refused before, not sent again: {files}",
+        "{count} {count?file|files} refused before, not sent again: {files}",
     ),
     "cli.no-files": ("Không có tệp nào trong {where}.", "No files in {where}."),
     "cli.backup-written": (
@@ -567,7 +614,7 @@ MESSAGES: dict[str, Text] = {
     "cli.no-runs": ("Chưa có lần chạy nào trong thư mục dữ liệu này.", "No runs in this workspace yet."),
     "cli.ingest-run": (
         "{files} tệp: nhận {accepted}, thay {replaced}, không đổi {unchanged}, từ chối {refused}",
-        "{files} files: {accepted} accepted, {replaced} replaced, {unchanged} unchanged, {refused} refused",
+        "{files} {files?file|files}: {accepted} accepted, {replaced} replaced, {unchanged} unchanged, {refused} refused",
     ),
     "cli.ingest-run.skipped": (", bỏ qua {skipped}", ", {skipped} skipped"),
     "cli.aggregate-run": ("{period}: {figures} số liệu, {submissions} báo cáo", "{period}: {figures} figures, {submissions} submissions"),
@@ -576,6 +623,10 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
+    # communes answered for (2025+: by the province's file or their own), or with figures (legacy)
+    "cli.status.lowest_counted": ("Xã có báo cáo", "Communes reported"),
+    "cli.status.lowest_figures": ("Xã có số liệu", "Communes with figures"),
+    "cli.status.partly": ("{name} ({code}): {covered}/{expected} xã", "{name} ({code}): {covered}/{expected} communes"),
     # --- the checked copy handed back (ingest/annotate.py): its results sheet, then the e-mail text ---
     "feedback.title": ("KẾT QUẢ KIỂM TRA BÁO CÁO", "SUBMISSION CHECK RESULTS"),
     "feedback.file": ("Tệp", "File"),
@@ -601,6 +652,10 @@ MESSAGES: dict[str, Text] = {
         "Bản sao giữ số liệu, công thức, định dạng và ô gộp của tệp gốc; hình ảnh và biểu đồ của tệp gốc không được chép sang.",
         "This copy keeps the original's figures, formulas, formatting and merged cells; its images and charts are not carried over.",
     ),
+    "feedback.kept_all": (
+        "Bản sao là chính tệp gốc (số liệu, công thức, định dạng, ô gộp, hình ảnh và biểu đồ), chỉ thêm trang này, màu và ghi chú ở các ô cần xem.",
+        "This copy is the original file itself (figures, formulas, formatting, merged cells, images and charts) with only this sheet and the colours and notes on the cells to review added.",
+    ),
     "feedback.kept_values": (
         "Tệp gốc dạng {suffix}: bản sao giữ giá trị, ô gộp và độ rộng cột; định dạng khác của tệp gốc không được chép sang.",
         "The original is a {suffix} file: this copy keeps its values, merged cells and column widths, not its other formatting.",
@@ -625,12 +680,12 @@ MESSAGES: dict[str, Text] = {
     "feedback.mail.greeting_unknown": ("Kính gửi đơn vị gửi báo cáo,", "Dear submitting unit,"),
     "feedback.mail.refused": (
         "Tệp «{file}»{period} CHƯA ĐƯỢC NHẬN: có {errors} lỗi cần sửa{warnings_tail}.",
-        "The file «{file}»{period} was NOT ACCEPTED: {errors} errors to fix{warnings_tail}.",
+        "The file «{file}»{period} was NOT ACCEPTED: {errors} {errors?error|errors} to fix{warnings_tail}.",
     ),
-    "feedback.mail.warnings_tail": (" và {warnings} cảnh báo", " and {warnings} warnings"),
+    "feedback.mail.warnings_tail": (" và {warnings} cảnh báo", " and {warnings} {warnings?warning|warnings}"),
     "feedback.mail.accepted": (
         "Tệp «{file}»{period} đã được nhận, kèm {warnings} cảnh báo cần xem lại.",
-        "The file «{file}»{period} was accepted, with {warnings} warnings to review.",
+        "The file «{file}»{period} was accepted, with {warnings} {warnings?warning|warnings} to review.",
     ),
     "feedback.mail.period": (" (kỳ {period})", " (period {period})"),
     "feedback.mail.errors": ("Lỗi:", "Errors:"),
@@ -833,6 +888,12 @@ MESSAGES: dict[str, Text] = {
     ),
     "error.locked-by-someone": ("một lượt vwu khác", "another vwu run"),
     "error.lock-create-hint": ("Kiểm tra quyền ghi vào thư mục dữ liệu.", "Check the permission to write in the workspace."),
+    "report.legacy-unit-note": (
+        "Kỳ này tổng hợp theo danh mục cũ (các huyện gửi trước 01/07/2025): mã {code} là {legacy_name}. {new_name} từ "
+        "01/07/2025 gồm {parts}: báo cáo riêng từng mã.",
+        "This period is rolled up on the legacy tree (sent by the districts before 1 July 2025): code {code} is "
+        "{legacy_name}. {new_name} from 1 July 2025 was formed from {parts}: report each code.",
+    ),
     "error.period-needs-year": ("--period {part} không nói năm nào.", "--period {part} does not say which year."),
     "error.period-needs-year-hint": (
         "Ghi đủ kỳ (--period {year}-{part}) hoặc thêm --year {year}.",
@@ -1204,9 +1265,18 @@ def pick(pair: Text, lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+# English plurals in a template: "{count} {count?template|templates}" -> "1 template", "2 templates".
+_PLURAL = re.compile(r"\{(\w+)\?([^|{}]*)\|([^{}]*)\}")
+
+
+def _one(value: object) -> bool:
+    return str(value).strip() in ("1", "1.0")
+
+
 def fill(template: str, params: dict[str, object]) -> str:
     if not params:
         return template
+    template = _PLURAL.sub(lambda m: m[2] if _one(params.get(m[1], "")) else m[3], template)
     try:
         return template.format(**params)
     except (KeyError, IndexError):  # a template that names a field the caller did not give

@@ -8,6 +8,7 @@ import unicodedata
 from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_COMBINING_LATIN = re.compile("[\u0300-\u036f]+")
 
 
 @lru_cache(maxsize=65536)
@@ -19,7 +20,13 @@ def fold(text: object) -> str:
     if text is None:
         return ""
     decomposed = unicodedata.normalize("NFD", str(text))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if decomposed.isascii():
+        stripped = decomposed
+    elif max(decomposed) < "\u0370":
+        # Latin text (all of Vietnamese): below U+0370 only U+0300-U+036F are combining marks
+        stripped = _COMBINING_LATIN.sub("", decomposed)
+    else:
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = stripped.replace("đ", "d").replace("Đ", "D").lower()
     return _NON_ALNUM.sub(" ", stripped).strip()
 

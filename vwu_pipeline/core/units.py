@@ -81,7 +81,8 @@ def _strip_type(folded: str) -> str:
     return folded
 
 
-def _name_keys(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _name_keys(name: str) -> tuple[str, ...]:
     """Keys a typed name may match, most literal first: as typed, then without its type word.
 
     Spaces are removed so "Đakrông" matches "Đa Krông". The literal key comes first because
@@ -89,7 +90,7 @@ def _name_keys(name: str) -> list[str]:
     """
     folded = fold(name)
     keys = [folded.replace(" ", ""), _strip_type(folded).replace(" ", "")]
-    return [k for i, k in enumerate(keys) if k and k not in keys[:i]]
+    return tuple(k for i, k in enumerate(keys) if k and k not in keys[:i])
 
 
 def _official_key(name: str) -> str:
@@ -122,16 +123,26 @@ def code_candidates(raw: object, widths: Iterable[int] = CODE_WIDTHS) -> list[st
     """The unit codes a cell may mean. Text keeps its zeros ("033" is "033"); a number that lost
     its leading zeros in Excel (1, 1.0, "1") is zero-filled to each official width, in the order
     of `widths` (commune first for rows of communes, province first for targets)."""
+    widths = tuple(widths)
+    try:
+        return list(_code_candidates(raw, widths))
+    except TypeError:  # a value that cannot be a cache key
+        return list(_code_candidates.__wrapped__(raw, widths))
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _code_candidates(raw: object, widths: tuple[int, ...]) -> tuple[str, ...]:
+    """Cached: every row's code is read several times (tree, reporting unit, rows, subtotals)."""
     if raw is None:
-        return []
+        return ()
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = clean(raw).removesuffix(".0")
     if not text.isdigit():
-        return [text] if text else []
+        return (text,) if text else ()
     if isinstance(raw, str) and len(text) in CODE_WIDTHS:
-        return [text]  # typed as text: the zeros are the ones meant
-    return [text.zfill(width) for width in widths if width >= len(text)]
+        return (text,)  # typed as text: the zeros are the ones meant
+    return tuple(text.zfill(width) for width in widths if width >= len(text))
 
 
 def typed_code(text: str | None) -> str | None:
@@ -201,6 +212,14 @@ class UnitTree:
     def for_period(cls, period: str, master: Path | None = None) -> UnitTree:
         """The tree of a period: the one valid on its last day (2025-H1 -> legacy, 2025 -> 2025)."""
         return cls.for_date(period_days(period)[1], master)
+
+    @classmethod
+    def preload(cls, master: Path | None = None) -> None:
+        """Parse the unit master and build each of its trees (as valid at the start of each
+        period in which it does not change), into the caches the lookups use."""
+        path = _master_path(master)
+        for tree, start, _ in _periods(path):
+            _build(path, tree, _period_start(path, tree, start))
 
     @classmethod
     def candidates(cls, period: str, master: Path | None = None) -> list[UnitTree]:
@@ -300,6 +319,12 @@ class UnitTree:
         level = self.reporting_level()
         return (level,) if "district" in self.levels else (level, "commune")
 
+    def counted_level(self) -> str:
+        """The level completeness is counted in: the reporting level where only it reports (a
+        district's file answers for all its communes); the lowest level where units below it send
+        their own files too (2025: a commune is covered by its province's file or its own)."""
+        return self.report_levels()[-1]
+
     # --- names ---------------------------------------------------------------------------
 
     def find_by_name(self, name: str, level: str | None = None) -> list[Unit]:
@@ -355,9 +380,15 @@ def _valid(row: _Row, day: date) -> bool:
 
 def _parse_date(text: str, column: str, path: Path, line: int) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        return _iso_date(text.strip())
     except ValueError:
         raise _bad_master("error.master.date", path, line, column=column, value=repr(text)) from None
+
+
+@lru_cache(maxsize=256)
+def _iso_date(text: str) -> date:
+    """A master has a handful of distinct dates over thousands of rows."""
+    return date.fromisoformat(text)
 
 
 @lru_cache(maxsize=8)
@@ -383,7 +414,7 @@ def _read_master(path: Path) -> tuple[_Row, ...]:
 def _parse_row(cells: list[str], line: int, path: Path) -> _Row:
     if len(cells) < len(COLUMNS):
         raise _bad_master("error.master.columns", path, line, count=len(cells), expected=len(COLUMNS))
-    tree, valid_from, valid_to, code, name, level, parent = (c.strip() for c in cells[:7])
+    tree, valid_from, valid_to, code, name, level, parent = map(str.strip, cells[:7])
     if not tree or not name:
         raise _bad_master("error.master.blank", path, line)
     if level not in CODE_WIDTH:

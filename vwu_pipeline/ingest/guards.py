@@ -2,7 +2,12 @@
 sniffed (zip or OLE, whatever the suffix says), encryption, zip bombs from the zip directory,
 XML prologs declaring entities, and each .xlsx sheet's extent from its XML. calamine aborts the
 whole process on an absurd sheet, so nothing here trusts the file. A failed guard raises
-`ReadError` (a problem code of the message catalogue and its parameters)."""
+`ReadError` (a problem code of the message catalogue and its parameters).
+
+Every guard works from one pass over the container: the zip directory is read once, each XML
+part is expanded once (a worksheet whole, since its cells are scanned; any other part only as
+far as its prolog), and one scan of a sheet's XML gives both its extent and the cells calamine
+would read as blanks (error values, formulas without results)."""
 
 from __future__ import annotations
 
@@ -13,11 +18,12 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeET
 
-from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
+from vwu_pipeline.core.documents import FEEDBACK_MARKER, VWU_OUTPUT_PROPERTY
 from vwu_pipeline.core.messages import MESSAGES, Said, said, text
 from vwu_pipeline.ops.config import Limits
 
@@ -77,7 +83,15 @@ def is_utf8(text: str) -> bool:
 Marks = dict[str, dict[tuple[int, int], str]]  # sheet -> (0-based row, col) -> CellError | UncomputedFormula
 
 
-def check_container(path: Path, expected_kind: str, limits: Limits) -> tuple[str, Marks]:
+class Container(NamedTuple):
+    """What the guards learnt about a file that passed them."""
+
+    kind: str  # "xlsx", "xls" or "ods": what the bytes are, whatever the suffix says
+    marks: Marks  # .xlsx: the cells calamine would read as blanks
+    results_sheet: str | None = None  # a checked copy sent back: its results sheet, not the unit's figures
+
+
+def check_container(path: Path, expected_kind: str, limits: Limits) -> Container:
     """Look at the bytes, not the name: refuse encrypted, fake and bomb files and vwu's own
     reports; return the real kind and, for .xlsx, the cells calamine would read as blanks."""
     with open(path, "rb") as handle:
@@ -85,19 +99,11 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> tuple[str
     if head.startswith(OLE_MAGIC):
         if _has_encryption_info(path):
             raise ReadError("file-encrypted")
-        return "xls", {}
+        return Container("xls", {})
     if head.startswith(ZIP_MAGICS):
         try:
             with zipfile.ZipFile(path) as archive:
-                _check_zip_sizes(archive.infolist(), limits)
-                _check_xml_prologs(archive)
-                names = set(archive.namelist())
-                if "xl/workbook.xml" in names:
-                    _check_not_vwu_output(archive, names)
-                    return "xlsx", _check_xlsx_extents(archive, limits)
-                if "content.xml" in names:
-                    return "ods", {}
-                return expected_kind, {}  # let calamine say what is wrong
+                return _check_zip(archive, expected_kind, limits)
         except ReadError:
             raise
         except _ZIP_FAILURES as exc:
@@ -109,23 +115,82 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> tuple[str
     raise ReadError("file-unreadable", reason=said("reason.not-excel"))
 
 
+def _check_zip(archive: zipfile.ZipFile, expected_kind: str, limits: Limits) -> Container:
+    members = archive.infolist()
+    _check_zip_sizes(members, limits)
+    by_name = {member.filename: member for member in members}
+    if "xl/workbook.xml" not in by_name:
+        _check_xml_prologs(archive, members)
+        return Container("ods" if "content.xml" in by_name else expected_kind, {})  # else: calamine says what is wrong
+    # The workbook and its relationships first (whole: they are small): they name the sheets.
+    whole = {name: _read_checked(archive, by_name[name]) for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") if name in by_name}
+    sheets = _xlsx_sheet_parts(whole, by_name)
+    custom = by_name.get("docProps/custom.xml")
+    if custom is not None:
+        whole[custom.filename] = _read_checked(archive, custom)
+    marks: Marks = {}
+    for member in members:
+        if member.filename in whole:
+            continue
+        sheet_name = sheets.get(posixpath.normpath(member.filename))
+        if sheet_name is None:
+            _check_xml_prologs(archive, [member])
+            continue
+        xml = _read_checked(archive, member)  # zipfile stops at the size the directory declared
+        found = _scan_sheet(xml, sheet_name, limits)
+        if found:
+            marks[sheet_name] = found
+    results_sheet = _document_properties(whole[custom.filename]) if custom is not None else None
+    return Container("xlsx", marks, results_sheet)
+
+
+def _document_properties(xml: bytes) -> str | None:
+    """docProps/custom.xml: refuse vwu's own reports; the results sheet of a checked copy."""
+    if f'name="{VWU_OUTPUT_PROPERTY}"'.encode() in xml:
+        raise ReadError("vwu-output")
+    if FEEDBACK_MARKER.encode() not in xml:
+        return None
+    try:
+        root = SafeET.fromstring(xml)
+    except Exception:
+        return None  # unreadable properties: read the workbook as it is
+    for prop in root:
+        if prop.get("name") == FEEDBACK_MARKER:
+            value = next(iter(prop), None)
+            return value.text if value is not None else None
+    return None
+
+
 _PROLOG_BYTES = 64 * 1024
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 
-def _check_xml_prologs(archive: zipfile.ZipFile) -> None:
+_XML_PARTS = (".xml", ".rels", ".vml")
+
+
+def _check_xml_prologs(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> None:
     """Refuse a workbook whose XML parts declare a DTD or entities ("billion laughs"), before
     any parser sees them: the declaration sits before the root element, so the first bytes of
     each part are enough (read through the zip stream, never the whole part)."""
-    for info in archive.infolist():
-        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            continue
-        with archive.open(info) as member:
-            head = member.read(_PROLOG_BYTES)
-        root = _FIRST_ELEMENT.search(head)
-        if _DOCTYPE.search(head, 0, root.start() if root else len(head)):
-            raise ReadError("file-unreadable", reason=said("reason.xml-entities", part=info.filename))
+    for info in members:
+        if info.filename.lower().endswith(_XML_PARTS):
+            with archive.open(info) as member:
+                _check_prolog(info.filename, member.read(_PROLOG_BYTES))
+
+
+def _read_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A whole part (its size checked by the zip-bomb guard), its prolog checked."""
+    data = archive.read(info)
+    if info.filename.lower().endswith(_XML_PARTS):
+        _check_prolog(info.filename, data[:_PROLOG_BYTES])
+    return data
+
+
+def _check_prolog(name: str, head: bytes) -> None:
+    root = _FIRST_ELEMENT.search(head)
+    if _DOCTYPE.search(head, 0, root.start() if root else len(head)):
+        raise ReadError("file-unreadable", reason=said("reason.xml-entities", part=name))
 
 
 def _has_encryption_info(path: Path) -> bool:
@@ -149,61 +214,56 @@ def _check_zip_sizes(members: list[zipfile.ZipInfo], limits: Limits) -> None:
             raise ReadError("zip-bomb", size=member.file_size, limit=max(allowed, RATIO_FLOOR))
 
 
-def _check_not_vwu_output(archive: zipfile.ZipFile, names: set[str]) -> None:
-    """vwu's report workbooks carry a custom document property; they are not submissions."""
-    if "docProps/custom.xml" not in names:
-        return
-    with archive.open("docProps/custom.xml") as member:
-        head = member.read(_PROLOG_BYTES)
-    if f'name="{VWU_OUTPUT_PROPERTY}"'.encode() in head:
-        raise ReadError("vwu-output")
-
-
-def _check_xlsx_extents(archive: zipfile.ZipFile, limits: Limits) -> Marks:
-    """Refuse sheets whose cells reach beyond the limits, before calamine reads them; return
-    the error cells and the formulas saved without a result, per sheet.
+def _scan_sheet(xml: bytes, sheet_name: str, limits: Limits) -> dict[tuple[int, int], str]:
+    """Refuse a sheet whose cells reach beyond the limits, before calamine reads it; return its
+    error cells and formulas saved without a result.
 
     calamine allocates the whole rectangle from A1 to the farthest cell: one stray value
     in XFD1048576 asks for half a terabyte and aborts the process.
     """
-    marks: Marks = {}
-    for part, sheet_name in _xlsx_sheet_parts(archive).items():
-        try:
-            xml = archive.read(part)  # zipfile stops at the size the directory declared
-        except KeyError:
-            continue  # a missing part is calamine's to report
-        last_row, last_col = _xlsx_extent(xml, limits)
-        if last_row > limits.max_rows:
-            # the scan stopped early; for the message, the last row written (rows are in order)
-            written = [int(n) for n in _ROW_NUMBER.findall(xml, max(0, len(xml) - 65536))]
-            count = max([last_row, *written])
-            raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
-        if last_col > limits.max_columns:
-            raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
-        found = _blank_looking_cells(xml)
-        if found:
-            marks[sheet_name] = found
-    return marks
+    last_row, last_col = _xlsx_extent(xml, limits)
+    if last_row > limits.max_rows:
+        # the scan stopped early; for the message, the last row written (rows are in order)
+        written = [int(n) for n in _ROW_NUMBER.findall(xml, max(0, len(xml) - 65536))]
+        count = max([last_row, *written])
+        raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
+    if last_col > limits.max_columns:
+        raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
+    return _blank_looking_cells(xml)
 
 
 _CELL_START = re.compile(rb"<(?:\w+:)?c[\s>]")
 _CELL_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["']""")
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
+_ERROR_TYPE_BEFORE = re.compile(rb"""\st\s*=\s*$""")
+_FORMULA_START = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_PLAIN_FORMULA_START = re.compile(rb"<f[\s>/]")  # the same without namespace prefixes: no backtracking at every tag
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_CELL_OPENINGS = (b"<c ", b"<c>", b"<c\t", b"<c\n", b"<c\r")
 
 
 def _blank_looking_cells(xml: bytes) -> dict[tuple[int, int], str]:
     """Cells calamine reads as blank that are not: error values (t="e") and formulas saved
     without a result. Only the (usually few) formula and error cells are looked at: the
-    scan starts from each `<f` and `t="e"`, never walks every cell."""
-    if b"<f" not in xml and b":f" not in xml and b'"e"' not in xml and b"'e'" not in xml:
+    scan starts from each `<f` and `t="e"` inside the sheet's cells, never walks every cell."""
+    begin, end = xml.find(b"sheetData"), xml.rfind(b"sheetData")
+    if begin == -1:
+        return {}
+    prefixed = b":c" in xml
+    formula = _FORMULA_START if prefixed or b":f" in xml else _PLAIN_FORMULA_START
+    starts = {m.start() for m in formula.finditer(xml, begin, end)}
+    for quoted in (b'"e"', b"'e'"):
+        at = xml.find(quoted, begin, end)
+        while at != -1:
+            if _ERROR_TYPE_BEFORE.search(xml, max(0, at - 32), at):
+                starts.add(at)
+            at = xml.find(quoted, at + 1, end)
+    if not starts:
         return {}
     found: dict[tuple[int, int], str] = {}
-    starts = {m.start() for m in re.finditer(rb"<(?:\w+:)?f[\s>/]", xml)}
-    starts.update(m.start() for m in re.finditer(rb"""\st\s*=\s*["']e["']""", xml))
     for at in sorted(starts):
-        begin = _last_cell_start(xml, at)
+        begin = _last_cell_start(xml, at, prefixed)
         if begin < 0:
             continue
         end = xml.find(b">", begin)
@@ -223,8 +283,10 @@ def _blank_looking_cells(xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
-def _last_cell_start(xml: bytes, before: int) -> int:
+def _last_cell_start(xml: bytes, before: int, prefixed: bool = True) -> int:
     """Where the `<c ...>` tag enclosing position `before` starts (-1 when none)."""
+    if not prefixed:  # no namespace prefixes ("x:c"): the nearest opening, found backwards
+        return max(xml.rfind(opening, 0, before + 1) for opening in _CELL_OPENINGS)
     window = max(0, before - 4096)
     starts = [m.start() for m in _CELL_START.finditer(xml, window, before + 1)]
     return starts[-1] if starts else -1
@@ -240,8 +302,9 @@ def _cell_end(xml: bytes, tag_end: int, limit: int) -> int:
 
 # How Excel, LibreOffice, openpyxl and xlsxwriter write a cell: <c r="B12" ...> or <c r="B12" .../>
 # (the last holds no value: only a style).
-_CELL_WITH_REF = re.compile(rb"""<c r="([A-Z]+)(\d+)"[^>/]*(/?)>""")
-_CELL_TAG = re.compile(rb"<c[\s>/]")
+# Every cell tag; the reference (letters, digits) and the empty mark are filled only when the
+# tag is written as above, else the letters are empty and the sheet is read by position.
+_ANY_CELL = re.compile(rb"""<c(?:[\s>/])(?:(?<=<c )r="([A-Z]+)(\d+)"[^>/]*(/?)>)?""")
 _ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
 _REF = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
 _ROW_NUMBER = re.compile(rb"""<(?:\w+:)?row\s[^>]*?(?<![\w:])r\s*=\s*["'](\d+)["']""")
@@ -258,16 +321,24 @@ def _xlsx_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
     if b":c" in xml:
         return _xlsx_extent_by_position(xml, limits)
     last_row = last_col = start = 0
+    widest = b""
     while start < len(xml) and last_row <= limits.max_rows and last_col <= limits.max_columns:
         end = xml.find(b"<", start + _CHUNK)
         end = len(xml) if end == -1 else end
-        cells = _CELL_WITH_REF.findall(xml, start, end)
-        if len(cells) != len(_CELL_TAG.findall(xml, start, end)):
+        # one pass: every cell tag, with its reference when written the usual way
+        cells = _ANY_CELL.findall(xml, start, end)
+        cols, rows, empty = zip(*cells) if cells else ((), (), ())
+        if b"" in cols:
             return _xlsx_extent_by_position(xml, limits)
-        rows = {row for _, row, empty in cells if not empty}
-        cols = {col for col, _, empty in cells if not empty}
-        last_row = max(last_row, max(map(int, rows), default=0))
-        last_col = max(last_col, max(map(column_number, cols), default=0))
+        if b"/" in empty:  # style-only cells hold no value: calamine does not reach them
+            cols, rows = [c for c, _, e in cells if not e], [r for _, r, e in cells if not e]
+        # Column letters compare as numbers by length, then alphabetically ("Z" < "AA").
+        letters = max(set(cols), key=lambda c: (len(c), c), default=b"")
+        if rows:
+            last_row = max(last_row, max(map(int, rows)))
+        if (len(letters), letters) > (len(widest), widest):
+            widest = letters
+            last_col = column_number(widest)
         start = end
     return last_row, last_col
 
@@ -293,15 +364,16 @@ def _xlsx_extent_by_position(xml: bytes, limits: Limits) -> tuple[int, int]:
     return last_row, last_col
 
 
-def _xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Worksheet part name -> sheet name, from xl/workbook.xml and its relationships."""
+def _xlsx_sheet_parts(whole: dict[str, bytes], members: dict[str, zipfile.ZipInfo]) -> dict[str, str]:
+    """Worksheet part name -> sheet name, from xl/workbook.xml and its relationships (read whole,
+    their prologs checked: no DTD, so the standard parser expands no entity)."""
     parts = {}
     try:
-        workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
-        rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        workbook = ElementTree.fromstring(whole["xl/workbook.xml"])
+        rels = ElementTree.fromstring(whole["xl/_rels/workbook.xml.rels"])
     except KeyError:
         workbook = rels = None
-    except Exception as exc:  # defusedxml refuses entity declarations; bad XML
+    except Exception as exc:  # bad XML
         raise ReadError("file-unreadable", reason="xl/workbook.xml: " + short_reason(exc)) from exc
     if workbook is not None and rels is not None:
         targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
@@ -314,7 +386,7 @@ def _xlsx_sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
                 part = target[1:] if target.startswith("/") else posixpath.join("xl", target)
                 parts[posixpath.normpath(part)] = element.get("name") or part
     if not parts:  # unusual relationships: scan every worksheet part, named by its file
-        parts = {n: posixpath.basename(n) for n in archive.namelist() if n.startswith("xl/worksheets/")}
+        parts = {posixpath.normpath(n): posixpath.basename(n) for n in members if n.startswith("xl/worksheets/")}
     return parts
 
 

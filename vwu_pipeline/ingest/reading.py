@@ -18,15 +18,13 @@ import csv
 import hashlib
 import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import charset_normalizer
 import python_calamine
-from defusedxml import ElementTree as SafeET
 
+from vwu_pipeline.core.documents import FEEDBACK_MARKER
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.ingest.guards import (
     VWU_OUTPUT_PROPERTY,
@@ -97,7 +95,7 @@ def read_workbook(path: Path, limits: Limits = Limits()) -> list[RawSheet]:
 
 
 def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[RawSheet]:
-    kind, marks = check_container(path, expected_kind, limits)
+    kind, marks, skipped = check_container(path, expected_kind, limits)
     try:
         # from_path picks the reader by suffix; when the content says otherwise (an .xls
         # saved under .xlsx, common in offices) let calamine detect the format instead.
@@ -107,7 +105,6 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         else:
             with open(path, "rb") as handle:
                 book = python_calamine.CalamineWorkbook.from_filelike(handle)
-        skipped = feedback_sheet(path) if kind == "xlsx" else None
         with book:
             sheets = []
             for meta in book.sheets_metadata:
@@ -129,29 +126,6 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
             raise ReadError("file-encrypted") from exc
         raise ReadError("file-unreadable", reason=short_reason(exc)) from exc
-
-
-# The custom document property a checked copy (ingest/annotate.py, `vwu validate --annotate`)
-# carries: its value names the results sheet added in front of the unit's own sheets. Such a
-# copy, corrected and sent back, is the unit's submission; ingest skips only that sheet.
-FEEDBACK_MARKER = "vwu-feedback-sheet"
-
-
-def feedback_sheet(path: Path) -> str | None:
-    """The results sheet of a checked copy, from docProps/custom.xml; None for any other workbook.
-    Called after guards.check_container (sizes and XML prologs checked)."""
-    try:
-        with open(path, "rb") as handle, zipfile.ZipFile(handle) as archive:
-            if "docProps/custom.xml" not in archive.namelist():
-                return None
-            root = SafeET.fromstring(archive.read("docProps/custom.xml"))
-    except Exception:
-        return None  # unreadable properties: read the workbook as it is
-    for prop in root:
-        if prop.get("name") == FEEDBACK_MARKER:
-            value = next(iter(prop), None)
-            return value.text if value is not None else None
-    return None
 
 
 def _apply_marks(sheet: RawSheet, marks: dict[tuple[int, int], str] | None) -> None:
@@ -239,6 +213,8 @@ def _decode_csv(data: bytes) -> str:
             if text is None:
                 # only 8-bit encodings Excel writes here: unrestricted guesses turn
                 # "Đà Nẵng" into Urdu (cp1006)
+                import charset_normalizer  # here: only a CSV that is not UTF-8 needs it
+
                 best = charset_normalizer.from_bytes(data, cp_isolation=["cp1258", "cp1252"]).best()
                 text = str(best) if best is not None else _decode(data, "cp1258")
     if text is None or "\x00" in text:
@@ -299,25 +275,25 @@ def _clean_row(
     long_cells: list[tuple[int, int, int]],
 ) -> list[object]:
     """One row as RawSheet keeps it: padded to column A, "" -> None, 12.0 -> 12, long text
-    cut (and recorded), trailing empty cells dropped. One loop: this is the hot path."""
+    cut (and recorded), trailing empty cells dropped. Comprehensions: this is the hot path."""
     row: list[object] = [None] * first_col
+    row += [
+        (value or None) if value.__class__ is str else int(value) if value.__class__ is float and value.is_integer() else value
+        for value in values
+    ]
     max_chars = limits.max_cell_chars
-    for value in values:
-        if value.__class__ is str:
-            if not value:
-                value = None  # calamine's empty and error cells, CSV's empty fields
-            elif len(value) > max_chars:
-                long_cells.append((excel_row, len(row) + 1, len(value)))
-                value = value[:max_chars]
-        elif value.__class__ is float and value.is_integer():
-            value = int(value)  # Excel stores every number as a double: 12.0 is 12
-        row.append(value)
+    if any(value.__class__ is str and len(value) > max_chars for value in row):
+        for index, value in enumerate(row):
+            if value.__class__ is str and len(value) > max_chars:
+                long_cells.append((excel_row, index + 1, len(value)))
+                row[index] = value[:max_chars]
     while row and row[-1] is None:
         row.pop()
     return row
 
 
 __all__ = [
+    "FEEDBACK_MARKER",
     "VWU_OUTPUT_PROPERTY",
     "CellError",
     "RawSheet",

@@ -22,7 +22,7 @@ from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.periods import reporting_year, unusual_year
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
-from vwu_pipeline.ingest.annotate import relative_names
+from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.ingest.reading import (
     SUFFIXES,
     ReadError,
@@ -159,7 +159,11 @@ def run(
     if options.feedback is not None:
         check_feedback_folder(options.feedback, paths)
     files, refused = collect_files(paths)
-    names = relative_names([*files, *(Path(r.path) for r in refused)], paths) if options.feedback else {}
+    names = {}
+    if options.feedback:
+        from vwu_pipeline.ingest.annotate import relative_names
+
+        names = relative_names([*files, *(Path(r.path) for r in refused)], paths)
     if started:
         started(len(files) + len(refused))
     report = IngestReport(lang=options.lang)
@@ -375,6 +379,9 @@ class Parser:
             self.pool.shutdown(cancel_futures=True)
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        # The unit trees built once here, before the fork: every reader inherits them instead of
+        # parsing the unit master and building the same tree again.
+        UnitTree.preload()
         return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.problems import Problem
@@ -110,8 +112,7 @@ def locate(
 
     `starts`: the rows that may hold the header (`_header_rows`), when already known.
     """
-    fields = {c.name: c.folded_names for c in catalog.unit_columns}
-    fields.update({c.name: c.folded_names for c in indicator.columns})
+    fields = _fields(catalog, indicator)
 
     best: tuple[tuple[int, int, int], tuple[int, ...], dict[str, int], dict[str, str]] | None = None
     # Only rows naming the unit code can start a header: the code may sit in the top
@@ -123,16 +124,14 @@ def locate(
             rows = sheet.rows[top : top + span]
             if len(rows) < span:
                 continue
-            labels = _header_labels(rows)
-            assigned, quality = _assign(labels, fields)
-            figures = sum(1 for name in assigned if name in indicator.column_names)
-            if "unit_code" not in assigned or figures == 0:
+            match = _match_header(tuple(map(tuple, rows)), fields)
+            if match is None:
                 continue
+            assigned, quality, texts = match
             # More columns found, then better matches, then fewer header rows.
             score = (len(assigned), quality, -span)
             if best is None or score > best[0]:
-                texts = {name: labels[index][-1] for name, index in assigned.items()}
-                best = (score, tuple(range(top + 1, top + span + 1)), assigned, texts)
+                best = (score, tuple(range(top + 1, top + span + 1)), dict(assigned), dict(texts))
     if best is None:
         expected = ", ".join([catalog.unit_columns[0].header, *(c.header for c in indicator.columns)])
         return None, Problem("header-not-found", "error", file, sheet.name, params={"expected": expected})
@@ -166,6 +165,50 @@ def locate(
     return table, None
 
 
+class _Fields(NamedTuple):
+    """The fields a header of one indicator may name: field -> folded names; the figures."""
+
+    names: dict[str, tuple[str, ...]]
+    figures: frozenset[str]
+
+
+# Built once per catalogue and indicator (the catalogue is loaded once per process); the
+# indicator object is kept beside its fields so that a reused id() cannot match another.
+_FIELDS: dict[tuple[int, int], tuple[Catalog, Indicator, _Fields]] = {}
+
+
+def _fields(catalog: Catalog, indicator: Indicator) -> _Fields:
+    entry = _FIELDS.get((id(catalog), id(indicator)))
+    if entry is None or entry[0] is not catalog or entry[1] is not indicator:
+        names = {c.name: c.folded_names for c in catalog.unit_columns}
+        names.update({c.name: c.folded_names for c in indicator.columns})
+        entry = _FIELDS[(id(catalog), id(indicator))] = (catalog, indicator, _Fields(names, frozenset(indicator.column_names)))
+    return entry[2]
+
+
+# Header rows as written -> their match, per indicator: offices send the same form again and
+# again, so after the first file of a shape the header search is a lookup.
+_MATCHES: dict[tuple[int, tuple[tuple[object, ...], ...]], tuple[dict[str, int], int, dict[str, str]] | None] = {}
+_MATCHES_KEPT = 4096
+
+
+def _match_header(rows: tuple[tuple[object, ...], ...], fields: _Fields) -> tuple[dict[str, int], int, dict[str, str]] | None:
+    """(field -> column, quality, field -> header as written) for header rows, or None when
+    they name no unit code or no figure of the indicator. Do not change what it returns: it is shared."""
+    key = (id(fields), rows)
+    if key in _MATCHES:
+        return _MATCHES[key]
+    labels = _header_labels(rows)
+    assigned, quality = _assign(labels, fields.names)
+    match = None
+    if "unit_code" in assigned and any(name in fields.figures for name in assigned):
+        match = (assigned, quality, {name: labels[index][-1] for name, index in assigned.items()})
+    if len(_MATCHES) >= _MATCHES_KEPT:
+        _MATCHES.clear()
+    _MATCHES[key] = match
+    return match
+
+
 def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
     """0-based rows near the top that look like a header naming the unit code column.
 
@@ -175,18 +218,22 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
     names = catalog.unit_columns[0].folded_names
     found = []
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        if sum(1 for cell in row if cell is not None and cell != "") < 2:
+        if len(row) - row.count(None) - row.count("") < 2:
             continue
-        for cell in row:
-            if isinstance(cell, str) and len(cell) < 80:
-                label = f" {fold(_PARENTHESISED.sub(' ', cell))} "
-                if any(f" {name} " in label for name in names):
-                    found.append(index)
-                    break
+        if any(isinstance(cell, str) and len(cell) < 80 and _names_any(cell, names) for cell in row):
+            found.append(index)
     return found
 
 
-def _header_labels(rows: list[list[object]]) -> list[list[str]]:
+@lru_cache(maxsize=16384)
+def _names_any(cell: str, names: tuple[str, ...]) -> bool:
+    """Whether a header cell names one of `names` (folded, whole words, parentheses aside);
+    cached: the same headers come back in every file of a form."""
+    label = f" {fold(_PARENTHESISED.sub(' ', cell))} "
+    return any(f" {name} " in label for name in names)
+
+
+def _header_labels(rows: tuple[tuple[object, ...], ...] | list[list[object]]) -> list[list[str]]:
     """For each column: the folded labels it may carry, then the header as written.
 
     In a two-row header the top row's merged cells are blank after their first column,
@@ -312,9 +359,18 @@ def _is_blank(cells: list[object]) -> bool:
 
 
 def _is_numbering(cells: list[object]) -> bool:
-    texts = [fold(c) for c in cells if c is not None and str(c).strip()]
-    return (
-        len(texts) >= 2
-        and all(_NUMBERING.match(t.replace(" ", "")) for t in texts)
-        and any(isinstance(c, str) for c in cells if c is not None)
-    )
+    """A numbering row "(1) (2) (3)" under the header: every non-blank cell a number label,
+    at least two, one typed as text. Stops at the first cell that is not one (a data row's
+    code or name), so a data row costs a cell or two."""
+    count, typed = 0, False
+    for cell in cells:
+        if cell is None:
+            continue
+        if isinstance(cell, str):
+            typed = True
+            if not cell.strip():
+                continue
+        if not _NUMBERING.match(fold(cell).replace(" ", "")):
+            return False
+        count += 1
+    return count >= 2 and typed

@@ -2,9 +2,10 @@
 
 Two steps. `prepare` does what one file alone decides (period, reporting unit, codes,
 numbers, totals, the unit tree); ingest runs it in the reader processes, beside the
-reading. `validate` then checks the rows of many files together, one pandera call per
-indicator, and maps every failure back to its file, sheet and Excel row: validating
-file by file costs a pandera call per sheet, about a thousand times more at national scale.
+reading, and checks each figure against its schema (whole number, bounds, the rules between
+figures) in plain Python, row by row: a dataframe library's import alone (pandas and pandera,
+about a second) would cost more than reading the whole country. `validate` finishes what was
+not prepared and orders each file's problems.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.crosswalk import recoded_codes
-from vwu_pipeline.core.indicators import Catalog, Indicator
+from vwu_pipeline.core.indicators import COMPARISONS, Catalog, CheckFailed, Column, Indicator
 from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
@@ -28,10 +28,7 @@ from vwu_pipeline.ingest.tables import Table
 
 ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-# Columns kept beside the figures so that every failure maps back to its cell.
+# What a typed row holds before its figures: every failure maps back to its cell.
 PLACE_COLUMNS = ["_sheet", "_row", "unit_code", "unit_name"]
 _TITLE_PREFIXES = ("hoi lien hiep phu nu", "hoi lhpn", "hoi phu nu", "ban thuong vu hoi lhpn")
 
@@ -45,8 +42,6 @@ class Submission:
     tables: list[Table] = field(default_factory=list)
     unit: Unit | None = None
     year: int | None = None
-    # indicator -> typed rows, in PLACE_COLUMNS + figure columns order
-    rows: dict[str, list[tuple]] = field(default_factory=dict)
     # indicator -> figures to store: (unit code, unit name, sheet, Excel row, column, value)
     figures: dict[str, list[tuple]] = field(default_factory=dict)
     prepared: bool = False
@@ -71,7 +66,8 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
     sub.prepared = True
     if not sub.tables:
         return
-    signed = find_place_date([line for t in sub.tables for line in (*t.footer, *t.title)])
+    # Each sheet repeats the title block: each line read once (in order, so the first date stays first).
+    signed = find_place_date(list(dict.fromkeys(line for t in sub.tables for line in (*t.footer, *t.title))))
     sub.signed_on = signed.isoformat() if signed else None
     if not _resolve_period(sub, year, period):
         return
@@ -86,13 +82,13 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
         _check_totals(sub, table)
         _check_units(sub, table, rows, tree)
         _check_ratio_parts(sub, table, rows)
+        check_figures(sub, table, rows)
         figures = _figures(rows, table.indicator)
         table.rows = []  # the raw cells are done with: less to send back from a reader process
         if not figures:
             # Not a submission (Submission rules): replaces nothing, counts as submitted nowhere.
             sub.result.empty_sheets.append(table.sheet)
             continue
-        sub.rows[table.indicator.name] = rows
         sub.figures[table.indicator.name] = figures
         sub.result.rows += len(rows)
     if not sub.figures and sub.result.valid:
@@ -104,16 +100,6 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
     for sub in submissions:
         if not sub.prepared:
             prepare(sub, year, period)
-    if any(sub.rows for sub in submissions):
-        import pandas as pd  # here, not at the top: a run with nothing new never needs it
-
-        for indicator in catalog.indicators:
-            owners = [i for i, sub in enumerate(submissions) for _ in sub.rows.get(indicator.name, ())]
-            if owners:
-                rows = [row for sub in submissions for row in sub.rows.get(indicator.name, ())]
-                frame = pd.DataFrame(rows, columns=PLACE_COLUMNS + indicator.column_names)
-                _run_pandera(frame, owners, indicator, submissions)
-    for sub in submissions:
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
         sub.result.indicators = [t.indicator.name for t in sub.tables if t.indicator.name in sub.figures]
@@ -152,7 +138,7 @@ def _resolve_period(sub: Submission, year: int | None, option: str | None = None
 
     --period settles a title whose phrases disagree when it is one of them, and like --year
     refuses a file whose title names another period."""
-    title = read_title_period([line for t in sub.tables for line in t.title])
+    title = read_title_period(list(dict.fromkeys(line for t in sub.tables for line in t.title)))
     sheet = sub.tables[0].sheet
     if option:
         if title.phrases and not title.names(option) and (title.ambiguous or title.code != option):
@@ -229,8 +215,10 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     unit: Unit | None = None
     if len(distinct) == 1 and tree.get(next(iter(distinct))).level not in ("province", "district"):
         only = tree.get(next(iter(distinct)))
-        # Where communes report on their own (2025 tree), a one-row file is the commune's.
-        unit = only if level == "province" else tree.get(only.parent)
+        # Where communes report on their own (2025 tree), a one-row file is the commune's,
+        # unless its heading's issuing body (the lowest line) is the province above it: then it
+        # is the province's file, answering for all its communes with one row filled.
+        unit = (_issuer_above(sub, tree, only) or only) if level == "province" else tree.get(only.parent)
     elif owners:
         unit = tree.get(owners.most_common(1)[0][0])
     else:
@@ -290,6 +278,17 @@ def _title_names(sub: Submission, tree: UnitTree) -> list[list[Unit]]:
     return named
 
 
+def _issuer_above(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
+    """The reporting unit above `unit` that the heading's lowest line names as the issuing
+    body, when that line does not name `unit` itself."""
+    named = _title_names(sub, tree)
+    if not named or any(u.code == unit.code for u in named[-1]):
+        return None
+    level = tree.reporting_level()
+    above = [u for u in named[-1] if u.level == level and tree.is_under(unit.code, u.code)]
+    return above[0] if len(above) == 1 else None
+
+
 def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
     """The reporting unit a heading names, when the rows' codes do not tell: the lowest line
     naming exactly one unit of the reporting level."""
@@ -323,12 +322,26 @@ def _foreign_title(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
 def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
     """Rows (in PLACE_COLUMNS + figure order) with codes resolved and figures read as numbers."""
     out = []
+    code_at, name_at = table.columns.get("unit_code"), table.columns.get("unit_name")
+    figures_at = [(c.name, table.columns.get(c.name)) for c in table.indicator.columns]
+    nan = math.nan
     for excel_row, cells in table.rows:
-        candidates = code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS)
+        width = len(cells)
+        candidates = code_candidates(cells[code_at] if code_at is not None and code_at < width else None, ROW_CODE_WIDTHS)
         code = next((c for c in candidates if tree.is_under(c, sub.unit.code)), None)
         code = code or next((c for c in candidates if c in tree), None) or (candidates[0] if candidates else None)
-        figures = [_number(sub, table, excel_row, c.name, table.cell(cells, c.name)) for c in table.indicator.columns]
-        out.append((table.sheet, excel_row, code, clean(table.cell(cells, "unit_name")) or None, *figures))
+        figures = []
+        for name, at in figures_at:
+            raw = cells[at] if at is not None and at < width else None
+            kind = type(raw)
+            if kind is int or kind is float:  # the common case, typed in as a number
+                figures.append(float(raw))
+            elif raw is None:
+                figures.append(nan)  # an empty cell: not reported
+            else:
+                figures.append(_number(sub, table, excel_row, name, raw))
+        name = cells[name_at] if name_at is not None and name_at < width else None
+        out.append((table.sheet, excel_row, code, clean(name) or None, *figures))
     return out
 
 
@@ -368,8 +381,9 @@ def _check_totals(sub: Submission, table: Table) -> None:
         stated = _number(sub, table, excel_row, column.name, raw)
         if math.isnan(stated):
             continue
+        at = table.columns[column.name]
         try:
-            added = sum(parse_number(table.cell(cells, column.name)) or 0.0 for _, cells in table.rows)
+            added = sum(_figure(cells[at] if at < len(cells) else None) or 0.0 for _, cells in table.rows)
         except NotANumber:
             continue  # already reported on its own row; a sum would mislead
         if abs(stated - added) > 1e-6:
@@ -382,6 +396,12 @@ def _check_totals(sub: Submission, table: Table) -> None:
                 value=stated,
                 params={"expected": added},
             )
+
+
+def _figure(value: object) -> float | None:
+    """parse_number, with the common case (a number typed as a number) first."""
+    kind = type(value)
+    return float(value) if kind is int or kind is float else parse_number(value)
 
 
 def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
@@ -455,53 +475,94 @@ def _check_ratio_parts(sub: Submission, table: Table, rows: list[tuple]) -> None
                 )
 
 
-def _run_pandera(frame: pd.DataFrame, owners: list[int], indicator: Indicator, submissions: list[Submission]) -> None:
-    """One lazy pandera call over the rows of every file; failures become `Problem`s."""
-    import pandera.errors
+def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
+    """Each figure against its schema: a whole number, within the column's bounds, and the
+    rules between the figures of a row (a side may be a derived sum: NaN only when all its
+    parts are empty). Empty cells (NaN) pass; a rule holds where one of its figures is empty.
 
-    from vwu_pipeline.core.indicators import CheckFailed
+    A check that cannot compare (a bound that is not a number, past the schema model) stops
+    the run: rows it could not check must never count as passed."""
+    indicator = table.indicator
+    names = indicator.column_names
+    wanted = {name for rule in indicator.rules for name in rule.names}
+    derived = [d for d in indicator.derived if d.name in wanted]
+    bounds = [(column, column.min, column.max) for column in indicator.columns]
+    rules = [(rule, rule.names, COMPARISONS[rule.op]) for rule in indicator.rules]
+    for row in rows:
+        values = row[4:]
+        for (column, low, high), value in zip(bounds, values):
+            try:
+                passes = value != value or (  # NaN: an empty cell
+                    value % 1 == 0 and (low is None or value >= low) and (high is None or value <= high)
+                )
+            except TypeError:
+                passes = False  # said below, with the check that cannot compare
+            if not passes:
+                for check, failed in _column_checks(indicator, column, value):
+                    if failed:
+                        limit = low if check == "below-minimum" else high
+                        _figure_problem(sub, table, row, check, column.name, value, {"limit": limit})
+        if not indicator.rules:
+            continue
+        place = dict(zip(names, values))
+        for figure in derived:
+            parts = [place[name] for name in figure.sum if place[name] == place[name]]
+            place[figure.name] = sum(parts) if parts else math.nan
+        for rule, figures, compare in rules:
+            if any(place[name] != place[name] for name in figures):
+                continue  # a figure not reported: nothing to compare
+            left, right = rule.side(rule.left, place), rule.side(rule.right, place)
+            try:
+                holds = compare(left, right)
+            except TypeError as error:
+                raise _check_failed(indicator, rule.code, error) from error
+            if not holds:
+                params = {"left": float(left), "right": float(right)}
+                templates = (rule.message_vi, rule.message_en)
+                _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], params, rule.severity, templates)
 
-    frame = indicator.with_derived(frame)
+
+def _column_checks(indicator: Indicator, column: Column, value: float) -> Iterator[tuple[str, bool]]:
+    """(check, failed) for one figure, in the order the schema states them."""
     try:
-        indicator.pandera_schema().validate(frame, lazy=True)
-        return
-    except pandera.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-    rules = {r.code: r for r in indicator.rules}
-    seen: set[tuple[str, int]] = set()
-    for case in cases.itertuples(index=False):
-        if case.index is None or (isinstance(case.index, float) and math.isnan(case.index)):
-            # The check raised (or the frame itself failed): its rows were never checked.
-            raise CheckFailed(
-                "error.check-failed", check=case.check, indicator=indicator.name, source=indicator.source, reason=case.failure_case
-            )
-        rule = rules.get(case.check)
-        index = int(case.index)
-        if (case.check, index) in seen or (rule and case.column != rule.subject):
-            continue  # a frame-wide rule fails once per column: report it once, at its subject
-        seen.add((case.check, index))
-        place = frame.iloc[index]
-        sub = submissions[owners[index]]
-        table = next(t for t in sub.tables if t.sheet == place["_sheet"] and t.indicator.name == indicator.name)
-        name = rule.subject if rule else case.column
-        derived = indicator.derived_figure(name)
-        if rule:  # a rule of the schema file carries its own message
-            templates = (rule.message_vi, rule.message_en)
-            params = {"left": float(rule.side(rule.left, place)), "right": float(rule.side(rule.right, place))}
-        else:
-            column = indicator.column(name)
-            templates, params = None, {"limit": column.min if case.check == "below-minimum" else column.max}
-        sub.problem(
-            rule.code if rule else str(case.check),
-            rule.severity if rule else "error",
-            sheet=place["_sheet"],
-            row=int(place["_row"]),
-            column=derived.label_vi if derived else table.headers.get(name, indicator.column(name).header),
-            column_index=(table.columns[name] + 1) if name in table.columns else None,
-            value=float(place[name]),
-            params=params,
-            templates=templates,
-        )
+        yield "not-integer", value % 1 != 0
+        if column.min is not None:
+            yield "below-minimum", not value >= column.min
+        if column.max is not None:
+            yield "above-maximum", not value <= column.max
+    except TypeError as error:
+        check = "above-maximum" if column.max is not None and not isinstance(column.max, (int, float)) else "below-minimum"
+        raise _check_failed(indicator, check, error) from error
+
+
+def _check_failed(indicator: Indicator, check: str, error: Exception) -> CheckFailed:
+    return CheckFailed("error.check-failed", check=check, indicator=indicator.name, source=indicator.source, reason=error)
+
+
+def _figure_problem(
+    sub: Submission,
+    table: Table,
+    row: tuple,
+    code: str,
+    name: str,
+    value: float,
+    params: dict,
+    severity: str = "error",
+    templates: tuple[str, str] | None = None,
+) -> Problem:
+    indicator = table.indicator
+    derived = indicator.derived_figure(name)
+    return sub.problem(
+        code,
+        severity,
+        sheet=row[0],
+        row=int(row[1]),
+        column=derived.label_vi if derived else table.headers.get(name, indicator.column(name).header),
+        column_index=(table.columns[name] + 1) if name in table.columns else None,
+        value=float(value),
+        params=params,
+        templates=templates,
+    )
 
 
 def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree) -> None:

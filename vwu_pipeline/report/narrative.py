@@ -25,14 +25,15 @@ def narrative(result: AggregateResult, lang: str = "vi") -> str:
 
 
 def _reporting(result: AggregateResult) -> tuple[int, int]:
-    """(reporting units that sent at least one indicator, reporting units expected) under the root."""
+    """(units answered for in at least one indicator, units expected) under the root: reporting
+    units, or communes where communes send their own files (2025+)."""
     counts = [result.coverage(i.name) for i in result.catalog.indicators]
     return max((c["submitted"] for c in counts), default=0), max((c["expected"] for c in counts), default=0)
 
 
 def _coverage(result: AggregateResult, lang: str) -> str:
     submitted, expected = _reporting(result)
-    word = p.unit_word(result.tree.reporting_level(), expected, lang)
+    word = p.unit_word(result.tree.counted_level(), expected, lang)
     scope = p.scope_name(result, lang)
     if expected and submitted >= expected:
         return p.t(lang, "story_complete", scope=scope, n=number(expected, lang), units=word)

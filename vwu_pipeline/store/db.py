@@ -561,6 +561,8 @@ class Store:
             "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(submission_id, *figure) for figure in rows],
         )
+        if year is not None and period == str(year):
+            self._part_year_rows_count(result, year, indicator, rows)
         if not before and not self._has_other_versions(unit, period, indicator, tree, submission_id):
             return False  # the first version: every figure counts as inserted
         versions = self.recompute(unit, period, indicator, tree)
@@ -609,6 +611,45 @@ class Store:
                 )
             )
         return True
+
+    def _part_year_rows_count(self, result: FileResult, year: int, indicator: str, rows: list[tuple]) -> None:
+        """A warning when a full-year file lacks communes that have figures in the same unit's
+        part-year files of that year (6 tháng đầu năm...): a year is built from the longest periods
+        each commune has, so their part-year figures still count in the year."""
+        from vwu_pipeline.core.periods import Period
+
+        found = self.db.execute(
+            "SELECT s.period, g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
+            " JOIN files f ON f.id = s.file_id"
+            " WHERE s.unit_code = ? AND s.year = ? AND s.indicator = ? AND s.period != ? AND g.current = 1 AND f.withdrawn = 0"
+            " AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL) GROUP BY s.period, g.unit_code",
+            (result.unit_code, year, indicator, str(year), result.tree, result.tree),
+        ).fetchall()
+        present = {figure[0] for figure in rows}
+        lacking: dict[str, str] = {}
+        periods: set[str] = set()
+        for period, code, name in found:
+            if code not in present:
+                lacking[code] = name or lacking.get(code, "")
+                periods.add(period)
+        if not lacking:
+            return
+        units = ", ".join(f"{lacking[code]} ({code})" if lacking[code] else code for code in sorted(lacking))
+        ordered = sorted(periods)
+        result.problems.append(
+            Problem(
+                "part-year-rows-count",
+                "warning",
+                Path(result.path).name,
+                rows[0][2] if rows else None,
+                params={
+                    "count": len(lacking),
+                    "units": units,
+                    "periods_vi": ", ".join(Period(p).label("vi") for p in ordered),
+                    "periods_en": ", ".join(Period(p).label("en") for p in ordered),
+                },
+            )
+        )
 
     def _has_other_versions(self, unit: str, period: str, indicator: str, tree: str | None, submission_id: int) -> bool:
         return (
@@ -768,10 +809,16 @@ class Store:
         """period -> unit tree of the current submissions of a year (2025: H1 legacy, year new)."""
         return dict(self.db.execute("SELECT DISTINCT period, tree FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall())
 
-    def current_submission_periods(self, year: int) -> list[tuple[str, str, str]]:
-        """(indicator, reporting unit, period) of the current submissions of a year."""
+    def current_submission_periods(self, year: int, tree: str | None = None) -> list[tuple[str, str, str]]:
+        """(indicator, reporting unit, period) of the current submissions of a year (made on `tree`
+        only, when given: 2025 has submissions on both trees)."""
+        if tree is None:
+            return self.db.execute(
+                "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
+            ).fetchall()
         return self.db.execute(
-            "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
+            "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ? AND tree = ?",
+            (year, tree),
         ).fetchall()
 
     def reported_units(self, year: int) -> list[tuple[str, str, str, str]]:

@@ -176,13 +176,14 @@ def _rekey_provisional_2025(db: sqlite3.Connection) -> None:
     recode = recoded_2025()
     if not recode:
         return
-    tree = UnitTree.for_year(2025)
     marks = ",".join("?" * len(recode))
     rows = db.execute(
         f"SELECT f.rowid, f.unit_code, f.unit_name FROM figures f JOIN submissions s ON s.id = f.submission_id"
         f" WHERE s.year >= 2025 AND f.unit_code IN ({marks})",
         list(recode),
     ).fetchall()
+    # The tree only when there are figures to re-key: a new store must not parse the unit master.
+    tree = UnitTree.for_year(2025) if rows else None
     updates = [
         (recode[code], rowid)
         for rowid, code, name in rows
