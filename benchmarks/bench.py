@@ -306,18 +306,6 @@ def main() -> None:
             name="vwu report --year 2025",
             scratch=tmp,
         )
-        steps["report_h1"] = run_vwu(
-            "report",
-            "--period",
-            f"{YEAR}-H1",
-            "--workspace",
-            str(workspace),
-            "--out",
-            str(tmp / "out"),
-            "--quiet",
-            name=f"vwu report --period {YEAR}-H1",
-            scratch=tmp,
-        )
         # The six-month review of the national legacy set (696 districts, the tree they sent it on),
         # aggregated and written as a report: a period costs no more than the year 2024.
         steps["aggregate2025_h1"] = run_vwu(
