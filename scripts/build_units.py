@@ -109,8 +109,14 @@ def vietnam_provinces_wheel() -> zipfile.ZipFile:
     return zipfile.ZipFile(wheel)
 
 
+# The packages capitalise some unit types as words ("Thành Phố Bắc Kạn"); official names write
+# only the first letter of the type in capitals ("Thành phố Bắc Kạn").
+UNIT_TYPES = re.compile(r"^(Thành Phố|Thị Xã|Thị Trấn|Đặc Khu)\b")
+
+
 def clean_name(name: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", name).split())
+    name = " ".join(unicodedata.normalize("NFC", name).split())
+    return UNIT_TYPES.sub(lambda m: m[1][0] + m[1][1:].lower(), name)
 
 
 def fold(text: str) -> str:

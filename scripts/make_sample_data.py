@@ -1,8 +1,9 @@
 """Write sample_data/: a few real districts' submissions for 2023 to 2025, as offices make them (2025 also from
 their new provinces, on the tree of 1 July 2025).
 
-Deterministic: run it again and the same figures come out (`.venv/bin/python
-scripts/make_sample_data.py`). Figures come from the demo-data generator (plausible against
+Deterministic: run it again and the same bytes come out (`.venv/bin/python
+scripts/make_sample_data.py [DIR]`, default sample_data/inbox; a test checks that the committed
+files are what it writes, so rerun it after changing the forms or the schemas). Figures come from the demo-data generator (plausible against
 the national figures of DOMAIN.md); the .xlsx files are written through the template code
 with the layouts real offices use, and a few are then edited by hand the way offices do.
 Files whose names start with `loi_` each carry one error and are refused by `vwu ingest`.
@@ -144,8 +145,12 @@ def cp1258_csv(name: str, unit_code: str, year: int, indicator_name: str) -> Non
     write(name, save)
 
 
-def main() -> None:
-    OUT.mkdir(exist_ok=True)
+def main(out: Path | None = None) -> None:
+    """Write the sample submissions into `out` (default: sample_data/inbox; tests write elsewhere
+    and compare byte for byte)."""
+    global OUT
+    OUT = Path(out) if out is not None else OUT
+    OUT.mkdir(parents=True, exist_ok=True)
     members = CATALOG.get("members")
 
     # Hưng Yên (33): Tiên Lữ (332) and Phù Cừ (333).
@@ -238,4 +243,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else None)

@@ -164,7 +164,8 @@ def test_a_full_disk_while_writing_the_report_is_exit_73_naming_the_file(vwu, in
 
     assert result.exit_code == 73
     assert said(result, f"Không tạo được {tmp_path / 'out' / 'vwu-2024.md'}: đĩa đã đầy."), result.stderr
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["vwu-2024.xlsx"]  # no temporary file left
+    # no temporary file left: the workbook and the chart written before the Markdown stay whole
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["vwu-2024-00-ranking.png", "vwu-2024.xlsx"]
 
 
 def test_two_reports_into_one_folder_at_once_do_not_collide(vwu, inbox, workspace, tmp_path):
@@ -176,7 +177,7 @@ def test_two_reports_into_one_folder_at_once_do_not_collide(vwu, inbox, workspac
     codes = [(run.wait(timeout=120), run.stderr.read()) for run in runs]
 
     assert [code for code, _ in codes] == [0, 0, 0], codes
-    assert sorted(p.name for p in out.iterdir()) == ["vwu-2024.md", "vwu-2024.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == ["vwu-2024-00-ranking.png", "vwu-2024.md", "vwu-2024.xlsx"]
     assert zipfile.ZipFile(out / "vwu-2024.xlsx").testzip() is None
 
 
@@ -235,18 +236,24 @@ def test_status_shows_a_failed_run_as_a_failure_and_lists_every_command(vwu, inb
     targets = tmp_path / "chi_tieu.csv"
     targets.write_text("year,unit_code,column,target\n2024,00,members_total,1000\n", encoding="utf-8")
     assert vwu("targets", targets, "--workspace", workspace, "--quiet").exit_code == 0
+    (tmp_path / "a_file").write_text("x")
+    assert vwu("backup", "--workspace", workspace, "--to", tmp_path / "a_file").exit_code == 73
+    assert vwu("backup", "--workspace", workspace, "--quiet").exit_code == 0
 
     runs = json.loads(vwu("status", "--year", 2024, "--workspace", workspace, "--json").stdout)["runs"]
     shown = vwu("status", "--year", 2024, "--workspace", workspace)
 
     assert [(r["command"], r["state"], r["exit_code"]) for r in runs] == [
+        ("backup", "finished", 0),
+        ("backup", "failed", 73),  # a night's backup that failed is seen the next morning
         ("targets", "finished", 0),
         ("report", "finished", 0),
         ("aggregate", "finished", 0),  # the report aggregated 2024 first
         ("aggregate", "failed", 2),
         ("ingest", "finished", 0),
     ]
-    assert runs[3]["message"].startswith("Chưa có số liệu năm 2019")
+    assert runs[5]["message"].startswith("Chưa có số liệu năm 2019")
+    assert runs[1]["message"].startswith(f"Không ghi được vào {tmp_path / 'a_file'}")
     table = " ".join(shown.output.replace("│", " ").split())
     assert "aggregate lỗi exit 2: Chưa có số liệu năm 2019" in table
     assert "dừng giữa chừng" not in table
@@ -312,7 +319,7 @@ def test_template_demo_data_and_status_take_the_shared_options_in_one_language(v
     status = vwu("status", "--year", 2024, "--workspace", tmp_path / "none", "--quiet")
 
     assert english.exit_code == vietnamese.exit_code == 0
-    assert " ".join(english.stdout.split()) == f"Wrote 1 templates into {tmp_path / 't'}."
+    assert " ".join(english.stdout.split()) == f"Wrote 1 template into {tmp_path / 't'}."
     assert " ".join(vietnamese.stdout.split()) == f"Đã ghi 1 mẫu báo cáo vào {tmp_path / 't'}."
     assert json.loads(as_json.stdout)["files"] == 1
     assert quiet.exit_code == 0 and quiet.stdout == ""

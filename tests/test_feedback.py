@@ -359,3 +359,101 @@ def test_the_latest_file_in_status_missing_is_the_newest_version_not_the_last_in
         assert phu_cu["Hội viên"]["Chi tiết"] == "bản nộp trước vẫn được tính"
     else:
         assert phu_cu == {}  # its newest version was accepted and covers every commune
+
+
+def _chart_and_print_area(path: Path) -> Path:
+    """The office's own workbook: a chart beside the members table and a print area."""
+    from openpyxl.chart import BarChart, Reference
+
+    workbook = load_workbook(path)
+    ws = workbook["Hội viên"]
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=4, min_row=5, max_row=7))
+    ws.add_chart(chart, "J2")
+    ws.print_area = "A1:G9"
+    workbook.save(path)
+    return path
+
+
+def test_an_xlsx_copy_is_the_clerks_own_file_with_its_chart_print_area_and_formats(vwu, tmp_path):
+    (tmp_path / "in").mkdir()
+    rows = rows_for("members")
+    rows[1][2] = -5  # Xã Hưng Đạo: a negative count, in D7
+    path = _chart_and_print_area(district_workbook(tmp_path / "in" / "tien_lu.xlsx", ("members", "poverty"), rows={"members": rows}))
+    workbook = load_workbook(path)
+    workbook["Hội viên"]["D7"].number_format = "#,##0"
+    workbook.save(path)
+    before = _stamp(path)
+
+    result = vwu("validate", path, "--annotate", tmp_path / "out")
+
+    assert result.exit_code == 1 and _stamp(path) == before
+    copy = load_workbook(tmp_path / "out" / "tien_lu_kiem_tra.xlsx")
+    assert copy.sheetnames == ["Kết quả kiểm tra", "Hội viên", "Thoát nghèo"] and copy.active.title == "Kết quả kiểm tra"
+    members = copy["Hội viên"]
+    assert len(members._charts) == 1 and members.print_area == "'Hội viên'!$A$1:$G$9"  # still on its own sheet
+    cell = members["D7"]
+    assert cell.value == -5 and cell.number_format == "#,##0" and cell.fill.fgColor.rgb[-6:] == "FFB3B3"
+    assert "nhỏ hơn mức tối thiểu 0" in cell.comment.text
+    note = copy.worksheets[0]["B9"].value
+    assert note.startswith("Bản sao là chính tệp gốc") and "biểu đồ" in note
+
+
+def test_a_problem_on_a_blank_cell_or_inside_merged_cells_is_marked_where_excel_shows_it(tmp_path):
+    from vwu_pipeline.core.problems import FileResult, Problem
+    from vwu_pipeline.ingest.annotate import annotate
+
+    path = district_workbook(tmp_path / "tien_lu.xlsx", ("members",), two_row_header=True)
+    problems = [
+        Problem("missing-column", "error", path.name, "Hội viên", 5, params={"column": "X", "sheet": "Hội viên", "expected": "X"}),
+        Problem("below-minimum", "warning", path.name, "Hội viên", 7, "Hội viên danh dự", None, column_index=9),  # I7: blank
+    ]
+    copy = annotate(path, FileResult(str(path), "refused", problems=problems), tmp_path / "out.xlsx")
+
+    assert load_workbook(copy).worksheets[0]["B9"].value.startswith("Bản sao là chính tệp gốc")  # the original's package, patched
+    ws = load_workbook(copy)["Hội viên"]
+    assert ws["A4"].comment is not None and ws["A4"].fill.fgColor.rgb[-6:] == "FFB3B3"  # A5 lies under the merged "STT"
+    assert ws["I7"].comment is not None and ws["I7"].fill.fgColor.rgb[-6:] == "FFE08A" and ws["I7"].value is None
+    assert [c.value for c in ws[7]][:7] == [1, "12337", "Thị trấn Vương", 1200, 35, 1800, 4]
+
+
+def test_the_clerks_own_note_on_a_marked_cell_stays_first(vwu, tmp_path):
+    from openpyxl.comments import Comment
+
+    (tmp_path / "in").mkdir()
+    rows = rows_for("members")
+    rows[1][2] = -5
+    path = district_workbook(tmp_path / "in" / "tien_lu.xlsx", ("members",), rows={"members": rows})
+    workbook = load_workbook(path)
+    workbook["Hội viên"]["D7"].comment = Comment("Số tạm tính, chờ xã gửi lại", "Lan")
+    workbook.save(path)
+
+    vwu("validate", path, "--annotate", tmp_path / "out")
+
+    text = load_workbook(tmp_path / "out" / "tien_lu_kiem_tra.xlsx")["Hội viên"]["D7"].comment.text
+    assert text.startswith("Số tạm tính, chờ xã gửi lại") and "nhỏ hơn mức tối thiểu 0" in text
+
+    vwu("validate", tmp_path / "out" / "tien_lu_kiem_tra.xlsx", "--annotate", tmp_path / "again")  # the copy checked again
+
+    again = load_workbook(tmp_path / "again" / "tien_lu_kiem_tra_kiem_tra.xlsx")["Hội viên"]["D7"].comment.text
+    assert again == text  # the clerk's note kept once, vwu's lines written afresh
+
+
+def test_a_copy_resaved_by_libreoffice_and_checked_again_has_one_note_per_cell_and_keeps_the_clerks(vwu, tmp_path):
+    """LibreOffice saves notes without their author: vwu's lines are told by their text."""
+    from openpyxl.comments import Comment
+
+    loi = next(p for p in LOI if "so_am" in p.name)
+    vwu("validate", loi, "--annotate", tmp_path / "first")
+    copy = tmp_path / "first" / (loi.stem + "_kiem_tra.xlsx")
+    workbook = load_workbook(copy)
+    ws = workbook["Giám sát chính sách"]
+    ws["G13"].comment = Comment(ws["G13"].comment.text, " ")  # as LibreOffice saves it
+    ws["C13"].comment = Comment("Xã báo số liệu muộn", "Lan")  # the clerk's own note
+    workbook.save(copy)
+
+    vwu("validate", copy, "--annotate", tmp_path / "second")
+
+    again = load_workbook(tmp_path / "second" / (copy.stem + "_kiem_tra.xlsx"))["Giám sát chính sách"]
+    assert again["G13"].comment.text == "✗ Giá trị -2 nhỏ hơn mức tối thiểu 0."
+    assert again["C13"].comment.text == "Xã báo số liệu muộn"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from builders import submission
+from conftest import problems_of
 from openpyxl import load_workbook
 
 from vwu_pipeline.ingest.run import run
@@ -501,3 +502,352 @@ def test_a_full_year_beside_a_first_half_labels_only_the_first_half(tmp_path, wo
     sheet = wb["Hội viên"]
     notes = {sheet.cell(r, 1).value: sheet.cell(r, sheet.max_column).value or "" for r in range(3, sheet.max_row + 1)}
     assert "chỉ có số liệu 6 tháng đầu năm 2024" in notes["332"] and "chỉ có số liệu" not in notes["001"]
+
+
+# --- case 3: completeness counts the communes a file answers for ----------------------------------
+
+YEAR_2025 = "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2025"
+LAI_CHAU = "12"  # 38 communes on the 2025 tree
+DOAN_KET, BINH_LU = ("03388", "Phường Đoàn Kết"), ("03390", "Xã Bình Lư")
+
+
+def completeness_row(markdown: str, title: str) -> list[str]:
+    """The cells of an indicator's row in the submissions table (after "## Tình hình báo cáo")."""
+    section = markdown.split("## Tình hình báo cáo", 1)[1]
+    line = next(line for line in section.splitlines() if line.startswith(f"| {title} |"))
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def report_2025(vwu, workspace, out, unit: str | None = None) -> tuple[str, dict, object]:
+    result = vwu("report", "--year", 2025, "--workspace", workspace, "--out", out, "--json", *(["--unit", unit] if unit else []))
+    assert result.exit_code == 0, result.output
+    stem = f"vwu-2025-{unit}" if unit else "vwu-2025"
+    return (out / f"{stem}.md").read_text(encoding="utf-8"), json.loads(result.output), load_workbook(out / f"{stem}.xlsx")
+
+
+def test_one_communes_own_file_does_not_make_its_province_complete(tmp_path, workspace, vwu):
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {"doan_ket.xlsx": (YEAR_2025, "HỘI LHPN PHƯỜNG ĐOÀN KẾT", members((*DOAN_KET, 100, 10, 200, 1)))},
+    )
+
+    markdown, data, wb = report_2025(vwu, workspace, tmp_path / "out", unit=LAI_CHAU)
+
+    # One commune of Lai Châu's 38 answered for: the province's total is partial, 1/38.
+    assert data["partial"] is True
+    assert headline_json(data, "members_total")["partial"] is True
+    assert md_row(markdown, "Tổng số hội viên")[2] == "100\\*"
+    assert completeness_row(markdown, "Hội viên")[1:4] == ["1", "38", "2,6%"]
+    assert "| Chỉ tiêu | Đã báo cáo (xã) | Phải báo cáo (xã) |" in markdown
+    assert "Chưa đủ xã: Tỉnh Lai Châu (12): 1/38 xã" in markdown
+    assert opening(markdown).startswith("Tỉnh Lai Châu: 1/38 xã đã báo cáo, còn 37 chưa báo cáo")
+    assert "Số liệu chưa đủ (1/38 xã có báo cáo)" in summary_row(wb, "Tổng số hội viên")[6]
+    assert wb.worksheets[0]["A5"].value.startswith("Số liệu chưa đầy đủ")  # the legend of the "*" marks
+
+    national = vwu("status", "--year", 2025, "--workspace", workspace, "--json")
+    by_name = {i["indicator"]: i for i in json.loads(national.stdout)["indicators"]}
+    members_status = by_name["members"]
+    assert (members_status["submitted"], members_status["expected"]) == (1, 34)
+    assert members_status["lowest_units"]["by_unit"] == [{"code": "12", "name": "Tỉnh Lai Châu", "covered": 1, "expected": 38}]
+    assert members_status["lowest_units"]["counted"] is True and members_status["lowest_units"]["expected"] == 3321
+    assert json.loads(national.stdout)["complete"] is False
+    table = vwu("status", "--year", 2025, "--unit", LAI_CHAU, "--workspace", workspace)
+    assert "1/38" in table.output and "Tỉnh Lai Châu (12): 1/38 xã" in " ".join(table.output.replace("│", " ").split())
+
+
+def test_a_province_file_answers_for_all_its_communes(tmp_path, workspace, vwu):
+    # The province's file lists two communes (the others had nothing to report); Bình Lư also
+    # sent its own file. Every commune is answered for: complete, no mark.
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "lai_chau.xlsx": (YEAR_2025, "HỘI LHPN TỈNH LAI CHÂU", members((*DOAN_KET, 100, 10, 200, 1), (*BINH_LU, 50, 5, 100, 0))),
+            "binh_lu.xlsx": (YEAR_2025, "HỘI LHPN XÃ BÌNH LƯ", members((*BINH_LU, 50, 5, 100, 0))),
+        },
+    )
+
+    markdown, data, wb = report_2025(vwu, workspace, tmp_path / "out", unit=LAI_CHAU)
+
+    # (the other indicators were not sent: those stay partial)
+    assert headline_json(data, "members_total")["partial"] is False
+    assert md_row(markdown, "Tổng số hội viên")[2] == "150"
+    assert completeness_row(markdown, "Hội viên")[1:4] == ["38", "38", "100,0%"]
+    assert not [c for row in wb["Hội viên"].iter_rows() for c in row if "*" in (c.number_format or "")]
+    status = json.loads(vwu("status", "--year", 2025, "--unit", LAI_CHAU, "--workspace", workspace, "--json").stdout)
+    members_status = status["indicators"][0]
+    assert members_status["missing"] == 0 and status["indicators"][1]["submitted"] == 0
+    assert members_status["lowest_units"]["by_unit"][0] | {"name": None} == {
+        "code": "12",
+        "name": None,
+        "covered": 38,
+        "expected": 38,
+    }
+
+
+def test_legacy_status_lists_districts_with_their_commune_coverage(tmp_path, workspace, vwu):
+    # Tiên Lữ's file has figures for 2 of its 15 communes; completeness still counts districts.
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {"tl.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1), ("12340", "Xã Hưng Đạo", 60, 6, 100, 0)))},
+    )
+    from vwu_pipeline.core.units import UnitTree
+
+    communes = len(UnitTree.for_year(2024).leaves("332"))
+
+    status = json.loads(vwu("status", "--year", 2024, "--unit", "33", "--workspace", workspace, "--json").stdout)
+
+    members_status = status["indicators"][0]
+    assert (members_status["submitted"], members_status["expected"]) == (1, 10)
+    assert members_status["lowest_units"]["counted"] is False
+    assert members_status["lowest_units"]["by_unit"] == [{"code": "332", "name": "Huyện Tiên Lữ", "covered": 2, "expected": communes}]
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out", unit="33")
+    assert completeness_row(markdown, "Hội viên")[1:3] == ["1", "10"]
+
+
+# --- case 8: presentation slips -----------------------------------------------------------------------
+
+
+def test_the_workbook_marks_with_a_star_what_its_legend_promises(tmp_path, workspace, vwu):
+    # 2024: Tiên Lữ and Ba Đình (2 of 696 districts); 2023 complete for Tiên Lữ's own report only.
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+            "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+
+    _, _, wb = report_all(vwu, workspace, tmp_path / "out")
+
+    summary = wb.worksheets[0]
+    assert any(c.value and str(c.value).startswith("Số liệu chưa đầy đủ") and "*" in c.value for row in summary.iter_rows() for c in row)
+    total = summary_row(wb, "Tổng số hội viên")
+    cell = next(row[2] for row in summary.iter_rows() if row[1].value == "Tổng số hội viên")
+    assert (total[2], cell.number_format) == (420, '#,##0"*"')  # shown "420*", still a number
+    sheet = wb["Hội viên"]
+    at = {sheet.cell(r, 1).value: r for r in range(3, sheet.max_row + 1)}
+    assert sheet.cell(at["00"], 4).number_format.endswith('"*"')  # the nation: partial
+    assert not sheet.cell(at["332"], 4).number_format.endswith('"*"')  # Tiên Lữ: its own file, complete
+
+    # Tiên Lữ's own report: nothing partial, no "*" anywhere, and no legend promising one.
+    _, _, own = report_all(vwu, workspace, tmp_path / "own", unit="332")
+    assert not [c for ws in own.worksheets for row in ws.iter_rows() for c in row if '"*"' in (c.number_format or "")]
+    assert not [c for row in own.worksheets[0].iter_rows() for c in row if c.value and "đánh dấu *" in str(c.value)]
+
+
+def test_charts_are_sorted_and_say_when_partial(tmp_path, workspace, vwu):
+    import zipfile
+
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+            "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+
+    report_all(vwu, workspace, tmp_path / "out")
+
+    wb = load_workbook(tmp_path / "out" / "vwu-2024.xlsx")
+    charts = wb["Biểu đồ"]
+    header = [c.value for c in charts[1]]
+    column = header.index("Tổng số hội viên")
+    ranked = [(charts.cell(r, column).value, charts.cell(r, column + 1).value) for r in (2, 3)]
+    # Hà Nội 300 above Hưng Yên 120 (both partial: 1 of their districts each)
+    assert ranked == [("Thành phố Hà Nội*", 300), ("Tỉnh Hưng Yên*", 120)]
+    with zipfile.ZipFile(tmp_path / "out" / "vwu-2024.xlsx") as archive:
+        titles = [archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/charts/chart")]
+    assert any("Tổng số hội viên — Năm 2024 (chưa đủ số liệu)" in xml for xml in titles)
+
+
+def test_outliers_beyond_the_list_are_counted_as_figures(tmp_path, workspace, vwu):
+    from vwu_pipeline.report import summary
+
+    # Six communes of Tiên Lữ, one typed ten times too many new members: flagged against its siblings.
+    communes = [("12337", "Thị trấn Vương"), ("12340", "Xã Hưng Đạo"), ("12346", "Xã Nhật Tân")]
+    communes += [("12352", "Xã Lệ Xá"), ("12355", "Xã An Viên"), ("12361", "Xã Trung Dũng")]
+    rows = [(code, name, 1000, 500 if k == 0 else 20, 2000, 1) for k, (code, name) in enumerate(communes)]
+    ingest(tmp_path / "in", workspace, {"tl.xlsx": (YEAR_2024, TIEN_LU, members(*rows))})
+    limit = summary.MAX_OUTLIERS
+    summary.MAX_OUTLIERS = 0  # every outlier beyond the list
+    try:
+        markdown, data, _ = report_all(vwu, workspace, tmp_path / "out")
+    finally:
+        summary.MAX_OUTLIERS = limit
+
+    assert data["outliers"] == 1
+    assert "và 1 số liệu khác" in markdown and "đơn vị khác" not in markdown.split("## Cảnh báo")[1]
+
+
+def test_english_counts_agree_with_their_number(tmp_path, workspace, vwu):
+    written = vwu("template", "--year", 2024, "--unit", "332", "--out", tmp_path / "forms", "--lang", "en")
+    assert "Wrote 1 template into" in written.output
+
+    rows = members(("12337", "Thị trấn Vương", 120, 12, 200, 1), ("12340", "Xã Hưng Đạo", 60, 6, None, 0))
+    ingest(tmp_path / "in", workspace, {"tl.xlsx": (YEAR_2024, TIEN_LU, rows)})  # one warning: the blank denominator
+    english = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "en", "--lang", "en")
+    text = (tmp_path / "en" / "vwu-2024.md").read_text(encoding="utf-8")
+    assert english.exit_code == 0
+    assert "- 1 warning at ingest" in text and "- 0 outlying figures to check" in text
+
+
+def test_unit_names_are_written_as_officially_capitalised(vwu):
+    found = vwu("units", "Bac Kan", "--year", 2024, "--json")
+    names = {u["name"] for match in json.loads(found.stdout) for u in match["path"]}
+    assert "Thành phố Bắc Kạn" in names and "Thành Phố Bắc Kạn" not in names
+    from vwu_pipeline.core.units import UnitTree
+
+    for year in (2024, 2025):
+        wrong = [
+            u.name for u in UnitTree.for_year(year).units() if u.name.split()[:2] in (["Thành", "Phố"], ["Thị", "Xã"], ["Thị", "Trấn"])
+        ]
+        assert wrong == []
+
+
+def test_the_template_validation_example_is_a_value_the_cell_accepts(tmp_path):
+    from vwu_pipeline.forms.template import write_templates
+
+    (path,) = write_templates(2024, tmp_path, unit="332")
+    book = load_workbook(path)
+
+    poverty_sheet = {str(v.sqref): v for v in book["Thoát nghèo"].data_validations.dataValidation}
+    cooperatives = poverty_sheet["H9:H19"]  # new cooperatives: at most 1,000 a commune
+    assert cooperatives.formula2 == "1000" and "ví dụ 123." in cooperatives.error
+    for sheet in book.worksheets:
+        for rule in sheet.data_validations.dataValidation:
+            example = int(rule.error.rsplit("ví dụ ", 1)[1].rstrip(".").replace(".", ""))
+            assert float(rule.formula1) <= example <= float(rule.formula2)
+    guide = [c.value for c in book.worksheets[0]["A"] if c.value]
+    assert "  • Hộ nghèo có phụ nữ đầu kỳ: số có tại thời điểm đầu kỳ." in guide
+
+
+def test_a_full_year_file_lacking_a_commune_of_the_first_half_warns_that_its_figures_still_count(tmp_path, workspace, vwu):
+    # H1: Vương 12 new members, Hưng Đạo 5. The year's file has only Vương (20 new members).
+    first_half = tmp_path / "h1"
+    first_half.mkdir()
+    submission(
+        first_half / "tl_h1.xlsx",
+        members(("12337", "Thị trấn Vương", 100, 12, 200, 1), ("12340", "Xã Hưng Đạo", 50, 5, 100, 0)),
+        report_title=H1_2024,
+        unit_title=TIEN_LU,
+    )
+    assert run([first_half], workspace).valid
+    year = tmp_path / "year"
+    year.mkdir()
+    submission(year / "tl.xlsx", members(("12337", "Thị trấn Vương", 120, 20, 200, 1)), report_title=YEAR_2024, unit_title=TIEN_LU)
+
+    ingested = vwu("ingest", year, "--workspace", workspace, "--json")
+
+    (warning,) = [p for p in problems_of(ingested.stdout) if p["code"] == "part-year-rows-count"]
+    assert warning["severity"] == "warning" and warning["sheet"] == "Hội viên"
+    assert "Xã Hưng Đạo (12340)" in warning["message"] and "6 tháng đầu năm 2024" in warning["message"]
+    assert "vẫn được tính vào cả năm" in warning["message"]
+    # ... and they do: 20 (Vương's year) + 5 (Hưng Đạo's first half) new members in 2024.
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out", unit="332")
+    assert md_row(markdown, "Hội viên kết nạp mới trong kỳ")[2] == "25"
+
+
+def test_a_full_year_file_with_every_commune_of_the_first_half_gives_no_such_warning(tmp_path, workspace, vwu):
+    ingest(tmp_path / "h1", workspace, {"tl_h1.xlsx": (H1_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 12, 200, 1)))})
+    year = tmp_path / "year"
+    year.mkdir()
+    submission(year / "tl.xlsx", members(("12337", "Thị trấn Vương", 120, 20, 200, 1)), report_title=YEAR_2024, unit_title=TIEN_LU)
+
+    ingested = vwu("ingest", year, "--workspace", workspace, "--json")
+
+    assert [p for p in problems_of(ingested.stdout) if p["code"] == "part-year-rows-count"] == []
+
+
+# --- case 10: pictures beside the Markdown ------------------------------------------------------------
+
+
+def test_the_report_draws_png_charts_the_markdown_links_to(tmp_path, workspace, vwu, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    ingest(
+        tmp_path / "in",
+        workspace,
+        {
+            "tl23.xlsx": (YEAR_2023, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 10, 200, 1))),
+            "tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1))),
+            "bd24.xlsx": (YEAR_2024, BA_DINH, members(("00001", "Phường Phúc Xá", 300, 20, 400, 3))),
+        },
+    )
+    load_targets_csv(vwu, tmp_path, workspace, ["2024,00,members_total,300", "2024,00,members_new,100"])
+
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out")
+
+    charts = {c["kind"]: c for c in data["charts"]}
+    assert list(charts) == ["ranking", "change", "targets"]
+    # Provinces by members: Hà Nội 300, Hưng Yên 120, both with 1 district of many (partial).
+    ranking = charts["ranking"]
+    assert [(b["label"], b["value"], b["partial"]) for b in ranking["bars"]] == [
+        ("Thành phố Hà Nội*", 300, True),
+        ("Tỉnh Hưng Yên*", 120, True),
+    ]
+    assert ranking["title"] == "Tổng số hội viên — Năm 2024 (chưa đủ số liệu)"
+    # Like for like: only Hưng Yên (Tiên Lữ) reported both years: 120 against 100, +20 %.
+    assert [(b["label"], round(b["value"], 4)) for b in charts["change"]["bars"]] == [("Tỉnh Hưng Yên*", 0.2)]
+    # Targets: 420 members of 300 (met: missing units can only add), 32 new members of 100 (not judged yet).
+    assert [(b["label"], round(b["value"], 2), b["partial"]) for b in charts["targets"]["bars"]] == [
+        ("Tổng số hội viên", 1.4, False),
+        ("Hội viên kết nạp mới trong kỳ*", 0.32, True),
+    ]
+    for name in ("vwu-2024-00-ranking.png", "vwu-2024-00-change.png", "vwu-2024-00-targets.png"):
+        assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({name})" in markdown
+    assert "![Tổng số hội viên — Năm 2024 (chưa đủ số liệu)](vwu-2024-00-ranking.png)" in markdown
+    assert list(home.iterdir()) == []  # matplotlib's cache went into the workspace, not HOME
+    assert (workspace / ".cache" / "matplotlib").is_dir()
+
+
+def test_no_figures_to_chart_no_picture(tmp_path, workspace, vwu):
+    # Tiên Lữ's own report with no previous year and no target: one ranking of its commune.
+    ingest(tmp_path / "in", workspace, {"tl24.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 12, 200, 1)))})
+
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out", unit="332")
+
+    assert [c["kind"] for c in data["charts"]] == ["ranking"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["vwu-2024-332-ranking.png"]
+    assert "(chưa đủ số liệu)" not in data["charts"][0]["title"]
+
+
+def test_matplotlib_is_imported_by_the_report_only():
+    import subprocess
+    import sys
+
+    probe = "import sys, vwu_pipeline.cli, vwu_pipeline.ingest.run, vwu_pipeline.ops.status; print('matplotlib' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
+
+
+def test_a_commune_in_both_its_own_file_and_its_provinces_counts_once_by_the_version_key(tmp_path, vwu):
+    import os
+
+    for newer, expected in (("commune", 130), ("province", 100)):
+        folder, workspace = tmp_path / newer, tmp_path / f"ws_{newer}"
+        folder.mkdir()
+        province = submission(
+            folder / "lai_chau.xlsx", members((*DOAN_KET, 100, 10, 200, 1)), report_title=YEAR_2025, unit_title="HỘI LHPN TỈNH LAI CHÂU"
+        )
+        commune = submission(
+            folder / "doan_ket.xlsx", members((*DOAN_KET, 130, 13, 200, 1)), report_title=YEAR_2025, unit_title="HỘI LHPN PHƯỜNG ĐOÀN KẾT"
+        )
+        # no place-and-date line: the files' modification times decide which version is newer
+        later = province if newer == "province" else commune
+        earlier = commune if later is province else province
+        os.utime(earlier, (1_700_000_000, 1_700_000_000))
+        os.utime(later, (1_700_086_400, 1_700_086_400))
+        assert run([folder], workspace).valid
+
+        markdown, data, _ = report_2025(vwu, workspace, tmp_path / f"out_{newer}", unit=LAI_CHAU)
+
+        assert headline_json(data, "members_total")["value"] == expected  # counted once, never 230
+        assert completeness_row(markdown, "Hội viên")[1:3] == ["38", "38"]

@@ -373,8 +373,12 @@ def test_the_2025_first_half_sent_by_districts_rolls_up_the_legacy_tree(tmp_path
     assert load(workspace, 2025, period="H1").tree.tree == "legacy"
 
     out = tmp_path / "out"
-    result = vwu("report", "--year", 2025, "--period", "H1", "--unit", 31, "--workspace", workspace, "--out", out)
+    result = vwu("report", "--year", 2025, "--period", "H1", "--unit", 31, "--workspace", workspace, "--out", out, "--json")
     assert result.exit_code == 0, result.output
+    # 31 is legacy Hải Phòng here; from 1 July 2025 the city also holds Hải Dương (30): said.
+    written = json.loads(result.output)
+    assert written["tree"] == "legacy"
+    assert "Thành phố Hải Phòng từ 01/07/2025 gồm Tỉnh Hải Dương (30), Thành phố Hải Phòng (31)" in written["unit_note"]
     summary = (out / "vwu-2025-H1-31.md").read_text(encoding="utf-8")
     assert summary.startswith("# Báo cáo sơ kết 6 tháng đầu năm 2025 — Thành phố Hải Phòng")
     assert "3 cấp (tỉnh – huyện – xã)" in summary

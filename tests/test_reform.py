@@ -4,7 +4,9 @@ table is data, and figures keyed by the provisional codes are not misattributed.
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -88,46 +90,23 @@ def test_carrying_rules_of_a_split_commune() -> None:
     assert not crosswalk.is_exact("00097")  # Phường Hồng Hà took parts of split wards
 
 
-def _old_store_with_2025_figures(workspace: Path, monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, float]]) -> None:
-    """A store as vwu left it before the official codes (schema version 3), with 2025 figures.
-    Written in that version's own tables: today's Store.save knows later columns."""
-    with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
-        patch.setattr(migrations, "SCHEMA_VERSION", 3)
-        with Store.open(workspace) as store, store.transaction() as db:
-            file_id = db.execute(
-                "INSERT INTO files (sha256, name, path, status, unit_code, period, year, ingested_at)"
-                " VALUES ('x', 'a.xlsx', 'a.xlsx', 'accepted', '37', '2025', 2025, 'now')"
-            ).lastrowid
-            sub = db.execute(
-                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, ingested_at) VALUES (?, '37', 2025, '2025', 'members', 'now')",
-                (file_id,),
-            ).lastrowid
-            db.executemany(
-                "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, 'Hội viên', 5, 'members_total', ?)",
-                [(sub, *row) for row in rows],
-            )
+PROVISIONAL_2025 = Path(__file__).resolve().parent / "fixtures" / "store_v3_provisional_2025.sqlite.gz"
 
 
-def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Under the provisional list 13285 was Châu Sơn, 13291 Phủ Lý, 13318 Phù Vân.
-    _old_store_with_2025_figures(
-        workspace,
-        monkeypatch,
-        [
-            ("13285", "Phường Châu Sơn", 100.0),
-            ("13291", "Phường Phủ Lý", 200.0),
-            ("13318", "Phường Phù Vân", 300.0),
-            ("13300", "Phường Hà Nam", 400.0),
-        ],
-    )
-    Store.open(workspace).close()
-    assert figures(workspace, "members_total") == {
+def test_stored_2025_figures_are_re_keyed_to_the_official_codes(workspace: Path) -> None:
+    # A store as vwu left it before the official codes (schema version 3): one 2025 submission of
+    # Ninh Bình (37) under the provisional list, where 13285 was Châu Sơn, 13291 Phủ Lý, 13318 Phù Vân.
+    workspace.mkdir()
+    with gzip.open(PROVISIONAL_2025) as source, open(workspace / "vwu.sqlite", "wb") as target:
+        shutil.copyfileobj(source, target)
+    assert figures(workspace, "members_total") == {  # opening it migrates it
         ("13318", "members_total"): 100.0,  # Châu Sơn
         ("13285", "members_total"): 200.0,  # Phủ Lý
         ("13291", "members_total"): 300.0,  # Phù Vân
         ("13300", "members_total"): 400.0,  # not re-coded: untouched
     }
+    with Store.open(workspace, create=False) as store:
+        assert store.schema_version == migrations.SCHEMA_VERSION
 
 
 def test_a_provisional_code_in_a_new_file_is_an_error_not_a_warning(vwu, inbox: Path, workspace: Path) -> None:
@@ -194,6 +173,80 @@ def test_a_first_half_2025_district_form_is_the_legacy_tree_and_is_accepted(vwu,
         assert store.submission_trees(2025) == {"2025-H1": "legacy", "2025": "2025"}
     finally:
         store.close()
+
+
+def test_a_first_half_2025_form_for_the_new_province_compiling_it_in_july(vwu, tmp_path: Path, workspace: Path) -> None:
+    """The districts were gone by July: the new Quảng Trị compiles the first half on the new tree."""
+    result = vwu("template", "--year", 2025, "--period", "H1", "--unit", 44, "--level", "province", "--out", tmp_path / "forms")
+    assert result.exit_code == 0, result.output
+    (form,) = (tmp_path / "forms").rglob("*.xlsx")
+    assert form.name == "44_tinh_quang_tri_2025-H1.xlsx"
+    result = vwu("template", "--year", 2025, "--period", "H1", "--unit", 44, "--level", "commune", "--out", tmp_path / "communes")
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "communes").rglob("*.xlsx"))) == len(UnitTree.for_year(2025).leaves("44"))
+    # Filled (the demo figures go through the same form) and sent: accepted on the new tree.
+    filled = tmp_path / "filled"
+    result = vwu("demo-data", "--year", 2025, "--period", "H1", "--unit", 44, "--level", "province", "--out", filled)
+    assert result.exit_code == 0, result.output
+    result = vwu("ingest", filled, "--workspace", workspace, "--json")
+    (sent,) = json.loads(result.stdout)["files"]
+    assert sent["status"] == "accepted" and sent["unit_code"] == "44", sent
+    store = Store.open(workspace)
+    try:
+        assert store.submission_trees(2025) == {"2025-H1": "2025"}
+    finally:
+        store.close()
+
+
+def _coverage(result, unit: str = "00") -> tuple[int, int]:
+    row = result.completeness.set_index(["indicator", "unit_code"]).loc[("members", unit)]
+    return int(row["submitted"]), int(row["expected"])
+
+
+def test_a_district_first_half_2025_is_counted_on_the_legacy_tree_not_as_its_new_province(vwu, tmp_path: Path, workspace: Path) -> None:
+    """Tiên Lữ sent its first half in June: one of the 18 districts of the legacy Hưng Yên and Thái
+    Bình, not the new Hưng Yên."""
+    from vwu_pipeline.report.rollup import aggregate
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    submission(
+        inbox / "tien_lu_h1.xlsx",
+        {"members": [["12337", "Thị trấn Vương", 1200, 35, 1800, 4]]},
+        report_title="BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2025",
+    )
+    assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
+    legacy, new = UnitTree.for_period("2025-H1"), UnitTree.for_year(2025)
+    districts = len(legacy.units("district"))
+    status = json.loads(vwu("status", "--year", 2025, "--period", "H1", "--workspace", workspace, "--json").stdout)
+    members = status["indicators"][0]
+    assert (status["tree"], status["reporting_level"]) == ("legacy", "district")
+    assert (members["submitted"], members["expected"]) == (1, districts)
+    assert members["submitted_units"] == [{"code": "332", "name": "Huyện Tiên Lữ"}]
+    result = vwu("status", "--year", 2025, "--period", "H1", "--unit", 332, "--workspace", workspace, "--json")
+    assert json.loads(result.stdout)["indicators"][0]["submitted"] == 1, result.output
+    # The year, on the new tree: the new Hưng Yên has not reported (17 of its districts sent nothing).
+    status = json.loads(vwu("status", "--year", 2025, "--workspace", workspace, "--json").stdout)
+    assert status["indicators"][0]["submitted"] == 0
+    first_half = aggregate(workspace, 2025, period="H1")
+    assert first_half.tree.tree == "legacy" and _coverage(first_half) == (1, districts)
+    assert _coverage(first_half, "33") == (1, len(legacy.descendants("33")) - len(legacy.leaves("33")))
+    year = aggregate(workspace, 2025)
+    # From 2025 completeness counts the communes a file answers for (issue 12).
+    assert year.tree.tree == "2025" and _coverage(year) == (0, len(new.leaves()))
+    assert _coverage(year, "33") == (0, len(new.leaves("33")))
+    # The new Quảng Trị compiled its first half itself in July, on the new tree: it stands for
+    # every district of the legacy Quảng Bình and Quảng Trị, whole provinces both.
+    filled = tmp_path / "quang_tri"
+    assert vwu("demo-data", "--year", 2025, "--period", "H1", "--unit", 44, "--level", "province", "--out", filled).exit_code == 0
+    assert vwu("ingest", filled, "--workspace", workspace).exit_code == 0
+    merged = {d.code for p in ("44", "45") for d in legacy.units("district") if d.province == p}
+    status = json.loads(vwu("status", "--year", 2025, "--period", "H1", "--workspace", workspace, "--json").stdout)
+    assert {u["code"] for u in status["indicators"][0]["submitted_units"]} == {"332"} | merged
+    first_half = aggregate(workspace, 2025, period="H1")  # both trees: rolled up on the new one
+    assert first_half.tree.tree == "2025"
+    communes_44, communes_33 = len(new.leaves("44")), len(new.leaves("33"))
+    assert _coverage(first_half, "44") == (communes_44, communes_44) and _coverage(first_half, "33") == (0, communes_33)
 
 
 def test_an_old_store_learns_the_tree_of_every_submission_and_target(tmp_path: Path) -> None:
@@ -321,7 +374,9 @@ def test_the_2025_report_says_what_changed(reform_workspace: Path, vwu, tmp_path
     assert result.exit_code == 0, result.output
     summary = (tmp_path / "out" / "vwu-2025.md").read_text(encoding="utf-8")
     assert "## Sắp xếp đơn vị hành chính từ 01/07/2025" in summary
-    assert "| Thành phố Hải Phòng (31) | Tỉnh Hải Dương (30), Thành phố Hải Phòng (31) | 3.900 | 3.600 |" in summary
+    assert (
+        "| Thành phố Hải Phòng (31) | Tỉnh Hải Dương (30), Thành phố Hải Phòng (31) | 3.900 | 3.600\\* |" in summary
+    )  # 2024: partial data
     assert "(1 xã cũ, chưa phân bổ về xã)" in summary  # Nam Hải
     sheet = load_workbook(tmp_path / "out" / "vwu-2025.xlsx")["Sắp xếp 01-07-2025"]
     rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]}
@@ -335,8 +390,19 @@ def test_2025_targets_set_on_legacy_provinces_are_carried_onto_the_new_one(refor
     targets.write_text(
         "year,unit_code,column,target\n"
         "2025,30,members_new,40\n"  # Hải Dương: a legacy province only
-        "2025,31,members_new,60\n"  # 31 is on both trees: the new Hải Phòng
+        "2025,31,members_new,60\n"  # 31 is on both trees, and names other ground on each
         "2025,30,enrolment_rate,60%\n",
+        encoding="utf-8",
+    )
+    refused = vwu("targets", targets, "--workspace", reform_workspace, "--json")
+    assert refused.exit_code == 1
+    (problem,) = json.loads(refused.stdout)["problems"]
+    assert problem["code"] == "targets-tree-ambiguous" and problem["row"] == 3
+    assert "Thành phố Hải Phòng" in problem["message"] and "tree" in problem["message"]
+    # The office says which tree each target was set on (the column may be left empty where a code
+    # belongs to one tree only, or names the same unit on both).
+    targets.write_text(
+        "year,unit_code,column,target,tree\n2025,30,members_new,40,\n2025,31,members_new,60,2025\n2025,30,enrolment_rate,60%,cũ\n",
         encoding="utf-8",
     )
     assert vwu("targets", targets, "--workspace", reform_workspace).exit_code == 0
@@ -345,3 +411,98 @@ def test_2025_targets_set_on_legacy_provinces_are_carried_onto_the_new_one(refor
     assert carried[("31", "members_new")] == 60  # set on the new tree: wins over the carried 40
     assert ("31", "enrolment_rate") not in carried.index  # a ratio is not carried
     assert result.counts["ratio_targets_not_carried"] == ["enrolment_rate"]
+
+
+def test_the_year_on_year_check_runs_on_province_totals_across_the_reform(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    """An extra zero typed by the new Hải Phòng in a new commune's figure: the commune has no
+    comparable 2024 figure (it took part of a split commune), but the city's total, against the
+    sum of its legacy provinces, is ten times it."""
+    import os
+
+    from vwu_pipeline.report.rollup import aggregate
+
+    assert aggregate(reform_workspace, 2025).outliers.query("kind == 'jump-total'").empty
+    inbox = tmp_path / "again"
+    inbox.mkdir()
+    typo = inbox / "hai_phong_2025_h2_sua.xlsx"
+    submission(
+        typo,
+        _members([("11411", "Phường Đông Hải"), ("11413", "Phường Hải An")], [10000, 2900], [9000, 30], [20000, 5800]),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG CUỐI NĂM 2025",
+        unit_title="HỘI LHPN THÀNH PHỐ HẢI PHÒNG",
+    )
+    os.utime(typo, (2_000_000_000, 2_000_000_000))  # a later version than the first one
+    assert vwu("ingest", inbox, "--workspace", reform_workspace).exit_code == 0
+    result = aggregate(reform_workspace, 2025)
+    jumps = result.outliers[result.outliers["kind"] == "jump-total"]
+    assert list(zip(jumps["unit_code"], jumps["column"])) == [("31", "members_new")]
+    (jump,) = jumps.itertuples()
+    assert jump.value >= 10 * jump.reference
+    out = vwu("report", "--year", 2025, "--workspace", reform_workspace, "--out", tmp_path / "out")
+    assert out.exit_code == 0, out.output
+    summary = (tmp_path / "out" / "vwu-2025.md").read_text(encoding="utf-8")
+    assert "tính trên các tỉnh cũ hợp thành" in summary
+
+
+def test_a_2025_target_on_a_legacy_province_whose_code_lives_on_says_its_tree(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    """Targets for 2025 were set in January on the legacy provinces: legacy Hải Phòng (31) is only
+    part of the new Hải Phòng (31), so its target is carried, added to Hải Dương's."""
+    from vwu_pipeline.report.rollup import aggregate
+
+    targets = tmp_path / "targets_2025.csv"
+    targets.write_text(
+        "year,unit_code,column,target,tree\n2025,30,members_new,40,legacy\n2025,31,members_new,60,legacy\n2025,04,members_new,9,\n",
+        encoding="utf-8",
+    )  # Cao Bằng (04) did not change: no tree needed
+    result = vwu("targets", targets, "--workspace", reform_workspace)
+    assert result.exit_code == 0, result.output
+    store = Store.open(reform_workspace)
+    try:
+        stored = store.targets(2025).set_index(["unit_code", "column"])["tree"]
+    finally:
+        store.close()
+    assert stored[("31", "members_new")] == "legacy" and stored[("04", "members_new")] == "2025"
+    carried = aggregate(reform_workspace, 2025).targets.set_index(["unit_code", "column"])["target"]
+    assert carried[("31", "members_new")] == 100
+    bad = tmp_path / "bad.csv"
+    bad.write_text("year,unit_code,column,target,tree\n2024,31,members_new,60,2025\n", encoding="utf-8")
+    refused = vwu("targets", bad, "--workspace", reform_workspace, "--json")
+    assert refused.exit_code == 1 and json.loads(refused.stdout)["problems"][0]["code"] == "targets-tree"
+
+
+def test_a_new_province_report_compares_2025_with_its_legacy_provinces_2024(reform_workspace: Path, vwu, tmp_path: Path) -> None:
+    """`vwu report --year 2025 --unit 31`: the new Hải Phòng against legacy Hải Phòng + Hải Dương in
+    2024 (was "–" on every row, without a reason); grassroots units at 60 % are both shown, never
+    as a fall (10,040 communes became 3,321)."""
+    result = vwu("report", "--year", 2025, "--unit", 31, "--workspace", reform_workspace, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    rows = {
+        cells[1]: cells[2:]
+        for line in (tmp_path / "out" / "vwu-2025-31.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| Hội viên |")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    # 2024 is partial (one district of the two legacy provinces): compared over its communes.
+    assert rows["Tổng số hội viên"] == ["3.900", "3.600\\*", "+900", "+30,0%", "so sánh trên 2 xã có số liệu cả hai năm"]
+    reached = rows["Số cơ sở Hội đạt tỷ lệ tập hợp từ 60%"]
+    assert reached[2:4] == ["–", "–"] and "danh mục đơn vị hai năm khác nhau" in reached[4]
+
+
+def test_sample_data_is_byte_for_byte_what_make_sample_data_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sample_data/inbox (2023 to 2025: first halves of 2025 from the districts, full years from the
+    new provinces) is written by scripts/make_sample_data.py; a change to the forms or the schemas
+    is followed by running it again (this fails until then)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("make_sample_data", root / "scripts" / "make_sample_data.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.chdir(tmp_path)
+    script.main(tmp_path / "inbox")
+    committed = root / "sample_data" / "inbox"
+    written = {p.relative_to(tmp_path / "inbox"): p.read_bytes() for p in (tmp_path / "inbox").rglob("*") if p.is_file()}
+    assert {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()} == set(written)
+    stale = sorted(str(name) for name, data in written.items() if (committed / name).read_bytes() != data)
+    assert not stale, f"run .venv/bin/python scripts/make_sample_data.py: {stale}"
+    assert any("2025-H1" in str(name) for name in written) and any(str(name).startswith("2025_moi") for name in written)

@@ -86,7 +86,8 @@ def test_a_full_disk_is_said_so_and_keeps_what_was_stored(vwu, hung_yen, monkeyp
     assert said(result.stderr, "Giải phóng chỗ trống trên đĩa rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.")
     assert said(english.stderr, f"Cannot write {store_file}: the disk is full")
     assert not [w for w in CORRUPT_WORDS if w in result.stderr + english.stderr]
-    # Files are stored one transaction each: the one being written when the disk filled was rolled
+    # SQLite had already rolled back the file being written, so vwu's own ROLLBACK failed: that
+    # failure must not hide the full disk. Files are stored one transaction each: the one being written when the disk filled was rolled
     # back, nothing stored earlier was touched, and with room again the same run goes through.
     after = figures(hung_yen)
     assert all(after[key] == value for key, value in before.items())

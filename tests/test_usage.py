@@ -90,7 +90,7 @@ def test_a_bad_lang_is_answered_in_vietnamese(vwu, here, monkeypatch):
     bad_lang_and_option = vwu("ingest", "--bogus", "--lang", "fr")
 
     assert bad_lang.exit_code == bad_lang_and_option.exit_code == 2
-    assert said(bad_lang, "Tùy chọn --lang không nhận giá trị 'fr': cần 'vi' hoặc 'en'.")
+    assert said(bad_lang, "--lang") and said(bad_lang, "'vi' hoặc 'en'")
     assert said(bad_lang_and_option, "Không có tùy chọn --bogus.")
     assert "Invalid" not in bad_lang.stderr + bad_lang_and_option.stderr
 

@@ -269,7 +269,10 @@ def validate(
 Level = Annotated[
     str | None,
     typer.Option(
-        "--level", help="Cấp đơn vị báo cáo: district (2024), province hoặc commune (2025+). Reporting level.", show_default=False
+        "--level",
+        help="Cấp đơn vị báo cáo: district (2024, 6 tháng đầu năm 2025), province hoặc commune (2025+; cả kỳ 6 tháng đầu năm 2025 "
+        "do tỉnh mới lập trong tháng 7). Reporting level.",
+        show_default=False,
     ),
 ]
 
@@ -464,7 +467,7 @@ def backup_command(
     from vwu_pipeline.ops.backup import backup
 
     settings = _settings(debug, workspace, lang=lang)
-    with _run_log(settings, "backup") as log:  # no lock: SQLite's backup API copies from a snapshot
+    with _run_log(settings, "backup", record=True) as log:  # no lock: SQLite's backup API copies from a snapshot
         result = run_command(debug, lambda: backup(settings.workspace, to, keep))
         log.counts = {"size": result.size, "removed": len(result.removed)}
     if json_out:
@@ -563,9 +566,7 @@ def status_command(
 def _bad_format(value: str) -> None:
     from vwu_pipeline.core.errors import ConfigError
 
-    raise ConfigError(
-        f"--format {value}: cần 'table' hoặc 'csv' / --format must be table or csv.", "Ví dụ: vwu status --missing --format csv"
-    )
+    raise ConfigError("error.format", value=value)
 
 
 @app.command("units")

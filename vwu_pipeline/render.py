@@ -169,6 +169,8 @@ def report_written(result, lang: str, schemas: Path | None) -> None:
         console.print(text("cli.aggregated-first", lang, period=Period(result.period).label(lang)))
     console.print(text("cli.wrote", lang, files=f"{escape(str(result.workbook))}, {escape(str(result.summary))}"))
     headline(result.headline, result.period, lang)
+    if getattr(result, "note", None):
+        console.print(f"[yellow]{escape(result.note)}[/yellow]")
     if result.partial:
         from vwu_pipeline.core.indicators import load_catalog
 
@@ -245,6 +247,7 @@ def status(result, lang: str, quiet: bool = False) -> None:
                 state = text(f"cli.run.{run.state}", lang)
                 console.print(f"{escape(run.started_at)} {run.command}: {state} — {escape(run_summary(run, lang))}", highlight=False)
         return
+    from vwu_pipeline.core.text import number
     from vwu_pipeline.report.presentation import level_label, stamp, t
 
     if result.running:
@@ -271,13 +274,35 @@ def status(result, lang: str, quiet: bool = False) -> None:
     table = Table(title=text("cli.status.title", lang, period=period[:1].upper() + period[1:], level=level, scope=scope))
     table.add_column(text("cli.status.indicator", lang))
     table.add_column(text("cli.status.submitted", lang), justify="right")
+    counted = any(item.counts_lowest for item in result.indicators)
+    table.add_column(text("cli.status.lowest_counted" if counted else "cli.status.lowest_figures", lang), justify="right")
     table.add_column(text("cli.status.missing", lang))
     for item in result.indicators:
         names = ", ".join(f"{name} ({code})" for code, name in item.missing[:STATUS_LISTED])
         if len(item.missing) > STATUS_LISTED:
             names += ", " + t(lang, "and_more", n=len(item.missing) - STATUS_LISTED)
+        if item.counts_lowest:  # reporting units with only some communes answered for
+            partly = [
+                text(
+                    "cli.status.partly",
+                    lang,
+                    name=name,
+                    code=code,
+                    covered=number(item.lowest[code][0], lang),
+                    expected=number(item.lowest[code][1], lang),
+                )
+                for code, name in item.submitted
+                if item.lowest[code][0] < item.lowest[code][1]
+            ]
+            names = "; ".join(n for n in (", ".join(partly[:STATUS_LISTED]), names) if n)
         done = f"{len(item.submitted)}/{item.expected}"
-        table.add_row(escape(item.title(lang)), f"[green]{done}[/green]" if not item.missing else done, escape(names) or "—")
+        lowest = f"{number(item.lowest_covered, lang)}/{number(item.lowest_expected, lang)}"
+        table.add_row(
+            escape(item.title(lang)),
+            f"[green]{done}[/green]" if not item.missing else done,
+            f"[green]{lowest}[/green]" if item.complete else lowest,
+            escape(names) or "—",
+        )
     console.print(table)
     if result.withdrawn:  # lines, not a table: a reason is read whole, and found by grep in cron mail
         console.print(f"[bold]{escape(text('cli.status.withdrawn', lang))}[/bold]")

@@ -43,10 +43,7 @@ def show(directory: Path | None, name: str, lang: str = "vi") -> list[Section]:
         if indicator.matches_sheet(name) or any(fold_compact(c.name) == wanted for c in indicator.columns):
             return describe(indicator, lang)
     names = ", ".join(i.name for i in catalog.indicators)
-    raise ConfigError(
-        text("error.no-indicator", lang, name=name, directory=catalog.directory),
-        text("error.no-indicator-hint", lang, names=names),
-    )
+    raise ConfigError("error.no-indicator", name=name, directory=catalog.directory, names=names)
 
 
 def describe(indicator: Indicator, lang: str = "vi") -> list[Section]:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.messages import said
 
 PACKAGED_CONVERSION = Path(__file__).resolve().parent / "data" / "conversion_2025.csv"
 PACKAGED_RECODED = Path(__file__).resolve().parent / "data" / "recoded_2025.csv"
@@ -47,13 +48,13 @@ NOTES = ("whole", "unchanged", "renamed", "partial", "partial_area", "all_popula
 REFORM_DATE = "01/07/2025"
 REFORM_YEAR = 2025
 
-_FORMAT_HINT = (
-    "The conversion file must be a UTF-8 CSV with the header "
-    + ",".join(COLUMNS)
-    + "; codes as text with leading zeros, note one of "
-    + ", ".join(NOTES)
-    + f". Fix the file, or unset {ENV_VAR} to use the packaged one (make units rebuilds it)."
-)
+
+def _bad_file(key: str, path: Path, line: int | None = None, **params: object) -> ConfigError:
+    """A mistake in the conversion file: the message names the file (and line), the hint its format."""
+    where = said("error.crosswalk.where-line", path=path, line=line) if line else said("error.crosswalk.where", path=path)
+    return ConfigError(
+        key, "error.crosswalk-hint", where=where, columns=",".join(COLUMNS), notes=", ".join(NOTES), variable=ENV_VAR, **params
+    )
 
 
 @dataclass(frozen=True)
@@ -155,26 +156,21 @@ def _load(path: Path) -> Crosswalk:
             reader = csv.reader(f)
             header = tuple(h.strip() for h in next(reader, []))
             if header[: len(COLUMNS)] != COLUMNS:
-                raise ConfigError(f"Conversion file {path}: header is {','.join(header) or '(empty file)'}.", _FORMAT_HINT)
+                raise _bad_file("error.crosswalk.header", path, header=",".join(header) or "—")
             pieces = []
             for cells in reader:
                 if not any(cells):
                     continue
                 if len(cells) < len(COLUMNS):
-                    raise ConfigError(
-                        f"Conversion file {path}, line {reader.line_num}: {len(cells)} columns, expected {len(COLUMNS)}.", _FORMAT_HINT
-                    )
+                    raise _bad_file("error.crosswalk.columns", path, reader.line_num, count=len(cells), expected=len(COLUMNS))
                 piece = Piece(*(c.strip() for c in cells[: len(COLUMNS)]))
                 if piece.note not in NOTES:
-                    raise ConfigError(
-                        f"Conversion file {path}, line {reader.line_num}: note {piece.note!r} is not one of {', '.join(NOTES)}.",
-                        _FORMAT_HINT,
-                    )
+                    raise _bad_file("error.crosswalk.note", path, reader.line_num, note=repr(piece.note))
                 pieces.append(piece)
     except FileNotFoundError:
-        raise ConfigError(f"Conversion file {path} does not exist.", _FORMAT_HINT) from None
+        raise _bad_file("error.crosswalk.missing", path) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigError(f"Conversion file {path} cannot be read: {exc}.", _FORMAT_HINT) from None
+        raise _bad_file("error.crosswalk.unreadable", path, reason=exc) from None
     return Crosswalk(pieces, path)
 
 

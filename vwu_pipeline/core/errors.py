@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from vwu_pipeline.core.messages import MESSAGES, text
+
 # Documented exit codes (README, "Operations").
 EXIT_OK = 0
 EXIT_REFUSED = 1  # some files were refused
@@ -16,36 +18,37 @@ EXIT_INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT)
 class VwuError(Exception):
     """A run cannot go on. The message says what happened and how to fix it.
 
-    `message`/`hint` are Vietnamese; `en`/`en_hint` the English text when the raiser has one
-    (older messages carry both languages in one text). `render(lang)` picks one language."""
+    `key` names the message in the catalogue (core/messages.py, Vietnamese and English side by
+    side); its hint is the catalogue's `key + "-hint"` unless `hint` names another key. `params`
+    fill both. `render(lang)` speaks one language; `str()` is Vietnamese, the default."""
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, hint: str | None = None, *, en: str | None = None, en_hint: str | None = None):
-        super().__init__(message)
-        self.hint = hint
-        self.en = en
-        self.en_hint = en_hint
-
-    def __str__(self) -> str:
-        message = super().__str__()
-        return f"{message}\n{self.hint}" if self.hint else message
+    def __init__(self, key: str, /, hint: str | None = None, **params: object) -> None:
+        if key not in MESSAGES:
+            raise KeyError(f"no message {key!r} in the catalogue")
+        self.key = key
+        self.hint = hint if hint is not None else (f"{key}-hint" if f"{key}-hint" in MESSAGES else None)
+        self.params = params
+        super().__init__(key)
 
     def render(self, lang: str | None = None) -> str:
-        """The message and its hint in one language (Vietnamese unless `lang` is "en" and there is English)."""
-        if lang == "en" and self.en:
-            return f"{self.en}\n{self.en_hint}" if self.en_hint else self.en
-        return str(self)
+        """The message and its hint in one language (Vietnamese unless `lang` is "en")."""
+        said = text(self.key, lang or "vi", **self.params)
+        return f"{said}\n{text(self.hint, lang or 'vi', **self.params)}" if self.hint else said
+
+    def __str__(self) -> str:
+        return self.render()
 
     def first_line(self) -> str:
-        return super().__str__().splitlines()[0] if super().__str__() else ""
+        return self.render().splitlines()[0]
 
-    def __reduce__(self):  # keep the hint and the English text across processes (reader pools)
-        return (_rebuild, (type(self), super().__str__(), self.hint, self.en, self.en_hint))
+    def __reduce__(self):  # keep the key, hint and parameters across processes (reader pools)
+        return (_rebuild, (type(self), self.key, self.hint, self.params))
 
 
-def _rebuild(kind: type[VwuError], message: str, hint: str | None, en: str | None, en_hint: str | None) -> VwuError:
-    return kind(message, hint, en=en, en_hint=en_hint)
+def _rebuild(kind: type[VwuError], key: str, hint: str | None, params: dict[str, object]) -> VwuError:
+    return kind(key, hint, **params)
 
 
 class ConfigError(VwuError):

@@ -15,7 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import ConfigError, VwuError
+from vwu_pipeline.core.errors import EXIT_BUG, ConfigError, VwuError
+from vwu_pipeline.core.messages import pick
 from vwu_pipeline.core.text import fold, fold_compact
 
 # The schemas travel in the wheel as package data (vwu_pipeline/schemas, copied by setup.py's
@@ -45,7 +46,7 @@ class Column:
     optional: bool = False  # a form may leave it out, any year
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" and self.label_en else self.header
+        return pick((self.header, self.label_en or self.header), lang)
 
     @property
     def folded_names(self) -> tuple[str, ...]:
@@ -81,10 +82,10 @@ class Ratio:
     unit_en: str = ""
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return pick((self.label_vi, self.label_en), lang)
 
     def unit(self, lang: str = "vi") -> str:
-        return self.unit_en if lang == "en" else self.unit_vi
+        return pick((self.unit_vi, self.unit_en), lang)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class Derived:
     chart: bool = False
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return pick((self.label_vi, self.label_en), lang)
 
 
 def _is_constant(operand: str) -> bool:
@@ -165,11 +166,11 @@ class Indicator:
     short_en: str = ""
 
     def title(self, lang: str = "vi") -> str:
-        return self.title_en if lang == "en" else self.title_vi
+        return pick((self.title_vi, self.title_en), lang)
 
     def short_title(self, lang: str = "vi") -> str:
         """The title of the indicator's sheet in the report's workbook (≤ 31 characters)."""
-        return (self.short_en if lang == "en" else self.short_vi) or self.title(lang)
+        return pick((self.short_vi, self.short_en), lang) or self.title(lang)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -222,10 +223,7 @@ class Catalog:
         for indicator in self.indicators:
             if indicator.name == name:
                 return indicator
-        raise ConfigError(
-            f"Không có chỉ tiêu '{name}' / no indicator '{name}'.",
-            f"Các chỉ tiêu có trong {self.directory}: {', '.join(i.name for i in self.indicators)}",
-        )
+        raise ConfigError("error.no-indicator", name=name, directory=self.directory, names=", ".join(i.name for i in self.indicators))
 
     def for_sheet(self, sheet_name: str) -> Indicator | None:
         return next((i for i in self.indicators if i.matches_sheet(sheet_name)), None)
@@ -237,7 +235,7 @@ class Catalog:
 class CheckFailed(VwuError):
     """A check raised instead of returning a verdict: the rows were not checked."""
 
-    exit_code = 70
+    exit_code = EXIT_BUG
 
 
 def schemas_dir(directory: Path | str | None = None) -> Path:
@@ -252,10 +250,7 @@ def load_catalog(directory: Path | str | None = None) -> Catalog:
     """
     folder = schemas_dir(directory).resolve()
     if not folder.is_dir():
-        raise ConfigError(
-            f"Không tìm thấy thư mục chỉ tiêu {folder} / schema folder not found.",
-            "Đặt VWU_SCHEMAS hoặc --schemas tới thư mục chứa các tệp *.yaml của chỉ tiêu.",
-        )
+        raise ConfigError("error.no-schema-folder", folder=folder)
     stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml")))
     return _load_catalog(folder, stamp)
 
@@ -296,7 +291,7 @@ def _load_catalog(directory: Path, stamp: tuple) -> Catalog:
         except ValidationError as error:
             issues += sf.pydantic_issues(document, error, sf.IndicatorFile)
     if not parsed and not issues:
-        raise ConfigError(f"Thư mục {directory} không có tệp chỉ tiêu *.yaml nào / no indicator files.")
+        raise ConfigError("error.no-schema-files", folder=directory)
     issues += sf.check_catalogue(parsed, common, {code for code in MESSAGES if "." not in code})
     if issues:
         raise sf.SchemaError(directory, issues)
@@ -398,10 +393,10 @@ class Measure:
     unit_en: str = ""
 
     def label(self, lang: str = "vi") -> str:
-        return self.label_en if lang == "en" else self.label_vi
+        return pick((self.label_vi, self.label_en), lang)
 
     def unit(self, lang: str = "vi") -> str:
-        return self.unit_en if lang == "en" else self.unit_vi
+        return pick((self.unit_vi, self.unit_en), lang)
 
     @property
     def percent(self) -> bool:

@@ -3,12 +3,14 @@ of one tree became in the other (the answer to `--unit 45 --year 2025`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from vwu_pipeline.core.crosswalk import load_crosswalk
 from vwu_pipeline.core.errors import ConfigError
-from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.messages import said
+from vwu_pipeline.core.periods import Period, covering, period_days, period_months
 from vwu_pipeline.core.text import fold
 from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
 
@@ -104,10 +106,7 @@ def not_in_tree(code: str, tree: UnitTree, year: int | None = None) -> ConfigErr
     other = [t for t in trees_of_year(None) if t.tree != tree.tree and code in t]
     when = str(year) if year else tree.tree
     if not other:
-        return ConfigError(
-            both("error.unit-unknown", code=code, year=when),
-            text("error.unit-unknown-hint"),
-        )
+        return ConfigError("error.unit-unknown", code=code, year=when)
     found = describe(other[0], other[0].get(code))
     unit = found.unit
     if found.successors:  # a legacy code, asked of the 2025 tree
@@ -119,14 +118,18 @@ def not_in_tree(code: str, tree: UnitTree, year: int | None = None) -> ConfigErr
         new_tree = UnitTree.for_date(NEW_FIRST_DAY)
         province_name = new_tree.get(province).name if province in new_tree else ""
         return ConfigError(
-            both(key, name=unit.name, code=unit.code, targets=targets, province=province, province_name=province_name),
-            text("error.unit-became-hint", code=province or found.successors[0].code, year=year or 2025),
+            key,
+            "error.unit-became-hint",
+            name=unit.name,
+            code=unit.code,
+            targets=targets,
+            province=province,
+            province_name=province_name,
+            new_code=province or found.successors[0].code,
+            year=year or 2025,
         )
     before = ", ".join(f"{r.name} ({r.code})" for r in found.predecessors[:6]) or "–"
-    return ConfigError(
-        both("error.unit-new", name=unit.name, code=unit.code, before=before, year=when),
-        text("error.unit-unknown-hint"),
-    )
+    return ConfigError("error.unit-new", "error.unit-unknown-hint", name=unit.name, code=unit.code, before=before, year=when)
 
 
 def _new_province(found: Found) -> str:
@@ -135,7 +138,21 @@ def _new_province(found: Found) -> str:
     return next(iter(codes)) if len(codes) == 1 else ""
 
 
-_LEVEL_VI = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+def form_tree(period: str, level: str | None = None, unit: str | None = None) -> UnitTree:
+    """The tree a form for `period` is made on: the period's own tree (2025-H1: the legacy
+    districts), or the next one when the level asked is only reported there (`--level province`
+    for a first-half 2025 review compiled by the new province in July), or when the unit is a
+    unit of the next tree only."""
+    own, *others = UnitTree.candidates(period)
+    first, last = period_days(period)
+    during = UnitTree.during(first, last)
+    # only a tree that began after the period: an older tree is never the one compiling it
+    trees = [own, *(t for t in others if t not in during)]
+    if level is not None:
+        return next((t for t in trees if level in t.report_levels()), trees[0])
+    if unit is not None and unit not in trees[0]:
+        return next((t for t in trees if unit in t), trees[0])
+    return trees[0]
 
 
 def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None = None, year: int | None = None) -> list[Unit]:
@@ -144,10 +161,7 @@ def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None =
     level = level or tree.reporting_level()
     allowed = tree.report_levels()
     if level not in allowed:
-        raise ConfigError(
-            f"Cây đơn vị {tree.tree}: không lập mẫu cho cấp '{level}' / no templates for level '{level}'.",
-            f"Các cấp báo cáo của cây này: {', '.join(allowed)}.",
-        )
+        raise ConfigError("error.level-not-reported", tree=tree.tree, level=level, levels=", ".join(allowed))
     if unit is None:
         return tree.units(level)
     scope = tree.get(unit)
@@ -158,10 +172,118 @@ def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None =
     if LEVELS.index(scope.level) > LEVELS.index(level):
         owner = next(u for u in tree.path(scope.code) if u.level == level)
         raise ConfigError(
-            f"{scope.name} ({scope.code}) là cấp {_LEVEL_VI[scope.level]}, dưới cấp báo cáo "
-            f"{_LEVEL_VI[level]} (--level {level}) / below the reporting level.",
-            f"Mẫu của đơn vị này do {owner.name} ({owner.code}) điền: dùng --unit {owner.code}.",
+            "error.below-reporting-level",
+            name=scope.name,
+            code=scope.code,
+            unit_level=said(f"level.{scope.level}"),
+            level=level,
+            level_name=said(f"level.{level}"),
+            owner=owner.name,
+            owner_code=owner.code,
         )
     if scope.level == level:
         return [scope]
     return [u for u in tree.descendants(scope.code) if u.level == level]
+
+
+# --- who has submitted, across the reform ------------------------------------------------------
+
+
+def reporter_in(tree: UnitTree) -> Callable[[str], str]:
+    """The reporting unit of `tree` at or above a unit (a commune's own file counts for its
+    district, or on the 2025 tree its province); a code of no unit stays itself."""
+    level = tree.reporting_level()
+
+    def reporter(code: str) -> str:
+        if code not in tree:
+            return code
+        return next((u.code for u in tree.path(code) if u.level == level), code)
+
+    return reporter
+
+
+def legacy_reporters(legacy: UnitTree, new: UnitTree) -> dict[str, set[str]]:
+    """new province -> the legacy reporting units (districts) of the provinces it was formed
+    from: provinces merged whole, so all of them together are exactly the new province."""
+    crosswalk = load_crosswalk()
+    out: dict[str, set[str]] = {}
+    for unit in legacy.units(legacy.reporting_level()):
+        province = crosswalk.new_province(unit.province)
+        if province is not None and province in new:
+            out.setdefault(province, set()).add(unit.code)
+    return out
+
+
+def submitted_on_new_tree(
+    new_periods: Iterable[tuple[str, str, str]],
+    legacy_periods: Iterable[tuple[str, str, str]],
+    period: Period,
+    legacy: UnitTree,
+    new: UnitTree,
+) -> list[tuple[str, str]]:
+    """(indicator, reporting unit of the new tree) that have submitted for `period`, counted on
+    the tree of each file: the new tree's own submissions as usual, and a new province also when
+    every legacy district of the provinces it was formed from has (for a part of the year, their
+    months together with the province's own cover it; for the year, each sent something). One
+    district's first half never stands for its whole new province."""
+    new_reporter, legacy_reporter = reporter_in(new), reporter_in(legacy)
+    districts_of = legacy_reporters(legacy, new)
+    new_inside = [(i, u, p) for i, u, p in new_periods if period.contains(p)]
+    legacy_inside = [(i, u, p) for i, u, p in legacy_periods if period.contains(p)]
+    done = set(covering(new_inside, period, new_reporter))
+    if period.is_year:
+        sent = {(i, legacy_reporter(u)) for i, u, _ in legacy_inside}
+        for indicator in {i for i, _, _ in legacy_inside}:
+            done |= {(indicator, p) for p, districts in districts_of.items() if all((indicator, d) in sent for d in districts)}
+        return sorted(done)
+    months: dict[tuple[str, str], set[int]] = {}
+    for indicator, unit, code in legacy_inside:
+        start, end = period_months(code)
+        months.setdefault((indicator, legacy_reporter(unit)), set()).update(range(start, end + 1))
+    own: dict[tuple[str, str], set[int]] = {}
+    for indicator, unit, code in new_inside:
+        start, end = period_months(code)
+        own.setdefault((indicator, new_reporter(unit)), set()).update(range(start, end + 1))
+    first, last = period.months
+    needed = set(range(first, last + 1))
+    for indicator in {i for i, _, _ in legacy_inside}:
+        for province, districts in districts_of.items():
+            common = set.intersection(*(months.get((indicator, d), set()) for d in districts))
+            if needed <= common | own.get((indicator, province), set()):
+                done.add((indicator, province))
+    return sorted(done)
+
+
+def submitted_on_legacy_tree(
+    legacy_periods: Iterable[tuple[str, str, str]],
+    new_periods: Iterable[tuple[str, str, str]],
+    period: Period,
+    legacy: UnitTree,
+    new: UnitTree,
+) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
+    """(indicator, legacy district) that have submitted for a period of the legacy tree (the
+    first half of 2025): their own files, and every district of a new province that compiled the
+    period itself on the new tree in July (provinces merged whole, so its file covers them all).
+    Also returns the pairs that only the new province's file covers."""
+    legacy_periods = list(legacy_periods)
+    done = set(covering([s for s in legacy_periods if period.contains(s[2])], period, reporter_in(legacy)))
+    districts_of = legacy_reporters(legacy, new)
+    by_province = {
+        (i, d)
+        for i, p in covering([s for s in new_periods if period.contains(s[2])], period, reporter_in(new))
+        for d in districts_of.get(p, ())
+    }
+    return sorted(done | by_province), by_province - done
+
+
+def submitted_on(tree: UnitTree, by_tree: dict[str, list[tuple[str, str, str]]], period: Period) -> list[tuple[str, str]]:
+    """(indicator, reporting unit of `tree`) submitted for `period`, from a year's current
+    submissions grouped by the tree of their files (`by_tree`: tree name -> (indicator, unit,
+    period)), each counted on its own tree and carried across the reform whole-province-wise."""
+    legacy, new = UnitTree.for_date(LEGACY_LAST_DAY), UnitTree.for_date(NEW_FIRST_DAY)
+    own = by_tree.get(tree.tree, [])
+    if tree.tree == legacy.tree and by_tree.get(new.tree):
+        return submitted_on_legacy_tree(own, by_tree[new.tree], period, legacy, new)[0]
+    if tree.tree == new.tree and by_tree.get(legacy.tree):
+        return submitted_on_new_tree(own, by_tree[legacy.tree], period, legacy, new)
+    return covering([s for s in own if period.contains(s[2])], period, reporter_in(tree))

@@ -8,10 +8,20 @@ Placeholders are `str.format` fields filled by the caller.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Literal, NamedTuple
 
 Lang = Literal["vi", "en"]
 Text = tuple[str, str]  # (Vietnamese, English)
+
+
+class Said(NamedTuple):
+    """A parameter that speaks both languages itself (a reason, a period's label): each side
+    fills the message of its own language."""
+
+    vi: str
+    en: str
+
 
 MESSAGES: dict[str, Text] = {
     # --- problems in a submission: the file as a whole ---
@@ -182,9 +192,10 @@ MESSAGES: dict[str, Text] = {
     "unit-recoded-2025": (
         "Mã {code} đã đổi theo danh mục chính thức 2025: tên '{value}' không phải '{official}'{hint}. "
         "Mẫu biểu cũ dùng mã tạm; hãy lấy mẫu mới (vwu template) hoặc sửa mã.",
-        "Code {code} changed with the official 2025 list: the name '{value}' is not '{official}'{hint_en}. "
+        "Code {code} changed with the official 2025 list: the name '{value}' is not '{official}'{hint}. "
         "Old templates carried provisional codes; take a new template (vwu template) or correct the code.",
     ),
+    "unit-recoded-2025.meant": (" (mã chính thức của '{name}' là {code})", " (the official code of '{name}' is {code})"),
     "cell-error": (
         "Ô {cell} có lỗi {value}: sửa công thức trong Excel rồi gửi lại.",
         "Cell {cell} holds the error {value}: fix the formula in Excel and send the file again.",
@@ -200,15 +211,32 @@ MESSAGES: dict[str, Text] = {
     # versions of a unit's report
     "kept-previous-rows": (
         "Bản mới không có {count} xã đã có trong bản trước: giữ số liệu của bản trước: {units}.",
-        "The new version lacks {count} communes the previous one had: their previous figures are kept: {units}.",
+        "The new version lacks {count} {count?commune|communes} the previous one had: their previous figures are kept: {units}.",
+    ),
+    # a full-year file beside the same unit's part-year files of the year (the year takes the
+    # longest periods each commune has)
+    "part-year-rows-count": (
+        "Tệp cả năm không có {count} xã đã có số liệu trong báo cáo {periods_vi}: số liệu {periods_vi} của các xã này "
+        "vẫn được tính vào cả năm: {units}. Nếu các xã này không còn số liệu, gửi lại tệp cả năm có dòng của chúng.",
+        "The full-year file lacks {count} {count?commune|communes} with figures in the report for the {periods_en}: "
+        "those figures still count in the year: {units}. If they no longer hold, send the full-year file again with their rows.",
     ),
     "older-version": (
-        "Bản này cũ hơn {newer} đã nhận ({decided_vi}): chỉ dùng cho các xã bản mới hơn không có.",
-        "This version is older than {newer}, already stored ({decided_en}): it counts only for communes the newer one lacks.",
+        "Bản này cũ hơn {newer} đã nhận ({decided}): chỉ dùng cho các xã bản mới hơn không có.",
+        "This version is older than {newer}, already stored ({decided}): it counts only for communes the newer one lacks.",
+    ),
+    "decided.date": ("theo ngày ký {newer} sau {older}", "by the signing date {newer} after {older}"),
+    "decided.mtime": (
+        "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
+        "by modification time, as the signing dates are missing or equal",
+    ),
+    "decided.name": (
+        "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
+        "by file name, as signing dates and modification times are equal",
     ),
     "newer-version": (
-        "Bản này mới hơn {older} ({decided_vi}): thay số liệu các xã có trong bản này.",
-        "This version is newer than {older} ({decided_en}): it replaces the figures of the communes it holds.",
+        "Bản này mới hơn {older} ({decided}): thay số liệu các xã có trong bản này.",
+        "This version is newer than {older} ({decided}): it replaces the figures of the communes it holds.",
     ),
     "resaved-original": (
         "Số liệu giống hệt bản {original} đã được {successor} thay: bỏ qua để không hoàn tác bản sửa. "
@@ -234,6 +262,16 @@ MESSAGES: dict[str, Text] = {
     "targets-unit": (
         "Mã đơn vị '{value}' không có trong danh mục đơn vị năm {year}.",
         "Unit code '{value}' is not in the {year} unit list.",
+    ),
+    "targets-tree": (
+        "Cây đơn vị '{value}' không dùng được cho năm {year}: ghi {trees}.",
+        "Unit tree '{value}' cannot be used for {year}: write {trees}.",
+    ),
+    "targets-tree-ambiguous": (
+        "Mã '{value}' năm {year} là {legacy_name} trên cây cũ nhưng {new_name} trên cây từ 01/07/2025: "
+        "ghi cột tree (legacy hoặc 2025) để nói chỉ tiêu đặt cho đơn vị nào.",
+        "Code '{value}' in {year} is {legacy_name} on the legacy tree but {new_name} on the tree of 1 July 2025: "
+        "add a tree column (legacy or 2025) saying which unit the target was set for.",
     ),
     "targets-column": (
         "'{value}' không phải tên số liệu nào của các chỉ tiêu (ví dụ: {examples}).",
@@ -282,6 +320,16 @@ MESSAGES: dict[str, Text] = {
     "report.warnings": ("Cảnh báo", "Warnings"),
     "report.outliers": ("Số liệu bất thường", "Outliers"),
     "report.charts": ("Biểu đồ", "Charts"),
+    "report.chart_partial": ("chưa đủ số liệu", "incomplete data"),
+    "report.chart_change": (
+        "{measure}: tăng/giảm so với năm {previous} (trên cùng đơn vị)",
+        "{measure}: change on {previous} (like for like)",
+    ),
+    "report.chart_targets": ("{scope}: % đạt chỉ tiêu — {period}", "{scope}: % of target achieved — {period}"),
+    "report.chart_partial_note": (
+        "* số liệu chưa đủ (cột nhạt): còn đơn vị chưa báo cáo",
+        "* incomplete data (pale bars): some units have not reported",
+    ),
     "report.leaders": ("Đơn vị dẫn đầu và đơn vị còn thấp", "Leading and lagging units"),
     "report.indicator": ("Chỉ tiêu", "Indicator"),
     "report.measure": ("Nội dung", "Figure"),
@@ -340,7 +388,15 @@ MESSAGES: dict[str, Text] = {
     "report.reference": ("So sánh với", "Compared with"),
     "report.within": ("Thuộc", "Within"),
     "report.partial": ("Số liệu chưa đủ ({submitted}/{expected} đơn vị báo cáo)", "Partial data ({submitted}/{expected} reporting units)"),
+    # 2025+: a commune is answered for by its province's file or its own
+    "report.partial_lowest": (
+        "Số liệu chưa đủ ({submitted}/{expected} xã có báo cáo)",
+        "Partial data ({submitted}/{expected} communes reported)",
+    ),
+    "report.partly_heading": ("Chưa đủ xã", "Not all communes"),
+    "report.partly_covered": ("{name} ({code}): {covered}/{expected} xã", "{name} ({code}): {covered}/{expected} communes"),
     "report.and_more": ("và {n} đơn vị khác", "and {n} more"),
+    "report.and_more_figures": ("và {n} số liệu khác", "and {n} more {n?figure|figures}"),
     "report.all_missing": ("Chưa có đơn vị nào báo cáo (số đơn vị phải báo cáo)", "No unit has reported (units expected)"),
     "report.jump_up": (
         "Gấp {times} lần {period} ({reference}): kiểm tra có thừa chữ số 0 không.",
@@ -350,6 +406,16 @@ MESSAGES: dict[str, Text] = {
         "Chỉ bằng 1/{times} {period} ({reference}): kiểm tra có thiếu chữ số không.",
         "1/{times} of the figure of {period} ({reference}): check for a missing digit.",
     ),
+    "report.jump_total_up": (
+        "Tổng của tỉnh gấp {times} lần {period} tính trên các tỉnh cũ hợp thành ({reference}): kiểm tra có thừa chữ số 0 không.",
+        "The province's total is {times} times that of {period} over the legacy provinces it was formed from ({reference}): "
+        "check for an extra zero.",
+    ),
+    "report.jump_total_down": (
+        "Tổng của tỉnh chỉ bằng 1/{times} {period} tính trên các tỉnh cũ hợp thành ({reference}): kiểm tra có thiếu chữ số không.",
+        "The province's total is 1/{times} of that of {period} over the legacy provinces it was formed from ({reference}): "
+        "check for a missing digit.",
+    ),
     "report.siblings": (
         "Khác xa các đơn vị cùng cấp thuộc {parent} (trung vị {reference}).",
         "Far from the other units of {parent} (median {reference}).",
@@ -357,8 +423,8 @@ MESSAGES: dict[str, Text] = {
     "report.leading": ("Dẫn đầu", "Leading"),
     "report.lagging": ("Thấp nhất", "Lagging"),
     "report.none": ("Không có", "None"),
-    "report.count_warnings": ("{n} cảnh báo khi nhận báo cáo", "{n} warnings at ingest"),
-    "report.count_outliers": ("{n} số liệu bất thường cần kiểm tra", "{n} outlying figures to check"),
+    "report.count_warnings": ("{n} cảnh báo khi nhận báo cáo", "{n} {n?warning|warnings} at ingest"),
+    "report.count_outliers": ("{n} số liệu bất thường cần kiểm tra", "{n} outlying {n?figure|figures} to check"),
     "report.national": ("Toàn quốc", "National"),
     "report.level_national": ("Toàn quốc", "National"),
     "report.level_province": ("Tỉnh", "Province"),
@@ -464,9 +530,9 @@ MESSAGES: dict[str, Text] = {
     "schemas.sheet": ("Trang tính", "Sheet"),
     "schemas.columns": ("Số cột", "Columns"),
     "schemas.headline": ("số liệu chính", "headline"),
-    "schemas.mistakes": ("Tệp chỉ tiêu trong {folder} có {count} lỗi:", "Schema files in {folder} have {count} mistake(s):"),
+    "schemas.mistakes": ("Tệp chỉ tiêu trong {folder} có {count} lỗi:", "Schema files in {folder} have {count} {count?mistake|mistakes}:"),
     "schemas.fix": ("Sửa các tệp rồi kiểm tra lại bằng: vwu schemas check", "Fix the files, then check them with: vwu schemas check"),
-    "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} indicators in {folder}."),
+    "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} {count?indicator|indicators} in {folder}."),
     "cli.status.accepted": ("Đã nhận", "Accepted"),
     "cli.status.replaced": ("Thay bản trước", "Replaced earlier"),
     "cli.status.withdrawn": (
@@ -506,16 +572,16 @@ MESSAGES: dict[str, Text] = {
     "cli.warnings": ("Cảnh báo", "Warnings"),
     "cli.ingesting": ("Đang nhận báo cáo", "Ingesting"),
     "cli.checking": ("Đang kiểm tra", "Checking"),
-    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}.", "Wrote {count} templates into {out}."),
+    "cli.templates-written": ("Đã ghi {count} mẫu báo cáo vào {out}.", "Wrote {count} {count?template|templates} into {out}."),
     "cli.demo-written": (
         "Đã ghi {count} tệp, {rows} dòng đơn vị × {indicators} chỉ tiêu vào {out} trong {seconds} giây.",
-        "Wrote {count} files, {rows} unit rows × {indicators} indicators into {out} in {seconds} s.",
+        "Wrote {count} {count?file|files}, {rows} unit {rows?row|rows} × {indicators} {indicators?indicator|indicators} into {out} in {seconds} s.",
     ),
     "cli.headline": ("Số liệu chính {period}", "Headline figures, {period}"),
     "cli.figure": ("Nội dung", "Figure"),
     "cli.aggregated": (
         "Đã tổng hợp {period}: {figures} số liệu của {submissions} báo cáo; {warnings} cảnh báo, {outliers} số liệu bất thường.",
-        "Aggregated {period}: {figures} figures from {submissions} submissions; {warnings} warnings, {outliers} outliers.",
+        "Aggregated {period}: {figures} {figures?figure|figures} from {submissions} {submissions?submission|submissions}; {warnings} {warnings?warning|warnings}, {outliers} {outliers?outlier|outliers}.",
     ),
     "cli.aggregated-first": (
         "Số liệu {period} chưa được tổng hợp hoặc đã thay đổi (số liệu, tệp chỉ tiêu, danh mục đơn vị hay bảng chuyển đổi): "
@@ -538,7 +604,7 @@ MESSAGES: dict[str, Text] = {
     "cli.run.failed": ("lỗi", "failed"),
     "cli.refused-again": (
         "{count} tệp đã bị từ chối trước đây, chưa được gửi lại: {files}",
-        "{count} files refused before, not sent again: {files}",
+        "{count} {count?file|files} refused before, not sent again: {files}",
     ),
     "cli.no-files": ("Không có tệp nào trong {where}.", "No files in {where}."),
     "cli.backup-written": (
@@ -548,7 +614,7 @@ MESSAGES: dict[str, Text] = {
     "cli.no-runs": ("Chưa có lần chạy nào trong thư mục dữ liệu này.", "No runs in this workspace yet."),
     "cli.ingest-run": (
         "{files} tệp: nhận {accepted}, thay {replaced}, không đổi {unchanged}, từ chối {refused}",
-        "{files} files: {accepted} accepted, {replaced} replaced, {unchanged} unchanged, {refused} refused",
+        "{files} {files?file|files}: {accepted} accepted, {replaced} replaced, {unchanged} unchanged, {refused} refused",
     ),
     "cli.ingest-run.skipped": (", bỏ qua {skipped}", ", {skipped} skipped"),
     "cli.aggregate-run": ("{period}: {figures} số liệu, {submissions} báo cáo", "{period}: {figures} figures, {submissions} submissions"),
@@ -557,6 +623,10 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
+    # communes answered for (2025+: by the province's file or their own), or with figures (legacy)
+    "cli.status.lowest_counted": ("Xã có báo cáo", "Communes reported"),
+    "cli.status.lowest_figures": ("Xã có số liệu", "Communes with figures"),
+    "cli.status.partly": ("{name} ({code}): {covered}/{expected} xã", "{name} ({code}): {covered}/{expected} communes"),
     # --- the checked copy handed back (ingest/annotate.py): its results sheet, then the e-mail text ---
     "feedback.title": ("KẾT QUẢ KIỂM TRA BÁO CÁO", "SUBMISSION CHECK RESULTS"),
     "feedback.file": ("Tệp", "File"),
@@ -582,6 +652,10 @@ MESSAGES: dict[str, Text] = {
         "Bản sao giữ số liệu, công thức, định dạng và ô gộp của tệp gốc; hình ảnh và biểu đồ của tệp gốc không được chép sang.",
         "This copy keeps the original's figures, formulas, formatting and merged cells; its images and charts are not carried over.",
     ),
+    "feedback.kept_all": (
+        "Bản sao là chính tệp gốc (số liệu, công thức, định dạng, ô gộp, hình ảnh và biểu đồ), chỉ thêm trang này, màu và ghi chú ở các ô cần xem.",
+        "This copy is the original file itself (figures, formulas, formatting, merged cells, images and charts) with only this sheet and the colours and notes on the cells to review added.",
+    ),
     "feedback.kept_values": (
         "Tệp gốc dạng {suffix}: bản sao giữ giá trị, ô gộp và độ rộng cột; định dạng khác của tệp gốc không được chép sang.",
         "The original is a {suffix} file: this copy keeps its values, merged cells and column widths, not its other formatting.",
@@ -606,12 +680,12 @@ MESSAGES: dict[str, Text] = {
     "feedback.mail.greeting_unknown": ("Kính gửi đơn vị gửi báo cáo,", "Dear submitting unit,"),
     "feedback.mail.refused": (
         "Tệp «{file}»{period} CHƯA ĐƯỢC NHẬN: có {errors} lỗi cần sửa{warnings_tail}.",
-        "The file «{file}»{period} was NOT ACCEPTED: {errors} errors to fix{warnings_tail}.",
+        "The file «{file}»{period} was NOT ACCEPTED: {errors} {errors?error|errors} to fix{warnings_tail}.",
     ),
-    "feedback.mail.warnings_tail": (" và {warnings} cảnh báo", " and {warnings} warnings"),
+    "feedback.mail.warnings_tail": (" và {warnings} cảnh báo", " and {warnings} {warnings?warning|warnings}"),
     "feedback.mail.accepted": (
         "Tệp «{file}»{period} đã được nhận, kèm {warnings} cảnh báo cần xem lại.",
-        "The file «{file}»{period} was accepted, with {warnings} warnings to review.",
+        "The file «{file}»{period} was accepted, with {warnings} {warnings?warning|warnings} to review.",
     ),
     "feedback.mail.period": (" (kỳ {period})", " (period {period})"),
     "feedback.mail.errors": ("Lỗi:", "Errors:"),
@@ -699,41 +773,87 @@ MESSAGES: dict[str, Text] = {
         "The file {file} ({sha}) is not withdrawn: nothing to undo.",
     ),
     "error.withdraw-undone-hint": ("Xem các tệp đã rút: vwu status.", "Withdrawn files: vwu status."),
-    # the workspace and its store (shown as "vi / en"; the hint in Vietnamese until issue 16)
+    # the workspace and its store (store/db.py)
     "error.store-busy": (
-        "Cơ sở dữ liệu {name} bị một tiến trình khác giữ quá lâu: {reason}",
-        "the database stayed locked.",
+        "Cơ sở dữ liệu {path} bị một tiến trình khác giữ quá lâu ({reason}).",
+        "The database {path} stayed locked by another process ({reason}).",
     ),
     "error.store-busy-hint": (
         "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
-        "Wait for the running command (vwu status names it) to finish, then run again.",
+        "Wait for the running command (vwu status shows it) to finish, then run again.",
     ),
-    "error.store-full": ("Không ghi được cơ sở dữ liệu {name}: {reason}", "the disk is full."),
+    "error.store-read-only": (
+        "Không ghi được vào thư mục dữ liệu {folder}: người dùng {user} chỉ có quyền đọc ({reason}).",
+        "Cannot write to the workspace {folder}: user {user} may only read it ({reason}).",
+    ),
+    "error.store-read-only-hint": (
+        "Chạy lệnh ghi (ingest, aggregate, targets, backup) bằng tài khoản sở hữu thư mục dữ liệu, hoặc cấp quyền ghi"
+        ' cho nhóm (xem README, "Quyền trên máy chủ dùng chung"). Các lệnh đọc (status, report) vẫn chạy được.',
+        "Run writers (ingest, aggregate, targets, backup) as the workspace's owner, or give the group write access"
+        ' (README, "Permissions on a shared server"). Readers (status, report) still work.',
+    ),
+    "error.store-file-size": (
+        "Không ghi được {path}: vượt giới hạn kích thước tệp của tiến trình (ulimit -f = {limit} byte).",
+        "Cannot write {path}: the process file-size limit was reached (ulimit -f = {limit} bytes).",
+    ),
+    "error.store-file-size-hint": (
+        "Nâng giới hạn (ulimit -f unlimited trong crontab hoặc tài khoản chạy vwu) rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
+        "Raise the limit (ulimit -f unlimited in the crontab or the account running vwu), then run again: what was stored is intact.",
+    ),
+    "error.store-full": ("Không ghi được {path}: đĩa đã đầy ({reason}).", "Cannot write {path}: the disk is full ({reason})."),
     "error.store-full-hint": (
-        "Giải phóng chỗ trống trên đĩa rồi chạy lại: các tệp đã lưu vẫn nguyên vẹn.",
-        "Free some disk space and run again: the files stored so far are whole.",
+        "Giải phóng chỗ trống trên đĩa rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
+        "Free some disk space, then run again: what was stored is intact.",
+    ),
+    "error.store-wal-deleted": (
+        "Tệp nhật ký ghi trước {name}-wal đã bị xóa khi vwu đang dùng nó ({reason}); những thay đổi gần nhất có thể đã mất.",
+        "The write-ahead log {name}-wal was deleted while vwu used it ({reason}); the latest changes may be lost.",
+    ),
+    "error.store-wal-deleted-hint": (
+        "Đừng xóa các tệp vwu.sqlite-wal, vwu.sqlite-shm khi vwu chạy. Dừng mọi lệnh vwu, chạy 'vwu status' để kiểm tra"
+        " cơ sở dữ liệu, rồi chạy lại 'vwu ingest' (tệp đã nộp được nhận lại nếu thiếu).",
+        "Never delete vwu.sqlite-wal or vwu.sqlite-shm while vwu runs. Stop every vwu command, run 'vwu status' to"
+        " check the database, then run 'vwu ingest' again (missing files are taken in again).",
+    ),
+    "error.store-structure": (
+        "Cơ sở dữ liệu {path} không có cấu trúc mà bản vwu này cần ({reason}).",
+        "The database {path} lacks the structure this vwu needs ({reason}).",
+    ),
+    "error.store-structure-hint": (
+        "Có thể tệp do một bản vwu khác tạo ra, hoặc bị sửa bằng tay. Dùng đúng bản vwu (git pull; make setup);"
+        " đừng xóa tệp: chỉ tiêu, lịch sử chạy và báo cáo từ chối nằm trong đó.",
+        "It may come from another vwu version, or have been edited by hand. Use the right vwu (git pull; make setup);"
+        " do not delete it: targets, run history and refusal reports live there.",
     ),
     "error.store-corrupt": (
-        "Cơ sở dữ liệu {name} của thư mục dữ liệu bị hỏng hoặc không đọc được: {reason}",
-        "the database is corrupt.",
+        "Cơ sở dữ liệu {path} bị hỏng (PRAGMA quick_check: {check}).",
+        "The database {path} is corrupt (PRAGMA quick_check: {check}).",
     ),
     "error.store-corrupt-hint": (
-        "Khôi phục từ bản sao lưu, hoặc chuyển tệp vwu.sqlite đi chỗ khác rồi chạy lại 'vwu ingest' "
-        "để dựng lại từ các tệp gốc (vwu không bao giờ sửa hay xóa tệp đã nộp).",
-        "Restore a backup, or move vwu.sqlite away and run 'vwu ingest' again to rebuild it from the "
-        "submitted files (vwu never modifies or deletes a submitted file).",
+        'Khôi phục bản sao lưu mới nhất (xem README, "Sao lưu và khôi phục"). Không có bản sao lưu: chuyển tệp vwu.sqlite'
+        " đi chỗ khác rồi chạy lại 'vwu ingest' với các tệp gốc, rồi nạp lại chỉ tiêu ('vwu targets'): lịch sử chạy và"
+        " báo cáo từ chối cũ không dựng lại được.",
+        'Restore the latest backup (README, "Backups and restoring"). With no backup: move vwu.sqlite away, run'
+        " 'vwu ingest' on the original files again, then load the targets again ('vwu targets'): the run history and old"
+        " refusal reports cannot be rebuilt.",
     ),
-    "error.no-workspace": ("Chưa có dữ liệu trong {workspace}", "no workspace there yet."),
+    "error.store-other": ("Lỗi cơ sở dữ liệu {path}: {reason}.", "Database error in {path}: {reason}."),
+    "error.store-other-hint": (
+        "Kiểm tra cơ sở dữ liệu bằng 'vwu status'; nếu lỗi lặp lại, chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
+        "Check the database with 'vwu status'; if the error comes back, run again with --debug and send the output to the developers.",
+    ),
+    "error.no-workspace": ("Chưa có dữ liệu trong {workspace}.", "No workspace in {workspace} yet."),
     "error.no-workspace-hint": (
-        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace.",
-        "Run 'vwu ingest FOLDER' first, or point --workspace at the right folder.",
+        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace (VWU_WORKSPACE).",
+        "Run 'vwu ingest FOLDER' first, or point --workspace (VWU_WORKSPACE) at the right folder.",
     ),
-    "error.store-open": ("Không mở được cơ sở dữ liệu {path}: {reason}.", "Cannot open the database {path}: {reason}."),
-    "error.store-open-hint": (
-        "Tệp có thể bị hỏng hoặc không có quyền ghi. Khôi phục từ bản sao lưu, "
-        "hoặc chuyển tệp đi chỗ khác rồi chạy lại 'vwu ingest' để dựng lại từ các tệp gốc.",
-        "The file may be damaged or not writable. Restore a backup, or move it away and run "
-        "'vwu ingest' again to rebuild it from the submitted files.",
+    "error.store-upgrade-read-only": (
+        "Cơ sở dữ liệu {path} cần được nâng cấp (phiên bản {found}, bản vwu này dùng {known}), mà người dùng {user} chỉ có quyền đọc.",
+        "The database {path} needs an upgrade (version {found}, this vwu uses {known}), and user {user} may only read it.",
+    ),
+    "error.store-upgrade-read-only-hint": (
+        "Chạy một lệnh ghi (vwu ingest) bằng tài khoản sở hữu thư mục dữ liệu một lần, rồi chạy lại.",
+        "Run a writer (vwu ingest) once as the workspace's owner, then run again.",
     ),
     "error.store-newer": (
         "Cơ sở dữ liệu {path} do một phiên bản vwu mới hơn tạo ra (phiên bản lưu trữ {found}, bản này hiểu đến {known}).",
@@ -743,13 +863,37 @@ MESSAGES: dict[str, Text] = {
         "Cập nhật vwu (git pull; make setup) rồi chạy lại; đừng dùng bản cũ với thư mục dữ liệu này.",
         "Update vwu (git pull; make setup) and run again; do not use an older vwu on this workspace.",
     ),
-    "error.workspace-create": ("Không tạo được thư mục dữ liệu {workspace}: {reason}", "cannot create the workspace."),
+    "error.workspace-create": (
+        "Không tạo được thư mục dữ liệu {workspace}: {reason}",
+        "Cannot create the workspace {workspace}: {reason}",
+    ),
     "error.workspace-create-hint": (
         "Kiểm tra đường dẫn --workspace (VWU_WORKSPACE) và quyền ghi.",
         "Check the --workspace path (VWU_WORKSPACE) and the permission to write there.",
     ),
-    "error.lock-create": ("Không tạo được tệp khóa {path}: {reason}", "cannot create the lock file."),
+    "error.lock-create": ("Không tạo được tệp khóa {path}: {reason}", "Cannot create the lock file {path}: {reason}"),
+    "error.locked": (
+        "Thư mục dữ liệu {workspace} đang bận: {who}. Đã chờ {waited} giây.",
+        "Another vwu run holds the workspace {workspace}: {who}. Waited {waited} seconds.",
+    ),
+    "error.locked-hint": (
+        "Chờ lượt đó xong rồi chạy lại, hoặc tăng --lock-timeout (lock_timeout trong vwu.toml). "
+        "Khóa tự mở khi tiến trình kia kết thúc, kể cả khi bị dừng đột ngột: không cần xóa tệp nào.",
+        "Wait for that run to finish and run again, or raise --lock-timeout (lock_timeout in vwu.toml). "
+        "The lock opens by itself when the other process ends, even when it is killed: delete no file.",
+    ),
+    "error.locked-by": (
+        "lệnh 'vwu {command}' (pid {pid}, người dùng {user}, máy {host}) chạy từ {started}",
+        "'vwu {command}' (pid {pid}, user {user}, host {host}) running since {started}",
+    ),
+    "error.locked-by-someone": ("một lượt vwu khác", "another vwu run"),
     "error.lock-create-hint": ("Kiểm tra quyền ghi vào thư mục dữ liệu.", "Check the permission to write in the workspace."),
+    "report.legacy-unit-note": (
+        "Kỳ này tổng hợp theo danh mục cũ (các huyện gửi trước 01/07/2025): mã {code} là {legacy_name}. {new_name} từ "
+        "01/07/2025 gồm {parts}: báo cáo riêng từng mã.",
+        "This period is rolled up on the legacy tree (sent by the districts before 1 July 2025): code {code} is "
+        "{legacy_name}. {new_name} from 1 July 2025 was formed from {parts}: report each code.",
+    ),
     "error.period-needs-year": ("--period {part} không nói năm nào.", "--period {part} does not say which year."),
     "error.period-needs-year-hint": (
         "Ghi đủ kỳ (--period {year}-{part}) hoặc thêm --year {year}.",
@@ -762,6 +906,201 @@ MESSAGES: dict[str, Text] = {
     ),
     "error.no-indicator": ("Không có chỉ tiêu '{name}' trong {directory}.", "No indicator '{name}' in {directory}."),
     "error.no-indicator-hint": ("Các chỉ tiêu: {names}", "Indicators: {names}"),
+    "error.no-schema-folder": ("Không tìm thấy thư mục chỉ tiêu {folder}.", "The indicator folder {folder} was not found."),
+    "error.no-schema-folder-hint": (
+        "Đặt VWU_SCHEMAS hoặc --schemas tới thư mục chứa các tệp *.yaml của chỉ tiêu.",
+        "Point VWU_SCHEMAS or --schemas at the folder of the indicators' *.yaml files.",
+    ),
+    "error.no-schema-files": (
+        "Thư mục {folder} không có tệp chỉ tiêu *.yaml nào.",
+        "The folder {folder} holds no indicator file (*.yaml).",
+    ),
+    "error.no-schema-files-hint": (
+        "Đặt VWU_SCHEMAS hoặc --schemas tới thư mục chứa các tệp *.yaml của chỉ tiêu.",
+        "Point VWU_SCHEMAS or --schemas at the folder of the indicators' *.yaml files.",
+    ),
+    "error.schema-file-missing": ("Thiếu tệp {path}.", "The file {path} is missing."),
+    "error.schema-file-missing-hint": ("Khôi phục tệp từ thư mục schemas/ của dự án.", "Restore it from the project's schemas/ folder."),
+    "error.check-failed": (
+        "Kiểm tra '{check}' của chỉ tiêu {indicator} ({source}) bị lỗi thay vì cho kết quả: {reason}.",
+        "The check '{check}' of the indicator {indicator} ({source}) failed to run instead of checking rows: {reason}.",
+    ),
+    "error.check-failed-hint": (
+        "Kiểm tra tệp chỉ tiêu bằng 'vwu schemas check'; nếu tệp đúng, đây là lỗi của vwu: hãy báo lại.",
+        "Check the indicator file with 'vwu schemas check'; if it is right, this is a bug in vwu: please report it.",
+    ),
+    "error.period-invalid": ("Kỳ báo cáo '{code}' không hợp lệ.", "The reporting period '{code}' is not valid."),
+    "error.period-invalid-hint": (
+        "Dùng năm (2024), nửa năm (H1, H2), quý (Q1…Q4), 9 tháng (9M) hoặc tháng (M01…M12).",
+        "Use a year (2024), a half (H1, H2), a quarter (Q1…Q4), nine months (9M) or a month (M01…M12).",
+    ),
+    # the unit master (core/units.py) and the 2025 conversion file (core/crosswalk.py)
+    "error.master.where": ("Danh mục đơn vị {path}", "Unit master {path}"),
+    "error.master.where-line": ("Danh mục đơn vị {path}, dòng {line}", "Unit master {path}, line {line}"),
+    "error.master-hint": (
+        "Danh mục đơn vị phải là tệp CSV UTF-8 với dòng tiêu đề {columns}; ngày dạng YYYY-MM-DD (valid_to có thể để trống),"
+        " level là province/district/commune, mã là văn bản giữ số 0 đầu (2/3/5 chữ số). Sửa tệp, hoặc bỏ biến {variable}"
+        " để dùng danh mục đi kèm vwu.",
+        "The unit master must be a UTF-8 CSV with the header {columns}; dates as YYYY-MM-DD (valid_to may be empty),"
+        " level one of province/district/commune, codes as text with leading zeros (2/3/5 digits). Fix the file, or unset"
+        " {variable} to use the packaged master.",
+    ),
+    "error.master.no-tree": ("không có đơn vị nào", "no unit"),
+    "error.master.trees": ("nhiều cây đơn vị ({trees})", "several trees ({trees})"),
+    "error.master.year-trees": (
+        "{where}: {found} có hiệu lực ngày {day} (năm báo cáo {year}); mỗi năm báo cáo cần đúng một cây có hiệu lực ngày 30/11.",
+        "{where}: {found} valid on {day} (report year {year}); each report year needs exactly one tree valid on 30 November.",
+    ),
+    "error.master.day-trees": ("{where}: {count} cây đơn vị có hiệu lực ngày {day}.", "{where}: {count} trees valid on {day}."),
+    "error.master.date": (
+        "{where}: {column} {value} không phải ngày (YYYY-MM-DD).",
+        "{where}: {column} {value} is not a date (YYYY-MM-DD).",
+    ),
+    "error.master.header": ("{where}: dòng tiêu đề là {header}.", "{where}: the header is {header}."),
+    "error.master.missing": ("{where} không tồn tại.", "{where} does not exist."),
+    "error.master.unreadable": ("{where}: không đọc được ({reason}).", "{where} cannot be read: {reason}."),
+    "error.master.empty": ("{where} không có đơn vị nào.", "{where} has no units."),
+    "error.master.columns": ("{where}: {count} cột, cần {expected}.", "{where}: {count} columns, expected {expected}."),
+    "error.master.blank": ("{where}: tree và name không được để trống.", "{where}: tree and name must not be empty."),
+    "error.master.level": ("{where}: level {level} không thuộc {levels}.", "{where}: level {level} is not one of {levels}."),
+    "error.master.code": (
+        "{where}: mã {level} {code} phải có {width} chữ số (Excel làm mất số 0 đầu?).",
+        "{where}: {level} code {code} must be {width} digits (leading zeros lost by Excel?).",
+    ),
+    "error.master.dates": (
+        "{where}: valid_to {valid_to} trước valid_from {valid_from}.",
+        "{where}: valid_to {valid_to} is before valid_from {valid_from}.",
+    ),
+    "error.master.twice": (
+        "{where}: mã {code} xuất hiện hai lần trong cây {tree} (hiệu lực từ {day}, dòng {first} và {second}).",
+        "{where}: code {code} appears twice in tree {tree} (valid from {day}, lines {first} and {second}).",
+    ),
+    "error.master.parent": (
+        "{where}: {level} {code} có đơn vị cấp trên {parent}; parent_code phải là {expected}.",
+        "{where}: {level} {code} has parent {parent}; parent_code must be {expected}.",
+    ),
+    "error.master.parent-level": (
+        "một đơn vị {levels} của cây {tree} có hiệu lực từ {day}",
+        "a {levels} of tree {tree} valid from {day}",
+    ),
+    "error.master.parent-none": ("để trống với cấp tỉnh", "empty for a province"),
+    "error.crosswalk.where": ("Tệp chuyển đổi {path}", "Conversion file {path}"),
+    "error.crosswalk.where-line": ("Tệp chuyển đổi {path}, dòng {line}", "Conversion file {path}, line {line}"),
+    "error.crosswalk-hint": (
+        "Tệp chuyển đổi phải là tệp CSV UTF-8 với dòng tiêu đề {columns}; mã là văn bản giữ số 0 đầu, note là một trong"
+        " {notes}. Sửa tệp, hoặc bỏ biến {variable} để dùng tệp đi kèm vwu (make units dựng lại tệp này).",
+        "The conversion file must be a UTF-8 CSV with the header {columns}; codes as text with leading zeros, note one of"
+        " {notes}. Fix the file, or unset {variable} to use the packaged one (make units rebuilds it).",
+    ),
+    "error.crosswalk.header": ("{where}: dòng tiêu đề là {header}.", "{where}: the header is {header}."),
+    "error.crosswalk.columns": ("{where}: {count} cột, cần {expected}.", "{where}: {count} columns, expected {expected}."),
+    "error.crosswalk.note": (
+        "{where}: note {note} không thuộc danh sách cho phép.",
+        "{where}: note {note} is not one of the allowed notes.",
+    ),
+    "error.crosswalk.missing": ("{where} không tồn tại.", "{where} does not exist."),
+    "error.crosswalk.unreadable": ("{where}: không đọc được ({reason}).", "{where} cannot be read: {reason}."),
+    "error.level-not-reported": (
+        "Cây đơn vị {tree}: không lập mẫu cho cấp '{level}'.",
+        "Unit tree {tree}: no templates for the level '{level}'.",
+    ),
+    "error.level-not-reported-hint": ("Các cấp báo cáo của cây này: {levels}.", "The reporting levels of this tree: {levels}."),
+    "level.province": ("tỉnh", "province"),
+    "level.district": ("huyện", "district"),
+    "level.commune": ("xã", "commune"),
+    "error.below-reporting-level": (
+        "{name} ({code}) là cấp {unit_level}, dưới cấp báo cáo {level_name} (--level {level}).",
+        "{name} ({code}) is a {unit_level} unit, below the reporting level {level_name} (--level {level}).",
+    ),
+    "error.below-reporting-level-hint": (
+        "Mẫu của đơn vị này do {owner} ({owner_code}) điền: dùng --unit {owner_code}.",
+        "This unit's form is filled in by {owner} ({owner_code}): use --unit {owner_code}.",
+    ),
+    # outputs (core/outputs.py): reports, templates, backups
+    "error.output": ("Không tạo được {path}: {reason}.", "Cannot create {path}: {reason}."),
+    "error.output-hint": (
+        "Chọn thư mục khác (--out), hoặc cấp quyền ghi, hoặc giải phóng chỗ trống trên đĩa rồi chạy lại.",
+        "Choose another folder (--out), grant write permission, or free disk space, then run again.",
+    ),
+    "error.output-is-file": (
+        "Không ghi được vào {path}: đó là một tệp, không phải thư mục.",
+        "Cannot write into {path}: it is a file, not a folder.",
+    ),
+    "error.output-is-file-hint": (
+        "Chỉ --out tới một thư mục (sẽ được tạo nếu chưa có).",
+        "Point --out at a folder (created when missing).",
+    ),
+    # why a submitted file cannot be read (ingest/guards.py), the {reason} of file-unreadable
+    "reason.zip-corrupt": ("tệp nén bị hỏng", "the zip container is damaged"),
+    "reason.not-excel": ("không phải tệp Excel hợp lệ", "not a valid Excel file"),
+    "reason.web-page": (
+        "tệp là trang HTML/XML đổi đuôi, không phải tệp Excel hợp lệ",
+        "the file is an HTML/XML page renamed, not a valid Excel file",
+    ),
+    "reason.xml-entities": (
+        "{part}: tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: có thể là tệp độc hại kiểu 'billion laughs'",
+        "{part}: the file declares XML entities (<!DOCTYPE/<!ENTITY>), which Excel never writes: possibly a 'billion laughs' attack",
+    ),
+    "reason.no-sheet": ("tệp không có trang tính nào", "the workbook has no sheet"),
+    "reason.reader-crashed": (
+        "tệp làm trình đọc bảng tính dừng đột ngột (có thể bị làm hỏng có chủ ý)",
+        "the file made the spreadsheet reader stop abruptly (possibly damaged on purpose)",
+    ),
+    "reason.disk-full": ("đĩa đã đầy", "the disk is full"),
+    "reason.file-size-limit": ("vượt giới hạn kích thước tệp (ulimit -f)", "the file-size limit (ulimit -f) was reached"),
+    "reason.permission": ("không có quyền ghi", "permission denied"),
+    "reason.read-only-fs": ("ổ đĩa chỉ cho đọc", "read-only file system"),
+    "reason.not-a-folder": ("một phần của đường dẫn là tệp, không phải thư mục", "part of the path is a file, not a folder"),
+    "reason.in-the-way": ("đã có một tệp hoặc thư mục trùng tên", "a file or folder of that name is in the way"),
+    "error.backup-keep": ("--keep phải từ 1 trở lên, không phải {keep}.", "--keep must be 1 or more, not {keep}."),
+    "error.backup-keep-hint": ("Ví dụ: --keep 7 giữ 7 bản sao lưu mới nhất.", "For example: --keep 7 keeps the 7 newest backups."),
+    "error.feedback-under-inbox": (
+        "Thư mục phản hồi {folder} nằm trong thư mục nhận báo cáo {inbox}.",
+        "The feedback folder {folder} is inside the inbox {inbox}.",
+    ),
+    "error.feedback-under-inbox-hint": (
+        "Chọn một thư mục phản hồi ở ngoài thư mục nhận (--feedback, --annotate hoặc feedback trong vwu.toml):"
+        " bản kiểm tra để trong đó sẽ bị đọc lại như một báo cáo.",
+        "Choose a feedback folder outside the inbox (--feedback, --annotate or feedback in vwu.toml):"
+        " a checked copy left there would be read again as a submission.",
+    ),
+    "error.feedback-copy": ("Không ghi được bản kiểm tra {path}: {reason}.", "Cannot write the checked copy {path}: {reason}."),
+    "error.feedback-copy-hint": (
+        "Kiểm tra quyền ghi và chỗ trống của thư mục phản hồi.",
+        "Check the permission to write in the feedback folder and its free space.",
+    ),
+    "error.worker-memory": (
+        "Giới hạn bộ nhớ của tiến trình đọc tệp (worker_memory_bytes = {limit} byte) quá nhỏ: tiến trình không mở được tệp nào.",
+        "The reader processes' memory limit (worker_memory_bytes = {limit} bytes) is too small to open any file.",
+    ),
+    "error.worker-memory-hint": (
+        'Nâng worker_memory_bytes trong vwu.toml (mặc định "4 GB"; ít nhất vài trăm MB), hoặc bỏ VWU_WORKER_MEMORY_BYTES.',
+        'Raise worker_memory_bytes in vwu.toml (default "4 GB"; at least a few hundred MB), or unset VWU_WORKER_MEMORY_BYTES.',
+    ),
+    "error.outlier-factor": (
+        "--outlier-factor phải lớn hơn 1, không phải {factor}.",
+        "--outlier-factor must be greater than 1, not {factor}.",
+    ),
+    "error.outlier-factor-hint": (
+        "Mặc định 10: số liệu gấp 10 lần năm trước (thừa một chữ số 0) được cảnh báo.",
+        "The default is 10: a figure ten times last year's (one zero too many) is flagged.",
+    ),
+    "error.no-figures": ("Chưa có số liệu {period} trong {workspace}.", "No figures for {period} in {workspace}."),
+    "error.no-figures-hint": (
+        "Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year và --period.",
+        "Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year and --period.",
+    ),
+    "error.scale": ("--scale '{scale}' không hợp lệ.", "--scale '{scale}' is not valid."),
+    "error.scale-hint": (
+        "Dùng 'national' (một báo cáo năm cho mỗi đơn vị) hoặc số N từ 1 đến {most} (N báo cáo tháng).",
+        "Use 'national' (one year's report per unit) or a number N from 1 to {most} (N monthly reports).",
+    ),
+    "error.scale-months": (
+        "--scale {scale}: cây đơn vị năm {year} chỉ đủ cho {months} kỳ tháng.",
+        "--scale {scale}: the unit tree of {year} covers only {months} months.",
+    ),
+    "error.format": ("--format {value}: cần 'table' hoặc 'csv'.", "--format {value}: use 'table' or 'csv'."),
+    "error.format-hint": ("Ví dụ: vwu status --missing --format csv", "For example: vwu status --missing --format csv"),
     "error.unit-unknown": (
         "Mã đơn vị '{code}' không có trong danh mục năm {year}.",
         "Unit '{code}' is not in the {year} unit list.",
@@ -779,10 +1118,10 @@ MESSAGES: dict[str, Text] = {
         "{name} ({code}) no longer exists from 1 July 2025 (districts abolished); its communes are now part of {province_name} ({province}): {targets}.",
     ),
     "error.unit-became-hint": (
-        "Năm {year} theo cây mới: dùng --unit {code}. Báo cáo các kỳ trước 01/07/2025 (6 tháng đầu năm, quý I, II, "
-        "tháng 1–6) theo cây cũ: thêm --period H1 (Q1, Q2, M01…M06). Tra cứu: vwu units {code}.",
-        "For {year} on the new tree use --unit {code}. Reports of periods before 1 July 2025 (first half, Q1, Q2, "
-        "months 1–6) are on the legacy tree: add --period H1 (Q1, Q2, M01…M06). Look up: vwu units {code}.",
+        "Năm {year} theo cây mới: dùng --unit {new_code}. Báo cáo các kỳ trước 01/07/2025 (6 tháng đầu năm, quý I, II, "
+        "tháng 1–6) theo cây cũ: thêm --period H1 (Q1, Q2, M01…M06). Tra cứu: vwu units {new_code}.",
+        "For {year} on the new tree use --unit {new_code}. Reports of periods before 1 July 2025 (first half, Q1, Q2, "
+        "months 1–6) are on the legacy tree: add --period H1 (Q1, Q2, M01…M06). Look up: vwu units {new_code}.",
     ),
     "error.unit-new": (
         "{name} ({code}) là đơn vị từ 01/07/2025, không có trong danh mục năm {year}; trước đó gồm {before}.",
@@ -799,6 +1138,105 @@ MESSAGES: dict[str, Text] = {
     "cli.units.note.partial": ("một phần", "partial"),
     "cli.units.note.partial_area": ("một phần diện tích", "partial by area"),
     "cli.units.note.all_population": ("một phần diện tích, toàn bộ dân số", "part of the area, all the population"),
+    # --- settings (ops/config.py): what a value must be, and the errors that say so ---
+    "config.expect.text": ("một chuỗi không rỗng trong dấu ngoặc kép", "a non-empty string in double quotes"),
+    "config.expect.lang": ("'vi' hoặc 'en'", "'vi' or 'en'"),
+    "config.expect.mode": (
+        'một quyền truy cập dạng bát phân trong dấu ngoặc kép, như "0640"',
+        'an octal permission mode in double quotes, such as "0640"',
+    ),
+    "config.expect.mode-owner": (
+        'một quyền cho phép chủ sở hữu đọc và ghi (ví dụ "0640", "0600")',
+        'a mode that lets the owner read and write (for example "0640", "0600")',
+    ),
+    "config.expect.year": ("một năm từ 2000 đến 2100", "a year from 2000 to 2100"),
+    "config.expect.integer": ("một số nguyên", "a whole number"),
+    "config.expect.positive": ("một số nguyên lớn hơn 0", "a whole number greater than 0"),
+    "config.expect.count": ("một số nguyên không âm", "a whole number, 0 or more"),
+    "config.expect.seconds": ("một số giây (0 hoặc lớn hơn)", "a number of seconds (0 or more)"),
+    "config.expect.bytes": ('một số byte, hoặc kích thước như "50 MB", "2 GB"', 'a number of bytes, or a size such as "50 MB", "2 GB"'),
+    "config.expect.size": ("một kích thước lớn hơn 0", "a size greater than 0"),
+    "config.kind.string": ("chuỗi", "string"),
+    "config.kind.boolean": ("true/false", "true/false"),
+    "config.kind.integer": ("số nguyên", "integer"),
+    "config.kind.float": ("số thực", "decimal number"),
+    "config.kind.list": ("danh sách", "list"),
+    "config.kind.table": ("bảng", "table"),
+    "error.no-year": ("Chưa cho biết năm báo cáo.", "No report year given."),
+    "error.no-year-hint": (
+        "Thêm --year 2024, hoặc đặt {variable}=2024, hoặc ghi year = 2024 trong {config}.",
+        "Add --year 2024, or set {variable}=2024, or write year = 2024 in {config}.",
+    ),
+    "error.no-inbox": ("Chưa cho biết thư mục nhận báo cáo.", "No inbox given."),
+    "error.no-inbox-hint": (
+        "Chạy 'vwu ingest THƯ_MỤC', hoặc ghi inbox = \"/đường/dẫn/inbox\" trong {config} (hoặc đặt {variable}).",
+        "Run 'vwu ingest FOLDER', or write inbox = \"/path/to/inbox\" in {config} (or set {variable}).",
+    ),
+    "error.inbox-not-folder": (
+        "Thư mục nhận báo cáo {inbox} không tồn tại hoặc không phải thư mục (khai báo ở {where}).",
+        "The inbox {inbox} does not exist or is not a folder (set in {where}).",
+    ),
+    "error.inbox-not-folder-hint": ("Tạo thư mục đó, hoặc sửa đường dẫn inbox.", "Create that folder, or correct the inbox path."),
+    "error.workspace-root": ("Thư mục dữ liệu không thể là thư mục gốc {root}.", "The workspace cannot be the root folder {root}."),
+    "error.workspace-root-hint": (
+        "Chỉ --workspace (hoặc VWU_WORKSPACE) tới một thư mục riêng, ví dụ /srv/vwu/vwu-data.",
+        "Point --workspace (or VWU_WORKSPACE) at a folder of its own, such as /srv/vwu/vwu-data.",
+    ),
+    "error.bad-option": (
+        "Tùy chọn {option} không nhận giá trị {value}: cần {expected}.",
+        "Option {option} does not take {value}: it needs {expected}.",
+    ),
+    "error.bad-option-hint": ("Ví dụ: {option} {example}", "For example: {option} {example}"),
+    "error.bad-variable": (
+        "Biến môi trường {variable}={value} không hợp lệ: cần {expected}.",
+        "The environment variable {variable}={value} is not valid: it needs {expected}.",
+    ),
+    "error.bad-variable-hint": (
+        "Ví dụ: {variable}={example}, hoặc bỏ biến đó.",
+        "For example: {variable}={example}, or unset it.",
+    ),
+    "error.feedback-in-inbox": (
+        "Thư mục phản hồi {feedback} ({feedback_source}) nằm trong thư mục nhận báo cáo {inbox} ({inbox_source}).",
+        "The feedback folder {feedback} ({feedback_source}) is inside the inbox {inbox} ({inbox_source}).",
+    ),
+    "error.feedback-in-inbox-hint": (
+        "Đặt feedback ở ngoài inbox, ví dụ: {example}: bản kiểm tra để trong inbox sẽ bị đọc lại như một báo cáo.",
+        "Put feedback outside the inbox, for example: {example}: a checked copy left in the inbox would be read again as a submission.",
+    ),
+    "error.config-syntax": (
+        "Tệp cấu hình {path} sai cú pháp TOML{where}: {reason}",
+        "The configuration file {path} is not valid TOML{where}: {reason}",
+    ),
+    "error.config-syntax-hint": (
+        'Mỗi dòng dạng khóa = giá trị; chuỗi và đường dẫn trong dấu ngoặc kép, ví dụ: inbox = "/srv/vwu/inbox".',
+        'Each line reads key = value; strings and paths in double quotes, for example: inbox = "/srv/vwu/inbox".',
+    ),
+    "error.config-where": (" ở dòng {line}, cột {column}", " at line {line}, column {column}"),
+    "error.config-not-utf8": ("Tệp cấu hình {path} không phải văn bản UTF-8.", "The configuration file {path} is not UTF-8 text."),
+    "error.config-not-utf8-hint": (
+        "Mở tệp bằng trình soạn thảo và lưu lại với bảng mã UTF-8.",
+        "Open it in a text editor and save it again as UTF-8.",
+    ),
+    "error.config-unreadable": (
+        "Không đọc được tệp cấu hình {path}: {reason}.",
+        "Cannot read the configuration file {path}: {reason}.",
+    ),
+    "error.config-unreadable-hint": (
+        "Kiểm tra quyền đọc tệp, hoặc chuyển tệp đi nếu không dùng.",
+        "Check the permission to read it, or move it away if it is not used.",
+    ),
+    "error.config-key": (
+        "Tệp cấu hình {path}: khóa '{key}' không được hỗ trợ.",
+        "Configuration file {path}: the key '{key}' is not supported.",
+    ),
+    "error.config-key-hint": ("{guess}Các khóa hợp lệ: {keys}.", "{guess}The valid keys: {keys}."),
+    "error.config-key-guess": ("Có phải ý bạn là '{key}'? ", "Did you mean '{key}'? "),
+    "error.config-value": (
+        "Tệp cấu hình {path}: khóa '{key}' cần {expected}, không phải {value}.",
+        "Configuration file {path}: the key '{key}' needs {expected}, not {value}.",
+    ),
+    "error.config-value-hint": ("Ví dụ: {example}", "For example: {example}"),
+    "error.log-unwritable": ("không ghi được nhật ký {path}.", "cannot write the log {path}."),
     "error.unexpected": (
         "vwu gặp lỗi không mong đợi. Chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
         "Unexpected error: run again with --debug and send the output to the developers.",
@@ -807,14 +1245,19 @@ MESSAGES: dict[str, Text] = {
 
 
 def text(key: str, lang: str = "vi", /, **params: object) -> str:
-    """The message `key` in `lang` ("en", else Vietnamese), its placeholders filled from `params`."""
-    return fill(pick(MESSAGES[key], lang), params)
+    """The message `key` in `lang` ("en", else Vietnamese), its placeholders filled from `params`
+    (a `Said` parameter in the same language)."""
+    return fill(pick(MESSAGES[key], lang), {k: pick(v, lang) if isinstance(v, Said) else v for k, v in params.items()})
+
+
+def said(key: str, /, **params: object) -> Said:
+    """The message `key` in both languages, as a parameter of another message."""
+    return Said(text(key, "vi", **params), text(key, "en", **params))
 
 
 def both(key: str, sep: str = " / ", /, **params: object) -> str:
     """Vietnamese then English, for texts shown in both languages at once (fatal errors, summaries)."""
-    vi, en = MESSAGES[key]
-    return fill(vi, params) + sep + fill(en, params)
+    return text(key, "vi", **params) + sep + text(key, "en", **params)
 
 
 def pick(pair: Text, lang: str) -> str:
@@ -822,9 +1265,18 @@ def pick(pair: Text, lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+# English plurals in a template: "{count} {count?template|templates}" -> "1 template", "2 templates".
+_PLURAL = re.compile(r"\{(\w+)\?([^|{}]*)\|([^{}]*)\}")
+
+
+def _one(value: object) -> bool:
+    return str(value).strip() in ("1", "1.0")
+
+
 def fill(template: str, params: dict[str, object]) -> str:
     if not params:
         return template
+    template = _PLURAL.sub(lambda m: m[2] if _one(params.get(m[1], "")) else m[3], template)
     try:
         return template.format(**params)
     except (KeyError, IndexError):  # a template that names a field the caller did not give

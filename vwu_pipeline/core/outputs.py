@@ -13,51 +13,41 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from vwu_pipeline.core.errors import OutputError
+from vwu_pipeline.core.messages import Said, said
 
 # Files vwu creates are group-readable, not world-readable, unless vwu.toml says otherwise
 # (file_mode): officers share a group on the server, other users see nothing.
 DEFAULT_FILE_MODE = 0o640
 
 
-def _reason(exc: OSError) -> tuple[str, str]:
-    """(Vietnamese, English) reason of an OS error, in the words an admin acts on."""
+def _reason(exc: OSError) -> Said:
+    """The reason of an OS error in the words an admin acts on (catalogue keys `reason.*`)."""
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return "đĩa đã đầy", "the disk is full"
+        return said("reason.disk-full")
     if code == errno.EFBIG:
-        return "vượt giới hạn kích thước tệp (ulimit -f)", "the file-size limit (ulimit -f) was reached"
+        return said("reason.file-size-limit")
     if code in (errno.EACCES, errno.EPERM):
-        return "không có quyền ghi", "permission denied"
+        return said("reason.permission")
     if code == errno.EROFS:
-        return "ổ đĩa chỉ cho đọc", "read-only file system"
+        return said("reason.read-only-fs")
     if code == errno.ENOTDIR:
-        return "một phần của đường dẫn là tệp, không phải thư mục", "part of the path is a file, not a folder"
+        return said("reason.not-a-folder")
     if code == errno.EEXIST or code == errno.EISDIR:
-        return "đã có một tệp hoặc thư mục trùng tên", "a file or folder of that name is in the way"
+        return said("reason.in-the-way")
     text = exc.strerror or str(exc)
-    return text, text
+    return Said(text, text)
 
 
 def output_error(path: Path, exc: OSError) -> OutputError:
-    vi, en = _reason(exc)
-    return OutputError(
-        f"Không tạo được {path}: {vi}.",
-        "Chọn thư mục khác (--out), hoặc cấp quyền ghi, hoặc giải phóng chỗ trống trên đĩa rồi chạy lại.",
-        en=f"Cannot create {path}: {en}.",
-        en_hint="Choose another folder (--out), grant write permission, or free disk space, then run again.",
-    )
+    return OutputError("error.output", path=path, reason=_reason(exc))
 
 
 def output_folder(path: Path) -> Path:
     """The folder, created with its parents when missing; an OutputError when that cannot be."""
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise OutputError(
-            f"Không ghi được vào {path}: đó là một tệp, không phải thư mục.",
-            "Chỉ --out tới một thư mục (sẽ được tạo nếu chưa có).",
-            en=f"Cannot write into {path}: it is a file, not a folder.",
-            en_hint="Point --out at a folder (created when missing).",
-        )
+        raise OutputError("error.output-is-file", path=path)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from vwu_pipeline.core import messages
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.text import fold
@@ -33,10 +32,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if not CODE.match(self.code):
-            raise ConfigError(
-                f"Kỳ báo cáo '{self.code}' không hợp lệ / invalid period.",
-                "Dùng năm (2024), nửa năm (H1, H2), quý (Q1…Q4), 9 tháng (9M) hoặc tháng (M01…M12).",
-            )
+            raise ConfigError("error.period-invalid", code=self.code)
 
     @classmethod
     def parse(cls, year: int, text: str | None = None) -> Period:
@@ -63,13 +59,7 @@ class Period:
         if year is None:
             # Never guessed: in January "Q4" is last year's, in July "H1" this year's.
             cls.parse(reporting_year(), text)  # an unknown part is told as such first
-            example = {"year": reporting_year(), "part": text}
-            raise ConfigError(
-                messages.text("error.period-needs-year", "vi", **example),
-                messages.text("error.period-needs-year-hint", "vi", **example),
-                en=messages.text("error.period-needs-year", "en", **example),
-                en_hint=messages.text("error.period-needs-year-hint", "en", **example),
-            )
+            raise ConfigError("error.period-needs-year", year=reporting_year(), part=text)
         return cls.parse(year, text)
 
     @property
@@ -152,13 +142,7 @@ def reporting_year(today: date | None = None) -> int:
 
 
 def _not_in_year(period: Period, year: int) -> ConfigError:
-    words = {"period": period.code, "year": year, "part": period.part or period.code}
-    return ConfigError(
-        messages.text("error.period-not-in-year", "vi", **words),
-        messages.text("error.period-not-in-year-hint", "vi", **words),
-        en=messages.text("error.period-not-in-year", "en", **words),
-        en_hint=messages.text("error.period-not-in-year-hint", "en", **words),
-    )
+    return ConfigError("error.period-not-in-year", period=period.code, year=year, part=period.part or period.code)
 
 
 def unusual_year(year: int, latest: int | None, today: date) -> bool:

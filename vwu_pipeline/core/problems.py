@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from vwu_pipeline.core.errors import EXIT_OK, EXIT_REFUSED
-from vwu_pipeline.core.messages import MESSAGES, Lang, fill, pick, text
+from vwu_pipeline.core.messages import MESSAGES, Lang, Said, fill, pick, text
 from vwu_pipeline.core.text import number
 
 Severity = Literal["error", "warning"]
@@ -32,9 +32,10 @@ def readable(text: str) -> str:
         return text
 
 
-@dataclass
+@dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a submission, pinned to its place in the file."""
+    """One thing wrong in a submission, pinned to its place in the file. Built once, never
+    changed (`dataclasses.replace` makes a changed copy)."""
 
     code: str
     severity: Severity
@@ -49,11 +50,9 @@ class Problem:
     # merged two-row headers, and the annotated copy (ingest/annotate.py) marks this very cell
     column_index: int | None = None
 
-    def __post_init__(self) -> None:
-        self.file = readable(self.file)
-        for key, value in self.params.items():
-            if isinstance(value, str):
-                self.params[key] = readable(value)
+    def __post_init__(self) -> None:  # names and values as they can be printed and stored
+        object.__setattr__(self, "file", readable(self.file))
+        object.__setattr__(self, "params", {key: _printable(value) for key, value in self.params.items()})
 
     def message(self, lang: Lang = "vi") -> str:
         template = pick(self.templates or MESSAGES[self.code], lang)
@@ -86,6 +85,14 @@ class Problem:
         }
 
 
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return readable(value)
+    if isinstance(value, Said):
+        return Said(readable(value.vi), readable(value.en))
+    return value
+
+
 _COUNTS = frozenset({"count", "limit", "size", "length"})  # sizes and counts: 1.000.000 dòng, 209.715.200 byte
 
 
@@ -93,6 +100,8 @@ def _param(key: str, value: Any, lang: Lang) -> Any:
     """Figures (floats) and sizes or counts (ints under _COUNTS) with thousands separators."""
     if isinstance(value, bool):
         return value
+    if isinstance(value, Said):  # a reason given in both languages
+        return pick(value, lang)
     if isinstance(value, float) or (isinstance(value, int) and key in _COUNTS):
         return _show(float(value), lang)
     return value

@@ -166,7 +166,7 @@ class SchemaError(ConfigError):
         self.directory = directory
         self.issues = issues
         self.lang = lang
-        super().__init__(self.render(lang))
+        Exception.__init__(self, directory)  # its text is the list of issues, not one catalogue message
 
     def render(self, lang: str | None = None) -> str:
         from vwu_pipeline.core.messages import text
@@ -178,6 +178,9 @@ class SchemaError(ConfigError):
 
     def __str__(self) -> str:
         return self.render()
+
+    def __reduce__(self):
+        return (SchemaError, (self.directory, self.issues, self.lang))
 
 
 # --- reading a file with its line marks ------------------------------------------------------
@@ -221,7 +224,7 @@ def read_document(path: Path) -> SchemaDocument:
         node = yaml.compose(text, Loader=loader)
         data = yaml.load(text, Loader=loader)
     except FileNotFoundError as exc:
-        raise ConfigError(f"Thiếu tệp {path} / missing file.", "Khôi phục tệp từ thư mục schemas/ của dự án.") from exc
+        raise ConfigError("error.schema-file-missing", path=path) from exc
     except UnicodeDecodeError as exc:
         raise SchemaError(
             path.parent,

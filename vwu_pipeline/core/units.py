@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.messages import said
 from vwu_pipeline.core.periods import period_days
 from vwu_pipeline.core.text import clean, fold
 
@@ -65,13 +66,11 @@ _TYPE_PREFIXES = sorted(
     reverse=True,
 )
 
-_FORMAT_HINT = (
-    "The unit master must be a UTF-8 CSV with the header "
-    + ",".join(COLUMNS)
-    + "; dates as YYYY-MM-DD (valid_to may be empty), level one of province/district/commune, "
-    "codes as text with leading zeros (2/3/5 digits). Fix the file, or unset "
-    f"{ENV_VAR} to use the packaged master."
-)
+
+def _bad_master(key: str, path: Path, line: int | None = None, **params: object) -> ConfigError:
+    """A mistake in the unit master: the message names the file (and line), the hint its format."""
+    where = said("error.master.where-line", path=path, line=line) if line else said("error.master.where", path=path)
+    return ConfigError(key, "error.master-hint", where=where, columns=",".join(COLUMNS), variable=ENV_VAR, **params)
 
 
 def _strip_type(folded: str) -> str:
@@ -190,11 +189,8 @@ class UnitTree:
         periods = _periods(path)
         trees = sorted({tree for tree, start, end in periods if _covers(start, end, as_of)})
         if len(trees) != 1:
-            found = "no unit" if not trees else f"several trees ({', '.join(trees)})"
-            raise ConfigError(
-                f"Unit master {path}: {found} valid on {as_of.isoformat()} (report year {year}).",
-                "Each report year needs exactly one tree whose valid_from/valid_to cover 30 November of that year. " + _FORMAT_HINT,
-            )
+            found = said("error.master.no-tree") if not trees else said("error.master.trees", trees=", ".join(trees))
+            raise _bad_master("error.master.year-trees", path, found=found, day=as_of.isoformat(), year=year)
         return _build(path, trees[0], _period_start(path, trees[0], as_of))
 
     @classmethod
@@ -203,7 +199,7 @@ class UnitTree:
         trees = cls.during(day, day, master)
         if len(trees) != 1:
             path = _master_path(master)
-            raise ConfigError(f"Unit master {path}: {len(trees)} trees valid on {day.isoformat()}.", _FORMAT_HINT)
+            raise _bad_master("error.master.day-trees", path, count=len(trees), day=day.isoformat())
         return trees[0]
 
     @classmethod
@@ -323,6 +319,12 @@ class UnitTree:
         level = self.reporting_level()
         return (level,) if "district" in self.levels else (level, "commune")
 
+    def counted_level(self) -> str:
+        """The level completeness is counted in: the reporting level where only it reports (a
+        district's file answers for all its communes); the lowest level where units below it send
+        their own files too (2025: a commune is covered by its province's file or its own)."""
+        return self.report_levels()[-1]
+
     # --- names ---------------------------------------------------------------------------
 
     def find_by_name(self, name: str, level: str | None = None) -> list[Unit]:
@@ -376,11 +378,11 @@ def _valid(row: _Row, day: date) -> bool:
     return _covers(row.valid_from, row.valid_to, day)
 
 
-def _parse_date(text: str, column: str, where: str) -> date:
+def _parse_date(text: str, column: str, path: Path, line: int) -> date:
     try:
         return _iso_date(text.strip())
     except ValueError:
-        raise ConfigError(f"{where}: {column} {text!r} is not a date (YYYY-MM-DD).", _FORMAT_HINT) from None
+        raise _bad_master("error.master.date", path, line, column=column, value=repr(text)) from None
 
 
 @lru_cache(maxsize=256)
@@ -398,38 +400,31 @@ def _read_master(path: Path) -> tuple[_Row, ...]:
             reader = csv.reader(f)
             header = [h.strip() for h in next(reader, [])]
             if tuple(header[: len(COLUMNS)]) != COLUMNS:
-                raise ConfigError(
-                    f"Unit master {path}: header is {','.join(header) or '(empty file)'}.",
-                    _FORMAT_HINT,
-                )
+                raise _bad_master("error.master.header", path, header=",".join(header) or "—")
             rows = [_parse_row(cells, reader.line_num, path) for cells in reader if any(cells)]
     except FileNotFoundError:
-        raise ConfigError(f"Unit master {path} does not exist.", _FORMAT_HINT) from None
+        raise _bad_master("error.master.missing", path) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigError(f"Unit master {path} cannot be read: {exc}.", _FORMAT_HINT) from None
+        raise _bad_master("error.master.unreadable", path, reason=exc) from None
     if not rows:
-        raise ConfigError(f"Unit master {path} has no units.", _FORMAT_HINT)
+        raise _bad_master("error.master.empty", path)
     return tuple(rows)
 
 
 def _parse_row(cells: list[str], line: int, path: Path) -> _Row:
-    where = f"Unit master {path}, line {line}"
     if len(cells) < len(COLUMNS):
-        raise ConfigError(f"{where}: {len(cells)} columns, expected {len(COLUMNS)}.", _FORMAT_HINT)
+        raise _bad_master("error.master.columns", path, line, count=len(cells), expected=len(COLUMNS))
     tree, valid_from, valid_to, code, name, level, parent = map(str.strip, cells[:7])
     if not tree or not name:
-        raise ConfigError(f"{where}: tree and name must not be empty.", _FORMAT_HINT)
+        raise _bad_master("error.master.blank", path, line)
     if level not in CODE_WIDTH:
-        raise ConfigError(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}.", _FORMAT_HINT)
+        raise _bad_master("error.master.level", path, line, level=repr(level), levels=", ".join(LEVELS))
     if not (code.isdigit() and len(code) == CODE_WIDTH[level]):
-        raise ConfigError(
-            f"{where}: {level} code {code!r} must be {CODE_WIDTH[level]} digits (leading zeros lost by Excel?).",
-            _FORMAT_HINT,
-        )
-    start = _parse_date(valid_from, "valid_from", where)
-    end = _parse_date(valid_to, "valid_to", where) if valid_to else None
+        raise _bad_master("error.master.code", path, line, level=level, code=repr(code), width=CODE_WIDTH[level])
+    start = _parse_date(valid_from, "valid_from", path, line)
+    end = _parse_date(valid_to, "valid_to", path, line) if valid_to else None
     if end is not None and end < start:
-        raise ConfigError(f"{where}: valid_to {valid_to} is before valid_from {valid_from}.", _FORMAT_HINT)
+        raise _bad_master("error.master.dates", path, line, valid_to=valid_to, valid_from=valid_from)
     name = " ".join(unicodedata.normalize("NFC", name).split())
     return _Row(line, tree, start, end, code, name, level, parent or None)
 
@@ -470,10 +465,8 @@ def _build(path: Path, tree: str, as_of: date) -> UnitTree:
     by_code: dict[str, _Row] = {}
     for row in rows:
         if row.code in by_code:
-            raise ConfigError(
-                f"Unit master {path}: code {row.code} appears twice in tree {tree} "
-                f"(valid from {as_of.isoformat()}, lines {by_code[row.code].line} and {row.line}).",
-                _FORMAT_HINT,
+            raise _bad_master(
+                "error.master.twice", path, code=row.code, tree=tree, day=as_of.isoformat(), first=by_code[row.code].line, second=row.line
             )
         by_code[row.code] = row
     for row in rows:
@@ -481,11 +474,13 @@ def _build(path: Path, tree: str, as_of: date) -> UnitTree:
         allowed = PARENT_LEVELS[row.level]
         ok = row.parent is None if not allowed else parent is not None and parent.level in allowed
         if not ok:
-            expected = f"a {' or '.join(allowed)} of tree {tree} valid from {as_of.isoformat()}" if allowed else "empty for a province"
-            raise ConfigError(
-                f"Unit master {path}, line {row.line}: {row.level} {row.code} has parent "
-                f"{row.parent or '(none)'}; parent_code must be {expected}.",
-                _FORMAT_HINT,
+            expected = (
+                said("error.master.parent-level", levels="/".join(allowed), tree=tree, day=as_of.isoformat())
+                if allowed
+                else said("error.master.parent-none")
+            )
+            raise _bad_master(
+                "error.master.parent", path, row.line, level=row.level, code=row.code, parent=row.parent or "—", expected=expected
             )
 
     def province_of(row: _Row) -> str:

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Indicator, load_catalog
-from vwu_pipeline.core.lookup import reporting_units
+from vwu_pipeline.core.lookup import form_tree, reporting_units
 from vwu_pipeline.core.periods import Period
-from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.core.units import Unit, UnitTree, typed_code
 from vwu_pipeline.forms.template import (
     OFFICIAL,
     Shape,
@@ -57,10 +57,7 @@ def parse_scale(text: str | int) -> int:
         return 1
     if value.isdigit() and 1 <= int(value) <= MAX_SCALE:
         return int(value)
-    raise ConfigError(
-        f"--scale '{text}' không hợp lệ / invalid scale.",
-        f"Dùng 'national' (một báo cáo năm cho mỗi đơn vị) hoặc số N từ 1 đến {MAX_SCALE} (N báo cáo tháng).",
-    )
+    raise ConfigError("error.scale", scale=text, most=MAX_SCALE)
 
 
 def demo_periods(year: int, scale: int) -> list[Period]:
@@ -79,7 +76,7 @@ def demo_periods(year: int, scale: int) -> list[Period]:
             continue  # no tree that year
     months = [Period(f"{y}-M{m:02d}") for y in years for m in range(1, 13)]
     if scale > len(months):
-        raise ConfigError(f"--scale {scale}: cây đơn vị năm {year} chỉ đủ cho {len(months)} kỳ tháng.")
+        raise ConfigError("error.scale-months", scale=scale, year=year, months=len(months))
     return months[:scale]
 
 
@@ -103,7 +100,7 @@ def generate(
     scale = parse_scale(scale)
     # One period (2025-H1: the legacy tree, from its districts), else the year or its months.
     chosen = Period.parse(year, period) if period else None
-    tree = UnitTree.for_period(chosen.code) if chosen else UnitTree.for_year(year)
+    tree = form_tree(chosen.code, level, typed_code(unit)) if chosen else UnitTree.for_year(year)
     catalog = load_catalog(schemas)
     units = reporting_units(tree, unit, level)
     periods = [chosen] if chosen and scale == 1 else demo_periods(year, scale)
@@ -116,7 +113,7 @@ def generate(
         for u in units:
             shape, text_numbers = messy_shape(seed, period.code, u.code) if messy else (OFFICIAL, False)
             figures = DemoFigures(seed, period.code, text_numbers, size)
-            jobs.append(WorkbookJob(workbook_path(base, u, tree, period), u.code, period.code, figures, shape, schemas))
+            jobs.append(WorkbookJob(workbook_path(base, u, tree, period), u.code, period.code, figures, shape, schemas, tree.tree))
     files = write_workbooks(jobs, workers)
     rows = sum(len(tree.leaves(u.code)) for u in units) * len(periods)
     return DemoData(files, rows, len(catalog.indicators), time.perf_counter() - started)

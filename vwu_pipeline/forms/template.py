@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, Column, Indicator, load_catalog
-from vwu_pipeline.core.lookup import reporting_units
+from vwu_pipeline.core.lookup import form_tree, reporting_units
 from vwu_pipeline.core.outputs import output_error, output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import NotANumber, fold, number, parse_number
-from vwu_pipeline.core.units import Unit, UnitTree
+from vwu_pipeline.core.units import Unit, UnitTree, typed_code
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -98,6 +98,7 @@ class WorkbookJob:
     figures: Figures | None = None  # None: a blank template with SUM formulas in the totals row
     shape: Shape = OFFICIAL
     schemas: Path | None = None
+    tree: str = ""  # the tree's name when it is not the period's own (a new-tree 2025-H1 form)
 
 
 def write_templates(
@@ -111,10 +112,11 @@ def write_templates(
 ) -> list[Path]:
     """Write one template per reporting unit under `unit` for the year (or a period of it)."""
     the_period = Period.parse(year, period)
-    tree = UnitTree.for_period(the_period.code)  # 2025-H1: the legacy tree, districts report
+    # 2025-H1: the legacy tree, districts report; with --level province, the new tree
+    tree = form_tree(the_period.code, level, typed_code(unit))
     load_catalog(schemas)  # a bad schema folder fails here, once, not in every worker
     jobs = [
-        WorkbookJob(workbook_path(Path(out_dir), u, tree, the_period), u.code, the_period.code, figures, OFFICIAL, schemas)
+        WorkbookJob(workbook_path(Path(out_dir), u, tree, the_period), u.code, the_period.code, figures, OFFICIAL, schemas, tree.tree)
         for u in reporting_units(tree, unit, level, year)
     ]
     return write_workbooks(jobs)
@@ -133,16 +135,22 @@ def write_workbooks(jobs: Sequence[WorkbookJob], workers: int | None = None) -> 
 
 def write_job(job: WorkbookJob) -> Path:
     period = Period(job.period)
-    tree = UnitTree.for_period(period.code)
+    tree = job_tree(job)
     unit = tree.get(job.unit)
     if unit is None:
-        raise ConfigError(f"Mã đơn vị '{job.unit}' không có trong danh mục năm {period.year}.")
+        raise ConfigError("error.unit-unknown", code=job.unit, year=period.year)
     workbook = build_workbook(unit, tree.leaves(unit.code), period, load_catalog(job.schemas), job.figures, job.shape)
     try:
         save_reproducible(workbook, job.path)
     except OSError as exc:  # a full disk in the middle of the run
         raise output_error(job.path, exc) from None
     return job.path
+
+
+def job_tree(job: WorkbookJob) -> UnitTree:
+    """The tree a job's form is made on: its own, else the period's."""
+    trees = UnitTree.candidates(job.period)
+    return next((t for t in trees if t.tree == job.tree), trees[0])
 
 
 STAMP = (2024, 11, 30, 0, 0, 0)  # the close of a reporting year; any fixed moment would do
@@ -347,6 +355,14 @@ def _as_number(value: object) -> float:
         return 0.0
 
 
+def _example(low: float | None, high: float | None) -> int:
+    """A whole number the column accepts, to show in the error message: 1234 where it fits."""
+    for candidate in (1234, 123, 12, 1, 0):
+        if (low is None or candidate >= low) and (high is None or candidate <= high):
+            return candidate
+    return int(low if low is not None else high)
+
+
 def _validation(column: Column):
     """Whole numbers within the column's bounds in the schema."""
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -371,7 +387,7 @@ def _validation(column: Column):
         promptTitle="Nhập số nguyên",
         prompt=f'Nhập số nguyên {rule}, không kèm chữ (không ghi "12 hộ"). Để trống nếu chưa có số liệu.',
         errorTitle="Số liệu không hợp lệ",
-        error=f"Ô này chỉ nhận số nguyên {rule}, ví dụ 1234.",
+        error=f"Ô này chỉ nhận số nguyên {rule}, ví dụ {number(_example(low, high))}.",
         errorStyle="stop",
     )
 

@@ -21,21 +21,26 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.messages import said
 from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, readable
+from vwu_pipeline.ingest import patched_copy
 from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, ReadError, read_workbook
 from vwu_pipeline.ops.config import Limits
 
 COPY_SUFFIX = "_kiem_tra.xlsx"
 MESSAGE_SUFFIX = "_ket_qua.txt"
 AUTHOR = "vwu"
+# vwu's lines in a note start with these (error, warning), after the clerk's own note and this separator
+NOTE_MARKS = ("✗ ", "! ")
+NOTE_SEPARATOR = "\n—\n"
 # Distinct from Excel's built-in "Bad"/"Neutral" styles, so a later check can tell vwu's marks
 # (left from an earlier copy) from the clerk's own colours.
 ERROR_FILL = "FFB3B3"
@@ -128,10 +133,18 @@ def annotate(
     path, out = Path(path), Path(out)
     if out.exists() and path.exists() and out.resolve() == path.resolve():
         raise ValueError(f"the copy would overwrite the original: {path}")
+    opened = not any(p.code in UNOPENED for p in result.problems)
+    if opened and path.suffix.lower() == ".xlsx":
+        try:
+            return _patched(path, result, out, lang, send_to)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception:  # patched_copy.Unsupported, or a package it did not foresee: openpyxl copies it
+            pass
     kept = "kept_none"
     workbook = None
     sheet_of: dict[str, str] = {}  # sheet name as problems name it -> title in the copy
-    if not any(p.code in UNOPENED for p in result.problems):
+    if opened:
         try:
             workbook, sheet_of, kept = _copy_of(path, limits)
         except (KeyboardInterrupt, SystemExit):
@@ -141,9 +154,35 @@ def annotate(
     if workbook is None:
         workbook, kept = Workbook(), "kept_none"
         workbook.remove(workbook.active)
-    places = _mark_problems(workbook, result.problems, sheet_of, lang)
-    _summary_sheet(workbook, path, result, places, lang, send_to, kept)
-    _save(workbook, out)
+    said = _messages(result.problems, lang)
+    places = _mark_problems(workbook, result.problems, sheet_of, said)
+    summary = _summary(path, result, places, lang, send_to, kept, workbook.sheetnames, said)
+    _write_summary(workbook, summary)
+    _save(out, workbook.save)
+    return out
+
+
+def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str | None) -> Path:
+    """The copy written into the original's own package (patched_copy.py): fast on large files,
+    and it keeps images, charts and the results of formulas."""
+    package, book = patched_copy.worksheets(path)
+    if not book.sheets:
+        raise patched_copy.Unsupported("no worksheet")
+    part_of = dict(book.sheets)
+    merged: dict[str, list[tuple[int, int, int, int]]] = {}
+
+    def merged_of(title: str) -> list[tuple[int, int, int, int]]:
+        if title not in merged:
+            merged[title] = patched_copy.merged_ranges(package, part_of[title])
+        return merged[title]
+
+    places, notes = _locate(result.problems, {name: name for name in part_of}, book.sheets[0][0], merged_of)
+    said = _messages(result.problems, lang)
+    by_sheet: dict[str, dict[tuple[int, int], patched_copy.Note]] = {}
+    for (title, row, column), found in notes.items():
+        by_sheet.setdefault(title, {})[(row, column)] = _note(found, said)
+    summary = _summary(path, result, places, lang, send_to, "kept_all", book.names, said)
+    _save(out, lambda target: patched_copy.write_copy(package, book, by_sheet, summary, (FEEDBACK_MARKER, summary.title), AUTHOR, target))
     return out
 
 
@@ -178,17 +217,35 @@ def _forget_earlier_check(workbook: Any) -> None:
     if marker.value in workbook.sheetnames:
         del workbook[marker.value]
     properties.props = [p for p in properties.props if p.name != FEEDBACK_MARKER]
+    from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
     ours = {ERROR_FILL, WARNING_FILL}
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if cell.comment is not None and cell.comment.author == AUTHOR:
-                    cell.comment = None
+                if cell.comment is not None:
+                    kept = _clerks_part(cell.comment.text)
+                    if kept is None:
+                        cell.comment = None
+                    elif kept != cell.comment.text:  # the clerk's note, without vwu's lines
+                        author = cell.comment.author
+                        cell.comment = Comment(kept, "" if author == AUTHOR else author)
                 color = cell.fill.fgColor.rgb if cell.fill is not None and cell.fill.fill_type == "solid" else None
                 if isinstance(color, str) and color[-6:].upper() in ours:
                     cell.fill = PatternFill()
+
+
+def _clerks_part(note: str) -> str | None:
+    """A note of a checked copy without vwu's lines: the clerk's own part, or None when it was all
+    vwu's. Told by its text, not its author: LibreOffice saves notes without their author."""
+    clerk, separator, _ = note.partition(NOTE_SEPARATOR)
+    if separator:
+        return clerk
+    lines = [line for line in note.splitlines() if line.strip()]
+    if lines and all(line.startswith(NOTE_MARKS) for line in lines):
+        return None
+    return note
 
 
 def _values_copy(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
@@ -218,7 +275,7 @@ def _values_copy(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
             width = given.get(c) or min(max(widths.get(c, 0) + 2, 8), 60)
             ws.column_dimensions[get_column_letter(c)].width = width
     if not workbook.worksheets:
-        raise ReadError("file-unreadable", reason="no sheet")
+        raise ReadError("file-unreadable", reason=said("reason.no-sheet"))
     suffix = path.suffix.lower().lstrip(".")
     return workbook, sheet_of, f"kept_values:{suffix}"
 
@@ -270,18 +327,17 @@ def _sheet_title(name: str, taken: list[str]) -> str:
     return title
 
 
-def _mark_problems(workbook: Any, problems: list[Problem], sheet_of: dict[str, str], lang: Lang) -> list[Place | None]:
-    """Fill and comment each problem's cell; returns where each problem went (None: no sheet)."""
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
-
+def _locate(
+    problems: list[Problem],
+    sheet_of: dict[str, str],
+    first: str | None,
+    merged_of: Callable[[str], list[tuple[int, int, int, int]]],
+) -> tuple[list[Place | None], dict[tuple[str, int, int], list[Problem]]]:
+    """Where each problem goes in the copy (None: the copy has no sheet), and the problems of
+    each marked cell. A problem without a cell goes on its row or header, else on the first sheet;
+    a cell inside merged cells is marked at the range's first cell (the one Excel shows)."""
     places: list[Place | None] = []
     notes: dict[tuple[str, int, int], list[Problem]] = {}
-    fills = {
-        color: _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=color, bgColor=color))
-        for color in (ERROR_FILL, WARNING_FILL)
-    }
-    first = workbook.worksheets[0].title if workbook.worksheets else None
     for problem in problems:
         title = sheet_of.get(problem.sheet) if problem.sheet else None
         if title is None:
@@ -289,25 +345,55 @@ def _mark_problems(workbook: Any, problems: list[Problem], sheet_of: dict[str, s
         if title is None:
             places.append(None)
             continue
-        ws = workbook[title]
         here = problem.sheet is not None and sheet_of.get(problem.sheet) == title
         row = problem.row if here and problem.row else 1
         column = problem.column_index if here and problem.row and problem.column_index else 1
-        row, column = _top_left(ws, row, column)
+        for min_row, min_col, max_row, max_col in merged_of(title):
+            if min_row <= row <= max_row and min_col <= column <= max_col:
+                row, column = min_row, min_col
+                break
         place = Place(title, row, column)
         places.append(place)
         notes.setdefault((title, row, column), []).append(problem)
+    return places, notes
+
+
+def _messages(problems: list[Problem], lang: Lang) -> dict[int, str]:
+    """Each problem's message, worded once (the comment and the summary both show it)."""
+    return {id(p): p.message(lang) for p in problems}
+
+
+def _note(found: list[Problem], said: dict[int, str]) -> patched_copy.Note:
+    """The fill (red if any error, else amber) and the comment of one marked cell."""
+    color = ERROR_FILL if any(p.severity == "error" for p in found) else WARNING_FILL
+    lines = [(NOTE_MARKS[0] if p.severity == "error" else NOTE_MARKS[1]) + said[id(p)] for p in found]
+    return patched_copy.Note(color, "\n".join(lines), len(lines))
+
+
+def _mark_problems(workbook: Any, problems: list[Problem], sheet_of: dict[str, str], said: dict[int, str]) -> list[Place | None]:
+    """Fill and comment each problem's cell (openpyxl copy); returns where each problem went."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    fills = {
+        color: _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=color, bgColor=color))
+        for color in (ERROR_FILL, WARNING_FILL)
+    }
+    first = workbook.worksheets[0].title if workbook.worksheets else None
+
+    def merged_of(title: str) -> list[tuple[int, int, int, int]]:
+        return [(r.min_row, r.min_col, r.max_row, r.max_col) for r in workbook[title].merged_cells.ranges]
+
+    places, notes = _locate(problems, sheet_of, first, merged_of)
     for (title, row, column), found in notes.items():
         cell = workbook[title].cell(row, column)
-        worst = "error" if any(p.severity == "error" for p in found) else "warning"
-        color = ERROR_FILL if worst == "error" else WARNING_FILL
-        _set_style(cell, fillId=fills[color])
-        lines = [f"{'✗' if p.severity == 'error' else '!'} {p.message(lang)}" for p in found]
-        text = "\n".join(lines)
-        if cell.comment is not None and cell.comment.author != AUTHOR:
-            text = f"{cell.comment.text}\n—\n{text}"  # the clerk's own note stays first
+        note = _note(found, said)
+        _set_style(cell, fillId=fills[note.fill])
+        text = note.text
+        if cell.comment is not None:  # vwu's own notes of an earlier check are gone (_forget_earlier_check)
+            text = cell.comment.text + NOTE_SEPARATOR + text  # the clerk's own note stays first
         comment = Comment(_illegal_free(text), AUTHOR)
-        comment.width, comment.height = 320, min(60 + 40 * len(lines), 400)
+        comment.width, comment.height = 320, min(60 + 40 * note.lines, 400)
         cell.comment = comment
     return places
 
@@ -327,118 +413,148 @@ def _set_style(cell: Any, **ids: int) -> None:
         setattr(cell._style, name, value)
 
 
-def _top_left(ws: Any, row: int, column: int) -> tuple[int, int]:
-    """A cell inside a merged range is marked at the range's first cell (the one Excel shows)."""
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row <= row <= merged.max_row and merged.min_col <= column <= merged.max_col:
-            return merged.min_row, merged.min_col
-    return row, column
+SUMMARY_STYLES = {
+    "title": patched_copy.Style(bold=True, size=14),
+    "subtitle": patched_copy.Style(bold=True, size=12),
+    "label": patched_copy.Style(bold=True),
+    "label_wrap": patched_copy.Style(bold=True, wrap=True),
+    "header": patched_copy.Style(bold=True, fill="D9E1F2"),
+    "valid": patched_copy.Style(bold=True, size=13, color="006100", fill=OK_FILL),
+    "invalid": patched_copy.Style(bold=True, size=13, color="9C0006", fill=ERROR_FILL),
+    "wrap": patched_copy.Style(wrap=True),
+    "note": patched_copy.Style(italic=True, color="595959", wrap=True),
+    "number": patched_copy.Style(left=True),
+    "error": patched_copy.Style(fill=ERROR_FILL),
+    "warning": patched_copy.Style(fill=WARNING_FILL),
+    "link": patched_copy.Style(color="0563C1", underline=True),
+}
+FIRST_PROBLEM_ROW = 13
 
 
-def _summary_sheet(
-    workbook: Any,
+def _summary(
     path: Path,
     result: FileResult,
     places: list[Place | None],
     lang: Lang,
     send_to: str | None,
     kept: str,
-) -> None:
+    taken: list[str],
+    said: dict[int, str],
+) -> patched_copy.Sheet:
+    """The "Kết quả kiểm tra" sheet: verdict, counts, what to do next, every problem linked to its cell."""
+    title = _sheet_title(_t("results_sheet", lang), taken)
+    send_to = send_to or _t("send_to_default", lang)
+    errors, warnings = len(result.errors), len(result.warnings)
+    cells: list[tuple[int, int, object, str]] = [(1, 1, _t("title", lang), "title")]
+    unit = f"{result.unit_name} ({result.unit_code})" if result.unit_code else "—"
+    verdict = _t("valid", lang) if result.valid else _t("invalid", lang)
+    todo = "next_errors" if errors else "next_warnings" if warnings else "next_valid"
+    lines = [
+        (_t("file", lang), readable(path.name), ""),
+        (_t("unit", lang), unit, ""),
+        (_t("period", lang), _period_label(result.period, lang) or "—", ""),
+        (_t("checked_at", lang), datetime.now().strftime("%d/%m/%Y %H:%M"), ""),
+        (_t("verdict", lang), verdict, "valid" if result.valid else "invalid"),
+        ("", _t("counts", lang, errors=errors, warnings=warnings), ""),
+    ]
+    for row, (label, value, style) in enumerate(lines, start=2):
+        if label:
+            cells.append((row, 1, label, "label"))
+        cells.append((row, 2, value, style))
+    name, _, suffix = kept.partition(":")
+    note = _t(name, lang, suffix="." + suffix)
+    next_text = _t(todo, lang, send_to=send_to, sheet=title)
+    cells += [(8, 1, _t("next", lang), "label_wrap"), (8, 2, next_text, "wrap"), (9, 2, note, "note")]
+    heights = {row: 15 * (1 + len(text) // 110) for row, text in ((8, next_text), (9, note))}
+    cells.append((11, 1, _t("list", lang), "subtitle"))
+    headers = ("no", "severity", "sheet", "cell", "column", "message")
+    cells += [(12, column, _t(key, lang), "header") for column, key in enumerate(headers, start=1)]
+    if not result.problems:
+        cells.append((FIRST_PROBLEM_ROW, 1, _t("none", lang), ""))
+    labels = {severity: _t(severity, lang) for severity in ("error", "warning")}
+    links: dict[str, str] = {}
+    for number, (problem, place) in enumerate(zip(result.problems, places), start=1):
+        row = FIRST_PROBLEM_ROW - 1 + number
+        cells += [
+            (row, 1, number, "number"),
+            (row, 2, labels[problem.severity], problem.severity),
+            (row, 3, place.sheet if place else _t("whole_file", lang), ""),
+            (row, 5, problem.column or "", ""),
+            (row, 6, said[id(problem)], "wrap"),
+        ]
+        if place is not None:
+            cells.append((row, 4, place.cell, "link"))
+            quoted = place.sheet.replace("'", "''")
+            links[f"D{row}"] = f"'{quoted}'!{place.cell}"
+    return patched_copy.Sheet(
+        title,
+        cells,
+        SUMMARY_STYLES,
+        widths=[15, 10, 20, 7, 26, 70],
+        merges=["B8:F8", "B9:F9"],
+        links=links,
+        heights=heights,
+        frozen_rows=FIRST_PROBLEM_ROW - 1,
+    )
+
+
+def _write_summary(workbook: Any, sheet: patched_copy.Sheet) -> None:
+    """The results sheet into an openpyxl workbook, first and shown on opening."""
     from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
 
-    title = _sheet_title(_t("results_sheet", lang), workbook.sheetnames)
-    ws = workbook.create_sheet(title, 0)
+    ws = workbook.create_sheet(sheet.title, 0)
     workbook.active = 0
     for other in workbook.worksheets[1:]:
         other.sheet_view.tabSelected = False
-    send_to = send_to or _t("send_to_default", lang)
-    errors, warnings = len(result.errors), len(result.warnings)
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-
-    def line(row: int, label: str, value: object, style: Font | None = None) -> None:
-        ws.cell(row, 1, label).font = bold
-        _put(ws.cell(row, 2), value)
-        if style is not None:
-            ws.cell(row, 2).font = style
-
-    heading = ws.cell(1, 1, _t("title", lang))
-    heading.font = Font(bold=True, size=14)
-    line(2, _t("file", lang), readable(path.name))
-    unit = f"{result.unit_name} ({result.unit_code})" if result.unit_code else "—"
-    line(3, _t("unit", lang), unit)
-    line(4, _t("period", lang), _period_label(result.period, lang) or "—")
-    line(5, _t("checked_at", lang), datetime.now().strftime("%d/%m/%Y %H:%M"))
-    verdict = _t("valid", lang) if result.valid else _t("invalid", lang)
-    line(6, _t("verdict", lang), verdict, Font(bold=True, size=13, color="006100" if result.valid else "9C0006"))
-    ws.cell(6, 2).fill = PatternFill(fill_type="solid", fgColor=OK_FILL if result.valid else ERROR_FILL)
-    line(7, "", _t("counts", lang, errors=errors, warnings=warnings))
-    todo = "next_errors" if errors else "next_warnings" if warnings else "next_valid"
-    line(8, _t("next", lang), _t(todo, lang, send_to=send_to, sheet=title))
-    name, _, suffix = kept.partition(":")
-    _put(ws.cell(9, 2), _t(name, lang, suffix="." + suffix))
-    ws.cell(9, 2).font = Font(italic=True, color="595959")
-    for row in (8, 9):
-        ws.merge_cells(start_row=row, end_row=row, start_column=2, end_column=6)
-        ws.cell(row, 1).alignment = wrap
-        ws.cell(row, 2).alignment = wrap
-        ws.row_dimensions[row].height = 15 * (1 + len(str(ws.cell(row, 2).value)) // 110)
-    ws.cell(11, 1, _t("list", lang)).font = Font(bold=True, size=12)
-    headers = [_t("no", lang), _t("severity", lang), _t("sheet", lang), _t("cell", lang), _t("column", lang), _t("message", lang)]
-    for column, label in enumerate(headers, start=1):
-        cell = ws.cell(12, column, label)
-        cell.font = bold
-        cell.fill = PatternFill(fill_type="solid", fgColor="D9E1F2")
-    if not result.problems:
-        _put(ws.cell(13, 1), _t("none", lang))
     # Styles registered once and set by id: assigning style objects cell by cell costs
     # seconds on a file with thousands of problems.
-    left = _style_id(workbook, "_alignments", Alignment(horizontal="left", vertical="top"))
-    wrapped = _style_id(workbook, "_alignments", Alignment(wrap_text=True, vertical="top"))
-    level_fill = {
-        "error": _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=ERROR_FILL)),
-        "warning": _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=WARNING_FILL)),
-    }
-    link_font = _style_id(workbook, "_fonts", Font(color="0563C1", underline="single"))
-    labels = {severity: _t(severity, lang) for severity in ("error", "warning")}
-    for number, (problem, place) in enumerate(zip(result.problems, places), start=1):
-        row = 12 + number
-        _set_style(ws.cell(row, 1, number), alignmentId=left)
-        _set_style(ws.cell(row, 2, labels[problem.severity]), fillId=level_fill[problem.severity])
-        _put(ws.cell(row, 3), place.sheet if place else _t("whole_file", lang))
-        if place is not None:
-            link = ws.cell(row, 4, place.cell)
-            quoted = place.sheet.replace("'", "''")
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{place.cell}", display=place.cell)
-            _set_style(link, fontId=link_font)
-        _put(ws.cell(row, 5), problem.column or "")
-        message = ws.cell(row, 6)
-        _put(message, problem.message(lang))
-        _set_style(message, alignmentId=wrapped)
-    for letter, width in zip("ABCDEF", (15, 10, 20, 7, 26, 70)):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A13"
+    ids: dict[str, dict[str, int]] = {}
+    for name, style in sheet.styles.items():
+        font = Font(
+            bold=style.bold, italic=style.italic, underline="single" if style.underline else None, size=style.size, color=style.color
+        )
+        ids[name] = {"fontId": _style_id(workbook, "_fonts", font)}
+        if style.fill:
+            ids[name]["fillId"] = _style_id(workbook, "_fills", PatternFill(fill_type="solid", fgColor=style.fill))
+        if style.wrap or style.left:
+            alignment = Alignment(wrap_text=style.wrap or None, vertical="top", horizontal="left" if style.left else None)
+            ids[name]["alignmentId"] = _style_id(workbook, "_alignments", alignment)
+    for row, column, value, style in sheet.cells:
+        cell = ws.cell(row, column)
+        _put(cell, value)
+        if style:
+            _set_style(cell, **ids[style])
+    for ref, location in sheet.links.items():
+        ws[ref].hyperlink = Hyperlink(ref=ref, location=location, display=str(ws[ref].value))
+    for merged in sheet.merges:
+        ws.merge_cells(merged)
+    for row, height in sheet.heights.items():
+        ws.row_dimensions[row].height = height
+    for column, width in enumerate(sheet.widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.freeze_panes = f"A{sheet.frozen_rows + 1}"
     # Printed (or turned into a PDF for a mail): one page wide, landscape.
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    workbook.custom_doc_props.append(StringProperty(name=FEEDBACK_MARKER, value=title))
+    workbook.custom_doc_props.append(StringProperty(name=FEEDBACK_MARKER, value=sheet.title))
 
 
 def _t(key: str, lang: Lang, **params: object) -> str:
     return message("feedback." + key, lang, **params)
 
 
-def _save(workbook: Any, out: Path) -> None:
+def _save(out: Path, write: Callable[[Path], None]) -> None:
     """Written beside its final name, then renamed: a crash never leaves half a copy."""
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=".vwu-", suffix=".xlsx")
     os.close(handle)
     try:
-        workbook.save(temporary)
+        write(Path(temporary))
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -24,7 +24,7 @@ from xml.etree import ElementTree
 from defusedxml import ElementTree as SafeET
 
 from vwu_pipeline.core.documents import FEEDBACK_MARKER, VWU_OUTPUT_PROPERTY
-from vwu_pipeline.core.messages import MESSAGES, text
+from vwu_pipeline.core.messages import MESSAGES, Said, said, text
 from vwu_pipeline.ops.config import Limits
 
 
@@ -68,7 +68,6 @@ ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 RATIO_LIMIT = 200  # a member expanding more than this...
 RATIO_FLOOR = 10 * 1024**2  # ...and to more than this is a zip bomb
 
-NOT_EXCEL = "không phải tệp Excel hợp lệ"
 # corrupt directory or data, encrypted member, unsupported compression method
 _ZIP_FAILURES = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError)
 
@@ -108,12 +107,12 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> Container
         except ReadError:
             raise
         except _ZIP_FAILURES as exc:
-            raise ReadError("file-unreadable", reason="tệp nén bị hỏng") from exc
+            raise ReadError("file-unreadable", reason=said("reason.zip-corrupt")) from exc
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"mime-version")):
         # web systems export HTML or "XML Spreadsheet 2003" under an .xls name
-        raise ReadError("file-unreadable", reason="tệp là trang HTML/XML đổi đuôi, " + NOT_EXCEL)
-    raise ReadError("file-unreadable", reason=NOT_EXCEL)
+        raise ReadError("file-unreadable", reason=said("reason.web-page"))
+    raise ReadError("file-unreadable", reason=said("reason.not-excel"))
 
 
 def _check_zip(archive: zipfile.ZipFile, expected_kind: str, limits: Limits) -> Container:
@@ -162,9 +161,6 @@ def _document_properties(xml: bytes) -> str | None:
     return None
 
 
-ENTITY_DECLARATION = (
-    "tệp chứa khai báo thực thể XML (<!DOCTYPE/<!ENTITY>), điều Excel không bao giờ ghi: có thể là tệp độc hại kiểu 'billion laughs'"
-)
 _PROLOG_BYTES = 64 * 1024
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
@@ -194,7 +190,7 @@ def _read_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 def _check_prolog(name: str, head: bytes) -> None:
     root = _FIRST_ELEMENT.search(head)
     if _DOCTYPE.search(head, 0, root.start() if root else len(head)):
-        raise ReadError("file-unreadable", reason=f"{name}: {ENTITY_DECLARATION}")
+        raise ReadError("file-unreadable", reason=said("reason.xml-entities", part=name))
 
 
 def _has_encryption_info(path: Path) -> bool:
@@ -417,11 +413,11 @@ _OS_REASONS = {
 }
 
 
-def os_reason(error: OSError) -> dict[str, str]:
+def os_reason(error: OSError) -> dict[str, Said]:
     """Why the system would not let vwu read a file or folder, in the officer's words: the
-    `reason` (Vietnamese) and `reason_en` parameters of file-unreadable and folder-unreadable."""
+    `reason` parameter (both languages) of file-unreadable and folder-unreadable."""
     key = _OS_REASONS.get(error.errno)  # type: ignore[arg-type]
     if key is None:
         raw = short_reason(OSError(error.errno, error.strerror)) if error.strerror else short_reason(error)
-        return {"reason": raw, "reason_en": raw}
-    return {"reason": text(key, "vi"), "reason_en": text(key, "en")}
+        return {"reason": Said(raw, raw)}
+    return {"reason": said(key)}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.indicators import Catalog, load_catalog
+from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.periods import reporting_year, unusual_year
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
@@ -240,11 +241,7 @@ def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
     target = Path(folder).resolve()
     for given in paths:
         if given.is_dir() and target.is_relative_to(given.resolve()):
-            raise ConfigError(
-                f"Thư mục phản hồi {folder} nằm trong thư mục nhận báo cáo {given} / the feedback folder is inside the inbox.",
-                "Chọn một thư mục phản hồi ở ngoài thư mục nhận (--feedback, --annotate hoặc feedback trong vwu.toml):"
-                " bản kiểm tra để trong đó sẽ bị đọc lại như một báo cáo.",
-            )
+            raise ConfigError("error.feedback-under-inbox", folder=folder, inbox=given)
 
 
 def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
@@ -262,10 +259,7 @@ def _write_feedback(result: FileResult, names: dict[Path, Path], options: Ingest
     try:
         write_feedback(path, result, out, options.lang, options.send_to, options.feedback_message, options.limits)
     except OSError as error:
-        raise ConfigError(
-            f"Không ghi được bản kiểm tra {out}: {error.strerror or error} / cannot write the feedback copy.",
-            "Kiểm tra quyền ghi và chỗ trống của thư mục phản hồi.",
-        ) from error
+        raise ConfigError("error.feedback-copy", path=out, reason=error.strerror or error) from error
     result.feedback = os.path.abspath(out)  # status --missing lists it for a mail merge: not relative to today's folder
 
 
@@ -431,14 +425,7 @@ class Parser:
                 pool.submit(_probe_reader).result()
         except (BrokenProcessPool, MemoryError, ImportError, OSError):
             limit = self.options.limits.worker_memory_bytes
-            raise ConfigError(
-                f"Giới hạn bộ nhớ của tiến trình đọc tệp (worker_memory_bytes = {number(limit)} byte) quá nhỏ:"
-                " tiến trình không mở được tệp nào.",
-                'Nâng worker_memory_bytes trong vwu.toml (mặc định "4 GB"; ít nhất vài trăm MB), hoặc bỏ VWU_WORKER_MEMORY_BYTES.',
-                en=f"The reader processes' memory limit (worker_memory_bytes = {limit:,} bytes) is too small to open any file.",
-                en_hint='Raise worker_memory_bytes in vwu.toml (default "4 GB"; at least a few hundred MB), or unset'
-                " VWU_WORKER_MEMORY_BYTES.",
-            ) from None
+            raise ConfigError("error.worker-memory", limit=Said(number(limit, "vi"), number(limit, "en"))) from None
         self._readers_checked = True
 
     def _parse_alone(self, job: tuple) -> Submission:
@@ -449,7 +436,7 @@ class Parser:
             except (BrokenProcessPool, MemoryError):
                 path, sha = job[0], job[1]
                 sub = Submission(path=path, result=FileResult(str(path), sha256=sha))
-                reason = "tệp làm trình đọc bảng tính dừng đột ngột (có thể bị làm hỏng có chủ ý)"
+                reason = said("reason.reader-crashed")
                 sub.result.problems.append(Problem("file-unreadable", "error", path.name, params={"reason": reason}))
                 return sub
 

@@ -17,6 +17,7 @@ from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.ingest.reading import RawSheet
+from vwu_pipeline.ingest.targets import find_targets_header
 
 HEADER_SEARCH_ROWS = 40  # the header sits under a title block of a few lines
 _PARENTHESISED = re.compile(r"\([^)]*\)")
@@ -102,28 +103,6 @@ def _one_sheet_per_indicator(tables: list[Table], problems: list[Problem], file:
                 )
             )
     return tables
-
-
-# The header of a targets file (`vwu targets`): field -> the ways offices write it.
-TARGET_HEADERS = {
-    "year": ("year", "năm", "nam bao cao"),
-    "unit_code": ("unit_code", "unit code", "mã đơn vị", "mã", "unit"),
-    "column": ("column", "indicator", "số liệu", "chỉ tiêu", "measure"),
-    "target": ("target", "chỉ tiêu giao", "mục tiêu", "kế hoạch"),
-    "note": ("note", "ghi chú"),
-}
-TARGET_REQUIRED = ("year", "unit_code", "column", "target")
-_TARGET_KEYS = {name: {fold(a) for a in aliases} for name, aliases in TARGET_HEADERS.items()}
-
-
-def find_targets_header(sheet: RawSheet) -> tuple[int, dict[str, int | None]] | None:
-    """(0-based row, field -> 0-based column) of a targets table's header near the top."""
-    for index, cells in enumerate(sheet.rows[:20]):
-        folded = [fold(c) for c in cells]
-        place = {name: next((j for j, f in enumerate(folded) if f in keys), None) for name, keys in _TARGET_KEYS.items()}
-        if all(place[name] is not None for name in TARGET_REQUIRED):
-            return index, place
-    return None
 
 
 def locate(

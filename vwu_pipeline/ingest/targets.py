@@ -16,16 +16,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.crosswalk import REFORM_YEAR
+from vwu_pipeline.core.crosswalk import REFORM_YEAR, load_crosswalk
 from vwu_pipeline.core.errors import EXIT_OK, EXIT_REFUSED, VwuError
 from vwu_pipeline.core.indicators import Measure, load_catalog, measures
-from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
+from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, trees_of_year
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.ingest.reading import ReadError, read_problem, read_workbook
-from vwu_pipeline.ingest.tables import TARGET_REQUIRED, find_targets_header
+from vwu_pipeline.ingest.reading import RawSheet, ReadError, read_problem, read_workbook
 from vwu_pipeline.store.db import Store
+
+# The header of a targets file (`vwu targets`): field -> the ways offices write it.
+TARGET_HEADERS = {
+    "year": ("year", "năm", "nam bao cao"),
+    "unit_code": ("unit_code", "unit code", "mã đơn vị", "mã", "unit"),
+    "column": ("column", "indicator", "số liệu", "chỉ tiêu", "measure"),
+    "target": ("target", "chỉ tiêu giao", "mục tiêu", "kế hoạch"),
+    "note": ("note", "ghi chú"),
+    "tree": ("tree", "cây", "cây đơn vị", "danh mục", "danh mục đơn vị"),  # 2025: legacy or 2025
+}
+TARGET_REQUIRED = ("year", "unit_code", "column", "target")
+_TARGET_KEYS = {name: {fold(a) for a in aliases} for name, aliases in TARGET_HEADERS.items()}
+
+
+def find_targets_header(sheet: RawSheet) -> tuple[int, dict[str, int | None]] | None:
+    """(0-based row, field -> 0-based column) of a targets table's header near the top."""
+    for index, cells in enumerate(sheet.rows[:20]):
+        folded = [fold(c) for c in cells]
+        place = {name: next((j for j, f in enumerate(folded) if f in keys), None) for name, keys in _TARGET_KEYS.items()}
+        if all(place[name] is not None for name in TARGET_REQUIRED):
+            return index, place
+    return None
 
 
 @dataclass
@@ -75,6 +96,24 @@ def _unit(raw: object, tree: UnitTree) -> str | None:
     if clean(raw).removesuffix(".0") in ("", "0", NATIONAL):
         return NATIONAL
     return tree.resolve_code(raw)
+
+
+# Ways offices name a tree in the `tree` column (folded): the legacy tree or that of 1 July 2025.
+_TREE_WORDS = {"cu": "legacy", "cay cu": "legacy", "old": "legacy", "moi": "2025", "cay moi": "2025", "new": "2025"}
+
+
+def _tree_key(name: str) -> str:
+    return fold(name).replace(" ", "")
+
+
+def _same_ground(code: str, legacy: UnitTree, new: UnitTree) -> bool:
+    """True when a code names the same unit on both trees: a province or commune the reform left
+    as it was (one predecessor and one successor, itself)."""
+    crosswalk = load_crosswalk()
+    if legacy.get(code).level == "province":
+        return crosswalk.legacy_provinces(code) == [code] and crosswalk.new_province(code) == code
+    successors = crosswalk.successors(code)
+    return [p.new_code for p in successors] == [code] and [p.legacy_code for p in crosswalk.predecessors(code)] == [code]
 
 
 def _target(raw: object, measure: Measure) -> float | None:
@@ -164,12 +203,36 @@ def _rows(
         except VwuError:
             _problem(result, "targets-year", column=headers["year"], value=row_year, **where)
             continue
-        unit = _unit(cell("unit_code"), tree)
-        if unit is None and row_year == REFORM_YEAR:
-            # 2025 targets may have been set on the legacy tree (a district, or legacy province 45).
-            legacy = UnitTree.for_date(LEGACY_LAST_DAY)
-            if (unit := _unit(cell("unit_code"), legacy)) is not None:
-                tree = legacy
+        named = clean(cell("tree"))
+        if named:  # the tree the office says the target was set on
+            trees = trees_of_year(row_year)
+            tree = next((t for t in trees if _tree_key(t.tree) == _tree_key(named) or _TREE_WORDS.get(fold(named)) == t.tree), None)
+            if tree is None:
+                trees_text = " / ".join(t.tree for t in trees)
+                _problem(result, "targets-tree", column=headers["tree"], value=named, year=row_year, trees=trees_text, **where)
+                continue
+            unit = _unit(cell("unit_code"), tree)
+        else:
+            unit = _unit(cell("unit_code"), tree)
+            if row_year == REFORM_YEAR:
+                legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+                if unit is None:
+                    # 2025 targets may have been set on the legacy tree (a district, or legacy province 45).
+                    if (unit := _unit(cell("unit_code"), legacy)) is not None:
+                        tree = legacy
+                elif unit != NATIONAL and unit in legacy and not _same_ground(unit, legacy, tree):
+                    # 44 was Quảng Bình and is now Quảng Trị: never guessed.
+                    _problem(
+                        result,
+                        "targets-tree-ambiguous",
+                        column=headers["unit_code"],
+                        value=unit,
+                        year=row_year,
+                        legacy_name=legacy.get(unit).name,
+                        new_name=tree.get(unit).name,
+                        **where,
+                    )
+                    continue
         if unit is None:
             _problem(result, "targets-unit", column=headers["unit_code"], value=cell("unit_code"), year=row_year, **where)
         measure = known.get(fold(cell("column")))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from vwu_pipeline.core.crosswalk import recoded_codes
 from vwu_pipeline.core.indicators import COMPARISONS, Catalog, CheckFailed, Column, Indicator
+from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
@@ -214,8 +215,10 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
     unit: Unit | None = None
     if len(distinct) == 1 and tree.get(next(iter(distinct))).level not in ("province", "district"):
         only = tree.get(next(iter(distinct)))
-        # Where communes report on their own (2025 tree), a one-row file is the commune's.
-        unit = only if level == "province" else tree.get(only.parent)
+        # Where communes report on their own (2025 tree), a one-row file is the commune's,
+        # unless its heading's issuing body (the lowest line) is the province above it: then it
+        # is the province's file, answering for all its communes with one row filled.
+        unit = (_issuer_above(sub, tree, only) or only) if level == "province" else tree.get(only.parent)
     elif owners:
         unit = tree.get(owners.most_common(1)[0][0])
     else:
@@ -273,6 +276,17 @@ def _title_names(sub: Submission, tree: UnitTree) -> list[list[Unit]]:
         if found:
             named.append(found)
     return named
+
+
+def _issuer_above(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
+    """The reporting unit above `unit` that the heading's lowest line names as the issuing
+    body, when that line does not name `unit` itself."""
+    named = _title_names(sub, tree)
+    if not named or any(u.code == unit.code for u in named[-1]):
+        return None
+    level = tree.reporting_level()
+    above = [u for u in named[-1] if u.level == level and tree.is_under(unit.code, u.code)]
+    return above[0] if len(above) == 1 else None
 
 
 def _unit_from_title(sub: Submission, tree: UnitTree) -> Unit | None:
@@ -503,9 +517,9 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
             except TypeError as error:
                 raise _check_failed(indicator, rule.code, error) from error
             if not holds:
-                problem = _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], {}, rule.severity)
-                problem.templates = (rule.message_vi, rule.message_en)
-                problem.params = {"left": float(left), "right": float(right)}
+                params = {"left": float(left), "right": float(right)}
+                templates = (rule.message_vi, rule.message_en)
+                _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], params, rule.severity, templates)
 
 
 def _column_checks(indicator: Indicator, column: Column, value: float) -> Iterator[tuple[str, bool]]:
@@ -522,19 +536,23 @@ def _column_checks(indicator: Indicator, column: Column, value: float) -> Iterat
 
 
 def _check_failed(indicator: Indicator, check: str, error: Exception) -> CheckFailed:
-    return CheckFailed(
-        f"Kiểm tra '{check}' của chỉ tiêu {indicator.name} ({indicator.source}) bị lỗi thay vì cho kết quả: "
-        f"{error} / the check errored instead of checking rows.",
-        "Kiểm tra tệp chỉ tiêu bằng 'vwu schemas check'; nếu tệp đúng, đây là lỗi của vwu: hãy báo lại.",
-    )
+    return CheckFailed("error.check-failed", check=check, indicator=indicator.name, source=indicator.source, reason=error)
 
 
 def _figure_problem(
-    sub: Submission, table: Table, row: tuple, code: str, name: str, value: float, params: dict, severity: str = "error"
+    sub: Submission,
+    table: Table,
+    row: tuple,
+    code: str,
+    name: str,
+    value: float,
+    params: dict,
+    severity: str = "error",
+    templates: tuple[str, str] | None = None,
 ) -> Problem:
     indicator = table.indicator
     derived = indicator.derived_figure(name)
-    problem = sub.problem(
+    return sub.problem(
         code,
         severity,
         sheet=row[0],
@@ -542,9 +560,9 @@ def _figure_problem(
         column=derived.label_vi if derived else table.headers.get(name, indicator.column(name).header),
         column_index=(table.columns[name] + 1) if name in table.columns else None,
         value=float(value),
+        params=params,
+        templates=templates,
     )
-    problem.params = params
-    return problem
 
 
 def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree) -> None:
@@ -585,15 +603,14 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
                 # A figure keyed by a provisional code would land on another commune: refuse it.
                 unit = tree.get(code)
                 meant = [u for u in tree.find_by_name(name, "commune") if u.province == unit.province]
-                hint = f" (mã chính thức của '{meant[0].name}' là {meant[0].code})" if len(meant) == 1 else ""
-                hint_en = f" (the official code of '{meant[0].name}' is {meant[0].code})" if len(meant) == 1 else ""
+                hint = said("unit-recoded-2025.meant", name=meant[0].name, code=meant[0].code) if len(meant) == 1 else Said("", "")
                 sub.problem(
                     "unit-recoded-2025",
                     sheet=sheet,
                     row=excel_row,
                     column=header.get("unit_name"),
                     value=name,
-                    params={"code": code, "official": unit.name, "hint": hint, "hint_en": hint_en},
+                    params={"code": code, "official": unit.name, "hint": hint},
                 )
                 continue
             sub.problem(

@@ -51,12 +51,7 @@ class BackupResult:
 def backup(workspace: Path, to: Path | None = None, keep: int = DEFAULT_KEEP, now: datetime | None = None) -> BackupResult:
     """Copy WORKSPACE/vwu.sqlite into `to` (default WORKSPACE/backups), check the copy, keep the newest `keep`."""
     if keep < 1:
-        raise ConfigError(
-            f"--keep phải từ 1 trở lên, không phải {keep}.",
-            "Ví dụ: --keep 7 giữ 7 bản sao lưu mới nhất.",
-            en=f"--keep must be 1 or more, not {keep}.",
-            en_hint="For example: --keep 7 keeps the 7 newest backups.",
-        )
+        raise ConfigError("error.backup-keep", keep=keep)
     workspace = Path(workspace)
     source_path = workspace / DB_NAME
     if not source_path.exists():

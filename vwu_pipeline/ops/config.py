@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.outputs import DEFAULT_FILE_MODE
 
 
@@ -55,12 +56,15 @@ _SIZE_FACTORS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024
 
 
 class _Bad(ValueError):
-    """A value of the wrong type or out of range; the message says what is expected."""
+    """A value of the wrong type or out of range; its catalogue key says what is expected."""
+
+    def expected(self) -> Said:
+        return said(self.args[0])
 
 
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise _Bad("một chuỗi không rỗng trong dấu ngoặc kép")
+        raise _Bad("config.expect.text")
     return value.strip()
 
 
@@ -71,7 +75,7 @@ def _path(value: Any) -> Path:
 def _lang(value: Any) -> str:
     text = value.strip().lower() if isinstance(value, str) else value
     if text not in ("vi", "en"):
-        raise _Bad("'vi' hoặc 'en'")
+        raise _Bad("config.expect.lang")
     return text
 
 
@@ -82,16 +86,16 @@ def _mode(value: Any) -> int:
     elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0o777:
         number = value
     else:
-        raise _Bad('một quyền truy cập dạng bát phân trong dấu ngoặc kép, như "0640"')
+        raise _Bad("config.expect.mode")
     if not number & 0o600 == 0o600:
-        raise _Bad('một quyền cho phép chủ sở hữu đọc và ghi (ví dụ "0640", "0600")')
+        raise _Bad("config.expect.mode-owner")
     return number
 
 
 def _year(value: Any) -> int:
     number = _integer(value)
     if not 2000 <= number <= 2100:
-        raise _Bad("một năm từ 2000 đến 2100")
+        raise _Bad("config.expect.year")
     return number
 
 
@@ -99,21 +103,21 @@ def _integer(value: Any) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)  # environment variables are text
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad("một số nguyên")
+        raise _Bad("config.expect.integer")
     return value
 
 
 def _positive(value: Any) -> int:
     number = _integer(value)
     if number < 1:
-        raise _Bad("một số nguyên lớn hơn 0")
+        raise _Bad("config.expect.positive")
     return number
 
 
 def _count(value: Any) -> int:
     number = _integer(value)
     if number < 0:
-        raise _Bad("một số nguyên không âm")
+        raise _Bad("config.expect.count")
     return number
 
 
@@ -122,9 +126,9 @@ def _seconds(value: Any) -> float:
         try:
             value = float(value.replace(",", "."))
         except ValueError:
-            raise _Bad("một số giây (0 hoặc lớn hơn)") from None
+            raise _Bad("config.expect.seconds") from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
-        raise _Bad("một số giây (0 hoặc lớn hơn)")
+        raise _Bad("config.expect.seconds")
     return float(value)
 
 
@@ -133,13 +137,13 @@ def _bytes(value: Any) -> int:
     if isinstance(value, str):
         match = _SIZE.match(value)
         if not match:
-            raise _Bad('một số byte, hoặc kích thước như "50 MB", "2 GB"')
+            raise _Bad("config.expect.bytes")
         number, unit = match.groups()
         size = int(float(number.replace(",", ".")) * _SIZE_FACTORS[unit[:1].lower()])
     else:
         size = _integer(value)
     if size < 1:
-        raise _Bad("một kích thước lớn hơn 0")
+        raise _Bad("config.expect.size")
     return size
 
 
@@ -201,26 +205,14 @@ class Settings:
 
     def require_year(self) -> int:
         if self.year is None:
-            raise ConfigError(
-                "Chưa cho biết năm báo cáo / no report year given.",
-                f"Thêm --year 2024, hoặc đặt {env_name('year')}=2024, hoặc ghi year = 2024 trong {self.workspace / CONFIG_NAME}.",
-            )
+            raise ConfigError("error.no-year", variable=env_name("year"), config=self.workspace / CONFIG_NAME)
         return self.year
 
     def require_inbox(self) -> Path:
         if self.inbox is None:
-            raise ConfigError(
-                "Chưa cho biết thư mục nhận báo cáo / no inbox given.",
-                f"Chạy 'vwu ingest THƯ_MỤC', hoặc ghi inbox = \"/đường/dẫn/inbox\" trong {self.workspace / CONFIG_NAME}"
-                f" (hoặc đặt {env_name('inbox')}).",
-            )
+            raise ConfigError("error.no-inbox", variable=env_name("inbox"), config=self.workspace / CONFIG_NAME)
         if not self.inbox.is_dir():
-            where = self.sources.get("inbox", "")
-            raise ConfigError(
-                f"Thư mục nhận báo cáo {self.inbox} không tồn tại hoặc không phải thư mục (khai báo ở {where})"
-                " / the inbox is not a folder.",
-                "Tạo thư mục đó, hoặc sửa đường dẫn inbox.",
-            )
+            raise ConfigError("error.inbox-not-folder", inbox=self.inbox, where=self.sources.get("inbox", ""))
         return self.inbox
 
 
@@ -235,12 +227,7 @@ def refuse_filesystem_root(root: Path) -> None:
     disk (as root, it can): a workspace is a folder of its own."""
     resolved = root.expanduser().resolve()
     if resolved == Path(resolved.anchor):
-        raise ConfigError(
-            f"Thư mục dữ liệu không thể là thư mục gốc {resolved}.",
-            "Chỉ --workspace (hoặc VWU_WORKSPACE) tới một thư mục riêng, ví dụ /srv/vwu/vwu-data.",
-            en=f"The workspace cannot be the root folder {resolved}.",
-            en_hint="Point --workspace (or VWU_WORKSPACE) at a folder of its own, such as /srv/vwu/vwu-data.",
-        )
+        raise ConfigError("error.workspace-root", root=resolved)
 
 
 def load(
@@ -267,11 +254,9 @@ def load(
                 values[name], sources[name] = key.parse(options[name]), "option"
             except _Bad as bad:
                 option = "--" + name.replace("_", "-")
+                example = key.example.split(" = ", 1)[1].strip(chr(34))
                 raise ConfigError(
-                    f"Tùy chọn {option} không nhận giá trị {options[name]!r}: cần {bad}.",
-                    f"Ví dụ: {option} {key.example.split(' = ', 1)[1].strip(chr(34))}",
-                    en=f"Option {option} does not take {options[name]!r}.",
-                    en_hint=f"For example: {option} {key.example.split(' = ', 1)[1].strip(chr(34))}",
+                    "error.bad-option", option=option, value=repr(options[name]), expected=bad.expected(), example=example
                 ) from None
             continue
         variable = env_name(name)
@@ -280,9 +265,9 @@ def load(
             try:
                 values[name] = key.parse(raw)
             except _Bad as bad:
+                example = key.example.split(" = ", 1)[1].strip(chr(34))
                 raise ConfigError(
-                    f"Biến môi trường {variable}={raw!r} không hợp lệ: cần {bad} / bad environment variable.",
-                    f"Ví dụ: {variable}={key.example.split(' = ', 1)[1].strip(chr(34))}, hoặc bỏ biến đó.",
+                    "error.bad-variable", variable=variable, value=repr(raw), expected=bad.expected(), example=example
                 ) from None
             sources[name] = variable
         elif name in from_file:
@@ -293,11 +278,12 @@ def load(
     inbox, feedback = values.get("inbox"), values.get("feedback")
     if inbox is not None and feedback is not None and Path(feedback).resolve().is_relative_to(Path(inbox).resolve()):
         raise ConfigError(
-            f"Thư mục phản hồi {feedback} ({sources['feedback']}) nằm trong thư mục nhận báo cáo {inbox} ({sources['inbox']})"
-            " / the feedback folder is inside the inbox.",
-            "Đặt feedback ở ngoài inbox, ví dụ: "
-            + KEYS["feedback"].example
-            + ": bản kiểm tra để trong inbox sẽ bị đọc lại như một báo cáo.",
+            "error.feedback-in-inbox",
+            feedback=feedback,
+            feedback_source=sources["feedback"],
+            inbox=inbox,
+            inbox_source=sources["inbox"],
+            example=KEYS["feedback"].example,
         )
     limits = replace(Limits(), **{k: values[k] for k in LIMIT_KEYS if k in values})
     settings = {k: v for k, v in values.items() if k not in LIMIT_KEYS}
@@ -309,48 +295,39 @@ def read_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"Tệp cấu hình {path} sai cú pháp TOML{_where(str(exc))}: {exc} / syntax error.",
-            'Mỗi dòng dạng khóa = giá trị; chuỗi và đường dẫn trong dấu ngoặc kép, ví dụ: inbox = "/srv/vwu/inbox".',
-        ) from None
+        raise ConfigError("error.config-syntax", path=path, where=_where(str(exc)), reason=exc) from None
     except UnicodeDecodeError:
-        raise ConfigError(
-            f"Tệp cấu hình {path} không phải văn bản UTF-8 / not UTF-8 text.",
-            "Mở tệp bằng trình soạn thảo và lưu lại với bảng mã UTF-8.",
-        ) from None
+        raise ConfigError("error.config-not-utf8", path=path) from None
     except OSError as exc:
-        raise ConfigError(
-            f"Không đọc được tệp cấu hình {path}: {exc.strerror or exc} / cannot read the configuration file.",
-            "Kiểm tra quyền đọc tệp, hoặc chuyển tệp đi nếu không dùng.",
-        ) from None
+        raise ConfigError("error.config-unreadable", path=path, reason=exc.strerror or exc) from None
     values = {}
     for name, raw in data.items():
         key = KEYS.get(name)
         if key is None:
             close = difflib.get_close_matches(name, KEYS, n=1)
-            guess = f"Có phải ý bạn là '{close[0]}'? " if close else ""
-            raise ConfigError(
-                f"Tệp cấu hình {path}: khóa '{name}' không được hỗ trợ / unknown key.",
-                f"{guess}Các khóa hợp lệ: {', '.join(KEYS)}.",
-            )
+            guess = said("error.config-key-guess", key=close[0]) if close else Said("", "")
+            raise ConfigError("error.config-key", path=path, key=name, guess=guess, keys=", ".join(KEYS))
         try:
             values[name] = key.parse(raw)
         except _Bad as bad:
             raise ConfigError(
-                f"Tệp cấu hình {path}: khóa '{name}' cần {bad}, không phải {_shown(raw)} / wrong type or value.",
-                f"Ví dụ: {key.example}",
+                "error.config-value", path=path, key=name, expected=bad.expected(), value=_shown(raw), example=key.example
             ) from None
     return values
 
 
-def _where(message: str) -> str:
+def _where(message: str) -> Said:
     found = re.search(r"line (\d+), column (\d+)", message)
-    return f" ở dòng {found[1]}, cột {found[2]}" if found else ""
+    return said("error.config-where", line=found[1], column=found[2]) if found else Said("", "")
 
 
-def _shown(value: Any) -> str:
-    kinds = {str: "chuỗi", bool: "true/false", int: "số nguyên", float: "số thực", list: "danh sách", dict: "bảng"}
-    kind = kinds.get(type(value), type(value).__name__)
+_KINDS = {str: "string", bool: "boolean", int: "integer", float: "float", list: "list", dict: "table"}
+
+
+def _shown(value: Any) -> Said:
+    kind = _KINDS.get(type(value))
     text = repr(value) if not isinstance(value, (list, dict)) else ""
     text = text if len(text) <= 60 else text[:57] + "…"
-    return f"{text} ({kind})".strip()
+    if kind is None:
+        return Said(f"{text} ({type(value).__name__})".strip(), f"{text} ({type(value).__name__})".strip())
+    return Said(*(f"{text} ({side})".strip() for side in said(f"config.kind.{kind}")))

@@ -28,7 +28,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from vwu_pipeline.core.errors import StoreError, WorkspaceLocked
-from vwu_pipeline.core.messages import both, text
+from vwu_pipeline.core.messages import Said, said
 
 LOCK_NAME = "vwu.lock"
 HOLDER_NAME = "vwu.lock.json"
@@ -48,9 +48,7 @@ def workspace_lock(workspace: Path, command: str, timeout: float, create: bool =
     try:
         workspace.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(
-            both("error.workspace-create", workspace=workspace, reason=exc.strerror or exc), text("error.workspace-create-hint")
-        ) from None
+        raise StoreError("error.workspace-create", workspace=workspace, reason=exc.strerror or exc) from None
     # No fallback to a lock file that merely exists: that one would outlive a killed process.
     lock = FileLock(str(workspace / LOCK_NAME), timeout=timeout, blocking=timeout > 0, fallback_to_soft=False)
     try:
@@ -58,9 +56,7 @@ def workspace_lock(workspace: Path, command: str, timeout: float, create: bool =
     except Timeout:
         raise locked_error(workspace, timeout) from None
     except OSError as exc:
-        raise StoreError(
-            both("error.lock-create", path=workspace / LOCK_NAME, reason=exc.strerror or exc), text("error.lock-create-hint")
-        ) from None
+        raise StoreError("error.lock-create", path=workspace / LOCK_NAME, reason=exc.strerror or exc) from None
     me = _write_holder(workspace, command)
     try:
         yield
@@ -87,20 +83,21 @@ def locked_error(workspace: Path, timeout: float) -> WorkspaceLocked:
     if info:
         started = str(info.get("started_at", "?"))
         try:
-            started = datetime.fromisoformat(started).strftime("%H:%M:%S ngày %d/%m/%Y")
+            moment = datetime.fromisoformat(started)
+            started = Said(moment.strftime("%H:%M:%S ngày %d/%m/%Y"), moment.strftime("%H:%M:%S on %Y-%m-%d"))
         except ValueError:
             pass
-        who = (
-            f"lệnh 'vwu {info.get('command', '?')}' (pid {info.get('pid')}, người dùng {info.get('user', '?')}, "
-            f"máy {info.get('host', '?')}) chạy từ {started}"
+        who = said(
+            "error.locked-by",
+            command=info.get("command", "?"),
+            pid=info.get("pid"),
+            user=info.get("user", "?"),
+            host=info.get("host", "?"),
+            started=started,
         )
     else:
-        who = "một lượt vwu khác"
-    return WorkspaceLocked(
-        f"Thư mục dữ liệu {workspace} đang bận: {who}. Đã chờ {waited} giây. / Another vwu run holds the workspace.",
-        "Chờ lượt đó xong rồi chạy lại, hoặc tăng --lock-timeout (lock_timeout trong vwu.toml). "
-        "Khóa tự mở khi tiến trình kia kết thúc, kể cả khi bị dừng đột ngột: không cần xóa tệp nào.",
-    )
+        who = said("error.locked-by-someone")
+    return WorkspaceLocked("error.locked", workspace=workspace, who=who, waited=waited)
 
 
 def _write_holder(workspace: Path, command: str) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED
+from vwu_pipeline.core.messages import both
 from vwu_pipeline.core.problems import FileResult
 from vwu_pipeline.ops.config import DEFAULT_LOG_BACKUPS, DEFAULT_LOG_MAX_BYTES
 
@@ -31,7 +33,7 @@ class _Handler(RotatingFileHandler):
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
         if not getattr(self, "_warned", False):
             self._warned = True
-            print(f"vwu: không ghi được nhật ký {self.baseFilename} / cannot write the log.", file=sys.stderr)
+            print("vwu: " + both("error.log-unwritable", path=self.baseFilename), file=sys.stderr)
 
 
 class RunLog:
@@ -95,7 +97,7 @@ class RunLog:
         if error is None:
             code = self.exit_code or 0
         elif isinstance(error, KeyboardInterrupt):
-            code, message = 130, "interrupted"
+            code, message = EXIT_INTERRUPTED, "interrupted"
         elif isinstance(error, SystemExit):
             code = error.code if isinstance(error.code, int) else 1
         elif isinstance(getattr(error, "exit_code", None), int):  # VwuError, typer.Exit
@@ -105,7 +107,7 @@ class RunLog:
             if isinstance(cause, Exception) and isinstance(getattr(cause, "exit_code", None), int) and str(cause):
                 message = str(cause).splitlines()[0]
         else:
-            code, message = 70, f"{type(error).__name__}: {error}"
+            code, message = EXIT_BUG, f"{type(error).__name__}: {error}"
         if code == 0 and self.exit_code:
             code = self.exit_code
         self.run(code, message)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.indicators import load_catalog
-from vwu_pipeline.core.periods import Period, covering
+from vwu_pipeline.core.lookup import submitted_on, trees_of_year
+from vwu_pipeline.core.messages import pick
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import UnitTree, typed_code
 from vwu_pipeline.ops.locking import holder
 from vwu_pipeline.store.db import DB_NAME, Store, as_store_error
@@ -54,13 +56,31 @@ class IndicatorStatus:
     title_en: str
     submitted: list[tuple[str, str]]  # (code, official name) of reporting units that sent it
     missing: list[tuple[str, str]]
+    # Lowest units (communes) per reporting unit: (answered for, under it). From 2025, where a
+    # commune sends its own file, a commune is answered for by its province's file or its own and
+    # a province is complete only when all its communes are; for legacy years, the communes with
+    # figures in the district's files, shown beside it.
+    lowest: dict[str, tuple[int, int]] = field(default_factory=dict)
+    counts_lowest: bool = False
 
     @property
     def expected(self) -> int:
         return len(self.submitted) + len(self.missing)
 
+    @property
+    def lowest_covered(self) -> int:
+        return sum(covered for covered, _ in self.lowest.values())
+
+    @property
+    def lowest_expected(self) -> int:
+        return sum(expected for _, expected in self.lowest.values())
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and (not self.counts_lowest or self.lowest_covered >= self.lowest_expected)
+
     def title(self, lang: str = "vi") -> str:
-        return self.title_en if lang == "en" else self.title_vi
+        return pick((self.title_vi, self.title_en), lang)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +91,16 @@ class IndicatorStatus:
             "missing": len(self.missing),
             "submitted_units": [{"code": c, "name": n} for c, n in self.submitted],
             "missing_units": [{"code": c, "name": n} for c, n in self.missing],
+            "lowest_units": {
+                "counted": self.counts_lowest,  # True: completeness counts these (2025+)
+                "covered": self.lowest_covered,
+                "expected": self.lowest_expected,
+                "by_unit": [
+                    {"code": c, "name": n, "covered": self.lowest[c][0], "expected": self.lowest[c][1]}
+                    for c, n in self.submitted
+                    if c in self.lowest
+                ],
+            },
         }
 
 
@@ -93,7 +123,7 @@ class StatusResult:
 
     @property
     def complete(self) -> bool:
-        return all(not i.missing for i in self.indicators)
+        return all(i.complete for i in self.indicators)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,7 +160,8 @@ def status(
     year = _year_of(period, year)
     running = holder(workspace)
     runs: list[RunRow] = []
-    submitted: list[tuple[str, str, str]] = []
+    reported: list[tuple[str, str, str, str]] = []
+    by_tree: dict[str, list[tuple[str, str, str]]] = {}
     withdrawn: list[dict[str, Any]] = []
     if (workspace / DB_NAME).exists():
         store = Store.open(workspace, create=False, write=False)
@@ -145,12 +176,13 @@ def status(
             runs = _runs(store, last, running)
             withdrawn = store.withdrawals()
             if year is not None:
-                submitted = store.current_submission_periods(year)
+                reported = store.reported_units(year)
+                by_tree = {t.tree: store.current_submission_periods(year, t.tree) for t in trees_of_year(year)}
         finally:
             store.close()
     year = year or date.today().year
     the_period = Period.parse(year, period)
-    tree = UnitTree.for_year(year)
+    tree = UnitTree.for_period(the_period.code)  # the first half of 2025: the legacy districts
     level = tree.reporting_level()
     code = typed_code(unit)
     if code is not None and code not in tree:
@@ -167,14 +199,33 @@ def status(
         return reporter_of[unit_code]
 
     sent: set[tuple[str, str]] = set()
-    for indicator, unit_code in covering(submitted, the_period, lambda code: reporter(code) or code):
+    answering: dict[str, set[str]] = {}  # indicator -> units whose files count (a province, a commune)
+    for indicator, unit_code in submitted_on(tree, by_tree, the_period):
         if reporter(unit_code):
             sent.add((indicator, reporter(unit_code)))
+            answering.setdefault(indicator, set()).add(unit_code)
+    with_figures: dict[str, set[str]] = {}  # indicator -> lowest units with figures in a file of the period
+    for indicator, _, code_of_period, row_unit in reported:
+        if the_period.contains(code_of_period):
+            with_figures.setdefault(indicator, set()).add(row_unit)
+    lowest_counted = tree.counted_level() != level
+    leaves = {u.code: [leaf.code for leaf in tree.leaves(u.code)] for u in reporting}
     indicators = []
     for indicator in catalog.indicators:
         done = [(u.code, u.name) for u in reporting if (indicator.name, u.code) in sent]
         missing = [(u.code, u.name) for u in reporting if (indicator.name, u.code) not in sent]
-        indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing))
+        files = answering.get(indicator.name, set())
+        lowest = {}
+        for unit_code, _ in done:
+            if lowest_counted:  # answered for by the reporting unit's file or the commune's own
+                whole = unit_code in files
+                covered = sum(1 for leaf in leaves[unit_code] if whole or leaf in files)
+            else:
+                covered = len(with_figures.get(indicator.name, set()).intersection(leaves[unit_code]))
+            lowest[unit_code] = (covered, len(leaves[unit_code]))
+        for unit_code, _ in missing:
+            lowest[unit_code] = (0, len(leaves[unit_code]))
+        indicators.append(IndicatorStatus(indicator.name, indicator.title_vi, indicator.title_en, done, missing, lowest, lowest_counted))
     return StatusResult(str(workspace), year, tree.tree, level, code, running, runs, indicators, the_period.code, withdrawn)
 
 
@@ -260,6 +311,7 @@ def reminders(
     catalog = load_catalog(schemas)
     year = _year_of(period, year)
     submitted: list[tuple[str, str, str]] = []
+    by_tree: dict[str, list[tuple[str, str, str]]] = {}
     reported: list[tuple[str, str, str, str]] = []
     history = []
     if (workspace / DB_NAME).exists():
@@ -267,12 +319,13 @@ def reminders(
             if year is None:
                 year = store.latest_year()
             if year is not None:
-                submitted = store.current_submission_periods(year)
+                by_tree = {t.tree: store.current_submission_periods(year, t.tree) for t in trees_of_year(year)}
+                submitted = [s for rows in by_tree.values() for s in rows]
                 reported = store.reported_units(year)
                 history = store.file_history(year)
     year = year or date.today().year
     the_period = Period.parse(year, period)
-    tree = UnitTree.for_year(year)
+    tree = UnitTree.for_period(the_period.code)  # the first half of 2025: the legacy districts
     level = tree.reporting_level()
     code = typed_code(unit)
     if code is not None and code not in tree:
@@ -288,7 +341,7 @@ def reminders(
             reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
         return reporter_of[unit_code]
 
-    sent = {(i, reporter(u)) for i, u in covering(submitted, the_period, lambda c: reporter(c) or c) if reporter(u)}
+    sent = {(i, reporter(u)) for i, u in submitted_on(tree, by_tree, the_period) if reporter(u)}
     has_some = {(i, reporter(u)) for i, u, p in submitted if the_period.contains(p) and reporter(u)}
     leaves_reported: dict[tuple[str, str], set[str]] = {}
     for indicator, unit_code, code_of_period, row_unit in reported:
@@ -322,6 +375,8 @@ def reminders(
                 reminder.state, reminder.earlier_counts = "refused", key in has_some
             elif key not in sent:
                 reminder.state = "not-submitted"
+            elif not own and key not in has_some:
+                continue  # covered by the file of the new province it became part of (a July first half)
             else:
                 expected = {leaf.code for leaf in tree.leaves(u.code)}
                 got = len(leaves_reported.get(key, set()) & expected)

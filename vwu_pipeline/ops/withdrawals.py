@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import ConfigError
-from vwu_pipeline.core.messages import text
 from vwu_pipeline.store.db import Store, current_user
 
 
@@ -64,9 +63,4 @@ def withdraw(workspace: Path, target: str, reason: str | None = None, undo: bool
 
 
 def _error(key: str, **params: object) -> ConfigError:
-    return ConfigError(
-        text(key, "vi", **params),
-        text(key + "-hint", "vi", **params),
-        en=text(key, "en", **params),
-        en_hint=text(key + "-hint", "en", **params),
-    )
+    return ConfigError(key, **params)

@@ -38,6 +38,7 @@ class TreeIndex:
     reporter: np.ndarray  # position -> the reporting unit at or above it, -1 above that level
     anc_unit: np.ndarray  # (unit, ancestor) pairs, each unit with itself, its ancestors
     anc_of: np.ndarray  # and the nation: a total is a bincount over these pairs
+    counts_lowest: bool = False  # completeness counts lowest units, not reporting units (2025+)
 
     @property
     def size(self) -> int:
@@ -87,7 +88,9 @@ def tree_index(tree: UnitTree) -> TreeIndex:
     for unit, ancestor in zip(anc_unit, anc_of):
         if reporting[ancestor]:
             reporter[unit] = ancestor
-    return TreeIndex(codes, position, level, parent, leaf, reporter, np.array(anc_unit), np.array(anc_of))
+    return TreeIndex(
+        codes, position, level, parent, leaf, reporter, np.array(anc_unit), np.array(anc_of), tree.counted_level() != tree.reporting_level()
+    )
 
 
 # --- the computation -----------------------------------------------------------------------
@@ -207,12 +210,18 @@ def roll_up(own: np.ndarray, catalog: Catalog, tree: UnitTree) -> Rolled:
 
 
 def completeness(index: TreeIndex, catalog: Catalog, submitted: list[tuple[str, str]], own: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
-    """Per indicator, per unit: reporting units concerned and how many submitted; grassroots
-    units under it and how many have figures."""
+    """Per indicator, per unit: the units counted (reporting units, or the lowest units where
+    these send their own files: `TreeIndex.counts_lowest`) concerned and how many are answered for;
+    grassroots units under it and how many have figures.
+
+    A file answers for every lowest unit under its unit: a district's (or a province's) for all
+    its communes, a commune's own for itself. Where the lowest units are counted, a province is
+    complete when each of its communes is answered for by the province's file or its own."""
     reporting = np.zeros(index.size, bool)
     reporting[index.reporter[index.reporter >= 0]] = True
     above = index.reporter < 0  # the nation, and provinces in the legacy tree
-    expected = np.where(above, index.count(reporting), 1.0)
+    lowest = index.counts_lowest
+    expected = index.count(index.leaf) if lowest else np.where(above, index.count(reporting), 1.0)
     grassroots = index.count(index.leaf)
     rows = {i.name: [] for i in catalog.indicators}
     for k, (indicator, _) in enumerate(raw_columns(catalog)):
@@ -220,15 +229,23 @@ def completeness(index: TreeIndex, catalog: Catalog, submitted: list[tuple[str, 
     out = {}
     for indicator in catalog.indicators:
         sent = np.zeros(index.size, bool)
+        answering = np.zeros(index.size, bool)
         for name, code in submitted:
             unit = index.position.get(code, -1)
             # A file from below the reporting level (a commune's own) counts for the unit above it.
             if name == indicator.name and unit >= 0 and index.reporter[unit] >= 0:
                 sent[index.reporter[unit]] = True
+                answering[unit] = True
         with_data = ~np.isnan(own[rows[indicator.name]]).all(axis=0)
+        if lowest:
+            covered = np.zeros(index.size, bool)  # a unit answered for by its own file or one above it
+            np.logical_or.at(covered, index.anc_unit, answering[index.anc_of])
+            answered = index.count(index.leaf & covered)
+        else:
+            answered = np.where(above, index.count(sent), sent[np.maximum(index.reporter, 0)])
         out[indicator.name] = {
             "expected": expected,
-            "submitted": np.where(above, index.count(sent), sent[np.maximum(index.reporter, 0)]),
+            "submitted": answered,
             "grassroots_expected": grassroots,
             "grassroots_reported": index.count(index.leaf & with_data),
         }

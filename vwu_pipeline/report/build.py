@@ -15,10 +15,13 @@ from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
 from vwu_pipeline.ops.locking import workspace_lock
 from vwu_pipeline.report import presentation as p
+from vwu_pipeline.report.charts import write_charts
 from vwu_pipeline.report.result import AggregateResult
 from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
+
+CHART_CACHE = ".cache/matplotlib"  # in the workspace: matplotlib's font cache, never in HOME
 
 
 @dataclass
@@ -35,6 +38,9 @@ class ReportResult:
     missing: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
     outliers: int = 0
+    tree: str = ""  # the unit tree the period was rolled up on ("legacy" for a 2025 half sent by districts)
+    note: str | None = None  # what a code means on that tree, when the reform changed its ground
+    charts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +56,9 @@ class ReportResult:
             "missing": self.missing,
             "warnings": self.warnings,
             "outliers": self.outliers,
+            "tree": self.tree,
+            "unit_note": self.note,
+            "charts": self.charts,
         }
 
     def to_json(self) -> str:
@@ -130,8 +139,10 @@ def report(
     out = output_folder(Path(out))
     stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
     workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
+    # PNG charts beside the Markdown, which links to them; matplotlib's cache in the workspace
+    charts = write_charts(result, out, lang, cache=Path(workspace) / CHART_CACHE)
     summary = out / f"{stem}.md"
-    write_summary(result, summary, lang)
+    write_summary(result, summary, lang, [(c.file.name, c.title) for c in charts])
     return ReportResult(
         year=year,
         period=the_period.code,
@@ -158,4 +169,26 @@ def report(
         missing={i.name: len(result.missing(i.name)) for i in result.catalog.indicators},
         warnings=len(result.warnings),
         outliers=len(result.outliers),
+        tree=result.tree.tree,
+        note=legacy_unit_note(result, code, lang),
+        charts=[c.to_dict() for c in charts],
     )
+
+
+def legacy_unit_note(result: AggregateResult, code: str, lang: str = "vi") -> str | None:
+    """On a legacy-tree report of a part of 2025, a province code that names other ground from
+    1 July 2025 (44: Quảng Bình then, Quảng Trị = 44 + 45 now) is said, with its legacy parts."""
+    from vwu_pipeline.core.crosswalk import load_crosswalk
+    from vwu_pipeline.core.messages import text
+    from vwu_pipeline.core.units import UnitTree
+
+    year_tree = UnitTree.for_year(result.year)
+    if code == NATIONAL or result.tree.tree == year_tree.tree or result.tree.get(code) is None:
+        return None
+    crosswalk = load_crosswalk()
+    new = year_tree.get(code)
+    parts = crosswalk.legacy_provinces(code) if new is not None else []
+    if new is None or parts == [code]:
+        return None
+    names = ", ".join(f"{result.tree.get(c).name} ({c})" for c in parts if result.tree.get(c))
+    return text("report.legacy-unit-note", lang, code=code, legacy_name=result.tree.get(code).name, new_name=new.name, parts=names)

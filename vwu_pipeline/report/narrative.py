@@ -9,6 +9,7 @@ from the schemas, the aggregation and the message catalogue.
 from __future__ import annotations
 
 from vwu_pipeline.core.indicators import measures
+from vwu_pipeline.core.messages import pick
 from vwu_pipeline.core.text import number
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.result import AggregateResult
@@ -24,14 +25,15 @@ def narrative(result: AggregateResult, lang: str = "vi") -> str:
 
 
 def _reporting(result: AggregateResult) -> tuple[int, int]:
-    """(reporting units that sent at least one indicator, reporting units expected) under the root."""
+    """(units answered for in at least one indicator, units expected) under the root: reporting
+    units, or communes where communes send their own files (2025+)."""
     counts = [result.coverage(i.name) for i in result.catalog.indicators]
     return max((c["submitted"] for c in counts), default=0), max((c["expected"] for c in counts), default=0)
 
 
 def _coverage(result: AggregateResult, lang: str) -> str:
     submitted, expected = _reporting(result)
-    word = p.unit_word(result.tree.reporting_level(), expected, lang)
+    word = p.unit_word(result.tree.counted_level(), expected, lang)
     scope = p.scope_name(result, lang)
     if expected and submitted >= expected:
         return p.t(lang, "story_complete", scope=scope, n=number(expected, lang), units=word)
@@ -55,7 +57,7 @@ def _figures(result: AggregateResult, lang: str) -> str:
     for row in rows:
         value = p.show(row.measure, row.value, lang) + ("*" if row.partial else "")
         label = row.measure.label(lang)
-        text = p.t(lang, "story_figure", label=label[:1].lower() + label[1:] if lang == "vi" else label, value=value)
+        text = p.t(lang, "story_figure", label=pick((label[:1].lower() + label[1:], label), lang), value=value)
         if row.change is not None:
             change = p.signed(row.change, lang, ratio=row.measure.kind == "ratio", decimal=row.measure.format == "decimal")
             if row.change_pct is not None:
@@ -92,7 +94,7 @@ def _leaders(result: AggregateResult, lang: str) -> str:
             return p.t(
                 lang,
                 "story_leaders",
-                label=measure.label(lang).lower() if lang == "vi" else measure.label(lang),
+                label=pick((measure.label(lang).lower(), measure.label(lang)), lang),
                 leader=leader,
                 high=p.show(measure, high, lang) + ("*" if leader_partial else ""),
                 laggard=laggard,

@@ -278,6 +278,23 @@ def months_label(months: int, year: int, lang: str = "vi") -> str:
     return t(lang, "months_span", first=first, last=last, year=year)
 
 
+def counts_lowest(result: AggregateResult) -> bool:
+    """Completeness counts lowest units (communes answered for), not reporting units (2025+)."""
+    return result.tree.counted_level() != result.tree.reporting_level()
+
+
+def partial_text(result: AggregateResult, lang: str, submitted: int, expected: int, **_: object) -> str:
+    """ "Số liệu chưa đủ (2/696 đơn vị báo cáo)", or of communes answered for (5/78 xã có báo cáo)."""
+    key = "partial_lowest" if counts_lowest(result) else "partial"
+    return t(lang, key, submitted=number(submitted, lang), expected=number(expected, lang))
+
+
+def count_header(result: AggregateResult, lang: str, key: str) -> str:
+    """ "Đã báo cáo", or "Đã báo cáo (xã)" where completeness counts communes answered for."""
+    label = t(lang, key)
+    return f"{label} ({unit_word(result.tree.counted_level(), 2, lang)})" if counts_lowest(result) else label
+
+
 def unit_word(level: str, count: int, lang: str) -> str:
     """ "huyện", "district" / "districts": a level's name after a count."""
     word = t(lang, f"word_{level}")
@@ -457,10 +474,35 @@ def missing_by_child(result: AggregateResult, indicator: str) -> list[tuple[str,
                 break
         groups.setdefault(child, []).append((unit.code, unit.name))
     order = tree_order(result.tree)
+    level = result.tree.reporting_level()
     return [
-        (result.unit_name(child), result.coverage(indicator, child)["expected"], tuple(units))
+        (result.unit_name(child), _reporting_under(result.tree, child, level), tuple(units))
         for child, units in sorted(groups.items(), key=lambda kv: order.get(kv[0], 0))
     ]
+
+
+def partly_covered(result: AggregateResult, indicator: str) -> list[tuple[str, str, int, int]]:
+    """Reporting units under the root with only some of their communes answered for (2025+:
+    by the province's file or the communes' own): (code, name, answered for, communes)."""
+    if not counts_lowest(result):
+        return []
+    frame = result.completeness
+    rows = frame[(frame["indicator"] == indicator) & (frame["level"] == result.tree.reporting_level())]
+    rows = rows[(rows["submitted"] > 0) & (rows["submitted"] < rows["expected"])]
+    return [
+        (code, result.unit_name(code), int(k), int(n))
+        for code, k, n in rows[["unit_code", "submitted", "expected"]].itertuples(index=False)
+        if result.root == NATIONAL or result.tree.is_under(code, result.root)
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _reporting_under(tree: UnitTree, code: str, level: str) -> int:
+    """How many reporting units lie at or under a unit."""
+    unit = tree.get(code)
+    if unit is None or unit.level == level:
+        return 1
+    return sum(1 for u in tree.descendants(code) if u.level == level)
 
 
 @dataclass
@@ -550,12 +592,13 @@ def outlier_rows(result: AggregateResult, lang: str = "vi") -> list[OutlierRow]:
         if column not in known:
             continue
         indicator, measure = known[column]
-        if kind == "jump":
+        if kind in ("jump", "jump-total"):
             up = value > reference
             times = number(value / reference if up else reference / value, lang, 0)
+            total = "_total" if kind == "jump-total" else ""  # a new province against its legacy ones
             message = t(
                 lang,
-                "jump_up" if up else "jump_down",
+                f"jump{total}_up" if up else f"jump{total}_down",
                 times=times,
                 period=result.period.previous().label(lang),
                 reference=number(reference, lang),
@@ -612,6 +655,15 @@ def warning_rows(result: AggregateResult, lang: str = "vi") -> list[WarningRow]:
             ["file", "unit_code", "sheet", "row", "column", "value", message]
         ].itertuples(index=False)
     ]
+
+
+def has_partial_marks(result: AggregateResult) -> bool:
+    """True when a figure of the report is marked "*": a total of either year at the root built
+    from partial data (then figures below it may be marked too). An indicator nobody sent has
+    no figure to mark."""
+    at_root = result.values[result.values["unit_code"] == result.root]
+    flags = [at_root[c].fillna(0).astype(bool) for c in ("partial", "previous_partial") if c in at_root]
+    return any(bool(f.any()) for f in flags)
 
 
 def is_partial(result: AggregateResult) -> bool:

@@ -137,6 +137,8 @@ class ReformRow:
     legacy: list[tuple[str, str]]  # (code, name) of the legacy provinces
     value: float | None
     previous: float | None
+    partial: bool = False  # built from partial data: marked "*"
+    previous_partial: bool = False
 
 
 def shows_reform(result) -> bool:
@@ -164,7 +166,9 @@ def reform_rows(result, indicator: str, column: str) -> list[ReformRow]:
         before = [(c, legacy.get(c).name) for c in crosswalk.legacy_provinces(province.code) if c in legacy]
         value = here["value"].get(province.code) if province.code in here.index else None
         previous = here["previous"].get(province.code) if province.code in here.index else None
-        rows.append(ReformRow(province.code, province.name, before, _number(value), _number(previous)))
+        flags = here.loc[province.code] if province.code in here.index else {}
+        partial, previous_partial = (bool(flags.get(k, 0) or 0) for k in ("partial", "previous_partial"))
+        rows.append(ReformRow(province.code, province.name, before, _number(value), _number(previous), partial, previous_partial))
     return rows
 
 

@@ -53,17 +53,19 @@ import pandas as pd
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
 from vwu_pipeline.core.indicators import Catalog, load_catalog, measures
-from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
-from vwu_pipeline.core.periods import Period, covering
+from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, submitted_on
+from vwu_pipeline.core.messages import Said
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.report.arrays import aligned, completeness, outliers, own_values, reporter_of, roll_up, rule_breaks, tree_index, within
+from vwu_pipeline.report.arrays import aligned, completeness, outliers, own_values, roll_up, rule_breaks, tree_index, within
 from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
 from vwu_pipeline.store.db import Store, now
 
 # Bumped when the rules change what an aggregation holds (2: a part of 2025 sent on the legacy
-# tree is rolled up on it): an aggregation stored by an earlier vwu is then computed again.
-ROLL_UP_RULES = 2
+# tree is rolled up on it; 3: 2025 completeness counts the communes answered for): an aggregation
+# stored by an earlier vwu is then computed again.
+ROLL_UP_RULES = 3
 
 
 def compute(
@@ -170,10 +172,7 @@ def aggregate(
     the result, replacing the period's previous aggregation in one transaction. The same part of
     the previous year is the comparison."""
     if not outlier_factor > 1:
-        raise ConfigError(
-            f"--outlier-factor phải lớn hơn 1, không phải {outlier_factor} / must be greater than 1.",
-            "Mặc định 10: số liệu gấp 10 lần năm trước (thừa một chữ số 0) được cảnh báo.",
-        )
+        raise ConfigError("error.outlier-factor", factor=outlier_factor)
     period = _period(year, period)
     catalog = load_catalog(schemas)
     store = Store.open(workspace, create=False)
@@ -184,19 +183,13 @@ def aggregate(
         with store.snapshot():
             figures = within(store.figures_frame(year), period)
             prev_figures = within(store.figures_frame(year - 1), period.previous())
-            prev_periods = store.current_submission_periods(year - 1)
-            periods = store.current_submission_periods(year)
+            prev_periods = {t.tree: store.current_submission_periods(year - 1, t.tree) for t in _trees(year - 1)}
+            periods = {t.tree: store.current_submission_periods(year, t.tree) for t in _trees(year)}
             targets = store.targets(year)
             warnings = store.ingest_warnings(year)
             data_version = store.data_version(year)
         if figures.empty:
-            what = f"năm {year}" if period.is_year else period.label()
-            raise VwuError(
-                f"Chưa có số liệu {what} trong {workspace}.",
-                f"Chạy 'vwu ingest THƯ_MỤC --workspace {workspace}' trước, hoặc kiểm tra --year và --period.",
-                en=f"No figures for {period.label('en')} in {workspace}.",
-                en_hint=f"Run 'vwu ingest FOLDER --workspace {workspace}' first, or check --year and --period.",
-            )
+            raise VwuError("error.no-figures", period=Said(period.label("vi"), period.label("en")), workspace=workspace)
         # Across the 2025 reform: figures of the legacy tree are carried onto the year's tree
         # (report/reform.py), this year's and the previous year's alike, so both compare by code;
         # a part of the year whose files all came on the legacy tree is rolled up on it.
@@ -207,7 +200,6 @@ def aggregate(
         if tree.tree != legacy.tree:
             legacy_rows = int((figures["tree"] == legacy.tree).sum()) if "tree" in figures else 0
             figures, not_allocated = on_new_tree(figures, catalog, legacy, tree)
-            periods = _reporting_units_on(periods, tree, legacy)
             if legacy_rows:
                 reform = {"carried_figures": legacy_rows, "not_allocated_units": int(not_allocated["legacy_code"].nunique())}
             targets, not_carried = _targets_on(targets, catalog, legacy, tree)
@@ -224,14 +216,12 @@ def aggregate(
             if tree.tree != legacy.tree and not legacy_before.empty:
                 across = prev_tree.tree == legacy.tree
                 prev_figures, _ = on_new_tree(prev_figures, catalog, legacy, tree)
-                prev_periods = _reporting_units_on(prev_periods, tree, legacy)
                 prev_tree = tree
-            prev_submitted = covering(prev_periods, period.previous(), reporter_of(tree_index(prev_tree)))
-            previous = (prev_figures, prev_tree, prev_submitted)
-        submitted = covering(periods, period, reporter_of(tree_index(tree)))
+            previous = (prev_figures, prev_tree, _submitted(prev_periods, period.previous(), prev_tree))
+        submitted = _submitted(periods, period, tree)
         values, complete, flagged = compute(figures, tree, catalog, submitted, previous, outlier_factor)
         if across:
-            values, flagged = _across_the_reform(values, flagged, legacy_before, catalog, legacy, tree)
+            values, flagged = _across_the_reform(values, flagged, legacy_before, catalog, legacy, tree, outlier_factor)
         result = AggregateResult(
             year=year,
             tree=tree,
@@ -341,14 +331,28 @@ def _targets_on(targets: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree:
     return pd.concat([new, moved], ignore_index=True), not_carried
 
 
-def _reporting_units_on(periods: list[tuple[str, str, str]], tree: UnitTree, legacy: UnitTree) -> list[tuple[str, str, str]]:
-    """Submissions of legacy reporting units (districts) counted for the new province they lie in."""
-    to_province = province_map(legacy, tree)
-    return [(i, u if u in tree else to_province.get(u, u), p) for i, u, p in periods]
+def _trees(year: int) -> list[UnitTree]:
+    """The trees a year's submissions may be on (both for 2025)."""
+    from datetime import date
+
+    return UnitTree.during(date(year - 1, 12, 1), date(year, 11, 30))
+
+
+def _submitted(periods: dict[str, list[tuple[str, str, str]]], period: Period, tree: UnitTree) -> list[tuple[str, str]]:
+    """(indicator, reporting unit of `tree`) submitted for `period`, counted on the tree of each
+    file: a legacy district's first half of 2025 stands for its new province only with every
+    other district of the legacy provinces it was formed from."""
+    return submitted_on(tree, periods, period)
 
 
 def _across_the_reform(
-    values: pd.DataFrame, flagged: pd.DataFrame, legacy_before: pd.DataFrame, catalog: Catalog, legacy: UnitTree, tree: UnitTree
+    values: pd.DataFrame,
+    flagged: pd.DataFrame,
+    legacy_before: pd.DataFrame,
+    catalog: Catalog,
+    legacy: UnitTree,
+    tree: UnitTree,
+    outlier_factor: float = DEFAULT_OUTLIER_FACTOR,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The previous year was on the legacy tree and was carried forward: provinces and the nation
     compare exactly; a commune only when it is made of whole legacy communes (otherwise
@@ -398,7 +402,32 @@ def _across_the_reform(
             lambda c: level.get(c) == "commune" and not crosswalk.is_exact(c)
         )
         flagged = flagged[~inexact_jump].reset_index(drop=True)
+    jumps = _province_jumps(values, catalog, outlier_factor)
+    if not jumps.empty:
+        flagged = pd.concat([flagged, jumps], ignore_index=True) if not flagged.empty else jumps
     return values, flagged
+
+
+def _province_jumps(values: pd.DataFrame, catalog: Catalog, factor: float) -> pd.DataFrame:
+    """The year-on-year check on province totals across the reform (kind "jump-total"): a new
+    province against the sum of the legacy provinces it was formed from, like for like (over the
+    same units on both sides), flagged when one is `factor` times the other. A district's extra
+    zero hides in no commune of the new tree, but it still multiplies its province's total."""
+    raw = {c.name for i in catalog.indicators for c in i.columns}
+    rows = values[(values["level"] == "province") & values["column"].isin(raw) & (values["lfl_reason"] == "")]
+    now, before = rows["lfl_value"], rows["lfl_previous"]
+    with np.errstate(invalid="ignore"):
+        hit = rows[(now > 0) & (before > 0) & ((now >= factor * before) | (now * factor <= before))]
+    return pd.DataFrame(
+        {
+            "indicator": hit["indicator"].to_numpy(),
+            "unit_code": hit["unit_code"].astype(str).to_numpy(),
+            "column": hit["column"].to_numpy(),
+            "value": hit["lfl_value"].to_numpy(float),
+            "reference": hit["lfl_previous"].to_numpy(float),
+            "kind": "jump-total",
+        }
+    )
 
 
 def _period(year: int, period: Period | str | None) -> Period:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from vwu_pipeline.core.indicators import measures
 from vwu_pipeline.core.outputs import replacing
@@ -45,8 +46,9 @@ def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) ->
     return ", ".join(shown)
 
 
-def render_summary(result: AggregateResult, lang: str = "vi") -> str:
-    """The Markdown text of a result's summary."""
+def render_summary(result: AggregateResult, lang: str = "vi", charts: list[tuple[str, str]] = ()) -> str:
+    """The Markdown text of a result's summary; `charts` are (file name, title) of the PNG
+    charts written beside it, linked after the leading and lagging units."""
     lines = [
         f"# {md(p.heading(result, lang))} — {md(p.scope_name(result, lang))}",
         "",
@@ -56,9 +58,15 @@ def render_summary(result: AggregateResult, lang: str = "vi") -> str:
     story = narrative(result, lang)
     if story:
         lines += [md(story).replace("\\*", "\\*"), ""]
-    if p.is_partial(result):
+    if p.has_partial_marks(result):
         lines += [f"> **{md(p.t(lang, 'partial_note'))}**", ""]
-    for section in (_headline, _reform, _targets, _leaders, _completeness, _warnings):
+    for section in (_headline, _reform, _targets, _leaders):
+        lines += section(result, lang)
+    if charts:
+        lines += [f"## {p.t(lang, 'charts')}", ""]
+        for name, title in charts:
+            lines += [f"![{md(title)}]({quote(name)})", ""]
+    for section in (_completeness, _warnings):
         lines += section(result, lang)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -78,8 +86,8 @@ def _reform(result: AggregateResult, lang: str) -> list[str]:
         [
             f"{md(r.name)} ({r.code})",
             ", ".join(f"{md(name)} ({code})" for code, name in r.legacy),
-            p.number(r.value, lang) if r.value is not None else "–",
-            p.number(r.previous, lang) if r.previous is not None else "–",
+            p.number(r.value, lang) + (STAR if r.partial else "") if r.value is not None else "–",
+            p.number(r.previous, lang) + (STAR if r.previous_partial else "") if r.previous is not None else "–",
         ]
         for r in reform_rows(result, first.indicator.name, first.measure.name)
     ]
@@ -180,18 +188,31 @@ def _completeness(result: AggregateResult, lang: str) -> list[str]:
                 f"{p.number(cov['grassroots_reported'], lang)}/{p.number(cov['grassroots_expected'], lang)}",
             ]
         )
-        groups = tuple(p.missing_by_child(result, indicator.name))
-        if groups:  # indicators missing from the same units are listed once
+        groups = (tuple(p.missing_by_child(result, indicator.name)), tuple(p.partly_covered(result, indicator.name)))
+        if any(groups):  # indicators missing from the same units are listed once
             missing.setdefault(groups, []).append(indicator.title(lang))
     grassroots = f"{p.t(lang, 'grassroots_reported')}/{p.t(lang, 'grassroots_expected').lower()}"
-    header = [p.t(lang, "indicator"), p.t(lang, "submitted"), p.t(lang, "expected"), p.t(lang, "rate"), grassroots]
+    header = [
+        p.t(lang, "indicator"),
+        p.count_header(result, lang, "submitted"),
+        p.count_header(result, lang, "expected"),
+        p.t(lang, "rate"),
+        grassroots,
+    ]
     lines = [f"## {p.t(lang, 'completeness')}", "", *_table(header, rows, right={1, 2, 3, 4})]
     if not missing:
         return lines
     lines += [f"**{p.t(lang, 'missing_units')}**", ""]
-    for groups, titles in missing.items():
-        count = sum(len(units) for _, _, units in groups)
+    for (groups, partly), titles in missing.items():
+        count = sum(len(units) for _, _, units in groups) + len(partly)
         lines.append(f"- **{md(', '.join(titles))}** ({p.number(count, lang)}):")
+        if partly:
+            shown = [
+                md(p.t(lang, "partly_covered", name=name, code=code, covered=p.number(k, lang), expected=p.number(n, lang)))
+                for code, name, k, n in partly
+            ]
+            more = [p.t(lang, "and_more", n=len(shown) - MAX_LISTED)] if len(shown) > MAX_LISTED else []
+            lines.append(f"  - {p.t(lang, 'partly_heading')}: " + ", ".join(shown[:MAX_LISTED] + more))
         # A child that is itself a reporting unit is just listed; a child of which nothing came
         # in is named once with its count; the others list their missing units.
         alone = [unit for _, expected, units in groups if expected == 1 for unit in units]
@@ -224,13 +245,13 @@ def _warnings(result: AggregateResult, lang: str) -> list[str]:
         ]
         lines += _table(header, rows, right={3})
         if len(outliers) > MAX_OUTLIERS:
-            lines += [md(p.t(lang, "and_more", n=len(outliers) - MAX_OUTLIERS)), ""]
+            lines += [md(p.t(lang, "and_more_figures", n=p.number(len(outliers) - MAX_OUTLIERS, lang))), ""]
     return lines
 
 
-def write_summary(result: AggregateResult, path: Path, lang: str = "vi") -> str:
-    """Write the Markdown summary and return its text."""
-    text = render_summary(result, lang)
+def write_summary(result: AggregateResult, path: Path, lang: str = "vi", charts: list[tuple[str, str]] = ()) -> str:
+    """Write the Markdown summary (linking the `charts` written beside it) and return its text."""
+    text = render_summary(result, lang, charts)
     with replacing(Path(path)) as partial:  # readers never see half a file
         partial.write_text(text, encoding="utf-8")
     return text

@@ -27,6 +27,7 @@ INTEGER = "#,##0"
 PERCENT = "0.0%"
 DECIMAL = "#,##0.00"
 ACHIEVED = "#,##0.0%"  # % of a target: 1,300.0% happens
+PARTIAL_MARK = '"*"'  # appended to the number format of a figure built from partial data
 # Formats are named pieces of XlsxWriter format properties, combined and registered once.
 BOLD = {"bold": True}
 TITLE = {"bold": True, "font_size": 14}
@@ -144,10 +145,11 @@ class _Sheet:
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 
 
-def _fmt(measure: Measure) -> str:
-    if measure.kind == "ratio":
-        return PERCENT if measure.percent else DECIMAL
-    return INTEGER
+def _fmt(measure: Measure, partial: bool = False) -> str:
+    """A figure's number format; built from partial data it shows "*" after the figure (the
+    value stays a number), as the legend under the title explains."""
+    fmt = (PERCENT if measure.percent else DECIMAL) if measure.kind == "ratio" else INTEGER
+    return fmt + PARTIAL_MARK if partial else fmt
 
 
 def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) -> str:
@@ -188,7 +190,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     s.append([s.text(p.title(result, lang), TITLE)], height=22)
     s.append([s.text(f"{p.t(lang, 'scope')}: {p.scope_name(result, lang)}", BOLD)])
     s.append([s.text(p.t(lang, "generated", at=p.stamp(result.aggregated_at, lang), tree=p.tree_label(result, lang)))])
-    if p.is_partial(result):
+    if p.has_partial_marks(result):
         s.append([s.text(p.t(lang, "partial_note"), WARN)])
     s.append([])
 
@@ -212,8 +214,8 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
             [
                 s.text(row.indicator.title(lang)),
                 s.text(row.measure.label(lang), align=WRAP),
-                s.number(row.value, fmt),
-                s.number(row.previous, fmt),
+                s.number(row.value, _fmt(row.measure, row.partial)),
+                s.number(row.previous, _fmt(row.measure, row.previous_partial)),
                 s.number(row.change, fmt),
                 s.number(row.change_pct, PERCENT),
                 s.text(note, align=WRAP),
@@ -243,10 +245,10 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.text(row.unit_name),
                 s.text(row.measure.label(lang), align=WRAP),
                 s.number(row.target, fmt),
-                s.number(row.achieved, fmt),
+                s.number(row.achieved, _fmt(row.measure, row.partial)),
                 s.number(row.ratio, ACHIEVED),
                 s.text(row.assessment(lang), *_assessment_style(row)),
-                s.text(p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else ""),
+                s.text(p.partial_text(result, lang, **result.coverage(row.indicator.name)) if row.partial else ""),
             ]
         )
     # Targets set per unit below the root: how many units met each one.
@@ -277,8 +279,8 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
         [
             p.t(lang, "indicator"),
             p.t(lang, "missing_units"),
-            p.t(lang, "expected"),
-            p.t(lang, "submitted"),
+            p.count_header(result, lang, "expected"),
+            p.count_header(result, lang, "submitted"),
             p.t(lang, "rate"),
             p.t(lang, "grassroots_reported"),
             p.t(lang, "grassroots_expected"),
@@ -310,7 +312,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
 def _headline_note(result: AggregateResult, row: p.FigureRow, lang: str) -> str:
     """Partial marks of both years and what the change compares, in one cell."""
     notes = [
-        p.t(lang, "partial", **result.coverage(row.indicator.name)) if row.partial else "",
+        p.partial_text(result, lang, **result.coverage(row.indicator.name)) if row.partial else "",
         p.t(lang, "partial_previous_note", previous=(result.previous_period or result.period.previous()).label(lang))
         if row.previous_partial
         else "",
@@ -332,14 +334,14 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
     for row in rows:
         font = BOLD if row.has_children else None
-        notes = [p.t(lang, "partial", submitted=row.submitted, expected=row.expected) if row.partial else "", row.part_year]
+        notes = [p.partial_text(result, lang, submitted=row.submitted, expected=row.expected) if row.partial else "", row.part_year]
         note = "; ".join(n for n in notes if n)
         s.append(
             [
                 s.text(row.unit_code, font),
                 s.text(row.unit_name, font, INDENT[min(row.depth, 7)]),
                 s.text(p.level_label(row.level, lang), font),
-                *[s.number(row.values.get(m.name), _fmt(m), font) for m in shown],
+                *[s.number(row.values.get(m.name), _fmt(m, row.partial), font) for m in shown],
                 s.text(note, WARN if note else None),
             ],
             level=row.depth,
@@ -347,43 +349,57 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
 
 
 def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
+    """One bar chart per charted figure over the root's children, each sorted by value (highest on
+    top) from its own two columns; a unit built from partial data is marked "*" and the chart's
+    title says "(chưa đủ số liệu)" when any bar is partial."""
     charted = [m for i in result.catalog.indicators for m in measures(i) if m.chart]
     children = p.children_of_root(result)
     values = result.values[result.values["unit_code"].isin(children)]
-    table = values.pivot_table(index="unit_code", columns="column", values="value", aggfunc="first")
-    codes = [c for c in children if c in table.index]
-    if not charted or not codes:
-        return
-    s = _Sheet(book, p.t(lang, "charts"), [30, *[16] * len(charted)])
-    s.header([p.t(lang, "unit"), *[m.label(lang) for m in charted]], height=48)
-    for code in codes:
-        s.append(
-            [
-                s.text(result.unit_name(code, lang)),
-                *[s.number(table.at[code, m.name] if m.name in table.columns else None, _fmt(m)) for m in charted],
-            ]
+    blocks = []
+    for measure in charted:
+        part = values[(values["column"] == measure.name) & values["value"].notna()]
+        ranked = sorted(
+            ((result.unit_name(c, lang), float(v), bool(f)) for c, v, f in part[["unit_code", "value", "partial"]].itertuples(index=False)),
+            key=lambda r: (-r[1], r[0]),
         )
-    height = max(8.0, 0.45 * len(codes) + 3)  # cm: room for every bar's label
-    last = len(codes)
+        if ranked:
+            blocks.append((measure, ranked))
+    if not blocks:
+        return
+    s = _Sheet(book, p.t(lang, "charts"), [w for _ in blocks for w in (30, 16)])
+    s.header([label for measure, _ in blocks for label in (p.t(lang, "unit"), measure.label(lang))], height=48)
+    longest = max(len(ranked) for _, ranked in blocks)
+    for k in range(longest):
+        cells: list = []
+        for measure, ranked in blocks:
+            if k < len(ranked):
+                name, value, partial = ranked[k]
+                cells += [s.text(name + ("*" if partial else "")), s.number(value, _fmt(measure, partial))]
+            else:
+                cells += [None, None]
+        s.append(cells)
     anchor = 1
-    for column, measure in enumerate(charted, start=1):
+    for k, (measure, ranked) in enumerate(blocks):
+        partial = any(flag for _, _, flag in ranked)
+        height = max(8.0, 0.45 * len(ranked) + 3)  # cm: room for every bar's label
         chart = book.workbook.add_chart({"type": "bar"})  # horizontal bars: long unit names stay readable
         chart.set_style(10)
-        chart.set_title({"name": f"{measure.label(lang)} — {p.period_label(result, lang)}"})
+        title = f"{measure.label(lang)} — {p.period_label(result, lang)}"
+        chart.set_title({"name": title + (f" ({p.t(lang, 'chart_partial')})" if partial else "")})
         chart.set_legend({"none": True})
         chart.set_size({"width": round(20 * _CM), "height": round(height * _CM)})
         chart.add_series(
             {
-                "name": [s.name, 0, column],
-                "categories": [s.name, 1, 0, last, 0],
-                "values": [s.name, 1, column, last, column],
+                "name": [s.name, 0, 2 * k + 1],
+                "categories": [s.name, 1, 2 * k, len(ranked), 2 * k],
+                "values": [s.name, 1, 2 * k + 1, len(ranked), 2 * k + 1],
             }
         )
         # A bar chart's y axis holds the categories: first unit on top, as in the table, and
         # the value axis kept at the bottom (it crosses the reversed categories at their max).
         chart.set_y_axis({"reverse": True, "crossing": "max"})
         chart.set_x_axis({"num_format": _fmt(measure), "major_gridlines": {"visible": False}})
-        s.ws.insert_chart(anchor, len(charted) + 2, chart)
+        s.ws.insert_chart(anchor, 2 * len(blocks) + 1, chart)
         anchor += math.ceil(height / 0.53) + 2  # a default row is about 0.53 cm high
 
 
@@ -415,10 +431,10 @@ def _targets_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.text(row.indicator.title(lang)),
                 s.text(row.measure.label(lang)),
                 s.number(row.target, fmt),
-                s.number(row.achieved, fmt),
+                s.number(row.achieved, _fmt(row.measure, row.partial)),
                 s.number(row.ratio, ACHIEVED),
                 s.text(row.assessment(lang), *_assessment_style(row)),
-                s.text(p.t(lang, "partial", **result.coverage(row.indicator.name, row.unit_code)) if row.partial else ""),
+                s.text(p.partial_text(result, lang, **result.coverage(row.indicator.name, row.unit_code)) if row.partial else ""),
             ]
         )
 
@@ -473,8 +489,11 @@ def _reform_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
             s.text(", ".join(f"{name} ({code})" for code, name in province.legacy), align=WRAP),
         ]
         for row, per_province in zip(shown, columns):
-            fmt = _fmt(row.measure)
-            cells += [s.number(per_province[k].value, fmt), s.number(per_province[k].previous, fmt)]
+            mine = per_province[k]
+            cells += [
+                s.number(mine.value, _fmt(row.measure, mine.partial)),
+                s.number(mine.previous, _fmt(row.measure, mine.previous_partial)),
+            ]
         s.append(cells)
     s.append([])
     intro = p.t(lang, "reform_intro", not_allocated=result.counts.get("not_allocated_units", 0), previous=previous)
@@ -493,8 +512,8 @@ def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None
             p.t(lang, "code"),
             p.t(lang, "unit"),
             p.t(lang, "level"),
-            p.t(lang, "expected"),
-            *[f"{p.t(lang, 'submitted')}: {i.title(lang)}" for i in indicators],
+            p.count_header(result, lang, "expected"),
+            *[f"{p.count_header(result, lang, 'submitted')}: {i.title(lang)}" for i in indicators],
             p.t(lang, "grassroots_expected"),
             *[f"{p.t(lang, 'grassroots_reported')}: {i.title(lang)}" for i in indicators],
             p.t(lang, "missing_count"),

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vwu_pipeline.core.errors import NoWorkspace, StoreError
+from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, NoWorkspace, StoreError
+from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.migrations import migrate
@@ -44,24 +45,15 @@ def file_version_key(path: Path, signed_on: str | None) -> str:
     return version_key(signed_on, _modified(path, now()), path)
 
 
-def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, str]]:
+def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, Said]]:
     """What told two versions apart ("date", "mtime" or "name"), with words for the file line.
     Versions are (submission id, version key, name, run id, signed_on)."""
     (_, old_key, *_, old_signed), (_, new_key, *_, new_signed) = older, newer
     if old_signed and new_signed and old_signed != new_signed:
-        return "date", {
-            "decided_vi": f"theo ngày ký {new_signed} sau {old_signed}",
-            "decided_en": f"by the signing date {new_signed} after {old_signed}",
-        }
+        return "date", {"decided": said("decided.date", newer=new_signed, older=old_signed)}
     if old_key[11:37] != new_key[11:37]:
-        return "mtime", {
-            "decided_vi": "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
-            "decided_en": "by modification time, as the signing dates are missing or equal",
-        }
-    return "name", {
-        "decided_vi": "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
-        "decided_en": "by file name, as signing dates and modification times are equal",
-    }
+        return "mtime", {"decided": said("decided.mtime")}
+    return "name", {"decided": said("decided.name")}
 
 
 def _modified(path: Path, fallback: str) -> str:
@@ -114,83 +106,26 @@ def store_error(exc: sqlite3.DatabaseError | OSError, path: Path | None) -> Stor
     lowered = text.lower()
     shown = path or Path(DB_NAME)
     if "locked" in lowered or "busy" in lowered:
-        return StoreError(
-            f"Cơ sở dữ liệu {shown} bị một tiến trình khác giữ quá lâu ({text}).",
-            "Chờ lệnh đang chạy (vwu status cho biết) xong rồi chạy lại.",
-            en=f"The database {shown} stayed locked by another process ({text}).",
-            en_hint="Wait for the running command (vwu status shows it) to finish, then run again.",
-        )
+        return StoreError("error.store-busy", path=shown, reason=text)
     if "readonly" in lowered or "read-only" in lowered or isinstance(exc, PermissionError) or _not_writable(path):
-        return StoreError(
-            f"Không ghi được vào thư mục dữ liệu {shown.parent}: người dùng {_user()} chỉ có quyền đọc ({text}).",
-            "Chạy lệnh ghi (ingest, aggregate, targets, backup) bằng tài khoản sở hữu thư mục dữ liệu, hoặc cấp quyền ghi"
-            ' cho nhóm (xem README, "Quyền trên máy chủ dùng chung"). Các lệnh đọc (status, report) vẫn chạy được.',
-            en=f"Cannot write to the workspace {shown.parent}: user {_user()} may only read it ({text}).",
-            en_hint="Run writers (ingest, aggregate, targets, backup) as the workspace's owner, or give the group write access"
-            ' (README, "Permissions on a shared server"). Readers (status, report) still work.',
-        )
+        return StoreError("error.store-read-only", folder=shown.parent, user=_user(), reason=text)
     # a write refused by `ulimit -f` is an I/O error to SQLite (EFBIG), not "disk is full"
     if "full" in lowered or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EFBIG) or ("i/o" in lowered and _at_size_limit(path)):
         if _file_size_limited(path):
-            return StoreError(
-                f"Không ghi được {shown}: vượt giới hạn kích thước tệp của tiến trình (ulimit -f = {_fsize_limit()} byte).",
-                "Nâng giới hạn (ulimit -f unlimited trong crontab hoặc tài khoản chạy vwu) rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
-                en=f"Cannot write {shown}: the process file-size limit was reached (ulimit -f = {_fsize_limit()} bytes).",
-                en_hint="Raise the limit (ulimit -f unlimited in the crontab or the account running vwu), then run again:"
-                " what was stored is intact.",
-            )
-        return StoreError(
-            f"Không ghi được {shown}: đĩa đã đầy ({text}).",
-            "Giải phóng chỗ trống trên đĩa rồi chạy lại: dữ liệu đã lưu vẫn nguyên vẹn.",
-            en=f"Cannot write {shown}: the disk is full ({text}).",
-            en_hint="Free some disk space, then run again: what was stored is intact.",
-        )
+            return StoreError("error.store-file-size", path=shown, limit=_fsize_limit())
+        return StoreError("error.store-full", path=shown, reason=text)
     if _wal_lost(path):
-        return StoreError(
-            f"Tệp nhật ký ghi trước {path.name}-wal đã bị xóa khi vwu đang dùng nó ({text}); những thay đổi gần nhất có thể đã mất.",
-            "Đừng xóa các tệp vwu.sqlite-wal, vwu.sqlite-shm khi vwu chạy. Dừng mọi lệnh vwu, chạy 'vwu status' để kiểm tra"
-            " cơ sở dữ liệu, rồi chạy lại 'vwu ingest' (tệp đã nộp được nhận lại nếu thiếu).",
-            en=f"The write-ahead log {path.name}-wal was deleted while vwu used it ({text}); the latest changes may be lost.",
-            en_hint="Never delete vwu.sqlite-wal or vwu.sqlite-shm while vwu runs. Stop every vwu command, run 'vwu status' to"
-            " check the database, then run 'vwu ingest' again (missing files are taken in again).",
-        )
+        return StoreError("error.store-wal-deleted", name=path.name, reason=text)
     if "no such column" in lowered or "no such table" in lowered:
-        return StoreError(
-            f"Cơ sở dữ liệu {shown} không có cấu trúc mà bản vwu này cần ({text}).",
-            "Có thể tệp do một bản vwu khác tạo ra, hoặc bị sửa bằng tay. Dùng đúng bản vwu (git pull; make setup);"
-            " đừng xóa tệp: chỉ tiêu, lịch sử chạy và báo cáo từ chối nằm trong đó.",
-            en=f"The database {shown} lacks the structure this vwu needs ({text}).",
-            en_hint="It may come from another vwu version, or have been edited by hand. Use the right vwu (git pull; make setup);"
-            " do not delete it: targets, run history and refusal reports live there.",
-        )
+        return StoreError("error.store-structure", path=shown, reason=text)
     check = quick_check(path) if path is not None else None
     if check is not None and check != "ok":
-        return StoreError(
-            f"Cơ sở dữ liệu {shown} bị hỏng (PRAGMA quick_check: {check}).",
-            'Khôi phục bản sao lưu mới nhất (xem README, "Sao lưu và khôi phục"). Không có bản sao lưu: chuyển tệp vwu.sqlite'
-            " đi chỗ khác rồi chạy lại 'vwu ingest' với các tệp gốc, rồi nạp lại chỉ tiêu ('vwu targets'): lịch sử chạy và"
-            " báo cáo từ chối cũ không dựng lại được.",
-            en=f"The database {shown} is corrupt (PRAGMA quick_check: {check}).",
-            en_hint='Restore the latest backup (README, "Backups and restoring"). With no backup: move vwu.sqlite away, run'
-            " 'vwu ingest' on the original files again, then load the targets again ('vwu targets'): the run history and old"
-            " refusal reports cannot be rebuilt.",
-        )
-    return StoreError(
-        f"Lỗi cơ sở dữ liệu {shown}: {text}.",
-        "Kiểm tra cơ sở dữ liệu bằng 'vwu status'; nếu lỗi lặp lại, chạy lại với --debug và gửi kết quả cho nhóm phát triển.",
-        en=f"Database error in {shown}: {text}.",
-        en_hint="Check the database with 'vwu status'; if the error comes back, run again with --debug and send the output"
-        " to the developers.",
-    )
+        return StoreError("error.store-corrupt", path=shown, check=check)
+    return StoreError("error.store-other", path=shown, reason=text)
 
 
 def no_workspace(workspace: Path) -> NoWorkspace:
-    return NoWorkspace(
-        f"Chưa có dữ liệu trong {workspace}.",
-        "Chạy 'vwu ingest THƯ_MỤC' trước, hoặc chỉ đúng --workspace (VWU_WORKSPACE).",
-        en=f"No workspace in {workspace} yet.",
-        en_hint="Run 'vwu ingest FOLDER' first, or point --workspace (VWU_WORKSPACE) at the right folder.",
-    )
+    return NoWorkspace("error.no-workspace", workspace=workspace)
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -211,14 +146,7 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     current = migrations.version(db)
     if current != migrations.SCHEMA_VERSION:
         db.close()
-        raise StoreError(
-            f"Cơ sở dữ liệu {path} cần được nâng cấp (phiên bản {current}, bản vwu này dùng {migrations.SCHEMA_VERSION}),"
-            f" mà người dùng {_user()} chỉ có quyền đọc.",
-            "Chạy một lệnh ghi (vwu ingest) bằng tài khoản sở hữu thư mục dữ liệu một lần, rồi chạy lại.",
-            en=f"The database {path} needs an upgrade (version {current}, this vwu uses {migrations.SCHEMA_VERSION}),"
-            f" and user {_user()} may only read it.",
-            en_hint="Run a writer (vwu ingest) once as the workspace's owner, then run again.",
-        )
+        raise StoreError("error.store-upgrade-read-only", path=path, found=current, known=migrations.SCHEMA_VERSION, user=_user())
     return db
 
 
@@ -633,6 +561,8 @@ class Store:
             "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(submission_id, *figure) for figure in rows],
         )
+        if year is not None and period == str(year):
+            self._part_year_rows_count(result, year, indicator, rows)
         if not before and not self._has_other_versions(unit, period, indicator, tree, submission_id):
             return False  # the first version: every figure counts as inserted
         versions = self.recompute(unit, period, indicator, tree)
@@ -681,6 +611,45 @@ class Store:
                 )
             )
         return True
+
+    def _part_year_rows_count(self, result: FileResult, year: int, indicator: str, rows: list[tuple]) -> None:
+        """A warning when a full-year file lacks communes that have figures in the same unit's
+        part-year files of that year (6 tháng đầu năm...): a year is built from the longest periods
+        each commune has, so their part-year figures still count in the year."""
+        from vwu_pipeline.core.periods import Period
+
+        found = self.db.execute(
+            "SELECT s.period, g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
+            " JOIN files f ON f.id = s.file_id"
+            " WHERE s.unit_code = ? AND s.year = ? AND s.indicator = ? AND s.period != ? AND g.current = 1 AND f.withdrawn = 0"
+            " AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL) GROUP BY s.period, g.unit_code",
+            (result.unit_code, year, indicator, str(year), result.tree, result.tree),
+        ).fetchall()
+        present = {figure[0] for figure in rows}
+        lacking: dict[str, str] = {}
+        periods: set[str] = set()
+        for period, code, name in found:
+            if code not in present:
+                lacking[code] = name or lacking.get(code, "")
+                periods.add(period)
+        if not lacking:
+            return
+        units = ", ".join(f"{lacking[code]} ({code})" if lacking[code] else code for code in sorted(lacking))
+        ordered = sorted(periods)
+        result.problems.append(
+            Problem(
+                "part-year-rows-count",
+                "warning",
+                Path(result.path).name,
+                rows[0][2] if rows else None,
+                params={
+                    "count": len(lacking),
+                    "units": units,
+                    "periods_vi": ", ".join(Period(p).label("vi") for p in ordered),
+                    "periods_en": ", ".join(Period(p).label("en") for p in ordered),
+                },
+            )
+        )
 
     def _has_other_versions(self, unit: str, period: str, indicator: str, tree: str | None, submission_id: int) -> bool:
         return (
@@ -796,7 +765,11 @@ class Store:
     def fail_run(self, run_id: int, error: BaseException) -> None:
         """Record how a run ended when it could not go on; never hides `error` itself."""
         code = (
-            error.exit_code if isinstance(getattr(error, "exit_code", None), int) else 130 if isinstance(error, KeyboardInterrupt) else 70
+            error.exit_code
+            if isinstance(getattr(error, "exit_code", None), int)
+            else EXIT_INTERRUPTED
+            if isinstance(error, KeyboardInterrupt)
+            else EXIT_BUG
         )
         message = error.first_line() if hasattr(error, "first_line") else f"{type(error).__name__}: {error}"
         with suppress(sqlite3.Error):
@@ -836,10 +809,16 @@ class Store:
         """period -> unit tree of the current submissions of a year (2025: H1 legacy, year new)."""
         return dict(self.db.execute("SELECT DISTINCT period, tree FROM submissions WHERE current = 1 AND year = ?", (year,)).fetchall())
 
-    def current_submission_periods(self, year: int) -> list[tuple[str, str, str]]:
-        """(indicator, reporting unit, period) of the current submissions of a year."""
+    def current_submission_periods(self, year: int, tree: str | None = None) -> list[tuple[str, str, str]]:
+        """(indicator, reporting unit, period) of the current submissions of a year (made on `tree`
+        only, when given: 2025 has submissions on both trees)."""
+        if tree is None:
+            return self.db.execute(
+                "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
+            ).fetchall()
         return self.db.execute(
-            "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ?", (year,)
+            "SELECT DISTINCT indicator, unit_code, period FROM submissions WHERE current = 1 AND year = ? AND tree = ?",
+            (year, tree),
         ).fetchall()
 
     def reported_units(self, year: int) -> list[tuple[str, str, str, str]]:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vwu_pipeline.core.errors import StoreError
-from vwu_pipeline.core.messages import text
 
 # The tables as vwu made them before stores had a version (user_version 0). IF NOT EXISTS:
 # such a store already has them, a new one gets them.
@@ -394,4 +393,4 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             raise
         db.execute("COMMIT")
     if current > SCHEMA_VERSION:
-        raise StoreError(text("error.store-newer", path=path, found=current, known=SCHEMA_VERSION), text("error.store-newer-hint"))
+        raise StoreError("error.store-newer", path=path, found=current, known=SCHEMA_VERSION)
