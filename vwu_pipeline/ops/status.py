@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ from vwu_pipeline.core.indicators import load_catalog
 from vwu_pipeline.core.lookup import submitted_on, trees_of_year
 from vwu_pipeline.core.messages import pick
 from vwu_pipeline.core.periods import Period
-from vwu_pipeline.core.units import UnitTree, typed_code
+from vwu_pipeline.core.units import Unit, UnitTree, typed_code
 from vwu_pipeline.ops.locking import holder
 from vwu_pipeline.store.db import DB_NAME, Store, as_store_error
 
@@ -181,22 +182,7 @@ def status(
         finally:
             store.close()
     year = year or date.today().year
-    the_period = Period.parse(year, period)
-    tree = UnitTree.for_period(the_period.code)  # the first half of 2025: the legacy districts
-    level = tree.reporting_level()
-    code = typed_code(unit)
-    if code is not None and code not in tree:
-        from vwu_pipeline.core.lookup import not_in_tree
-
-        raise not_in_tree(code, tree, year)
-    reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
-    reporter_of = {}  # a unit below the reporting level (a commune's own file) counts for the one above it
-
-    def reporter(unit_code: str) -> str | None:
-        if unit_code not in reporter_of:
-            chain = tree.path(unit_code) if unit_code in tree else []
-            reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
-        return reporter_of[unit_code]
+    the_period, tree, level, code, reporting, reporter = _scope(year, period, unit)
 
     sent: set[tuple[str, str]] = set()
     answering: dict[str, set[str]] = {}  # indicator -> units whose files count (a province, a commune)
@@ -233,6 +219,33 @@ def _year_of(period: str | None, year: int | None) -> int | None:
     """The year a --period names ("2024-H1"), or `year`. A part of a year ("H1") without a year
     is refused, never guessed: the latest year in the store may be last year's or a stray file's."""
     return Period.from_option(period, year).year if period else year
+
+
+def _scope(
+    year: int, period: str | None, unit: str | None
+) -> tuple[Period, UnitTree, str, str | None, list[Unit], Callable[[str], str | None]]:
+    """What status and reminders count on: the period, its tree (the first half of 2025: the
+    legacy districts), the reporting level, the unit asked for, the reporting units at or around it, and the
+    reporting unit a submitting unit counts for (a commune's own file counts for the one above
+    it; None for a unit of no reporting unit)."""
+    the_period = Period.parse(year, period)
+    tree = UnitTree.for_period(the_period.code)
+    level = tree.reporting_level()
+    code = typed_code(unit)
+    if code is not None and code not in tree:
+        from vwu_pipeline.core.lookup import not_in_tree
+
+        raise not_in_tree(code, tree, year)
+    reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
+    reporter_of: dict[str, str | None] = {}
+
+    def reporter(unit_code: str) -> str | None:
+        if unit_code not in reporter_of:
+            chain = tree.path(unit_code) if unit_code in tree else []
+            reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
+        return reporter_of[unit_code]
+
+    return the_period, tree, level, code, reporting, reporter
 
 
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:
@@ -324,22 +337,7 @@ def reminders(
                 reported = store.reported_units(year)
                 history = store.file_history(year)
     year = year or date.today().year
-    the_period = Period.parse(year, period)
-    tree = UnitTree.for_period(the_period.code)  # the first half of 2025: the legacy districts
-    level = tree.reporting_level()
-    code = typed_code(unit)
-    if code is not None and code not in tree:
-        from vwu_pipeline.core.lookup import not_in_tree
-
-        raise not_in_tree(code, tree, year)
-    reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
-    reporter_of: dict[str, str | None] = {}
-
-    def reporter(unit_code: str) -> str | None:
-        if unit_code not in reporter_of:
-            chain = tree.path(unit_code) if unit_code in tree else []
-            reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
-        return reporter_of[unit_code]
+    the_period, tree, level, code, reporting, reporter = _scope(year, period, unit)
 
     sent = {(i, reporter(u)) for i, u in submitted_on(tree, by_tree, the_period) if reporter(u)}
     has_some = {(i, reporter(u)) for i, u, p in submitted if the_period.contains(p) and reporter(u)}
