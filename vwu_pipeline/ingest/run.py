@@ -34,7 +34,7 @@ from vwu_pipeline.ingest.reading import (
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.store.db import Store, file_version_key
+from vwu_pipeline.store.db import Store, figures_digest, file_version_key
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
@@ -315,6 +315,7 @@ def _finish_batch(
                 signed_on=sub.signed_on,
                 run_id=run_id,
                 force=options.force,
+                digest=sub.digest,
             )
         if in_run is not None and result.sha256:
             in_run[result.sha256] = result
@@ -447,6 +448,8 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     for path, sha, schemas, limits, year, period in jobs:
         sub = parse_file(path, sha, load_catalog(schemas), limits)
         prepare(sub, year, period)
+        if sub.figures and sub.result.valid:
+            sub.digest = figures_digest(sub.figures)  # here, beside the reading: one process stores every file
         subs.append(sub)
     return subs
 

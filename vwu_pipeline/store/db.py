@@ -72,9 +72,11 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def _digest(figures: dict[str, list[tuple]]) -> str:
+def figures_digest(figures: dict[str, list[tuple]]) -> str:
     """The figures of a file, independent of sheet, row and name: an original re-saved by an
-    office (new bytes, same figures) has the digest of the original."""
+    office (new bytes, same figures) has the digest of the original. Ingest computes it in its
+    reader processes (`save(digest=...)`): one process stores every file, so what can be done
+    beside the reading is."""
     items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items() for code, _, _, _, column, value in rows)
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
@@ -437,6 +439,7 @@ class Store:
         signed_on: str | None = None,
         run_id: int | None = None,
         force: bool = False,
+        digest: str | None = None,
     ) -> str:
         """Store one file: its figures if accepted, only its report if refused.
 
@@ -444,12 +447,13 @@ class Store:
         of at least one of its indicators and an older one existed) or "skipped" (an original
         re-saved after its correction: its figures equal a version already replaced; `force`
         stores it anyway). Warnings about versions are added to `result.problems` first.
+        `digest`: `figures_digest(figures)` when the caller has it already.
         """
         stamp = now()
         modified = _modified(path, stamp)
         key = version_key(signed_on, modified, path)
         with self.transaction() as db:
-            digest = _digest(figures) if result.valid else None
+            digest = (digest or figures_digest(figures)) if result.valid else None
             if result.valid and not force:
                 original = self._replaced_original(digest, result)
                 if original is not None:
