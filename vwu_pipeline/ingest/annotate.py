@@ -115,9 +115,7 @@ class Place:
 
     @property
     def cell(self) -> str:
-        from openpyxl.utils import get_column_letter
-
-        return f"{get_column_letter(self.column)}{self.row}"
+        return f"{patched_copy.column_letters(self.column)}{self.row}"
 
 
 def annotate(
@@ -129,8 +127,6 @@ def annotate(
     limits: Limits = Limits(),
 ) -> Path:
     """Write the annotated copy of `path` to `out` (a file path) and return it."""
-    from openpyxl import Workbook
-
     path, out = Path(path), Path(out)
     if out.exists() and path.exists() and out.resolve() == path.resolve():
         raise ValueError(f"the copy would overwrite the original: {path}")
@@ -153,6 +149,8 @@ def annotate(
         except BaseException:  # a file calamine read but openpyxl cannot: the summary still goes back
             workbook = None
     if workbook is None:
+        from openpyxl import Workbook
+
         workbook, kept = Workbook(), "kept_none"
         workbook.remove(workbook.active)
     said = _messages(result.problems, lang)
@@ -616,8 +614,6 @@ def _save(out: Path, write: Callable[[Path], None]) -> None:
 
 def mail_text(result: FileResult, copy: Path, lang: Lang = "vi", send_to: str | None = None) -> str:
     """The plain-text message beside the copy: what happened, each problem and its cell, what to do."""
-    from openpyxl.utils import get_column_letter
-
     send_to = send_to or _t("send_to_default", lang)
     name = readable(Path(result.path).name)
     period = _t("mail.period", lang, period=_period_label(result.period, lang)) if result.period else ""
@@ -637,7 +633,7 @@ def mail_text(result: FileResult, copy: Path, lang: Lang = "vi", send_to: str | 
         lines += ["", label]
         for number, problem in enumerate(found, start=1):
             if problem.sheet and problem.row:
-                cell = f"{get_column_letter(problem.column_index or 1)}{problem.row}"
+                cell = f"{patched_copy.column_letters(problem.column_index or 1)}{problem.row}"
                 where = _t("mail.place", lang, sheet=problem.sheet, cell=cell)
             elif problem.sheet:
                 where = _t("mail.place_sheet", lang, sheet=problem.sheet)

@@ -13,12 +13,14 @@ makes the copy through openpyxl instead.
 
 from __future__ import annotations
 
+import functools
 import math
 import posixpath
 import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -46,6 +48,7 @@ _STYLE = re.compile(r'\bs="([0-9]+)"')
 _ROW = re.compile(r'<row\b[^>]*?\br="([0-9]+)"')
 _TAG = re.compile(r"<(/?)([A-Za-z_][\w.:-]*)[^>]*?(/?)>")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_PLAIN_TEXT = re.compile(r"[^&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*")
 
 
 class Unsupported(Exception):
@@ -96,7 +99,9 @@ def _column(letters: str) -> int:
     return number
 
 
-def _letters(column: int) -> str:
+@functools.lru_cache(maxsize=1024)
+def column_letters(column: int) -> str:
+    """3 -> "C", 28 -> "AB"."""
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)
@@ -106,9 +111,16 @@ def _letters(column: int) -> str:
 
 def _text(value: str) -> str:
     """Text for an XML element: escaped, without the characters XML 1.0 forbids."""
+    if _PLAIN_TEXT.fullmatch(value):  # most text: nothing to escape or drop
+        return value
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attribute(value: str) -> str:
+    """A quoted XML attribute value."""
+    return f'"{value}"' if _PLAIN_TEXT.fullmatch(value) and '"' not in value else quoteattr(_ILLEGAL.sub("", value))
 
 
 class Package:
@@ -387,7 +399,7 @@ def _mark_cells(xml: str, notes: dict[tuple[int, int], Callable[[int], int]]) ->
 def _insert_cell(data: str, row: int, column: int, style: int) -> str:
     """An empty cell of an existing row, in column order (a problem on a blank cell)."""
     opening = re.search(rf'<row\b[^>]*?\br="{row}"[^>]*?(/?)>', data)
-    cell = f'<c r="{_letters(column)}{row}" s="{style}"/>'
+    cell = f'<c r="{column_letters(column)}{row}" s="{style}"/>'
     if opening is None:  # a row without cells (a header row left blank): added in its place
         later = next((m for m in _ROW.finditer(data) if int(m.group(1)) > row), None)
         at = later.start() if later else len(data)
@@ -426,7 +438,7 @@ def _before_later_children(xml: str, element: str) -> str:
 
 def _comments_xml(notes: list[tuple[int, int, Note]], author: str) -> str:
     items = "".join(
-        f'<comment ref="{_letters(c)}{r}" authorId="0"><text><t xml:space="preserve">{_text(n.text)}</t></text></comment>'
+        f'<comment ref="{column_letters(c)}{r}" authorId="0"><text><t xml:space="preserve">{_text(n.text)}</t></text></comment>'
         for r, c, n in notes
     )
     return (
@@ -456,8 +468,7 @@ def _vml(notes: list[tuple[int, int, Note]]) -> str:
     )
 
 
-def _cell_xml(row: int, column: int, value: object, style: int | None) -> str:
-    ref = f"{_letters(column)}{row}"
+def _cell_xml(ref: str, value: object, style: int | None) -> str:
     s = f' s="{style}"' if style is not None else ""
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'
@@ -467,29 +478,32 @@ def _cell_xml(row: int, column: int, value: object, style: int | None) -> str:
 
 
 def _sheet_xml(sheet: Sheet, style_ids: dict[str, int]) -> str:
+    # Written in one pass: the results sheet of a large file has a line per problem (10,000s).
     by_row: dict[int, list[tuple[int, object, str]]] = {}
     for row, column, value, style in sheet.cells:
         by_row.setdefault(row, []).append((column, value, style))
-    rows: dict[int, list[str]] = {}
+    letters: dict[int, str] = {}
+    pieces: list[str] = []
     for row in sorted(by_row):
-        by_row[row].sort(key=lambda c: c[0])
-        for column, value, style in by_row[row]:
-            rows.setdefault(row, []).append(_cell_xml(row, column, value, style_ids.get(style)))
-    data = "".join(
-        f'<row r="{r}"' + (f' ht="{sheet.heights[r]}" customHeight="1"' if r in sheet.heights else "") + ">" + "".join(cells) + "</row>"
-        for r, cells in rows.items()
-    )
+        cells = sorted(by_row[row], key=itemgetter(0))
+        pieces.append(f'<row r="{row}"' + (f' ht="{sheet.heights[row]}" customHeight="1">' if row in sheet.heights else ">"))
+        for column, value, style in cells:
+            letter = letters.get(column) or letters.setdefault(column, column_letters(column))
+            pieces.append(_cell_xml(f"{letter}{row}", value, style_ids.get(style)))
+        pieces.append("</row>")
+    data = "".join(pieces)
+    rows = by_row
     columns = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths, start=1))
     pane = ""
     if sheet.frozen_rows:
         pane = f'<pane ySplit="{sheet.frozen_rows}" topLeftCell="A{sheet.frozen_rows + 1}" activePane="bottomLeft" state="frozen"/>'
         pane += f'<selection pane="bottomLeft" activeCell="A{sheet.frozen_rows + 1}" sqref="A{sheet.frozen_rows + 1}"/>'
     merges = "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges)
-    links = "".join(f"<hyperlink ref={quoteattr(c)} location={quoteattr(loc)} display={quoteattr(c)}/>" for c, loc in sheet.links.items())
+    links = "".join([f'<hyperlink ref="{c}" location={_attribute(loc)} display="{c}"/>' for c, loc in sheet.links.items()])
     last = max(rows, default=1)
     return (
         f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-        f'<dimension ref="A1:{_letters(len(sheet.widths) or 1)}{last}"/>'
+        f'<dimension ref="A1:{column_letters(len(sheet.widths) or 1)}{last}"/>'
         f'<sheetViews><sheetView tabSelected="1" workbookViewId="0">{pane}</sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{columns}</cols><sheetData>{data}</sheetData>'
         + (f'<mergeCells count="{len(sheet.merges)}">{merges}</mergeCells>' if merges else "")
@@ -645,13 +659,13 @@ def _values_sheet_xml(sheet: ValuesSheet) -> str:
         if not cells:
             continue
         while len(letters) < len(cells):
-            letters.append(_letters(len(letters) + 1))
+            letters.append(column_letters(len(letters) + 1))
         content = "".join([_value_xml(f"{letters[c]}{number}", value) for c, value in enumerate(cells)])
         if content:
             rows.append(f'<row r="{number}">{content}</row>')
     columns = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in sorted(sheet.widths.items()))
     merges = "".join(
-        f'<mergeCell ref="{_letters(c1)}{r1}:{_letters(c2)}{r2}"/>' for r1, r2, c1, c2 in sheet.merges if (r1, c1) != (r2, c2)
+        f'<mergeCell ref="{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"/>' for r1, r2, c1, c2 in sheet.merges if (r1, c1) != (r2, c2)
     )
     return (
         f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
