@@ -186,7 +186,14 @@ def test_a_csv_copy_holds_its_figures_as_numbers_and_fits_its_columns(vwu, tmp_p
 
     copy = tmp_path / "out" / "tien_lu_kiem_tra.xlsx"
     ws = load_workbook(copy).worksheets[1]
-    assert [(c.value, c.data_type) for c in ws[4]] == [("00712", "s"), ("Thị trấn Vương", "s"), (1200, "n"), (35, "n"), (1800, "n"), (4, "n")]
+    assert [(c.value, c.data_type) for c in ws[4]] == [
+        ("00712", "s"),
+        ("Thị trấn Vương", "s"),
+        (1200, "n"),
+        (35, "n"),
+        (1800, "n"),
+        (4, "n"),
+    ]
     assert (ws["C5"].value, ws["C5"].data_type) == (-5, "n") and "nhỏ hơn mức tối thiểu 0" in ws["C5"].comment.text
     assert (ws["D6"].value, ws["D6"].data_type) == ("12 hộ", "s") and ws["D6"].comment is not None
     assert ws["A1"].value == "HỘI LHPN HUYỆN TIÊN LỮ" and ws.column_dimensions["A"].width <= 12

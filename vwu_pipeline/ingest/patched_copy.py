@@ -20,8 +20,8 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
 from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -615,7 +615,12 @@ def merged_ranges(package: Package, part: str) -> list[tuple[int, int, int, int]
 STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 EXCEL_EPOCH = datetime(1899, 12, 30)
 # cellXfs of the built package: 0 plain, then dates, date-times, times of day and durations
-DATE_FORMATS = {"date": (1, 164, "dd/mm/yyyy"), "datetime": (2, 165, "dd/mm/yyyy hh:mm"), "time": (3, 166, "hh:mm:ss"), "duration": (4, 167, "[h]:mm:ss")}
+DATE_FORMATS = {
+    "date": (1, 164, "dd/mm/yyyy"),
+    "datetime": (2, 165, "dd/mm/yyyy hh:mm"),
+    "time": (3, 166, "hh:mm:ss"),
+    "duration": (4, 167, "[h]:mm:ss"),
+}
 
 
 @dataclass
