@@ -230,6 +230,10 @@ MESSAGES: dict[str, Text] = {
         "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
         "by modification time, as the signing dates are missing or equal",
     ),
+    "decided.resave": (
+        "vì {resaved} có số liệu giống hệt {original} nên tính theo thời điểm của {original}",
+        "as {resaved} holds the same figures as {original}, it counts at the time of {original}",
+    ),
     "decided.name": (
         "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
         "by file name, as signing dates and modification times are equal",
@@ -243,6 +247,19 @@ MESSAGES: dict[str, Text] = {
         "Nếu đúng là muốn dùng lại bản này: vwu ingest --force {file}",
         "The figures equal those of {original}, already replaced by {successor}: skipped so as not to undo the correction. "
         "To use this version on purpose: vwu ingest --force {file}",
+    ),
+    # a version whose figures equal an older stored one's (an original saved again, stored before
+    # the correction made in between arrived): it counts from that version's key, never newer
+    "resaved-version": (
+        "Số liệu giống hệt bản {original} đã nhận: đây là bản lưu lại, tính theo thời điểm của {original}; "
+        "bản sửa nào làm sau {original} vẫn được tính.",
+        "The figures equal those of {original}, already stored: this is that version saved again, counted at the time of {original}; "
+        "a correction made after {original} still counts.",
+    ),
+    # the same bytes as an accepted file, with an older file time: the stored version counts from it
+    "older-copy": (
+        "Giống hệt {stored} đã nhận nhưng sửa lúc {modified}, sớm hơn: tính {stored} theo thời điểm này.",
+        "The same bytes as {stored}, already stored, but modified at {modified}, earlier: {stored} now counts from that time.",
     ),
     "totals-mismatch": (
         "Dòng tổng ghi {value} nhưng cộng các dòng trên được {expected}.",
