@@ -276,6 +276,8 @@ def status(result, lang: str, quiet: bool = False) -> None:
     table.add_column(text("cli.status.submitted", lang), justify="right")
     counted = any(item.counts_lowest for item in result.indicators)
     table.add_column(text("cli.status.lowest_counted" if counted else "cli.status.lowest_figures", lang), justify="right")
+    if not counted:  # legacy years: the districts that report, with their communes' coverage beside
+        table.add_column(text("cli.status.reporting", lang))
     table.add_column(text("cli.status.missing", lang))
     for item in result.indicators:
         names = ", ".join(f"{name} ({code})" for code, name in item.missing[:STATUS_LISTED])
@@ -297,10 +299,17 @@ def status(result, lang: str, quiet: bool = False) -> None:
             names = "; ".join(n for n in (", ".join(partly[:STATUS_LISTED]), names) if n)
         done = f"{len(item.submitted)}/{item.expected}"
         lowest = f"{number(item.lowest_covered, lang)}/{number(item.lowest_expected, lang)}"
+        reporting = []
+        if not counted:  # those with communes lacking figures first: they are the ones to call
+            ranked = sorted(item.submitted, key=lambda unit: item.lowest[unit[0]][0] >= item.lowest[unit[0]][1])
+            reporting = [_coverage_beside(item, code, name, lang) for code, name in ranked[:STATUS_LISTED]]
+            if len(ranked) > STATUS_LISTED:
+                reporting.append(t(lang, "and_more", n=len(ranked) - STATUS_LISTED))
         table.add_row(
             escape(item.title(lang)),
             f"[green]{done}[/green]" if not item.missing else done,
             f"[green]{lowest}[/green]" if item.complete else lowest,
+            *([escape(", ".join(reporting)) or "—"] if not counted else []),
             escape(names) or "—",
         )
     console.print(table)
@@ -311,6 +320,14 @@ def status(result, lang: str, quiet: bool = False) -> None:
             words = {"file": item["file"], "unit": item["unit_code"] or "—", "period": period, "who": item["who"]}
             line = text("cli.status.withdrawn.line", lang, **words, at=stamp(item["at"], lang), reason=item["reason"] or "—")
             console.print("  " + escape(line), highlight=False, soft_wrap=True)
+
+
+def _coverage_beside(item, code: str, name: str, lang: str) -> str:
+    """A reporting unit with the communes its files cover: "Huyện Tiên Lữ (332): 13/13 xã"."""
+    from vwu_pipeline.core.text import number
+
+    covered, expected = item.lowest.get(code, (0, 0))
+    return text("cli.status.partly", lang, name=name, code=code, covered=number(covered, lang), expected=number(expected, lang))
 
 
 def withdrawal_done(result, lang: str, quiet: bool = False) -> None:
