@@ -20,9 +20,9 @@ from vwu_pipeline.core.indicators import Indicator, load_catalog
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import Unit, UnitTree
 from vwu_pipeline.forms.demo_data import DemoFigures
+from vwu_pipeline.forms.layout import Shape
 from vwu_pipeline.forms.template import (
     LABEL_COLUMNS,
-    Shape,
     build_workbook,
     save_reproducible,
     title_lines,

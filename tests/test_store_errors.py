@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -61,22 +60,9 @@ def test_a_file_size_limit_is_named_with_its_value_not_called_corrupt(hung_yen):
 
 def test_a_full_disk_is_said_so_and_keeps_what_was_stored(vwu, hung_yen, monkeypatch):
     before = figures(hung_yen)
-    real_connect = sqlite3.connect
     store_file = hung_yen / "vwu.sqlite"
-
-    class FullDisk(sqlite3.Connection):
-        """The store's connection on a disk with one free page left: SQLite's own SQLITE_FULL."""
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.execute(f"PRAGMA max_page_count = {store_file.stat().st_size // 4096 + 1}")
-
-    def connect(database, *args, **kwargs):
-        if Path(str(database)) == store_file:
-            kwargs["factory"] = FullDisk
-        return real_connect(database, *args, **kwargs)
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
+    # The store's disk with one free page left: SQLite's own SQLITE_FULL.
+    monkeypatch.setattr(Store, "opened", staticmethod(lambda store: store.limit_growth(1)))
     result = vwu("ingest", SAMPLES / "45_quang_tri", SAMPLES / "02_ha_giang", "-w", hung_yen, "--quiet")
     english = vwu("ingest", SAMPLES / "45_quang_tri", "-w", hung_yen, "--quiet", "--lang", "en")
     monkeypatch.undo()

@@ -189,15 +189,19 @@ def reporting_units(tree: UnitTree, unit: str | None = None, level: str | None =
 # --- who has submitted, across the reform ------------------------------------------------------
 
 
-def reporter_in(tree: UnitTree) -> Callable[[str], str]:
+def reporter_in(tree: UnitTree, *, or_itself: bool = True) -> Callable[[str], str | None]:
     """The reporting unit of `tree` at or above a unit (a commune's own file counts for its
-    district, or on the 2025 tree its province); a code of no unit stays itself."""
+    district, or on the 2025 tree its province). A code with none (no unit of the tree, or a
+    unit above the reporting level) stays itself with `or_itself` (figures across the reform
+    keep such codes), else is None (status counts only the reporting units of the tree)."""
     level = tree.reporting_level()
+    found: dict[str, str | None] = {}
 
-    def reporter(code: str) -> str:
-        if code not in tree:
-            return code
-        return next((u.code for u in tree.path(code) if u.level == level), code)
+    def reporter(code: str) -> str | None:
+        if code not in found:
+            above = next((u.code for u in tree.path(code) if u.level == level), None) if code in tree else None
+            found[code] = code if above is None and or_itself else above
+        return found[code]
 
     return reporter
 

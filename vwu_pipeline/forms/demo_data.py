@@ -26,9 +26,8 @@ from vwu_pipeline.core.indicators import Indicator, load_catalog
 from vwu_pipeline.core.lookup import form_tree, reporting_units
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import Unit, UnitTree, typed_code
+from vwu_pipeline.forms.layout import OFFICIAL, Shape
 from vwu_pipeline.forms.template import (
-    OFFICIAL,
-    Shape,
     WorkbookJob,
     workbook_path,
     write_workbooks,

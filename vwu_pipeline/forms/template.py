@@ -7,14 +7,13 @@ and header cells are locked (sheet protection without a password); figure cells 
 and carry Excel data validation (whole number within the schema's bounds).
 
 The demo-data generator writes through the same code: `WorkbookJob` with a `figures`
-callback fills the figures, and a `Shape` varies the layout the way real offices do.
+callback fills the figures, and a `Shape` (forms/layout.py) varies the layout the way real offices do.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from vwu_pipeline.core.outputs import output_error, output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.text import NotANumber, fold, number, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree, typed_code
+from vwu_pipeline.forms.layout import OFFICIAL, Shape, styled
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -39,36 +39,6 @@ INSTRUCTIONS_SHEET = "Hướng dẫn"
 INSTRUCTIONS_WIDTH = 70  # characters per line of the instructions column
 LABEL_COLUMNS = 3  # STT, code, name; figures start in column D
 PARALLEL_FROM = 8  # fewer workbooks than this are written in-process: a pool costs more to start
-
-
-# --- shapes --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shape:
-    """How a sheet is laid out. The default is the official form; demo data varies it (--messy)."""
-
-    two_row_header: bool = False  # a merged group label above the figure headers
-    numbering: bool = True  # the "(1) (2) (3)" row under the header
-    headers: str = "official"  # "official" | "plain" (upper case, no diacritics) | "nfd" (decomposed)
-    totals_label: str | None = "Tổng cộng"  # None: no totals row
-
-
-OFFICIAL = Shape()
-
-
-def _plain(text: str) -> str:
-    """As typed on a keyboard without Vietnamese input: no diacritics, upper case."""
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D").upper()
-
-
-def _styled(text: str, shape: Shape) -> str:
-    if shape.headers == "plain":
-        return _plain(text)
-    if shape.headers == "nfd":
-        return unicodedata.normalize("NFD", text)
-    return text
 
 
 def slug(text: str) -> str:
@@ -191,7 +161,7 @@ def build_workbook(
     _add_styles(workbook)
     _write_instructions(workbook.active, unit, period, catalog)
     for indicator in catalog.indicators:
-        sheet_name = _styled(indicator.sheet_name, shape) if shape.headers == "plain" else indicator.sheet_name
+        sheet_name = styled(indicator.sheet_name, shape) if shape.headers == "plain" else indicator.sheet_name
         _write_indicator(workbook.create_sheet(sheet_name), indicator, catalog, unit, rows, period, figures, shape)
     return workbook
 
@@ -270,12 +240,12 @@ def _write_indicator(
         ws.cell(r, 1).style = "vwu-title" if r <= 2 else "vwu-subtitle"
     r += 1  # a blank row keeps the title block apart from the header
 
-    labels = [_styled(x, shape) for x in ("STT", heads["unit_code"], heads["unit_name"])]
-    figure_headers = [_styled(c.header, shape) for c in columns]
+    labels = [styled(x, shape) for x in ("STT", heads["unit_code"], heads["unit_name"])]
+    figure_headers = [styled(c.header, shape) for c in columns]
     header_top = r + 1
     if shape.two_row_header:
         # Offices group the figures under one merged label and merge the label columns down.
-        _put(ws, r + 1, labels + [_styled("Kết quả thực hiện", shape)] + [None] * (len(figure_headers) - 1))
+        _put(ws, r + 1, labels + [styled("Kết quả thực hiện", shape)] + [None] * (len(figure_headers) - 1))
         _put(ws, r + 2, [None] * LABEL_COLUMNS + figure_headers)
         for col in range(1, LABEL_COLUMNS + 1):
             ws.merge_cells(start_row=r + 1, start_column=col, end_row=r + 2, end_column=col)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.indicators import load_catalog
-from vwu_pipeline.core.lookup import submitted_on, trees_of_year
+from vwu_pipeline.core.lookup import not_in_tree, reporter_in, submitted_on, trees_of_year
 from vwu_pipeline.core.messages import pick
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import Unit, UnitTree, typed_code
@@ -233,19 +233,9 @@ def _scope(
     level = tree.reporting_level()
     code = typed_code(unit)
     if code is not None and code not in tree:
-        from vwu_pipeline.core.lookup import not_in_tree
-
         raise not_in_tree(code, tree, year)
     reporting = [u for u in tree.units(level) if code is None or tree.is_under(u.code, code) or tree.is_under(code, u.code)]
-    reporter_of: dict[str, str | None] = {}
-
-    def reporter(unit_code: str) -> str | None:
-        if unit_code not in reporter_of:
-            chain = tree.path(unit_code) if unit_code in tree else []
-            reporter_of[unit_code] = next((u.code for u in chain if u.level == level), None)
-        return reporter_of[unit_code]
-
-    return the_period, tree, level, code, reporting, reporter
+    return the_period, tree, level, code, reporting, reporter_in(tree, or_itself=False)
 
 
 def _runs(store: Store, last: int, running: dict[str, Any] | None) -> list[RunRow]:

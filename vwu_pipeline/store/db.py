@@ -377,7 +377,20 @@ class Store:
             raise
         except (sqlite3.DatabaseError, OSError) as exc:
             raise store_error(exc, path) from exc
-        return cls(db, path)
+        store = cls(db, path)
+        cls.opened(store)
+        return store
+
+    @staticmethod
+    def opened(store: Store) -> None:
+        """Called with each store opened for writing: nothing. A test replaces it to give the
+        store a disk that fills up (`limit_growth`) in the middle of a real run."""
+
+    def limit_growth(self, pages: int) -> None:
+        """Let the file grow by at most `pages` more pages (SQLite's max_page_count): SQLite then
+        fails with its own "database or disk is full", as on a disk with that much room left."""
+        (count,) = self.db.execute("PRAGMA page_count").fetchone()
+        self.db.execute(f"PRAGMA max_page_count = {count + pages}")
 
     @property
     def schema_version(self) -> int:
