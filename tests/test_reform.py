@@ -533,7 +533,9 @@ def test_status_of_2025_periods_combines_the_months_sent_on_both_trees(vwu, tmp_
     communes = len(UnitTree.for_year(2025).leaves("31"))
 
     def covered(period: str | None) -> tuple[str, list[tuple[str, int, int]]]:
-        shown = json.loads(vwu("status", "--year", 2025, *(["--period", period] if period else []), "--workspace", workspace, "--json").stdout)
+        shown = json.loads(
+            vwu("status", "--year", 2025, *(["--period", period] if period else []), "--workspace", workspace, "--json").stdout
+        )
         by_unit = shown["indicators"][0]["lowest_units"]["by_unit"]
         return shown["tree"], [(u["code"], u["covered"], u["expected"]) for u in by_unit]
 

@@ -329,10 +329,7 @@ def submitted_on_legacy_tree(
         first, last = period.months
         needed = set(range(first, last + 1))
     by_province = {
-        (i, d)
-        for (i, p), got in province_months.items()
-        for d in districts_of.get(p, ())
-        if needed <= got | months.get((i, d), set())
+        (i, d) for (i, p), got in province_months.items() for d in districts_of.get(p, ()) if needed <= got | months.get((i, d), set())
     }
     return sorted(done | by_province), by_province - done
 
