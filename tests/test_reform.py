@@ -225,16 +225,20 @@ def test_a_district_first_half_2025_is_counted_on_the_legacy_tree_not_as_its_new
     assert members["submitted_units"] == [{"code": "332", "name": "Huyện Tiên Lữ"}]
     result = vwu("status", "--year", 2025, "--period", "H1", "--unit", 332, "--workspace", workspace, "--json")
     assert json.loads(result.stdout)["indicators"][0]["submitted"] == 1, result.output
-    # The year, on the new tree: the new Hưng Yên has not reported (17 of its districts sent nothing).
+    # The year, on the new tree: Tiên Lữ's file answers only for the 3 new communes made of its
+    # communes alone (issue 12), not for the new Hưng Yên (17 of its districts sent nothing).
     status = json.loads(vwu("status", "--year", 2025, "--workspace", workspace, "--json").stdout)
-    assert status["indicators"][0]["submitted"] == 0
+    assert status["indicators"][0]["lowest_units"]["by_unit"] == [
+        {"code": "33", "name": "Tỉnh Hưng Yên", "covered": 3, "expected": len(new.leaves("33"))}
+    ]
+    assert status["complete"] is False
     first_half = aggregate(workspace, 2025, period="H1")
     assert first_half.tree.tree == "legacy" and _coverage(first_half) == (1, districts)
     assert _coverage(first_half, "33") == (1, len(legacy.descendants("33")) - len(legacy.leaves("33")))
     year = aggregate(workspace, 2025)
     # From 2025 completeness counts the communes a file answers for (issue 12).
-    assert year.tree.tree == "2025" and _coverage(year) == (0, len(new.leaves()))
-    assert _coverage(year, "33") == (0, len(new.leaves("33")))
+    assert year.tree.tree == "2025" and _coverage(year) == (3, len(new.leaves()))
+    assert _coverage(year, "33") == (3, len(new.leaves("33")))
     # The new Quảng Trị compiled its first half itself in July, on the new tree: it stands for
     # every district of the legacy Quảng Bình and Quảng Trị, whole provinces both.
     filled = tmp_path / "quang_tri"
@@ -246,7 +250,8 @@ def test_a_district_first_half_2025_is_counted_on_the_legacy_tree_not_as_its_new
     first_half = aggregate(workspace, 2025, period="H1")  # both trees: rolled up on the new one
     assert first_half.tree.tree == "2025"
     communes_44, communes_33 = len(new.leaves("44")), len(new.leaves("33"))
-    assert _coverage(first_half, "44") == (communes_44, communes_44) and _coverage(first_half, "33") == (0, communes_33)
+    # Hưng Yên: the 3 new communes made of Tiên Lữ's communes alone.
+    assert _coverage(first_half, "44") == (communes_44, communes_44) and _coverage(first_half, "33") == (3, communes_33)
 
 
 def test_an_old_store_learns_the_tree_of_every_submission_and_target(tmp_path: Path) -> None:

@@ -276,9 +276,8 @@ def status(result, lang: str, quiet: bool = False) -> None:
     table.add_column(text("cli.status.submitted", lang), justify="right")
     counted = any(item.counts_lowest for item in result.indicators)
     table.add_column(text("cli.status.lowest_counted" if counted else "cli.status.lowest_figures", lang), justify="right")
-    if not counted:  # legacy years: the districts that report, with their communes' coverage beside
-        table.add_column(text("cli.status.reporting", lang))
     table.add_column(text("cli.status.missing", lang))
+    reporting: dict[str, list[str]] = {}  # the reporting units with their coverage -> indicators
     for item in result.indicators:
         names = ", ".join(f"{name} ({code})" for code, name in item.missing[:STATUS_LISTED])
         if len(item.missing) > STATUS_LISTED:
@@ -299,20 +298,24 @@ def status(result, lang: str, quiet: bool = False) -> None:
             names = "; ".join(n for n in (", ".join(partly[:STATUS_LISTED]), names) if n)
         done = f"{len(item.submitted)}/{item.expected}"
         lowest = f"{number(item.lowest_covered, lang)}/{number(item.lowest_expected, lang)}"
-        reporting = []
-        if not counted:  # those with communes lacking figures first: they are the ones to call
+        if not counted and item.submitted:  # those with communes lacking figures first: the ones to call
             ranked = sorted(item.submitted, key=lambda unit: item.lowest[unit[0]][0] >= item.lowest[unit[0]][1])
-            reporting = [_coverage_beside(item, code, name, lang) for code, name in ranked[:STATUS_LISTED]]
+            listed = [_coverage_beside(item, code, name, lang) for code, name in ranked[:STATUS_LISTED]]
             if len(ranked) > STATUS_LISTED:
-                reporting.append(t(lang, "and_more", n=len(ranked) - STATUS_LISTED))
+                listed.append(t(lang, "and_more", n=len(ranked) - STATUS_LISTED))
+            reporting.setdefault(", ".join(listed), []).append(item.title(lang))
         table.add_row(
             escape(item.title(lang)),
             f"[green]{done}[/green]" if not item.missing else done,
             f"[green]{lowest}[/green]" if item.complete else lowest,
-            *([escape(", ".join(reporting)) or "—"] if not counted else []),
             escape(names) or "—",
         )
     console.print(table)
+    # Legacy years: the districts that report, their communes' coverage beside (under the table,
+    # once for the indicators that share it: a district usually sends all its sheets in one file).
+    for listed, titles in reporting.items():
+        line = text("cli.status.reporting", lang, indicators=", ".join(titles), units=listed)
+        console.print(escape(line), highlight=False, soft_wrap=True)  # one line per group: found by grep
     if result.withdrawn:  # lines, not a table: a reason is read whole, and found by grep in cron mail
         console.print(f"[bold]{escape(text('cli.status.withdrawn', lang))}[/bold]")
         for item in result.withdrawn:
