@@ -172,6 +172,42 @@ def test_an_xls_copy_keeps_values_merged_cells_and_widths(vwu, tmp_path):
     assert ws["D6"].value == -5 and "nhỏ hơn mức tối thiểu 0" in ws["D6"].comment.text
 
 
+def test_a_csv_copy_holds_its_figures_as_numbers_and_fits_its_columns(vwu, tmp_path, workspace):
+    """A CSV is text only: the copy holds its figures as numbers (Excel sums them, the clerk edits
+    numbers), its text as text, and a title line does not stretch column A across the screen."""
+    rows = rows_for("members")
+    rows[0][0] = "00712"  # a code with a leading zero stays as typed
+    rows[1][2] = "-5"  # Xã Hưng Đạo: a negative count
+    rows[2][3] = "12 hộ"  # Xã Nhật Tân: text where a figure goes
+    (tmp_path / "in").mkdir()
+    path = write_csv(tmp_path / "in" / "tien_lu.csv", "members", rows)
+
+    vwu("validate", path, "--annotate", tmp_path / "out")
+
+    copy = tmp_path / "out" / "tien_lu_kiem_tra.xlsx"
+    ws = load_workbook(copy).worksheets[1]
+    assert [(c.value, c.data_type) for c in ws[4]] == [
+        ("00712", "s"),
+        ("Thị trấn Vương", "s"),
+        (1200, "n"),
+        (35, "n"),
+        (1800, "n"),
+        (4, "n"),
+    ]
+    assert (ws["C5"].value, ws["C5"].data_type) == (-5, "n") and "nhỏ hơn mức tối thiểu 0" in ws["C5"].comment.text
+    assert (ws["D6"].value, ws["D6"].data_type) == ("12 hộ", "s") and ws["D6"].comment is not None
+    assert ws["A1"].value == "HỘI LHPN HUYỆN TIÊN LỮ" and ws.column_dimensions["A"].width <= 12
+    assert ws.column_dimensions["E"].width >= len(HEADERS["members"][2]) - 2  # the longest header is readable
+
+    fixed = load_workbook(copy)
+    fixed.worksheets[1]["A4"].value = "12337"  # Thị trấn Vương's own code
+    fixed.worksheets[1]["C5"].value, fixed.worksheets[1]["D6"].value = 950, 12
+    fixed.save(copy)
+    result = vwu("ingest", copy, "--workspace", workspace, "--json")
+    assert result.exit_code == 0, result.output
+    assert figures(workspace, "members_total")[("12340", "members_total")] == 950
+
+
 def test_the_fixed_copy_sent_back_is_read_as_the_units_submission(vwu, tmp_path, workspace):
     """The clerk fixes the red cell in the copy and sends it back: ingest skips the results sheet."""
     loi = next(p for p in LOI if "so_am" in p.name)

@@ -31,6 +31,7 @@ from vwu_pipeline.core.messages import said
 from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, readable
+from vwu_pipeline.core.text import NotANumber, parse_number
 from vwu_pipeline.ingest import patched_copy
 from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, ReadError, read_workbook
 from vwu_pipeline.ops.config import Limits
@@ -114,9 +115,7 @@ class Place:
 
     @property
     def cell(self) -> str:
-        from openpyxl.utils import get_column_letter
-
-        return f"{get_column_letter(self.column)}{self.row}"
+        return f"{patched_copy.column_letters(self.column)}{self.row}"
 
 
 def annotate(
@@ -128,15 +127,13 @@ def annotate(
     limits: Limits = Limits(),
 ) -> Path:
     """Write the annotated copy of `path` to `out` (a file path) and return it."""
-    from openpyxl import Workbook
-
     path, out = Path(path), Path(out)
     if out.exists() and path.exists() and out.resolve() == path.resolve():
         raise ValueError(f"the copy would overwrite the original: {path}")
     opened = not any(p.code in UNOPENED for p in result.problems)
-    if opened and path.suffix.lower() == ".xlsx":
+    if opened:
         try:
-            return _patched(path, result, out, lang, send_to)
+            return _patched(path, result, out, lang, send_to, limits)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception:  # patched_copy.Unsupported, or a package it did not foresee: openpyxl copies it
@@ -152,6 +149,8 @@ def annotate(
         except BaseException:  # a file calamine read but openpyxl cannot: the summary still goes back
             workbook = None
     if workbook is None:
+        from openpyxl import Workbook
+
         workbook, kept = Workbook(), "kept_none"
         workbook.remove(workbook.active)
     said = _messages(result.problems, lang)
@@ -162,10 +161,20 @@ def annotate(
     return out
 
 
-def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str | None) -> Path:
-    """The copy written into the original's own package (patched_copy.py): fast on large files,
-    and it keeps images, charts and the results of formulas."""
-    package, book = patched_copy.worksheets(path)
+def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str | None, limits: Limits) -> Path:
+    """The copy written as a package of its own parts (patched_copy.py): fast on large files. An
+    .xlsx is its own package, which keeps images, charts and the results of formulas; .xls, .ods
+    and .csv input becomes a package of the values vwu read."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        package, book = patched_copy.worksheets(path)
+        sheet_of, kept = {name: name for name, _ in book.sheets}, "kept_all"
+    elif suffix in (".xls", ".ods", ".csv"):
+        sheets, sheet_of = _values_sheets(path, limits)
+        package = patched_copy.values_package(sheets)
+        book, kept = patched_copy.Workbook(package), f"kept_values:{suffix[1:]}"
+    else:
+        raise patched_copy.Unsupported(suffix)
     if not book.sheets:
         raise patched_copy.Unsupported("no worksheet")
     part_of = dict(book.sheets)
@@ -176,14 +185,64 @@ def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str
             merged[title] = patched_copy.merged_ranges(package, part_of[title])
         return merged[title]
 
-    places, notes = _locate(result.problems, {name: name for name in part_of}, book.sheets[0][0], merged_of)
+    places, notes = _locate(result.problems, sheet_of, book.sheets[0][0], merged_of)
     said = _messages(result.problems, lang)
     by_sheet: dict[str, dict[tuple[int, int], patched_copy.Note]] = {}
     for (title, row, column), found in notes.items():
         by_sheet.setdefault(title, {})[(row, column)] = _note(found, said)
-    summary = _summary(path, result, places, lang, send_to, "kept_all", book.names, said)
+    summary = _summary(path, result, places, lang, send_to, kept, book.names, said)
     _save(out, lambda target: patched_copy.write_copy(package, book, by_sheet, summary, (FEEDBACK_MARKER, summary.title), AUTHOR, target))
     return out
+
+
+def _values_sheets(path: Path, limits: Limits) -> tuple[list[patched_copy.ValuesSheet], dict[str, str]]:
+    """.xls, .ods and .csv: the values vwu read, with merged cells and widths, and the title in
+    the copy of each sheet as problems name it."""
+    layout = _xls_layout(path) if path.suffix.lower() == ".xls" else {}
+    typed = path.suffix.lower() == ".csv"  # a CSV holds text only: its figures become numbers
+    sheets: list[patched_copy.ValuesSheet] = []
+    sheet_of: dict[str, str] = {}
+    for sheet in read_workbook(path, limits):
+        title = _sheet_title(sheet.name, [s.title for s in sheets])
+        sheet_of[sheet.name] = title
+        rows = [[_figure(value) for value in cells] for cells in sheet.rows] if typed else sheet.rows
+        merges, given = layout.get(sheet.name, ([], {}))
+        widths = {column: given.get(column) or width for column, width in _widths(rows).items()}
+        widths.update(given)
+        sheets.append(patched_copy.ValuesSheet(title, rows, merges, widths))
+    return sheets, sheet_of
+
+
+# A figure as an office writes it in a CSV: digits, a sign, separators; never a leading zero
+# (a commune code "00712" stays text, as it was typed)
+_FIGURE = re.compile(r"^[+-]?(0|[1-9][0-9]{0,2}([.,  ]?[0-9]{3})*[0-9]*)([.,][0-9]+)?$")
+
+
+def _figure(value: object) -> object:
+    """A CSV cell: a figure as a number (as vwu reads it), any other text unchanged."""
+    if not isinstance(value, str) or not _FIGURE.match(value):
+        return value
+    try:
+        number = parse_number(value)
+    except NotANumber:
+        return value
+    if number is None:
+        return value
+    return int(number) if number.is_integer() and abs(number) < 10**15 else number
+
+
+def _widths(rows: list[list[object]]) -> dict[int, float]:
+    """Column widths that fit the table: a title line alone on its row spills over the empty
+    cells beside it, as in Excel, and does not widen its column."""
+    longest: dict[int, int] = {}
+    for cells in rows:
+        filled = [(c, value) for c, value in enumerate(cells, start=1) if value is not None and value != ""]
+        if len(filled) < 2:
+            continue
+        for column, value in filled:
+            size = len(str(value)) if not isinstance(value, float) else len(f"{value:g}")
+            longest[column] = max(longest.get(column, 0), size)
+    return {column: float(min(max(size + 2, 8), 40)) for column, size in longest.items()}
 
 
 def _copy_of(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
@@ -249,31 +308,23 @@ def _clerks_part(note: str) -> str | None:
 
 
 def _values_copy(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
-    """.xls, .ods and .csv: the values vwu read, with merged cells and widths."""
+    """.xls, .ods and .csv through openpyxl (when the package route cannot): the same values."""
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
-    sheets = read_workbook(path, limits)
-    layout = _xls_layout(path) if path.suffix.lower() == ".xls" else {}
+    sheets, sheet_of = _values_sheets(path, limits)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    sheet_of: dict[str, str] = {}
     for sheet in sheets:
-        ws = workbook.create_sheet(_sheet_title(sheet.name, workbook.sheetnames))
-        sheet_of[sheet.name] = ws.title
-        widths: dict[int, int] = {}
+        ws = workbook.create_sheet(sheet.title)
         for r, cells in enumerate(sheet.rows, start=1):
             for c, value in enumerate(cells, start=1):
-                if value is None:
-                    continue
-                _put(ws.cell(r, c), value)
-                widths[c] = max(widths.get(c, 0), len(str(value)))
-        merges, given = layout.get(sheet.name, ([], {}))
-        for first_row, last_row, first_col, last_col in merges:
+                if value is not None:
+                    _put(ws.cell(r, c), value)
+        for first_row, last_row, first_col, last_col in sheet.merges:
             ws.merge_cells(start_row=first_row, end_row=last_row, start_column=first_col, end_column=last_col)
-        for c in set(widths) | set(given):
-            width = given.get(c) or min(max(widths.get(c, 0) + 2, 8), 60)
-            ws.column_dimensions[get_column_letter(c)].width = width
+        for column, width in sheet.widths.items():
+            ws.column_dimensions[get_column_letter(column)].width = width
     if not workbook.worksheets:
         raise ReadError("file-unreadable", reason=said("reason.no-sheet"))
     suffix = path.suffix.lower().lstrip(".")
@@ -563,8 +614,6 @@ def _save(out: Path, write: Callable[[Path], None]) -> None:
 
 def mail_text(result: FileResult, copy: Path, lang: Lang = "vi", send_to: str | None = None) -> str:
     """The plain-text message beside the copy: what happened, each problem and its cell, what to do."""
-    from openpyxl.utils import get_column_letter
-
     send_to = send_to or _t("send_to_default", lang)
     name = readable(Path(result.path).name)
     period = _t("mail.period", lang, period=_period_label(result.period, lang)) if result.period else ""
@@ -584,7 +633,7 @@ def mail_text(result: FileResult, copy: Path, lang: Lang = "vi", send_to: str | 
         lines += ["", label]
         for number, problem in enumerate(found, start=1):
             if problem.sheet and problem.row:
-                cell = f"{get_column_letter(problem.column_index or 1)}{problem.row}"
+                cell = f"{patched_copy.column_letters(problem.column_index or 1)}{problem.row}"
                 where = _t("mail.place", lang, sheet=problem.sheet, cell=cell)
             elif problem.sheet:
                 where = _t("mail.place_sheet", lang, sheet=problem.sheet)

@@ -13,11 +13,15 @@ makes the copy through openpyxl instead.
 
 from __future__ import annotations
 
+import functools
+import math
 import posixpath
 import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from operator import itemgetter
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -41,8 +45,10 @@ AFTER_LEGACY_DRAWING = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects",
 _CELL = re.compile(r"<c\b([^>]*?)(/?)>")
 _REF = re.compile(r'\br="([A-Z]{1,3})([0-9]+)"')
 _STYLE = re.compile(r'\bs="([0-9]+)"')
+_ROW = re.compile(r'<row\b[^>]*?\br="([0-9]+)"')
 _TAG = re.compile(r"<(/?)([A-Za-z_][\w.:-]*)[^>]*?(/?)>")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_PLAIN_TEXT = re.compile(r"[^&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*")
 
 
 class Unsupported(Exception):
@@ -93,7 +99,9 @@ def _column(letters: str) -> int:
     return number
 
 
-def _letters(column: int) -> str:
+@functools.lru_cache(maxsize=1024)
+def column_letters(column: int) -> str:
+    """3 -> "C", 28 -> "AB"."""
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)
@@ -103,19 +111,30 @@ def _letters(column: int) -> str:
 
 def _text(value: str) -> str:
     """Text for an XML element: escaped, without the characters XML 1.0 forbids."""
+    if _PLAIN_TEXT.fullmatch(value):  # most text: nothing to escape or drop
+        return value
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _attribute(value: str) -> str:
+    """A quoted XML attribute value."""
+    return f'"{value}"' if _PLAIN_TEXT.fullmatch(value) and '"' not in value else quoteattr(_ILLEGAL.sub("", value))
+
+
 class Package:
     """The original's parts, read once; the changed and added ones kept apart until written."""
 
-    def __init__(self, path: Path) -> None:
-        with open(path, "rb") as handle:
-            archive = zipfile.ZipFile(handle)
-            self.order = archive.namelist()
-            self.parts = {name: archive.read(name) for name in self.order}
+    def __init__(self, path: Path | None, parts: dict[str, bytes] | None = None) -> None:
+        if path is None:
+            self.parts = dict(parts or {})
+            self.order = list(self.parts)
+        else:
+            with open(path, "rb") as handle:
+                archive = zipfile.ZipFile(handle)
+                self.order = archive.namelist()
+                self.parts = {name: archive.read(name) for name in self.order}
         self.changed: dict[str, str] = {}
 
     def text(self, name: str) -> str:
@@ -380,9 +399,11 @@ def _mark_cells(xml: str, notes: dict[tuple[int, int], Callable[[int], int]]) ->
 def _insert_cell(data: str, row: int, column: int, style: int) -> str:
     """An empty cell of an existing row, in column order (a problem on a blank cell)."""
     opening = re.search(rf'<row\b[^>]*?\br="{row}"[^>]*?(/?)>', data)
-    if opening is None:
-        raise Unsupported(f"row {row} not in the sheet")
-    cell = f'<c r="{_letters(column)}{row}" s="{style}"/>'
+    cell = f'<c r="{column_letters(column)}{row}" s="{style}"/>'
+    if opening is None:  # a row without cells (a header row left blank): added in its place
+        later = next((m for m in _ROW.finditer(data) if int(m.group(1)) > row), None)
+        at = later.start() if later else len(data)
+        return data[:at] + f'<row r="{row}">{cell}</row>' + data[at:]
     head = re.sub(r'\sspans="[^"]*"', "", opening.group(0))  # a hint that would no longer hold
     if opening.group(1):
         return data[: opening.start()] + head[:-2] + ">" + cell + "</row>" + data[opening.end() :]
@@ -417,7 +438,7 @@ def _before_later_children(xml: str, element: str) -> str:
 
 def _comments_xml(notes: list[tuple[int, int, Note]], author: str) -> str:
     items = "".join(
-        f'<comment ref="{_letters(c)}{r}" authorId="0"><text><t xml:space="preserve">{_text(n.text)}</t></text></comment>'
+        f'<comment ref="{column_letters(c)}{r}" authorId="0"><text><t xml:space="preserve">{_text(n.text)}</t></text></comment>'
         for r, c, n in notes
     )
     return (
@@ -447,8 +468,7 @@ def _vml(notes: list[tuple[int, int, Note]]) -> str:
     )
 
 
-def _cell_xml(row: int, column: int, value: object, style: int | None) -> str:
-    ref = f"{_letters(column)}{row}"
+def _cell_xml(ref: str, value: object, style: int | None) -> str:
     s = f' s="{style}"' if style is not None else ""
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>'
@@ -458,29 +478,32 @@ def _cell_xml(row: int, column: int, value: object, style: int | None) -> str:
 
 
 def _sheet_xml(sheet: Sheet, style_ids: dict[str, int]) -> str:
+    # Written in one pass: the results sheet of a large file has a line per problem (10,000s).
     by_row: dict[int, list[tuple[int, object, str]]] = {}
     for row, column, value, style in sheet.cells:
         by_row.setdefault(row, []).append((column, value, style))
-    rows: dict[int, list[str]] = {}
+    letters: dict[int, str] = {}
+    pieces: list[str] = []
     for row in sorted(by_row):
-        by_row[row].sort(key=lambda c: c[0])
-        for column, value, style in by_row[row]:
-            rows.setdefault(row, []).append(_cell_xml(row, column, value, style_ids.get(style)))
-    data = "".join(
-        f'<row r="{r}"' + (f' ht="{sheet.heights[r]}" customHeight="1"' if r in sheet.heights else "") + ">" + "".join(cells) + "</row>"
-        for r, cells in rows.items()
-    )
+        cells = sorted(by_row[row], key=itemgetter(0))
+        pieces.append(f'<row r="{row}"' + (f' ht="{sheet.heights[row]}" customHeight="1">' if row in sheet.heights else ">"))
+        for column, value, style in cells:
+            letter = letters.get(column) or letters.setdefault(column, column_letters(column))
+            pieces.append(_cell_xml(f"{letter}{row}", value, style_ids.get(style)))
+        pieces.append("</row>")
+    data = "".join(pieces)
+    rows = by_row
     columns = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths, start=1))
     pane = ""
     if sheet.frozen_rows:
         pane = f'<pane ySplit="{sheet.frozen_rows}" topLeftCell="A{sheet.frozen_rows + 1}" activePane="bottomLeft" state="frozen"/>'
         pane += f'<selection pane="bottomLeft" activeCell="A{sheet.frozen_rows + 1}" sqref="A{sheet.frozen_rows + 1}"/>'
     merges = "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges)
-    links = "".join(f"<hyperlink ref={quoteattr(c)} location={quoteattr(loc)} display={quoteattr(c)}/>" for c, loc in sheet.links.items())
+    links = "".join([f'<hyperlink ref="{c}" location={_attribute(loc)} display="{c}"/>' for c, loc in sheet.links.items()])
     last = max(rows, default=1)
     return (
         f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-        f'<dimension ref="A1:{_letters(len(sheet.widths) or 1)}{last}"/>'
+        f'<dimension ref="A1:{column_letters(len(sheet.widths) or 1)}{last}"/>'
         f'<sheetViews><sheetView tabSelected="1" workbookViewId="0">{pane}</sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{columns}</cols><sheetData>{data}</sheetData>'
         + (f'<mergeCells count="{len(sheet.merges)}">{merges}</mergeCells>' if merges else "")
@@ -585,3 +608,124 @@ def write_copy(
 
 def merged_ranges(package: Package, part: str) -> list[tuple[int, int, int, int]]:
     return _merged(package.text(part))
+
+
+# --- a package built from values (.xls, .ods and .csv input) ---------------------------------
+
+STYLES_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+EXCEL_EPOCH = datetime(1899, 12, 30)
+# cellXfs of the built package: 0 plain, then dates, date-times, times of day and durations
+DATE_FORMATS = {
+    "date": (1, 164, "dd/mm/yyyy"),
+    "datetime": (2, 165, "dd/mm/yyyy hh:mm"),
+    "time": (3, 166, "hh:mm:ss"),
+    "duration": (4, 167, "[h]:mm:ss"),
+}
+
+
+@dataclass
+class ValuesSheet:
+    """A sheet rebuilt from the values vwu read: text stays text, numbers and dates are typed."""
+
+    title: str
+    rows: list[list[object]]  # row 0 is Excel row 1
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, last row, first col, last col
+    widths: dict[int, float] = field(default_factory=dict)  # column (1-based) -> width in characters
+
+
+def _value_xml(ref: str, value: object) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int) and abs(value) < 10**15:
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    if isinstance(value, float) and math.isfinite(value):
+        return f'<c r="{ref}"><v>{value!r}</v></c>'
+    serial, kind = None, None
+    if isinstance(value, datetime):
+        serial = (value.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
+        kind = "datetime" if (value.hour or value.minute or value.second) else "date"
+    elif isinstance(value, date):
+        serial, kind = (value - EXCEL_EPOCH.date()).days, "date"
+    elif isinstance(value, time):
+        serial, kind = (value.hour * 3600 + value.minute * 60 + value.second) / 86400, "time"
+    elif isinstance(value, timedelta):
+        serial, kind = value.total_seconds() / 86400, "duration"
+    if kind is not None and serial is not None and serial >= 0:
+        return f'<c r="{ref}" s="{DATE_FORMATS[kind][0]}"><v>{serial!r}</v></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+
+
+def _values_sheet_xml(sheet: ValuesSheet) -> str:
+    letters: list[str] = []
+    rows = []
+    for number, cells in enumerate(sheet.rows, start=1):
+        if not cells:
+            continue
+        while len(letters) < len(cells):
+            letters.append(column_letters(len(letters) + 1))
+        content = "".join([_value_xml(f"{letters[c]}{number}", value) for c, value in enumerate(cells)])
+        if content:
+            rows.append(f'<row r="{number}">{content}</row>')
+    columns = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in sorted(sheet.widths.items()))
+    merges = "".join(
+        f'<mergeCell ref="{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"/>' for r1, r2, c1, c2 in sheet.merges if (r1, c1) != (r2, c2)
+    )
+    return (
+        f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+        '<sheetFormatPr defaultRowHeight="15"/>'
+        + (f"<cols>{columns}</cols>" if columns else "")
+        + f"<sheetData>{''.join(rows)}</sheetData>"
+        + (f"<mergeCells>{merges}</mergeCells>" if merges else "")
+        + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+    )
+
+
+def values_package(sheets: list[ValuesSheet]) -> Package:
+    """A minimal .xlsx package holding `sheets`, to be marked like an original one."""
+    if not sheets:
+        raise Unsupported("no worksheet")
+    parts: dict[str, str] = {}
+    entries, relations, overrides = [], [], []
+    for number, sheet in enumerate(sheets, start=1):
+        part = f"xl/worksheets/sheet{number}.xml"
+        parts[part] = _values_sheet_xml(sheet)
+        entries.append(f'<sheet name={quoteattr(sheet.title)} sheetId="{number}" r:id="rId{number}"/>')
+        relations.append((f"rId{number}", f"{REL}/worksheet", f"worksheets/sheet{number}.xml"))
+        overrides.append((f"/{part}", WORKSHEET_TYPE))
+    relations.append((f"rId{len(sheets) + 1}", f"{REL}/styles", "styles.xml"))
+    overrides += [("/xl/workbook.xml", WORKBOOK_TYPE), ("/xl/styles.xml", STYLES_TYPE)]
+
+    def rels(items: list[tuple[str, str, str]]) -> str:
+        lines = "".join(f"<Relationship Id={quoteattr(i)} Type={quoteattr(t)} Target={quoteattr(target)}/>" for i, t, target in items)
+        return f'{HEAD}<Relationships xmlns="{PACKAGE_REL}">{lines}</Relationships>'
+
+    formats = sorted(DATE_FORMATS.values())
+    parts["[Content_Types].xml"] = (
+        f'{HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        + "".join(f"<Override PartName={quoteattr(p)} ContentType={quoteattr(kind)}/>" for p, kind in overrides)
+        + "</Types>"
+    )
+    parts["_rels/.rels"] = rels([("rId1", f"{REL}/officeDocument", "xl/workbook.xml")])
+    parts["xl/_rels/workbook.xml.rels"] = rels(relations)
+    parts["xl/workbook.xml"] = (
+        f'{HEAD}<workbook xmlns="{MAIN}" xmlns:r="{REL}"><bookViews><workbookView/></bookViews>'
+        f"<sheets>{''.join(entries)}</sheets></workbook>"
+    )
+    parts["xl/styles.xml"] = (
+        f'{HEAD}<styleSheet xmlns="{MAIN}"><numFmts count="{len(formats)}">'
+        + "".join(f"<numFmt numFmtId={quoteattr(str(n))} formatCode={quoteattr(code)}/>" for _, n, code in formats)
+        + '</numFmts><fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        f'<cellXfs count="{len(formats) + 1}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        + "".join(f'<xf numFmtId="{n}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' for _, n, _ in formats)
+        + '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    )
+    order = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"]
+    order += [p for p in parts if p not in order]
+    return Package(None, {name: parts[name].encode("utf-8") for name in order})
