@@ -231,9 +231,12 @@ def _figure(value: object) -> object:
     return int(number) if number.is_integer() and abs(number) < 10**15 else number
 
 
+MAX_WIDTH = 24  # a longer header wraps (the package route) instead of pushing the table off the page
+
+
 def _widths(rows: list[list[object]]) -> dict[int, float]:
     """Column widths that fit the table: a title line alone on its row spills over the empty
-    cells beside it, as in Excel, and does not widen its column."""
+    cells beside it, as in Excel, and does not widen its column; a long header wraps."""
     longest: dict[int, int] = {}
     for cells in rows:
         filled = [(c, value) for c, value in enumerate(cells, start=1) if value is not None and value != ""]
@@ -242,7 +245,7 @@ def _widths(rows: list[list[object]]) -> dict[int, float]:
         for column, value in filled:
             size = len(str(value)) if not isinstance(value, float) else len(f"{value:g}")
             longest[column] = max(longest.get(column, 0), size)
-    return {column: float(min(max(size + 2, 8), 40)) for column, size in longest.items()}
+    return {column: float(min(max(size + 2, 8), MAX_WIDTH)) for column, size in longest.items()}
 
 
 def _copy_of(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:

@@ -621,6 +621,7 @@ DATE_FORMATS = {
     "time": (3, 166, "hh:mm:ss"),
     "duration": (4, 167, "[h]:mm:ss"),
 }
+WRAPPED = 5  # text wider than its column, in a table row (a header): wrapped, the row grows
 
 
 @dataclass
@@ -633,9 +634,11 @@ class ValuesSheet:
     widths: dict[int, float] = field(default_factory=dict)  # column (1-based) -> width in characters
 
 
-def _value_xml(ref: str, value: object) -> str:
+def _value_xml(ref: str, value: object, width: float | None = None) -> str:
     if value is None or value == "":
         return ""
+    if width is not None and isinstance(value, str) and len(value) > width:
+        return f'<c r="{ref}" s="{WRAPPED}" t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int) and abs(value) < 10**15:
@@ -665,20 +668,36 @@ def _values_sheet_xml(sheet: ValuesSheet) -> str:
             continue
         while len(letters) < len(cells):
             letters.append(column_letters(len(letters) + 1))
-        content = "".join([_value_xml(f"{letters[c]}{number}", value) for c, value in enumerate(cells)])
+        height = ""
+        if sum(1 for value in cells if value is not None and value != "") > 1:  # a title alone on its row spills over
+            content = "".join([_value_xml(f"{letters[c]}{number}", v, sheet.widths.get(c + 1)) for c, v in enumerate(cells)])
+            lines = max(
+                (
+                    math.ceil(len(v) * 1.15 / sheet.widths[c + 1])
+                    for c, v in enumerate(cells)
+                    if isinstance(v, str) and len(v) > sheet.widths.get(c + 1, len(v))
+                ),
+                default=1,
+            )
+            if lines > 1:  # a wrapped header: its row grows (not every program fits it on opening)
+                height = f' ht="{15 * lines}" customHeight="1"'
+        else:
+            content = "".join([_value_xml(f"{letters[c]}{number}", value) for c, value in enumerate(cells)])
         if content:
-            rows.append(f'<row r="{number}">{content}</row>')
+            rows.append(f'<row r="{number}"{height}>{content}</row>')
     columns = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in sorted(sheet.widths.items()))
     merges = "".join(
         f'<mergeCell ref="{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"/>' for r1, r2, c1, c2 in sheet.merges if (r1, c1) != (r2, c2)
     )
     return (
-        f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
-        '<sheetFormatPr defaultRowHeight="15"/>'
+        # printed one page wide, landscape: a CSV has no print layout of its own
+        f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+        '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{columns}</cols>" if columns else "")
         + f"<sheetData>{''.join(rows)}</sheetData>"
         + (f"<mergeCells>{merges}</mergeCells>" if merges else "")
-        + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+        + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>'
     )
 
 
@@ -722,9 +741,10 @@ def values_package(sheets: list[ValuesSheet]) -> Package:
         '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
         '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-        f'<cellXfs count="{len(formats) + 1}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        f'<cellXfs count="{len(formats) + 2}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
         + "".join(f'<xf numFmtId="{n}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' for _, n, _ in formats)
-        + '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+        + '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment wrapText="1"/></xf>'
+        '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
     )
     order = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"]
     order += [p for p in parts if p not in order]
