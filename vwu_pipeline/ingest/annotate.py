@@ -166,8 +166,14 @@ def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str
     .xlsx is its own package, which keeps images, charts and the results of formulas; .xls, .ods
     and .csv input becomes a package of the values vwu read."""
     suffix = path.suffix.lower()
+    checked_before = False
     if suffix == ".xlsx":
-        package, book = patched_copy.worksheets(path)
+        package = patched_copy.Package(path)
+        earlier_results = patched_copy.property_value(package, FEEDBACK_MARKER)
+        if earlier_results is not None:  # a checked copy checked again: its old results, marks and vwu's notes go
+            patched_copy.forget_results_sheet(package, earlier_results, FEEDBACK_MARKER)
+            checked_before = True
+        book = patched_copy.Workbook(package)
         sheet_of, kept = {name: name for name, _ in book.sheets}, "kept_all"
     elif suffix in (".xls", ".ods", ".csv"):
         sheets, sheet_of = _values_sheets(path, limits)
@@ -191,7 +197,13 @@ def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str
     for (title, row, column), found in notes.items():
         by_sheet.setdefault(title, {})[(row, column)] = _note(found, said)
     summary = _summary(path, result, places, lang, send_to, kept, book.names, said)
-    _save(out, lambda target: patched_copy.write_copy(package, book, by_sheet, summary, (FEEDBACK_MARKER, summary.title), AUTHOR, target))
+    marker = (FEEDBACK_MARKER, summary.title)
+    earlier = _clerks_part if checked_before else (lambda note: note)
+    unfill = frozenset({ERROR_FILL, WARNING_FILL}) if checked_before else frozenset()
+    _save(
+        out,
+        lambda target: patched_copy.write_copy(package, book, by_sheet, summary, marker, AUTHOR, target, earlier, NOTE_SEPARATOR, unfill),
+    )
     return out
 
 
