@@ -60,6 +60,71 @@ def test_every_fatal_error_is_raised_with_a_catalogue_key_not_a_text() -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def _text_of(node: ast.AST) -> str | None:
+    """The literal text of a string or f-string (its fixed parts), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str))
+    return None
+
+
+def _bilingual(first: ast.AST, second: ast.AST) -> bool:
+    """A Vietnamese text followed by its English one (words with a space, no Vietnamese letter)."""
+    vi, en = _text_of(first), _text_of(second)
+    return bool(vi and en and VIETNAMESE.search(vi) and not VIETNAMESE.search(en) and re.search(r"[A-Za-z]+ [A-Za-z]", en))
+
+
+def test_no_text_is_written_in_two_languages_outside_the_catalogue() -> None:
+    """Side by side in code, a Vietnamese text and its English are a message the catalogue does
+    not have: as two arguments of a call (a problem, a schema issue, a label), a (vi, en) pair,
+    or a `vi`/`hint_vi` variable. Each belongs in core/messages.py under a key."""
+    wrong = []
+    for path, tree in _modules():
+        if path.name == "messages.py":
+            continue
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(SOURCE.parent)}:{getattr(node, 'lineno', '?')}"
+            runs = []
+            if isinstance(node, ast.Call):
+                runs.append([*node.args, *(k.value for k in node.keywords)])
+            elif isinstance(node, ast.Tuple) and len(node.elts) == 2:
+                runs.append(node.elts)
+            for run in runs:
+                wrong += [f"{where}: {_text_of(a)[:50]!r} / {_text_of(b)[:50]!r}" for a, b in zip(run, run[1:]) if _bilingual(a, b)]
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    value = _text_of(node.value)
+                    if (
+                        isinstance(target, ast.Name)
+                        and (target.id == "vi" or target.id.endswith("_vi"))
+                        and value
+                        and VIETNAMESE.search(value)
+                    ):
+                        wrong.append(f"{where}: {target.id} = {value[:50]!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_schema_issue_names_catalogue_keys() -> None:
+    """A schema-file mistake says what is wrong and how to fix it with catalogue keys, never text."""
+    wrong = []
+    for path, tree in _modules():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _called(node) in ("SchemaIssue", "_issue")):
+                continue
+            where = f"{path.relative_to(SOURCE.parent)}:{node.lineno}"
+            position = 3 if _called(node) == "SchemaIssue" else 2
+            keys = node.args[position : position + 1] + [k.value for k in node.keywords if k.arg in ("key", "hint")]
+            keys += node.args[position + 2 : position + 3] if _called(node) == "SchemaIssue" else node.args[position + 1 : position + 2]
+            for key in keys:
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    if key.value not in MESSAGES:
+                        wrong.append(f"{where}: {key.value[:60]!r} is not a catalogue key")
+                elif not isinstance(key, (ast.Name, ast.Constant)):
+                    wrong.append(f"{where}: {type(key).__name__} where a catalogue key belongs")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_every_catalogue_key_named_in_the_code_exists() -> None:
     groups = {key.split(".")[0] for key in MESSAGES if "." in key}
     looks_like_key = re.compile(rf"^(?:{'|'.join(map(re.escape, groups))})\.[a-z0-9_.-]*[a-z0-9]$")

@@ -890,3 +890,51 @@ def test_an_original_saved_again_in_the_same_run_as_its_correction_never_undoes_
     assert result.exit_code == 0, result.output
     assert statuses(result) == {"467.xlsx": "skipped", "467_sua.xlsx": "replaced"}
     assert district_figures(workspace, "members_total")["19555"] == 2600
+
+
+def test_an_original_saved_again_and_delivered_before_the_correction_made_before_it_never_undoes_it(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    original = edited(demo_file, tmp_path / "night1" / "467.xlsx", mtime=now - 7200)
+    ingest(vwu, workspace, original)
+    # the office re-saves its original (new bytes, the old figures) and mails it at once; the
+    # correction it had made an hour before the re-save arrives only the next night
+    resaved = ingest(vwu, workspace, edited(original, tmp_path / "night2" / "467_gui_lai.xlsx", lambda book: None, mtime=now))
+    assert district_figures(workspace, "members_total")["19555"] == 2516
+    [again] = [p for p in problems_of(resaved.output) if p["sheet"] == "Hội viên"]
+    assert again["code"] == "resaved-version" and "467.xlsx" in again["message"]
+
+    result = ingest(vwu, workspace, edited(demo_file, tmp_path / "night3" / "467_sua.xlsx", corrected(2600), mtime=now - 3600))
+
+    assert result.exit_code == 0, result.output
+    assert statuses(result) == {"467_sua.xlsx": "replaced"}
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+    [newer] = [p for p in problems_of(result.output) if p["code"] == "newer-version" and p["sheet"] == "Hội viên"]
+    assert "467_gui_lai.xlsx có số liệu giống hệt 467.xlsx" in newer["message"]
+    rebuilt = tmp_path / "rebuilt"
+    assert ingest(vwu, rebuilt, tmp_path / "night1", tmp_path / "night2", tmp_path / "night3").exit_code == 0
+    with Store.open(workspace, create=False) as live, Store.open(rebuilt, create=False) as again:
+        assert live.current_figures() == again.current_figures()
+
+
+def test_an_identical_copy_with_a_newer_time_counts_from_its_originals_time_once_the_original_arrives(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    # `cp` without -p: the same bytes with a new file time, delivered before the original
+    edited(demo_file, tmp_path / "night1" / "467 - Copy.xlsx", mtime=now)
+    ingest(vwu, workspace, tmp_path / "night1")
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "night2" / "467_sua.xlsx", corrected(2600), mtime=now - 3600))
+    assert district_figures(workspace, "members_total")["19555"] == 2516  # as far as vwu knows, the copy is newer
+    assert national_total(vwu, workspace, "members", "members_total") == MEMBERS
+
+    result = ingest(vwu, workspace, edited(demo_file, tmp_path / "night3" / "467.xlsx", mtime=now - 7200))
+
+    assert result.exit_code == 0, result.output
+    assert statuses(result) == {"467.xlsx": "unchanged"}
+    [older] = problems_of(result.output)
+    assert older["code"] == "older-copy" and "467 - Copy.xlsx" in older["message"]
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+    assert national_total(vwu, workspace, "members", "members_total") == MEMBERS - 2516 + 2600  # the next aggregate follows
+    # all three in one run: the copy is read first (its name sorts first), the original is its copy
+    rebuilt = tmp_path / "rebuilt"
+    assert ingest(vwu, rebuilt, tmp_path / "night1", tmp_path / "night2", tmp_path / "night3").exit_code == 0
+    with Store.open(workspace, create=False) as live, Store.open(rebuilt, create=False) as again:
+        assert live.current_figures() == again.current_figures()

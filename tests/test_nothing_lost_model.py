@@ -3,10 +3,8 @@ some communes only, one-sheet corrections, originals re-sent or re-saved, rename
 arriving shuffled over nightly runs. An oracle of what the district meant (DOMAIN.md's
 Submission rules, in a few lines of plain Python reading only the cell values written) must
 equal every stored figure and aggregate, and a store rebuilt from all the files in one run must
-equal the live one.
-
-Limit of the model: a re-sent or re-saved copy arrives no earlier than the files made before it
-(an office's mail is delivered in order); the originals themselves arrive in any order.
+equal the live one. Every file arrives on any night: a re-sent or re-saved copy may come before
+the version it copies, and before a correction made in between.
 """
 
 from __future__ import annotations
@@ -61,7 +59,6 @@ class Version:
     rows: dict[str, dict[str, tuple]] = field(default_factory=dict)
     of: int | None = None  # resent / resaved: the version copied
     night: int = 0
-    skipped: bool = False  # set by the oracle: a re-saved original that does not count
 
     @property
     def name(self) -> str:
@@ -78,8 +75,7 @@ def histories(draw, cells: dict[str, dict[str, tuple]]) -> list[Version]:
         kind = draw(st.sampled_from(["full", "partial", "one-sheet"] + (["resent", "resaved"] if originals else [])))
         if kind in ("resent", "resaved"):
             source = draw(st.sampled_from(originals))
-            night = max(v.night for v in made) + draw(st.integers(0, 1))  # delivered after what was made before it
-            made.append(Version(number, kind, source.rows, source.made, night))
+            made.append(Version(number, kind, source.rows, source.made, draw(st.integers(0, 2))))
             continue
         members = draw(st.lists(st.integers(0, 900), min_size=len(codes), max_size=len(codes)))
         chosen = sheets if kind != "one-sheet" else [draw(st.sampled_from(sheets))]
@@ -96,21 +92,26 @@ def histories(draw, cells: dict[str, dict[str, tuple]]) -> list[Version]:
 
 
 def meant(history: list[Version]) -> dict[tuple[str, str], tuple]:
-    """The oracle: (sheet, commune) -> the row that counts. Versions in the order they were made;
-    each row present replaces, rows absent keep the older one; an identical copy changes nothing;
-    a re-saved original whose rows a version made in between had replaced is skipped."""
+    """The oracle: (sheet, commune) -> the row that counts. Per sheet, the versions in the order
+    they were made, except that one whose figures equal an earlier one's (a copy re-sent, an
+    original re-saved) stands where the earliest with those figures stands: saving again never
+    makes a version newer. Each row present replaces, rows absent keep the older one."""
+
+    def figures(rows: dict[str, tuple]) -> frozenset:
+        return frozenset(
+            (code, column, float(value)) for code, values in rows.items() for column, value in enumerate(values) if value is not None
+        )
+
     current: dict[tuple[str, str], tuple] = {}
-    for version in history:
-        if version.kind == "resent":
-            continue
-        if version.kind == "resaved":
-            between = [v for v in history if version.of < v.made < version.made and v.kind != "resent" and not v.skipped]
-            original = {(s, c) for s, rows in version.rows.items() for c in rows}
-            version.skipped = any((s, c) in original for v in between for s, rows in v.rows.items() for c in rows)
-            if version.skipped:
-                continue
-        for sheet, rows in version.rows.items():
-            for code, values in rows.items():
+    for sheet in sorted({sheet for version in history for sheet in version.rows}):
+        having = [version for version in history if figures(version.rows.get(sheet, {}))]
+
+        def place(version: Version, sheet: str = sheet, having: list[Version] = having) -> tuple[int, int]:
+            mine = figures(version.rows[sheet])
+            return min(other.made for other in having if figures(other.rows[sheet]) == mine), version.made
+
+        for version in sorted(having, key=place):
+            for code, values in version.rows[sheet].items():
                 current[(sheet, code)] = values
     return current
 

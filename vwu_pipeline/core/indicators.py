@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vwu_pipeline.core.errors import EXIT_BUG, ConfigError, VwuError
-from vwu_pipeline.core.messages import pick
+from vwu_pipeline.core.messages import pick, text
 from vwu_pipeline.core.text import fold, fold_compact
 
 # The schemas travel in the wheel as package data (vwu_pipeline/schemas, copied by setup.py's
@@ -270,13 +270,7 @@ def _load_catalog(directory: Path, stamp: tuple) -> Catalog:
         common = sf.CommonFile.model_validate(common_doc.data)
         if {c.name for c in common.unit_columns} != {"unit_code", "unit_name"}:
             issues.append(
-                sf.SchemaIssue(
-                    common_doc.path.name,
-                    common_doc.line(("unit_columns",)),
-                    ("unit_columns",),
-                    "cần đúng hai cột unit_code và unit_name.",
-                    "needs exactly unit_code and unit_name.",
-                )
+                sf.SchemaIssue(common_doc.path.name, common_doc.line(("unit_columns",)), ("unit_columns",), "schemas.issue.unit-columns")
             )
     except ValidationError as error:
         issues += sf.pydantic_issues(common_doc, error, sf.CommonFile)
@@ -424,8 +418,8 @@ def measures(indicator: Indicator) -> list[Measure]:
                 Measure(
                     indicator.name,
                     reached_name(r.name),
-                    r.threshold_label_vi or f"Số cơ sở đạt {r.label_vi.lower()} từ {level}",
-                    r.threshold_label_en or f"Grassroots units with {r.label_en.lower()} of {level} or more",
+                    r.threshold_label_vi or text("report.reached", "vi", ratio=r.label_vi.lower(), level=level),
+                    r.threshold_label_en or text("report.reached", "en", ratio=r.label_en.lower(), level=level),
                     "count",
                     r.headline,
                 )
@@ -434,8 +428,8 @@ def measures(indicator: Indicator) -> list[Measure]:
                 Measure(
                     indicator.name,
                     assessed_name(r.name),
-                    f"Số cơ sở có đủ số liệu tính {r.label_vi.lower()}",
-                    f"Grassroots units with the figures for the {r.label_en.lower()}",
+                    text("report.assessed", "vi", ratio=r.label_vi.lower()),
+                    text("report.assessed", "en", ratio=r.label_en.lower()),
                     "count",
                 )
             )

@@ -230,6 +230,10 @@ MESSAGES: dict[str, Text] = {
         "theo thời gian sửa tệp, vì không có hoặc trùng ngày ký",
         "by modification time, as the signing dates are missing or equal",
     ),
+    "decided.resave": (
+        "vì {resaved} có số liệu giống hệt {original} nên tính theo thời điểm của {original}",
+        "as {resaved} holds the same figures as {original}, it counts at the time of {original}",
+    ),
     "decided.name": (
         "theo tên tệp, vì trùng ngày ký và thời gian sửa tệp",
         "by file name, as signing dates and modification times are equal",
@@ -243,6 +247,19 @@ MESSAGES: dict[str, Text] = {
         "Nếu đúng là muốn dùng lại bản này: vwu ingest --force {file}",
         "The figures equal those of {original}, already replaced by {successor}: skipped so as not to undo the correction. "
         "To use this version on purpose: vwu ingest --force {file}",
+    ),
+    # a version whose figures equal an older stored one's (an original saved again, stored before
+    # the correction made in between arrived): it counts from that version's key, never newer
+    "resaved-version": (
+        "Số liệu giống hệt bản {original} đã nhận: đây là bản lưu lại, tính theo thời điểm của {original}; "
+        "bản sửa nào làm sau {original} vẫn được tính.",
+        "The figures equal those of {original}, already stored: this is that version saved again, counted at the time of {original}; "
+        "a correction made after {original} still counts.",
+    ),
+    # the same bytes as an accepted file, with an older file time: the stored version counts from it
+    "older-copy": (
+        "Giống hệt {stored} đã nhận nhưng sửa lúc {modified}, sớm hơn: tính {stored} theo thời điểm này.",
+        "The same bytes as {stored}, already stored, but modified at {modified}, earlier: {stored} now counts from that time.",
     ),
     "totals-mismatch": (
         "Dòng tổng ghi {value} nhưng cộng các dòng trên được {expected}.",
@@ -300,6 +317,9 @@ MESSAGES: dict[str, Text] = {
     "period.elapsed": ("sau {months} tháng", "after {months} months"),
     "period.elapsed.year": ("sau cả năm", "after the whole year"),
     # --- the report (workbook and summary), through presentation.t ---
+    # the counts a ratio with a threshold adds (indicators.measures), unless its schema names them
+    "report.reached": ("Số cơ sở đạt {ratio} từ {level}", "Grassroots units with {ratio} of {level} or more"),
+    "report.assessed": ("Số cơ sở có đủ số liệu tính {ratio}", "Grassroots units with the figures for the {ratio}"),
     "report.union": ("HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM", "VIETNAM WOMEN'S UNION"),
     "report.title": ("BÁO CÁO TỔNG HỢP KẾT QUẢ CÔNG TÁC HỘI NĂM {year}", "CONSOLIDATED REPORT OF THE UNION'S WORK, {year}"),
     "report.heading": ("Báo cáo tổng hợp kết quả công tác Hội năm {year}", "Consolidated report of the Union's work, {year}"),
@@ -530,6 +550,106 @@ MESSAGES: dict[str, Text] = {
     "schemas.sheet": ("Trang tính", "Sheet"),
     "schemas.columns": ("Số cột", "Columns"),
     "schemas.headline": ("số liệu chính", "headline"),
+    # --- mistakes in a schema file (core/schema_files.py): what is wrong, then how to fix it ---
+    "schemas.issue.not-utf8": ("tệp không phải UTF-8.", "the file is not UTF-8."),
+    "schemas.issue.not-utf8-hint": ("Lưu lại tệp dạng UTF-8.", "Save it again as UTF-8."),
+    "schemas.issue.yaml-syntax": ("sai cú pháp YAML ({reason}).", "YAML syntax error ({reason})."),
+    "schemas.issue.yaml-syntax-hint": (
+        "Kiểm tra thụt lề và dấu hai chấm; đặt văn bản có dấu ':' hoặc ',' trong ngoặc kép.",
+        "Check the indentation and colons; quote text that holds ':' or ','.",
+    ),
+    "schemas.issue.duplicate-key": ("khoá bị viết hai lần.", "the key is written twice."),
+    "schemas.issue.duplicate-key-hint": ("Gộp hai khoá làm một.", "Merge them into one."),
+    "schemas.issue.unknown-key": ("khoá không được phép.", "unknown key."),
+    "schemas.issue.unknown-key-allowed": ("khoá không được phép. Các khoá hợp lệ: {allowed}.", "unknown key. Allowed keys: {allowed}."),
+    "schemas.issue.guess": ("{word} → {guess}?", "{word} → {guess}?"),
+    "schemas.issue.quote-commas": (
+        "Văn bản có dấu phẩy phải đặt trong ngoặc kép: {example}.",
+        "Quote a text that holds commas: {example}.",
+    ),
+    "schemas.issue.missing": ("thiếu khoá bắt buộc.", "required key missing."),
+    "schemas.issue.not-a-choice": ("phải là một trong: {choices}; không phải '{given}'.", "must be one of: {choices}; not '{given}'."),
+    "schemas.issue.wrong-type": ("cần {want}, không phải {given}.", "expected {want}, not {given}."),
+    "schemas.type.float_type": (
+        "một số (không đặt trong ngoặc kép, không dấu chấm ngăn cách: 1_000_000)",
+        "a number (unquoted, no separators: 1_000_000)",
+    ),
+    "schemas.type.int_type": ("một số nguyên", "a whole number"),
+    "schemas.type.bool_type": ("true hoặc false", "true or false"),
+    "schemas.type.string_type": ("một đoạn văn bản", "a text"),
+    "schemas.type.list_type": ("một danh sách [a, b]", "a list [a, b]"),
+    "schemas.type.model_type": ("một bảng khoá: giá trị", "a mapping of key: value"),
+    "schemas.type.dict_type": ("một bảng khoá: giá trị", "a mapping of key: value"),
+    "schemas.type.label": ("{example}", "{example}"),
+    "schemas.type.both-labels": ("{example} (cả hai)", "{example} (both)"),
+    "schemas.issue.threshold-as-fraction": ("Viết 0.60 cho 60%.", "Write 0.60 for 60%."),
+    "schemas.issue.number-unquoted": (
+        "Bỏ ngoặc kép và dấu chấm ngăn cách: 1_000_000 hoặc 1000000.",
+        "Drop the quotes and the separating dots: 1_000_000 or 1000000.",
+    ),
+    "schemas.issue.rule-code-pattern": (
+        "mã quy tắc '{given}' phải viết thường, nối bằng gạch ngang (kebab-case), ví dụ new-exceeds-total.",
+        "rule code '{given}' must be kebab-case, e.g. new-exceeds-total.",
+    ),
+    "schemas.issue.name-pattern": (
+        "tên '{given}' chỉ gồm chữ thường không dấu, số và '_', bắt đầu bằng chữ (ví dụ members_total).",
+        "name '{given}' must be lower case ASCII letters, digits and '_', starting with a letter (e.g. members_total).",
+    ),
+    "schemas.issue.too-long": (
+        "dài quá {limit} ký tự (giới hạn tên trang tính của Excel): '{given}'.",
+        "longer than {limit} characters (Excel's sheet name limit): '{given}'.",
+    ),
+    "schemas.issue.empty": ("không được để trống.", "must not be empty."),
+    "schemas.issue.too-many": ("quá nhiều phần tử ({detail}).", "too many items ({detail})."),
+    "schemas.issue.out-of-range": ("giá trị {given} ngoài khoảng cho phép ({detail}).", "value {given} out of range ({detail})."),
+    "schemas.issue.other": ("{detail} ({given}).", "{detail} ({given})."),  # pydantic's own words: English only
+    "schemas.issue.not-a-reference": (
+        "'{name}' không phải {what} của chỉ tiêu ({allowed}).",
+        "'{name}' is not {what} of the indicator ({allowed}).",
+    ),
+    "schemas.what.column": ("một cột", "a column"),
+    "schemas.what.figure": ("một cột hay số liệu tính", "a column or derived figure"),
+    "schemas.issue.max-below-min": ("max ({max}) nhỏ hơn min ({min}).", "max ({max}) is below min ({min})."),
+    "schemas.issue.until-before-since": ("until ({until}) trước since ({since}).", "until ({until}) is before since ({since})."),
+    "schemas.issue.percent-unit": ("tỷ lệ phần trăm không có đơn vị.", "a percent ratio has no unit."),
+    "schemas.issue.percent-unit-hint": ("Bỏ unit, hoặc đặt format: decimal.", "Drop unit, or set format: decimal."),
+    "schemas.issue.percent-threshold": (
+        "ngưỡng của tỷ lệ phần trăm là một số từ 0 đến 1, không phải {threshold}.",
+        "a percent ratio's threshold is between 0 and 1, not {threshold}.",
+    ),
+    "schemas.issue.percent-threshold-hint": ("Viết {fraction} cho {percent}%.", "Write {fraction} for {percent}%."),
+    "schemas.issue.bad-comparison": ("'{check}' không phải một phép so sánh hợp lệ.", "'{check}' is not a valid comparison."),
+    "schemas.issue.bad-comparison-hint": (
+        "Viết 'cột_a <= cột_b' (hoặc >=, <, >, ==; một vế có thể là số).",
+        "Write 'column_a <= column_b' (or >=, <, >, ==; one side may be a number).",
+    ),
+    "schemas.issue.builtin-code": ("mã '{code}' trùng một mã lỗi có sẵn của vwu.", "code '{code}' is a built-in problem code of vwu."),
+    "schemas.issue.builtin-code-hint": ("Đặt tên riêng, ví dụ {indicator}-{code}.", "Choose another, e.g. {indicator}-{code}."),
+    "schemas.issue.sheet-characters": ("tên trang tính không được chứa {characters}.", "a sheet name must not hold {characters}."),
+    "schemas.issue.short-too-long": ("tên ngắn dài quá {limit} ký tự.", "the short title is longer than {limit} characters."),
+    "schemas.issue.title-too-long": (
+        "tiêu đề dài {length} ký tự, quá {limit} ký tự của tên trang tính Excel ('{start}…').",
+        "the title is {length} characters, over Excel's {limit} for a sheet name ('{start}…').",
+    ),
+    "schemas.issue.title-too-long-hint": (
+        "Thêm short: {example} với tên ngắn cho trang tính.",
+        "Add short: {example} with a short sheet title.",
+    ),
+    "schemas.issue.collides": (
+        "{kind} '{text}' trùng với '{other}' ({where}) khi bỏ dấu, hoa thường và khoảng trắng.",
+        "{kind} '{text}' collides with '{other}' ({where}) once case, accents and spaces are folded.",
+    ),
+    "schemas.issue.collides-hint": ("Đặt tên khác.", "Choose another."),
+    "schemas.kind.indicator": ("tên chỉ tiêu", "indicator name"),
+    "schemas.kind.figure": ("tên số liệu", "figure name"),
+    "schemas.kind.sheet": ("tên trang tính", "sheet name"),
+    "schemas.kind.rule": ("mã quy tắc", "rule code"),
+    "schemas.issue.header-ambiguous": (
+        "tiêu đề cột '{text}' cũng là của cột {other}: không biết cột nào.",
+        "column header '{text}' also names column {other}: ambiguous.",
+    ),
+    "schemas.issue.header-ambiguous-hint": ("Bỏ hoặc đổi một trong hai.", "Remove or change one of them."),
+    "schemas.issue.unit-columns": ("cần đúng hai cột unit_code và unit_name.", "needs exactly unit_code and unit_name."),
     "schemas.mistakes": ("Tệp chỉ tiêu trong {folder} có {count} lỗi:", "Schema files in {folder} have {count} {count?mistake|mistakes}:"),
     "schemas.fix": ("Sửa các tệp rồi kiểm tra lại bằng: vwu schemas check", "Fix the files, then check them with: vwu schemas check"),
     "cli.schemas-valid": ("Hợp lệ: {count} chỉ tiêu trong {folder}.", "Valid: {count} {count?indicator|indicators} in {folder}."),

@@ -14,13 +14,15 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.messages import Said, said
+from vwu_pipeline.core.messages import text as catalogue_text
 from vwu_pipeline.core.text import fold_compact
 
 AGGREGATIONS = ("flow", "stock", "opening")
@@ -134,15 +136,15 @@ Path_ = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class SchemaIssue:
-    """One mistake in a schema file: where, what is expected, and a suggestion."""
+    """One mistake in a schema file: where, what is wrong and how to fix it, both as catalogue
+    keys (core/messages.py, `schemas.issue.*`) filled from the same parameters."""
 
     file: str
     line: int | None
     path: Path_
-    vi: str
-    en: str
-    hint_vi: str = ""
-    hint_en: str = ""
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+    hint: str | None = None
 
     def key_path(self) -> str:
         out = ""
@@ -153,10 +155,9 @@ class SchemaIssue:
     def render(self, lang: str = "vi") -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         key = self.key_path()
-        from vwu_pipeline.core.messages import pick
-
-        said, hint = pick((self.vi, self.en), lang), pick((self.hint_vi, self.hint_en), lang)
-        return f"{where}: {key + ': ' if key else ''}{said}{' — ' + hint if hint else ''}"
+        what = catalogue_text(self.key, lang, **self.params)
+        hint = catalogue_text(self.hint, lang, **self.params) if self.hint else ""
+        return f"{where}: {key + ': ' if key else ''}{what}{' — ' + hint if hint else ''}"
 
 
 class SchemaError(ConfigError):
@@ -169,11 +170,9 @@ class SchemaError(ConfigError):
         Exception.__init__(self, directory)  # its text is the list of issues, not one catalogue message
 
     def render(self, lang: str | None = None) -> str:
-        from vwu_pipeline.core.messages import text
-
         lang = lang or self.lang
-        head = text("schemas.mistakes", lang, folder=self.directory, count=len(self.issues))
-        tail = text("schemas.fix", lang)
+        head = catalogue_text("schemas.mistakes", lang, folder=self.directory, count=len(self.issues))
+        tail = catalogue_text("schemas.fix", lang)
         return "\n".join([head, *(f"  {issue.render(lang)}" for issue in self.issues), tail])
 
     def __str__(self) -> str:
@@ -228,11 +227,7 @@ def read_document(path: Path) -> SchemaDocument:
     except UnicodeDecodeError as exc:
         raise SchemaError(
             path.parent,
-            [
-                SchemaIssue(
-                    name, None, (), "tệp không phải UTF-8.", "the file is not UTF-8.", "Lưu lại tệp dạng UTF-8.", "Save it again as UTF-8."
-                )
-            ],
+            [SchemaIssue(name, None, (), "schemas.issue.not-utf8", hint="schemas.issue.not-utf8-hint")],
         ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -244,10 +239,9 @@ def read_document(path: Path) -> SchemaDocument:
                     name,
                     mark.line + 1 if mark else None,
                     (),
-                    f"sai cú pháp YAML ({reason}).",
-                    f"YAML syntax error ({reason}).",
-                    "Kiểm tra thụt lề và dấu hai chấm; đặt văn bản có dấu ':' hoặc ',' trong ngoặc kép.",
-                    "Check the indentation and colons; quote text that holds ':' or ','.",
+                    "schemas.issue.yaml-syntax",
+                    {"reason": reason},
+                    "schemas.issue.yaml-syntax-hint",
                 )
             ],
         ) from exc
@@ -269,10 +263,8 @@ def duplicate_keys(document: SchemaDocument) -> list[SchemaIssue]:
                             document.path.name,
                             key_node.start_mark.line + 1,
                             (*path, key),
-                            "khoá bị viết hai lần.",
-                            "the key is written twice.",
-                            "Gộp hai khoá làm một.",
-                            "Merge them into one.",
+                            "schemas.issue.duplicate-key",
+                            hint="schemas.issue.duplicate-key-hint",
                         )
                     )
                 seen.add(key)
@@ -317,22 +309,9 @@ def _suggest(word: str, choices: list[str]) -> str | None:
     return close[0] if close else None
 
 
-_TYPE_WORDS = {
-    "float_type": (
-        "một số (không đặt trong ngoặc kép, không dấu chấm ngăn cách: 1_000_000)",
-        "a number (unquoted, no separators: 1_000_000)",
-    ),
-    "int_type": ("một số nguyên", "a whole number"),
-    "bool_type": ("true hoặc false", "true or false"),
-    "string_type": ("một đoạn văn bản", "a text"),
-    "list_type": ("một danh sách [a, b]", "a list [a, b]"),
-    "model_type": ("một bảng khoá: giá trị", "a mapping of key: value"),
-    "dict_type": ("một bảng khoá: giá trị", "a mapping of key: value"),
-}
-_MODEL_HINTS = {
-    Label: ("{vi: …, en: …}", "{vi: …, en: …}"),
-    BothLabels: ("{vi: …, en: …} (cả hai)", "{vi: …, en: …} (both)"),
-}
+_TYPE_WORDS = ("float_type", "int_type", "bool_type", "string_type", "list_type", "model_type", "dict_type")
+LABEL_EXAMPLE = "{vi: …, en: …}"
+_MODEL_HINTS = {Label: "schemas.type.label", BothLabels: "schemas.type.both-labels"}
 
 
 def pydantic_issues(document: SchemaDocument, error: ValidationError, model: type[BaseModel]) -> list[SchemaIssue]:
@@ -341,66 +320,50 @@ def pydantic_issues(document: SchemaDocument, error: ValidationError, model: typ
         loc: Path_ = tuple(item["loc"])
         kind = item["type"]
         given = item.get("input")
-        name = document.path.name
         line = document.line(loc)
-        hint_vi = hint_en = ""
+        key, params, hint = "schemas.issue.other", {"detail": item["msg"], "given": repr(given)}, None
         if kind == "extra_forbidden":
             owner = _model_at(model, loc[:-1])
             allowed = list(owner.model_fields) if owner else []
-            vi, en = "khoá không được phép.", "unknown key."
-            if allowed:
-                vi += f" Các khoá hợp lệ: {', '.join(allowed)}."
-                en += f" Allowed keys: {', '.join(allowed)}."
+            key, params = "schemas.issue.unknown-key-allowed" if allowed else "schemas.issue.unknown-key", {"allowed": ", ".join(allowed)}
             guess = _suggest(str(loc[-1]), allowed)
             if guess:
-                hint_vi = hint_en = f"{loc[-1]} → {guess}?"
+                params, hint = {**params, "word": loc[-1], "guess": guess}, "schemas.issue.guess"
             elif given is None and owner in (Label, BothLabels):
-                hint_vi = 'Văn bản có dấu phẩy phải đặt trong ngoặc kép: {vi: "Tổng (tổ, CLB)"}.'
-                hint_en = 'Quote a text that holds commas: {vi: "Tổng (tổ, CLB)"}.'
+                params, hint = {**params, "example": '{vi: "Tổng (tổ, CLB)"}'}, "schemas.issue.quote-commas"
         elif kind == "missing":
-            vi, en = "thiếu khoá bắt buộc.", "required key missing."
+            key, params = "schemas.issue.missing", {}
             line = document.line(loc[:-1])
         elif kind == "literal_error":
-            expected = item.get("ctx", {}).get("expected", "")
-            words = re.findall(r"'([^']*)'", expected)
-            vi = f"phải là một trong: {', '.join(words)}; không phải '{given}'."
-            en = f"must be one of: {', '.join(words)}; not '{given}'."
+            words = re.findall(r"'([^']*)'", item.get("ctx", {}).get("expected", ""))
+            key, params = "schemas.issue.not-a-choice", {"choices": ", ".join(words), "given": given}
             guess = _suggest(str(given), words)
             if guess:
-                hint_vi = hint_en = f"{given} → {guess}?"
+                params, hint = {**params, "word": given, "guess": guess}, "schemas.issue.guess"
         elif kind in _TYPE_WORDS or kind.endswith("_type"):
             owner = _inner_model(_field_annotation(model, loc))
-            want_vi, want_en = _MODEL_HINTS.get(owner) or _TYPE_WORDS.get(kind, (kind, kind))
-            vi, en = f"cần {want_vi}, không phải {given!r}.", f"expected {want_en}, not {given!r}."
-            if kind == "float_type" and isinstance(given, str):
-                if loc and loc[-1] == "threshold":
-                    hint_vi, hint_en = "Viết 0.60 cho 60%.", "Write 0.60 for 60%."
-                else:
-                    hint_vi = "Bỏ ngoặc kép và dấu chấm ngăn cách: 1_000_000 hoặc 1000000."
-                    hint_en = "Drop the quotes and the separating dots: 1_000_000 or 1000000."
-        elif kind == "string_pattern_mismatch":
-            if loc and loc[-1] == "code":
-                vi = f"mã quy tắc '{given}' phải viết thường, nối bằng gạch ngang (kebab-case), ví dụ new-exceeds-total."
-                en = f"rule code '{given}' must be kebab-case, e.g. new-exceeds-total."
+            if owner in _MODEL_HINTS:
+                want: Said | str = said(_MODEL_HINTS[owner], example=LABEL_EXAMPLE)
             else:
-                vi = f"tên '{given}' chỉ gồm chữ thường không dấu, số và '_', bắt đầu bằng chữ (ví dụ members_total)."
-                en = f"name '{given}' must be lower case ASCII letters, digits and '_', starting with a letter (e.g. members_total)."
+                want = said(f"schemas.type.{kind}") if kind in _TYPE_WORDS else kind
+            key, params = "schemas.issue.wrong-type", {"want": want, "given": repr(given)}
+            if kind == "float_type" and isinstance(given, str):
+                hint = "schemas.issue.threshold-as-fraction" if loc and loc[-1] == "threshold" else "schemas.issue.number-unquoted"
+        elif kind == "string_pattern_mismatch":
+            key = "schemas.issue.rule-code-pattern" if loc and loc[-1] == "code" else "schemas.issue.name-pattern"
+            params = {"given": given}
         elif kind == "string_too_long":
-            limit = item.get("ctx", {}).get("max_length")
-            vi = f"dài quá {limit} ký tự (giới hạn tên trang tính của Excel): '{given}'."
-            en = f"longer than {limit} characters (Excel's sheet name limit): '{given}'."
+            key, params = "schemas.issue.too-long", {"limit": item.get("ctx", {}).get("max_length"), "given": given}
         elif kind in ("too_short", "string_too_short"):
-            vi, en = "không được để trống.", "must not be empty."
+            key, params = "schemas.issue.empty", {}
         elif kind == "too_long":
-            vi, en = f"quá nhiều phần tử ({item['msg']}).", f"too many items ({item['msg']})."
+            key, params = "schemas.issue.too-many", {"detail": item["msg"]}
         elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            vi, en = f"giá trị {given!r} ngoài khoảng cho phép ({item['msg']}).", f"value {given!r} out of range ({item['msg']})."
-        else:
-            vi = en = f"{item['msg']} ({given!r})."
-        issues.append(SchemaIssue(name, line, loc, vi, en, hint_vi, hint_en))
+            key, params = "schemas.issue.out-of-range", {"given": repr(given), "detail": item["msg"]}
+        issues.append(SchemaIssue(document.path.name, line, loc, key, params, hint))
     # A misspelt key is also a missing one: the suggestion says it all, once.
-    suggested = {(i.path[:-1], i.hint_en.split(" → ")[1].rstrip("?")) for i in issues if " → " in i.hint_en and i.path}
-    return [i for i in issues if not (i.en == "required key missing." and (i.path[:-1], i.path[-1]) in suggested)]
+    suggested = {(i.path[:-1], i.params["guess"]) for i in issues if i.hint == "schemas.issue.guess" and i.path}
+    return [i for i in issues if not (i.key == "schemas.issue.missing" and (i.path[:-1], i.path[-1]) in suggested)]
 
 
 def _field_annotation(model: type[BaseModel], loc: Path_) -> Any:
@@ -426,8 +389,8 @@ class ParsedFile:
     model: IndicatorFile
 
 
-def _issue(parsed: ParsedFile, path: Path_, vi: str, en: str, hint_vi: str = "", hint_en: str = "") -> SchemaIssue:
-    return SchemaIssue(parsed.document.path.name, parsed.document.line(path), path, vi, en, hint_vi, hint_en)
+def _issue(parsed: ParsedFile, path: Path_, key: str, hint: str | None = None, **params: object) -> SchemaIssue:
+    return SchemaIssue(parsed.document.path.name, parsed.document.line(path), path, key, params, hint)
 
 
 def check_indicator(parsed: ParsedFile, builtin_codes: set[str]) -> list[SchemaIssue]:
@@ -437,65 +400,49 @@ def check_indicator(parsed: ParsedFile, builtin_codes: set[str]) -> list[SchemaI
     columns = [c.name for c in model.columns]
     figures = columns + [d.name for d in model.derived]
 
-    def ref(path: Path_, name: str, allowed: list[str], what_vi: str, what_en: str) -> None:
+    def ref(path: Path_, name: str, allowed: list[str], what: str) -> None:
         if name not in allowed:
             guess = _suggest(name, allowed)
+            hint = "schemas.issue.guess" if guess else None
             issues.append(
                 _issue(
                     parsed,
                     path,
-                    f"'{name}' không phải {what_vi} của chỉ tiêu ({', '.join(allowed)}).",
-                    f"'{name}' is not {what_en} of the indicator ({', '.join(allowed)}).",
-                    f"{name} → {guess}?" if guess else "",
-                    f"{name} → {guess}?" if guess else "",
+                    "schemas.issue.not-a-reference",
+                    hint,
+                    name=name,
+                    what=said(what),
+                    allowed=", ".join(allowed),
+                    word=name,
+                    guess=guess,
                 )
             )
 
     for index, column in enumerate(model.columns):
         if column.max is not None and column.max < column.min:
-            issues.append(
-                _issue(
-                    parsed,
-                    ("columns", index, "max"),
-                    f"max ({column.max}) nhỏ hơn min ({column.min}).",
-                    f"max ({column.max}) is below min ({column.min}).",
-                )
-            )
+            issues.append(_issue(parsed, ("columns", index, "max"), "schemas.issue.max-below-min", max=column.max, min=column.min))
         if column.since and column.until and column.until < column.since:
             issues.append(
-                _issue(
-                    parsed,
-                    ("columns", index, "until"),
-                    f"until ({column.until}) trước since ({column.since}).",
-                    f"until ({column.until}) is before since ({column.since}).",
-                )
+                _issue(parsed, ("columns", index, "until"), "schemas.issue.until-before-since", until=column.until, since=column.since)
             )
     for index, derived in enumerate(model.derived):
         for k, part in enumerate(derived.sum):
-            ref(("derived", index, "sum", k), part, columns, "một cột", "a column")
+            ref(("derived", index, "sum", k), part, columns, "schemas.what.column")
     for index, ratio in enumerate(model.ratios):
         for part in ("numerator", "denominator"):
-            ref(("ratios", index, part), getattr(ratio, part), figures, "một cột hay số liệu tính", "a column or derived figure")
+            ref(("ratios", index, part), getattr(ratio, part), figures, "schemas.what.figure")
         if ratio.format == "percent" and ratio.unit is not None:
-            issues.append(
-                _issue(
-                    parsed,
-                    ("ratios", index, "unit"),
-                    "tỷ lệ phần trăm không có đơn vị.",
-                    "a percent ratio has no unit.",
-                    "Bỏ unit, hoặc đặt format: decimal.",
-                    "Drop unit, or set format: decimal.",
-                )
-            )
+            issues.append(_issue(parsed, ("ratios", index, "unit"), "schemas.issue.percent-unit", "schemas.issue.percent-unit-hint"))
         if ratio.format == "percent" and ratio.threshold is not None and ratio.threshold > 1:
             issues.append(
                 _issue(
                     parsed,
                     ("ratios", index, "threshold"),
-                    f"ngưỡng của tỷ lệ phần trăm là một số từ 0 đến 1, không phải {ratio.threshold}.",
-                    f"a percent ratio's threshold is between 0 and 1, not {ratio.threshold}.",
-                    f"Viết {ratio.threshold / 100:g} cho {ratio.threshold:g}%.",
-                    f"Write {ratio.threshold / 100:g} for {ratio.threshold:g}%.",
+                    "schemas.issue.percent-threshold",
+                    "schemas.issue.percent-threshold-hint",
+                    threshold=ratio.threshold,
+                    fraction=f"{ratio.threshold / 100:g}",
+                    percent=f"{ratio.threshold:g}",
                 )
             )
     for index, rule in enumerate(model.rules):
@@ -503,53 +450,43 @@ def check_indicator(parsed: ParsedFile, builtin_codes: set[str]) -> list[SchemaI
         if not match or _is_number(match[1]) and _is_number(match[3]):
             issues.append(
                 _issue(
-                    parsed,
-                    ("rules", index, "check"),
-                    f"'{rule.check}' không phải một phép so sánh hợp lệ.",
-                    f"'{rule.check}' is not a valid comparison.",
-                    "Viết 'cột_a <= cột_b' (hoặc >=, <, >, ==; một vế có thể là số).",
-                    "Write 'column_a <= column_b' (or >=, <, >, ==; one side may be a number).",
+                    parsed, ("rules", index, "check"), "schemas.issue.bad-comparison", "schemas.issue.bad-comparison-hint", check=rule.check
                 )
             )
         else:
             for side in (match[1], match[3]):
                 if not _is_number(side):
-                    ref(("rules", index, "check"), side, figures, "một cột hay số liệu tính", "a column or derived figure")
+                    ref(("rules", index, "check"), side, figures, "schemas.what.figure")
         if rule.code in builtin_codes:
             issues.append(
                 _issue(
                     parsed,
                     ("rules", index, "code"),
-                    f"mã '{rule.code}' trùng một mã lỗi có sẵn của vwu.",
-                    f"code '{rule.code}' is a built-in problem code of vwu.",
-                    f"Đặt tên riêng, ví dụ {model.name}-{rule.code}.",
-                    f"Choose another, e.g. {model.name}-{rule.code}.",
+                    "schemas.issue.builtin-code",
+                    "schemas.issue.builtin-code-hint",
+                    code=rule.code,
+                    indicator=model.name,
                 )
             )
     # Sheet names and titles: Excel allows 31 characters and none of []:*?/\
     if set(model.sheet.name) & _SHEET_FORBIDDEN:
-        issues.append(_issue(parsed, ("sheet", "name"), "tên trang tính không được chứa []:*?/\\.", "a sheet name must not hold []:*?/\\."))
+        issues.append(_issue(parsed, ("sheet", "name"), "schemas.issue.sheet-characters", characters="[]:*?/\\"))
     for lang in ("vi", "en"):
         title = getattr(model.title, lang)
         short = getattr(model.short, lang) if model.short else None
         if short is not None and len(short) > SHEET_TITLE_MAX:
-            issues.append(
-                _issue(
-                    parsed,
-                    ("short", lang),
-                    f"tên ngắn dài quá {SHEET_TITLE_MAX} ký tự.",
-                    f"the short title is longer than {SHEET_TITLE_MAX} characters.",
-                )
-            )
+            issues.append(_issue(parsed, ("short", lang), "schemas.issue.short-too-long", limit=SHEET_TITLE_MAX))
         if short is None and len(title) > SHEET_TITLE_MAX:
             issues.append(
                 _issue(
                     parsed,
                     ("title", lang),
-                    f"tiêu đề dài {len(title)} ký tự, quá {SHEET_TITLE_MAX} ký tự của tên trang tính Excel ('{title[:SHEET_TITLE_MAX]}…').",
-                    f"the title is {len(title)} characters, over Excel's {SHEET_TITLE_MAX} for a sheet name ('{title[:SHEET_TITLE_MAX]}…').",
-                    "Thêm short: {vi: …, en: …} với tên ngắn cho trang tính.",
-                    "Add short: {vi: …, en: …} with a short sheet title.",
+                    "schemas.issue.title-too-long",
+                    "schemas.issue.title-too-long-hint",
+                    length=len(title),
+                    limit=SHEET_TITLE_MAX,
+                    start=title[:SHEET_TITLE_MAX],
+                    example=LABEL_EXAMPLE,
                 )
             )
     return issues
@@ -565,7 +502,7 @@ def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_
     for parsed in files:
         issues += check_indicator(parsed, builtin_codes)
 
-    def unique(kind_vi: str, kind_en: str, entries: list[tuple[str, ParsedFile, Path_]]) -> None:
+    def unique(kind: str, entries: list[tuple[str, ParsedFile, Path_]]) -> None:
         first: dict[str, tuple[str, ParsedFile, Path_]] = {}
         for text, parsed, path in entries:
             key = fold_compact(text)
@@ -576,16 +513,18 @@ def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_
                     _issue(
                         parsed,
                         path,
-                        f"{kind_vi} '{text}' trùng với '{other_text}' ({where}) khi bỏ dấu, hoa thường và khoảng trắng.",
-                        f"{kind_en} '{text}' collides with '{other_text}' ({where}) once case, accents and spaces are folded.",
-                        "Đặt tên khác.",
-                        "Choose another.",
+                        "schemas.issue.collides",
+                        "schemas.issue.collides-hint",
+                        kind=said(kind),
+                        text=text,
+                        other=other_text,
+                        where=where,
                     )
                 )
             else:
                 first[key] = (text, parsed, path)
 
-    unique("tên chỉ tiêu", "indicator name", [(p.model.name, p, ("name",)) for p in files])
+    unique("schemas.kind.indicator", [(p.model.name, p, ("name",)) for p in files])
     # Targets name figures by their name alone: one namespace for every file.
     figures = []
     for p in files:
@@ -595,7 +534,7 @@ def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_
             figures.append((r.name, p, ("ratios", k, "name")))
             if r.threshold is not None:
                 figures += [(f"{r.name}_reached", p, ("ratios", k, "name")), (f"{r.name}_assessed", p, ("ratios", k, "name"))]
-    unique("tên số liệu", "figure name", figures)
+    unique("schemas.kind.figure", figures)
     # Sheets are found by name or alias (and the indicator's name), folded: one namespace too.
     sheets = []
     for p in files:
@@ -604,8 +543,8 @@ def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_
         for k, alias in enumerate(p.model.sheet.aliases):
             names.setdefault(fold_compact(alias), (alias, ("sheet", "aliases", k)))
         sheets += [(text, p, path) for text, path in names.values()]
-    unique("tên trang tính", "sheet name", sheets)
-    unique("mã quy tắc", "rule code", [(r.code, p, ("rules", k, "code")) for p in files for k, r in enumerate(p.model.rules)])
+    unique("schemas.kind.sheet", sheets)
+    unique("schemas.kind.rule", [(r.code, p, ("rules", k, "code")) for p in files for k, r in enumerate(p.model.rules)])
     shared = [
         (text, name)
         for c in (common.unit_columns if common else ())
@@ -620,12 +559,7 @@ def check_catalogue(files: list[ParsedFile], common: CommonFile | None, builtin_
                 if key in owner and owner[key][1] != c.name:
                     issues.append(
                         _issue(
-                            p,
-                            path,
-                            f"tiêu đề cột '{text}' cũng là của cột {owner[key][1]}: không biết cột nào.",
-                            f"column header '{text}' also names column {owner[key][1]}: ambiguous.",
-                            "Bỏ hoặc đổi một trong hai.",
-                            "Remove or change one of them.",
+                            p, path, "schemas.issue.header-ambiguous", "schemas.issue.header-ambiguous-hint", text=text, other=owner[key][1]
                         )
                     )
                 owner.setdefault(key, (text, c.name, path))

@@ -34,7 +34,7 @@ from vwu_pipeline.ingest.reading import (
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.store.db import Store, file_version_key
+from vwu_pipeline.store.db import Store, file_digest, file_version_key, indicator_digest
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
@@ -159,6 +159,7 @@ def run(
     if options.feedback is not None:
         check_feedback_folder(options.feedback, paths)
     files, refused = collect_files(paths)
+    named = {path for path in paths if not path.is_dir()}  # `--force FILE` applies these on purpose
     names = {}
     if options.feedback:
         from vwu_pipeline.ingest.annotate import relative_names
@@ -209,7 +210,7 @@ def run(
                 for path in batch:
                     sha = _sha256_or_none(path)
                     if sha in known:
-                        unchanged.append(FileResult(str(path), "unchanged", sha256=sha))
+                        unchanged.append(_seen_again(store, path, sha))
                     elif sha in in_run:
                         copies.append((path, sha))  # the same content twice in one run is read once
                     else:
@@ -218,10 +219,13 @@ def run(
                             in_run[sha] = None
                 upcoming = (unchanged, parser.submit(fresh))
                 if pending:
-                    _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run, years)
+                    _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run, years, named)
                 pending = upcoming
         for path, sha in copies:
-            done(_copy_outcome(path, in_run[sha]))
+            copy = _copy_outcome(path, in_run[sha])
+            if store and copy.status == "unchanged" and in_run[sha] is not None:
+                copy.problems.extend(_seen_again(store, path, sha).problems)
+            done(copy)
         if store:
             if options.force:
                 store.recompute_all()
@@ -283,6 +287,7 @@ def _finish_batch(
     run_id: int | None = None,
     in_run: dict[str, FileResult | None] | None = None,
     years: YearCheck | None = None,
+    named: set[Path] | frozenset[Path] = frozenset(),
 ) -> None:
     """Validate a read batch together, then store it file by file."""
     for result in unchanged:
@@ -314,7 +319,9 @@ def _finish_batch(
                 sub.figures if result.valid else {},
                 signed_on=sub.signed_on,
                 run_id=run_id,
-                force=options.force,
+                force=options.force and sub.path in named,
+                digest=sub.digest,
+                indicator_digests=sub.indicator_digests,
             )
         if in_run is not None and result.sha256:
             in_run[result.sha256] = result
@@ -336,6 +343,15 @@ class YearCheck:
             result.problems.append(Problem("year-unusual", "warning", Path(result.path).name, params=params))
         elif self.latest is None or year > self.latest:
             self.latest = year  # an unusual year never becomes the reference for the next files
+
+
+def _seen_again(store: Store, path: Path, sha: str) -> FileResult:
+    """A file whose bytes were accepted before: unchanged; an older copy lowers the stored key."""
+    result = FileResult(str(path), "unchanged", sha256=sha)
+    older = store.seen_again(sha, path)
+    if older is not None:
+        result.problems.append(older)
+    return result
 
 
 def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:
@@ -447,6 +463,10 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     for path, sha, schemas, limits, year, period in jobs:
         sub = parse_file(path, sha, load_catalog(schemas), limits)
         prepare(sub, year, period)
+        if sub.figures and sub.result.valid:
+            # Here, beside the reading: one process stores every file.
+            sub.digest = file_digest(sub.figures)
+            sub.indicator_digests = {indicator: indicator_digest(rows) for indicator, rows in sub.figures.items()}
         subs.append(sub)
     return subs
 

@@ -27,7 +27,7 @@ from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, NoWorkspace, St
 from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
-from vwu_pipeline.store.migrations import migrate
+from vwu_pipeline.store.migrations import figures_digest, migrate
 
 DB_NAME = "vwu.sqlite"
 
@@ -46,9 +46,11 @@ def file_version_key(path: Path, signed_on: str | None) -> str:
 
 
 def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, Said]]:
-    """What told two versions apart ("date", "mtime" or "name"), with words for the file line.
-    Versions are (submission id, version key, name, run id, signed_on)."""
-    (_, old_key, *_, old_signed), (_, new_key, *_, new_signed) = older, newer
+    """What told two versions apart ("resave", "date", "mtime" or "name"), with words for the
+    file line. Versions are as `Store.recompute` returns them."""
+    old_key, old_signed, new_key, new_signed = older[5], older[4], newer[5], newer[4]
+    if older[1] != old_key:  # the older one is a re-save: it counts from its original's key
+        return "resave", {"decided": said("decided.resave", resaved=older[2], original=older[6])}
     if old_signed and new_signed and old_signed != new_signed:
         return "date", {"decided": said("decided.date", newer=new_signed, older=old_signed)}
     if old_key[11:37] != new_key[11:37]:
@@ -72,9 +74,18 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def _digest(figures: dict[str, list[tuple]]) -> str:
+def indicator_digest(rows: list[tuple]) -> str:
+    """migrations.figures_digest of one indicator's figures as a file holds them (unit code,
+    unit name, sheet, row, column, value)."""
+    return figures_digest((code, column, value) for code, _, _, _, column, value in rows)
+
+
+def file_digest(figures: dict[str, list[tuple]]) -> str:
     """The figures of a file, independent of sheet, row and name: an original re-saved by an
-    office (new bytes, same figures) has the digest of the original."""
+    office (new bytes, same figures) has the digest of the original. (Per indicator:
+    migrations.figures_digest.) Ingest computes both in its reader processes (`save(digest=...,
+    indicator_digests=...)`): one process stores every file, so what can be done beside the
+    reading is."""
     items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items() for code, _, _, _, column, value in rows)
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
@@ -450,6 +461,8 @@ class Store:
         signed_on: str | None = None,
         run_id: int | None = None,
         force: bool = False,
+        digest: str | None = None,
+        indicator_digests: dict[str, str] | None = None,
     ) -> str:
         """Store one file: its figures if accepted, only its report if refused.
 
@@ -457,12 +470,14 @@ class Store:
         of at least one of its indicators and an older one existed) or "skipped" (an original
         re-saved after its correction: its figures equal a version already replaced; `force`
         stores it anyway). Warnings about versions are added to `result.problems` first.
+        `digest`, `indicator_digests`: `file_digest(figures)` and `indicator_digest(rows)` per
+        indicator, when the caller has them already.
         """
         stamp = now()
         modified = _modified(path, stamp)
         key = version_key(signed_on, modified, path)
         with self.transaction() as db:
-            digest = _digest(figures) if result.valid else None
+            digest = (digest or file_digest(figures)) if result.valid else None
             if result.valid and not force:
                 original = self._replaced_original(digest, result)
                 if original is not None:
@@ -475,8 +490,8 @@ class Store:
             db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
                 "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback, tree, indicators,"
-                " signed_on, modified, version_key, digest, run_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " signed_on, modified, version_key, digest, run_id, on_purpose)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
@@ -496,13 +511,15 @@ class Store:
                     key,
                     digest,
                     run_id,
+                    int(force and result.valid),
                 ),
             ).lastrowid
             outcome = "refused"
             if result.valid:
                 outcome = "accepted"
                 for indicator, rows in figures.items():
-                    if self._store_version(file_id, result, year, indicator, rows, stamp, run_id):
+                    digest_of = (indicator_digests or {}).get(indicator)
+                    if self._store_version(file_id, key, result, year, indicator, rows, stamp, run_id, digest_of):
                         outcome = "replaced"
             if result.problems:
                 db.executemany(
@@ -551,7 +568,16 @@ class Store:
         )
 
     def _store_version(
-        self, file_id: int, result: FileResult, year: int | None, indicator: str, rows: list[tuple], stamp: str, run_id: int | None
+        self,
+        file_id: int,
+        key: str,
+        result: FileResult,
+        year: int | None,
+        indicator: str,
+        rows: list[tuple],
+        stamp: str,
+        run_id: int | None,
+        digest: str | None = None,
     ) -> bool:
         """Insert one indicator's figures as a version, recompute which figures count, and say
         so in the file's warnings. True when it is the newest version and replaced an older one."""
@@ -566,9 +592,11 @@ class Store:
                 (unit, period, indicator, tree, tree),
             ).fetchall()
         )
+        digest = digest or indicator_digest(rows)
         submission_id = db.execute(
-            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
-            (file_id, unit, year, period, indicator, stamp, tree),
+            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree, digest, version_key)"
+            " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            (file_id, unit, year, period, indicator, stamp, tree, digest, key),
         ).lastrowid
         db.executemany(
             "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -581,8 +609,12 @@ class Store:
         versions = self.recompute(unit, period, indicator, tree)
         newest = versions[-1] if versions else None
         sheet = rows[0][2] if rows else None
-        if newest is not None and newest[0] != submission_id:
-            mine = next(v for v in versions if v[0] == submission_id)
+        mine = next((v for v in versions if v[0] == submission_id), None)
+        if mine is not None and mine[1] != mine[5]:
+            # its figures equal an older stored version's: a re-save, counting from that one's key
+            result.problems.append(Problem("resaved-version", "warning", Path(result.path).name, sheet, params={"original": mine[6]}))
+            return False
+        if newest is not None and mine is not None and newest[0] != submission_id:
             _, words = _decided(mine, newest)
             result.problems.append(
                 Problem(
@@ -677,16 +709,34 @@ class Store:
         """Decide which figures count for one unit, period and indicator (of one unit tree: the
         same code on the other tree is another unit), from all its stored versions in key order:
         for each commune, the newest version that has a row for it. Withdrawn files take no part.
-        Returns the live versions, oldest first, as (submission id, version key, file name,
-        run id, signed_on)."""
+
+        A version whose figures equal an older stored version's is that version saved again (an
+        office re-saving its original, an identical copy): it counts from the OLDEST key among
+        the versions with those figures, so it never overtakes a correction made in between,
+        whatever the order in which they arrived; one applied on purpose (`vwu ingest --force
+        FILE`) keeps its own key. Returns the live versions, oldest first, as (submission id,
+        the key it counts from, file name, run id, signed_on, its own key, the name of the
+        oldest version with its figures)."""
         db = self.db
         subs = db.execute(
-            "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn FROM submissions s JOIN files f ON f.id = s.file_id"
+            "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn, s.digest, f.on_purpose"
+            " FROM submissions s JOIN files f ON f.id = s.file_id"
             " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL) ORDER BY f.version_key, s.id",
             (unit, period, indicator, tree, tree),
         ).fetchall()
+        oldest: dict[str, tuple[str, str]] = {}  # digest -> key and name of the oldest live version with it
+        for sub in subs:
+            if not sub[5] and sub[6] is not None:
+                oldest.setdefault(sub[6], (sub[1], sub[2]))
+        live = []
+        for sid, key, name, run, signed, withdrawn, digest, on_purpose in subs:
+            if withdrawn:
+                continue
+            counts_from, original = (key, name) if on_purpose or digest is None else oldest[digest]
+            live.append((sid, counts_from, name, run, signed, key, original))
+        live.sort(key=lambda version: (version[1], version[5], version[0]))
+        counts_from = {version[0]: version[1] for version in live}
         ids = [sub[0] for sub in subs]
-        live = [sub[:5] for sub in subs if not sub[5]]
         rank = {sub[0]: position for position, sub in enumerate(live)}
         winner: dict[str, int] = {}
         marks = ",".join("?" * len(ids))
@@ -703,10 +753,37 @@ class Store:
         counting = set(winner.values())
         newest = live[-1][0] if live else None
         db.executemany(
-            "UPDATE submissions SET current = ?, replaced_by = ? WHERE id = ?",
-            [(int(i in counting), None if i in counting else newest, i) for i in ids],
+            "UPDATE submissions SET current = ?, replaced_by = ?, version_key = coalesce(?, version_key) WHERE id = ?",
+            [(int(i in counting), None if i in counting else newest, counts_from.get(i), i) for i in ids],
         )
         return live
+
+    def seen_again(self, sha256: str, path: Path) -> Problem | None:
+        """An identical copy (the same bytes) of an accepted file: one version, counting from the
+        oldest time any of its copies has (a copy made by `cp` or saved from a mail is newer than
+        its original). When this copy's key is older, the stored key is lowered and what counts
+        recomputed; returns the warning that says so, else None."""
+        stored = self.db.execute(
+            "SELECT id, name, signed_on, version_key FROM files WHERE sha256 = ? AND status = 'accepted'", (sha256,)
+        ).fetchall()
+        modified = _modified(path, now())
+        lowered = [(file_id, name, key) for file_id, name, signed_on, key in stored if version_key(signed_on, modified, path) < (key or "")]
+        if not lowered:
+            return None
+        with self.transaction() as db:
+            for file_id, _, _ in lowered:
+                (signed_on,) = db.execute("SELECT signed_on FROM files WHERE id = ?", (file_id,)).fetchone()
+                db.execute(
+                    "UPDATE files SET version_key = ?, modified = ?, rekeyed = rekeyed + 1 WHERE id = ?",
+                    (version_key(signed_on, modified, path), modified, file_id),
+                )
+                for key in db.execute(
+                    "SELECT DISTINCT unit_code, period, indicator, tree FROM submissions WHERE file_id = ?", (file_id,)
+                ).fetchall():
+                    self.recompute(*key)
+        return Problem(
+            "older-copy", "warning", Path(path).name, params={"stored": lowered[0][1], "modified": modified[:19].replace("T", " ")}
+        )
 
     def recompute_all(self, year: int | None = None) -> None:
         """Every unit, period and indicator recomputed from its stored versions (vwu ingest --force)."""
@@ -804,7 +881,7 @@ class Store:
 
         return pd.read_sql_query(
             "SELECT s.id AS submission_id, s.indicator, s.period, s.tree, f.unit_code, f.column, f.value"
-            ", files.version_key AS version"
+            ", coalesce(s.version_key, files.version_key) AS version"
             " FROM submissions s JOIN figures f ON f.submission_id = s.id JOIN files ON files.id = s.file_id"
             " WHERE s.current = 1 AND f.current = 1 AND s.year = ?",
             self.db,
@@ -858,7 +935,8 @@ class Store:
         """Newest submission of a year or the year before: a change means a stale aggregation."""
         (version,) = self.db.execute("SELECT max(id) FROM submissions WHERE year IN (?, ?)", (year, year - 1)).fetchone()
         # a withdrawal (or its undoing) changes the current figures without a new submission
-        (changes,) = self.db.execute("SELECT count(*) FROM withdrawals").fetchone()
+        # and so does an identical copy with an older time, which lowers a file's key
+        (changes,) = self.db.execute("SELECT (SELECT count(*) FROM withdrawals) + (SELECT coalesce(sum(rekeyed), 0) FROM files)").fetchone()
         return (version or 0) + changes * 1_000_000_000
 
     def replace_aggregation(self, year: int, meta: dict[str, Any], tables: dict[str, Any], period: str | None = None) -> None:

@@ -9,8 +9,9 @@ never edit one that has shipped.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from vwu_pipeline.core.errors import StoreError
@@ -358,6 +359,44 @@ def _versions_row_by_row(db: sqlite3.Connection) -> None:
     )
 
 
+def figures_digest(figures: Iterable[tuple[str, str, float]]) -> str:
+    """The figures of one indicator of a file, as (unit code, column, value), independent of
+    sheet, row and order: two versions with the same digest hold the same figures."""
+    return hashlib.sha256(repr(sorted((code, column, float(value)) for code, column, value in figures)).encode()).hexdigest()
+
+
+def _resaves_count_from_the_oldest(db: sqlite3.Connection) -> None:
+    """A re-saved original never overtakes a correction, whatever the order of arrival (issue 11).
+
+    - submissions.digest: the figures of one indicator of a file (figures_digest); versions of a
+      unit's report with equal digests are one version saved again.
+    - submissions.version_key: the key the version counts from: the oldest key among the stored
+      versions with its figures (its file's own key when it is the only one, or was applied on
+      purpose). Stores made before: their file's key, until the next recompute.
+    - files.on_purpose: stored by `vwu ingest --force FILE`: counts from its own key.
+    - files.rekeyed: how often an identical copy with an older time lowered the file's key (the
+      current figures changed without a new submission: the aggregation is stale).
+    """
+    _add_column(db, "submissions", "digest", "TEXT")
+    _add_column(db, "submissions", "version_key", "TEXT")
+    _add_column(db, "files", "on_purpose", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(db, "files", "rekeyed", "INTEGER NOT NULL DEFAULT 0")
+    digests: list[tuple[str, int]] = []
+    submission, rows = None, []
+    for submission_id, code, column, value in db.execute(
+        "SELECT submission_id, unit_code, column, value FROM figures ORDER BY submission_id"
+    ).fetchall():
+        if submission_id != submission and submission is not None:
+            digests.append((figures_digest(rows), submission))
+            rows = []
+        submission = submission_id
+        rows.append((code, column, value))
+    if submission is not None:
+        digests.append((figures_digest(rows), submission))
+    db.executemany("UPDATE submissions SET digest = ? WHERE id = ?", digests)
+    db.execute("UPDATE submissions SET version_key = (SELECT f.version_key FROM files f WHERE f.id = submissions.file_id)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -371,6 +410,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _aggregates_months,
     _run_outcomes,
     _versions_row_by_row,
+    _resaves_count_from_the_oldest,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
