@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.messages import said
@@ -73,12 +75,14 @@ def _bad_master(key: str, path: Path, line: int | None = None, **params: object)
     return ConfigError(key, "error.master-hint", where=where, columns=",".join(COLUMNS), variable=ENV_VAR, **params)
 
 
+# The prefixes in that order, as one pattern: the first that leaves something after it.
+_TYPE_WORD = re.compile("(?:" + "|".join(map(re.escape, _TYPE_PREFIXES)) + ")(?=.)", re.DOTALL)
+
+
 def _strip_type(folded: str) -> str:
     """Drop one leading administrative type word ("huyen tien lu" -> "tien lu")."""
-    for prefix in _TYPE_PREFIXES:
-        if folded.startswith(prefix) and len(folded) > len(prefix):
-            return folded[len(prefix) :]
-    return folded
+    found = _TYPE_WORD.match(folded)
+    return folded[found.end() :] if found else folded
 
 
 @lru_cache(maxsize=65536)
@@ -107,8 +111,7 @@ class Unit:
     province: str  # code of the province it belongs to (its own code for a province)
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):  # a tuple: the master has thousands of rows, read on every run
     line: int
     tree: str
     valid_from: date

@@ -34,7 +34,7 @@ from vwu_pipeline.ingest.reading import (
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.store.db import Store, file_version_key
+from vwu_pipeline.store.db import Store, file_digest, file_version_key, indicator_digest
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
@@ -313,6 +313,8 @@ def _finish_batch(
                 signed_on=sub.signed_on,
                 run_id=run_id,
                 force=options.force and sub.path in named,
+                digest=sub.digest,
+                indicator_digests=sub.indicator_digests,
             )
             result = replace(result, status=outcome)
         if in_run is not None and result.sha256:
@@ -451,7 +453,12 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     """In a reader process: read each file and run the checks it decides alone."""
     subs = []
     for path, sha, schemas, limits, year, period in jobs:
-        subs.append(prepare(parse_file(path, sha, load_catalog(schemas), limits), year, period))
+        sub = prepare(parse_file(path, sha, load_catalog(schemas), limits), year, period)
+        if sub.figures and sub.result.valid:
+            # Here, beside the reading: one process stores every file.
+            indicators = {indicator: indicator_digest(rows) for indicator, rows in sub.figures.items()}
+            sub = replace(sub, digest=file_digest(sub.figures), indicator_digests=indicators)
+        subs.append(sub)
     return subs
 
 

@@ -47,6 +47,9 @@ class Submission:
     figures: dict[str, list[tuple]] = field(default_factory=dict)
     prepared: bool = False
     signed_on: str | None = None  # ISO date of the place-and-date line ("Đakrông, ngày 5 tháng 12 năm 2024")
+    # store.db.file_digest of `figures` and indicator_digest of each indicator's, computed in the reader process
+    digest: str | None = None
+    indicator_digests: dict[str, str] | None = None
 
     @property
     def label(self) -> str:

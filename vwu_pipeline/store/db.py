@@ -74,10 +74,18 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def _digest(figures: dict[str, list[tuple]]) -> str:
+def indicator_digest(rows: list[tuple]) -> str:
+    """migrations.figures_digest of one indicator's figures as a file holds them (unit code,
+    unit name, sheet, row, column, value)."""
+    return figures_digest((code, column, value) for code, _, _, _, column, value in rows)
+
+
+def file_digest(figures: dict[str, list[tuple]]) -> str:
     """The figures of a file, independent of sheet, row and name: an original re-saved by an
     office (new bytes, same figures) has the digest of the original. (Per indicator:
-    migrations.figures_digest.)"""
+    migrations.figures_digest.) Ingest computes both in its reader processes (`save(digest=...,
+    indicator_digests=...)`): one process stores every file, so what can be done beside the
+    reading is."""
     items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items() for code, _, _, _, column, value in rows)
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
@@ -453,6 +461,8 @@ class Store:
         signed_on: str | None = None,
         run_id: int | None = None,
         force: bool = False,
+        digest: str | None = None,
+        indicator_digests: dict[str, str] | None = None,
     ) -> str:
         """Store one file: its figures if accepted, only its report if refused.
 
@@ -460,12 +470,14 @@ class Store:
         of at least one of its indicators and an older one existed) or "skipped" (an original
         re-saved after its correction: its figures equal a version already replaced; `force`
         stores it anyway). Warnings about versions are added to `result.problems` first.
+        `digest`, `indicator_digests`: `file_digest(figures)` and `indicator_digest(rows)` per
+        indicator, when the caller has them already.
         """
         stamp = now()
         modified = _modified(path, stamp)
         key = version_key(signed_on, modified, path)
         with self.transaction() as db:
-            digest = _digest(figures) if result.valid else None
+            digest = (digest or file_digest(figures)) if result.valid else None
             if result.valid and not force:
                 original = self._replaced_original(digest, result)
                 if original is not None:
@@ -506,7 +518,8 @@ class Store:
             if result.valid:
                 outcome = "accepted"
                 for indicator, rows in figures.items():
-                    if self._store_version(file_id, key, result, year, indicator, rows, stamp, run_id):
+                    digest_of = (indicator_digests or {}).get(indicator)
+                    if self._store_version(file_id, key, result, year, indicator, rows, stamp, run_id, digest_of):
                         outcome = "replaced"
             if result.problems:
                 db.executemany(
@@ -564,6 +577,7 @@ class Store:
         rows: list[tuple],
         stamp: str,
         run_id: int | None,
+        digest: str | None = None,
     ) -> bool:
         """Insert one indicator's figures as a version, recompute which figures count, and say
         so in the file's warnings. True when it is the newest version and replaced an older one."""
@@ -578,7 +592,7 @@ class Store:
                 (unit, period, indicator, tree, tree),
             ).fetchall()
         )
-        digest = figures_digest((code, column, value) for code, _, _, _, column, value in rows)
+        digest = digest or indicator_digest(rows)
         submission_id = db.execute(
             "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree, digest, version_key)"
             " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
