@@ -539,19 +539,20 @@ def _summary(
         cells.append((FIRST_PROBLEM_ROW, 1, _t("none", lang), ""))
     labels = {severity: _t(severity, lang) for severity in ("error", "warning")}
     links: dict[str, str] = {}
+    whole_file = _t("whole_file", lang)
+    quoted = {p.sheet: "'" + p.sheet.replace("'", "''") + "'" for p in places if p is not None}
     for number, (problem, place) in enumerate(zip(result.problems, places), start=1):
         row = FIRST_PROBLEM_ROW - 1 + number
         cells += [
             (row, 1, number, "number"),
             (row, 2, labels[problem.severity], problem.severity),
-            (row, 3, place.sheet if place else _t("whole_file", lang), ""),
-            (row, 5, problem.column or "", ""),
-            (row, 6, said[id(problem)], "wrap"),
+            (row, 3, place.sheet if place else whole_file, ""),
         ]
         if place is not None:
-            cells.append((row, 4, place.cell, "link"))
-            quoted = place.sheet.replace("'", "''")
-            links[f"D{row}"] = f"'{quoted}'!{place.cell}"
+            cell = place.cell
+            cells.append((row, 4, cell, "link"))
+            links[f"D{row}"] = f"{quoted[place.sheet]}!{cell}"
+        cells += [(row, 5, problem.column or "", ""), (row, 6, said[id(problem)], "wrap")]
     return patched_copy.Sheet(
         title,
         cells,

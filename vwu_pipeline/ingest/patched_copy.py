@@ -421,6 +421,36 @@ def _mark_cells(xml: str, notes: dict[tuple[int, int], Callable[[int], int]]) ->
     start, end = _sheet_data(xml)
     if start == end:
         raise Unsupported("empty sheet")
+    marked = _mark_cells_in_order(xml[start:end], notes)
+    if marked is not None:
+        return xml[:start] + marked + xml[end:]
+    return _mark_every_cell(xml, start, end, notes)
+
+
+def _mark_cells_in_order(data: str, notes: dict[tuple[int, int], Callable[[int], int]]) -> str | None:
+    """The common case, fast: every cell to mark exists, its reference written first, rows and
+    cells in order (as Excel, LibreOffice and openpyxl write them). None when it is not so."""
+    pieces: list[str] = []
+    position = 0
+    for row, column in sorted(notes):
+        at = data.find(f'<c r="{column_letters(column)}{row}"', position)
+        if at < 0:
+            return None
+        close = data.find(">", at)
+        tag = data[at : close + 1]
+        empty = tag.endswith("/>")
+        attributes = tag[2 : -2 if empty else -1]
+        own = _STYLE.search(attributes)
+        base = int(own.group(1)) if own else 0
+        attributes = _STYLE.sub("", attributes) if own else attributes
+        pieces += [data[position:at], f'<c{attributes} s="{notes[(row, column)](base)}"{"/" if empty else ""}>']
+        position = close + 1
+    pieces.append(data[position:])
+    return "".join(pieces)
+
+
+def _mark_every_cell(xml: str, start: int, end: int, notes: dict[tuple[int, int], Callable[[int], int]]) -> str:
+    """Any layout: every cell tag looked at, cells without a tag inserted."""
     found: set[tuple[int, int]] = set()
 
     def mark(match: re.Match) -> str:
@@ -518,31 +548,32 @@ def _vml(notes: list[tuple[int, int, Note]]) -> str:
     )
 
 
-def _cell_xml(ref: str, value: object, style: int | None) -> str:
-    s = f' s="{style}"' if style is not None else ""
-    if value is None or value == "":
-        return f'<c r="{ref}"{s}/>'
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
-    return f'<c r="{ref}"{s}><v>{value}</v></c>'
-
-
 def _sheet_xml(sheet: Sheet, style_ids: dict[str, int]) -> str:
     # Written in one pass: the results sheet of a large file has a line per problem (10,000s).
-    by_row: dict[int, list[tuple[int, object, str]]] = {}
-    for row, column, value, style in sheet.cells:
-        by_row.setdefault(row, []).append((column, value, style))
-    letters: dict[int, str] = {}
+    cells = sheet.cells
+    if any(a[:2] >= b[:2] for a, b in zip(cells, cells[1:])):  # not given in row and column order
+        cells = sorted(cells, key=itemgetter(0, 1))
+    letters = {column: column_letters(column) for column in {c[1] for c in cells}}
+    styles = {name: f' s="{number}"' for name, number in style_ids.items()}
     pieces: list[str] = []
-    for row in sorted(by_row):
-        cells = sorted(by_row[row], key=itemgetter(0))
-        pieces.append(f'<row r="{row}"' + (f' ht="{sheet.heights[row]}" customHeight="1">' if row in sheet.heights else ">"))
-        for column, value, style in cells:
-            letter = letters.get(column) or letters.setdefault(column, column_letters(column))
-            pieces.append(_cell_xml(f"{letter}{row}", value, style_ids.get(style)))
+    current = None
+    for row, column, value, style in cells:
+        if row != current:
+            if current is not None:
+                pieces.append("</row>")
+            pieces.append(f'<row r="{row}"' + (f' ht="{sheet.heights[row]}" customHeight="1">' if row in sheet.heights else ">"))
+            current = row
+        s = styles.get(style, "")
+        if value is None or value == "":
+            pieces.append(f'<c r="{letters[column]}{row}"{s}/>')
+        elif type(value) is int or type(value) is float:
+            pieces.append(f'<c r="{letters[column]}{row}"{s}><v>{value}</v></c>')
+        else:
+            pieces.append(f'<c r="{letters[column]}{row}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>')
+    if current is not None:
         pieces.append("</row>")
     data = "".join(pieces)
-    rows = by_row
+    last = current or 1
     columns = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths, start=1))
     pane = ""
     if sheet.frozen_rows:
@@ -550,7 +581,6 @@ def _sheet_xml(sheet: Sheet, style_ids: dict[str, int]) -> str:
         pane += f'<selection pane="bottomLeft" activeCell="A{sheet.frozen_rows + 1}" sqref="A{sheet.frozen_rows + 1}"/>'
     merges = "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges)
     links = "".join([f'<hyperlink ref="{c}" location={_attribute(loc)} display="{c}"/>' for c, loc in sheet.links.items()])
-    last = max(rows, default=1)
     return (
         f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:{column_letters(len(sheet.widths) or 1)}{last}"/>'
