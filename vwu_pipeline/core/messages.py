@@ -743,6 +743,10 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
+    "cli.status.reporting": (
+        "Đã nộp, số xã có số liệu ({indicators}): {units}",
+        "Submitted, communes with figures ({indicators}): {units}",
+    ),
     # communes answered for (2025+: by the province's file or their own), or with figures (legacy)
     "cli.status.lowest_counted": ("Xã có báo cáo", "Communes reported"),
     "cli.status.lowest_figures": ("Xã có số liệu", "Communes with figures"),
