@@ -185,6 +185,7 @@ def test_a_csv_copy_holds_its_figures_as_numbers_and_fits_its_columns(vwu, tmp_p
     vwu("validate", path, "--annotate", tmp_path / "out")
 
     copy = tmp_path / "out" / "tien_lu_kiem_tra.xlsx"
+    assert load_workbook(copy).worksheets[0]["B9"].value.startswith("Tệp gốc dạng .csv chỉ có giá trị")  # no merges nor widths to keep
     ws = load_workbook(copy).worksheets[1]
     assert [(c.value, c.data_type) for c in ws[4]] == [
         ("00712", "s"),

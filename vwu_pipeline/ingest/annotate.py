@@ -178,7 +178,7 @@ def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str
     elif suffix in (".xls", ".ods", ".csv"):
         sheets, sheet_of = _values_sheets(path, limits)
         package = patched_copy.values_package(sheets)
-        book, kept = patched_copy.Workbook(package), f"kept_values:{suffix[1:]}"
+        book, kept = patched_copy.Workbook(package), _KEPT[suffix]
     else:
         raise patched_copy.Unsupported(suffix)
     if not book.sheets:
@@ -205,6 +205,10 @@ def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str
         lambda target: patched_copy.write_copy(package, book, by_sheet, summary, marker, AUTHOR, target, earlier, NOTE_SEPARATOR, unfill),
     )
     return out
+
+
+# what the summary says a copy of values keeps: merged cells and widths come from an .xls only
+_KEPT = {".xls": "kept_values:xls", ".csv": "kept_csv", ".ods": "kept_ods"}
 
 
 def _values_sheets(path: Path, limits: Limits) -> tuple[list[patched_copy.ValuesSheet], dict[str, str]]:
@@ -342,8 +346,7 @@ def _values_copy(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
             ws.column_dimensions[get_column_letter(column)].width = width
     if not workbook.worksheets:
         raise ReadError("file-unreadable", reason=said("reason.no-sheet"))
-    suffix = path.suffix.lower().lstrip(".")
-    return workbook, sheet_of, f"kept_values:{suffix}"
+    return workbook, sheet_of, _KEPT.get(path.suffix.lower(), "kept_values:" + path.suffix.lower().lstrip("."))
 
 
 def _xls_layout(path: Path) -> dict[str, tuple[list[tuple[int, int, int, int]], dict[int, float]]]:

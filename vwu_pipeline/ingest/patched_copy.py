@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
 
@@ -123,6 +122,12 @@ def _text(value: str) -> str:
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(value: str) -> str:
+    """A quoted XML attribute value (xml.sax.saxutils' own imports urllib, http and ssl)."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return '"' + value.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
 
 
 def _attribute(value: str) -> str:
