@@ -100,10 +100,11 @@ def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi",
         process.start()
     try:
         yield charts
-    except BaseException:
+    except BaseException as error:
         if process is not None:
-            process.kill()
-            process.join()
+            if not isinstance(error, Exception):  # interrupted: the drawing stops too
+                process.kill()
+            process.join()  # else the charts are finished, as when they were drawn before the Markdown
         raise
     if process is not None:
         process.join()
