@@ -481,6 +481,7 @@ def test_a_problem_on_a_blank_cell_or_inside_merged_cells_is_marked_where_excel_
     problems = [
         Problem("missing-column", "error", path.name, "Hội viên", 5, params={"column": "X", "sheet": "Hội viên", "expected": "X"}),
         Problem("below-minimum", "warning", path.name, "Hội viên", 7, "Hội viên danh dự", None, column_index=9),  # I7: blank
+        Problem("below-minimum", "warning", path.name, "Hội viên", 40, "Tổng số hội viên", None, column_index=4),  # no row 40 at all
     ]
     copy = annotate(path, FileResult(str(path), "refused", problems=problems), tmp_path / "out.xlsx")
 
@@ -488,6 +489,7 @@ def test_a_problem_on_a_blank_cell_or_inside_merged_cells_is_marked_where_excel_
     ws = load_workbook(copy)["Hội viên"]
     assert ws["A4"].comment is not None and ws["A4"].fill.fgColor.rgb[-6:] == "FFB3B3"  # A5 lies under the merged "STT"
     assert ws["I7"].comment is not None and ws["I7"].fill.fgColor.rgb[-6:] == "FFE08A" and ws["I7"].value is None
+    assert ws["D40"].comment is not None and ws["D40"].fill.fgColor.rgb[-6:] == "FFE08A"
     assert [c.value for c in ws[7]][:7] == [1, "12337", "Thị trấn Vương", 1200, 35, 1800, 4]
 
 

@@ -242,9 +242,9 @@ def _figure(value: object) -> object:
         number = parse_number(value)
     except NotANumber:
         return value
-    if number is None:
+    if number is None or abs(number) >= 10**15:  # beyond a double's exact digits: kept as typed
         return value
-    return int(number) if number.is_integer() and abs(number) < 10**15 else number
+    return int(number) if number.is_integer() else number
 
 
 MAX_WIDTH = 24  # a longer header wraps (the package route) instead of pushing the table off the page
