@@ -225,7 +225,7 @@ def _values_sheets(path: Path, limits: Limits) -> tuple[list[patched_copy.Values
         merges, given = layout.get(sheet.name, ([], {}))
         widths = {column: given.get(column) or width for column, width in _widths(rows).items()}
         widths.update(given)
-        sheets.append(patched_copy.ValuesSheet(title, rows, merges, widths))
+        sheets.append(patched_copy.ValuesSheet(title, rows, merges, widths, sheet.hidden))
     return sheets, sheet_of
 
 

@@ -806,6 +806,7 @@ class ValuesSheet:
     rows: list[list[object]]  # row 0 is Excel row 1
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, last row, first col, last col
     widths: dict[int, float] = field(default_factory=dict)  # column (1-based) -> width in characters
+    hidden: bool = False
 
 
 def _value_xml(ref: str, value: object, width: float | None = None) -> str:
@@ -884,7 +885,8 @@ def values_package(sheets: list[ValuesSheet]) -> Package:
     for number, sheet in enumerate(sheets, start=1):
         part = f"xl/worksheets/sheet{number}.xml"
         parts[part] = _values_sheet_xml(sheet)
-        entries.append(f'<sheet name={quoteattr(sheet.title)} sheetId="{number}" r:id="rId{number}"/>')
+        state = ' state="hidden"' if sheet.hidden else ""
+        entries.append(f'<sheet name={quoteattr(sheet.title)} sheetId="{number}"{state} r:id="rId{number}"/>')
         relations.append((f"rId{number}", f"{REL}/worksheet", f"worksheets/sheet{number}.xml"))
         overrides.append((f"/{part}", WORKSHEET_TYPE))
     relations.append((f"rId{len(sheets) + 1}", f"{REL}/styles", "styles.xml"))
