@@ -320,6 +320,7 @@ MESSAGES: dict[str, Text] = {
     # the counts a ratio with a threshold adds (indicators.measures), unless its schema names them
     "report.reached": ("Số cơ sở đạt {ratio} từ {level}", "Grassroots units with {ratio} of {level} or more"),
     "report.assessed": ("Số cơ sở có đủ số liệu tính {ratio}", "Grassroots units with the figures for the {ratio}"),
+    "report.percentage-points": ("điểm %", "pp"),  # after a change of a percent rate: "+10,0 điểm %"
     "report.union": ("HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM", "VIETNAM WOMEN'S UNION"),
     "report.title": ("BÁO CÁO TỔNG HỢP KẾT QUẢ CÔNG TÁC HỘI NĂM {year}", "CONSOLIDATED REPORT OF THE UNION'S WORK, {year}"),
     "report.heading": ("Báo cáo tổng hợp kết quả công tác Hội năm {year}", "Consolidated report of the Union's work, {year}"),
