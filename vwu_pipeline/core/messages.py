@@ -789,10 +789,6 @@ MESSAGES: dict[str, Text] = {
         "Tệp gốc dạng .csv chỉ có giá trị: bản sao giữ các giá trị đó (số liệu thành ô số, chữ vẫn là chữ); độ rộng cột được đặt cho vừa bảng.",
         "The original is a .csv file, values only: this copy keeps them (figures as numbers, text as text), with columns sized to the table.",
     ),
-    "feedback.kept_ods": (
-        "Tệp gốc dạng .ods: bản sao chỉ giữ giá trị; ô gộp, độ rộng cột và định dạng của tệp gốc không được chép sang.",
-        "The original is an .ods file: this copy keeps its values only, not its merged cells, column widths or formatting.",
-    ),
     "feedback.kept_none": (
         "Không mở được tệp gốc nên bản này chỉ có trang kết quả.",
         "The original could not be opened, so this copy holds only the results sheet.",
