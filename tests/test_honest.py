@@ -800,6 +800,36 @@ def test_a_full_year_file_lacking_a_commune_of_the_first_half_warns_that_its_fig
     assert md_row(markdown, "Hội viên kết nạp mới trong kỳ")[2] == "25"
 
 
+def test_a_first_half_arriving_after_the_year_with_a_commune_the_year_lacks_warns_too(tmp_path, workspace, vwu):
+    # The other order: the year's file (Vương only, 20 new members) first, then the first half
+    # (Vương 12, Hưng Đạo 5). Hưng Đạo's first half counts in the year: the office is told.
+    ingest(tmp_path / "year", workspace, {"tl.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 20, 200, 1)))})
+    first_half = tmp_path / "h1"
+    first_half.mkdir()
+    submission(
+        first_half / "tl_h1.xlsx",
+        members(("12337", "Thị trấn Vương", 100, 12, 200, 1), ("12340", "Xã Hưng Đạo", 50, 5, 100, 0)),
+        report_title=H1_2024,
+        unit_title=TIEN_LU,
+    )
+
+    ingested = vwu("ingest", first_half, "--workspace", workspace, "--json")
+
+    (warning,) = [p for p in problems_of(ingested.stdout) if p["code"] == "part-year-rows-count"]
+    assert warning["severity"] == "warning" and warning["sheet"] == "Hội viên"
+    assert "Xã Hưng Đạo (12340)" in warning["message"] and "Thị trấn Vương" not in warning["message"]
+    assert "6 tháng đầu năm 2024" in warning["message"] and "được tính vào cả năm" in warning["message"]
+    # ... and they count: 20 (Vương's year) + 5 (Hưng Đạo's first half), whatever the order.
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out", unit="332")
+    assert md_row(markdown, "Hội viên kết nạp mới trong kỳ")[2] == "25"
+    # A first half whose communes are all in the year's file: no warning.
+    again = tmp_path / "h1_again"
+    again.mkdir()
+    submission(again / "tl_h1_v2.xlsx", members(("12337", "Thị trấn Vương", 101, 12, 200, 1)), report_title=H1_2024, unit_title=TIEN_LU)
+    quiet = vwu("ingest", again, "--workspace", workspace, "--json")
+    assert [p for p in problems_of(quiet.stdout) if p["code"] == "part-year-rows-count"] == []
+
+
 def test_a_full_year_file_with_every_commune_of_the_first_half_gives_no_such_warning(tmp_path, workspace, vwu):
     ingest(tmp_path / "h1", workspace, {"tl_h1.xlsx": (H1_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 12, 200, 1)))})
     year = tmp_path / "year"
