@@ -864,24 +864,40 @@ def test_the_report_draws_png_charts_the_markdown_links_to(tmp_path, workspace, 
 
     charts = {c["kind"]: c for c in data["charts"]}
     assert list(charts) == ["ranking", "change", "targets"]
-    # Provinces by members: Hà Nội 300, Hưng Yên 120, both with 1 district of many (partial).
+    # Provinces ranked by every headline figure of the schemas, one panel each (the members
+    # sheet only was sent: the others have no figure, no panel).
+    from vwu_pipeline.core.indicators import load_catalog, measures
+
+    members_headline = [m.name for m in measures(load_catalog().get("members")) if m.headline]
     ranking = charts["ranking"]
-    assert [(b["label"], b["value"], b["partial"]) for b in ranking["bars"]] == [
+    assert [panel["column"] for panel in ranking["panels"]] == members_headline
+    assert ranking["title"] == "Toàn quốc: các số liệu chính theo đơn vị — Năm 2024 (chưa đủ số liệu)"
+    panels = {panel["column"]: panel for panel in ranking["panels"]}
+    # Provinces by members: Hà Nội 300, Hưng Yên 120, both with 1 district of many (partial).
+    assert [(b["label"], b["value"], b["partial"]) for b in panels["members_total"]["bars"]] == [
         ("Thành phố Hà Nội*", 300, True),
         ("Tỉnh Hưng Yên*", 120, True),
     ]
-    assert ranking["title"] == "Tổng số hội viên — Năm 2024 (chưa đủ số liệu)"
-    # Like for like: only Hưng Yên (Tiên Lữ) reported both years: 120 against 100, +20 %.
-    assert [(b["label"], round(b["value"], 4)) for b in charts["change"]["bars"]] == [("Tỉnh Hưng Yên*", 0.2)]
+    assert panels["members_total"]["title"] == "Tổng số hội viên (chưa đủ số liệu)"
+    # ... and by new members: Hà Nội 20, Hưng Yên 12.
+    assert [(b["label"], b["value"]) for b in panels["members_new"]["bars"]] == [("Thành phố Hà Nội*", 20), ("Tỉnh Hưng Yên*", 12)]
+    # Like for like: only Hưng Yên (Tiên Lữ) reported both years: members 120 against 100, +20 %;
+    # new members 12 against 10, +20 %; the enrolment rate 60 % against 50 %: +10 points.
+    change = {panel["column"]: panel for panel in charts["change"]["panels"]}
+    assert [(b["label"], round(b["value"], 4)) for b in change["members_total"]["bars"]] == [("Tỉnh Hưng Yên*", 0.2)]
+    assert [(b["label"], round(b["value"], 4)) for b in change["members_new"]["bars"]] == [("Tỉnh Hưng Yên*", 0.2)]
+    assert [(b["label"], round(b["value"], 4)) for b in change["enrolment_rate"]["bars"]] == [("Tỉnh Hưng Yên*", 0.1)]
+    assert charts["change"]["title"] == "Toàn quốc: tăng/giảm so với năm 2023 theo đơn vị (trên cùng đơn vị) (chưa đủ số liệu)"
     # Targets: 420 members of 300 (met: missing units can only add), 32 new members of 100 (not judged yet).
-    assert [(b["label"], round(b["value"], 2), b["partial"]) for b in charts["targets"]["bars"]] == [
+    (targets,) = charts["targets"]["panels"]
+    assert [(b["label"], round(b["value"], 2), b["partial"]) for b in targets["bars"]] == [
         ("Tổng số hội viên", 1.4, False),
         ("Hội viên kết nạp mới trong kỳ*", 0.32, True),
     ]
     for name in ("vwu-2024-00-ranking.png", "vwu-2024-00-change.png", "vwu-2024-00-targets.png"):
         assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"]({name})" in markdown
-    assert "![Tổng số hội viên — Năm 2024 (chưa đủ số liệu)](vwu-2024-00-ranking.png)" in markdown
+    assert "![Toàn quốc: các số liệu chính theo đơn vị — Năm 2024 (chưa đủ số liệu)](vwu-2024-00-ranking.png)" in markdown
     assert list(home.iterdir()) == []  # matplotlib's cache went into the workspace, not HOME
     assert (workspace / ".cache" / "matplotlib").is_dir()
 
@@ -895,6 +911,7 @@ def test_no_figures_to_chart_no_picture(tmp_path, workspace, vwu):
     assert [c["kind"] for c in data["charts"]] == ["ranking"]
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["vwu-2024-332-ranking.png"]
     assert "(chưa đủ số liệu)" not in data["charts"][0]["title"]
+    assert all("(chưa đủ số liệu)" not in panel["title"] for panel in data["charts"][0]["panels"])
 
 
 def test_matplotlib_is_imported_by_the_report_only():

@@ -348,9 +348,10 @@ MESSAGES: dict[str, Text] = {
     "report.outliers": ("Số liệu bất thường", "Outliers"),
     "report.charts": ("Biểu đồ", "Charts"),
     "report.chart_partial": ("chưa đủ số liệu", "incomplete data"),
-    "report.chart_change": (
-        "{measure}: tăng/giảm so với năm {previous} (trên cùng đơn vị)",
-        "{measure}: change on {previous} (like for like)",
+    "report.chart_ranking": ("{scope}: các số liệu chính theo đơn vị — {period}", "{scope}: headline figures by unit — {period}"),
+    "report.chart_changes": (
+        "{scope}: tăng/giảm so với năm {previous} theo đơn vị (trên cùng đơn vị)",
+        "{scope}: change on {previous} by unit (like for like)",
     ),
     "report.chart_targets": ("{scope}: % đạt chỉ tiêu — {period}", "{scope}: % of target achieved — {period}"),
     "report.chart_partial_note": (
