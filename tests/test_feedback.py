@@ -185,6 +185,7 @@ def test_a_csv_copy_holds_its_figures_as_numbers_and_fits_its_columns(vwu, tmp_p
     vwu("validate", path, "--annotate", tmp_path / "out")
 
     copy = tmp_path / "out" / "tien_lu_kiem_tra.xlsx"
+    assert load_workbook(copy).worksheets[0]["B9"].value.startswith("Tệp gốc dạng .csv chỉ có giá trị")  # no merges nor widths to keep
     ws = load_workbook(copy).worksheets[1]
     assert [(c.value, c.data_type) for c in ws[4]] == [
         ("00712", "s"),
@@ -197,7 +198,9 @@ def test_a_csv_copy_holds_its_figures_as_numbers_and_fits_its_columns(vwu, tmp_p
     assert (ws["C5"].value, ws["C5"].data_type) == (-5, "n") and "nhỏ hơn mức tối thiểu 0" in ws["C5"].comment.text
     assert (ws["D6"].value, ws["D6"].data_type) == ("12 hộ", "s") and ws["D6"].comment is not None
     assert ws["A1"].value == "HỘI LHPN HUYỆN TIÊN LỮ" and ws.column_dimensions["A"].width <= 12
-    assert ws.column_dimensions["E"].width >= len(HEADERS["members"][2]) - 2  # the longest header is readable
+    # the longest header wraps in a column as wide as its figures need, its row grown to show it
+    assert ws["E3"].value == HEADERS["members"][2] and ws["E3"].alignment.wrap_text and ws.row_dimensions[3].height >= 30
+    assert ws.column_dimensions["E"].width < len(HEADERS["members"][2])
 
     fixed = load_workbook(copy)
     fixed.worksheets[1]["A4"].value = "12337"  # Thị trấn Vương's own code
@@ -433,6 +436,41 @@ def test_an_xlsx_copy_is_the_clerks_own_file_with_its_chart_print_area_and_forma
     assert "nhỏ hơn mức tối thiểu 0" in cell.comment.text
     note = copy.worksheets[0]["B9"].value
     assert note.startswith("Bản sao là chính tệp gốc") and "biểu đồ" in note
+
+
+def test_the_copy_sent_back_and_checked_again_is_still_the_clerks_own_file(vwu, tmp_path):
+    """Checked again, the copy is patched like an original (its chart and print area stay, the
+    summary says so); vwu's old results sheet, marks and notes are replaced, the clerk's own
+    note stays with its author, and a cell the clerk fixed loses its mark."""
+    from openpyxl.comments import Comment
+
+    (tmp_path / "in").mkdir()
+    rows = rows_for("members")
+    rows[1][2] = -5  # Xã Hưng Đạo: a negative count, in D7
+    rows[2][3] = -1  # Xã Nhật Tân: in E8
+    path = _chart_and_print_area(district_workbook(tmp_path / "in" / "tien_lu.xlsx", ("members",), rows={"members": rows}))
+    workbook = load_workbook(path)
+    workbook["Hội viên"]["C6"].comment = Comment("Xã đổi tên năm 2024", "Lan")  # a note of the office's own
+    workbook.save(path)
+    vwu("validate", path, "--annotate", tmp_path / "first")
+    copy = tmp_path / "first" / "tien_lu_kiem_tra.xlsx"
+    workbook = load_workbook(copy)
+    workbook["Hội viên"]["E8"].value, workbook["Hội viên"]["E9"].value = 1, 56  # fixed by the clerk, and its total; D7 is not
+    workbook.save(copy)
+
+    result = vwu("validate", copy, "--annotate", tmp_path / "second")
+
+    assert result.exit_code == 1
+    again = load_workbook(tmp_path / "second" / "tien_lu_kiem_tra_kiem_tra.xlsx")
+    assert again.sheetnames == ["Kết quả kiểm tra", "Hội viên"] and again.active.title == "Kết quả kiểm tra"
+    assert again.worksheets[0]["B9"].value.startswith("Bản sao là chính tệp gốc")  # the package, patched
+    assert [row[3].value for row in again.worksheets[0].iter_rows(min_row=13)] == ["D7", "E7"]  # D7, and E7's check on it
+    members = again["Hội viên"]
+    assert len(members._charts) == 1 and members.print_area == "'Hội viên'!$A$1:$G$9"
+    notes = {c.coordinate: (c.comment.text, c.comment.author) for row in members.iter_rows() for c in row if c.comment}
+    assert notes["D7"] == ("✗ Giá trị -5 nhỏ hơn mức tối thiểu 0.", "vwu") and notes["C6"] == ("Xã đổi tên năm 2024", "Lan")
+    assert sorted(notes) == ["C6", "D7", "E7"]  # E8's note went with its mistake
+    assert members["D7"].fill.fgColor.rgb[-6:] == "FFB3B3" and members["E8"].value == 1 and members["E8"].fill.fill_type is None
 
 
 def test_a_problem_on_a_blank_cell_or_inside_merged_cells_is_marked_where_excel_shows_it(tmp_path):

@@ -556,6 +556,49 @@ def test_one_communes_own_file_does_not_make_its_province_complete(tmp_path, wor
     assert "1/38" in table.output and "Tỉnh Lai Châu (12): 1/38 xã" in " ".join(table.output.replace("│", " ").split())
 
 
+TIEN_LU_COMMUNES = [
+    ("12337", "Thị trấn Vương"),  # the first four -> new Xã Hoàng Hoa Thám (12337)
+    ("12340", "Xã Hưng Đạo"),
+    ("12346", "Xã Nhật Tân"),
+    ("12355", "Xã An Viên"),
+    ("12352", "Xã Lệ Xá"),  # these three -> new Xã Tiên Hoa (12361)
+    ("12361", "Xã Trung Dũng"),
+    ("12376", "Xã Cương Chính"),
+    ("12364", "Xã Hải Thắng"),  # these three -> new Xã Tiên Lữ (12364)
+    ("12370", "Xã Thiện Phiến"),
+    ("12373", "Xã Thụy Lôi"),
+    ("12367", "Xã Thủ Sỹ"),  # -> new Xã Tân Hưng (11977), with Phương Nam and Tân Hưng of Thành phố Hưng Yên (323)
+]
+
+
+def test_a_legacy_districts_first_half_answers_for_the_new_communes_its_communes_went_to(tmp_path, workspace, vwu):
+    # Tiên Lữ sent its 2025 first half in June, on the legacy tree, for its 11 communes. Through
+    # the conversion table they went whole to 4 new communes of the new Hưng Yên (104 communes):
+    # 12337, 12361 and 12364 took ground from Tiên Lữ only; 11977 also took Phương Nam and Tân
+    # Hưng of Thành phố Hưng Yên (323), which sent nothing. So Tiên Lữ answers for 3 of 104.
+    from vwu_pipeline.core.units import UnitTree
+
+    h1_2025 = "BÁO CÁO SƠ KẾT 6 THÁNG ĐẦU NĂM 2025"
+    ingest(tmp_path / "in", workspace, {"tl_h1_2025.xlsx": (h1_2025, TIEN_LU, members(*[(*c, 100, 10, 200, 1) for c in TIEN_LU_COMMUNES]))})
+    communes = len(UnitTree.for_year(2025).leaves("33"))
+    assert communes == 104
+
+    markdown, data, wb = report_2025(vwu, workspace, tmp_path / "out", unit="33")
+
+    assert completeness_row(markdown, "Hội viên")[1:3] == ["3", "104"]
+    assert "Tỉnh Hưng Yên (33): 3/104 xã" in markdown
+    assert headline_json(data, "members_new")["partial"] is True
+    assert md_row(markdown, "Hội viên kết nạp mới trong kỳ")[2] == "110\\*"  # 11 communes x 10, carried whole
+    status = json.loads(vwu("status", "--year", 2025, "--workspace", workspace, "--json").stdout)
+    members_status = status["indicators"][0]
+    assert members_status["lowest_units"]["by_unit"] == [{"code": "33", "name": "Tỉnh Hưng Yên", "covered": 3, "expected": 104}]
+    assert (members_status["lowest_units"]["covered"], members_status["lowest_units"]["expected"]) == (3, 3321)
+    # The first half itself, on the legacy tree it was sent on: Tiên Lữ, all 11 of its communes.
+    half = json.loads(vwu("status", "--year", 2025, "--period", "H1", "--unit", "33", "--workspace", workspace, "--json").stdout)
+    assert half["tree"] == "legacy"
+    assert half["indicators"][0]["lowest_units"]["by_unit"] == [{"code": "332", "name": "Huyện Tiên Lữ", "covered": 11, "expected": 11}]
+
+
 def test_a_province_file_answers_for_all_its_communes(tmp_path, workspace, vwu):
     # The province's file lists two communes (the others had nothing to report); Bình Lư also
     # sent its own file. Every commune is answered for: complete, no mark.
@@ -603,6 +646,11 @@ def test_legacy_status_lists_districts_with_their_commune_coverage(tmp_path, wor
     assert (members_status["submitted"], members_status["expected"]) == (1, 10)
     assert members_status["lowest_units"]["counted"] is False
     assert members_status["lowest_units"]["by_unit"] == [{"code": "332", "name": "Huyện Tiên Lữ", "covered": 2, "expected": communes}]
+    # The terminal too: the districts that report, their commune coverage beside.
+    table = vwu("status", "--year", 2024, "--unit", "33", "--workspace", workspace)
+    assert f"Đã nộp, số xã có số liệu (Hội viên): Huyện Tiên Lữ (332): 2/{communes} xã" in table.output
+    english = vwu("status", "--year", 2024, "--unit", "33", "--workspace", workspace, "--lang", "en")
+    assert f"Submitted, communes with figures (Members): Huyện Tiên Lữ (332): 2/{communes} communes" in english.output
     markdown, data, _ = report_all(vwu, workspace, tmp_path / "out", unit="33")
     assert completeness_row(markdown, "Hội viên")[1:3] == ["1", "10"]
 

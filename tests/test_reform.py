@@ -225,16 +225,20 @@ def test_a_district_first_half_2025_is_counted_on_the_legacy_tree_not_as_its_new
     assert members["submitted_units"] == [{"code": "332", "name": "Huyện Tiên Lữ"}]
     result = vwu("status", "--year", 2025, "--period", "H1", "--unit", 332, "--workspace", workspace, "--json")
     assert json.loads(result.stdout)["indicators"][0]["submitted"] == 1, result.output
-    # The year, on the new tree: the new Hưng Yên has not reported (17 of its districts sent nothing).
+    # The year, on the new tree: Tiên Lữ's file answers only for the 3 new communes made of its
+    # communes alone (issue 12), not for the new Hưng Yên (17 of its districts sent nothing).
     status = json.loads(vwu("status", "--year", 2025, "--workspace", workspace, "--json").stdout)
-    assert status["indicators"][0]["submitted"] == 0
+    assert status["indicators"][0]["lowest_units"]["by_unit"] == [
+        {"code": "33", "name": "Tỉnh Hưng Yên", "covered": 3, "expected": len(new.leaves("33"))}
+    ]
+    assert status["complete"] is False
     first_half = aggregate(workspace, 2025, period="H1")
     assert first_half.tree.tree == "legacy" and _coverage(first_half) == (1, districts)
     assert _coverage(first_half, "33") == (1, len(legacy.descendants("33")) - len(legacy.leaves("33")))
     year = aggregate(workspace, 2025)
     # From 2025 completeness counts the communes a file answers for (issue 12).
-    assert year.tree.tree == "2025" and _coverage(year) == (0, len(new.leaves()))
-    assert _coverage(year, "33") == (0, len(new.leaves("33")))
+    assert year.tree.tree == "2025" and _coverage(year) == (3, len(new.leaves()))
+    assert _coverage(year, "33") == (3, len(new.leaves("33")))
     # The new Quảng Trị compiled its first half itself in July, on the new tree: it stands for
     # every district of the legacy Quảng Bình and Quảng Trị, whole provinces both.
     filled = tmp_path / "quang_tri"
@@ -246,7 +250,8 @@ def test_a_district_first_half_2025_is_counted_on_the_legacy_tree_not_as_its_new
     first_half = aggregate(workspace, 2025, period="H1")  # both trees: rolled up on the new one
     assert first_half.tree.tree == "2025"
     communes_44, communes_33 = len(new.leaves("44")), len(new.leaves("33"))
-    assert _coverage(first_half, "44") == (communes_44, communes_44) and _coverage(first_half, "33") == (0, communes_33)
+    # Hưng Yên: the 3 new communes made of Tiên Lữ's communes alone.
+    assert _coverage(first_half, "44") == (communes_44, communes_44) and _coverage(first_half, "33") == (3, communes_33)
 
 
 def test_an_old_store_learns_the_tree_of_every_submission_and_target(tmp_path: Path) -> None:
@@ -506,3 +511,74 @@ def test_sample_data_is_byte_for_byte_what_make_sample_data_writes(tmp_path: Pat
     stale = sorted(str(name) for name, data in written.items() if (committed / name).read_bytes() != data)
     assert not stale, f"run .venv/bin/python scripts/make_sample_data.py: {stale}"
     assert any("2025-H1" in str(name) for name in written) and any(str(name).startswith("2025_moi") for name in written)
+
+
+def test_status_of_2025_periods_combines_the_months_sent_on_both_trees(vwu, tmp_path: Path) -> None:
+    """Hải An sent Q1 and Q2 on the legacy tree; the new Hải Phòng sent Q3 on the new one. The nine
+    months are answered for where both trees' months meet: the new communes made only of Hải An's
+    communes (11411 and 11413; Nam Hải's pieces included), 2 of Hải Phòng's 114; the year counts
+    the city's own file; Q3 alone, the city whole."""
+    inbox, workspace = tmp_path / "inbox", tmp_path / "ws"
+    inbox.mkdir()
+    district, city = "HỘI LHPN QUẬN HẢI AN", "HỘI LHPN THÀNH PHỐ HẢI PHÒNG"
+    for quarter in ("I", "II"):
+        submission(
+            inbox / f"hai_an_2025_q{len(quarter)}.xlsx",
+            _members(HAI_AN, [100] * 8, [5] * 8, [200] * 8),
+            report_title=f"BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI QUÝ {quarter} NĂM 2025",
+            unit_title=district,
+        )
+    submission(
+        inbox / "hai_phong_2025_q3.xlsx",
+        _members([("11411", "Phường Đông Hải"), ("11413", "Phường Hải An")], [1000, 2900], [20, 30], [2000, 5800]),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI QUÝ III NĂM 2025",
+        unit_title=city,
+    )
+    assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
+    communes = len(UnitTree.for_year(2025).leaves("31"))
+
+    def covered(period: str | None) -> tuple[str, list[tuple[str, int, int]]]:
+        shown = json.loads(
+            vwu("status", "--year", 2025, *(["--period", period] if period else []), "--workspace", workspace, "--json").stdout
+        )
+        by_unit = shown["indicators"][0]["lowest_units"]["by_unit"]
+        return shown["tree"], [(u["code"], u["covered"], u["expected"]) for u in by_unit]
+
+    assert covered("H1") == ("legacy", [("306", 8, 8)])  # Q1 + Q2
+    assert covered("Q2") == ("legacy", [("306", 8, 8)])
+    assert covered("M07") == ("2025", [])  # Q3 is not a month's report
+    assert covered("Q3") == ("2025", [("31", communes, communes)])
+    assert covered("9M") == ("2025", [("31", 2, communes)])  # legacy Jan-Jun + the city's Jul-Sep
+    assert covered(None) == ("2025", [("31", communes, communes)])
+    from vwu_pipeline.report.rollup import aggregate
+
+    nine = aggregate(workspace, 2025, period="9M")
+    assert _coverage(nine, "31") == (2, communes) and _coverage(nine) == (2, 3321)
+
+
+def test_a_legacy_first_half_combines_a_districts_q1_with_its_new_provinces_q2(vwu, tmp_path: Path) -> None:
+    """Hải An sent Q1 in April; the new Hải Phòng compiled Q2 in July on the new tree, for the
+    whole of legacy Hải Phòng and Hải Dương (provinces merged whole). Hải An's first half is
+    covered (Q1 its own, Q2 the city's); other districts have only Q2: not the first half."""
+    inbox, workspace = tmp_path / "inbox", tmp_path / "ws"
+    inbox.mkdir()
+    submission(
+        inbox / "hai_an_2025_q1.xlsx",
+        _members(HAI_AN, [100] * 8, [5] * 8, [200] * 8),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI QUÝ I NĂM 2025",
+        unit_title="HỘI LHPN QUẬN HẢI AN",
+    )
+    submission(
+        inbox / "hai_phong_2025_q2.xlsx",
+        _members([("11411", "Phường Đông Hải"), ("11413", "Phường Hải An")], [1000, 2900], [20, 30], [2000, 5800]),
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI QUÝ II NĂM 2025",
+        unit_title="HỘI LHPN THÀNH PHỐ HẢI PHÒNG",
+    )
+    ingested = vwu("ingest", inbox, "--workspace", workspace, "--json")
+    assert [f["tree"] for f in json.loads(ingested.stdout)["files"]] == ["legacy", "2025"], ingested.stdout
+    half = json.loads(vwu("status", "--year", 2025, "--period", "H1", "--unit", "306", "--workspace", workspace, "--json").stdout)
+    assert half["tree"] == "legacy" and half["indicators"][0]["submitted_units"] == [{"code": "306", "name": "Quận Hải An"}]
+    other = json.loads(vwu("status", "--year", 2025, "--period", "H1", "--unit", "307", "--workspace", workspace, "--json").stdout)
+    assert other["indicators"][0]["submitted"] == 0  # Quận Kiến An: Q2 only
+    second = json.loads(vwu("status", "--year", 2025, "--period", "Q2", "--unit", "307", "--workspace", workspace, "--json").stdout)
+    assert second["indicators"][0]["submitted"] == 1  # the city's Q2 answers for it

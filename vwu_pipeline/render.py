@@ -280,6 +280,7 @@ def status(result, lang: str, quiet: bool = False) -> None:
     counted = any(item.counts_lowest for item in result.indicators)
     table.add_column(text("cli.status.lowest_counted" if counted else "cli.status.lowest_figures", lang), justify="right")
     table.add_column(text("cli.status.missing", lang))
+    reporting: dict[str, list[str]] = {}  # the reporting units with their coverage -> indicators
     for item in result.indicators:
         names = ", ".join(f"{name} ({code})" for code, name in item.missing[:STATUS_LISTED])
         if len(item.missing) > STATUS_LISTED:
@@ -300,6 +301,12 @@ def status(result, lang: str, quiet: bool = False) -> None:
             names = "; ".join(n for n in (", ".join(partly[:STATUS_LISTED]), names) if n)
         done = f"{len(item.submitted)}/{item.expected}"
         lowest = f"{number(item.lowest_covered, lang)}/{number(item.lowest_expected, lang)}"
+        if not counted and item.submitted:  # those with communes lacking figures first: the ones to call
+            ranked = sorted(item.submitted, key=lambda unit: item.lowest[unit[0]][0] >= item.lowest[unit[0]][1])
+            listed = [_coverage_beside(item, code, name, lang) for code, name in ranked[:STATUS_LISTED]]
+            if len(ranked) > STATUS_LISTED:
+                listed.append(t(lang, "and_more", n=len(ranked) - STATUS_LISTED))
+            reporting.setdefault(", ".join(listed), []).append(item.title(lang))
         table.add_row(
             escape(item.title(lang)),
             f"[green]{done}[/green]" if not item.missing else done,
@@ -307,6 +314,11 @@ def status(result, lang: str, quiet: bool = False) -> None:
             escape(names) or "—",
         )
     console.print(table)
+    # Legacy years: the districts that report, their communes' coverage beside (under the table,
+    # once for the indicators that share it: a district usually sends all its sheets in one file).
+    for listed, titles in reporting.items():
+        line = text("cli.status.reporting", lang, indicators=", ".join(titles), units=listed)
+        console.print(escape(line), highlight=False, soft_wrap=True)  # one line per group: found by grep
     if result.withdrawn:  # lines, not a table: a reason is read whole, and found by grep in cron mail
         console.print(f"[bold]{escape(text('cli.status.withdrawn', lang))}[/bold]")
         for item in result.withdrawn:
@@ -314,6 +326,14 @@ def status(result, lang: str, quiet: bool = False) -> None:
             words = {"file": item["file"], "unit": item["unit_code"] or "—", "period": period, "who": item["who"]}
             line = text("cli.status.withdrawn.line", lang, **words, at=stamp(item["at"], lang), reason=item["reason"] or "—")
             console.print("  " + escape(line), highlight=False, soft_wrap=True)
+
+
+def _coverage_beside(item, code: str, name: str, lang: str) -> str:
+    """A reporting unit with the communes its files cover: "Huyện Tiên Lữ (332): 13/13 xã"."""
+    from vwu_pipeline.core.text import number
+
+    covered, expected = item.lowest.get(code, (0, 0))
+    return text("cli.status.partly", lang, name=name, code=code, covered=number(covered, lang), expected=number(expected, lang))
 
 
 def withdrawal_done(result, lang: str, quiet: bool = False) -> None:

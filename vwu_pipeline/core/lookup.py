@@ -218,6 +218,34 @@ def legacy_reporters(legacy: UnitTree, new: UnitTree) -> dict[str, set[str]]:
     return out
 
 
+def legacy_reporters_of_communes(legacy: UnitTree, new: UnitTree) -> dict[str, frozenset[str]]:
+    """new commune -> the legacy reporting units (districts, or an island district itself) of
+    every legacy commune it took ground from, whole or in part. A new commune is answered for by
+    legacy files only when all of these have sent: a piece of a split commune counts too, though
+    its figures may go to another commune or to the province only (its ground is still there)."""
+    key = (legacy.tree, new.tree, id(load_crosswalk()))
+    if key not in _COMMUNE_REPORTERS:
+        crosswalk = load_crosswalk()
+        reporter = reporter_in(legacy)
+        out: dict[str, frozenset[str]] = {}
+        for commune in new.leaves():
+            out[commune.code] = frozenset(reporter(p.legacy_code) for p in crosswalk.predecessors(commune.code))
+        _COMMUNE_REPORTERS.clear()
+        _COMMUNE_REPORTERS[key] = out
+    return _COMMUNE_REPORTERS[key]
+
+
+_COMMUNE_REPORTERS: dict[tuple, dict[str, frozenset[str]]] = {}
+
+
+def _months_by(periods: Iterable[tuple[str, str, str]], reporter: Callable[[str], str]) -> dict[tuple[str, str], set[int]]:
+    months: dict[tuple[str, str], set[int]] = {}
+    for indicator, unit, code in periods:
+        start, end = period_months(code)
+        months.setdefault((indicator, reporter(unit)), set()).update(range(start, end + 1))
+    return months
+
+
 def submitted_on_new_tree(
     new_periods: Iterable[tuple[str, str, str]],
     legacy_periods: Iterable[tuple[str, str, str]],
@@ -225,36 +253,50 @@ def submitted_on_new_tree(
     legacy: UnitTree,
     new: UnitTree,
 ) -> list[tuple[str, str]]:
-    """(indicator, reporting unit of the new tree) that have submitted for `period`, counted on
-    the tree of each file: the new tree's own submissions as usual, and a new province also when
-    every legacy district of the provinces it was formed from has (for a part of the year, their
-    months together with the province's own cover it; for the year, each sent something). One
-    district's first half never stands for its whole new province."""
+    """(indicator, unit of the new tree) that have submitted for `period`, counted on the tree of
+    each file: the new tree's own submissions as usual; a new province when every legacy
+    district of the provinces it was formed from has (for a part of the year, their months
+    together with the province's own cover it; for the year, each sent something); otherwise
+    each new commune whose legacy districts have all sent (its months, likewise, with the
+    province's own): one district's first half answers for the new communes its communes went
+    to, never for its whole new province."""
     new_reporter, legacy_reporter = reporter_in(new), reporter_in(legacy)
     districts_of = legacy_reporters(legacy, new)
     new_inside = [(i, u, p) for i, u, p in new_periods if period.contains(p)]
     legacy_inside = [(i, u, p) for i, u, p in legacy_periods if period.contains(p)]
     done = set(covering(new_inside, period, new_reporter))
-    if period.is_year:
-        sent = {(i, legacy_reporter(u)) for i, u, _ in legacy_inside}
-        for indicator in {i for i, _, _ in legacy_inside}:
-            done |= {(indicator, p) for p, districts in districts_of.items() if all((indicator, d) in sent for d in districts)}
+    if not legacy_inside:
         return sorted(done)
-    months: dict[tuple[str, str], set[int]] = {}
-    for indicator, unit, code in legacy_inside:
-        start, end = period_months(code)
-        months.setdefault((indicator, legacy_reporter(unit)), set()).update(range(start, end + 1))
-    own: dict[tuple[str, str], set[int]] = {}
-    for indicator, unit, code in new_inside:
-        start, end = period_months(code)
-        own.setdefault((indicator, new_reporter(unit)), set()).update(range(start, end + 1))
-    first, last = period.months
-    needed = set(range(first, last + 1))
+    everything = set(range(1, 13))
+    if period.is_year:  # any file of the year counts for the year: every month, as it were
+        months = {(i, legacy_reporter(u)): everything for i, u, _ in legacy_inside}
+        own = {(i, new_reporter(u)): everything for i, u, _ in new_inside}
+        needed = everything
+    else:
+        months = _months_by(legacy_inside, legacy_reporter)
+        own = _months_by(new_inside, new_reporter)
+        first, last = period.months
+        needed = set(range(first, last + 1))
+    communes = legacy_reporters_of_communes(legacy, new)
+    nothing: set[int] = set()
     for indicator in {i for i, _, _ in legacy_inside}:
         for province, districts in districts_of.items():
-            common = set.intersection(*(months.get((indicator, d), set()) for d in districts))
-            if needed <= common | own.get((indicator, province), set()):
+            if (indicator, province) in done:
+                continue
+            province_months = own.get((indicator, province), nothing)
+            common = set.intersection(*(months.get((indicator, d), nothing) for d in districts))
+            if needed <= common | province_months:
                 done.add((indicator, province))
+                continue
+            if not any((indicator, d) in months for d in districts):
+                continue
+            for commune in new.leaves(province):
+                sources = communes.get(commune.code)
+                if not sources:
+                    continue
+                got = set.intersection(*(months.get((indicator, d), nothing) for d in sources))
+                if needed <= got | province_months:
+                    done.add((indicator, commune.code))
     return sorted(done)
 
 
@@ -267,15 +309,27 @@ def submitted_on_legacy_tree(
 ) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
     """(indicator, legacy district) that have submitted for a period of the legacy tree (the
     first half of 2025): their own files, and every district of a new province that compiled the
-    period itself on the new tree in July (provinces merged whole, so its file covers them all).
-    Also returns the pairs that only the new province's file covers."""
-    legacy_periods = list(legacy_periods)
-    done = set(covering([s for s in legacy_periods if period.contains(s[2])], period, reporter_in(legacy)))
+    period, or the months of it its districts lack, itself on the new tree in July (provinces
+    merged whole, so its file covers them all: Q1 from the district and Q2 from the new province
+    make the district's first half). Also returns the pairs that only the new province's files
+    cover."""
+    legacy_inside = [s for s in legacy_periods if period.contains(s[2])]
+    new_inside = [s for s in new_periods if period.contains(s[2])]
+    done = set(covering(legacy_inside, period, reporter_in(legacy)))
+    if not new_inside:
+        return sorted(done), set()
     districts_of = legacy_reporters(legacy, new)
+    if period.is_year:
+        province_months = {(i, p): set(range(1, 13)) for i, p in covering(new_inside, period, reporter_in(new))}
+        needed: set[int] = set(range(1, 13))
+        months: dict[tuple[str, str], set[int]] = {}
+    else:
+        province_months = _months_by(new_inside, reporter_in(new))
+        months = _months_by(legacy_inside, reporter_in(legacy))
+        first, last = period.months
+        needed = set(range(first, last + 1))
     by_province = {
-        (i, d)
-        for i, p in covering([s for s in new_periods if period.contains(s[2])], period, reporter_in(new))
-        for d in districts_of.get(p, ())
+        (i, d) for (i, p), got in province_months.items() for d in districts_of.get(p, ()) if needed <= got | months.get((i, d), set())
     }
     return sorted(done | by_province), by_province - done
 

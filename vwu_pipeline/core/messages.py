@@ -743,6 +743,10 @@ MESSAGES: dict[str, Text] = {
     "cli.status.indicator": ("Chỉ tiêu", "Indicator"),
     "cli.status.submitted": ("Đã nộp", "Submitted"),
     "cli.status.missing": ("Chưa nộp", "Missing"),
+    "cli.status.reporting": (
+        "Đã nộp, số xã có số liệu ({indicators}): {units}",
+        "Submitted, communes with figures ({indicators}): {units}",
+    ),
     # communes answered for (2025+: by the province's file or their own), or with figures (legacy)
     "cli.status.lowest_counted": ("Xã có báo cáo", "Communes reported"),
     "cli.status.lowest_figures": ("Xã có số liệu", "Communes with figures"),
@@ -779,6 +783,14 @@ MESSAGES: dict[str, Text] = {
     "feedback.kept_values": (
         "Tệp gốc dạng {suffix}: bản sao giữ giá trị, ô gộp và độ rộng cột; định dạng khác của tệp gốc không được chép sang.",
         "The original is a {suffix} file: this copy keeps its values, merged cells and column widths, not its other formatting.",
+    ),
+    "feedback.kept_csv": (
+        "Tệp gốc dạng .csv chỉ có giá trị: bản sao giữ các giá trị đó (số liệu thành ô số, chữ vẫn là chữ); độ rộng cột được đặt cho vừa bảng.",
+        "The original is a .csv file, values only: this copy keeps them (figures as numbers, text as text), with columns sized to the table.",
+    ),
+    "feedback.kept_ods": (
+        "Tệp gốc dạng .ods: bản sao chỉ giữ giá trị; ô gộp, độ rộng cột và định dạng của tệp gốc không được chép sang.",
+        "The original is an .ods file: this copy keeps its values only, not its merged cells, column widths or formatting.",
     ),
     "feedback.kept_none": (
         "Không mở được tệp gốc nên bản này chỉ có trang kết quả.",

@@ -127,9 +127,11 @@ FileStatus = Literal["accepted", "replaced", "unchanged", "refused", "checked", 
 STATUSES: tuple[FileStatus, ...] = ("accepted", "replaced", "unchanged", "refused", "checked", "skipped")
 
 
-@dataclass
+@dataclass(frozen=True)
 class FileResult:
-    """What became of one submitted file."""
+    """What became of one submitted file. Built once: a stage that learns more (its period and
+    unit, what the store made of it) makes a new one with `dataclasses.replace`; only the list
+    of problems grows as they are found (a new result shares it)."""
 
     path: str
     status: FileStatus = "accepted"
@@ -147,7 +149,7 @@ class FileResult:
     refused_before: bool = False  # refused already with these very bytes: nothing new to mail
 
     def __post_init__(self) -> None:
-        self.path = readable(self.path)
+        object.__setattr__(self, "path", readable(self.path))
 
     @property
     def errors(self) -> list[Problem]:

@@ -166,13 +166,19 @@ def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str
     .xlsx is its own package, which keeps images, charts and the results of formulas; .xls, .ods
     and .csv input becomes a package of the values vwu read."""
     suffix = path.suffix.lower()
+    checked_before = False
     if suffix == ".xlsx":
-        package, book = patched_copy.worksheets(path)
+        package = patched_copy.Package(path)
+        earlier_results = patched_copy.property_value(package, FEEDBACK_MARKER)
+        if earlier_results is not None:  # a checked copy checked again: its old results, marks and vwu's notes go
+            patched_copy.forget_results_sheet(package, earlier_results, FEEDBACK_MARKER)
+            checked_before = True
+        book = patched_copy.Workbook(package)
         sheet_of, kept = {name: name for name, _ in book.sheets}, "kept_all"
     elif suffix in (".xls", ".ods", ".csv"):
         sheets, sheet_of = _values_sheets(path, limits)
         package = patched_copy.values_package(sheets)
-        book, kept = patched_copy.Workbook(package), f"kept_values:{suffix[1:]}"
+        book, kept = patched_copy.Workbook(package), _KEPT[suffix]
     else:
         raise patched_copy.Unsupported(suffix)
     if not book.sheets:
@@ -191,8 +197,18 @@ def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str
     for (title, row, column), found in notes.items():
         by_sheet.setdefault(title, {})[(row, column)] = _note(found, said)
     summary = _summary(path, result, places, lang, send_to, kept, book.names, said)
-    _save(out, lambda target: patched_copy.write_copy(package, book, by_sheet, summary, (FEEDBACK_MARKER, summary.title), AUTHOR, target))
+    marker = (FEEDBACK_MARKER, summary.title)
+    earlier = _clerks_part if checked_before else (lambda note: note)
+    unfill = frozenset({ERROR_FILL, WARNING_FILL}) if checked_before else frozenset()
+    _save(
+        out,
+        lambda target: patched_copy.write_copy(package, book, by_sheet, summary, marker, AUTHOR, target, earlier, NOTE_SEPARATOR, unfill),
+    )
     return out
+
+
+# what the summary says a copy of values keeps: merged cells and widths come from an .xls only
+_KEPT = {".xls": "kept_values:xls", ".csv": "kept_csv", ".ods": "kept_ods"}
 
 
 def _values_sheets(path: Path, limits: Limits) -> tuple[list[patched_copy.ValuesSheet], dict[str, str]]:
@@ -231,9 +247,12 @@ def _figure(value: object) -> object:
     return int(number) if number.is_integer() and abs(number) < 10**15 else number
 
 
+MAX_WIDTH = 24  # a longer header wraps (the package route) instead of pushing the table off the page
+
+
 def _widths(rows: list[list[object]]) -> dict[int, float]:
     """Column widths that fit the table: a title line alone on its row spills over the empty
-    cells beside it, as in Excel, and does not widen its column."""
+    cells beside it, as in Excel, and does not widen its column; a long header wraps."""
     longest: dict[int, int] = {}
     for cells in rows:
         filled = [(c, value) for c, value in enumerate(cells, start=1) if value is not None and value != ""]
@@ -242,7 +261,7 @@ def _widths(rows: list[list[object]]) -> dict[int, float]:
         for column, value in filled:
             size = len(str(value)) if not isinstance(value, float) else len(f"{value:g}")
             longest[column] = max(longest.get(column, 0), size)
-    return {column: float(min(max(size + 2, 8), 40)) for column, size in longest.items()}
+    return {column: float(min(max(size + 2, 8), MAX_WIDTH)) for column, size in longest.items()}
 
 
 def _copy_of(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
@@ -327,8 +346,7 @@ def _values_copy(path: Path, limits: Limits) -> tuple[Any, dict[str, str], str]:
             ws.column_dimensions[get_column_letter(column)].width = width
     if not workbook.worksheets:
         raise ReadError("file-unreadable", reason=said("reason.no-sheet"))
-    suffix = path.suffix.lower().lstrip(".")
-    return workbook, sheet_of, f"kept_values:{suffix}"
+    return workbook, sheet_of, _KEPT.get(path.suffix.lower(), "kept_values:" + path.suffix.lower().lstrip("."))
 
 
 def _xls_layout(path: Path) -> dict[str, tuple[list[tuple[int, int, int, int]], dict[int, float]]]:
@@ -524,19 +542,20 @@ def _summary(
         cells.append((FIRST_PROBLEM_ROW, 1, _t("none", lang), ""))
     labels = {severity: _t(severity, lang) for severity in ("error", "warning")}
     links: dict[str, str] = {}
+    whole_file = _t("whole_file", lang)
+    quoted = {p.sheet: "'" + p.sheet.replace("'", "''") + "'" for p in places if p is not None}
     for number, (problem, place) in enumerate(zip(result.problems, places), start=1):
         row = FIRST_PROBLEM_ROW - 1 + number
         cells += [
             (row, 1, number, "number"),
             (row, 2, labels[problem.severity], problem.severity),
-            (row, 3, place.sheet if place else _t("whole_file", lang), ""),
-            (row, 5, problem.column or "", ""),
-            (row, 6, said[id(problem)], "wrap"),
+            (row, 3, place.sheet if place else whole_file, ""),
         ]
         if place is not None:
-            cells.append((row, 4, place.cell, "link"))
-            quoted = place.sheet.replace("'", "''")
-            links[f"D{row}"] = f"'{quoted}'!{place.cell}"
+            cell = place.cell
+            cells.append((row, 4, cell, "link"))
+            links[f"D{row}"] = f"{quoted[place.sheet]}!{cell}"
+        cells += [(row, 5, problem.column or "", ""), (row, 6, said[id(problem)], "wrap")]
     return patched_copy.Sheet(
         title,
         cells,

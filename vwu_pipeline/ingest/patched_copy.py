@@ -4,11 +4,16 @@ openpyxl rebuilds a workbook from its object model: seconds for 10,000 rows, and
 images, charts and the cached results of formulas. Here the original package is copied part by
 part and only what the check adds is written: the fill of each problem cell (a cell format
 cloned from the cell's own, with the fill changed), the comments and their VML shapes, the
-results sheet in front, and the marker property (reading.FEEDBACK_MARKER).
+results sheet in front, and the marker property (reading.FEEDBACK_MARKER). Notes already on a
+sheet are taken off and written again with the new ones; a checked copy checked again loses its
+old results sheet, marker and marks first (forget_results_sheet, Styles.unfill).
 
-Whatever this cannot copy faithfully (a checked copy checked again, a sheet with notes of its
-own, a macro workbook, a package laid out unusually) raises `Unsupported`, and annotate.py
-makes the copy through openpyxl instead.
+.xls, .ods and .csv input becomes a minimal package of the values read (values_package), then is
+marked the same way.
+
+Whatever this cannot copy faithfully (a macro workbook, threaded comments, form controls, a
+package laid out unusually) raises `Unsupported`, and annotate.py makes the copy through
+openpyxl instead.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from defusedxml import ElementTree as SafeET
 
@@ -85,11 +89,13 @@ class Sheet:
 
 @dataclass
 class Note:
-    """What a problem cell gets: its fill colour and its comment."""
+    """What a problem cell gets: its fill colour and its comment (a note of the clerk's own that
+    stays: no fill, its author)."""
 
-    fill: str  # RRGGBB
+    fill: str | None  # RRGGBB
     text: str
     lines: int
+    author: str | None = None  # None: vwu
 
 
 def _column(letters: str) -> int:
@@ -116,6 +122,12 @@ def _text(value: str) -> str:
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(value: str) -> str:
+    """A quoted XML attribute value (xml.sax.saxutils' own imports urllib, http and ssl)."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return '"' + value.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
 
 
 def _attribute(value: str) -> str:
@@ -146,6 +158,11 @@ class Package:
 
     def put(self, name: str, text: str) -> None:
         self.changed[name] = text
+
+    def remove(self, name: str) -> None:
+        self.parts.pop(name, None)
+        self.changed.pop(name, None)
+        self.order = [n for n in self.order if n != name]
 
     def free_name(self, pattern: str) -> str:
         number = 1
@@ -179,6 +196,24 @@ def _add_relationships(package: Package, name: str, added: list[tuple[str, str, 
         package.put(name, xml[:end] + lines + xml[end:])
     else:
         package.put(name, f'{HEAD}<Relationships xmlns="{PACKAGE_REL}">{lines}</Relationships>')
+
+
+def _drop_relationships(package: Package, name: str, ids: set[str]) -> None:
+    def kept(match: re.Match) -> str:
+        found = re.search(r'\bId="([^"]*)"', match.group(0))
+        return "" if found and found.group(1) in ids else match.group(0)
+
+    xml = re.sub(r"<Relationship\b[^>]*?/>|<Relationship\b[^>]*?>.*?</Relationship>", kept, package.text(name), flags=re.DOTALL)
+    package.put(name, xml)
+
+
+def _drop_part(package: Package, part: str) -> None:
+    """A part, its relationships and its content type."""
+    types = package.text("[Content_Types].xml")
+    types = re.sub(r'<Override\b[^>]*\bPartName="' + re.escape("/" + part) + r'"[^>]*/>', "", types, flags=re.IGNORECASE)
+    package.put("[Content_Types].xml", types)
+    package.remove(part)
+    package.remove(_rels_of(part))
 
 
 def _free_id(taken: list[tuple[str, str, str]], base: str = "rIdVwu") -> str:
@@ -293,6 +328,23 @@ class Styles:
         self.font_size = size.group(1) if size else "11"
         self.cloned: dict[tuple[int, str], int] = {}
         self.fill_ids: dict[str, int] = {}
+        self.rewritten: set[str] = set()
+
+    def unfill(self, colors: set[str]) -> None:
+        """Cell formats filled with one of `colors` (the marks of an earlier check) lose that fill."""
+        ours = {
+            index
+            for index, fill in enumerate(self.blocks["fills"][0])
+            if "solid" in fill and any(re.search(rf'fgColor\b[^>]*\brgb="(FF)?{color}"', fill, re.IGNORECASE) for color in colors)
+        }
+        if not ours:
+            return
+        formats = self.blocks["cellXfs"][0]
+        for index, xf in enumerate(formats):
+            fill = re.search(r'\bfillId="([0-9]+)"', xf)
+            if fill and int(fill.group(1)) in ours:
+                formats[index] = re.sub(r'\sapplyFill="[^"]*"', "", xf.replace(fill.group(0), 'fillId="0"', 1))
+                self.rewritten.add("cellXfs")
 
     def _add(self, block: str, xml: str) -> int:
         existing, added = self.blocks[block]
@@ -338,12 +390,13 @@ class Styles:
     def save(self) -> None:
         xml = self.xml
         for name, (existing, added) in self.blocks.items():
-            if not added:
+            if not added and name not in self.rewritten:
                 continue
             found = re.search(rf"(<{name}\b[^>]*>)(.*?)(</{name}>)", xml, re.DOTALL)
             start = re.sub(r'\scount="[0-9]*"', "", found.group(1))
             start = start[:-1] + f' count="{len(existing) + len(added)}">'
-            xml = xml[: found.start()] + start + found.group(2) + "".join(added) + found.group(3) + xml[found.end() :]
+            content = "".join(existing) if name in self.rewritten else found.group(2)
+            xml = xml[: found.start()] + start + content + "".join(added) + found.group(3) + xml[found.end() :]
         self.package.put(self.part, xml)
 
 
@@ -373,6 +426,36 @@ def _mark_cells(xml: str, notes: dict[tuple[int, int], Callable[[int], int]]) ->
     start, end = _sheet_data(xml)
     if start == end:
         raise Unsupported("empty sheet")
+    marked = _mark_cells_in_order(xml[start:end], notes)
+    if marked is not None:
+        return xml[:start] + marked + xml[end:]
+    return _mark_every_cell(xml, start, end, notes)
+
+
+def _mark_cells_in_order(data: str, notes: dict[tuple[int, int], Callable[[int], int]]) -> str | None:
+    """The common case, fast: every cell to mark exists, its reference written first, rows and
+    cells in order (as Excel, LibreOffice and openpyxl write them). None when it is not so."""
+    pieces: list[str] = []
+    position = 0
+    for row, column in sorted(notes):
+        at = data.find(f'<c r="{column_letters(column)}{row}"', position)
+        if at < 0:
+            return None
+        close = data.find(">", at)
+        tag = data[at : close + 1]
+        empty = tag.endswith("/>")
+        attributes = tag[2 : -2 if empty else -1]
+        own = _STYLE.search(attributes)
+        base = int(own.group(1)) if own else 0
+        attributes = _STYLE.sub("", attributes) if own else attributes
+        pieces += [data[position:at], f'<c{attributes} s="{notes[(row, column)](base)}"{"/" if empty else ""}>']
+        position = close + 1
+    pieces.append(data[position:])
+    return "".join(pieces)
+
+
+def _mark_every_cell(xml: str, start: int, end: int, notes: dict[tuple[int, int], Callable[[int], int]]) -> str:
+    """Any layout: every cell tag looked at, cells without a tag inserted."""
     found: set[tuple[int, int]] = set()
 
     def mark(match: re.Match) -> str:
@@ -437,13 +520,15 @@ def _before_later_children(xml: str, element: str) -> str:
 
 
 def _comments_xml(notes: list[tuple[int, int, Note]], author: str) -> str:
+    authors = [author, *dict.fromkeys(n.author for _, _, n in notes if n.author is not None and n.author != author)]
+    number = {name: index for index, name in enumerate(authors)}
     items = "".join(
-        f'<comment ref="{column_letters(c)}{r}" authorId="0"><text><t xml:space="preserve">{_text(n.text)}</t></text></comment>'
+        f'<comment ref="{column_letters(c)}{r}" authorId="{number[n.author if n.author is not None else author]}">'
+        f'<text><t xml:space="preserve">{_text(n.text)}</t></text></comment>'
         for r, c, n in notes
     )
-    return (
-        f'{HEAD}<comments xmlns="{MAIN}"><authors><author>{_text(author)}</author></authors><commentList>{items}</commentList></comments>'
-    )
+    names = "".join(f"<author>{_text(name)}</author>" for name in authors)
+    return f'{HEAD}<comments xmlns="{MAIN}"><authors>{names}</authors><commentList>{items}</commentList></comments>'
 
 
 def _vml(notes: list[tuple[int, int, Note]]) -> str:
@@ -468,31 +553,32 @@ def _vml(notes: list[tuple[int, int, Note]]) -> str:
     )
 
 
-def _cell_xml(ref: str, value: object, style: int | None) -> str:
-    s = f' s="{style}"' if style is not None else ""
-    if value is None or value == "":
-        return f'<c r="{ref}"{s}/>'
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
-    return f'<c r="{ref}"{s}><v>{value}</v></c>'
-
-
 def _sheet_xml(sheet: Sheet, style_ids: dict[str, int]) -> str:
     # Written in one pass: the results sheet of a large file has a line per problem (10,000s).
-    by_row: dict[int, list[tuple[int, object, str]]] = {}
-    for row, column, value, style in sheet.cells:
-        by_row.setdefault(row, []).append((column, value, style))
-    letters: dict[int, str] = {}
+    cells = sheet.cells
+    if any(a[:2] >= b[:2] for a, b in zip(cells, cells[1:])):  # not given in row and column order
+        cells = sorted(cells, key=itemgetter(0, 1))
+    letters = {column: column_letters(column) for column in {c[1] for c in cells}}
+    styles = {name: f' s="{number}"' for name, number in style_ids.items()}
     pieces: list[str] = []
-    for row in sorted(by_row):
-        cells = sorted(by_row[row], key=itemgetter(0))
-        pieces.append(f'<row r="{row}"' + (f' ht="{sheet.heights[row]}" customHeight="1">' if row in sheet.heights else ">"))
-        for column, value, style in cells:
-            letter = letters.get(column) or letters.setdefault(column, column_letters(column))
-            pieces.append(_cell_xml(f"{letter}{row}", value, style_ids.get(style)))
+    current = None
+    for row, column, value, style in cells:
+        if row != current:
+            if current is not None:
+                pieces.append("</row>")
+            pieces.append(f'<row r="{row}"' + (f' ht="{sheet.heights[row]}" customHeight="1">' if row in sheet.heights else ">"))
+            current = row
+        s = styles.get(style, "")
+        if value is None or value == "":
+            pieces.append(f'<c r="{letters[column]}{row}"{s}/>')
+        elif type(value) is int or type(value) is float:
+            pieces.append(f'<c r="{letters[column]}{row}"{s}><v>{value}</v></c>')
+        else:
+            pieces.append(f'<c r="{letters[column]}{row}"{s} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>')
+    if current is not None:
         pieces.append("</row>")
     data = "".join(pieces)
-    rows = by_row
+    last = current or 1
     columns = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths, start=1))
     pane = ""
     if sheet.frozen_rows:
@@ -500,7 +586,6 @@ def _sheet_xml(sheet: Sheet, style_ids: dict[str, int]) -> str:
         pane += f'<selection pane="bottomLeft" activeCell="A{sheet.frozen_rows + 1}" sqref="A{sheet.frozen_rows + 1}"/>'
     merges = "".join(f'<mergeCell ref="{m}"/>' for m in sheet.merges)
     links = "".join([f'<hyperlink ref="{c}" location={_attribute(loc)} display="{c}"/>' for c, loc in sheet.links.items()])
-    last = max(rows, default=1)
     return (
         f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:{column_letters(len(sheet.widths) or 1)}{last}"/>'
@@ -536,12 +621,86 @@ def _mark_property(package: Package, name: str, value: str) -> None:
     _add_content_types(package, overrides=[("/docProps/custom.xml", CUSTOM_TYPE)])
 
 
-def worksheets(path: Path) -> tuple[Package, Workbook]:
-    """The package and its workbook, or Unsupported when this module cannot patch it."""
-    package = Package(path)
-    if "docProps/custom.xml" in package.parts and b"vwu-feedback-sheet" in package.parts["docProps/custom.xml"]:
-        raise Unsupported("a checked copy checked again: its earlier marks must go (openpyxl)")
-    return package, Workbook(package)
+def property_value(package: Package, name: str) -> str | None:
+    """The custom document property `name` (docProps/custom.xml), None when there is none."""
+    if "docProps/custom.xml" not in package.parts:
+        return None
+    for prop in SafeET.fromstring(package.text("docProps/custom.xml")):
+        if prop.get("name") == name:
+            return "".join(prop.itertext())
+    return None
+
+
+def forget_results_sheet(package: Package, title: str, marker: str) -> None:
+    """A checked copy checked again: its results sheet and the `marker` property go (the new
+    check writes its own); sheet-scoped names move one place back."""
+    xml = package.text("xl/workbook.xml")
+    entries = list(re.finditer(r"<sheet\b[^>]*?/>", xml))
+    sheets = list(SafeET.fromstring(xml).iter(f"{{{MAIN}}}sheet"))
+    if len(entries) != len(sheets):
+        raise Unsupported("sheet entries not as expected")
+    index = next((i for i, sheet in enumerate(sheets) if sheet.get("name") == title), None)
+    if index is not None:
+        rid = sheets[index].get(f"{{{REL}}}id", "")
+        target = next(
+            (t for i, kind, t in _relationships(package, "xl/_rels/workbook.xml.rels") if i == rid and kind.endswith("/worksheet")), None
+        )
+        if target is None:
+            raise Unsupported("results sheet without its part")
+        xml = xml[: entries[index].start()] + xml[entries[index].end() :]
+
+        def moved(match: re.Match) -> str:
+            local = re.search(r'\blocalSheetId="([0-9]+)"', match.group(1))
+            if local is None or int(local.group(1)) < index:
+                return match.group(0)
+            if int(local.group(1)) == index:
+                return ""
+            return match.group(0).replace(local.group(0), f'localSheetId="{int(local.group(1)) - 1}"', 1)
+
+        xml = re.sub(r"<definedName\b([^>]*?)(?:/>|>.*?</definedName>)", moved, xml, flags=re.DOTALL)
+        package.put("xl/workbook.xml", xml)
+        _drop_relationships(package, "xl/_rels/workbook.xml.rels", {rid})
+        _drop_part(package, _part("xl", target))
+
+    def kept(match: re.Match) -> str:
+        name = re.search(r'\bname="([^"]*)"', match.group(1))
+        return "" if name and name.group(1) == marker else match.group(0)
+
+    custom = re.sub(r"<property\b([^>]*)>.*?</property>", kept, package.text("docProps/custom.xml"), flags=re.DOTALL)
+    package.put("docProps/custom.xml", custom)
+
+
+def _take_notes(package: Package, part: str, xml: str) -> tuple[str, dict[tuple[int, int], tuple[str, str]]]:
+    """The notes already on a sheet ((row, column) -> (author, text)), taken off it with their
+    parts: they are written again together with the new ones."""
+    drawing = re.search(r"<legacyDrawing\b[^>]*?\b[\w]+:id=\"([^\"]+)\"[^>]*/>", xml)
+    relations = {i: (kind, target) for i, kind, target in _relationships(package, _rels_of(part))}
+    comments = [i for i, (kind, _) in relations.items() if kind.endswith("/comments")]
+    if not comments and drawing is None:
+        return xml, {}
+    if any(kind.lower().endswith("/threadedcomment") for kind, _ in relations.values()):
+        raise Unsupported("threaded comments")
+    if len(comments) != 1 or drawing is None or drawing.group(1) not in relations:
+        raise Unsupported("notes laid out unusually")
+    folder = posixpath.dirname(part)
+    comments_part = _part(folder, relations[comments[0]][1])
+    drawing_part = _part(folder, relations[drawing.group(1)][1])
+    if set(re.findall(r'ObjectType="([^"]+)"', package.text(drawing_part))) - {"Note"}:
+        raise Unsupported("form controls beside the notes")
+    root = SafeET.fromstring(package.text(comments_part))
+    authors = [author.text or "" for author in root.iter(f"{{{MAIN}}}author")]
+    found: dict[tuple[int, int], tuple[str, str]] = {}
+    for comment in root.iter(f"{{{MAIN}}}comment"):
+        ref = re.fullmatch(r"\$?([A-Z]{1,3})\$?([0-9]+)", comment.get("ref", ""))
+        if ref is None:
+            raise Unsupported("a note on a range")
+        author = int(comment.get("authorId", "0"))
+        text = "".join(t.text or "" for t in comment.iter(f"{{{MAIN}}}t"))
+        found[(int(ref.group(2)), _column(ref.group(1)))] = (authors[author] if author < len(authors) else "", text)
+    _drop_relationships(package, _rels_of(part), {comments[0], drawing.group(1)})
+    _drop_part(package, comments_part)
+    _drop_part(package, drawing_part)
+    return xml[: drawing.start()] + xml[drawing.end() :], found
 
 
 def write_copy(
@@ -552,26 +711,43 @@ def write_copy(
     marker: tuple[str, str],
     author: str,
     out: Path,
+    earlier: Callable[[str], str | None] = lambda note: note,
+    separator: str = "\n",
+    unfill: frozenset[str] = frozenset(),
 ) -> None:
     """The original package with `notes` on their cells (per sheet name), `summary` in front and
-    the `marker` property, written to `out`."""
+    the `marker` property, written to `out`. A note already on a cell stays as `earlier` says
+    (its text, or None: it goes), first, then `separator` and the new one; cell formats filled
+    with one of the `unfill` colours lose that fill (the marks of an earlier check)."""
     styles = Styles(package, workbook.styles)
-    part_of = dict(workbook.sheets)
+    if unfill:
+        styles.unfill(set(unfill))
     for name, part in workbook.sheets:
         xml = package.text(part)
         head = xml[: xml.find("<sheetData")]
         if 'tabSelected="1"' in head:  # the results sheet is the one shown
             xml = xml.replace(' tabSelected="1"', "", 1)
             package.put(part, xml)
-    for name, cells in notes.items():
-        if not cells:
+    for name, part in workbook.sheets:
+        cells = dict(notes.get(name, {}))
+        xml, existing = _take_notes(package, part, package.text(part))
+        if not cells and not existing:
             continue
-        part = part_of[name]
-        xml = package.text(part)
-        if "<legacyDrawing " in xml or "<legacyDrawing>" in xml:
-            raise Unsupported(f"sheet {name} has notes of its own")
-        formats = {key: (lambda base, color=note.fill: styles.marked(base, color)) for key, note in cells.items()}
-        xml = _mark_cells(xml, formats)
+        for key, (who, text) in existing.items():
+            kept = earlier(text)
+            if kept is None or not kept.strip():
+                continue
+            ours = cells.get(key)
+            if ours is None:
+                cells[key] = Note(None, kept, kept.count("\n") + 1, who)
+            else:
+                cells[key] = Note(ours.fill, kept + separator + ours.text, kept.count("\n") + 2 + ours.lines)
+        if not cells:
+            package.put(part, xml)
+            continue
+        formats = {key: (lambda base, color=note.fill: styles.marked(base, color)) for key, note in cells.items() if note.fill}
+        if formats:
+            xml = _mark_cells(xml, formats)
         prefix = _prefix(xml, REL)
         if prefix is None:
             root = _root_tag(xml)
@@ -581,8 +757,6 @@ def write_copy(
             prefix = "vwurel"
         rels_part = _rels_of(part)
         taken = _relationships(package, rels_part)
-        if any(kind.endswith("/comments") for _, kind, _ in taken):
-            raise Unsupported(f"sheet {name} has comments")
         comments = package.free_name("xl/comments_vwu{}.xml")
         drawing = package.free_name("xl/drawings/vmlDrawing_vwu{}.vml")
         ordered = [(r, c, cells[(r, c)]) for r, c in sorted(cells)]
@@ -621,6 +795,7 @@ DATE_FORMATS = {
     "time": (3, 166, "hh:mm:ss"),
     "duration": (4, 167, "[h]:mm:ss"),
 }
+WRAPPED = 5  # text wider than its column, in a table row (a header): wrapped, the row grows
 
 
 @dataclass
@@ -633,9 +808,11 @@ class ValuesSheet:
     widths: dict[int, float] = field(default_factory=dict)  # column (1-based) -> width in characters
 
 
-def _value_xml(ref: str, value: object) -> str:
+def _value_xml(ref: str, value: object, width: float | None = None) -> str:
     if value is None or value == "":
         return ""
+    if width is not None and isinstance(value, str) and len(value) > width:
+        return f'<c r="{ref}" s="{WRAPPED}" t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int) and abs(value) < 10**15:
@@ -665,20 +842,36 @@ def _values_sheet_xml(sheet: ValuesSheet) -> str:
             continue
         while len(letters) < len(cells):
             letters.append(column_letters(len(letters) + 1))
-        content = "".join([_value_xml(f"{letters[c]}{number}", value) for c, value in enumerate(cells)])
+        height = ""
+        if sum(1 for value in cells if value is not None and value != "") > 1:  # a title alone on its row spills over
+            content = "".join([_value_xml(f"{letters[c]}{number}", v, sheet.widths.get(c + 1)) for c, v in enumerate(cells)])
+            lines = max(
+                (
+                    math.ceil(len(v) * 1.15 / sheet.widths[c + 1])
+                    for c, v in enumerate(cells)
+                    if isinstance(v, str) and len(v) > sheet.widths.get(c + 1, len(v))
+                ),
+                default=1,
+            )
+            if lines > 1:  # a wrapped header: its row grows (not every program fits it on opening)
+                height = f' ht="{15 * lines}" customHeight="1"'
+        else:
+            content = "".join([_value_xml(f"{letters[c]}{number}", value) for c, value in enumerate(cells)])
         if content:
-            rows.append(f'<row r="{number}">{content}</row>')
+            rows.append(f'<row r="{number}"{height}>{content}</row>')
     columns = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in sorted(sheet.widths.items()))
     merges = "".join(
         f'<mergeCell ref="{column_letters(c1)}{r1}:{column_letters(c2)}{r2}"/>' for r1, r2, c1, c2 in sheet.merges if (r1, c1) != (r2, c2)
     )
     return (
-        f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
-        '<sheetFormatPr defaultRowHeight="15"/>'
+        # printed one page wide, landscape: a CSV has no print layout of its own
+        f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+        '<sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
         + (f"<cols>{columns}</cols>" if columns else "")
         + f"<sheetData>{''.join(rows)}</sheetData>"
         + (f"<mergeCells>{merges}</mergeCells>" if merges else "")
-        + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+        + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>'
     )
 
 
@@ -722,9 +915,10 @@ def values_package(sheets: list[ValuesSheet]) -> Package:
         '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
         '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-        f'<cellXfs count="{len(formats) + 1}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        f'<cellXfs count="{len(formats) + 2}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
         + "".join(f'<xf numFmtId="{n}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' for _, n, _ in formats)
-        + '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+        + '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1"><alignment wrapText="1"/></xf>'
+        '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
     )
     order = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"]
     order += [p for p in parts if p not in order]

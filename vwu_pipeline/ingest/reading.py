@@ -123,6 +123,10 @@ def _read_spreadsheet(path: Path, expected_kind: str, limits: Limits) -> list[Ra
         raise
     except BaseException as exc:  # Rust panics arrive as pyo3's PanicException (a BaseException)
         text = str(exc).lower()
+        if "memerror" in text or "memory allocation" in text:
+            # Out of memory inside calamine (a panic, not Python's MemoryError): the reader's
+            # memory limit is what failed, not the file; ingest decides which of the two to blame.
+            raise MemoryError(str(exc)) from exc
         if isinstance(exc, python_calamine.PasswordError) or "password" in text or "encrypt" in text:
             raise ReadError("file-encrypted") from exc
         raise ReadError("file-unreadable", reason=short_reason(exc)) from exc

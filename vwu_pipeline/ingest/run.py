@@ -87,9 +87,8 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
             def unreadable(error: OSError) -> None:
                 # A folder the server may not read, or nested beyond the path limit: said, not skipped silently.
                 folder = Path(error.filename or given)
-                result = FileResult(str(folder), "refused")
-                result.problems.append(Problem("folder-unreadable", "error", folder.name, params=os_reason(error)))
-                refused.append(result)
+                problem = Problem("folder-unreadable", "error", folder.name, params=os_reason(error))
+                refused.append(FileResult(str(folder), "refused", problems=[problem]))
 
             for folder, _, names in os.walk(given, onerror=unreadable):
                 found.extend(Path(folder) / name for name in names)
@@ -98,15 +97,12 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                     continue
                 try:
                     if path.is_symlink() and not (target := path.resolve()).is_relative_to(root):
-                        result = FileResult(str(path), "refused")
-                        result.problems.append(Problem("outside-inbox", "error", path.name, params={"target": str(target)}))
-                        refused.append(result)
+                        problem = Problem("outside-inbox", "error", path.name, params={"target": str(target)})
+                        refused.append(FileResult(str(path), "refused", problems=[problem]))
                     elif path.is_file():
                         files.append(path)
                 except OSError as error:
-                    result = FileResult(str(path), "refused")
-                    result.problems.append(read_problem(error, path.name))
-                    refused.append(result)
+                    refused.append(FileResult(str(path), "refused", problems=[read_problem(error, path.name)]))
         else:
             files.append(given)
     return files, refused
@@ -138,9 +134,9 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
                     column_index=col,
                 )
             )
-    sub.tables, problems = find_tables(sheets, catalog, path.name)
+    tables, problems = find_tables(sheets, catalog, path.name)
     result.problems.extend(problems)
-    return sub
+    return replace(sub, tables=tables)
 
 
 def run(
@@ -169,20 +165,20 @@ def run(
         started(len(files) + len(refused))
     report = IngestReport(lang=options.lang)
 
-    def feedback(result: FileResult) -> None:
-        """Before the file is stored, so that the store knows its copy."""
+    def feedback(result: FileResult) -> FileResult:
+        """Before the file is stored, so that the store knows its copy: the result with its copy."""
         if options.feedback is not None and _wants_feedback(result, options):
             if seen_refused.get(result.sha256):
                 # unchanged since it was refused and handed back: nothing new to say
-                result.feedback = seen_refused[result.sha256]
-            else:
-                _write_feedback(result, names, options)
+                return replace(result, feedback=seen_refused[result.sha256])
+            return replace(result, feedback=_write_feedback(result, names, options))
+        return result
 
     refused_before: set[str] = set()
 
     def done(result: FileResult) -> None:
         if result.status == "refused" and result.sha256 in refused_before:
-            result.refused_before = True
+            result = replace(result, refused_before=True)
         report.files.append(result)
         if progress:
             progress(result)
@@ -199,8 +195,7 @@ def run(
         if store and options.feedback is not None:
             seen_refused = store.refused_feedback()
         for result in refused:
-            feedback(result)
-            done(result)
+            done(feedback(result))
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
@@ -254,8 +249,8 @@ def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
     return options.feedback_all or result.status == "refused" or bool(result.warnings)
 
 
-def _write_feedback(result: FileResult, names: dict[Path, Path], options: IngestOptions) -> None:
-    """The checked copy (and message) of one file; a copy that cannot be written is told, never fatal to the run."""
+def _write_feedback(result: FileResult, names: dict[Path, Path], options: IngestOptions) -> str:
+    """The checked copy (and message) of one file, and where it was written; a copy that cannot be written is told, never fatal to the run."""
     from vwu_pipeline.ingest.annotate import copy_path, write_feedback
 
     path = Path(result.path)
@@ -264,7 +259,7 @@ def _write_feedback(result: FileResult, names: dict[Path, Path], options: Ingest
         write_feedback(path, result, out, options.lang, options.send_to, options.feedback_message, options.limits)
     except OSError as error:
         raise ConfigError("error.feedback-copy", path=out, reason=error.strerror or error) from error
-    result.feedback = os.path.abspath(out)  # status --missing lists it for a mail merge: not relative to today's folder
+    return os.path.abspath(out)  # status --missing lists it for a mail merge: not relative to today's folder
 
 
 def _batches(files: list[Path]) -> Iterable[list[Path]]:
@@ -283,7 +278,7 @@ def _finish_batch(
     options: IngestOptions,
     store: Store | None,
     done: Callable[[FileResult], None],
-    feedback: Callable[[FileResult], None] = lambda result: None,
+    feedback: Callable[[FileResult], FileResult] = lambda result: result,
     run_id: int | None = None,
     in_run: dict[str, FileResult | None] | None = None,
     years: YearCheck | None = None,
@@ -292,27 +287,25 @@ def _finish_batch(
     """Validate a read batch together, then store it file by file."""
     for result in unchanged:
         done(result)
-    subs = parsed()
-    validate(subs, catalog, options.year, options.period)
+    subs = validate(parsed(), catalog, options.year, options.period)
     years = years or YearCheck(None)
     # Stored oldest version first (the version key: signing date, else file time, then name), not
     # in name order: a re-saved original read in the same run as its correction is recognised as
     # such whatever the names, and a store rebuilt from the same files stores them alike.
     order = sorted(subs, key=lambda sub: file_version_key(sub.path, sub.signed_on)) if store is not None else subs
+    outcomes: dict[int, FileResult] = {}
     for sub in order:
         result = sub.result
         if result.valid and sub.tables and sub.year is not None:
             years.check(sub.year, result)
         if result.valid and not sub.tables:
-            result.status = "skipped"  # nothing in it is a submission (a targets file): said why, not refused
+            result = replace(result, status="skipped")  # nothing in it is a submission (a targets file): said why, not refused
         elif store is None or result.sha256 is None:
             # validate only; or bytes that could not be read: reported, nothing to store
-            result.status = "checked" if result.valid and store is None else "refused"
-            feedback(result)
+            result = feedback(replace(result, status="checked" if result.valid and store is None else "refused"))
         else:
-            result.status = "accepted" if result.valid else "refused"
-            feedback(result)
-            result.status = store.save(
+            result = feedback(replace(result, status="accepted" if result.valid else "refused"))
+            outcome = store.save(
                 result,
                 sub.path,
                 sub.year,
@@ -323,10 +316,12 @@ def _finish_batch(
                 digest=sub.digest,
                 indicator_digests=sub.indicator_digests,
             )
+            result = replace(result, status=outcome)
         if in_run is not None and result.sha256:
             in_run[result.sha256] = result
+        outcomes[id(sub)] = result
     for sub in subs:  # told in the order of the files
-        done(sub.result)
+        done(outcomes[id(sub)])
 
 
 class YearCheck:
@@ -357,17 +352,14 @@ def _seen_again(store: Store, path: Path, sha: str) -> FileResult:
 def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:
     """A second copy of content read in this run: a refused original's copies are each refused
     with its problems; a stored one's copies are already there."""
-    if first is None or first.status != "refused":
-        result = FileResult(
-            str(path), "unchanged" if first is None or first.status != "checked" else "checked", sha256=first.sha256 if first else None
-        )
-        if first is not None:
-            result.unit_code, result.unit_name, result.period = first.unit_code, first.unit_name, first.period
-        return result
-    result = FileResult(str(path), "refused", sha256=first.sha256)
+    if first is None:
+        return FileResult(str(path), "unchanged")
+    if first.status != "refused":
+        status = "checked" if first.status == "checked" else "unchanged"
+        return FileResult(str(path), status, sha256=first.sha256, unit_code=first.unit_code, unit_name=first.unit_name, period=first.period)
     name = Path(path).name
-    result.problems = [replace(problem, file=name, params=dict(problem.params)) for problem in first.problems]
-    return result
+    problems = [replace(problem, file=name, params=dict(problem.params)) for problem in first.problems]
+    return FileResult(str(path), "refused", sha256=first.sha256, problems=problems)
 
 
 def _sha256_or_none(path: Path) -> str | None:
@@ -461,12 +453,11 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     """In a reader process: read each file and run the checks it decides alone."""
     subs = []
     for path, sha, schemas, limits, year, period in jobs:
-        sub = parse_file(path, sha, load_catalog(schemas), limits)
-        prepare(sub, year, period)
+        sub = prepare(parse_file(path, sha, load_catalog(schemas), limits), year, period)
         if sub.figures and sub.result.valid:
             # Here, beside the reading: one process stores every file.
-            sub.digest = file_digest(sub.figures)
-            sub.indicator_digests = {indicator: indicator_digest(rows) for indicator, rows in sub.figures.items()}
+            indicators = {indicator: indicator_digest(rows) for indicator, rows in sub.figures.items()}
+            sub = replace(sub, digest=file_digest(sub.figures), indicator_digests=indicators)
         subs.append(sub)
     return subs
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vwu_pipeline.core.crosswalk import recoded_codes
@@ -33,9 +33,10 @@ PLACE_COLUMNS = ["_sheet", "_row", "unit_code", "unit_name"]
 _TITLE_PREFIXES = ("hoi lien hiep phu nu", "hoi lhpn", "hoi phu nu", "ban thuong vu hoi lhpn")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Submission:
-    """One file on its way through validation."""
+    """One file on its way through validation. Built once per step: `prepare` returns a new one
+    holding what it found (period, unit, figures); problems go into `result.problems`."""
 
     path: Path
     result: FileResult
@@ -60,26 +61,33 @@ class Submission:
         return problem
 
 
-def prepare(sub: Submission, year: int | None = None, period: str | None = None) -> None:
-    """The checks one file decides alone; its typed rows and figures wait in `sub`.
+def prepare(sub: Submission, year: int | None = None, period: str | None = None) -> Submission:
+    """The checks one file decides alone: the submission with its period, unit and figures.
 
     A sheet whose table was not found does not stop the checks of the others: the
     clerk gets every problem of the file in one go.
     """
-    sub.prepared = True
+    sub = replace(sub, prepared=True)
     if not sub.tables:
-        return
+        return sub
     # Each sheet repeats the title block: each line read once (in order, so the first date stays first).
     signed = find_place_date(list(dict.fromkeys(line for t in sub.tables for line in (*t.footer, *t.title))))
-    sub.signed_on = signed.isoformat() if signed else None
-    if not _resolve_period(sub, year, period):
-        return
+    sub = replace(sub, signed_on=signed.isoformat() if signed else None)
+    found = _resolve_period(sub, year, period)
+    if found is None:
+        return sub
+    sub = replace(sub, year=Period(found).year, result=replace(sub.result, period=found))
     _check_form_years(sub)
-    tree = _choose_tree(sub, UnitTree.candidates(sub.result.period))
-    sub.result.tree = tree.tree
-    if not _resolve_unit(sub, tree):
-        return
-    codes = _RowCodes(tree, sub.unit.code)
+    tree = _choose_tree(sub, UnitTree.candidates(found))
+    sub = replace(sub, result=replace(sub.result, tree=tree.tree))
+    unit = _resolve_unit(sub, tree)
+    if unit is None:
+        return sub
+    sub = replace(sub, unit=unit, result=replace(sub.result, unit_code=unit.code, unit_name=unit.name))
+    codes = _RowCodes(tree, unit.code)
+    figures: dict[str, list[tuple]] = {}
+    empty_sheets: list[str] = []
+    typed = 0
     for table in sub.tables:
         _drop_unit_subtotal(sub, table)
         unsummable: set[str] = set()
@@ -88,26 +96,31 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
         _check_units(sub, table, rows, tree, codes)
         _check_ratio_parts(sub, table, rows)
         check_figures(sub, table, rows)
-        figures = _figures(rows, table.indicator)
+        found_figures = _figures(rows, table.indicator)
         table.rows = []  # the raw cells are done with: less to send back from a reader process
-        if not figures:
+        if not found_figures:
             # Not a submission (Submission rules): replaces nothing, counts as submitted nowhere.
-            sub.result.empty_sheets.append(table.sheet)
+            empty_sheets.append(table.sheet)
             continue
-        sub.figures[table.indicator.name] = figures
-        sub.result.rows += len(rows)
-    if not sub.figures and sub.result.valid:
+        figures[table.indicator.name] = found_figures
+        typed += len(rows)
+    if not figures and sub.result.valid:
         sub.problem("no-figures")
+    return replace(sub, figures=figures, result=replace(sub.result, rows=typed, empty_sheets=empty_sheets))
 
 
-def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None, period: str | None = None) -> None:
-    """Check every submission; problems land in each `result`, figures in `figures`."""
+def validate(submissions: list[Submission], catalog: Catalog, year: int | None = None, period: str | None = None) -> list[Submission]:
+    """Check every submission: each returned with its problems in file order and the
+    indicators it holds figures for."""
+    checked = []
     for sub in submissions:
         if not sub.prepared:
-            prepare(sub, year, period)
+            sub = prepare(sub, year, period)
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
-        sub.result.indicators = [t.indicator.name for t in sub.tables if t.indicator.name in sub.figures]
+        indicators = [t.indicator.name for t in sub.tables if t.indicator.name in sub.figures]
+        checked.append(replace(sub, result=replace(sub.result, indicators=indicators)))
+    return checked
 
 
 def _check_form_years(sub: Submission) -> None:
@@ -138,11 +151,11 @@ def _figures(rows: list[tuple], indicator: Indicator) -> list[tuple]:
     ]
 
 
-def _resolve_period(sub: Submission, year: int | None, option: str | None = None) -> bool:
+def _resolve_period(sub: Submission, year: int | None, option: str | None = None) -> str | None:
     """The period from the title (core/periods.py's grammar), --period and --year.
 
     --period settles a title whose phrases disagree when it is one of them, and like --year
-    refuses a file whose title names another period."""
+    refuses a file whose title names another period. None (and a problem said) when none fits."""
     title = read_title_period(list(dict.fromkeys(line for t in sub.tables for line in t.title)))
     sheet = sub.tables[0].sheet
     if option:
@@ -150,22 +163,20 @@ def _resolve_period(sub: Submission, year: int | None, option: str | None = None
             sub.problem(
                 "period-conflict", sheet=sheet, params={"found": title.code or title.quoted(), "option": "--period", "expected": option}
             )
-            return False
+            return None
         period = option
     elif title.ambiguous:
         sub.problem("period-ambiguous", sheet=sheet, params={"phrases": title.quoted()})
-        return False
+        return None
     else:
         found = title.code
         if found and year and int(found[:4]) != year:
             sub.problem("period-conflict", sheet=sheet, params={"found": found, "option": "--year", "expected": str(year)})
-            return False
+            return None
         period = found or (str(year) if year else None)
     if period is None:
         sub.problem("period-missing", sheet=sheet)
-        return False
-    sub.result.period, sub.year = period, Period(period).year
-    return True
+    return period
 
 
 def _choose_tree(sub: Submission, trees: list[UnitTree]) -> UnitTree:
@@ -246,8 +257,9 @@ class _RowCodes:
             return under
 
 
-def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
-    """The reporting unit: the one most of the rows' codes belong to, else the title's."""
+def _resolve_unit(sub: Submission, tree: UnitTree) -> Unit | None:
+    """The reporting unit: the one most of the rows' codes belong to, else the title's
+    (None, and a problem said, when neither tells)."""
     level = tree.reporting_level()
     owners: Counter[str] = Counter()
     distinct: set[str] = set()
@@ -286,10 +298,7 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> bool:
         )
     if unit is None:
         sub.problem("unit-unknown", sheet=sub.tables[0].sheet, params={"year": str(sub.year)})
-        return False
-    sub.unit = unit
-    sub.result.unit_code, sub.result.unit_name = unit.code, unit.name
-    return True
+    return unit
 
 
 # The type word of a heading's unit and the levels it can name ("thành phố" is a province

@@ -63,9 +63,10 @@ from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR
 from vwu_pipeline.store.db import Store, now
 
 # Bumped when the rules change what an aggregation holds (2: a part of 2025 sent on the legacy
-# tree is rolled up on it; 3: 2025 completeness counts the communes answered for): an aggregation
-# stored by an earlier vwu is then computed again.
-ROLL_UP_RULES = 3
+# tree is rolled up on it; 3: 2025 completeness counts the communes answered for; 4: a legacy
+# district's files answer for the new communes its communes went to): an aggregation stored by
+# an earlier vwu is then computed again.
+ROLL_UP_RULES = 4
 
 
 def compute(
