@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -111,9 +112,8 @@ def main_process(files: list[Path], catalog: object, limits: Limits) -> None:
             run_id = store.start_run("ingest")
             started = time.process_time()
             for sub in subs:
-                sub.result.status = "accepted"
                 store.save(
-                    sub.result,
+                    replace(sub.result, status="accepted" if sub.result.valid else "refused"),
                     sub.path,
                     sub.year,
                     sub.figures if sub.result.valid else {},
