@@ -320,6 +320,7 @@ MESSAGES: dict[str, Text] = {
     # the counts a ratio with a threshold adds (indicators.measures), unless its schema names them
     "report.reached": ("Số cơ sở đạt {ratio} từ {level}", "Grassroots units with {ratio} of {level} or more"),
     "report.assessed": ("Số cơ sở có đủ số liệu tính {ratio}", "Grassroots units with the figures for the {ratio}"),
+    "report.percentage-points": ("điểm %", "pp"),  # after a change of a percent rate: "+10,0 điểm %"
     "report.union": ("HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM", "VIETNAM WOMEN'S UNION"),
     "report.title": ("BÁO CÁO TỔNG HỢP KẾT QUẢ CÔNG TÁC HỘI NĂM {year}", "CONSOLIDATED REPORT OF THE UNION'S WORK, {year}"),
     "report.heading": ("Báo cáo tổng hợp kết quả công tác Hội năm {year}", "Consolidated report of the Union's work, {year}"),
@@ -787,10 +788,6 @@ MESSAGES: dict[str, Text] = {
     "feedback.kept_csv": (
         "Tệp gốc dạng .csv chỉ có giá trị: bản sao giữ các giá trị đó (số liệu thành ô số, chữ vẫn là chữ); độ rộng cột được đặt cho vừa bảng.",
         "The original is a .csv file, values only: this copy keeps them (figures as numbers, text as text), with columns sized to the table.",
-    ),
-    "feedback.kept_ods": (
-        "Tệp gốc dạng .ods: bản sao chỉ giữ giá trị; ô gộp, độ rộng cột và định dạng của tệp gốc không được chép sang.",
-        "The original is an .ods file: this copy keeps its values only, not its merged cells, column widths or formatting.",
     ),
     "feedback.kept_none": (
         "Không mở được tệp gốc nên bản này chỉ có trang kết quả.",

@@ -128,39 +128,72 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     pairs = pd.MultiIndex.from_arrays([figures["indicator"], figures["column"]])
     col = np.array([slot.get(p, -1) for p in pairs.unique()])[pairs.unique().get_indexer(pairs)]
     period = pd.Categorical(figures["period"])
-    months = np.array([period_months(p) for p in period.categories]).reshape(-1, 2)
+    months = np.array([period_months(p) for p in period.categories], dtype=np.int16).reshape(-1, 2)
+    codes = period.codes.astype(np.int16)
+    # Which of two current submissions is newer, as one integer per figure: the rank of its
+    # submission by (version key, id), computed over the few thousand submissions rather than
+    # by sorting millions of figures on their version text.
+    submission = figures["submission_id"].to_numpy()
+    version = figures["version"].to_numpy() if "version" in figures else submission
+    ids, first = np.unique(submission, return_index=True)
+    order = sorted(range(len(ids)), key=lambda k: (*_missing_last(version[first[k]]), ids[k]))
+    rank = np.empty(len(ids), np.int64)
+    rank[order] = np.arange(len(ids))
     frame = pd.DataFrame(
         {
             "key": col.astype(np.int64) * index.size + unit,  # one integer per (column, unit)
-            "period": period.codes,
-            "start": months[period.codes, 0],
-            "end": months[period.codes, 1],
-            "span": months[period.codes, 1] - months[period.codes, 0],
+            "period": codes,
+            "start": months[codes, 0],
+            "end": months[codes, 1],
+            "span": months[codes, 1] - months[codes, 0],
             "stock": stock[col],
             "opening": opening[col],
             "value": figures["value"].to_numpy(float),
-            "submission": figures["submission_id"].to_numpy(),
-            "version": figures["version"].to_numpy() if "version" in figures else figures["submission_id"].to_numpy(),
+            "newer": rank[np.searchsorted(ids, submission)],
         }
     )[(unit >= 0) & (col >= 0)]
     # The same unit, column and period from two current submissions (a commune's own file and
     # its province's, in the 2025 tree): the newer version by the version key wins, as between
     # two versions of one unit's report, so a store rebuilt in another order gives the same.
-    frame = frame.sort_values(["version", "submission"]).drop_duplicates(["key", "period"], keep="last")
+    frame = frame.sort_values("newer", kind="stable").drop_duplicates(["key", "period"], keep="last")
     latest = frame[frame["stock"]].sort_values(["end", "span"]).drop_duplicates("key", keep="last")
     earliest = frame[frame["opening"]].sort_values(["start", "span"], ascending=[True, False]).drop_duplicates("key", keep="first")
     flow = frame[~(frame["stock"] | frame["opening"])]
     several = flow.groupby("key")["period"].transform("nunique") > 1
-    if several.any():  # the slow path only for the units with several periods of a year
-        names = period.categories
+    if several.any():  # only the units with several periods of a year
         multi = flow[several]
-        chosen = multi.groupby("key")["period"].agg(lambda s: flow_periods(tuple(sorted(names[c] for c in set(s)))))
-        keep = [names[p] in chosen[k] for k, p in zip(multi["key"], multi["period"])]
-        flow = pd.concat([flow[~several], multi[keep]])
+        flow = pd.concat([flow[~several], multi[_added_periods(multi, list(period.categories))]])
     summed = pd.concat([latest, earliest, flow]).groupby("key")["value"].sum()
     keys = summed.index.to_numpy()
     own[keys // index.size, keys % index.size] = summed.to_numpy()
     return own
+
+
+def _missing_last(value: object) -> tuple[bool, object]:
+    """A sort key that puts a missing version key (None, NaN) after every other, as pandas does."""
+    missing = value is None or value != value
+    return (missing, "" if missing else value)
+
+
+def _added_periods(flows: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """Which rows of `flows` (key, period: a code into `names`) are added for their key: the
+    periods `flow_periods` takes among the key's periods. Decided once per combination of
+    periods (a few: every district sends the same ones), not once per figure."""
+    pairs = flows[["key", "period"]].drop_duplicates().sort_values(["key", "period"])
+    keys, codes = pairs["key"].to_numpy(), pairs["period"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1], True]).tolist()
+    code_list = codes.tolist()
+    taken: dict[tuple[int, ...], set[int]] = {}
+    kept = np.zeros(len(keys), bool)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        combination = tuple(code_list[a:b])
+        if combination not in taken:
+            chosen = flow_periods(tuple(sorted(names[c] for c in combination)))
+            taken[combination] = {c for c in combination if names[c] in chosen}
+        kept[a:b] = [c in taken[combination] for c in combination]
+    width = len(names)
+    added = keys[kept] * width + codes[kept]
+    return np.isin(flows["key"].to_numpy() * width + flows["period"].to_numpy(), added)
 
 
 @dataclass

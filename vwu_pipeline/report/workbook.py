@@ -96,12 +96,12 @@ class _Sheet:
     """One sheet: its frame (widths, panes, outline, printing) set up front, then its rows,
     written in order by `append` from cells made by `text` and `number`."""
 
-    def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None, outline: int = 0):
+    def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None):
         self.book = book
         self.ws = book.workbook.add_worksheet(book.title(title))
         self.name = self.ws.get_name()
         # Subtotal rows sit above their units; Excel's level buttons 1, 2, 3... follow the
-        # deepest level written (`outline` is that depth).
+        # deepest level written.
         self.ws.outline_settings(True, False, True, False)
         for index, width in enumerate(widths):
             self.ws.set_column(index, index, width)
@@ -325,10 +325,9 @@ def _headline_note(result: AggregateResult, row: p.FigureRow, lang: str) -> str:
 def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str) -> None:
     shown = measures(indicator)
     rows = p.indicator_rows(result, indicator, lang)
-    depth = max((row.depth for row in rows), default=0)
     # The unit column fits the longest indented name; figure headers wrap over three lines.
     name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
-    s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
+    s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3")
     title = f"{indicator.title(lang)} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
@@ -504,8 +503,7 @@ def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None
     indicators = result.catalog.indicators
     n = len(indicators)
     rows = p.coverage_rows(result, lang)
-    depth = max((row.depth for row in rows), default=0)
-    s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3", outline=depth)
+    s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3")
     s.append([s.text(f"{p.t(lang, 'completeness')} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [

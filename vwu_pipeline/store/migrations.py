@@ -397,6 +397,26 @@ def _resaves_count_from_the_oldest(db: sqlite3.Connection) -> None:
     db.execute("UPDATE submissions SET version_key = (SELECT f.version_key FROM files f WHERE f.id = submissions.file_id)")
 
 
+def _aggregations_by_column(db: sqlite3.Connection) -> None:
+    """An aggregation's frames are stored column by column (one compressed array or JSON list
+    per column, issue 18): writing and reading back a national year's 260,000 rows one by one
+    took seconds. The long tables are emptied; stored aggregations are dropped, and the next
+    report or aggregate computes them again."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS aggregation_columns ("
+        " period TEXT NOT NULL,"  # "2024", "2024-H1", as in aggregations
+        " year INTEGER NOT NULL,"
+        " frame TEXT NOT NULL,"  # aggregates | completeness | outliers
+        " position INTEGER NOT NULL,"  # the column's place in its frame
+        " name TEXT NOT NULL,"
+        " kind TEXT NOT NULL,"  # <f8 | <i8 | |b1 (a little-endian array) | json (a list)
+        " data BLOB NOT NULL,"  # zlib-compressed
+        " PRIMARY KEY (period, frame, name))"
+    )
+    for table in ("aggregations", "aggregates", "completeness", "outliers"):
+        db.execute(f"DELETE FROM {table}")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -411,6 +431,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _run_outcomes,
     _versions_row_by_row,
     _resaves_count_from_the_oldest,
+    _aggregations_by_column,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
