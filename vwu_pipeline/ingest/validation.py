@@ -23,7 +23,7 @@ from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree, code_candidates, code_candidates_tuple
-from vwu_pipeline.ingest.reading import CellError, UncomputedFormula
+from vwu_pipeline.ingest.guards import CellError, UncomputedFormula
 from vwu_pipeline.ingest.tables import Table
 
 ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
