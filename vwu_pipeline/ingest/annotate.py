@@ -27,13 +27,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.documents import FEEDBACK_MARKER
 from vwu_pipeline.core.messages import said
 from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, readable
 from vwu_pipeline.core.text import NotANumber, parse_number
 from vwu_pipeline.ingest import patched_copy
-from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, ReadError, read_workbook
+from vwu_pipeline.ingest.guards import ReadError
+from vwu_pipeline.ingest.reading import read_workbook
 from vwu_pipeline.ops.config import Limits
 
 COPY_SUFFIX = "_kiem_tra.xlsx"

@@ -4,7 +4,7 @@ openpyxl rebuilds a workbook from its object model: seconds for 10,000 rows, and
 images, charts and the cached results of formulas. Here the original package is copied part by
 part and only what the check adds is written: the fill of each problem cell (a cell format
 cloned from the cell's own, with the fill changed), the comments and their VML shapes, the
-results sheet in front, and the marker property (reading.FEEDBACK_MARKER). Notes already on a
+results sheet in front, and the marker property (core/documents.FEEDBACK_MARKER). Notes already on a
 sheet are taken off and written again with the new ones; a checked copy checked again loses its
 old results sheet, marker and marks first (forget_results_sheet, Styles.unfill).
 

@@ -23,14 +23,8 @@ from vwu_pipeline.core.periods import reporting_year, unusual_year
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import UnitTree
-from vwu_pipeline.ingest.reading import (
-    SUFFIXES,
-    ReadError,
-    os_reason,
-    read_problem,
-    read_workbook,
-    sha256_of,
-)
+from vwu_pipeline.ingest.guards import ReadError, os_reason
+from vwu_pipeline.ingest.reading import SUFFIXES, read_problem, read_workbook, sha256_of
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
 from vwu_pipeline.ops.config import Limits
