@@ -221,6 +221,13 @@ MESSAGES: dict[str, Text] = {
         "The full-year file lacks {count} {count?commune|communes} with figures in the report for the {periods_en}: "
         "those figures still count in the year: {units}. If they no longer hold, send the full-year file again with their rows.",
     ),
+    # the same, when the part-year file comes after the full-year one
+    "part-year-rows-count.after-year": (
+        "Tệp cả năm đã nhận không có {count} xã có số liệu trong báo cáo {periods_vi} này: số liệu {periods_vi} của các xã "
+        "này được tính vào cả năm: {units}. Nếu tệp cả năm bỏ sót các xã này, gửi lại tệp cả năm có dòng của chúng.",
+        "The full-year file already received lacks {count} {count?commune|communes} with figures in this report for the "
+        "{periods_en}: those figures count in the year: {units}. If the full-year file missed them, send it again with their rows.",
+    ),
     "older-version": (
         "Bản này cũ hơn {newer} đã nhận ({decided}): chỉ dùng cho các xã bản mới hơn không có.",
         "This version is older than {newer}, already stored ({decided}): it counts only for communes the newer one lacks.",
@@ -342,9 +349,10 @@ MESSAGES: dict[str, Text] = {
     "report.outliers": ("Số liệu bất thường", "Outliers"),
     "report.charts": ("Biểu đồ", "Charts"),
     "report.chart_partial": ("chưa đủ số liệu", "incomplete data"),
-    "report.chart_change": (
-        "{measure}: tăng/giảm so với năm {previous} (trên cùng đơn vị)",
-        "{measure}: change on {previous} (like for like)",
+    "report.chart_ranking": ("{scope}: các số liệu chính theo đơn vị — {period}", "{scope}: headline figures by unit — {period}"),
+    "report.chart_changes": (
+        "{scope}: tăng/giảm so với năm {previous} theo đơn vị (trên cùng đơn vị)",
+        "{scope}: change on {previous} by unit (like for like)",
     ),
     "report.chart_targets": ("{scope}: % đạt chỉ tiêu — {period}", "{scope}: % of target achieved — {period}"),
     "report.chart_partial_note": (
@@ -761,7 +769,7 @@ MESSAGES: dict[str, Text] = {
     "feedback.verdict": ("Kết luận", "Verdict"),
     "feedback.valid": ("Hợp lệ", "Valid"),
     "feedback.invalid": ("Cần sửa", "Needs fixing"),
-    "feedback.counts": ("{errors} lỗi, {warnings} cảnh báo", "{errors} errors, {warnings} warnings"),
+    "feedback.counts": ("{errors} lỗi, {warnings} cảnh báo", "errors: {errors}, warnings: {warnings}"),
     "feedback.next": ("Việc cần làm", "What to do next"),
     "feedback.next_errors": (
         "Sửa các ô tô đỏ (di chuột lên ô để đọc ghi chú; bấm vào ô trong bảng dưới để đến ô đó), lưu tệp này rồi gửi lại cho {send_to}. Có thể gửi lại chính tệp này: trang «{sheet}» được bỏ qua khi nhận.",

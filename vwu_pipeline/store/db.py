@@ -615,6 +615,8 @@ class Store:
             return False  # the first version: every figure counts as inserted
         if year is not None and period == str(year):
             self._part_year_rows_count(result, year, indicator, rows)
+        elif year is not None and period:
+            self._part_year_rows_beside_year(result, year, indicator, rows)
         if not before and not self._has_other_versions(unit, period, indicator, tree, submission_id):
             return False  # the first version: every figure counts as inserted
         versions = self.recompute(unit, period, indicator, tree)
@@ -704,6 +706,44 @@ class Store:
                     "periods_vi": ", ".join(Period(p).label("vi") for p in ordered),
                     "periods_en": ", ".join(Period(p).label("en") for p in ordered),
                 },
+            )
+        )
+
+    def _part_year_rows_beside_year(self, result: FileResult, year: int, indicator: str, rows: list[tuple]) -> None:
+        """The same warning the other way round: a part-year file arriving after the same unit's
+        full-year file, with communes that file lacks. The year takes the longest period each
+        commune has, so these part-year figures count in the year."""
+        from vwu_pipeline.core.messages import MESSAGES
+        from vwu_pipeline.core.periods import Period
+
+        in_year = {
+            code
+            for (code,) in self.db.execute(
+                "SELECT DISTINCT g.unit_code FROM submissions s JOIN figures g ON g.submission_id = s.id"
+                " JOIN files f ON f.id = s.file_id"
+                " WHERE s.unit_code = ? AND s.year = ? AND s.indicator = ? AND s.period = ? AND g.current = 1 AND f.withdrawn = 0"
+                " AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)",
+                (result.unit_code, year, indicator, str(year), result.tree, result.tree),
+            )
+        }
+        if not in_year:
+            return  # no full-year file yet: the first half stands alone, as it should
+        lacking: dict[str, str] = {}
+        for figure in rows:
+            if figure[0] not in in_year:
+                lacking[figure[0]] = figure[1] or lacking.get(figure[0], "")
+        if not lacking:
+            return
+        units = ", ".join(f"{lacking[code]} ({code})" if lacking[code] else code for code in sorted(lacking))
+        period = Period(result.period)
+        result.problems.append(
+            Problem(
+                "part-year-rows-count",
+                "warning",
+                Path(result.path).name,
+                rows[0][2] if rows else None,
+                params={"count": len(lacking), "units": units, "periods_vi": period.label("vi"), "periods_en": period.label("en")},
+                templates=MESSAGES["part-year-rows-count.after-year"],
             )
         )
 
