@@ -769,7 +769,7 @@ MESSAGES: dict[str, Text] = {
     "feedback.verdict": ("Kết luận", "Verdict"),
     "feedback.valid": ("Hợp lệ", "Valid"),
     "feedback.invalid": ("Cần sửa", "Needs fixing"),
-    "feedback.counts": ("{errors} lỗi, {warnings} cảnh báo", "{errors} errors, {warnings} warnings"),
+    "feedback.counts": ("{errors} lỗi, {warnings} cảnh báo", "errors: {errors}, warnings: {warnings}"),
     "feedback.next": ("Việc cần làm", "What to do next"),
     "feedback.next_errors": (
         "Sửa các ô tô đỏ (di chuột lên ô để đọc ghi chú; bấm vào ô trong bảng dưới để đến ô đó), lưu tệp này rồi gửi lại cho {send_to}. Có thể gửi lại chính tệp này: trang «{sheet}» được bỏ qua khi nhận.",
