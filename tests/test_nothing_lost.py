@@ -761,6 +761,10 @@ def test_an_original_saved_again_after_its_correction_is_skipped_unless_forced(v
     assert warning["code"] == "resaved-original"
     assert "467_sua.xlsx" in warning["message"] and "vwu ingest --force" in warning["message"]
     assert district_figures(workspace, "members_total")["19555"] == 2600
+    # --force on the night's folder reads it again and recomputes, but applies nothing on purpose
+    again = ingest(vwu, workspace, resaved.parent, options=("--force",))
+    assert statuses(again) == {"467.xlsx": "skipped"}
+    assert district_figures(workspace, "members_total")["19555"] == 2600
 
     forced = ingest(vwu, workspace, resaved, options=("--force",))
 
