@@ -101,6 +101,12 @@ def test_the_change_compares_only_the_units_that_reported_both_years(tmp_path, w
     }
     row = summary_row(wb, "Tổng số hội viên")
     assert row[2:6] == [570, 430, 30, 0.2]
+    # The workbook shows changes as the Markdown does: signed, a rate's in percentage points.
+    cells = {r[1].value: r for r in wb.worksheets[0].iter_rows() if r[1].value in ("Tổng số hội viên", "Tỷ lệ tập hợp")}
+    assert cells["Tổng số hội viên"][4].number_format.startswith("+#,##0;-")
+    assert cells["Tổng số hội viên"][5].number_format.startswith("+0.0%;-")
+    rate_change = cells["Tỷ lệ tập hợp"][4]
+    assert round(rate_change.value, 6) == 10.0 and rate_change.number_format.startswith('+0.0" điểm %";-0.0" điểm %"')
     assert "1 huyện có số liệu cả hai năm" in row[6] and "Số liệu năm 2023 chưa đầy đủ" in row[6]
 
     english = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "en", "--lang", "en")

@@ -19,6 +19,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
 from vwu_pipeline.core.indicators import Measure, measures
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.result import AggregateResult
@@ -152,6 +153,32 @@ def _fmt(measure: Measure, partial: bool = False) -> str:
     return fmt + PARTIAL_MARK if partial else fmt
 
 
+SIGNED_PERCENT = "+0.0%;-0.0%;0.0%"  # a relative change, with its sign
+
+
+def _change(measure: Measure, change: float | None, lang: str) -> tuple[float | None, str]:
+    """A change as the workbook writes it, with its sign, as in the Markdown: counts "+6.332", a
+    percent rate's in percentage points ("+0,8 điểm %": the cell holds 0.8), a decimal ratio's
+    in its own unit; rounded as shown, so no "-0,0" is ever written."""
+    if change is None or not math.isfinite(change):
+        return None, INTEGER
+    if measure.kind == "ratio" and measure.percent:
+        points = '" ' + text("report.percentage-points", lang).replace('"', "") + '"'
+        return _no_negative_zero(change * 100, 1), f"+0.0{points};-0.0{points};0.0{points}"
+    if measure.kind == "ratio":
+        return _no_negative_zero(change, 2), "+#,##0.00;-#,##0.00;0.00"
+    return change, "+#,##0;-#,##0;0"
+
+
+def _change_pct(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else _no_negative_zero(value, 3)
+
+
+def _no_negative_zero(value: float, decimals: int) -> float:
+    """The value, or 0 when it would be shown as "-0,0" (the cell keeps its full precision else)."""
+    return 0.0 if round(value, decimals) == 0 else value
+
+
 def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) -> str:
     shown = [f"{name} ({code})" for code, name in units[:limit]]
     if len(units) > limit:
@@ -208,7 +235,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
         ]
     )
     for row in p.headline(result):
-        fmt = _fmt(row.measure)
+        change, change_fmt = _change(row.measure, row.change, lang)
         note = _headline_note(result, row, lang)
         s.append(
             [
@@ -216,8 +243,8 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.text(row.measure.label(lang), align=WRAP),
                 s.number(row.value, _fmt(row.measure, row.partial)),
                 s.number(row.previous, _fmt(row.measure, row.previous_partial)),
-                s.number(row.change, fmt),
-                s.number(row.change_pct, PERCENT),
+                s.number(change, change_fmt),
+                s.number(_change_pct(row.change_pct), SIGNED_PERCENT),
                 s.text(note, align=WRAP),
             ],
             height=_height(note, 34),  # the note wraps: rows fitted to it
