@@ -3,17 +3,23 @@
 `python benchmarks/stages.py [FOLDER]` times, in one process, each stage a reader process
 runs per file, on the cached national 2024 set (or FOLDER: the messy set is
 benchmarks/.cache/national-2024-messy): CPU time (time.process_time), each stage repeated,
-the median kept, so that a busy machine disturbs it less than wall time. It then times each
-stage of `vwu report` on a workspace ingested and aggregated here. It asserts nothing.
+the median kept, so that a busy machine disturbs it less than wall time. Then what the main
+process of `vwu ingest` does per file (the results taken back from a reader, the store, the
+file's line) and once per run (each in a fresh process: imports, the catalogue, the unit
+trees). On the national set it then times each stage of `vwu report` on a workspace
+ingested and aggregated here. It asserts nothing.
 """
 
 from __future__ import annotations
 
+import pickle
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -29,6 +35,7 @@ from vwu_pipeline.report import presentation, rollup
 from vwu_pipeline.report.build import current
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
+from vwu_pipeline.store.db import Store
 
 NATIONAL = Path(__file__).resolve().parent / ".cache" / "national-2024"
 REPEATS = 5
@@ -51,6 +58,73 @@ def calamine_values(path: Path) -> None:
     book = CalamineWorkbook.from_path(str(path))
     for name in book.sheet_names:
         book.get_sheet_by_name(name).to_python()
+
+
+# One run's fixed costs, each phase in a fresh process (CPU seconds): what a first ingest pays
+# before its first file, whatever the number of files.
+FIXED = """
+import sys, time
+clock = time.process_time
+marks = [clock()]
+import vwu_pipeline.cli, vwu_pipeline.ingest.run
+marks.append(clock())
+from vwu_pipeline.core.indicators import load_catalog
+load_catalog(None)
+marks.append(clock())
+from vwu_pipeline.core.units import UnitTree
+UnitTree.preload()
+marks.append(clock())
+print(*(b - a for a, b in zip(marks, marks[1:])))
+"""
+
+
+def fixed_costs() -> None:
+    runs = [
+        [float(x) for x in subprocess.run([sys.executable, "-c", FIXED], capture_output=True, text=True, check=True).stdout.split()]
+        for _ in range(REPEATS)
+    ]
+    started = [
+        subprocess.run([sys.executable, "-c", "import time; print(time.process_time())"], capture_output=True, text=True)
+        for _ in range(REPEATS)
+    ]
+    start = statistics.median(float(p.stdout) for p in started)
+    print(f"Once per run, CPU, median of {REPEATS} fresh processes:")
+    print(f"  {'Python start':<58} {start * 1000:6.0f} ms")
+    for label, column in (
+        ("imports (cli, ingest)", 0),
+        ("catalogue (schema files checked)", 1),
+        ("unit trees (master parsed, trees built)", 2),
+    ):
+        print(f"  {label:<58} {statistics.median(run[column] for run in runs) * 1000:6.0f} ms")
+
+
+def main_process(files: list[Path], catalog: object, limits: Limits) -> None:
+    """What the main process of `vwu ingest` does per file while the readers read the next."""
+    jobs = [(path, f"sha-{i}", catalog.directory, limits, None, None) for i, path in enumerate(files)]
+    blob = pickle.dumps(ingest._parse_chunk(jobs))  # as a reader sends them back
+    print(f"Main process per file, CPU, median of {REPEATS} ({len(blob) / len(files) / 1024:.1f} KB sent back per file):")
+    runs, stored = [], []
+    for _ in range(REPEATS):
+        started = time.process_time()
+        subs = pickle.loads(blob)
+        runs.append((time.process_time() - started) / len(files) * 1000)
+        with tempfile.TemporaryDirectory(prefix="vwu-stages-") as tmp, Store.open(Path(tmp)) as store:
+            run_id = store.start_run("ingest")
+            started = time.process_time()
+            for sub in subs:
+                store.save(
+                    replace(sub.result, status="accepted" if sub.result.valid else "refused"),
+                    sub.path,
+                    sub.year,
+                    sub.figures if sub.result.valid else {},
+                    signed_on=sub.signed_on,
+                    run_id=run_id,
+                    digest=sub.digest,
+                    indicator_digests=sub.indicator_digests,
+                )
+            stored.append((time.process_time() - started) / len(files) * 1000)
+    print(f"  {'results taken back from a reader (unpickled)':<58} {statistics.median(runs):6.2f} ms/file")
+    print(f"  {'stored (store.save: one transaction per file)':<58} {statistics.median(stored):6.2f} ms/file")
 
 
 def timed(label: str, step: Callable[[], object]) -> object:
@@ -83,6 +157,10 @@ def main() -> None:
     )
     print(f"  header search ≈ {found - read:.2f} ms/file, per-file checks ≈ {whole - found:.2f} ms/file")
     print(f"  reader stages / calamine: {whole / floor:.1f} (target <= 3)")
+    print()
+    main_process(files, catalog, limits)
+    print()
+    fixed_costs()
     if folder != NATIONAL:
         return
 

@@ -100,7 +100,7 @@ def test_a_valid_file_gets_a_copy_that_says_so(vwu, tmp_path):
     assert result.exit_code == 0
     summary = load_workbook(tmp_path / "out" / "332_tien_lu_2024-H1_kiem_tra.xlsx").worksheets[0]
     texts = [c.value for row in summary.iter_rows() for c in row if c.value is not None]
-    assert summary.title == "Check results" and "Valid" in texts and "0 errors, 0 warnings" in texts
+    assert summary.title == "Check results" and "Valid" in texts and "errors: 0, warnings: 0" in texts
 
 
 def test_the_person_to_send_to_comes_from_vwu_toml(vwu, tmp_path, workspace):
@@ -209,6 +209,65 @@ def test_a_csv_copy_holds_its_figures_as_numbers_and_fits_its_columns(vwu, tmp_p
     result = vwu("ingest", copy, "--workspace", workspace, "--json")
     assert result.exit_code == 0, result.output
     assert figures(workspace, "members_total")[("12340", "members_total")] == 950
+
+
+def _ods(path: Path, title: str, rows: list[list[object]], widths_cm: list[float]) -> Path:
+    """An OpenDocument spreadsheet as LibreOffice writes one: the title merged across the table."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value: object) -> str:
+        if isinstance(value, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+    width = len(widths_cm)
+    styles = "".join(
+        f'<style:style style:name="co{i}" style:family="table-column"><style:table-column-properties style:column-width="{w}cm"/></style:style>'
+        for i, w in enumerate(widths_cm)
+    )
+    columns = "".join(f'<table:table-column table:style-name="co{i}"/>' for i in range(len(widths_cm)))
+    merged_title = (
+        f'<table:table-row><table:table-cell table:number-columns-spanned="{width}" table:number-rows-spanned="1" '
+        f'office:value-type="string"><text:p>{escape(title)}</text:p></table:table-cell>'
+        f'<table:covered-table-cell table:number-columns-repeated="{width - 1}"/></table:table-row>'
+    )
+    body = "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows)
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content'
+        ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" office:version="1.2">'
+        f"<office:automatic-styles>{styles}</office:automatic-styles><office:body><office:spreadsheet>"
+        f'<table:table table:name="Hội viên">{columns}{merged_title}{body}</table:table></office:spreadsheet></office:body></office:document-content>'
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_an_ods_copy_keeps_values_merged_cells_and_widths(vwu, tmp_path):
+    rows = rows_for("members")
+    rows[1][2] = -5  # Xã Hưng Đạo: a negative count, in C5
+    table = [["Kỳ báo cáo: Năm 2024"], ["Mã xã", "Tên xã", *HEADERS["members"]], *rows]
+    path = _ods(tmp_path / "tien_lu.ods", "HỘI LHPN HUYỆN TIÊN LỮ", table, [2.0, 5.0, 3.0, 3.0, 3.0, 3.0])
+
+    result = vwu("validate", path, "--annotate", tmp_path / "out")
+
+    assert result.exit_code == 1, result.output
+    copy = load_workbook(tmp_path / "out" / "tien_lu_kiem_tra.xlsx")
+    assert copy.worksheets[0]["B9"].value.startswith("Tệp gốc dạng .ods: bản sao giữ giá trị, ô gộp và độ rộng cột")
+    ws = copy["Hội viên"]
+    assert ws["A1"].value == "HỘI LHPN HUYỆN TIÊN LỮ" and "A1:F1" in {str(r) for r in ws.merged_cells.ranges}
+    assert 13 <= ws.column_dimensions["B"].width <= 22  # 5 cm, as the clerk set it
+    assert ws["C5"].value == -5 and "nhỏ hơn mức tối thiểu 0" in ws["C5"].comment.text and ws["C5"].fill.fgColor.rgb[-6:] == "FFB3B3"
 
 
 def test_the_fixed_copy_sent_back_is_read_as_the_units_submission(vwu, tmp_path, workspace):

@@ -101,6 +101,12 @@ def test_the_change_compares_only_the_units_that_reported_both_years(tmp_path, w
     }
     row = summary_row(wb, "Tổng số hội viên")
     assert row[2:6] == [570, 430, 30, 0.2]
+    # The workbook shows changes as the Markdown does: signed, a rate's in percentage points.
+    cells = {r[1].value: r for r in wb.worksheets[0].iter_rows() if r[1].value in ("Tổng số hội viên", "Tỷ lệ tập hợp")}
+    assert cells["Tổng số hội viên"][4].number_format.startswith("+#,##0;-")
+    assert cells["Tổng số hội viên"][5].number_format.startswith("+0.0%;-")
+    rate_change = cells["Tỷ lệ tập hợp"][4]
+    assert round(rate_change.value, 6) == 10.0 and rate_change.number_format.startswith('+0.0" điểm %";-0.0" điểm %"')
     assert "1 huyện có số liệu cả hai năm" in row[6] and "Số liệu năm 2023 chưa đầy đủ" in row[6]
 
     english = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "en", "--lang", "en")
@@ -800,6 +806,36 @@ def test_a_full_year_file_lacking_a_commune_of_the_first_half_warns_that_its_fig
     assert md_row(markdown, "Hội viên kết nạp mới trong kỳ")[2] == "25"
 
 
+def test_a_first_half_arriving_after_the_year_with_a_commune_the_year_lacks_warns_too(tmp_path, workspace, vwu):
+    # The other order: the year's file (Vương only, 20 new members) first, then the first half
+    # (Vương 12, Hưng Đạo 5). Hưng Đạo's first half counts in the year: the office is told.
+    ingest(tmp_path / "year", workspace, {"tl.xlsx": (YEAR_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 120, 20, 200, 1)))})
+    first_half = tmp_path / "h1"
+    first_half.mkdir()
+    submission(
+        first_half / "tl_h1.xlsx",
+        members(("12337", "Thị trấn Vương", 100, 12, 200, 1), ("12340", "Xã Hưng Đạo", 50, 5, 100, 0)),
+        report_title=H1_2024,
+        unit_title=TIEN_LU,
+    )
+
+    ingested = vwu("ingest", first_half, "--workspace", workspace, "--json")
+
+    (warning,) = [p for p in problems_of(ingested.stdout) if p["code"] == "part-year-rows-count"]
+    assert warning["severity"] == "warning" and warning["sheet"] == "Hội viên"
+    assert "Xã Hưng Đạo (12340)" in warning["message"] and "Thị trấn Vương" not in warning["message"]
+    assert "6 tháng đầu năm 2024" in warning["message"] and "được tính vào cả năm" in warning["message"]
+    # ... and they count: 20 (Vương's year) + 5 (Hưng Đạo's first half), whatever the order.
+    markdown, data, _ = report_all(vwu, workspace, tmp_path / "out", unit="332")
+    assert md_row(markdown, "Hội viên kết nạp mới trong kỳ")[2] == "25"
+    # A first half whose communes are all in the year's file: no warning.
+    again = tmp_path / "h1_again"
+    again.mkdir()
+    submission(again / "tl_h1_v2.xlsx", members(("12337", "Thị trấn Vương", 101, 12, 200, 1)), report_title=H1_2024, unit_title=TIEN_LU)
+    quiet = vwu("ingest", again, "--workspace", workspace, "--json")
+    assert [p for p in problems_of(quiet.stdout) if p["code"] == "part-year-rows-count"] == []
+
+
 def test_a_full_year_file_with_every_commune_of_the_first_half_gives_no_such_warning(tmp_path, workspace, vwu):
     ingest(tmp_path / "h1", workspace, {"tl_h1.xlsx": (H1_2024, TIEN_LU, members(("12337", "Thị trấn Vương", 100, 12, 200, 1)))})
     year = tmp_path / "year"
@@ -834,24 +870,40 @@ def test_the_report_draws_png_charts_the_markdown_links_to(tmp_path, workspace, 
 
     charts = {c["kind"]: c for c in data["charts"]}
     assert list(charts) == ["ranking", "change", "targets"]
-    # Provinces by members: Hà Nội 300, Hưng Yên 120, both with 1 district of many (partial).
+    # Provinces ranked by every headline figure of the schemas, one panel each (the members
+    # sheet only was sent: the others have no figure, no panel).
+    from vwu_pipeline.core.indicators import load_catalog, measures
+
+    members_headline = [m.name for m in measures(load_catalog().get("members")) if m.headline]
     ranking = charts["ranking"]
-    assert [(b["label"], b["value"], b["partial"]) for b in ranking["bars"]] == [
+    assert [panel["column"] for panel in ranking["panels"]] == members_headline
+    assert ranking["title"] == "Toàn quốc: các số liệu chính theo đơn vị — Năm 2024 (chưa đủ số liệu)"
+    panels = {panel["column"]: panel for panel in ranking["panels"]}
+    # Provinces by members: Hà Nội 300, Hưng Yên 120, both with 1 district of many (partial).
+    assert [(b["label"], b["value"], b["partial"]) for b in panels["members_total"]["bars"]] == [
         ("Thành phố Hà Nội*", 300, True),
         ("Tỉnh Hưng Yên*", 120, True),
     ]
-    assert ranking["title"] == "Tổng số hội viên — Năm 2024 (chưa đủ số liệu)"
-    # Like for like: only Hưng Yên (Tiên Lữ) reported both years: 120 against 100, +20 %.
-    assert [(b["label"], round(b["value"], 4)) for b in charts["change"]["bars"]] == [("Tỉnh Hưng Yên*", 0.2)]
+    assert panels["members_total"]["title"] == "Tổng số hội viên (chưa đủ số liệu)"
+    # ... and by new members: Hà Nội 20, Hưng Yên 12.
+    assert [(b["label"], b["value"]) for b in panels["members_new"]["bars"]] == [("Thành phố Hà Nội*", 20), ("Tỉnh Hưng Yên*", 12)]
+    # Like for like: only Hưng Yên (Tiên Lữ) reported both years: members 120 against 100, +20 %;
+    # new members 12 against 10, +20 %; the enrolment rate 60 % against 50 %: +10 points.
+    change = {panel["column"]: panel for panel in charts["change"]["panels"]}
+    assert [(b["label"], round(b["value"], 4)) for b in change["members_total"]["bars"]] == [("Tỉnh Hưng Yên*", 0.2)]
+    assert [(b["label"], round(b["value"], 4)) for b in change["members_new"]["bars"]] == [("Tỉnh Hưng Yên*", 0.2)]
+    assert [(b["label"], round(b["value"], 4)) for b in change["enrolment_rate"]["bars"]] == [("Tỉnh Hưng Yên*", 0.1)]
+    assert charts["change"]["title"] == "Toàn quốc: tăng/giảm so với năm 2023 theo đơn vị (trên cùng đơn vị) (chưa đủ số liệu)"
     # Targets: 420 members of 300 (met: missing units can only add), 32 new members of 100 (not judged yet).
-    assert [(b["label"], round(b["value"], 2), b["partial"]) for b in charts["targets"]["bars"]] == [
+    (targets,) = charts["targets"]["panels"]
+    assert [(b["label"], round(b["value"], 2), b["partial"]) for b in targets["bars"]] == [
         ("Tổng số hội viên", 1.4, False),
         ("Hội viên kết nạp mới trong kỳ*", 0.32, True),
     ]
     for name in ("vwu-2024-00-ranking.png", "vwu-2024-00-change.png", "vwu-2024-00-targets.png"):
         assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"]({name})" in markdown
-    assert "![Tổng số hội viên — Năm 2024 (chưa đủ số liệu)](vwu-2024-00-ranking.png)" in markdown
+    assert "![Toàn quốc: các số liệu chính theo đơn vị — Năm 2024 (chưa đủ số liệu)](vwu-2024-00-ranking.png)" in markdown
     assert list(home.iterdir()) == []  # matplotlib's cache went into the workspace, not HOME
     assert (workspace / ".cache" / "matplotlib").is_dir()
 
@@ -865,6 +917,7 @@ def test_no_figures_to_chart_no_picture(tmp_path, workspace, vwu):
     assert [c["kind"] for c in data["charts"]] == ["ranking"]
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["vwu-2024-332-ranking.png"]
     assert "(chưa đủ số liệu)" not in data["charts"][0]["title"]
+    assert all("(chưa đủ số liệu)" not in panel["title"] for panel in data["charts"][0]["panels"])
 
 
 def test_matplotlib_is_imported_by_the_report_only():

@@ -289,3 +289,11 @@ def test_a_busy_workspace_is_english_with_lang_en(vwu, workspace) -> None:
     assert f"Another vwu run holds the workspace {workspace}: 'vwu ingest' (pid {holder.pid}," in said
     assert "Waited 0 seconds." in said and "raise --lock-timeout" in said
     assert not VIETNAMESE.search(said), said
+
+
+def test_every_problem_code_is_listed_in_the_readme() -> None:
+    """An officer looks a code up in the README's problem-code table: every code is there."""
+    readme = (SOURCE.parent / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Problem codes") :]
+    missing = [code for code in MESSAGES if "." not in code and f"`{code}`" not in table]
+    assert not missing, missing

@@ -23,13 +23,8 @@ from hostile import ole_with_directory_entry as _ole_with_directory_entry
 from hostile import with_laughs as _with_laughs
 
 from vwu_pipeline.core.messages import MESSAGES, Said, pick
-from vwu_pipeline.ingest.reading import (
-    RawSheet,
-    ReadError,
-    UncomputedFormula,
-    read_workbook,
-    sha256_of,
-)
+from vwu_pipeline.ingest.guards import ReadError, UncomputedFormula
+from vwu_pipeline.ingest.reading import RawSheet, read_workbook, sha256_of
 from vwu_pipeline.ops.config import Limits
 
 CORNER_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'  # the grid's last cell
@@ -75,7 +70,8 @@ ISOLATED = """
 import json, resource, sys
 limit = 2 * 1024**3
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-from vwu_pipeline.ingest.reading import ReadError, read_workbook
+from vwu_pipeline.ingest.guards import ReadError
+from vwu_pipeline.ingest.reading import read_workbook
 try:
     sheets = read_workbook(sys.argv[1])
     print(json.dumps({"sheets": [[s.name, len(s.rows)] for s in sheets]}))

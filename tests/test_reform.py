@@ -582,3 +582,38 @@ def test_a_legacy_first_half_combines_a_districts_q1_with_its_new_provinces_q2(v
     assert other["indicators"][0]["submitted"] == 0  # Quận Kiến An: Q2 only
     second = json.loads(vwu("status", "--year", 2025, "--period", "Q2", "--unit", "307", "--workspace", workspace, "--json").stdout)
     assert second["indicators"][0]["submitted"] == 1  # the city's Q2 answers for it
+
+
+@pytest.mark.parametrize("order", ["targets first", "targets after the aggregation"])
+def test_legacy_2025_targets_are_carried_and_ratios_said_not_carried_whatever_the_order(
+    reform_workspace: Path, vwu, tmp_path: Path, order: str
+) -> None:
+    """Targets set in January on legacy Hải Dương (30) and Hải Phòng (31): new members 40 + 60 =
+    100 for the new Hải Phòng, members 3,000; the enrolment rate of 60 % is not carried. The new
+    city has 5 + 6 + ... + 12 = 68 new members from Hải An's first half carried, plus 20 + 30 in
+    the second half: 118 of 100, met; members 1,000 + 2,900 = 3,900 of 3,000, met."""
+    targets = tmp_path / "targets_2025.csv"
+    targets.write_text(
+        "year,unit_code,column,target,tree\n"
+        "2025,30,members_new,40,legacy\n2025,31,members_new,60,legacy\n2025,31,members_total,3000,legacy\n"
+        "2025,31,enrolment_rate,60%,legacy\n",
+        encoding="utf-8",
+    )
+    if order == "targets first":
+        assert vwu("targets", targets, "--workspace", reform_workspace).exit_code == 0
+    else:
+        assert vwu("aggregate", "--year", 2025, "--workspace", reform_workspace).exit_code == 0
+        assert vwu("targets", targets, "--workspace", reform_workspace).exit_code == 0
+    out = tmp_path / "out"
+    result = vwu("report", "--year", 2025, "--unit", 31, "--workspace", reform_workspace, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    by_column = {t["column"]: t for t in data["targets"]}
+    assert (by_column["members_new"]["target"], by_column["members_new"]["achieved"]) == (100, 118)
+    assert by_column["members_new"]["status"] == "met"
+    assert (by_column["members_total"]["target"], by_column["members_total"]["achieved"]) == (3000, 3900)
+    assert by_column["members_total"]["status"] == "met"
+    assert "enrolment_rate" not in by_column and data["targets_not_carried"] == ["enrolment_rate"]
+    summary = (out / "vwu-2025-31.md").read_text(encoding="utf-8")
+    targets_section = summary.split("## Thực hiện chỉ tiêu", 1)[1]
+    assert "chỉ tiêu tỷ lệ không chuyển: Tỷ lệ tập hợp." in targets_section

@@ -221,6 +221,13 @@ MESSAGES: dict[str, Text] = {
         "The full-year file lacks {count} {count?commune|communes} with figures in the report for the {periods_en}: "
         "those figures still count in the year: {units}. If they no longer hold, send the full-year file again with their rows.",
     ),
+    # the same, when the part-year file comes after the full-year one
+    "part-year-rows-count.after-year": (
+        "Tệp cả năm đã nhận không có {count} xã có số liệu trong báo cáo {periods_vi} này: số liệu {periods_vi} của các xã "
+        "này được tính vào cả năm: {units}. Nếu tệp cả năm bỏ sót các xã này, gửi lại tệp cả năm có dòng của chúng.",
+        "The full-year file already received lacks {count} {count?commune|communes} with figures in this report for the "
+        "{periods_en}: those figures count in the year: {units}. If the full-year file missed them, send it again with their rows.",
+    ),
     "older-version": (
         "Bản này cũ hơn {newer} đã nhận ({decided}): chỉ dùng cho các xã bản mới hơn không có.",
         "This version is older than {newer}, already stored ({decided}): it counts only for communes the newer one lacks.",
@@ -320,6 +327,7 @@ MESSAGES: dict[str, Text] = {
     # the counts a ratio with a threshold adds (indicators.measures), unless its schema names them
     "report.reached": ("Số cơ sở đạt {ratio} từ {level}", "Grassroots units with {ratio} of {level} or more"),
     "report.assessed": ("Số cơ sở có đủ số liệu tính {ratio}", "Grassroots units with the figures for the {ratio}"),
+    "report.percentage-points": ("điểm %", "pp"),  # after a change of a percent rate: "+10,0 điểm %"
     "report.union": ("HỘI LIÊN HIỆP PHỤ NỮ VIỆT NAM", "VIETNAM WOMEN'S UNION"),
     "report.title": ("BÁO CÁO TỔNG HỢP KẾT QUẢ CÔNG TÁC HỘI NĂM {year}", "CONSOLIDATED REPORT OF THE UNION'S WORK, {year}"),
     "report.heading": ("Báo cáo tổng hợp kết quả công tác Hội năm {year}", "Consolidated report of the Union's work, {year}"),
@@ -341,9 +349,10 @@ MESSAGES: dict[str, Text] = {
     "report.outliers": ("Số liệu bất thường", "Outliers"),
     "report.charts": ("Biểu đồ", "Charts"),
     "report.chart_partial": ("chưa đủ số liệu", "incomplete data"),
-    "report.chart_change": (
-        "{measure}: tăng/giảm so với năm {previous} (trên cùng đơn vị)",
-        "{measure}: change on {previous} (like for like)",
+    "report.chart_ranking": ("{scope}: các số liệu chính theo đơn vị — {period}", "{scope}: headline figures by unit — {period}"),
+    "report.chart_changes": (
+        "{scope}: tăng/giảm so với năm {previous} theo đơn vị (trên cùng đơn vị)",
+        "{scope}: change on {previous} by unit (like for like)",
     ),
     "report.chart_targets": ("{scope}: % đạt chỉ tiêu — {period}", "{scope}: % of target achieved — {period}"),
     "report.chart_partial_note": (
@@ -760,7 +769,7 @@ MESSAGES: dict[str, Text] = {
     "feedback.verdict": ("Kết luận", "Verdict"),
     "feedback.valid": ("Hợp lệ", "Valid"),
     "feedback.invalid": ("Cần sửa", "Needs fixing"),
-    "feedback.counts": ("{errors} lỗi, {warnings} cảnh báo", "{errors} errors, {warnings} warnings"),
+    "feedback.counts": ("{errors} lỗi, {warnings} cảnh báo", "errors: {errors}, warnings: {warnings}"),
     "feedback.next": ("Việc cần làm", "What to do next"),
     "feedback.next_errors": (
         "Sửa các ô tô đỏ (di chuột lên ô để đọc ghi chú; bấm vào ô trong bảng dưới để đến ô đó), lưu tệp này rồi gửi lại cho {send_to}. Có thể gửi lại chính tệp này: trang «{sheet}» được bỏ qua khi nhận.",
@@ -787,10 +796,6 @@ MESSAGES: dict[str, Text] = {
     "feedback.kept_csv": (
         "Tệp gốc dạng .csv chỉ có giá trị: bản sao giữ các giá trị đó (số liệu thành ô số, chữ vẫn là chữ); độ rộng cột được đặt cho vừa bảng.",
         "The original is a .csv file, values only: this copy keeps them (figures as numbers, text as text), with columns sized to the table.",
-    ),
-    "feedback.kept_ods": (
-        "Tệp gốc dạng .ods: bản sao chỉ giữ giá trị; ô gộp, độ rộng cột và định dạng của tệp gốc không được chép sang.",
-        "The original is an .ods file: this copy keeps its values only, not its merged cells, column widths or formatting.",
     ),
     "feedback.kept_none": (
         "Không mở được tệp gốc nên bản này chỉ có trang kết quả.",

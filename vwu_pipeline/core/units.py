@@ -133,6 +133,14 @@ def code_candidates(raw: object, widths: Iterable[int] = CODE_WIDTHS) -> list[st
         return list(_code_candidates.__wrapped__(raw, widths))
 
 
+def code_candidates_tuple(raw: object, widths: tuple[int, ...]) -> tuple[str, ...]:
+    """`code_candidates` for hot loops: a tuple (not a fresh list), `widths` already a tuple."""
+    try:
+        return _code_candidates(raw, widths)
+    except TypeError:  # a value that cannot be a cache key
+        return _code_candidates.__wrapped__(raw, widths)
+
+
 @lru_cache(maxsize=65536, typed=True)
 def _code_candidates(raw: object, widths: tuple[int, ...]) -> tuple[str, ...]:
     """Cached: every row's code is read several times (tree, reporting unit, rows, subtotals)."""
@@ -229,10 +237,7 @@ class UnitTree:
         """The trees a submission for `period` may use, the period's own tree first: the trees
         valid during it, and the next one when a report is compiled in the month after it (a
         first-half 2025 review compiled by the new province in July)."""
-        first, last = period_days(period)
-        own = cls.for_period(period, master)
-        others = [t for t in cls.during(first, last + timedelta(days=31), master) if t is not own]
-        return [own, *others]
+        return list(_candidates(period, master, os.environ.get(ENV_VAR, "")))
 
     # --- lookups -------------------------------------------------------------------------
 
@@ -352,6 +357,15 @@ class UnitTree:
 @lru_cache(maxsize=64)
 def _tree_for_year(year: int, master: Path | str | None, env: str) -> UnitTree:
     return UnitTree._for_year(year, master)
+
+
+@lru_cache(maxsize=64)
+def _candidates(period: str, master: Path | str | None, env: str) -> tuple[UnitTree, ...]:
+    """Asked once per file: cached per period (and master)."""
+    first, last = period_days(period)
+    own = UnitTree.for_period(period, master)
+    others = [t for t in UnitTree.during(first, last + timedelta(days=31), master) if t is not own]
+    return (own, *others)
 
 
 @lru_cache(maxsize=64)

@@ -27,13 +27,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vwu_pipeline.core.documents import FEEDBACK_MARKER
 from vwu_pipeline.core.messages import said
 from vwu_pipeline.core.messages import text as message
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.problems import FileResult, Lang, Problem, readable
 from vwu_pipeline.core.text import NotANumber, parse_number
 from vwu_pipeline.ingest import patched_copy
-from vwu_pipeline.ingest.reading import FEEDBACK_MARKER, ReadError, read_workbook
+from vwu_pipeline.ingest.guards import ReadError
+from vwu_pipeline.ingest.reading import read_workbook
 from vwu_pipeline.ops.config import Limits
 
 COPY_SUFFIX = "_kiem_tra.xlsx"
@@ -207,14 +209,15 @@ def _patched(path: Path, result: FileResult, out: Path, lang: Lang, send_to: str
     return out
 
 
-# what the summary says a copy of values keeps: merged cells and widths come from an .xls only
-_KEPT = {".xls": "kept_values:xls", ".csv": "kept_csv", ".ods": "kept_ods"}
+# what the summary says a copy of values keeps: merged cells and widths of an .xls or .ods
+_KEPT = {".xls": "kept_values:xls", ".csv": "kept_csv", ".ods": "kept_values:ods"}
 
 
 def _values_sheets(path: Path, limits: Limits) -> tuple[list[patched_copy.ValuesSheet], dict[str, str]]:
     """.xls, .ods and .csv: the values vwu read, with merged cells and widths, and the title in
     the copy of each sheet as problems name it."""
-    layout = _xls_layout(path) if path.suffix.lower() == ".xls" else {}
+    suffix = path.suffix.lower()
+    layout = _xls_layout(path) if suffix == ".xls" else _ods_layout(path) if suffix == ".ods" else {}
     typed = path.suffix.lower() == ".csv"  # a CSV holds text only: its figures become numbers
     sheets: list[patched_copy.ValuesSheet] = []
     sheet_of: dict[str, str] = {}
@@ -225,7 +228,7 @@ def _values_sheets(path: Path, limits: Limits) -> tuple[list[patched_copy.Values
         merges, given = layout.get(sheet.name, ([], {}))
         widths = {column: given.get(column) or width for column, width in _widths(rows).items()}
         widths.update(given)
-        sheets.append(patched_copy.ValuesSheet(title, rows, merges, widths))
+        sheets.append(patched_copy.ValuesSheet(title, rows, merges, widths, sheet.hidden))
     return sheets, sheet_of
 
 
@@ -366,6 +369,66 @@ def _xls_layout(path: Path) -> dict[str, tuple[list[tuple[int, int, int, int]], 
             layout[sheet.name] = (merges, widths)
     finally:
         book.release_resources()
+    return layout
+
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_STYLE = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+_POINTS = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "pc": 12.0, "px": 0.75}
+_LAST_COLUMN = 16_384  # beyond it, a repeated column or cell is the rest of the sheet, empty
+
+
+def _ods_layout(path: Path) -> dict[str, tuple[list[tuple[int, int, int, int]], dict[int, float]]]:
+    """sheet -> (merged ranges as (first row, last row, first col, last col), col -> width) of an
+    .ods, read from its content.xml; empty when it cannot be read (the values still go back)."""
+    import zipfile
+
+    from defusedxml.ElementTree import iterparse
+
+    def attribute(element: Any, space: str, name: str, default: str = "") -> str:
+        return element.get(f"{{{space}}}{name}", default)
+
+    layout: dict[str, tuple[list[tuple[int, int, int, int]], dict[int, float]]] = {}
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("content.xml") as content:
+            widths_of: dict[str, float] = {}
+            table, row, column, widths, merges = "", 0, 0, {}, []
+            for event, element in iterparse(content, events=("start", "end")):
+                space, _, tag = element.tag[1:].partition("}")
+                if event == "start":
+                    if tag == "table" and space == _ODS_TABLE:
+                        table, row, column, widths, merges = attribute(element, _ODS_TABLE, "name"), 0, 0, {}, []
+                    elif tag == "table-row" and space == _ODS_TABLE:
+                        column = 0
+                    continue
+                if space == _ODS_STYLE and tag == "table-column-properties":
+                    measure = re.fullmatch(r"([0-9.]+)([a-z]+)", attribute(element, _ODS_STYLE, "column-width"))
+                    if measure and measure.group(2) in _POINTS:
+                        widths_of[""] = round(float(measure.group(1)) * _POINTS[measure.group(2)] / 7, 1)  # about 7 pt a character
+                elif space == _ODS_STYLE and tag == "style" and "" in widths_of:
+                    widths_of[attribute(element, _ODS_STYLE, "name")] = widths_of.pop("")
+                elif space == _ODS_TABLE and tag == "table-column":
+                    repeated = min(int(attribute(element, _ODS_TABLE, "number-columns-repeated", "1")), _LAST_COLUMN)
+                    width = widths_of.get(attribute(element, _ODS_TABLE, "style-name"))
+                    if width and repeated < 256:
+                        widths.update({column + n + 1: width for n in range(repeated)})
+                    column += repeated
+                elif space == _ODS_TABLE and tag in ("table-cell", "covered-table-cell"):
+                    spanned = (
+                        int(attribute(element, _ODS_TABLE, "number-rows-spanned", "1")),
+                        int(attribute(element, _ODS_TABLE, "number-columns-spanned", "1")),
+                    )
+                    if tag == "table-cell" and spanned != (1, 1):
+                        merges.append((row + 1, row + spanned[0], column + 1, column + spanned[1]))
+                    column += min(int(attribute(element, _ODS_TABLE, "number-columns-repeated", "1")), _LAST_COLUMN)
+                elif space == _ODS_TABLE and tag == "table-row":
+                    row += int(attribute(element, _ODS_TABLE, "number-rows-repeated", "1"))
+                elif space == _ODS_TABLE and tag == "table":
+                    layout[table] = (merges, {c: w for c, w in widths.items() if c <= _LAST_COLUMN})
+                    column = 0
+                element.clear()
+    except Exception:
+        return {}
     return layout
 
 

@@ -4,7 +4,7 @@ openpyxl rebuilds a workbook from its object model: seconds for 10,000 rows, and
 images, charts and the cached results of formulas. Here the original package is copied part by
 part and only what the check adds is written: the fill of each problem cell (a cell format
 cloned from the cell's own, with the fill changed), the comments and their VML shapes, the
-results sheet in front, and the marker property (reading.FEEDBACK_MARKER). Notes already on a
+results sheet in front, and the marker property (core/documents.FEEDBACK_MARKER). Notes already on a
 sheet are taken off and written again with the new ones; a checked copy checked again loses its
 old results sheet, marker and marks first (forget_results_sheet, Styles.unfill).
 
@@ -806,6 +806,7 @@ class ValuesSheet:
     rows: list[list[object]]  # row 0 is Excel row 1
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, last row, first col, last col
     widths: dict[int, float] = field(default_factory=dict)  # column (1-based) -> width in characters
+    hidden: bool = False
 
 
 def _value_xml(ref: str, value: object, width: float | None = None) -> str:
@@ -835,6 +836,8 @@ def _value_xml(ref: str, value: object, width: float | None = None) -> str:
 
 
 def _values_sheet_xml(sheet: ValuesSheet) -> str:
+    # the room of a cell's text: its column's width, or its merged columns' together
+    spans = {(r1, c1): c2 for r1, _, c1, c2 in sheet.merges if c2 > c1}
     letters: list[str] = []
     rows = []
     for number, cells in enumerate(sheet.rows, start=1):
@@ -844,13 +847,15 @@ def _values_sheet_xml(sheet: ValuesSheet) -> str:
             letters.append(column_letters(len(letters) + 1))
         height = ""
         if sum(1 for value in cells if value is not None and value != "") > 1:  # a title alone on its row spills over
-            content = "".join([_value_xml(f"{letters[c]}{number}", v, sheet.widths.get(c + 1)) for c, v in enumerate(cells)])
+            room = {
+                c: sum(sheet.widths.get(k, 8.43) for k in range(c + 1, spans[(number, c + 1)] + 1))
+                if (number, c + 1) in spans
+                else sheet.widths.get(c + 1)
+                for c in range(len(cells))
+            }
+            content = "".join([_value_xml(f"{letters[c]}{number}", v, room[c]) for c, v in enumerate(cells)])
             lines = max(
-                (
-                    math.ceil(len(v) * 1.15 / sheet.widths[c + 1])
-                    for c, v in enumerate(cells)
-                    if isinstance(v, str) and len(v) > sheet.widths.get(c + 1, len(v))
-                ),
+                (math.ceil(len(v) * 1.15 / room[c]) for c, v in enumerate(cells) if isinstance(v, str) and room[c] and len(v) > room[c]),
                 default=1,
             )
             if lines > 1:  # a wrapped header: its row grows (not every program fits it on opening)
@@ -884,7 +889,8 @@ def values_package(sheets: list[ValuesSheet]) -> Package:
     for number, sheet in enumerate(sheets, start=1):
         part = f"xl/worksheets/sheet{number}.xml"
         parts[part] = _values_sheet_xml(sheet)
-        entries.append(f'<sheet name={quoteattr(sheet.title)} sheetId="{number}" r:id="rId{number}"/>')
+        state = ' state="hidden"' if sheet.hidden else ""
+        entries.append(f'<sheet name={quoteattr(sheet.title)} sheetId="{number}"{state} r:id="rId{number}"/>')
         relations.append((f"rId{number}", f"{REL}/worksheet", f"worksheets/sheet{number}.xml"))
         overrides.append((f"/{part}", WORKSHEET_TYPE))
     relations.append((f"rId{len(sheets) + 1}", f"{REL}/styles", "styles.xml"))

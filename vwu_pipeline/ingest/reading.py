@@ -24,13 +24,9 @@ from typing import Any
 
 import python_calamine
 
-from vwu_pipeline.core.documents import FEEDBACK_MARKER
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.ingest.guards import (
-    VWU_OUTPUT_PROPERTY,
-    CellError,
     ReadError,
-    UncomputedFormula,
     check_container,
     is_utf8,
     os_reason,
@@ -294,17 +290,3 @@ def _clean_row(
     while row and row[-1] is None:
         row.pop()
     return row
-
-
-__all__ = [
-    "FEEDBACK_MARKER",
-    "VWU_OUTPUT_PROPERTY",
-    "CellError",
-    "RawSheet",
-    "ReadError",
-    "UncomputedFormula",
-    "os_reason",
-    "read_problem",
-    "read_workbook",
-    "sha256_of",
-]

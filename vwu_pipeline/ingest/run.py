@@ -7,6 +7,7 @@ loses at most the batch under way and never half a file.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
@@ -23,14 +24,8 @@ from vwu_pipeline.core.periods import reporting_year, unusual_year
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
 from vwu_pipeline.core.units import UnitTree
-from vwu_pipeline.ingest.reading import (
-    SUFFIXES,
-    ReadError,
-    os_reason,
-    read_problem,
-    read_workbook,
-    sha256_of,
-)
+from vwu_pipeline.ingest.guards import ReadError, os_reason
+from vwu_pipeline.ingest.reading import SUFFIXES, read_problem, read_workbook, sha256_of
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import Submission, prepare, validate
 from vwu_pipeline.ops.config import Limits
@@ -405,11 +400,20 @@ class Parser:
         workers = reader_processes(self.options.workers)
         if workers == 0:
             return lambda: _parse_chunk(jobs)
-        if self.pool is None:
+        forking = self.pool is None
+        if forking:
             self.pool = self._new_pool(workers)
+            # The readers fork on the first submit. Frozen, what this process holds (the unit
+            # trees, the catalogue, the libraries) is never walked by a reader's garbage
+            # collector: a walk would touch, and so copy, every page they share.
+            gc.freeze()
         size = max(1, min(PARSE_CHUNK, len(jobs) // 4))
         pool = self.pool
-        futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        try:
+            futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        finally:
+            if forking:
+                gc.unfreeze()
 
         def parsed() -> list[Submission]:
             try:

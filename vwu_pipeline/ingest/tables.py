@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import NamedTuple
 
 from vwu_pipeline.core.indicators import Catalog, Indicator
@@ -216,19 +215,34 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
     "Mã đơn vị: 332" or a sentence of instructions is not one.
     """
     names = catalog.unit_columns[0].folded_names
+    known = _NAMED.setdefault(names, {}) if len(_NAMED) < 8 else {}
     found = []
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         if len(row) - row.count(None) - row.count("") < 2:
             continue
-        if any(isinstance(cell, str) and len(cell) < 80 and _names_any(cell, names) for cell in row):
-            found.append(index)
+        for cell in row:
+            if not isinstance(cell, str):
+                continue
+            try:
+                named = known[cell]
+            except KeyError:
+                named = known[cell] = len(cell) < 80 and _names_any(cell, names)
+                if len(known) > _NAMED_KEPT:
+                    known.clear()
+            if named:
+                found.append(index)
+                break
     return found
 
 
-@lru_cache(maxsize=16384)
+# Per unit-code header names (one per catalogue): cell text -> whether it names one. The same
+# headers, titles and commune names come back in every file of a form.
+_NAMED: dict[tuple[str, ...], dict[str, bool]] = {}
+_NAMED_KEPT = 65536
+
+
 def _names_any(cell: str, names: tuple[str, ...]) -> bool:
-    """Whether a header cell names one of `names` (folded, whole words, parentheses aside);
-    cached: the same headers come back in every file of a form."""
+    """Whether a header cell names one of `names` (folded, whole words, parentheses aside)."""
     label = f" {fold(_PARENTHESISED.sub(' ', cell))} "
     return any(f" {name} " in label for name in names)
 

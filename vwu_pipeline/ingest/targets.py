@@ -23,7 +23,8 @@ from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, trees_of_year
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.ingest.reading import RawSheet, ReadError, read_problem, read_workbook
+from vwu_pipeline.ingest.guards import ReadError
+from vwu_pipeline.ingest.reading import RawSheet, read_problem, read_workbook
 from vwu_pipeline.store.db import Store
 
 # The header of a targets file (`vwu targets`): field -> the ways offices write it.

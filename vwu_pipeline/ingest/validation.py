@@ -17,13 +17,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from vwu_pipeline.core.crosswalk import recoded_codes
-from vwu_pipeline.core.indicators import COMPARISONS, Catalog, CheckFailed, Column, Indicator
+from vwu_pipeline.core.indicators import COMPARISONS, Catalog, CheckFailed, Column, Indicator, Rule
 from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
-from vwu_pipeline.core.units import Unit, UnitTree, code_candidates
-from vwu_pipeline.ingest.reading import CellError, UncomputedFormula
+from vwu_pipeline.core.units import Unit, UnitTree, code_candidates, code_candidates_tuple
+from vwu_pipeline.ingest.guards import CellError, UncomputedFormula
 from vwu_pipeline.ingest.tables import Table
 
 ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
@@ -84,14 +84,16 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
     if unit is None:
         return sub
     sub = replace(sub, unit=unit, result=replace(sub.result, unit_code=unit.code, unit_name=unit.name))
+    codes = _RowCodes(tree, unit.code)
     figures: dict[str, list[tuple]] = {}
     empty_sheets: list[str] = []
     typed = 0
     for table in sub.tables:
         _drop_unit_subtotal(sub, table)
-        rows = _typed_rows(sub, table, tree)
-        _check_totals(sub, table)
-        _check_units(sub, table, rows, tree)
+        unsummable: set[str] = set()
+        rows = _typed_rows(sub, table, codes, unsummable)
+        _check_totals(sub, table, rows, unsummable)
+        _check_units(sub, table, rows, tree, codes)
         _check_ratio_parts(sub, table, rows)
         check_figures(sub, table, rows)
         found_figures = _figures(rows, table.indicator)
@@ -207,11 +209,52 @@ def _choose_tree(sub: Submission, trees: list[UnitTree]) -> UnitTree:
 
 def _rows_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[Table, list[object], str]]:
     """Each data row whose unit code, typed at any width, is a unit of `tree`, with that code."""
+    known: dict[tuple[type, object], str | None] = {}  # the sheets of a file list the same communes
     for table in sub.tables:
         for _, cells in table.rows:
-            code = next((c for c in code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) if c in tree), None)
+            raw = table.cell(cells, "unit_code")
+            try:
+                code = known[raw.__class__, raw]
+            except KeyError:
+                code = known[raw.__class__, raw] = next((c for c in code_candidates_tuple(raw, ROW_CODE_WIDTHS) if c in tree), None)
+            except TypeError:  # a value that cannot be a key
+                code = next((c for c in code_candidates(raw, ROW_CODE_WIDTHS) if c in tree), None)
             if code is not None:
                 yield table, cells, code
+
+
+class _RowCodes:
+    """Each row's unit code resolved once per file: the sheets of a file list the same communes,
+    and several checks ask about each row."""
+
+    def __init__(self, tree: UnitTree, unit: str):
+        self.tree, self.unit = tree, unit
+        self._codes: dict[tuple[type, object], str | None] = {}
+        self._under: dict[str, bool] = {}
+
+    def code(self, raw: object) -> str | None:
+        """The code a cell means: the first reading under the reporting unit, else in the
+        tree, else the first reading at all."""
+        try:
+            return self._codes[raw.__class__, raw]
+        except KeyError:
+            code = self._codes[raw.__class__, raw] = self._resolve(raw)
+            return code
+        except TypeError:  # a value that cannot be a key
+            return self._resolve(raw)
+
+    def _resolve(self, raw: object) -> str | None:
+        candidates = code_candidates_tuple(raw, ROW_CODE_WIDTHS)
+        code = next((c for c in candidates if self.under(c)), None)
+        return code or next((c for c in candidates if c in self.tree), None) or (candidates[0] if candidates else None)
+
+    def under(self, code: str) -> bool:
+        """`code` is the reporting unit or below it."""
+        try:
+            return self._under[code]
+        except KeyError:
+            under = self._under[code] = self.tree.is_under(code, self.unit)
+            return under
 
 
 def _resolve_unit(sub: Submission, tree: UnitTree) -> Unit | None:
@@ -220,13 +263,18 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> Unit | None:
     level = tree.reporting_level()
     owners: Counter[str] = Counter()
     distinct: set[str] = set()
+    owner_of: dict[str, str | None] = {}
     for _, _, code in _rows_in_tree(sub, tree):
         distinct.add(code)
-        owner = tree.get(code)
-        while owner is not None and owner.level != level:
-            owner = tree.get(owner.parent) if owner.parent else None
-        if owner:
-            owners[owner.code] += 1
+        try:
+            owner_code = owner_of[code]
+        except KeyError:
+            owner = tree.get(code)
+            while owner is not None and owner.level != level:
+                owner = tree.get(owner.parent) if owner.parent else None
+            owner_code = owner_of[code] = owner.code if owner else None
+        if owner_code:
+            owners[owner_code] += 1
     unit: Unit | None = None
     if len(distinct) == 1 and tree.get(next(iter(distinct))).level not in ("province", "district"):
         only = tree.get(next(iter(distinct)))
@@ -331,17 +379,16 @@ def _foreign_title(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
     return None
 
 
-def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
-    """Rows (in PLACE_COLUMNS + figure order) with codes resolved and figures read as numbers."""
+def _typed_rows(sub: Submission, table: Table, codes: _RowCodes, unsummable: set[str]) -> list[tuple]:
+    """Rows (in PLACE_COLUMNS + figure order) with codes resolved and figures read as numbers;
+    `unsummable` gets the columns where a cell is not a number (no total can be checked there)."""
     out = []
     code_at, name_at = table.columns.get("unit_code"), table.columns.get("unit_name")
     figures_at = [(c.name, table.columns.get(c.name)) for c in table.indicator.columns]
     nan = math.nan
     for excel_row, cells in table.rows:
         width = len(cells)
-        candidates = code_candidates(cells[code_at] if code_at is not None and code_at < width else None, ROW_CODE_WIDTHS)
-        code = next((c for c in candidates if tree.is_under(c, sub.unit.code)), None)
-        code = code or next((c for c in candidates if c in tree), None) or (candidates[0] if candidates else None)
+        code = codes.code(cells[code_at] if code_at is not None and code_at < width else None)
         figures = []
         for name, at in figures_at:
             raw = cells[at] if at is not None and at < width else None
@@ -352,6 +399,11 @@ def _typed_rows(sub: Submission, table: Table, tree: UnitTree) -> list[tuple]:
                 figures.append(nan)  # an empty cell: not reported
             else:
                 figures.append(_number(sub, table, excel_row, name, raw))
+                if name not in unsummable:
+                    try:
+                        _figure(raw)
+                    except NotANumber:
+                        unsummable.add(name)
         name = cells[name_at] if name_at is not None and name_at < width else None
         out.append((table.sheet, excel_row, code, clean(name) or None, *figures))
     return out
@@ -381,23 +433,22 @@ def _number(sub: Submission, table: Table, excel_row: int, name: str, raw: objec
     return math.nan if value is None else value
 
 
-def _check_totals(sub: Submission, table: Table) -> None:
-    """A totals row is a check, never data: it must equal the sum of the rows above."""
+def _check_totals(sub: Submission, table: Table, rows: list[tuple], unsummable: set[str]) -> None:
+    """A totals row is a check, never data: it must equal the sum of the rows above (their
+    typed figures, an empty cell counting 0)."""
     if table.totals is None:
         return
     excel_row, cells = table.totals
-    for column in table.indicator.columns:
+    for position, column in enumerate(table.indicator.columns, start=len(PLACE_COLUMNS)):
         raw = table.cell(cells, column.name)
         if isinstance(raw, (CellError, UncomputedFormula)):
             continue  # a totals row of formulas saved without results: nothing to check against
         stated = _number(sub, table, excel_row, column.name, raw)
         if math.isnan(stated):
             continue
-        at = table.columns[column.name]
-        try:
-            added = sum(_figure(cells[at] if at < len(cells) else None) or 0.0 for _, cells in table.rows)
-        except NotANumber:
+        if column.name in unsummable:
             continue  # already reported on its own row; a sum would mislead
+        added = sum(value for row in rows if (value := row[position]) == value)  # NaN: an empty cell
         if abs(stated - added) > 1e-6:
             sub.problem(
                 "totals-mismatch",
@@ -422,7 +473,7 @@ def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
     checked, never added. One that differs is the unit's own activities and stays data."""
     if sub.unit is None:
         return
-    codes = [code_candidates(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) for _, cells in table.rows]
+    codes = [code_candidates_tuple(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) for _, cells in table.rows]
     for position, candidates in enumerate(codes):
         if sub.unit.code not in candidates:
             continue
@@ -499,7 +550,8 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
     wanted = {name for rule in indicator.rules for name in rule.names}
     derived = [d for d in indicator.derived if d.name in wanted]
     bounds = [(column, column.min, column.max) for column in indicator.columns]
-    rules = [(rule, rule.names, COMPARISONS[rule.op]) for rule in indicator.rules]
+    # Each side once per table: a figure's name, or the number it states.
+    rules = [(rule, rule.names, COMPARISONS[rule.op], _operand(rule, rule.left), _operand(rule, rule.right)) for rule in indicator.rules]
     for row in rows:
         values = row[4:]
         for (column, low, high), value in zip(bounds, values):
@@ -520,10 +572,11 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
         for figure in derived:
             parts = [place[name] for name in figure.sum if place[name] == place[name]]
             place[figure.name] = sum(parts) if parts else math.nan
-        for rule, figures, compare in rules:
+        for rule, figures, compare, (left_name, left_number), (right_name, right_number) in rules:
             if any(place[name] != place[name] for name in figures):
                 continue  # a figure not reported: nothing to compare
-            left, right = rule.side(rule.left, place), rule.side(rule.right, place)
+            left = place[left_name] if left_name is not None else left_number
+            right = place[right_name] if right_name is not None else right_number
             try:
                 holds = compare(left, right)
             except TypeError as error:
@@ -532,6 +585,11 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
                 params = {"left": float(left), "right": float(right)}
                 templates = (rule.message_vi, rule.message_en)
                 _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], params, rule.severity, templates)
+
+
+def _operand(rule: Rule, operand: str) -> tuple[str | None, float | None]:
+    """(figure name, None) or (None, the number it states): how `rule.side` reads a side, decided once per table."""
+    return (operand, None) if operand in rule.names else (None, rule.side(operand, {}))
 
 
 def _column_checks(indicator: Indicator, column: Column, value: float) -> Iterator[tuple[str, bool]]:
@@ -577,7 +635,7 @@ def _figure_problem(
     )
 
 
-def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree) -> None:
+def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree, codes: _RowCodes) -> None:
     """Each row's code must be a unit under the reporting unit, once per sheet; names should match."""
     header = table.headers
     code_column = table.columns["unit_code"] + 1
@@ -587,7 +645,7 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
         if not code:
             sub.problem("missing-code", sheet=sheet, row=excel_row, column=header["unit_code"], column_index=code_column)
             continue
-        if not tree.is_under(code, sub.unit.code):
+        if not codes.under(code):
             sub.problem(
                 "unit-not-in-tree",
                 sheet=sheet,

@@ -381,10 +381,9 @@ def reminders_csv(result: RemindersResult, lang: str = "vi") -> str:
     import csv
     import io
 
-    from vwu_pipeline.core.indicators import load_catalog as _catalog
     from vwu_pipeline.core.messages import text
 
-    titles = {i.name: i.title(lang) for i in _catalog().indicators}
+    titles = {i.name: i.title(lang) for i in load_catalog().indicators}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = ("indicator", "unit_code", "unit_name", "parent_code", "parent_name", "state", "detail", "latest_file", "feedback")

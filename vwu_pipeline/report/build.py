@@ -41,6 +41,9 @@ class ReportResult:
     tree: str = ""  # the unit tree the period was rolled up on ("legacy" for a 2025 half sent by districts)
     note: str | None = None  # what a code means on that tree, when the reform changed its ground
     charts: list[dict[str, Any]] = field(default_factory=list)
+    # 2025: figures whose targets set on legacy provinces were not carried (ratios: a rate of two
+    # provinces is not the sum of theirs)
+    targets_not_carried: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +62,7 @@ class ReportResult:
             "tree": self.tree,
             "unit_note": self.note,
             "charts": self.charts,
+            "targets_not_carried": self.targets_not_carried,
         }
 
     def to_json(self) -> str:
@@ -173,6 +177,7 @@ def report(
         tree=result.tree.tree,
         note=legacy_unit_note(result, code, lang),
         charts=[c.to_dict() for c in charts],
+        targets_not_carried=list(result.counts.get("ratio_targets_not_carried", [])),
     )
 
 

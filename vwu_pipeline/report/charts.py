@@ -1,13 +1,16 @@
 """PNG charts beside the Markdown summary, for readers who would rather look than read:
 
-- ranking: the units under the report's root ranked by the first charted headline figure,
-  those built from partial data marked "*" and drawn paler;
+- ranking: the units under the report's root ranked by each headline figure of the schemas
+  (`headline: true`; no figure is named in code), one panel per figure, those built from
+  partial data marked "*" and drawn paler;
 - targets: the root's targets, % achieved (100 % marked), those not judged yet drawn paler;
-- change: the units under the root by the like-for-like change of that figure on the previous
-  year (see compare.py): the same units and kind of period on both sides.
+- change: the units under the root by the like-for-like change of each headline figure on the
+  previous year (see compare.py): the same units and kind of period on both sides; a figure
+  with no unit to compare (threshold counts across the 2025 reform) has no panel.
 
-Every chart is sorted by value and its title says "(chưa đủ số liệu)" when a bar is partial.
-Files are named for the period and the unit: vwu-2024-00-ranking.png, vwu-2024-H1-33-change.png.
+Every panel is sorted by value and its title, like the chart's, says "(chưa đủ số liệu)" when a
+bar is partial. Files are named for the period and the unit: vwu-2024-00-ranking.png,
+vwu-2024-H1-33-change.png.
 
 matplotlib is imported here only, with the headless Agg backend; its cache goes into the
 workspace (or a temporary folder when the workspace cannot be written), never into HOME.
@@ -32,17 +35,17 @@ from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.result import AggregateResult
 
 MAX_BARS = 40  # more units than this: the top and bottom ones, the list is in the workbook
+PANEL_COLUMNS = 3  # panels side by side in a chart of several figures
 FULL, PALE = "#2F5597", "#A9BCE0"
 GOOD, BAD = "#2E7D32", "#C62828"
 
 
 @dataclass
-class Chart:
-    """One chart: what it shows (sorted, highest first) and the file it was drawn into."""
+class Panel:
+    """One figure's bars in a chart, sorted, highest first."""
 
-    kind: str  # ranking | targets | change
+    column: str  # the figure (a schema column, derived sum, ratio or threshold count); "" for targets
     title: str
-    file: Path
     labels: list[str] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
     partial: list[bool] = field(default_factory=list)
@@ -51,23 +54,54 @@ class Chart:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
+            "column": self.column or None,
             "title": self.title,
-            "file": str(self.file),
             "bars": [{"label": a, "value": v, "partial": f} for a, v, f in zip(self.labels, self.values, self.partial)],
         }
+
+
+@dataclass
+class Chart:
+    """One chart (one PNG file): its title and its panels, one per figure shown."""
+
+    kind: str  # ranking | targets | change
+    title: str
+    file: Path
+    panels: list[Panel] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return any(any(panel.partial) for panel in self.panels)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "file": str(self.file), "panels": [panel.to_dict() for panel in self.panels]}
 
 
 def plan_charts(result: AggregateResult, folder: Path, lang: str = "vi") -> list[Chart]:
     """The charts of a report, with their data, not drawn yet."""
     stem = f"vwu-{result.period.stem}-{result.root}"
-    measure = _charted(result)
-    charts = []
-    if measure is not None:
-        charts.append(_ranking(result, measure, folder / f"{stem}-ranking.png", lang))
-        charts.append(_change(result, measure, folder / f"{stem}-change.png", lang))
-    charts.append(_targets(result, folder / f"{stem}-targets.png", lang))
-    return [c for c in charts if c.labels]
+    figures = _charted(result)
+    period = p.period_label(result, lang)
+    previous = result.previous_year or result.year - 1
+    charts = [
+        _chart(
+            "ranking",
+            p.t(lang, "chart_ranking", scope=p.scope_name(result, lang), period=period),
+            folder / f"{stem}-ranking.png",
+            [_ranking(result, measure, lang) for measure in figures],
+            lang,
+        ),
+        _chart(
+            "change",
+            p.t(lang, "chart_changes", scope=p.scope_name(result, lang), previous=previous),
+            folder / f"{stem}-change.png",
+            [_change(result, measure, lang) for measure in figures],
+            lang,
+        ),
+    ]
+    targets = _targets(result, lang)
+    charts.append(_chart("targets", targets.title, folder / f"{stem}-targets.png", [targets], lang, titled=False))
+    return [c for c in charts if c.panels]
 
 
 def write_charts(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> list[Chart]:
@@ -83,7 +117,7 @@ def draw_charts(charts: list[Chart], result: AggregateResult, lang: str = "vi", 
         return
     with _matplotlib(cache) as pyplot:
         for chart in charts:
-            _draw(pyplot, chart, result, lang)
+            _draw(pyplot, chart, lang)
 
 
 @contextmanager
@@ -130,30 +164,35 @@ def _cores() -> int:
 # --- what each chart shows -------------------------------------------------------------------
 
 
-def _charted(result: AggregateResult) -> Measure | None:
-    """The first headline figure the schemas chart (else the first headline figure)."""
-    rows = p.headline(result)
-    shown = [r.measure for r in rows if r.measure.chart] or [r.measure for r in rows]
-    return shown[0] if shown else None
+def _charted(result: AggregateResult) -> list[Measure]:
+    """The headline figures of the schemas, in schema order (those at the root)."""
+    return [row.measure for row in p.headline(result)]
 
 
 def _partial_title(title: str, partial: list[bool], lang: str) -> str:
     return f"{title} ({p.t(lang, 'chart_partial')})" if any(partial) else title
 
 
-def _ranking(result: AggregateResult, measure: Measure, path: Path, lang: str) -> Chart:
+def _chart(kind: str, title: str, path: Path, panels: list[Panel], lang: str, titled: bool = True) -> Chart:
+    """A chart of the panels that have bars; its title says when any bar is partial."""
+    panels = [panel for panel in panels if panel.labels]
+    chart = Chart(kind, title, path, panels)
+    if titled:
+        chart.title = _partial_title(title, [chart.partial], lang)
+    return chart
+
+
+def _ranking(result: AggregateResult, measure: Measure, lang: str) -> Panel:
     values = result.values
     part = values[(values["column"] == measure.name) & values["unit_code"].isin(p.children_of_root(result)) & values["value"].notna()]
     bars = sorted(
         ((result.unit_name(c, lang), float(v), bool(f)) for c, v, f in part[["unit_code", "value", "partial"]].itertuples(index=False)),
         key=lambda b: (-b[1], b[0]),
     )
-    title = f"{measure.label(lang)} — {p.period_label(result, lang)}"
     partial = [b[2] for b in bars]
-    return Chart(
-        "ranking",
-        _partial_title(title, partial, lang),
-        path,
+    return Panel(
+        measure.name,
+        _partial_title(measure.label(lang), partial, lang),
         [b[0] + ("*" if b[2] else "") for b in bars],
         [b[1] for b in bars],
         partial,
@@ -161,14 +200,14 @@ def _ranking(result: AggregateResult, measure: Measure, path: Path, lang: str) -
     )
 
 
-def _change(result: AggregateResult, measure: Measure, path: Path, lang: str) -> Chart:
+def _change(result: AggregateResult, measure: Measure, lang: str) -> Panel:
     """Each unit's like-for-like change: % for counts, percentage points for percent ratios."""
     values = result.values
+    ratio = measure.kind == "ratio"
     if "lfl_value" not in values:
-        return Chart("change", "", path)
+        return Panel(measure.name, measure.label(lang))
     part = values[(values["column"] == measure.name) & values["unit_code"].isin(p.children_of_root(result))]
     part = part[(part["lfl_lowest"].fillna(0) > 0) & part["lfl_value"].notna() & part["lfl_previous"].notna()]
-    ratio = measure.kind == "ratio"
     bars = []
     for code, now, before, partial in part[["unit_code", "lfl_value", "lfl_previous", "partial"]].itertuples(index=False):
         if ratio:
@@ -176,13 +215,10 @@ def _change(result: AggregateResult, measure: Measure, path: Path, lang: str) ->
         elif before:
             bars.append((result.unit_name(code, lang), float((now - before) / before), bool(partial)))
     bars.sort(key=lambda b: (-b[1], b[0]))
-    previous = result.previous_year or result.year - 1
-    title = p.t(lang, "chart_change", measure=measure.label(lang), previous=previous)
     partial = [b[2] for b in bars]
-    return Chart(
-        "change",
-        _partial_title(title, partial, lang),
-        path,
+    return Panel(
+        measure.name,
+        _partial_title(measure.label(lang), partial, lang),  # the chart's title says "change on <year>"
         [b[0] + ("*" if b[2] else "") for b in bars],
         [b[1] for b in bars],
         partial,
@@ -191,15 +227,14 @@ def _change(result: AggregateResult, measure: Measure, path: Path, lang: str) ->
     )
 
 
-def _targets(result: AggregateResult, path: Path, lang: str) -> Chart:
+def _targets(result: AggregateResult, lang: str) -> Panel:
     rows = [r for r in p.target_rows(result, lang) if r.unit_code == result.root and r.ratio is not None]
     bars = sorted(((r.measure.label(lang), float(r.ratio), r.status != p.MET and r.partial) for r in rows), key=lambda b: (-b[1], b[0]))
     title = p.t(lang, "chart_targets", scope=p.scope_name(result, lang), period=p.period_label(result, lang))
     partial = [b[2] for b in bars]
-    return Chart(
-        "targets",
+    return Panel(
+        "",
         _partial_title(title, partial, lang),
-        path,
         [b[0] + ("*" if b[2] else "") for b in bars],
         [b[1] for b in bars],
         partial,
@@ -244,68 +279,97 @@ def _matplotlib(cache: Path | None) -> Iterator[Any]:
             temporary.cleanup()
 
 
-def _draw(pyplot: Any, chart: Chart, result: AggregateResult, lang: str) -> None:
-    labels, values, partial = chart.labels, chart.values, chart.partial
-    if len(labels) > MAX_BARS:  # the top and the bottom: the full list is in the workbook
-        half = MAX_BARS // 2
-        keep = list(range(half)) + list(range(len(labels) - half, len(labels)))
-        labels, values, partial = [labels[i] for i in keep], [values[i] for i in keep], [partial[i] for i in keep]
-    height = max(3.0, 0.32 * len(labels) + 1.4)
-    figure, axes = pyplot.subplots(figsize=(9, height), dpi=110)
+def _draw(pyplot: Any, chart: Chart, lang: str) -> None:
+    """One PNG: the panels in a grid (one figure each), the chart's title above them."""
+    panels = chart.panels
+    columns = 1 if len(panels) == 1 else min(PANEL_COLUMNS, len(panels))
+    rows = math.ceil(len(panels) / columns)
+    bars = max(min(len(panel.labels), MAX_BARS) for panel in panels)
+    panel_height = max(3.0, 0.32 * bars + 1.4)
+    width = 9.0 if columns == 1 else 6.5 * columns
+    figure, grid = pyplot.subplots(
+        rows, columns, figsize=(width, panel_height * rows + 0.6), dpi=110 if len(panels) == 1 else 90, squeeze=False
+    )
     try:
-        if chart.kind == "change":
-            colours = [(GOOD if v >= 0 else BAD) for v in values]
-            colours = [c + ("66" if f else "") for c, f in zip(colours, partial)]
-        else:
-            colours = [PALE if f else FULL for f in partial]
-        positions = range(len(labels))
-        axes.barh(positions, values, color=colours)
-        axes.set_yticks(list(positions), labels)
-        axes.invert_yaxis()  # highest on top
-        axes.set_title(chart.title, fontsize=11, loc="left")
-        axes.spines[["top", "right"]].set_visible(False)
-        if chart.kind == "targets":
-            axes.axvline(1.0, color="#555555", linewidth=1, linestyle="--")
-        if chart.kind == "change":
-            axes.axvline(0.0, color="#555555", linewidth=0.8)
-        axes.xaxis.set_major_formatter(_formatter(chart, lang))
-        for y, value in zip(positions, values):
-            axes.annotate(
-                _label(chart, value, lang),
-                (value, y),
-                xytext=(3 if value >= 0 else -3, 0),
-                textcoords="offset points",
-                ha="left" if value >= 0 else "right",
-                va="center",
-                fontsize=8,
-            )
-        if any(partial):
+        for axes, panel in zip(grid.flat, panels):
+            _panel(axes, chart.kind, panel, lang, several=len(panels) > 1)
+        for axes in list(grid.flat)[len(panels) :]:
+            axes.set_visible(False)
+        if len(panels) > 1:
+            figure.suptitle(chart.title, fontsize=13, x=0.01, ha="left")
+        if chart.partial:
             figure.text(0.01, 0.005, p.t(lang, "chart_partial_note"), fontsize=8, color="#555555")
-        figure.tight_layout()
+        figure.tight_layout(rect=(0, 0.015, 1, 1))
         with replacing(chart.file) as partial_file:  # readers never see half a picture
             figure.savefig(partial_file, format="png", metadata={"Software": None})
     finally:
         pyplot.close(figure)
 
 
-def _label(chart: Chart, value: float, lang: str) -> str:
-    if chart.kind == "change":
-        if chart.points:
+def _panel(axes: Any, kind: str, panel: Panel, lang: str, several: bool) -> None:
+    labels, values, partial = panel.labels, panel.values, panel.partial
+    if len(labels) > MAX_BARS:  # the top and the bottom: the full list is in the workbook
+        half = MAX_BARS // 2
+        keep = list(range(half)) + list(range(len(labels) - half, len(labels)))
+        labels, values, partial = [labels[i] for i in keep], [values[i] for i in keep], [partial[i] for i in keep]
+    if kind == "change":
+        colours = [(GOOD if v >= 0 else BAD) for v in values]
+        colours = [c + ("66" if f else "") for c, f in zip(colours, partial)]
+    else:
+        colours = [PALE if f else FULL for f in partial]
+    positions = range(len(labels))
+    axes.barh(positions, values, color=colours)
+    axes.set_yticks(list(positions), labels, fontsize=8 if several else None)
+    axes.invert_yaxis()  # highest on top
+    axes.set_title(panel.title, fontsize=10 if several else 11, loc="left")
+    axes.spines[["top", "right"]].set_visible(False)
+    if kind == "targets":
+        axes.axvline(1.0, color="#555555", linewidth=1, linestyle="--")
+    if kind == "change":
+        axes.axvline(0.0, color="#555555", linewidth=0.8)
+    from matplotlib.ticker import MaxNLocator
+
+    # few ticks (VND in billions stay legible side by side); whole numbers for counts
+    axes.xaxis.set_major_locator(MaxNLocator(4 if several else 6, integer=not (panel.percent or panel.points)))
+    span = max((abs(v) for v in values), default=0.0)
+    axes.xaxis.set_major_formatter(_formatter(panel, lang, span))
+    axes.margins(x=0.2)  # room for the value labels, on the left too for falls
+    if span == 0:  # nothing but zeros: a plain axis around 0, not matplotlib's ±0.00…
+        axes.set_xlim(-0.1 if panel.percent or panel.points else -1, 0.1 if panel.percent or panel.points else 1)
+    for y, value in zip(positions, values):
+        axes.annotate(
+            _label(kind, panel, value, lang),
+            (value, y),
+            xytext=(3 if value >= 0 else -3, 0),
+            textcoords="offset points",
+            ha="left" if value >= 0 else "right",
+            va="center",
+            fontsize=7 if several else 8,
+        )
+
+
+def _label(kind: str, panel: Panel, value: float, lang: str) -> str:
+    if kind == "change":
+        if panel.points:
             return p.signed(value, lang, ratio=True)
-        return p.signed_percent(value, lang) if chart.percent else p.signed(value, lang, decimal=True)
-    if chart.percent:
+        return p.signed_percent(value, lang) if panel.percent else p.signed(value, lang, decimal=True)
+    if panel.percent:
         return p.percent(value, lang)
     return p.number(value, lang) if float(value).is_integer() else p.number(value, lang, 2)
 
 
-def _formatter(chart: Chart, lang: str):
+def _formatter(panel: Panel, lang: str, span: float):
     from matplotlib.ticker import FuncFormatter
+
+    # as many decimals as the largest bar needs (0.04 points of change: two), the same on every tick
+    decimals = 1 if span * 100 >= 1 or span == 0 else 2 if span * 100 >= 0.1 else 3
 
     def tick(value: float, _position: int) -> str:
         if not math.isfinite(value):
             return ""
-        if chart.percent or chart.points:
-            return p.number(value * 100, lang, 1) + ("" if chart.points else "%")
+        if panel.percent or panel.points:
+            shown = round(value * 100, decimals) + 0.0  # + 0.0: no "-0,0"
+            return p.number(shown, lang, decimals) + ("" if panel.points else "%")
         return p.number(value, lang)
 
     return FuncFormatter(tick)

@@ -44,7 +44,7 @@ def signed(value: float | None, lang: str = "vi", ratio: bool = False, decimal: 
     if decimal:  # a decimal ratio (attendances per session) changes in its own unit
         shown, decimals, suffix = round(value, 2), 2, ""
     elif ratio:  # a change of rate is in percentage points
-        shown, decimals, suffix = round(value * 100, 1), 1, " điểm %" if lang != "en" else " pp"
+        shown, decimals, suffix = round(value * 100, 1), 1, " " + text("report.percentage-points", lang)
     else:
         shown, decimals, suffix = (value if float(value).is_integer() else round(value, 1)), None, ""
     sign = "+" if shown > 0 else ""

@@ -487,8 +487,12 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
         tree = tree_named(meta["tree"], period)
         legacy = UnitTree.for_date(LEGACY_LAST_DAY)
         targets = targets_on_tree(targets, tree, legacy)
+        counts = {k: v for k, v in meta["counts"].items() if k != "ratio_targets_not_carried"}
         if tree.tree != legacy.tree:
-            targets, _ = _targets_on(targets, load_catalog(schemas), legacy, tree)
+            # targets may have been stored after the aggregation: what is not carried is told from them
+            targets, not_carried = _targets_on(targets, load_catalog(schemas), legacy, tree)
+            if not_carried:
+                counts["ratio_targets_not_carried"] = not_carried
         return AggregateResult(
             year=year,
             tree=tree,
@@ -500,7 +504,7 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
             warnings=warnings,
             outlier_factor=meta["outlier_factor"],
             previous_year=meta["previous_year"],
-            counts=meta["counts"],
+            counts=counts,
             aggregated_at=meta["aggregated_at"],
             period=period,
         )

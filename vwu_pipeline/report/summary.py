@@ -99,9 +99,18 @@ def _reform(result: AggregateResult, lang: str) -> list[str]:
     ]
     intro = p.t(lang, "reform_intro", not_allocated=p.number(result.counts.get("not_allocated_units", 0), lang), previous=previous)
     lines = [f"## {p.t(lang, 'reform_heading')}", "", md(intro), ""]
-    if result.counts.get("ratio_targets_not_carried"):
-        lines += [md(p.t(lang, "reform_targets", ratios=", ".join(result.counts["ratio_targets_not_carried"]))), ""]
+    if note := _targets_not_carried(result, lang):
+        lines += [note, ""]
     return lines + _table(header, rows, right={2, 3})
+
+
+def _targets_not_carried(result: AggregateResult, lang: str) -> str:
+    """The sentence saying which 2025 targets set on legacy provinces were not carried (ratios)."""
+    names = result.counts.get("ratio_targets_not_carried")
+    if not names:
+        return ""
+    labels = {m.name: m.label(lang) for i in result.catalog.indicators for m in measures(i)}
+    return md(p.t(lang, "reform_targets", ratios=", ".join(labels.get(name, name) for name in names)))
 
 
 def _headline(result: AggregateResult, lang: str) -> list[str]:
@@ -124,8 +133,9 @@ def _headline(result: AggregateResult, lang: str) -> list[str]:
 
 def _targets(result: AggregateResult, lang: str) -> list[str]:
     targets = p.target_rows(result, lang)
+    not_carried = _targets_not_carried(result, lang)  # said here too: where a reader looks for the target
     if not targets:
-        return []
+        return [f"## {p.t(lang, 'targets')}", "", not_carried, ""] if not_carried else []
     lines = [f"## {p.t(lang, 'targets')}", ""]
     own = [r for r in targets if r.unit_code == result.root]
     if own:
@@ -155,7 +165,8 @@ def _targets(result: AggregateResult, lang: str) -> list[str]:
         missed = [(r.unit_code, r.unit_name) for r in group if r.status == p.NOT_MET]
         text = f"- **{md(group[0].measure.label(lang))}**: {p.target_tally(group, lang)}"
         lines.append(text + (f"; {p.t(lang, 'not_met').lower()}: {_listed(missed, lang)}" if missed else ""))
-    return lines + ([""] if below else [])
+    lines += [""] if below else []
+    return lines + ([not_carried, ""] if not_carried else [])
 
 
 def _leaders(result: AggregateResult, lang: str) -> list[str]:

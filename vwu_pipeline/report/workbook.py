@@ -19,6 +19,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
 from vwu_pipeline.core.indicators import Measure, measures
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.outputs import replacing
 from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.result import AggregateResult
@@ -96,12 +97,12 @@ class _Sheet:
     """One sheet: its frame (widths, panes, outline, printing) set up front, then its rows,
     written in order by `append` from cells made by `text` and `number`."""
 
-    def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None, outline: int = 0):
+    def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None):
         self.book = book
         self.ws = book.workbook.add_worksheet(book.title(title))
         self.name = self.ws.get_name()
         # Subtotal rows sit above their units; Excel's level buttons 1, 2, 3... follow the
-        # deepest level written (`outline` is that depth).
+        # deepest level written.
         self.ws.outline_settings(True, False, True, False)
         for index, width in enumerate(widths):
             self.ws.set_column(index, index, width)
@@ -150,6 +151,32 @@ def _fmt(measure: Measure, partial: bool = False) -> str:
     value stays a number), as the legend under the title explains."""
     fmt = (PERCENT if measure.percent else DECIMAL) if measure.kind == "ratio" else INTEGER
     return fmt + PARTIAL_MARK if partial else fmt
+
+
+SIGNED_PERCENT = "+0.0%;-0.0%;0.0%"  # a relative change, with its sign
+
+
+def _change(measure: Measure, change: float | None, lang: str) -> tuple[float | None, str]:
+    """A change as the workbook writes it, with its sign, as in the Markdown: counts "+6.332", a
+    percent rate's in percentage points ("+0,8 điểm %": the cell holds 0.8), a decimal ratio's
+    in its own unit; rounded as shown, so no "-0,0" is ever written."""
+    if change is None or not math.isfinite(change):
+        return None, INTEGER
+    if measure.kind == "ratio" and measure.percent:
+        points = '" ' + text("report.percentage-points", lang).replace('"', "") + '"'
+        return _no_negative_zero(change * 100, 1), f"+0.0{points};-0.0{points};0.0{points}"
+    if measure.kind == "ratio":
+        return _no_negative_zero(change, 2), "+#,##0.00;-#,##0.00;0.00"
+    return change, "+#,##0;-#,##0;0"
+
+
+def _change_pct(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else _no_negative_zero(value, 3)
+
+
+def _no_negative_zero(value: float, decimals: int) -> float:
+    """The value, or 0 when it would be shown as "-0,0" (the cell keeps its full precision else)."""
+    return 0.0 if round(value, decimals) == 0 else value
 
 
 def _listed(units: list[tuple[str, str]], lang: str, limit: int = MAX_LISTED) -> str:
@@ -208,7 +235,7 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
         ]
     )
     for row in p.headline(result):
-        fmt = _fmt(row.measure)
+        change, change_fmt = _change(row.measure, row.change, lang)
         note = _headline_note(result, row, lang)
         s.append(
             [
@@ -216,8 +243,8 @@ def _summary_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
                 s.text(row.measure.label(lang), align=WRAP),
                 s.number(row.value, _fmt(row.measure, row.partial)),
                 s.number(row.previous, _fmt(row.measure, row.previous_partial)),
-                s.number(row.change, fmt),
-                s.number(row.change_pct, PERCENT),
+                s.number(change, change_fmt),
+                s.number(_change_pct(row.change_pct), SIGNED_PERCENT),
                 s.text(note, align=WRAP),
             ],
             height=_height(note, 34),  # the note wraps: rows fitted to it
@@ -325,10 +352,9 @@ def _headline_note(result: AggregateResult, row: p.FigureRow, lang: str) -> str:
 def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str) -> None:
     shown = measures(indicator)
     rows = p.indicator_rows(result, indicator, lang)
-    depth = max((row.depth for row in rows), default=0)
     # The unit column fits the longest indented name; figure headers wrap over three lines.
     name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
-    s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3", outline=depth)
+    s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3")
     title = f"{indicator.title(lang)} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
@@ -504,8 +530,7 @@ def _completeness_sheet(book: _Book, result: AggregateResult, lang: str) -> None
     indicators = result.catalog.indicators
     n = len(indicators)
     rows = p.coverage_rows(result, lang)
-    depth = max((row.depth for row in rows), default=0)
-    s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3", outline=depth)
+    s = _Sheet(book, p.t(lang, "completeness"), [10, 34, 11, 12, *[12] * n, 12, *[12] * n, 70], freeze="D3")
     s.append([s.text(f"{p.t(lang, 'completeness')} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}", TITLE)], height=22)
     s.header(
         [

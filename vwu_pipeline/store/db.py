@@ -49,7 +49,7 @@ def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, Said]]:
     """What told two versions apart ("resave", "date", "mtime" or "name"), with words for the
     file line. Versions are as `Store.recompute` returns them."""
     old_key, old_signed, new_key, new_signed = older[5], older[4], newer[5], newer[4]
-    if older[1] != old_key:  # the older one is a re-save: it counts from its original's key
+    if older[1] != old_key and new_key < old_key:  # a re-save made later, counting from its original's key
         return "resave", {"decided": said("decided.resave", resaved=older[2], original=older[6])}
     if old_signed and new_signed and old_signed != new_signed:
         return "date", {"decided": said("decided.date", newer=new_signed, older=old_signed)}
@@ -517,9 +517,12 @@ class Store:
             outcome = "refused"
             if result.valid:
                 outcome = "accepted"
+                # A unit with nothing stored yet (every file of a first ingest): its figures are
+                # the first version of each indicator, with no earlier rows to compare against.
+                first = db.execute("SELECT 1 FROM submissions WHERE unit_code = ? LIMIT 1", (result.unit_code,)).fetchone() is None
                 for indicator, rows in figures.items():
                     digest_of = (indicator_digests or {}).get(indicator)
-                    if self._store_version(file_id, key, result, year, indicator, rows, stamp, run_id, digest_of):
+                    if self._store_version(file_id, key, result, year, indicator, rows, stamp, run_id, digest_of, first):
                         outcome = "replaced"
             if result.problems:
                 db.executemany(
@@ -578,19 +581,25 @@ class Store:
         stamp: str,
         run_id: int | None,
         digest: str | None = None,
+        first: bool = False,
     ) -> bool:
         """Insert one indicator's figures as a version, recompute which figures count, and say
-        so in the file's warnings. True when it is the newest version and replaced an older one."""
+        so in the file's warnings. True when it is the newest version and replaced an older one.
+        `first`: the store holds no submission of this unit at all (nothing to look up)."""
         db = self.db
         unit, period, tree = result.unit_code, result.period, result.tree
-        before = dict(
-            db.execute(
-                "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
-                " JOIN files f ON f.id = s.file_id"
-                " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0 AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)"
-                " GROUP BY g.unit_code",
-                (unit, period, indicator, tree, tree),
-            ).fetchall()
+        before = (
+            {}
+            if first
+            else dict(
+                db.execute(
+                    "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
+                    " JOIN files f ON f.id = s.file_id"
+                    " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0 AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)"
+                    " GROUP BY g.unit_code",
+                    (unit, period, indicator, tree, tree),
+                ).fetchall()
+            )
         )
         digest = digest or indicator_digest(rows)
         submission_id = db.execute(
@@ -602,16 +611,21 @@ class Store:
             "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(submission_id, *figure) for figure in rows],
         )
+        if first:
+            return False  # the first version: every figure counts as inserted
         if year is not None and period == str(year):
             self._part_year_rows_count(result, year, indicator, rows)
+        elif year is not None and period:
+            self._part_year_rows_beside_year(result, year, indicator, rows)
         if not before and not self._has_other_versions(unit, period, indicator, tree, submission_id):
             return False  # the first version: every figure counts as inserted
         versions = self.recompute(unit, period, indicator, tree)
         newest = versions[-1] if versions else None
         sheet = rows[0][2] if rows else None
         mine = next((v for v in versions if v[0] == submission_id), None)
-        if mine is not None and mine[1] != mine[5]:
-            # its figures equal an older stored version's: a re-save, counting from that one's key
+        if mine is not None and any(v[7] != mine[7] and mine[1] < v[1] < mine[5] for v in versions):
+            # its figures equal an older stored version's, and another version was made in
+            # between: a re-save, counting from the older one's key, so the other stays newer
             result.problems.append(Problem("resaved-version", "warning", Path(result.path).name, sheet, params={"original": mine[6]}))
             return False
         if newest is not None and mine is not None and newest[0] != submission_id:
@@ -696,6 +710,44 @@ class Store:
             )
         )
 
+    def _part_year_rows_beside_year(self, result: FileResult, year: int, indicator: str, rows: list[tuple]) -> None:
+        """The same warning the other way round: a part-year file arriving after the same unit's
+        full-year file, with communes that file lacks. The year takes the longest period each
+        commune has, so these part-year figures count in the year."""
+        from vwu_pipeline.core.messages import MESSAGES
+        from vwu_pipeline.core.periods import Period
+
+        in_year = {
+            code
+            for (code,) in self.db.execute(
+                "SELECT DISTINCT g.unit_code FROM submissions s JOIN figures g ON g.submission_id = s.id"
+                " JOIN files f ON f.id = s.file_id"
+                " WHERE s.unit_code = ? AND s.year = ? AND s.indicator = ? AND s.period = ? AND g.current = 1 AND f.withdrawn = 0"
+                " AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)",
+                (result.unit_code, year, indicator, str(year), result.tree, result.tree),
+            )
+        }
+        if not in_year:
+            return  # no full-year file yet: the first half stands alone, as it should
+        lacking: dict[str, str] = {}
+        for figure in rows:
+            if figure[0] not in in_year:
+                lacking[figure[0]] = figure[1] or lacking.get(figure[0], "")
+        if not lacking:
+            return
+        units = ", ".join(f"{lacking[code]} ({code})" if lacking[code] else code for code in sorted(lacking))
+        period = Period(result.period)
+        result.problems.append(
+            Problem(
+                "part-year-rows-count",
+                "warning",
+                Path(result.path).name,
+                rows[0][2] if rows else None,
+                params={"count": len(lacking), "units": units, "periods_vi": period.label("vi"), "periods_en": period.label("en")},
+                templates=MESSAGES["part-year-rows-count.after-year"],
+            )
+        )
+
     def _has_other_versions(self, unit: str, period: str, indicator: str, tree: str | None, submission_id: int) -> bool:
         return (
             self.db.execute(
@@ -716,7 +768,7 @@ class Store:
         whatever the order in which they arrived; one applied on purpose (`vwu ingest --force
         FILE`) keeps its own key. Returns the live versions, oldest first, as (submission id,
         the key it counts from, file name, run id, signed_on, its own key, the name of the
-        oldest version with its figures)."""
+        oldest version with its figures, the digest of its figures)."""
         db = self.db
         subs = db.execute(
             "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn, s.digest, f.on_purpose"
@@ -733,7 +785,7 @@ class Store:
             if withdrawn:
                 continue
             counts_from, original = (key, name) if on_purpose or digest is None else oldest[digest]
-            live.append((sid, counts_from, name, run, signed, key, original))
+            live.append((sid, counts_from, name, run, signed, key, original, digest))
         live.sort(key=lambda version: (version[1], version[5], version[0]))
         counts_from = {version[0]: version[1] for version in live}
         ids = [sub[0] for sub in subs]
