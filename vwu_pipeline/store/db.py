@@ -784,8 +784,8 @@ class Store:
         for sid, key, name, run, signed, withdrawn, digest, on_purpose in subs:
             if withdrawn:
                 continue
-            counts_from, original = (key, name) if on_purpose or digest is None else oldest[digest]
-            live.append((sid, counts_from, name, run, signed, key, original, digest))
+            start, original = (key, name) if on_purpose or digest is None else oldest[digest]
+            live.append((sid, start, name, run, signed, key, original, digest))
         live.sort(key=lambda version: (version[1], version[5], version[0]))
         counts_from = {version[0]: version[1] for version in live}
         ids = [sub[0] for sub in subs]
