@@ -599,6 +599,10 @@ def test_a_legacy_districts_first_half_answers_for_the_new_communes_its_communes
     members_status = status["indicators"][0]
     assert members_status["lowest_units"]["by_unit"] == [{"code": "33", "name": "Tỉnh Hưng Yên", "covered": 3, "expected": 104}]
     assert (members_status["lowest_units"]["covered"], members_status["lowest_units"]["expected"]) == (3, 3321)
+    # ... and the province is reminded of the 101 communes still to come.
+    reminders = json.loads(vwu("status", "--missing", "--year", 2025, "--unit", "33", "--workspace", workspace, "--json").stdout)
+    (members_reminder,) = [r for r in reminders["reminders"] if r["indicator"] == "members"]
+    assert (members_reminder["state"], members_reminder["communes_reported"], members_reminder["communes_expected"]) == ("partial", 3, 104)
     # The first half itself, on the legacy tree it was sent on: Tiên Lữ, all 11 of its communes.
     half = json.loads(vwu("status", "--year", 2025, "--period", "H1", "--unit", "33", "--workspace", workspace, "--json").stdout)
     assert half["tree"] == "legacy"

@@ -905,7 +905,7 @@ def test_an_original_saved_again_and_delivered_before_the_correction_made_before
     resaved = ingest(vwu, workspace, edited(original, tmp_path / "night2" / "467_gui_lai.xlsx", lambda book: None, mtime=now))
     assert district_figures(workspace, "members_total")["19555"] == 2516
     [again] = [p for p in problems_of(resaved.output) if p["sheet"] == "Hội viên"]
-    assert again["code"] == "resaved-version" and "467.xlsx" in again["message"]
+    assert again["code"] == "newer-version"  # as far as anyone knows yet, the newest version
 
     result = ingest(vwu, workspace, edited(demo_file, tmp_path / "night3" / "467_sua.xlsx", corrected(2600), mtime=now - 3600))
 
@@ -940,5 +940,33 @@ def test_an_identical_copy_with_a_newer_time_counts_from_its_originals_time_once
     # all three in one run: the copy is read first (its name sorts first), the original is its copy
     rebuilt = tmp_path / "rebuilt"
     assert ingest(vwu, rebuilt, tmp_path / "night1", tmp_path / "night2", tmp_path / "night3").exit_code == 0
+    with Store.open(workspace, create=False) as live, Store.open(rebuilt, create=False) as again:
+        assert live.current_figures() == again.current_figures()
+
+
+def test_a_full_correction_made_from_the_original_never_undoes_a_one_sheet_correction_made_before_it(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "night1" / "467.xlsx", mtime=now - 7200))
+
+    def funds_fixed(book):  # the funds of one commune corrected, on a one-sheet form
+        sheet = book["Mẹ đỡ đầu"]
+        sheet.cell(TOTALS_ROW, 6).value += 1_000_000 - sheet.cell(FIRST_ROW, 6).value
+        sheet.cell(FIRST_ROW, 6).value = 1_000_000
+        for name in SHEETS:
+            if name != "Mẹ đỡ đầu":
+                clear_figures(book[name])
+
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "night2" / "467_sua_kinh_phi.xlsx", funds_fixed, mtime=now - 3600))
+    # an hour later the office fixes members in its original file: the other sheets still hold the old funds
+    result = ingest(vwu, workspace, edited(demo_file, tmp_path / "night3" / "467_sua_hoi_vien.xlsx", corrected(2600), mtime=now))
+
+    assert result.exit_code == 0, result.output
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+    assert district_figures(workspace, "funds_vnd")["19555"] == 1_000_000  # the funds correction still counts
+    [resaved] = [p for p in problems_of(result.output) if p["sheet"] == "Mẹ đỡ đầu"]
+    assert resaved["code"] == "resaved-version" and "467.xlsx" in resaved["message"]
+    assert not [p for p in problems_of(result.output) if p["code"] == "resaved-version" and p["sheet"] != "Mẹ đỡ đầu"]
+    rebuilt = tmp_path / "rebuilt"
+    assert ingest(vwu, rebuilt, tmp_path / "night3", tmp_path / "night2", tmp_path / "night1").exit_code == 0
     with Store.open(workspace, create=False) as live, Store.open(rebuilt, create=False) as again:
         assert live.current_figures() == again.current_figures()

@@ -4,7 +4,8 @@ arriving shuffled over nightly runs. An oracle of what the district meant (DOMAI
 Submission rules, in a few lines of plain Python reading only the cell values written) must
 equal every stored figure and aggregate, and a store rebuilt from all the files in one run must
 equal the live one. Every file arrives on any night: a re-sent or re-saved copy may come before
-the version it copies, and before a correction made in between.
+the version it copies, and before a correction made in between; a version edited from an
+earlier one keeps that one's figures on the sheets it did not change.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Version:
     a sheet or row left out is blank), or a copy of another version."""
 
     made: int  # order of making: its file time is START + made hours
-    kind: str  # full | partial | one-sheet | resent | resaved
+    kind: str  # full | partial | one-sheet | edited | resent | resaved
     rows: dict[str, dict[str, tuple]] = field(default_factory=dict)
     of: int | None = None  # resent / resaved: the version copied
     night: int = 0
@@ -72,12 +73,19 @@ def histories(draw, cells: dict[str, dict[str, tuple]]) -> list[Version]:
     made: list[Version] = []
     for number in range(draw(st.integers(2, 6))):
         originals = [v for v in made if v.kind not in ("resent", "resaved")]
-        kind = draw(st.sampled_from(["full", "partial", "one-sheet"] + (["resent", "resaved"] if originals else [])))
+        kind = draw(st.sampled_from(["full", "partial", "one-sheet"] + (["edited", "resent", "resaved"] if originals else [])))
         if kind in ("resent", "resaved"):
             source = draw(st.sampled_from(originals))
             made.append(Version(number, kind, source.rows, source.made, draw(st.integers(0, 2))))
             continue
         members = draw(st.lists(st.integers(0, 900), min_size=len(codes), max_size=len(codes)))
+        if kind == "edited":
+            # an earlier version's file opened again and one sheet changed: the others keep its figures
+            source, sheet = draw(st.sampled_from(originals)), draw(st.sampled_from(sheets))
+            rows = {name: dict(values) for name, values in source.rows.items()}
+            rows[sheet] = {code: (*cells[sheet][code][:-1], figure) for code, figure in zip(codes, members)}
+            made.append(Version(number, kind, rows, night=draw(st.integers(0, 2))))
+            continue
         chosen = sheets if kind != "one-sheet" else [draw(st.sampled_from(sheets))]
         present = codes if kind != "partial" else draw(st.lists(st.sampled_from(codes), min_size=1, unique=True))
         rows = {}

@@ -329,7 +329,15 @@ def reminders(
     year = year or date.today().year
     the_period, tree, level, code, reporting, reporter = _scope(year, period, unit)
 
-    sent = {(i, reporter(u)) for i, u in submitted_on(tree, by_tree, the_period) if reporter(u)}
+    answered = [(i, u) for i, u in submitted_on(tree, by_tree, the_period) if reporter(u)]
+    sent = {(i, reporter(u)) for i, u in answered}
+    whole = {(i, u) for i, u in answered if reporter(u) == u}  # the reporting unit itself answered
+    # communes answered for without a file of their own province: a legacy district's files
+    # carried across the reform (2025), or the communes' own
+    communes_answered: dict[tuple[str, str], set[str]] = {}
+    for i, u in answered:
+        if reporter(u) != u:
+            communes_answered.setdefault((i, reporter(u)), set()).add(u)
     has_some = {(i, reporter(u)) for i, u, p in submitted if the_period.contains(p) and reporter(u)}
     leaves_reported: dict[tuple[str, str], set[str]] = {}
     for indicator, unit_code, code_of_period, row_unit in reported:
@@ -363,8 +371,13 @@ def reminders(
                 reminder.state, reminder.earlier_counts = "refused", key in has_some
             elif key not in sent:
                 reminder.state = "not-submitted"
-            elif not own and key not in has_some:
+            elif not own and key not in has_some and key in whole:
                 continue  # covered by the file of the new province it became part of (a July first half)
+            elif not own and key not in has_some:
+                # only communes answered for, by the legacy districts' files carried across the reform
+                expected = {leaf.code for leaf in tree.leaves(u.code)}
+                got = len(communes_answered.get(key, set()) & expected)
+                reminder.state, reminder.communes_reported, reminder.communes_expected = "partial", got, len(expected)
             else:
                 expected = {leaf.code for leaf in tree.leaves(u.code)}
                 got = len(leaves_reported.get(key, set()) & expected)

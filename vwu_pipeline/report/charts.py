@@ -19,7 +19,9 @@ workspace (or a temporary folder when the workspace cannot be written), never in
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,12 +107,58 @@ def plan_charts(result: AggregateResult, folder: Path, lang: str = "vi") -> list
 def write_charts(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> list[Chart]:
     """Draw the report's charts as PNG files into `folder`; their matplotlib cache in `cache`."""
     charts = plan_charts(result, Path(folder), lang)
+    draw_charts(charts, result, lang, cache)
+    return charts
+
+
+def draw_charts(charts: list[Chart], result: AggregateResult, lang: str = "vi", cache: Path | None = None) -> None:
+    """Draw planned charts into their files."""
     if not charts:
-        return []
+        return
     with _matplotlib(cache) as pyplot:
         for chart in charts:
             _draw(pyplot, chart, lang)
-    return charts
+
+
+@contextmanager
+def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> Iterator[list[Chart]]:
+    """The report's charts, planned now and drawn by a forked process while the caller writes
+    the workbook (importing matplotlib and drawing take about as long as a third of a
+    national report; a second core does it meanwhile). When the drawing process fails, or
+    there is one core or no fork, they are drawn here after the caller's block, so an error
+    (a folder that cannot be written) is raised the usual way."""
+    charts = plan_charts(result, Path(folder), lang)
+    process = None
+    if charts and _cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
+        process = multiprocessing.get_context("fork").Process(target=_draw_then_exit, args=(charts, result, lang, cache), daemon=True)
+        process.start()
+    try:
+        yield charts
+    except BaseException as error:
+        if process is not None:
+            if not isinstance(error, Exception):  # interrupted: the drawing stops too
+                process.kill()
+            process.join()  # else the charts are finished, as when they were drawn before the Markdown
+        raise
+    if process is not None:
+        process.join()
+        if process.exitcode == 0:
+            return
+    draw_charts(charts, result, lang, cache)
+
+
+def _draw_then_exit(charts: list[Chart], result: AggregateResult, lang: str, cache: Path | None) -> None:
+    try:
+        draw_charts(charts, result, lang, cache)
+    except BaseException:  # the parent draws them again and reports the error itself
+        sys.exit(1)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 # --- what each chart shows -------------------------------------------------------------------
@@ -234,28 +282,46 @@ def _matplotlib(cache: Path | None) -> Iterator[Any]:
 def _draw(pyplot: Any, chart: Chart, lang: str) -> None:
     """One PNG: the panels in a grid (one figure each), the chart's title above them."""
     panels = chart.panels
-    columns = 1 if len(panels) == 1 else min(PANEL_COLUMNS, len(panels))
-    rows = math.ceil(len(panels) / columns)
+    several = len(panels) > 1
     bars = max(min(len(panel.labels), MAX_BARS) for panel in panels)
-    panel_height = max(3.0, 0.32 * bars + 1.4)
-    width = 9.0 if columns == 1 else 6.5 * columns
-    figure, grid = pyplot.subplots(
-        rows, columns, figsize=(width, panel_height * rows + 0.6), dpi=110 if len(panels) == 1 else 90, squeeze=False
-    )
+    if not several:
+        figure, axes = pyplot.subplots(figsize=(9, max(3.0, 0.32 * bars + 1.4)), dpi=110)
+        grid = [axes]
+    else:
+        figure, grid = _grid(pyplot, panels, bars)
     try:
-        for axes, panel in zip(grid.flat, panels):
-            _panel(axes, chart.kind, panel, lang, several=len(panels) > 1)
-        for axes in list(grid.flat)[len(panels) :]:
-            axes.set_visible(False)
-        if len(panels) > 1:
-            figure.suptitle(chart.title, fontsize=13, x=0.01, ha="left")
+        for axes, panel in zip(grid, panels):
+            _panel(axes, chart.kind, panel, lang, several=several)
+        if several:
+            figure.suptitle(chart.title, fontsize=13, x=0.01, y=0.998, ha="left", va="top")
         if chart.partial:
-            figure.text(0.01, 0.005, p.t(lang, "chart_partial_note"), fontsize=8, color="#555555")
-        figure.tight_layout(rect=(0, 0.015, 1, 1))
+            figure.text(0.01, 0.002, p.t(lang, "chart_partial_note"), fontsize=8, color="#555555")
+        if not several:
+            figure.tight_layout(rect=(0, 0.015, 1, 1))
         with replacing(chart.file) as partial_file:  # readers never see half a picture
             figure.savefig(partial_file, format="png", metadata={"Software": None})
     finally:
         pyplot.close(figure)
+
+
+def _grid(pyplot: Any, panels: list[Panel], bars: int) -> tuple[Any, list[Any]]:
+    """A figure with one axes per panel, PANEL_COLUMNS a row, placed by measure rather than by
+    tight_layout (which draws the whole figure once more: seconds for 12 panels of 63 provinces)."""
+    columns = min(PANEL_COLUMNS, len(panels))
+    rows = math.ceil(len(panels) / columns)
+    cell_width, cell_height = 6.5, max(2.6, 0.26 * bars + 1.0)  # inches
+    title, footer = 0.45, 0.3  # the chart's title above the grid, the partial note below it
+    longest = max((len(label) for panel in panels for label in panel.labels), default=10)
+    labels = min(2.6, 0.2 + 0.075 * longest)  # the units' names left of each panel, at 8 pt
+    width, height = cell_width * columns, cell_height * rows + title + footer
+    figure = pyplot.figure(figsize=(width, height), dpi=90)
+    grid = []
+    for k in range(len(panels)):
+        row, column = divmod(k, columns)
+        left = column * cell_width + labels
+        bottom = height - title - (row + 1) * cell_height + 0.45  # room for the x ticks
+        grid.append(figure.add_axes((left / width, bottom / height, (cell_width - labels - 0.55) / width, (cell_height - 0.8) / height)))
+    return figure, grid
 
 
 def _panel(axes: Any, kind: str, panel: Panel, lang: str, several: bool) -> None:
@@ -288,6 +354,8 @@ def _panel(axes: Any, kind: str, panel: Panel, lang: str, several: bool) -> None
     axes.margins(x=0.2)  # room for the value labels, on the left too for falls
     if span == 0:  # nothing but zeros: a plain axis around 0, not matplotlib's ±0.00…
         axes.set_xlim(-0.1 if panel.percent or panel.points else -1, 0.1 if panel.percent or panel.points else 1)
+    if several and len(values) > 12:
+        return  # many panels of many units: the axis gives the scale, the workbook the figures (and it draws in a third of the time)
     for y, value in zip(positions, values):
         axes.annotate(
             _label(kind, panel, value, lang),

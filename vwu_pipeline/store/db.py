@@ -49,7 +49,7 @@ def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, Said]]:
     """What told two versions apart ("resave", "date", "mtime" or "name"), with words for the
     file line. Versions are as `Store.recompute` returns them."""
     old_key, old_signed, new_key, new_signed = older[5], older[4], newer[5], newer[4]
-    if older[1] != old_key:  # the older one is a re-save: it counts from its original's key
+    if older[1] != old_key and new_key < old_key:  # a re-save made later, counting from its original's key
         return "resave", {"decided": said("decided.resave", resaved=older[2], original=older[6])}
     if old_signed and new_signed and old_signed != new_signed:
         return "date", {"decided": said("decided.date", newer=new_signed, older=old_signed)}
@@ -623,8 +623,9 @@ class Store:
         newest = versions[-1] if versions else None
         sheet = rows[0][2] if rows else None
         mine = next((v for v in versions if v[0] == submission_id), None)
-        if mine is not None and mine[1] != mine[5]:
-            # its figures equal an older stored version's: a re-save, counting from that one's key
+        if mine is not None and any(v[7] != mine[7] and mine[1] < v[1] < mine[5] for v in versions):
+            # its figures equal an older stored version's, and another version was made in
+            # between: a re-save, counting from the older one's key, so the other stays newer
             result.problems.append(Problem("resaved-version", "warning", Path(result.path).name, sheet, params={"original": mine[6]}))
             return False
         if newest is not None and mine is not None and newest[0] != submission_id:
@@ -767,7 +768,7 @@ class Store:
         whatever the order in which they arrived; one applied on purpose (`vwu ingest --force
         FILE`) keeps its own key. Returns the live versions, oldest first, as (submission id,
         the key it counts from, file name, run id, signed_on, its own key, the name of the
-        oldest version with its figures)."""
+        oldest version with its figures, the digest of its figures)."""
         db = self.db
         subs = db.execute(
             "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn, s.digest, f.on_purpose"
@@ -783,8 +784,8 @@ class Store:
         for sid, key, name, run, signed, withdrawn, digest, on_purpose in subs:
             if withdrawn:
                 continue
-            counts_from, original = (key, name) if on_purpose or digest is None else oldest[digest]
-            live.append((sid, counts_from, name, run, signed, key, original))
+            start, original = (key, name) if on_purpose or digest is None else oldest[digest]
+            live.append((sid, start, name, run, signed, key, original, digest))
         live.sort(key=lambda version: (version[1], version[5], version[0]))
         counts_from = {version[0]: version[1] for version in live}
         ids = [sub[0] for sub in subs]
@@ -963,23 +964,30 @@ class Store:
                 )
             )
             del rows, submission, units, columns, values
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float64))
-        submission, unit, column, value = (np.concatenate(part) for part in zip(*chunks)) if chunks else empty
+        names = ("submission_id", "indicator", "period", "tree", "unit_code", "column", "value", "version")
+        if not chunks:  # as read_sql_query gives no rows: untyped columns
+            return pd.DataFrame({name: np.zeros(0, dtype=object) for name in names})
+        submission, unit, column, value = (np.concatenate(part) for part in zip(*chunks))
+        del chunks
         of = np.searchsorted(ids, submission)  # each figure's submission, by position
-        unit_codes = np.array(list(unit_numbers), dtype=object)
-        column_names = np.array(list(column_numbers), dtype=object)
-        return pd.DataFrame(
-            {
-                "submission_id": submission,
-                "indicator": indicator[of],
-                "period": period[of],
-                "tree": tree[of],
-                "unit_code": unit_codes[unit],
-                "column": column_names[column],
-                "value": value,
-                "version": version[of],
-            }
+
+        def text(values: Any, at: np.ndarray) -> Any:
+            """A column of `values[at]`: pointers to the same few strings, as read_sql_query types
+            them (str, or object when every value is None)."""
+            values = np.array(list(values), dtype=object)
+            if len(values) and all(v is None for v in values):
+                return values[at]
+            return pd.array(values, dtype="str").take(at)
+
+        columns = (
+            submission,
+            text(indicator, of),
+            text(period, of),
+            text(tree, of),
+            text(unit_numbers, unit),
+            text(column_numbers, column),
         )
+        return pd.DataFrame(dict(zip(names, (*columns, value, text(version, of)))), copy=False)
 
     def current_submissions(self, year: int, tree: str | None = None) -> list[tuple[str, str]]:
         """(indicator, reporting unit) of the current submissions of a year (of one unit tree)."""
