@@ -82,18 +82,6 @@ def _apply_file_mode(mode: int) -> None:
     os.umask(0o777 & ~(mode | (mode & 0o444) >> 2))
 
 
-def _print_json(text: str) -> None:
-    """--json on stdout, exact: on a terminal that cannot show every character, as JSON escapes."""
-    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    try:
-        text.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        import json
-
-        text = json.dumps(json.loads(text), ensure_ascii=True, indent=2)
-    print(text)
-
-
 def _year_and_period(debug: bool, settings, period: str | None) -> tuple[int, str | None]:
     """The report year and --period: a full code ("2024-H1") names its year, over a default year
     from VWU_YEAR or vwu.toml (an explicit --year must agree); a part ("H1") takes the report
@@ -187,7 +175,7 @@ def _check_files(
         if log is not None:
             log.counts = {k: v for k, v in report.counts.items() if k != "checked"}
         if json_out:
-            _print_json(report.to_json())
+            render.json_text(report.to_json())
         elif not quiet:
             render.ingest_summary(report, lang)
         raise typer.Exit(report.exit_code)
@@ -299,7 +287,7 @@ def template(
     settings = _settings(debug, workspace, schemas=schemas, lang=lang)
     paths = run_command(debug, lambda: write_templates(year, out, unit=unit, level=level, period=period, schemas=settings.schemas))
     if json_out:
-        _print_json(json.dumps({"files": [str(p) for p in paths]}, ensure_ascii=False, indent=2))
+        render.json_text(json.dumps({"files": [str(p) for p in paths]}, ensure_ascii=False, indent=2))
     elif not quiet:
         render.templates_written(paths, out, settings.lang)
 
@@ -335,7 +323,7 @@ def demo_data(
     )
     if json_out:
         summary = {"files": len(data.files), "rows": data.rows, "indicators": data.indicators, "out": str(out)}
-        _print_json(json.dumps(summary, ensure_ascii=False, indent=2))
+        render.json_text(json.dumps(summary, ensure_ascii=False, indent=2))
     elif not quiet:
         render.demo_written(data, out, settings.lang)
 
@@ -375,7 +363,7 @@ def aggregate_command(
         )
         log.counts = {"year": year, "period": the_period.code, **result.counts}
     if json_out:
-        _print_json(result.to_json())
+        render.json_text(result.to_json())
     elif not quiet:
         render.aggregated(result, lang)
 
@@ -412,7 +400,7 @@ def report_command(
             "warnings": result.warnings,
         }
     if json_out:
-        _print_json(result.to_json())
+        render.json_text(result.to_json())
     elif not quiet:
         render.report_written(result, lang, settings.schemas)
 
@@ -444,7 +432,7 @@ def targets_command(
         log.counts = {"rows": result.rows, "errors": len(result.problems), "years": result.years}
         log.exit_code = result.exit_code
     if json_out:
-        _print_json(result.to_json())
+        render.json_text(result.to_json())
     else:
         render.targets_loaded(result, path, lang, quiet)
     raise typer.Exit(result.exit_code)
@@ -471,7 +459,7 @@ def backup_command(
         result = run_command(debug, lambda: backup(settings.workspace, to, keep))
         log.counts = {"size": result.size, "removed": len(result.removed)}
     if json_out:
-        _print_json(result.to_json())
+        render.json_text(result.to_json())
     elif not quiet:
         render.backup_written(result, settings.lang)
 
@@ -507,7 +495,7 @@ def withdraw_command(
         )
         log.counts = {"files": 1}
     if json_out:
-        _print_json(result.to_json())
+        render.json_text(result.to_json())
     else:
         render.withdrawal_done(result, settings.lang, quiet)
 
@@ -548,17 +536,15 @@ def status_command(
     if missing:
         found = run_command(debug, lambda: reminders(settings.workspace, report_year, unit, settings.schemas, period=period))
         if json_out:
-            print(found.to_json())
+            render.json_text(found.to_json())
         elif output_format == "csv":
-            sys.stdout.flush()
-            sys.stdout.buffer.write(("\ufeff" + reminders_csv(found, settings.lang)).encode("utf-8"))
-            sys.stdout.buffer.flush()
+            render.excel_csv(reminders_csv(found, settings.lang))
         else:
             render.reminders(found, settings.lang)
         return
     result = run_command(debug, lambda: status(settings.workspace, report_year, unit, settings.schemas, period=period))
     if json_out:
-        _print_json(result.to_json())
+        render.json_text(result.to_json())
         return
     render.status(result, settings.lang, quiet)
 
@@ -585,7 +571,7 @@ def units_command(
     settings = _settings(debug, None, lang=lang)
     found = run_command(debug, lambda: find_units(query, year))
     if json_out:
-        print(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
+        render.json_text(json.dumps([f.to_dict() for f in found], ensure_ascii=False, indent=2))
     else:
         render.units_found(found, query, settings.lang)
     raise typer.Exit(0 if found else 1)

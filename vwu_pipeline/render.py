@@ -6,6 +6,8 @@ Every word comes from the message catalogue (core/messages.py); nothing here com
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,23 @@ class _State:
 
 
 state = _State()
+
+
+def json_text(text: str) -> None:
+    """--json on stdout, exact: on a terminal that cannot show every character, as JSON escapes."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(json.loads(text), ensure_ascii=True, indent=2)
+    print(text)
+
+
+def excel_csv(text: str) -> None:
+    """CSV on stdout as UTF-8 with a byte-order mark: Excel on Windows reads Vietnamese only then."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(("\ufeff" + text).encode("utf-8"))
+    sys.stdout.buffer.flush()
 
 
 def escape(value: object) -> str:
