@@ -125,8 +125,14 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     if figures.empty:
         return own
     unit = pd.Categorical(figures["unit_code"], categories=index.codes).codes
-    pairs = pd.MultiIndex.from_arrays([figures["indicator"], figures["column"]])
-    col = np.array([slot.get(p, -1) for p in pairs.unique()])[pairs.unique().get_indexer(pairs)]
+    # Each figure's row in the matrix, from its (indicator, column): looked up once per pair
+    # of names, not once per figure (no tuple per figure: 1.6 million at 10× national data).
+    indicators, indicator_names = pd.factorize(figures["indicator"])
+    names, column_names = pd.factorize(figures["column"])
+    rows = np.array([[slot.get((i, c), -1) for c in column_names] for i in indicator_names], dtype=np.int64).reshape(
+        len(indicator_names), -1
+    )
+    col = rows[indicators, names] if len(figures) else np.zeros(0, np.int64)
     period = pd.Categorical(figures["period"])
     months = np.array([period_months(p) for p in period.categories], dtype=np.int16).reshape(-1, 2)
     codes = period.codes.astype(np.int16)
@@ -139,31 +145,45 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     order = sorted(range(len(ids)), key=lambda k: (*_missing_last(version[first[k]]), ids[k]))
     rank = np.empty(len(ids), np.int64)
     rank[order] = np.arange(len(ids))
-    frame = pd.DataFrame(
-        {
-            "key": col.astype(np.int64) * index.size + unit,  # one integer per (column, unit)
-            "period": codes,
-            "start": months[codes, 0],
-            "end": months[codes, 1],
-            "span": months[codes, 1] - months[codes, 0],
-            "stock": stock[col],
-            "opening": opening[col],
-            "value": figures["value"].to_numpy(float),
-            "newer": rank[np.searchsorted(ids, submission)],
-        }
-    )[(unit >= 0) & (col >= 0)]
+    # Plain arrays, one entry per figure (no frame copied at each step: 10× national data is
+    # 1.6 million figures a year).
+    kept = (unit >= 0) & (col >= 0)
+    key = (col.astype(np.int64) * index.size + unit)[kept]  # one integer per (column, unit)
+    code = codes[kept]
+    value = figures["value"].to_numpy(float)[kept]
+    newer = rank[np.searchsorted(ids, submission)][kept]
     # The same unit, column and period from two current submissions (a commune's own file and
     # its province's, in the 2025 tree): the newer version by the version key wins, as between
     # two versions of one unit's report, so a store rebuilt in another order gives the same.
-    frame = frame.sort_values("newer", kind="stable").drop_duplicates(["key", "period"], keep="last")
-    latest = frame[frame["stock"]].sort_values(["end", "span"]).drop_duplicates("key", keep="last")
-    earliest = frame[frame["opening"]].sort_values(["start", "span"], ascending=[True, False]).drop_duplicates("key", keep="first")
-    flow = frame[~(frame["stock"] | frame["opening"])]
-    several = flow.groupby("key")["period"].transform("nunique") > 1
+    order = np.argsort(newer, kind="stable")
+    key, code, value = key[order], code[order], value[order]
+    del order, newer
+    width = len(period.categories)
+    pair = key * width + code
+    last = np.unique(pair[::-1], return_index=True)[1]  # the last of each (key, period) in this order
+    newest = np.sort(len(pair) - 1 - last)
+    del pair, last
+    key, code, value = key[newest], code[newest], value[newest]
+    start, end = months[code, 0], months[code, 1]
+    span = end - start
+    row = key // index.size
+    is_stock, is_opening = stock[row], opening[row]
+    # stock: the latest period per unit (ties: the longest); opening: the earliest (ties: the longest)
+    at = np.flatnonzero(is_stock)
+    at = at[np.lexsort((span[at], end[at]))][::-1]
+    latest = np.sort(at[np.unique(key[at], return_index=True)[1]])
+    at = np.flatnonzero(is_opening)
+    at = at[np.lexsort((-span[at], start[at]))]
+    earliest = np.sort(at[np.unique(key[at], return_index=True)[1]])
+    flow = np.flatnonzero(~(is_stock | is_opening))
+    several = np.bincount(key[flow], minlength=int(key.max()) + 1 if len(key) else 0)[key[flow]] > 1
     if several.any():  # only the units with several periods of a year
         multi = flow[several]
-        flow = pd.concat([flow[~several], multi[_added_periods(multi, list(period.categories))]])
-    summed = pd.concat([latest, earliest, flow]).groupby("key")["value"].sum()
+        chosen = _added_periods(pd.DataFrame({"key": key[multi], "period": code[multi]}), list(period.categories))
+        flow = np.concatenate([flow[~several], multi[chosen]])
+    taken = np.concatenate([latest, earliest, flow])
+    # Summed by pandas in this order, as before (its sums compensate rounding: the same result).
+    summed = pd.Series(value[taken]).groupby(key[taken]).sum()
     keys = summed.index.to_numpy()
     own[keys // index.size, keys % index.size] = summed.to_numpy()
     return own

@@ -15,7 +15,7 @@ from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
 from vwu_pipeline.ops.locking import workspace_lock
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.charts import write_charts
+from vwu_pipeline.report.charts import charts_drawn_beside
 from vwu_pipeline.report.result import AggregateResult
 from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
 from vwu_pipeline.report.summary import write_summary
@@ -142,11 +142,12 @@ def report(
     result = full.for_unit(code)
     out = output_folder(Path(out))
     stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
-    workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
-    # PNG charts beside the Markdown, which links to them; matplotlib's cache in the workspace
-    charts = write_charts(result, out, lang, cache=Path(workspace) / CHART_CACHE)
-    summary = out / f"{stem}.md"
-    write_summary(result, summary, lang, [(c.file.name, c.title) for c in charts])
+    # PNG charts beside the Markdown, which links to them (drawn meanwhile by another process);
+    # matplotlib's cache in the workspace
+    with charts_drawn_beside(result, out, lang, cache=Path(workspace) / CHART_CACHE) as charts:
+        workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
+        summary = out / f"{stem}.md"
+        write_summary(result, summary, lang, [(c.file.name, c.title) for c in charts])
     return ReportResult(
         year=year,
         period=the_period.code,

@@ -19,7 +19,9 @@ workspace (or a temporary folder when the workspace cannot be written), never in
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -105,12 +107,58 @@ def plan_charts(result: AggregateResult, folder: Path, lang: str = "vi") -> list
 def write_charts(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> list[Chart]:
     """Draw the report's charts as PNG files into `folder`; their matplotlib cache in `cache`."""
     charts = plan_charts(result, Path(folder), lang)
+    draw_charts(charts, result, lang, cache)
+    return charts
+
+
+def draw_charts(charts: list[Chart], result: AggregateResult, lang: str = "vi", cache: Path | None = None) -> None:
+    """Draw planned charts into their files."""
     if not charts:
-        return []
+        return
     with _matplotlib(cache) as pyplot:
         for chart in charts:
             _draw(pyplot, chart, lang)
-    return charts
+
+
+@contextmanager
+def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> Iterator[list[Chart]]:
+    """The report's charts, planned now and drawn by a forked process while the caller writes
+    the workbook (importing matplotlib and drawing take about as long as a third of a
+    national report; a second core does it meanwhile). When the drawing process fails, or
+    there is one core or no fork, they are drawn here after the caller's block, so an error
+    (a folder that cannot be written) is raised the usual way."""
+    charts = plan_charts(result, Path(folder), lang)
+    process = None
+    if charts and _cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
+        process = multiprocessing.get_context("fork").Process(target=_draw_then_exit, args=(charts, result, lang, cache), daemon=True)
+        process.start()
+    try:
+        yield charts
+    except BaseException as error:
+        if process is not None:
+            if not isinstance(error, Exception):  # interrupted: the drawing stops too
+                process.kill()
+            process.join()  # else the charts are finished, as when they were drawn before the Markdown
+        raise
+    if process is not None:
+        process.join()
+        if process.exitcode == 0:
+            return
+    draw_charts(charts, result, lang, cache)
+
+
+def _draw_then_exit(charts: list[Chart], result: AggregateResult, lang: str, cache: Path | None) -> None:
+    try:
+        draw_charts(charts, result, lang, cache)
+    except BaseException:  # the parent draws them again and reports the error itself
+        sys.exit(1)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 # --- what each chart shows -------------------------------------------------------------------

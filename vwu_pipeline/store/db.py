@@ -964,23 +964,30 @@ class Store:
                 )
             )
             del rows, submission, units, columns, values
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float64))
-        submission, unit, column, value = (np.concatenate(part) for part in zip(*chunks)) if chunks else empty
+        names = ("submission_id", "indicator", "period", "tree", "unit_code", "column", "value", "version")
+        if not chunks:  # as read_sql_query gives no rows: untyped columns
+            return pd.DataFrame({name: np.zeros(0, dtype=object) for name in names})
+        submission, unit, column, value = (np.concatenate(part) for part in zip(*chunks))
+        del chunks
         of = np.searchsorted(ids, submission)  # each figure's submission, by position
-        unit_codes = np.array(list(unit_numbers), dtype=object)
-        column_names = np.array(list(column_numbers), dtype=object)
-        return pd.DataFrame(
-            {
-                "submission_id": submission,
-                "indicator": indicator[of],
-                "period": period[of],
-                "tree": tree[of],
-                "unit_code": unit_codes[unit],
-                "column": column_names[column],
-                "value": value,
-                "version": version[of],
-            }
+
+        def text(values: Any, at: np.ndarray) -> Any:
+            """A column of `values[at]`: pointers to the same few strings, as read_sql_query types
+            them (str, or object when every value is None)."""
+            values = np.array(list(values), dtype=object)
+            if len(values) and all(v is None for v in values):
+                return values[at]
+            return pd.array(values, dtype="str").take(at)
+
+        columns = (
+            submission,
+            text(indicator, of),
+            text(period, of),
+            text(tree, of),
+            text(unit_numbers, unit),
+            text(column_numbers, column),
         )
+        return pd.DataFrame(dict(zip(names, (*columns, value, text(version, of)))), copy=False)
 
     def current_submissions(self, year: int, tree: str | None = None) -> list[tuple[str, str]]:
         """(indicator, reporting unit) of the current submissions of a year (of one unit tree)."""
