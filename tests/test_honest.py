@@ -595,6 +595,7 @@ def test_a_legacy_districts_first_half_answers_for_the_new_communes_its_communes
     assert "Tỉnh Hưng Yên (33): 3/104 xã" in markdown
     assert headline_json(data, "members_new")["partial"] is True
     assert md_row(markdown, "Hội viên kết nạp mới trong kỳ")[2] == "110\\*"  # 11 communes x 10, carried whole
+    assert "Số liệu chưa đủ (3/104 xã có báo cáo)" in summary_row(wb, "Hội viên kết nạp mới trong kỳ")[6]
     status = json.loads(vwu("status", "--year", 2025, "--workspace", workspace, "--json").stdout)
     members_status = status["indicators"][0]
     assert members_status["lowest_units"]["by_unit"] == [{"code": "33", "name": "Tỉnh Hưng Yên", "covered": 3, "expected": 104}]

@@ -122,29 +122,30 @@ def draw_charts(charts: list[Chart], result: AggregateResult, lang: str = "vi", 
 
 @contextmanager
 def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> Iterator[list[Chart]]:
-    """The report's charts, planned now and drawn by a forked process while the caller writes
-    the workbook (importing matplotlib and drawing take about as long as a third of a
-    national report; a second core does it meanwhile). When the drawing process fails, or
-    there is one core or no fork, they are drawn here after the caller's block, so an error
-    (a folder that cannot be written) is raised the usual way."""
+    """The report's charts, planned now and drawn by forked processes, one a chart, while the
+    caller writes the workbook (each chart of a national report has a dozen panels: drawing
+    them took longer than the workbook; the processes share the machine's cores). A chart whose
+    process fails, or every chart when there is one core or no fork, is drawn here after the
+    caller's block, so an error (a folder that cannot be written) is raised the usual way."""
     charts = plan_charts(result, Path(folder), lang)
-    process = None
-    if charts and _cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
-        process = multiprocessing.get_context("fork").Process(target=_draw_then_exit, args=(charts, result, lang, cache), daemon=True)
-        process.start()
+    processes = []
+    if len(charts) and _cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
+        forked = multiprocessing.get_context("fork")
+        for chart in charts:
+            processes.append(forked.Process(target=_draw_then_exit, args=([chart], result, lang, cache), daemon=True))
+            processes[-1].start()
     try:
         yield charts
     except BaseException as error:
-        if process is not None:
+        for process in processes:
             if not isinstance(error, Exception):  # interrupted: the drawing stops too
                 process.kill()
             process.join()  # else the charts are finished, as when they were drawn before the Markdown
         raise
-    if process is not None:
+    for process in processes:
         process.join()
-        if process.exitcode == 0:
-            return
-    draw_charts(charts, result, lang, cache)
+    failed = [chart for chart, process in zip(charts, processes) if process.exitcode != 0]
+    draw_charts(failed if processes else charts, result, lang, cache)
 
 
 def _draw_then_exit(charts: list[Chart], result: AggregateResult, lang: str, cache: Path | None) -> None:
