@@ -78,6 +78,13 @@ def statuses(result) -> dict[str, str]:
     return {Path(f["path"]).name: f["status"] for f in json.loads(result.output)["files"]}
 
 
+def assert_rebuilt_alike(vwu, workspace: Path, rebuilt: Path, *folders: Path) -> None:
+    """A store rebuilt from all the folders in one run holds the live store's current figures."""
+    assert ingest(vwu, rebuilt, *folders).exit_code == 0
+    with Store.open(workspace, create=False) as live, Store.open(rebuilt, create=False) as again:
+        assert live.current_figures() == again.current_figures()
+
+
 # -- 1. a sheet without a single figure is not a submission -----------------------------------
 
 
@@ -914,10 +921,7 @@ def test_an_original_saved_again_and_delivered_before_the_correction_made_before
     assert district_figures(workspace, "members_total")["19555"] == 2600
     [newer] = [p for p in problems_of(result.output) if p["code"] == "newer-version" and p["sheet"] == "Hội viên"]
     assert "467_gui_lai.xlsx có số liệu giống hệt 467.xlsx" in newer["message"]
-    rebuilt = tmp_path / "rebuilt"
-    assert ingest(vwu, rebuilt, tmp_path / "night1", tmp_path / "night2", tmp_path / "night3").exit_code == 0
-    with Store.open(workspace, create=False) as live, Store.open(rebuilt, create=False) as again:
-        assert live.current_figures() == again.current_figures()
+    assert_rebuilt_alike(vwu, workspace, tmp_path / "rebuilt", tmp_path / "night1", tmp_path / "night2", tmp_path / "night3")
 
 
 def test_an_identical_copy_with_a_newer_time_counts_from_its_originals_time_once_the_original_arrives(vwu, demo_file, tmp_path, workspace):
@@ -938,10 +942,7 @@ def test_an_identical_copy_with_a_newer_time_counts_from_its_originals_time_once
     assert district_figures(workspace, "members_total")["19555"] == 2600
     assert national_total(vwu, workspace, "members", "members_total") == MEMBERS - 2516 + 2600  # the next aggregate follows
     # all three in one run: the copy is read first (its name sorts first), the original is its copy
-    rebuilt = tmp_path / "rebuilt"
-    assert ingest(vwu, rebuilt, tmp_path / "night1", tmp_path / "night2", tmp_path / "night3").exit_code == 0
-    with Store.open(workspace, create=False) as live, Store.open(rebuilt, create=False) as again:
-        assert live.current_figures() == again.current_figures()
+    assert_rebuilt_alike(vwu, workspace, tmp_path / "rebuilt", tmp_path / "night1", tmp_path / "night2", tmp_path / "night3")
 
 
 def test_a_full_correction_made_from_the_original_never_undoes_a_one_sheet_correction_made_before_it(vwu, demo_file, tmp_path, workspace):
@@ -966,7 +967,4 @@ def test_a_full_correction_made_from_the_original_never_undoes_a_one_sheet_corre
     [resaved] = [p for p in problems_of(result.output) if p["sheet"] == "Mẹ đỡ đầu"]
     assert resaved["code"] == "resaved-version" and "467.xlsx" in resaved["message"]
     assert not [p for p in problems_of(result.output) if p["code"] == "resaved-version" and p["sheet"] != "Mẹ đỡ đầu"]
-    rebuilt = tmp_path / "rebuilt"
-    assert ingest(vwu, rebuilt, tmp_path / "night3", tmp_path / "night2", tmp_path / "night1").exit_code == 0
-    with Store.open(workspace, create=False) as live, Store.open(rebuilt, create=False) as again:
-        assert live.current_figures() == again.current_figures()
+    assert_rebuilt_alike(vwu, workspace, tmp_path / "rebuilt", tmp_path / "night3", tmp_path / "night2", tmp_path / "night1")
