@@ -92,12 +92,20 @@ def test_what_the_report_reads_back_is_what_aggregate_computed(vwu, inbox: Path,
     assert set(stored.values["lfl_reason"]) == {"no-previous-year"}
 
 
-REPORT_AND_LIST_MODULES = """
-import json, sys
+REPORT_AND_SAY_WHO_DREW = """
+import json, os, sys
 from pathlib import Path
+from vwu_pipeline.report import charts
 from vwu_pipeline.report.build import report
+drawn = []
+original = charts._draw
+def spy(pyplot, chart, lang):
+    original(pyplot, chart, lang)
+    with open(sys.argv[3], "a") as log:
+        log.write(f"{os.getpid()} {chart.file.name}\\n")
+charts._draw = spy
 done = report(Path(sys.argv[1]), 2024, out=Path(sys.argv[2]))
-print(json.dumps({"charts": [c["file"] for c in done.charts], "matplotlib": "matplotlib" in sys.modules}))
+print(json.dumps({"charts": [c["file"] for c in done.charts], "pid": os.getpid()}))
 """
 
 
@@ -109,18 +117,24 @@ def test_the_charts_are_drawn_by_another_process_while_the_workbook_is_written(v
     district_workbook(inbox / "tien_lu.xlsx")
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
 
+    log = tmp_path / "drawn.txt"
     done = subprocess.run(
-        [sys.executable, "-c", REPORT_AND_LIST_MODULES, str(workspace), str(tmp_path / "out")], capture_output=True, text=True, check=True
+        [sys.executable, "-c", REPORT_AND_SAY_WHO_DREW, str(workspace), str(tmp_path / "out"), str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     seen = json.loads(done.stdout)
 
-    assert seen["matplotlib"] is False  # imported by the drawing process only
     assert [Path(f).name for f in seen["charts"]] == ["vwu-2024-00-ranking.png"]
+    drawers = [line.split() for line in log.read_text().splitlines()]
+    assert [name for _, name in drawers] == ["vwu-2024-00-ranking.png"]
+    assert all(int(pid) != seen["pid"] for pid, _ in drawers)  # drawn by another process
     result = load(workspace, 2024)
     here = tmp_path / "here"
     here.mkdir()
     charts = plan_charts(result, here)
-    draw_charts(charts, result, cache=workspace / ".cache" / "matplotlib")
+    draw_charts(charts, result, cache=workspace / ".cache" / "matplotlib")  # in this process
     assert (tmp_path / "out" / "vwu-2024-00-ranking.png").read_bytes() == (here / "vwu-2024-00-ranking.png").read_bytes()
 
 

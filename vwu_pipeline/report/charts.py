@@ -124,34 +124,52 @@ def draw_charts(charts: list[Chart], result: AggregateResult, lang: str = "vi", 
 def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> Iterator[list[Chart]]:
     """The report's charts, planned now and drawn by forked processes, one a chart, while the
     caller writes the workbook (each chart of a national report has a dozen panels: drawing
-    them took longer than the workbook; the processes share the machine's cores). A chart whose
-    process fails, or every chart when there is one core or no fork, is drawn here after the
-    caller's block, so an error (a folder that cannot be written) is raised the usual way."""
+    them took longer than the workbook; the processes share the machine's cores). matplotlib
+    is imported here, once, before the fork. A chart whose process fails or cannot start, or
+    every chart on one core, is drawn here after the caller's block, so an error (a folder
+    that cannot be written) is raised the usual way."""
     charts = plan_charts(result, Path(folder), lang)
-    processes = []
-    if len(charts) and _cores() > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if not charts:
+        yield charts
+        return
+    with _matplotlib(cache) as pyplot:
+        started = _start_drawing(pyplot, charts, lang) if _cores() > 1 else []
+        try:
+            yield charts
+        except BaseException as error:
+            for _, process in started:
+                if not isinstance(error, Exception):  # interrupted: the drawing stops too
+                    process.kill()
+                process.join()  # else the charts are finished, as when they were drawn before the Markdown
+            raise
+        for _, process in started:
+            process.join()
+        drawn = {id(chart) for chart, process in started if process.exitcode == 0}
+        for chart in charts:
+            if id(chart) not in drawn:
+                _draw(pyplot, chart, lang)
+
+
+def _start_drawing(pyplot: Any, charts: list[Chart], lang: str) -> list[tuple[Chart, Any]]:
+    """One forked process a chart; none where fork is missing or fails (they are drawn here)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return []
+    started = []
+    try:
         forked = multiprocessing.get_context("fork")
         for chart in charts:
-            processes.append(forked.Process(target=_draw_then_exit, args=([chart], result, lang, cache), daemon=True))
-            processes[-1].start()
-    try:
-        yield charts
-    except BaseException as error:
-        for process in processes:
-            if not isinstance(error, Exception):  # interrupted: the drawing stops too
-                process.kill()
-            process.join()  # else the charts are finished, as when they were drawn before the Markdown
-        raise
-    for process in processes:
-        process.join()
-    failed = [chart for chart, process in zip(charts, processes) if process.exitcode != 0]
-    draw_charts(failed if processes else charts, result, lang, cache)
+            process = forked.Process(target=_draw_then_exit, args=(pyplot, chart, lang), daemon=True)
+            process.start()
+            started.append((chart, process))
+    except (OSError, ImportError):  # no more processes: the rest are drawn in this one
+        pass
+    return started
 
 
-def _draw_then_exit(charts: list[Chart], result: AggregateResult, lang: str, cache: Path | None) -> None:
+def _draw_then_exit(pyplot: Any, chart: Chart, lang: str) -> None:
     try:
-        draw_charts(charts, result, lang, cache)
-    except BaseException:  # the parent draws them again and reports the error itself
+        _draw(pyplot, chart, lang)
+    except BaseException:  # the parent draws it again and reports the error itself
         sys.exit(1)
 
 
