@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from types import SimpleNamespace
+from unittest import mock
 
 from typer.testing import CliRunner
 
@@ -18,6 +20,7 @@ def as_user(uid: int, gid: int, *args: object) -> SimpleNamespace:
     """The command run by a forked copy of this process that dropped root (the interpreter
     under /root cannot be started by that user, but the one already running can): its
     exit_code, stdout and stderr."""
+    _import_what_vwu_imports_late()
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: become the user, run the command, report back, leave
@@ -40,3 +43,14 @@ def as_user(uid: int, gid: int, *args: object) -> SimpleNamespace:
     os.waitpid(pid, 0)
     code, out, err = json.loads(b"".join(chunks))
     return SimpleNamespace(exit_code=code, stdout=out, stderr=err, output=out + err)
+
+
+def _import_what_vwu_imports_late() -> None:
+    """The user cannot read the interpreter's library under /root, so a module vwu imports only
+    when needed (matplotlib, for a report's charts) is imported here, before root is dropped;
+    on a real server the library is readable by every user."""
+    with tempfile.TemporaryDirectory() as cache, mock.patch.dict(os.environ, {"MPLCONFIGDIR": cache}):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot  # noqa: F401
