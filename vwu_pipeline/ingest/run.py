@@ -16,20 +16,22 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vwu_pipeline.core.errors import ConfigError
-from vwu_pipeline.core.indicators import Catalog, load_catalog
 from vwu_pipeline.core.messages import Said, said
-from vwu_pipeline.core.periods import reporting_year, unusual_year
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
-from vwu_pipeline.core.units import UnitTree
 from vwu_pipeline.ingest.guards import ReadError, os_reason
 from vwu_pipeline.ingest.reading import SUFFIXES, read_problem, read_workbook, sha256_of
-from vwu_pipeline.ingest.tables import find_tables
-from vwu_pipeline.ingest.validation import Submission, prepare, validate
 from vwu_pipeline.ops.config import Limits
 from vwu_pipeline.store.db import Store, file_digest, file_version_key, indicator_digest
+
+# What only reading a file needs (the catalogue, the tables, the checks, the unit trees)
+# is imported when a file has to be read: an ingest where every file is already stored needs none.
+if TYPE_CHECKING:
+    from vwu_pipeline.core.indicators import Catalog
+    from vwu_pipeline.ingest.validation import Submission
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
@@ -105,6 +107,9 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
 
 def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits) -> Submission:
     """Read one file and locate its indicator tables; nothing is validated yet."""
+    from vwu_pipeline.ingest.tables import find_tables
+    from vwu_pipeline.ingest.validation import Submission
+
     result = FileResult(str(path), sha256=sha256)
     sub = Submission(path=path, result=result)
     try:
@@ -285,7 +290,12 @@ def _finish_batch(
     for result in unchanged:
         done(result)
     read = parsed()
-    subs = validate(read, catalog.get(), options.year, options.period) if read else []
+    if read:
+        from vwu_pipeline.ingest.validation import validate
+
+        subs = validate(read, catalog.get(), options.year, options.period)
+    else:
+        subs = []
     years = years or YearCheck(None)
     # Stored oldest version first (the version key: signing date, else file time, then name), not
     # in name order: a re-saved original read in the same run as its correction is recognised as
@@ -331,6 +341,8 @@ class YearCheck:
         self.today = today or date.today()
 
     def check(self, year: int, result: FileResult) -> None:
+        from vwu_pipeline.core.periods import reporting_year, unusual_year
+
         if unusual_year(year, self.latest, self.today):
             params = {"year": str(year), "latest": str(self.latest or "—"), "current": str(reporting_year(self.today))}
             result.problems.append(Problem("year-unusual", "warning", Path(result.path).name, params=params))
@@ -377,6 +389,8 @@ class CatalogOnDemand:
 
     def get(self) -> Catalog:
         if self._catalog is None:
+            from vwu_pipeline.core.indicators import load_catalog
+
             self._catalog = load_catalog(self.schemas)
         return self._catalog
 
@@ -399,6 +413,9 @@ class Parser:
             self.pool.shutdown(cancel_futures=True)
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        from vwu_pipeline.core.units import UnitTree
+        from vwu_pipeline.ingest import tables, validation  # noqa: F401 (imported once, before the fork, for every reader)
+
         # The unit trees built once here, before the fork: every reader inherits them instead of
         # parsing the unit master and building the same tree again.
         UnitTree.preload()
@@ -461,6 +478,8 @@ class Parser:
 
     def _parse_alone(self, job: tuple) -> Submission:
         """After a crash, each file in a process of its own, to find the one to blame."""
+        from vwu_pipeline.ingest.validation import Submission
+
         with self._new_pool(1) as pool:
             try:
                 return pool.submit(_parse_chunk, [job]).result()[0]
@@ -474,6 +493,9 @@ class Parser:
 
 def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     """In a reader process: read each file and run the checks it decides alone."""
+    from vwu_pipeline.core.indicators import load_catalog
+    from vwu_pipeline.ingest.validation import prepare
+
     subs = []
     for path, sha, schemas, limits, year, period in jobs:
         sub = prepare(parse_file(path, sha, load_catalog(schemas), limits), year, period)
