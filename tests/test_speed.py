@@ -53,6 +53,51 @@ def test_ingest_checks_every_rule_without_loading_a_dataframe_library(inbox: Pat
     ]
 
 
+REINGEST_AND_LIST_WORK = """
+import json, sys
+from pathlib import Path
+from vwu_pipeline.cli import main
+from vwu_pipeline.core import units
+sys.argv[1:] = ["ingest", sys.argv[1], "--workspace", sys.argv[2], "--quiet"]
+try:
+    main()
+except SystemExit as done:
+    code = done.code
+print(json.dumps({
+    "code": code,
+    "loaded": sorted(m for m in ("pydantic", "yaml", "vwu_pipeline.core.schema_files") if m in sys.modules),
+    "unit_master_read": units._read_master.cache_info().currsize > 0,
+}))
+"""
+
+
+def test_an_unchanged_re_ingest_reads_neither_the_schemas_nor_the_unit_master(inbox: Path, workspace: Path, tmp_path: Path):
+    # Issue 11/18: a nightly re-ingest where nothing changed must cost at most a tenth of a first
+    # ingest, and its fixed costs were most of it: the catalogue's strict check (pydantic, YAML)
+    # and the unit master with its trees. Every file the store already holds is recognised by its
+    # bytes, so neither is needed; a file that must be read still loads both (and a broken schema
+    # still stops that run).
+    district_workbook(inbox / "tien_lu.xlsx")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VWU_")}
+
+    def ingest() -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", REINGEST_AND_LIST_WORK, str(inbox), str(workspace)], capture_output=True, text=True, env=env
+        )
+        *said, seen = done.stdout.splitlines() or [""]
+        return {**json.loads(seen or "{}"), "said": said, "stderr": done.stderr[-2000:]}
+
+    read_and_stored = {"code": 0, "loaded": ["pydantic", "vwu_pipeline.core.schema_files", "yaml"], "unit_master_read": True}
+    first = ingest()
+    assert {k: first.get(k) for k in read_and_stored} == read_and_stored, first
+    again = ingest()
+    assert {k: again.get(k) for k in read_and_stored} == {"code": 0, "loaded": [], "unit_master_read": False}, again
+
+    district_workbook(inbox / "tien_lu_2.xlsx", rows={"members": rows_for("members")[:3]})  # a new file: read, checked, stored
+    third = ingest()
+    assert (third["code"], third["loaded"]) == (0, read_and_stored["loaded"]), third
+
+
 # --- aggregate and report (issue 18: aggregate + report in seconds, aggregate at 10× within 500 MB) ---
 
 

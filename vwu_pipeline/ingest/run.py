@@ -145,7 +145,9 @@ def run(
 
     `started(n)` is told how many files there are before the first is read (progress bars);
     `progress(result)` is called once per file as it is done."""
-    catalog = load_catalog(options.schemas)
+    # Loaded (and checked) on the first file that has to be read: when every file is one the
+    # store already holds, a re-ingest needs neither the catalogue nor pydantic nor the unit trees.
+    catalog = CatalogOnDemand(options.schemas)
     paths = [Path(p) for p in paths]
     if options.feedback is not None:
         check_feedback_folder(options.feedback, paths)
@@ -269,7 +271,7 @@ def _batches(files: list[Path]) -> Iterable[list[Path]]:
 def _finish_batch(
     unchanged: list[FileResult],
     parsed: Callable[[], list[Submission]],
-    catalog: Catalog,
+    catalog: CatalogOnDemand,
     options: IngestOptions,
     store: Store | None,
     done: Callable[[FileResult], None],
@@ -282,7 +284,8 @@ def _finish_batch(
     """Validate a read batch together, then store it file by file."""
     for result in unchanged:
         done(result)
-    subs = validate(parsed(), catalog, options.year, options.period)
+    read = parsed()
+    subs = validate(read, catalog.get(), options.year, options.period) if read else []
     years = years or YearCheck(None)
     # Stored oldest version first (the version key: signing date, else file time, then name), not
     # in name order: a re-saved original read in the same run as its correction is recognised as
@@ -364,11 +367,25 @@ def _sha256_or_none(path: Path) -> str | None:
         return None  # parse_file reports why the file cannot be read
 
 
+class CatalogOnDemand:
+    """The indicator catalogue, loaded and checked the first time it is asked for (a schema
+    mistake then stops the run, exit 2, as before)."""
+
+    def __init__(self, schemas: Path | None):
+        self.schemas = schemas
+        self._catalog: Catalog | None = None
+
+    def get(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = load_catalog(self.schemas)
+        return self._catalog
+
+
 class Parser:
     """Reads files in worker processes: both cores work, and a file that crashes the
     spreadsheet library (a crafted .xls can make it abort) takes down only its worker."""
 
-    def __init__(self, catalog: Catalog, options: IngestOptions):
+    def __init__(self, catalog: CatalogOnDemand, options: IngestOptions):
         self.catalog = catalog
         self.options = options
         self.pool: ProcessPoolExecutor | None = None
@@ -396,7 +413,9 @@ class Parser:
         """Start reading files; call the returned function for the parsed submissions."""
         if not items:
             return list
-        jobs = [(path, sha, self.catalog.directory, self.options.limits, self.options.year, self.options.period) for path, sha in items]
+        jobs = [
+            (path, sha, self.catalog.get().directory, self.options.limits, self.options.year, self.options.period) for path, sha in items
+        ]
         workers = reader_processes(self.options.workers)
         if workers == 0:
             return lambda: _parse_chunk(jobs)
