@@ -193,3 +193,33 @@ def test_when_the_drawing_process_fails_the_report_draws_its_charts_itself(vwu, 
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["vwu-2024-00-ranking.png", "vwu-2024.md", "vwu-2024.xlsx"]
     assert (tmp_path / "out" / "vwu-2024-00-ranking.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_grid_of_panels_draws_the_picture_matplotlibs_bars_and_ticks_would(
+    vwu, inbox: Path, workspace: Path, tmp_path: Path, monkeypatch
+):
+    # A national chart has 12 panels of 63 provinces: one Rectangle and one Tick (two lines, two
+    # texts, measured at each draw) a province took most of its drawing. Bars are one collection
+    # and names one text each now: the picture must stay the one barh and y ticks drew.
+    from PIL import Image, ImageChops
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    result = aggregate(workspace, 2024)
+    cache = workspace / ".cache" / "matplotlib"
+    drawn, reference = tmp_path / "drawn", tmp_path / "reference"
+    drawn.mkdir(), reference.mkdir()
+    charts = plan_charts(result, drawn)
+    assert any(len(chart.panels) > 1 for chart in charts)  # a grid, where the cheap drawing is used
+    draw_charts(charts, result, cache=cache)
+
+    monkeypatch.setattr(charts_module, "_bars", lambda axes, positions, values, colours: axes.barh(positions, values, color=colours))
+    monkeypatch.setattr(
+        charts_module, "_unit_labels", lambda axes, positions, labels, fontsize: axes.set_yticks(list(positions), labels, fontsize=fontsize)
+    )
+    draw_charts(plan_charts(result, reference), result, cache=cache)
+
+    for chart in charts:
+        mine, theirs = (Image.open(folder / chart.file.name).convert("RGB") for folder in (drawn, reference))
+        assert mine.size == theirs.size
+        assert ImageChops.difference(mine, theirs).getbbox() is None, chart.file.name

@@ -355,7 +355,10 @@ def _panel(axes: Any, kind: str, panel: Panel, lang: str, several: bool) -> None
     else:
         colours = [PALE if f else FULL for f in partial]
     positions = range(len(labels))
-    axes.barh(positions, values, color=colours)
+    if several:
+        _bars(axes, positions, values, colours)
+    else:
+        axes.barh(positions, values, color=colours)
     if several:
         _unit_labels(axes, positions, labels, fontsize=8)
     else:
@@ -395,6 +398,20 @@ def _panel(axes: Any, kind: str, panel: Panel, lang: str, several: bool) -> None
             va="center",
             fontsize=7 if several else 8,
         )
+
+
+def _bars(axes: Any, positions: range, values: list[float], colours: list[str], height: float = 0.8) -> None:
+    """What `axes.barh` draws (bars `height` high from 0, the axis starting at 0 when no bar is
+    below it), as one collection rather than one Rectangle patch a bar, each placed and drawn
+    on its own."""
+    from matplotlib.collections import PolyCollection
+
+    half = height / 2
+    boxes = [[(0.0, y - half), (0.0, y + half), (v, y + half), (v, y - half)] for y, v in zip(positions, values)]
+    bars = PolyCollection(boxes, facecolors=colours, edgecolors="none", linewidths=0)
+    bars.sticky_edges.x.append(0.0)
+    axes.add_collection(bars, autolim=True)
+    axes.autoscale_view()
 
 
 def _unit_labels(axes: Any, positions: range, labels: list[str], fontsize: float) -> None:
