@@ -165,15 +165,21 @@ def locate(
 
 
 class _Fields(NamedTuple):
-    """The fields a header of one indicator may name: field -> folded names; the figures."""
+    """The fields a header of one indicator may name: field -> folded names; the figures; and
+    the header rows already matched against them (offices send the same form again and again,
+    so after the first file of a shape the header search is a lookup)."""
 
     names: dict[str, tuple[str, ...]]
     figures: frozenset[str]
+    matches: dict[tuple[tuple[object, ...], ...], tuple[dict[str, int], int, dict[str, str]] | None]
 
 
 # Built once per catalogue and indicator (the catalogue is loaded once per process); the
 # indicator object is kept beside its fields so that a reused id() cannot match another.
+# The matches live in the fields themselves: a cache keyed by id(fields) answered for other
+# fields once the first were replaced and their id reused (another schema folder, same process).
 _FIELDS: dict[tuple[int, int], tuple[Catalog, Indicator, _Fields]] = {}
+_MATCHES_KEPT = 4096
 
 
 def _fields(catalog: Catalog, indicator: Indicator) -> _Fields:
@@ -181,30 +187,24 @@ def _fields(catalog: Catalog, indicator: Indicator) -> _Fields:
     if entry is None or entry[0] is not catalog or entry[1] is not indicator:
         names = {c.name: c.folded_names for c in catalog.unit_columns}
         names.update({c.name: c.folded_names for c in indicator.columns})
-        entry = _FIELDS[(id(catalog), id(indicator))] = (catalog, indicator, _Fields(names, frozenset(indicator.column_names)))
+        fields = _Fields(names, frozenset(indicator.column_names), {})
+        entry = _FIELDS[(id(catalog), id(indicator))] = (catalog, indicator, fields)
     return entry[2]
-
-
-# Header rows as written -> their match, per indicator: offices send the same form again and
-# again, so after the first file of a shape the header search is a lookup.
-_MATCHES: dict[tuple[int, tuple[tuple[object, ...], ...]], tuple[dict[str, int], int, dict[str, str]] | None] = {}
-_MATCHES_KEPT = 4096
 
 
 def _match_header(rows: tuple[tuple[object, ...], ...], fields: _Fields) -> tuple[dict[str, int], int, dict[str, str]] | None:
     """(field -> column, quality, field -> header as written) for header rows, or None when
     they name no unit code or no figure of the indicator. Do not change what it returns: it is shared."""
-    key = (id(fields), rows)
-    if key in _MATCHES:
-        return _MATCHES[key]
+    if rows in fields.matches:
+        return fields.matches[rows]
     labels = _header_labels(rows)
     assigned, quality = _assign(labels, fields.names)
     match = None
     if "unit_code" in assigned and any(name in fields.figures for name in assigned):
         match = (assigned, quality, {name: labels[index][-1] for name, index in assigned.items()})
-    if len(_MATCHES) >= _MATCHES_KEPT:
-        _MATCHES.clear()
-    _MATCHES[key] = match
+    if len(fields.matches) >= _MATCHES_KEPT:
+        fields.matches.clear()
+    fields.matches[rows] = match
     return match
 
 
