@@ -691,24 +691,7 @@ class Store:
             if code not in present:
                 lacking[code] = name or lacking.get(code, "")
                 periods.add(period)
-        if not lacking:
-            return
-        units = ", ".join(f"{lacking[code]} ({code})" if lacking[code] else code for code in sorted(lacking))
-        ordered = sorted(periods)
-        result.problems.append(
-            Problem(
-                "part-year-rows-count",
-                "warning",
-                Path(result.path).name,
-                rows[0][2] if rows else None,
-                params={
-                    "count": len(lacking),
-                    "units": units,
-                    "periods_vi": ", ".join(Period(p).label("vi") for p in ordered),
-                    "periods_en": ", ".join(Period(p).label("en") for p in ordered),
-                },
-            )
-        )
+        _warn_part_year_rows(result, lacking, rows, [Period(p) for p in sorted(periods)])
 
     def _part_year_rows_beside_year(self, result: FileResult, year: int, indicator: str, rows: list[tuple]) -> None:
         """The same warning the other way round: a part-year file arriving after the same unit's
@@ -733,20 +716,7 @@ class Store:
         for figure in rows:
             if figure[0] not in in_year:
                 lacking[figure[0]] = figure[1] or lacking.get(figure[0], "")
-        if not lacking:
-            return
-        units = ", ".join(f"{lacking[code]} ({code})" if lacking[code] else code for code in sorted(lacking))
-        period = Period(result.period)
-        result.problems.append(
-            Problem(
-                "part-year-rows-count",
-                "warning",
-                Path(result.path).name,
-                rows[0][2] if rows else None,
-                params={"count": len(lacking), "units": units, "periods_vi": period.label("vi"), "periods_en": period.label("en")},
-                templates=MESSAGES["part-year-rows-count.after-year"],
-            )
-        )
+        _warn_part_year_rows(result, lacking, rows, [Period(result.period)], MESSAGES["part-year-rows-count.after-year"])
 
     def _has_other_versions(self, unit: str, period: str, indicator: str, tree: str | None, submission_id: int) -> bool:
         return (
@@ -1275,3 +1245,28 @@ def _column_values(kind: str, data: bytes) -> Any:
     if kind not in _NUMBER_KINDS:
         raise ValueError(f"aggregation column of unknown kind {kind!r}")  # only a newer vwu writes one, and it migrates first
     return np.frombuffer(raw, dtype=kind).copy()
+
+
+def _warn_part_year_rows(
+    result: FileResult, lacking: dict[str, str], rows: list[tuple], periods: list, templates: tuple[str, str] | None = None
+) -> None:
+    """The part-year-rows-count warning on a file: the communes (code -> name) whose part-year
+    figures count in the year though the year's file lacks them, and the periods they are of."""
+    if not lacking:
+        return
+    units = ", ".join(f"{lacking[code]} ({code})" if lacking[code] else code for code in sorted(lacking))
+    result.problems.append(
+        Problem(
+            "part-year-rows-count",
+            "warning",
+            Path(result.path).name,
+            rows[0][2] if rows else None,
+            params={
+                "count": len(lacking),
+                "units": units,
+                "periods_vi": ", ".join(p.label("vi") for p in periods),
+                "periods_en": ", ".join(p.label("en") for p in periods),
+            },
+            templates=templates,
+        )
+    )
