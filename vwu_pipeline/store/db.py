@@ -659,7 +659,7 @@ class Store:
         present = {figure[0] for figure in rows}
         kept = [code for code in before if code not in present]
         if kept:
-            units = ", ".join(f"{before[code]} ({code})" if before[code] else code for code in sorted(kept))
+            units = _unit_list({code: before[code] for code in kept})
             result.problems.append(
                 Problem(
                     "kept-previous-rows",
@@ -1254,7 +1254,7 @@ def _warn_part_year_rows(
     figures count in the year though the year's file lacks them, and the periods they are of."""
     if not lacking:
         return
-    units = ", ".join(f"{lacking[code]} ({code})" if lacking[code] else code for code in sorted(lacking))
+    units = _unit_list(lacking)
     result.problems.append(
         Problem(
             "part-year-rows-count",
@@ -1270,3 +1270,9 @@ def _warn_part_year_rows(
             templates=templates,
         )
     )
+
+
+def _unit_list(names: dict[str, str]) -> str:
+    """Communes named in a warning, in code order: "Xã A (19555), 19558" (the code alone when
+    the file gave no name)."""
+    return ", ".join(f"{names[code]} ({code})" if names[code] else code for code in sorted(names))
