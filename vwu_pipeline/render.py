@@ -16,7 +16,6 @@ from vwu_pipeline.core.problems import STATUSES
 from vwu_pipeline.core.text import printable
 
 
-
 class _Console:
     """A rich Console made on its first use: a run that prints nothing (an unchanged
     `ingest --quiet` under cron) does not import rich, ≈ 50 ms of a run's fixed cost."""
@@ -40,6 +39,11 @@ console = _Console()
 errors = _Console(stderr=True)
 
 
+def _real(screen: Any) -> Any:
+    """The rich Console itself (one a caller put in place of ours is already one)."""
+    return screen.real() if isinstance(screen, _Console) else screen
+
+
 def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 (rich's class, imported when a table is printed)
     from rich.table import Table
 
@@ -50,6 +54,7 @@ def Panel(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 (rich's class, import
     from rich.panel import Panel
 
     return Panel(*args, **kwargs)
+
 
 STATUS_STYLE = {"accepted": "green", "replaced": "cyan", "unchanged": "dim", "refused": "bold red", "checked": "green", "skipped": "yellow"}
 RUN_STYLE = {"finished": "green", "failed": "bold red", "running": "yellow", "interrupted": "red"}
@@ -115,7 +120,7 @@ def progress_bar(quiet: bool, json_out: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console.real(), transient=True
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=_real(console), transient=True
     )
 
 
