@@ -461,16 +461,28 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     title = f"{indicator.title(lang)} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
+    # ten thousand rows of a few kinds: each kind's formats and labels looked up once
+    levels: dict[str, str] = {}
+    number_styles = {
+        (partial, bold): [book.style(BOLD if bold else None, None, _fmt(m, partial), None) for m in shown]
+        for partial in (False, True)
+        for bold in (False, True)
+    }
     for row in rows:
         font = BOLD if row.has_children else None
         notes = [p.partial_text(result, lang, submitted=row.submitted, expected=row.expected) if row.partial else "", row.part_year]
         note = "; ".join(n for n in notes if n)
+        level = levels.get(row.level) or levels.setdefault(row.level, p.level_label(row.level, lang))
+        values = row.values
         s.append(
             [
                 s.text(row.unit_code, font),
                 s.text(row.unit_name, font, INDENT[min(row.depth, 7)]),
-                s.text(p.level_label(row.level, lang), font),
-                *[s.number(row.values.get(m.name), _fmt(m, row.partial), font) for m in shown],
+                s.text(level, font),
+                *[
+                    (_NUMBER, value, style) if value is not None and math.isfinite(value) else None  # as `number`
+                    for value, style in zip([values.get(m.name) for m in shown], number_styles[row.partial, row.has_children])
+                ],
                 s.text(note, WARN if note else None),
             ],
             level=row.depth,
