@@ -29,8 +29,10 @@ def hashed(monkeypatch) -> list[str]:
 
 @pytest.fixture
 def settled(monkeypatch):
-    """Files count as settled as soon as they are written (in real use: 2 s after their last write)."""
+    """Files count as settled as soon as they are written (in real use: 0.1 s after their last
+    write, 2 s when their times are in whole seconds)."""
     monkeypatch.setattr(ingest_run, "STAT_SETTLED_NS", 0)
+    monkeypatch.setattr(ingest_run, "STAT_SETTLED_WHOLE_SECONDS_NS", 0)
 
 
 def members_csv(path: Path, first_commune_members: int) -> Path:
@@ -51,9 +53,10 @@ def test_an_unchanged_file_is_recognised_without_hashing_it_again(vwu, inbox, wo
     assert hashed == ["tien_lu.csv"]  # not hashed a second time
 
 
-def test_a_file_just_written_is_hashed_again_on_the_next_run(vwu, inbox, workspace, hashed):
+def test_a_file_just_written_is_hashed_again_on_the_next_run(vwu, inbox, workspace, hashed, monkeypatch):
     """A write within the clock's resolution after the hashing could leave the same times: a
-    file written less than 2 s before it was hashed is not trusted by its stat."""
+    file written shortly before it was hashed is not trusted by its stat."""
+    monkeypatch.setattr(ingest_run, "STAT_SETTLED_NS", 3600 * 10**9)  # "shortly": an hour, on a slow test machine
     members_csv(inbox / "tien_lu.csv", 1200)
     vwu("ingest", inbox, "--workspace", workspace)
 
@@ -118,4 +121,19 @@ def test_a_file_moved_within_the_inbox_is_hashed_under_its_new_name(vwu, inbox, 
     again = vwu("ingest", inbox, "--workspace", workspace)
 
     assert "Đã có, không đổi" in again.output, again.output
+    assert hashed == ["tien_lu.csv", "tien_lu.csv"]
+
+
+def test_a_file_with_times_in_whole_seconds_is_trusted_only_two_seconds_after_its_last_write(vwu, inbox, workspace, hashed, monkeypatch):
+    """FAT keeps modification times to 2 s, ext3 to 1 s (and `cp -p` copies such times): a
+    write in the same two seconds could leave the same times."""
+    monkeypatch.setattr(ingest_run, "STAT_SETTLED_NS", 0)
+    path = members_csv(inbox / "tien_lu.csv", 1200)
+    whole = (path.stat().st_mtime_ns // 10**9 - 3600) * 10**9
+    os.utime(path, ns=(whole, whole))  # its change time is now: not settled for 2 s
+    vwu("ingest", inbox, "--workspace", workspace)
+
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert "Đã có, không đổi" in again.output
     assert hashed == ["tien_lu.csv", "tien_lu.csv"]

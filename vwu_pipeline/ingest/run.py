@@ -202,6 +202,8 @@ def run(
             seen_refused = store.refused_feedback()
         for result in refused:
             done(feedback(result))
+        hashed = {path: hashes.of(path) for path in files}  # (sha256, modification time)
+        standing = _oldest_copies({path: sha for path, (sha, _) in hashed.items()})
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
@@ -209,10 +211,10 @@ def run(
                 unchanged: list[FileResult] = []
                 fresh: list[tuple[Path, str | None]] = []
                 for path in batch:
-                    sha, mtime_ns = hashes.of(path)
+                    sha, mtime_ns = hashed[path]
                     if sha in known:
                         unchanged.append(_seen_again(store, path, sha, versions[sha], mtime_ns))
-                    elif sha in in_run:
+                    elif sha and standing[sha] != path:
                         copies.append((path, sha))  # the same content twice in one run is read once
                     else:
                         fresh.append((path, sha))
@@ -364,17 +366,30 @@ def _seen_again(store: Store, path: Path, sha: str, stored: list[tuple] | None =
     return result
 
 
+def _oldest_copies(shas: dict[Path, str | None]) -> dict[str, Path]:
+    """Content -> the copy that stands for it in this run: the same bytes twice are read once,
+    as the copy with the oldest version key (file time, then name; identical bytes have the same
+    signing date), so that a copy made later never makes its content newer (an original and
+    its browser copy "(1)" in one inbox count from the original's time)."""
+    standing: dict[str, Path] = {}
+    for path, sha in shas.items():
+        if sha and (sha not in standing or file_version_key(path, None) < file_version_key(standing[sha], None)):
+            standing[sha] = path
+    return standing
+
+
 def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:
     """A second copy of content read in this run: a refused original's copies are each refused
-    with its problems; a stored one's copies are already there."""
+    with its problems, a skipped one's (a re-saved original) each skipped with its warning; a
+    stored one's copies are already there."""
     if first is None:
         return FileResult(str(path), "unchanged")
-    if first.status != "refused":
+    if first.status not in ("refused", "skipped"):
         status = "checked" if first.status == "checked" else "unchanged"
         return FileResult(str(path), status, sha256=first.sha256, unit_code=first.unit_code, unit_name=first.unit_name, period=first.period)
     name = Path(path).name
     problems = [replace(problem, file=name, params=dict(problem.params)) for problem in first.problems]
-    return FileResult(str(path), "refused", sha256=first.sha256, problems=problems)
+    return FileResult(str(path), first.status, sha256=first.sha256, problems=problems)
 
 
 def _sha256_or_none(path: Path) -> str | None:
@@ -384,11 +399,13 @@ def _sha256_or_none(path: Path) -> str | None:
         return None  # parse_file reports why the file cannot be read
 
 
-# How old a file's modification and change times must be, when it is hashed, for its stat to
-# be trusted on the next run. Any later write stamps the file with a later time only when the
-# clock has moved past the stamp's resolution: 2 s covers FAT's (2 s), ext3's (1 s) and the
-# kernel's coarse clock (a few ms).
-STAT_SETTLED_NS = 2_000_000_000
+# How long before it was hashed a file must have been last written (its modification and
+# change times) for its stat to be trusted on the next run: a later write stamps the file with
+# another time only once the clock has moved past the stamp's resolution. Stamps with a
+# fraction of a second come from the kernel's coarse clock (a few ms); stamps in whole seconds
+# may come from a file system that keeps no more (FAT: 2 s, ext3: 1 s).
+STAT_SETTLED_NS = 100_000_000
+STAT_SETTLED_WHOLE_SECONDS_NS = 2_000_000_000
 
 
 class Hashes:
@@ -397,8 +414,9 @@ class Hashes:
     recorded sha256. Any write changes the modification time; setting that time back (`touch
     -d`, `cp -p`, `rsync -t`) changes the change time, which no program can set; a file
     replaced by another (an upload renamed into place) has another inode. A stat is recorded
-    only when the file had not been written for STAT_SETTLED_NS when it was hashed, so that a
-    write right after the hashing cannot leave the same times. What stays unseen is what git
+    only when the file had not been written for a while when it was hashed (STAT_SETTLED_NS,
+    or 2 s for times in whole seconds), so that a write right after the hashing cannot leave
+    the same times. What stays unseen is what git
     cannot see either: a file rewritten with the same size within the clock's resolution
     while the stamps are on another machine's clock (a network share whose clock lags)."""
 
@@ -420,7 +438,9 @@ class Hashes:
         if recorded is not None and recorded[:5] == seen:
             return recorded[5], stat.st_mtime_ns
         sha = _sha256_or_none(path)
-        if sha is not None and self.store is not None and max(stat.st_mtime_ns, stat.st_ctime_ns) < hashed_at - STAT_SETTLED_NS:
+        fine = stat.st_mtime_ns % 1_000_000_000 and stat.st_ctime_ns % 1_000_000_000
+        settled = STAT_SETTLED_NS if fine else STAT_SETTLED_WHOLE_SECONDS_NS
+        if sha is not None and self.store is not None and max(stat.st_mtime_ns, stat.st_ctime_ns) < hashed_at - settled:
             self.recorded_now.append((where, *seen, sha))
         return sha, stat.st_mtime_ns
 
