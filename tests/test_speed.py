@@ -265,5 +265,8 @@ def test_the_digests_made_together_in_a_reader_are_the_stores_own(inbox: Path):
     assert len(sub.figures) == 2 and sub.digest is not None
     assert (sub.digest, sub.indicator_digests) == (file_digest(sub.figures), {i: indicator_digest(r) for i, r in sub.figures.items()})
     # ties in the sort (one code and column twice, 0 and -0.0) keep the order they came in
-    tied = {"b": [("1", "n", "S", 5, "x", 2), ("1", "n", "S", 4, "x", 1.5)], "a": [("2", "n", "S", 3, "y", -0.0), ("2", "n", "S", 6, "y", 0)]}
+    tied = {
+        "b": [("1", "n", "S", 5, "x", 2), ("1", "n", "S", 4, "x", 1.5)],
+        "a": [("2", "n", "S", 3, "y", -0.0), ("2", "n", "S", 6, "y", 0)],
+    }
     assert figures_digests(tied) == (file_digest(tied), {"b": indicator_digest(tied["b"]), "a": indicator_digest(tied["a"])})
