@@ -85,7 +85,7 @@ def plan_charts(result: AggregateResult, folder: Path, lang: str = "vi") -> list
     previous = result.previous_year or result.year - 1
     # the root's children's rows, taken once: each panel then filters a few hundred rows, not
     # every unit's (a national year has 200,000; comparing their text columns took ~0.7 s)
-    children = result.values[result.values["unit_code"].isin(p.children_of_root(result))]
+    children = p.children_rows(result)
     charts = [
         _chart(
             "ranking",
