@@ -584,7 +584,9 @@ def ranking(
     """(leading, lagging) children of the root for one measure: (name, value, partial). A tie
     is neither: a unit leads only above the lowest value and lags only below the highest."""
     values = children_rows(result)
-    part = values[(values["indicator"] == measure.indicator) & (values["column"] == measure.name)].sort_values(["value", "unit_code"], ascending=[False, True])
+    part = values[(values["indicator"] == measure.indicator) & (values["column"] == measure.name)].sort_values(
+        ["value", "unit_code"], ascending=[False, True]
+    )
     ranked = [(result.unit_name(c), float(v), bool(p)) for c, v, p in part[["unit_code", "value", "partial"]].itertuples(index=False)]
     if len(ranked) < 2:
         return ranked, []
