@@ -968,3 +968,36 @@ def test_a_full_correction_made_from_the_original_never_undoes_a_one_sheet_corre
     assert resaved["code"] == "resaved-version" and "467.xlsx" in resaved["message"]
     assert not [p for p in problems_of(result.output) if p["code"] == "resaved-version" and p["sheet"] != "Mẹ đỡ đầu"]
     assert_rebuilt_alike(vwu, workspace, tmp_path / "rebuilt", tmp_path / "night3", tmp_path / "night2", tmp_path / "night1")
+
+
+@pytest.mark.parametrize("browser_copy", [False, True])
+def test_an_original_delivered_after_its_re_save_still_yields_to_the_correction_made_between_them(
+    vwu, demo_file, tmp_path, workspace, browser_copy
+):
+    now = time.time()
+
+    def funds_changed(book):  # the re-saved file opened once more: one commune's funds changed, members untouched
+        sheet = book["Mẹ đỡ đầu"]
+        sheet.cell(TOTALS_ROW, 6).value += 1_000_000 - sheet.cell(FIRST_ROW, 6).value
+        sheet.cell(FIRST_ROW, 6).value = 1_000_000
+
+    original = edited(demo_file, tmp_path / "night2" / "467.xlsx", mtime=now - 4 * 3600)
+    # the office's later files reach vwu first: the original re-saved, then that file with its funds changed
+    edited(original, tmp_path / "night1" / "467_gui_lai.xlsx", lambda book: None, mtime=now - 2 * 3600)
+    edited(original, tmp_path / "night1" / "467_kinh_phi.xlsx", funds_changed, mtime=now - 3600)
+    ingest(vwu, workspace, tmp_path / "night1")
+
+    if browser_copy:  # saved from the mail again today: the same bytes, a new time, a name read first
+        edited(original, tmp_path / "night2" / "467 (1).xlsx", mtime=now)
+
+    result = ingest(vwu, workspace, tmp_path / "night2")  # the original itself, the oldest of all
+
+    assert result.exit_code == 0, result.output
+    # not taken for a re-save of its own re-save; its copy is the same content, read once
+    assert statuses(result) == {"467.xlsx": "accepted"} | ({"467 (1).xlsx": "unchanged"} if browser_copy else {})
+    # the members correction, made between the original and its re-save, arrives last
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "night3" / "467_sua.xlsx", corrected(2600), mtime=now - 3 * 3600))
+
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+    assert district_figures(workspace, "funds_vnd")["19555"] == 1_000_000
+    assert_rebuilt_alike(vwu, workspace, tmp_path / "rebuilt", tmp_path / "night1", tmp_path / "night2", tmp_path / "night3")

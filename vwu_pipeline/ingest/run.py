@@ -198,6 +198,8 @@ def run(
             seen_refused = store.refused_feedback()
         for result in refused:
             done(feedback(result))
+        shas = {path: _sha256_or_none(path) for path in files}
+        standing = _oldest_copies(shas)
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
@@ -205,10 +207,10 @@ def run(
                 unchanged: list[FileResult] = []
                 fresh: list[tuple[Path, str | None]] = []
                 for path in batch:
-                    sha = _sha256_or_none(path)
+                    sha = shas[path]
                     if sha in known:
                         unchanged.append(_seen_again(store, path, sha))
-                    elif sha in in_run:
+                    elif sha and standing[sha] != path:
                         copies.append((path, sha))  # the same content twice in one run is read once
                     else:
                         fresh.append((path, sha))
@@ -359,17 +361,30 @@ def _seen_again(store: Store, path: Path, sha: str) -> FileResult:
     return result
 
 
+def _oldest_copies(shas: dict[Path, str | None]) -> dict[str, Path]:
+    """Content -> the copy that stands for it in this run: the same bytes twice are read once,
+    as the copy with the oldest version key (file time, then name; identical bytes have the same
+    signing date), so that a copy made later never makes its content newer (an original and
+    its browser copy "(1)" in one inbox count from the original's time)."""
+    standing: dict[str, Path] = {}
+    for path, sha in shas.items():
+        if sha and (sha not in standing or file_version_key(path, None) < file_version_key(standing[sha], None)):
+            standing[sha] = path
+    return standing
+
+
 def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:
     """A second copy of content read in this run: a refused original's copies are each refused
-    with its problems; a stored one's copies are already there."""
+    with its problems, a skipped one's (a re-saved original) each skipped with its warning; a
+    stored one's copies are already there."""
     if first is None:
         return FileResult(str(path), "unchanged")
-    if first.status != "refused":
+    if first.status not in ("refused", "skipped"):
         status = "checked" if first.status == "checked" else "unchanged"
         return FileResult(str(path), status, sha256=first.sha256, unit_code=first.unit_code, unit_name=first.unit_name, period=first.period)
     name = Path(path).name
     problems = [replace(problem, file=name, params=dict(problem.params)) for problem in first.problems]
-    return FileResult(str(path), "refused", sha256=first.sha256, problems=problems)
+    return FileResult(str(path), first.status, sha256=first.sha256, problems=problems)
 
 
 def _sha256_or_none(path: Path) -> str | None:

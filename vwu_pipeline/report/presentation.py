@@ -531,9 +531,10 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
     units = {c: result.tree.get(c) for c in codes}
     parents = {u.parent for u in units.values() if u is not None}
     names = [m.name for m in measures(indicator)]
-    records = wide.reindex(columns=names).to_dict("index")
+    # one list of floats a unit (NaN, no figure: None), from one array rather than a dict a row
+    table = wide.reindex(index=codes, columns=names).to_numpy(dtype=float).tolist()
     rows = []
-    for code in codes:
+    for code, figures in zip(codes, table):
         counts = result.coverage(indicator.name, code)
         rows.append(
             UnitRow(
@@ -542,7 +543,7 @@ def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "v
                 units[code].level if units[code] else "national",
                 depth(result, code),
                 code == NATIONAL or code in parents,
-                {k: _nan(v) for k, v in records[code].items()},
+                {k: None if v != v else v for k, v in zip(names, figures)},
                 code in partial,
                 counts["expected"],
                 counts["submitted"],

@@ -2,9 +2,16 @@
 outline-grouped rows, then charts, targets, completeness, warnings and outliers.
 
 XlsxWriter writes it: styles, column widths, frozen panes, outline levels, printing, native
-charts and the cells, streamed in row order. Every piece of text is written with
-`write_string`, never as a formula: unit names and cell values come from submissions, and
-"=HYPERLINK(...)" typed by an office must stay text.
+charts and the cells, in row order. Every piece of text is written as a string cell, never as
+a formula: unit names and cell values come from submissions, and "=HYPERLINK(...)" typed by an
+office must stay text.
+
+A national workbook has about 360,000 cells; XlsxWriter's per-cell calls (argument checks,
+dimensions, one XML element built attribute by attribute) took most of its time. `_Sheet`
+therefore stores a row's cells in the worksheet's table itself, with XlsxWriter's own checks
+(bounds, string length) done once a row, and `_FastWorksheet` writes the cells' XML one
+string a cell: the same file, byte for byte, as XlsxWriter's public calls write
+(`write_workbook(..., fast=False)`; tests/test_speed.py compares the two).
 """
 
 from __future__ import annotations
@@ -15,7 +22,15 @@ from pathlib import Path
 
 import xlsxwriter
 import xlsxwriter.exceptions
-from xlsxwriter.utility import xl_cell_to_rowcol
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    Worksheet,
+    _utf16_len,
+    _utf16_truncate,
+)
 
 from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
 from vwu_pipeline.core.indicators import Measure, measures
@@ -46,7 +61,8 @@ _CM = 96 / 2.54  # pixels a centimetre, as XlsxWriter sizes charts in pixels
 class _Book:
     """The workbook being written: XlsxWriter's workbook, its sheet titles, its formats."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, fast: bool = True) -> None:
+        self.fast = fast
         self.workbook = xlsxwriter.Workbook(
             str(path),
             {
@@ -99,7 +115,7 @@ class _Sheet:
 
     def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None):
         self.book = book
-        self.ws = book.workbook.add_worksheet(book.title(title))
+        self.ws = book.workbook.add_worksheet(book.title(title), _FastWorksheet if book.fast else None)
         self.name = self.ws.get_name()
         # Subtotal rows sit above their units; Excel's level buttons 1, 2, 3... follow the
         # deepest level written.
@@ -117,33 +133,119 @@ class _Sheet:
         self.row = -1
 
     def append(self, cells: list[tuple | None], level: int = 0, height: float | None = None) -> None:
-        """A row of cells made by `text` and `number` (None: an empty cell): each is the
-        writer to call (always `write_string` for text), its value and its format."""
+        """A row of cells made by `text` and `number` (None: an empty cell): each is its kind
+        (_TEXT, _NUMBER, _BLANK), its value and its format."""
         self.row += 1
         ws, row = self.ws, self.row
         if level or height:
             ws.set_row(row, height, None, {"level": min(level, 7)} if level else None)
+        if not self.book.fast or row >= ws.xls_rowmax or len(cells) > ws.xls_colmax:
+            self._write_each(cells)  # XlsxWriter's public calls (and its answer to a row out of bounds)
+            return
+        stored: dict = {}
+        strings = ws.str_table._get_shared_string_index
+        strmax = ws.xls_strmax
+        for col, cell in enumerate(cells):
+            if cell is None:
+                continue
+            kind, value, style = cell
+            if kind is _NUMBER:
+                stored[col] = CellNumberTuple(value, style)
+            elif kind is _TEXT:
+                if len(value) > strmax // 2 and _utf16_len(value) > strmax:  # as write_string: Excel's limit
+                    value = _utf16_truncate(value, strmax)
+                stored[col] = CellStringTuple(strings(value), style)
+            elif style is not None:  # write_blank ignores a blank cell without a format
+                stored[col] = CellBlankTuple(style)
+        if not stored:
+            return
+        ws.table[row].update(stored)
+        first, last = min(stored), max(stored)
+        # the dimensions write_string/write_number keep
+        ws.dim_rowmin = row if ws.dim_rowmin is None or row < ws.dim_rowmin else ws.dim_rowmin
+        ws.dim_rowmax = row if ws.dim_rowmax is None or row > ws.dim_rowmax else ws.dim_rowmax
+        ws.dim_colmin = first if ws.dim_colmin is None or first < ws.dim_colmin else ws.dim_colmin
+        ws.dim_colmax = last if ws.dim_colmax is None or last > ws.dim_colmax else ws.dim_colmax
+
+    def _write_each(self, cells: list[tuple | None]) -> None:
+        ws, row = self.ws, self.row
         for col, cell in enumerate(cells):
             if cell is not None:
-                write, value, style = cell
-                write(row, col, value, style)
+                kind, value, style = cell
+                if kind is _NUMBER:
+                    ws.write_number(row, col, value, style)
+                elif kind is _TEXT:
+                    ws.write_string(row, col, value, style)
+                else:
+                    ws.write_blank(row, col, None, style)
 
     def text(self, value: object, font: dict | None = None, align: dict | None = None, fill: dict | None = None) -> tuple | None:
         text = _ILLEGAL.sub("", "" if value is None else str(value))
         if not text:
-            return (self.ws.write_blank, None, self.book.style(font, align, None, fill)) if fill else None  # an empty cell
-        return (self.ws.write_string, text, self.book.style(font, align, None, fill))
+            return (_BLANK, None, self.book.style(font, align, None, fill)) if fill else None  # an empty cell
+        return (_TEXT, text, self.book.style(font, align, None, fill))
 
     def number(self, value: float | None, fmt: str = INTEGER, font: dict | None = None) -> tuple | None:
         if value is None or not math.isfinite(value):
             return None
-        return (self.ws.write_number, float(value), self.book.style(font, None, fmt, None))
+        return (_NUMBER, float(value), self.book.style(font, None, fmt, None))
 
     def header(self, labels: list[str], height: float = 32) -> None:
         self.append([self.text(label, BOLD, HEADER_ALIGN, HEADER_FILL) for label in labels], height=height)
 
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
+_TEXT, _NUMBER, _BLANK = "text", "number", "blank"  # a cell's kind, for `_Sheet.append`
+
+
+class _FastWorksheet(Worksheet):
+    """XlsxWriter's worksheet with its <sheetData> written one string a cell instead of one
+    element built attribute by attribute: the same bytes as `Worksheet._write_rows` for the
+    cells vwu writes (numbers, shared strings, formatted blanks); any other cell, a sheet with
+    comments or one written in constant-memory mode goes through XlsxWriter's own code."""
+
+    def _write_rows(self) -> None:
+        if self.comments or self.constant_memory:
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        table, row_info, col_info, spans = self.table, self.row_info, self.col_info, self.row_spans
+        write = self.fh.write
+        letters = {col: xl_col_to_name(col) for col in range(self.dim_colmin, self.dim_colmax + 1)}
+        for row in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row)
+            info = row_info.get(row)
+            if not cells:
+                if info is not None:  # a blank row with attributes only
+                    self._write_empty_row(row, spans.get(row // 16), info)
+                continue
+            self._write_row(row, spans.get(row // 16), info)
+            number = str(row + 1)
+            parts = []
+            for col in sorted(cells):
+                cell = cells[col]
+                style = cell.format
+                if style:
+                    attributes = f' r="{letters[col]}{number}" s="{style._get_xf_index()}"'
+                elif info is not None and info.row_format:
+                    attributes = f' r="{letters[col]}{number}" s="{info.row_format._get_xf_index()}"'
+                elif col in col_info and col_info[col].column_format is not None:
+                    attributes = f' r="{letters[col]}{number}" s="{col_info[col].column_format._get_xf_index()}"'
+                else:
+                    attributes = f' r="{letters[col]}{number}"'
+                kind = cell.__class__
+                if kind is CellNumberTuple:
+                    parts.append(f"<c{attributes}><v>{cell.number:.16G}</v></c>")
+                elif kind is CellStringTuple:
+                    parts.append(f'<c{attributes} t="s"><v>{cell.string}</v></c>')
+                elif kind is CellBlankTuple:
+                    parts.append(f"<c{attributes}/>")
+                else:  # a kind vwu does not write: XlsxWriter's own element
+                    write("".join(parts))
+                    parts.clear()
+                    self._write_cell(row, col, cell)
+            parts.append("</row>")
+            write("".join(parts))
 
 
 def _fmt(measure: Measure, partial: bool = False) -> str:
@@ -192,11 +294,12 @@ def _height(text: str, width: float) -> float | None:
     return 15.0 * lines if lines > 1 else None
 
 
-def write_workbook(result: AggregateResult, path: Path, lang: str = "vi") -> Path:
-    """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`)."""
+def write_workbook(result: AggregateResult, path: Path, lang: str = "vi", *, fast: bool = True) -> Path:
+    """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`);
+    `fast=False` writes every cell through XlsxWriter's public calls (the same file, slower)."""
     path = Path(path)
     with replacing(path) as partial:  # readers never see half a workbook
-        book = _Book(partial)
+        book = _Book(partial, fast)
         book.workbook.set_properties({"author": "vwu", "title": p.title(result, lang)})
         _summary_sheet(book, result, lang)
         _chart_sheet(book, result, lang)
@@ -358,16 +461,28 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     title = f"{indicator.title(lang)} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
+    # ten thousand rows of a few kinds: each kind's formats and labels looked up once
+    levels: dict[str, str] = {}
+    number_styles = {
+        (partial, bold): [book.style(BOLD if bold else None, None, _fmt(m, partial), None) for m in shown]
+        for partial in (False, True)
+        for bold in (False, True)
+    }
     for row in rows:
         font = BOLD if row.has_children else None
         notes = [p.partial_text(result, lang, submitted=row.submitted, expected=row.expected) if row.partial else "", row.part_year]
         note = "; ".join(n for n in notes if n)
+        level = levels.get(row.level) or levels.setdefault(row.level, p.level_label(row.level, lang))
+        values = row.values
         s.append(
             [
                 s.text(row.unit_code, font),
                 s.text(row.unit_name, font, INDENT[min(row.depth, 7)]),
-                s.text(p.level_label(row.level, lang), font),
-                *[s.number(row.values.get(m.name), _fmt(m, row.partial), font) for m in shown],
+                s.text(level, font),
+                *[
+                    (_NUMBER, value, style) if value is not None and math.isfinite(value) else None  # as `number`
+                    for value, style in zip([values.get(m.name) for m in shown], number_styles[row.partial, row.has_children])
+                ],
                 s.text(note, WARN if note else None),
             ],
             level=row.depth,

@@ -479,7 +479,7 @@ class Store:
         with self.transaction() as db:
             digest = (digest or file_digest(figures)) if result.valid else None
             if result.valid and not force:
-                original = self._replaced_original(digest, result)
+                original = self._replaced_original(digest, result, key)
                 if original is not None:
                     result.problems.append(original)
                     return "skipped"
@@ -546,15 +546,17 @@ class Store:
                 )
         return outcome
 
-    def _replaced_original(self, digest: str | None, result: FileResult) -> Problem | None:
-        """A warning when a stored file with the same figures has had figures replaced by a newer
-        version: this file is that original re-saved, and must not undo its correction."""
+    def _replaced_original(self, digest: str | None, result: FileResult, key: str) -> Problem | None:
+        """A warning when an older stored file with the same figures has had figures replaced by
+        a newer version: this file is that original re-saved, and must not undo its correction.
+        A file older than every stored one with its figures is the original itself, arriving
+        late: it is stored, so that its figures count from its own, older key (Store.recompute)."""
         row = self.db.execute(
-            "SELECT f.id, f.name FROM files f WHERE f.digest = ? AND f.status = 'accepted' AND f.withdrawn = 0"
+            "SELECT f.id, f.name FROM files f WHERE f.digest = ? AND f.status = 'accepted' AND f.withdrawn = 0 AND f.version_key <= ?"
             " AND EXISTS (SELECT 1 FROM submissions s JOIN figures g ON g.submission_id = s.id"
             "             WHERE s.file_id = f.id AND g.current = 0)"
             " ORDER BY f.version_key DESC LIMIT 1",
-            (digest,),
+            (digest, key),
         ).fetchone()
         if row is None:
             return None
