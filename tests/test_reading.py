@@ -272,6 +272,35 @@ def test_styled_empty_cells_far_away_do_not_count(tmp_path):
     assert sheet.rows == [["x"]]
 
 
+@pytest.mark.parametrize(
+    ("cell", "code", "count"),
+    [
+        (b'<c r="Z99"><v>1</v></c>', None, None),  # fewer letters and digits than the limits': passed at once
+        (b'<c r="A100"><v>1</v></c>', None, None),  # the last row allowed
+        (b'<c r="A101"><v>1</v></c>', "too-many-rows", 101),
+        (b'<c r="AD2"><v>1</v></c>', None, None),  # the last column allowed
+        (b'<c r="AE2"><v>1</v></c>', "too-many-columns", 31),
+        (b'<c r="A0000101"><v>1</v></c>', "too-many-rows", 101),  # leading zeros: more digits, same row
+        (b"<c r='AE2'><v>1</v></c>", "too-many-columns", 31),  # written otherwise: measured cell by cell
+        (b'<c s="0" r="AE2"><v>1</v></c>', "too-many-columns", 31),
+        (b'<c  r="A101"><v>1</v></c>', "too-many-rows", 101),
+        (b'<c r="AE2" s="0"/>', None, None),  # styled, empty: calamine does not reach it
+    ],
+)
+def test_a_cell_one_past_the_limits_is_found_however_it_is_written(tmp_path, cell, code, count):
+    # Most sheets are passed by one search finding no cell reference with as many column
+    # letters or row digits as the limits' (each reference is read only when there is one):
+    # one cell past the limits must still be refused, written the usual way or not.
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x"}, title="S")
+    patched = {SHEET1: lambda xml: xml.replace(b"</sheetData>", b'<row r="2">' + cell + b"</row></sheetData>")}
+    path = patch_zip(src, tmp_path / "edge.xlsx", patched)
+    limits = Limits(max_rows=100, max_columns=30)
+    if code is None:
+        assert read_workbook(path, limits)[0].rows[0] == ["x"]
+    else:
+        assert expect_error(path, code, limits).params["count"] == count
+
+
 @pytest.mark.linux
 def test_value_in_the_last_cell_of_the_grid_does_not_crash(tmp_path):
     # calamine allocates A1:XFD1048576 densely (~550 GB) and aborts the process: the

@@ -249,3 +249,24 @@ def test_the_grid_of_panels_draws_the_picture_matplotlibs_bars_and_ticks_would(
         mine, theirs = (Image.open(folder / chart.file.name).convert("RGB") for folder in (drawn, reference))
         assert mine.size == theirs.size
         assert ImageChops.difference(mine, theirs).getbbox() is None, chart.file.name
+
+
+def test_the_digests_made_together_in_a_reader_are_the_stores_own(inbox: Path):
+    # A reader makes the file's digest and each indicator's from one repr of each figure; the
+    # store compares them with digests it made one at a time: a different text would call a
+    # re-saved original a new version.
+    from vwu_pipeline.core.indicators import load_catalog
+    from vwu_pipeline.ingest.run import _parse_chunk
+    from vwu_pipeline.ops.config import Limits
+    from vwu_pipeline.store.db import figures_digests, file_digest, indicator_digest
+
+    district_workbook(inbox / "a.xlsx", ("members", "poverty"))
+    [sub] = _parse_chunk([(inbox / "a.xlsx", "sha", load_catalog(None).directory, Limits(), None, None)])
+    assert len(sub.figures) == 2 and sub.digest is not None
+    assert (sub.digest, sub.indicator_digests) == (file_digest(sub.figures), {i: indicator_digest(r) for i, r in sub.figures.items()})
+    # ties in the sort (one code and column twice, 0 and -0.0) keep the order they came in
+    tied = {
+        "b": [("1", "n", "S", 5, "x", 2), ("1", "n", "S", 4, "x", 1.5)],
+        "a": [("2", "n", "S", 3, "y", -0.0), ("2", "n", "S", 6, "y", 0)],
+    }
+    assert figures_digests(tied) == (file_digest(tied), {"b": indicator_digest(tied["b"]), "a": indicator_digest(tied["a"])})

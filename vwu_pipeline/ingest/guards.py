@@ -17,6 +17,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree import ElementTree
@@ -221,6 +222,9 @@ def _scan_sheet(xml: bytes, sheet_name: str, limits: Limits) -> dict[tuple[int, 
     calamine allocates the whole rectangle from A1 to the farthest cell: one stray value
     in XFD1048576 asks for half a terabyte and aborts the process.
     """
+    prefixed = _PREFIXED_CELL.search(xml) is not None
+    if not prefixed and _unusual_or_far_cell(limits.max_rows, limits.max_columns).search(xml) is None:
+        return _blank_looking_cells(xml, prefixed)  # every cell written as usual, and well within the limits
     last_row, last_col = _xlsx_extent(xml, limits)
     if last_row > limits.max_rows:
         # the scan stopped early; for the message, the last row written (rows are in order)
@@ -229,7 +233,32 @@ def _scan_sheet(xml: bytes, sheet_name: str, limits: Limits) -> dict[tuple[int, 
         raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
     if last_col > limits.max_columns:
         raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
-    return _blank_looking_cells(xml)
+    return _blank_looking_cells(xml, prefixed)
+
+
+_PREFIXED_CELL = re.compile(rb":c")  # "x:c": cells under a namespace prefix (faster than `in` for two bytes)
+_PREFIXED_FORMULA = re.compile(rb":f")
+
+
+@lru_cache(maxsize=8)
+def _unusual_or_far_cell(max_rows: int, max_columns: int) -> re.Pattern[bytes]:
+    """A cell tag not written `<c r="B12"`, or one whose reference has as many column letters
+    as the widest allowed column or as many row digits as the last allowed row. When a sheet
+    has none, every cell is within the limits without reading each reference: a reference
+    with fewer letters (digits) than the limit's is a smaller column (row). One search, no
+    object per cell; a sheet with such a cell is measured exactly (`_xlsx_extent`)."""
+    letters = len(column_letters(max_columns))
+    digits = len(str(max_rows))
+    return re.compile(rb'<c(?:(?! r="[A-Z]+\d+")[\s>/]| r="(?:[A-Z]{%d,}\d|[A-Z]+\d{%d}))' % (letters, digits))
+
+
+def column_letters(number: int) -> str:
+    """1 -> "A", 27 -> "AA" (the inverse of column_number)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 _CELL_START = re.compile(rb"<(?:\w+:)?c[\s>]")
@@ -243,15 +272,16 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _CELL_OPENINGS = (b"<c ", b"<c>", b"<c\t", b"<c\n", b"<c\r")
 
 
-def _blank_looking_cells(xml: bytes) -> dict[tuple[int, int], str]:
+def _blank_looking_cells(xml: bytes, prefixed: bool | None = None) -> dict[tuple[int, int], str]:
     """Cells calamine reads as blank that are not: error values (t="e") and formulas saved
     without a result. Only the (usually few) formula and error cells are looked at: the
     scan starts from each `<f` and `t="e"` inside the sheet's cells, never walks every cell."""
     begin, end = xml.find(b"sheetData"), xml.rfind(b"sheetData")
     if begin == -1:
         return {}
-    prefixed = b":c" in xml
-    formula = _FORMULA_START if prefixed or b":f" in xml else _PLAIN_FORMULA_START
+    if prefixed is None:
+        prefixed = _PREFIXED_CELL.search(xml) is not None
+    formula = _FORMULA_START if prefixed or _PREFIXED_FORMULA.search(xml) else _PLAIN_FORMULA_START
     starts = {m.start() for m in formula.finditer(xml, begin, end)}
     for quoted in (b'"e"', b"'e'"):
         at = xml.find(quoted, begin, end)

@@ -140,8 +140,16 @@ def _apply_marks(sheet: RawSheet, marks: dict[tuple[int, int], str] | None) -> N
             cells[col] = mark
 
 
+_BLOCK = 1024  # calamine rows converted at a time, then let go
+_NONES = [None] * _BLOCK
+
+
 def _convert_sheet(sheet: Any, limits: Limits) -> RawSheet:
-    """calamine sheet -> RawSheet, checking its size before any Python list is built."""
+    """calamine sheet -> RawSheet, checking its size before any Python list is built.
+
+    The same cells as `_clean_row` gives row by row ("" -> None, 12.0 -> 12, trailing empty
+    cells dropped, long text cut and recorded), in one comprehension per block of rows: this is
+    the hot path, and a function call per row cost as much as the conversion itself."""
     raw = RawSheet(name=sheet.name, rows=[])
     start = sheet.start
     if start is None:  # no cell with a value
@@ -155,12 +163,37 @@ def _convert_sheet(sheet: Any, limits: Limits) -> RawSheet:
     # skip_empty_area=True returns the data rectangle only; pad it back to A1 ourselves so
     # that the numbering does not depend on calamine's padding behaviour.
     values = sheet.to_python(skip_empty_area=True)
-    raw.rows = [[] for _ in range(first_row)]
-    for index, cells in enumerate(values):
-        values[index] = None  # let calamine's row go as soon as it is converted
-        raw.rows.append(_clean_row(cells, first_row + index + 1, first_col, limits, raw.long_cells))
-    while raw.rows and not raw.rows[-1]:
-        raw.rows.pop()
+    max_chars = limits.max_cell_chars
+    too_long: list[str] = []
+    keep = too_long.append  # a text longer than max_chars: kept whole here, cut below (rare)
+    pad: list[object] = [None] * first_col
+    rows = raw.rows = [[] for _ in range(first_row)]
+    for begin in range(0, len(values), _BLOCK):
+        block = values[begin : begin + _BLOCK]
+        values[begin : begin + _BLOCK] = _NONES[: len(block)]  # let calamine's rows go as they are converted
+        rows += [
+            pad
+            + [
+                ((value or None) if len(value) <= max_chars else keep(value) or value)
+                if value.__class__ is str
+                else int(value)
+                if value.__class__ is float and value.is_integer()
+                else value
+                for value in cells
+            ]
+            for cells in block
+        ]
+    for row in rows:
+        while row and row[-1] is None:
+            row.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    if too_long:
+        for index, row in enumerate(rows):
+            for col, value in enumerate(row):
+                if value.__class__ is str and len(value) > max_chars:
+                    raw.long_cells.append((index + 1, col + 1, len(value)))
+                    row[col] = value[:max_chars]
     return raw
 
 

@@ -25,7 +25,7 @@ from vwu_pipeline.core.text import number
 from vwu_pipeline.ingest.guards import ReadError, os_reason
 from vwu_pipeline.ingest.reading import SUFFIXES, read_problem, read_workbook, sha256_of
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.store.db import Store, file_digest, file_version_key, indicator_digest
+from vwu_pipeline.store.db import Store, figures_digests, file_version_key
 
 # What only reading a file needs (the catalogue, the tables, the checks, the unit trees)
 # is imported when a file has to be read: an ingest where every file is already stored needs none.
@@ -512,12 +512,16 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     from vwu_pipeline.ingest.validation import prepare
 
     subs = []
+    catalogs = {}  # the catalogue looked up once per chunk, not per file (it stats every schema file)
     for path, sha, schemas, limits, year, period in jobs:
-        sub = prepare(parse_file(path, sha, load_catalog(schemas), limits), year, period)
+        catalog = catalogs.get(schemas)
+        if catalog is None:
+            catalog = catalogs[schemas] = load_catalog(schemas)
+        sub = prepare(parse_file(path, sha, catalog, limits), year, period)
         if sub.figures and sub.result.valid:
             # Here, beside the reading: one process stores every file.
-            indicators = {indicator: indicator_digest(rows) for indicator, rows in sub.figures.items()}
-            sub = replace(sub, digest=file_digest(sub.figures), indicator_digests=indicators)
+            digest, indicators = figures_digests(sub.figures)
+            sub = replace(sub, digest=digest, indicator_digests=indicators)
         subs.append(sub)
     return subs
 

@@ -90,6 +90,21 @@ def file_digest(figures: dict[str, list[tuple]]) -> str:
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
+def figures_digests(figures: dict[str, list[tuple]]) -> tuple[str, dict[str, str]]:
+    """`file_digest(figures)` and `indicator_digest(rows)` of each indicator, the same texts
+    hashed, each figure's repr made once for both (ingest's readers compute them per file):
+    the file's sorted list is each indicator's sorted list in turn, indicators in name order,
+    every item with its indicator in front."""
+    parts: list[str] = []
+    digests: dict[str, str] = {}
+    for indicator in sorted(figures):
+        texts = [repr(item) for item in sorted([(code, column, float(value)) for code, _, _, _, column, value in figures[indicator]])]
+        digests[indicator] = hashlib.sha256(f"[{', '.join(texts)}]".encode()).hexdigest()
+        head = f"({indicator!r}, "
+        parts += [head + text[1:] for text in texts]
+    return hashlib.sha256(f"[{', '.join(parts)}]".encode()).hexdigest(), {indicator: digests[indicator] for indicator in figures}
+
+
 def now() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
