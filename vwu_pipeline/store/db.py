@@ -64,7 +64,12 @@ def _modified(path: Path, fallback: str) -> str:
         stamp = Path(path).stat().st_mtime_ns
     except OSError:
         return datetime.fromisoformat(fallback).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return datetime.fromtimestamp(stamp / 1e9).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return modified_text(stamp)
+
+
+def modified_text(mtime_ns: int) -> str:
+    """A modification time (`st_mtime_ns`) as `_modified` writes it."""
+    return datetime.fromtimestamp(mtime_ns / 1e9).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def _size(path: Path) -> int | None:
@@ -462,6 +467,27 @@ class Store:
         """Content already accepted: such a file is recognised without being parsed."""
         return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
 
+    def accepted_versions(self) -> dict[str, list[tuple[int, str, str | None, str | None]]]:
+        """sha256 -> (id, name, signed_on, version_key) of each accepted file with those bytes:
+        read once per run, so that a file seen again costs no query (`seen_again`)."""
+        versions: dict[str, list[tuple[int, str, str | None, str | None]]] = {}
+        for sha, *version in self.db.execute("SELECT sha256, id, name, signed_on, version_key FROM files WHERE status = 'accepted'"):
+            versions.setdefault(sha, []).append(tuple(version))
+        return versions
+
+    def file_stats(self) -> dict[str, tuple[int, int, int, int, int, str]]:
+        """path -> (size, mtime_ns, ctime_ns, inode, device, sha256) recorded when the file was hashed."""
+        return {
+            path: tuple(rest)
+            for path, *rest in self.db.execute("SELECT path, size, mtime_ns, ctime_ns, inode, device, sha256 FROM file_stats")
+        }
+
+    def record_file_stats(self, rows: list[tuple[str, int, int, int, int, int, str]]) -> None:
+        """(path, size, mtime_ns, ctime_ns, inode, device, sha256) of files hashed in this run."""
+        if rows:
+            with self.transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
     def refused_feedback(self) -> dict[str, str | None]:
         """sha256 -> feedback copy of the files refused before: seen again unchanged, they get no new one."""
         return dict(self.db.execute("SELECT sha256, feedback FROM files WHERE status = 'refused'").fetchall())
@@ -797,31 +823,38 @@ class Store:
         )
         return live
 
-    def seen_again(self, sha256: str, path: Path) -> Problem | None:
+    def seen_again(self, sha256: str, path: Path, stored: list[tuple] | None = None, modified: str | None = None) -> Problem | None:
         """An identical copy (the same bytes) of an accepted file: one version, counting from the
         oldest time any of its copies has (a copy made by `cp` or saved from a mail is newer than
         its original). When this copy's key is older, the stored key is lowered and what counts
-        recomputed; returns the warning that says so, else None."""
-        stored = self.db.execute(
-            "SELECT id, name, signed_on, version_key FROM files WHERE sha256 = ? AND status = 'accepted'", (sha256,)
-        ).fetchall()
-        modified = _modified(path, now())
-        lowered = [(file_id, name, key) for file_id, name, signed_on, key in stored if version_key(signed_on, modified, path) < (key or "")]
+        recomputed; returns the warning that says so, else None. `stored` (the versions with
+        these bytes, from `accepted_versions`) and `modified` (the file's time, `modified_text`)
+        when the caller has them."""
+        if stored is None:
+            stored = self.db.execute(
+                "SELECT id, name, signed_on, version_key FROM files WHERE sha256 = ? AND status = 'accepted'", (sha256,)
+            ).fetchall()
+        if modified is None:
+            modified = _modified(path, now())
+        lowered = [
+            (place, file_id, name, key)
+            for place, (file_id, name, signed_on, key) in enumerate(stored)
+            if version_key(signed_on, modified, path) < (key or "")
+        ]
         if not lowered:
             return None
         with self.transaction() as db:
-            for file_id, _, _ in lowered:
+            for place, file_id, name, _ in lowered:
                 (signed_on,) = db.execute("SELECT signed_on FROM files WHERE id = ?", (file_id,)).fetchone()
-                db.execute(
-                    "UPDATE files SET version_key = ?, modified = ?, rekeyed = rekeyed + 1 WHERE id = ?",
-                    (version_key(signed_on, modified, path), modified, file_id),
-                )
+                lower = version_key(signed_on, modified, path)
+                db.execute("UPDATE files SET version_key = ?, modified = ?, rekeyed = rekeyed + 1 WHERE id = ?", (lower, modified, file_id))
+                stored[place] = (file_id, name, signed_on, lower)  # the caller's list stays true for the next copy
                 for key in db.execute(
                     "SELECT DISTINCT unit_code, period, indicator, tree FROM submissions WHERE file_id = ?", (file_id,)
                 ).fetchall():
                     self.recompute(*key)
         return Problem(
-            "older-copy", "warning", Path(path).name, params={"stored": lowered[0][1], "modified": modified[:19].replace("T", " ")}
+            "older-copy", "warning", Path(path).name, params={"stored": lowered[0][2], "modified": modified[:19].replace("T", " ")}
         )
 
     def recompute_all(self, year: int | None = None) -> None:
