@@ -54,7 +54,7 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
     for sheet in sheets:
         if _is_empty(sheet):
             continue  # an indicator left blank was not reported: nothing to check
-        indicator = catalog.for_sheet(sheet.name)
+        indicator = _for_sheet(catalog, sheet.name)
         starts = _header_rows(sheet, catalog)
         if indicator is None and not starts:
             continue  # an instructions sheet, a chart: no unit code header anywhere near the top
@@ -83,6 +83,25 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
             expected = ", ".join(i.sheet_name for i in catalog.indicators)
             problems.append(Problem("no-indicator-sheet", "error", file, params={"expected": expected}))
     return tables, problems
+
+
+def _for_sheet(catalog: Catalog, name: str) -> Indicator | None:
+    """`catalog.for_sheet`, remembered per catalogue and sheet name (every file names its
+    sheets alike; the catalogue folds each indicator's names again at each call)."""
+    entry = _SHEETS.get(id(catalog))
+    if entry is None or entry[0] is not catalog:
+        entry = _SHEETS[id(catalog)] = (catalog, {})
+    known = entry[1]
+    try:
+        return known[name]
+    except KeyError:
+        if len(known) > _TEXTS_KEPT:
+            known.clear()
+        indicator = known[name] = catalog.for_sheet(name)
+        return indicator
+
+
+_SHEETS: dict[int, tuple[Catalog, dict[str, Indicator | None]]] = {}
 
 
 def _one_sheet_per_indicator(tables: list[Table], problems: list[Problem], file: str) -> list[Table]:
@@ -318,7 +337,12 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
         cells = rows[index]
         if _is_blank(cells) or _is_numbering(cells):
             continue
-        if any(isinstance(text, str) and is_totals_label(text) for text in cells[:first_figure]):
+        for text in cells[:first_figure]:
+            if isinstance(text, str) and is_totals_label(text):
+                break
+        else:
+            text = None
+        if text is not None:
             table.totals = (index + 1, cells)
             if table.rows:
                 table.footer = [_line(row) for row in rows[index + 1 :] if not _is_blank(row)]
