@@ -11,17 +11,50 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape as markup_escape
-from rich.panel import Panel
-from rich.table import Table
-
 from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.problems import STATUSES
 from vwu_pipeline.core.text import printable
 
-console = Console()
-errors = Console(stderr=True)
+
+class _Console:
+    """A rich Console made on its first use: a run that prints nothing (an unchanged
+    `ingest --quiet` under cron) does not import rich, ≈ 50 ms of a run's fixed cost."""
+
+    def __init__(self, **options: Any):
+        self._options = options
+        self._console: Any = None
+
+    def real(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+console = _Console()
+errors = _Console(stderr=True)
+
+
+def _real(screen: Any) -> Any:
+    """The rich Console itself (one a caller put in place of ours is already one)."""
+    return screen.real() if isinstance(screen, _Console) else screen
+
+
+def Table(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 (rich's class, imported when a table is printed)
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
+
+
+def Panel(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 (rich's class, imported when a panel is printed)
+    from rich.panel import Panel
+
+    return Panel(*args, **kwargs)
+
 
 STATUS_STYLE = {"accepted": "green", "replaced": "cyan", "unchanged": "dim", "refused": "bold red", "checked": "green", "skipped": "yellow"}
 RUN_STYLE = {"finished": "green", "failed": "bold red", "running": "yellow", "interrupted": "red"}
@@ -59,6 +92,8 @@ def excel_csv(text: str) -> None:
 def escape(value: object) -> str:
     """Text from outside vwu (file, sheet and unit names, cell values, paths) for rich: control
     characters escaped (a name cannot fake a line or drive the terminal), markup taken literally."""
+    from rich.markup import escape as markup_escape
+
     return markup_escape(printable(value))
 
 
@@ -85,7 +120,7 @@ def progress_bar(quiet: bool, json_out: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=_real(console), transient=True
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +26,7 @@ from vwu_pipeline.core.text import number
 from vwu_pipeline.ingest.guards import ReadError, os_reason
 from vwu_pipeline.ingest.reading import SUFFIXES, read_problem, read_workbook, sha256_of
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.store.db import Store, figures_digests, file_version_key
+from vwu_pipeline.store.db import Store, figures_digests, file_version_key, modified_text
 
 # What only reading a file needs (the catalogue, the tables, the checks, the unit trees)
 # is imported when a file has to be read: an ingest where every file is already stored needs none.
@@ -189,7 +190,10 @@ def run(
     store = Store.open(workspace) if workspace is not None else None
     run_id = store.start_run("ingest") if store else None
     try:
-        known = store.accepted_hashes() if store and not options.force else set()
+        # Content already accepted (found without parsing), with its versions: one query a run.
+        versions = store.accepted_versions() if store and not options.force else {}
+        known = versions.keys()
+        hashes = Hashes(store)
         years = YearCheck(store.latest_year() if store else None)
         in_run: dict[str, FileResult | None] = {}  # content read in this run -> its first file's result
         copies: list[tuple[Path, str]] = []
@@ -198,8 +202,8 @@ def run(
             seen_refused = store.refused_feedback()
         for result in refused:
             done(feedback(result))
-        shas = {path: _sha256_or_none(path) for path in files}
-        standing = _oldest_copies(shas)
+        hashed = {path: hashes.of(path) for path in files}  # (sha256, modification time)
+        standing = _oldest_copies({path: sha for path, (sha, _) in hashed.items()})
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
@@ -207,9 +211,9 @@ def run(
                 unchanged: list[FileResult] = []
                 fresh: list[tuple[Path, str | None]] = []
                 for path in batch:
-                    sha = shas[path]
+                    sha, mtime_ns = hashed[path]
                     if sha in known:
-                        unchanged.append(_seen_again(store, path, sha))
+                        unchanged.append(_seen_again(store, path, sha, versions[sha], mtime_ns))
                     elif sha and standing[sha] != path:
                         copies.append((path, sha))  # the same content twice in one run is read once
                     else:
@@ -226,6 +230,7 @@ def run(
                 copy.problems.extend(_seen_again(store, path, sha).problems)
             done(copy)
         if store:
+            store.record_file_stats(hashes.recorded_now)
             if options.force:
                 store.recompute_all()
             store.finish_run(run_id, report.counts, report.exit_code)
@@ -352,10 +357,10 @@ class YearCheck:
             self.latest = year  # an unusual year never becomes the reference for the next files
 
 
-def _seen_again(store: Store, path: Path, sha: str) -> FileResult:
+def _seen_again(store: Store, path: Path, sha: str, stored: list[tuple] | None = None, mtime_ns: int | None = None) -> FileResult:
     """A file whose bytes were accepted before: unchanged; an older copy lowers the stored key."""
     result = FileResult(str(path), "unchanged", sha256=sha)
-    older = store.seen_again(sha, path)
+    older = store.seen_again(sha, path, stored, modified_text(mtime_ns) if mtime_ns is not None else None)
     if older is not None:
         result.problems.append(older)
     return result
@@ -392,6 +397,52 @@ def _sha256_or_none(path: Path) -> str | None:
         return sha256_of(path)
     except OSError:
         return None  # parse_file reports why the file cannot be read
+
+
+# How long before it was hashed a file must have been last written (its modification and
+# change times) for its stat to be trusted on the next run: a later write stamps the file with
+# another time only once the clock has moved past the stamp's resolution. Stamps with a
+# fraction of a second come from the kernel's coarse clock (a few ms); stamps in whole seconds
+# may come from a file system that keeps no more (FAT: 2 s, ext3: 1 s).
+STAT_SETTLED_NS = 100_000_000
+STAT_SETTLED_WHOLE_SECONDS_NS = 2_000_000_000
+
+
+class Hashes:
+    """Each file's sha256, hashed only when the file is not as it was last hashed (git's index
+    does the same): same path, size, modification time, change time, inode and device -> the
+    recorded sha256. Any write changes the modification time; setting that time back (`touch
+    -d`, `cp -p`, `rsync -t`) changes the change time, which no program can set; a file
+    replaced by another (an upload renamed into place) has another inode. A stat is recorded
+    only when the file had not been written for a while when it was hashed (STAT_SETTLED_NS,
+    or 2 s for times in whole seconds), so that a write right after the hashing cannot leave
+    the same times. What stays unseen is what git
+    cannot see either: a file rewritten with the same size within the clock's resolution
+    while the stamps are on another machine's clock (a network share whose clock lags)."""
+
+    def __init__(self, store: Store | None):
+        self.recorded = store.file_stats() if store is not None else {}
+        self.store = store
+        self.recorded_now: list[tuple[str, int, int, int, int, int, str]] = []
+
+    def of(self, path: Path) -> tuple[str | None, int | None]:
+        """The file's sha256 (None when it cannot be read) and its modification time."""
+        hashed_at = time.time_ns()
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None, None  # parse_file reports why the file cannot be read
+        where = os.path.abspath(path)
+        seen = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+        recorded = self.recorded.get(where)
+        if recorded is not None and recorded[:5] == seen:
+            return recorded[5], stat.st_mtime_ns
+        sha = _sha256_or_none(path)
+        fine = stat.st_mtime_ns % 1_000_000_000 and stat.st_ctime_ns % 1_000_000_000
+        settled = STAT_SETTLED_NS if fine else STAT_SETTLED_WHOLE_SECONDS_NS
+        if sha is not None and self.store is not None and max(stat.st_mtime_ns, stat.st_ctime_ns) < hashed_at - settled:
+            self.recorded_now.append((where, *seen, sha))
+        return sha, stat.st_mtime_ns
 
 
 class CatalogOnDemand:

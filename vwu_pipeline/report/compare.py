@@ -68,11 +68,14 @@ def months_covered(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) ->
     out = np.zeros((len(catalog.indicators), index.size), dtype=np.int64)
     if figures.empty:
         return out
-    pairs = figures[["indicator", "unit_code", "period"]].drop_duplicates()
-    unit = pd.Categorical(pairs["unit_code"], categories=index.codes).codes
+    # OR-ing the same bits twice changes nothing: every figure is OR-ed in, its indicator and
+    # period looked up once per name (not a lookup per figure, nor pairs made unique first).
+    unit = pd.Categorical(figures["unit_code"], categories=index.codes).codes
     slot = {i.name: k for k, i in enumerate(catalog.indicators)}
-    indicator = pairs["indicator"].map(slot).fillna(-1).to_numpy(int)
-    bits = pairs["period"].map(lambda p: period_bits(p)).to_numpy(np.int64)
+    indicators, indicator_names = pd.factorize(figures["indicator"])
+    indicator = np.array([*(slot.get(name, -1) for name in indicator_names), -1], dtype=np.int64)[indicators]  # -1: none
+    periods, period_names = pd.factorize(figures["period"])
+    bits = np.array([period_bits(p) for p in period_names], dtype=np.int64)[periods]
     keep = (unit >= 0) & (indicator >= 0)
     np.bitwise_or.at(out, (indicator[keep], unit[keep]), bits[keep])
     return out

@@ -64,7 +64,12 @@ def _modified(path: Path, fallback: str) -> str:
         stamp = Path(path).stat().st_mtime_ns
     except OSError:
         return datetime.fromisoformat(fallback).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return datetime.fromtimestamp(stamp / 1e9).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return modified_text(stamp)
+
+
+def modified_text(mtime_ns: int) -> str:
+    """A modification time (`st_mtime_ns`) as `_modified` writes it."""
+    return datetime.fromtimestamp(mtime_ns / 1e9).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def _size(path: Path) -> int | None:
@@ -462,6 +467,27 @@ class Store:
         """Content already accepted: such a file is recognised without being parsed."""
         return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
 
+    def accepted_versions(self) -> dict[str, list[tuple[int, str, str | None, str | None]]]:
+        """sha256 -> (id, name, signed_on, version_key) of each accepted file with those bytes:
+        read once per run, so that a file seen again costs no query (`seen_again`)."""
+        versions: dict[str, list[tuple[int, str, str | None, str | None]]] = {}
+        for sha, *version in self.db.execute("SELECT sha256, id, name, signed_on, version_key FROM files WHERE status = 'accepted'"):
+            versions.setdefault(sha, []).append(tuple(version))
+        return versions
+
+    def file_stats(self) -> dict[str, tuple[int, int, int, int, int, str]]:
+        """path -> (size, mtime_ns, ctime_ns, inode, device, sha256) recorded when the file was hashed."""
+        return {
+            path: tuple(rest)
+            for path, *rest in self.db.execute("SELECT path, size, mtime_ns, ctime_ns, inode, device, sha256 FROM file_stats")
+        }
+
+    def record_file_stats(self, rows: list[tuple[str, int, int, int, int, int, str]]) -> None:
+        """(path, size, mtime_ns, ctime_ns, inode, device, sha256) of files hashed in this run."""
+        if rows:
+            with self.transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
     def refused_feedback(self) -> dict[str, str | None]:
         """sha256 -> feedback copy of the files refused before: seen again unchanged, they get no new one."""
         return dict(self.db.execute("SELECT sha256, feedback FROM files WHERE status = 'refused'").fetchall())
@@ -797,31 +823,38 @@ class Store:
         )
         return live
 
-    def seen_again(self, sha256: str, path: Path) -> Problem | None:
+    def seen_again(self, sha256: str, path: Path, stored: list[tuple] | None = None, modified: str | None = None) -> Problem | None:
         """An identical copy (the same bytes) of an accepted file: one version, counting from the
         oldest time any of its copies has (a copy made by `cp` or saved from a mail is newer than
         its original). When this copy's key is older, the stored key is lowered and what counts
-        recomputed; returns the warning that says so, else None."""
-        stored = self.db.execute(
-            "SELECT id, name, signed_on, version_key FROM files WHERE sha256 = ? AND status = 'accepted'", (sha256,)
-        ).fetchall()
-        modified = _modified(path, now())
-        lowered = [(file_id, name, key) for file_id, name, signed_on, key in stored if version_key(signed_on, modified, path) < (key or "")]
+        recomputed; returns the warning that says so, else None. `stored` (the versions with
+        these bytes, from `accepted_versions`) and `modified` (the file's time, `modified_text`)
+        when the caller has them."""
+        if stored is None:
+            stored = self.db.execute(
+                "SELECT id, name, signed_on, version_key FROM files WHERE sha256 = ? AND status = 'accepted'", (sha256,)
+            ).fetchall()
+        if modified is None:
+            modified = _modified(path, now())
+        lowered = [
+            (place, file_id, name, key)
+            for place, (file_id, name, signed_on, key) in enumerate(stored)
+            if version_key(signed_on, modified, path) < (key or "")
+        ]
         if not lowered:
             return None
         with self.transaction() as db:
-            for file_id, _, _ in lowered:
+            for place, file_id, name, _ in lowered:
                 (signed_on,) = db.execute("SELECT signed_on FROM files WHERE id = ?", (file_id,)).fetchone()
-                db.execute(
-                    "UPDATE files SET version_key = ?, modified = ?, rekeyed = rekeyed + 1 WHERE id = ?",
-                    (version_key(signed_on, modified, path), modified, file_id),
-                )
+                lower = version_key(signed_on, modified, path)
+                db.execute("UPDATE files SET version_key = ?, modified = ?, rekeyed = rekeyed + 1 WHERE id = ?", (lower, modified, file_id))
+                stored[place] = (file_id, name, signed_on, lower)  # the caller's list stays true for the next copy
                 for key in db.execute(
                     "SELECT DISTINCT unit_code, period, indicator, tree FROM submissions WHERE file_id = ?", (file_id,)
                 ).fetchall():
                     self.recompute(*key)
         return Problem(
-            "older-copy", "warning", Path(path).name, params={"stored": lowered[0][1], "modified": modified[:19].replace("T", " ")}
+            "older-copy", "warning", Path(path).name, params={"stored": lowered[0][2], "modified": modified[:19].replace("T", " ")}
         )
 
     def recompute_all(self, year: int | None = None) -> None:
@@ -931,26 +964,13 @@ class Store:
         ).fetchall()
         ids = np.array([row[0] for row in submissions], dtype=np.int64)
         indicator, period, tree, version = (np.array([row[k] for row in submissions], dtype=object) for k in range(1, 5))
-        cursor = self.db.execute(
-            "SELECT f.submission_id, f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
-            " WHERE s.current = 1 AND f.current = 1 AND s.year = ? ORDER BY s.id, f.rowid",
-            (year,),
-        )
         unit_numbers: dict[str, int] = {}
         column_numbers: dict[str, int] = {}
-        chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        while rows := cursor.fetchmany(FIGURE_CHUNK):
-            submission, units, columns, values = zip(*rows)
-            n = len(rows)
-            chunks.append(
-                (
-                    np.fromiter(submission, np.int64, n),
-                    np.fromiter((unit_numbers.setdefault(code, len(unit_numbers)) for code in units), np.int32, n),
-                    np.fromiter((column_numbers.setdefault(name, len(column_numbers)) for name in columns), np.int32, n),
-                    np.fromiter(values, np.float64, n),
-                )
-            )
-            del rows, submission, units, columns, values
+        chunks = self._figures_by_submission(year, unit_numbers, column_numbers)
+        if chunks is None:  # a figure the grouped read cannot carry exactly: read row by row
+            unit_numbers.clear()
+            column_numbers.clear()
+            chunks = self._figures_by_row(year, unit_numbers, column_numbers)
         names = ("submission_id", "indicator", "period", "tree", "unit_code", "column", "value", "version")
         if not chunks:  # as read_sql_query gives no rows: untyped columns
             return pd.DataFrame({name: np.zeros(0, dtype=object) for name in names})
@@ -975,6 +995,77 @@ class Store:
             text(column_numbers, column),
         )
         return pd.DataFrame(dict(zip(names, (*columns, value, text(version, of)))), copy=False)
+
+    def _figures_by_submission(self, year: int, unit_numbers: dict[str, int], column_numbers: dict[str, int]) -> list[tuple] | None:
+        """The year's current figures as (submission, unit number, column number, value) arrays,
+        read one row per submission: SQLite joins each submission's unit codes, column names,
+        values and row ids into one text each, so Python handles a few thousand rows instead
+        of one tuple and four objects per figure (the figures read were most of `aggregate`).
+        None when a value is not a whole number that this text carries exactly, or a code holds
+        the separator: the caller then reads row by row."""
+        import numpy as np
+        import pandas as pd
+
+        cursor = self.db.execute(
+            "SELECT s.id, count(*), sum(f.value = CAST(f.value AS INTEGER) AND abs(f.value) < 4503599627370496),"
+            " group_concat(f.rowid), group_concat(f.unit_code, char(31)), group_concat(f.column, char(31)),"
+            " group_concat(CAST(f.value AS INTEGER))"
+            " FROM submissions s JOIN figures f ON f.submission_id = s.id"
+            " WHERE s.current = 1 AND f.current = 1 AND s.year = ? GROUP BY s.id ORDER BY s.id",
+            (year,),
+        )
+
+        def numbered(texts: list[str], numbers: dict[str, int]) -> np.ndarray:
+            codes, seen = pd.factorize(np.array(texts, dtype=object))
+            known = np.fromiter((numbers.setdefault(text, len(numbers)) for text in seen), np.int32, len(seen))
+            return known[codes]
+
+        chunks: list[tuple] = []
+        while groups := cursor.fetchmany(SUBMISSION_CHUNK):
+            ids, counts, whole, rowids, units, columns, values = zip(*groups)
+            n = sum(counts)
+            if sum(whole) != n:
+                return None
+            units = SEPARATOR.join(units).split(SEPARATOR)
+            columns = SEPARATOR.join(columns).split(SEPARATOR)
+            rowid = np.fromstring(",".join(rowids), dtype=np.int64, sep=",")
+            value = np.fromstring(",".join(values), dtype=np.int64, sep=",")
+            if not len(units) == len(columns) == len(rowid) == len(value) == n:
+                return None
+            submission = np.repeat(np.fromiter(ids, np.int64, len(ids)), np.fromiter(counts, np.int64, len(counts)))
+            # In the order of the row-by-row read (submission, then row id): group_concat's
+            # order within a group is SQLite's, the same for each of the texts.
+            if not (np.diff(rowid)[np.diff(submission) == 0] > 0).all():
+                order = np.lexsort((rowid, submission))
+                units, columns = [units[k] for k in order], [columns[k] for k in order]
+                value = value[order]
+            chunks.append((submission, numbered(units, unit_numbers), numbered(columns, column_numbers), value.astype(np.float64)))
+            del groups, ids, counts, whole, rowids, units, columns, values
+        return chunks
+
+    def _figures_by_row(self, year: int, unit_numbers: dict[str, int], column_numbers: dict[str, int]) -> list[tuple]:
+        """The year's current figures as `_figures_by_submission` gives them, one row per figure."""
+        import numpy as np
+
+        cursor = self.db.execute(
+            "SELECT f.submission_id, f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
+            " WHERE s.current = 1 AND f.current = 1 AND s.year = ? ORDER BY s.id, f.rowid",
+            (year,),
+        )
+        chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        while rows := cursor.fetchmany(FIGURE_CHUNK):
+            submission, units, columns, values = zip(*rows)
+            n = len(rows)
+            chunks.append(
+                (
+                    np.fromiter(submission, np.int64, n),
+                    np.fromiter((unit_numbers.setdefault(code, len(unit_numbers)) for code in units), np.int32, n),
+                    np.fromiter((column_numbers.setdefault(name, len(column_numbers)) for name in columns), np.int32, n),
+                    np.fromiter(values, np.float64, n),
+                )
+            )
+            del rows, submission, units, columns, values
+        return chunks
 
     def current_submissions(self, year: int, tree: str | None = None) -> list[tuple[str, str]]:
         """(indicator, reporting unit) of the current submissions of a year (of one unit tree)."""
@@ -1230,6 +1321,8 @@ class Store:
 
 AGGREGATION_FRAMES = ("aggregates", "completeness", "outliers")
 FIGURE_CHUNK = 100_000  # figure rows read at a time
+SUBMISSION_CHUNK = 2_000  # submissions read at a time (about 60 figures each)
+SEPARATOR = "\x1f"  # between the unit codes and column names SQLite joins (char(31))
 _NUMBER_KINDS = {"<f8", "<i8", "|b1"}  # stored as raw little-endian arrays
 
 

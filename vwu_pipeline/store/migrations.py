@@ -417,6 +417,22 @@ def _aggregations_by_column(db: sqlite3.Connection) -> None:
         db.execute(f"DELETE FROM {table}")
 
 
+def _file_stats(db: sqlite3.Connection) -> None:
+    """What a file looked like when its bytes were hashed (issues 11 and 18): a file whose size,
+    modification and change times, inode and device are all as recorded is not hashed again, as
+    git's index does. A cache only: emptied, every file is hashed again."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS file_stats ("
+        " path TEXT PRIMARY KEY,"  # absolute, as found in the inbox
+        " size INTEGER NOT NULL,"
+        " mtime_ns INTEGER NOT NULL,"
+        " ctime_ns INTEGER NOT NULL,"
+        " inode INTEGER NOT NULL,"
+        " device INTEGER NOT NULL,"
+        " sha256 TEXT NOT NULL)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -432,6 +448,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _versions_row_by_row,
     _resaves_count_from_the_oldest,
     _aggregations_by_column,
+    _file_stats,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,139 @@
+"""The nightly re-ingest of an inbox where almost nothing changed: files whose stat is as it was
+when they were hashed are not hashed again (git's index does the same), and no change is missed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from builders import rows_for, write_csv
+from conftest import figures
+
+from vwu_pipeline.ingest import run as ingest_run
+
+
+@pytest.fixture
+def hashed(monkeypatch) -> list[str]:
+    """The names of the files whose bytes ingest hashes, in order."""
+    names: list[str] = []
+    real = ingest_run.sha256_of
+
+    def counted(path):
+        names.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(ingest_run, "sha256_of", counted)
+    return names
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Files count as settled as soon as they are written (in real use: 0.1 s after their last
+    write, 2 s when their times are in whole seconds)."""
+    monkeypatch.setattr(ingest_run, "STAT_SETTLED_NS", 0)
+    monkeypatch.setattr(ingest_run, "STAT_SETTLED_WHOLE_SECONDS_NS", 0)
+
+
+def members_csv(path: Path, first_commune_members: int) -> Path:
+    rows = rows_for("members")
+    rows[0][2] = first_commune_members
+    return write_csv(path, "members", rows)
+
+
+def test_an_unchanged_file_is_recognised_without_hashing_it_again(vwu, inbox, workspace, hashed, settled):
+    members_csv(inbox / "tien_lu.csv", 1200)
+    assert vwu("ingest", inbox, "--workspace", workspace).exit_code == 0
+    assert hashed == ["tien_lu.csv"]
+
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert again.exit_code == 0, again.output
+    assert "Đã có, không đổi" in again.output
+    assert hashed == ["tien_lu.csv"]  # not hashed a second time
+
+
+def test_a_file_just_written_is_hashed_again_on_the_next_run(vwu, inbox, workspace, hashed, monkeypatch):
+    """A write within the clock's resolution after the hashing could leave the same times: a
+    file written shortly before it was hashed is not trusted by its stat."""
+    monkeypatch.setattr(ingest_run, "STAT_SETTLED_NS", 3600 * 10**9)  # "shortly": an hour, on a slow test machine
+    members_csv(inbox / "tien_lu.csv", 1200)
+    vwu("ingest", inbox, "--workspace", workspace)
+
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert "Đã có, không đổi" in again.output
+    assert hashed == ["tien_lu.csv", "tien_lu.csv"]
+
+
+def test_a_file_rewritten_with_the_same_size_is_read_again(vwu, inbox, workspace, hashed, settled):
+    path = members_csv(inbox / "tien_lu.csv", 1200)
+    vwu("ingest", inbox, "--workspace", workspace)
+    size = path.stat().st_size
+
+    members_csv(path, 1250)  # the same number of digits: the same size, a new modification time
+    assert path.stat().st_size == size
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert again.exit_code == 0, again.output
+    assert "Thay bản trước" in again.output
+    assert figures(workspace)[("12337", "members_total")] == 1250
+
+
+def test_a_rewritten_file_whose_modification_time_was_set_back_is_read_again(vwu, inbox, workspace, hashed, settled):
+    """`cp -p`, `rsync -t` or `touch -d` can give new bytes the old modification time; the
+    change time, which no program can set, still moves."""
+    path = members_csv(inbox / "tien_lu.csv", 1200)
+    vwu("ingest", inbox, "--workspace", workspace)
+    before = path.stat()
+
+    members_csv(path, 1250)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert "Thay bản trước" in again.output, again.output
+    assert figures(workspace)[("12337", "members_total")] == 1250
+    assert hashed == ["tien_lu.csv", "tien_lu.csv"]
+
+
+def test_a_file_replaced_by_another_of_the_same_size_and_time_is_read_again(vwu, inbox, workspace, hashed, settled, tmp_path):
+    """An upload written beside the inbox and renamed into place (SFTP clients do this)."""
+    path = members_csv(inbox / "tien_lu.csv", 1200)
+    vwu("ingest", inbox, "--workspace", workspace)
+    before = path.stat()
+
+    upload = members_csv(tmp_path / "upload.csv", 1250)
+    os.utime(upload, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(upload, path)
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert "Thay bản trước" in again.output, again.output
+    assert figures(workspace)[("12337", "members_total")] == 1250
+
+
+def test_a_file_moved_within_the_inbox_is_hashed_under_its_new_name(vwu, inbox, workspace, hashed, settled):
+    path = members_csv(inbox / "tien_lu.csv", 1200)
+    vwu("ingest", inbox, "--workspace", workspace)
+    (inbox / "late").mkdir()
+    path.rename(inbox / "late" / "tien_lu.csv")
+
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert "Đã có, không đổi" in again.output, again.output
+    assert hashed == ["tien_lu.csv", "tien_lu.csv"]
+
+
+def test_a_file_with_times_in_whole_seconds_is_trusted_only_two_seconds_after_its_last_write(vwu, inbox, workspace, hashed, monkeypatch):
+    """FAT keeps modification times to 2 s, ext3 to 1 s (and `cp -p` copies such times): a
+    write in the same two seconds could leave the same times."""
+    monkeypatch.setattr(ingest_run, "STAT_SETTLED_NS", 0)
+    path = members_csv(inbox / "tien_lu.csv", 1200)
+    whole = (path.stat().st_mtime_ns // 10**9 - 3600) * 10**9
+    os.utime(path, ns=(whole, whole))  # its change time is now: not settled for 2 s
+    vwu("ingest", inbox, "--workspace", workspace)
+
+    again = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert "Đã có, không đổi" in again.output
+    assert hashed == ["tien_lu.csv", "tien_lu.csv"]
