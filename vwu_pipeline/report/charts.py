@@ -85,7 +85,7 @@ def plan_charts(result: AggregateResult, folder: Path, lang: str = "vi") -> list
     previous = result.previous_year or result.year - 1
     # the root's children's rows, taken once: each panel then filters a few hundred rows, not
     # every unit's (a national year has 200,000; comparing their text columns took ~0.7 s)
-    children = result.values[result.values["unit_code"].isin(p.children_of_root(result))]
+    children = p.children_rows(result)
     charts = [
         _chart(
             "ranking",
@@ -125,55 +125,76 @@ def draw_charts(charts: list[Chart], result: AggregateResult, lang: str = "vi", 
 
 @contextmanager
 def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> Iterator[list[Chart]]:
-    """The report's charts, planned now and drawn by forked processes, one a chart, while the
-    caller writes the workbook (each chart of a national report has a dozen panels: drawing
-    them took longer than the workbook; the processes share the machine's cores). matplotlib
-    is imported here, once, before the fork. A chart whose process fails or cannot start, or
-    every chart on one core, is drawn here after the caller's block, so an error (a folder
-    that cannot be written) is raised the usual way."""
+    """The report's charts, planned now and drawn by one forked process, which imports
+    matplotlib itself, while the caller writes the workbook (each chart of a national report
+    has a dozen panels: drawing them took longer than the workbook; importing matplotlib here
+    first kept the caller waiting ~0.5 s). A chart that process did not draw (it failed or
+    could not start), or every chart on one core, is drawn here after the caller's block, so
+    an error (a folder that cannot be written) is raised the usual way."""
     charts = plan_charts(result, Path(folder), lang)
     if not charts:
         yield charts
         return
-    with _matplotlib(cache) as pyplot:
-        started = _start_drawing(pyplot, charts, lang) if _cores() > 1 else []
-        try:
-            yield charts
-        except BaseException as error:
-            for _, process in started:
-                if not isinstance(error, Exception):  # interrupted: the drawing stops too
-                    process.kill()
-                process.join()  # else the charts are finished, as when they were drawn before the Markdown
-            raise
-        for _, process in started:
-            process.join()
-        drawn = {id(chart) for chart, process in started if process.exitcode == 0}
-        for chart in charts:
-            if id(chart) not in drawn:
+    drawing = _start_drawing(charts, lang, cache) if _cores() > 1 else None
+    try:
+        yield charts
+    except BaseException as error:
+        if drawing is not None:
+            process, receive = drawing
+            if not isinstance(error, Exception):  # interrupted: the drawing stops too
+                process.kill()
+            process.join()  # else the charts are finished, as when they were drawn before the Markdown
+            receive.close()
+        raise
+    drawn = _drawn(drawing)
+    rest = [chart for index, chart in enumerate(charts) if index not in drawn]
+    if rest:
+        with _matplotlib(cache) as pyplot:
+            for chart in rest:
                 _draw(pyplot, chart, lang)
 
 
-def _start_drawing(pyplot: Any, charts: list[Chart], lang: str) -> list[tuple[Chart, Any]]:
-    """One forked process a chart; none where fork is missing or fails (they are drawn here)."""
+def _start_drawing(charts: list[Chart], lang: str, cache: Path | None) -> tuple[Any, Any] | None:
+    """One forked process drawing the charts in turn, saying each one done through a pipe;
+    None where fork is missing or fails (they are drawn here)."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        return []
-    started = []
+        return None
     try:
         forked = multiprocessing.get_context("fork")
-        for chart in charts:
-            process = forked.Process(target=_draw_then_exit, args=(pyplot, chart, lang), daemon=True)
-            process.start()
-            started.append((chart, process))
-    except (OSError, ImportError):  # no more processes: the rest are drawn in this one
-        pass
-    return started
+        receive, send = forked.Pipe(duplex=False)
+        process = forked.Process(target=_draw_then_exit, args=(charts, lang, cache, send), daemon=True)
+        process.start()
+    except (OSError, ImportError):  # no more processes: they are drawn in this one
+        return None
+    send.close()  # the process's end: closed when it exits, whatever happens to it
+    return process, receive
 
 
-def _draw_then_exit(pyplot: Any, chart: Chart, lang: str) -> None:
+def _draw_then_exit(charts: list[Chart], lang: str, cache: Path | None, send: Any) -> None:
     try:
-        _draw(pyplot, chart, lang)
-    except BaseException:  # the parent draws it again and reports the error itself
+        with _matplotlib(cache) as pyplot:
+            for index, chart in enumerate(charts):
+                _draw(pyplot, chart, lang)
+                send.send(index)
+    except BaseException:  # the parent draws the rest again and reports the error itself
         sys.exit(1)
+
+
+def _drawn(drawing: tuple[Any, Any] | None) -> set[int]:
+    """The charts the drawing process said done, once it has ended."""
+    if drawing is None:
+        return set()
+    process, receive = drawing
+    done: set[int] = set()
+    try:
+        while True:
+            done.add(receive.recv())
+    except (EOFError, OSError):  # the process ended (or was killed): nothing more will come
+        pass
+    finally:
+        receive.close()
+    process.join()
+    return done  # each one said done was written whole (replacing), whatever came after
 
 
 def _cores() -> int:

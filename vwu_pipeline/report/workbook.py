@@ -494,8 +494,7 @@ def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
     top) from its own two columns; a unit built from partial data is marked "*" and the chart's
     title says "(chưa đủ số liệu)" when any bar is partial."""
     charted = [m for i in result.catalog.indicators for m in measures(i) if m.chart]
-    children = p.children_of_root(result)
-    values = result.values[result.values["unit_code"].isin(children)]
+    values = p.children_rows(result)
     blocks = []
     for measure in charted:
         part = values[(values["column"] == measure.name) & values["value"].notna()]
