@@ -12,6 +12,7 @@ would read as blanks (error values, formulas without results)."""
 from __future__ import annotations
 
 import errno
+import io
 import mmap
 import posixpath
 import re
@@ -97,13 +98,23 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> Container
     reports; return the real kind and, for .xlsx, the cells calamine would read as blanks."""
     with open(path, "rb") as handle:
         head = handle.read(512)
+        if head.startswith(ZIP_MAGICS) and len(head) == 512:
+            # A workbook of the usual size read whole, once: the zip directory and each part
+            # are then found without a seek and a read of the file each.
+            whole = handle.read(_IN_MEMORY_BYTES)
+            if len(whole) < _IN_MEMORY_BYTES:
+                source: Path | io.BytesIO = io.BytesIO(head + whole)
+            else:
+                source = path
+        else:
+            source = path
     if head.startswith(OLE_MAGIC):
         if _has_encryption_info(path):
             raise ReadError("file-encrypted")
         return Container("xls", {})
     if head.startswith(ZIP_MAGICS):
         try:
-            with zipfile.ZipFile(path) as archive:
+            with zipfile.ZipFile(source) as archive:
                 return _check_zip(archive, expected_kind, limits)
         except ReadError:
             raise
@@ -163,6 +174,8 @@ def _document_properties(xml: bytes) -> str | None:
 
 
 _PROLOG_BYTES = 64 * 1024
+_IN_MEMORY_BYTES = 4 * 1024**2
+_FIRST_BYTES = 4096
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
@@ -177,7 +190,12 @@ def _check_xml_prologs(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo])
     for info in members:
         if info.filename.lower().endswith(_XML_PARTS):
             with archive.open(info) as member:
-                _check_prolog(info.filename, member.read(_PROLOG_BYTES))
+                # The root element is nearly always in the first few KB: expand no more of the
+                # part than that (a theme is 10 KB); else as far as _PROLOG_BYTES, as before.
+                head = member.read(_FIRST_BYTES)
+                if _FIRST_ELEMENT.search(head) is None and len(head) == _FIRST_BYTES:
+                    head += member.read(_PROLOG_BYTES - _FIRST_BYTES)
+                _check_prolog(info.filename, head)
 
 
 def _read_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

@@ -7,13 +7,13 @@ loses at most the batch under way and never half a file.
 
 from __future__ import annotations
 
+import errno
 import gc
-import multiprocessing
 import os
+import stat
+import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import CancelledError, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -31,6 +31,8 @@ from vwu_pipeline.store.db import Store, figures_digests, file_version_key, modi
 # What only reading a file needs (the catalogue, the tables, the checks, the unit trees)
 # is imported when a file has to be read: an ingest where every file is already stored needs none.
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from vwu_pipeline.core.indicators import Catalog
     from vwu_pipeline.ingest.validation import Submission
 
@@ -89,21 +91,38 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                 refused.append(FileResult(str(folder), "refused", problems=[problem]))
 
             for folder, _, names in os.walk(given, onerror=unreadable):
-                found.extend(Path(folder) / name for name in names)
+                # Names filtered before a Path is made for each (an inbox holds other files too),
+                # each made from its folder's (parsed once).
+                base = Path(folder)
+                found.extend(base / name for name in names if not name.startswith(("~$", ".")) and _suffix(name) in SUFFIXES)
             for path in sorted(found):
-                if path.name.startswith(("~$", ".")) or path.suffix.lower() not in SUFFIXES:
-                    continue
                 try:
-                    if path.is_symlink() and not (target := path.resolve()).is_relative_to(root):
-                        problem = Problem("outside-inbox", "error", path.name, params={"target": str(target)})
-                        refused.append(FileResult(str(path), "refused", problems=[problem]))
-                    elif path.is_file():
+                    mode = path.lstat().st_mode  # one call where is_symlink() and is_file() made two
+                    if stat.S_ISLNK(mode):
+                        if not (target := path.resolve()).is_relative_to(root):
+                            problem = Problem("outside-inbox", "error", path.name, params={"target": str(target)})
+                            refused.append(FileResult(str(path), "refused", problems=[problem]))
+                        elif path.is_file():
+                            files.append(path)
+                    elif stat.S_ISREG(mode):
                         files.append(path)
                 except OSError as error:
+                    if error.errno in _GONE:
+                        continue  # gone since the folder was listed (as is_file() says of it): not there
                     refused.append(FileResult(str(path), "refused", problems=[read_problem(error, path.name)]))
         else:
             files.append(given)
     return files, refused
+
+
+# What pathlib's is_symlink() and is_file() answer False to instead of raising.
+_GONE = (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP)
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix.lower()`, without making a Path."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits) -> Submission:
@@ -429,20 +448,33 @@ class Hashes:
         """The file's sha256 (None when it cannot be read) and its modification time."""
         hashed_at = time.time_ns()
         try:
-            stat = os.stat(path)
+            info = os.stat(path)
         except OSError:
             return None, None  # parse_file reports why the file cannot be read
-        where = os.path.abspath(path)
-        seen = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+        # As text a database takes: a name in a legacy code page has its bytes as \xNN. Two names
+        # written alike still have two inodes: the key finds a record, the stat decides.
+        where = os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
+        seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
         recorded = self.recorded.get(where)
         if recorded is not None and recorded[:5] == seen:
-            return recorded[5], stat.st_mtime_ns
+            return recorded[5], info.st_mtime_ns
         sha = _sha256_or_none(path)
-        fine = stat.st_mtime_ns % 1_000_000_000 and stat.st_ctime_ns % 1_000_000_000
+        fine = info.st_mtime_ns % 1_000_000_000 and info.st_ctime_ns % 1_000_000_000
         settled = STAT_SETTLED_NS if fine else STAT_SETTLED_WHOLE_SECONDS_NS
-        if sha is not None and self.store is not None and max(stat.st_mtime_ns, stat.st_ctime_ns) < hashed_at - settled:
+        if sha is not None and self.store is not None and max(info.st_mtime_ns, info.st_ctime_ns) < hashed_at - settled:
             self.recorded_now.append((where, *seen, sha))
-        return sha, stat.st_mtime_ns
+        return sha, info.st_mtime_ns
+
+
+def __getattr__(name: str) -> object:
+    """concurrent.futures' ProcessPoolExecutor, imported (with multiprocessing, ≈ 15 ms) when
+    the readers start: a run in which no file has to be read starts none."""
+    if name == "ProcessPoolExecutor":
+        from concurrent.futures import ProcessPoolExecutor
+
+        globals()[name] = ProcessPoolExecutor
+        return ProcessPoolExecutor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class CatalogOnDemand:
@@ -485,7 +517,9 @@ class Parser:
         # The unit trees built once here, before the fork: every reader inherits them instead of
         # parsing the unit master and building the same tree again.
         UnitTree.preload()
-        return ProcessPoolExecutor(
+        import multiprocessing
+
+        return sys.modules[__name__].ProcessPoolExecutor(  # through the module: tests put another in its place
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_limit_memory,
@@ -517,6 +551,9 @@ class Parser:
             if forking:
                 gc.unfreeze()
 
+        from concurrent.futures import CancelledError
+        from concurrent.futures.process import BrokenProcessPool
+
         def parsed() -> list[Submission]:
             try:
                 return [sub for future in futures for sub in future.result()]
@@ -532,6 +569,8 @@ class Parser:
     def _check_readers_can_work(self) -> None:
         """Before blaming files for a crash: can a reader process work at all under the memory
         limit? If not, every file would be called damaged; the limit is what is wrong."""
+        from concurrent.futures.process import BrokenProcessPool
+
         if self._readers_checked:
             return
         try:
@@ -544,6 +583,8 @@ class Parser:
 
     def _parse_alone(self, job: tuple) -> Submission:
         """After a crash, each file in a process of its own, to find the one to blame."""
+        from concurrent.futures.process import BrokenProcessPool
+
         from vwu_pipeline.ingest.validation import Submission
 
         with self._new_pool(1) as pool:

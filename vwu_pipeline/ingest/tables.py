@@ -54,7 +54,7 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
     for sheet in sheets:
         if _is_empty(sheet):
             continue  # an indicator left blank was not reported: nothing to check
-        indicator = catalog.for_sheet(sheet.name)
+        indicator = _for_sheet(catalog, sheet.name)
         starts = _header_rows(sheet, catalog)
         if indicator is None and not starts:
             continue  # an instructions sheet, a chart: no unit code header anywhere near the top
@@ -83,6 +83,25 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
             expected = ", ".join(i.sheet_name for i in catalog.indicators)
             problems.append(Problem("no-indicator-sheet", "error", file, params={"expected": expected}))
     return tables, problems
+
+
+def _for_sheet(catalog: Catalog, name: str) -> Indicator | None:
+    """`catalog.for_sheet`, remembered per catalogue and sheet name (every file names its
+    sheets alike; the catalogue folds each indicator's names again at each call)."""
+    entry = _SHEETS.get(id(catalog))
+    if entry is None or entry[0] is not catalog:
+        entry = _SHEETS[id(catalog)] = (catalog, {})
+    known = entry[1]
+    try:
+        return known[name]
+    except KeyError:
+        if len(known) > _TEXTS_KEPT:
+            known.clear()
+        indicator = known[name] = catalog.for_sheet(name)
+        return indicator
+
+
+_SHEETS: dict[int, tuple[Catalog, dict[str, Indicator | None]]] = {}
 
 
 def _one_sheet_per_indicator(tables: list[Table], problems: list[Problem], file: str) -> list[Table]:
@@ -309,21 +328,29 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
     "Đakrông, ngày 16 tháng 12 năm 2024" over the figure columns is never a data row.
     """
     figure_columns = [table.columns[c.name] for c in table.indicator.columns if c.name in table.columns]
-    label_columns = range(0, min(figure_columns))
+    first_figure = min(figure_columns)  # the label columns are the ones before it
+    code_at = table.columns.get("unit_code")
+    is_totals_label = catalog.is_totals_label
     start = table.header_rows[-1]  # 0-based index of the first row under the header
     rows = sheet.rows
     for index in range(start, len(rows)):
         cells = rows[index]
         if _is_blank(cells) or _is_numbering(cells):
             continue
-        labels = [cells[i] for i in label_columns if i < len(cells) and isinstance(cells[i], str)]
-        if any(catalog.is_totals_label(text) for text in labels):
+        for text in cells[:first_figure]:
+            if isinstance(text, str) and is_totals_label(text):
+                break
+        else:
+            text = None
+        if text is not None:
             table.totals = (index + 1, cells)
             if table.rows:
                 table.footer = [_line(row) for row in rows[index + 1 :] if not _is_blank(row)]
                 return
             continue
-        if _looks_like_code(table.cell(cells, "unit_code")) or any(_is_number(cells[i]) for i in figure_columns if i < len(cells)):
+        width = len(cells)
+        code = cells[code_at] if code_at is not None and code_at < width else None
+        if _looks_like_code(code) or any(_is_number(cells[i]) for i in figure_columns if i < width):
             table.rows.append((index + 1, cells))
         else:
             table.footer.append(_line(cells))
@@ -339,8 +366,21 @@ def _looks_like_code(value: object) -> bool:
         return False
     if isinstance(value, (int, float)):
         return True
-    text = str(value).strip()
-    return 0 < len(text) <= 12 and any(ch.isdigit() for ch in text)
+    known = _CODE_LIKE.get(value) if value.__class__ is str else None
+    if known is None:
+        text = str(value).strip()
+        known = 0 < len(text) <= 12 and any(ch.isdigit() for ch in text)
+        if value.__class__ is str:
+            if len(_CODE_LIKE) > _TEXTS_KEPT:
+                _CODE_LIKE.clear()
+            _CODE_LIKE[value] = known
+    return known
+
+
+# Per cell text, what it is (the same codes, names and numbering labels come back in every file).
+_CODE_LIKE: dict[str, bool] = {}
+_NUMBER_LABEL: dict[str, bool] = {}
+_TEXTS_KEPT = 65536
 
 
 def _is_number(value: object) -> bool:
@@ -369,7 +409,10 @@ def _is_empty(sheet: RawSheet) -> bool:
 
 
 def _is_blank(cells: list[object]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    for c in cells:  # a loop, not all(): most rows end at their first cell
+        if c is not None and not (isinstance(c, str) and not c.strip()):
+            return False
+    return True
 
 
 def _is_numbering(cells: list[object]) -> bool:
@@ -380,11 +423,26 @@ def _is_numbering(cells: list[object]) -> bool:
     for cell in cells:
         if cell is None:
             continue
-        if isinstance(cell, str):
+        if cell.__class__ is int:  # folded, a whole number is its digits without the sign
+            if not -100 < cell < 100:
+                return False
+        elif cell.__class__ is str:
             typed = True
-            if not cell.strip():
-                continue
-        if not _NUMBERING.match(fold(cell).replace(" ", "")):
-            return False
+            label = _NUMBER_LABEL.get(cell)
+            if label is None:
+                label = _NUMBER_LABEL[cell] = None if not cell.strip() else bool(_NUMBERING.match(fold(cell).replace(" ", "")))
+                if len(_NUMBER_LABEL) > _TEXTS_KEPT:
+                    _NUMBER_LABEL.clear()
+            if label is None:
+                continue  # blank text
+            if not label:
+                return False
+        else:
+            if isinstance(cell, str):
+                typed = True
+                if not cell.strip():
+                    continue
+            if not _NUMBERING.match(fold(cell).replace(" ", "")):
+                return False
         count += 1
     return count >= 2 and typed

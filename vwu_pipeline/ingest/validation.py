@@ -405,8 +405,21 @@ def _typed_rows(sub: Submission, table: Table, codes: _RowCodes, unsummable: set
                     except NotANumber:
                         unsummable.add(name)
         name = cells[name_at] if name_at is not None and name_at < width else None
-        out.append((table.sheet, excel_row, code, clean(name) or None, *figures))
+        if name.__class__ is str:
+            cleaned = _CLEANED.get(name)
+            if cleaned is None:
+                if len(_CLEANED) > _CLEANED_KEPT:
+                    _CLEANED.clear()
+                cleaned = _CLEANED[name] = clean(name) or ""
+            out.append((table.sheet, excel_row, code, cleaned or None, *figures))
+        else:
+            out.append((table.sheet, excel_row, code, clean(name) or None, *figures))
     return out
+
+
+# A unit's name cleaned once per text: a file's sheets list the same communes.
+_CLEANED: dict[str, str] = {}
+_CLEANED_KEPT = 65536
 
 
 def _number(sub: Submission, table: Table, excel_row: int, name: str, raw: object) -> float:

@@ -30,10 +30,40 @@ LOG_NAME = "vwu.log"
 
 
 class _Handler(RotatingFileHandler):
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+    """The log's file, rotated by logging's RotatingFileHandler; each line written as its
+    `emit` writes a record's message, without building a LogRecord (≈ 40 µs a line: 700
+    lines a national run) and with the file's kind looked up once, not twice a line."""
+
+    _regular: bool | None = None
+
+    def handleError(self, record: logging.LogRecord | None) -> None:  # noqa: N802 (logging's name)
         if not getattr(self, "_warned", False):
             self._warned = True
             print("vwu: " + both("error.log-unwritable", path=self.baseFilename), file=sys.stderr)
+
+    def write_line(self, line: str) -> None:
+        try:
+            if self._rolls_over(line):
+                self.doRollover()
+            if self.stream is None:
+                self.stream = self._open()
+            self.stream.write(line + self.terminator)
+            self.stream.flush()
+        except Exception:  # what logging does with a record it cannot write
+            self.handleError(None)
+
+    def _rolls_over(self, line: str) -> bool:
+        """`shouldRollover` for a line: never rotate anything but a regular file."""
+        if self._regular is None:
+            self._regular = not os.path.exists(self.baseFilename) or os.path.isfile(self.baseFilename)
+        if not self._regular:
+            return False
+        if self.stream is None:
+            self.stream = self._open()
+        if self.maxBytes > 0:
+            self.stream.seek(0, 2)
+            return self.stream.tell() + len(line) + len(self.terminator) >= self.maxBytes
+        return False
 
 
 class RunLog:
@@ -61,6 +91,7 @@ class RunLog:
         self._started = time.monotonic()
         self.record = record  # also a row in the store's runs table (report, targets: no run row of their own)
         self._started_at = ""
+        self._second, self._stamp = -1, ""
 
     # -- lines ----------------------------------------------------------------------------
 
@@ -147,9 +178,10 @@ class RunLog:
         handler = self._open()
         if handler is None:
             return
-        stamp = datetime.now().astimezone().isoformat(timespec="seconds")
-        line = f"{stamp} vwu[{os.getpid()}] {self.command}: {text}"
-        handler.handle(logging.makeLogRecord({"msg": line, "levelno": logging.INFO, "levelname": "INFO"}))
+        second = int(time.time())
+        if second != self._second:  # one stamp a second: a run writes hundreds of lines in one
+            self._second, self._stamp = second, datetime.fromtimestamp(second).astimezone().isoformat(timespec="seconds")
+        handler.write_line(f"{self._stamp} vwu[{os.getpid()}] {self.command}: {text}")
 
     def _open(self) -> _Handler | None:
         if self._handler is None:
