@@ -124,6 +124,23 @@ def progress_bar(quiet: bool, json_out: bool):
     )
 
 
+_PLAIN = frozenset(":[]\\")  # characters a line must not hold to be written without rich
+
+
+def _plain_line(line: str) -> bool:
+    """Write `line` as rich prints it where there are no colours (a pipe, a file, a cron mail):
+    the same characters, without rich's rendering (≈ 0.15 ms a line, 700 lines a national run).
+    False, and nothing written, on a terminal (a progress bar may be showing) and for a line
+    rich would change: one with ":" (an emoji code such as ":smile:" becomes its emoji), "[",
+    "]" or "\\" (markup and its escapes): rich prints those."""
+    screen = _real(console)
+    if screen.color_system is not None or screen.is_terminal or not _PLAIN.isdisjoint(line):
+        return False
+    screen.file.write(line + "\n")
+    screen.file.flush()  # as rich does after each print: lines keep their order with stderr's
+    return True
+
+
 def problem_lines(problems, lang: str, indent: str = "    ") -> None:
     for problem in problems:
         mark = "[red]✗[/red]" if problem.severity == "error" else "[yellow]![/yellow]"
@@ -146,8 +163,10 @@ def file_result(result, lang: str, quiet: bool) -> None:
         detail = text("cli.file.refused", lang, errors=len(result.errors))
     # Highlighting only colours numbers and names: without colours (a pipe, a cron mail) it
     # changes nothing and costs more than the rest of the line (one line per file, 700 a run).
-    line = f"[{style}]{status:<16}[/{style}] {escape(Path(result.path).name)}{escape(detail)}"
-    console.print(line, soft_wrap=True, highlight=console.color_system is not None)
+    name = Path(result.path).name
+    if not _plain_line(f"{status:<16} {printable(name)}{printable(detail)}"):
+        line = f"[{style}]{status:<16}[/{style}] {escape(name)}{escape(detail)}"
+        console.print(line, soft_wrap=True, highlight=console.color_system is not None)
     if result.feedback:
         console.print(f"    → {text('cli.feedback', lang)}: {escape(result.feedback)}", highlight=False, soft_wrap=True)
     problem_lines(result.problems, lang)

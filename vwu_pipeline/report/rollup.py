@@ -106,7 +106,9 @@ def compute(
         np.bitwise_or.at(months[k], index.anc_of, now.months[k][index.anc_unit])
     slot = {i.name: k for k, i in enumerate(catalog.indicators)}
 
-    parts = []
+    # Each column of the long frame gathered as arrays, one per (indicator, measure), and the
+    # frame made once (not a frame per measure, concatenated: a tenth of a second nationally).
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in AGGREGATE_COLUMNS}
     for indicator in catalog.indicators:
         counts = complete[indicator.name]
         partial = (counts["submitted"] < counts["expected"]).astype(int)
@@ -116,30 +118,32 @@ def compute(
             if value is None:
                 continue
             units = np.flatnonzero(~np.isnan(value))
+            n = len(units)
             prior = before_totals.get(indicator.name, {}).get(measure.name)
             like_now = comparison.now.get(indicator.name, {}).get(measure.name)
             like_before = comparison.before.get(indicator.name, {}).get(measure.name)
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "indicator": indicator.name,
-                        "unit_code": index.codes[units],
-                        "level": index.level[units],
-                        "column": measure.name,
-                        "value": value[units],
-                        "previous": prior[units] if prior is not None else np.nan,
-                        "partial": partial[units],
-                        "previous_partial": np.nan_to_num(prior_partial[units]).astype(int) if prior_partial is not None else 0,
-                        "lfl_value": like_now[units] if like_now is not None else np.nan,
-                        "lfl_previous": like_before[units] if like_before is not None else np.nan,
-                        "lfl_units": comparison.reporting_units[indicator.name][units].astype(int),
-                        "lfl_lowest": comparison.lowest_units[indicator.name][units].astype(int),
-                        "lfl_reason": comparison.reason[indicator.name][units],
-                        "months": months[slot[indicator.name]][units],
-                    }
-                )
-            )
-    values = pd.concat(parts, ignore_index=True).astype({"unit_code": str, "level": str, "lfl_reason": str})
+            for name, column in (
+                ("indicator", np.full(n, indicator.name, dtype=object)),
+                ("unit_code", index.codes[units]),
+                ("level", index.level[units]),
+                ("column", np.full(n, measure.name, dtype=object)),
+                ("value", value[units]),
+                ("previous", prior[units] if prior is not None else np.full(n, np.nan)),
+                ("partial", partial[units]),
+                ("previous_partial", np.nan_to_num(prior_partial[units]).astype(int) if prior_partial is not None else np.zeros(n, int)),
+                ("lfl_value", like_now[units] if like_now is not None else np.full(n, np.nan)),
+                ("lfl_previous", like_before[units] if like_before is not None else np.full(n, np.nan)),
+                ("lfl_units", comparison.reporting_units[indicator.name][units].astype(int)),
+                ("lfl_lowest", comparison.lowest_units[indicator.name][units].astype(int)),
+                ("lfl_reason", comparison.reason[indicator.name][units]),
+                ("months", months[slot[indicator.name]][units]),
+            ):
+                parts[name].append(column)
+    if not parts["value"]:
+        raise ValueError("No objects to concatenate")  # as pd.concat said of no measure at all
+    values = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in parts.items()}).astype(
+        {"indicator": str, "unit_code": str, "level": str, "column": str, "lfl_reason": str}
+    )
     coverage = pd.concat(
         [
             pd.DataFrame(
