@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,23 +27,24 @@ from vwu_pipeline.core.messages import text
 
 # What click's types say when a value does not convert (typer/_click/types.py, typer/models.py),
 # and the catalogue text that says it in the run's language.
-_REASONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(?:Path|File|Directory) (?P<path>.+) does not exist\.$", re.S), "usage.reason.path-missing"),
-    (re.compile(r"^(?:Path|File|Directory) (?P<path>.+) is a file\.$", re.S), "usage.reason.path-is-file"),
-    (re.compile(r"^(?:Path|File|Directory) (?P<path>.+) is a directory\.$", re.S), "usage.reason.path-is-folder"),
-    (re.compile(r"^(?:Path|File|Directory) (?P<path>.+) is not readable\.$", re.S), "usage.reason.path-unreadable"),
-    (re.compile(r"^(?:Path|File|Directory) (?P<path>.+) is not writable\.$", re.S), "usage.reason.path-unwritable"),
-    (re.compile(r"^(?P<value>.+) is not in the range (?P<range>\S+)\.$", re.S), "usage.reason.out-of-range"),
-    (re.compile(r"^(?P<value>.+) is not a valid (?:integer|int)(?: range)?\.$", re.S), "usage.reason.not-integer"),
-    (re.compile(r"^(?P<value>.+) is not a valid float(?: range)?\.$", re.S), "usage.reason.not-number"),
-    (re.compile(r"^(?P<value>.+) is not a valid boolean\..*$", re.S), "usage.reason.not-boolean"),
-    (re.compile(r"^(?P<value>.+) is not one of (?P<choices>.+)\.$", re.S), "usage.reason.not-choice"),
+# Patterns as text: compiled (and cached by `re`) on the first usage error, not at every start.
+_REASONS: list[tuple[str, str]] = [
+    (r"^(?:Path|File|Directory) (?P<path>.+) does not exist\.$", "usage.reason.path-missing"),
+    (r"^(?:Path|File|Directory) (?P<path>.+) is a file\.$", "usage.reason.path-is-file"),
+    (r"^(?:Path|File|Directory) (?P<path>.+) is a directory\.$", "usage.reason.path-is-folder"),
+    (r"^(?:Path|File|Directory) (?P<path>.+) is not readable\.$", "usage.reason.path-unreadable"),
+    (r"^(?:Path|File|Directory) (?P<path>.+) is not writable\.$", "usage.reason.path-unwritable"),
+    (r"^(?P<value>.+) is not in the range (?P<range>\S+)\.$", "usage.reason.out-of-range"),
+    (r"^(?P<value>.+) is not a valid (?:integer|int)(?: range)?\.$", "usage.reason.not-integer"),
+    (r"^(?P<value>.+) is not a valid float(?: range)?\.$", "usage.reason.not-number"),
+    (r"^(?P<value>.+) is not a valid boolean\..*$", "usage.reason.not-boolean"),
+    (r"^(?P<value>.+) is not one of (?P<choices>.+)\.$", "usage.reason.not-choice"),
 ]
-_NO_COMMAND = re.compile(r"^No such command (?P<name>.+?)\.(?: Did you mean (?P<names>.+)\?)?$", re.S)
-_EXTRA = re.compile(r"^Got unexpected extra argument(?:\(s\)|s)? \((?P<args>.*)\)$", re.S)
-_NEEDS_VALUES = re.compile(r"^Option (?P<option>.+) requires (?:an argument|(?P<count>\d+) arguments)\.?$", re.S)
-_NO_VALUE = re.compile(r"^Option (?P<option>.+) does not take a value\.$", re.S)
-_ARGUMENT_VALUES = re.compile(r"^Argument (?P<name>.+) takes (?P<count>\d+) values\.$", re.S)
+_NO_COMMAND = r"^No such command (?P<name>.+?)\.(?: Did you mean (?P<names>.+)\?)?$"
+_EXTRA = r"^Got unexpected extra argument(?:\(s\)|s)? \((?P<args>.*)\)$"
+_NEEDS_VALUES = r"^Option (?P<option>.+) requires (?:an argument|(?P<count>\d+) arguments)\.?$"
+_NO_VALUE = r"^Option (?P<option>.+) does not take a value\.$"
+_ARGUMENT_VALUES = r"^Argument (?P<name>.+) takes (?P<count>\d+) values\.$"
 
 
 def language(args: Sequence[str], environ: os._Environ[str] | dict[str, str] | None = None) -> str:
@@ -59,6 +59,8 @@ def language(args: Sequence[str], environ: os._Environ[str] | dict[str, str] | N
     if from_environment:
         return from_environment
     folder = _option(args, "--workspace", "-w") or environ.get("VWU_WORKSPACE") or "vwu-data"
+    import tomllib
+
     try:
         configured = tomllib.loads((Path(folder).expanduser() / "vwu.toml").read_text(encoding="utf-8")).get("lang")
     except (OSError, ValueError, UnicodeDecodeError):
@@ -106,7 +108,7 @@ def message(error: click.exceptions.ClickException, lang: str) -> str:
         (_NO_VALUE, "usage.option-takes-no-value"),
         (_ARGUMENT_VALUES, "usage.argument-values"),
     ):
-        found = pattern.match(said)
+        found = re.match(pattern, said, re.S)
         if found:
             params = {k: v for k, v in found.groupdict().items() if v is not None}
             line = text(key, lang, **{"count": 1, **params})
@@ -121,7 +123,7 @@ def message(error: click.exceptions.ClickException, lang: str) -> str:
 def reason(said: str, lang: str) -> str:
     """Why a value was refused (the part after "Invalid value for …:"), in `lang`."""
     for pattern, key in _REASONS:
-        found = pattern.match(said)
+        found = re.match(pattern, said, re.S)
         if found:
             return text(key, lang, **found.groupdict())
     return said

@@ -18,10 +18,8 @@ the key and an example of a right value: a cron job must not run on half a confi
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -292,6 +290,8 @@ def load(
 
 def read_file(path: Path) -> dict[str, Any]:
     """Parse and check vwu.toml; every mistake is a ConfigError that says where and how to fix it."""
+    import tomllib  # here: a workspace without vwu.toml (a fresh one, the benchmark's) needs no TOML parser
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
@@ -304,6 +304,8 @@ def read_file(path: Path) -> dict[str, Any]:
     for name, raw in data.items():
         key = KEYS.get(name)
         if key is None:
+            import difflib
+
             close = difflib.get_close_matches(name, KEYS, n=1)
             guess = said("error.config-key-guess", key=close[0]) if close else Said("", "")
             raise ConfigError("error.config-key", path=path, key=name, guess=guess, keys=", ".join(KEYS))

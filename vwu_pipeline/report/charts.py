@@ -125,28 +125,27 @@ def draw_charts(charts: list[Chart], result: AggregateResult, lang: str = "vi", 
 
 @contextmanager
 def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> Iterator[list[Chart]]:
-    """The report's charts, planned now and drawn by one forked process, which imports
-    matplotlib itself, while the caller writes the workbook (each chart of a national report
-    has a dozen panels: drawing them took longer than the workbook; importing matplotlib here
-    first kept the caller waiting ~0.5 s). A chart that process did not draw (it failed or
-    could not start), or every chart on one core, is drawn here after the caller's block, so
-    an error (a folder that cannot be written) is raised the usual way."""
+    """The report's charts, planned now and drawn by forked processes, one a chart, each
+    importing matplotlib itself, while the caller writes the workbook (each chart of a national
+    report has a dozen panels: drawing them took longer than the workbook; importing matplotlib
+    here first kept the caller waiting ~0.5 s). A chart no process said drawn (it failed or
+    could not start), or every chart on one core, is drawn here after the caller's block, so an
+    error (a folder that cannot be written) is raised the usual way."""
     charts = plan_charts(result, Path(folder), lang)
     if not charts:
         yield charts
         return
-    drawing = _start_drawing(charts, lang, cache) if _cores() > 1 else None
+    started = _start_drawing(charts, lang, cache) if _cores() > 1 else []
     try:
         yield charts
     except BaseException as error:
-        if drawing is not None:
-            process, receive = drawing
+        for process, receive in started:
             if not isinstance(error, Exception):  # interrupted: the drawing stops too
                 process.kill()
             process.join()  # else the charts are finished, as when they were drawn before the Markdown
             receive.close()
         raise
-    drawn = _drawn(drawing)
+    drawn = set().union(*(_drawn(process, receive) for process, receive in started))
     rest = [chart for index, chart in enumerate(charts) if index not in drawn]
     if rest:
         with _matplotlib(cache) as pyplot:
@@ -154,37 +153,38 @@ def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi",
                 _draw(pyplot, chart, lang)
 
 
-def _start_drawing(charts: list[Chart], lang: str, cache: Path | None) -> tuple[Any, Any] | None:
-    """One forked process drawing the charts in turn, saying each one done through a pipe;
-    None where fork is missing or fails (they are drawn here)."""
+def _start_drawing(charts: list[Chart], lang: str, cache: Path | None) -> list[tuple[Any, Any]]:
+    """One forked process a chart, saying it done through a pipe; none where fork is missing or
+    fails (the charts not started are drawn here)."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        return None
+        return []
+    started = []
     try:
         forked = multiprocessing.get_context("fork")
-        receive, send = forked.Pipe(duplex=False)
-        process = forked.Process(target=_draw_then_exit, args=(charts, lang, cache, send), daemon=True)
-        process.start()
-    except (OSError, ImportError):  # no more processes: they are drawn in this one
-        return None
-    send.close()  # the process's end: closed when it exits, whatever happens to it
-    return process, receive
+        for index, chart in enumerate(charts):
+            receive, send = forked.Pipe(duplex=False)
+            process = forked.Process(target=_draw_then_exit, args=({index: chart}, lang, cache, send), daemon=True)
+            process.start()
+            send.close()  # the process's end: closed when it exits, whatever happens to it
+            started.append((process, receive))
+    except (OSError, ImportError):  # no more processes: the rest are drawn in this one
+        pass
+    return started
 
 
-def _draw_then_exit(charts: list[Chart], lang: str, cache: Path | None, send: Any) -> None:
+def _draw_then_exit(charts: dict[int, Chart], lang: str, cache: Path | None, send: Any) -> None:
     try:
         with _matplotlib(cache) as pyplot:
-            for index, chart in enumerate(charts):
+            for index, chart in charts.items():
                 _draw(pyplot, chart, lang)
                 send.send(index)
-    except BaseException:  # the parent draws the rest again and reports the error itself
+    except BaseException:  # the parent draws it again and reports the error itself
         sys.exit(1)
 
 
-def _drawn(drawing: tuple[Any, Any] | None) -> set[int]:
-    """The charts the drawing process said done, once it has ended."""
-    if drawing is None:
-        return set()
-    process, receive = drawing
+def _drawn(process: Any, receive: Any) -> set[int]:
+    """The charts a drawing process said done, once it has ended (each one said done was
+    written whole, by `replacing`, whatever came after)."""
     done: set[int] = set()
     try:
         while True:
@@ -194,7 +194,7 @@ def _drawn(drawing: tuple[Any, Any] | None) -> set[int]:
     finally:
         receive.close()
     process.join()
-    return done  # each one said done was written whole (replacing), whatever came after
+    return done
 
 
 def _cores() -> int:

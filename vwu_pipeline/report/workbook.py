@@ -113,9 +113,12 @@ class _Sheet:
     """One sheet: its frame (widths, panes, outline, printing) set up front, then its rows,
     written in order by `append` from cells made by `text` and `number`."""
 
-    def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None):
+    def __init__(self, book: _Book, title: str, widths: list[float], freeze: str | None = None, charted: bool = False):
         self.book = book
         self.ws = book.workbook.add_worksheet(book.title(title), _FastWorksheet if book.fast else None)
+        # a row's cells as their XML at once, unless native charts read the cells back (their
+        # cached values come from XlsxWriter's table of cells)
+        self.direct = book.fast and not charted
         self.name = self.ws.get_name()
         # Subtotal rows sit above their units; Excel's level buttons 1, 2, 3... follow the
         # deepest level written.
@@ -142,6 +145,9 @@ class _Sheet:
         if not self.book.fast or row >= ws.xls_rowmax or len(cells) > ws.xls_colmax:
             self._write_each(cells)  # XlsxWriter's public calls (and its answer to a row out of bounds)
             return
+        if self.direct:
+            self._append_xml(cells)
+            return
         stored: dict = {}
         strings = ws.str_table._get_shared_string_index
         strmax = ws.xls_strmax
@@ -157,11 +163,56 @@ class _Sheet:
                 stored[col] = CellStringTuple(strings(value), style)
             elif style is not None:  # write_blank ignores a blank cell without a format
                 stored[col] = CellBlankTuple(style)
+            if style:  # numbered in the order XlsxWriter meets them, as the direct rows' are
+                style._get_xf_index()
         if not stored:
             return
         ws.table[row].update(stored)
-        first, last = min(stored), max(stored)
-        # the dimensions write_string/write_number keep
+        self._extent(min(stored), max(stored))
+
+    def _append_xml(self, cells: list[tuple | None]) -> None:
+        """The row's <c> elements, as `Worksheet._write_cell` writes them for the same cells."""
+        ws, row = self.ws, self.row
+        strings = ws.str_table._get_shared_string_index
+        strmax = ws.xls_strmax
+        info = ws.row_info.get(row)
+        number = str(row + 1)
+        parts = []
+        first = last = -1
+        for col, cell in enumerate(cells):
+            if cell is None:
+                continue
+            kind, value, style = cell
+            if style:
+                shown = f' r="{_LETTERS[col]}{number}" s="{style._get_xf_index()}"'
+            elif kind is _BLANK:
+                continue  # write_blank ignores a blank cell without a format
+            elif info is not None and info.row_format:
+                shown = f' r="{_LETTERS[col]}{number}" s="{info.row_format._get_xf_index()}"'
+            elif col in ws.col_info and ws.col_info[col].column_format is not None:
+                shown = f' r="{_LETTERS[col]}{number}" s="{ws.col_info[col].column_format._get_xf_index()}"'
+            else:
+                shown = f' r="{_LETTERS[col]}{number}"'
+            if kind is _NUMBER:
+                parts.append(f"<c{shown}><v>{value:.16G}</v></c>")
+            elif kind is _TEXT:
+                if len(value) > strmax // 2 and _utf16_len(value) > strmax:  # as write_string: Excel's limit
+                    value = _utf16_truncate(value, strmax)
+                parts.append(f'<c{shown} t="s"><v>{strings(value)}</v></c>')
+            else:
+                parts.append(f"<c{shown}/>")
+            if first < 0:
+                first = col
+            last = col
+        if first < 0:
+            return
+        ws.rows_xml[row] = "".join(parts)
+        ws.columns_of_row[row] = (first, last)
+        self._extent(first, last)
+
+    def _extent(self, first: int, last: int) -> None:
+        """The dimensions write_string/write_number keep, for this row's cells."""
+        ws, row = self.ws, self.row
         ws.dim_rowmin = row if ws.dim_rowmin is None or row < ws.dim_rowmin else ws.dim_rowmin
         ws.dim_rowmax = row if ws.dim_rowmax is None or row > ws.dim_rowmax else ws.dim_rowmax
         ws.dim_colmin = first if ws.dim_colmin is None or first < ws.dim_colmin else ws.dim_colmin
@@ -199,19 +250,27 @@ _TEXT, _NUMBER, _BLANK = "text", "number", "blank"  # a cell's kind, for `_Sheet
 
 
 class _FastWorksheet(Worksheet):
-    """XlsxWriter's worksheet with its <sheetData> written one string a cell instead of one
-    element built attribute by attribute: the same bytes as `Worksheet._write_rows` for the
-    cells vwu writes (numbers, shared strings, formatted blanks); any other cell, a sheet with
-    comments or one written in constant-memory mode goes through XlsxWriter's own code."""
+    """XlsxWriter's worksheet with its <sheetData> written one string a cell, or one a row
+    (`rows_xml`, made by `_Sheet._append_xml`), instead of one element built attribute by
+    attribute: the same bytes as `Worksheet._write_rows` for the cells vwu writes (numbers,
+    shared strings, formatted blanks); any other cell, a sheet with comments or one written in
+    constant-memory mode goes through XlsxWriter's own code."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows_xml: dict[int, str] = {}  # row -> its <c> elements
+        self.columns_of_row: dict[int, tuple[int, int]] = {}  # row -> its first and last cell's column
 
     def _write_rows(self) -> None:
         if self.comments or self.constant_memory:
             super()._write_rows()
             return
+        if self.rows_xml:
+            self._write_rows_xml()
+            return
         self._calculate_spans()
         table, row_info, col_info, spans = self.table, self.row_info, self.col_info, self.row_spans
         write = self.fh.write
-        letters = {col: xl_col_to_name(col) for col in range(self.dim_colmin, self.dim_colmax + 1)}
         for row in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = table.get(row)
             info = row_info.get(row)
@@ -226,13 +285,13 @@ class _FastWorksheet(Worksheet):
                 cell = cells[col]
                 style = cell.format
                 if style:
-                    attributes = f' r="{letters[col]}{number}" s="{style._get_xf_index()}"'
+                    attributes = f' r="{_LETTERS[col]}{number}" s="{style._get_xf_index()}"'
                 elif info is not None and info.row_format:
-                    attributes = f' r="{letters[col]}{number}" s="{info.row_format._get_xf_index()}"'
+                    attributes = f' r="{_LETTERS[col]}{number}" s="{info.row_format._get_xf_index()}"'
                 elif col in col_info and col_info[col].column_format is not None:
-                    attributes = f' r="{letters[col]}{number}" s="{col_info[col].column_format._get_xf_index()}"'
+                    attributes = f' r="{_LETTERS[col]}{number}" s="{col_info[col].column_format._get_xf_index()}"'
                 else:
-                    attributes = f' r="{letters[col]}{number}"'
+                    attributes = f' r="{_LETTERS[col]}{number}"'
                 kind = cell.__class__
                 if kind is CellNumberTuple:
                     parts.append(f"<c{attributes}><v>{cell.number:.16G}</v></c>")
@@ -246,6 +305,39 @@ class _FastWorksheet(Worksheet):
                     self._write_cell(row, col, cell)
             parts.append("</row>")
             write("".join(parts))
+
+    def _write_rows_xml(self) -> None:
+        if any(self.table.values()):  # cells written the other way too: XlsxWriter's order is the table's
+            raise RuntimeError("a sheet's cells are written either as XML rows or into the table, not both")
+        # each block of 16 rows spans its cells' first to last column ("spans", as _calculate_spans)
+        blocks: dict[int, tuple[int, int]] = {}
+        for row, (first, last) in self.columns_of_row.items():
+            low, high = blocks.get(row // 16, (first, last))
+            blocks[row // 16] = (min(low, first), max(high, last))
+        spans = {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
+        self.row_spans = spans
+        rows_xml, row_info = self.rows_xml, self.row_info
+        write = self.fh.write
+        for row in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = rows_xml.get(row)
+            info = row_info.get(row)
+            if cells is None:
+                if info is not None:  # a blank row with attributes only
+                    self._write_empty_row(row, spans.get(row // 16), info)
+                continue
+            self._write_row(row, spans.get(row // 16), info)
+            write(cells + "</row>")
+
+
+class _ColumnLetters(dict):
+    """A column's letters (0: A, 26: AA), each computed once when first asked for."""
+
+    def __missing__(self, col: int) -> str:
+        self[col] = letters = xl_col_to_name(col)
+        return letters
+
+
+_LETTERS = _ColumnLetters()
 
 
 def _fmt(measure: Measure, partial: bool = False) -> str:
@@ -506,7 +598,7 @@ def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
             blocks.append((measure, ranked))
     if not blocks:
         return
-    s = _Sheet(book, p.t(lang, "charts"), [w for _ in blocks for w in (30, 16)])
+    s = _Sheet(book, p.t(lang, "charts"), [w for _ in blocks for w in (30, 16)], charted=True)
     s.header([label for measure, _ in blocks for label in (p.t(lang, "unit"), measure.label(lang))], height=48)
     longest = max(len(ranked) for _, ranked in blocks)
     for k in range(longest):
