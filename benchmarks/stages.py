@@ -1,8 +1,8 @@
 """Where the time of an ingest and a report goes, stage by stage (after `make bench`).
 
-`python benchmarks/stages.py [FOLDER]` times, in one process, each stage a reader process
-runs per file, on the cached national 2024 set (or FOLDER: the messy set is
-benchmarks/.cache/national-2024-messy): CPU time (time.process_time), each stage repeated,
+`python benchmarks/stages.py [FOLDER] [--provinces N]` times, in one process, each stage a
+reader process runs per file, on the cached national 2024 set (or FOLDER: the messy set is
+benchmarks/.cache/national-2024-messy; N provinces of it only with --provinces): CPU time (time.process_time), each stage repeated,
 the median kept, so that a busy machine disturbs it less than wall time. Then what the main
 process of `vwu ingest` does per file (the results taken back from a reader, the store, the
 file's line) and once per run (each in a fresh process: imports, the catalogue, the unit
@@ -135,11 +135,26 @@ def timed(label: str, step: Callable[[], object]) -> object:
     return out
 
 
+def sample(folder: Path, provinces: int | None) -> list[Path]:
+    """Every workbook of the folder, or of `provinces` provinces spread over the country."""
+    if not provinces:
+        return sorted(folder.rglob("*.xlsx"))
+    subfolders = sorted(p for p in folder.iterdir() if p.is_dir())
+    step = max(1, len(subfolders) // provinces)
+    return [f for sub in subfolders[::step][:provinces] for f in sorted(sub.rglob("*.xlsx"))]
+
+
 def main() -> None:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else NATIONAL
+    args = sys.argv[1:]
+    provinces = None
+    if "--provinces" in args:  # a sample (about 11 files a province): quicker on a busy machine
+        at = args.index("--provinces")
+        provinces = int(args[at + 1])
+        del args[at : at + 2]
+    folder = Path(args[0]) if args else NATIONAL
     if not folder.is_dir():
         raise SystemExit(f"{folder} is missing: run `make bench` first.")
-    files = sorted(folder.rglob("*.xlsx"))
+    files = sample(folder, provinces)
     catalog, limits = load_catalog(None), Limits()
     prepare(ingest.parse_file(files[0], None, catalog, limits), None)  # warm the unit tree
 
@@ -156,13 +171,20 @@ def main() -> None:
         files,
         lambda f: prepare(ingest.parse_file(f, None, catalog, limits), None),
     )
+    jobs = [(path, "sha", catalog.directory, limits, None, None) for path in files]
+    chunks = {path: jobs[i : i + ingest.PARSE_CHUNK] for i in range(0, len(jobs), ingest.PARSE_CHUNK) for path in files[i : i + 1]}
+    reader = per_file(
+        "  + digests: a reader's whole work (_parse_chunk, chunks of 8)",
+        files,
+        lambda f: ingest._parse_chunk(chunks[f]) if f in chunks else None,
+    )
     print(f"  header search ≈ {found - read:.2f} ms/file, per-file checks ≈ {whole - found:.2f} ms/file")
-    print(f"  reader stages / calamine: {whole / floor:.1f} (target <= 3)")
+    print(f"  reader stages / calamine: {whole / floor:.1f}, with the digests {reader / floor:.1f} (target <= 3)")
     print()
     main_process(files, catalog, limits)
     print()
     fixed_costs()
-    if folder != NATIONAL:
+    if folder != NATIONAL or provinces:
         return
 
     with tempfile.TemporaryDirectory(prefix="vwu-stages-") as tmp:

@@ -415,26 +415,49 @@ def _xlsx_extent_by_position(xml: bytes, limits: Limits) -> tuple[int, int]:
 def _xlsx_sheet_parts(whole: dict[str, bytes], members: dict[str, zipfile.ZipInfo]) -> dict[str, str]:
     """Worksheet part name -> sheet name, from xl/workbook.xml and its relationships (read whole,
     their prologs checked: no DTD, so the standard parser expands no entity)."""
-    parts = {}
-    try:
-        workbook = ElementTree.fromstring(whole["xl/workbook.xml"])
-        rels = ElementTree.fromstring(whole["xl/_rels/workbook.xml.rels"])
-    except KeyError:
-        workbook = rels = None
-    except Exception as exc:  # bad XML
-        raise ReadError("file-unreadable", reason="xl/workbook.xml: " + short_reason(exc)) from exc
-    if workbook is not None and rels is not None:
-        targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
-        for element in workbook.iter():
-            if not str(element.tag).endswith("}sheet") and element.tag != "sheet":
-                continue
-            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
-            target = targets.get(rid)
-            if target:
-                part = target[1:] if target.startswith("/") else posixpath.join("xl", target)
-                parts[posixpath.normpath(part)] = element.get("name") or part
+    workbook, rels = whole.get("xl/workbook.xml"), whole.get("xl/_rels/workbook.xml.rels")
+    parts = _named_parts(workbook, rels) if workbook is not None and rels is not None else {}
     if not parts:  # unusual relationships: scan every worksheet part, named by its file
         parts = {posixpath.normpath(n): posixpath.basename(n) for n in members if n.startswith("xl/worksheets/")}
+    return parts
+
+
+def _named_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
+    """The worksheet parts the workbook names, by their bytes: the offices' files come from a
+    few templates, so the same two small documents are parsed once, not once a file."""
+    if len(workbook_xml) + len(rels_xml) > _PARTS_BYTES:
+        return _parse_named_parts(workbook_xml, rels_xml)  # not kept: an unusual workbook
+    key = (workbook_xml, rels_xml)
+    parts = _PARTS.get(key)
+    if parts is None:
+        parts = _parse_named_parts(workbook_xml, rels_xml)
+        if len(_PARTS) >= _PARTS_KEPT:
+            _PARTS.clear()
+        _PARTS[key] = parts
+    return dict(parts)
+
+
+_PARTS: dict[tuple[bytes, bytes], dict[str, str]] = {}
+_PARTS_KEPT = 64
+_PARTS_BYTES = 64 * 1024
+
+
+def _parse_named_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
+    try:
+        workbook = ElementTree.fromstring(workbook_xml)
+        rels = ElementTree.fromstring(rels_xml)
+    except Exception as exc:  # bad XML
+        raise ReadError("file-unreadable", reason="xl/workbook.xml: " + short_reason(exc)) from exc
+    parts = {}
+    targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
+    for element in workbook.iter():
+        if not str(element.tag).endswith("}sheet") and element.tag != "sheet":
+            continue
+        rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+        target = targets.get(rid)
+        if target:
+            part = target[1:] if target.startswith("/") else posixpath.join("xl", target)
+            parts[posixpath.normpath(part)] = element.get("name") or part
     return parts
 
 
