@@ -32,7 +32,8 @@ from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import prepare
 from vwu_pipeline.ops.config import Limits
 from vwu_pipeline.report import presentation, rollup
-from vwu_pipeline.report.build import current
+from vwu_pipeline.report.build import CHART_CACHE, current
+from vwu_pipeline.report.charts import draw_charts, plan_charts
 from vwu_pipeline.report.summary import write_summary
 from vwu_pipeline.report.workbook import write_workbook
 from vwu_pipeline.store.db import Store
@@ -200,6 +201,11 @@ def main() -> None:
         )
         timed("report: workbook (rows again + XlsxWriter)", lambda: write_workbook(national, out / "vwu-2024.xlsx"))
         timed("report: Markdown", lambda: write_summary(national, out / "vwu-2024.md", "vi"))
+        charts = timed("report: charts planned (their bars)", lambda: plan_charts(national, out))
+        timed(
+            "report: charts drawn here in turn (+ matplotlib import)",
+            lambda: draw_charts(charts, national, cache=workspace / CHART_CACHE),
+        )
 
 
 if __name__ == "__main__":

@@ -3,13 +3,17 @@ when they were hashed are not hashed again (git's index does the same), and no c
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from builders import rows_for, write_csv
 from conftest import figures
 
+from vwu_pipeline.ingest import reading
 from vwu_pipeline.ingest import run as ingest_run
 
 
@@ -17,13 +21,13 @@ from vwu_pipeline.ingest import run as ingest_run
 def hashed(monkeypatch) -> list[str]:
     """The names of the files whose bytes ingest hashes, in order."""
     names: list[str] = []
-    real = ingest_run.sha256_of
+    real = reading.sha256_of
 
     def counted(path):
         names.append(Path(path).name)
         return real(path)
 
-    monkeypatch.setattr(ingest_run, "sha256_of", counted)
+    monkeypatch.setattr(reading, "sha256_of", counted)
     return names
 
 
@@ -137,3 +141,39 @@ def test_a_file_with_times_in_whole_seconds_is_trusted_only_two_seconds_after_it
 
     assert "Đã có, không đổi" in again.output
     assert hashed == ["tien_lu.csv", "tien_lu.csv"]
+
+
+REINGEST_AND_LIST_IMPORTS = """
+import json, sys
+from vwu_pipeline.cli import main
+sys.argv[1:] = ["ingest", sys.argv[1], "--workspace", sys.argv[2], *sys.argv[3:]]
+try:
+    main()
+except SystemExit as done:
+    code = done.code
+heavy = ("rich", "multiprocessing", "concurrent.futures", "python_calamine", "zipfile", "vwu_pipeline.ingest.reading", "vwu_pipeline.ingest.guards", "tomllib")
+print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}))
+"""
+
+
+def test_a_quiet_unchanged_re_ingest_starts_no_reader_and_prints_nothing_so_imports_neither(inbox, workspace):
+    """What a cron run where nothing changed needs: the store, the log, the lock. The readers and
+    their guards, the process pool and the terminal library are each imported only to be used:
+    a file to read, a reader to start, a line to print (every import is paid on every night)."""
+    members_csv(inbox / "tien_lu.csv", 1200)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VWU_")}
+
+    def ingest(*options: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", REINGEST_AND_LIST_IMPORTS, str(inbox), str(workspace), *options], capture_output=True, text=True, env=env
+        )
+        *said, seen = done.stdout.splitlines() or [""]
+        return {**json.loads(seen or "{}"), "said": said, "stderr": done.stderr[-2000:]}
+
+    first = ingest("--quiet")
+    assert first["code"] == 0 and {"multiprocessing", "vwu_pipeline.ingest.reading"} <= set(first["loaded"]), first
+    again = ingest("--quiet")
+    assert (again["code"], again["loaded"], again["said"]) == (0, [], []), again
+    loud = ingest()
+    assert (loud["code"], loud["loaded"]) == (0, ["rich"]), loud
+    assert any("Đã có, không đổi" in line and "tien_lu.csv" in line for line in loud["said"]), loud

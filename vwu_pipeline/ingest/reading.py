@@ -25,6 +25,7 @@ from typing import Any
 import python_calamine
 
 from vwu_pipeline.core.problems import Problem
+from vwu_pipeline.ingest.formats import SUFFIXES, WORKBOOK_SUFFIXES
 from vwu_pipeline.ingest.guards import (
     ReadError,
     check_container,
@@ -51,10 +52,6 @@ def read_problem(error: ReadError | OSError, file: str) -> Problem:
     if isinstance(error, ReadError):
         return Problem(error.code, "error", file, error.params.get("sheet"), params=error.params)
     return Problem("file-unreadable", "error", file, params=os_reason(error))
-
-
-WORKBOOK_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
-SUFFIXES = {*WORKBOOK_SUFFIXES, ".csv"}
 
 
 def sha256_of(path: Path) -> str:

@@ -23,13 +23,13 @@ from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
-from vwu_pipeline.ingest.guards import ReadError, os_reason
-from vwu_pipeline.ingest.reading import SUFFIXES, read_problem, read_workbook, sha256_of
+from vwu_pipeline.ingest.formats import SUFFIXES
 from vwu_pipeline.ops.config import Limits
 from vwu_pipeline.store.db import Store, figures_digests, file_version_key, modified_text
 
-# What only reading a file needs (the catalogue, the tables, the checks, the unit trees)
-# is imported when a file has to be read: an ingest where every file is already stored needs none.
+# What only reading a file needs (the readers and their guards, the catalogue, the tables, the
+# checks, the unit trees) is imported when a file has to be read: an ingest where every file
+# is already stored needs none.
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
@@ -86,6 +86,8 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
 
             def unreadable(error: OSError) -> None:
                 # A folder the server may not read, or nested beyond the path limit: said, not skipped silently.
+                from vwu_pipeline.ingest.guards import os_reason
+
                 folder = Path(error.filename or given)
                 problem = Problem("folder-unreadable", "error", folder.name, params=os_reason(error))
                 refused.append(FileResult(str(folder), "refused", problems=[problem]))
@@ -109,6 +111,8 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                 except OSError as error:
                     if error.errno in _GONE:
                         continue  # gone since the folder was listed (as is_file() says of it): not there
+                    from vwu_pipeline.ingest.reading import read_problem
+
                     refused.append(FileResult(str(path), "refused", problems=[read_problem(error, path.name)]))
         else:
             files.append(given)
@@ -127,6 +131,8 @@ def _suffix(name: str) -> str:
 
 def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits) -> Submission:
     """Read one file and locate its indicator tables; nothing is validated yet."""
+    from vwu_pipeline.ingest.guards import ReadError
+    from vwu_pipeline.ingest.reading import read_problem, read_workbook
     from vwu_pipeline.ingest.tables import find_tables
     from vwu_pipeline.ingest.validation import Submission
 
@@ -412,6 +418,8 @@ def _copy_outcome(path: Path, first: FileResult | None) -> FileResult:
 
 
 def _sha256_or_none(path: Path) -> str | None:
+    from vwu_pipeline.ingest.reading import sha256_of
+
     try:
         return sha256_of(path)
     except OSError:
@@ -512,7 +520,7 @@ class Parser:
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
         from vwu_pipeline.core.units import UnitTree
-        from vwu_pipeline.ingest import tables, validation  # noqa: F401 (imported once, before the fork, for every reader)
+        from vwu_pipeline.ingest import reading, tables, validation  # noqa: F401 (imported once, before the fork, for every reader)
 
         # The unit trees built once here, before the fork: every reader inherits them instead of
         # parsing the unit master and building the same tree again.

@@ -105,12 +105,38 @@ def within(figures: pd.DataFrame, period: Period) -> pd.DataFrame:
     return figures[figures["period"].isin(inside)].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class FigureCodes:
+    """The text columns of a figures frame as integer codes, each taken once per frame and
+    shared by `own_values` and `compare.months_covered` (hashing 160,000 strings a column is
+    most of what either costs): the unit's position in the tree (-1: not in it), and the
+    indicator, column and period as codes into their distinct names (-1: none)."""
+
+    unit: np.ndarray
+    indicator: np.ndarray
+    indicator_names: list[str]
+    column: np.ndarray
+    column_names: list[str]
+    period: np.ndarray
+    period_names: list[str]
+
+
+def figure_codes(figures: pd.DataFrame, index: TreeIndex) -> FigureCodes:
+    units, unit_names = pd.factorize(figures["unit_code"])
+    # a code absent from the tree, and a missing one (code -1 picks the last entry), is -1
+    unit = np.array([*(index.position.get(code, -1) for code in unit_names), -1], dtype=np.int64)[units]
+    indicators, indicator_names = pd.factorize(figures["indicator"])
+    columns, column_names = pd.factorize(figures["column"])
+    periods, period_names = pd.factorize(figures["period"])
+    return FigureCodes(unit, indicators, list(indicator_names), columns, list(column_names), periods, list(period_names))
+
+
 def raw_columns(catalog: Catalog) -> list[tuple[Indicator, str]]:
     """Every submitted column, in catalog order: the rows of the own-figures matrix."""
     return [(i, c.name) for i in catalog.indicators for c in i.columns]
 
 
-def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.ndarray:
+def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex, codes: FigureCodes | None = None) -> np.ndarray:
     """Each unit's own figure per column for the period, its periods combined by aggregation
     type: a (columns × units) matrix, NaN where a unit has no figure.
 
@@ -124,18 +150,21 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     own = np.full((len(columns), index.size), np.nan)
     if figures.empty:
         return own
-    unit = pd.Categorical(figures["unit_code"], categories=index.codes).codes
+    codes_of = codes or figure_codes(figures, index)
+    unit = codes_of.unit
     # Each figure's row in the matrix, from its (indicator, column): looked up once per pair
     # of names, not once per figure (no tuple per figure: 1.6 million at 10× national data).
-    indicators, indicator_names = pd.factorize(figures["indicator"])
-    names, column_names = pd.factorize(figures["column"])
+    indicator_names, column_names = codes_of.indicator_names, codes_of.column_names
     rows = np.array([[slot.get((i, c), -1) for c in column_names] for i in indicator_names], dtype=np.int64).reshape(
         len(indicator_names), -1
     )
-    col = rows[indicators, names] if len(figures) else np.zeros(0, np.int64)
-    period = pd.Categorical(figures["period"])
-    months = np.array([period_months(p) for p in period.categories], dtype=np.int16).reshape(-1, 2)
-    codes = period.codes.astype(np.int16)
+    col = rows[codes_of.indicator, codes_of.column] if len(figures) else np.zeros(0, np.int64)
+    col[(codes_of.indicator < 0) | (codes_of.column < 0)] = -1  # a missing name is no row
+    # The periods in sorted order (as a Categorical orders them): the code of each figure's.
+    period_names = sorted(codes_of.period_names)
+    in_order = np.array([*(period_names.index(p) for p in codes_of.period_names), -1], dtype=np.int16)
+    months = np.array([period_months(p) for p in period_names], dtype=np.int16).reshape(-1, 2)
+    period_codes = in_order[codes_of.period]
     # Which of two current submissions is newer, as one integer per figure: the rank of its
     # submission by (version key, id), computed over the few thousand submissions rather than
     # by sorting millions of figures on their version text.
@@ -149,7 +178,7 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     # 1.6 million figures a year).
     kept = (unit >= 0) & (col >= 0)
     key = (col.astype(np.int64) * index.size + unit)[kept]  # one integer per (column, unit)
-    code = codes[kept]
+    code = period_codes[kept]
     value = figures["value"].to_numpy(float)[kept]
     newer = rank[np.searchsorted(ids, submission)][kept]
     # The same unit, column and period from two current submissions (a commune's own file and
@@ -158,7 +187,7 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     order = np.argsort(newer, kind="stable")
     key, code, value = key[order], code[order], value[order]
     del order, newer
-    width = len(period.categories)
+    width = len(period_names)
     pair = key * width + code
     last = np.unique(pair[::-1], return_index=True)[1]  # the last of each (key, period) in this order
     newest = np.sort(len(pair) - 1 - last)
@@ -179,7 +208,7 @@ def own_values(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.
     several = np.bincount(key[flow], minlength=int(key.max()) + 1 if len(key) else 0)[key[flow]] > 1
     if several.any():  # only the units with several periods of a year
         multi = flow[several]
-        chosen = _added_periods(pd.DataFrame({"key": key[multi], "period": code[multi]}), list(period.categories))
+        chosen = _added_periods(pd.DataFrame({"key": key[multi], "period": code[multi]}), period_names)
         flow = np.concatenate([flow[~several], multi[chosen]])
     taken = np.concatenate([latest, earliest, flow])
     # Summed by pandas in this order, as before (its sums compensate rounding: the same result).

@@ -27,7 +27,7 @@ import pandas as pd
 from vwu_pipeline.core.indicators import Catalog
 from vwu_pipeline.core.periods import period_months
 from vwu_pipeline.core.units import UnitTree
-from vwu_pipeline.report.arrays import Rolled, TreeIndex, raw_columns, roll_up, tree_index
+from vwu_pipeline.report.arrays import FigureCodes, Rolled, TreeIndex, figure_codes, raw_columns, roll_up, tree_index
 
 FULL_YEAR = (1 << 12) - 1  # months as bits: January is bit 0
 
@@ -63,27 +63,26 @@ class Side:
         return self.rolled.own
 
 
-def months_covered(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex) -> np.ndarray:
+def months_covered(figures: pd.DataFrame, catalog: Catalog, index: TreeIndex, codes: FigureCodes | None = None) -> np.ndarray:
     """(indicators × units): bits of the months of the periods each unit has figures for."""
     out = np.zeros((len(catalog.indicators), index.size), dtype=np.int64)
     if figures.empty:
         return out
     # OR-ing the same bits twice changes nothing: every figure is OR-ed in, its indicator and
     # period looked up once per name (not a lookup per figure, nor pairs made unique first).
-    unit = pd.Categorical(figures["unit_code"], categories=index.codes).codes
+    codes = codes or figure_codes(figures, index)
+    unit = codes.unit
     slot = {i.name: k for k, i in enumerate(catalog.indicators)}
-    indicators, indicator_names = pd.factorize(figures["indicator"])
-    indicator = np.array([*(slot.get(name, -1) for name in indicator_names), -1], dtype=np.int64)[indicators]  # -1: none
-    periods, period_names = pd.factorize(figures["period"])
-    bits = np.array([period_bits(p) for p in period_names], dtype=np.int64)[periods]
+    indicator = np.array([*(slot.get(name, -1) for name in codes.indicator_names), -1], dtype=np.int64)[codes.indicator]  # -1: none
+    bits = np.array([*(period_bits(p) for p in codes.period_names), 0], dtype=np.int64)[codes.period]
     keep = (unit >= 0) & (indicator >= 0)
     np.bitwise_or.at(out, (indicator[keep], unit[keep]), bits[keep])
     return out
 
 
-def make_side(figures: pd.DataFrame, own: np.ndarray, catalog: Catalog, tree: UnitTree) -> Side:
+def make_side(figures: pd.DataFrame, own: np.ndarray, catalog: Catalog, tree: UnitTree, codes: FigureCodes | None = None) -> Side:
     index = tree_index(tree)
-    return Side(tree, roll_up(own, catalog, tree), months_covered(figures, catalog, index))
+    return Side(tree, roll_up(own, catalog, tree), months_covered(figures, catalog, index, codes))
 
 
 def place(values: np.ndarray, source: TreeIndex, target: TreeIndex) -> np.ndarray:

@@ -57,7 +57,7 @@ from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, submitted_on
 from vwu_pipeline.core.messages import Said
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, UnitTree
-from vwu_pipeline.report.arrays import aligned, completeness, outliers, own_values, roll_up, rule_breaks, tree_index, within
+from vwu_pipeline.report.arrays import aligned, completeness, figure_codes, outliers, own_values, roll_up, rule_breaks, tree_index, within
 from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
 from vwu_pipeline.store.db import Store, now
@@ -84,14 +84,16 @@ def compute(
     from vwu_pipeline.report.compare import like_for_like, make_side, place
 
     index = tree_index(tree)
-    now = make_side(figures, own_values(figures, catalog, index), catalog, tree)
+    codes = figure_codes(figures, index)  # the text columns hashed once, for both uses
+    now = make_side(figures, own_values(figures, catalog, index, codes), catalog, tree, codes)
     rolled = now.rolled
     before = side = None
     before_partial: dict[str, np.ndarray] = {}
     if previous is not None:
         prev_figures, prev_tree, *rest = previous
         prev_index = tree_index(prev_tree)
-        side = make_side(prev_figures, own_values(prev_figures, catalog, prev_index), catalog, prev_tree)
+        prev_codes = figure_codes(prev_figures, prev_index)
+        side = make_side(prev_figures, own_values(prev_figures, catalog, prev_index, prev_codes), catalog, prev_tree, prev_codes)
         before = side.rolled
         if rest:
             for name, counts in completeness(prev_index, catalog, rest[0], before.own).items():
@@ -109,6 +111,7 @@ def compute(
     # Each column of the long frame gathered as arrays, one per (indicator, measure), and the
     # frame made once (not a frame per measure, concatenated: a tenth of a second nationally).
     parts: dict[str, list[np.ndarray]] = {name: [] for name in AGGREGATE_COLUMNS}
+    named: list[tuple[str, str, int]] = []  # (indicator, measure, rows): their names repeated once at the end
     for indicator in catalog.indicators:
         counts = complete[indicator.name]
         partial = (counts["submitted"] < counts["expected"]).astype(int)
@@ -119,14 +122,13 @@ def compute(
                 continue
             units = np.flatnonzero(~np.isnan(value))
             n = len(units)
+            named.append((indicator.name, measure.name, n))
             prior = before_totals.get(indicator.name, {}).get(measure.name)
             like_now = comparison.now.get(indicator.name, {}).get(measure.name)
             like_before = comparison.before.get(indicator.name, {}).get(measure.name)
             for name, column in (
-                ("indicator", np.full(n, indicator.name, dtype=object)),
                 ("unit_code", index.codes[units]),
                 ("level", index.level[units]),
-                ("column", np.full(n, measure.name, dtype=object)),
                 ("value", value[units]),
                 ("previous", prior[units] if prior is not None else np.full(n, np.nan)),
                 ("partial", partial[units]),
@@ -139,8 +141,11 @@ def compute(
                 ("months", months[slot[indicator.name]][units]),
             ):
                 parts[name].append(column)
-    if not parts["value"]:
+    if not named:
         raise ValueError("No objects to concatenate")  # as pd.concat said of no measure at all
+    rows = [n for _, _, n in named]
+    parts["indicator"] = [np.repeat(np.array([i for i, _, _ in named], dtype=object), rows)]
+    parts["column"] = [np.repeat(np.array([m for _, m, _ in named], dtype=object), rows)]
     values = pd.DataFrame({name: np.concatenate(arrays) for name, arrays in parts.items()}).astype(
         {"indicator": str, "unit_code": str, "level": str, "column": str, "lfl_reason": str}
     )
