@@ -1328,15 +1328,24 @@ _NUMBER_KINDS = {"<f8", "<i8", "|b1"}  # stored as raw little-endian arrays
 
 def _column_bytes(column: Any) -> tuple[str, bytes]:
     """One column of an aggregation frame as (kind, compressed bytes): numbers as their array
-    (float64 keeps NaN for "no figure"), anything else (text, None) as a JSON list."""
+    (float64 keeps NaN for "no figure"); text without a missing value as its distinct values
+    (a JSON list) then a NUL and one little-endian int32 code per row (kind "codes": a national
+    year's unit codes are 216,000 rows of 10,800 codes, which a JSON list of every value took
+    twice as long to write and five times as long to read); anything else as a JSON list."""
     import zlib
 
     import numpy as np
+    import pandas as pd
 
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
         kind = {"f": "<f8", "b": "|b1"}.get(dtype.kind, "<i8")
         raw = np.ascontiguousarray(column.to_numpy(), dtype=kind).tobytes()
+    elif isinstance(dtype, pd.StringDtype) and len(column) and not column.isna().any():
+        kind = "codes"
+        codes, names = pd.factorize(column)
+        # json.dumps escapes every control character, so the first NUL ends the names
+        raw = json.dumps(list(names), ensure_ascii=False).encode() + b"\0" + codes.astype("<i4").tobytes()
     else:
         kind = "json"
         raw = json.dumps(column.tolist(), ensure_ascii=False).encode()
@@ -1352,6 +1361,9 @@ def _column_values(kind: str, data: bytes) -> Any:
     raw = zlib.decompress(data)
     if kind == "json":
         return json.loads(raw)
+    if kind == "codes":
+        end = raw.index(b"\0")
+        return np.array(json.loads(raw[:end]), dtype=object)[np.frombuffer(raw, dtype="<i4", offset=end + 1)]
     if kind not in _NUMBER_KINDS:
         raise ValueError(f"aggregation column of unknown kind {kind!r}")  # only a newer vwu writes one, and it migrates first
     return np.frombuffer(raw, dtype=kind).copy()

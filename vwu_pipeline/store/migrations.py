@@ -409,7 +409,7 @@ def _aggregations_by_column(db: sqlite3.Connection) -> None:
         " frame TEXT NOT NULL,"  # aggregates | completeness | outliers
         " position INTEGER NOT NULL,"  # the column's place in its frame
         " name TEXT NOT NULL,"
-        " kind TEXT NOT NULL,"  # <f8 | <i8 | |b1 (a little-endian array) | json (a list)
+        " kind TEXT NOT NULL,"  # <f8 | <i8 | |b1 (a little-endian array) | json (a list) | codes (migration 16)
         " data BLOB NOT NULL,"  # zlib-compressed
         " PRIMARY KEY (period, frame, name))"
     )
@@ -433,6 +433,14 @@ def _file_stats(db: sqlite3.Connection) -> None:
     )
 
 
+def _aggregation_text_as_codes(db: sqlite3.Connection) -> None:
+    """A text column of an aggregation may be stored as its distinct values and one 32-bit code
+    per row (kind "codes", issue 18) instead of a JSON list of every value. No table changes:
+    the step exists so that an older vwu, which cannot read that kind, refuses the store with
+    its "made by a newer vwu" message instead of failing on a report. The JSON lists already
+    stored are still read."""
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _baseline,
     _drop_files_report,
@@ -449,6 +457,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _resaves_count_from_the_oldest,
     _aggregations_by_column,
     _file_stats,
+    _aggregation_text_as_codes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
