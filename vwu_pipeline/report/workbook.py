@@ -142,9 +142,12 @@ class _Sheet:
         ws, row = self.ws, self.row
         if level or height:
             ws.set_row(row, height, None, {"level": min(level, 7)} if level else None)
-        if not self.book.fast or row >= ws.xls_rowmax or len(cells) > ws.xls_colmax:
-            self._write_each(cells)  # XlsxWriter's public calls (and its answer to a row out of bounds)
+        if not self.book.fast:
+            self._write_each(cells)  # XlsxWriter's public calls
             return
+        if row >= ws.xls_rowmax:
+            return  # as write_string/write_number: a cell outside the sheet is not written (-1)
+        cells = cells[: ws.xls_colmax]  # ... nor one right of its last column
         if self.direct:
             self._append_xml(cells)
             return
