@@ -443,9 +443,9 @@ class Hashes:
     replaced by another (an upload renamed into place) has another inode. A stat is recorded
     only when the file had not been written for a while when it was hashed (STAT_SETTLED_NS,
     or 2 s for times in whole seconds), so that a write right after the hashing cannot leave
-    the same times. What stays unseen is what git
-    cannot see either: a file rewritten with the same size within the clock's resolution
-    while the stamps are on another machine's clock (a network share whose clock lags)."""
+    the same times. What stays unseen is what git cannot see either: a file rewritten with the
+    same size within the clock's resolution while its times come from another machine's clock
+    (a network share whose clock lags this server's)."""
 
     def __init__(self, store: Store | None):
         self.recorded = store.file_stats() if store is not None else {}

@@ -86,6 +86,7 @@ def compute(
     index = tree_index(tree)
     codes = figure_codes(figures, index)  # the text columns hashed once, for both uses
     now = make_side(figures, own_values(figures, catalog, index, codes), catalog, tree, codes)
+    del codes
     rolled = now.rolled
     before = side = None
     before_partial: dict[str, np.ndarray] = {}
@@ -94,6 +95,7 @@ def compute(
         prev_index = tree_index(prev_tree)
         prev_codes = figure_codes(prev_figures, prev_index)
         side = make_side(prev_figures, own_values(prev_figures, catalog, prev_index, prev_codes), catalog, prev_tree, prev_codes)
+        del prev_codes
         before = side.rolled
         if rest:
             for name, counts in completeness(prev_index, catalog, rest[0], before.own).items():
