@@ -47,8 +47,14 @@ def as_user(uid: int, gid: int, *args: object) -> SimpleNamespace:
 
 def _import_what_vwu_imports_late() -> None:
     """The user cannot read the interpreter's library under /root, so a module vwu imports only
-    when needed (matplotlib, for a report's charts) is imported here, before root is dropped;
-    on a real server the library is readable by every user."""
+    when needed (matplotlib, for a report's charts; rich, for coloured or tabular output) is
+    imported here, before root is dropped; on a real server the library is readable by every user."""
+    import rich.console  # noqa: F401
+    import rich.markup  # noqa: F401
+    import rich.panel  # noqa: F401
+    import rich.progress  # noqa: F401
+    import rich.table  # noqa: F401
+
     with tempfile.TemporaryDirectory() as cache, mock.patch.dict(os.environ, {"MPLCONFIGDIR": cache}):
         import matplotlib
 
