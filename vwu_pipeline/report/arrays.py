@@ -124,7 +124,7 @@ class FigureCodes:
 def figure_codes(figures: pd.DataFrame, index: TreeIndex) -> FigureCodes:
     units, unit_names = pd.factorize(figures["unit_code"])
     # a code absent from the tree, and a missing one (code -1 picks the last entry), is -1
-    unit = np.array([*(index.position.get(code, -1) for code in unit_names), -1], dtype=np.int32)[units]
+    unit = np.array([*(index.position.get(code, -1) for code in unit_names.tolist()), -1], dtype=np.int32)[units]
     del units
     indicators, indicator_names = _small_codes(figures["indicator"])
     columns, column_names = _small_codes(figures["column"])
@@ -136,7 +136,7 @@ def _small_codes(texts: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Codes of a column of a few distinct names, in 16 bits (pandas gives 64: 13 MB a column
     at 10× national data, held while the year is rolled up)."""
     codes, names = pd.factorize(texts)
-    return codes.astype(np.int16 if len(names) < 2**15 else np.int32), list(names)
+    return codes.astype(np.int16 if len(names) < 2**15 else np.int32), names.tolist()
 
 
 def raw_columns(catalog: Catalog) -> list[tuple[Indicator, str]]:

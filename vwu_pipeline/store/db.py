@@ -1017,7 +1017,7 @@ class Store:
 
         def numbered(texts: list[str], numbers: dict[str, int]) -> np.ndarray:
             codes, seen = pd.factorize(np.array(texts, dtype=object))
-            known = np.fromiter((numbers.setdefault(text, len(numbers)) for text in seen), np.int32, len(seen))
+            known = np.fromiter((numbers.setdefault(text, len(numbers)) for text in seen.tolist()), np.int32, len(seen))
             return known[codes]
 
         chunks: list[tuple] = []
@@ -1345,7 +1345,7 @@ def _column_bytes(column: Any) -> tuple[str, bytes]:
         kind = "codes"
         codes, names = pd.factorize(column)
         # json.dumps escapes every control character, so the first NUL ends the names
-        raw = json.dumps(list(names), ensure_ascii=False).encode() + b"\0" + codes.astype("<i4").tobytes()
+        raw = json.dumps(names.tolist(), ensure_ascii=False).encode() + b"\0" + codes.astype("<i4").tobytes()
     else:
         kind = "json"
         raw = json.dumps(column.tolist(), ensure_ascii=False).encode()
