@@ -1001,3 +1001,33 @@ def test_an_original_delivered_after_its_re_save_still_yields_to_the_correction_
     assert district_figures(workspace, "members_total")["19555"] == 2600
     assert district_figures(workspace, "funds_vnd")["19555"] == 1_000_000
     assert_rebuilt_alike(vwu, workspace, tmp_path / "rebuilt", tmp_path / "night1", tmp_path / "night2", tmp_path / "night3")
+
+
+def test_a_file_read_again_with_force_is_stored_once_and_can_still_be_withdrawn(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    inbox = tmp_path / "inbox"
+    edited(demo_file, inbox / "467.xlsx", mtime=now - 3600)
+    correction = edited(demo_file, inbox / "467_sua.xlsx", corrected(2600), mtime=now)
+    ingest(vwu, workspace, inbox)
+
+    forced = ingest(vwu, workspace, correction, options=("--force",))  # the officer applies it again on purpose
+    again = ingest(vwu, workspace, inbox, options=("--force",))  # and later reads the whole inbox again
+
+    assert forced.exit_code == 0 and again.exit_code == 0, again.output
+    assert statuses(again) == {"467.xlsx": "accepted", "467_sua.xlsx": "replaced"}
+    assert not [
+        p for p in problems_of(forced.output) + problems_of(again.output) if "467_sua.xlsx" in p["message"] and p["file"] == "467_sua.xlsx"
+    ]
+    with Store.open(workspace, create=False) as store:
+        assert sorted(v.name for v in store.versions()) == ["467.xlsx", "467_sua.xlsx"]  # each content once
+    assert district_figures(workspace, "members_total")["19555"] == 2600
+
+    withdrawn = vwu("withdraw", str(correction), "--workspace", workspace)
+
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert district_figures(workspace, "members_total")["19555"] == 2516
+    # read again once more: the withdrawal stays until it is undone
+    ingest(vwu, workspace, inbox, options=("--force",))
+    assert district_figures(workspace, "members_total")["19555"] == 2516
+    assert vwu("withdraw", "--undo", "467_sua.xlsx", "--workspace", workspace).exit_code == 0
+    assert district_figures(workspace, "members_total")["19555"] == 2600

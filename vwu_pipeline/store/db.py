@@ -558,6 +558,7 @@ class Store:
             outcome = "refused"
             if result.valid:
                 outcome = "accepted"
+                self._take_place_of_stored_copy(result.sha256, file_id)
                 # A unit with nothing stored yet (every file of a first ingest): its figures are
                 # the first version of each indicator, with no earlier rows to compare against.
                 first = db.execute("SELECT 1 FROM submissions WHERE unit_code = ? LIMIT 1", (result.unit_code,)).fetchone() is None
@@ -587,6 +588,25 @@ class Store:
                 )
         return outcome
 
+    def _take_place_of_stored_copy(self, sha256: str | None, file_id: int) -> None:
+        """`vwu ingest --force` reads again files whose bytes are stored: the new row takes the
+        place of the old one (its withdrawals and withdrawn state with it) and the old one's
+        figures go, so each content is stored once and `vwu withdraw` still finds one file."""
+        db = self.db
+        old = [i for (i,) in db.execute("SELECT id FROM files WHERE sha256 = ? AND status = 'accepted' AND id != ?", (sha256, file_id))]
+        if not old:
+            return
+        marks = ",".join("?" * len(old))
+        submissions = f"SELECT id FROM submissions WHERE file_id IN ({marks})"
+        (withdrawn,) = db.execute(f"SELECT max(withdrawn) FROM files WHERE id IN ({marks})", old).fetchone()
+        db.execute(f"UPDATE submissions SET replaced_by = NULL WHERE replaced_by IN ({submissions})", old)
+        db.execute(f"DELETE FROM figures WHERE submission_id IN ({submissions})", old)
+        db.execute(f"DELETE FROM submissions WHERE file_id IN ({marks})", old)
+        db.execute(f"DELETE FROM problems WHERE file_id IN ({marks})", old)
+        db.execute(f"UPDATE withdrawals SET file_id = ? WHERE file_id IN ({marks})", [file_id, *old])
+        db.execute(f"DELETE FROM files WHERE id IN ({marks})", old)
+        db.execute("UPDATE files SET withdrawn = ? WHERE id = ?", (withdrawn, file_id))
+
     def _replaced_original(self, digest: str | None, result: FileResult, key: str) -> Problem | None:
         """A warning when an older stored file with the same figures has had figures replaced by
         a newer version: this file is that original re-saved, and must not undo its correction.
@@ -594,10 +614,11 @@ class Store:
         late: it is stored, so that its figures count from its own, older key (Store.recompute)."""
         row = self.db.execute(
             "SELECT f.id, f.name FROM files f WHERE f.digest = ? AND f.status = 'accepted' AND f.withdrawn = 0 AND f.version_key <= ?"
+            " AND f.sha256 IS NOT ?"  # the same bytes read again (--force) are not a re-save of themselves
             " AND EXISTS (SELECT 1 FROM submissions s JOIN figures g ON g.submission_id = s.id"
             "             WHERE s.file_id = f.id AND g.current = 0)"
             " ORDER BY f.version_key DESC LIMIT 1",
-            (digest, key),
+            (digest, key, result.sha256),
         ).fetchone()
         if row is None:
             return None
