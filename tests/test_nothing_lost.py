@@ -1031,3 +1031,19 @@ def test_a_file_read_again_with_force_is_stored_once_and_can_still_be_withdrawn(
     assert district_figures(workspace, "members_total")["19555"] == 2516
     assert vwu("withdraw", "--undo", "467_sua.xlsx", "--workspace", workspace).exit_code == 0
     assert district_figures(workspace, "members_total")["19555"] == 2600
+
+
+def test_two_versions_with_the_same_name_and_time_in_two_folders_count_alike_in_any_order_of_nights(vwu, demo_file, tmp_path):
+    moment = time.time() - 3600  # `cp -p`, a zip or a FAT stick: the same file time on both
+    for night, members in (("dem1", 2517), ("dem2", 2518)):
+        edited(demo_file, tmp_path / night / "467.xlsx", corrected(members), mtime=moment)
+    outcomes = set()
+    for order in (("dem1", "dem2"), ("dem2", "dem1")):
+        workspace = tmp_path / ("ws_" + "_".join(order))
+        for night in order:
+            ingest(vwu, workspace, tmp_path / night)
+        outcomes.add(district_figures(workspace, "members_total")["19555"])
+    rebuilt = tmp_path / "rebuilt"
+    ingest(vwu, rebuilt, tmp_path / "dem1", tmp_path / "dem2")
+
+    assert outcomes == {district_figures(rebuilt, "members_total")["19555"]} == {2518}  # the later folder by name

@@ -802,12 +802,13 @@ class Store:
         whatever the order in which they arrived; one applied on purpose (`vwu ingest --force
         FILE`) keeps its own key. Returns the live versions, oldest first, as (submission id,
         the key it counts from, file name, run id, signed_on, its own key, the name of the
-        oldest version with its figures, the digest of its figures)."""
+        oldest version with its figures, the digest of its figures, its path)."""
         db = self.db
         subs = db.execute(
-            "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn, s.digest, f.on_purpose"
+            "SELECT s.id, f.version_key, f.name, f.run_id, f.signed_on, f.withdrawn, s.digest, f.on_purpose, f.path"
             " FROM submissions s JOIN files f ON f.id = s.file_id"
-            " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL) ORDER BY f.version_key, s.id",
+            " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)"
+            " ORDER BY f.version_key, f.path, s.id",
             (unit, period, indicator, tree, tree),
         ).fetchall()
         oldest: dict[str, tuple[str, str]] = {}  # digest -> key and name of the oldest live version with it
@@ -815,12 +816,14 @@ class Store:
             if not sub[5] and sub[6] is not None:
                 oldest.setdefault(sub[6], (sub[1], sub[2]))
         live = []
-        for sid, key, name, run, signed, withdrawn, digest, on_purpose in subs:
+        for sid, key, name, run, signed, withdrawn, digest, on_purpose, path in subs:
             if withdrawn:
                 continue
             start, original = (key, name) if on_purpose or digest is None else oldest[digest]
-            live.append((sid, start, name, run, signed, key, original, digest))
-        live.sort(key=lambda version: (version[1], version[5], version[0]))
+            live.append((sid, start, name, run, signed, key, original, digest, path))
+        # Equal keys (the same name and file time in two folders): the path, then arrival, decides,
+        # so that nightly runs in any order and a rebuild from the folders agree.
+        live.sort(key=lambda version: (version[1], version[5], version[8], version[0]))
         counts_from = {version[0]: version[1] for version in live}
         ids = [sub[0] for sub in subs]
         rank = {sub[0]: position for position, sub in enumerate(live)}
