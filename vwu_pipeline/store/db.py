@@ -598,14 +598,15 @@ class Store:
             return
         marks = ",".join("?" * len(old))
         submissions = f"SELECT id FROM submissions WHERE file_id IN ({marks})"
-        (withdrawn,) = db.execute(f"SELECT max(withdrawn) FROM files WHERE id IN ({marks})", old).fetchone()
+        # its withdrawal state, and its count of lowered keys, which data_version adds up
+        withdrawn, rekeyed = db.execute(f"SELECT max(withdrawn), sum(rekeyed) FROM files WHERE id IN ({marks})", old).fetchone()
         db.execute(f"UPDATE submissions SET replaced_by = NULL WHERE replaced_by IN ({submissions})", old)
         db.execute(f"DELETE FROM figures WHERE submission_id IN ({submissions})", old)
         db.execute(f"DELETE FROM submissions WHERE file_id IN ({marks})", old)
         db.execute(f"DELETE FROM problems WHERE file_id IN ({marks})", old)
         db.execute(f"UPDATE withdrawals SET file_id = ? WHERE file_id IN ({marks})", [file_id, *old])
         db.execute(f"DELETE FROM files WHERE id IN ({marks})", old)
-        db.execute("UPDATE files SET withdrawn = ? WHERE id = ?", (withdrawn, file_id))
+        db.execute("UPDATE files SET withdrawn = ?, rekeyed = ? WHERE id = ?", (withdrawn, rekeyed, file_id))
 
     def _replaced_original(self, digest: str | None, result: FileResult, key: str) -> Problem | None:
         """A warning when an older stored file with the same figures has had figures replaced by
