@@ -25,7 +25,7 @@ from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
 from vwu_pipeline.ingest.formats import SUFFIXES
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.store.db import Store, figures_digests, file_version_key, modified_text
+from vwu_pipeline.store.db import Store, figures_digests, file_version_key, modified_text, version_key
 
 # What only reading a file needs (the readers and their guards, the catalogue, the tables, the
 # checks, the unit trees) is imported when a file has to be read: an ingest where every file
@@ -228,7 +228,7 @@ def run(
         for result in refused:
             done(feedback(result))
         hashed = {path: hashes.of(path) for path in files}  # (sha256, modification time)
-        standing = _oldest_copies({path: sha for path, (sha, _) in hashed.items()})
+        standing = _oldest_copies(hashed)
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
@@ -391,14 +391,19 @@ def _seen_again(store: Store, path: Path, sha: str, stored: list[tuple] | None =
     return result
 
 
-def _oldest_copies(shas: dict[Path, str | None]) -> dict[str, Path]:
+def _oldest_copies(hashed: dict[Path, tuple[str | None, int | None]]) -> dict[str, Path]:
     """Content -> the copy that stands for it in this run: the same bytes twice are read once,
     as the copy with the oldest version key (file time, then name; identical bytes have the same
     signing date), so that a copy made later never makes its content newer (an original and
-    its browser copy "(1)" in one inbox count from the original's time)."""
+    its browser copy "(1)" in one inbox count from the original's time). `hashed`: each file's
+    (sha256, modification time) from `Hashes.of`."""
+
+    def key(path: Path) -> str:  # only for content met twice: most files have one copy
+        return version_key(None, modified_text(hashed[path][1]), path)
+
     standing: dict[str, Path] = {}
-    for path, sha in shas.items():
-        if sha and (sha not in standing or file_version_key(path, None) < file_version_key(standing[sha], None)):
+    for path, (sha, _) in hashed.items():
+        if sha and (sha not in standing or key(path) < key(standing[sha])):
             standing[sha] = path
     return standing
 

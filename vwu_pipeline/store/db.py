@@ -463,10 +463,6 @@ class Store:
 
     # -- ingest ---------------------------------------------------------------------------
 
-    def accepted_hashes(self) -> set[str]:
-        """Content already accepted: such a file is recognised without being parsed."""
-        return {sha for (sha,) in self.db.execute("SELECT sha256 FROM files WHERE status = 'accepted'")}
-
     def accepted_versions(self) -> dict[str, list[tuple[int, str, str | None, str | None]]]:
         """sha256 -> (id, name, signed_on, version_key) of each accepted file with those bytes:
         read once per run, so that a file seen again costs no query (`seen_again`)."""
