@@ -1047,3 +1047,18 @@ def test_two_versions_with_the_same_name_and_time_in_two_folders_count_alike_in_
     ingest(vwu, rebuilt, tmp_path / "dem1", tmp_path / "dem2")
 
     assert outcomes == {district_figures(rebuilt, "members_total")["19555"]} == {2518}  # the later folder by name
+
+
+def test_a_half_year_review_holding_the_years_first_figures_is_stored_as_the_half_year(vwu, demo_file, tmp_path, workspace):
+    now = time.time()
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "n1" / "467.xlsx", mtime=now - 7200))
+    ingest(vwu, workspace, edited(demo_file, tmp_path / "n2" / "467_sua.xlsx", corrected(2600), mtime=now - 3600))
+    # the six-month review, the same figures as the year's first report (a small district, a quiet half)
+    half = edited(demo_file, tmp_path / "n3" / "467_so_ket.xlsx", titled("BÁO CÁO SƠ KẾT 6 THÁNG NĂM 2024", None), mtime=now)
+
+    result = ingest(vwu, workspace, half)
+
+    assert result.exit_code == 0, result.output
+    assert statuses(result) == {"467_so_ket.xlsx": "accepted"}  # another period: not a re-save of the year's file
+    assert json.loads(result.output)["files"][0]["period"] == "2024-H1"
+    assert national_total(vwu, workspace, "members", "members_total") == MEMBERS - 2516 + 2600  # the year keeps its correction

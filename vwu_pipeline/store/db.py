@@ -612,10 +612,11 @@ class Store:
         row = self.db.execute(
             "SELECT f.id, f.name FROM files f WHERE f.digest = ? AND f.status = 'accepted' AND f.withdrawn = 0 AND f.version_key <= ?"
             " AND f.sha256 IS NOT ?"  # the same bytes read again (--force) are not a re-save of themselves
+            " AND f.unit_code IS ? AND f.period IS ?"  # a re-save is of the same unit's report for the same period
             " AND EXISTS (SELECT 1 FROM submissions s JOIN figures g ON g.submission_id = s.id"
             "             WHERE s.file_id = f.id AND g.current = 0)"
             " ORDER BY f.version_key DESC LIMIT 1",
-            (digest, key, result.sha256),
+            (digest, key, result.sha256, result.unit_code, result.period),
         ).fetchone()
         if row is None:
             return None
