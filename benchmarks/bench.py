@@ -84,7 +84,11 @@ def run_process(command: list[str], name: str, scratch: Path) -> Step:
     """Run one command in its own process; peak memory covers its reader processes too."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-S", "-c", LAUNCHER, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=fresh_env(scratch)
+        [sys.executable, "-S", "-c", LAUNCHER, *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=fresh_env(scratch),
     )
     seconds = time.perf_counter() - started
     *output, last = done.stderr.strip().splitlines() or [""]
