@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import district_workbook, rows_for
+from builders import district_workbook, rows_for, submission
 
 from vwu_pipeline.report import charts as charts_module
 from vwu_pipeline.report.charts import draw_charts, plan_charts
+from vwu_pipeline.report.presentation import indicator_table
 from vwu_pipeline.report.rollup import aggregate, load
 from vwu_pipeline.report.workbook import write_workbook
 from vwu_pipeline.store.db import Store
@@ -177,11 +178,20 @@ def test_the_workbook_is_the_file_xlsxwriters_own_calls_write(vwu, inbox: Path, 
     members = rows_for("members")
     members[2][2:6] = [1600, 10, 1500, 1]  # more members than women 18+: a warning row
     district_workbook(inbox / "tien_lu.xlsx", rows={"members": members})
+    # a district with its first half only: rows noted "chỉ có số liệu 6 tháng đầu năm 2024"
+    submission(
+        inbox / "ba_dinh_h1.xlsx",
+        {"members": [["00001", "Phường Phúc Xá", 300, 20, 400, 3], ["00004", "Phường Trúc Bạch", 250, 10, 300, 0]]},
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024",
+        unit_title="HỘI LHPN QUẬN BA ĐÌNH",
+    )
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
     result = aggregate(workspace, 2024)
     assert len(result.warnings)
+    members_sheet = indicator_table(result, result.catalog.indicators[0])
+    assert any(members_sheet.partial) and any(members_sheet.part_year) and 0 in members_sheet.depths
 
-    for unit in ("00", "332"):
+    for unit in ("00", "332", "001"):
         mine = write_workbook(result.for_unit(unit), tmp_path / f"fast-{unit}.xlsx")
         theirs = write_workbook(result.for_unit(unit), tmp_path / f"public-{unit}.xlsx", fast=False)
 
