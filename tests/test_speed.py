@@ -293,6 +293,41 @@ def test_the_grid_of_panels_draws_the_picture_matplotlibs_bars_and_ticks_would(
         assert ImageChops.difference(mine, theirs).getbbox() is None, chart.file.name
 
 
+def test_the_charts_have_the_pixels_matplotlibs_own_canvas_draws(vwu, inbox: Path, workspace: Path, tmp_path: Path, monkeypatch):
+    # Text is drawn through a cache of layouts and glyph bitmaps, and an opaque PNG is written
+    # in RGB: each chart must still be, pixel for pixel, what matplotlib's Agg canvas writes
+    # (a grid of panels, a single panel laid out by tight_layout, English and Vietnamese).
+    from PIL import Image
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    result = aggregate(workspace, 2024)
+    cache = workspace / ".cache" / "matplotlib"
+
+    def planned(folder: Path, lang: str) -> list[charts_module.Chart]:
+        charts = plan_charts(result, folder, lang)
+        grid = charts[0]
+        assert len(grid.panels) > 1
+        single = charts_module.Chart("ranking", grid.title, folder / "single.png", grid.panels[:1])
+        return [*charts, single]
+
+    for lang in ("vi", "en"):
+        drawn, reference = tmp_path / lang / "drawn", tmp_path / lang / "reference"
+        drawn.mkdir(parents=True), reference.mkdir(parents=True)
+        charts = planned(drawn, lang)
+        draw_charts(charts, result, lang, cache=cache)
+        with monkeypatch.context() as plain:
+            plain.setattr(charts_module, "_canvas_class", lambda: lambda figure: None)  # pyplot's own canvas
+            draw_charts(planned(reference, lang), result, lang, cache=cache)
+
+        for chart in charts:
+            mine, theirs = (Image.open(folder / chart.file.name) for folder in (drawn, reference))
+            assert (mine.mode, theirs.mode) == ("RGB", "RGBA")  # the figure is opaque: no alpha written
+            assert mine.info == theirs.info  # the same resolution, no text chunk
+            assert mine.size == theirs.size
+            assert mine.convert("RGBA").tobytes() == theirs.tobytes(), chart.file.name
+
+
 def test_the_digests_made_together_in_a_reader_are_the_stores_own(inbox: Path):
     # A reader makes the file's digest and each indicator's from one repr of each figure; the
     # store compares them with digests it made one at a time: a different text would call a
