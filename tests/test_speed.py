@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import district_workbook, rows_for
+from builders import district_workbook, rows_for, submission
 
 from vwu_pipeline.report import charts as charts_module
 from vwu_pipeline.report.charts import draw_charts, plan_charts
+from vwu_pipeline.report.presentation import indicator_table
 from vwu_pipeline.report.rollup import aggregate, load
 from vwu_pipeline.report.workbook import write_workbook
 from vwu_pipeline.store.db import Store
@@ -245,11 +246,20 @@ def test_the_workbook_is_the_file_xlsxwriters_own_calls_write(vwu, inbox: Path, 
     members = rows_for("members")
     members[2][2:6] = [1600, 10, 1500, 1]  # more members than women 18+: a warning row
     district_workbook(inbox / "tien_lu.xlsx", rows={"members": members})
+    # a district with its first half only: rows noted "chỉ có số liệu 6 tháng đầu năm 2024"
+    submission(
+        inbox / "ba_dinh_h1.xlsx",
+        {"members": [["00001", "Phường Phúc Xá", 300, 20, 400, 3], ["00004", "Phường Trúc Bạch", 250, 10, 300, 0]]},
+        report_title="BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI 6 THÁNG ĐẦU NĂM 2024",
+        unit_title="HỘI LHPN QUẬN BA ĐÌNH",
+    )
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
     result = aggregate(workspace, 2024)
     assert len(result.warnings)
+    members_sheet = indicator_table(result, result.catalog.indicators[0])
+    assert any(members_sheet.partial) and any(members_sheet.part_year) and 0 in members_sheet.depths
 
-    for unit in ("00", "332"):
+    for unit in ("00", "332", "001"):
         mine = write_workbook(result.for_unit(unit), tmp_path / f"fast-{unit}.xlsx")
         theirs = write_workbook(result.for_unit(unit), tmp_path / f"public-{unit}.xlsx", fast=False)
 
@@ -349,6 +359,41 @@ def test_the_grid_of_panels_draws_the_picture_matplotlibs_bars_and_ticks_would(
         mine, theirs = (Image.open(folder / chart.file.name).convert("RGB") for folder in (drawn, reference))
         assert mine.size == theirs.size
         assert ImageChops.difference(mine, theirs).getbbox() is None, chart.file.name
+
+
+def test_the_charts_have_the_pixels_matplotlibs_own_canvas_draws(vwu, inbox: Path, workspace: Path, tmp_path: Path, monkeypatch):
+    # Text is drawn through a cache of layouts and glyph bitmaps, and an opaque PNG is written
+    # in RGB: each chart must still be, pixel for pixel, what matplotlib's Agg canvas writes
+    # (a grid of panels, a single panel laid out by tight_layout, English and Vietnamese).
+    from PIL import Image
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    result = aggregate(workspace, 2024)
+    cache = workspace / ".cache" / "matplotlib"
+
+    def planned(folder: Path, lang: str) -> list[charts_module.Chart]:
+        charts = plan_charts(result, folder, lang)
+        grid = charts[0]
+        assert len(grid.panels) > 1
+        single = charts_module.Chart("ranking", grid.title, folder / "single.png", grid.panels[:1])
+        return [*charts, single]
+
+    for lang in ("vi", "en"):
+        drawn, reference = tmp_path / lang / "drawn", tmp_path / lang / "reference"
+        drawn.mkdir(parents=True), reference.mkdir(parents=True)
+        charts = planned(drawn, lang)
+        draw_charts(charts, result, lang, cache=cache)
+        with monkeypatch.context() as plain:
+            plain.setattr(charts_module, "_canvas_class", lambda: lambda figure: None)  # pyplot's own canvas
+            draw_charts(planned(reference, lang), result, lang, cache=cache)
+
+        for chart in charts:
+            mine, theirs = (Image.open(folder / chart.file.name) for folder in (drawn, reference))
+            assert (mine.mode, theirs.mode) == ("RGB", "RGBA")  # the figure is opaque: no alpha written
+            assert mine.info == theirs.info  # the same resolution, no text chunk
+            assert mine.size == theirs.size
+            assert mine.convert("RGBA").tobytes() == theirs.tobytes(), chart.file.name
 
 
 def test_the_digests_made_together_in_a_reader_are_the_stores_own(inbox: Path):
