@@ -44,7 +44,9 @@ class Step:
 
 
 # Peak memory is read by a small launcher process: a child forked straight from this
-# (large) benchmark process would report this process's memory as its own peak.
+# (large) benchmark process would report this process's memory as its own peak. The launcher
+# starts without `site` (-S): it needs only os and sys, and the seconds it would spend on
+# site-packages (~0.02 s) are not the command's.
 LAUNCHER = """
 import os, sys
 pid = os.fork()
@@ -82,7 +84,11 @@ def run_process(command: list[str], name: str, scratch: Path) -> Step:
     """Run one command in its own process; peak memory covers its reader processes too."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=fresh_env(scratch)
+        [sys.executable, "-S", "-c", LAUNCHER, *command],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=fresh_env(scratch),
     )
     seconds = time.perf_counter() - started
     *output, last = done.stderr.strip().splitlines() or [""]
