@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from vwu_pipeline.core.indicators import Indicator, Measure, assessed_name, measures
@@ -544,38 +545,110 @@ class UnitRow:
     part_year: str = ""  # "chỉ có số liệu 6 tháng đầu năm 2024" when the year has only that
 
 
+@dataclass
+class UnitTable:
+    """The units with figures for an indicator, root first, in tree order, column by column:
+    the workbook writes ten thousand rows a sheet from these lists without an object a row."""
+
+    codes: list[str]
+    names: list[str]
+    levels: list[str]
+    depths: list[int]
+    has_children: list[bool]
+    measures: list[str]
+    figures: list[list[float]]  # a list of floats a unit, one a measure (NaN: no figure)
+    array: np.ndarray  # the same figures as one array, a row a unit
+    partial: list[bool]
+    expected: list[int]
+    submitted: list[int]
+    part_year: list[str]  # "chỉ có số liệu 6 tháng đầu năm 2024" when the year has only that
+
+
+def indicator_table(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> UnitTable:
+    """`indicator_rows` as columns: what `result.wide(indicator)` pivots, from the indicator's
+    rows of the values taken once per result, with the tree's names, levels and depths."""
+    names = [m.name for m in measures(indicator)]
+    rows = _rows_by_indicator(result).get(indicator.name)
+    if rows is None:
+        return UnitTable([], [], [], [], [], names, [], np.empty((0, len(names))), [], [], [], [])
+    codes_of_rows, columns_of_rows, values, partial_of_rows, months = rows
+    # as `pivot`: a row per unit, the units in code order, no (unit, column) twice ...
+    units, unit_of_row = pd.factorize(codes_of_rows)[::-1]
+    columns, column_of_row = pd.factorize(columns_of_rows)[::-1]
+    if len(np.unique(unit_of_row.astype(np.int64) * len(columns) + column_of_row)) != len(unit_of_row):
+        raise ValueError("Index contains duplicate entries, cannot reshape")
+    order = tree_order(result.tree)
+    # ... then in tree order (units outside the tree first, with the nation)
+    ranked = sorted(range(len(units)), key=lambda k: (order.get(units[k], 0), units[k]))
+    codes = [units[k] for k in ranked]
+    place = np.empty(len(units), dtype=np.int64)
+    place[ranked] = np.arange(len(units))
+    wanted = {name: j for j, name in enumerate(names)}
+    column_place = np.array([wanted.get(c, -1) for c in columns], dtype=np.int64)[column_of_row]
+    kept = column_place >= 0
+    table = np.full((len(codes), len(names)), np.nan)
+    table[place[unit_of_row[kept]], column_place[kept]] = values[kept]
+
+    partial = set(codes_of_rows[partial_of_rows == 1].tolist())
+    part_year: dict[str, int] = {}
+    if result.period.is_year and months is not None:  # as `result.part_year`
+        whole = np.where(np.isnan(months), 4095, months) if months.dtype.kind == "f" else months
+        part = (whole.astype(int) != 4095) & (months > 0)
+        part_year = dict(zip(codes_of_rows[part].tolist(), whole[part].astype(int).tolist()))
+    tree_units = [result.tree.get(code) for code in codes]
+    parents = {u.parent for u in tree_units if u is not None}
+    depths = _walk(result.tree)
+    below = depths.get(result.root, 0)
+    coverage = [result.coverage(indicator.name, code) for code in codes]
+    notes: dict[int, str] = {}
+    return UnitTable(
+        codes,
+        [result.unit_name(code, lang) for code in codes],
+        [u.level if u else "national" for u in tree_units],
+        [depths.get(code, 0) - below for code in codes],
+        [code == NATIONAL or code in parents for code in codes],
+        names,
+        table.tolist(),
+        table,
+        [code in partial for code in codes],
+        [c["expected"] for c in coverage],
+        [c["submitted"] for c in coverage],
+        [
+            notes[bits] if bits in notes else notes.setdefault(bits, part_year_note(result, bits, lang))
+            for bits in (part_year.get(code) for code in codes)
+        ],
+    )
+
+
+def _rows_by_indicator(result: AggregateResult) -> dict[str, tuple]:
+    """Each indicator's rows of the values, as arrays (unit codes, columns, values, partial,
+    months or None), taken once per result: comparing 200,000 indicator names took ~15 ms a time."""
+
+    def split(values: pd.DataFrame) -> dict[str, tuple]:
+        indicator_of_row, indicators = pd.factorize(values["indicator"])
+        arrays = [values[c].to_numpy(dtype=object) for c in ("unit_code", "column")]
+        numbers = [values["value"].to_numpy(dtype=float), values["partial"].to_numpy()]
+        months = values["months"].to_numpy() if "months" in values.columns else None
+        kept = {}
+        for k, name in enumerate(indicators):
+            at = np.flatnonzero(indicator_of_row == k)
+            kept[name] = (*(a[at] for a in arrays), *(a[at] for a in numbers), None if months is None else months[at])
+        return kept
+
+    return _taken_once(result, "by_indicator", split)
+
+
 def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> list[UnitRow]:
     """The units with figures for an indicator, root first, in tree order."""
-    wide = result.wide(indicator.name)
-    if wide.empty:
-        return []
-    partial = result.partial_units(indicator.name)
-    part_year = result.part_year(indicator.name)
-    order = tree_order(result.tree)
-    codes = sorted(wide.index, key=lambda c: order.get(c, 0))
-    units = {c: result.tree.get(c) for c in codes}
-    parents = {u.parent for u in units.values() if u is not None}
-    names = [m.name for m in measures(indicator)]
-    # one list of floats a unit (NaN, no figure: None), from one array rather than a dict a row
-    table = wide.reindex(index=codes, columns=names).to_numpy(dtype=float).tolist()
-    rows = []
-    for code, figures in zip(codes, table):
-        counts = result.coverage(indicator.name, code)
-        rows.append(
-            UnitRow(
-                code,
-                result.unit_name(code, lang),
-                units[code].level if units[code] else "national",
-                depth(result, code),
-                code == NATIONAL or code in parents,
-                {k: None if v != v else v for k, v in zip(names, figures)},
-                code in partial,
-                counts["expected"],
-                counts["submitted"],
-                part_year_note(result, part_year.get(code), lang),
-            )
+    t = indicator_table(result, indicator, lang)
+    return [
+        UnitRow(
+            *row[:5],
+            {k: None if v != v else v for k, v in zip(t.measures, row[5])},
+            *row[6:],
         )
-    return rows
+        for row in zip(t.codes, t.names, t.levels, t.depths, t.has_children, t.figures, t.partial, t.expected, t.submitted, t.part_year)
+    ]
 
 
 def ranking(

@@ -16,10 +16,12 @@ string a cell: the same file, byte for byte, as XlsxWriter's public calls write
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from pathlib import Path
 
+import numpy as np
 import xlsxwriter
 import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
@@ -27,6 +29,7 @@ from xlsxwriter.worksheet import (
     CellBlankTuple,
     CellNumberTuple,
     CellStringTuple,
+    RowInfo,
     Worksheet,
     _utf16_len,
     _utf16_truncate,
@@ -321,15 +324,40 @@ class _FastWorksheet(Worksheet):
         self.row_spans = spans
         rows_xml, row_info = self.rows_xml, self.row_info
         write = self.fh.write
+        # a <row> element's attributes after its number, as `_write_row` writes them, once for
+        # each (spans, attributes) met: ten thousand rows have a handful
+        opened: dict[tuple, str] = {}
+        parts: list[str] = []
         for row in range(self.dim_rowmin, self.dim_rowmax + 1):
             cells = rows_xml.get(row)
             info = row_info.get(row)
             if cells is None:
                 if info is not None:  # a blank row with attributes only
+                    write("".join(parts))
+                    parts.clear()
                     self._write_empty_row(row, spans.get(row // 16), info)
                 continue
-            self._write_row(row, spans.get(row // 16), info)
-            write(cells + "</row>")
+            span = spans.get(row // 16)
+            key = (span,) if info is None else (span, info.height, info.row_format, info.hidden, info.level, info.collapsed)
+            rest = opened.get(key)
+            if rest is None:
+                rest = opened[key] = self._row_attributes(row, span, info)
+            parts.append(f'<row r="{row + 1}"{rest}{cells}</row>')
+        write("".join(parts))
+
+    def _row_attributes(self, row: int, spans: str | None, info: RowInfo | None) -> str:
+        """What `_write_row` writes after `<row r="N"` for these spans and attributes."""
+        fh = self.fh
+        self.fh = written = io.StringIO()
+        try:
+            self._write_row(row, spans, info)
+        finally:
+            self.fh = fh
+        start = f'<row r="{row + 1}"'
+        tag = written.getvalue()
+        if not tag.startswith(start):  # XlsxWriter changed how it writes a row
+            raise RuntimeError(f"unexpected <row> element: {tag}")
+        return tag[len(start) :]
 
 
 class _ColumnLetters(dict):
@@ -549,9 +577,9 @@ def _headline_note(result: AggregateResult, row: p.FigureRow, lang: str) -> str:
 
 def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str) -> None:
     shown = measures(indicator)
-    rows = p.indicator_rows(result, indicator, lang)
+    table = p.indicator_table(result, indicator, lang)
     # The unit column fits the longest indented name; figure headers wrap over three lines.
-    name_width = min(max((len(row.unit_name) + 2 * row.depth for row in rows), default=20) + 3, 60)
+    name_width = min(max((len(name) + 2 * depth for name, depth in zip(table.names, table.depths)), default=20) + 3, 60)
     s = _Sheet(book, indicator.short_title(lang), [10, max(name_width, 20), 11, *[18] * len(shown), 36], freeze="D3")
     title = f"{indicator.title(lang)} — {p.period_label(result, lang)} — {p.scope_name(result, lang)}"
     s.append([s.text(title, TITLE)], height=22)
@@ -563,25 +591,176 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
         for partial in (False, True)
         for bold in (False, True)
     }
-    for row in rows:
-        font = BOLD if row.has_children else None
-        notes = [p.partial_text(result, lang, submitted=row.submitted, expected=row.expected) if row.partial else "", row.part_year]
-        note = "; ".join(n for n in notes if n)
-        level = levels.get(row.level) or levels.setdefault(row.level, p.level_label(row.level, lang))
-        values = row.values
+    partial_notes: dict[tuple[int, int], str] = {}
+    units = []  # (code, name, level, depth, bold, figures, partial, note) a row
+    for code, name, level, depth, bold, figures, partial, expected, submitted, part_year in zip(
+        table.codes,
+        table.names,
+        table.levels,
+        table.depths,
+        table.has_children,
+        table.figures,
+        table.partial,
+        table.expected,
+        table.submitted,
+        table.part_year,
+    ):
+        if partial:
+            key = (submitted, expected)
+            if key not in partial_notes:
+                partial_notes[key] = p.partial_text(result, lang, submitted=submitted, expected=expected)
+            note = f"{partial_notes[key]}; {part_year}" if part_year else partial_notes[key]
+        else:
+            note = part_year
+        label = levels.get(level) or levels.setdefault(level, p.level_label(level, lang))
+        units.append((code, name, label, depth, bold, figures, partial, note))
+    if s.direct and _RowTemplates.fits(s, len(units)):
+        finite = np.isfinite(table.array).astype(np.int64)
+        present = (finite << np.arange(len(shown), dtype=np.int64)).sum(axis=1).tolist()
+        _RowTemplates(s, number_styles).append_units(units, present)
+        return
+    for code, name, label, depth, bold, figures, partial, note in units:
+        font = BOLD if bold else None
         s.append(
             [
-                s.text(row.unit_code, font),
-                s.text(row.unit_name, font, INDENT[min(row.depth, 7)]),
-                s.text(level, font),
+                s.text(code, font),
+                s.text(name, font, INDENT[min(depth, 7)]),
+                s.text(label, font),
                 *[
-                    (_NUMBER, value, style) if value is not None and math.isfinite(value) else None  # as `number`
-                    for value, style in zip([values.get(m.name) for m in shown], number_styles[row.partial, row.has_children])
+                    (_NUMBER, value, style) if math.isfinite(value) else None  # as `number`
+                    for value, style in zip(figures, number_styles[partial, bold])
                 ],
                 s.text(note, WARN if note else None),
             ],
-            level=row.depth,
+            level=depth,
         )
+
+
+class _RowTemplates:
+    """An indicator sheet's unit rows written as their XML, one `str.format` of a template a row:
+    the rows are of a few shapes (bold or not, partial or not, indent, which figures and note
+    there are), each shape's `<c>` elements built once, as `_Sheet._append_xml` builds them
+    (formats made and numbered in the order its cells meet them), its row's number, shared
+    strings and figures put in by `format`. `set_row`'s outline level is set as `set_row` sets
+    it; `_FastWorksheet._write_rows_xml` writes the `<row>` elements."""
+
+    def __init__(self, sheet: _Sheet, number_styles: dict[tuple[bool, bool], list]) -> None:
+        self.sheet = sheet
+        self.number_styles = number_styles
+        self.templates: dict[tuple, tuple[str, int, int]] = {}
+
+    @staticmethod
+    def fits(sheet: _Sheet, rows: int) -> bool:
+        """Rows within the sheet's bounds, after a first cell (set_row's dimension check on a sheet
+        without one differs), on a sheet whose rows have no format of their own."""
+        ws = sheet.ws
+        return sheet.row + rows < ws.xls_rowmax and ws.dim_colmin is not None and not any(info.row_format for info in ws.row_info.values())
+
+    def append_units(self, units: list[tuple], present: list[int]) -> None:
+        """The rows of `units` ((code, name, level label, depth, bold, figures, partial, note) a
+        row), `present` a bit for each of a row's figures that is written (finite)."""
+        sheet = self.sheet
+        ws = sheet.ws
+        texts = [text for unit in units for text in (unit[0], unit[1], unit[2], unit[7])]
+        longest = max(map(len, texts), default=0)
+        if longest > ws.xls_strmax // 2 or _ILLEGAL.search(" ".join(texts)):  # one search, seldom found
+            texts = [_clean(text, ws.xls_strmax) for text in texts]
+        # shared strings numbered as they are met, row by row (code, name, level, note)
+        strings = ws.str_table
+        table = strings.string_table
+        shared = table.setdefault
+        indices = [shared(text, len(table)) if text else None for text in texts]
+        strings.count += sum(1 for text in texts if text)
+        strings.unique_count = len(table)
+        shapes = zip(
+            [unit[4] for unit in units],
+            [unit[6] for unit in units],
+            [min(unit[3], 7) for unit in units],
+            present,
+            *[[text != "" for text in texts[i::4]] for i in range(4)],
+        )
+        templates = self.templates
+        rows_xml, columns_of_row, row_info, row_sizes = ws.rows_xml, ws.columns_of_row, ws.row_info, ws.row_sizes
+        height = ws.default_row_height
+        infos = {}  # outline level -> its RowInfo, as set_row makes it (XlsxWriter never changes one)
+        first_row = row = sheet.row + 1
+        for k, key in enumerate(shapes):
+            template = templates.get(key)
+            if template is None:
+                template = templates[key] = self._template(key, len(units[k][5]))
+            xml, first, last = template
+            depth = units[k][3]
+            if depth:  # as set_row(row, None, None, {"level": min(depth, 7)}), which keeps 0 to 7
+                level = max(key[2], 0)
+                info = infos.get(level)
+                if info is None:
+                    info = infos[level] = RowInfo(height=height, row_format=None, hidden=False, level=level, collapsed=False)
+                row_info[row] = info
+                row_sizes[row] = [height, False]
+            if xml:
+                rows_xml[row] = xml.format(str(row + 1), *indices[4 * k : 4 * k + 4], *units[k][5])
+                columns_of_row[row] = (first, last)
+            row += 1
+        sheet.row = row - 1
+        if infos:
+            ws.outline_row_level = max(ws.outline_row_level, *infos)
+        # the dimensions that write_string/write_number and set_row keep: rows with cells or
+        # set_row's attributes, columns of the cells
+        top = next((r for r in range(first_row, row) if r in rows_xml or r in row_info), None)
+        if top is not None:
+            bottom = next(r for r in range(row - 1, top - 1, -1) if r in rows_xml or r in row_info)
+            ws.dim_rowmin = top if ws.dim_rowmin is None or top < ws.dim_rowmin else ws.dim_rowmin
+            ws.dim_rowmax = bottom if ws.dim_rowmax is None or bottom > ws.dim_rowmax else ws.dim_rowmax
+        used = [(first, last) for xml, first, last in templates.values() if xml]
+        if used:
+            low, high = min(first for first, _ in used), max(last for _, last in used)
+            ws.dim_colmin = low if ws.dim_colmin is None or low < ws.dim_colmin else ws.dim_colmin
+            ws.dim_colmax = high if ws.dim_colmax is None or high > ws.dim_colmax else ws.dim_colmax
+
+    def _template(self, key: tuple, figures: int) -> tuple[str, int, int]:
+        """A shape's `<c>` elements as a format string: {0} the row's number, {1} to {4} the
+        shared strings' indices of its code, name, level and note, then its figures; with its
+        first and last cell's column."""
+        bold, partial, indent, present, code, name, label, note = key
+        book, ws = self.sheet.book, self.sheet.ws
+        font = BOLD if bold else None
+        cells: list[tuple[int, object, int]] = []  # (column, format, slot) in order
+        if code:
+            cells.append((0, book.style(font, None, None, None), 1))
+        if name:
+            cells.append((1, book.style(font, INDENT[indent], None, None), 2))
+        if label:
+            cells.append((2, book.style(font, None, None, None), 3))
+        styles = self.number_styles[partial, bold]
+        for j in range(figures):
+            if present >> j & 1:
+                cells.append((3 + j, styles[j], 5 + j))
+        if note:
+            cells.append((3 + figures, book.style(WARN, None, None, None), 4))
+        if not cells:
+            return "", -1, -1
+        parts = []
+        for col, style, slot in cells:
+            if style:
+                shown = f' r="{_LETTERS[col]}{{0}}" s="{style._get_xf_index()}"'
+            elif col in ws.col_info and ws.col_info[col].column_format is not None:
+                shown = f' r="{_LETTERS[col]}{{0}}" s="{ws.col_info[col].column_format._get_xf_index()}"'
+            else:
+                shown = f' r="{_LETTERS[col]}{{0}}"'
+            if slot < 5:
+                parts.append(f'<c{shown} t="s"><v>{{{slot}}}</v></c>')
+            else:
+                parts.append(f"<c{shown}><v>{{{slot}:.16G}}</v></c>")
+        return "".join(parts), cells[0][0], cells[-1][0]
+
+
+def _clean(value: str, strmax: int) -> str:
+    """A text as `_Sheet.text` writes it: without characters XML 1.0 forbids, within Excel's
+    length (`_Sheet._append_xml` truncates as write_string does)."""
+    text = _ILLEGAL.sub("", value)
+    if len(text) > strmax // 2 and _utf16_len(text) > strmax:
+        text = _utf16_truncate(text, strmax)
+    return text
 
 
 def _chart_sheet(book: _Book, result: AggregateResult, lang: str) -> None:
