@@ -559,8 +559,7 @@ class UnitTable:
     figures: list[list[float]]  # a list of floats a unit, one a measure (NaN: no figure)
     array: np.ndarray  # the same figures as one array, a row a unit
     partial: list[bool]
-    expected: list[int]
-    submitted: list[int]
+    counts: dict[str, tuple[int, int]]  # unit -> reporting units submitted and expected, of partial units
     part_year: list[str]  # "chỉ có số liệu 6 tháng đầu năm 2024" when the year has only that
 
 
@@ -570,16 +569,19 @@ def indicator_table(result: AggregateResult, indicator: Indicator, lang: str = "
     names = [m.name for m in measures(indicator)]
     rows = _rows_by_indicator(result).get(indicator.name)
     if rows is None:
-        return UnitTable([], [], [], [], [], names, [], np.empty((0, len(names))), [], [], [], [])
+        return UnitTable([], [], [], [], [], names, [], np.empty((0, len(names))), [], {}, [])
     codes_of_rows, columns_of_rows, values, partial_of_rows, months = rows
     # as `pivot`: a row per unit, the units in code order, no (unit, column) twice ...
     units, unit_of_row = pd.factorize(codes_of_rows)[::-1]
     columns, column_of_row = pd.factorize(columns_of_rows)[::-1]
-    if len(np.unique(unit_of_row.astype(np.int64) * len(columns) + column_of_row)) != len(unit_of_row):
+    if len(unit_of_row) and np.bincount(unit_of_row.astype(np.int64) * len(columns) + column_of_row).max() > 1:
         raise ValueError("Index contains duplicate entries, cannot reshape")
     order = tree_order(result.tree)
     # ... then in tree order (units outside the tree first, with the nation)
-    ranked = sorted(range(len(units)), key=lambda k: (order.get(units[k], 0), units[k]))
+    positions = [order.get(code, 0) for code in units]
+    ranked = sorted(range(len(units)), key=positions.__getitem__)
+    outside = positions.count(0)  # the nation and units outside the tree: in code order
+    ranked[:outside] = sorted(ranked[:outside], key=units.__getitem__)
     codes = [units[k] for k in ranked]
     place = np.empty(len(units), dtype=np.int64)
     place[ranked] = np.arange(len(units))
@@ -599,7 +601,6 @@ def indicator_table(result: AggregateResult, indicator: Indicator, lang: str = "
     parents = {u.parent for u in tree_units if u is not None}
     depths = _walk(result.tree)
     below = depths.get(result.root, 0)
-    coverage = [result.coverage(indicator.name, code) for code in codes]
     notes: dict[int, str] = {}
     return UnitTable(
         codes,
@@ -611,8 +612,7 @@ def indicator_table(result: AggregateResult, indicator: Indicator, lang: str = "
         table.tolist(),
         table,
         [code in partial for code in codes],
-        [c["expected"] for c in coverage],
-        [c["submitted"] for c in coverage],
+        {code: _counts(result, indicator.name, code) for code in codes if code in partial},
         [
             notes[bits] if bits in notes else notes.setdefault(bits, part_year_note(result, bits, lang))
             for bits in (part_year.get(code) for code in codes)
@@ -638,17 +638,22 @@ def _rows_by_indicator(result: AggregateResult) -> dict[str, tuple]:
     return _taken_once(result, "by_indicator", split)
 
 
+def _counts(result: AggregateResult, indicator: str, code: str) -> tuple[int, int]:
+    counts = result.coverage(indicator, code)
+    return counts["submitted"], counts["expected"]
+
+
 def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> list[UnitRow]:
     """The units with figures for an indicator, root first, in tree order."""
     t = indicator_table(result, indicator, lang)
-    return [
-        UnitRow(
-            *row[:5],
-            {k: None if v != v else v for k, v in zip(t.measures, row[5])},
-            *row[6:],
-        )
-        for row in zip(t.codes, t.names, t.levels, t.depths, t.has_children, t.figures, t.partial, t.expected, t.submitted, t.part_year)
-    ]
+    rows = []
+    for code, name, level, depth, children, figures, partial, part_year in zip(
+        t.codes, t.names, t.levels, t.depths, t.has_children, t.figures, t.partial, t.part_year
+    ):
+        submitted, expected = _counts(result, indicator.name, code)
+        values = {k: None if v != v else v for k, v in zip(t.measures, figures)}
+        rows.append(UnitRow(code, name, level, depth, children, values, partial, expected, submitted, part_year))
+    return rows
 
 
 def ranking(

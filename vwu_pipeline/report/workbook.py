@@ -316,10 +316,16 @@ class _FastWorksheet(Worksheet):
         if any(self.table.values()):  # cells written the other way too: XlsxWriter's order is the table's
             raise RuntimeError("a sheet's cells are written either as XML rows or into the table, not both")
         # each block of 16 rows spans its cells' first to last column ("spans", as _calculate_spans)
-        blocks: dict[int, tuple[int, int]] = {}
+        blocks: dict[int, list[int]] = {}
         for row, (first, last) in self.columns_of_row.items():
-            low, high = blocks.get(row // 16, (first, last))
-            blocks[row // 16] = (min(low, first), max(high, last))
+            block = blocks.get(row >> 4)
+            if block is None:
+                blocks[row >> 4] = [first, last]
+                continue
+            if first < block[0]:
+                block[0] = first
+            if last > block[1]:
+                block[1] = last
         spans = {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
         self.row_spans = spans
         rows_xml, row_info = self.rows_xml, self.row_info
@@ -593,22 +599,13 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     }
     partial_notes: dict[tuple[int, int], str] = {}
     units = []  # (code, name, level, depth, bold, figures, partial, note) a row
-    for code, name, level, depth, bold, figures, partial, expected, submitted, part_year in zip(
-        table.codes,
-        table.names,
-        table.levels,
-        table.depths,
-        table.has_children,
-        table.figures,
-        table.partial,
-        table.expected,
-        table.submitted,
-        table.part_year,
+    for code, name, level, depth, bold, figures, partial, part_year in zip(
+        table.codes, table.names, table.levels, table.depths, table.has_children, table.figures, table.partial, table.part_year
     ):
         if partial:
-            key = (submitted, expected)
+            key = table.counts[code]
             if key not in partial_notes:
-                partial_notes[key] = p.partial_text(result, lang, submitted=submitted, expected=expected)
+                partial_notes[key] = p.partial_text(result, lang, submitted=key[0], expected=key[1])
             note = f"{partial_notes[key]}; {part_year}" if part_year else partial_notes[key]
         else:
             note = part_year
