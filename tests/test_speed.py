@@ -105,6 +105,74 @@ def test_an_unchanged_re_ingest_reads_neither_the_schemas_nor_the_unit_master(in
 # --- aggregate and report (issue 18: aggregate + report in seconds, aggregate at 10× within 500 MB) ---
 
 
+RUN_AND_LIST_CHECKS = """
+import json, sys
+from vwu_pipeline.cli import main
+sys.argv[1:] = sys.argv[1:]
+try:
+    main()
+except SystemExit as done:
+    code = done.code
+print(json.dumps({"code": code, "checked": sorted(m for m in ("pydantic", "yaml", "vwu_pipeline.core.schema_files") if m in sys.modules)}))
+"""
+
+
+def test_aggregate_and_report_take_the_checked_catalogue_kept_in_the_workspace(inbox: Path, workspace: Path, tmp_path: Path):
+    # Issue 18: importing pydantic and checking the schema files strictly was a tenth of a second
+    # of every aggregate and report. The first aggregate keeps the checked catalogue in the
+    # workspace; later runs take it while the schema files (and vwu's checking code) are the same
+    # bytes. A file changed is checked again, and a mistake still stops the run.
+    from vwu_pipeline.core import indicators
+
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    for path in indicators.DEFAULT_SCHEMAS.glob("*.yaml"):
+        (schemas / path.name).write_bytes(path.read_bytes())
+    district_workbook(inbox / "tien_lu.xlsx")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VWU_")}
+
+    def run(*args: object) -> dict:
+        line = [sys.executable, "-c", RUN_AND_LIST_CHECKS, *map(str, args), "--workspace", str(workspace), "--schemas", str(schemas)]
+        done = subprocess.run(line, capture_output=True, text=True, env=env)
+        *said, seen = done.stdout.splitlines() or [""]
+        return {**json.loads(seen or "{}"), "said": said, "stderr": done.stderr[-2000:]}
+
+    checked = ["pydantic", "vwu_pipeline.core.schema_files", "yaml"]
+    assert run("ingest", inbox, "--quiet")["code"] == 0
+    first = run("aggregate", "--year", 2024, "--quiet")
+    assert (first["code"], first["checked"]) == (0, checked), first
+    kept = workspace / ".cache" / "catalogue.json"
+    assert kept.is_file()
+    indicators._CATALOGS.clear()
+    assert indicators.load_catalog(schemas, kept) == indicators._load_catalog(schemas.resolve())  # the same records
+
+    again = run("aggregate", "--year", 2024, "--quiet")
+    assert (again["code"], again["checked"]) == (0, []), again
+    report = run("report", "--year", 2024, "--out", tmp_path / "out", "--quiet")
+    assert (report["code"], report["checked"]) == (0, []), report
+
+    members = schemas / "members.yaml"
+    members.write_text(members.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same meaning, other bytes
+    changed = run("aggregate", "--year", 2024, "--quiet")
+    assert (changed["code"], changed["checked"]) == (0, checked), changed
+    assert run("aggregate", "--year", 2024, "--quiet")["checked"] == []
+
+    members.write_text(members.read_text(encoding="utf-8").replace("aggregation: stock", "aggregation: sometimes"), encoding="utf-8")
+    assert "sometimes" in members.read_text(encoding="utf-8")
+    broken = run("aggregate", "--year", 2024, "--quiet")
+    assert broken["code"] == 2 and "members.yaml" in broken["stderr"], broken
+
+    members.write_text(members.read_text(encoding="utf-8").replace("aggregation: sometimes", "aggregation: stock"), encoding="utf-8")
+    assert run("aggregate", "--year", 2024, "--quiet")["code"] == 0
+    stored = json.loads(kept.read_text(encoding="utf-8"))  # one kept for other bytes (or another vwu) is not taken
+    stored["key"] = "0" * 64
+    stored["catalog"]["indicators"][0]["title_en"] = "Kept for other files"
+    kept.write_text(json.dumps(stored), encoding="utf-8")
+    assert run("aggregate", "--year", 2024, "--quiet")["checked"] == checked
+    indicators._CATALOGS.clear()
+    assert "Kept for other files" not in [i.title_en for i in indicators.load_catalog(schemas, kept).indicators]
+
+
 def test_the_figures_read_for_an_aggregation_hold_each_unit_code_and_column_name_once(vwu, inbox: Path, workspace: Path):
     # 10× national data is 1.6 million current figures a year: one string per cell (and one
     # row tuple per figure) held over a gigabyte while the year was rolled up.

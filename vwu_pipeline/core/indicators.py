@@ -7,11 +7,11 @@ Adding an indicator means adding a file, not code.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -242,21 +242,140 @@ def schemas_dir(directory: Path | str | None = None) -> Path:
     return Path(directory or os.environ.get("VWU_SCHEMAS") or DEFAULT_SCHEMAS)
 
 
-def load_catalog(directory: Path | str | None = None) -> Catalog:
+def load_catalog(directory: Path | str | None = None, cache: Path | None = None, keep: bool = False) -> Catalog:
     """Load every `*.yaml` indicator file of the schema folder (cached per folder and files).
 
     Every file is checked against the strict model of `schema_files`: a mistake stops the
     run (exit 2) with every issue listed, file and line.
+
+    `cache`: a file (in the workspace) holding the catalogue as JSON, as checked from exactly
+    these schema bytes by exactly this vwu's checking code (`_cache_key`); a catalogue it holds
+    for other bytes or another vwu is ignored. `keep`: write it there after a full check (a
+    writer of the workspace; a reader only reads it). Importing pydantic and checking the
+    files is a tenth of a second of every aggregate and report.
     """
     folder = schemas_dir(directory).resolve()
     if not folder.is_dir():
         raise ConfigError("error.no-schema-folder", folder=folder)
     stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml")))
-    return _load_catalog(folder, stamp)
+    found = _CATALOGS.get((folder, stamp))
+    if found is not None:
+        return found
+    catalog = _cached_catalog(cache, folder) if cache is not None else None
+    if catalog is None:
+        catalog = _load_catalog(folder)
+        if cache is not None and keep:
+            _keep_catalog(cache, catalog)
+    if len(_CATALOGS) >= 8:
+        _CATALOGS.pop(next(iter(_CATALOGS)))
+    _CATALOGS[(folder, stamp)] = catalog
+    return catalog
 
 
-@lru_cache(maxsize=8)
-def _load_catalog(directory: Path, stamp: tuple) -> Catalog:
+_CATALOGS: dict[tuple[Path, tuple], Catalog] = {}  # per folder and (name, mtime, size) of its files
+# The modules whose code decides what a checked catalogue holds: a cached one is taken only
+# from the same code (no version number to forget to bump).
+_CHECKING_CODE = ("indicators.py", "schema_files.py", "messages.py", "text.py")
+CATALOG_CACHE_FORMAT = 1
+
+
+def _cache_key(folder: Path, digest: str) -> str:
+    import hashlib
+
+    key = hashlib.sha256(f"{CATALOG_CACHE_FORMAT}\0{folder}\0{digest}\0".encode())
+    for name in _CHECKING_CODE:
+        key.update((Path(__file__).parent / name).read_bytes() + b"\0")
+    return key.hexdigest()
+
+
+def _cached_catalog(cache: Path, folder: Path) -> Catalog | None:
+    """The catalogue in `cache` when it was checked from the schema files as they are now."""
+    import json
+
+    try:
+        stored = json.loads(cache.read_bytes())
+        if stored.get("key") != _cache_key(folder, _digest(folder)):
+            return None
+        return catalog_from_dict(stored["catalog"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # none yet, unreadable, or not one this vwu wrote: checked again
+
+
+def _keep_catalog(cache: Path, catalog: Catalog) -> None:
+    """Write the checked catalogue to `cache` (whole or not at all: a temporary file renamed)."""
+    import json
+
+    text = json.dumps({"key": _cache_key(catalog.directory, catalog.digest), "catalog": catalog_to_dict(catalog)}, ensure_ascii=False)
+    temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    created = False
+    try:
+        cache.parent.mkdir(exist_ok=True)  # never the workspace itself: a missing one is told elsewhere
+        # os.open applies the umask (group-readable like the workspace's other files); O_EXCL:
+        # never written through a file or link someone else put there
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        created = True
+        with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(temporary, cache)
+    except OSError:  # a workspace we may not write: the next run checks the files again
+        if created:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+# Fields holding other records, and what each is.
+_NESTED = {
+    "indicators": "Indicator",
+    "columns": "Column",
+    "ratios": "Ratio",
+    "rules": "Rule",
+    "derived": "Derived",
+    "unit_columns": "UnitColumn",
+}
+
+
+def catalog_to_dict(catalog: Catalog) -> dict[str, Any]:
+    """A checked catalogue as plain JSON data (`catalog_from_dict` makes the same one again)."""
+    from dataclasses import fields
+
+    def plain(record: Any) -> dict[str, Any]:
+        out = {}
+        for f in fields(record):
+            value = getattr(record, f.name)
+            if f.name in _NESTED:
+                value = [plain(v) for v in value]
+            elif isinstance(value, (tuple, frozenset)):
+                value = sorted(value) if isinstance(value, frozenset) else list(value)
+            elif isinstance(value, Path):
+                value = str(value)
+            out[f.name] = value
+        return out
+
+    return plain(catalog)
+
+
+def catalog_from_dict(data: dict[str, Any]) -> Catalog:
+    classes = {"Indicator": Indicator, "Column": Column, "Ratio": Ratio, "Rule": Rule, "Derived": Derived, "UnitColumn": UnitColumn}
+
+    def record(cls: type, values: dict[str, Any]) -> Any:
+        made = {}
+        for name, value in values.items():
+            if name in _NESTED:
+                value = tuple(record(classes[_NESTED[name]], v) for v in value)
+            elif isinstance(value, list):
+                value = tuple(value)
+            made[name] = value
+        return cls(**made)
+
+    made = dict(data)
+    made["totals_labels"] = frozenset(made["totals_labels"])
+    made["directory"] = Path(made["directory"])
+    unit_columns = tuple(record(UnitColumn, v) for v in made.pop("unit_columns"))
+    indicators = tuple(record(Indicator, v) for v in made.pop("indicators"))
+    return Catalog(indicators, unit_columns, **made)
+
+
+def _load_catalog(directory: Path) -> Catalog:
     from pydantic import ValidationError
 
     from vwu_pipeline.core import schema_files as sf

@@ -60,13 +60,16 @@ from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.report.arrays import aligned, completeness, figure_codes, outliers, own_values, roll_up, rule_breaks, tree_index, within
 from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
-from vwu_pipeline.store.db import Store, now
+from vwu_pipeline.store.db import DB_NAME, Store, now
 
 # Bumped when the rules change what an aggregation holds (2: a part of 2025 sent on the legacy
 # tree is rolled up on it; 3: 2025 completeness counts the communes answered for; 4: a legacy
 # district's files answer for the new communes its communes went to): an aggregation stored by
 # an earlier vwu is then computed again.
 ROLL_UP_RULES = 4
+# The checked indicator catalogue kept in the workspace (JSON, keyed by the schema files' bytes
+# and vwu's checking code: core/indicators.py `load_catalog`), written by aggregate, read by both.
+CATALOG_CACHE = ".cache/catalogue.json"
 
 
 def compute(
@@ -186,7 +189,8 @@ def aggregate(
     if not outlier_factor > 1:
         raise ConfigError("error.outlier-factor", factor=outlier_factor)
     period = _period(year, period)
-    catalog = load_catalog(schemas)
+    # kept only in a workspace (a folder without a store gets nothing written: it is refused below)
+    catalog = load_catalog(schemas, Path(workspace) / CATALOG_CACHE, keep=(Path(workspace) / DB_NAME).is_file())
     store = Store.open(workspace, create=False)
     run_id = store.start_run("aggregate")
     try:
@@ -490,7 +494,7 @@ def load(workspace: Path, year: int, schemas: Path | None = None, period: Period
             meta = store.aggregation_meta(year, period.code)
             if meta is None or meta["data_version"] != store.data_version(year):
                 return None
-            if meta.get("inputs") != inputs_digest(load_catalog(schemas)):
+            if meta.get("inputs") != inputs_digest(load_catalog(schemas, Path(workspace) / CATALOG_CACHE)):
                 return None  # computed with other schemas, another unit master or conversion table
             meta, tables = store.read_aggregation(year, period.code)
             targets, warnings = store.targets(year), store.ingest_warnings(year)
