@@ -16,7 +16,7 @@ import shlex
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -969,12 +969,15 @@ class Store:
 
     # -- reading back ---------------------------------------------------------------------
 
-    def figures_frame(self, year: int) -> Any:
+    def figures_frame(self, year: int, grouped: Iterable[list[tuple]] | None = None) -> Any:
         """Current figures of a year as a DataFrame (submission_id, indicator, period, tree,
         unit_code, column, value, version). The submissions' own fields are read once per
         submission and the figures in chunks, each text value kept once (a unit code or column
         name shared by every row that has it): at 10× national data (5 million figures) one
-        row tuple per figure and one string per cell held gigabytes."""
+        row tuple per figure and one string per cell held gigabytes.
+
+        `grouped`: the rows of `grouped_figures(year)` read ahead by another connection that saw
+        the same data version (report/ahead.py); by default this connection reads them."""
         import numpy as np
         import pandas as pd
 
@@ -988,7 +991,7 @@ class Store:
         indicator, period, tree, version = (np.array([row[k] for row in submissions], dtype=object) for k in range(1, 5))
         unit_numbers: dict[str, int] = {}
         column_numbers: dict[str, int] = {}
-        chunks = self._figures_by_submission(year, unit_numbers, column_numbers)
+        chunks = self._figures_by_submission(year, unit_numbers, column_numbers, grouped)
         if chunks is None:  # a figure the grouped read cannot carry exactly: read row by row
             unit_numbers.clear()
             column_numbers.clear()
@@ -1018,7 +1021,24 @@ class Store:
         )
         return pd.DataFrame(dict(zip(names, (*columns, value, text(version, of)))), copy=False)
 
-    def _figures_by_submission(self, year: int, unit_numbers: dict[str, int], column_numbers: dict[str, int]) -> list[tuple] | None:
+    def grouped_figures(self, year: int) -> Iterator[list[tuple]]:
+        """The year's current figures one row per submission, in chunks of submissions: (id,
+        figures, whole values among them, row ids, unit codes, column names, values), each of
+        the last four one text joined by SQLite (see `_figures_by_submission`)."""
+        cursor = self.db.execute(
+            "SELECT s.id, count(*), sum(f.value = CAST(f.value AS INTEGER) AND abs(f.value) < 4503599627370496),"
+            " group_concat(f.rowid), group_concat(f.unit_code, char(31)), group_concat(f.column, char(31)),"
+            " group_concat(CAST(f.value AS INTEGER))"
+            " FROM submissions s JOIN figures f ON f.submission_id = s.id"
+            " WHERE s.current = 1 AND f.current = 1 AND s.year = ? GROUP BY s.id ORDER BY s.id",
+            (year,),
+        )
+        while groups := cursor.fetchmany(SUBMISSION_CHUNK):
+            yield groups
+
+    def _figures_by_submission(
+        self, year: int, unit_numbers: dict[str, int], column_numbers: dict[str, int], grouped: Iterable[list[tuple]] | None = None
+    ) -> list[tuple] | None:
         """The year's current figures as (submission, unit number, column number, value) arrays,
         read one row per submission: SQLite joins each submission's unit codes, column names,
         values and row ids into one text each, so Python handles a few thousand rows instead
@@ -1028,22 +1048,13 @@ class Store:
         import numpy as np
         import pandas as pd
 
-        cursor = self.db.execute(
-            "SELECT s.id, count(*), sum(f.value = CAST(f.value AS INTEGER) AND abs(f.value) < 4503599627370496),"
-            " group_concat(f.rowid), group_concat(f.unit_code, char(31)), group_concat(f.column, char(31)),"
-            " group_concat(CAST(f.value AS INTEGER))"
-            " FROM submissions s JOIN figures f ON f.submission_id = s.id"
-            " WHERE s.current = 1 AND f.current = 1 AND s.year = ? GROUP BY s.id ORDER BY s.id",
-            (year,),
-        )
-
         def numbered(texts: list[str], numbers: dict[str, int]) -> np.ndarray:
             codes, seen = pd.factorize(np.array(texts, dtype=object))
             known = np.fromiter((numbers.setdefault(text, len(numbers)) for text in seen.tolist()), np.int32, len(seen))
             return known[codes]
 
         chunks: list[tuple] = []
-        while groups := cursor.fetchmany(SUBMISSION_CHUNK):
+        for groups in self.grouped_figures(year) if grouped is None else grouped:
             ids, counts, whole, rowids, units, columns, values = zip(*groups)
             n = sum(counts)
             if sum(whole) != n:
