@@ -227,7 +227,7 @@ def run(
             seen_refused = store.refused_feedback()
         for result in refused:
             done(feedback(result))
-        hashed = {path: hashes.of(path) for path in files}  # (sha256, modification time)
+        hashed = {path: hashes.of(path) for path in files}  # (sha256, modification time, size)
         standing = _oldest_copies(hashed)
         with Parser(catalog, options) as parser:
             # Workers read the next batch while this process validates and stores one.
@@ -236,7 +236,7 @@ def run(
                 unchanged: list[FileResult] = []
                 fresh: list[tuple[Path, str | None]] = []
                 for path in batch:
-                    sha, mtime_ns = hashed[path]
+                    sha, mtime_ns, _ = hashed[path]
                     if sha in known:
                         unchanged.append(_seen_again(store, path, sha, versions[sha], mtime_ns))
                     elif sha and standing[sha] != path:
@@ -247,7 +247,7 @@ def run(
                             in_run[sha] = None
                 upcoming = (unchanged, parser.submit(fresh))
                 if pending:
-                    _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run, years, named)
+                    _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run, years, named, hashed)
                 pending = upcoming
         for path, sha in copies:
             copy = _copy_outcome(path, in_run[sha])
@@ -317,8 +317,11 @@ def _finish_batch(
     in_run: dict[str, FileResult | None] | None = None,
     years: YearCheck | None = None,
     named: set[Path] | frozenset[Path] = frozenset(),
+    hashed: dict[Path, tuple[str | None, int | None, int | None]] | None = None,
 ) -> None:
-    """Validate a read batch together, then store it file by file."""
+    """Validate a read batch together, then store it file by file. `hashed`: each file's
+    (sha256, modification time, size) from `Hashes.of`: its time and size as they were when
+    it was hashed, without asking the file system again."""
     for result in unchanged:
         done(result)
     read = parsed()
@@ -332,7 +335,9 @@ def _finish_batch(
     # Stored oldest version first (the version key: signing date, else file time, then name), not
     # in name order: a re-saved original read in the same run as its correction is recognised as
     # such whatever the names, and a store rebuilt from the same files stores them alike.
-    order = sorted(subs, key=lambda sub: file_version_key(sub.path, sub.signed_on)) if store is not None else subs
+    hashed = hashed or {}
+    stats = {id(sub): _stat_texts(hashed.get(sub.path)) for sub in subs}
+    order = sorted(subs, key=lambda sub: file_version_key(sub.path, sub.signed_on, stats[id(sub)][0])) if store is not None else subs
     outcomes: dict[int, FileResult] = {}
     for sub in order:
         result = sub.result
@@ -355,6 +360,8 @@ def _finish_batch(
                 force=options.force and sub.path in named,
                 digest=sub.digest,
                 indicator_digests=sub.indicator_digests,
+                modified=stats[id(sub)][0],
+                size=stats[id(sub)][1],
             )
             result = replace(result, status=outcome)
         if in_run is not None and result.sha256:
@@ -362,6 +369,14 @@ def _finish_batch(
         outcomes[id(sub)] = result
     for sub in subs:  # told in the order of the files
         done(outcomes[id(sub)])
+
+
+def _stat_texts(hashed: tuple[str | None, int | None, int | None] | None) -> tuple[str | None, int | None]:
+    """A file's modification time as the store writes it, and its size, from the stat made when
+    it was hashed; (None, None) when there was none (the store then asks the file system)."""
+    if hashed is None or hashed[1] is None:
+        return None, None
+    return modified_text(hashed[1]), hashed[2]
 
 
 class YearCheck:
@@ -391,18 +406,18 @@ def _seen_again(store: Store, path: Path, sha: str, stored: list[tuple] | None =
     return result
 
 
-def _oldest_copies(hashed: dict[Path, tuple[str | None, int | None]]) -> dict[str, Path]:
+def _oldest_copies(hashed: dict[Path, tuple[str | None, int | None, int | None]]) -> dict[str, Path]:
     """Content -> the copy that stands for it in this run: the same bytes twice are read once,
     as the copy with the oldest version key (file time, then name; identical bytes have the same
     signing date), so that a copy made later never makes its content newer (an original and
     its browser copy "(1)" in one inbox count from the original's time). `hashed`: each file's
-    (sha256, modification time) from `Hashes.of`."""
+    (sha256, modification time, size) from `Hashes.of`."""
 
     def key(path: Path) -> str:  # only for content met twice: most files have one copy
         return version_key(None, modified_text(hashed[path][1]), path)
 
     standing: dict[str, Path] = {}
-    for path, (sha, _) in hashed.items():
+    for path, (sha, *_) in hashed.items():
         if sha and (sha not in standing or key(path) < key(standing[sha])):
             standing[sha] = path
     return standing
@@ -457,26 +472,26 @@ class Hashes:
         self.store = store
         self.recorded_now: list[tuple[str, int, int, int, int, int, str]] = []
 
-    def of(self, path: Path) -> tuple[str | None, int | None]:
-        """The file's sha256 (None when it cannot be read) and its modification time."""
+    def of(self, path: Path) -> tuple[str | None, int | None, int | None]:
+        """The file's sha256 (None when it cannot be read), its modification time and size."""
         hashed_at = time.time_ns()
         try:
             info = os.stat(path)
         except OSError:
-            return None, None  # parse_file reports why the file cannot be read
+            return None, None, None  # parse_file reports why the file cannot be read
         # As text a database takes: a name in a legacy code page has its bytes as \xNN. Two names
         # written alike still have two inodes: the key finds a record, the stat decides.
         where = os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
         seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
         recorded = self.recorded.get(where)
         if recorded is not None and recorded[:5] == seen:
-            return recorded[5], info.st_mtime_ns
+            return recorded[5], info.st_mtime_ns, info.st_size
         sha = _sha256_or_none(path)
         fine = info.st_mtime_ns % 1_000_000_000 and info.st_ctime_ns % 1_000_000_000
         settled = STAT_SETTLED_NS if fine else STAT_SETTLED_WHOLE_SECONDS_NS
         if sha is not None and self.store is not None and max(info.st_mtime_ns, info.st_ctime_ns) < hashed_at - settled:
             self.recorded_now.append((where, *seen, sha))
-        return sha, info.st_mtime_ns
+        return sha, info.st_mtime_ns, info.st_size
 
 
 def __getattr__(name: str) -> object:

@@ -40,9 +40,10 @@ def version_key(signed_on: str | None, modified: str, path: Path) -> str:
     return f"{signed_on or modified[:10]} {modified} {readable(Path(path).stem)}"
 
 
-def file_version_key(path: Path, signed_on: str | None) -> str:
-    """The version key of a file about to be stored (see version_key)."""
-    return version_key(signed_on, _modified(path, now()), path)
+def file_version_key(path: Path, signed_on: str | None, modified: str | None = None) -> str:
+    """The version key of a file about to be stored (see version_key). `modified`: its
+    modification time as `_modified` writes it, when the caller has it from its own stat."""
+    return version_key(signed_on, modified or _modified(path, now()), path)
 
 
 def _decided(older: tuple, newer: tuple) -> tuple[str, dict[str, Said]]:
@@ -500,6 +501,8 @@ class Store:
         force: bool = False,
         digest: str | None = None,
         indicator_digests: dict[str, str] | None = None,
+        modified: str | None = None,
+        size: int | None = None,
     ) -> str:
         """Store one file: its figures if accepted, only its report if refused.
 
@@ -508,10 +511,15 @@ class Store:
         re-saved after its correction: its figures equal a version already replaced; `force`
         stores it anyway). Warnings about versions are added to `result.problems` first.
         `digest`, `indicator_digests`: `file_digest(figures)` and `indicator_digest(rows)` per
-        indicator, when the caller has them already.
+        indicator, when the caller has them already. `modified`, `size`: the file's modification
+        time (as `modified_text` writes it) and size from the caller's stat (the one made when
+        the file was hashed), else the file is asked.
         """
         stamp = now()
-        modified = _modified(path, stamp)
+        if modified is None:
+            modified = _modified(path, stamp)
+        if size is None:
+            size = _size(path)
         key = version_key(signed_on, modified, path)
         with self.transaction() as db:
             digest = (digest or file_digest(figures)) if result.valid else None
@@ -520,11 +528,15 @@ class Store:
                 if original is not None:
                     result.problems.append(original)
                     return "skipped"
-            # A file refused before and seen again keeps only its newest report.
-            db.execute(
-                "DELETE FROM problems WHERE file_id IN (SELECT id FROM files WHERE sha256 = ? AND status = 'refused')", (result.sha256,)
-            )
-            db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
+            # What is stored with these bytes already, in one look-up: nothing, for every file
+            # of a first ingest.
+            stored = {status for (status,) in db.execute("SELECT DISTINCT status FROM files WHERE sha256 = ?", (result.sha256,))}
+            if "refused" in stored:
+                # A file refused before and seen again keeps only its newest report.
+                db.execute(
+                    "DELETE FROM problems WHERE file_id IN (SELECT id FROM files WHERE sha256 = ? AND status = 'refused')", (result.sha256,)
+                )
+                db.execute("DELETE FROM files WHERE sha256 = ? AND status = 'refused'", (result.sha256,))
             file_id = db.execute(
                 "INSERT INTO files (sha256, name, path, size, status, unit_code, period, year, rows, ingested_at, feedback, tree, indicators,"
                 " signed_on, modified, version_key, digest, run_id, on_purpose)"
@@ -533,7 +545,7 @@ class Store:
                     result.sha256,
                     readable(path.name),  # a legacy code-page name: see problems.readable
                     readable(str(path)),
-                    _size(path),
+                    size,
                     "accepted" if result.valid else "refused",
                     result.unit_code,
                     result.period,
@@ -554,7 +566,8 @@ class Store:
             outcome = "refused"
             if result.valid:
                 outcome = "accepted"
-                self._take_place_of_stored_copy(result.sha256, file_id)
+                if "accepted" in stored:
+                    self._take_place_of_stored_copy(result.sha256, file_id)
                 # A unit with nothing stored yet (every file of a first ingest): its figures are
                 # the first version of each indicator, with no earlier rows to compare against.
                 first = db.execute("SELECT 1 FROM submissions WHERE unit_code = ? LIMIT 1", (result.unit_code,)).fetchone() is None
