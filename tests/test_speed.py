@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -171,6 +172,61 @@ def test_aggregate_and_report_take_the_checked_catalogue_kept_in_the_workspace(i
     assert run("aggregate", "--year", 2024, "--quiet")["checked"] == checked
     indicators._CATALOGS.clear()
     assert "Kept for other files" not in [i.title_en for i in indicators.load_catalog(schemas, kept).indicators]
+
+
+def _read_ahead(workspace: Path, years: tuple[int, ...]):
+    from vwu_pipeline.report.ahead import FiguresAhead
+
+    ahead = FiguresAhead(workspace, years)
+    for _ in range(1000):  # until the thread has seen its data version (no timing asserted)
+        if ahead._queue.qsize():
+            break
+        time.sleep(0.01)
+    return ahead
+
+
+def _frames(result) -> list[pd.DataFrame]:
+    return [result.values, result.completeness, result.outliers]
+
+
+def test_figures_read_ahead_while_pandas_is_imported_are_those_the_aggregation_reads(vwu, inbox: Path, workspace: Path, tmp_path: Path):
+    # Issue 18: SQLite joins the two years' figures in a thread (its own connection) while the
+    # main thread imports pandas. They are taken only when that connection saw the data version
+    # the aggregation's snapshot sees; a file ingested in between is not missed.
+    district_workbook(inbox / "tien_lu.xlsx", ("members", "orphans"))
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    plain = aggregate(workspace, 2024)
+
+    ahead = _read_ahead(workspace, (2024, 2023))
+    taken = []
+    real = type(ahead).grouped
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(ahead), "grouped", lambda self, *a: taken.append(real(self, *a)) or taken[-1])
+        read_ahead = aggregate(workspace, 2024, ahead=ahead)
+    ahead.close()
+    assert [rows is not None for rows in taken] == [True, True]
+    for mine, theirs in zip(_frames(read_ahead), _frames(plain)):
+        pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+
+    late = tmp_path / "late"
+    late.mkdir()
+    district_workbook(late / "tien_lu_poverty.xlsx", ("poverty",))
+    ahead = _read_ahead(workspace, (2024, 2023))  # sees the store before the next file
+    assert vwu("ingest", late, "--workspace", workspace, "--quiet").exit_code == 0
+    with_late = aggregate(workspace, 2024, ahead=ahead)
+    ahead.close()
+    assert "poverty" in set(with_late.values["indicator"]) and "poverty" not in set(plain.values["indicator"])
+    for mine, theirs in zip(_frames(with_late), _frames(aggregate(workspace, 2024))):
+        pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+
+
+def test_reading_ahead_creates_no_store_and_an_aggregate_without_one_says_so(vwu, tmp_path: Path):
+    nowhere = tmp_path / "khong_co"
+    nowhere.mkdir()
+    result = vwu("aggregate", "--year", 2024, "--workspace", nowhere)
+
+    assert result.exit_code == 2, result.output
+    assert not (nowhere / "vwu.sqlite").exists() and not (nowhere / ".cache").exists()
 
 
 def test_the_figures_read_for_an_aggregation_hold_each_unit_code_and_column_name_once(vwu, inbox: Path, workspace: Path):
