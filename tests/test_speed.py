@@ -327,6 +327,34 @@ def test_the_workbook_is_the_file_xlsxwriters_own_calls_write(vwu, inbox: Path, 
             assert "<f>" not in "".join(fast.read(n).decode() for n in fast.namelist() if n.startswith("xl/worksheets/"))
 
 
+def test_the_shared_strings_are_written_as_xlsxwriter_writes_them():
+    # The national workbook's 20,000 shared strings are joined in one write when there is
+    # nothing to escape or preserve; every other string goes through XlsxWriter's own code.
+    from io import StringIO
+
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    from vwu_pipeline.report.workbook import _FastSharedStrings
+
+    strings = ["Xã Tân Lập", " leading", "trailing ", "tab\t", "a & b", "<r>rich</r>", "x < y > z", 'say "hi"', "two\nlines"]
+    strings += ["_x0041_ typed", "bell\x07", "\ufffe", "Phường 1", '=HYPERLINK("x")', "ends\n", "\u00a0nbsp", "Hội viên"]
+    table = SharedStringTable()
+    for string in strings:
+        table._get_shared_string_index(string)
+    table._sort_string_data()
+
+    written = []
+    for kind in (SharedStrings, _FastSharedStrings):
+        sst = kind()
+        sst.string_table = table
+        sst._set_xml_writer(StringIO())
+        sst._write_sst_strings()
+        written.append(sst.fh.getvalue())
+
+    assert written[0] == written[1]
+    assert written[1].count("<si>") == len(strings)
+
+
 REPORT_AND_SAY_WHO_DREW = """
 import json, os, sys
 from pathlib import Path
