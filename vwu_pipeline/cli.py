@@ -345,7 +345,6 @@ def aggregate_command(
 ) -> None:
     """Tổng hợp số liệu một năm (hoặc 6 tháng, quý, tháng) theo cây đơn vị. Roll a year's (or a period's) figures up the unit tree."""
     from vwu_pipeline.core.periods import Period
-    from vwu_pipeline.report.rollup import aggregate
 
     settings = _settings(debug, workspace, year=year, lang=lang, schemas=schemas, lock_timeout=lock_timeout)
     lang, (year, period) = settings.lang, _year_and_period(debug, settings, period)
@@ -356,7 +355,7 @@ def aggregate_command(
             lambda: _locked(
                 settings,
                 "aggregate",
-                lambda: aggregate(settings.workspace, year, outlier_factor, settings.schemas, the_period),
+                lambda: _aggregate(settings.workspace, year, outlier_factor, settings.schemas, the_period),
                 create=False,
             ),
         )
@@ -365,6 +364,20 @@ def aggregate_command(
         render.json_text(result.to_json())
     elif not quiet:
         render.aggregated(result, lang)
+
+
+def _aggregate(workspace: Path, year: int, outlier_factor: float, schemas: Path | None, period: object) -> object:
+    """`aggregate`, its figures read by SQLite in a thread while pandas is imported (report/ahead.py)."""
+    from vwu_pipeline.report.ahead import FiguresAhead
+
+    ahead = FiguresAhead(workspace, (year, year - 1)) if outlier_factor > 1 else None
+    try:
+        from vwu_pipeline.report.rollup import aggregate
+
+        return aggregate(workspace, year, outlier_factor, schemas, period, ahead=ahead)
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
 @app.command("report")

@@ -122,7 +122,7 @@ class FigureCodes:
 
 
 def figure_codes(figures: pd.DataFrame, index: TreeIndex) -> FigureCodes:
-    units, unit_names = pd.factorize(figures["unit_code"])
+    units, unit_names = pd.factorize(_pointers(figures["unit_code"]))
     # a code absent from the tree, and a missing one (code -1 picks the last entry), is -1
     unit = np.array([*(index.position.get(code, -1) for code in unit_names.tolist()), -1], dtype=np.int32)[units]
     del units
@@ -135,8 +135,15 @@ def figure_codes(figures: pd.DataFrame, index: TreeIndex) -> FigureCodes:
 def _small_codes(texts: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Codes of a column of a few distinct names, in 16 bits (pandas gives 64: 13 MB a column
     at 10× national data, held while the year is rolled up)."""
-    codes, names = pd.factorize(texts)
+    codes, names = pd.factorize(_pointers(texts))
     return codes.astype(np.int16 if len(names) < 2**15 else np.int32), names.tolist()
+
+
+def _pointers(texts: pd.Series) -> np.ndarray:
+    """A text column as the object array under it (no copy): factorized as the same codes and
+    names as the pandas string array, missing values included (-1), in half the time (the
+    string array's own factorize checks and converts every value first)."""
+    return texts.to_numpy(dtype=object, copy=False)
 
 
 def raw_columns(catalog: Catalog) -> list[tuple[Indicator, str]]:

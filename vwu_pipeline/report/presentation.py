@@ -559,8 +559,7 @@ class UnitTable:
     figures: list[list[float]]  # a list of floats a unit, one a measure (NaN: no figure)
     array: np.ndarray  # the same figures as one array, a row a unit
     partial: list[bool]
-    expected: list[int]
-    submitted: list[int]
+    counts: dict[str, tuple[int, int]]  # unit -> reporting units submitted and expected, of partial units
     part_year: list[str]  # "chỉ có số liệu 6 tháng đầu năm 2024" when the year has only that
 
 
@@ -570,17 +569,14 @@ def indicator_table(result: AggregateResult, indicator: Indicator, lang: str = "
     names = [m.name for m in measures(indicator)]
     rows = _rows_by_indicator(result).get(indicator.name)
     if rows is None:
-        return UnitTable([], [], [], [], [], names, [], np.empty((0, len(names))), [], [], [], [])
+        return UnitTable([], [], [], [], [], names, [], np.empty((0, len(names))), [], {}, [])
     codes_of_rows, columns_of_rows, values, partial_of_rows, months = rows
     # as `pivot`: a row per unit, the units in code order, no (unit, column) twice ...
     units, unit_of_row = pd.factorize(codes_of_rows)[::-1]
     columns, column_of_row = pd.factorize(columns_of_rows)[::-1]
-    if len(np.unique(unit_of_row.astype(np.int64) * len(columns) + column_of_row)) != len(unit_of_row):
+    if len(unit_of_row) and np.bincount(unit_of_row.astype(np.int64) * len(columns) + column_of_row).max() > 1:
         raise ValueError("Index contains duplicate entries, cannot reshape")
-    order = tree_order(result.tree)
-    # ... then in tree order (units outside the tree first, with the nation)
-    ranked = sorted(range(len(units)), key=lambda k: (order.get(units[k], 0), units[k]))
-    codes = [units[k] for k in ranked]
+    codes, ranked, unit_names, levels, depths, has_children = _units_in_order(result, units, lang)
     place = np.empty(len(units), dtype=np.int64)
     place[ranked] = np.arange(len(units))
     wanted = {name: j for j, name in enumerate(names)}
@@ -595,29 +591,57 @@ def indicator_table(result: AggregateResult, indicator: Indicator, lang: str = "
         whole = np.where(np.isnan(months), 4095, months) if months.dtype.kind == "f" else months
         part = (whole.astype(int) != 4095) & (months > 0)
         part_year = dict(zip(codes_of_rows[part].tolist(), whole[part].astype(int).tolist()))
+    notes = [""] * len(codes)
+    if part_year:
+        said: dict[int, str] = {}
+        for k, code in enumerate(codes):
+            bits = part_year.get(code)
+            if bits is not None:
+                notes[k] = said[bits] if bits in said else said.setdefault(bits, part_year_note(result, bits, lang))
+    return UnitTable(
+        codes,
+        unit_names,
+        levels,
+        depths,
+        has_children,
+        names,
+        table.tolist(),
+        table,
+        [code in partial for code in codes] if partial else [False] * len(codes),
+        {code: _counts(result, indicator.name, code) for code in codes if code in partial},
+        notes,
+    )
+
+
+def _units_in_order(result: AggregateResult, units: np.ndarray, lang: str) -> tuple[list, list, list, list, list, list]:
+    """The units (in the order first met) in tree order, units outside the tree first with the
+    nation, in code order (`ranked`: their positions in `units`), with their names, levels,
+    depths and whether a unit among them lies under each: the same for every indicator of a
+    national report, so kept for the last units asked for."""
+    kept = result.__dict__.setdefault("_presentation_units", {})
+    hit = kept.get(lang)
+    if hit is not None and hit[0] is result.tree and hit[1] == result.root and np.array_equal(hit[2], units):
+        return hit[3]
+    order = tree_order(result.tree)
+    positions = [order.get(code, 0) for code in units]
+    ranked = sorted(range(len(units)), key=positions.__getitem__)
+    outside = positions.count(0)
+    ranked[:outside] = sorted(ranked[:outside], key=units.__getitem__)
+    codes = [units[k] for k in ranked]
     tree_units = [result.tree.get(code) for code in codes]
     parents = {u.parent for u in tree_units if u is not None}
     depths = _walk(result.tree)
     below = depths.get(result.root, 0)
-    coverage = [result.coverage(indicator.name, code) for code in codes]
-    notes: dict[int, str] = {}
-    return UnitTable(
+    columns = (
         codes,
-        [result.unit_name(code, lang) for code in codes],
+        ranked,
+        [result.unit_name(code, lang) if u is None or code == NATIONAL else u.name for code, u in zip(codes, tree_units)],
         [u.level if u else "national" for u in tree_units],
         [depths.get(code, 0) - below for code in codes],
         [code == NATIONAL or code in parents for code in codes],
-        names,
-        table.tolist(),
-        table,
-        [code in partial for code in codes],
-        [c["expected"] for c in coverage],
-        [c["submitted"] for c in coverage],
-        [
-            notes[bits] if bits in notes else notes.setdefault(bits, part_year_note(result, bits, lang))
-            for bits in (part_year.get(code) for code in codes)
-        ],
     )
+    kept[lang] = (result.tree, result.root, units, columns)
+    return columns
 
 
 def _rows_by_indicator(result: AggregateResult) -> dict[str, tuple]:
@@ -638,17 +662,22 @@ def _rows_by_indicator(result: AggregateResult) -> dict[str, tuple]:
     return _taken_once(result, "by_indicator", split)
 
 
+def _counts(result: AggregateResult, indicator: str, code: str) -> tuple[int, int]:
+    counts = result.coverage(indicator, code)
+    return counts["submitted"], counts["expected"]
+
+
 def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> list[UnitRow]:
     """The units with figures for an indicator, root first, in tree order."""
     t = indicator_table(result, indicator, lang)
-    return [
-        UnitRow(
-            *row[:5],
-            {k: None if v != v else v for k, v in zip(t.measures, row[5])},
-            *row[6:],
-        )
-        for row in zip(t.codes, t.names, t.levels, t.depths, t.has_children, t.figures, t.partial, t.expected, t.submitted, t.part_year)
-    ]
+    rows = []
+    for code, name, level, depth, children, figures, partial, part_year in zip(
+        t.codes, t.names, t.levels, t.depths, t.has_children, t.figures, t.partial, t.part_year
+    ):
+        submitted, expected = _counts(result, indicator.name, code)
+        values = {k: None if v != v else v for k, v in zip(t.measures, figures)}
+        rows.append(UnitRow(code, name, level, depth, children, values, partial, expected, submitted, part_year))
+    return rows
 
 
 def ranking(

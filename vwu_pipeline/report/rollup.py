@@ -57,6 +57,7 @@ from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, submitted_on
 from vwu_pipeline.core.messages import Said
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, UnitTree
+from vwu_pipeline.report.ahead import FiguresAhead, figures_frame
 from vwu_pipeline.report.arrays import aligned, completeness, figure_codes, outliers, own_values, roll_up, rule_breaks, tree_index, within
 from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
@@ -182,10 +183,12 @@ def aggregate(
     outlier_factor: float = DEFAULT_OUTLIER_FACTOR,
     schemas: Path | None = None,
     period: Period | str | None = None,
+    ahead: FiguresAhead | None = None,
 ) -> AggregateResult:
     """Roll the period's current figures (default: the whole year's) up its unit tree and store
     the result, replacing the period's previous aggregation in one transaction. The same part of
-    the previous year is the comparison."""
+    the previous year is the comparison. `ahead`: the year's and the previous year's figures
+    being read by another thread (report/ahead.py), taken when they are of the same data."""
     if not outlier_factor > 1:
         raise ConfigError("error.outlier-factor", factor=outlier_factor)
     period = _period(year, period)
@@ -197,13 +200,13 @@ def aggregate(
         # Every input and the version stamped on the result come from one read snapshot: an
         # ingest committing meanwhile makes this aggregation stale, never falsely fresh.
         with store.snapshot():
-            figures = within(store.figures_frame(year), period)
-            prev_figures = within(store.figures_frame(year - 1), period.previous())
+            data_version = store.data_version(year)
+            figures = within(figures_frame(store, year, data_version, ahead), period)
+            prev_figures = within(figures_frame(store, year - 1, data_version, ahead), period.previous())
             prev_periods = {t.tree: store.current_submission_periods(year - 1, t.tree) for t in _trees(year - 1)}
             periods = {t.tree: store.current_submission_periods(year, t.tree) for t in _trees(year)}
             targets = store.targets(year)
             warnings = store.ingest_warnings(year)
-            data_version = store.data_version(year)
         if figures.empty:
             raise VwuError("error.no-figures", period=Said(period.label("vi"), period.label("en")), workspace=workspace)
         # Across the 2025 reform: figures of the legacy tree are carried onto the year's tree

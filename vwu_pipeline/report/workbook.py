@@ -16,14 +16,20 @@ string a cell: the same file, byte for byte, as XlsxWriter's public calls write
 
 from __future__ import annotations
 
+import gc
 import io
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import xlsxwriter
 import xlsxwriter.exceptions
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 from xlsxwriter.worksheet import (
     CellBlankTuple,
@@ -66,7 +72,7 @@ class _Book:
 
     def __init__(self, path: Path, fast: bool = True) -> None:
         self.fast = fast
-        self.workbook = xlsxwriter.Workbook(
+        self.workbook = (_FastWorkbook if fast else xlsxwriter.Workbook)(
             str(path),
             {
                 # Text stays text, whatever it looks like (write_string is used throughout too).
@@ -316,10 +322,16 @@ class _FastWorksheet(Worksheet):
         if any(self.table.values()):  # cells written the other way too: XlsxWriter's order is the table's
             raise RuntimeError("a sheet's cells are written either as XML rows or into the table, not both")
         # each block of 16 rows spans its cells' first to last column ("spans", as _calculate_spans)
-        blocks: dict[int, tuple[int, int]] = {}
+        blocks: dict[int, list[int]] = {}
         for row, (first, last) in self.columns_of_row.items():
-            low, high = blocks.get(row // 16, (first, last))
-            blocks[row // 16] = (min(low, first), max(high, last))
+            block = blocks.get(row >> 4)
+            if block is None:
+                blocks[row >> 4] = [first, last]
+                continue
+            if first < block[0]:
+                block[0] = first
+            if last > block[1]:
+                block[1] = last
         spans = {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
         self.row_spans = spans
         rows_xml, row_info = self.rows_xml, self.row_info
@@ -358,6 +370,48 @@ class _FastWorksheet(Worksheet):
         if not tag.startswith(start):  # XlsxWriter changed how it writes a row
             raise RuntimeError(f"unexpected <row> element: {tag}")
         return tag[len(start) :]
+
+
+class _FastWorkbook(xlsxwriter.Workbook):
+    """XlsxWriter's workbook, its shared strings written by `_FastSharedStrings`."""
+
+    def _get_packager(self) -> Packager:
+        return _FastPackager()
+
+
+class _FastPackager(Packager):
+    def _write_shared_strings_file(self) -> None:
+        """As `Packager._write_shared_strings_file`, with `_FastSharedStrings`."""
+        sst = _FastSharedStrings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+# what makes `SharedStrings._write_si` write a string other than as <si><t>string</t></si>: an
+# escape (control characters, Excel's own "_xHHHH_", XML's "&<>" and the quote and newline it
+# looks for), whitespace to preserve at either end, a rich string "<r>...</r>"
+_SPECIAL_STRING = re.compile(r'_x|[\x00-\x08\x0b-\x1f\ufffe\uffff"&<>\n]|^\s|\s$')
+
+
+class _FastSharedStrings(SharedStrings):
+    """The <si> elements of a national workbook's 20,000 strings joined in one write: those
+    without anything to escape or preserve as they are, any other through XlsxWriter's own
+    `_write_si` (the same bytes; tests/test_speed.py compares the two)."""
+
+    def _write_sst_strings(self) -> None:
+        plain: list[str] = []
+        special = _SPECIAL_STRING.search
+        for string in self.string_table.string_array:
+            if isinstance(string, str) and special(string) is None:
+                plain.append(f"<si><t>{string}</t></si>")
+                continue
+            self.fh.write("".join(plain))
+            plain.clear()
+            self._write_si(string)
+        self.fh.write("".join(plain))
 
 
 class _ColumnLetters(dict):
@@ -417,11 +471,26 @@ def _height(text: str, width: float) -> float | None:
     return 15.0 * lines if lines > 1 else None
 
 
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused while the workbook is written: its hundreds of thousands
+    of short-lived strings and tuples (freed by their reference counts) set it off again and
+    again, each pass walking every object of the process (the aggregation's included): 0.15 to
+    0.2 s of a national workbook. It runs again as before once the file is written."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_workbook(result: AggregateResult, path: Path, lang: str = "vi", *, fast: bool = True) -> Path:
     """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`);
     `fast=False` writes every cell through XlsxWriter's public calls (the same file, slower)."""
     path = Path(path)
-    with replacing(path) as partial:  # readers never see half a workbook
+    with replacing(path) as partial, _without_cycle_collection():  # readers never see half a workbook
         book = _Book(partial, fast)
         book.workbook.set_properties({"author": "vwu", "title": p.title(result, lang)})
         _summary_sheet(book, result, lang)
@@ -585,41 +654,38 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
     s.append([s.text(title, TITLE)], height=22)
     s.header([p.t(lang, "code"), p.t(lang, "unit"), p.t(lang, "level"), *[m.label(lang) for m in shown], p.t(lang, "note")], height=62)
     # ten thousand rows of a few kinds: each kind's formats and labels looked up once
-    levels: dict[str, str] = {}
+    labels = {level: p.level_label(level, lang) for level in dict.fromkeys(table.levels)}
     number_styles = {
         (partial, bold): [book.style(BOLD if bold else None, None, _fmt(m, partial), None) for m in shown]
         for partial in (False, True)
         for bold in (False, True)
     }
-    partial_notes: dict[tuple[int, int], str] = {}
-    units = []  # (code, name, level, depth, bold, figures, partial, note) a row
-    for code, name, level, depth, bold, figures, partial, expected, submitted, part_year in zip(
+    notes = table.part_year
+    if any(table.partial):  # "Số liệu chưa đủ (2/696 đơn vị báo cáo)", then the part-year note
+        said: dict[tuple[int, int], str] = {}
+        notes = list(notes)
+        for k, code in enumerate(table.codes):
+            if table.partial[k]:
+                counts = table.counts[code]
+                if counts not in said:
+                    said[counts] = p.partial_text(result, lang, submitted=counts[0], expected=counts[1])
+                notes[k] = "; ".join(note for note in (said[counts], notes[k]) if note)
+    columns = _UnitColumns(
         table.codes,
         table.names,
-        table.levels,
+        [labels[level] for level in table.levels],
         table.depths,
         table.has_children,
         table.figures,
         table.partial,
-        table.expected,
-        table.submitted,
-        table.part_year,
-    ):
-        if partial:
-            key = (submitted, expected)
-            if key not in partial_notes:
-                partial_notes[key] = p.partial_text(result, lang, submitted=submitted, expected=expected)
-            note = f"{partial_notes[key]}; {part_year}" if part_year else partial_notes[key]
-        else:
-            note = part_year
-        label = levels.get(level) or levels.setdefault(level, p.level_label(level, lang))
-        units.append((code, name, label, depth, bold, figures, partial, note))
-    if s.direct and _RowTemplates.fits(s, len(units)):
+        notes,
+    )
+    if s.direct and _RowTemplates.fits(s, len(columns.codes)):
         finite = np.isfinite(table.array).astype(np.int64)
         present = (finite << np.arange(len(shown), dtype=np.int64)).sum(axis=1).tolist()
-        _RowTemplates(s, number_styles).append_units(units, present)
+        _RowTemplates(s, number_styles).append_units(columns, present)
         return
-    for code, name, label, depth, bold, figures, partial, note in units:
+    for code, name, label, depth, bold, figures, partial, note in zip(*columns):
         font = BOLD if bold else None
         s.append(
             [
@@ -636,6 +702,19 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
         )
 
 
+class _UnitColumns(NamedTuple):
+    """An indicator sheet's unit rows, column by column (read only: lists may be shared)."""
+
+    codes: list[str]
+    names: list[str]
+    labels: list[str]  # the level's label
+    depths: list[int]
+    bold: list[bool]  # a subtotal: units below it are listed
+    figures: list[list[float]]  # NaN or infinite: no cell
+    partial: list[bool]
+    notes: list[str]
+
+
 class _RowTemplates:
     """An indicator sheet's unit rows written as their XML, one `str.format` of a template a row:
     the rows are of a few shapes (bold or not, partial or not, indent, which figures and note
@@ -647,7 +726,7 @@ class _RowTemplates:
     def __init__(self, sheet: _Sheet, number_styles: dict[tuple[bool, bool], list]) -> None:
         self.sheet = sheet
         self.number_styles = number_styles
-        self.templates: dict[tuple, tuple[str, int, int]] = {}
+        self.templates: dict[tuple, tuple[str, tuple[int, int]]] = {}
 
     @staticmethod
     def fits(sheet: _Sheet, rows: int) -> bool:
@@ -656,54 +735,50 @@ class _RowTemplates:
         ws = sheet.ws
         return sheet.row + rows < ws.xls_rowmax and ws.dim_colmin is not None and not any(info.row_format for info in ws.row_info.values())
 
-    def append_units(self, units: list[tuple], present: list[int]) -> None:
-        """The rows of `units` ((code, name, level label, depth, bold, figures, partial, note) a
-        row), `present` a bit for each of a row's figures that is written (finite)."""
+    def append_units(self, units: _UnitColumns, present: list[int]) -> None:
+        """The unit rows, `present` a bit for each of a row's figures that is written (finite)."""
         sheet = self.sheet
         ws = sheet.ws
-        texts = [text for unit in units for text in (unit[0], unit[1], unit[2], unit[7])]
-        longest = max(map(len, texts), default=0)
-        if longest > ws.xls_strmax // 2 or _ILLEGAL.search(" ".join(texts)):  # one search, seldom found
+        count = len(units.codes)
+        texts: list = [None] * (4 * count)  # row by row: code, name, level, note
+        texts[0::4], texts[1::4], texts[2::4], texts[3::4] = units.codes, units.names, units.labels, units.notes
+        if max(map(len, texts), default=0) > ws.xls_strmax // 2 or _ILLEGAL.search(" ".join(texts)):  # one search, seldom found
             texts = [_clean(text, ws.xls_strmax) for text in texts]
-        # shared strings numbered as they are met, row by row (code, name, level, note)
+        # shared strings numbered as they are met, row by row
         strings = ws.str_table
         table = strings.string_table
         shared = table.setdefault
         indices = [shared(text, len(table)) if text else None for text in texts]
-        strings.count += sum(1 for text in texts if text)
+        strings.count += len(texts) - texts.count("")
         strings.unique_count = len(table)
-        shapes = zip(
-            [unit[4] for unit in units],
-            [unit[6] for unit in units],
-            [min(unit[3], 7) for unit in units],
-            present,
-            *[[text != "" for text in texts[i::4]] for i in range(4)],
-        )
+        indents = [depth if depth < 7 else 7 for depth in units.depths]
+        shapes = zip(units.bold, units.partial, indents, present, *[[text != "" for text in texts[i::4]] for i in range(4)])
         templates = self.templates
         rows_xml, columns_of_row, row_info, row_sizes = ws.rows_xml, ws.columns_of_row, ws.row_info, ws.row_sizes
         height = ws.default_row_height
-        infos = {}  # outline level -> its RowInfo, as set_row makes it (XlsxWriter never changes one)
+        infos: dict[int, RowInfo] = {}  # outline level -> its RowInfo as set_row makes it (XlsxWriter never changes one)
+        figures_count = len(units.figures[0]) if count else 0
         first_row = row = sheet.row + 1
-        for k, key in enumerate(shapes):
-            template = templates.get(key)
+        for shape, depth, code, name, label, note, figures in zip(
+            shapes, units.depths, indices[0::4], indices[1::4], indices[2::4], indices[3::4], units.figures
+        ):
+            template = templates.get(shape)
             if template is None:
-                template = templates[key] = self._template(key, len(units[k][5]))
-            xml, first, last = template
-            depth = units[k][3]
+                template = templates[shape] = self._template(shape, figures_count)
             if depth:  # as set_row(row, None, None, {"level": min(depth, 7)}), which keeps 0 to 7
-                level = max(key[2], 0)
-                info = infos.get(level)
+                info = infos.get(shape[2])
                 if info is None:
-                    info = infos[level] = RowInfo(height=height, row_format=None, hidden=False, level=level, collapsed=False)
+                    level = shape[2] if shape[2] > 0 else 0
+                    info = infos[shape[2]] = RowInfo(height=height, row_format=None, hidden=False, level=level, collapsed=False)
                 row_info[row] = info
                 row_sizes[row] = [height, False]
-            if xml:
-                rows_xml[row] = xml.format(str(row + 1), *indices[4 * k : 4 * k + 4], *units[k][5])
-                columns_of_row[row] = (first, last)
+            if template[0]:
+                rows_xml[row] = template[0].format(str(row + 1), code, name, label, note, *figures)
+                columns_of_row[row] = template[1]
             row += 1
         sheet.row = row - 1
         if infos:
-            ws.outline_row_level = max(ws.outline_row_level, *infos)
+            ws.outline_row_level = max(ws.outline_row_level, *(info.level for info in infos.values()))
         # the dimensions that write_string/write_number and set_row keep: rows with cells or
         # set_row's attributes, columns of the cells
         top = next((r for r in range(first_row, row) if r in rows_xml or r in row_info), None)
@@ -711,13 +786,13 @@ class _RowTemplates:
             bottom = next(r for r in range(row - 1, top - 1, -1) if r in rows_xml or r in row_info)
             ws.dim_rowmin = top if ws.dim_rowmin is None or top < ws.dim_rowmin else ws.dim_rowmin
             ws.dim_rowmax = bottom if ws.dim_rowmax is None or bottom > ws.dim_rowmax else ws.dim_rowmax
-        used = [(first, last) for xml, first, last in templates.values() if xml]
+        used = [extent for xml, extent in templates.values() if xml]
         if used:
             low, high = min(first for first, _ in used), max(last for _, last in used)
             ws.dim_colmin = low if ws.dim_colmin is None or low < ws.dim_colmin else ws.dim_colmin
             ws.dim_colmax = high if ws.dim_colmax is None or high > ws.dim_colmax else ws.dim_colmax
 
-    def _template(self, key: tuple, figures: int) -> tuple[str, int, int]:
+    def _template(self, key: tuple, figures: int) -> tuple[str, tuple[int, int]]:
         """A shape's `<c>` elements as a format string: {0} the row's number, {1} to {4} the
         shared strings' indices of its code, name, level and note, then its figures; with its
         first and last cell's column."""
@@ -738,7 +813,7 @@ class _RowTemplates:
         if note:
             cells.append((3 + figures, book.style(WARN, None, None, None), 4))
         if not cells:
-            return "", -1, -1
+            return "", (-1, -1)
         parts = []
         for col, style, slot in cells:
             if style:
@@ -751,7 +826,7 @@ class _RowTemplates:
                 parts.append(f'<c{shown} t="s"><v>{{{slot}}}</v></c>')
             else:
                 parts.append(f"<c{shown}><v>{{{slot}:.16G}}</v></c>")
-        return "".join(parts), cells[0][0], cells[-1][0]
+        return "".join(parts), (cells[0][0], cells[-1][0])
 
 
 def _clean(value: str, strmax: int) -> str:
