@@ -148,4 +148,4 @@ def figures_frame(store: Store, period: Period, data_version: int, ahead: Figure
             return store.figures_frame(period.year, grouped, periods)
         except AheadFailed:
             pass
-    return store.figures_frame(period.year, periods=periods)
+    return store.figures_frame(period.year) if periods is None else store.figures_frame(period.year, None, periods)
