@@ -354,6 +354,34 @@ def test_the_workbook_is_the_file_xlsxwriters_own_calls_write(vwu, inbox: Path, 
             assert "<f>" not in "".join(fast.read(n).decode() for n in fast.namelist() if n.startswith("xl/worksheets/"))
 
 
+def test_the_shared_strings_are_written_as_xlsxwriter_writes_them():
+    # The national workbook's 20,000 shared strings are joined in one write when there is
+    # nothing to escape or preserve; every other string goes through XlsxWriter's own code.
+    from io import StringIO
+
+    from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
+
+    from vwu_pipeline.report.workbook import _FastSharedStrings
+
+    strings = ["Xã Tân Lập", " leading", "trailing ", "tab\t", "a & b", "<r>rich</r>", "x < y > z", 'say "hi"', "two\nlines"]
+    strings += ["_x0041_ typed", "bell\x07", "\ufffe", "Phường 1", '=HYPERLINK("x")', "ends\n", "\u00a0nbsp", "Hội viên"]
+    table = SharedStringTable()
+    for string in strings:
+        table._get_shared_string_index(string)
+    table._sort_string_data()
+
+    written = []
+    for kind in (SharedStrings, _FastSharedStrings):
+        sst = kind()
+        sst.string_table = table
+        sst._set_xml_writer(StringIO())
+        sst._write_sst_strings()
+        written.append(sst.fh.getvalue())
+
+    assert written[0] == written[1]
+    assert written[1].count("<si>") == len(strings)
+
+
 REPORT_AND_SAY_WHO_DREW = """
 import json, os, sys
 from pathlib import Path
@@ -402,6 +430,39 @@ def test_the_charts_are_drawn_by_another_process_while_the_workbook_is_written(v
     assert (tmp_path / "out" / "vwu-2024-00-ranking.png").read_bytes() == (here / "vwu-2024-00-ranking.png").read_bytes()
 
 
+REPORT_AND_SAY_WHO_DREW_FROM_WHOM = REPORT_AND_SAY_WHO_DREW.replace(
+    "{os.getpid()} {chart.file.name}", "{os.getpid()} {os.getppid()} {chart.file.name}"
+)
+
+
+@pytest.mark.linux
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True, reason="one core")
+def test_two_charts_are_drawn_side_by_side_matplotlib_imported_once(vwu, inbox: Path, workspace: Path, tmp_path: Path):
+    # The first drawer imports matplotlib while the report reads its aggregation, then forks the
+    # second: the ranking and the change on the previous year drawn by two processes at once,
+    # neither the report's, and the second a fork of the first (it did not import matplotlib).
+    district_workbook(inbox / "tien_lu_2023.xlsx", year=2023)
+    district_workbook(inbox / "tien_lu_2024.xlsx", year=2024)
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+
+    log = tmp_path / "drawn.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", REPORT_AND_SAY_WHO_DREW_FROM_WHOM, str(workspace), str(tmp_path / "out"), str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seen = json.loads(done.stdout)
+
+    assert [Path(f).name for f in seen["charts"]] == ["vwu-2024-00-ranking.png", "vwu-2024-00-change.png"]
+    drawers = {name: (int(pid), int(parent)) for pid, parent, name in (line.split() for line in log.read_text().splitlines())}
+    (first, report_process), (second, forked_from) = drawers["vwu-2024-00-ranking.png"], drawers["vwu-2024-00-change.png"]
+    assert report_process == seen["pid"] and forked_from == first != second
+    assert not seen["matplotlib"]
+    for name in drawers:
+        assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_when_the_drawing_process_fails_the_report_draws_its_charts_itself(vwu, inbox: Path, workspace: Path, tmp_path: Path, monkeypatch):
     district_workbook(inbox / "tien_lu.xlsx")
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
@@ -412,6 +473,56 @@ def test_when_the_drawing_process_fails_the_report_draws_its_charts_itself(vwu, 
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["vwu-2024-00-ranking.png", "vwu-2024.md", "vwu-2024.xlsx"]
     assert (tmp_path / "out" / "vwu-2024-00-ranking.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+REPORT_STOPPED_WHILE_DRAWING = """
+import os, signal, sys, time
+from pathlib import Path
+from vwu_pipeline.report import charts
+from vwu_pipeline.report.build import report
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+writing = charts.replacing
+def slowly(path, *args):
+    with writing(path, *args) as partial:
+        Path(sys.argv[3], str(os.getpid())).write_text(partial.name)
+        time.sleep(60)  # a drawer's picture half written when the report is interrupted
+        yield partial
+charts.replacing = charts.contextmanager(slowly)
+report(Path(sys.argv[1]), 2024, out=Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.linux
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True, reason="one core")
+def test_an_interrupted_report_stops_its_drawers_and_leaves_no_half_picture(vwu, inbox: Path, workspace: Path, tmp_path: Path):
+    # The drawers are a process group of their own (the second is forked from the first): a
+    # Ctrl-C stops them all, and each removes the picture it was writing.
+    import signal
+    import time
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    assert vwu("aggregate", "--year", 2024, "--workspace", workspace, "--quiet").exit_code == 0
+    out, drawers = tmp_path / "out", tmp_path / "drawers"
+    out.mkdir(), drawers.mkdir()
+    run = subprocess.Popen(
+        [sys.executable, "-c", REPORT_STOPPED_WHILE_DRAWING, str(workspace), str(out), str(drawers)], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not list(drawers.iterdir()) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    (drawer,) = drawers.iterdir()
+    assert (out / drawer.read_text()).exists()  # half a picture
+    assert int(drawer.name) != run.pid
+
+    run.send_signal(signal.SIGINT)
+    assert run.wait(timeout=30) != 0
+    assert "KeyboardInterrupt" in run.stderr.read()
+
+    left = sorted(p.name for p in out.iterdir())
+    assert not [name for name in left if name.endswith((".part", ".png"))], left  # no half picture left behind
+    status = Path(f"/proc/{drawer.name}/status")
+    assert not status.exists() or "\tZ" in status.read_text()  # the drawer has ended
 
 
 def test_the_grid_of_panels_draws_the_picture_matplotlibs_bars_and_ticks_would(
