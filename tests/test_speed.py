@@ -16,7 +16,10 @@ import pandas as pd
 import pytest
 from builders import district_workbook, rows_for, submission
 
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.report import charts as charts_module
+from vwu_pipeline.report.ahead import FiguresAhead, periods_inside
+from vwu_pipeline.report.arrays import within
 from vwu_pipeline.report.charts import draw_charts, plan_charts
 from vwu_pipeline.report.presentation import indicator_table
 from vwu_pipeline.report.rollup import aggregate, load
@@ -174,10 +177,8 @@ def test_aggregate_and_report_take_the_checked_catalogue_kept_in_the_workspace(i
     assert "Kept for other files" not in [i.title_en for i in indicators.load_catalog(schemas, kept).indicators]
 
 
-def _read_ahead(workspace: Path, years: tuple[int, ...]):
-    from vwu_pipeline.report.ahead import FiguresAhead
-
-    ahead = FiguresAhead(workspace, years)
+def _read_ahead(workspace: Path, period: Period):
+    ahead = FiguresAhead(workspace, period)
     for _ in range(1000):  # until the thread has seen its data version (no timing asserted)
         if ahead._queue.qsize():
             break
@@ -197,7 +198,7 @@ def test_figures_read_ahead_while_pandas_is_imported_are_those_the_aggregation_r
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
     plain = aggregate(workspace, 2024)
 
-    ahead = _read_ahead(workspace, (2024, 2023))
+    ahead = _read_ahead(workspace, Period.parse(2024, None))
     taken = []
     real = type(ahead).grouped
     with pytest.MonkeyPatch.context() as patch:
@@ -211,13 +212,39 @@ def test_figures_read_ahead_while_pandas_is_imported_are_those_the_aggregation_r
     late = tmp_path / "late"
     late.mkdir()
     district_workbook(late / "tien_lu_poverty.xlsx", ("poverty",))
-    ahead = _read_ahead(workspace, (2024, 2023))  # sees the store before the next file
+    ahead = _read_ahead(workspace, Period.parse(2024, None))  # sees the store before the next file
     assert vwu("ingest", late, "--workspace", workspace, "--quiet").exit_code == 0
     with_late = aggregate(workspace, 2024, ahead=ahead)
     ahead.close()
     assert "poverty" in set(with_late.values["indicator"]) and "poverty" not in set(plain.values["indicator"])
     for mine, theirs in zip(_frames(with_late), _frames(aggregate(workspace, 2024))):
         pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+
+
+def test_a_part_of_the_year_reads_only_the_files_inside_it(tmp_path: Path, workspace: Path):
+    # Issue 18: the first half of 2025 read all of 2025 and 2024 (the year files too) to keep
+    # the files inside H1; the store now reads those alone: the same figures, in the same order.
+    from test_periods import ingest
+
+    ingest(tmp_path / "inbox", workspace)
+    with Store.open(workspace, create=False) as store:
+        for code in ("2024-H1", "2024-Q1", "2024-Q2", "2024-Q3", "2023-H1", "2024", "2023"):
+            period = Period(code)
+            whole = within(store.figures_frame(period.year), period)
+            inside = store.figures_frame(period.year, periods=periods_inside(store, period))
+            if whole.empty:
+                assert inside.empty, code
+            else:
+                pd.testing.assert_frame_equal(inside, whole, check_exact=True)
+        assert periods_inside(store, Period("2024-H1")) and not periods_inside(store, Period("2024-Q3"))
+
+    for code in ("H1", "Q1", None):
+        plain = aggregate(workspace, 2024, period=code)
+        ahead = _read_ahead(workspace, Period.parse(2024, code))
+        read_ahead = aggregate(workspace, 2024, period=code, ahead=ahead)
+        ahead.close()
+        for mine, theirs in zip(_frames(read_ahead), _frames(plain)):
+            pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
 
 
 def test_reading_ahead_creates_no_store_and_an_aggregate_without_one_says_so(vwu, tmp_path: Path):
@@ -403,6 +430,39 @@ def test_the_charts_are_drawn_by_another_process_while_the_workbook_is_written(v
     assert (tmp_path / "out" / "vwu-2024-00-ranking.png").read_bytes() == (here / "vwu-2024-00-ranking.png").read_bytes()
 
 
+REPORT_AND_SAY_WHO_DREW_FROM_WHOM = REPORT_AND_SAY_WHO_DREW.replace(
+    "{os.getpid()} {chart.file.name}", "{os.getpid()} {os.getppid()} {chart.file.name}"
+)
+
+
+@pytest.mark.linux
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True, reason="one core")
+def test_two_charts_are_drawn_side_by_side_matplotlib_imported_once(vwu, inbox: Path, workspace: Path, tmp_path: Path):
+    # The first drawer imports matplotlib while the report reads its aggregation, then forks the
+    # second: the ranking and the change on the previous year drawn by two processes at once,
+    # neither the report's, and the second a fork of the first (it did not import matplotlib).
+    district_workbook(inbox / "tien_lu_2023.xlsx", year=2023)
+    district_workbook(inbox / "tien_lu_2024.xlsx", year=2024)
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+
+    log = tmp_path / "drawn.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", REPORT_AND_SAY_WHO_DREW_FROM_WHOM, str(workspace), str(tmp_path / "out"), str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seen = json.loads(done.stdout)
+
+    assert [Path(f).name for f in seen["charts"]] == ["vwu-2024-00-ranking.png", "vwu-2024-00-change.png"]
+    drawers = {name: (int(pid), int(parent)) for pid, parent, name in (line.split() for line in log.read_text().splitlines())}
+    (first, report_process), (second, forked_from) = drawers["vwu-2024-00-ranking.png"], drawers["vwu-2024-00-change.png"]
+    assert report_process == seen["pid"] and forked_from == first != second
+    assert not seen["matplotlib"]
+    for name in drawers:
+        assert (tmp_path / "out" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_when_the_drawing_process_fails_the_report_draws_its_charts_itself(vwu, inbox: Path, workspace: Path, tmp_path: Path, monkeypatch):
     district_workbook(inbox / "tien_lu.xlsx")
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
@@ -413,6 +473,56 @@ def test_when_the_drawing_process_fails_the_report_draws_its_charts_itself(vwu, 
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["vwu-2024-00-ranking.png", "vwu-2024.md", "vwu-2024.xlsx"]
     assert (tmp_path / "out" / "vwu-2024-00-ranking.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+REPORT_STOPPED_WHILE_DRAWING = """
+import os, signal, sys, time
+from pathlib import Path
+from vwu_pipeline.report import charts
+from vwu_pipeline.report.build import report
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
+writing = charts.replacing
+def slowly(path, *args):
+    with writing(path, *args) as partial:
+        Path(sys.argv[3], str(os.getpid())).write_text(partial.name)
+        time.sleep(60)  # a drawer's picture half written when the report is interrupted
+        yield partial
+charts.replacing = charts.contextmanager(slowly)
+report(Path(sys.argv[1]), 2024, out=Path(sys.argv[2]))
+"""
+
+
+@pytest.mark.linux
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True, reason="one core")
+def test_an_interrupted_report_stops_its_drawers_and_leaves_no_half_picture(vwu, inbox: Path, workspace: Path, tmp_path: Path):
+    # The drawers are a process group of their own (the second is forked from the first): a
+    # Ctrl-C stops them all, and each removes the picture it was writing.
+    import signal
+    import time
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    assert vwu("aggregate", "--year", 2024, "--workspace", workspace, "--quiet").exit_code == 0
+    out, drawers = tmp_path / "out", tmp_path / "drawers"
+    out.mkdir(), drawers.mkdir()
+    run = subprocess.Popen(
+        [sys.executable, "-c", REPORT_STOPPED_WHILE_DRAWING, str(workspace), str(out), str(drawers)], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not list(drawers.iterdir()) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    (drawer,) = drawers.iterdir()
+    assert (out / drawer.read_text()).exists()  # half a picture
+    assert int(drawer.name) != run.pid
+
+    run.send_signal(signal.SIGINT)
+    assert run.wait(timeout=30) != 0
+    assert "KeyboardInterrupt" in run.stderr.read()
+
+    left = sorted(p.name for p in out.iterdir())
+    assert not [name for name in left if name.endswith((".part", ".png"))], left  # no half picture left behind
+    status = Path(f"/proc/{drawer.name}/status")
+    assert not status.exists() or "\tZ" in status.read_text()  # the drawer has ended
 
 
 def test_the_grid_of_panels_draws_the_picture_matplotlibs_bars_and_ticks_would(

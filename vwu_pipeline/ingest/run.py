@@ -14,6 +14,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -545,7 +546,15 @@ class Parser:
         # The unit trees built once here, before the fork: every reader inherits them instead of
         # parsing the unit master and building the same tree again.
         UnitTree.preload()
+        # What each reader would otherwise import or look up after the fork, each for itself:
+        # ctypes and resource (its start: `_limit_memory`), zipfile's code page for member names.
+        import codecs
         import multiprocessing
+
+        with suppress(ImportError):  # not on every platform: _limit_memory does without them
+            import ctypes  # noqa: F401
+            import resource  # noqa: F401
+        codecs.lookup("cp437")
 
         return sys.modules[__name__].ProcessPoolExecutor(  # through the module: tests put another in its place
             max_workers=workers,

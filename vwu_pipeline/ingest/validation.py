@@ -397,6 +397,14 @@ def _typed_rows(sub: Submission, table: Table, codes: _RowCodes, unsummable: set
                 figures.append(float(raw))
             elif raw is None:
                 figures.append(nan)  # an empty cell: not reported
+            elif kind is str:  # a number typed as text ("1.234"): read once, not again to learn whether it sums
+                try:
+                    value = parse_number(raw)
+                except NotANumber:
+                    figures.append(_number(sub, table, excel_row, name, raw))  # says why (type-error)
+                    unsummable.add(name)
+                else:
+                    figures.append(nan if value is None else value)
             else:
                 figures.append(_number(sub, table, excel_row, name, raw))
                 if name not in unsummable:

@@ -15,7 +15,7 @@ from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
 from vwu_pipeline.ops.locking import workspace_lock
 from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.charts import charts_drawn_beside
+from vwu_pipeline.report.charts import chart_drawers, charts_drawn_beside
 from vwu_pipeline.report.result import AggregateResult
 from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
 from vwu_pipeline.report.summary import write_summary
@@ -138,16 +138,18 @@ def report(
     PERIOD being the year (2024) or a part of it (2024-H1, 2024-Q3)."""
     code = typed_code(unit) or NATIONAL
     the_period = Period.parse(year, period)
-    full, fresh = current(workspace, year, schemas, the_period, lock_timeout)
-    result = full.for_unit(code)
-    out = output_folder(Path(out))
-    stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
-    # PNG charts beside the Markdown, which links to them (drawn meanwhile by another process);
-    # matplotlib's cache in the workspace
-    with charts_drawn_beside(result, out, lang, cache=Path(workspace) / CHART_CACHE) as charts:
-        workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
-        summary = out / f"{stem}.md"
-        write_summary(result, summary, lang, [(c.file.name, c.title) for c in charts])
+    # PNG charts beside the Markdown, which links to them, drawn meanwhile by other processes
+    # (they import matplotlib while the aggregation is read here); its cache in the workspace
+    cache = Path(workspace) / CHART_CACHE
+    with chart_drawers(cache) as drawers:
+        full, fresh = current(workspace, year, schemas, the_period, lock_timeout)
+        result = full.for_unit(code)
+        out = output_folder(Path(out))
+        stem = f"vwu-{the_period.stem}" if code == NATIONAL else f"vwu-{the_period.stem}-{code}"
+        with charts_drawn_beside(result, out, lang, cache, drawers) as charts:
+            workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
+            summary = out / f"{stem}.md"
+            write_summary(result, summary, lang, [(c.file.name, c.title) for c in charts])
     return ReportResult(
         year=year,
         period=the_period.code,

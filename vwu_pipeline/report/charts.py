@@ -19,11 +19,15 @@ workspace (or a temporary folder when the workspace cannot be written), never in
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import multiprocessing
 import os
+import pickle
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +43,7 @@ MAX_BARS = 40  # more units than this: the top and bottom ones, the list is in t
 PANEL_COLUMNS = 3  # panels side by side in a chart of several figures
 FULL, PALE = "#2F5597", "#A9BCE0"
 GOOD, BAD = "#2E7D32", "#C62828"
+STOP_WAIT = 5.0  # seconds an interrupted report gives its drawers to remove what they were writing
 
 
 @dataclass
@@ -124,29 +129,107 @@ def draw_charts(charts: list[Chart], result: AggregateResult, lang: str = "vi", 
             _draw(pyplot, chart, lang)
 
 
+class ChartDrawers:
+    """A process forked when a report starts that imports matplotlib while the report's own
+    process reads the aggregation (one core is idle then), and draws the charts sent to it once
+    they are planned, forking one more drawer (matplotlib already imported: it is imported once)
+    for the other half, while the report's process writes the workbook, which never imports
+    matplotlib. The drawers are a process group of their own, so that an interrupted report
+    stops them all."""
+
+    def __init__(self, process: Any, jobs: Any, done: Any) -> None:
+        self.process, self.jobs, self.done = process, jobs, done
+        self.sender: threading.Thread | None = None
+
+    def send(self, charts: list[Chart], lang: str) -> None:
+        """Hand the planned charts over, in two batches (the two large ones apart); sent by a
+        thread, so that a drawer still importing matplotlib never keeps the caller waiting."""
+        batches = [batch for batch in (list(enumerate(charts))[k::2] for k in range(2)) if batch]
+        message = pickle.dumps((lang, batches), protocol=pickle.HIGHEST_PROTOCOL)
+        self.sender = threading.Thread(target=self._send, args=(message,), daemon=True)
+        self.sender.start()
+
+    def _send(self, message: bytes) -> None:
+        try:
+            self.jobs.send_bytes(message)
+        except OSError:  # the drawer has ended (failed): its charts are drawn by the caller
+            pass
+        finally:
+            self.jobs.close()
+
+    def drawn(self) -> set[int]:
+        """The charts the drawers said done, once they have all ended (each one said done was
+        written whole, by `replacing`, whatever came after)."""
+        done: set[int] = set()
+        try:
+            while True:
+                done.add(self.done.recv())
+        except (EOFError, OSError):  # every drawer has ended (or was killed): nothing more will come
+            pass
+        self.close()
+        return done
+
+    def stop(self) -> None:
+        """Interrupted: the drawing stops too. The drawers are told to stop (each removes the
+        picture it was writing, as `replacing` does), and killed if they have not soon."""
+        self._signal(signal.SIGTERM)
+        self.process.join(STOP_WAIT)
+        if self.process.is_alive():
+            self._signal(signal.SIGKILL)
+        self.close()
+
+    def _signal(self, number: int) -> None:
+        try:
+            os.killpg(self.process.pid, number)  # the forked drawer with the first
+        except OSError:  # not a group of its own (or already gone): the first drawer at least
+            try:
+                os.kill(self.process.pid, number)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        if self.sender is None:
+            self.jobs.close()  # nothing to draw: the drawer ends when it has imported matplotlib
+        else:
+            self.sender.join()
+        self.done.close()
+        self.process.join()
+
+
 @contextmanager
-def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None) -> Iterator[list[Chart]]:
-    """The report's charts, planned now and drawn by forked processes, one a chart, each
-    importing matplotlib itself, while the caller writes the workbook (each chart of a national
-    report has a dozen panels: drawing them took longer than the workbook; importing matplotlib
-    here first kept the caller waiting ~0.5 s). A chart no process said drawn (it failed or
-    could not start), or every chart on one core, is drawn here after the caller's block, so an
+def chart_drawers(cache: Path | None = None) -> Iterator[ChartDrawers | None]:
+    """Drawers for the charts of the report about to be made (None on one core or without fork:
+    the caller draws them itself). On an error the drawers finish what they were sent (as when
+    the charts were drawn before the workbook); on an interruption they are killed."""
+    drawers = _start_drawers(cache) if _cores() > 1 else None
+    if drawers is None:
+        yield None
+        return
+    try:
+        yield drawers
+    except BaseException as error:
+        if isinstance(error, Exception):
+            drawers.close()
+        else:
+            drawers.stop()
+        raise
+    drawers.close()
+
+
+@contextmanager
+def charts_drawn_beside(
+    result: AggregateResult, folder: Path, lang: str = "vi", cache: Path | None = None, drawers: ChartDrawers | None = None
+) -> Iterator[list[Chart]]:
+    """The report's charts, planned now and drawn by `drawers` (see `chart_drawers`) while the
+    caller writes the workbook (each chart of a national report has a dozen panels: drawing
+    them took longer than the workbook). A chart no drawer said drawn (it failed or could not
+    start), or every chart without drawers, is drawn here after the caller's block, so an
     error (a folder that cannot be written) is raised the usual way."""
     charts = plan_charts(result, Path(folder), lang)
-    if not charts:
-        yield charts
-        return
-    started = _start_drawing(charts, lang, cache) if _cores() > 1 else []
-    try:
-        yield charts
-    except BaseException as error:
-        for process, receive in started:
-            if not isinstance(error, Exception):  # interrupted: the drawing stops too
-                process.kill()
-            process.join()  # else the charts are finished, as when they were drawn before the Markdown
-            receive.close()
-        raise
-    drawn = set().union(*(_drawn(process, receive) for process, receive in started))
+    if drawers is not None and charts:
+        drawers.send(charts, lang)
+    yield charts  # on an error or interruption, `chart_drawers` lets the drawers finish or kills them
+    drawn = drawers.drawn() if drawers is not None and charts else set()
     rest = [chart for index, chart in enumerate(charts) if index not in drawn]
     if rest:
         with _matplotlib(cache) as pyplot:
@@ -154,48 +237,84 @@ def charts_drawn_beside(result: AggregateResult, folder: Path, lang: str = "vi",
                 _draw(pyplot, chart, lang)
 
 
-def _start_drawing(charts: list[Chart], lang: str, cache: Path | None) -> list[tuple[Any, Any]]:
-    """One forked process a chart, saying it done through a pipe; none where fork is missing or
-    fails (the charts not started are drawn here)."""
+def _start_drawers(cache: Path | None) -> ChartDrawers | None:
+    """The first drawer, forked now; None where fork is missing or fails."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        return []
-    started = []
+        return None
+    forked = multiprocessing.get_context("fork")
+    pipes: list[Any] = []
     try:
-        forked = multiprocessing.get_context("fork")
-        for index, chart in enumerate(charts):
-            receive, send = forked.Pipe(duplex=False)
-            process = forked.Process(target=_draw_then_exit, args=({index: chart}, lang, cache, send), daemon=True)
-            process.start()
-            send.close()  # the process's end: closed when it exits, whatever happens to it
-            started.append((process, receive))
-    except (OSError, ImportError):  # no more processes: the rest are drawn in this one
+        pipes = [*forked.Pipe(duplex=False), *forked.Pipe(duplex=False)]
+        jobs_out, jobs_in, done_out, done_in = pipes
+        process = forked.Process(target=_draw_then_exit, args=(jobs_out, done_in, (jobs_in, done_out), cache), daemon=True)
+        process.start()
+    except (OSError, ImportError):  # no more processes: the caller draws the charts
+        for end in pipes:
+            end.close()
+        return None
+    jobs_out.close()  # the drawer's ends: closed when it exits, whatever happens to it
+    done_in.close()
+    try:
+        os.setpgid(process.pid, process.pid)  # also done by the drawer: whichever comes first
+    except OSError:
         pass
-    return started
+    return ChartDrawers(process, jobs_in, done_out)
 
 
-def _draw_then_exit(charts: dict[int, Chart], lang: str, cache: Path | None, send: Any) -> None:
+def _draw_then_exit(jobs: Any, done: Any, callers: tuple[Any, ...], cache: Path | None) -> None:
+    """The first drawer: matplotlib imported, then the charts sent drawn, the second batch by a
+    process forked from this one."""
+    signal.signal(signal.SIGTERM, _stop_drawing)  # inherited by the forked drawer
+    for end in callers:  # the report's ends: the jobs' end closed means nothing (more) to draw
+        end.close()
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    forked: list[int] = []
     try:
         with _matplotlib(cache) as pyplot:
-            for index, chart in charts.items():
-                _draw(pyplot, chart, lang)
-                send.send(index)
-    except BaseException:  # the parent draws it again and reports the error itself
+            _canvas_class()
+            gc.freeze()  # the forked drawer's collections never walk what both share: not copied
+            try:
+                lang, batches = pickle.loads(jobs.recv_bytes())
+            except (EOFError, OSError):  # the report ended without charts (or failed first)
+                return
+            jobs.close()
+            try:
+                for batch in batches[1:]:
+                    pid = os.fork()
+                    if pid == 0:
+                        _draw_batch_then_exit(pyplot, batch, lang, done)
+                    forked.append(pid)
+                _draw_batch(pyplot, batches[0], lang, done)
+            finally:
+                for pid in forked:
+                    os.waitpid(pid, 0)
+    except BaseException:  # the report draws what is not said done and reports the error itself
         sys.exit(1)
 
 
-def _drawn(process: Any, receive: Any) -> set[int]:
-    """The charts a drawing process said done, once it has ended (each one said done was
-    written whole, by `replacing`, whatever came after)."""
-    done: set[int] = set()
+def _stop_drawing(_signal: int, _frame: Any) -> None:
+    """SIGTERM in a drawer (the report was interrupted): leave through the `finally` clauses."""
+    sys.exit(1)
+
+
+def _draw_batch(pyplot: Any, batch: list[tuple[int, Chart]], lang: str, done: Any) -> None:
+    for index, chart in batch:
+        _draw(pyplot, chart, lang)
+        done.send(index)
+
+
+def _draw_batch_then_exit(pyplot: Any, batch: list[tuple[int, Chart]], lang: str, done: Any) -> None:
+    """In a process forked from a drawer: it leaves by `os._exit`, running none of the exit
+    handlers it inherited."""
+    status = 1
     try:
-        while True:
-            done.add(receive.recv())
-    except (EOFError, OSError):  # the process ended (or was killed): nothing more will come
-        pass
+        _draw_batch(pyplot, batch, lang, done)
+        status = 0
     finally:
-        receive.close()
-    process.join()
-    return done
+        os._exit(status)
 
 
 def _cores() -> int:
@@ -461,17 +580,39 @@ def _unit_labels(axes: Any, positions: range, labels: list[str], fontsize: float
         clip_on=False,
     )
     transform, va, ha = axes.get_yaxis_text1_transform(rcParams["ytick.major.pad"] + size)
-    for y, label in zip(positions, labels):
-        axes.text(
-            0.0,
-            y,
-            label,
-            transform=transform,
-            va=va,
-            ha=ha,
-            fontsize=fontsize,
-            color=rcParams["ytick.labelcolor"] if rcParams["ytick.labelcolor"] != "inherit" else rcParams["ytick.color"],
-        )
+    names = _column_class()(
+        0.0,
+        list(positions),
+        labels,
+        transform=transform,
+        va=va,
+        ha=ha,
+        fontsize=fontsize,
+        color=rcParams["ytick.labelcolor"] if rcParams["ytick.labelcolor"] != "inherit" else rcParams["ytick.color"],
+        clip_on=False,
+    )
+    axes.add_artist(names)  # as `axes.text` adds each (clipped to the axes' patch, were clipping on)
+
+
+@functools.cache
+def _column_class() -> type:
+    """A matplotlib Text drawn once a line of a column: the names of a panel's units differ only
+    in their words and height. Made, styled and added once, it draws each as the Text of its own
+    did (the same pixels), without 40 Text artists a panel made, clipped and sorted apiece."""
+    from matplotlib.text import Text
+
+    class Column(Text):
+        def __init__(self, x: float, ys: list[float], texts: list[str], **style: Any) -> None:
+            super().__init__(x, ys[0], texts[0], **style)
+            self.lines = list(zip(ys, texts))
+
+        def draw(self, renderer: Any) -> None:
+            for y, text in self.lines:
+                self.set_y(y)
+                self.set_text(text)
+                super().draw(renderer)
+
+    return Column
 
 
 def _label(kind: str, panel: Panel, value: float, lang: str) -> str:
