@@ -16,7 +16,10 @@ import pandas as pd
 import pytest
 from builders import district_workbook, rows_for, submission
 
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.report import charts as charts_module
+from vwu_pipeline.report.ahead import FiguresAhead, periods_inside
+from vwu_pipeline.report.arrays import within
 from vwu_pipeline.report.charts import draw_charts, plan_charts
 from vwu_pipeline.report.presentation import indicator_table
 from vwu_pipeline.report.rollup import aggregate, load
@@ -174,10 +177,8 @@ def test_aggregate_and_report_take_the_checked_catalogue_kept_in_the_workspace(i
     assert "Kept for other files" not in [i.title_en for i in indicators.load_catalog(schemas, kept).indicators]
 
 
-def _read_ahead(workspace: Path, years: tuple[int, ...]):
-    from vwu_pipeline.report.ahead import FiguresAhead
-
-    ahead = FiguresAhead(workspace, years)
+def _read_ahead(workspace: Path, period: Period):
+    ahead = FiguresAhead(workspace, period)
     for _ in range(1000):  # until the thread has seen its data version (no timing asserted)
         if ahead._queue.qsize():
             break
@@ -197,7 +198,7 @@ def test_figures_read_ahead_while_pandas_is_imported_are_those_the_aggregation_r
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
     plain = aggregate(workspace, 2024)
 
-    ahead = _read_ahead(workspace, (2024, 2023))
+    ahead = _read_ahead(workspace, Period.parse(2024, None))
     taken = []
     real = type(ahead).grouped
     with pytest.MonkeyPatch.context() as patch:
@@ -211,13 +212,39 @@ def test_figures_read_ahead_while_pandas_is_imported_are_those_the_aggregation_r
     late = tmp_path / "late"
     late.mkdir()
     district_workbook(late / "tien_lu_poverty.xlsx", ("poverty",))
-    ahead = _read_ahead(workspace, (2024, 2023))  # sees the store before the next file
+    ahead = _read_ahead(workspace, Period.parse(2024, None))  # sees the store before the next file
     assert vwu("ingest", late, "--workspace", workspace, "--quiet").exit_code == 0
     with_late = aggregate(workspace, 2024, ahead=ahead)
     ahead.close()
     assert "poverty" in set(with_late.values["indicator"]) and "poverty" not in set(plain.values["indicator"])
     for mine, theirs in zip(_frames(with_late), _frames(aggregate(workspace, 2024))):
         pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+
+
+def test_a_part_of_the_year_reads_only_the_files_inside_it(tmp_path: Path, workspace: Path):
+    # Issue 18: the first half of 2025 read all of 2025 and 2024 (the year files too) to keep
+    # the files inside H1; the store now reads those alone: the same figures, in the same order.
+    from test_periods import ingest
+
+    ingest(tmp_path / "inbox", workspace)
+    with Store.open(workspace, create=False) as store:
+        for code in ("2024-H1", "2024-Q1", "2024-Q2", "2024-Q3", "2023-H1", "2024", "2023"):
+            period = Period(code)
+            whole = within(store.figures_frame(period.year), period)
+            inside = store.figures_frame(period.year, periods=periods_inside(store, period))
+            if whole.empty:
+                assert inside.empty, code
+            else:
+                pd.testing.assert_frame_equal(inside, whole, check_exact=True)
+        assert periods_inside(store, Period("2024-H1")) and not periods_inside(store, Period("2024-Q3"))
+
+    for code in ("H1", "Q1", None):
+        plain = aggregate(workspace, 2024, period=code)
+        ahead = _read_ahead(workspace, Period.parse(2024, code))
+        read_ahead = aggregate(workspace, 2024, period=code, ahead=ahead)
+        ahead.close()
+        for mine, theirs in zip(_frames(read_ahead), _frames(plain)):
+            pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
 
 
 def test_reading_ahead_creates_no_store_and_an_aggregate_without_one_says_so(vwu, tmp_path: Path):

@@ -370,7 +370,7 @@ def _aggregate(workspace: Path, year: int, outlier_factor: float, schemas: Path 
     """`aggregate`, its figures read by SQLite in a thread while pandas is imported (report/ahead.py)."""
     from vwu_pipeline.report.ahead import FiguresAhead
 
-    ahead = FiguresAhead(workspace, (year, year - 1)) if outlier_factor > 1 else None
+    ahead = FiguresAhead(workspace, period) if outlier_factor > 1 else None
     try:
         from vwu_pipeline.report.rollup import aggregate
 

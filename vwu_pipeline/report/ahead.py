@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+from vwu_pipeline.core.periods import Period
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.db import DB_NAME, Store
 
@@ -35,10 +36,11 @@ class AheadFailed(Exception):
 
 
 class FiguresAhead:
-    """Years of figures read ahead, in the order the roll-up asks for them."""
+    """The figures of a period and of the same part of the year before, read ahead in the order
+    the roll-up asks for them (for a part of a year, only the submissions inside it)."""
 
-    def __init__(self, workspace: Path, years: tuple[int, ...]):
-        self.years = years
+    def __init__(self, workspace: Path, period: Period):
+        self.parts = (period, period.previous())
         self._queue: queue.Queue = queue.Queue(maxsize=AHEAD)
         self._stop = threading.Event()
         self._version: int | None = None
@@ -66,15 +68,16 @@ class FiguresAhead:
             if migrations.version(db) != migrations.SCHEMA_VERSION:
                 raise AheadFailed("the store is to be migrated first")
             reader = Store(db, path)
-            if not self._put(("version", reader.data_version(self.years[0]))):
+            if not self._put(("version", reader.data_version(self.parts[0].year))):
                 return
-            for year in self.years:
-                if not self._put(("year", year)):
+            for part in self.parts:
+                year, periods = part.year, periods_inside(reader, part)
+                if not self._put(("year", (year, periods))):
                     return
-                for groups in reader.grouped_figures(year):
+                for groups in reader.grouped_figures(year, periods):
                     if not self._put(("groups", groups)):
                         return
-                if not self._put(("end", year)):
+                if not self._put(("end", (year, periods))):
                     return
         except BaseException as error:  # told to the main thread, which then reads itself
             self._put(("failed", error))
@@ -94,28 +97,28 @@ class FiguresAhead:
             raise AheadFailed(str(value))
         return kind, value
 
-    def grouped(self, year: int, data_version: int) -> Iterator[list[tuple]] | None:
-        """The rows of `Store.grouped_figures(year)` as read ahead, or None when they cannot
-        be taken (another data version, another year next, or the thread failed). Iterating
-        may raise `AheadFailed`: the caller then reads the year itself."""
+    def grouped(self, year: int, data_version: int, periods: tuple[str, ...] | None) -> Iterator[list[tuple]] | None:
+        """The rows of `Store.grouped_figures(year, periods)` as read ahead, or None when they
+        cannot be taken (another data version, another read next, or the thread failed).
+        Iterating may raise `AheadFailed`: the caller then reads the year itself."""
         if not self._usable:
             return None
         try:
             if self._version is None:
                 kind, self._version = self._next()
-            if self._version != data_version or self._next() != ("year", year):
+            if self._version != data_version or self._next() != ("year", (year, periods)):
                 self.close()
                 return None
         except AheadFailed:
             return None
-        return self._groups(year)
+        return self._groups((year, periods))
 
-    def _groups(self, year: int) -> Iterator[list[tuple]]:
+    def _groups(self, read: tuple) -> Iterator[list[tuple]]:
         try:
             while (item := self._next())[0] == "groups":
                 yield item[1]
-            if item != ("end", year):
-                raise AheadFailed(f"figures of {year} ended with {item[0]}")
+            if item != ("end", read):
+                raise AheadFailed(f"figures of {read[0]} ended with {item[0]}")
         except BaseException:
             self.close()
             raise
@@ -127,12 +130,22 @@ class FiguresAhead:
         self._thread.join()
 
 
-def figures_frame(store: Store, year: int, data_version: int, ahead: FiguresAhead | None) -> object:
-    """`store.figures_frame(year)`, from the rows read ahead when they can be taken."""
-    grouped = ahead.grouped(year, data_version) if ahead is not None else None
+def periods_inside(store: Store, period: Period) -> tuple[str, ...] | None:
+    """The periods of the year's current submissions inside `period` (None for the year: all):
+    Q1 and Q2 files for H1, never the year's own file (report/arrays.py `within`)."""
+    if period.is_year:
+        return None
+    return tuple(code for code in store.current_periods(period.year) if period.contains(code))
+
+
+def figures_frame(store: Store, period: Period, data_version: int, ahead: FiguresAhead | None) -> object:
+    """The figures of the submissions inside `period` (`Store.figures_frame`), from the rows
+    read ahead when they can be taken."""
+    periods = periods_inside(store, period)
+    grouped = ahead.grouped(period.year, data_version, periods) if ahead is not None else None
     if grouped is not None:
         try:
-            return store.figures_frame(year, grouped)
+            return store.figures_frame(period.year, grouped, periods)
         except AheadFailed:
             pass
-    return store.figures_frame(year)
+    return store.figures_frame(period.year) if periods is None else store.figures_frame(period.year, None, periods)

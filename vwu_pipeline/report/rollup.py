@@ -58,7 +58,7 @@ from vwu_pipeline.core.messages import Said
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.report.ahead import FiguresAhead, figures_frame
-from vwu_pipeline.report.arrays import aligned, completeness, figure_codes, outliers, own_values, roll_up, rule_breaks, tree_index, within
+from vwu_pipeline.report.arrays import aligned, completeness, figure_codes, outliers, own_values, roll_up, rule_breaks, tree_index
 from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
 from vwu_pipeline.store.db import DB_NAME, Store, now
@@ -201,8 +201,9 @@ def aggregate(
         # ingest committing meanwhile makes this aggregation stale, never falsely fresh.
         with store.snapshot():
             data_version = store.data_version(year)
-            figures = within(figures_frame(store, year, data_version, ahead), period)
-            prev_figures = within(figures_frame(store, year - 1, data_version, ahead), period.previous())
+            # a part of the year reads only the submissions inside it (as `within` keeps them)
+            figures = figures_frame(store, period, data_version, ahead)
+            prev_figures = figures_frame(store, period.previous(), data_version, ahead)
             prev_periods = {t.tree: store.current_submission_periods(year - 1, t.tree) for t in _trees(year - 1)}
             periods = {t.tree: store.current_submission_periods(year, t.tree) for t in _trees(year)}
             targets = store.targets(year)

@@ -982,33 +982,37 @@ class Store:
 
     # -- reading back ---------------------------------------------------------------------
 
-    def figures_frame(self, year: int, grouped: Iterable[list[tuple]] | None = None) -> Any:
+    def figures_frame(self, year: int, grouped: Iterable[list[tuple]] | None = None, periods: Iterable[str] | None = None) -> Any:
         """Current figures of a year as a DataFrame (submission_id, indicator, period, tree,
         unit_code, column, value, version). The submissions' own fields are read once per
         submission and the figures in chunks, each text value kept once (a unit code or column
         name shared by every row that has it): at 10× national data (5 million figures) one
         row tuple per figure and one string per cell held gigabytes.
 
-        `grouped`: the rows of `grouped_figures(year)` read ahead by another connection that saw
-        the same data version (report/ahead.py); by default this connection reads them."""
+        `grouped`: the rows of `grouped_figures(year, periods)` read ahead by another connection
+        that saw the same data version (report/ahead.py); by default this connection reads them.
+        `periods`: only the submissions for these periods (a part of the year reads the files
+        inside it, not the whole year's to keep a few), in the same order as the whole read."""
+        periods = None if periods is None else tuple(periods)
+        inside, bound = _periods_clause(periods)
         import numpy as np
         import pandas as pd
 
         submissions = self.db.execute(
             "SELECT s.id, s.indicator, s.period, s.tree, coalesce(s.version_key, files.version_key) FROM submissions s"
             " JOIN files ON files.id = s.file_id"
-            " WHERE s.current = 1 AND s.year = ? ORDER BY s.id",
-            (year,),
+            " WHERE s.current = 1 AND s.year = ?" + inside + " ORDER BY s.id",
+            (year, *bound),
         ).fetchall()
         ids = np.array([row[0] for row in submissions], dtype=np.int64)
         indicator, period, tree, version = (np.array([row[k] for row in submissions], dtype=object) for k in range(1, 5))
         unit_numbers: dict[str, int] = {}
         column_numbers: dict[str, int] = {}
-        chunks = self._figures_by_submission(year, unit_numbers, column_numbers, grouped)
+        chunks = self._figures_by_submission(year, unit_numbers, column_numbers, grouped, periods)
         if chunks is None:  # a figure the grouped read cannot carry exactly: read row by row
             unit_numbers.clear()
             column_numbers.clear()
-            chunks = self._figures_by_row(year, unit_numbers, column_numbers)
+            chunks = self._figures_by_row(year, unit_numbers, column_numbers, periods)
         names = ("submission_id", "indicator", "period", "tree", "unit_code", "column", "value", "version")
         if not chunks:  # as read_sql_query gives no rows: untyped columns
             return pd.DataFrame({name: np.zeros(0, dtype=object) for name in names})
@@ -1034,23 +1038,34 @@ class Store:
         )
         return pd.DataFrame(dict(zip(names, (*columns, value, text(version, of)))), copy=False)
 
-    def grouped_figures(self, year: int) -> Iterator[list[tuple]]:
-        """The year's current figures one row per submission, in chunks of submissions: (id,
-        figures, whole values among them, row ids, unit codes, column names, values), each of
-        the last four one text joined by SQLite (see `_figures_by_submission`)."""
+    def current_periods(self, year: int) -> list[str]:
+        """The periods of a year's current submissions (2024, 2024-H1, 2024-M03, ...)."""
+        return [period for (period,) in self.db.execute("SELECT DISTINCT period FROM submissions WHERE current = 1 AND year = ?", (year,))]
+
+    def grouped_figures(self, year: int, periods: tuple[str, ...] | None = None) -> Iterator[list[tuple]]:
+        """The year's current figures (of the submissions for `periods`) one row per submission,
+        in chunks of submissions: (id, figures, whole values among them, row ids, unit codes,
+        column names, values), each of the last four one text joined by SQLite (see
+        `_figures_by_submission`)."""
+        inside, bound = _periods_clause(periods)
         cursor = self.db.execute(
             "SELECT s.id, count(*), sum(f.value = CAST(f.value AS INTEGER) AND abs(f.value) < 4503599627370496),"
             " group_concat(f.rowid), group_concat(f.unit_code, char(31)), group_concat(f.column, char(31)),"
             " group_concat(CAST(f.value AS INTEGER))"
             " FROM submissions s JOIN figures f ON f.submission_id = s.id"
-            " WHERE s.current = 1 AND f.current = 1 AND s.year = ? GROUP BY s.id ORDER BY s.id",
-            (year,),
+            " WHERE s.current = 1 AND f.current = 1 AND s.year = ?" + inside + " GROUP BY s.id ORDER BY s.id",
+            (year, *bound),
         )
         while groups := cursor.fetchmany(SUBMISSION_CHUNK):
             yield groups
 
     def _figures_by_submission(
-        self, year: int, unit_numbers: dict[str, int], column_numbers: dict[str, int], grouped: Iterable[list[tuple]] | None = None
+        self,
+        year: int,
+        unit_numbers: dict[str, int],
+        column_numbers: dict[str, int],
+        grouped: Iterable[list[tuple]] | None = None,
+        periods: tuple[str, ...] | None = None,
     ) -> list[tuple] | None:
         """The year's current figures as (submission, unit number, column number, value) arrays,
         read one row per submission: SQLite joins each submission's unit codes, column names,
@@ -1067,7 +1082,7 @@ class Store:
             return known[codes]
 
         chunks: list[tuple] = []
-        for groups in self.grouped_figures(year) if grouped is None else grouped:
+        for groups in self.grouped_figures(year, periods) if grouped is None else grouped:
             ids, counts, whole, rowids, units, columns, values = zip(*groups)
             n = sum(counts)
             if sum(whole) != n:
@@ -1089,14 +1104,17 @@ class Store:
             del groups, ids, counts, whole, rowids, units, columns, values
         return chunks
 
-    def _figures_by_row(self, year: int, unit_numbers: dict[str, int], column_numbers: dict[str, int]) -> list[tuple]:
+    def _figures_by_row(
+        self, year: int, unit_numbers: dict[str, int], column_numbers: dict[str, int], periods: tuple[str, ...] | None = None
+    ) -> list[tuple]:
         """The year's current figures as `_figures_by_submission` gives them, one row per figure."""
         import numpy as np
 
+        inside, bound = _periods_clause(periods)
         cursor = self.db.execute(
             "SELECT f.submission_id, f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
-            " WHERE s.current = 1 AND f.current = 1 AND s.year = ? ORDER BY s.id, f.rowid",
-            (year,),
+            " WHERE s.current = 1 AND f.current = 1 AND s.year = ?" + inside + " ORDER BY s.id, f.rowid",
+            (year, *bound),
         )
         chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         while rows := cursor.fetchmany(FIGURE_CHUNK):
@@ -1396,6 +1414,13 @@ def _column_bytes(column: Any) -> tuple[str, bytes]:
         kind = "json"
         raw = json.dumps(column.tolist(), ensure_ascii=False).encode()
     return kind, zlib.compress(raw, 1)
+
+
+def _periods_clause(periods: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
+    """The condition on `s.period` that keeps the submissions for `periods` (None: every one)."""
+    if periods is None:
+        return "", ()
+    return " AND s.period IN (" + ", ".join("?" * len(periods)) + ")", periods
 
 
 def _text_codes(column: Any) -> tuple[Any, list[str]] | None:
