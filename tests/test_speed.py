@@ -288,6 +288,27 @@ def test_the_figures_read_one_row_per_submission_are_those_read_row_by_row(vwu, 
     pd.testing.assert_frame_equal(grouped, by_row, check_exact=True)
 
 
+def test_texts_factorized_by_their_pointers_get_the_codes_pandas_gives():
+    # Columns of pointers to a few strings are factorized pointer first (no string hashed a
+    # row): equal texts in distinct objects, missing values and first appearances as pandas has them.
+    import numpy as np
+
+    from vwu_pipeline.store.db import factorize_texts
+
+    shared = ["00001", "00004", "members_total", "Phường Phúc Xá", ""]
+    copies = ["".join(list(text)) for text in shared]  # the same texts, other objects
+    rng = np.random.default_rng(18)
+    picks = rng.integers(0, 12, 5000)
+    values = np.array([(shared + copies + [None, float("nan")])[k] for k in picks], dtype=object)
+
+    codes, names = factorize_texts(values)
+    expected_codes, expected_names = pd.factorize(values)
+
+    assert codes.tolist() == expected_codes.tolist() and names.tolist() == expected_names.tolist()
+    assert (codes == -1).sum() == ((picks == 10) | (picks == 11)).sum() > 0
+    assert factorize_texts(values[::2])[0].tolist() == pd.factorize(values[::2])[0].tolist()  # not contiguous: pandas itself
+
+
 def test_an_aggregation_stored_before_its_text_was_coded_reads_back_the_same():
     # Text columns are stored as their distinct values and a code per row (migration 16);
     # those written as JSON lists by an earlier vwu still read back as they were.

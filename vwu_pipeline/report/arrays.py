@@ -15,6 +15,7 @@ from vwu_pipeline.core.indicators import Catalog, Indicator, assessed_name, reac
 from vwu_pipeline.core.periods import Period, flow_periods, period_months
 from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.report.result import KEYS
+from vwu_pipeline.store.db import factorize_texts
 
 SIBLING_Z = 3.5
 SIBLING_MIN_RATIO = 3.0
@@ -122,7 +123,7 @@ class FigureCodes:
 
 
 def figure_codes(figures: pd.DataFrame, index: TreeIndex) -> FigureCodes:
-    units, unit_names = pd.factorize(_pointers(figures["unit_code"]))
+    units, unit_names = factorize_texts(_pointers(figures["unit_code"]))
     # a code absent from the tree, and a missing one (code -1 picks the last entry), is -1
     unit = np.array([*(index.position.get(code, -1) for code in unit_names.tolist()), -1], dtype=np.int32)[units]
     del units
@@ -135,7 +136,7 @@ def figure_codes(figures: pd.DataFrame, index: TreeIndex) -> FigureCodes:
 def _small_codes(texts: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Codes of a column of a few distinct names, in 16 bits (pandas gives 64: 13 MB a column
     at 10× national data, held while the year is rolled up)."""
-    codes, names = pd.factorize(_pointers(texts))
+    codes, names = factorize_texts(_pointers(texts))
     return codes.astype(np.int16 if len(names) < 2**15 else np.int32), names.tolist()
 
 
