@@ -580,17 +580,39 @@ def _unit_labels(axes: Any, positions: range, labels: list[str], fontsize: float
         clip_on=False,
     )
     transform, va, ha = axes.get_yaxis_text1_transform(rcParams["ytick.major.pad"] + size)
-    for y, label in zip(positions, labels):
-        axes.text(
-            0.0,
-            y,
-            label,
-            transform=transform,
-            va=va,
-            ha=ha,
-            fontsize=fontsize,
-            color=rcParams["ytick.labelcolor"] if rcParams["ytick.labelcolor"] != "inherit" else rcParams["ytick.color"],
-        )
+    names = _column_class()(
+        0.0,
+        list(positions),
+        labels,
+        transform=transform,
+        va=va,
+        ha=ha,
+        fontsize=fontsize,
+        color=rcParams["ytick.labelcolor"] if rcParams["ytick.labelcolor"] != "inherit" else rcParams["ytick.color"],
+        clip_on=False,
+    )
+    axes.add_artist(names)  # as `axes.text` adds each (clipped to the axes' patch, were clipping on)
+
+
+@functools.cache
+def _column_class() -> type:
+    """A matplotlib Text drawn once a line of a column: the names of a panel's units differ only
+    in their words and height. Made, styled and added once, it draws each as the Text of its own
+    did (the same pixels), without 40 Text artists a panel made, clipped and sorted apiece."""
+    from matplotlib.text import Text
+
+    class Column(Text):
+        def __init__(self, x: float, ys: list[float], texts: list[str], **style: Any) -> None:
+            super().__init__(x, ys[0], texts[0], **style)
+            self.lines = list(zip(ys, texts))
+
+        def draw(self, renderer: Any) -> None:
+            for y, text in self.lines:
+                self.set_y(y)
+                self.set_text(text)
+                super().draw(renderer)
+
+    return Column
 
 
 def _label(kind: str, panel: Panel, value: float, lang: str) -> str:

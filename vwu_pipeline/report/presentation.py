@@ -325,7 +325,13 @@ def unit_word(level: str, count: int, lang: str) -> str:
 
 
 def headline(result: AggregateResult) -> list[FigureRow]:
-    """The root's headline figures (those the schemas mark `headline`, else all), in schema order."""
+    """The root's headline figures (those the schemas mark `headline`, else all), in schema order;
+    made once per result (a report asks five times: workbook, Markdown, charts, JSON, narrative).
+    The rows are shared: read them, do not change them."""
+    return list(_taken_once(result, "headline", lambda values: _headline(result)))
+
+
+def _headline(result: AggregateResult) -> list[FigureRow]:
     at_root = root_rows(result).set_index(["indicator", "column"])
     rows = []
     for indicator in result.catalog.indicators:

@@ -117,12 +117,19 @@ class AggregateResult:
     def missing(self, indicator: str, unit: str | None = None) -> list[Unit]:
         """Reporting units under `unit` (default: the report's root) that did not submit."""
         unit = unit or self.root
-        level = self.tree.reporting_level()
-        rows = self.completeness[
-            (self.completeness["indicator"] == indicator) & (self.completeness["level"] == level) & (self.completeness["submitted"] == 0)
-        ]
-        codes = [c for c in rows["unit_code"] if unit == NATIONAL or self.tree.is_under(c, unit)]
-        return [self.tree.get(c) for c in sorted(codes)]
+        codes = self._absent.get(indicator, [])
+        return [self.tree.get(c) for c in codes if unit == NATIONAL or self.tree.is_under(c, unit)]
+
+    @cached_property
+    def _absent(self) -> dict[str, list[str]]:
+        """indicator -> reporting units that did not submit, in code order: found once per result
+        (a report asks a dozen times, each three comparisons of 43,000 rows)."""
+        frame = self.completeness
+        rows = frame[(frame["level"] == self.tree.reporting_level()) & (frame["submitted"] == 0)]
+        absent: dict[str, list[str]] = {}
+        for indicator, code in zip(rows["indicator"].tolist(), rows["unit_code"].tolist()):
+            absent.setdefault(indicator, []).append(code)
+        return {indicator: sorted(codes) for indicator, codes in absent.items()}
 
     def for_unit(self, code: str) -> AggregateResult:
         """The same result restricted to one unit and what lies below it (a province's report)."""
