@@ -123,9 +123,10 @@ print(json.dumps({"code": code, "checked": sorted(m for m in ("pydantic", "yaml"
 
 def test_aggregate_and_report_take_the_checked_catalogue_kept_in_the_workspace(inbox: Path, workspace: Path, tmp_path: Path):
     # Issue 18: importing pydantic and checking the schema files strictly was a tenth of a second
-    # of every aggregate and report. The first aggregate keeps the checked catalogue in the
-    # workspace; later runs take it while the schema files (and vwu's checking code) are the same
-    # bytes. A file changed is checked again, and a mistake still stops the run.
+    # of every aggregate and report. Ingest (which checks them itself) and aggregate keep the
+    # checked catalogue in the workspace; aggregate and report take it while the schema files
+    # (and vwu's checking code) are the same bytes. A file changed is checked again, and a
+    # mistake still stops the run.
     from vwu_pipeline.core import indicators
 
     schemas = tmp_path / "schemas"
@@ -142,10 +143,15 @@ def test_aggregate_and_report_take_the_checked_catalogue_kept_in_the_workspace(i
         return {**json.loads(seen or "{}"), "said": said, "stderr": done.stderr[-2000:]}
 
     checked = ["pydantic", "vwu_pipeline.core.schema_files", "yaml"]
-    assert run("ingest", inbox, "--quiet")["code"] == 0
+    ingested = run("ingest", inbox, "--quiet")
+    assert (ingested["code"], ingested["checked"]) == (0, checked), ingested  # ingest always checks
+    kept = workspace / ".cache" / "catalogue.json"
+    assert kept.is_file()
+    after_ingest = run("aggregate", "--year", 2024, "--quiet")
+    assert (after_ingest["code"], after_ingest["checked"]) == (0, []), after_ingest
+    kept.unlink()  # as in a workspace of an older vwu
     first = run("aggregate", "--year", 2024, "--quiet")
     assert (first["code"], first["checked"]) == (0, checked), first
-    kept = workspace / ".cache" / "catalogue.json"
     assert kept.is_file()
     indicators._CATALOGS.clear()
     assert indicators.load_catalog(schemas, kept) == indicators._load_catalog(schemas.resolve())  # the same records
@@ -286,6 +292,77 @@ def test_the_figures_read_one_row_per_submission_are_those_read_row_by_row(vwu, 
 
     assert len(grouped) > 1
     pd.testing.assert_frame_equal(grouped, by_row, check_exact=True)
+
+
+def test_texts_factorized_by_their_pointers_get_the_codes_pandas_gives():
+    # Columns of pointers to a few strings are factorized pointer first (no string hashed a
+    # row): equal texts in distinct objects, missing values and first appearances as pandas has them.
+    import numpy as np
+
+    from vwu_pipeline.store.db import factorize_texts
+
+    shared = ["00001", "00004", "members_total", "Phường Phúc Xá", ""]
+    copies = ["".join(list(text)) for text in shared]  # the same texts, other objects
+    rng = np.random.default_rng(18)
+    picks = rng.integers(0, 12, 5000)
+    values = np.array([(shared + copies + [None, float("nan")])[k] for k in picks], dtype=object)
+
+    codes, names = factorize_texts(values)
+    expected_codes, expected_names = pd.factorize(values)
+
+    assert codes.tolist() == expected_codes.tolist() and names.tolist() == expected_names.tolist()
+    assert (codes == -1).sum() == ((picks == 10) | (picks == 11)).sum() > 0
+    assert factorize_texts(values[::2])[0].tolist() == pd.factorize(values[::2])[0].tolist()  # not contiguous: pandas itself
+
+
+def _tree_index_by_walking(tree):
+    """`tree_index` unit by unit, as it was built before issue 18's session 6."""
+    import numpy as np
+
+    from vwu_pipeline.core.units import NATIONAL
+    from vwu_pipeline.report.arrays import TreeIndex
+
+    units = tree.units()
+    codes = np.array([NATIONAL, *(u.code for u in units)], dtype=object)
+    position = {code: i for i, code in enumerate(codes)}
+    parent = np.array([-1, *(position[u.parent] if u.parent else 0 for u in units)])
+    level = np.array(["national", *(u.level for u in units)], dtype=object)
+    leaf = np.zeros(len(codes), bool)
+    leaf[[position[u.code] for u in tree.leaves()]] = True
+    anc_unit, anc_of = [], []
+    for i in range(1, len(codes)):
+        step = i
+        while step != -1:
+            anc_unit.append(i)
+            anc_of.append(step)
+            step = parent[step]
+    reporting = level == tree.reporting_level()
+    reporter = np.full(len(codes), -1)
+    for unit, ancestor in zip(anc_unit, anc_of):
+        if reporting[ancestor]:
+            reporter[unit] = ancestor
+    return TreeIndex(
+        codes, position, level, parent, leaf, reporter, np.array(anc_unit), np.array(anc_of), tree.counted_level() != tree.reporting_level()
+    )
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_the_tree_as_arrays_is_the_one_built_unit_by_unit(year: int):
+    # The (unit, ancestor) pairs, leaves and reporting units taken with numpy for the whole tree
+    # at once: the same arrays, in the same order (sums up the tree add in that order).
+    import numpy as np
+
+    from vwu_pipeline.core.units import UnitTree
+    from vwu_pipeline.report.arrays import tree_index
+
+    tree = UnitTree.for_year(year)
+    fast, walked = tree_index.__wrapped__(tree), _tree_index_by_walking(tree)
+
+    for name in ("codes", "level", "parent", "leaf", "reporter", "anc_unit", "anc_of"):
+        mine, theirs = getattr(fast, name), getattr(walked, name)
+        assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), name
+    assert fast.position == walked.position and fast.counts_lowest == walked.counts_lowest
+    assert fast.leaf.sum() == len(tree.leaves())
 
 
 def test_an_aggregation_stored_before_its_text_was_coded_reads_back_the_same():
@@ -431,7 +508,7 @@ def test_the_charts_are_drawn_by_another_process_while_the_workbook_is_written(v
 
 
 REPORT_AND_SAY_WHO_DREW_FROM_WHOM = REPORT_AND_SAY_WHO_DREW.replace(
-    "{os.getpid()} {chart.file.name}", "{os.getpid()} {os.getppid()} {chart.file.name}"
+    "{os.getpid()} {chart.file.name}", "{os.getpid()} {os.getppid()} {'pandas' in sys.modules} {chart.file.name}"
 )
 
 
@@ -441,6 +518,7 @@ def test_two_charts_are_drawn_side_by_side_matplotlib_imported_once(vwu, inbox: 
     # The first drawer imports matplotlib while the report reads its aggregation, then forks the
     # second: the ranking and the change on the previous year drawn by two processes at once,
     # neither the report's, and the second a fork of the first (it did not import matplotlib).
+    # The first is forked before the report imports the roll-up: no drawer imports pandas.
     district_workbook(inbox / "tien_lu_2023.xlsx", year=2023)
     district_workbook(inbox / "tien_lu_2024.xlsx", year=2024)
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
@@ -455,7 +533,9 @@ def test_two_charts_are_drawn_side_by_side_matplotlib_imported_once(vwu, inbox: 
     seen = json.loads(done.stdout)
 
     assert [Path(f).name for f in seen["charts"]] == ["vwu-2024-00-ranking.png", "vwu-2024-00-change.png"]
-    drawers = {name: (int(pid), int(parent)) for pid, parent, name in (line.split() for line in log.read_text().splitlines())}
+    lines = [line.split() for line in log.read_text().splitlines()]
+    assert [pandas for _, _, pandas, _ in lines] == ["False", "False"]
+    drawers = {name: (int(pid), int(parent)) for pid, parent, _, name in lines}
     (first, report_process), (second, forked_from) = drawers["vwu-2024-00-ranking.png"], drawers["vwu-2024-00-change.png"]
     assert report_process == seen["pid"] and forked_from == first != second
     assert not seen["matplotlib"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from vwu_pipeline.core.indicators import Catalog, Indicator
@@ -235,6 +236,9 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
     """
     names = catalog.unit_columns[0].folded_names
     known = _NAMED.setdefault(names, {}) if len(_NAMED) < 8 else {}
+    # A text of digits only (a commune's code, a number typed as text) folds to digits, which
+    # hold no name that has a letter: answered without folding it (each code is new to the run).
+    digits_name_nothing = _all_lettered(names)
     found = []
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         if len(row) - row.count(None) - row.count("") < 2:
@@ -245,7 +249,7 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
             try:
                 named = known[cell]
             except KeyError:
-                named = known[cell] = len(cell) < 80 and _names_any(cell, names)
+                named = known[cell] = len(cell) < 80 and not (digits_name_nothing and cell.isdecimal()) and _names_any(cell, names)
                 if len(known) > _NAMED_KEPT:
                     known.clear()
             if named:
@@ -258,6 +262,12 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
 # headers, titles and commune names come back in every file of a form.
 _NAMED: dict[tuple[str, ...], dict[str, bool]] = {}
 _NAMED_KEPT = 65536
+
+
+@lru_cache(maxsize=8)
+def _all_lettered(names: tuple[str, ...]) -> bool:
+    """Every (folded) name has a letter: a text of digits cannot name one."""
+    return all(any(ch.isalpha() for ch in name) for name in names)
 
 
 def _names_any(cell: str, names: tuple[str, ...]) -> bool:

@@ -211,8 +211,9 @@ def _rows_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[Table, list
     """Each data row whose unit code, typed at any width, is a unit of `tree`, with that code."""
     known: dict[tuple[type, object], str | None] = {}  # the sheets of a file list the same communes
     for table in sub.tables:
+        at = table.columns.get("unit_code")  # Table.cell, its column looked up once per sheet
         for _, cells in table.rows:
-            raw = table.cell(cells, "unit_code")
+            raw = cells[at] if at is not None and at < len(cells) else None
             try:
                 code = known[raw.__class__, raw]
             except KeyError:
@@ -494,7 +495,8 @@ def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
     checked, never added. One that differs is the unit's own activities and stays data."""
     if sub.unit is None:
         return
-    codes = [code_candidates_tuple(table.cell(cells, "unit_code"), ROW_CODE_WIDTHS) for _, cells in table.rows]
+    at = table.columns.get("unit_code")  # Table.cell, its column looked up once per sheet
+    codes = [code_candidates_tuple(cells[at] if at is not None and at < len(cells) else None, ROW_CODE_WIDTHS) for _, cells in table.rows]
     for position, candidates in enumerate(codes):
         if sub.unit.code not in candidates:
             continue
@@ -594,18 +596,20 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
             parts = [place[name] for name in figure.sum if place[name] == place[name]]
             place[figure.name] = sum(parts) if parts else math.nan
         for rule, figures, compare, (left_name, left_number), (right_name, right_number) in rules:
-            if any(place[name] != place[name] for name in figures):
-                continue  # a figure not reported: nothing to compare
-            left = place[left_name] if left_name is not None else left_number
-            right = place[right_name] if right_name is not None else right_number
-            try:
-                holds = compare(left, right)
-            except TypeError as error:
-                raise _check_failed(indicator, rule.code, error) from error
-            if not holds:
-                params = {"left": float(left), "right": float(right)}
-                templates = (rule.message_vi, rule.message_en)
-                _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], params, rule.severity, templates)
+            for name in figures:  # a loop, not any(): once per rule and row
+                if place[name] != place[name]:
+                    break  # a figure not reported: nothing to compare
+            else:
+                left = place[left_name] if left_name is not None else left_number
+                right = place[right_name] if right_name is not None else right_number
+                try:
+                    holds = compare(left, right)
+                except TypeError as error:
+                    raise _check_failed(indicator, rule.code, error) from error
+                if not holds:
+                    params = {"left": float(left), "right": float(right)}
+                    templates = (rule.message_vi, rule.message_en)
+                    _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], params, rule.severity, templates)
 
 
 def _operand(rule: Rule, operand: str) -> tuple[str | None, float | None]:

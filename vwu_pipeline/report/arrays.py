@@ -15,6 +15,7 @@ from vwu_pipeline.core.indicators import Catalog, Indicator, assessed_name, reac
 from vwu_pipeline.core.periods import Period, flow_periods, period_months
 from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.report.result import KEYS
+from vwu_pipeline.store.db import factorize_texts
 
 SIBLING_Z = 3.5
 SIBLING_MIN_RATIO = 3.0
@@ -71,26 +72,27 @@ def reporter_of(index: TreeIndex) -> Callable[[str], str]:
 def tree_index(tree: UnitTree) -> TreeIndex:
     units = tree.units()
     codes = np.array([NATIONAL, *(u.code for u in units)], dtype=object)
-    position = {code: i for i, code in enumerate(codes)}
+    position = {code: i for i, code in enumerate(codes.tolist())}
     parent = np.array([-1, *(position[u.parent] if u.parent else 0 for u in units)])
     level = np.array(["national", *(u.level for u in units)], dtype=object)
-    leaf = np.zeros(len(codes), bool)
-    leaf[[position[u.code] for u in tree.leaves()]] = True
-    anc_unit, anc_of = [], []
-    for i in range(1, len(codes)):
-        step = i
-        while step != -1:
-            anc_unit.append(i)
-            anc_of.append(step)
-            step = parent[step]
+    # A leaf is a unit without children (UnitTree.leaves); the nation is not a unit.
+    leaf = np.ones(len(codes), bool)
+    leaf[parent[parent >= 0]] = False
+    leaf[0] = False
+    # (unit, ancestor) pairs unit by unit, each unit first, then its parent, up to the nation:
+    # the order the sums over them (`roll`) add in. A chain is at most four units long.
+    chain = [np.arange(1, len(codes))]
+    while (chain[-1] >= 0).any():
+        chain.append(np.where(chain[-1] >= 0, parent[np.maximum(chain[-1], 0)], -1))
+    chain = np.stack(chain[:-1], axis=1)
+    units_of = np.broadcast_to(np.arange(1, len(codes))[:, None], chain.shape)
+    present = chain >= 0
+    anc_unit, anc_of = units_of[present], chain[present]
     reporting = level == tree.reporting_level()
     reporter = np.full(len(codes), -1)
-    for unit, ancestor in zip(anc_unit, anc_of):
-        if reporting[ancestor]:
-            reporter[unit] = ancestor
-    return TreeIndex(
-        codes, position, level, parent, leaf, reporter, np.array(anc_unit), np.array(anc_of), tree.counted_level() != tree.reporting_level()
-    )
+    at = reporting[anc_of]  # one reporting level in a chain: one reporting ancestor at most
+    reporter[anc_unit[at]] = anc_of[at]
+    return TreeIndex(codes, position, level, parent, leaf, reporter, anc_unit, anc_of, tree.counted_level() != tree.reporting_level())
 
 
 # --- the computation -----------------------------------------------------------------------
@@ -122,7 +124,7 @@ class FigureCodes:
 
 
 def figure_codes(figures: pd.DataFrame, index: TreeIndex) -> FigureCodes:
-    units, unit_names = pd.factorize(_pointers(figures["unit_code"]))
+    units, unit_names = factorize_texts(_pointers(figures["unit_code"]))
     # a code absent from the tree, and a missing one (code -1 picks the last entry), is -1
     unit = np.array([*(index.position.get(code, -1) for code in unit_names.tolist()), -1], dtype=np.int32)[units]
     del units
@@ -135,7 +137,7 @@ def figure_codes(figures: pd.DataFrame, index: TreeIndex) -> FigureCodes:
 def _small_codes(texts: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Codes of a column of a few distinct names, in 16 bits (pandas gives 64: 13 MB a column
     at 10× national data, held while the year is rolled up)."""
-    codes, names = pd.factorize(_pointers(texts))
+    codes, names = factorize_texts(_pointers(texts))
     return codes.astype(np.int16 if len(names) < 2**15 else np.int32), names.tolist()
 
 

@@ -7,19 +7,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vwu_pipeline.core.outputs import output_folder
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, typed_code
 from vwu_pipeline.ops.config import DEFAULT_LOCK_TIMEOUT
 from vwu_pipeline.ops.locking import workspace_lock
-from vwu_pipeline.report import presentation as p
 from vwu_pipeline.report.charts import chart_drawers, charts_drawn_beside
-from vwu_pipeline.report.result import AggregateResult
-from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
-from vwu_pipeline.report.summary import write_summary
-from vwu_pipeline.report.workbook import write_workbook
+
+# The roll-up, the workbook and the summary (pandas, numpy, XlsxWriter: ≈ 0.5 s of imports) are
+# imported where they are used: `report` forks the chart drawer first, which imports matplotlib
+# meanwhile on the other core and never imports them.
+if TYPE_CHECKING:
+    from vwu_pipeline.report import presentation as p
+    from vwu_pipeline.report.result import AggregateResult
 
 CHART_CACHE = ".cache/matplotlib"  # in the workspace: matplotlib's font cache, never in HOME
 
@@ -71,6 +73,8 @@ class ReportResult:
 
 def headline_rows(result: AggregateResult, lang: str = "vi") -> list[dict[str, Any]]:
     """The headline figures as plain data (for --json and the terminal)."""
+    from vwu_pipeline.report import presentation as p
+
     return [
         {
             "indicator": row.indicator.name,
@@ -94,6 +98,8 @@ def headline_rows(result: AggregateResult, lang: str = "vi") -> list[dict[str, A
 
 def like_for_like(result: AggregateResult, row: p.FigureRow, lang: str = "vi") -> dict[str, Any]:
     """The pair a change is computed from: both years over the same units, and what it covers."""
+    from vwu_pipeline.report import presentation as p
+
     return {
         "value": row.like_value if row.compared_lowest else None,
         "previous": row.like_previous if row.compared_lowest else None,
@@ -114,6 +120,8 @@ def current(
     """The period's aggregation (default: the year's), and whether it had to be computed now
     (none stored, or stale). Reading a fresh one takes no lock; computing one is writing, so it
     takes the writer lock like `vwu aggregate` (waiting `lock_timeout` seconds)."""
+    from vwu_pipeline.report.rollup import aggregate, load, stored_outlier_factor
+
     result = load(workspace, year, schemas, period)
     if result is not None:
         return result, False
@@ -142,6 +150,10 @@ def report(
     # (they import matplotlib while the aggregation is read here); its cache in the workspace
     cache = Path(workspace) / CHART_CACHE
     with chart_drawers(cache) as drawers:
+        from vwu_pipeline.report import presentation as p
+        from vwu_pipeline.report.summary import write_summary
+        from vwu_pipeline.report.workbook import write_workbook
+
         full, fresh = current(workspace, year, schemas, the_period, lock_timeout)
         result = full.for_unit(code)
         out = output_folder(Path(out))

@@ -32,12 +32,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vwu_pipeline.core.indicators import Measure
+from vwu_pipeline.core.messages import text
 from vwu_pipeline.core.outputs import replacing
-from vwu_pipeline.report import presentation as p
-from vwu_pipeline.report.result import AggregateResult
+from vwu_pipeline.core.text import number
+
+if TYPE_CHECKING:  # the drawers import neither the roll-up nor pandas: they draw what is planned here
+    from vwu_pipeline.core.indicators import Measure
+    from vwu_pipeline.report.result import AggregateResult
 
 MAX_BARS = 40  # more units than this: the top and bottom ones, the list is in the workbook
 PANEL_COLUMNS = 3  # panels side by side in a chart of several figures
@@ -57,6 +60,9 @@ class Panel:
     partial: list[bool] = field(default_factory=list)
     percent: bool = False  # values are fractions shown as %
     points: bool = False  # values are changes of a rate, shown in percentage points
+    # each value as written beside its bar, when the panel is drawn with them (written when
+    # planned: the drawing processes format nothing and import no roll-up)
+    shown: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +91,8 @@ class Chart:
 
 def plan_charts(result: AggregateResult, folder: Path, lang: str = "vi") -> list[Chart]:
     """The charts of a report, with their data, not drawn yet."""
+    from vwu_pipeline.report import presentation as p
+
     stem = f"vwu-{result.period.stem}-{result.root}"
     figures = _charted(result)
     period = p.period_label(result, lang)
@@ -329,16 +337,23 @@ def _cores() -> int:
 
 def _charted(result: AggregateResult) -> list[Measure]:
     """The headline figures of the schemas, in schema order (those at the root)."""
+    from vwu_pipeline.report import presentation as p
+
     return [row.measure for row in p.headline(result)]
 
 
 def _partial_title(title: str, partial: list[bool], lang: str) -> str:
+    from vwu_pipeline.report import presentation as p
+
     return f"{title} ({p.t(lang, 'chart_partial')})" if any(partial) else title
 
 
 def _chart(kind: str, title: str, path: Path, panels: list[Panel], lang: str, titled: bool = True) -> Chart:
     """A chart of the panels that have bars; its title says when any bar is partial."""
     panels = [panel for panel in panels if panel.labels]
+    for panel in panels:
+        if _annotated(len(panels) > 1, panel.values):
+            panel.shown = [_label(kind, panel, value, lang) for value in panel.values]
     chart = Chart(kind, title, path, panels)
     if titled:
         chart.title = _partial_title(title, [chart.partial], lang)
@@ -391,6 +406,8 @@ def _change(result: AggregateResult, values: Any, measure: Measure, lang: str) -
 
 
 def _targets(result: AggregateResult, lang: str) -> Panel:
+    from vwu_pipeline.report import presentation as p
+
     rows = [r for r in p.target_rows(result, lang) if r.unit_code == result.root and r.ratio is not None]
     bars = sorted(((r.measure.label(lang), float(r.ratio), r.status != p.MET and r.partial) for r in rows), key=lambda b: (-b[1], b[0]))
     title = p.t(lang, "chart_targets", scope=p.scope_name(result, lang), period=p.period_label(result, lang))
@@ -458,7 +475,7 @@ def _draw(pyplot: Any, chart: Chart, lang: str) -> None:
         if several:
             figure.suptitle(chart.title, fontsize=13, x=0.01, y=0.998, ha="left", va="top")
         if chart.partial:
-            figure.text(0.01, 0.002, p.t(lang, "chart_partial_note"), fontsize=8, color="#555555")
+            figure.text(0.01, 0.002, text("report.chart_partial_note", lang), fontsize=8, color="#555555")
         if not several:
             figure.tight_layout(rect=(0, 0.015, 1, 1))
         _canvas_class()(figure)  # matplotlib's Agg canvas with cached text and an opaque PNG in RGB
@@ -490,10 +507,12 @@ def _grid(pyplot: Any, panels: list[Panel], bars: int) -> tuple[Any, list[Any]]:
 
 def _panel(axes: Any, kind: str, panel: Panel, lang: str, several: bool) -> None:
     labels, values, partial = panel.labels, panel.values, panel.partial
+    shown = panel.shown if len(panel.shown) == len(values) else None  # None: a panel planned elsewhere
     if len(labels) > MAX_BARS:  # the top and the bottom: the full list is in the workbook
         half = MAX_BARS // 2
         keep = list(range(half)) + list(range(len(labels) - half, len(labels)))
         labels, values, partial = [labels[i] for i in keep], [values[i] for i in keep], [partial[i] for i in keep]
+        shown = [shown[i] for i in keep] if shown is not None else None
     if kind == "change":
         colours = [(GOOD if v >= 0 else BAD) for v in values]
         colours = [c + ("66" if f else "") for c, f in zip(colours, partial)]
@@ -531,11 +550,13 @@ def _panel(axes: Any, kind: str, panel: Panel, lang: str, several: bool) -> None
     axes.margins(x=0.2)  # room for the value labels, on the left too for falls
     if span == 0:  # nothing but zeros: a plain axis around 0, not matplotlib's ±0.00…
         axes.set_xlim(-0.1 if panel.percent or panel.points else -1, 0.1 if panel.percent or panel.points else 1)
-    if several and len(values) > 12:
+    if not _annotated(several, values):
         return  # many panels of many units: the axis gives the scale, the workbook the figures (and it draws in a third of the time)
-    for y, value in zip(positions, values):
+    if shown is None:
+        shown = [_label(kind, panel, value, lang) for value in values]
+    for y, value, words in zip(positions, values, shown):
         axes.annotate(
-            _label(kind, panel, value, lang),
+            words,
             (value, y),
             xytext=(3 if value >= 0 else -3, 0),
             textcoords="offset points",
@@ -607,15 +628,22 @@ def _column_class() -> type:
             self.lines = list(zip(ys, texts))
 
         def draw(self, renderer: Any) -> None:
-            for y, text in self.lines:
+            for y, words in self.lines:
                 self.set_y(y)
-                self.set_text(text)
+                self.set_text(words)
                 super().draw(renderer)
 
     return Column
 
 
+def _annotated(several: bool, values: list[float]) -> bool:
+    """Whether a panel's bars are drawn with their values written beside them."""
+    return not several or len(values) <= 12
+
+
 def _label(kind: str, panel: Panel, value: float, lang: str) -> str:
+    from vwu_pipeline.report import presentation as p
+
     if kind == "change":
         if panel.points:
             return p.signed(value, lang, ratio=True)
@@ -636,8 +664,8 @@ def _formatter(panel: Panel, lang: str, span: float):
             return ""
         if panel.percent or panel.points:
             shown = round(value * 100, decimals) + 0.0  # + 0.0: no "-0,0"
-            return p.number(shown, lang, decimals) + ("" if panel.points else "%")
-        return p.number(value, lang)
+            return number(shown, lang, decimals) + ("" if panel.points else "%")
+        return number(value, lang)
 
     return FuncFormatter(tick)
 

@@ -1006,8 +1006,8 @@ class Store:
         ).fetchall()
         ids = np.array([row[0] for row in submissions], dtype=np.int64)
         indicator, period, tree, version = (np.array([row[k] for row in submissions], dtype=object) for k in range(1, 5))
-        unit_numbers: dict[str, int] = {}
-        column_numbers: dict[str, int] = {}
+        unit_numbers: dict[str, int] = _Numbering()
+        column_numbers: dict[str, int] = _Numbering()
         chunks = self._figures_by_submission(year, unit_numbers, column_numbers, grouped, periods)
         if chunks is None:  # a figure the grouped read cannot carry exactly: read row by row
             unit_numbers.clear()
@@ -1077,6 +1077,8 @@ class Store:
         import pandas as pd
 
         def numbered(texts: list[str], numbers: dict[str, int]) -> np.ndarray:
+            if isinstance(numbers, _Numbering):  # one dict look-up a text, in C
+                return np.fromiter(map(numbers.__getitem__, texts), np.int32, len(texts))
             codes, seen = pd.factorize(np.array(texts, dtype=object))
             known = np.fromiter((numbers.setdefault(text, len(numbers)) for text in seen.tolist()), np.int32, len(seen))
             return known[codes]
@@ -1416,6 +1418,14 @@ def _column_bytes(column: Any) -> tuple[str, bytes]:
     return kind, zlib.compress(raw, 1)
 
 
+class _Numbering(dict):
+    """Texts numbered in order of first appearance: a text not seen yet gets the next number."""
+
+    def __missing__(self, key: str) -> int:
+        self[key] = number = len(self)
+        return number
+
+
 def _periods_clause(periods: tuple[str, ...] | None) -> tuple[str, tuple[str, ...]]:
     """The condition on `s.period` that keeps the submissions for `periods` (None: every one)."""
     if periods is None:
@@ -1423,14 +1433,38 @@ def _periods_clause(periods: tuple[str, ...] | None) -> tuple[str, tuple[str, ..
     return " AND s.period IN (" + ", ".join("?" * len(periods)) + ")", periods
 
 
+def factorize_texts(values: Any) -> tuple[Any, Any]:
+    """`pandas.factorize` of an object array of texts (codes, distinct values in order of first
+    appearance, -1 for a missing value), for columns that hold pointers to a few strings (a
+    national year's 160,000 figures name 10,000 units, 16 columns, 4 indicators): the pointers,
+    read as integers, are factorized first (no string hashed or compared per row), then the
+    one object of each distinct pointer by value, as pandas would. The same codes and values:
+    two equal texts in two objects still get one code, and the first of a value is its first
+    row either way."""
+    import ctypes
+
+    import numpy as np
+    import pandas as pd
+
+    n = len(values)
+    if n < 1024 or not (isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1 and values.flags.c_contiguous):
+        return pd.factorize(values)
+    # A view of the array's PyObject pointers (it holds each object alive while it is read).
+    pointers = np.frombuffer((ctypes.c_void_p * n).from_address(values.ctypes.data), dtype=np.uintp)
+    by_pointer, distinct = pd.factorize(pointers)
+    first = np.empty(len(distinct), np.intp)
+    first[by_pointer[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each pointer
+    by_value, names = pd.factorize(values[first])
+    return by_value[by_pointer], names
+
+
 def _text_codes(column: Any) -> tuple[Any, list[str]] | None:
     """A text column's codes and distinct values, or None when a value is missing. Factorized
     on the object array under the pandas string array (no copy), which gives the same codes and
     names in half the time, a missing value coded -1 (the string array's `isna` and factorize
     checked and converted every value first: 0.2 s of a national aggregation's storing)."""
-    import pandas as pd
 
-    codes, names = pd.factorize(column.to_numpy(dtype=object, copy=False))
+    codes, names = factorize_texts(column.to_numpy(dtype=object, copy=False))
     if len(codes) and codes.min() < 0:
         return None
     return codes, names.tolist()
