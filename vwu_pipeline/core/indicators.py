@@ -272,6 +272,9 @@ def load_catalog(directory: Path | str | None = None, cache: Path | None = None,
     return catalog
 
 
+# Where a workspace keeps the checked catalogue (ingest writes it, aggregate too; both commands
+# that read the store's figures, aggregate and report, take it).
+CATALOG_CACHE = ".cache/catalogue.json"
 _CATALOGS: dict[tuple[Path, tuple], Catalog] = {}  # per folder and (name, mtime, size) of its files
 # The modules whose code decides what a checked catalogue holds: a cached one is taken only
 # from the same code (no version number to forget to bump).
@@ -299,6 +302,17 @@ def _cached_catalog(cache: Path, folder: Path) -> Catalog | None:
         return catalog_from_dict(stored["catalog"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # none yet, unreadable, or not one this vwu wrote: checked again
+
+
+def keep_catalog(cache: Path, catalog: Catalog) -> None:
+    """Keep a catalogue checked by `load_catalog` in `cache` for later runs, unless it holds it
+    already (ingest: it checks the files itself, and leaves the result for aggregate and report)."""
+    import json
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        if json.loads(cache.read_bytes()).get("key") == _cache_key(catalog.directory, catalog.digest):
+            return
+    _keep_catalog(cache, catalog)
 
 
 def _keep_catalog(cache: Path, catalog: Catalog) -> None:

@@ -177,9 +177,12 @@ def run(
 
     `started(n)` is told how many files there are before the first is read (progress bars);
     `progress(result)` is called once per file as it is done."""
+    from vwu_pipeline.core.indicators import CATALOG_CACHE
+
     # Loaded (and checked) on the first file that has to be read: when every file is one the
     # store already holds, a re-ingest needs neither the catalogue nor pydantic nor the unit trees.
-    catalog = CatalogOnDemand(options.schemas)
+    # Once checked it is kept in the workspace, where aggregate and report take it.
+    catalog = CatalogOnDemand(options.schemas, Path(workspace) / CATALOG_CACHE if workspace is not None else None)
     paths = [Path(p) for p in paths]
     if options.feedback is not None:
         check_feedback_folder(options.feedback, paths)
@@ -510,15 +513,18 @@ class CatalogOnDemand:
     """The indicator catalogue, loaded and checked the first time it is asked for (a schema
     mistake then stops the run, exit 2, as before)."""
 
-    def __init__(self, schemas: Path | None):
+    def __init__(self, schemas: Path | None, cache: Path | None = None):
         self.schemas = schemas
+        self.cache = cache
         self._catalog: Catalog | None = None
 
     def get(self) -> Catalog:
         if self._catalog is None:
-            from vwu_pipeline.core.indicators import load_catalog
+            from vwu_pipeline.core.indicators import keep_catalog, load_catalog
 
             self._catalog = load_catalog(self.schemas)
+            if self.cache is not None:  # checked here: kept in the workspace for aggregate and report
+                keep_catalog(self.cache, self._catalog)
         return self._catalog
 
 

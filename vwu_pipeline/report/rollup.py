@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from vwu_pipeline.core.errors import ConfigError, VwuError
-from vwu_pipeline.core.indicators import Catalog, load_catalog, measures
+from vwu_pipeline.core.indicators import CATALOG_CACHE, Catalog, load_catalog, measures
 from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, submitted_on
 from vwu_pipeline.core.messages import Said
 from vwu_pipeline.core.periods import Period
@@ -68,9 +68,6 @@ from vwu_pipeline.store.db import DB_NAME, Store, now
 # district's files answer for the new communes its communes went to): an aggregation stored by
 # an earlier vwu is then computed again.
 ROLL_UP_RULES = 4
-# The checked indicator catalogue kept in the workspace (JSON, keyed by the schema files' bytes
-# and vwu's checking code: core/indicators.py `load_catalog`), written by aggregate, read by both.
-CATALOG_CACHE = ".cache/catalogue.json"
 
 
 def compute(

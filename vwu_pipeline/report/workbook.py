@@ -680,7 +680,7 @@ def _indicator_sheet(book: _Book, result: AggregateResult, indicator, lang: str)
         table.partial,
         notes,
     )
-    if s.direct and _RowTemplates.fits(s, len(columns.codes)):
+    if s.direct and _RowTemplates.fits(s, len(columns.codes), 4 + len(shown)):
         finite = np.isfinite(table.array).astype(np.int64)
         present = (finite << np.arange(len(shown), dtype=np.int64)).sum(axis=1).tolist()
         _RowTemplates(s, number_styles).append_units(columns, present)
@@ -729,11 +729,12 @@ class _RowTemplates:
         self.templates: dict[tuple, tuple[str, tuple[int, int]]] = {}
 
     @staticmethod
-    def fits(sheet: _Sheet, rows: int) -> bool:
-        """Rows within the sheet's bounds, after a first cell (set_row's dimension check on a sheet
-        without one differs), on a sheet whose rows have no format of their own."""
+    def fits(sheet: _Sheet, rows: int, columns: int) -> bool:
+        """Rows and columns within the sheet's bounds, after a first cell (set_row's dimension
+        check on a sheet without one differs), on a sheet whose rows have no format of their own."""
         ws = sheet.ws
-        return sheet.row + rows < ws.xls_rowmax and ws.dim_colmin is not None and not any(info.row_format for info in ws.row_info.values())
+        within = sheet.row + rows < ws.xls_rowmax and columns <= ws.xls_colmax
+        return within and ws.dim_colmin is not None and not any(info.row_format for info in ws.row_info.values())
 
     def append_units(self, units: _UnitColumns, present: list[int]) -> None:
         """The unit rows, `present` a bit for each of a row's figures that is written (finite)."""
