@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, NoWorkspace, StoreError
@@ -37,7 +37,8 @@ def version_key(signed_on: str | None, modified: str, path: Path) -> str:
     its place-and-date line, else the file's modification time; then the modification time,
     then the name. Sorted as text: fixed-width dates first. The name without its suffix, so
     a browser's copy "467_x (1).xlsx" sorts after "467_x.xlsx"."""
-    return f"{signed_on or modified[:10]} {modified} {readable(Path(path).stem)}"
+    stem = path.stem if isinstance(path, PurePath) else Path(path).stem  # not a new Path for one already made
+    return f"{signed_on or modified[:10]} {modified} {readable(stem)}"
 
 
 def file_version_key(path: Path, signed_on: str | None, modified: str | None = None) -> str:
