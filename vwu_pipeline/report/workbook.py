@@ -337,7 +337,8 @@ class _FastWorksheet(Worksheet):
         rows_xml, row_info = self.rows_xml, self.row_info
         write = self.fh.write
         # a <row> element's attributes after its number, as `_write_row` writes them, once for
-        # each (spans, attributes) met: ten thousand rows have a handful
+        # each (spans, RowInfo) met: ten thousand rows share a handful (one RowInfo an outline
+        # level); each RowInfo stays in row_info meanwhile, so its id names it
         opened: dict[tuple, str] = {}
         parts: list[str] = []
         for row in range(self.dim_rowmin, self.dim_rowmax + 1):
@@ -350,7 +351,7 @@ class _FastWorksheet(Worksheet):
                     self._write_empty_row(row, spans.get(row // 16), info)
                 continue
             span = spans.get(row // 16)
-            key = (span,) if info is None else (span, info.height, info.row_format, info.hidden, info.level, info.collapsed)
+            key = (span, id(info))
             rest = opened.get(key)
             if rest is None:
                 rest = opened[key] = self._row_attributes(row, span, info)
@@ -748,8 +749,10 @@ class _RowTemplates:
         # shared strings numbered as they are met, row by row
         strings = ws.str_table
         table = strings.string_table
-        shared = table.setdefault
-        indices = [shared(text, len(table)) if text else None for text in texts]
+        for string in dict.fromkeys(texts):  # new ones numbered in the order first met
+            if string and string not in table:
+                table[string] = len(table)
+        indices = list(map(table.get, texts))  # "" is never a shared string: None, no cell
         strings.count += len(texts) - texts.count("")
         strings.unique_count = len(table)
         indents = [depth if depth < 7 else 7 for depth in units.depths]

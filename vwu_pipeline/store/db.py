@@ -1044,20 +1044,25 @@ class Store:
         return [period for (period,) in self.db.execute("SELECT DISTINCT period FROM submissions WHERE current = 1 AND year = ?", (year,))]
 
     def grouped_figures(self, year: int, periods: tuple[str, ...] | None = None) -> Iterator[list[tuple]]:
-        """The year's current figures (of the submissions for `periods`) one row per submission,
-        in chunks of submissions: (id, figures, whole values among them, row ids, unit codes,
-        column names, values), each of the last four one text joined by SQLite (see
-        `_figures_by_submission`)."""
+        """The year's current figures (of the submissions for `periods`) one row per bundle of
+        `BUNDLE` submissions, in chunks of about `SUBMISSION_CHUNK` submissions: (their ids, their
+        figure counts, whole values among them, row ids, unit codes, column names, values), each
+        but the third one text joined by SQLite (see `_figures_by_submission`). Bundles, not one
+        row per submission: Python's lock is taken once a row, and a thread reading ahead
+        (report/ahead.py) waits for it while the main thread imports pandas."""
         inside, bound = _periods_clause(periods)
         cursor = self.db.execute(
-            "SELECT s.id, count(*), sum(f.value = CAST(f.value AS INTEGER) AND abs(f.value) < 4503599627370496),"
-            " group_concat(f.rowid), group_concat(f.unit_code, char(31)), group_concat(f.column, char(31)),"
-            " group_concat(CAST(f.value AS INTEGER))"
+            "SELECT group_concat(id), group_concat(n), sum(whole), group_concat(rowids), group_concat(units, char(31)),"
+            " group_concat(columns, char(31)), group_concat(vals) FROM ("
+            "SELECT s.id AS id, count(*) AS n, sum(f.value = CAST(f.value AS INTEGER) AND abs(f.value) < 4503599627370496) AS whole,"
+            " group_concat(f.rowid) AS rowids, group_concat(f.unit_code, char(31)) AS units, group_concat(f.column, char(31)) AS columns,"
+            " group_concat(CAST(f.value AS INTEGER)) AS vals"
             " FROM submissions s JOIN figures f ON f.submission_id = s.id"
-            " WHERE s.current = 1 AND f.current = 1 AND s.year = ?" + inside + " GROUP BY s.id ORDER BY s.id",
+            " WHERE s.current = 1 AND f.current = 1 AND s.year = ?" + inside + " GROUP BY s.id ORDER BY s.id"
+            f") GROUP BY id / {BUNDLE} ORDER BY id / {BUNDLE}",
             (year, *bound),
         )
-        while groups := cursor.fetchmany(SUBMISSION_CHUNK):
+        while groups := cursor.fetchmany(max(1, SUBMISSION_CHUNK // BUNDLE)):
             yield groups
 
     def _figures_by_submission(
@@ -1087,8 +1092,10 @@ class Store:
         chunks: list[tuple] = []
         for groups in self.grouped_figures(year, periods) if grouped is None else grouped:
             ids, counts, whole, rowids, units, columns, values = zip(*groups)
-            n = sum(counts)
-            if sum(whole) != n:
+            ids = np.fromstring(",".join(ids), dtype=np.int64, sep=",")
+            counts = np.fromstring(",".join(counts), dtype=np.int64, sep=",")
+            n = int(counts.sum())
+            if sum(whole) != n or len(ids) != len(counts):
                 return None
             units = SEPARATOR.join(units).split(SEPARATOR)
             columns = SEPARATOR.join(columns).split(SEPARATOR)
@@ -1096,10 +1103,11 @@ class Store:
             value = np.fromstring(",".join(values), dtype=np.int64, sep=",")
             if not len(units) == len(columns) == len(rowid) == len(value) == n:
                 return None
-            submission = np.repeat(np.fromiter(ids, np.int64, len(ids)), np.fromiter(counts, np.int64, len(counts)))
+            submission = np.repeat(ids, counts)
             # In the order of the row-by-row read (submission, then row id): group_concat's
             # order within a group is SQLite's, the same for each of the texts.
-            if not (np.diff(rowid)[np.diff(submission) == 0] > 0).all():
+            step = np.diff(submission)
+            if not ((step > 0) | ((step == 0) & (np.diff(rowid) > 0))).all():
                 order = np.lexsort((rowid, submission))
                 units, columns = [units[k] for k in order], [columns[k] for k in order]
                 value = value[order]
@@ -1243,9 +1251,10 @@ class Store:
         columns: dict[str, dict[str, Any]] = {table: {} for table in AGGREGATION_FRAMES}
         rows = self.db.execute(
             "SELECT frame, name, kind, data FROM aggregation_columns WHERE period = ? ORDER BY frame, position", (period,)
-        )
-        for table, name, kind, data in rows:
-            columns.setdefault(table, {})[name] = _column_values(kind, data)
+        ).fetchall()
+        raws = _two_threads(_decompress, [data for *_, data in rows])  # zlib works without Python's lock
+        for (table, name, kind, _), raw in zip(rows, raws):
+            columns.setdefault(table, {})[name] = _stored_values(kind, raw)
         return meta, {table: pd.DataFrame(values) for table, values in columns.items()}
 
     def save_targets(self, rows: list[tuple], file: str) -> None:
@@ -1391,6 +1400,7 @@ class Store:
 AGGREGATION_FRAMES = ("aggregates", "completeness", "outliers")
 FIGURE_CHUNK = 100_000  # figure rows read at a time
 SUBMISSION_CHUNK = 2_000  # submissions read at a time (about 60 figures each)
+BUNDLE = 64  # submissions a row of the grouped read
 SEPARATOR = "\x1f"  # between the unit codes and column names SQLite joins (char(31))
 _NUMBER_KINDS = {"<f8", "<i8", "|b1"}  # stored as raw little-endian arrays
 
@@ -1408,11 +1418,24 @@ def _column_bytes(column: Any) -> tuple[str, bytes]:
 def _compressed(raws: list[bytes]) -> list[bytes]:
     """Each of `raws` compressed by zlib (level 1), by two threads: zlib works without Python's
     lock, so on two cores a national aggregation's 27 columns take about half the time."""
-    import threading
     import zlib
 
-    out: list[bytes] = [b""] * len(raws)
-    todo = sorted(range(len(raws)), key=lambda k: len(raws[k]))  # popped largest first
+    return _two_threads(lambda raw: zlib.compress(raw, 1), raws)
+
+
+def _decompress(data: bytes) -> bytes:
+    import zlib
+
+    return zlib.decompress(data)
+
+
+def _two_threads(work_on: Any, items: list[bytes]) -> list[bytes]:
+    """`work_on` applied to each of `items` (largest first) by this thread and one other: for
+    work that runs without Python's lock (zlib), in about half the time on two cores."""
+    import threading
+
+    out: list[bytes] = [b""] * len(items)
+    todo = sorted(range(len(items)), key=lambda k: len(items[k]))  # popped largest first
     failed: list[BaseException] = []
 
     def work() -> None:
@@ -1422,11 +1445,11 @@ def _compressed(raws: list[bytes]) -> list[bytes]:
                     k = todo.pop()
                 except IndexError:  # the other thread took the last one
                     return
-                out[k] = zlib.compress(raws[k], 1)
+                out[k] = work_on(items[k])
         except BaseException as error:  # told to the caller, in its thread
             failed.append(error)
 
-    helper = threading.Thread(target=work, name="vwu-compress", daemon=True) if len(raws) > 1 else None
+    helper = threading.Thread(target=work, name="vwu-zlib", daemon=True) if len(items) > 1 else None
     if helper is not None:
         helper.start()
     work()
@@ -1511,11 +1534,13 @@ def _text_codes(column: Any) -> tuple[Any, list[str]] | None:
 
 def _column_values(kind: str, data: bytes) -> Any:
     """The values `_column_bytes` stored: a numpy array, or a list (text; None and NaN for none)."""
-    import zlib
+    return _stored_values(kind, _decompress(data))
 
+
+def _stored_values(kind: str, raw: bytes) -> Any:
+    """`_column_values` of the bytes once decompressed."""
     import numpy as np
 
-    raw = zlib.decompress(data)
     if kind == "json":
         return json.loads(raw)
     if kind == "codes":
