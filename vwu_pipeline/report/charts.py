@@ -789,9 +789,12 @@ def _rgb_png(pixels: Any, dpi: float) -> bytes:
     compression itself (~1.2 of 2.6 billion instructions a national chart; 0.21 → 0.13 s) for
     files 1–2 % larger than "Up" gives on these charts (bars, text, white space)."""
     import numpy
+    from PIL import Image
 
     height, width = pixels.shape[:2]
-    rows = pixels[..., :3].reshape(height, width * 3)
+    # the RGB bytes by Pillow's unpacker: 3× faster than numpy's copy of a strided view
+    rgb = Image.frombytes("RGB", (width, height), numpy.ascontiguousarray(pixels).data, "raw", "RGBX")
+    rows = numpy.asarray(rgb).reshape(height, width * 3)
     lines = numpy.empty((height, width * 3 + 1), numpy.uint8)
     lines[:, 0] = 2  # "Up"; above the first row, PNG reads zeros
     lines[0, 1:] = rows[0]
