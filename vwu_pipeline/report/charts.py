@@ -183,10 +183,26 @@ class ChartDrawers:
         """Interrupted: the drawing stops too. The drawers are told to stop (each removes the
         picture it was writing, as `replacing` does), and killed if they have not soon."""
         self._signal(signal.SIGTERM)
+        self._end()
+
+    def close(self) -> None:
+        """The drawers end: they have drawn what they were sent, or, sent nothing (the report
+        failed first, or has no chart), are told to stop rather than waited for while they
+        import matplotlib."""
+        if self.sender is None:
+            self._signal(signal.SIGTERM)
+        self._end()
+
+    def _end(self) -> None:
+        if self.sender is None:
+            self.jobs.close()
+        else:
+            self.sender.join()
+        self.done.close()
         self.process.join(STOP_WAIT)
         if self.process.is_alive():
             self._signal(signal.SIGKILL)
-        self.close()
+            self.process.join()
 
     def _signal(self, number: int) -> None:
         try:
@@ -196,14 +212,6 @@ class ChartDrawers:
                 os.kill(self.process.pid, number)
             except OSError:
                 pass
-
-    def close(self) -> None:
-        if self.sender is None:
-            self.jobs.close()  # nothing to draw: the drawer ends when it has imported matplotlib
-        else:
-            self.sender.join()
-        self.done.close()
-        self.process.join()
 
 
 @contextmanager
