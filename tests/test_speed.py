@@ -476,6 +476,16 @@ print(json.dumps({"charts": [c["file"] for c in done.charts], "pid": os.getpid()
 """
 
 
+def _report_saying_who_drew(script: str, workspace: Path, tmp_path: Path) -> tuple[dict, list[list[str]]]:
+    """`vwu report` in a process of its own whose drawers log each chart they draw: what the
+    report said (its pid, charts, whether it imported matplotlib) and the drawers' log lines."""
+    log = tmp_path / "drawn.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(workspace), str(tmp_path / "out"), str(log)], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout), [line.split() for line in log.read_text().splitlines()]
+
+
 @pytest.mark.linux
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True, reason="one core")
 def test_the_charts_are_drawn_by_another_process_while_the_workbook_is_written(vwu, inbox: Path, workspace: Path, tmp_path: Path):
@@ -485,17 +495,9 @@ def test_the_charts_are_drawn_by_another_process_while_the_workbook_is_written(v
     district_workbook(inbox / "tien_lu.xlsx")
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
 
-    log = tmp_path / "drawn.txt"
-    done = subprocess.run(
-        [sys.executable, "-c", REPORT_AND_SAY_WHO_DREW, str(workspace), str(tmp_path / "out"), str(log)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    seen = json.loads(done.stdout)
+    seen, drawers = _report_saying_who_drew(REPORT_AND_SAY_WHO_DREW, workspace, tmp_path)
 
     assert [Path(f).name for f in seen["charts"]] == ["vwu-2024-00-ranking.png"]
-    drawers = [line.split() for line in log.read_text().splitlines()]
     assert [name for _, name in drawers] == ["vwu-2024-00-ranking.png"]
     assert all(int(pid) != seen["pid"] for pid, _ in drawers)  # drawn by another process
     assert not seen["matplotlib"]  # which imported matplotlib itself: the report's process never waits for it
@@ -523,17 +525,9 @@ def test_two_charts_are_drawn_side_by_side_matplotlib_imported_once(vwu, inbox: 
     district_workbook(inbox / "tien_lu_2024.xlsx", year=2024)
     assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
 
-    log = tmp_path / "drawn.txt"
-    done = subprocess.run(
-        [sys.executable, "-c", REPORT_AND_SAY_WHO_DREW_FROM_WHOM, str(workspace), str(tmp_path / "out"), str(log)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    seen = json.loads(done.stdout)
+    seen, lines = _report_saying_who_drew(REPORT_AND_SAY_WHO_DREW_FROM_WHOM, workspace, tmp_path)
 
     assert [Path(f).name for f in seen["charts"]] == ["vwu-2024-00-ranking.png", "vwu-2024-00-change.png"]
-    lines = [line.split() for line in log.read_text().splitlines()]
     assert [pandas for _, _, pandas, _ in lines] == ["False", "False"]
     drawers = {name: (int(pid), int(parent)) for pid, parent, _, name in lines}
     (first, report_process), (second, forked_from) = drawers["vwu-2024-00-ranking.png"], drawers["vwu-2024-00-change.png"]
