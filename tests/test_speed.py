@@ -664,6 +664,28 @@ def test_the_charts_have_the_pixels_matplotlibs_own_canvas_draws(vwu, inbox: Pat
             assert mine.convert("RGBA").tobytes() == theirs.tobytes(), chart.file.name
 
 
+def test_with_another_matplotlib_the_charts_are_drawn_by_its_own_canvas(vwu, inbox: Path, workspace: Path, tmp_path: Path, monkeypatch):
+    # The cached text path calls matplotlib's private font methods as the locked 3.11 has them;
+    # pyproject allows older and newer ones, where those calls may not exist: the report must
+    # still draw its charts, with matplotlib's own canvas.
+    import matplotlib
+    from PIL import Image
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    result = aggregate(workspace, 2024)
+    monkeypatch.setattr(matplotlib, "__version__", "3.8.4")
+    charts_module._canvas_class.cache_clear()
+    try:
+        charts = plan_charts(result, tmp_path)
+        draw_charts(charts, result, cache=workspace / ".cache" / "matplotlib")
+    finally:
+        charts_module._canvas_class.cache_clear()
+    assert charts
+    for chart in charts:
+        assert Image.open(chart.file).mode == "RGBA"  # written by matplotlib itself
+
+
 def test_the_digests_made_together_in_a_reader_are_the_stores_own(inbox: Path):
     # A reader makes the file's digest and each indicator's from one repr of each figure; the
     # store compares them with digests it made one at a time: a different text would call a

@@ -685,6 +685,9 @@ def _formatter(panel: Panel, lang: str, span: float):
 # --- the same pixels, drawn with less work -------------------------------------------------------
 
 
+FAST_TEXT_MATPLOTLIB = "3.11."  # the matplotlib whose private text calls _canvas_class makes
+
+
 @functools.cache
 def _canvas_class() -> type:
     """matplotlib's Agg canvas, with two changes that leave every pixel as it was:
@@ -695,11 +698,19 @@ def _canvas_class() -> type:
       the bitmap depends on the glyph and on where it falls within a pixel, in 1/64ths);
       Agg 3.11 lays out every text and renders every glyph apart, ~7,000 glyphs a chart;
     - a PNG with no transparent pixel (a chart's figure is opaque) written as RGB, not RGBA:
-      the same pixels, a quarter less to compress (see `_rgb_png`)."""
+      the same pixels, a quarter less to compress (see `_rgb_png`).
+
+    The text path calls matplotlib's private font methods as 3.11 has them (the version the lock
+    file installs, whose pixels tests/test_speed.py compares): with any other matplotlib, which
+    pyproject allows, charts are drawn by its own canvas."""
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not matplotlib.__version__.startswith(FAST_TEXT_MATPLOTLIB):
+        return FigureCanvasAgg
     import numpy
     from matplotlib import cbook
-    from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+    from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
     from matplotlib.font_manager import fontManager, get_font
     from matplotlib.ft2font import RenderMode
     from PIL import Image, PngImagePlugin
