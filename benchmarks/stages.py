@@ -197,7 +197,7 @@ def main() -> None:
         national = result.for_unit("00")
         timed(
             "report: indicator rows (tree order, coverage)",
-            lambda: [presentation.indicator_rows(national, i) for i in national.catalog.indicators],
+            lambda: [presentation.indicator_table(national, i) for i in national.catalog.indicators],
         )
         timed("report: workbook (rows again + XlsxWriter)", lambda: write_workbook(national, out / "vwu-2024.xlsx"))
         timed("report: Markdown", lambda: write_summary(national, out / "vwu-2024.md", "vi"))

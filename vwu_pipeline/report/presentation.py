@@ -538,20 +538,6 @@ def _reporting_under(tree: UnitTree, code: str, level: str) -> int:
 
 
 @dataclass
-class UnitRow:
-    unit_code: str
-    unit_name: str
-    level: str
-    depth: int
-    has_children: bool
-    values: dict[str, float | None]
-    partial: bool
-    expected: int
-    submitted: int
-    part_year: str = ""  # "chỉ có số liệu 6 tháng đầu năm 2024" when the year has only that
-
-
-@dataclass
 class UnitTable:
     """The units with figures for an indicator, root first, in tree order, column by column:
     the workbook writes ten thousand rows a sheet from these lists without an object a row."""
@@ -570,8 +556,9 @@ class UnitTable:
 
 
 def indicator_table(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> UnitTable:
-    """`indicator_rows` as columns: what `result.wide(indicator)` pivots, from the indicator's
-    rows of the values taken once per result, with the tree's names, levels and depths."""
+    """The units with figures for an indicator, root first, in tree order, as columns: the
+    indicator's rows of the values (taken once per result) pivoted to a row per unit and a
+    column per measure, with the tree's names, levels and depths."""
     names = [m.name for m in measures(indicator)]
     rows = _rows_by_indicator(result).get(indicator.name)
     if rows is None:
@@ -593,7 +580,7 @@ def indicator_table(result: AggregateResult, indicator: Indicator, lang: str = "
 
     partial = set(codes_of_rows[partial_of_rows == 1].tolist())
     part_year: dict[str, int] = {}
-    if result.period.is_year and months is not None:  # as `result.part_year`
+    if result.period.is_year and months is not None:  # figures built only from part-year periods (a part-year report asked for them)
         whole = np.where(np.isnan(months), 4095, months) if months.dtype.kind == "f" else months
         part = (whole.astype(int) != 4095) & (months > 0)
         part_year = dict(zip(codes_of_rows[part].tolist(), whole[part].astype(int).tolist()))
@@ -671,19 +658,6 @@ def _rows_by_indicator(result: AggregateResult) -> dict[str, tuple]:
 def _counts(result: AggregateResult, indicator: str, code: str) -> tuple[int, int]:
     counts = result.coverage(indicator, code)
     return counts["submitted"], counts["expected"]
-
-
-def indicator_rows(result: AggregateResult, indicator: Indicator, lang: str = "vi") -> list[UnitRow]:
-    """The units with figures for an indicator, root first, in tree order."""
-    t = indicator_table(result, indicator, lang)
-    rows = []
-    for code, name, level, depth, children, figures, partial, part_year in zip(
-        t.codes, t.names, t.levels, t.depths, t.has_children, t.figures, t.partial, t.part_year
-    ):
-        submitted, expected = _counts(result, indicator.name, code)
-        values = {k: None if v != v else v for k, v in zip(t.measures, figures)}
-        rows.append(UnitRow(code, name, level, depth, children, values, partial, expected, submitted, part_year))
-    return rows
 
 
 def ranking(

@@ -78,24 +78,6 @@ class AggregateResult:
         unit = self.tree.get(code)
         return unit.name if unit else code
 
-    def wide(self, indicator: str, column: str = "value") -> pd.DataFrame:
-        """One indicator as a table: a row per unit with figures, a column per measure."""
-        part = self.values[self.values["indicator"] == indicator]
-        return part.pivot(index="unit_code", columns="column", values=column)
-
-    def part_year(self, indicator: str) -> dict[str, int]:
-        """Units whose year figure of an indicator is built only from part-year periods: code ->
-        bits of the months covered (empty for a part-year report: it is what was asked for)."""
-        if not self.period.is_year or "months" not in self.values.columns:
-            return {}
-        part = self.values[(self.values["indicator"] == indicator) & (self.values["months"].fillna(4095).astype(int) != 4095)]
-        part = part[part["months"] > 0]
-        return dict(zip(part["unit_code"], part["months"].astype(int)))
-
-    def partial_units(self, indicator: str) -> set[str]:
-        part = self.values[(self.values["indicator"] == indicator) & (self.values["partial"] == 1)]
-        return set(part["unit_code"])
-
     def total(self, indicator: str, column: str, unit: str | None = None) -> float | None:
         unit = unit or self.root
         hit = self.values[(self.values["indicator"] == indicator) & (self.values["unit_code"] == unit) & (self.values["column"] == column)]
