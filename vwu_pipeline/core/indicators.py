@@ -265,7 +265,7 @@ def load_catalog(directory: Path | str | None = None, cache: Path | None = None,
     if catalog is None:
         catalog = _load_catalog(folder)
         if cache is not None and keep:
-            _keep_catalog(cache, catalog)
+            _keep_catalog(cache, catalog, _cache_key(catalog.directory, catalog.digest))
     if len(_CATALOGS) >= 8:
         _CATALOGS.pop(next(iter(_CATALOGS)))
     _CATALOGS[(folder, stamp)] = catalog
@@ -309,17 +309,19 @@ def keep_catalog(cache: Path, catalog: Catalog) -> None:
     already (ingest: it checks the files itself, and leaves the result for aggregate and report)."""
     import json
 
+    key = _cache_key(catalog.directory, catalog.digest)
     with contextlib.suppress(OSError, ValueError, AttributeError):
-        if json.loads(cache.read_bytes()).get("key") == _cache_key(catalog.directory, catalog.digest):
+        if json.loads(cache.read_bytes()).get("key") == key:
             return
-    _keep_catalog(cache, catalog)
+    _keep_catalog(cache, catalog, key)
 
 
-def _keep_catalog(cache: Path, catalog: Catalog) -> None:
-    """Write the checked catalogue to `cache` (whole or not at all: a temporary file renamed)."""
+def _keep_catalog(cache: Path, catalog: Catalog, key: str) -> None:
+    """Write the checked catalogue to `cache` under `key` (`_cache_key`), whole or not at all:
+    a temporary file renamed."""
     import json
 
-    text = json.dumps({"key": _cache_key(catalog.directory, catalog.digest), "catalog": catalog_to_dict(catalog)}, ensure_ascii=False)
+    text = json.dumps({"key": key, "catalog": catalog_to_dict(catalog)}, ensure_ascii=False)
     temporary = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     created = False
     try:
