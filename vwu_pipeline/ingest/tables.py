@@ -43,6 +43,13 @@ class Table:
         index = self.columns.get(name)
         return cells[index] if index is not None and index < len(cells) else None
 
+    def column(self, name: str) -> list[object]:
+        """`cell` of every row, in order, the column looked up once for the sheet."""
+        index = self.columns.get(name)
+        if index is None:
+            return [None] * len(self.rows)
+        return [cells[index] if index < len(cells) else None for _, cells in self.rows]
+
 
 def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[list[Table], list[Problem]]:
     """Locate every indicator table of a workbook (or CSV).

@@ -211,9 +211,7 @@ def _rows_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[Table, list
     """Each data row whose unit code, typed at any width, is a unit of `tree`, with that code."""
     known: dict[tuple[type, object], str | None] = {}  # the sheets of a file list the same communes
     for table in sub.tables:
-        at = table.columns.get("unit_code")  # Table.cell, its column looked up once per sheet
-        for _, cells in table.rows:
-            raw = cells[at] if at is not None and at < len(cells) else None
+        for (_, cells), raw in zip(table.rows, table.column("unit_code")):
             try:
                 code = known[raw.__class__, raw]
             except KeyError:
@@ -495,8 +493,7 @@ def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
     checked, never added. One that differs is the unit's own activities and stays data."""
     if sub.unit is None:
         return
-    at = table.columns.get("unit_code")  # Table.cell, its column looked up once per sheet
-    codes = [code_candidates_tuple(cells[at] if at is not None and at < len(cells) else None, ROW_CODE_WIDTHS) for _, cells in table.rows]
+    codes = [code_candidates_tuple(raw, ROW_CODE_WIDTHS) for raw in table.column("unit_code")]
     for position, candidates in enumerate(codes):
         if sub.unit.code not in candidates:
             continue
