@@ -106,13 +106,14 @@ def _official_key(name: str) -> str:
     return _strip_type(fold(name)).replace(" ", "")
 
 
-# `fold`'s steps and `_TYPE_WORD`, for many names joined by newlines (one name a line).
-_BEYOND_LATIN = re.compile("[^\x00-\u036f]")  # `fold` takes its slow path for such a name
-_LATIN_OTHER = re.compile("[\u0080-\u02ff]")  # decomposed: letters without a mark to drop ("ø", "’")
+# `fold`'s steps and `_TYPE_WORD`, for many names joined by newlines (one name a line); compiled
+# on first use (`re` keeps them), as building a tree is: importing this module stays cheap.
+_BEYOND_LATIN = "[^\x00-\u036f]"  # `fold` takes its slow path for such a name
+_LATIN_OTHER = "[\u0080-\u02ff]"  # decomposed: letters without a mark to drop ("ø", "’")
 # A run of `fold`'s `[^0-9a-z]+` that is not already one space (within a line): each becomes one.
-_NON_ALNUM_LINES = re.compile(r" *[^0-9a-z \n][^0-9a-z\n]*| {2,}")
-_EDGE_SPACES = re.compile(r" ?\n ?")
-_TYPE_WORD_LINES = re.compile("^(?:" + "|".join(map(re.escape, _TYPE_PREFIXES)) + ")(?=.)", re.MULTILINE)
+_NON_ALNUM_LINES = r" *[^0-9a-z \n][^0-9a-z\n]*| {2,}"
+_EDGE_SPACES = r" ?\n ?"
+_TYPE_WORD_LINES = "(?m)^(?:" + "|".join(map(re.escape, _TYPE_PREFIXES)) + ")(?=.)"
 
 
 def _official_keys(names: list[str]) -> list[str]:
@@ -125,16 +126,16 @@ def _official_keys(names: list[str]) -> list[str]:
         return [_official_key(name) for name in names]
     decomposed = unicodedata.normalize("NFD", joined).replace("đ", "d").replace("Đ", "D")
     # A name beyond Latin ("H’Leo": `fold` drops every combining mark there) is folded alone.
-    alone = {decomposed.count("\n", 0, found.start()) for found in _BEYOND_LATIN.finditer(decomposed)}
+    alone = {decomposed.count("\n", 0, found.start()) for found in re.compile(_BEYOND_LATIN).finditer(decomposed)}
     # `fold` keeps them, then `[^0-9a-z]` makes them spaces (no one lowers to ASCII once decomposed):
     # any non-alphanumeric stands for them; then the marks are the only non-ASCII left to drop.
-    if _LATIN_OTHER.search(decomposed):
-        decomposed = _LATIN_OTHER.sub("-", decomposed)
+    if re.compile(_LATIN_OTHER).search(decomposed):
+        decomposed = re.compile(_LATIN_OTHER).sub("-", decomposed)
     folded = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    folded = _NON_ALNUM_LINES.sub(" ", folded)
+    folded = re.compile(_NON_ALNUM_LINES).sub(" ", folded)
     if folded.startswith(" ") or folded.endswith(" ") or " \n" in folded or "\n " in folded:
-        folded = _EDGE_SPACES.sub("\n", folded).strip(" ")
-    keys = _TYPE_WORD_LINES.sub("", folded).replace(" ", "").split("\n")
+        folded = re.compile(_EDGE_SPACES).sub("\n", folded).strip(" ")
+    keys = re.compile(_TYPE_WORD_LINES).sub("", folded).replace(" ", "").split("\n")
     if len(keys) != len(names):
         return [_official_key(name) for name in names]
     for line in alone:
@@ -510,7 +511,7 @@ def _columns(numbered: list[tuple[int, list[str]]]) -> list[tuple[str, ...]] | N
 
 
 # What `" ".join(name.split())` changes in a name already stripped (names joined by NUL).
-_ODD_SPACE = re.compile(r"[^\S ]|  ")
+_ODD_SPACE = r"[^\S ]|  "
 
 
 def _parse_rows(lines: Iterable[int], columns: list[Sequence[str]] | None) -> list[_Row] | None:
@@ -534,7 +535,7 @@ def _parse_rows(lines: Iterable[int], columns: list[Sequence[str]] | None) -> li
     starts = list(map(days.__getitem__, valid_from))
     ends = [days[end] if end else None for end in valid_to]
     joined = "\0".join(names)
-    if joined.count("\0") != len(names) - 1 or _ODD_SPACE.search(joined) or not unicodedata.is_normalized("NFC", joined):
+    if joined.count("\0") != len(names) - 1 or re.search(_ODD_SPACE, joined) or not unicodedata.is_normalized("NFC", joined):
         names = [" ".join(name.split()) for name in map(partial(unicodedata.normalize, "NFC"), names)]
     parents = [parent or None for parent in parents]
     # tuple.__new__ straight from map: no Python call per row
