@@ -705,3 +705,132 @@ def test_the_digests_made_together_in_a_reader_are_the_stores_own(inbox: Path):
         "a": [("2", "n", "S", 3, "y", -0.0), ("2", "n", "S", 6, "y", 0)],
     }
     assert figures_digests(tied) == (file_digest(tied), {"b": indicator_digest(tied["b"]), "a": indicator_digest(tied["a"])})
+
+
+def _carry_by_texts(figures, legacy, new):
+    """`reform.carry` on the text columns, as pandas' groupby did it before issue 18's session 7."""
+    from vwu_pipeline.report.reform import carrying
+
+    plan = carrying(legacy, new)
+    codes = figures["unit_code"]
+    out = figures.assign(unit_code=codes.map(plan.target), legacy_code=codes, tree=new.tree)
+    out = out[out["unit_code"].notna()]
+    out = out.assign(allocated=~out["legacy_code"].isin(plan.not_allocated))
+    missing = out[~out["allocated"]][["legacy_code", "unit_code", "indicator", "column", "period", "value"]]
+    summed = (
+        out.groupby(["indicator", "period", "unit_code", "column"], sort=False)
+        .agg(value=("value", "sum"), submission_id=("submission_id", "max"), allocated=("allocated", "all"))
+        .reset_index()
+        .assign(tree=new.tree)
+    )
+    return summed, missing.reset_index(drop=True)
+
+
+def _combine_by_texts(new_figures, carried, catalog, new):
+    """`reform.combine` with a key per (indicator, column, unit, period), as before session 7."""
+    import numpy as np
+
+    from vwu_pipeline.core.periods import period_months
+
+    kinds = {(i.name, c.name): c.aggregation for i in catalog.indicators for c in i.columns}
+    loose = carried[~carried["allocated"]]
+    keep = np.ones(len(carried), bool)
+    if not loose.empty and not new_figures.empty:
+        province_of = {u.code: u.province for u in new.units()}
+        reported = {}
+        keys = new_figures[["indicator", "column", "unit_code", "period"]].dropna().drop_duplicates()
+        for indicator, column, unit, period in keys.itertuples(index=False):
+            if province := province_of.get(unit):
+                reported.setdefault((indicator, column, province), []).append(period_months(period))
+        positions = np.flatnonzero(~carried["allocated"].to_numpy())
+        for position, (indicator, column, unit, period) in zip(
+            positions, loose[["indicator", "column", "unit_code", "period"]].itertuples(index=False)
+        ):
+            spans, (start, end) = reported.get((indicator, column, unit), ()), period_months(period)
+            kind = kinds.get((indicator, column), "flow")
+            if kind == "stock":
+                keep[position] = not any(e >= end for _, e in spans)
+            elif kind == "opening":
+                keep[position] = not any(s <= start for s, _ in spans)
+            else:
+                keep[position] = not any(s <= end and start <= e for s, e in spans)
+    columns = list(new_figures.columns) if not new_figures.empty else list(carried.columns)
+    kept = carried[keep]
+    return pd.concat([new_figures, kept[[c for c in columns if c in kept.columns]]], ignore_index=True)
+
+
+def _figures_across_the_reform(seed: int) -> pd.DataFrame:
+    """A 2025 figures frame as the store reads it (each text a pointer to a few strings): legacy
+    communes that go whole, merge into one new commune, split with and without an all-population
+    piece, legacy districts' and provinces' own rows, codes the crosswalk does not know, missing
+    names; new-tree communes and provinces beside them; fractional values (sums must round alike)."""
+    import numpy as np
+
+    from vwu_pipeline.core.indicators import load_catalog
+    from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, NEW_FIRST_DAY
+    from vwu_pipeline.core.units import UnitTree
+    from vwu_pipeline.report.reform import carrying
+
+    rng = np.random.default_rng(seed)
+    legacy, new = UnitTree.for_date(LEGACY_LAST_DAY), UnitTree.for_date(NEW_FIRST_DAY)
+    plan = carrying(legacy, new)
+    by_target: dict[str, list[str]] = {}
+    for code, target in plan.target.items():
+        by_target.setdefault(target, []).append(code)
+    merged = [c for codes in by_target.values() if len(codes) > 1 for c in codes][:300]
+    legacy_codes = [*merged, *sorted(plan.not_allocated)[:200], *(u.code for u in legacy.units("district")[:50]), "99999", "01"]
+    new_codes = [u.code for u in new.units()[:400]]
+    catalog = load_catalog(None)
+    pairs = [(i.name, c.name) for i in catalog.indicators for c in i.columns]
+    n = 6000
+    legacy_rows = rng.random(n) < 0.7
+    units = np.where(legacy_rows, rng.choice(np.array(legacy_codes, dtype=object), n), rng.choice(np.array(new_codes, dtype=object), n))
+    pair = rng.integers(0, len(pairs), n)
+    period = np.where(legacy_rows, rng.choice(["2025-H1", "2025-Q1", "2025-Q2"], n), rng.choice(["2025", "2025-H2", "2025-Q3"], n))
+    value = np.round(rng.random(n) * 1000, 1)
+    value[::7] = np.floor(value[::7])
+    missing = rng.random(n) < 0.01
+
+    def pointers(values) -> pd.api.extensions.ExtensionArray:
+        names, at = np.unique(np.asarray(values, dtype=object), return_inverse=True)
+        return pd.array(names, dtype="str").take(at)
+
+    return pd.DataFrame(
+        {
+            "submission_id": rng.integers(1, 500, n),
+            "indicator": pointers([pairs[k][0] for k in pair]),
+            "period": pointers(period),
+            "tree": pointers(np.where(legacy_rows, legacy.tree, new.tree)),
+            "unit_code": pd.array(np.where(missing, None, units), dtype="str"),
+            "column": pointers([pairs[k][1] for k in pair]),
+            "value": value,
+            "version": pointers(rng.choice(["a", "b", "c"], n)),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_figures_carried_across_the_reform_on_codes_are_those_grouped_on_texts(seed: int):
+    # The legacy figures carried onto the new tree grouped on integer codes, the new tree's
+    # periods per province decided once per (indicator, column, province, period): the same
+    # frames as pandas' groupby on the text columns gave, sums, order and dtypes included.
+    from vwu_pipeline.core.indicators import load_catalog
+    from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, NEW_FIRST_DAY
+    from vwu_pipeline.core.units import UnitTree
+    from vwu_pipeline.report.reform import carry, combine
+
+    legacy, new = UnitTree.for_date(LEGACY_LAST_DAY), UnitTree.for_date(NEW_FIRST_DAY)
+    catalog = load_catalog(None)
+    figures = _figures_across_the_reform(seed)
+    is_legacy = (figures["tree"] == legacy.tree).to_numpy()
+
+    carried, missing = carry(figures[is_legacy], legacy, new)
+    expected_carried, expected_missing = _carry_by_texts(figures[is_legacy], legacy, new)
+
+    pd.testing.assert_frame_equal(carried, expected_carried, check_exact=True)
+    pd.testing.assert_frame_equal(missing, expected_missing, check_exact=True)
+    assert (~carried["allocated"]).sum() > 0 and len(carried) < is_legacy.sum()  # some carried to provinces, some summed
+    for new_figures in (figures[~is_legacy], figures.iloc[0:0]):
+        pd.testing.assert_frame_equal(
+            combine(new_figures, carried, catalog, new), _combine_by_texts(new_figures, expected_carried, catalog, new), check_exact=True
+        )

@@ -65,7 +65,9 @@ def test_a_store_from_a_newer_vwu_is_refused(old_workspace: Path, monkeypatch: p
         Store.open(old_workspace)
 
 
-def test_the_figures_packed_one_row_per_unit_row_are_the_figures_stored_before(old_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_figures_packed_one_row_per_unit_row_are_the_figures_stored_before(
+    old_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Migration 17 stores a unit's row of a sheet as one row (its columns and values packed)
     # instead of one row per figure. Every figure, its place, its order and whether it counts
     # must come through: read as the store held them one migration before (raw SQL: this vwu's
@@ -98,5 +100,7 @@ def test_the_figures_packed_one_row_per_unit_row_are_the_figures_stored_before(o
             expected = [row[1:] for row in current if row[0] == year]
             assert list(zip(frame.submission_id, frame.unit_code, frame.column, frame.value)) == expected
         assert store.current_figures() == {(code, column): value for _, _, code, column, value in current}
-        assert store.figure_origins("members_total") == {code: FigureOrigin(name, sheet, row, value) for code, name, sheet, row, value in origins}
+        assert store.figure_origins("members_total") == {
+            code: FigureOrigin(name, sheet, row, value) for code, name, sheet, row, value in origins
+        }
         assert {(s.id, s.figures) for s in store.submissions() if s.figures} == set(counts)

@@ -61,7 +61,7 @@ from vwu_pipeline.report.ahead import FiguresAhead, figures_frame
 from vwu_pipeline.report.arrays import aligned, completeness, figure_codes, outliers, own_values, roll_up, rule_breaks, tree_index
 from vwu_pipeline.report.reform import on_new_tree, province_map
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
-from vwu_pipeline.store.db import DB_NAME, Store, now
+from vwu_pipeline.store.db import DB_NAME, Store, factorize_texts, now
 
 # Bumped when the rules change what an aggregation holds (2: a part of 2025 sent on the legacy
 # tree is rolled up on it; 3: 2025 completeness counts the communes answered for; 4: a legacy
@@ -380,7 +380,10 @@ def _across_the_reform(
 
     crosswalk = load_crosswalk()
     values = values.copy()
-    inexact = (values["level"] == "commune") & ~values["unit_code"].map(crosswalk.is_exact).astype(bool)
+    # Each unit code decided once (67,000 rows name 3,400 units), not once a row.
+    units, unit_names = factorize_texts(values["unit_code"].to_numpy(dtype=object, copy=False))
+    exact = np.array([*(crosswalk.is_exact(code) for code in unit_names.tolist()), False])[units]
+    inexact = (values["level"] == "commune") & ~exact
     for column in ("previous", "lfl_value", "lfl_previous"):
         values.loc[inexact, column] = np.nan
     values.loc[inexact, ["lfl_units", "lfl_lowest"]] = 0
@@ -400,7 +403,12 @@ def _across_the_reform(
     # The previous year's own count, on its own tree, summed into the new provinces.
     if not legacy_before.empty and is_count.any():
         index = tree_index(legacy)
-        rolled = roll_up(own_values(legacy_before, catalog, index), catalog, legacy)
+        # Only the figures of indicators with a count: a column's own figures come from its
+        # rows alone, and counts are made from their own indicator's (a quarter of the year).
+        counted = [i.name for i in catalog.indicators if any(m.name in counts for m in measures(i))]
+        named, names = factorize_texts(legacy_before["indicator"].to_numpy(dtype=object, copy=False))
+        wanted = np.array([*(name in counted for name in names.tolist()), False])[named]
+        rolled = roll_up(own_values(legacy_before[wanted], catalog, index), catalog, legacy)
         to_province = province_map(legacy, tree)
         for indicator, measures_of in rolled.measures.items():
             for name, totals in measures_of.items():
@@ -414,7 +422,7 @@ def _across_the_reform(
                 rows = is_count & (values["indicator"] == indicator) & (values["column"] == name)
                 values.loc[rows, "previous"] = values.loc[rows, "unit_code"].map(before).astype(float)
     if not flagged.empty:
-        level = dict(zip(values["unit_code"], values["level"]))
+        level = dict(zip(values["unit_code"].to_numpy(dtype=object).tolist(), values["level"].to_numpy(dtype=object).tolist()))
         inexact_jump = (flagged["kind"] == "jump") & flagged["unit_code"].map(
             lambda c: level.get(c) == "commune" and not crosswalk.is_exact(c)
         )

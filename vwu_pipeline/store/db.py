@@ -1139,7 +1139,9 @@ class Store:
             chunks.append(
                 (
                     np.repeat(np.fromiter(submission, np.int64, len(rows)), width),
-                    np.repeat(np.fromiter((unit_numbers.setdefault(code, len(unit_numbers)) for code in units), np.int32, len(rows)), width),
+                    np.repeat(
+                        np.fromiter((unit_numbers.setdefault(code, len(unit_numbers)) for code in units), np.int32, len(rows)), width
+                    ),
                     np.fromiter((column_numbers.setdefault(name, len(column_numbers)) for name in names), np.int32, len(names)),
                     np.frombuffer(b"".join(values), dtype="<f8").astype(np.float64),
                 )

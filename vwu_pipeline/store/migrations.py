@@ -13,7 +13,7 @@ import hashlib
 import sqlite3
 import sys
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from itertools import compress, groupby
 from operator import itemgetter, ne
 from pathlib import Path
@@ -501,7 +501,9 @@ def _figures_packed_by_row(db: sqlite3.Connection) -> None:
     )
     old = db.execute("SELECT submission_id, current, unit_code, unit_name, sheet, row, column, value FROM figures ORDER BY rowid")
     rows = (
-        packed for (submission, current), figures in groupby(old, itemgetter(0, 1)) for packed in pack_figures([f[2:] for f in figures], (submission, current))
+        packed
+        for (submission, current), figures in groupby(old, itemgetter(0, 1))
+        for packed in pack_figures([f[2:] for f in figures], (submission, current))
     )
     db.executemany(
         "INSERT INTO figures_by_row (submission_id, current, unit_code, unit_name, sheet, row, columns, vals, width)"
