@@ -197,9 +197,10 @@ def aggregate(
 
 @contextmanager
 def paused_collector() -> Iterator[None]:
-    """Python's cycle collector paused (enabled again after, also on an error): its passes walked
-    every object of the process (pandas, the trees, the catalogue, the crosswalk) again and again
-    while the roll-up made its tuples and dicts, the few cycles the roll-up makes are collected once it is enabled again."""
+    """Python's cycle collector paused, and enabled again after (also on an error) unless the
+    caller had it off: its passes walked every object of the process (pandas, the trees, the
+    catalogue, the crosswalk) again and again while the roll-up made its tuples and dicts. The
+    few cycles the roll-up leaves are collected once it runs again."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
