@@ -12,12 +12,13 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
 import pytest
 import xlwt
-from hostile import SHEET1, make_xlsx, patch_zip, xlsx_with_sheet_data
+from hostile import SHEET1, make_xlsx, patch_zip, raw_zip, xlsx_with_sheet_data
 from hostile import batched as _batched
 from hostile import ole_with_directory_entry as _ole_with_directory_entry
 from hostile import with_laughs as _with_laughs
@@ -350,6 +351,54 @@ def test_billion_laughs_in_workbook_xml(tmp_path):
     )
     result = read_isolated(path, timeout=30)
     assert result["code"] == "file-unreadable"
+
+
+def _form_members(src: Path, change: dict[str, bytes] | None = None) -> list[tuple[str, bytes, int, int]]:
+    """The members of `src` deflated the same way every time (so two files share their stored
+    bytes, as the files of one form do), some replaced by `change`."""
+    members = []
+    with zipfile.ZipFile(src) as zin:
+        for info in zin.infolist():
+            raw = (change or {}).get(info.filename, zin.read(info.filename))
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            members.append((info.filename, packer.compress(raw) + packer.flush(), zlib.crc32(raw), len(raw)))
+    return members
+
+
+def test_a_part_shared_with_a_file_read_before_is_checked_again_when_it_differs(tmp_path):
+    # The guards answer a part whose stored bytes they met in an earlier file (the form's
+    # theme, styles, workbook) from that file's check: a copy of the same form whose theme,
+    # or whose workbook, now declares entities must still be refused.
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
+    form = tmp_path / "form.xlsx"
+    form.write_bytes(raw_zip(_form_members(src)))
+    assert read_workbook(form)[0].rows == read_workbook(src)[0].rows
+    with zipfile.ZipFile(form) as zin:
+        theme, workbook = zin.read("xl/theme/theme1.xml"), zin.read("xl/workbook.xml")
+    laughs_theme = tmp_path / "laughs_theme.xlsx"
+    laughs_theme.write_bytes(raw_zip(_form_members(src, {"xl/theme/theme1.xml": _with_laughs(theme, "a:theme", b"", b"")})))
+    laughs_workbook = tmp_path / "laughs_workbook.xlsx"
+    laughs_workbook.write_bytes(
+        raw_zip(_form_members(src, {"xl/workbook.xml": _with_laughs(workbook, "workbook", b'name="S"', b'name="&lol9;"')}))
+    )
+    for path, part in ((laughs_theme, "xl/theme/theme1.xml"), (laughs_workbook, "xl/workbook.xml")):
+        error = expect_error(path, "file-unreadable")
+        assert part in pick(error.params["reason"], "en")
+    assert read_workbook(form)[0].rows == read_workbook(src)[0].rows  # the form itself still reads
+
+
+def test_a_shared_part_under_another_checksum_is_read_again(tmp_path):
+    # The same stored bytes with another CRC in the zip directory: zipfile's check of a part
+    # read whole (the workbook) still refuses the file, however often its form was read before.
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x"}, title="S")
+    members = _form_members(src)
+    form = tmp_path / "form.xlsx"
+    form.write_bytes(raw_zip(members))
+    read_workbook(form)
+    wrong = [(name, data, crc ^ 1 if name == "xl/workbook.xml" else crc, size) for name, data, crc, size in members]
+    bad = tmp_path / "bad_crc.xlsx"
+    bad.write_bytes(raw_zip(wrong))
+    expect_error(bad, "file-unreadable")
 
 
 # --- zip bombs -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import io
 import mmap
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from functools import lru_cache
@@ -103,11 +104,12 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> Container
             # are then found without a seek and a read of the file each.
             whole = handle.read(_IN_MEMORY_BYTES)
             if len(whole) < _IN_MEMORY_BYTES:
-                source: Path | io.BytesIO = io.BytesIO(head + whole)
+                data: bytes | None = head + whole
+                source: Path | io.BytesIO = io.BytesIO(data)
             else:
-                source = path
+                data, source = None, path
         else:
-            source = path
+            data, source = None, path
     if head.startswith(OLE_MAGIC):
         if _has_encryption_info(path):
             raise ReadError("file-encrypted")
@@ -115,7 +117,7 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> Container
     if head.startswith(ZIP_MAGICS):
         try:
             with zipfile.ZipFile(source) as archive:
-                return _check_zip(archive, expected_kind, limits)
+                return _check_zip(archive, expected_kind, limits, data)
         except ReadError:
             raise
         except _ZIP_FAILURES as exc:
@@ -127,26 +129,30 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> Container
     raise ReadError("file-unreadable", reason=said("reason.not-excel"))
 
 
-def _check_zip(archive: zipfile.ZipFile, expected_kind: str, limits: Limits) -> Container:
+def _check_zip(archive: zipfile.ZipFile, expected_kind: str, limits: Limits, data: bytes | None = None) -> Container:
     members = archive.infolist()
     _check_zip_sizes(members, limits)
     by_name = {member.filename: member for member in members}
+    known = _KnownParts(data)
     if "xl/workbook.xml" not in by_name:
-        _check_xml_prologs(archive, members)
+        for member in members:
+            known.check_prolog(archive, member)
         return Container("ods" if "content.xml" in by_name else expected_kind, {})  # else: calamine says what is wrong
     # The workbook and its relationships first (whole: they are small): they name the sheets.
-    whole = {name: _read_checked(archive, by_name[name]) for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") if name in by_name}
+    whole = {
+        name: known.read_checked(archive, by_name[name]) for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") if name in by_name
+    }
     sheets = _xlsx_sheet_parts(whole, by_name)
     custom = by_name.get("docProps/custom.xml")
     if custom is not None:
-        whole[custom.filename] = _read_checked(archive, custom)
+        whole[custom.filename] = known.read_checked(archive, custom)
     marks: Marks = {}
     for member in members:
         if member.filename in whole:
             continue
         sheet_name = sheets.get(posixpath.normpath(member.filename))
         if sheet_name is None:
-            _check_xml_prologs(archive, [member])
+            known.check_prolog(archive, member)
             continue
         xml = _read_checked(archive, member)  # zipfile stops at the size the directory declared
         found = _scan_sheet(xml, sheet_name, limits)
@@ -198,6 +204,68 @@ def _check_xml_prologs(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo])
                 _check_prolog(info.filename, head)
 
 
+class _KnownParts:
+    """The parts a file shares with files checked before (its form's theme, styles, relationships,
+    workbook: the offices' files come from a few templates), answered from what those gave.
+
+    A part is known by everything zipfile reads to open and expand it: the directory's entry
+    (name, flags, method, sizes, CRC) and the stored bytes themselves, from its local header to
+    the end of its compressed data. Equal stored bytes expand to equal bytes, so its prolog
+    check (and a whole part's text) is what the first file's gave; any other part, or a file
+    not held in memory, goes through zipfile as before."""
+
+    def __init__(self, data: bytes | None) -> None:
+        self.data = data
+
+    def key(self, info: zipfile.ZipInfo) -> tuple | None:
+        data = self.data
+        if data is None or info.compress_size > _KNOWN_PART_BYTES:
+            return None
+        at = info.header_offset
+        if at < 0 or data[at : at + 4] != b"PK\x03\x04" or at + 30 > len(data):
+            return None
+        name_length, extra_length = _LOCAL_LENGTHS.unpack_from(data, at + 26)
+        end = at + 30 + name_length + extra_length + info.compress_size
+        if end > len(data):
+            return None
+        stored = data[at:end]
+        return (info.orig_filename, info.flag_bits, info.compress_type, info.compress_size, info.file_size, info.CRC, stored)
+
+    def check_prolog(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        if not info.filename.lower().endswith(_XML_PARTS):
+            return
+        key = self.key(info)
+        if key is not None and key in _KNOWN_PARTS:
+            return  # the same stored bytes passed before
+        _check_xml_prologs(archive, [info])
+        if key is not None:
+            _remember(key, b"")
+
+    def read_checked(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+        key = self.key(info)
+        if key is not None:
+            known = _KNOWN_PARTS.get(key)
+            if known is not None and len(known) == info.file_size:
+                return known  # read whole (its CRC checked) and its prolog passed before
+        data = _read_checked(archive, info)
+        if key is not None:
+            _remember(key, data)
+        return data
+
+
+def _remember(key: tuple, data: bytes) -> None:
+    if len(_KNOWN_PARTS) >= _KNOWN_PARTS_KEPT:
+        _KNOWN_PARTS.clear()
+    _KNOWN_PARTS[key] = data
+
+
+# (directory entry, stored bytes) -> the part read whole, or b"" for a part whose prolog passed.
+_KNOWN_PARTS: dict[tuple, bytes] = {}
+_KNOWN_PARTS_KEPT = 256
+_KNOWN_PART_BYTES = 64 * 1024  # compressed; a form's parts are a few KB
+_LOCAL_LENGTHS = struct.Struct("<HH")  # a local file header's name and extra field lengths, at offset 26
+
+
 def _read_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """A whole part (its size checked by the zip-bomb guard), its prolog checked."""
     data = archive.read(info)
@@ -240,9 +308,13 @@ def _scan_sheet(xml: bytes, sheet_name: str, limits: Limits) -> dict[tuple[int, 
     calamine allocates the whole rectangle from A1 to the farthest cell: one stray value
     in XFD1048576 asks for half a terabyte and aborts the process.
     """
-    prefixed = _PREFIXED_CELL.search(xml) is not None
+    # One search for both namespace-prefix tests: a sheet without ":c" or ":f" has neither.
+    prefixed = prefixed_formula = False
+    if _PREFIXED_CELL_OR_FORMULA.search(xml) is not None:
+        prefixed = _PREFIXED_CELL.search(xml) is not None
+        prefixed_formula = None
     if not prefixed and _unusual_or_far_cell(limits.max_rows, limits.max_columns).search(xml) is None:
-        return _blank_looking_cells(xml, prefixed)  # every cell written as usual, and well within the limits
+        return _blank_looking_cells(xml, prefixed, prefixed_formula)  # every cell written as usual, and well within the limits
     last_row, last_col = _xlsx_extent(xml, limits)
     if last_row > limits.max_rows:
         # the scan stopped early; for the message, the last row written (rows are in order)
@@ -251,11 +323,12 @@ def _scan_sheet(xml: bytes, sheet_name: str, limits: Limits) -> dict[tuple[int, 
         raise ReadError("too-many-rows", count=count, limit=limits.max_rows, sheet=sheet_name)
     if last_col > limits.max_columns:
         raise ReadError("too-many-columns", count=last_col, limit=limits.max_columns, sheet=sheet_name)
-    return _blank_looking_cells(xml, prefixed)
+    return _blank_looking_cells(xml, prefixed, prefixed_formula)
 
 
 _PREFIXED_CELL = re.compile(rb":c")  # "x:c": cells under a namespace prefix (faster than `in` for two bytes)
 _PREFIXED_FORMULA = re.compile(rb":f")
+_PREFIXED_CELL_OR_FORMULA = re.compile(rb":[cf]")
 
 
 @lru_cache(maxsize=8)
@@ -267,7 +340,12 @@ def _unusual_or_far_cell(max_rows: int, max_columns: int) -> re.Pattern[bytes]:
     object per cell; a sheet with such a cell is measured exactly (`_xlsx_extent`)."""
     letters = len(column_letters(max_columns))
     digits = len(str(max_rows))
-    return re.compile(rb'<c(?:(?! r="[A-Z]+\d+")[\s>/]| r="(?:[A-Z]{%d,}\d|[A-Z]+\d{%d}))' % (letters, digits))
+    if letters < 2 or digits < 2:
+        return re.compile(rb"<c[\s>/]")  # limits that small: every cell is measured
+    # Written as "a cell tag not followed by a reference with fewer letters and fewer digits":
+    # the same tags as "not the usual reference, or one with as many letters or digits", with
+    # one look-ahead per cell instead of two alternatives.
+    return re.compile(rb'<c(?! r="[A-Z]{1,%d}\d{1,%d}")[\s>/]' % (letters - 1, digits - 1))
 
 
 def column_letters(number: int) -> str:
@@ -284,29 +362,33 @@ _CELL_REF = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]+)(\d+)["']""")
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*["']e["']""")
 _ERROR_TYPE_BEFORE = re.compile(rb"""\st\s*=\s*$""")
 _FORMULA_START = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_PLAIN_FORMULA_START = re.compile(rb"<f[\s>/]")  # the same without namespace prefixes: no backtracking at every tag
+_PLAIN_FORMULA_END = re.compile(rb"f[\s>/]")  # after "<": a formula's tag without namespace prefixes
+_QUOTED_E_END = re.compile(rb"""e(["'])""")  # after the same quote: a quoted "e"
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
 _FORMULA = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?(?:/>|>([^<]*)</(?:\w+:)?f>)")
 _CELL_OPENINGS = (b"<c ", b"<c>", b"<c\t", b"<c\n", b"<c\r")
 
 
-def _blank_looking_cells(xml: bytes, prefixed: bool | None = None) -> dict[tuple[int, int], str]:
+def _blank_looking_cells(xml: bytes, prefixed: bool | None = None, prefixed_formula: bool | None = None) -> dict[tuple[int, int], str]:
     """Cells calamine reads as blank that are not: error values (t="e") and formulas saved
     without a result. Only the (usually few) formula and error cells are looked at: the
-    scan starts from each `<f` and `t="e"` inside the sheet's cells, never walks every cell."""
+    scan starts from each `<f` and `t="e"` inside the sheet's cells, never walks every cell.
+
+    `<f` and `"e"` are searched from their rarer byte ("f" and "e" followed by their end; "<"
+    and quotes are in every tag), the byte before checked: the same positions."""
     begin, end = xml.find(b"sheetData"), xml.rfind(b"sheetData")
     if begin == -1:
         return {}
     if prefixed is None:
         prefixed = _PREFIXED_CELL.search(xml) is not None
-    formula = _FORMULA_START if prefixed or _PREFIXED_FORMULA.search(xml) else _PLAIN_FORMULA_START
-    starts = {m.start() for m in formula.finditer(xml, begin, end)}
-    for quoted in (b'"e"', b"'e'"):
-        at = xml.find(quoted, begin, end)
-        while at != -1:
-            if _ERROR_TYPE_BEFORE.search(xml, max(0, at - 32), at):
-                starts.add(at)
-            at = xml.find(quoted, at + 1, end)
+    if prefixed or (prefixed_formula if prefixed_formula is not None else _PREFIXED_FORMULA.search(xml)):
+        starts = {m.start() for m in _FORMULA_START.finditer(xml, begin, end)}
+    else:
+        starts = {m.start() - 1 for m in _PLAIN_FORMULA_END.finditer(xml, begin + 1, end) if xml[m.start() - 1] == 60}  # "<"
+    for m in _QUOTED_E_END.finditer(xml, begin + 1, end):  # each "e" or 'e' whole within begin..end
+        at = m.start() - 1
+        if xml[at] == m.group(1)[0] and _ERROR_TYPE_BEFORE.search(xml, max(0, at - 32), at):
+            starts.add(at)
     if not starts:
         return {}
     found: dict[tuple[int, int], str] = {}
