@@ -848,3 +848,35 @@ def test_figures_carried_across_the_reform_on_codes_are_those_grouped_on_texts(s
         pd.testing.assert_frame_equal(
             combine(new_figures, carried, catalog, new), _combine_by_texts(new_figures, expected_carried, catalog, new), check_exact=True
         )
+
+
+def test_the_cycle_collector_paused_for_an_aggregation_runs_again_after_it(inbox: Path, workspace: Path, vwu):
+    # The roll-up runs with Python's cycle collector paused (its passes walked every object of
+    # the process again and again); it is running again after, whether the aggregation succeeded
+    # or stopped on an error, and stays off for a caller that had it off.
+    import gc
+
+    from vwu_pipeline.core.errors import VwuError
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    seen = []
+    real_disable = gc.disable
+
+    def disable() -> None:
+        seen.append("paused")
+        real_disable()
+
+    gc.disable = disable
+    try:
+        aggregate(workspace, 2024)
+        assert seen == ["paused"] and gc.isenabled()
+        with pytest.raises(VwuError):
+            aggregate(workspace, 2022)  # no figures for 2022
+        assert seen == ["paused", "paused"] and gc.isenabled()
+        real_disable()
+        aggregate(workspace, 2024)
+        assert not gc.isenabled()
+    finally:
+        gc.disable = real_disable
+        gc.enable()

@@ -185,11 +185,25 @@ def combine(new_figures: pd.DataFrame, carried: pd.DataFrame, catalog: Catalog, 
     return pd.concat([new_figures, kept[[c for c in columns if c in kept.columns]]], ignore_index=True)
 
 
+def of_tree(figures: pd.DataFrame, tree: str) -> np.ndarray:
+    """Which figures were sent on `tree` (a missing tree is none), as `figures["tree"] == tree`
+    gives them, from the column's few distinct names (its texts are pointers to them)."""
+    codes, names = factorize_texts(_objects(figures["tree"]))
+    hits = [k for k, name in enumerate(names.tolist()) if name == tree]
+    return codes == hits[0] if hits else np.zeros(len(codes), bool)
+
+
+def tree_names(figures: pd.DataFrame) -> set[str]:
+    """The trees the figures were sent on (missing ones left out), as `set(figures["tree"].dropna())`."""
+    codes, names = factorize_texts(_objects(figures["tree"]))
+    return set(names.tolist())
+
+
 def on_new_tree(figures: pd.DataFrame, catalog: Catalog, legacy: UnitTree, new: UnitTree) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A year's figures (both trees, `tree` column) on the new tree, and the not-allocated ones."""
     if figures.empty or "tree" not in figures.columns:
         return figures, pd.DataFrame(columns=["legacy_code", "unit_code", "indicator", "column", "period", "value"])
-    is_legacy = figures["tree"] == legacy.tree
+    is_legacy = of_tree(figures, legacy.tree)
     carried, missing = carry(figures[is_legacy], legacy, new)
     return combine(figures[~is_legacy], carried, catalog, new), missing
 
