@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from builders import district_workbook, rows_for, submission
 
+from vwu_pipeline.core.indicators import DEFAULT_SCHEMAS
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.report import charts as charts_module
 from vwu_pipeline.report.ahead import FiguresAhead, periods_inside
@@ -95,7 +96,9 @@ def test_an_unchanged_re_ingest_reads_neither_the_schemas_nor_the_unit_master(in
         *said, seen = done.stdout.splitlines() or [""]
         return {**json.loads(seen or "{}"), "said": said, "stderr": done.stderr[-2000:]}
 
-    read_and_stored = {"code": 0, "loaded": ["pydantic", "vwu_pipeline.core.schema_files", "yaml"], "unit_master_read": True}
+    # vwu's own schema files come checked (core/data/catalogue.json, what checking them gives:
+    # tests/test_schemas.py): a first ingest reads the unit master, not pydantic nor YAML
+    read_and_stored = {"code": 0, "loaded": [], "unit_master_read": True}
     first = ingest()
     assert {k: first.get(k) for k in read_and_stored} == read_and_stored, first
     again = ingest()
@@ -104,6 +107,16 @@ def test_an_unchanged_re_ingest_reads_neither_the_schemas_nor_the_unit_master(in
     district_workbook(inbox / "tien_lu_2.xlsx", rows={"members": rows_for("members")[:3]})  # a new file: read, checked, stored
     third = ingest()
     assert (third["code"], third["loaded"]) == (0, read_and_stored["loaded"]), third
+
+    # schema files of its own (here vwu's, one edited): checked strictly when a file is read
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    for path in DEFAULT_SCHEMAS.glob("*.yaml"):
+        (schemas / path.name).write_bytes(path.read_bytes() + (b"# ours\n" if path.name == "members.yaml" else b""))
+    env["VWU_SCHEMAS"] = str(schemas)
+    workspace = tmp_path / "their workspace"
+    theirs = ingest()
+    assert (theirs["code"], theirs["loaded"]) == (0, ["pydantic", "vwu_pipeline.core.schema_files", "yaml"]), theirs
 
 
 # --- aggregate and report (issue 18: aggregate + report in seconds, aggregate at 10× within 500 MB) ---
@@ -132,7 +145,8 @@ def test_aggregate_and_report_take_the_checked_catalogue_kept_in_the_workspace(i
     schemas = tmp_path / "schemas"
     schemas.mkdir()
     for path in indicators.DEFAULT_SCHEMAS.glob("*.yaml"):
-        (schemas / path.name).write_bytes(path.read_bytes())
+        # other bytes than vwu's own (a comment): its shipped catalogue of them does not apply here
+        (schemas / path.name).write_bytes(path.read_bytes() + (b"# ours\n" if path.name == "members.yaml" else b""))
     district_workbook(inbox / "tien_lu.xlsx")
     env = {k: v for k, v in os.environ.items() if not k.startswith("VWU_")}
 
