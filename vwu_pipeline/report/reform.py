@@ -247,6 +247,36 @@ def reform_rows(result, indicator: str, column: str) -> list[ReformRow]:
     crosswalk = load_crosswalk()
     legacy = UnitTree.for_date(LEGACY_LAST_DAY)
     values = result.values
+    rows = result.measure_rows(indicator, column)
+    codes = values["unit_code"].to_numpy(dtype=object)[rows].tolist()
+    if len(set(codes)) != len(codes):  # a unit twice: pandas' own lookups, as they always were
+        return _reform_rows_by_frame(result, indicator, column)
+    at = {code: k for k, code in enumerate(codes)}
+    # Each column's value of each row, as `here.loc[code]` gives it (flags missing: 0).
+    value, previous = (values[name].to_numpy()[rows] for name in ("value", "previous"))
+    flags = [values[k].to_numpy()[rows] if k in values.columns else np.zeros(len(rows), int) for k in ("partial", "previous_partial")]
+    provinces = result.tree.units("province")
+    if result.root != "00":
+        provinces = [u for u in provinces if u.code == result.tree.get(result.root).province]
+    out = []
+    for province in provinces:
+        before = [(c, legacy.get(c).name) for c in crosswalk.legacy_provinces(province.code) if c in legacy]
+        k = at.get(province.code)
+        if k is None:
+            out.append(ReformRow(province.code, province.name, before, None, None, False, False))
+            continue
+        partial, previous_partial = (bool(f[k] or 0) for f in flags)
+        out.append(ReformRow(province.code, province.name, before, _number(value[k]), _number(previous[k]), partial, previous_partial))
+    return out
+
+
+def _reform_rows_by_frame(result, indicator: str, column: str) -> list[ReformRow]:
+    """`reform_rows` on pandas' lookups, for a frame that holds a unit twice for one measure."""
+    from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
+
+    crosswalk = load_crosswalk()
+    legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+    values = result.values
     here = values[(values["indicator"] == indicator) & (values["column"] == column)].set_index("unit_code")
     provinces = result.tree.units("province")
     if result.root != "00":
