@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 WORKSPACE ?= out/demo-data
 OUT ?= out
 
-.PHONY: demo test lint setup bench units lock clean
+.PHONY: demo test lint setup bench units catalogue lock clean
 
 # The exact versions come from requirements.lock (every dependency, dev tools included);
 # vwu itself is then installed editable without resolving anything again.
@@ -59,6 +59,11 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py
 
 ## Rebuild the unit master and the 2025 conversion file from official sources (scripts/data/PROVENANCE.md).
+## The checked catalogue of schemas/ that vwu ships (core/data/catalogue.json): after editing a schema file
+## or the code that checks them (tests/test_schemas.py says when it is due).
+catalogue: setup
+	$(BIN)/python -c 'from vwu_pipeline.core.indicators import ship_catalog; ship_catalog()'
+
 units: setup
 	$(BIN)/python -m pip install --quiet -e '.[build-units]'
 	$(BIN)/python scripts/build_units.py

@@ -145,13 +145,21 @@ def naive(files: list[Path]) -> tuple[Step, dict[str, float]]:
 
 
 def stored_totals(workspace: Path) -> dict[str, float]:
+    """Each column's sum over the year's current submissions (a stored row holds a unit's
+    columns and values packed: `store.migrations.pack_figures`)."""
+    from vwu_pipeline.store.migrations import COLUMN_SEPARATOR, figure_values
+
     db = sqlite3.connect(workspace / "vwu.sqlite")
     rows = db.execute(
-        "SELECT f.column, sum(f.value) FROM figures f JOIN submissions s ON s.id = f.submission_id"
-        " WHERE s.current = 1 AND s.year = ? GROUP BY f.column",
+        "SELECT f.columns, f.vals FROM figures f JOIN submissions s ON s.id = f.submission_id WHERE s.current = 1 AND s.year = ?",
         (YEAR,),
-    ).fetchall()
-    return dict(rows)
+    )
+    totals: dict[str, float] = {}
+    for columns, values in rows:
+        for column, value in zip(columns.split(COLUMN_SEPARATOR), figure_values(values), strict=True):
+            totals[column] = totals.get(column, 0.0) + value
+    db.close()
+    return totals
 
 
 def change_files(inbox: Path, count: int, scratch: Path) -> list[Path]:

@@ -617,3 +617,43 @@ def test_legacy_2025_targets_are_carried_and_ratios_said_not_carried_whatever_th
     summary = (out / "vwu-2025-31.md").read_text(encoding="utf-8")
     targets_section = summary.split("## Thực hiện chỉ tiêu", 1)[1]
     assert "chỉ tiêu tỷ lệ không chuyển: Tỷ lệ tập hợp." in targets_section
+
+
+def test_the_reform_rows_read_from_each_measures_rows_are_those_pandas_lookups_give(reform_workspace: Path) -> None:
+    # The report's reform sheet asks for a dozen measures: their rows are found once per result,
+    # not by comparing every row's texts per measure; the same rows (values, partial flags), for
+    # the nation and a province's own report; a unit twice is left to the frame lookups.
+    import pandas as pd
+
+    from vwu_pipeline.core.indicators import measures
+    from vwu_pipeline.report.reform import _reform_rows_by_frame, reform_rows
+    from vwu_pipeline.report.rollup import aggregate
+
+    result = aggregate(reform_workspace, 2025)
+    asked = [(i.name, m.name) for i in result.catalog.indicators for m in measures(i)] + [("members", "no_such_column")]
+    for scope in (result, result.for_unit("31")):
+        for indicator, column in asked:
+            assert reform_rows(scope, indicator, column) == _reform_rows_by_frame(scope, indicator, column)
+    assert any(row.value is not None for row in reform_rows(result, "members", "members_new"))
+
+    def with_values(values: pd.DataFrame):
+        fields = {k: v for k, v in result.__dict__.items() if not k.startswith("_")}  # no cached lookups
+        return type(result)(**{**fields, "values": values})
+
+    # Flags as a partial year would set them, a missing one (NaN) among them.
+    hai_phong = (result.values["unit_code"] == "31").to_numpy()
+    flagged = result.values.assign(
+        partial=np.where(hai_phong, 1, result.values["partial"]),
+        previous_partial=np.where(hai_phong, np.nan, result.values["previous_partial"]),
+    )
+    flagged = with_values(flagged)
+    for indicator, column in asked:
+        assert reform_rows(flagged, indicator, column) == _reform_rows_by_frame(flagged, indicator, column)
+    assert any(row.partial and row.previous_partial for row in reform_rows(flagged, "members", "members_new"))
+
+    twice = result.values[(result.values["indicator"] == "members") & hai_phong].head(1)
+    doubled = with_values(pd.concat([result.values, twice], ignore_index=True))
+    column = twice["column"].iloc[0]
+    for lookup in (reform_rows, _reform_rows_by_frame):  # pandas cannot tell which row: both say so alike
+        with pytest.raises(ValueError, match="ambiguous"):
+            lookup(doubled, "members", column)

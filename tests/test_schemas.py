@@ -4,6 +4,7 @@ schema file (the issue's table) stops the run with the file, the line, the key a
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,33 @@ def test_the_shipped_schemas_are_valid_and_listed_in_domain_order(vwu):
     catalog = load_catalog()
     orders = [i.order for i in catalog.indicators]
     assert orders == sorted(orders) and None not in orders
+
+
+def test_the_shipped_catalogue_is_what_checking_the_schema_files_gives():
+    """vwu ships the checked catalogue of its own schema files (a first ingest then loads neither
+    pydantic nor YAML): it must be exactly what checking them gives now."""
+    from vwu_pipeline.core import indicators
+
+    folder = DEFAULT_SCHEMAS.resolve()
+    shipped = indicators._shipped_catalog(folder)
+    assert shipped is not None, "a schema file changed since core/data/catalogue.json was written: run `make catalogue`"
+    checked = indicators._load_catalog(folder)
+    assert shipped == checked, "the checking code now gives another catalogue: run `make catalogue`"
+    assert [i.source for i in shipped.indicators] == [i.source for i in checked.indicators]
+
+
+def test_an_edited_schema_file_is_checked_not_taken_from_the_shipped_catalogue(vwu, schemas):
+    # an unchanged copy of the shipped files gives the shipped catalogue, in its own folder
+    copy = load_catalog(schemas)
+    assert copy.directory == schemas.resolve() and copy.digest == load_catalog().digest
+    assert [(i.source, replace(i, source="")) for i in copy.indicators] == [
+        (str(schemas.resolve() / Path(i.source).name), replace(i, source="")) for i in load_catalog().indicators
+    ]
+    # any edit: the files are checked again, a mistake refused, a new label taken
+    edit(schemas / "members.yaml", "label: {en: Total members}", "label: {en: All members}")
+    assert load_catalog(schemas).get("members").column("members_total").label("en") == "All members"
+    edit(schemas / "members.yaml", "    aggregation: stock", "    aggregaton: stock")
+    assert "aggregaton → aggregation?" in refused(vwu, schemas)
 
 
 def test_a_misspelt_key_is_refused_with_its_line_and_the_likely_key(vwu, schemas):

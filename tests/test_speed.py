@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from builders import district_workbook, rows_for, submission
 
+from vwu_pipeline.core.indicators import DEFAULT_SCHEMAS
 from vwu_pipeline.core.periods import Period
 from vwu_pipeline.report import charts as charts_module
 from vwu_pipeline.report.ahead import FiguresAhead, periods_inside
@@ -95,7 +96,9 @@ def test_an_unchanged_re_ingest_reads_neither_the_schemas_nor_the_unit_master(in
         *said, seen = done.stdout.splitlines() or [""]
         return {**json.loads(seen or "{}"), "said": said, "stderr": done.stderr[-2000:]}
 
-    read_and_stored = {"code": 0, "loaded": ["pydantic", "vwu_pipeline.core.schema_files", "yaml"], "unit_master_read": True}
+    # vwu's own schema files come checked (core/data/catalogue.json, what checking them gives:
+    # tests/test_schemas.py): a first ingest reads the unit master, not pydantic nor YAML
+    read_and_stored = {"code": 0, "loaded": [], "unit_master_read": True}
     first = ingest()
     assert {k: first.get(k) for k in read_and_stored} == read_and_stored, first
     again = ingest()
@@ -104,6 +107,16 @@ def test_an_unchanged_re_ingest_reads_neither_the_schemas_nor_the_unit_master(in
     district_workbook(inbox / "tien_lu_2.xlsx", rows={"members": rows_for("members")[:3]})  # a new file: read, checked, stored
     third = ingest()
     assert (third["code"], third["loaded"]) == (0, read_and_stored["loaded"]), third
+
+    # schema files of its own (here vwu's, one edited): checked strictly when a file is read
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    for path in DEFAULT_SCHEMAS.glob("*.yaml"):
+        (schemas / path.name).write_bytes(path.read_bytes() + (b"# ours\n" if path.name == "members.yaml" else b""))
+    env["VWU_SCHEMAS"] = str(schemas)
+    workspace = tmp_path / "their workspace"
+    theirs = ingest()
+    assert (theirs["code"], theirs["loaded"]) == (0, ["pydantic", "vwu_pipeline.core.schema_files", "yaml"]), theirs
 
 
 # --- aggregate and report (issue 18: aggregate + report in seconds, aggregate at 10× within 500 MB) ---
@@ -132,7 +145,8 @@ def test_aggregate_and_report_take_the_checked_catalogue_kept_in_the_workspace(i
     schemas = tmp_path / "schemas"
     schemas.mkdir()
     for path in indicators.DEFAULT_SCHEMAS.glob("*.yaml"):
-        (schemas / path.name).write_bytes(path.read_bytes())
+        # other bytes than vwu's own (a comment): its shipped catalogue of them does not apply here
+        (schemas / path.name).write_bytes(path.read_bytes() + (b"# ours\n" if path.name == "members.yaml" else b""))
     district_workbook(inbox / "tien_lu.xlsx")
     env = {k: v for k, v in os.environ.items() if not k.startswith("VWU_")}
 
@@ -834,3 +848,67 @@ def test_figures_carried_across_the_reform_on_codes_are_those_grouped_on_texts(s
         pd.testing.assert_frame_equal(
             combine(new_figures, carried, catalog, new), _combine_by_texts(new_figures, expected_carried, catalog, new), check_exact=True
         )
+
+
+def test_the_cycle_collector_paused_for_an_aggregation_runs_again_after_it(inbox: Path, workspace: Path, vwu):
+    # The roll-up runs with Python's cycle collector paused (its passes walked every object of
+    # the process again and again); it is running again after, whether the aggregation succeeded
+    # or stopped on an error, and stays off for a caller that had it off.
+    import gc
+
+    from vwu_pipeline.core.errors import VwuError
+
+    district_workbook(inbox / "tien_lu.xlsx")
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    seen = []
+    real_disable = gc.disable
+
+    def disable() -> None:
+        seen.append("paused")
+        real_disable()
+
+    gc.disable = disable
+    try:
+        aggregate(workspace, 2024)
+        assert seen == ["paused"] and gc.isenabled()
+        with pytest.raises(VwuError):
+            aggregate(workspace, 2022)  # no figures for 2022
+        assert seen == ["paused", "paused"] and gc.isenabled()
+        real_disable()
+        aggregate(workspace, 2024)
+        assert not gc.isenabled()
+    finally:
+        gc.disable = real_disable
+        gc.enable()
+
+
+def test_the_collector_is_eased_only_while_the_readers_results_are_taken_back(vwu, inbox: Path, workspace: Path, monkeypatch):
+    # The main process raises the collector's young threshold once the readers have forked
+    # (unpickling their results made ≈ 900 passes over everything it holds); the readers keep
+    # Python's own, and the process gets it back when the run ends, even a failed one.
+    import gc
+
+    from vwu_pipeline.ingest import run as ingest_run
+
+    seen: list[tuple[int, ...]] = []
+    finish = ingest_run._finish_batch
+
+    def watched(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return finish(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_run, "_finish_batch", watched)
+    district_workbook(inbox / "tien_lu.xlsx")
+    before = gc.get_threshold()
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    assert seen and all(threshold[0] == ingest_run.YOUNG_OBJECTS_BETWEEN_COLLECTIONS for threshold in seen)
+    assert gc.get_threshold() == before
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")
+
+    district_workbook(inbox / "tien_lu_2023.xlsx", year=2023)
+    monkeypatch.setattr(ingest_run, "_finish_batch", broken)
+    with pytest.raises(OSError, match="disk gone"):
+        vwu("ingest", inbox, "--workspace", workspace, "--quiet")
+    assert gc.get_threshold() == before

@@ -12,7 +12,7 @@ import pytest
 from vwu_pipeline.core.errors import StoreError
 from vwu_pipeline.ops.status import status
 from vwu_pipeline.store import migrations
-from vwu_pipeline.store.db import Store
+from vwu_pipeline.store.db import FigureOrigin, Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Made by main at 2855291 (before stores had a version): the sample inbox ingested, the sample
@@ -63,3 +63,44 @@ def test_a_store_from_a_newer_vwu_is_refused(old_workspace: Path, monkeypatch: p
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", migrations.SCHEMA_VERSION - 1)
     with pytest.raises(StoreError, match="mới hơn"):
         Store.open(old_workspace)
+
+
+def test_the_figures_packed_one_row_per_unit_row_are_the_figures_stored_before(
+    old_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Migration 17 stores a unit's row of a sheet as one row (its columns and values packed)
+    # instead of one row per figure. Every figure, its place, its order and whether it counts
+    # must come through: read as the store held them one migration before (raw SQL: this vwu's
+    # API reads only the packed table), then through the API of the migrated store.
+    import sqlite3
+
+    with monkeypatch.context() as before:
+        before.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:-1])
+        before.setattr(migrations, "SCHEMA_VERSION", migrations.SCHEMA_VERSION - 1)
+        Store.open(old_workspace).close()
+    db = sqlite3.connect(old_workspace / "vwu.sqlite")
+    db.execute("UPDATE figures SET current = 0 WHERE rowid IN (SELECT rowid FROM figures WHERE unit_code = '00712' LIMIT 3)")
+    db.commit()
+    current = db.execute(
+        "SELECT s.year, f.submission_id, f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
+        " WHERE s.current = 1 AND f.current = 1 ORDER BY s.id, f.rowid"
+    ).fetchall()
+    origins = db.execute(
+        "SELECT f.unit_code, files.name, f.sheet, f.row, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
+        " JOIN files ON files.id = s.file_id WHERE s.current = 1 AND f.current = 1 AND f.column = 'members_total'"
+    ).fetchall()
+    counts = db.execute("SELECT submission_id, count(*) FROM figures GROUP BY submission_id").fetchall()
+    db.close()
+    assert len(current) > 1900 and {row[3] for row in current} > {"members_total"}
+
+    with Store.open(old_workspace) as store:
+        assert store.schema_version == migrations.SCHEMA_VERSION
+        for year in (2023, 2024):
+            frame = store.figures_frame(year)
+            expected = [row[1:] for row in current if row[0] == year]
+            assert list(zip(frame.submission_id, frame.unit_code, frame.column, frame.value)) == expected
+        assert store.current_figures() == {(code, column): value for _, _, code, column, value in current}
+        assert store.figure_origins("members_total") == {
+            code: FigureOrigin(name, sheet, row, value) for code, name, sheet, row, value in origins
+        }
+        assert {(s.id, s.figures) for s in store.submissions() if s.figures} == set(counts)

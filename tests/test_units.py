@@ -276,3 +276,80 @@ def test_runtime_does_not_import_the_packages() -> None:
         "sys.exit(sorted(bad) or 0)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- the master read column by column (before the readers fork) ----------------------------
+
+
+def _row_by_row(path: Path) -> list[tuple]:
+    """Every row of a master as the csv module reads it, checked one row at a time."""
+    import csv
+
+    from vwu_pipeline.core.units import _parse_row
+
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        return [tuple(_parse_row(cells, reader.line_num, path)) for cells in reader if any(cells)]
+
+
+def _read(path: Path) -> list[tuple]:
+    from vwu_pipeline.core import units
+
+    units._read_master.cache_clear()
+    return [tuple(row) for row in units._read_master(path.resolve())]
+
+
+def test_master_read_column_by_column_as_row_by_row(tmp_path: Path) -> None:
+    assert _read(PACKAGED_MASTER) == _row_by_row(PACKAGED_MASTER)
+    # quoted names with commas, Windows line ends, blank lines, extra columns, decomposed and
+    # doubly spaced names: each read as the csv module and the row checks read them
+    odd = [
+        HEADER,
+        'old,2000-01-01,2025-06-30,01,"Tỉnh Một, Hai",province,',
+        "",
+        "old,2000-01-01,2025-06-30,001,Huye\u0323\u0302n  Hai\u00a0,district,01,extra",
+        ",,,,,,",
+        "old, 2000-01-01 ,2025-06-30,00001, Xã Ba ,commune,001",
+    ]
+    for name, text in (
+        ("quoted.csv", "\n".join(odd)),
+        ("crlf.csv", "\r\n".join(odd[2:]).replace(",extra", "")),
+        ("plain.csv", "\n".join([HEADER, *SMALL])),
+    ):
+        path = tmp_path / name
+        path.write_text(("" if name != "crlf.csv" else HEADER + "\r\n") + text + "\n", encoding="utf-8", newline="")
+        assert _read(path) == _row_by_row(path), name
+
+
+def test_master_mistake_found_row_by_row(tmp_path: Path) -> None:
+    # the column checks only decide that something is wrong: the row that is, with its line
+    master = write_master(tmp_path, *SMALL[:3], "old,2000-01-01,2025-06-30,0004,Xã Bốn,commune,001", *SMALL[3:])
+    with pytest.raises(ConfigError) as info:
+        UnitTree.for_year(2024, master=master)
+    assert "line 5" in info.value.render("en") and "'0004'" in info.value.render("en")
+
+
+def test_name_keys_of_the_whole_master_as_of_each_name() -> None:
+    from vwu_pipeline.core.units import _official_key, _official_keys
+
+    names = [unit.name for year in (2024, 2025) for unit in UnitTree.for_year(year).units()]
+    assert _official_keys(names) == [_official_key(name) for name in names]
+    # folded as one text or one by one: punctuation, marks beyond Latin ("H’Leo"), a grapheme
+    # joiner, other scripts, spaces at either end, type words alone or as the whole name
+    tricky = [
+        "Xã Ea H’Leo",
+        "Phường 1",
+        "Xã\u034fA",
+        "Thị xã",
+        "Thị xã Sơn Tây",
+        " - A -B",
+        "İstanbul",
+        "Ｘã",
+        "K\u212a",
+        "",
+        "Xã",
+        "TP. Huế",
+    ]
+    assert _official_keys(tricky) == [_official_key(name) for name in tricky]
+    assert _official_keys(names[:50] + tricky) == [_official_key(name) for name in names[:50] + tricky]

@@ -13,8 +13,8 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
+TAIL_BATCH_FILES = 8  # the last batch of a large run: what is stored after the readers are done
 
 
 @dataclass
@@ -98,7 +99,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                 # each made from its folder's (parsed once).
                 base = Path(folder)
                 found.extend(base / name for name in names if not name.startswith(("~$", ".")) and _suffix(name) in SUFFIXES)
-            for path in sorted(found):
+            for path in sorted(found, key=_parts):  # the order of Path's own comparison, each path's parts made once
                 try:
                     mode = path.lstat().st_mode  # one call where is_symlink() and is_file() made two
                     if stat.S_ISLNK(mode):
@@ -118,6 +119,10 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
         else:
             files.append(given)
     return files, refused
+
+
+def _parts(path: Path) -> tuple[str, ...]:
+    return path.parts
 
 
 # What pathlib's is_symlink() and is_file() answer False to instead of raising.
@@ -177,12 +182,10 @@ def run(
 
     `started(n)` is told how many files there are before the first is read (progress bars);
     `progress(result)` is called once per file as it is done."""
-    from vwu_pipeline.core.indicators import CATALOG_CACHE
-
     # Loaded (and checked) on the first file that has to be read: when every file is one the
-    # store already holds, a re-ingest needs neither the catalogue nor pydantic nor the unit trees.
-    # Once checked it is kept in the workspace, where aggregate and report take it.
-    catalog = CatalogOnDemand(options.schemas, Path(workspace) / CATALOG_CACHE if workspace is not None else None)
+    # store already holds, a re-ingest needs neither the catalogue (nor its module) nor the unit
+    # trees. Once checked it is kept in the workspace, where aggregate and report take it.
+    catalog = CatalogOnDemand(options.schemas, workspace)
     paths = [Path(p) for p in paths]
     if options.feedback is not None:
         check_feedback_folder(options.feedback, paths)
@@ -233,9 +236,10 @@ def run(
             done(feedback(result))
         hashed = {path: hashes.of(path) for path in files}  # (sha256, modification time, size)
         standing = _oldest_copies(hashed)
-        with Parser(catalog, options) as parser:
+        with Parser(catalog, options) as parser, ExitStack() as taking_back:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
+            eased = False  # the collector's young threshold raised (`_fewer_young_collections`)
             for batch in [*_batches(files), []]:  # the empty batch finishes the last one
                 unchanged: list[FileResult] = []
                 fresh: list[tuple[Path, str | None]] = []
@@ -250,6 +254,11 @@ def run(
                         if sha:
                             in_run[sha] = None
                 upcoming = (unchanged, parser.submit(fresh))
+                if parser.pool is not None and not eased:
+                    # The readers have forked (they keep the collector as it was): from now on
+                    # this process mostly makes what it unpickles and stores.
+                    taking_back.enter_context(_fewer_young_collections())
+                    eased = True
                 if pending:
                     _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run, years, named, hashed)
                 pending = upcoming
@@ -271,6 +280,24 @@ def run(
         if store:
             store.close()
     return report
+
+
+# Young objects allowed between two of the collector's passes while the readers' results are
+# taken back (Python's default is 700). Unpickling a national run's results makes ≈ 400,000
+# objects (the figures' tuples and floats) that live until their file is stored: at 700 the
+# collector ran ≈ 900 young passes and dozens of older ones over them and over everything the
+# process holds (unit trees, catalogue), half the unpickling's CPU. Cycles are still collected.
+YOUNG_OBJECTS_BETWEEN_COLLECTIONS = 50_000
+
+
+@contextmanager
+def _fewer_young_collections() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], YOUNG_OBJECTS_BETWEEN_COLLECTIONS), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
@@ -302,9 +329,16 @@ def _write_feedback(result: FileResult, names: dict[Path, Path], options: Ingest
 
 def _batches(files: list[Path]) -> Iterable[list[Path]]:
     """Batches of BATCH_FILES, the first ones smaller: this process waits only for a small
-    first batch to be read, then validates while the readers go on."""
+    first batch to be read, then validates while the readers go on. In a run of more than
+    BATCH_FILES, the last ones smaller again, each half the files left (at least
+    TAIL_BATCH_FILES): when the readers read the last file, this process is left to store only
+    those of one small batch, not of up to a hundred."""
     start, size = 0, max(1, BATCH_FILES // 4)
+    tail = len(files) > BATCH_FILES
     while start < len(files):
+        left = len(files) - start
+        if tail and left <= 2 * BATCH_FILES:
+            size = left if left <= TAIL_BATCH_FILES else min(size, max(TAIL_BATCH_FILES, left // 2))
         yield files[start : start + size]
         start, size = start + size, min(BATCH_FILES, size * 2)
 
@@ -513,18 +547,18 @@ class CatalogOnDemand:
     """The indicator catalogue, loaded and checked the first time it is asked for (a schema
     mistake then stops the run, exit 2, as before)."""
 
-    def __init__(self, schemas: Path | None, cache: Path | None = None):
+    def __init__(self, schemas: Path | None, workspace: Path | None = None):
         self.schemas = schemas
-        self.cache = cache
+        self.workspace = workspace
         self._catalog: Catalog | None = None
 
     def get(self) -> Catalog:
         if self._catalog is None:
-            from vwu_pipeline.core.indicators import keep_catalog, load_catalog
+            from vwu_pipeline.core.indicators import CATALOG_CACHE, keep_catalog, load_catalog
 
             self._catalog = load_catalog(self.schemas)
-            if self.cache is not None:  # checked here: kept in the workspace for aggregate and report
-                keep_catalog(self.cache, self._catalog)
+            if self.workspace is not None:  # checked here: kept in the workspace for aggregate and report
+                keep_catalog(Path(self.workspace) / CATALOG_CACHE, self._catalog)
         return self._catalog
 
 

@@ -185,11 +185,25 @@ def combine(new_figures: pd.DataFrame, carried: pd.DataFrame, catalog: Catalog, 
     return pd.concat([new_figures, kept[[c for c in columns if c in kept.columns]]], ignore_index=True)
 
 
+def of_tree(figures: pd.DataFrame, tree: str) -> np.ndarray:
+    """Which figures were sent on `tree` (a missing tree is none), as `figures["tree"] == tree`
+    gives them, from the column's few distinct names (its texts are pointers to them)."""
+    codes, names = factorize_texts(_objects(figures["tree"]))
+    hits = [k for k, name in enumerate(names.tolist()) if name == tree]
+    return codes == hits[0] if hits else np.zeros(len(codes), bool)
+
+
+def tree_names(figures: pd.DataFrame) -> set[str]:
+    """The trees the figures were sent on (missing ones left out), as `set(figures["tree"].dropna())`."""
+    codes, names = factorize_texts(_objects(figures["tree"]))
+    return set(names.tolist())
+
+
 def on_new_tree(figures: pd.DataFrame, catalog: Catalog, legacy: UnitTree, new: UnitTree) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A year's figures (both trees, `tree` column) on the new tree, and the not-allocated ones."""
     if figures.empty or "tree" not in figures.columns:
         return figures, pd.DataFrame(columns=["legacy_code", "unit_code", "indicator", "column", "period", "value"])
-    is_legacy = figures["tree"] == legacy.tree
+    is_legacy = of_tree(figures, legacy.tree)
     carried, missing = carry(figures[is_legacy], legacy, new)
     return combine(figures[~is_legacy], carried, catalog, new), missing
 
@@ -228,6 +242,36 @@ def shows_reform(result) -> bool:
 
 def reform_rows(result, indicator: str, column: str) -> list[ReformRow]:
     """One row per new province in the report's scope, with `column`'s two years."""
+    from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
+
+    crosswalk = load_crosswalk()
+    legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+    values = result.values
+    rows = result.measure_rows(indicator, column)
+    codes = values["unit_code"].to_numpy(dtype=object)[rows].tolist()
+    if len(set(codes)) != len(codes):  # a unit twice: pandas' own lookups, as they always were
+        return _reform_rows_by_frame(result, indicator, column)
+    at = {code: k for k, code in enumerate(codes)}
+    # Each column's value of each row, as `here.loc[code]` gives it (flags missing: 0).
+    value, previous = (values[name].to_numpy()[rows] for name in ("value", "previous"))
+    flags = [values[k].to_numpy()[rows] if k in values.columns else np.zeros(len(rows), int) for k in ("partial", "previous_partial")]
+    provinces = result.tree.units("province")
+    if result.root != "00":
+        provinces = [u for u in provinces if u.code == result.tree.get(result.root).province]
+    out = []
+    for province in provinces:
+        before = [(c, legacy.get(c).name) for c in crosswalk.legacy_provinces(province.code) if c in legacy]
+        k = at.get(province.code)
+        if k is None:
+            out.append(ReformRow(province.code, province.name, before, None, None, False, False))
+            continue
+        partial, previous_partial = (bool(f[k] or 0) for f in flags)
+        out.append(ReformRow(province.code, province.name, before, _number(value[k]), _number(previous[k]), partial, previous_partial))
+    return out
+
+
+def _reform_rows_by_frame(result, indicator: str, column: str) -> list[ReformRow]:
+    """`reform_rows` on pandas' lookups, for a frame that holds a unit twice for one measure."""
     from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
 
     crosswalk = load_crosswalk()

@@ -45,6 +45,9 @@ own figures (what an office typed), per column:
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -59,7 +62,7 @@ from vwu_pipeline.core.periods import Period
 from vwu_pipeline.core.units import NATIONAL, UnitTree
 from vwu_pipeline.report.ahead import FiguresAhead, figures_frame
 from vwu_pipeline.report.arrays import aligned, completeness, figure_codes, outliers, own_values, roll_up, rule_breaks, tree_index
-from vwu_pipeline.report.reform import on_new_tree, province_map
+from vwu_pipeline.report.reform import of_tree, on_new_tree, province_map, tree_names
 from vwu_pipeline.report.result import AGGREGATE_COLUMNS, DEFAULT_OUTLIER_FACTOR, AggregateResult
 from vwu_pipeline.store.db import DB_NAME, Store, factorize_texts, now
 
@@ -188,7 +191,28 @@ def aggregate(
     being read by another thread (report/ahead.py), taken when they are of the same data."""
     if not outlier_factor > 1:
         raise ConfigError("error.outlier-factor", factor=outlier_factor)
-    period = _period(year, period)
+    with paused_collector():
+        return _aggregate(workspace, year, outlier_factor, schemas, _period(year, period), ahead)
+
+
+@contextmanager
+def paused_collector() -> Iterator[None]:
+    """Python's cycle collector paused, and enabled again after (also on an error) unless the
+    caller had it off: its passes walked every object of the process (pandas, the trees, the
+    catalogue, the crosswalk) again and again while the roll-up made its tuples and dicts. The
+    few cycles the roll-up leaves are collected once it runs again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _aggregate(
+    workspace: Path, year: int, outlier_factor: float, schemas: Path | None, period: Period, ahead: FiguresAhead | None
+) -> AggregateResult:
     # kept only in a workspace (a folder without a store gets nothing written: it is refused below)
     catalog = load_catalog(schemas, Path(workspace) / CATALOG_CACHE, keep=(Path(workspace) / DB_NAME).is_file())
     store = Store.open(workspace, create=False)
@@ -215,7 +239,7 @@ def aggregate(
         targets = targets_on_tree(targets, tree, legacy)
         reform = {}
         if tree.tree != legacy.tree:
-            legacy_rows = int((figures["tree"] == legacy.tree).sum()) if "tree" in figures else 0
+            legacy_rows = int(of_tree(figures, legacy.tree).sum()) if "tree" in figures else 0
             figures, not_allocated = on_new_tree(figures, catalog, legacy, tree)
             if legacy_rows:
                 reform = {"carried_figures": legacy_rows, "not_allocated_units": int(not_allocated["legacy_code"].nunique())}
@@ -229,7 +253,7 @@ def aggregate(
             prev_tree = period_tree(period.previous(), prev_figures)
             if "tree" in prev_figures:
                 prev_figures = prev_figures.assign(tree=prev_figures["tree"].fillna(prev_tree.tree))
-                legacy_before = prev_figures[prev_figures["tree"] == legacy.tree]
+                legacy_before = prev_figures[of_tree(prev_figures, legacy.tree)]
             if tree.tree != legacy.tree and not legacy_before.empty:
                 across = prev_tree.tree == legacy.tree
                 prev_figures, _ = on_new_tree(prev_figures, catalog, legacy, tree)
@@ -299,7 +323,7 @@ def period_tree(period: Period, figures: pd.DataFrame) -> UnitTree:
     own = UnitTree.for_period(period.code)
     if own.tree == year_tree.tree:
         return year_tree
-    trees = set(figures["tree"].dropna()) if "tree" in figures.columns else set()
+    trees = tree_names(figures) if "tree" in figures.columns else set()
     return own if trees <= {own.tree} else year_tree
 
 

@@ -27,7 +27,7 @@ from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, NoWorkspace, St
 from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
-from vwu_pipeline.store.migrations import figures_digest, migrate
+from vwu_pipeline.store.migrations import COLUMN_SEPARATOR, figure_values, figures_digest, migrate, pack_figures
 
 DB_NAME = "vwu.sqlite"
 
@@ -683,9 +683,12 @@ class Store:
             " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
             (file_id, unit, year, period, indicator, stamp, tree, digest, key),
         ).lastrowid
+        # One row per unit's row of the sheet (its columns packed: `pack_figures`), a quarter
+        # of the rows one per figure made: each row is a B-tree insert, an index entry and a
+        # foreign-key look-up.
         db.executemany(
-            "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, column, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(submission_id, *figure) for figure in rows],
+            "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, columns, vals, width) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            pack_figures(rows, (submission_id,)),
         )
         if first:
             return False  # the first version: every figure counts as inserted
@@ -1046,17 +1049,17 @@ class Store:
     def grouped_figures(self, year: int, periods: tuple[str, ...] | None = None) -> Iterator[list[tuple]]:
         """The year's current figures (of the submissions for `periods`) one row per bundle of
         `BUNDLE` submissions, in chunks of about `SUBMISSION_CHUNK` submissions: (their ids, their
-        figure counts, whole values among them, row ids, unit codes, column names, values), each
-        but the third one text joined by SQLite (see `_figures_by_submission`). Bundles, not one
-        row per submission: Python's lock is taken once a row, and a thread reading ahead
-        (report/ahead.py) waits for it while the main thread imports pandas."""
+        figure counts, their stored rows' counts, the rows' ids, the rows' widths, the rows' unit
+        codes, column names, values in hexadecimal), each a text joined by SQLite (see
+        `_figures_by_submission`). Bundles, not one row per submission: Python's lock is taken
+        once a row, and a thread reading ahead (report/ahead.py) waits for it while the main
+        thread imports pandas."""
         inside, bound = _periods_clause(periods)
         cursor = self.db.execute(
-            "SELECT group_concat(id), group_concat(n), sum(whole), group_concat(rowids), group_concat(units, char(31)),"
-            " group_concat(columns, char(31)), group_concat(vals) FROM ("
-            "SELECT s.id AS id, count(*) AS n, sum(f.value = CAST(f.value AS INTEGER) AND abs(f.value) < 4503599627370496) AS whole,"
-            " group_concat(f.rowid) AS rowids, group_concat(f.unit_code, char(31)) AS units, group_concat(f.column, char(31)) AS columns,"
-            " group_concat(CAST(f.value AS INTEGER)) AS vals"
+            "SELECT group_concat(id), group_concat(n), group_concat(r), group_concat(rowids), group_concat(widths),"
+            " group_concat(units, char(31)), group_concat(columns, char(31)), group_concat(vals, '') FROM ("
+            "SELECT s.id AS id, sum(f.width) AS n, count(*) AS r, group_concat(f.rowid) AS rowids, group_concat(f.width) AS widths,"
+            " group_concat(f.unit_code, char(31)) AS units, group_concat(f.columns, char(31)) AS columns, group_concat(hex(f.vals), '') AS vals"
             " FROM submissions s JOIN figures f ON f.submission_id = s.id"
             " WHERE s.current = 1 AND f.current = 1 AND s.year = ?" + inside + " GROUP BY s.id ORDER BY s.id"
             f") GROUP BY id / {BUNDLE} ORDER BY id / {BUNDLE}",
@@ -1074,11 +1077,11 @@ class Store:
         periods: tuple[str, ...] | None = None,
     ) -> list[tuple] | None:
         """The year's current figures as (submission, unit number, column number, value) arrays,
-        read one row per submission: SQLite joins each submission's unit codes, column names,
-        values and row ids into one text each, so Python handles a few thousand rows instead
-        of one tuple and four objects per figure (the figures read were most of `aggregate`).
-        None when a value is not a whole number that this text carries exactly, or a code holds
-        the separator: the caller then reads row by row."""
+        read one row per bundle of submissions: SQLite joins their stored rows' unit codes,
+        column names, values and row ids into one text each, so Python handles a few hundred
+        rows instead of one tuple and four objects per figure (the figures read were most of
+        `aggregate`). None when a code holds the separator or the rows did not come in their
+        order: the caller then reads row by row."""
         import numpy as np
         import pandas as pd
 
@@ -1091,55 +1094,59 @@ class Store:
 
         chunks: list[tuple] = []
         for groups in self.grouped_figures(year, periods) if grouped is None else grouped:
-            ids, counts, whole, rowids, units, columns, values = zip(*groups)
+            ids, counts, stored, rowids, widths, units, columns, values = zip(*groups)
             ids = np.fromstring(",".join(ids), dtype=np.int64, sep=",")
             counts = np.fromstring(",".join(counts), dtype=np.int64, sep=",")
+            stored = np.fromstring(",".join(stored), dtype=np.int64, sep=",")
+            rowid = np.fromstring(",".join(rowids), dtype=np.int64, sep=",")
+            width = np.fromstring(",".join(widths), dtype=np.int64, sep=",")
             n = int(counts.sum())
-            if sum(whole) != n or len(ids) != len(counts):
-                return None
             units = SEPARATOR.join(units).split(SEPARATOR)
             columns = SEPARATOR.join(columns).split(SEPARATOR)
-            rowid = np.fromstring(",".join(rowids), dtype=np.int64, sep=",")
-            value = np.fromstring(",".join(values), dtype=np.int64, sep=",")
-            if not len(units) == len(columns) == len(rowid) == len(value) == n:
+            value = np.frombuffer(bytes.fromhex("".join(values)), dtype="<f8").astype(np.float64)
+            if not (len(ids) == len(counts) == len(stored) and len(units) == len(rowid) == len(width) == int(stored.sum())):
                 return None
-            submission = np.repeat(ids, counts)
+            if not (int(width.sum()) == n == len(columns) == len(value)):
+                return None
             # In the order of the row-by-row read (submission, then row id): group_concat's
             # order within a group is SQLite's, the same for each of the texts.
-            step = np.diff(submission)
+            row_submission = np.repeat(ids, stored)
+            step = np.diff(row_submission)
             if not ((step > 0) | ((step == 0) & (np.diff(rowid) > 0))).all():
-                order = np.lexsort((rowid, submission))
-                units, columns = [units[k] for k in order], [columns[k] for k in order]
-                value = value[order]
-            chunks.append((submission, numbered(units, unit_numbers), numbered(columns, column_numbers), value.astype(np.float64)))
-            del groups, ids, counts, whole, rowids, units, columns, values
+                return None
+            unit = np.repeat(numbered(units, unit_numbers), width)
+            chunks.append((np.repeat(ids, counts), unit, numbered(columns, column_numbers), value))
+            del groups, ids, counts, stored, rowids, widths, units, columns, values
         return chunks
 
     def _figures_by_row(
         self, year: int, unit_numbers: dict[str, int], column_numbers: dict[str, int], periods: tuple[str, ...] | None = None
     ) -> list[tuple]:
-        """The year's current figures as `_figures_by_submission` gives them, one row per figure."""
+        """The year's current figures as `_figures_by_submission` gives them, one stored row at a time."""
         import numpy as np
 
         inside, bound = _periods_clause(periods)
         cursor = self.db.execute(
-            "SELECT f.submission_id, f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
+            "SELECT f.submission_id, f.unit_code, f.columns, f.vals, f.width FROM figures f JOIN submissions s ON s.id = f.submission_id"
             " WHERE s.current = 1 AND f.current = 1 AND s.year = ?" + inside + " ORDER BY s.id, f.rowid",
             (year, *bound),
         )
         chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         while rows := cursor.fetchmany(FIGURE_CHUNK):
-            submission, units, columns, values = zip(*rows)
-            n = len(rows)
+            submission, units, columns, values, widths = zip(*rows)
+            width = np.fromiter(widths, np.int64, len(rows))
+            names = [name for joined in columns for name in joined.split(COLUMN_SEPARATOR)]
             chunks.append(
                 (
-                    np.fromiter(submission, np.int64, n),
-                    np.fromiter((unit_numbers.setdefault(code, len(unit_numbers)) for code in units), np.int32, n),
-                    np.fromiter((column_numbers.setdefault(name, len(column_numbers)) for name in columns), np.int32, n),
-                    np.fromiter(values, np.float64, n),
+                    np.repeat(np.fromiter(submission, np.int64, len(rows)), width),
+                    np.repeat(
+                        np.fromiter((unit_numbers.setdefault(code, len(unit_numbers)) for code in units), np.int32, len(rows)), width
+                    ),
+                    np.fromiter((column_numbers.setdefault(name, len(column_numbers)) for name in names), np.int32, len(names)),
+                    np.frombuffer(b"".join(values), dtype="<f8").astype(np.float64),
                 )
             )
-            del rows, submission, units, columns, values
+            del rows, submission, units, columns, values, widths
         return chunks
 
     def current_submissions(self, year: int, tree: str | None = None) -> list[tuple[str, str]]:
@@ -1292,22 +1299,32 @@ class Store:
     def current_figures(self, year: int | None = None) -> dict[tuple[str, str], float]:
         """(unit code, column) -> value of the current figures (of one year, or all)."""
         sql = (
-            "SELECT f.unit_code, f.column, f.value FROM figures f JOIN submissions s ON s.id = f.submission_id"
+            "SELECT f.unit_code, f.columns, f.vals FROM figures f JOIN submissions s ON s.id = f.submission_id"
             " WHERE s.current = 1 AND f.current = 1"
         )
         rows = self.db.execute(sql + " AND s.year = ?", (year,)) if year is not None else self.db.execute(sql)
-        return {(code, column): value for code, column, value in rows}
+        return {
+            (code, column): value
+            for code, columns, values in rows
+            for column, value in zip(columns.split(COLUMN_SEPARATOR), figure_values(values), strict=True)
+        }
 
     def figure_origins(self, column: str, year: int | None = None) -> dict[str, FigureOrigin]:
         """Where each current figure of a column comes from (provenance is per figure: with
         row-by-row replacement two communes of a district may come from two files)."""
         rows = self.db.execute(
-            "SELECT g.unit_code, files.name, g.sheet, g.row, g.value FROM figures g"
+            "SELECT g.unit_code, files.name, g.sheet, g.row, g.columns, g.vals FROM figures g"
             " JOIN submissions s ON s.id = g.submission_id JOIN files ON files.id = s.file_id"
-            " WHERE g.current = 1 AND s.current = 1 AND g.column = ?" + (" AND s.year = ?" if year is not None else ""),
+            " WHERE g.current = 1 AND s.current = 1 AND instr(char(31) || g.columns || char(31), char(31) || ? || char(31))"
+            + (" AND s.year = ?" if year is not None else ""),
             (column, year) if year is not None else (column,),
         )
-        return {code: FigureOrigin(name, sheet, row, value) for code, name, sheet, row, value in rows}
+        return {
+            code: FigureOrigin(name, sheet, row, value)
+            for code, name, sheet, row, columns, values in rows
+            for name_of, value in zip(columns.split(COLUMN_SEPARATOR), figure_values(values), strict=True)
+            if name_of == column
+        }
 
     def versions(self) -> list[StoredVersion]:
         """Accepted files with their version key (DOMAIN.md, Submission rules) and withdrawal state."""
@@ -1333,7 +1350,7 @@ class Store:
                 params.append(int(value) if isinstance(value, bool) else value)
         rows = self.db.execute(
             "SELECT s.id, s.file_id, s.unit_code, s.year, s.period, s.indicator, s.current, s.replaced_by,"
-            " (SELECT count(*) FROM figures f WHERE f.submission_id = s.id) FROM submissions s"
+            " (SELECT coalesce(sum(f.width), 0) FROM figures f WHERE f.submission_id = s.id) FROM submissions s"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " ORDER BY s.id",
             params,
@@ -1398,7 +1415,7 @@ class Store:
 
 
 AGGREGATION_FRAMES = ("aggregates", "completeness", "outliers")
-FIGURE_CHUNK = 100_000  # figure rows read at a time
+FIGURE_CHUNK = 25_000  # stored rows of figures read at a time (about 4 figures each)
 SUBMISSION_CHUNK = 2_000  # submissions read at a time (about 60 figures each)
 BUNDLE = 64  # submissions a row of the grouped read
 SEPARATOR = "\x1f"  # between the unit codes and column names SQLite joins (char(31))
