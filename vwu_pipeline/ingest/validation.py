@@ -634,7 +634,9 @@ def _figure_checks(indicator: Indicator) -> tuple[list[str], list, list[tuple], 
         derived = [d for d in indicator.derived if d.name in wanted]
         bounds = [(column, column.min, column.max) for column in indicator.columns]
         # Each side once: a figure's name, or the number it states.
-        rules = [(rule, rule.names, COMPARISONS[rule.op], _operand(rule, rule.left), _operand(rule, rule.right)) for rule in indicator.rules]
+        rules = [
+            (rule, rule.names, COMPARISONS[rule.op], _operand(rule, rule.left), _operand(rule, rule.right)) for rule in indicator.rules
+        ]
         if len(_FIGURE_CHECKS) >= 64:
             _FIGURE_CHECKS.clear()
         entry = _FIGURE_CHECKS[id(indicator)] = (indicator, list(indicator.column_names), derived, bounds, rules)
