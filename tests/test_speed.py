@@ -880,3 +880,35 @@ def test_the_cycle_collector_paused_for_an_aggregation_runs_again_after_it(inbox
     finally:
         gc.disable = real_disable
         gc.enable()
+
+
+def test_the_collector_is_eased_only_while_the_readers_results_are_taken_back(vwu, inbox: Path, workspace: Path, monkeypatch):
+    # The main process raises the collector's young threshold once the readers have forked
+    # (unpickling their results made ≈ 900 passes over everything it holds); the readers keep
+    # Python's own, and the process gets it back when the run ends, even a failed one.
+    import gc
+
+    from vwu_pipeline.ingest import run as ingest_run
+
+    seen: list[tuple[int, ...]] = []
+    finish = ingest_run._finish_batch
+
+    def watched(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return finish(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_run, "_finish_batch", watched)
+    district_workbook(inbox / "tien_lu.xlsx")
+    before = gc.get_threshold()
+    assert vwu("ingest", inbox, "--workspace", workspace, "--quiet").exit_code == 0
+    assert seen and all(threshold[0] == ingest_run.YOUNG_OBJECTS_BETWEEN_COLLECTIONS for threshold in seen)
+    assert gc.get_threshold() == before
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone")
+
+    district_workbook(inbox / "tien_lu_2023.xlsx", year=2023)
+    monkeypatch.setattr(ingest_run, "_finish_batch", broken)
+    with pytest.raises(OSError, match="disk gone"):
+        vwu("ingest", inbox, "--workspace", workspace, "--quiet")
+    assert gc.get_threshold() == before

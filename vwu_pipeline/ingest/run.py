@@ -13,8 +13,8 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterable
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -233,9 +233,10 @@ def run(
             done(feedback(result))
         hashed = {path: hashes.of(path) for path in files}  # (sha256, modification time, size)
         standing = _oldest_copies(hashed)
-        with Parser(catalog, options) as parser:
+        with Parser(catalog, options) as parser, ExitStack() as taking_back:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
+            eased = False  # the collector's young threshold raised (`_fewer_young_collections`)
             for batch in [*_batches(files), []]:  # the empty batch finishes the last one
                 unchanged: list[FileResult] = []
                 fresh: list[tuple[Path, str | None]] = []
@@ -250,6 +251,11 @@ def run(
                         if sha:
                             in_run[sha] = None
                 upcoming = (unchanged, parser.submit(fresh))
+                if parser.pool is not None and not eased:
+                    # The readers have forked (they keep the collector as it was): from now on
+                    # this process mostly makes what it unpickles and stores.
+                    taking_back.enter_context(_fewer_young_collections())
+                    eased = True
                 if pending:
                     _finish_batch(*pending, catalog, options, store, done, feedback, run_id, in_run, years, named, hashed)
                 pending = upcoming
@@ -271,6 +277,24 @@ def run(
         if store:
             store.close()
     return report
+
+
+# Young objects allowed between two of the collector's passes while the readers' results are
+# taken back (Python's default is 700). Unpickling a national run's results makes ≈ 400,000
+# objects (the figures' tuples and floats) that live until their file is stored: at 700 the
+# collector ran ≈ 900 young passes and dozens of older ones over them and over everything the
+# process holds (unit trees, catalogue), half the unpickling's CPU. Cycles are still collected.
+YOUNG_OBJECTS_BETWEEN_COLLECTIONS = 50_000
+
+
+@contextmanager
+def _fewer_young_collections() -> Iterator[None]:
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], YOUNG_OBJECTS_BETWEEN_COLLECTIONS), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
