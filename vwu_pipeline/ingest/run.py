@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 BATCH_FILES = 100  # files validated together; bounds memory and what a crash can lose
 PARSE_CHUNK = 8  # files a reader process takes at a time
+TAIL_BATCH_FILES = 8  # the last batch of a large run: what is stored after the readers are done
 
 
 @dataclass
@@ -98,7 +99,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                 # each made from its folder's (parsed once).
                 base = Path(folder)
                 found.extend(base / name for name in names if not name.startswith(("~$", ".")) and _suffix(name) in SUFFIXES)
-            for path in sorted(found):
+            for path in sorted(found, key=_parts):  # the order of Path's own comparison, each path's parts made once
                 try:
                     mode = path.lstat().st_mode  # one call where is_symlink() and is_file() made two
                     if stat.S_ISLNK(mode):
@@ -118,6 +119,10 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
         else:
             files.append(given)
     return files, refused
+
+
+def _parts(path: Path) -> tuple[str, ...]:
+    return path.parts
 
 
 # What pathlib's is_symlink() and is_file() answer False to instead of raising.
@@ -177,12 +182,10 @@ def run(
 
     `started(n)` is told how many files there are before the first is read (progress bars);
     `progress(result)` is called once per file as it is done."""
-    from vwu_pipeline.core.indicators import CATALOG_CACHE
-
     # Loaded (and checked) on the first file that has to be read: when every file is one the
-    # store already holds, a re-ingest needs neither the catalogue nor pydantic nor the unit trees.
-    # Once checked it is kept in the workspace, where aggregate and report take it.
-    catalog = CatalogOnDemand(options.schemas, Path(workspace) / CATALOG_CACHE if workspace is not None else None)
+    # store already holds, a re-ingest needs neither the catalogue (nor its module) nor the unit
+    # trees. Once checked it is kept in the workspace, where aggregate and report take it.
+    catalog = CatalogOnDemand(options.schemas, workspace)
     paths = [Path(p) for p in paths]
     if options.feedback is not None:
         check_feedback_folder(options.feedback, paths)
@@ -326,9 +329,16 @@ def _write_feedback(result: FileResult, names: dict[Path, Path], options: Ingest
 
 def _batches(files: list[Path]) -> Iterable[list[Path]]:
     """Batches of BATCH_FILES, the first ones smaller: this process waits only for a small
-    first batch to be read, then validates while the readers go on."""
+    first batch to be read, then validates while the readers go on. In a run of more than
+    BATCH_FILES, the last ones smaller again, each half the files left (at least
+    TAIL_BATCH_FILES): when the readers read the last file, this process is left to store only
+    those of one small batch, not of up to a hundred."""
     start, size = 0, max(1, BATCH_FILES // 4)
+    tail = len(files) > BATCH_FILES
     while start < len(files):
+        left = len(files) - start
+        if tail and left <= 2 * BATCH_FILES:
+            size = left if left <= TAIL_BATCH_FILES else min(size, max(TAIL_BATCH_FILES, left // 2))
         yield files[start : start + size]
         start, size = start + size, min(BATCH_FILES, size * 2)
 
@@ -537,18 +547,18 @@ class CatalogOnDemand:
     """The indicator catalogue, loaded and checked the first time it is asked for (a schema
     mistake then stops the run, exit 2, as before)."""
 
-    def __init__(self, schemas: Path | None, cache: Path | None = None):
+    def __init__(self, schemas: Path | None, workspace: Path | None = None):
         self.schemas = schemas
-        self.cache = cache
+        self.workspace = workspace
         self._catalog: Catalog | None = None
 
     def get(self) -> Catalog:
         if self._catalog is None:
-            from vwu_pipeline.core.indicators import keep_catalog, load_catalog
+            from vwu_pipeline.core.indicators import CATALOG_CACHE, keep_catalog, load_catalog
 
             self._catalog = load_catalog(self.schemas)
-            if self.cache is not None:  # checked here: kept in the workspace for aggregate and report
-                keep_catalog(self.cache, self._catalog)
+            if self.workspace is not None:  # checked here: kept in the workspace for aggregate and report
+                keep_catalog(Path(self.workspace) / CATALOG_CACHE, self._catalog)
         return self._catalog
 
 
