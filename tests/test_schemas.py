@@ -57,9 +57,9 @@ def test_the_shipped_catalogue_is_what_checking_the_schema_files_gives():
 
     folder = DEFAULT_SCHEMAS.resolve()
     shipped = indicators._shipped_catalog(folder)
-    assert shipped is not None, "a schema file changed since core/data/catalogue.json was written: run `make catalogue`"
+    assert shipped is not None, "a schema file changed since core/data/catalogue.json was written: run `make shipped`"
     checked = indicators._load_catalog(folder)
-    assert shipped == checked, "the checking code now gives another catalogue: run `make catalogue`"
+    assert shipped == checked, "the checking code now gives another catalogue: run `make shipped`"
     assert [i.source for i in shipped.indicators] == [i.source for i in checked.indicators]
 
 

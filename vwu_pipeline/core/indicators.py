@@ -343,7 +343,7 @@ def _keep_catalog(cache: Path, catalog: Catalog, key: str) -> None:
                 os.unlink(temporary)
 
 
-# The catalogue of vwu's own schema files, checked when vwu is built (`make catalogue`), so that
+# The catalogue of vwu's own schema files, checked when vwu is built (`make shipped`), so that
 # a first ingest need not import pydantic and YAML and check them (a fifth of a second before the
 # readers start). Taken only for schema files byte for byte those it was checked from (any
 # other folder, or an edited file, is read and checked); tests/test_schemas.py holds that it is
