@@ -140,7 +140,7 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
     from vwu_pipeline.ingest.guards import ReadError
     from vwu_pipeline.ingest.reading import read_problem, read_workbook
     from vwu_pipeline.ingest.tables import find_tables
-    from vwu_pipeline.ingest.validation import Submission
+    from vwu_pipeline.ingest.validation import Submission, replaced
 
     result = FileResult(str(path), sha256=sha256)
     sub = Submission(path=path, result=result)
@@ -168,7 +168,7 @@ def parse_file(path: Path, sha256: str | None, catalog: Catalog, limits: Limits)
             )
     tables, problems = find_tables(sheets, catalog, path.name)
     result.problems.extend(problems)
-    return replace(sub, tables=tables)
+    return replaced(sub, tables=tables)
 
 
 def run(
@@ -678,7 +678,7 @@ class Parser:
 def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
     """In a reader process: read each file and run the checks it decides alone."""
     from vwu_pipeline.core.indicators import load_catalog
-    from vwu_pipeline.ingest.validation import prepare
+    from vwu_pipeline.ingest.validation import prepare, replaced
 
     subs = []
     catalogs = {}  # the catalogue looked up once per chunk, not per file (it stats every schema file)
@@ -690,7 +690,7 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
         if sub.figures and sub.result.valid:
             # Here, beside the reading: one process stores every file.
             digest, indicators = figures_digests(sub.figures)
-            sub = replace(sub, digest=digest, indicator_digests=indicators)
+            sub = replaced(sub, digest=digest, indicator_digests=indicators)
         subs.append(sub)
     return subs
 
