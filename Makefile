@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 WORKSPACE ?= out/demo-data
 OUT ?= out
 
-.PHONY: demo test lint setup bench units catalogue lock clean
+.PHONY: demo test lint setup bench units shipped lock clean
 
 # The exact versions come from requirements.lock (every dependency, dev tools included);
 # vwu itself is then installed editable without resolving anything again.
@@ -59,14 +59,17 @@ bench: setup
 	$(BIN)/python benchmarks/bench.py
 
 ## Rebuild the unit master and the 2025 conversion file from official sources (scripts/data/PROVENANCE.md).
-## The checked catalogue of schemas/ that vwu ships (core/data/catalogue.json): after editing a schema file
-## or the code that checks them (tests/test_schemas.py says when it is due).
-catalogue: setup
+## What vwu ships ready-made, checked (core/data/catalogue.json from schemas/, core/data/units.trees from
+## the unit master): after editing either, or the code that checks them (tests/test_schemas.py and
+## tests/test_units.py say when it is due).
+shipped: setup
 	$(BIN)/python -c 'from vwu_pipeline.core.indicators import ship_catalog; ship_catalog()'
+	$(BIN)/python -c 'from vwu_pipeline.core.units import ship_trees; ship_trees()'
 
 units: setup
 	$(BIN)/python -m pip install --quiet -e '.[build-units]'
 	$(BIN)/python scripts/build_units.py
+	$(BIN)/python -c 'from vwu_pipeline.core.units import ship_trees; ship_trees()'
 
 ## Remove only what the build and `make demo` made: never a workspace (vwu-data/ holds the store).
 clean:

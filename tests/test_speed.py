@@ -75,7 +75,7 @@ except SystemExit as done:
 print(json.dumps({
     "code": code,
     "loaded": sorted(m for m in ("pydantic", "yaml", "vwu_pipeline.core.schema_files") if m in sys.modules),
-    "unit_master_read": units._read_master.cache_info().currsize > 0,
+    "unit_trees_built": units._build.cache_info().currsize > 0,
 }))
 """
 
@@ -97,12 +97,13 @@ def test_an_unchanged_re_ingest_reads_neither_the_schemas_nor_the_unit_master(in
         return {**json.loads(seen or "{}"), "said": said, "stderr": done.stderr[-2000:]}
 
     # vwu's own schema files come checked (core/data/catalogue.json, what checking them gives:
-    # tests/test_schemas.py): a first ingest reads the unit master, not pydantic nor YAML
-    read_and_stored = {"code": 0, "loaded": [], "unit_master_read": True}
+    # tests/test_schemas.py), and so do the unit trees (core/data/units.trees, tests/test_units.py):
+    # a first ingest builds the unit trees, imports neither pydantic nor YAML
+    read_and_stored = {"code": 0, "loaded": [], "unit_trees_built": True}
     first = ingest()
     assert {k: first.get(k) for k in read_and_stored} == read_and_stored, first
     again = ingest()
-    assert {k: again.get(k) for k in read_and_stored} == {"code": 0, "loaded": [], "unit_master_read": False}, again
+    assert {k: again.get(k) for k in read_and_stored} == {"code": 0, "loaded": [], "unit_trees_built": False}, again
 
     district_workbook(inbox / "tien_lu_2.xlsx", rows={"members": rows_for("members")[:3]})  # a new file: read, checked, stored
     third = ingest()

@@ -353,3 +353,70 @@ def test_name_keys_of_the_whole_master_as_of_each_name() -> None:
     ]
     assert _official_keys(tricky) == [_official_key(name) for name in tricky]
     assert _official_keys(names[:50] + tricky) == [_official_key(name) for name in names[:50] + tricky]
+
+
+# --- the trees shipped built (core/data/units.trees) -----------------------------------------
+
+
+def _tree_snapshot(tree: UnitTree) -> tuple:
+    """Everything a tree answers with: its units (every field), children, levels, name index."""
+
+    def fields(unit: Unit) -> tuple:
+        return (unit.code, unit.name, unit.level, unit.parent, unit.province, sorted(vars(unit).items()), hash(unit))
+
+    by_name, keys = tree._name_index()
+    return (
+        tree.tree,
+        tree.levels,
+        tree.source,
+        [fields(u) for u in tree._units.values()],
+        {code: [fields(u) for u in units] for code, units in tree._children.items()},
+        {key: [fields(u) for u in units] for key, units in by_name.items()},
+        keys,
+    )
+
+
+def _trees(monkeypatch: pytest.MonkeyPatch | None = None, shipped: Path | None = None) -> list[tuple]:
+    from vwu_pipeline.core import units
+
+    if monkeypatch is not None:
+        monkeypatch.setattr(units, "SHIPPED_TREES", shipped)
+    for cached in (units._read_master, units._periods, units._boundaries, units._build, units._shipped, units._tree_for_year):
+        cached.cache_clear()
+    return [_tree_snapshot(UnitTree.for_year(year)) for year in (2019, 2024, 2025, 2026)]
+
+
+def test_the_shipped_trees_are_what_parsing_the_master_gives(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from vwu_pipeline.core import units
+
+    assert units._shipped(PACKAGED_MASTER.resolve()) is not None, "units.csv changed since units.trees was written: run `make shipped`"
+    shipped = _trees()
+    assert units._read_master.cache_info().currsize == 0  # built from the shipped trees, not the rows
+    parsed = _trees(monkeypatch, tmp_path / "none shipped")
+    assert units._read_master.cache_info().currsize == 1
+    assert shipped == parsed, "the master is now parsed into other trees: run `make shipped`"
+    _trees(monkeypatch, units.SHIPPED_TREES)
+
+
+def test_a_master_of_ones_own_is_parsed_and_checked_not_taken_from_the_shipped_trees(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from vwu_pipeline.core import units
+
+    copy = tmp_path / "units.csv"
+    text = PACKAGED_MASTER.read_text(encoding="utf-8")
+    copy.write_text(text.replace(",Phường Ba Đình,", ",Phường Ba Đình Mới,", 1), encoding="utf-8")
+    monkeypatch.setenv("VWU_UNITS", str(copy))
+    for cached in (units._read_master, units._periods, units._build, units._shipped, units._tree_for_year):
+        cached.cache_clear()
+    try:
+        assert UnitTree.for_year(2025).get("00004").name == "Phường Ba Đình Mới"
+        assert units._read_master.cache_info().currsize == 1
+        bad = tmp_path / "bad.csv"  # a mistake in it is still found, with its line
+        bad.write_text(text.replace(",00004,", ",0004,", 1), encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            UnitTree.for_year(2025, master=bad)
+        assert "line 2" in info.value.render("en") and "'0004'" in info.value.render("en")
+    finally:
+        for cached in (units._read_master, units._periods, units._build, units._shipped, units._tree_for_year):
+            cached.cache_clear()

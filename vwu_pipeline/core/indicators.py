@@ -343,7 +343,7 @@ def _keep_catalog(cache: Path, catalog: Catalog, key: str) -> None:
                 os.unlink(temporary)
 
 
-# The catalogue of vwu's own schema files, checked when vwu is built (`make catalogue`), so that
+# The catalogue of vwu's own schema files, checked when vwu is built (`make shipped`), so that
 # a first ingest need not import pydantic and YAML and check them (a fifth of a second before the
 # readers start). Taken only for schema files byte for byte those it was checked from (any
 # other folder, or an edited file, is read and checked); tests/test_schemas.py holds that it is
@@ -353,13 +353,11 @@ SHIPPED_CATALOG_FORMAT = 1
 
 
 def _shipped_key(digest: str) -> str:
-    """The schema files' bytes and the codes a rule may not take (vwu's own problem codes)."""
+    """The schema files' bytes (vwu's own problem codes, which a rule may not take, are
+    compared when it is loaded: a code added to vwu does not make the catalogue stale)."""
     import hashlib
 
-    from vwu_pipeline.core.messages import MESSAGES
-
-    builtin = "\0".join(sorted(code for code in MESSAGES if "." not in code))
-    return hashlib.sha256(f"{SHIPPED_CATALOG_FORMAT}\0{digest}\0{builtin}".encode()).hexdigest()
+    return hashlib.sha256(f"{SHIPPED_CATALOG_FORMAT}\0{digest}".encode()).hexdigest()
 
 
 def _shipped_catalog(folder: Path) -> Catalog | None:
@@ -374,9 +372,14 @@ def _shipped_catalog(folder: Path) -> Catalog | None:
         data = dict(stored["catalog"], directory=str(folder), digest=digest)
         for indicator in data["indicators"]:  # each file's own path, in this folder
             indicator["source"] = str(folder / indicator["source"])
-        return catalog_from_dict(data)
+        catalog = catalog_from_dict(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # none shipped, or unreadable: the files are checked
+    from vwu_pipeline.core.messages import MESSAGES
+
+    if any(rule.code in MESSAGES and "." not in rule.code for i in catalog.indicators for rule in i.rules):
+        return None  # a rule's code is now one of vwu's own: checked, and refused as such
+    return catalog
 
 
 def ship_catalog(folder: Path | None = None, out: Path = SHIPPED_CATALOG) -> None:

@@ -564,7 +564,78 @@ def _parse_row(cells: list[str], line: int, path: Path) -> _Row:
 def _periods(path: Path) -> frozenset[tuple[str, date, date | None]]:
     """The distinct (tree, valid_from, valid_to) of a master: a handful, so picking a year's
     tree does not scan every row again."""
+    shipped = _shipped(path)
+    if shipped is not None:
+        return shipped.periods
     return frozenset((r.tree, r.valid_from, r.valid_to) for r in _read_master(path))
+
+
+# The trees of vwu's own master, built and checked when vwu is built (`make shipped`, and
+# `make units` with the master): a first ingest then need not parse and check 14,149 rows before the
+# readers start. Taken only for a master byte for byte the one they were built from (any other,
+# or an edited one, is parsed and checked); tests/test_units.py holds that they are what parsing
+# the master gives now.
+SHIPPED_TREES = Path(__file__).resolve().parent / "data" / "units.trees"
+SHIPPED_TREES_FORMAT = 1
+
+
+class _Shipped(NamedTuple):
+    periods: frozenset[tuple[str, date, date | None]]
+    trees: dict[tuple[str, date], tuple[list[str], ...]]  # codes, names, levels, parents, provinces, name keys
+
+
+def _shipped_key(master: bytes) -> str:
+    import hashlib
+
+    return f"{SHIPPED_TREES_FORMAT}:{hashlib.sha256(master).hexdigest()}"
+
+
+@lru_cache(maxsize=8)
+def _shipped(path: Path) -> _Shipped | None:
+    """The shipped trees when `path` holds exactly the master they were built from."""
+    import marshal
+
+    try:
+        stored = marshal.loads(SHIPPED_TREES.read_bytes())
+        if stored["key"] != _shipped_key(path.read_bytes()):
+            return None
+        day = _iso_date
+        periods = frozenset((tree, day(start), day(end) if end else None) for tree, start, end in stored["periods"])
+        trees = {(tree, day(as_of)): columns for tree, as_of, *columns in stored["trees"]}
+        return _Shipped(periods, trees)
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        return None  # none shipped, unreadable, another Python's, or no master there: it is parsed
+
+
+def ship_trees(master: Path = PACKAGED_MASTER, out: Path = SHIPPED_TREES) -> None:
+    """Parse and check `master`, build each tree `UnitTree.preload` builds, write them for `_shipped`."""
+    import marshal
+
+    path = Path(master).resolve()
+    for cached in (_read_master, _periods, _boundaries, _build, _shipped):
+        cached.cache_clear()
+    periods = frozenset((r.tree, r.valid_from, r.valid_to) for r in _read_master(path))
+    trees = []
+    for tree, start in sorted({(tree, _period_start_of(periods, tree, start)) for tree, start, _ in periods}):
+        built = _built(path, tree, start, periods)
+        units = list(built._units.values())
+        keys = built._name_index()[1]
+        columns = [[getattr(u, f) for u in units] for f in ("code", "name", "level", "parent", "province")]
+        trees.append((tree, start.isoformat(), *columns, [keys[u.code] for u in units]))
+    data = {
+        "key": _shipped_key(path.read_bytes()),
+        "periods": sorted((t, a.isoformat(), b.isoformat() if b else "") for t, a, b in periods),
+        "trees": trees,
+    }
+    out.write_bytes(marshal.dumps(data))
+    for cached in (_read_master, _periods, _boundaries, _build, _shipped):
+        cached.cache_clear()
+
+
+def _period_start_of(periods: frozenset[tuple[str, date, date | None]], tree: str, day: date) -> date:
+    """`_period_start` from the periods themselves (while shipping, before any cache)."""
+    dates = sorted({d for t, a, b in periods if t == tree for d in (a, *((b + timedelta(days=1),) if b else ()))})
+    return dates[bisect_right(dates, day) - 1]
 
 
 @lru_cache(maxsize=32)
@@ -592,7 +663,22 @@ def _period_start(path: Path, tree: str, day: date) -> date:
 @lru_cache(maxsize=16)
 def _build(path: Path, tree: str, as_of: date) -> UnitTree:
     """The units of `tree` valid on `as_of`, with parents checked (cached per path, tree, period)."""
-    spans = {(t, start, end) for t, start, end in _periods(path) if t == tree and _covers(start, end, as_of)}
+    shipped = _shipped(path)
+    columns = shipped.trees.get((tree, as_of)) if shipped is not None else None
+    if columns is not None:
+        codes, names, levels, parents, provinces, keys = columns
+        built = UnitTree(tree, list(map(_unit, codes, names, levels, parents, provinces)), source=path)
+        by_name: dict[str, list[Unit]] = {}
+        for unit, key in zip(built._units.values(), keys):  # in code order, as shipped
+            by_name.setdefault(key, []).append(unit)
+        built._names = (by_name, dict(zip(codes, keys)))
+        return built
+    return _built(path, tree, as_of, _periods(path))
+
+
+def _built(path: Path, tree: str, as_of: date, periods: frozenset[tuple[str, date, date | None]]) -> UnitTree:
+    """`_build` from the master's rows, parsed and checked."""
+    spans = {(t, start, end) for t, start, end in periods if t == tree and _covers(start, end, as_of)}
     rows = [r for r in _read_master(path) if r[1:4] in spans]
     by_code: dict[str, _Row] = dict(zip((row.code for row in rows), rows))
     if len(by_code) != len(rows):
