@@ -345,17 +345,25 @@ def _title_names(sub: Submission, tree: UnitTree) -> list[list[Unit]]:
     TỈNH QUẢNG TRỊ" over "HỘI LHPN HUYỆN ĐAKRÔNG"); the type word says which level a line
     names, so "TỈNH QUẢNG TRỊ" is the province, not Thị xã Quảng Trị."""
     named = []
+    seen: dict[str, list[Unit] | None] = {}  # each sheet repeats the heading: a line read once
     for line in (line for t in sub.tables for line in t.title):
-        folded = fold(line)
-        prefix = next((p for p in _TITLE_PREFIXES if folded.startswith(p)), None)
-        if prefix is None:
-            continue
-        rest = folded[len(prefix) :].strip()
-        levels = next((levels for word, levels in _TITLE_TYPES if rest.startswith(word)), None)
-        found = [u for u in tree.find_by_name(rest) if levels is None or u.level in levels]
+        try:
+            found = seen[line]
+        except KeyError:
+            found = seen[line] = _title_line_names(line, tree)
         if found:
             named.append(found)
     return named
+
+
+def _title_line_names(line: str, tree: UnitTree) -> list[Unit] | None:
+    folded = fold(line)
+    if not folded.startswith(_TITLE_PREFIXES):
+        return None
+    prefix = next(p for p in _TITLE_PREFIXES if folded.startswith(p))
+    rest = folded[len(prefix) :].strip()
+    levels = next((levels for word, levels in _TITLE_TYPES if rest.startswith(word)), None)
+    return [u for u in tree.find_by_name(rest) if levels is None or u.level in levels]
 
 
 def _issuer_above(sub: Submission, tree: UnitTree, unit: Unit) -> Unit | None:
