@@ -913,3 +913,31 @@ def test_the_collector_is_eased_only_while_the_readers_results_are_taken_back(vw
     with pytest.raises(OSError, match="disk gone"):
         vwu("ingest", inbox, "--workspace", workspace, "--quiet")
     assert gc.get_threshold() == before
+
+
+def test_prepare_rebuilds_its_records_as_dataclasses_replace_does(tmp_path: Path):
+    # `replaced` skips __init__ (prepare rebuilds a file's records about ten times): what it
+    # gives must be what dataclasses.replace gives, field for field and pickled byte for byte.
+    import pickle
+    from dataclasses import replace
+
+    from vwu_pipeline.core.indicators import load_catalog
+    from vwu_pipeline.ingest.run import parse_file
+    from vwu_pipeline.ingest.validation import prepare, replaced
+    from vwu_pipeline.ops.config import Limits
+
+    path = district_workbook(tmp_path / "huyen.xlsx")
+    sub = prepare(parse_file(path, "sha", load_catalog(None), Limits()), None)
+    assert sub.figures and sub.unit is not None
+    cases = [
+        (sub, {"prepared": False, "year": 2023, "figures": {}}),
+        (sub, {"digest": "d", "indicator_digests": {"members": "m"}}),
+        (sub.result, {"rows": 3, "period": "2024-H1", "empty_sheets": ["Hội viên"]}),
+        (sub.result, {"unit_code": "001", "unit_name": "Ba Đình", "tree": "legacy"}),
+    ]
+    for record, changes in cases:
+        fast, slow = replaced(record, **changes), replace(record, **changes)
+        assert fast is not record and type(fast) is type(slow)
+        assert fast == slow and vars(fast) == vars(slow) and pickle.dumps(fast) == pickle.dumps(slow)
+    # A new path still goes through __post_init__ (it makes the name printable).
+    assert replaced(sub.result, path="t\udcea.xlsx").path == replace(sub.result, path="t\udcea.xlsx").path == "t\ufffd.xlsx"

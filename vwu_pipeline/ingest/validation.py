@@ -63,7 +63,9 @@ class Submission:
         return problem
 
 
-_REPLACEABLE = {kind: frozenset(f.name for f in fields(kind) if f.init) for kind in (Submission, FileResult)}
+# Records `replaced` may rebuild: every field set by __init__ (a field outside it would keep its
+# old value instead of its default).
+_REPLACEABLE = {kind: frozenset(f.name for f in fields(kind)) for kind in (Submission, FileResult) if all(f.init for f in fields(kind))}
 _Record = TypeVar("_Record", Submission, FileResult)
 
 
