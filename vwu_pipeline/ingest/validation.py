@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
+from operator import ge, le
 from pathlib import Path
 from typing import TypeVar
 
@@ -586,9 +587,18 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
     A check that cannot compare (a bound that is not a number, past the schema model) stops
     the run: rows it could not check must never count as passed."""
     indicator = table.indicator
-    names, derived, bounds, rules = _figure_checks(indicator)
+    names, derived, bounds, rules, lows, highs = _figure_checks(indicator)
     for row in rows:
         values = row[4:]
+        if lows is not None:
+            # Every figure whole (so reported: NaN is not) and within its bounds, told by C calls;
+            # a row where one is not goes through the checks below, which say which and why.
+            try:
+                fine = all(map(float.is_integer, values)) and all(map(ge, values, lows)) and all(map(le, values, highs))
+            except TypeError:
+                fine = False
+            if fine:
+                values = ()
         for (column, low, high), value in zip(bounds, values):
             try:
                 passes = value != value or (  # NaN: an empty cell
@@ -603,7 +613,7 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
                         _figure_problem(sub, table, row, check, column.name, value, {"limit": limit})
         if not indicator.rules:
             continue
-        place = dict(zip(names, values))
+        place = dict(zip(names, row[4:]))
         for figure in derived:
             parts = [place[name] for name in figure.sum if place[name] == place[name]]
             place[figure.name] = sum(parts) if parts else math.nan
@@ -624,7 +634,7 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
                     _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], params, rule.severity, templates)
 
 
-def _figure_checks(indicator: Indicator) -> tuple[list[str], list, list[tuple], list[tuple]]:
+def _figure_checks(indicator: Indicator) -> tuple:
     """What check_figures reads of an indicator's schema (its figures' names, the derived sums
     its rules use, each column's bounds, each rule's sides), worked out once per indicator
     instead of once per sheet; the indicator kept beside it so that a reused id() cannot match."""
@@ -639,8 +649,12 @@ def _figure_checks(indicator: Indicator) -> tuple[list[str], list, list[tuple], 
         ]
         if len(_FIGURE_CHECKS) >= 64:
             _FIGURE_CHECKS.clear()
-        entry = _FIGURE_CHECKS[id(indicator)] = (indicator, list(indicator.column_names), derived, bounds, rules)
-    return entry[1], entry[2], entry[3], entry[4]
+        # The bounds as numbers for the quick test of a row (none: -inf / inf), when every one is a number.
+        numeric = all(bound is None or type(bound) in (int, float) for _, low, high in bounds for bound in (low, high))
+        lows = [-math.inf if low is None else low for _, low, _ in bounds] if numeric else None
+        highs = [math.inf if high is None else high for _, _, high in bounds] if numeric else None
+        entry = _FIGURE_CHECKS[id(indicator)] = (indicator, list(indicator.column_names), derived, bounds, rules, lows, highs)
+    return entry[1:]
 
 
 _FIGURE_CHECKS: dict[int, tuple] = {}
