@@ -280,7 +280,14 @@ def _all_lettered(names: tuple[str, ...]) -> bool:
 def _names_any(cell: str, names: tuple[str, ...]) -> bool:
     """Whether a header cell names one of `names` (folded, whole words, parentheses aside)."""
     label = f" {fold(_PARENTHESISED.sub(' ', cell))} "
-    return any(f" {name} " in label for name in names)
+    return _any_of(names).search(label) is not None
+
+
+@lru_cache(maxsize=8)
+def _any_of(names: tuple[str, ...]) -> re.Pattern[str]:
+    """One search for `f" {name} " in label` over every name (asked for each text new to the run:
+    every commune's name), instead of a string made and searched per name."""
+    return re.compile(" (?:" + "|".join(map(re.escape, names)) + ") ")
 
 
 def _header_labels(rows: tuple[tuple[object, ...], ...] | list[list[object]]) -> list[list[str]]:
