@@ -25,7 +25,7 @@ import pandas as pd
 from vwu_pipeline.core.crosswalk import Crosswalk, load_crosswalk
 from vwu_pipeline.core.indicators import Catalog
 from vwu_pipeline.core.periods import period_months
-from vwu_pipeline.core.units import UnitTree
+from vwu_pipeline.core.units import Unit, UnitTree
 from vwu_pipeline.store.db import factorize_texts
 
 
@@ -240,12 +240,20 @@ def shows_reform(result) -> bool:
     return result.tree.tree != legacy.tree and result.year in (REFORM_YEAR, REFORM_YEAR + 1) and result.year - 1 <= REFORM_YEAR
 
 
-def reform_rows(result, indicator: str, column: str) -> list[ReformRow]:
-    """One row per new province in the report's scope, with `column`'s two years."""
+def _provinces_in_scope(result) -> list[tuple[Unit, list[tuple[str, str]]]]:
+    """Each new province in the report's scope, with the legacy provinces (code, name) it took in."""
     from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
 
     crosswalk = load_crosswalk()
     legacy = UnitTree.for_date(LEGACY_LAST_DAY)
+    provinces = result.tree.units("province")
+    if result.root != "00":
+        provinces = [u for u in provinces if u.code == result.tree.get(result.root).province]
+    return [(p, [(c, legacy.get(c).name) for c in crosswalk.legacy_provinces(p.code) if c in legacy]) for p in provinces]
+
+
+def reform_rows(result, indicator: str, column: str) -> list[ReformRow]:
+    """One row per new province in the report's scope, with `column`'s two years."""
     values = result.values
     rows = result.measure_rows(indicator, column)
     codes = values["unit_code"].to_numpy(dtype=object)[rows].tolist()
@@ -255,12 +263,8 @@ def reform_rows(result, indicator: str, column: str) -> list[ReformRow]:
     # Each column's value of each row, as `here.loc[code]` gives it (flags missing: 0).
     value, previous = (values[name].to_numpy()[rows] for name in ("value", "previous"))
     flags = [values[k].to_numpy()[rows] if k in values.columns else np.zeros(len(rows), int) for k in ("partial", "previous_partial")]
-    provinces = result.tree.units("province")
-    if result.root != "00":
-        provinces = [u for u in provinces if u.code == result.tree.get(result.root).province]
     out = []
-    for province in provinces:
-        before = [(c, legacy.get(c).name) for c in crosswalk.legacy_provinces(province.code) if c in legacy]
+    for province, before in _provinces_in_scope(result):
         k = at.get(province.code)
         if k is None:
             out.append(ReformRow(province.code, province.name, before, None, None, False, False))
@@ -272,18 +276,10 @@ def reform_rows(result, indicator: str, column: str) -> list[ReformRow]:
 
 def _reform_rows_by_frame(result, indicator: str, column: str) -> list[ReformRow]:
     """`reform_rows` on pandas' lookups, for a frame that holds a unit twice for one measure."""
-    from vwu_pipeline.core.lookup import LEGACY_LAST_DAY
-
-    crosswalk = load_crosswalk()
-    legacy = UnitTree.for_date(LEGACY_LAST_DAY)
     values = result.values
     here = values[(values["indicator"] == indicator) & (values["column"] == column)].set_index("unit_code")
-    provinces = result.tree.units("province")
-    if result.root != "00":
-        provinces = [u for u in provinces if u.code == result.tree.get(result.root).province]
     rows = []
-    for province in provinces:
-        before = [(c, legacy.get(c).name) for c in crosswalk.legacy_provinces(province.code) if c in legacy]
+    for province, before in _provinces_in_scope(result):
         value = here["value"].get(province.code) if province.code in here.index else None
         previous = here["previous"].get(province.code) if province.code in here.index else None
         flags = here.loc[province.code] if province.code in here.index else {}
