@@ -387,6 +387,23 @@ def test_a_part_shared_with_a_file_read_before_is_checked_again_when_it_differs(
     assert read_workbook(form)[0].rows == read_workbook(src)[0].rows  # the form itself still reads
 
 
+def test_a_shared_part_that_expands_large_is_not_kept_between_files(tmp_path):
+    # A part read whole is kept for the next files only when it is small expanded as well as
+    # stored: a hostile inbox of tiny files whose workbook parts each expand to megabytes would
+    # otherwise fill every reader's memory, which the guards are there to prevent.
+    from vwu_pipeline.ingest import guards
+
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
+    with zipfile.ZipFile(src) as zin:
+        workbook = zin.read("xl/workbook.xml")
+    padded = workbook.replace(b"</workbook>", b"<!--" + b" " * 1_000_000 + b"--></workbook>")
+    large = tmp_path / "large_workbook.xlsx"
+    large.write_bytes(raw_zip(_form_members(src, {"xl/workbook.xml": padded})))
+    for _ in range(2):
+        assert read_workbook(large)[0].rows == read_workbook(src)[0].rows
+    assert all(len(part) <= guards._KNOWN_PART_BYTES for part in guards._KNOWN_PARTS.values())
+
+
 def test_a_shared_part_under_another_checksum_is_read_again(tmp_path):
     # The same stored bytes with another CRC in the zip directory: zipfile's check of a part
     # read whole (the workbook) still refuses the file, however often its form was read before.

@@ -353,11 +353,17 @@ SHIPPED_CATALOG_FORMAT = 1
 
 
 def _shipped_key(digest: str) -> str:
-    """The schema files' bytes (vwu's own problem codes, which a rule may not take, are
-    compared when it is loaded: a code added to vwu does not make the catalogue stale)."""
+    """The schema files' bytes and the code that checks them: after an edit of either without
+    `make shipped` the shipped catalogue is ignored (slower, never wrong). vwu's own problem
+    codes, which a rule may not take, are compared when it is loaded instead: a message added to
+    vwu does not make the catalogue stale."""
     import hashlib
 
-    return hashlib.sha256(f"{SHIPPED_CATALOG_FORMAT}\0{digest}".encode()).hexdigest()
+    key = hashlib.sha256(f"{SHIPPED_CATALOG_FORMAT}\0{digest}\0".encode())
+    for name in _CHECKING_CODE:
+        if name != "messages.py":
+            key.update((Path(__file__).parent / name).read_bytes() + b"\0")
+    return key.hexdigest()
 
 
 def _shipped_catalog(folder: Path) -> Catalog | None:

@@ -585,9 +585,16 @@ class _Shipped(NamedTuple):
 
 
 def _shipped_key(master: bytes) -> str:
+    """The master's bytes, the code that parses it and builds the trees, and the Unicode tables
+    its names are folded with: after a change of any without `make shipped` the shipped trees
+    are ignored (slower, never wrong)."""
     import hashlib
+    import unicodedata
 
-    return f"{SHIPPED_TREES_FORMAT}:{hashlib.sha256(master).hexdigest()}"
+    key = hashlib.sha256(master)
+    for name in ("units.py", "text.py"):
+        key.update(b"\0" + (Path(__file__).parent / name).read_bytes())
+    return f"{SHIPPED_TREES_FORMAT}:{unicodedata.unidata_version}:{key.hexdigest()}"
 
 
 @lru_cache(maxsize=8)

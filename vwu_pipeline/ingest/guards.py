@@ -208,7 +208,7 @@ class _KnownParts:
     """The parts a file shares with files checked before (its form's theme, styles, relationships,
     workbook: the offices' files come from a few templates), answered from what those gave.
 
-    A part is known by everything zipfile reads to open and expand it: the directory's entry
+    A part is known by what zipfile reads to open and expand it: the directory's entry
     (name, flags, method, sizes, CRC) and the stored bytes themselves, from its local header to
     the end of its compressed data. Equal stored bytes expand to equal bytes, so its prolog
     check (and a whole part's text) is what the first file's gave; any other part, or a file
@@ -219,15 +219,17 @@ class _KnownParts:
 
     def key(self, info: zipfile.ZipInfo) -> tuple | None:
         data = self.data
-        if data is None or info.compress_size > _KNOWN_PART_BYTES:
+        # Small parts only, expanded too: a part read whole is kept, and a hostile file's parts
+        # may each expand to 10 MB within the zip-bomb guard.
+        if data is None or max(info.compress_size, info.file_size) > _KNOWN_PART_BYTES:
             return None
         at = info.header_offset
         if at < 0 or data[at : at + 4] != b"PK\x03\x04" or at + 30 > len(data):
             return None
         name_length, extra_length = _LOCAL_LENGTHS.unpack_from(data, at + 26)
         end = at + 30 + name_length + extra_length + info.compress_size
-        if end > len(data):
-            return None
+        if end > len(data) or end > (getattr(info, "_end_offset", None) or end):
+            return None  # cut short, or running into the next entry (newer zipfiles refuse it)
         stored = data[at:end]
         return (info.orig_filename, info.flag_bits, info.compress_type, info.compress_size, info.file_size, info.CRC, stored)
 
@@ -262,7 +264,7 @@ def _remember(key: tuple, data: bytes) -> None:
 # (directory entry, stored bytes) -> the part read whole, or b"" for a part whose prolog passed.
 _KNOWN_PARTS: dict[tuple, bytes] = {}
 _KNOWN_PARTS_KEPT = 256
-_KNOWN_PART_BYTES = 64 * 1024  # compressed; a form's parts are a few KB
+_KNOWN_PART_BYTES = 64 * 1024  # stored and expanded; a form's parts are a few KB
 _LOCAL_LENGTHS = struct.Struct("<HH")  # a local file header's name and extra field lengths, at offset 26
 
 
