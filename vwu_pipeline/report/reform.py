@@ -195,7 +195,7 @@ def of_tree(figures: pd.DataFrame, tree: str) -> np.ndarray:
 
 def tree_names(figures: pd.DataFrame) -> set[str]:
     """The trees the figures were sent on (missing ones left out), as `set(figures["tree"].dropna())`."""
-    codes, names = factorize_texts(_objects(figures["tree"]))
+    _, names = factorize_texts(_objects(figures["tree"]))
     return set(names.tolist())
 
 

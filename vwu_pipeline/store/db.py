@@ -1101,8 +1101,10 @@ class Store:
             rowid = np.fromstring(",".join(rowids), dtype=np.int64, sep=",")
             width = np.fromstring(",".join(widths), dtype=np.int64, sep=",")
             n = int(counts.sum())
-            units = SEPARATOR.join(units).split(SEPARATOR)
-            columns = SEPARATOR.join(columns).split(SEPARATOR)
+            # char(31) is COLUMN_SEPARATOR: the texts SQLite joins and a row's packed column names
+            # split alike, into one name a figure
+            units = COLUMN_SEPARATOR.join(units).split(COLUMN_SEPARATOR)
+            columns = COLUMN_SEPARATOR.join(columns).split(COLUMN_SEPARATOR)
             value = np.frombuffer(bytes.fromhex("".join(values)), dtype="<f8").astype(np.float64)
             if not (len(ids) == len(counts) == len(stored) and len(units) == len(rowid) == len(width) == int(stored.sum())):
                 return None
@@ -1418,7 +1420,6 @@ AGGREGATION_FRAMES = ("aggregates", "completeness", "outliers")
 FIGURE_CHUNK = 25_000  # stored rows of figures read at a time (about 4 figures each)
 SUBMISSION_CHUNK = 2_000  # submissions read at a time (about 60 figures each)
 BUNDLE = 64  # submissions a row of the grouped read
-SEPARATOR = "\x1f"  # between the unit codes and column names SQLite joins (char(31))
 _NUMBER_KINDS = {"<f8", "<i8", "|b1"}  # stored as raw little-endian arrays
 
 
