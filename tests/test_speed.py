@@ -941,3 +941,41 @@ def test_prepare_rebuilds_its_records_as_dataclasses_replace_does(tmp_path: Path
         assert fast == slow and vars(fast) == vars(slow) and pickle.dumps(fast) == pickle.dumps(slow)
     # A new path still goes through __post_init__ (it makes the name printable).
     assert replaced(sub.result, path="t\udcea.xlsx").path == replace(sub.result, path="t\udcea.xlsx").path == "t\ufffd.xlsx"
+
+
+def test_the_figures_a_reader_sends_back_packed_are_the_files_and_are_stored_alike(inbox: Path, tmp_path: Path):
+    # A reader sends each indicator's figures packed as the store writes them (a unit's row:
+    # its column names joined, its values as float64 bytes) instead of a tuple per figure. Read
+    # back they are the figures the checks found, and a store holds the same from either form,
+    # for a unit's first version (one statement for a file's figures) and for a later one.
+    import pickle
+    from dataclasses import replace
+
+    from vwu_pipeline.core.indicators import load_catalog
+    from vwu_pipeline.ingest.run import _parse_chunk, parse_file
+    from vwu_pipeline.ingest.validation import prepare
+    from vwu_pipeline.ops.config import Limits
+    from vwu_pipeline.store.migrations import PackedFigures
+
+    path = district_workbook(inbox / "huyen.xlsx")
+    catalog = load_catalog(None)
+    found = prepare(parse_file(path, "sha", catalog, Limits()), None).figures
+    [sub] = _parse_chunk([(path, "sha", catalog.directory, Limits(), None, None)])
+    assert len(found) == 4 and all(isinstance(rows, PackedFigures) for rows in sub.figures.values())
+    assert {i: list(rows) for i, rows in sub.figures.items()} == {i: [(*f[:5], float(f[5])) for f in rows] for i, rows in found.items()}
+    assert pickle.loads(pickle.dumps(sub.figures)) == sub.figures
+
+    def stored(figures: dict, folder: Path) -> tuple:
+        with Store.open(folder) as store:
+            outcomes = []
+            for n, day in enumerate(("05", "16")):  # the second: a newer version of the same unit's report
+                result = replace(sub.result, sha256=f"sha{n}", status="accepted", problems=[])
+                outcomes.append(store.save(result, inbox / f"v{n}.xlsx", sub.year, figures, signed_on=f"2024-12-{day}"))
+                outcomes.append([p.code for p in result.problems])
+            origins = {column: store.figure_origins(column, sub.year) for column in ("members_total", "funds_vnd")}
+            return outcomes, store.submissions(), store.current_figures(), origins
+
+    from_tuples, from_packed = stored(found, tmp_path / "tuples"), stored(sub.figures, tmp_path / "packed")
+    assert from_tuples == from_packed
+    assert from_packed[0] == ["accepted", [], "replaced", []]
+    assert from_packed[2] == {(f[0], f[4]): float(f[5]) for rows in found.values() for f in rows}
