@@ -959,10 +959,13 @@ def test_the_figures_a_reader_sends_back_packed_are_the_files_and_are_stored_ali
 
     path = district_workbook(inbox / "huyen.xlsx")
     catalog = load_catalog(None)
-    found = prepare(parse_file(path, "sha", catalog, Limits()), None).figures
+    checked = prepare(parse_file(path, "sha", catalog, Limits()), None)
+    found = {indicator: list(rows) for indicator, rows in checked.figures.items()}  # one tuple a figure
     [sub] = _parse_chunk([(path, "sha", catalog.directory, Limits(), None, None)])
     assert len(found) == 4 and all(isinstance(rows, PackedFigures) for rows in sub.figures.values())
-    assert {i: list(rows) for i, rows in sub.figures.items()} == {i: [(*f[:5], float(f[5])) for f in rows] for i, rows in found.items()}
+    assert all(len(f) == 6 and isinstance(f[5], float) for rows in found.values() for f in rows)
+    assert {i: list(rows) for i, rows in sub.figures.items()} == found
+    assert {i: rows.rows for i, rows in sub.figures.items()} == {i: PackedFigures.of(rows).rows for i, rows in found.items()}
     assert pickle.loads(pickle.dumps(sub.figures)) == sub.figures
 
     def stored(figures: dict, folder: Path) -> tuple:
@@ -979,3 +982,38 @@ def test_the_figures_a_reader_sends_back_packed_are_the_files_and_are_stored_ali
     assert from_tuples == from_packed
     assert from_packed[0] == ["accepted", [], "replaced", []]
     assert from_packed[2] == {(f[0], f[4]): float(f[5]) for rows in found.values() for f in rows}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_figures_packed_from_typed_rows_are_those_packed_from_the_long_form(seed: int):
+    # prepare packs a sheet's typed rows at once (a row without an empty cell by its sum alone):
+    # the same rows as packing one tuple per non-empty cell, whatever the empty cells (NaN of
+    # any origin), infinities, negative zeros, rows with no figure or a short row.
+    import math
+    import random
+
+    from vwu_pipeline.store.db import figures_digests, indicator_digest
+    from vwu_pipeline.store.migrations import PackedFigures
+
+    chooser = random.Random(seed)
+    names = ["a", "b_2", "c", "d"]
+    values = [math.nan, float("nan"), 0.0, -0.0, 1.0, 2.5, 1e300, math.inf, -math.inf, 123456789.0]
+    for _ in range(300):
+        rows = [
+            ("Sheet", 5 + i, chooser.choice(["01", "001", "00007"]), chooser.choice(["Xã A", None]))
+            + tuple(chooser.choice(values) for _ in range(chooser.choice([4, 4, 4, 3])))
+            for i in range(chooser.randrange(8))
+        ]
+        long_form = [
+            (code, name, sheet, row, column, value)
+            for sheet, row, code, name, *cells in rows
+            for column, value in zip(names, cells)
+            if value == value
+        ]
+        packed = PackedFigures.of_rows(rows, names)
+        assert packed.rows == PackedFigures.of(long_form).rows
+        assert [f[:5] for f in packed] == [f[:5] for f in long_form]
+        assert all(math.copysign(1, a[5]) == math.copysign(1, b[5]) and a[5] == b[5] for a, b in zip(packed, long_form, strict=True))
+        # the digests made from the packed figures are those of the long form (-0.0 included)
+        assert indicator_digest(packed) == indicator_digest(long_form)
+        assert figures_digests({"x": packed, "y": packed}) == figures_digests({"x": long_form, "y": long_form})

@@ -27,7 +27,6 @@ from vwu_pipeline.core.text import number
 from vwu_pipeline.ingest.formats import SUFFIXES
 from vwu_pipeline.ops.config import Limits
 from vwu_pipeline.store.db import Store, figures_digests, file_version_key, modified_text, version_key
-from vwu_pipeline.store.migrations import PackedFigures
 
 # What only reading a file needs (the readers and their guards, the catalogue, the tables, the
 # checks, the unit trees) is imported when a file has to be read: an ingest where every file
@@ -688,12 +687,11 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
             catalog = catalogs[schemas] = load_catalog(schemas)
         sub = prepare(parse_file(path, sha, catalog, limits), year, period)
         if sub.figures and sub.result.valid:
-            # Here, beside the reading: one process stores every file. The figures go back
-            # packed as the store writes them: a few objects a unit's row to pickle, unpickle
-            # and store instead of a tuple and a float a figure.
+            # Here, beside the reading: one process stores every file. (The figures go back
+            # packed as the store writes them, `PackedFigures`: a few objects a unit's row to
+            # pickle, unpickle and store instead of a tuple and a float a figure.)
             digest, indicators = figures_digests(sub.figures)
-            packed = {indicator: PackedFigures.of(rows) for indicator, rows in sub.figures.items()}
-            sub = replaced(sub, figures=packed, digest=digest, indicator_digests=indicators)
+            sub = replaced(sub, digest=digest, indicator_digests=indicators)
         subs.append(sub)
     return subs
 

@@ -87,23 +87,31 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def indicator_digest(rows: list[tuple]) -> str:
+def _keyed(rows: Iterable[tuple]) -> list[tuple[str, str, float]]:
+    """(unit code, column, value) of an indicator's figures, as a file holds them (unit code,
+    unit name, sheet, row, column, value) or packed (`PackedFigures`)."""
+    if isinstance(rows, PackedFigures):
+        return rows.keyed()
+    return [(code, column, float(value)) for code, _, _, _, column, value in rows]
+
+
+def indicator_digest(rows: Iterable[tuple]) -> str:
     """migrations.figures_digest of one indicator's figures as a file holds them (unit code,
     unit name, sheet, row, column, value)."""
-    return figures_digest((code, column, value) for code, _, _, _, column, value in rows)
+    return figures_digest(_keyed(rows))
 
 
-def file_digest(figures: dict[str, list[tuple]]) -> str:
+def file_digest(figures: dict[str, Iterable[tuple]]) -> str:
     """The figures of a file, independent of sheet, row and name: an original re-saved by an
     office (new bytes, same figures) has the digest of the original. (Per indicator:
     migrations.figures_digest.) Ingest computes both in its reader processes (`save(digest=...,
     indicator_digests=...)`): one process stores every file, so what can be done beside the
     reading is."""
-    items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items() for code, _, _, _, column, value in rows)
+    items = sorted((indicator, *item) for indicator, rows in figures.items() for item in _keyed(rows))
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
-def figures_digests(figures: dict[str, list[tuple]]) -> tuple[str, dict[str, str]]:
+def figures_digests(figures: dict[str, Iterable[tuple]]) -> tuple[str, dict[str, str]]:
     """`file_digest(figures)` and `indicator_digest(rows)` of each indicator, the same texts
     hashed, each figure's repr made once for both (ingest's readers compute them per file):
     the file's sorted list is each indicator's sorted list in turn, indicators in name order,
@@ -111,7 +119,7 @@ def figures_digests(figures: dict[str, list[tuple]]) -> tuple[str, dict[str, str
     parts: list[str] = []
     digests: dict[str, str] = {}
     for indicator in sorted(figures):
-        texts = [repr(item) for item in sorted([(code, column, float(value)) for code, _, _, _, column, value in figures[indicator]])]
+        texts = [repr(item) for item in sorted(_keyed(figures[indicator]))]
         digests[indicator] = hashlib.sha256(f"[{', '.join(texts)}]".encode()).hexdigest()
         head = f"({indicator!r}, "
         parts += [head + text[1:] for text in texts]

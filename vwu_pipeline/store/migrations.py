@@ -14,7 +14,7 @@ import sqlite3
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from itertools import compress, groupby
+from itertools import accumulate, compress, groupby
 from operator import itemgetter, ne
 from pathlib import Path
 from sys import intern
@@ -500,6 +500,43 @@ class PackedFigures:
     @classmethod
     def of(cls, figures: Iterable[tuple]) -> PackedFigures:
         return figures if isinstance(figures, PackedFigures) else cls(pack_figures(figures))
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[tuple], names: list[str]) -> PackedFigures:
+        """A sheet's figures from its typed rows, (sheet, row, unit code, unit name, then the
+        value of each of `names`), NaN for an empty cell (not reported: not stored): the rows
+        `of` gives for the same figures in long form, without making a tuple per figure, and
+        the values of the sheet made bytes at once."""
+        every = intern(COLUMN_SEPARATOR.join(names))
+        width = len(names)
+        places: list[tuple] = []
+        counts: list[int] = []
+        flat: list[float] = []
+        for sheet, row, code, name, *values in rows:
+            total = sum(values)
+            if total == total and len(values) == width and width:  # no empty cell: a NaN makes the sum NaN
+                places.append((code, name, sheet, row, every))
+                counts.append(width)
+                flat += values
+            else:
+                kept = [(column, value) for column, value in zip(names, values) if value == value]
+                if not kept:
+                    continue  # a row with no figure is absent
+                places.append((code, name, sheet, row, intern(COLUMN_SEPARATOR.join([column for column, _ in kept]))))
+                counts.append(len(kept))
+                flat += [value for _, value in kept]
+        data = _values_bytes(flat)
+        ends = accumulate(counts)
+        return cls([(*place, data[8 * (end - count) : 8 * end], count) for place, count, end in zip(places, counts, ends)])
+
+    def keyed(self) -> list[tuple[str, str, float]]:
+        """(unit code, column, value) of each figure, in order (what the digests are made of)."""
+        values = iter(figure_values(b"".join([row[5] for row in self.rows])))
+        names: dict[str, list[str]] = {}
+        for columns in {row[4] for row in self.rows}:
+            names[columns] = columns.split(COLUMN_SEPARATOR)
+        # zip asks `names` first: at a row's last column it stops without taking a value
+        return [(code, column, value) for code, _, _, _, columns, _, _ in self.rows for column, value in zip(names[columns], values)]  # noqa: B905
 
     def __iter__(self) -> Iterator[tuple]:
         for code, name, sheet, row, columns, values, _ in self.rows:
