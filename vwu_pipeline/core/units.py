@@ -12,7 +12,6 @@ valid_to empty = still valid. Codes are text with their leading zeros ("01", "00
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import os
 import re
@@ -27,6 +26,7 @@ from operator import attrgetter, methodcaller
 from pathlib import Path
 from typing import NamedTuple
 
+from vwu_pipeline.core.collector import paused_collector
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.messages import said
 from vwu_pipeline.core.periods import period_days
@@ -270,16 +270,9 @@ class UnitTree:
         """Parse the unit master and build each of its trees (as valid at the start of each
         period in which it does not change), into the caches the lookups use."""
         path = _master_path(master)
-        # Python's cycle collector paused meanwhile: the master makes some 100,000 objects, none of
-        # them garbage, and its passes walked all of them (and the catalogue) again and again.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_collector():  # the master makes some 100,000 objects, none of them garbage
             for tree, start, _ in _periods(path):
                 _build(path, tree, _period_start(path, tree, start))._name_index()
-        finally:
-            if enabled:
-                gc.enable()
 
     @classmethod
     def candidates(cls, period: str, master: Path | None = None) -> list[UnitTree]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,7 +100,8 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                 # each made from its folder's (parsed once).
                 base = Path(folder)
                 found.extend(base / name for name in names if not name.startswith(("~$", ".")) and _suffix(name) in SUFFIXES)
-            for path in sorted(found, key=_parts):  # the order of Path's own comparison, each path's parts made once
+            # Path's own order on Linux (part by part, case-sensitive), each path's parts made once
+            for path in sorted(found, key=attrgetter("parts")):
                 try:
                     mode = path.lstat().st_mode  # one call where is_symlink() and is_file() made two
                     if stat.S_ISLNK(mode):
@@ -119,10 +121,6 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
         else:
             files.append(given)
     return files, refused
-
-
-def _parts(path: Path) -> tuple[str, ...]:
-    return path.parts
 
 
 # What pathlib's is_symlink() and is_file() answer False to instead of raising.

@@ -14,7 +14,8 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
-from operator import ge, le
+from itertools import compress, repeat
+from operator import ge, le, not_
 from pathlib import Path
 from typing import TypeVar
 
@@ -242,6 +243,23 @@ def _rows_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[Table, list
                 yield table, cells, code
 
 
+def _codes_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[str, int]]:
+    """(code, how many rows) for the unit codes of `_rows_in_tree`, each typed value read once,
+    in the order of the rows where each first appears: the rows counted by a Counter, in C,
+    instead of walked one by one (the sheets of a file list the same communes)."""
+    raws = [raw for table in sub.tables for raw in table.column("unit_code")]
+    try:
+        counted = Counter(zip(map(type, raws), raws))
+    except TypeError:  # a value that cannot be a key: row by row
+        for _, _, code in _rows_in_tree(sub, tree):
+            yield code, 1
+        return
+    for (_, raw), count in counted.items():
+        code = next((c for c in code_candidates_tuple(raw, ROW_CODE_WIDTHS) if c in tree), None)
+        if code is not None:
+            yield code, count
+
+
 class _RowCodes:
     """Each row's unit code resolved once per file: the sheets of a file list the same communes,
     and several checks ask about each row."""
@@ -250,6 +268,7 @@ class _RowCodes:
         self.tree, self.unit = tree, unit
         self._codes: dict[tuple[type, object], str | None] = {}
         self._under: dict[str, bool] = {}
+        self._named: dict[tuple[str, str], bool] = {}
 
     def code(self, raw: object) -> str | None:
         """The code a cell means: the first reading under the reporting unit, else in the
@@ -267,6 +286,14 @@ class _RowCodes:
         code = next((c for c in candidates if self.under(c)), None)
         return code or next((c for c in candidates if c in self.tree), None) or (candidates[0] if candidates else None)
 
+    def name_matches(self, code: str, name: str) -> bool:
+        """`tree.name_matches`, once per (code, name) of the file: its sheets repeat them."""
+        try:
+            return self._named[code, name]
+        except KeyError:
+            matches = self._named[code, name] = self.tree.name_matches(code, name)
+            return matches
+
     def under(self, code: str) -> bool:
         """`code` is the reporting unit or below it."""
         try:
@@ -283,7 +310,7 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> Unit | None:
     owners: Counter[str] = Counter()
     distinct: set[str] = set()
     owner_of: dict[str, str | None] = {}
-    for _, _, code in _rows_in_tree(sub, tree):
+    for code, count in _codes_in_tree(sub, tree):
         distinct.add(code)
         try:
             owner_code = owner_of[code]
@@ -293,7 +320,7 @@ def _resolve_unit(sub: Submission, tree: UnitTree) -> Unit | None:
                 owner = tree.get(owner.parent) if owner.parent else None
             owner_code = owner_of[code] = owner.code if owner else None
         if owner_code:
-            owners[owner_code] += 1
+            owners[owner_code] += count
     unit: Unit | None = None
     if len(distinct) == 1 and tree.get(next(iter(distinct))).level not in ("province", "district"):
         only = tree.get(next(iter(distinct)))
@@ -595,7 +622,8 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
     the run: rows it could not check must never count as passed."""
     indicator = table.indicator
     names, derived, bounds, rules, lows, highs = _figure_checks(indicator)
-    for row in rows:
+    suspects = _rows_to_check(indicator, rows, lows, highs)
+    for row in rows if suspects is None else [rows[i] for i in suspects]:
         values = row[4:]
         if lows is not None:
             # Every figure whole (so reported: NaN is not) and within its bounds, told by C calls;
@@ -639,6 +667,66 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
                     params = {"left": float(left), "right": float(right)}
                     templates = (rule.message_vi, rule.message_en)
                     _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], params, rule.severity, templates)
+
+
+def _rows_to_check(indicator: Indicator, rows: list[tuple], lows: list | None, highs: list | None) -> list[int] | None:
+    """The rows of a sheet where a check of `check_figures` may fail, by position, told column
+    by column (a few C calls a column instead of a few a row); None: check every row.
+
+    A row left out has every figure a whole number (so reported) within its bounds, and every
+    rule between two of its figures (or a figure and a number) holding: `check_figures` says
+    nothing about it. Rules over a derived sum, bounds that are not numbers, or a comparison
+    that raises leave every row to the row-by-row checks."""
+    sides = _rule_positions(indicator)
+    if lows is None or sides is None or not rows:
+        return None
+    columns = list(zip(*rows))
+    count = len(rows)
+    suspects: set[int] = set()
+    try:
+        for values, low, high in zip(columns[4:], lows, highs):
+            # Whole numbers have no NaN (an empty cell) nor infinity: min and max tell the bounds.
+            if not (all(map(float.is_integer, values)) and min(values) >= low and max(values) <= high):
+                suspects.update(
+                    i for i, value in enumerate(values) if not (type(value) is float and value.is_integer() and low <= value <= high)
+                )
+        for compare, left, right in sides:
+            holds = list(
+                map(
+                    compare,
+                    columns[left] if type(left) is int else repeat(left[0], count),
+                    columns[right] if type(right) is int else repeat(right[0], count),
+                )
+            )
+            if not all(holds):
+                suspects.update(compress(range(count), map(not_, holds)))
+    except TypeError:
+        return None  # a figure or a bound that cannot compare: the row-by-row checks say which
+    return sorted(suspects)
+
+
+def _rule_positions(indicator: Indicator) -> list[tuple] | None:
+    """Each rule as (comparison, left, right), a side the position of its figure in a typed row
+    or (the number,); None when a rule reads a derived sum. Worked out once per indicator."""
+    entry = _RULE_POSITIONS.get(id(indicator))
+    if entry is None or entry[0] is not indicator:
+        names = list(indicator.column_names)
+        sides: list[tuple] | None = []
+        for rule in indicator.rules:
+            if any(name not in names for name in rule.names):
+                sides = None
+                break
+            left, right = (
+                len(PLACE_COLUMNS) + names.index(side) if side in rule.names else (rule.side(side, {}),) for side in (rule.left, rule.right)
+            )
+            sides.append((COMPARISONS[rule.op], left, right))
+        if len(_RULE_POSITIONS) >= 64:
+            _RULE_POSITIONS.clear()
+        entry = _RULE_POSITIONS[id(indicator)] = (indicator, sides)
+    return entry[1]
+
+
+_RULE_POSITIONS: dict[int, tuple] = {}
 
 
 def _figure_checks(indicator: Indicator) -> tuple:
@@ -748,7 +836,7 @@ def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTre
             )
             continue
         first_row[code] = excel_row
-        if name and not tree.name_matches(code, name):
+        if name and not codes.name_matches(code, name):
             if tree.tree == "2025" and code in recoded_codes():
                 # A figure keyed by a provisional code would land on another commune: refuse it.
                 unit = tree.get(code)

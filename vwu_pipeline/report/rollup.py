@@ -45,15 +45,13 @@ own figures (what an office typed), per column:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from vwu_pipeline.core.collector import paused_collector
 from vwu_pipeline.core.errors import ConfigError, VwuError
 from vwu_pipeline.core.indicators import CATALOG_CACHE, Catalog, load_catalog, measures
 from vwu_pipeline.core.lookup import LEGACY_LAST_DAY, submitted_on
@@ -193,21 +191,6 @@ def aggregate(
         raise ConfigError("error.outlier-factor", factor=outlier_factor)
     with paused_collector():
         return _aggregate(workspace, year, outlier_factor, schemas, _period(year, period), ahead)
-
-
-@contextmanager
-def paused_collector() -> Iterator[None]:
-    """Python's cycle collector paused, and enabled again after (also on an error) unless the
-    caller had it off: its passes walked every object of the process (pandas, the trees, the
-    catalogue, the crosswalk) again and again while the roll-up made its tuples and dicts. The
-    few cycles the roll-up leaves are collected once it runs again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _aggregate(

@@ -16,12 +16,9 @@ string a cell: the same file, byte for byte, as XlsxWriter's public calls write
 
 from __future__ import annotations
 
-import gc
 import io
 import math
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,6 +38,7 @@ from xlsxwriter.worksheet import (
     _utf16_truncate,
 )
 
+from vwu_pipeline.core.collector import paused_collector
 from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
 from vwu_pipeline.core.indicators import Measure, measures
 from vwu_pipeline.core.messages import text
@@ -472,26 +470,11 @@ def _height(text: str, width: float) -> float | None:
     return 15.0 * lines if lines > 1 else None
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while the workbook is written: its hundreds of thousands
-    of short-lived strings and tuples (freed by their reference counts) set it off again and
-    again, each pass walking every object of the process (the aggregation's included): 0.15 to
-    0.2 s of a national workbook. It runs again as before once the file is written."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def write_workbook(result: AggregateResult, path: Path, lang: str = "vi", *, fast: bool = True) -> Path:
     """Write the consolidated workbook of `result` (national, or one unit's via `for_unit`);
     `fast=False` writes every cell through XlsxWriter's public calls (the same file, slower)."""
     path = Path(path)
-    with replacing(path) as partial, _without_cycle_collection():  # readers never see half a workbook
+    with replacing(path) as partial, paused_collector():  # readers never see half a workbook
         book = _Book(partial, fast)
         book.workbook.set_properties({"author": "vwu", "title": p.title(result, lang)})
         _summary_sheet(book, result, lang)
