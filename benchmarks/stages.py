@@ -2,8 +2,9 @@
 
 `python benchmarks/stages.py [FOLDER] [--provinces N]` times, in one process, each stage a
 reader process runs per file, on the cached national 2024 set (or FOLDER: the messy set is
-benchmarks/.cache/national-2024-messy; N provinces of it only with --provinces): CPU time (time.process_time), each stage repeated,
-the median kept, so that a busy machine disturbs it less than wall time. Then what the main
+benchmarks/.cache/national-2024-messy; N provinces of it only with --provinces): CPU time (time.process_time), the stages
+taking turns in each of several passes, each one's median kept, so that a busy machine disturbs it less than wall time; the
+collector frozen after loading and no pandas imported, as in a reader. Then what the main
 process of `vwu ingest` does per file (the results taken back from a reader, the store, the
 file's line) and once per run (each in a fresh process: imports, the catalogue, the unit
 trees). On the national set it then times each stage of `vwu report` on a workspace
@@ -12,6 +13,7 @@ ingested and aggregated here. It asserts nothing.
 
 from __future__ import annotations
 
+import gc
 import pickle
 import statistics
 import subprocess
@@ -31,28 +33,27 @@ from vwu_pipeline.ingest.reading import read_workbook, sha256_of
 from vwu_pipeline.ingest.tables import find_tables
 from vwu_pipeline.ingest.validation import prepare
 from vwu_pipeline.ops.config import Limits
-from vwu_pipeline.report import presentation, rollup
-from vwu_pipeline.report.build import CHART_CACHE, current
-from vwu_pipeline.report.charts import draw_charts, plan_charts
-from vwu_pipeline.report.summary import write_summary
-from vwu_pipeline.report.workbook import write_workbook
 from vwu_pipeline.store.db import Store
 
 NATIONAL = Path(__file__).resolve().parent / ".cache" / "national-2024"
 REPEATS = 5
 
 
-def per_file(label: str, files: list[Path], stage: Callable[[Path], object]) -> float:
-    """Median over REPEATS passes of the CPU milliseconds per file."""
-    runs = []
+def per_file(stages: list[tuple[str, Callable[[Path], object]]], files: list[Path]) -> list[float]:
+    """Median over REPEATS passes of each stage's CPU milliseconds per file. The stages take
+    turns within each pass, so that a load that drifts over the run weighs on all of them alike
+    (one stage after another, the differences between them could come out negative)."""
+    runs: list[list[float]] = [[] for _ in stages]
     for _ in range(REPEATS):
-        started = time.process_time()
-        for path in files:
-            stage(path)
-        runs.append((time.process_time() - started) / len(files) * 1000)
-    ms = statistics.median(runs)
-    print(f"  {label:<58} {ms:6.2f} ms/file")
-    return ms
+        for times, (_, stage) in zip(runs, stages):
+            started = time.process_time()
+            for path in files:
+                stage(path)
+            times.append((time.process_time() - started) / len(files) * 1000)
+    medians = [statistics.median(times) for times in runs]
+    for (label, _), ms in zip(stages, medians):
+        print(f"  {label:<58} {ms:6.2f} ms/file")
+    return medians
 
 
 def calamine_values(path: Path) -> None:
@@ -157,35 +158,50 @@ def main() -> None:
     files = sample(folder, provinces)
     catalog, limits = load_catalog(None), Limits()
     prepare(ingest.parse_file(files[0], None, catalog, limits), None)  # warm the unit tree
+    # As in a reader: no pandas (the report's modules are imported below, for its stages only),
+    # and what was loaded before the readers fork frozen, never walked by the collector. Without
+    # both, a pass's collections walked pandas' objects too and the reader stages read higher.
+    gc.freeze()
 
     print(f"Reader stages, one process, CPU time, median of {REPEATS}, {len(files)} files of {folder.name}:")
-    per_file("sha256 (in the main process)", files, sha256_of)
-    floor = per_file("calamine, values only (the read floor)", files, calamine_values)
-    per_file("container guards (zip sizes, XML prologs, sheet scan)", files, lambda f: check_container(f, "xlsx", limits))
-    read = per_file("read_workbook (guards + calamine + conversion)", files, lambda f: read_workbook(f, limits))
-    found = per_file(
-        "  + find_tables (title, headers, totals, footers)", files, lambda f: find_tables(read_workbook(f, limits), catalog, f.name)
-    )
-    whole = per_file(
-        "  + prepare (period, unit, tree, totals, schema checks)",
-        files,
-        lambda f: prepare(ingest.parse_file(f, None, catalog, limits), None),
-    )
     jobs = [(path, "sha", catalog.directory, limits, None, None) for path in files]
     chunks = {path: jobs[i : i + ingest.PARSE_CHUNK] for i in range(0, len(jobs), ingest.PARSE_CHUNK) for path in files[i : i + 1]}
-    reader = per_file(
-        "  + digests: a reader's whole work (_parse_chunk, chunks of 8)",
+    _, floor, _, read, found, whole, reader = per_file(
+        [
+            ("sha256 (in the main process)", sha256_of),
+            ("calamine, values only (the read floor)", calamine_values),
+            ("container guards (zip sizes, XML prologs, sheet scan)", lambda f: check_container(f, "xlsx", limits)),
+            ("read_workbook (guards + calamine + conversion)", lambda f: read_workbook(f, limits)),
+            ("  + find_tables (title, headers, totals, footers)", lambda f: find_tables(read_workbook(f, limits), catalog, f.name)),
+            (
+                "  + prepare (period, unit, tree, totals, schema checks)",
+                lambda f: prepare(ingest.parse_file(f, None, catalog, limits), None),
+            ),
+            (
+                "  + digests: a reader's whole work (_parse_chunk, chunks of 8)",
+                lambda f: ingest._parse_chunk(chunks[f]) if f in chunks else None,
+            ),
+        ],
         files,
-        lambda f: ingest._parse_chunk(chunks[f]) if f in chunks else None,
     )
     print(f"  header search ≈ {found - read:.2f} ms/file, per-file checks ≈ {whole - found:.2f} ms/file")
     print(f"  reader stages / calamine: {whole / floor:.1f}, with the digests {reader / floor:.1f} (target <= 3)")
     print()
+    gc.unfreeze()  # the main process of an ingest is not frozen (it unfreezes once the readers fork)
     main_process(files, catalog, limits)
     print()
     fixed_costs()
     if folder != NATIONAL or provinces:
         return
+    report_stages(folder)
+
+
+def report_stages(folder: Path) -> None:
+    from vwu_pipeline.report import presentation, rollup
+    from vwu_pipeline.report.build import CHART_CACHE, current
+    from vwu_pipeline.report.charts import draw_charts, plan_charts
+    from vwu_pipeline.report.summary import write_summary
+    from vwu_pipeline.report.workbook import write_workbook
 
     with tempfile.TemporaryDirectory(prefix="vwu-stages-") as tmp:
         workspace, out = Path(tmp) / "ws", Path(tmp) / "out"

@@ -24,7 +24,7 @@ from hostile import ole_with_directory_entry as _ole_with_directory_entry
 from hostile import with_laughs as _with_laughs
 
 from vwu_pipeline.core.messages import MESSAGES, Said, pick
-from vwu_pipeline.ingest.guards import ReadError, UncomputedFormula
+from vwu_pipeline.ingest.guards import ReadError, UncomputedFormula, check_container
 from vwu_pipeline.ingest.reading import RawSheet, read_workbook, sha256_of
 from vwu_pipeline.ops.config import Limits
 
@@ -416,6 +416,45 @@ def test_a_shared_part_under_another_checksum_is_read_again(tmp_path):
     bad = tmp_path / "bad_crc.xlsx"
     bad.write_bytes(raw_zip(wrong))
     expect_error(bad, "file-unreadable")
+
+
+def test_a_sheet_whose_stored_bytes_do_not_match_the_zip_directory_is_refused(tmp_path):
+    # The guards expand a workbook's sheets from the bytes they read, not through zipfile, when
+    # all of zipfile's checks hold: a sheet with another CRC, a size smaller than its stream
+    # expands to, damaged compressed bytes or another name in its local header is still refused
+    # by the guards themselves (before calamine, whose own checks are not relied on), as zipfile
+    # refuses it; one declared larger than its stream (zipfile takes the stream when its CRC
+    # holds) reads as before.
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
+    members = _form_members(src)
+    sheet = next(name for name, *_ in members if name.startswith("xl/worksheets/"))
+
+    def with_sheet(data: bytes, crc: int, size: int) -> list[tuple[str, bytes, int, int]]:
+        return [(sheet, data, crc, size) if name == sheet else (name, *rest) for name, *rest in members]
+
+    data, crc, size = next(rest for name, *rest in members if name == sheet)
+    flipped = data[:-8] + bytes(b ^ 0x55 for b in data[-8:])
+    renamed = bytearray(raw_zip(members))
+    at = renamed.index(sheet.encode())  # the local header's name comes first
+    renamed[at + len(sheet) - 5] ^= 0x01  # "sheet1.xml" -> "sheet0.xml" there only
+    damaged = {
+        "crc": raw_zip(with_sheet(data, crc ^ 1, size)),
+        "short-size": raw_zip(with_sheet(data, crc, size - 1)),
+        "bytes": raw_zip(with_sheet(flipped, crc, size)),
+        "renamed": bytes(renamed),
+    }
+    for label, content in damaged.items():
+        path = tmp_path / f"{label}.xlsx"
+        path.write_bytes(content)
+        with pytest.raises(ReadError) as info:
+            check_container(path, "xlsx", Limits())
+        assert info.value.code == "file-unreadable", label
+        expect_error(path, "file-unreadable")
+    longer = tmp_path / "longer.xlsx"
+    longer.write_bytes(raw_zip(with_sheet(data, crc, size + 1)))
+    form = tmp_path / "form.xlsx"
+    form.write_bytes(raw_zip(members))
+    assert read_workbook(form)[0].rows == read_workbook(longer)[0].rows == read_workbook(src)[0].rows
 
 
 # --- zip bombs -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import io
 import mmap
+import os
 import posixpath
 import re
 import struct
@@ -102,7 +103,7 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> Container
         if head.startswith(ZIP_MAGICS) and len(head) == 512:
             # A workbook of the usual size read whole, once: the zip directory and each part
             # are then found without a seek and a read of the file each.
-            whole = handle.read(_IN_MEMORY_BYTES)
+            whole = _read_up_to(handle, len(head), _IN_MEMORY_BYTES)
             if len(whole) < _IN_MEMORY_BYTES:
                 data: bytes | None = head + whole
                 source: Path | io.BytesIO = io.BytesIO(data)
@@ -127,6 +128,17 @@ def check_container(path: Path, expected_kind: str, limits: Limits) -> Container
         # web systems export HTML or "XML Spreadsheet 2003" under an .xls name
         raise ReadError("file-unreadable", reason=said("reason.web-page"))
     raise ReadError("file-unreadable", reason=said("reason.not-excel"))
+
+
+def _read_up_to(handle: io.BufferedReader, at: int, limit: int) -> bytes:
+    """`handle.read(limit)` from offset `at`, asked for what the file holds: a read of `limit`
+    bytes allocates them (4 MB, given back at once) for a 20 KB workbook. A file grown since
+    its length was taken is read on to `limit`: the bytes are always those `read(limit)` gives."""
+    want = min(max(os.fstat(handle.fileno()).st_size - at, 0) + 1, limit)
+    data = handle.read(want)
+    if len(data) == want < limit:
+        data += handle.read(limit - want)
+    return data
 
 
 def _check_zip(archive: zipfile.ZipFile, expected_kind: str, limits: Limits, data: bytes | None = None) -> Container:
@@ -154,7 +166,7 @@ def _check_zip(archive: zipfile.ZipFile, expected_kind: str, limits: Limits, dat
         if sheet_name is None:
             known.check_prolog(archive, member)
             continue
-        xml = _read_checked(archive, member)  # zipfile stops at the size the directory declared
+        xml = known.read_sheet(archive, member)  # never more than the size the directory declared
         found = _scan_sheet(xml, sheet_name, limits)
         if found:
             marks[sheet_name] = found
@@ -254,6 +266,46 @@ class _KnownParts:
             _remember(key, data)
         return data
 
+    def read_sheet(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+        """A worksheet whole, its prolog checked: `_read_checked`, expanded here from the bytes in
+        memory when every check zipfile makes on the way passes (local header, name, flags,
+        method, sizes, CRC), the same bytes without zipfile's per-part file object. Anything
+        else, or a file not held in memory, goes through zipfile, which raises what it raises."""
+        xml = self.expanded(info)
+        if xml is None:
+            return _read_checked(archive, info)
+        _check_prolog(info.filename, xml[:_PROLOG_BYTES])
+        return xml
+
+    def expanded(self, info: zipfile.ZipInfo) -> bytes | None:
+        data, size = self.data, info.file_size
+        if data is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & _FLAGS_FOR_ZIPFILE or not 0 < size:
+            return None
+        at = info.header_offset
+        if at < 0 or at + 30 > len(data) or data[at : at + 4] != b"PK\x03\x04":
+            return None
+        local_flags = _LOCAL_FLAGS.unpack_from(data, at + 6)[0]
+        name_length, extra_length = _LOCAL_LENGTHS.unpack_from(data, at + 26)
+        start = at + 30 + name_length + extra_length
+        end = start + info.compress_size
+        if end > len(data) or end > (getattr(info, "_end_offset", None) or end):
+            return None
+        try:  # the name in the local header, read as zipfile reads it
+            name = data[at + 30 : at + 30 + name_length].decode("utf-8" if local_flags & _UTF8_NAME else "cp437")
+        except UnicodeDecodeError:
+            return None
+        if name != info.orig_filename:
+            return None
+        inflater = zlib.decompressobj(-15)
+        try:
+            xml = inflater.decompress(memoryview(data)[start:end], size)
+        except zlib.error:
+            return None
+        # The stream ends at the declared size with the declared CRC: exactly what zipfile gives.
+        if not inflater.eof or len(xml) != size or zlib.crc32(xml) != info.CRC:
+            return None
+        return xml
+
 
 def _remember(key: tuple, data: bytes) -> None:
     if len(_KNOWN_PARTS) >= _KNOWN_PARTS_KEPT:
@@ -266,6 +318,9 @@ _KNOWN_PARTS: dict[tuple, bytes] = {}
 _KNOWN_PARTS_KEPT = 256
 _KNOWN_PART_BYTES = 64 * 1024  # stored and expanded; a form's parts are a few KB
 _LOCAL_LENGTHS = struct.Struct("<HH")  # a local file header's name and extra field lengths, at offset 26
+_LOCAL_FLAGS = struct.Struct("<H")  # a local file header's flags, at offset 6
+_UTF8_NAME = 0x800
+_FLAGS_FOR_ZIPFILE = 0x1 | 0x20 | 0x40  # encrypted, patched data, strong encryption: zipfile refuses them
 
 
 def _read_checked(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

@@ -168,9 +168,8 @@ def _convert_sheet(sheet: Any, limits: Limits) -> RawSheet:
     for begin in range(0, len(values), _BLOCK):
         block = values[begin : begin + _BLOCK]
         values[begin : begin + _BLOCK] = _NONES[: len(block)]  # let calamine's rows go as they are converted
-        rows += [
-            pad
-            + [
+        converted = [
+            [
                 ((value or None) if len(value) <= max_chars else keep(value) or value)
                 if value.__class__ is str
                 else int(value)
@@ -180,6 +179,8 @@ def _convert_sheet(sheet: Any, limits: Limits) -> RawSheet:
             ]
             for cells in block
         ]
+        # Padded only when the data starts past column A (a copy of every row otherwise).
+        rows += [pad + row for row in converted] if first_col else converted
     for row in rows:
         while row and row[-1] is None:
             row.pop()
