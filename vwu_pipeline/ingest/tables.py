@@ -169,7 +169,7 @@ def locate(
         header_rows=header_rows,
         columns=columns,
         headers=headers,
-        title=[text for row in sheet.rows[: header_rows[0] - 1] for text in (clean(c) for c in row) if text],
+        title=_title(sheet.rows[: header_rows[0] - 1]),
     )
     missing = [c for c in indicator.columns if c.name not in columns]
     required = [c for c in missing if c.required]
@@ -189,6 +189,31 @@ def locate(
     table.missing = tuple(c.name for c in missing)
     _split_rows(table, sheet, catalog)
     return table, None
+
+
+def _title(rows: list[list[object]]) -> list[str]:
+    """The cleaned texts of the rows above the header; a text cleaned once (every sheet of a
+    file, and every file of an office, repeats its title block)."""
+    texts = []
+    cleaned = _TITLE_CLEANED
+    for row in rows:
+        for cell in row:
+            if cell is None:
+                continue
+            if cell.__class__ is str:
+                text = cleaned.get(cell)
+                if text is None:
+                    if len(cleaned) > _TEXTS_KEPT:
+                        cleaned.clear()
+                    text = cleaned[cell] = clean(cell)
+            else:
+                text = clean(cell)
+            if text:
+                texts.append(text)
+    return texts
+
+
+_TITLE_CLEANED: dict[str, str] = {}
 
 
 class _Fields(NamedTuple):
@@ -225,14 +250,43 @@ def _match_header(rows: tuple[tuple[object, ...], ...], fields: _Fields) -> tupl
     if rows in fields.matches:
         return fields.matches[rows]
     labels = _header_labels(rows)
-    assigned, quality = _assign(labels, fields.names)
     match = None
-    if "unit_code" in assigned and any(name in fields.figures for name in assigned):
-        match = (assigned, quality, {name: labels[index][-1] for name, index in assigned.items()})
+    if _may_name(labels, fields):
+        assigned, quality = _assign(labels, fields.names)
+        if "unit_code" in assigned and any(name in fields.figures for name in assigned):
+            match = (assigned, quality, {name: labels[index][-1] for name, index in assigned.items()})
     if len(fields.matches) >= _MATCHES_KEPT:
         fields.matches.clear()
     fields.matches[rows] = match
     return match
+
+
+def _may_name(labels: list[list[str]], fields: _Fields) -> bool:
+    """Whether some label may name the unit code and some label a figure: `_assign` gives a
+    field a column only for a label that is one of its names or holds one as whole words, so
+    without both it finds no header. Two searches over all labels at once (a data row taken
+    for a header, because a commune is called "Kim Mã", is new each time)."""
+    padded = "\0".join(f" {label} " for *candidates, _ in labels for label in candidates)
+    code, figures = _name_patterns(fields)
+    return code.search(padded) is not None and figures.search(padded) is not None
+
+
+def _name_patterns(fields: _Fields) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """One search for the unit code's names, one for every figure's: `_any_of` of each."""
+    entry = _PATTERNS.get(id(fields))
+    if entry is not None and entry[0] is fields:
+        return entry[1]
+    figure_names = tuple(dict.fromkeys(n for name, names in fields.names.items() if name in fields.figures for n in names if n))
+    code_names = tuple(n for n in fields.names.get("unit_code", ()) if n)
+    # An empty alternation never matches: (?!) when a side has no name at all.
+    patterns = tuple(_any_of(names) if names else re.compile("(?!)") for names in (code_names, figure_names))
+    if len(_PATTERNS) >= 64:
+        _PATTERNS.clear()
+    _PATTERNS[id(fields)] = (fields, patterns)  # the fields kept beside: a reused id() cannot match
+    return patterns
+
+
+_PATTERNS: dict[int, tuple[_Fields, tuple[re.Pattern[str], re.Pattern[str]]]] = {}
 
 
 def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
@@ -241,7 +295,7 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
     A header row has several cells and short labels: a title line such as
     "Mã đơn vị: 332" or a sentence of instructions is not one.
     """
-    names = catalog.unit_columns[0].folded_names
+    names = _unit_code_names(catalog)
     known = _NAMED.setdefault(names, {}) if len(_NAMED) < 8 else {}
     # A text of digits only (a commune's code, a number typed as text) folds to digits, which
     # hold no name that has a letter: answered without folding it (each code is new to the run).
@@ -263,6 +317,20 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
                 found.append(index)
                 break
     return found
+
+
+def _unit_code_names(catalog: Catalog) -> tuple[str, ...]:
+    """The unit-code column's folded names, worked out once per catalogue (a property that
+    folds them again at each call)."""
+    known = _per_catalog(_CODE_NAMES, catalog)
+    try:
+        return known["names"]
+    except KeyError:
+        names = known["names"] = catalog.unit_columns[0].folded_names
+        return names
+
+
+_CODE_NAMES: dict[int, tuple[Catalog, dict[str, tuple[str, ...]]]] = {}
 
 
 # Per unit-code header names (one per catalogue): cell text -> whether it names one. The same
@@ -355,15 +423,28 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
     first_figure = min(figure_columns)  # the label columns are the ones before it
     code_at = table.columns.get("unit_code")
     is_totals_label = catalog.is_totals_label
+    totals_known = _per_catalog(_TOTALS_KNOWN, catalog)
+    number_label, code_like = _NUMBER_LABEL, _CODE_LIKE
     start = table.header_rows[-1]  # 0-based index of the first row under the header
     rows = sheet.rows
     for index in range(start, len(rows)):
         cells = rows[index]
-        if _is_blank(cells) or _is_numbering(cells):
-            continue
+        width = len(cells)
+        code = cells[code_at] if code_at is not None and code_at < width else None
+        # A code cell known to be text that is no number label: the row is neither blank nor a
+        # numbering row (which has only number labels), as the two tests below would say.
+        if code.__class__ is not str or number_label.get(code) is not False:
+            if _is_blank(cells) or _is_numbering(cells):
+                continue
         for text in cells[:first_figure]:
-            if isinstance(text, str) and is_totals_label(text):
-                break
+            if isinstance(text, str):
+                totals = totals_known.get(text)
+                if totals is None:
+                    if len(totals_known) > _TEXTS_KEPT:
+                        totals_known.clear()
+                    totals = totals_known[text] = is_totals_label(text)
+                if totals:
+                    break
         else:
             text = None
         if text is not None:
@@ -372,12 +453,28 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
                 table.footer = [_line(row) for row in rows[index + 1 :] if not _is_blank(row)]
                 return
             continue
-        width = len(cells)
-        code = cells[code_at] if code_at is not None and code_at < width else None
-        if _looks_like_code(code) or any(_is_number(cells[i]) for i in figure_columns if i < width):
+        like = code_like.get(code) if code.__class__ is str else None
+        if like is None:
+            like = _looks_like_code(code)
+        if like or any(_is_number(cells[i]) for i in figure_columns if i < width):
             table.rows.append((index + 1, cells))
         else:
             table.footer.append(_line(cells))
+
+
+def _per_catalog(caches: dict, catalog: Catalog) -> dict:
+    """A cache of `caches` for one catalogue (the catalogue kept beside it, so that a reused
+    id() cannot match another)."""
+    entry = caches.get(id(catalog))
+    if entry is None or entry[0] is not catalog:
+        if len(caches) >= 8:
+            caches.clear()
+        entry = caches[id(catalog)] = (catalog, {})
+    return entry[1]
+
+
+# Per catalogue: cell text -> whether it is a totals label ("Tổng cộng"), as `is_totals_label` says.
+_TOTALS_KNOWN: dict[int, tuple[Catalog, dict[str, bool]]] = {}
 
 
 def _line(cells: list[object]) -> str:

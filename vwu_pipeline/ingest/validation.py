@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from itertools import compress, repeat
-from operator import ge, le, not_
+from operator import eq, ge, le, not_
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,6 +28,7 @@ from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree, code_candidates, code_candidates_tuple
 from vwu_pipeline.ingest.guards import CellError, UncomputedFormula
 from vwu_pipeline.ingest.tables import Table
+from vwu_pipeline.store.migrations import PackedFigures
 
 ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
 
@@ -46,8 +47,9 @@ class Submission:
     tables: list[Table] = field(default_factory=list)
     unit: Unit | None = None
     year: int | None = None
-    # indicator -> figures to store: (unit code, unit name, sheet, Excel row, column, value)
-    figures: dict[str, list[tuple]] = field(default_factory=dict)
+    # indicator -> figures to store, packed as the store writes them (`PackedFigures`), read as
+    # (unit code, unit name, sheet, Excel row, column, value)
+    figures: dict[str, PackedFigures] = field(default_factory=dict)
     prepared: bool = False
     signed_on: str | None = None  # ISO date of the place-and-date line ("Đakrông, ngày 5 tháng 12 năm 2024")
     # store.db.file_digest of `figures` and indicator_digest of each indicator's, computed in the reader process
@@ -109,11 +111,11 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
         return sub
     sub = replaced(sub, unit=unit, result=replaced(sub.result, unit_code=unit.code, unit_name=unit.name))
     codes = _RowCodes(tree, unit.code)
-    figures: dict[str, list[tuple]] = {}
+    figures: dict[str, PackedFigures] = {}
     empty_sheets: list[str] = []
     typed = 0
     for table in sub.tables:
-        _drop_unit_subtotal(sub, table)
+        _drop_unit_subtotal(sub, table, codes)
         unsummable: set[str] = set()
         rows = _typed_rows(sub, table, codes, unsummable)
         _check_totals(sub, table, rows, unsummable)
@@ -164,15 +166,10 @@ def _check_form_years(sub: Submission) -> None:
                 )
 
 
-def _figures(rows: list[tuple], indicator: Indicator) -> list[tuple]:
-    """The figures of typed rows in long form, one tuple per non-empty cell."""
-    names = indicator.column_names
-    return [
-        (code, name, sheet, row, column, value)
-        for sheet, row, code, name, *values in rows
-        for column, value in zip(names, values)
-        if value == value  # NaN is an empty cell: nothing to store
-    ]
+def _figures(rows: list[tuple], indicator: Indicator) -> PackedFigures:
+    """The figures of typed rows (NaN is an empty cell: nothing to store), packed as the store
+    writes them and a reader sends them back; read as one tuple per non-empty cell."""
+    return PackedFigures.of_rows(rows, indicator.column_names)
 
 
 def _resolve_period(sub: Submission, year: int | None, option: str | None = None) -> str | None:
@@ -272,6 +269,7 @@ class _RowCodes:
         self._codes: dict[tuple[type, object], str | None] = {}
         self._under: dict[str, bool] = {}
         self._named: dict[tuple[str, str], bool] = {}
+        self._not_unit: set[tuple[type, object]] = set()  # cell values (type, value) that are not the unit's code
 
     def code(self, raw: object) -> str | None:
         """The code a cell means: the first reading under the reporting unit, else in the
@@ -288,6 +286,21 @@ class _RowCodes:
         candidates = code_candidates_tuple(raw, ROW_CODE_WIDTHS)
         code = next((c for c in candidates if self.under(c)), None)
         return code or next((c for c in candidates if c in self.tree), None) or (candidates[0] if candidates else None)
+
+    def may_carry_unit(self, raws: list[object]) -> bool:
+        """Whether a cell of `raws` may be read as the reporting unit's own code (a code
+        candidate of it): each distinct value asked once per file, the rest by set operations."""
+        try:
+            keys = set(zip(map(type, raws), raws))
+        except TypeError:  # a value that cannot be a key
+            return True
+        if keys <= self._not_unit:
+            return False
+        for key in keys - self._not_unit:
+            if self.unit in code_candidates_tuple(key[1], ROW_CODE_WIDTHS):
+                return True
+            self._not_unit.add(key)
+        return False
 
     def name_matches(self, code: str, name: str) -> bool:
         """`tree.name_matches`, once per (code, name) of the file: its sheets repeat them."""
@@ -517,6 +530,7 @@ def _check_totals(sub: Submission, table: Table, rows: list[tuple], unsummable: 
     if table.totals is None:
         return
     excel_row, cells = table.totals
+    columns: list[tuple] | None = None  # the typed rows column by column, made on the first column to add
     for position, column in enumerate(table.indicator.columns, start=len(PLACE_COLUMNS)):
         raw = table.cell(cells, column.name)
         if isinstance(raw, (CellError, UncomputedFormula)):
@@ -526,7 +540,10 @@ def _check_totals(sub: Submission, table: Table, rows: list[tuple], unsummable: 
             continue
         if column.name in unsummable:
             continue  # already reported on its own row; a sum would mislead
-        added = sum([value for row in rows if (value := row[position]) == value])  # NaN: an empty cell
+        if columns is None:
+            columns = list(zip(*rows)) or [()] * (position + 1)
+        values = columns[position]
+        added = sum(compress(values, map(eq, values, values)))  # in row order; NaN (an empty cell) left out
         if abs(stated - added) > 1e-6:
             sub.problem(
                 "totals-mismatch",
@@ -545,12 +562,14 @@ def _figure(value: object) -> float | None:
     return float(value) if kind is int or kind is float else parse_number(value)
 
 
-def _drop_unit_subtotal(sub: Submission, table: Table) -> None:
+def _drop_unit_subtotal(sub: Submission, table: Table, codes: _RowCodes | None = None) -> None:
     """A row carrying the reporting unit's own code whose figures equal, column by column, the
     sum of the commune rows below it ("Toàn huyện" on top, no "Tổng cộng") is a totals row:
     checked, never added. One that differs is the unit's own activities and stays data."""
     if sub.unit is None:
         return
+    if codes is not None and codes.unit == sub.unit.code and not codes.may_carry_unit(table.column("unit_code")):
+        return  # no cell can be read as the unit's own code
     codes = [code_candidates_tuple(raw, ROW_CODE_WIDTHS) for raw in table.column("unit_code")]
     for position, candidates in enumerate(codes):
         if sub.unit.code not in candidates:
