@@ -145,7 +145,7 @@ def validate(submissions: list[Submission], catalog: Catalog, year: int | None =
         sheets = {t.sheet: i for i, t in enumerate(sub.tables)}
         sub.result.problems.sort(key=lambda p: (sheets.get(p.sheet, -1), p.row or 0))
         indicators = [t.indicator.name for t in sub.tables if t.indicator.name in sub.figures]
-        checked.append(replace(sub, result=replace(sub.result, indicators=indicators)))
+        checked.append(replaced(sub, result=replaced(sub.result, indicators=indicators)))
     return checked
 
 
