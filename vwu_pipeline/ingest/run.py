@@ -355,17 +355,16 @@ def _finish_batch(
     named: set[Path] | frozenset[Path] = frozenset(),
     hashed: dict[Path, tuple[str | None, int | None, int | None]] | None = None,
 ) -> None:
-    """Validate a read batch together, then store it file by file. `hashed`: each file's
-    (sha256, modification time, size) from `Hashes.of`: its time and size as they were when
-    it was hashed, without asking the file system again."""
+    """Store a read batch file by file (each checked by its reader, `_parse_chunk`). `hashed`:
+    each file's (sha256, modification time, size) from `Hashes.of`: its time and size as they
+    were when it was hashed, without asking the file system again."""
     for result in unchanged:
         done(result)
-    read = parsed()
-    if not read:
+    subs = parsed()
+    if not subs:
         return
-    from vwu_pipeline.ingest.validation import replaced, validate
+    from vwu_pipeline.ingest.validation import replaced
 
-    subs = validate(read, catalog.get(), options.year, options.period)
     years = years or YearCheck(None)
     # Stored oldest version first (the version key: signing date, else file time, then name), not
     # in name order: a re-saved original read in the same run as its correction is recognised as
@@ -376,10 +375,10 @@ def _finish_batch(
     outcomes: dict[int, FileResult] = {}
     for sub in order:
         result = sub.result
-        if result.valid and sub.tables and sub.year is not None:
+        if result.valid and result.status != "skipped" and sub.year is not None:
             years.check(sub.year, result)
-        if result.valid and not sub.tables:
-            result = replaced(result, status="skipped")  # nothing in it is a submission (a targets file): said why, not refused
+        if result.status == "skipped":
+            pass  # nothing in it is a submission (a targets file, `_parse_chunk`): said why, not refused
         elif store is None or result.sha256 is None:
             # validate only; or bytes that could not be read: reported, nothing to store
             result = feedback(replaced(result, status="checked" if result.valid and store is None else "refused"))
@@ -673,9 +672,13 @@ class Parser:
 
 
 def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
-    """In a reader process: read each file and run the checks it decides alone."""
+    """In a reader process: read each file and run the checks it decides alone. What goes back
+    to the main process is checked (`validate`: its problems in sheet order, the indicators it
+    has figures for; "skipped" when nothing in it is a submission) and holds no tables: the main
+    process needs nothing more of them, and their headers, titles and indicators cost more to
+    pickle and unpickle than the figures."""
     from vwu_pipeline.core.indicators import load_catalog
-    from vwu_pipeline.ingest.validation import prepare, replaced
+    from vwu_pipeline.ingest.validation import prepare, replaced, validate
 
     subs = []
     catalogs = {}  # the catalogue looked up once per chunk, not per file (it stats every schema file)
@@ -683,14 +686,16 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
         catalog = catalogs.get(schemas)
         if catalog is None:
             catalog = catalogs[schemas] = load_catalog(schemas)
-        sub = prepare(parse_file(path, sha, catalog, limits), year, period)
+        [sub] = validate([prepare(parse_file(path, sha, catalog, limits), year, period)], catalog, year, period)
+        if sub.result.valid and not sub.tables:
+            sub = replaced(sub, result=replaced(sub.result, status="skipped"))
         if sub.figures and sub.result.valid:
             # Here, beside the reading: one process stores every file. (The figures go back
             # packed as the store writes them, `PackedFigures`: a few objects a unit's row to
             # pickle, unpickle and store instead of a tuple and a float a figure.)
             digest, indicators = figures_digests(sub.figures)
             sub = replaced(sub, digest=digest, indicator_digests=indicators)
-        subs.append(sub)
+        subs.append(replaced(sub, tables=[]))
     return subs
 
 
