@@ -941,3 +941,79 @@ def test_prepare_rebuilds_its_records_as_dataclasses_replace_does(tmp_path: Path
         assert fast == slow and vars(fast) == vars(slow) and pickle.dumps(fast) == pickle.dumps(slow)
     # A new path still goes through __post_init__ (it makes the name printable).
     assert replaced(sub.result, path="t\udcea.xlsx").path == replace(sub.result, path="t\udcea.xlsx").path == "t\ufffd.xlsx"
+
+
+def test_the_figures_a_reader_sends_back_packed_are_the_files_and_are_stored_alike(inbox: Path, tmp_path: Path):
+    # A reader sends each indicator's figures packed as the store writes them (a unit's row:
+    # its column names joined, its values as float64 bytes) instead of a tuple per figure. Read
+    # back they are the figures the checks found, and a store holds the same from either form,
+    # for a unit's first version (one statement for a file's figures) and for a later one.
+    import pickle
+    from dataclasses import replace
+
+    from vwu_pipeline.core.indicators import load_catalog
+    from vwu_pipeline.ingest.run import _parse_chunk, parse_file
+    from vwu_pipeline.ingest.validation import prepare
+    from vwu_pipeline.ops.config import Limits
+    from vwu_pipeline.store.migrations import PackedFigures
+
+    path = district_workbook(inbox / "huyen.xlsx")
+    catalog = load_catalog(None)
+    checked = prepare(parse_file(path, "sha", catalog, Limits()), None)
+    found = {indicator: list(rows) for indicator, rows in checked.figures.items()}  # one tuple a figure
+    [sub] = _parse_chunk([(path, "sha", catalog.directory, Limits(), None, None)])
+    assert len(found) == 4 and all(isinstance(rows, PackedFigures) for rows in sub.figures.values())
+    assert all(len(f) == 6 and isinstance(f[5], float) for rows in found.values() for f in rows)
+    assert {i: list(rows) for i, rows in sub.figures.items()} == found
+    assert {i: rows.rows for i, rows in sub.figures.items()} == {i: PackedFigures.of(rows).rows for i, rows in found.items()}
+    assert pickle.loads(pickle.dumps(sub.figures)) == sub.figures
+
+    def stored(figures: dict, folder: Path) -> tuple:
+        with Store.open(folder) as store:
+            outcomes = []
+            for n, day in enumerate(("05", "16")):  # the second: a newer version of the same unit's report
+                result = replace(sub.result, sha256=f"sha{n}", status="accepted", problems=[])
+                outcomes.append(store.save(result, inbox / f"v{n}.xlsx", sub.year, figures, signed_on=f"2024-12-{day}"))
+                outcomes.append([p.code for p in result.problems])
+            origins = {column: store.figure_origins(column, sub.year) for column in ("members_total", "funds_vnd")}
+            return outcomes, store.submissions(), store.current_figures(), origins
+
+    from_tuples, from_packed = stored(found, tmp_path / "tuples"), stored(sub.figures, tmp_path / "packed")
+    assert from_tuples == from_packed
+    assert from_packed[0] == ["accepted", [], "replaced", []]
+    assert from_packed[2] == {(f[0], f[4]): float(f[5]) for rows in found.values() for f in rows}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_figures_packed_from_typed_rows_are_those_packed_from_the_long_form(seed: int):
+    # prepare packs a sheet's typed rows at once (a row without an empty cell by its sum alone):
+    # the same rows as packing one tuple per non-empty cell, whatever the empty cells (NaN of
+    # any origin), infinities, negative zeros, rows with no figure or a short row.
+    import math
+    import random
+
+    from vwu_pipeline.store.db import figures_digests, indicator_digest
+    from vwu_pipeline.store.migrations import PackedFigures
+
+    chooser = random.Random(seed)
+    names = ["a", "b_2", "c", "d"]
+    values = [math.nan, float("nan"), 0.0, -0.0, 1.0, 2.5, 1e300, math.inf, -math.inf, 123456789.0]
+    for _ in range(300):
+        rows = [
+            ("Sheet", 5 + i, chooser.choice(["01", "001", "00007"]), chooser.choice(["Xã A", None]))
+            + tuple(chooser.choice(values) for _ in range(chooser.choice([4, 4, 4, 3])))
+            for i in range(chooser.randrange(8))
+        ]
+        long_form = [
+            (code, name, sheet, row, column, value)
+            for sheet, row, code, name, *cells in rows
+            for column, value in zip(names, cells)
+            if value == value
+        ]
+        packed = PackedFigures.of_rows(rows, names)
+        assert packed.rows == PackedFigures.of(long_form).rows
+        assert [f[:5] for f in packed] == [f[:5] for f in long_form]
+        assert all(math.copysign(1, a[5]) == math.copysign(1, b[5]) and a[5] == b[5] for a, b in zip(packed, long_form, strict=True))
+        # the digests made from the packed figures are those of the long form (-0.0 included)
+        assert indicator_digest(packed) == indicator_digest(long_form)
+        assert figures_digests({"x": packed, "y": packed}) == figures_digests({"x": long_form, "y": long_form})

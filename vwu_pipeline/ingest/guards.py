@@ -27,6 +27,13 @@ from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeET
 
+try:
+    # zlib's format and answers, expanding ≈ 1.8× faster: the sheets the guards scan (a dependency;
+    # an environment not yet reinstalled expands them with the standard zlib, to the same bytes)
+    from zlib_ng import zlib_ng as _inflating
+except ImportError:
+    _inflating = zlib  # type: ignore[assignment]
+
 from vwu_pipeline.core.documents import FEEDBACK_MARKER, VWU_OUTPUT_PROPERTY
 from vwu_pipeline.core.messages import MESSAGES, Said, said, text
 from vwu_pipeline.ops.config import Limits
@@ -296,13 +303,13 @@ class _KnownParts:
             return None
         if name != info.orig_filename:
             return None
-        inflater = zlib.decompressobj(-15)
+        inflater = _inflating.decompressobj(-15)
         try:
             xml = inflater.decompress(memoryview(data)[start:end], size)
-        except zlib.error:
-            return None
+        except _inflating.error:
+            return None  # zipfile says what is wrong
         # The stream ends at the declared size with the declared CRC: exactly what zipfile gives.
-        if not inflater.eof or len(xml) != size or zlib.crc32(xml) != info.CRC:
+        if not inflater.eof or len(xml) != size or _inflating.crc32(xml) != info.CRC:
             return None
         return xml
 

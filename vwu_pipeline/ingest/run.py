@@ -361,12 +361,11 @@ def _finish_batch(
     for result in unchanged:
         done(result)
     read = parsed()
-    if read:
-        from vwu_pipeline.ingest.validation import validate
+    if not read:
+        return
+    from vwu_pipeline.ingest.validation import replaced, validate
 
-        subs = validate(read, catalog.get(), options.year, options.period)
-    else:
-        subs = []
+    subs = validate(read, catalog.get(), options.year, options.period)
     years = years or YearCheck(None)
     # Stored oldest version first (the version key: signing date, else file time, then name), not
     # in name order: a re-saved original read in the same run as its correction is recognised as
@@ -380,12 +379,12 @@ def _finish_batch(
         if result.valid and sub.tables and sub.year is not None:
             years.check(sub.year, result)
         if result.valid and not sub.tables:
-            result = replace(result, status="skipped")  # nothing in it is a submission (a targets file): said why, not refused
+            result = replaced(result, status="skipped")  # nothing in it is a submission (a targets file): said why, not refused
         elif store is None or result.sha256 is None:
             # validate only; or bytes that could not be read: reported, nothing to store
-            result = feedback(replace(result, status="checked" if result.valid and store is None else "refused"))
+            result = feedback(replaced(result, status="checked" if result.valid and store is None else "refused"))
         else:
-            result = feedback(replace(result, status="accepted" if result.valid else "refused"))
+            result = feedback(replaced(result, status="accepted" if result.valid else "refused"))
             outcome = store.save(
                 result,
                 sub.path,
@@ -399,7 +398,7 @@ def _finish_batch(
                 modified=stats[id(sub)][0],
                 size=stats[id(sub)][1],
             )
-            result = replace(result, status=outcome)
+            result = replaced(result, status=outcome)
         if in_run is not None and result.sha256:
             in_run[result.sha256] = result
         outcomes[id(sub)] = result
@@ -686,7 +685,9 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
             catalog = catalogs[schemas] = load_catalog(schemas)
         sub = prepare(parse_file(path, sha, catalog, limits), year, period)
         if sub.figures and sub.result.valid:
-            # Here, beside the reading: one process stores every file.
+            # Here, beside the reading: one process stores every file. (The figures go back
+            # packed as the store writes them, `PackedFigures`: a few objects a unit's row to
+            # pickle, unpickle and store instead of a tuple and a float a figure.)
             digest, indicators = figures_digests(sub.figures)
             sub = replaced(sub, digest=digest, indicator_digests=indicators)
         subs.append(sub)
@@ -714,7 +715,21 @@ def _limit_memory(limit: int, parent: int | None = None) -> None:
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
-        pass  # not on this platform: the size and zip-bomb checks still apply
+        return  # not on this platform: the size and zip-bomb checks still apply
+    if limit < _address_space():
+        # Below what the reader already holds: it could only work in the room it inherited,
+        # reading a small file or failing on the next allocation as it happens. It ends here:
+        # the pool breaks and `_check_readers_can_work` says the limit is too small, no file blamed.
+        os._exit(1)
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (Linux), else 0."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _die_with_parent(parent: int) -> None:

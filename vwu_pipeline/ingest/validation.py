@@ -28,6 +28,7 @@ from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.core.units import Unit, UnitTree, code_candidates, code_candidates_tuple
 from vwu_pipeline.ingest.guards import CellError, UncomputedFormula
 from vwu_pipeline.ingest.tables import Table
+from vwu_pipeline.store.migrations import PackedFigures
 
 ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
 
@@ -46,8 +47,9 @@ class Submission:
     tables: list[Table] = field(default_factory=list)
     unit: Unit | None = None
     year: int | None = None
-    # indicator -> figures to store: (unit code, unit name, sheet, Excel row, column, value)
-    figures: dict[str, list[tuple]] = field(default_factory=dict)
+    # indicator -> figures to store, packed as the store writes them (`PackedFigures`), read as
+    # (unit code, unit name, sheet, Excel row, column, value)
+    figures: dict[str, PackedFigures] = field(default_factory=dict)
     prepared: bool = False
     signed_on: str | None = None  # ISO date of the place-and-date line ("Đakrông, ngày 5 tháng 12 năm 2024")
     # store.db.file_digest of `figures` and indicator_digest of each indicator's, computed in the reader process
@@ -109,7 +111,7 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
         return sub
     sub = replaced(sub, unit=unit, result=replaced(sub.result, unit_code=unit.code, unit_name=unit.name))
     codes = _RowCodes(tree, unit.code)
-    figures: dict[str, list[tuple]] = {}
+    figures: dict[str, PackedFigures] = {}
     empty_sheets: list[str] = []
     typed = 0
     for table in sub.tables:
@@ -164,15 +166,10 @@ def _check_form_years(sub: Submission) -> None:
                 )
 
 
-def _figures(rows: list[tuple], indicator: Indicator) -> list[tuple]:
-    """The figures of typed rows in long form, one tuple per non-empty cell."""
-    names = indicator.column_names
-    return [
-        (code, name, sheet, row, column, value)
-        for sheet, row, code, name, *values in rows
-        for column, value in zip(names, values)
-        if value == value  # NaN is an empty cell: nothing to store
-    ]
+def _figures(rows: list[tuple], indicator: Indicator) -> PackedFigures:
+    """The figures of typed rows (NaN is an empty cell: nothing to store), packed as the store
+    writes them and a reader sends them back; read as one tuple per non-empty cell."""
+    return PackedFigures.of_rows(rows, indicator.column_names)
 
 
 def _resolve_period(sub: Submission, year: int | None, option: str | None = None) -> str | None:

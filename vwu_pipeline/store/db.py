@@ -27,9 +27,15 @@ from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, NoWorkspace, St
 from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
-from vwu_pipeline.store.migrations import COLUMN_SEPARATOR, figure_values, figures_digest, migrate, pack_figures
+from vwu_pipeline.store.migrations import COLUMN_SEPARATOR, PackedFigures, figure_values, figures_digest, migrate
 
 DB_NAME = "vwu.sqlite"
+# One row per unit's row of a sheet (its columns packed: `migrations.pack_figures`), a quarter of
+# the rows one per figure made: each row is a B-tree insert, an index entry and a foreign-key
+# look-up.
+_INSERT_FIGURES = (
+    "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, columns, vals, width) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def version_key(signed_on: str | None, modified: str, path: Path) -> str:
@@ -81,23 +87,31 @@ def _size(path: Path) -> int | None:
         return None
 
 
-def indicator_digest(rows: list[tuple]) -> str:
+def _keyed(rows: Iterable[tuple]) -> list[tuple[str, str, float]]:
+    """(unit code, column, value) of an indicator's figures, as a file holds them (unit code,
+    unit name, sheet, row, column, value) or packed (`PackedFigures`)."""
+    if isinstance(rows, PackedFigures):
+        return rows.keyed()
+    return [(code, column, float(value)) for code, _, _, _, column, value in rows]
+
+
+def indicator_digest(rows: Iterable[tuple]) -> str:
     """migrations.figures_digest of one indicator's figures as a file holds them (unit code,
     unit name, sheet, row, column, value)."""
-    return figures_digest((code, column, value) for code, _, _, _, column, value in rows)
+    return figures_digest(_keyed(rows))
 
 
-def file_digest(figures: dict[str, list[tuple]]) -> str:
+def file_digest(figures: dict[str, Iterable[tuple]]) -> str:
     """The figures of a file, independent of sheet, row and name: an original re-saved by an
     office (new bytes, same figures) has the digest of the original. (Per indicator:
     migrations.figures_digest.) Ingest computes both in its reader processes (`save(digest=...,
     indicator_digests=...)`): one process stores every file, so what can be done beside the
     reading is."""
-    items = sorted((indicator, code, column, float(value)) for indicator, rows in figures.items() for code, _, _, _, column, value in rows)
+    items = sorted((indicator, *item) for indicator, rows in figures.items() for item in _keyed(rows))
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
-def figures_digests(figures: dict[str, list[tuple]]) -> tuple[str, dict[str, str]]:
+def figures_digests(figures: dict[str, Iterable[tuple]]) -> tuple[str, dict[str, str]]:
     """`file_digest(figures)` and `indicator_digest(rows)` of each indicator, the same texts
     hashed, each figure's repr made once for both (ingest's readers compute them per file):
     the file's sorted list is each indicator's sorted list in turn, indicators in name order,
@@ -110,7 +124,7 @@ def figures_digests(figures: dict[str, list[tuple]]) -> tuple[str, dict[str, str
     digests: dict[str, str] = {}
     texts_seen, values_seen = _REPRS[str], _REPRS[float]  # only texts, and floats but zero, NaN
     for indicator in sorted(figures):
-        items = sorted([(code, column, float(value)) for code, _, _, _, column, value in figures[indicator]])
+        items = sorted(_keyed(figures[indicator]))
         if not items:
             digests[indicator] = hashlib.sha256(b"[]").hexdigest()
             continue
@@ -533,7 +547,7 @@ class Store:
         result: FileResult,
         path: Path,
         year: int | None,
-        figures: dict[str, list[tuple]],
+        figures: dict[str, Iterable[tuple]],
         *,
         signed_on: str | None = None,
         run_id: int | None = None,
@@ -545,6 +559,8 @@ class Store:
     ) -> str:
         """Store one file: its figures if accepted, only its report if refused.
 
+        `figures`: indicator -> its figures as the file holds them (unit code, unit name, sheet,
+        row, column, value), or already packed (`PackedFigures`, as ingest's readers send them).
         Returns what became of it: "refused", "accepted", "replaced" (it is the newest version
         of at least one of its indicators and an older one existed) or "skipped" (an original
         re-saved after its correction: its figures equal a version already replaced; `force`
@@ -607,13 +623,16 @@ class Store:
                 outcome = "accepted"
                 if "accepted" in stored:
                     self._take_place_of_stored_copy(result.sha256, file_id)
+                packed = {indicator: PackedFigures.of(rows) for indicator, rows in figures.items()}
                 # A unit with nothing stored yet (every file of a first ingest): its figures are
                 # the first version of each indicator, with no earlier rows to compare against.
-                first = db.execute("SELECT 1 FROM submissions WHERE unit_code = ? LIMIT 1", (result.unit_code,)).fetchone() is None
-                for indicator, rows in figures.items():
-                    digest_of = (indicator_digests or {}).get(indicator)
-                    if self._store_version(file_id, key, result, year, indicator, rows, stamp, run_id, digest_of, first):
-                        outcome = "replaced"
+                if db.execute("SELECT 1 FROM submissions WHERE unit_code = ? LIMIT 1", (result.unit_code,)).fetchone() is None:
+                    self._store_first_versions(file_id, key, result, year, packed, stamp, indicator_digests or {})
+                else:
+                    for indicator, rows in packed.items():
+                        digest_of = (indicator_digests or {}).get(indicator)
+                        if self._store_version(file_id, key, result, year, indicator, rows, stamp, run_id, digest_of):
+                            outcome = "replaced"
             if result.problems:
                 db.executemany(
                     "INSERT INTO problems (file_id, code, severity, sheet, row, column, column_index, value, message_vi, message_en)"
@@ -684,6 +703,32 @@ class Store:
             "resaved-original", "warning", name, params={"original": original, "successor": successor, "file": shlex.quote(result.path)}
         )
 
+    def _store_first_versions(
+        self,
+        file_id: int,
+        key: str,
+        result: FileResult,
+        year: int | None,
+        figures: dict[str, PackedFigures],
+        stamp: str,
+        digests: dict[str, str],
+    ) -> None:
+        """The figures of a unit with nothing stored yet (every file of a first ingest): each
+        indicator's are its first version, every figure counts, and there is nothing to compare
+        or warn about. The submissions inserted as `_store_version` does, in the same order, and
+        all their figures by one statement."""
+        db = self.db
+        unit, period, tree = result.unit_code, result.period, result.tree
+        rows: list[tuple] = []
+        for indicator, figures_of in figures.items():
+            submission_id = db.execute(
+                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree, digest, version_key)"
+                " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                (file_id, unit, year, period, indicator, stamp, tree, digests.get(indicator) or indicator_digest(figures_of), key),
+            ).lastrowid
+            rows += [(submission_id, *row) for row in figures_of.rows]
+        db.executemany(_INSERT_FIGURES, rows)
+
     def _store_version(
         self,
         file_id: int,
@@ -691,45 +736,33 @@ class Store:
         result: FileResult,
         year: int | None,
         indicator: str,
-        rows: list[tuple],
+        figures: PackedFigures,
         stamp: str,
         run_id: int | None,
         digest: str | None = None,
-        first: bool = False,
     ) -> bool:
-        """Insert one indicator's figures as a version, recompute which figures count, and say
-        so in the file's warnings. True when it is the newest version and replaced an older one.
-        `first`: the store holds no submission of this unit at all (nothing to look up)."""
+        """Insert one indicator's figures as a version of a unit that has others stored,
+        recompute which figures count, and say so in the file's warnings. True when it is the
+        newest version and replaced an older one."""
         db = self.db
         unit, period, tree = result.unit_code, result.period, result.tree
-        before = (
-            {}
-            if first
-            else dict(
-                db.execute(
-                    "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
-                    " JOIN files f ON f.id = s.file_id"
-                    " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0 AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)"
-                    " GROUP BY g.unit_code",
-                    (unit, period, indicator, tree, tree),
-                ).fetchall()
-            )
+        before = dict(
+            db.execute(
+                "SELECT g.unit_code, max(g.unit_name) FROM submissions s JOIN figures g ON g.submission_id = s.id"
+                " JOIN files f ON f.id = s.file_id"
+                " WHERE s.unit_code = ? AND s.period = ? AND s.indicator = ? AND g.current = 1 AND f.withdrawn = 0 AND (s.tree IS ? OR s.tree IS NULL OR ? IS NULL)"
+                " GROUP BY g.unit_code",
+                (unit, period, indicator, tree, tree),
+            ).fetchall()
         )
+        rows = list(figures)  # (unit code, unit name, sheet, row, column, value)
         digest = digest or indicator_digest(rows)
         submission_id = db.execute(
             "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree, digest, version_key)"
             " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
             (file_id, unit, year, period, indicator, stamp, tree, digest, key),
         ).lastrowid
-        # One row per unit's row of the sheet (its columns packed: `pack_figures`), a quarter
-        # of the rows one per figure made: each row is a B-tree insert, an index entry and a
-        # foreign-key look-up.
-        db.executemany(
-            "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, columns, vals, width) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            pack_figures(rows, (submission_id,)),
-        )
-        if first:
-            return False  # the first version: every figure counts as inserted
+        db.executemany(_INSERT_FIGURES, [(submission_id, *row) for row in figures.rows])
         if year is not None and period == str(year):
             self._part_year_rows_count(result, year, indicator, rows)
         elif year is not None and period:

@@ -13,10 +13,12 @@ import hashlib
 import sqlite3
 import sys
 from array import array
-from collections.abc import Callable, Iterable
-from itertools import compress, groupby
+from collections.abc import Callable, Iterable, Iterator
+from itertools import accumulate, compress, groupby
 from operator import itemgetter, ne
 from pathlib import Path
+from sys import intern
+from typing import Any
 
 from vwu_pipeline.core.errors import StoreError
 
@@ -476,10 +478,92 @@ def pack_figures(figures: Iterable[tuple], head: tuple = ()) -> list[tuple]:
     places = list(zip(codes, names, sheets, rows))
     starts = [0, *compress(range(1, len(places)), map(ne, places[1:], places[:-1])), len(places)]
     data = _values_bytes(values)
+    # The joined names interned: a sheet's rows share one text (pickled once per reader chunk).
     return [
-        (*head, *places[start], COLUMN_SEPARATOR.join(columns[start:end]), data[8 * start : 8 * end], end - start)
+        (*head, *places[start], intern(COLUMN_SEPARATOR.join(columns[start:end])), data[8 * start : 8 * end], end - start)
         for start, end in zip(starts, starts[1:])
     ]
+
+
+class PackedFigures:
+    """One indicator's figures of a file held as the store writes them (`pack_figures`' rows,
+    without the submission id) and read as the figures a file holds: a sequence of (unit code,
+    unit name, sheet, row, column, value), values as floats. How ingest's readers send figures
+    back: the main process unpickles a row's few objects instead of a tuple and a float per
+    figure, and stores the rows as they are (`Store.save`)."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+
+    @classmethod
+    def of(cls, figures: Iterable[tuple]) -> PackedFigures:
+        return figures if isinstance(figures, PackedFigures) else cls(pack_figures(figures))
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[tuple], names: list[str]) -> PackedFigures:
+        """A sheet's figures from its typed rows, (sheet, row, unit code, unit name, then the
+        value of each of `names`), NaN for an empty cell (not reported: not stored): the rows
+        `of` gives for the same figures in long form, without making a tuple per figure, and
+        the values of the sheet made bytes at once."""
+        every = intern(COLUMN_SEPARATOR.join(names))
+        width = len(names)
+        places: list[tuple] = []
+        counts: list[int] = []
+        flat: list[float] = []
+        for sheet, row, code, name, *values in rows:
+            total = sum(values)
+            if total == total and len(values) == width and width:  # no empty cell: a NaN makes the sum NaN
+                places.append((code, name, sheet, row, every))
+                counts.append(width)
+                flat += values
+            else:
+                kept = [(column, value) for column, value in zip(names, values) if value == value]
+                if not kept:
+                    continue  # a row with no figure is absent
+                places.append((code, name, sheet, row, intern(COLUMN_SEPARATOR.join([column for column, _ in kept]))))
+                counts.append(len(kept))
+                flat += [value for _, value in kept]
+        data = _values_bytes(flat)
+        ends = accumulate(counts)
+        return cls([(*place, data[8 * (end - count) : 8 * end], count) for place, count, end in zip(places, counts, ends)])
+
+    def keyed(self) -> list[tuple[str, str, float]]:
+        """(unit code, column, value) of each figure, in order (what the digests are made of)."""
+        values = iter(figure_values(b"".join([row[5] for row in self.rows])))
+        names: dict[str, list[str]] = {}
+        for columns in {row[4] for row in self.rows}:
+            names[columns] = columns.split(COLUMN_SEPARATOR)
+        # zip asks `names` first: at a row's last column it stops without taking a value
+        return [(code, column, value) for code, _, _, _, columns, _, _ in self.rows for column, value in zip(names[columns], values)]  # noqa: B905
+
+    def __iter__(self) -> Iterator[tuple]:
+        for code, name, sheet, row, columns, values, _ in self.rows:
+            for column, value in zip(columns.split(COLUMN_SEPARATOR), figure_values(values), strict=True):
+                yield code, name, sheet, row, column, value
+
+    def __len__(self) -> int:
+        return sum(row[6] for row in self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedFigures):
+            return self.rows == other.rows
+        return isinstance(other, list | tuple) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which have none
+
+    def __repr__(self) -> str:
+        return f"PackedFigures({list(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PackedFigures, (self.rows,))
 
 
 def _figures_packed_by_row(db: sqlite3.Connection) -> None:
