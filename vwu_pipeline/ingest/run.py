@@ -715,7 +715,21 @@ def _limit_memory(limit: int, parent: int | None = None) -> None:
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     except (ImportError, ValueError, OSError):
-        pass  # not on this platform: the size and zip-bomb checks still apply
+        return  # not on this platform: the size and zip-bomb checks still apply
+    if limit < _address_space():
+        # Below what the reader already holds: it could only work in the room it inherited,
+        # reading a small file or failing on the next allocation as it happens. It ends here:
+        # the pool breaks and `_check_readers_can_work` says the limit is too small, no file blamed.
+        os._exit(1)
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (Linux), else 0."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _die_with_parent(parent: int) -> None:
