@@ -128,12 +128,12 @@ def figures_digests(figures: dict[str, Iterable[tuple]]) -> tuple[str, dict[str,
         if not items:
             digests[indicator] = hashlib.sha256(b"[]").hexdigest()
             continue
-        texts = []
-        for code, column, value in items:
-            try:  # the common case: every part seen before
-                texts.append(f"({texts_seen[code]}, {texts_seen[column]}, {values_seen[value]})")
-            except KeyError:
-                texts.append(f"({_repr_of(code)}, {_repr_of(column)}, {_repr_of(value)})")
+        # A remembered repr is never empty: `or` asks _repr_of only for a part not remembered.
+        texts = [
+            f"({texts_seen.get(code) or _repr_of(code)}, {texts_seen.get(column) or _repr_of(column)}, "
+            f"{values_seen.get(value) or _repr_of(value)})"
+            for code, column, value in items
+        ]
         body = ", ".join(texts)
         digests[indicator] = hashlib.sha256(f"[{body}]".encode()).hexdigest()
         head = f"({indicator!r}, "
