@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from itertools import compress, repeat
-from operator import eq, ge, le, not_
+from operator import eq, ge, itemgetter, le, not_
 from pathlib import Path
 from typing import TypeVar
 
@@ -269,6 +269,7 @@ class _RowCodes:
         self._codes: dict[tuple[type, object], str | None] = {}
         self._under: dict[str, bool] = {}
         self._named: dict[tuple[str, str], bool] = {}
+        self._fine: dict[tuple[str, str | None], bool] = {}
         self._not_unit: set[tuple[type, object]] = set()  # cell values (type, value) that are not the unit's code
 
     def code(self, raw: object) -> str | None:
@@ -286,6 +287,23 @@ class _RowCodes:
         candidates = code_candidates_tuple(raw, ROW_CODE_WIDTHS)
         code = next((c for c in candidates if self.under(c)), None)
         return code or next((c for c in candidates if c in self.tree), None) or (candidates[0] if candidates else None)
+
+    def all_fine(self, found: list[str], names: list[str | None]) -> bool:
+        """Whether each (code, name) is a unit under the reporting unit whose official name is the
+        name typed (or none typed): `_check_units` says nothing then. Each pair asked once a file."""
+        fine = self._fine
+        try:
+            return all(map(fine.__getitem__, zip(found, names)))
+        except KeyError:
+            pass
+        for key in zip(found, names):
+            known = fine.get(key)
+            if known is None:
+                code, name = key
+                known = fine[key] = self.under(code) and (not name or self.name_matches(code, name))
+            if not known:
+                return False
+        return True
 
     def may_carry_unit(self, raws: list[object]) -> bool:
         """Whether a cell of `raws` may be read as the reporting unit's own code (a code
@@ -825,11 +843,17 @@ def _figure_problem(
     )
 
 
+_CODE_OF_ROW, _NAME_OF_ROW = itemgetter(2), itemgetter(3)  # in a typed row
+
+
 def _check_units(sub: Submission, table: Table, rows: list[tuple], tree: UnitTree, codes: _RowCodes) -> None:
     """Each row's code must be a unit under the reporting unit, once per sheet; names should match."""
     header = table.headers
     code_column = table.columns["unit_code"] + 1
     name_column = table.columns["unit_name"] + 1 if "unit_name" in table.columns else None
+    found = list(map(_CODE_OF_ROW, rows))
+    if all(found) and len(set(found)) == len(found) and codes.all_fine(found, list(map(_NAME_OF_ROW, rows))):
+        return  # every code a unit under the reporting unit, once, its name (if any) the official one
     first_row: dict[str, int] = {}
     for sheet, excel_row, code, name, *_ in rows:
         if not code:

@@ -115,15 +115,53 @@ def figures_digests(figures: dict[str, Iterable[tuple]]) -> tuple[str, dict[str,
     """`file_digest(figures)` and `indicator_digest(rows)` of each indicator, the same texts
     hashed, each figure's repr made once for both (ingest's readers compute them per file):
     the file's sorted list is each indicator's sorted list in turn, indicators in name order,
-    every item with its indicator in front."""
+    every item with its indicator in front.
+
+    A figure's repr is its tuple's, `(code, column, value)`, put together from the repr of each
+    part, remembered per text and per value (the same codes, columns and counts come back); the
+    file's text made from an indicator's by one replace of the boundaries between items."""
     parts: list[str] = []
     digests: dict[str, str] = {}
+    texts_seen, values_seen = _REPRS[str], _REPRS[float]  # only texts, and floats but zero, NaN
     for indicator in sorted(figures):
-        texts = [repr(item) for item in sorted(_keyed(figures[indicator]))]
-        digests[indicator] = hashlib.sha256(f"[{', '.join(texts)}]".encode()).hexdigest()
+        items = sorted(_keyed(figures[indicator]))
+        if not items:
+            digests[indicator] = hashlib.sha256(b"[]").hexdigest()
+            continue
+        # A remembered repr is never empty: `or` asks _repr_of only for a part not remembered.
+        texts = [
+            f"({texts_seen.get(code) or _repr_of(code)}, {texts_seen.get(column) or _repr_of(column)}, "
+            f"{values_seen.get(value) or _repr_of(value)})"
+            for code, column, value in items
+        ]
+        body = ", ".join(texts)
+        digests[indicator] = hashlib.sha256(f"[{body}]".encode()).hexdigest()
         head = f"({indicator!r}, "
-        parts += [head + text[1:] for text in texts]
+        if body.count("), (") == len(texts) - 1:  # "), (" only between items: each gets the indicator
+            parts.append(head + body[1:].replace("), (", "), " + head))
+        else:
+            parts.append(", ".join(head + text[1:] for text in texts))
     return hashlib.sha256(f"[{', '.join(parts)}]".encode()).hexdigest(), {indicator: digests[indicator] for indicator in figures}
+
+
+def _repr_of(value: object) -> str:
+    """`repr(value)`, remembered for texts and for floats other than zero (0.0 and -0.0 are
+    equal keys with two reprs; NaN is never equal to itself)."""
+    kind = value.__class__
+    if kind is not str and (kind is not float or not value or value != value):
+        return repr(value)
+    try:
+        return _REPRS[kind][value]
+    except KeyError:
+        known = _REPRS[kind]
+        if len(known) > _REPRS_KEPT:
+            known.clear()
+        text = known[value] = repr(value)
+        return text
+
+
+_REPRS: dict[type, dict] = {str: {}, float: {}}  # kept apart: a text and a number are never one key
+_REPRS_KEPT = 65536
 
 
 def now() -> str:
