@@ -247,8 +247,9 @@ def _fields(catalog: Catalog, indicator: Indicator) -> _Fields:
 def _match_header(rows: tuple[tuple[object, ...], ...], fields: _Fields) -> tuple[dict[str, int], int, dict[str, str]] | None:
     """(field -> column, quality, field -> header as written) for header rows, or None when
     they name no unit code or no figure of the indicator. Do not change what it returns: it is shared."""
-    if rows in fields.matches:
-        return fields.matches[rows]
+    known = fields.matches.get(rows, _NOT_MATCHED)  # one hash of the rows, not two
+    if known is not _NOT_MATCHED:
+        return known
     labels = _header_labels(rows)
     match = None
     if _may_name(labels, fields):
@@ -259,6 +260,9 @@ def _match_header(rows: tuple[tuple[object, ...], ...], fields: _Fields) -> tupl
         fields.matches.clear()
     fields.matches[rows] = match
     return match
+
+
+_NOT_MATCHED = object()  # rows not matched yet (None is an answer: no header)
 
 
 def _may_name(labels: list[list[str]], fields: _Fields) -> bool:
@@ -551,7 +555,13 @@ def _is_numbering(cells: list[object]) -> bool:
             typed = True
             label = _NUMBER_LABEL.get(cell)
             if label is None:
-                label = _NUMBER_LABEL[cell] = None if not cell.strip() else bool(_NUMBERING.match(fold(cell).replace(" ", "")))
+                if not cell.strip():
+                    label = None
+                elif cell.isascii() and cell.isdigit():
+                    label = len(cell) <= 2  # ASCII digits fold to themselves: a label at one or two
+                else:
+                    label = bool(_NUMBERING.match(fold(cell).replace(" ", "")))
+                _NUMBER_LABEL[cell] = label
                 if len(_NUMBER_LABEL) > _TEXTS_KEPT:
                     _NUMBER_LABEL.clear()
             if label is None:

@@ -25,12 +25,22 @@ from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
-from vwu_pipeline.core.units import Unit, UnitTree, code_candidates, code_candidates_tuple
+from vwu_pipeline.core.units import CODE_WIDTHS, Unit, UnitTree, code_candidates, code_candidates_tuple
 from vwu_pipeline.ingest.guards import CellError, UncomputedFormula
 from vwu_pipeline.ingest.tables import Table
 from vwu_pipeline.store.migrations import PackedFigures
 
 ROW_CODE_WIDTHS = (5, 3, 2)  # rows are mostly communes: a bare 1 is commune 00001 before district 001
+
+
+def _row_code_candidates(raw: object) -> tuple[str, ...]:
+    """`code_candidates_tuple(raw, ROW_CODE_WIDTHS)`, a code typed as text of ASCII digits at a
+    code's width (nearly every row's, each new to the run) answered as it would be, by itself,
+    without cleaning it and filling the cache."""
+    if raw.__class__ is str and len(raw) in CODE_WIDTHS and raw.isascii() and raw.isdigit():
+        return (raw,)
+    return code_candidates_tuple(raw, ROW_CODE_WIDTHS)
+
 
 # What a typed row holds before its figures: every failure maps back to its cell.
 PLACE_COLUMNS = ["_sheet", "_row", "unit_code", "unit_name"]
@@ -236,7 +246,7 @@ def _rows_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[Table, list
             try:
                 code = known[raw.__class__, raw]
             except KeyError:
-                code = known[raw.__class__, raw] = next((c for c in code_candidates_tuple(raw, ROW_CODE_WIDTHS) if c in tree), None)
+                code = known[raw.__class__, raw] = next((c for c in _row_code_candidates(raw) if c in tree), None)
             except TypeError:  # a value that cannot be a key
                 code = next((c for c in code_candidates(raw, ROW_CODE_WIDTHS) if c in tree), None)
             if code is not None:
@@ -255,7 +265,7 @@ def _codes_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[str, int]]
             yield code, 1
         return
     for (_, raw), count in counted.items():
-        code = next((c for c in code_candidates_tuple(raw, ROW_CODE_WIDTHS) if c in tree), None)
+        code = next((c for c in _row_code_candidates(raw) if c in tree), None)
         if code is not None:
             yield code, count
 
@@ -284,7 +294,7 @@ class _RowCodes:
             return self._resolve(raw)
 
     def _resolve(self, raw: object) -> str | None:
-        candidates = code_candidates_tuple(raw, ROW_CODE_WIDTHS)
+        candidates = _row_code_candidates(raw)
         code = next((c for c in candidates if self.under(c)), None)
         return code or next((c for c in candidates if c in self.tree), None) or (candidates[0] if candidates else None)
 
@@ -315,7 +325,7 @@ class _RowCodes:
         if keys <= self._not_unit:
             return False
         for key in keys - self._not_unit:
-            if self.unit in code_candidates_tuple(key[1], ROW_CODE_WIDTHS):
+            if self.unit in _row_code_candidates(key[1]):
                 return True
             self._not_unit.add(key)
         return False
@@ -588,7 +598,7 @@ def _drop_unit_subtotal(sub: Submission, table: Table, codes: _RowCodes | None =
         return
     if codes is not None and codes.unit == sub.unit.code and not codes.may_carry_unit(table.column("unit_code")):
         return  # no cell can be read as the unit's own code
-    codes = [code_candidates_tuple(raw, ROW_CODE_WIDTHS) for raw in table.column("unit_code")]
+    codes = [_row_code_candidates(raw) for raw in table.column("unit_code")]
     for position, candidates in enumerate(codes):
         if sub.unit.code not in candidates:
             continue
