@@ -308,9 +308,7 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         if len(row) - row.count(None) - row.count("") < 2:
             continue
-        for cell in row:
-            if not isinstance(cell, str):
-                continue
+        for cell in filter(_IS_TEXT, row):  # the texts only, told in C (a data row's numbers skipped)
             try:
                 named = known[cell]
             except KeyError:
@@ -335,6 +333,9 @@ def _unit_code_names(catalog: Catalog) -> tuple[str, ...]:
 
 
 _CODE_NAMES: dict[int, tuple[Catalog, dict[str, tuple[str, ...]]]] = {}
+
+
+_IS_TEXT = str.__instancecheck__  # isinstance(cell, str), as one call filter can make
 
 
 # Per unit-code header names (one per catalogue): cell text -> whether it names one. The same
