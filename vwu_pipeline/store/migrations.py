@@ -549,6 +549,10 @@ class PackedFigures:
     def __bool__(self) -> bool:
         return bool(self.rows)
 
+    def __getitem__(self, index: int | slice) -> Any:
+        """A figure, or a list of them (made from all of them: for the odd caller, not a loop)."""
+        return list(self)[index]
+
     def __eq__(self, other: object) -> bool:
         return self.rows == other.rows if isinstance(other, PackedFigures) else NotImplemented
 
