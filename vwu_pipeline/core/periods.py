@@ -234,6 +234,21 @@ _STRONG: list[tuple[re.Pattern[str], object]] = [
     (re.compile(r"\bthang (\d{1,2})(?: nam)? (20\d\d)\b"), lambda m: (f"M{int(m[1]):02d}", m[2])),
     (re.compile(r"\b(?:tong ket(?: cong tac)?(?: hoi)?|ca) nam" + _Y + r"\b"), lambda m: ("", m[1])),
 ]
+# For each pattern above, texts one of which every match holds: a title without any of them is
+# not searched with it (most titles name "năm 2024" only: most patterns cannot match).
+_STRONG_NEEDS: list[tuple[str, ...]] = [
+    ("dau",),
+    ("cuoi",),
+    ("so ket",),
+    ("6 thang",),
+    ("so ket",),
+    ("9 thang",),
+    ("quy ",),
+    ("thang ",),
+    ("tong ket", "ca nam"),
+]
+_RANGE_NEEDS = ("tu ",)
+_AS_OF_NEEDS = ("den", "toi")
 _AS_OF = re.compile(r"\b(?:tinh den|tinh toi|den) (?:het )?(?:ngay )?(\d{1,2}) (?:thang )?(\d{1,2})(?: nam)? (20\d\d)\b")
 _WEAK_YEAR = re.compile(r"\b(?:nam|ky bao cao(?: nam)?|ky) (20\d\d)\b")
 _QUARTERS = {(1, 3): "Q1", (4, 6): "Q2", (7, 9): "Q3", (10, 12): "Q4", (1, 6): "H1", (7, 12): "H2", (1, 9): "9M", (1, 12): ""}
@@ -280,19 +295,21 @@ def read_title_period(title_lines: list[str]) -> TitlePeriod:
     def take(match: re.Match[str]) -> None:
         taken[match.start() : match.end()] = [True] * (match.end() - match.start())
 
-    for match in _RANGE.finditer(text):
+    for match in _RANGE.finditer(text) if _holds_any(text, _RANGE_NEEDS) else ():
         period = _range_period(int(match[1]), int(match[2]), int(match[3]), int(match[4]))
         take(match)
         if period:
             strong.append((match.start(), period[5:], period[:4]))
-    for pattern, read in _STRONG:
+    for (pattern, read), needs in zip(_STRONG, _STRONG_NEEDS, strict=True):
+        if not _holds_any(text, needs):
+            continue  # no match can be there
         for match in pattern.finditer(text):
             if free(match):
                 part, year = read(match)  # type: ignore[operator]
                 strong.append((match.start(), part, year))
                 take(match)
     weak_years = [(m.start(), m[1]) for m in _WEAK_YEAR.finditer(text) if free(m)]
-    as_of = [m for m in _AS_OF.finditer(text) if free(m)]
+    as_of = [m for m in _AS_OF.finditer(text) if free(m)] if _holds_any(text, _AS_OF_NEEDS) else []
     years = {year for _, _, year in strong if year} | {year for _, year in weak_years} | {m[3] for m in as_of}
     if len(years) > 1:
         phrases = [(line_at(o), f"{y}-{p}" if p else y) for o, p, y in strong if y]
@@ -314,6 +331,13 @@ def read_title_period(title_lines: list[str]) -> TitlePeriod:
     if year:
         return TitlePeriod(year, ((line_at(weak_years[0][0]), year),))
     return TitlePeriod(None)
+
+
+def _holds_any(text: str, needs: tuple[str, ...]) -> bool:
+    for need in needs:  # a loop, not any(): one or two texts, once per pattern and title
+        if need in text:
+            return True
+    return False
 
 
 def find_period(title_lines: list[str]) -> str | None:
@@ -361,6 +385,8 @@ def find_place_date(lines: list[str]) -> date | None:
     """The date a document was signed, from its place-and-date line; None when it has none."""
     for line in lines:
         folded = fold(line)
+        if "ngay " not in folded:
+            continue  # every match starts with "ngay "
         for match in _PLACE_DATE.finditer(folded):
             if _AS_OF_WORDS.search(folded[: match.start()]):
                 continue  # "Số liệu tính đến ngày 30 tháng 11 năm 2024": the figures' as-of date, the same on every version
@@ -373,4 +399,6 @@ def find_place_date(lines: list[str]) -> date | None:
 
 def without_place_dates(text: str) -> str:
     """Folded text with every "ngày D tháng M năm Y" removed: a signing date names no period."""
+    if "ngay " not in text:
+        return text  # every match starts with "ngay ": nothing to remove
     return _PLACE_DATE.sub(" ", text)
