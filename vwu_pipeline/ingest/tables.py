@@ -428,6 +428,7 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
     code_at = table.columns.get("unit_code")
     is_totals_label = catalog.is_totals_label
     totals_known = _per_catalog(_TOTALS_KNOWN, catalog)
+    digits_total_nothing = _totals_lettered(catalog)
     number_label, code_like = _NUMBER_LABEL, _CODE_LIKE
     start = table.header_rows[-1]  # 0-based index of the first row under the header
     rows = sheet.rows
@@ -446,7 +447,10 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
                 if totals is None:
                     if len(totals_known) > _TEXTS_KEPT:
                         totals_known.clear()
-                    totals = totals_known[text] = is_totals_label(text)
+                    if digits_total_nothing and text.isascii() and text.isdigit():
+                        totals = totals_known[text] = False  # folds to its digits: no label (each has a letter)
+                    else:
+                        totals = totals_known[text] = is_totals_label(text)
                 if totals:
                     break
         else:
@@ -464,6 +468,19 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
             table.rows.append((index + 1, cells))
         else:
             table.footer.append(_line(cells))
+
+
+def _totals_lettered(catalog: Catalog) -> bool:
+    """Every totals label (folded) has a letter: a text of digits is none. Once per catalogue."""
+    known = _per_catalog(_TOTALS_LETTERED, catalog)
+    try:
+        return known["lettered"]
+    except KeyError:
+        lettered = known["lettered"] = all(any(ch.isalpha() for ch in label) for label in catalog.totals_labels)
+        return lettered
+
+
+_TOTALS_LETTERED: dict[int, tuple[Catalog, dict[str, bool]]] = {}
 
 
 def _per_catalog(caches: dict, catalog: Catalog) -> dict:
@@ -493,8 +510,11 @@ def _looks_like_code(value: object) -> bool:
         return True
     known = _CODE_LIKE.get(value) if value.__class__ is str else None
     if known is None:
-        text = str(value).strip()
-        known = 0 < len(text) <= 12 and any(ch.isdigit() for ch in text)
+        if value.__class__ is str and value.isascii() and value.isdigit():
+            known = len(value) <= 12  # digits only: stripped, it is itself, and it has a digit
+        else:
+            text = str(value).strip()
+            known = 0 < len(text) <= 12 and any(ch.isdigit() for ch in text)
         if value.__class__ is str:
             if len(_CODE_LIKE) > _TEXTS_KEPT:
                 _CODE_LIKE.clear()
