@@ -1011,7 +1011,7 @@ def test_figures_packed_from_typed_rows_are_those_packed_from_the_long_form(seed
             if value == value
         ]
         packed = PackedFigures.of_rows(rows, names)
-        assert packed.rows == PackedFigures.of(long_form).rows
+        assert packed.rows == PackedFigures.of(long_form).rows and len(packed) == len(long_form)
         assert [f[:5] for f in packed] == [f[:5] for f in long_form]
         assert all(math.copysign(1, a[5]) == math.copysign(1, b[5]) and a[5] == b[5] for a, b in zip(packed, long_form, strict=True))
         # the digests made from the packed figures are those of the long form (-0.0 included)

@@ -550,14 +550,13 @@ class PackedFigures:
         return bool(self.rows)
 
     def __getitem__(self, index: int | slice) -> Any:
+        """A figure, or a list of them (made from all of them: for the odd caller, not a loop)."""
         return list(self)[index]
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, PackedFigures):
-            return self.rows == other.rows
-        return isinstance(other, list | tuple) and list(self) == list(other)
+        return self.rows == other.rows if isinstance(other, PackedFigures) else NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]  # equal to lists, which have none
+    __hash__ = None  # type: ignore[assignment]  # its rows are a list
 
     def __repr__(self) -> str:
         return f"PackedFigures({list(self)!r})"
