@@ -145,6 +145,27 @@ def test_a_wrong_totals_row_is_an_error_at_the_totals_row(vwu, inbox, workspace)
     assert problem.message("en") == "The totals row says 3,021 but the rows above add up to 3,020."
 
 
+def test_a_sheet_with_only_its_totals_row_has_nothing_to_check(inbox, workspace):
+    # A form sent back with no commune filled in but its totals row of zeros kept: the rows above
+    # add up to 0, as it says; the sheet reports nothing, the other sheet's figures count.
+    from builders import write_sheet_table
+    from openpyxl import load_workbook
+
+    path = district_workbook(inbox / "zeros.xlsx", ("members",))
+    book = load_workbook(path)
+    sheet = book.create_sheet("Thoát nghèo")
+    write_sheet_table(sheet, "poverty", [], title=["HỘI LHPN HUYỆN TIÊN LỮ", "BÁO CÁO KẾT QUẢ CÔNG TÁC HỘI NĂM 2024"], totals=[0] * 5)
+    book.save(path)
+
+    report = run([inbox], workspace)
+
+    (result,) = report.files
+    assert result.problems == []
+    assert result.empty_sheets == ["Thoát nghèo"]
+    assert len(figures(workspace, "members_total")) == len(COMMUNES)
+    assert figures(workspace, "poor_households_start") == {}
+
+
 def test_rules_of_the_schema_error_and_warning(vwu, inbox, workspace):
     rows = rows_for("members")
     rows[0][2:6] = [100, 150, 1800, 0]  # more new members than members: error

@@ -569,8 +569,8 @@ def _check_totals(sub: Submission, table: Table, rows: list[tuple], unsummable: 
         if column.name in unsummable:
             continue  # already reported on its own row; a sum would mislead
         if columns is None:
-            columns = list(zip(*rows)) or [()] * (position + 1)
-        values = columns[position]
+            columns = list(zip(*rows))
+        values = columns[position] if columns else ()  # no data row: the sum is 0
         added = sum(compress(values, map(eq, values, values)))  # in row order; NaN (an empty cell) left out
         if abs(stated - added) > 1e-6:
             sub.problem(
