@@ -4,6 +4,7 @@ reports, built from the files inside each period by the year's rules."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from builders import submission
@@ -413,3 +414,25 @@ def test_a_2025_first_half_compiled_on_the_new_tree_compares_through_the_convers
     summary = (out / "vwu-2025-H1-31.md").read_text(encoding="utf-8")
     assert "| Tổng số hội viên 6 tháng đầu năm 2025 | Tổng số hội viên 6 tháng đầu năm 2024 (chuyển sang danh mục mới) |" in summary
     assert "Số liệu 6 tháng đầu năm 2024 được chuyển sang danh mục mới" in summary
+
+
+def test_every_title_phrase_a_period_pattern_matches_holds_one_of_the_texts_it_is_searched_for():
+    # A title is searched with a pattern only when it holds one of that pattern's texts: a
+    # phrase the pattern matches without any of them would be missed.
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from vwu_pipeline.core.periods import _AS_OF, _AS_OF_NEEDS, _RANGE, _RANGE_NEEDS, _STRONG
+
+    def check(pattern: re.Pattern[str], needs: tuple[str, ...]) -> None:
+        @settings(max_examples=200, deadline=None)
+        @given(st.from_regex(pattern.pattern.replace(r"\b", ""), fullmatch=True, alphabet="abcdeghiklmnoqrstuvy 0123456789"))
+        def holds_a_text(text: str) -> None:
+            assert any(need in text for need in needs), (text, needs)
+
+        holds_a_text()
+
+    for pattern, _, needs in _STRONG:
+        check(pattern, needs)
+    check(_RANGE, _RANGE_NEEDS)
+    check(_AS_OF, _AS_OF_NEEDS)

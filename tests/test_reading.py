@@ -817,3 +817,25 @@ def test_sha256_of(tmp_path):
     data = bytes(range(256)) * 10_000  # 2.5 MiB: several 1 MiB chunks
     path.write_bytes(data)
     assert sha256_of(path) == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED], ids=["expanded-in-memory", "read-by-zipfile"])
+def test_a_sheet_part_named_without_xml_has_its_doctype_refused_whichever_way_it_is_read(tmp_path, compression):
+    # A worksheet's prolog is checked whatever its part is called: a deflated sheet is expanded
+    # from the bytes in memory, a stored one read through zipfile, and both refuse a DOCTYPE.
+    src = make_xlsx(tmp_path / "src.xlsx", {"A1": "x", "B2": 3}, title="S")
+    renamed = "xl/worksheets/sheet1.part"
+    path = tmp_path / "renamed.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            name = info.filename
+            if name == SHEET1:
+                name, data = renamed, _with_laughs(data, "worksheet", b"<t>x</t>", b"<t>&lol9;</t>")
+            elif name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b"worksheets/sheet1.xml", b"worksheets/sheet1.part")
+            zout.writestr(name, data, compress_type=compression if name == renamed else zipfile.ZIP_DEFLATED)
+    with pytest.raises(ReadError) as refused:
+        read_workbook(path)
+    assert refused.value.code == "file-unreadable"
+    assert "sheet1.part: the file declares XML entities" in refused.value.message("en")  # the guard's refusal, not the reader's

@@ -104,3 +104,37 @@ def test_the_figures_packed_one_row_per_unit_row_are_the_figures_stored_before(
             code: FigureOrigin(name, sheet, row, value) for code, name, sheet, row, value in origins
         }
         assert {(s.id, s.figures) for s in store.submissions() if s.figures} == set(counts)
+
+
+# Digests are stored, and a later run compares its files' digests with them: the texts hashed
+# may never change. These are what vwu wrote before the digests were made faster (737f616).
+PINNED_FIGURES = {
+    "poverty": [
+        ("12340", "Xã Tân Hưng", "Thoát nghèo", 7, "poor_households_end", 0.0),
+        ("12340", "Xã Tân Hưng", "Thoát nghèo", 7, "poor_households_start", -0.0),
+        ("00001", "Hà Nội", "Thoát nghèo", 6, "poor_households_end", 12.5),
+    ],
+    "members": [
+        ("12343", "Xã Đức Hợp", "Hội viên", 8, "members_total", 1200),
+        ("12340", "Phường Kim Mã", "Hội viên", 6, "members_total", 3070.0),
+        ("1234'5", 'Xã "A"', "Hội viên", 9, "members_total", 9007199254740993.0),
+        ("12340", "Phường Kim Mã", "Hội viên", 6, "members_new", 1e-300),
+    ],
+}
+PINNED_FILE_DIGEST = "1f96f32f90e4a39d9477c8580a121abec64bfedb3bf334f457217ef9ab1da8e6"
+PINNED_INDICATOR_DIGESTS = {
+    "poverty": "0730fa55ff477918f025ca0d9454475979d0c231e66b93ccdd010b98b80c2d65",
+    "members": "3f6995d15f2546770714f91276d709cead3ce0a446207dbef519fb6431709967",
+}
+
+
+def test_the_digests_stored_by_earlier_runs_are_made_the_same_way_today():
+    from vwu_pipeline.store.db import figures_digests, file_digest, indicator_digest
+    from vwu_pipeline.store.migrations import PackedFigures
+
+    assert file_digest(PINNED_FIGURES) == PINNED_FILE_DIGEST
+    assert {name: indicator_digest(rows) for name, rows in PINNED_FIGURES.items()} == PINNED_INDICATOR_DIGESTS
+    for _ in range(2):  # the second time from the reprs it remembers
+        assert figures_digests(PINNED_FIGURES) == (PINNED_FILE_DIGEST, PINNED_INDICATOR_DIGESTS)
+    packed = {name: PackedFigures.of(rows) for name, rows in PINNED_FIGURES.items()}
+    assert figures_digests(packed) == (PINNED_FILE_DIGEST, PINNED_INDICATOR_DIGESTS)

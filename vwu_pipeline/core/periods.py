@@ -223,29 +223,18 @@ def covering(submitted: Iterable[tuple[str, str, str]], period: Period, reporter
 _Y = r"(?: (?:nam )?(20\d\d))?"  # an optional year after a phrase: "quý III năm 2024", "quý 3/2024"
 _MONTH_YEAR = r"(?:(?:ngay )?\d{1,2} (?:thang )?|thang )?(\d{1,2}) (20\d\d)"
 _RANGE = re.compile(r"\btu " + _MONTH_YEAR + r" (?:den|toi) " + _MONTH_YEAR + r"\b")
-_STRONG: list[tuple[re.Pattern[str], object]] = [
-    (re.compile(r"\b(?:6 thang|nua nam|nua) dau(?: nam)?" + _Y + r"\b"), lambda m: ("H1", m[1])),
-    (re.compile(r"\b(?:6 thang|nua nam|nua) cuoi(?: nam)?" + _Y + r"\b"), lambda m: ("H2", m[1])),
-    (re.compile(r"\bso ket(?: cong tac)?(?: hoi)? 6 thang(?: nam)?" + _Y + r"\b"), lambda m: ("H1", m[1])),
-    (re.compile(r"\b6 thang(?: nam)? (20\d\d)\b"), lambda m: ("H1", m[1])),
-    (re.compile(r"\bso ket 6 thang\b"), lambda m: ("H1", None)),
-    (re.compile(r"\b9 thang(?: dau)?(?: nam)?" + _Y + r"\b"), lambda m: ("9M", m[1])),
-    (re.compile(r"\bquy (iv|i{1,3}|[1-4])\b" + _Y), lambda m: (f"Q{_quarter(m[1])}", m[2])),
-    (re.compile(r"\bthang (\d{1,2})(?: nam)? (20\d\d)\b"), lambda m: (f"M{int(m[1]):02d}", m[2])),
-    (re.compile(r"\b(?:tong ket(?: cong tac)?(?: hoi)?|ca) nam" + _Y + r"\b"), lambda m: ("", m[1])),
-]
-# For each pattern above, texts one of which every match holds: a title without any of them is
+# Each strong pattern with texts one of which every match holds: a title without any of them is
 # not searched with it (most titles name "năm 2024" only: most patterns cannot match).
-_STRONG_NEEDS: list[tuple[str, ...]] = [
-    ("dau",),
-    ("cuoi",),
-    ("so ket",),
-    ("6 thang",),
-    ("so ket",),
-    ("9 thang",),
-    ("quy ",),
-    ("thang ",),
-    ("tong ket", "ca nam"),
+_STRONG: list[tuple[re.Pattern[str], object, tuple[str, ...]]] = [
+    (re.compile(r"\b(?:6 thang|nua nam|nua) dau(?: nam)?" + _Y + r"\b"), lambda m: ("H1", m[1]), ("dau",)),
+    (re.compile(r"\b(?:6 thang|nua nam|nua) cuoi(?: nam)?" + _Y + r"\b"), lambda m: ("H2", m[1]), ("cuoi",)),
+    (re.compile(r"\bso ket(?: cong tac)?(?: hoi)? 6 thang(?: nam)?" + _Y + r"\b"), lambda m: ("H1", m[1]), ("so ket",)),
+    (re.compile(r"\b6 thang(?: nam)? (20\d\d)\b"), lambda m: ("H1", m[1]), ("6 thang",)),
+    (re.compile(r"\bso ket 6 thang\b"), lambda m: ("H1", None), ("so ket",)),
+    (re.compile(r"\b9 thang(?: dau)?(?: nam)?" + _Y + r"\b"), lambda m: ("9M", m[1]), ("9 thang",)),
+    (re.compile(r"\bquy (iv|i{1,3}|[1-4])\b" + _Y), lambda m: (f"Q{_quarter(m[1])}", m[2]), ("quy ",)),
+    (re.compile(r"\bthang (\d{1,2})(?: nam)? (20\d\d)\b"), lambda m: (f"M{int(m[1]):02d}", m[2]), ("thang ",)),
+    (re.compile(r"\b(?:tong ket(?: cong tac)?(?: hoi)?|ca) nam" + _Y + r"\b"), lambda m: ("", m[1]), ("tong ket", "ca nam")),
 ]
 _RANGE_NEEDS = ("tu ",)
 _AS_OF_NEEDS = ("den", "toi")
@@ -300,7 +289,7 @@ def read_title_period(title_lines: list[str]) -> TitlePeriod:
         take(match)
         if period:
             strong.append((match.start(), period[5:], period[:4]))
-    for (pattern, read), needs in zip(_STRONG, _STRONG_NEEDS, strict=True):
+    for pattern, read, needs in _STRONG:
         if not _holds_any(text, needs):
             continue  # no match can be there
         for match in pattern.finditer(text):

@@ -277,10 +277,12 @@ class _KnownParts:
         """A worksheet whole, its prolog checked: `_read_checked`, expanded here from the bytes in
         memory when every check zipfile makes on the way passes (local header, name, flags,
         method, sizes, CRC), the same bytes without zipfile's per-part file object. Anything
-        else, or a file not held in memory, goes through zipfile, which raises what it raises."""
+        else, or a file not held in memory, goes through zipfile, which raises what it raises.
+        The prolog is checked whatever the part is called, on both ways (a sheet's part name is
+        the workbook's to choose)."""
         xml = self.expanded(info)
         if xml is None:
-            return _read_checked(archive, info)
+            xml = archive.read(info)
         _check_prolog(info.filename, xml[:_PROLOG_BYTES])
         return xml
 

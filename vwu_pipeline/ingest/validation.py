@@ -604,12 +604,14 @@ def _drop_unit_subtotal(sub: Submission, table: Table, codes: _RowCodes | None =
         return
     if codes is not None and codes.unit == sub.unit.code and not codes.may_carry_unit(table.column("unit_code")):
         return  # no cell can be read as the unit's own code
-    codes = [_row_code_candidates(raw) for raw in table.column("unit_code")]
-    for position, candidates in enumerate(codes):
+    candidates_by_row = [_row_code_candidates(raw) for raw in table.column("unit_code")]
+    for position, candidates in enumerate(candidates_by_row):
         if sub.unit.code not in candidates:
             continue
         below = [
-            cells for (_, cells), other in zip(table.rows[position + 1 :], codes[position + 1 :]) if other and sub.unit.code not in other
+            cells
+            for (_, cells), other in zip(table.rows[position + 1 :], candidates_by_row[position + 1 :])
+            if other and sub.unit.code not in other
         ]
         if not below:
             continue
