@@ -36,6 +36,11 @@ DB_NAME = "vwu.sqlite"
 _INSERT_FIGURES = (
     "INSERT INTO figures (submission_id, unit_code, unit_name, sheet, row, columns, vals, width) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# A version of one indicator of a file, current until a newer one is stored.
+_INSERT_SUBMISSION = (
+    "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree, digest, version_key)"
+    " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)"
+)
 
 
 def version_key(signed_on: str | None, modified: str, path: Path) -> str:
@@ -722,8 +727,7 @@ class Store:
         rows: list[tuple] = []
         for indicator, figures_of in figures.items():
             submission_id = db.execute(
-                "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree, digest, version_key)"
-                " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                _INSERT_SUBMISSION,
                 (file_id, unit, year, period, indicator, stamp, tree, digests.get(indicator) or indicator_digest(figures_of), key),
             ).lastrowid
             rows += [(submission_id, *row) for row in figures_of.rows]
@@ -758,8 +762,7 @@ class Store:
         rows = list(figures)  # (unit code, unit name, sheet, row, column, value)
         digest = digest or indicator_digest(rows)
         submission_id = db.execute(
-            "INSERT INTO submissions (file_id, unit_code, year, period, indicator, current, ingested_at, tree, digest, version_key)"
-            " VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            _INSERT_SUBMISSION,
             (file_id, unit, year, period, indicator, stamp, tree, digest, key),
         ).lastrowid
         db.executemany(_INSERT_FIGURES, [(submission_id, *row) for row in figures.rows])
