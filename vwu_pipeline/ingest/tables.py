@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from vwu_pipeline.core.indicators import Catalog, Indicator
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.ingest.reading import RawSheet
 from vwu_pipeline.ingest.targets import find_targets_header
+
+T = TypeVar("T")
 
 HEADER_SEARCH_ROWS = 40  # the header sits under a title block of a few lines
 _PARENTHESISED = re.compile(r"\([^)]*\)")
@@ -96,10 +99,7 @@ def find_tables(sheets: list[RawSheet], catalog: Catalog, file: str) -> tuple[li
 def _for_sheet(catalog: Catalog, name: str) -> Indicator | None:
     """`catalog.for_sheet`, remembered per catalogue and sheet name (every file names its
     sheets alike; the catalogue folds each indicator's names again at each call)."""
-    entry = _SHEETS.get(id(catalog))
-    if entry is None or entry[0] is not catalog:
-        entry = _SHEETS[id(catalog)] = (catalog, {})
-    known = entry[1]
+    known = _per_catalog(_SHEETS, catalog)
     try:
         return known[name]
     except KeyError:
@@ -276,18 +276,16 @@ def _may_name(labels: list[list[str]], fields: _Fields) -> bool:
 
 
 def _name_patterns(fields: _Fields) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """One search for the unit code's names, one for every figure's: `_any_of` of each."""
-    entry = _PATTERNS.get(id(fields))
-    if entry is not None and entry[0] is fields:
-        return entry[1]
+    """One search for the unit code's names, one for every figure's: `_any_of` of each (made
+    once per fields)."""
+    return _made_once(_PATTERNS, fields, _new_name_patterns, kept=64)
+
+
+def _new_name_patterns(fields: _Fields) -> tuple[re.Pattern[str], re.Pattern[str]]:
     figure_names = tuple(dict.fromkeys(n for name, names in fields.names.items() if name in fields.figures for n in names if n))
     code_names = tuple(n for n in fields.names.get("unit_code", ()) if n)
     # An empty alternation never matches: (?!) when a side has no name at all.
-    patterns = tuple(_any_of(names) if names else re.compile("(?!)") for names in (code_names, figure_names))
-    if len(_PATTERNS) >= 64:
-        _PATTERNS.clear()
-    _PATTERNS[id(fields)] = (fields, patterns)  # the fields kept beside: a reused id() cannot match
-    return patterns
+    return tuple(_any_of(names) if names else re.compile("(?!)") for names in (code_names, figure_names))
 
 
 _PATTERNS: dict[int, tuple[_Fields, tuple[re.Pattern[str], re.Pattern[str]]]] = {}
@@ -324,15 +322,10 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
 def _unit_code_names(catalog: Catalog) -> tuple[str, ...]:
     """The unit-code column's folded names, worked out once per catalogue (a property that
     folds them again at each call)."""
-    known = _per_catalog(_CODE_NAMES, catalog)
-    try:
-        return known["names"]
-    except KeyError:
-        names = known["names"] = catalog.unit_columns[0].folded_names
-        return names
+    return _made_once(_CODE_NAMES, catalog, lambda catalog: catalog.unit_columns[0].folded_names)
 
 
-_CODE_NAMES: dict[int, tuple[Catalog, dict[str, tuple[str, ...]]]] = {}
+_CODE_NAMES: dict[int, tuple[Catalog, tuple[str, ...]]] = {}
 
 
 _IS_TEXT = str.__instancecheck__  # isinstance(cell, str), as one call filter can make
@@ -473,25 +466,25 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
 
 def _totals_lettered(catalog: Catalog) -> bool:
     """Every totals label (folded) has a letter: a text of digits is none. Once per catalogue."""
-    known = _per_catalog(_TOTALS_LETTERED, catalog)
-    try:
-        return known["lettered"]
-    except KeyError:
-        lettered = known["lettered"] = all(any(ch.isalpha() for ch in label) for label in catalog.totals_labels)
-        return lettered
+    return _made_once(_TOTALS_LETTERED, catalog, lambda catalog: all(any(ch.isalpha() for ch in label) for label in catalog.totals_labels))
 
 
-_TOTALS_LETTERED: dict[int, tuple[Catalog, dict[str, bool]]] = {}
+_TOTALS_LETTERED: dict[int, tuple[Catalog, bool]] = {}
 
 
 def _per_catalog(caches: dict, catalog: Catalog) -> dict:
-    """A cache of `caches` for one catalogue (the catalogue kept beside it, so that a reused
-    id() cannot match another)."""
-    entry = caches.get(id(catalog))
-    if entry is None or entry[0] is not catalog:
-        if len(caches) >= 8:
+    """A cache of `caches` for one catalogue, empty at first."""
+    return _made_once(caches, catalog, lambda _: {})
+
+
+def _made_once(caches: dict, owner: object, make: Callable[[Any], T], kept: int = 8) -> T:
+    """`make(owner)`, made once per object `owner` and kept in `caches` by its id(), the owner
+    beside it so that a reused id() cannot match another."""
+    entry = caches.get(id(owner))
+    if entry is None or entry[0] is not owner:
+        if len(caches) >= kept:
             caches.clear()
-        entry = caches[id(catalog)] = (catalog, {})
+        entry = caches[id(owner)] = (owner, make(owner))
     return entry[1]
 
 

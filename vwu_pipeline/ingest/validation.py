@@ -679,8 +679,8 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
     A check that cannot compare (a bound that is not a number, past the schema model) stops
     the run: rows it could not check must never count as passed."""
     indicator = table.indicator
-    names, derived, bounds, rules, lows, highs = _figure_checks(indicator)
-    suspects = _rows_to_check(indicator, rows, lows, highs)
+    names, derived, bounds, rules, lows, highs, sides = _figure_checks(indicator)
+    suspects = _rows_to_check(rows, lows, highs, sides)
     for row in rows if suspects is None else [rows[i] for i in suspects]:
         values = row[4:]
         if lows is not None:
@@ -727,15 +727,14 @@ def check_figures(sub: Submission, table: Table, rows: list[tuple]) -> None:
                     _figure_problem(sub, table, row, rule.code, rule.subject, place[rule.subject], params, rule.severity, templates)
 
 
-def _rows_to_check(indicator: Indicator, rows: list[tuple], lows: list | None, highs: list | None) -> list[int] | None:
+def _rows_to_check(rows: list[tuple], lows: list | None, highs: list | None, sides: list[tuple] | None) -> list[int] | None:
     """The rows of a sheet where a check of `check_figures` may fail, by position, told column
     by column (a few C calls a column instead of a few a row); None: check every row.
 
     A row left out has every figure a whole number (so reported) within its bounds, and every
     rule between two of its figures (or a figure and a number) holding: `check_figures` says
     nothing about it. Rules over a derived sum, bounds that are not numbers, or a comparison
-    that raises leave every row to the row-by-row checks."""
-    sides = _rule_positions(indicator)
+    that raises leave every row to the row-by-row checks. `sides`: `_rule_sides`."""
     if lows is None or sides is None or not rows:
         return None
     columns = list(zip(*rows))
@@ -763,33 +762,24 @@ def _rows_to_check(indicator: Indicator, rows: list[tuple], lows: list | None, h
     return sorted(suspects)
 
 
-def _rule_positions(indicator: Indicator) -> list[tuple] | None:
+def _rule_sides(indicator: Indicator) -> list[tuple] | None:
     """Each rule as (comparison, left, right), a side the position of its figure in a typed row
-    or (the number,); None when a rule reads a derived sum. Worked out once per indicator."""
-    entry = _RULE_POSITIONS.get(id(indicator))
-    if entry is None or entry[0] is not indicator:
-        names = list(indicator.column_names)
-        sides: list[tuple] | None = []
-        for rule in indicator.rules:
-            if any(name not in names for name in rule.names):
-                sides = None
-                break
-            left, right = (
-                len(PLACE_COLUMNS) + names.index(side) if side in rule.names else (rule.side(side, {}),) for side in (rule.left, rule.right)
-            )
-            sides.append((COMPARISONS[rule.op], left, right))
-        if len(_RULE_POSITIONS) >= 64:
-            _RULE_POSITIONS.clear()
-        entry = _RULE_POSITIONS[id(indicator)] = (indicator, sides)
-    return entry[1]
-
-
-_RULE_POSITIONS: dict[int, tuple] = {}
+    or (the number,); None when a rule reads a derived sum (for `_rows_to_check`)."""
+    names = list(indicator.column_names)
+    sides = []
+    for rule in indicator.rules:
+        if any(name not in names for name in rule.names):
+            return None
+        left, right = (
+            len(PLACE_COLUMNS) + names.index(side) if side in rule.names else (rule.side(side, {}),) for side in (rule.left, rule.right)
+        )
+        sides.append((COMPARISONS[rule.op], left, right))
+    return sides
 
 
 def _figure_checks(indicator: Indicator) -> tuple:
     """What check_figures reads of an indicator's schema (its figures' names, the derived sums
-    its rules use, each column's bounds, each rule's sides), worked out once per indicator
+    its rules use, each column's bounds, each rule's sides, and by position), worked out once per indicator
     instead of once per sheet; the indicator kept beside it so that a reused id() cannot match."""
     entry = _FIGURE_CHECKS.get(id(indicator))
     if entry is None or entry[0] is not indicator:
@@ -806,7 +796,8 @@ def _figure_checks(indicator: Indicator) -> tuple:
         numeric = all(bound is None or type(bound) in (int, float) for _, low, high in bounds for bound in (low, high))
         lows = [-math.inf if low is None else low for _, low, _ in bounds] if numeric else None
         highs = [math.inf if high is None else high for _, _, high in bounds] if numeric else None
-        entry = _FIGURE_CHECKS[id(indicator)] = (indicator, list(indicator.column_names), derived, bounds, rules, lows, highs)
+        sides = _rule_sides(indicator)
+        entry = _FIGURE_CHECKS[id(indicator)] = (indicator, list(indicator.column_names), derived, bounds, rules, lows, highs, sides)
     return entry[1:]
 
 
