@@ -560,17 +560,11 @@ def _check_totals(sub: Submission, table: Table, rows: list[tuple], unsummable: 
         return
     excel_row, cells = table.totals
     columns: list[tuple] | None = None  # the typed rows column by column, made on the first column to add
-    at, width = table.columns, len(cells)
     for position, column in enumerate(table.indicator.columns, start=len(PLACE_COLUMNS)):
-        index = at.get(column.name)
-        raw = cells[index] if index is not None and index < width else None  # table.cell
-        kind = type(raw)
-        if kind is int or kind is float:  # the common case, as _number reads it
-            stated = float(raw)
-        elif isinstance(raw, (CellError, UncomputedFormula)):
+        raw = table.cell(cells, column.name)
+        if isinstance(raw, (CellError, UncomputedFormula)):
             continue  # a totals row of formulas saved without results: nothing to check against
-        else:
-            stated = _number(sub, table, excel_row, column.name, raw)
+        stated = _number(sub, table, excel_row, column.name, raw)
         if stated != stated:  # NaN: nothing stated
             continue
         if column.name in unsummable:
