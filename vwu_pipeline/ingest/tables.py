@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple
 
 from vwu_pipeline.core.indicators import Catalog, Indicator
+from vwu_pipeline.core.per_object import made_once
 from vwu_pipeline.core.problems import Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
 from vwu_pipeline.ingest.reading import RawSheet
 from vwu_pipeline.ingest.targets import find_targets_header
-
-T = TypeVar("T")
 
 HEADER_SEARCH_ROWS = 40  # the header sits under a title block of a few lines
 _PARENTHESISED = re.compile(r"\([^)]*\)")
@@ -226,22 +224,22 @@ class _Fields(NamedTuple):
     matches: dict[tuple[tuple[object, ...], ...], tuple[dict[str, int], int, dict[str, str]] | None]
 
 
-# Built once per catalogue and indicator (the catalogue is loaded once per process); the
-# indicator object is kept beside its fields so that a reused id() cannot match another.
+# Built once per catalogue and indicator (the catalogue is loaded once per process), by
+# `made_once`: an indicator's fields are kept among its catalogue's, each beside its object.
 # The matches live in the fields themselves: a cache keyed by id(fields) answered for other
 # fields once the first were replaced and their id reused (another schema folder, same process).
-_FIELDS: dict[tuple[int, int], tuple[Catalog, Indicator, _Fields]] = {}
+_FIELDS: dict[int, tuple[Catalog, dict[int, tuple[Indicator, _Fields]]]] = {}
 _MATCHES_KEPT = 4096
 
 
 def _fields(catalog: Catalog, indicator: Indicator) -> _Fields:
-    entry = _FIELDS.get((id(catalog), id(indicator)))
-    if entry is None or entry[0] is not catalog or entry[1] is not indicator:
-        names = {c.name: c.folded_names for c in catalog.unit_columns}
-        names.update({c.name: c.folded_names for c in indicator.columns})
-        fields = _Fields(names, frozenset(indicator.column_names), {})
-        entry = _FIELDS[(id(catalog), id(indicator))] = (catalog, indicator, fields)
-    return entry[2]
+    return made_once(_per_catalog(_FIELDS, catalog), indicator, lambda indicator: _new_fields(catalog, indicator), kept=64)
+
+
+def _new_fields(catalog: Catalog, indicator: Indicator) -> _Fields:
+    names = {c.name: c.folded_names for c in catalog.unit_columns}
+    names.update({c.name: c.folded_names for c in indicator.columns})
+    return _Fields(names, frozenset(indicator.column_names), {})
 
 
 def _match_header(rows: tuple[tuple[object, ...], ...], fields: _Fields) -> tuple[dict[str, int], int, dict[str, str]] | None:
@@ -278,7 +276,7 @@ def _may_name(labels: list[list[str]], fields: _Fields) -> bool:
 def _name_patterns(fields: _Fields) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """One search for the unit code's names, one for every figure's: `_any_of` of each (made
     once per fields)."""
-    return _made_once(_PATTERNS, fields, _new_name_patterns, kept=64)
+    return made_once(_PATTERNS, fields, _new_name_patterns, kept=64)
 
 
 def _new_name_patterns(fields: _Fields) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -322,7 +320,7 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
 def _unit_code_names(catalog: Catalog) -> tuple[str, ...]:
     """The unit-code column's folded names, worked out once per catalogue (a property that
     folds them again at each call)."""
-    return _made_once(_CODE_NAMES, catalog, lambda catalog: catalog.unit_columns[0].folded_names)
+    return made_once(_CODE_NAMES, catalog, lambda catalog: catalog.unit_columns[0].folded_names)
 
 
 _CODE_NAMES: dict[int, tuple[Catalog, tuple[str, ...]]] = {}
@@ -466,7 +464,7 @@ def _split_rows(table: Table, sheet: RawSheet, catalog: Catalog) -> None:
 
 def _totals_lettered(catalog: Catalog) -> bool:
     """Every totals label (folded) has a letter: a text of digits is none. Once per catalogue."""
-    return _made_once(_TOTALS_LETTERED, catalog, lambda catalog: all(any(ch.isalpha() for ch in label) for label in catalog.totals_labels))
+    return made_once(_TOTALS_LETTERED, catalog, lambda catalog: all(any(ch.isalpha() for ch in label) for label in catalog.totals_labels))
 
 
 _TOTALS_LETTERED: dict[int, tuple[Catalog, bool]] = {}
@@ -474,18 +472,7 @@ _TOTALS_LETTERED: dict[int, tuple[Catalog, bool]] = {}
 
 def _per_catalog(caches: dict, catalog: Catalog) -> dict:
     """A cache of `caches` for one catalogue, empty at first."""
-    return _made_once(caches, catalog, lambda _: {})
-
-
-def _made_once(caches: dict, owner: object, make: Callable[[Any], T], kept: int = 8) -> T:
-    """`make(owner)`, made once per object `owner` and kept in `caches` by its id(), the owner
-    beside it so that a reused id() cannot match another."""
-    entry = caches.get(id(owner))
-    if entry is None or entry[0] is not owner:
-        if len(caches) >= kept:
-            caches.clear()
-        entry = caches[id(owner)] = (owner, make(owner))
-    return entry[1]
+    return made_once(caches, catalog, lambda _: {})
 
 
 # Per catalogue: cell text -> whether it is a totals label ("Tổng cộng"), as `is_totals_label` says.

@@ -22,6 +22,7 @@ from typing import TypeVar
 from vwu_pipeline.core.crosswalk import recoded_codes
 from vwu_pipeline.core.indicators import COMPARISONS, Catalog, CheckFailed, Column, Indicator, Rule
 from vwu_pipeline.core.messages import Said, said
+from vwu_pipeline.core.per_object import made_once
 from vwu_pipeline.core.periods import Period, find_place_date, read_title_period
 from vwu_pipeline.core.problems import FileResult, Problem
 from vwu_pipeline.core.text import NotANumber, clean, fold, parse_number
@@ -559,17 +560,11 @@ def _check_totals(sub: Submission, table: Table, rows: list[tuple], unsummable: 
         return
     excel_row, cells = table.totals
     columns: list[tuple] | None = None  # the typed rows column by column, made on the first column to add
-    at, width = table.columns, len(cells)
     for position, column in enumerate(table.indicator.columns, start=len(PLACE_COLUMNS)):
-        index = at.get(column.name)
-        raw = cells[index] if index is not None and index < width else None  # table.cell
-        kind = type(raw)
-        if kind is int or kind is float:  # the common case, as _number reads it
-            stated = float(raw)
-        elif isinstance(raw, (CellError, UncomputedFormula)):
+        raw = table.cell(cells, column.name)
+        if isinstance(raw, (CellError, UncomputedFormula)):
             continue  # a totals row of formulas saved without results: nothing to check against
-        else:
-            stated = _number(sub, table, excel_row, column.name, raw)
+        stated = _number(sub, table, excel_row, column.name, raw)
         if stated != stated:  # NaN: nothing stated
             continue
         if column.name in unsummable:
@@ -779,29 +774,25 @@ def _rule_sides(indicator: Indicator) -> list[tuple] | None:
 
 def _figure_checks(indicator: Indicator) -> tuple:
     """What check_figures reads of an indicator's schema (its figures' names, the derived sums
-    its rules use, each column's bounds, each rule's sides, and by position), worked out once per indicator
-    instead of once per sheet; the indicator kept beside it so that a reused id() cannot match."""
-    entry = _FIGURE_CHECKS.get(id(indicator))
-    if entry is None or entry[0] is not indicator:
-        wanted = {name for rule in indicator.rules for name in rule.names}
-        derived = [d for d in indicator.derived if d.name in wanted]
-        bounds = [(column, column.min, column.max) for column in indicator.columns]
-        # Each side once: a figure's name, or the number it states.
-        rules = [
-            (rule, rule.names, COMPARISONS[rule.op], _operand(rule, rule.left), _operand(rule, rule.right)) for rule in indicator.rules
-        ]
-        if len(_FIGURE_CHECKS) >= 64:
-            _FIGURE_CHECKS.clear()
-        # The bounds as numbers for the quick test of a row (none: -inf / inf), when every one is a number.
-        numeric = all(bound is None or type(bound) in (int, float) for _, low, high in bounds for bound in (low, high))
-        lows = [-math.inf if low is None else low for _, low, _ in bounds] if numeric else None
-        highs = [math.inf if high is None else high for _, _, high in bounds] if numeric else None
-        sides = _rule_sides(indicator)
-        entry = _FIGURE_CHECKS[id(indicator)] = (indicator, list(indicator.column_names), derived, bounds, rules, lows, highs, sides)
-    return entry[1:]
+    its rules use, each column's bounds, each rule's sides, and by position), worked out once
+    per indicator instead of once per sheet."""
+    return made_once(_FIGURE_CHECKS, indicator, _new_figure_checks, kept=64)
 
 
-_FIGURE_CHECKS: dict[int, tuple] = {}
+def _new_figure_checks(indicator: Indicator) -> tuple:
+    wanted = {name for rule in indicator.rules for name in rule.names}
+    derived = [d for d in indicator.derived if d.name in wanted]
+    bounds = [(column, column.min, column.max) for column in indicator.columns]
+    # Each side once: a figure's name, or the number it states.
+    rules = [(rule, rule.names, COMPARISONS[rule.op], _operand(rule, rule.left), _operand(rule, rule.right)) for rule in indicator.rules]
+    # The bounds as numbers for the quick test of a row (none: -inf / inf), when every one is a number.
+    numeric = all(bound is None or type(bound) in (int, float) for _, low, high in bounds for bound in (low, high))
+    lows = [-math.inf if low is None else low for _, low, _ in bounds] if numeric else None
+    highs = [math.inf if high is None else high for _, _, high in bounds] if numeric else None
+    return list(indicator.column_names), derived, bounds, rules, lows, highs, _rule_sides(indicator)
+
+
+_FIGURE_CHECKS: dict[int, tuple[Indicator, tuple]] = {}
 
 
 def _operand(rule: Rule, operand: str) -> tuple[str | None, float | None]:

@@ -1,0 +1,358 @@
+"""Issue 18: the reader's shortcuts decide as the slow paths they stand in for.
+
+The national ingest is fast because the reader answers the common case without the full
+check: a sheet's figures checked column by column before row by row, a sheet of known communes
+waved through, header rows rejected by two regex searches before columns are assigned, cell
+texts of digits never folded. Each shortcut is run here against its slow path on generated rows,
+codes, names and headers: the same problems, the same rows, the same header, or the shortcut is
+wrong. (The end-to-end tests and the national sets cover the files offices send; these cover
+what they do not send yet.)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from unittest import mock
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vwu_pipeline.core.indicators import COMPARISONS, Indicator, Rule, load_catalog
+from vwu_pipeline.core.per_object import made_once
+from vwu_pipeline.core.problems import FileResult
+from vwu_pipeline.core.text import fold
+from vwu_pipeline.core.units import UnitTree, code_candidates
+from vwu_pipeline.ingest import tables, validation
+from vwu_pipeline.ingest.reading import RawSheet
+from vwu_pipeline.ingest.tables import Table
+from vwu_pipeline.ingest.validation import ROW_CODE_WIDTHS, Submission, _RowCodes
+
+CATALOG = load_catalog(None)
+TREE = UnitTree.for_year(2024)
+UNIT = TREE.get("332")  # Huyện Tiên Lữ, 11 communes
+NEIGHBOUR = TREE.get("467")  # Huyện Đa Krông, another province
+SHORTCUT = settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _submission() -> Submission:
+    return Submission(path=Path("332.xlsx"), result=FileResult("332.xlsx"), unit=UNIT, year=2024)
+
+
+def _table(indicator: Indicator, rows: list[tuple[int, list[object]]] | None = None) -> Table:
+    """A sheet laid out as the form: code, name, then the indicator's figures."""
+    names = ["unit_code", "unit_name", *indicator.column_names]
+    columns = {name: index for index, name in enumerate(names)}
+    headers = {name: f"header of {name}" for name in names}
+    return Table(indicator, indicator.sheet_name, (5,), columns, headers, rows=list(rows or []))
+
+
+def _said(problems: list) -> list[str]:
+    """Problems compared by repr: a NaN value is equal to itself there."""
+    return [repr(p) for p in problems]
+
+
+# --- one home for values made once per object -------------------------------------------------
+
+
+def test_a_value_made_once_is_never_handed_to_another_object_that_got_the_same_id():
+    class Owner:
+        pass
+
+    first, second = Owner(), Owner()
+    caches: dict = {}
+    assert made_once(caches, first, lambda owner: ("made for", owner)) == ("made for", first)
+    assert made_once(caches, first, lambda owner: "made again") == ("made for", first)
+    # An entry left under the id of an object that is gone, now the id of `second`.
+    caches[id(second)] = (first, "the first object's value")
+    assert made_once(caches, second, lambda owner: ("made for", owner)) == ("made for", second)
+
+
+def test_values_made_once_start_again_past_what_is_kept():
+    owners = [object() for _ in range(5)]
+    caches: dict = {}
+    for owner in owners:
+        made_once(caches, owner, id, kept=3)
+    assert len(caches) <= 3
+    assert all(made_once(caches, owner, id, kept=3) == id(owner) for owner in owners)
+
+
+# --- figures: column by column, then the rows that may fail -----------------------------------
+
+# A sheet as offices fill it: whole numbers within the bounds, a few cells gone wrong.
+WHOLE = st.integers(0, 10).map(float)
+SPOILED = st.one_of(st.sampled_from([-1.0, 11.0, 12.0, 1e13, math.nan, math.inf, -math.inf, 2.5, -0.5]), st.floats(-3, 15))
+BOUNDS = st.sampled_from([None, 0, 0.0, 1, 2.5]), st.sampled_from([None, 5, 10, 10.0, 1e6])
+
+
+@st.composite
+def indicators(draw) -> Indicator:
+    """An indicator of the catalogue with other bounds and rules: between two figures, a figure
+    and a number, or over a derived sum (which the column-wise check leaves to the rows)."""
+    base = draw(st.sampled_from(CATALOG.indicators))
+    low, high = BOUNDS
+    columns = tuple(replace(c, min=draw(low), max=draw(high)) for c in base.columns)
+    figures = [c.name for c in base.columns]
+    derived = [d.name for d in base.derived]
+    rules = []
+    for number in range(draw(st.integers(0, 3))):
+        left = draw(st.sampled_from(figures + derived))
+        right = draw(st.one_of(st.sampled_from(figures + derived), st.sampled_from(["0", "5", "7.5"])))
+        op = draw(st.sampled_from(sorted(COMPARISONS)))
+        rules.append(Rule(f"rule-{number}", left, op, right, draw(st.sampled_from(["error", "warning"])), "vi", "en"))
+    return replace(base, columns=columns, rules=tuple(rules))
+
+
+@st.composite
+def typed_sheets(draw) -> tuple[Indicator, list[tuple]]:
+    indicator = draw(indicators())
+    width = len(indicator.columns)
+    count = draw(st.integers(0, 8))
+    figures = [draw(st.lists(WHOLE, min_size=width, max_size=width)) for _ in range(count)]
+    for _ in range(draw(st.integers(0, 3)) if count else 0):
+        figures[draw(st.integers(0, count - 1))][draw(st.integers(0, width - 1))] = draw(SPOILED)
+    rows = [("Sheet", 6 + i, "12337", None, *values) for i, values in enumerate(figures)]
+    return indicator, rows
+
+
+def _checked(indicator: Indicator, rows: list[tuple]) -> list[str]:
+    sub = _submission()
+    validation.check_figures(sub, _table(indicator), rows)
+    return _said(sub.result.problems)
+
+
+def _row_by_row(indicator: Indicator) -> tuple:
+    """`_figure_checks` without the bounds as numbers nor the rules by position: every row, every
+    figure, every rule checked one by one."""
+    names, derived, bounds, rules, *_ = validation._new_figure_checks(indicator)
+    return names, derived, bounds, rules, None, None, None
+
+
+@SHORTCUT
+@given(typed_sheets())
+def test_figures_checked_column_by_column_say_what_every_row_checked_says(sheet):
+    indicator, rows = sheet
+    quick = _checked(indicator, rows)
+    with mock.patch.object(validation, "_figure_checks", _row_by_row):
+        slow = _checked(indicator, rows)
+    assert quick == slow
+
+
+# --- unit codes: a sheet of known communes said nothing about at once ---------------------------
+
+COMMUNES = [u.code for u in TREE.children(UNIT.code)]
+OTHERS = [u.code for u in TREE.children(NEIGHBOUR.code)[:3]]
+CODES = st.sampled_from([*COMMUNES, UNIT.code, UNIT.parent, NEIGHBOUR.code, *OTHERS, "99999"])
+
+
+@st.composite
+def names_for(draw, code: str | None) -> str | None:
+    unit = TREE.get(code) if code else None
+    official = unit.name if unit else "Xã Không Có"
+    return draw(
+        st.sampled_from(
+            [None, official, official.upper(), fold(official), official.split(" ", 1)[-1], "Xã Không Có", TREE.get(COMMUNES[0]).name]
+        )
+    )
+
+
+@st.composite
+def unit_rows(draw) -> list[tuple]:
+    rows = []
+    for i in range(draw(st.integers(0, 6))):
+        code = draw(st.one_of(CODES, st.just(None)) if draw(st.integers(0, 9)) == 0 else CODES)
+        rows.append(("Hội viên", 6 + i, code, draw(names_for(code)), 1.0))
+    return rows
+
+
+class _Direct(_RowCodes):
+    """The tree asked each time, and no sheet waved through at once."""
+
+    def all_fine(self, found, names):
+        return False
+
+    def under(self, code):
+        return self.tree.is_under(code, self.unit)
+
+    def name_matches(self, code, name):
+        return self.tree.name_matches(code, name)
+
+
+def _units_checked(sheets: list[list[tuple]], codes: _RowCodes) -> list[str]:
+    sub = _submission()
+    table = _table(CATALOG.indicators[0])
+    for rows in sheets:  # the sheets of one file share its codes
+        validation._check_units(sub, table, rows, TREE, codes)
+    return _said(sub.result.problems)
+
+
+@SHORTCUT
+@given(st.lists(unit_rows(), min_size=1, max_size=3))
+def test_a_sheet_waved_through_at_once_is_one_where_every_row_passes_the_unit_checks(sheets):
+    assert _units_checked(sheets, _RowCodes(TREE, UNIT.code)) == _units_checked(sheets, _Direct(TREE, UNIT.code))
+
+
+@SHORTCUT
+@given(st.lists(st.lists(st.tuples(CODES, st.data()), max_size=6), min_size=1, max_size=4))
+def test_a_sheet_of_fine_codes_and_names_is_told_as_each_pair_alone_would_be(sheets):
+    codes = _RowCodes(TREE, UNIT.code)
+    for pairs in sheets:  # asked again and again for one file: the answers it remembers too
+        found = [code for code, _ in pairs]
+        names = [data.draw(names_for(code)) for code, data in pairs]
+        alone = all(TREE.is_under(c, UNIT.code) and (not n or TREE.name_matches(c, n)) for c, n in zip(found, names))
+        assert codes.all_fine(found, names) == alone
+        assert [codes.name_matches(c, n) for c, n in zip(found, names) if n] == [TREE.name_matches(c, n) for c, n in zip(found, names) if n]
+
+
+# Cells a code column holds: the unit's own code typed every way, communes' codes, other text.
+RAW_CODES = st.one_of(
+    st.sampled_from([UNIT.code, int(UNIT.code), float(UNIT.code), f" {UNIT.code} ", f"{UNIT.code}.0", "0332", "00332", "３３２"]),
+    st.sampled_from(COMMUNES).flatmap(lambda code: st.sampled_from([code, int(code), float(code), code[1:]])),
+    st.integers(0, 100_000),
+    st.floats(allow_nan=True),
+    st.text(alphabet="0123456789 .,3２٣x", max_size=7),
+    st.sampled_from([None, True, "", "Cộng", [332], 332.5]),
+)
+
+
+@SHORTCUT
+@given(st.lists(st.lists(RAW_CODES, max_size=8), min_size=1, max_size=4))
+def test_a_code_column_said_to_hold_no_unit_code_holds_none_read_any_way(columns):
+    codes = _RowCodes(TREE, UNIT.code)
+    for raws in columns:  # the sheets of one file: each distinct value asked once
+        anywhere = any(UNIT.code in code_candidates(raw, ROW_CODE_WIDTHS) for raw in raws)
+        # A value that cannot be remembered (a list) leaves the column to the full search.
+        assert codes.may_carry_unit(raws) == (anywhere or not all(_hashable(raw) for raw in raws))
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+@SHORTCUT
+@given(st.lists(RAW_CODES, max_size=12))
+def test_a_code_typed_as_digits_has_the_readings_of_any_code(raws):
+    for raw in raws:
+        assert validation._row_code_candidates(raw) == tuple(code_candidates(raw, ROW_CODE_WIDTHS))
+
+
+@st.composite
+def unit_sheets(draw) -> list[list[object]]:
+    """Raw rows of a members sheet, sometimes with the district's own row on top adding up the
+    communes under it (a subtotal), sometimes with its own activities."""
+    communes = draw(st.lists(st.sampled_from(COMMUNES), max_size=4, unique=True))
+    rows = [[code, TREE.get(code).name, *draw(st.lists(st.integers(0, 9), min_size=4, max_size=4))] for code in communes]
+    if draw(st.booleans()):
+        sums = [sum(row[2 + i] for row in rows) for i in range(4)]
+        own = sums if draw(st.booleans()) else [s + draw(st.integers(0, 2)) for s in sums]
+        rows.insert(draw(st.integers(0, len(rows))), [draw(st.sampled_from([UNIT.code, int(UNIT.code)])), UNIT.name, *own])
+    if draw(st.booleans()):
+        rows.insert(draw(st.integers(0, len(rows))), [draw(RAW_CODES), "Ghi chú", None, None, None, None])
+    return rows
+
+
+@SHORTCUT
+@given(unit_sheets())
+def test_a_sheet_skipped_for_a_subtotal_row_keeps_what_the_full_search_keeps(rows):
+    outcomes = []
+    for codes in (_RowCodes(TREE, UNIT.code), None):
+        sub = _submission()
+        table = _table(CATALOG.indicators[0], [(6 + i, list(cells)) for i, cells in enumerate(rows)])
+        validation._drop_unit_subtotal(sub, table, codes)
+        outcomes.append((_said(sub.result.problems), table.rows))
+    assert outcomes[0] == outcomes[1]
+
+
+# --- headers: candidates rejected before columns are assigned ------------------------------------
+
+
+def _written(header: str) -> st.SearchStrategy[str]:
+    """A header as offices type it: as on the form, in capitals, without diacritics, decomposed
+    (NFD), with a word or a note around it."""
+    import unicodedata
+
+    return st.sampled_from(
+        [
+            header,
+            header.upper(),
+            fold(header),
+            unicodedata.normalize("NFD", header),
+            f"{header} (người)",
+            f"({header})",
+            f"Số {header}",
+            f"{header}\n",
+            f"1. {header}",
+            header[: max(1, len(header) // 2)],
+        ]
+    )
+
+
+def _header_texts(indicator: Indicator) -> st.SearchStrategy[object]:
+    names = [CATALOG.unit_columns[0].header, *CATALOG.unit_columns[0].aliases, CATALOG.unit_columns[1].header]
+    for column in indicator.columns:
+        names += [column.header, *column.aliases]
+    others = [TREE.get(c).name for c in COMMUNES[:4]] + ["Kim Mã", "Mã số thuế", "Tổng cộng", "(1)", "STT", "Ghi chú", "x" * 90]
+    return st.one_of(
+        st.sampled_from(names).flatmap(_written),
+        st.sampled_from(others),
+        st.sampled_from(COMMUNES).map(str),
+        st.text(alphabet=st.characters(categories=["Nd"]), min_size=1, max_size=5),
+        st.integers(0, 99_999),
+        st.none(),
+        st.just(""),
+    )
+
+
+@st.composite
+def header_rows(draw) -> tuple[Indicator, tuple[tuple[object, ...], ...]]:
+    indicator = draw(st.sampled_from(CATALOG.indicators))
+    width = draw(st.integers(1, 8))
+    texts = _header_texts(indicator)
+    rows = tuple(tuple(draw(st.lists(texts, min_size=width, max_size=width))) for _ in range(draw(st.integers(1, 2))))
+    return indicator, rows
+
+
+def _assigned(rows: tuple[tuple[object, ...], ...], fields: tables._Fields) -> tuple | None:
+    """What `_match_header` says, worked out by `_assign` for every candidate."""
+    labels = tables._header_labels(rows)
+    assigned, quality = tables._assign(labels, fields.names)
+    if "unit_code" in assigned and any(name in fields.figures for name in assigned):
+        return assigned, quality, {name: labels[index][-1] for name, index in assigned.items()}
+    return None
+
+
+@SHORTCUT
+@given(header_rows())
+def test_header_rows_rejected_before_columns_are_assigned_are_ones_assign_finds_no_header_in(header):
+    indicator, rows = header
+    fields = tables._fields(CATALOG, indicator)
+    expected = _assigned(rows, fields)
+    if not tables._may_name(tables._header_labels(rows), fields):
+        assert expected is None
+    assert tables._match_header(rows, fields) == expected
+    assert tables._match_header(rows, fields) == expected  # and so when remembered
+
+
+def _names_a_unit_code(cell: object) -> bool:
+    """Each unit-code name searched for in the folded cell, one by one."""
+    label = f" {fold(tables._PARENTHESISED.sub(' ', cell))} "
+    return any(f" {name} " in label for name in CATALOG.unit_columns[0].folded_names)
+
+
+@SHORTCUT
+@given(st.lists(st.lists(_header_texts(CATALOG.indicators[0]), max_size=6), max_size=45))
+def test_the_rows_that_may_start_a_header_are_those_naming_the_unit_code_read_cell_by_cell(rows):
+    sheet = RawSheet("Hội viên", [list(row) for row in rows])
+    expected = [
+        index
+        for index, row in enumerate(rows[: tables.HEADER_SEARCH_ROWS])
+        if sum(cell is not None and cell != "" for cell in row) >= 2
+        and any(isinstance(cell, str) and len(cell) < 80 and _names_a_unit_code(cell) for cell in row)
+    ]
+    assert tables._header_rows(sheet, CATALOG) == expected
+    assert tables._header_rows(sheet, CATALOG) == expected  # and so when remembered
