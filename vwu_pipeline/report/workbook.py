@@ -19,12 +19,15 @@ from __future__ import annotations
 import io
 import math
 import re
+import zipfile
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import xlsxwriter
 import xlsxwriter.exceptions
+import xlsxwriter.workbook
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
@@ -372,10 +375,44 @@ class _FastWorksheet(Worksheet):
 
 
 class _FastWorkbook(xlsxwriter.Workbook):
-    """XlsxWriter's workbook, its shared strings written by `_FastSharedStrings`."""
+    """XlsxWriter's workbook, its shared strings written by `_FastSharedStrings`, its parts
+    deflated by zlib-ng (`_DeflatingZipFile`)."""
 
     def _get_packager(self) -> Packager:
         return _FastPackager()
+
+    def _store_workbook(self) -> None:
+        # XlsxWriter makes its zip file by the name it imported; ours for this call only (any
+        # other XlsxWriter workbook, a template, keeps zipfile's own)
+        module = xlsxwriter.workbook
+        module.ZipFile = _DeflatingZipFile
+        try:
+            super()._store_workbook()
+        finally:
+            module.ZipFile = zipfile.ZipFile
+
+
+try:
+    from zlib_ng import zlib_ng as _deflating
+except ImportError:  # an environment not yet reinstalled from the lock: zipfile's own zlib
+    _deflating = None
+
+# zlib-ng's level 5: the national workbook's 15 MB of XML deflated in ≈ 0.12 s instead of zlib's
+# default level's ≈ 0.35 s, 0.4 % larger (1,899,479 against 1,891,474 bytes)
+DEFLATE_LEVEL = 5
+
+
+class _DeflatingZipFile(zipfile.ZipFile):
+    """zipfile's ZipFile whose deflated members are compressed by zlib-ng (zlib's format: any
+    reader of xlsx reads them) instead of zlib; everything else (headers, CRC, sizes, zip64,
+    directory) is zipfile's own. Where zlib-ng or zipfile's writer differ from what is expected,
+    zipfile deflates as usual."""
+
+    def _open_to_write(self, zinfo: zipfile.ZipInfo, force_zip64: bool = False):
+        writer = super()._open_to_write(zinfo, force_zip64)
+        if _deflating is not None and zinfo.compress_type == zipfile.ZIP_DEFLATED and hasattr(writer, "_compressor"):
+            writer._compressor = _deflating.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+        return writer
 
 
 class _FastPackager(Packager):
