@@ -632,6 +632,8 @@ def _column_class() -> type:
     """A matplotlib Text drawn once a line of a column: the names of a panel's units differ only
     in their words and height. Made, styled and added once, it draws each as the Text of its own
     did (the same pixels), without 40 Text artists a panel made, clipped and sorted apiece."""
+    import numpy
+    from matplotlib.colors import to_rgba
     from matplotlib.text import Text
 
     class Column(Text):
@@ -640,12 +642,92 @@ def _column_class() -> type:
             self.lines = list(zip(ys, texts))
 
         def draw(self, renderer: Any) -> None:
-            for y, words in self.lines:
-                self.set_y(y)
-                self.set_text(words)
-                super().draw(renderer)
+            plain = not (self._bbox_patch or self.get_path_effects() or self.get_usetex() or self.get_wrap())
+            if not plain or self.get_rasterized() or self.get_agg_filter() is not None or not self.get_visible():
+                for y, words in self.lines:
+                    self.set_y(y)
+                    self.set_text(words)
+                    super().draw(renderer)
+                return
+            self._draw_lines(renderer)
+
+        def _draw_lines(self, renderer: Any) -> None:
+            """What `Text.draw` does for each line (matplotlib 3.11, a plain text: no box, path
+            effects, TeX, wrapping or rasterizing), the same arithmetic in the same order, with one
+            graphics context for the column and each text's layout (its offsets from its anchor,
+            which depend on the text and style, not on where it is) computed once a renderer: a
+            national chart's 12 panels name the same 63 provinces, 480 lines of 63 texts."""
+            self._renderer = renderer
+            layouts = _layouts_of(renderer)
+            style = (
+                self._fontproperties,
+                self._horizontalalignment,
+                self._verticalalignment,
+                self.get_rotation(),
+                self.get_rotation_mode(),
+                self._linespacing,
+                self._get_multialignment(),
+                self.get_figure(root=True).dpi,
+            )
+            trans = self.get_transform()
+            _, canvash = renderer.get_canvas_width_height()
+            angle = self.get_rotation()
+            gc = renderer.new_gc()
+            gc.set_foreground(to_rgba(self.get_color()), isRGBA=True)
+            gc.set_alpha(self.get_alpha())
+            gc.set_url(self._url)
+            gc.set_antialiased(self._antialiased)
+            gc.set_snap(self.get_snap())
+            self._set_gc_clip(gc)
+            try:
+                for y, words in self.lines:
+                    self.set_y(y)
+                    self.set_text(words)
+                    if self._text == "":
+                        continue
+                    renderer.open_group("text", self.get_gid())
+                    key = (self._text, *style)
+                    info = layouts.get(key)
+                    if info is None:
+                        info = layouts[key] = self._get_layout(renderer)[1]
+                    x, y = self._x, self._y
+                    if numpy.ma.is_masked(x):
+                        x = numpy.nan
+                    if numpy.ma.is_masked(y):
+                        y = numpy.nan
+                    posx, posy = trans.transform((float(self.convert_xunits(x)), float(self.convert_yunits(y))))
+                    if not numpy.isfinite(posx) or not numpy.isfinite(posy):
+                        continue  # Text.draw draws nothing there either
+                    for line, _wad, (x, y) in info:
+                        x = x + posx
+                        y = y + posy
+                        if renderer.flipy():
+                            y = canvash - y
+                        clean_line, ismath = self._preprocess_math(line)
+                        renderer.draw_text(
+                            gc, x, y, clean_line, self._fontproperties, angle, ismath=ismath, mtext=self if len(info) == 1 else None
+                        )
+                    renderer.close_group("text")
+            finally:
+                gc.restore()
+            self.stale = False
 
     return Column
+
+
+_LAYOUTS: Any = None  # renderer -> {(text, style): its lines' layout}, made on first use
+
+
+def _layouts_of(renderer: Any) -> dict:
+    global _LAYOUTS
+    if _LAYOUTS is None:
+        import weakref
+
+        _LAYOUTS = weakref.WeakKeyDictionary()
+    layouts = _LAYOUTS.get(renderer)
+    if layouts is None:
+        layouts = _LAYOUTS[renderer] = {}
+    return layouts
 
 
 def _annotated(several: bool, values: list[float]) -> bool:
