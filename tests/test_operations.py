@@ -309,6 +309,35 @@ def test_a_second_writer_within_its_timeout_goes_ahead(vwu, inbox, workspace):
     assert result.exit_code == 0, result.output
 
 
+def test_a_lock_the_workspace_cannot_hold_is_said_with_its_reason(vwu, inbox, workspace, monkeypatch):
+    district_workbook(inbox / "a.xlsx")
+    (workspace / "vwu.lock").mkdir(parents=True)  # a folder where the lock file goes
+
+    result = vwu("ingest", inbox, "--workspace", workspace, "--lang", "en")
+
+    assert result.exit_code == 4
+    message = " ".join(result.stderr.replace("│", " ").split())
+    assert f"Cannot create the lock file {workspace / 'vwu.lock'}: Is a directory" in message
+    no_traceback(result)
+
+    # A file system that refuses locks (ENOLCK on a network share): fasteners raises a
+    # ThreadError around the OSError; the message still gives the system's reason.
+    (workspace / "vwu.lock").rmdir()
+    import errno
+
+    import fasteners
+
+    def refuse(lock):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(fasteners.InterProcessLock, "trylock", refuse)
+    from vwu_pipeline.ops.locking import workspace_lock
+
+    with pytest.raises(StoreError, match="No locks available"):
+        with workspace_lock(workspace, "ingest", 0):
+            pass
+
+
 @pytest.mark.linux
 def test_a_killed_holder_does_not_block_the_next_run(vwu, inbox, workspace):
     district_workbook(inbox / "a.xlsx")

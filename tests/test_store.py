@@ -12,7 +12,8 @@ import pytest
 from vwu_pipeline.core.errors import StoreError
 from vwu_pipeline.ops.status import status
 from vwu_pipeline.store import migrations
-from vwu_pipeline.store.db import FigureOrigin, Store
+from vwu_pipeline.store.db import Store
+from vwu_pipeline.store.records import FigureOrigin
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Made by main at 2855291 (before stores had a version): the sample inbox ingested, the sample

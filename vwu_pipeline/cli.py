@@ -6,6 +6,7 @@ command's annotations on every run, and as strings it must evaluate each one aga
 """
 
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -649,6 +650,9 @@ def schemas_show(
 
 
 def main() -> None:
+    # What the imports made (typer, click, the modules) lives as long as the process: frozen,
+    # the cycle collector never walks it again (≈ 4 % of an unchanged re-ingest's instructions).
+    gc.freeze()
     _degrade_unencodable_output()
     try:
         app()

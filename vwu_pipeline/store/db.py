@@ -9,7 +9,6 @@ keeps it in history; a refused file leaves only its error report. WAL mode lets 
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shlex
@@ -18,16 +17,27 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vwu_pipeline.core.errors import EXIT_BUG, EXIT_INTERRUPTED, NoWorkspace, StoreError
 from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, Problem, readable
 from vwu_pipeline.store import migrations
 from vwu_pipeline.store.migrations import COLUMN_SEPARATOR, PackedFigures, figure_values, figures_digest, migrate
+
+if TYPE_CHECKING:
+    from vwu_pipeline.store.records import (
+        FigureOrigin,
+        StoredFile,
+        StoredFileFate,
+        StoredProblem,
+        StoredRun,
+        StoredSubmission,
+        StoredTarget,
+        StoredVersion,
+    )
 
 DB_NAME = "vwu.sqlite"
 # One row per unit's row of a sheet (its columns packed: `migrations.pack_figures`), a quarter of
@@ -112,6 +122,8 @@ def file_digest(figures: dict[str, Iterable[tuple]]) -> str:
     migrations.figures_digest.) Ingest computes both in its reader processes (`save(digest=...,
     indicator_digests=...)`): one process stores every file, so what can be done beside the
     reading is."""
+    import hashlib  # here, not at the top: OpenSSL's load is ≈ 2 ms of a command that stores nothing
+
     items = sorted((indicator, *item) for indicator, rows in figures.items() for item in _keyed(rows))
     return hashlib.sha256(repr(items).encode()).hexdigest()
 
@@ -125,6 +137,8 @@ def figures_digests(figures: dict[str, Iterable[tuple]]) -> tuple[str, dict[str,
     A figure's repr is its tuple's, `(code, column, value)`, put together from the repr of each
     part, remembered per text and per value (the same codes, columns and counts come back); the
     file's text made from an indicator's by one replace of the boundaries between items."""
+    import hashlib
+
     parts: list[str] = []
     digests: dict[str, str] = {}
     texts_seen, values_seen = _REPRS[str], _REPRS[float]  # only texts, and floats but zero, NaN
@@ -334,109 +348,6 @@ def _user() -> str:
         return pwd.getpwuid(os.geteuid()).pw_name
     except (ImportError, KeyError, OSError):
         return os.environ.get("USER", "?")
-
-
-# -- what the store holds, as read back (the read API used by aggregate, status, report and tests) --
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """One submitted file as the store remembers it (accepted, or refused with its problems)."""
-
-    id: int
-    name: str
-    path: str
-    sha256: str
-    status: str  # accepted | refused
-    unit_code: str | None
-    period: str | None
-    year: int | None
-    rows: int
-
-
-@dataclass(frozen=True)
-class FigureOrigin:
-    """The cell a current figure was read from."""
-
-    file: str
-    sheet: str
-    row: int
-    value: float
-
-
-@dataclass(frozen=True)
-class StoredVersion:
-    """An accepted file as a version of its unit's report."""
-
-    name: str
-    unit_code: str | None
-    period: str | None
-    signed_on: str | None  # the date of its place-and-date line
-    modified: str | None  # its modification time when ingested
-    version_key: str | None
-    withdrawn: bool
-
-
-@dataclass(frozen=True)
-class StoredSubmission:
-    """One indicator of one accepted file; `current` until a newer file replaces it."""
-
-    id: int
-    file_id: int
-    unit_code: str
-    year: int | None
-    period: str
-    indicator: str
-    current: bool
-    replaced_by: int | None
-    figures: int  # figures stored for it
-
-
-@dataclass(frozen=True)
-class StoredFileFate:
-    """What became of one file, for `vwu status --missing`: refused or accepted, and the copy handed back."""
-
-    id: int
-    name: str
-    status: str  # accepted | refused
-    unit_code: str
-    period: str | None
-    indicators: tuple[str, ...]  # the indicator sheets it held; empty for files stored before they were recorded
-    feedback: str | None
-
-
-@dataclass(frozen=True)
-class StoredProblem:
-    file: str
-    code: str
-    severity: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    column_index: int | None
-    value: str | None
-    message_vi: str
-    message_en: str
-
-
-@dataclass(frozen=True)
-class StoredRun:
-    id: int
-    command: str
-    started_at: str
-    finished_at: str | None  # None: still running, or killed
-    summary: dict[str, Any] = field(default_factory=dict)
-    exit_code: int | None = None  # how it ended (None before the store recorded it)
-    message: str | None = None  # why a failed run stopped
-
-
-@dataclass(frozen=True)
-class StoredTarget:
-    year: int
-    unit_code: str
-    column: str
-    target: float
-    file: str
 
 
 class Store:
@@ -1261,6 +1172,8 @@ class Store:
         """Every file of a year whose unit is known, oldest version first (by the version key of
         DOMAIN.md, not by when it was ingested: an old draft sent again is still the older one),
         with its fate, indicators and feedback copy."""
+        from vwu_pipeline.store.records import StoredFileFate
+
         rows = self.db.execute(
             "SELECT id, name, status, unit_code, period, COALESCE(indicators, ''), feedback FROM files"
             " WHERE year = ? AND unit_code IS NOT NULL ORDER BY version_key, id",
@@ -1388,6 +1301,8 @@ class Store:
     def figure_origins(self, column: str, year: int | None = None) -> dict[str, FigureOrigin]:
         """Where each current figure of a column comes from (provenance is per figure: with
         row-by-row replacement two communes of a district may come from two files)."""
+        from vwu_pipeline.store.records import FigureOrigin
+
         rows = self.db.execute(
             "SELECT g.unit_code, files.name, g.sheet, g.row, g.columns, g.vals FROM figures g"
             " JOIN submissions s ON s.id = g.submission_id JOIN files ON files.id = s.file_id"
@@ -1404,6 +1319,8 @@ class Store:
 
     def versions(self) -> list[StoredVersion]:
         """Accepted files with their version key (DOMAIN.md, Submission rules) and withdrawal state."""
+        from vwu_pipeline.store.records import StoredVersion
+
         rows = self.db.execute(
             "SELECT name, unit_code, period, signed_on, modified, version_key, withdrawn FROM files WHERE status = 'accepted' ORDER BY id"
         )
@@ -1411,6 +1328,8 @@ class Store:
 
     def files(self, status: str | None = None) -> list[StoredFile]:
         """The files the store remembers, in the order they were stored."""
+        from vwu_pipeline.store.records import StoredFile
+
         sql = "SELECT id, name, path, sha256, status, unit_code, period, year, rows FROM files"
         rows = self.db.execute(sql + " WHERE status = ? ORDER BY id", (status,)) if status else self.db.execute(sql + " ORDER BY id")
         return [StoredFile(*row) for row in rows]
@@ -1419,6 +1338,8 @@ class Store:
         self, unit_code: str | None = None, indicator: str | None = None, current: bool | None = None
     ) -> list[StoredSubmission]:
         """Submissions (of one unit, one indicator; current ones or replaced ones), oldest first."""
+        from vwu_pipeline.store.records import StoredSubmission
+
         where, params = [], []
         for clause, value in (("s.unit_code = ?", unit_code), ("s.indicator = ?", indicator), ("s.current = ?", current)):
             if value is not None:
@@ -1435,6 +1356,8 @@ class Store:
 
     def problems(self, file: str | None = None) -> list[StoredProblem]:
         """Problems stored with the files (of one file name, or all), file by file, as found."""
+        from vwu_pipeline.store.records import StoredProblem
+
         sql = (
             "SELECT files.name, p.code, p.severity, p.sheet, p.row, p.column, p.column_index, p.value, p.message_vi, p.message_en"
             " FROM problems p JOIN files ON files.id = p.file_id"
@@ -1446,6 +1369,8 @@ class Store:
 
     def runs(self, last: int | None = None) -> list[StoredRun]:
         """The runs of vwu on this workspace, newest first (the `last` ones)."""
+        from vwu_pipeline.store.records import StoredRun
+
         rows = self.db.execute(
             "SELECT id, command, started_at, finished_at, summary, exit_code, message FROM runs ORDER BY id DESC LIMIT ?", (last or -1,)
         )
@@ -1460,6 +1385,8 @@ class Store:
 
     def stored_targets(self, year: int | None = None) -> list[StoredTarget]:
         """The targets loaded (of one year, or all), by year, unit and column."""
+        from vwu_pipeline.store.records import StoredTarget
+
         sql = "SELECT year, unit_code, column, target, file FROM targets"
         order = " ORDER BY year, unit_code, column"
         rows = self.db.execute(sql + " WHERE year = ?" + order, (year,)) if year is not None else self.db.execute(sql + order)

@@ -9,7 +9,6 @@ never edit one that has shipped.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import sys
 from array import array
@@ -368,6 +367,8 @@ def _versions_row_by_row(db: sqlite3.Connection) -> None:
 def figures_digest(figures: Iterable[tuple[str, str, float]]) -> str:
     """The figures of one indicator of a file, as (unit code, column, value), independent of
     sheet, row and order: two versions with the same digest hold the same figures."""
+    import hashlib  # here, not at the top: OpenSSL's load is ≈ 2 ms of a command that stores nothing
+
     return hashlib.sha256(repr(sorted((code, column, float(value)) for code, column, value in figures)).encode()).hexdigest()
 
 
