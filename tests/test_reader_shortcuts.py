@@ -6,7 +6,8 @@ waved through, header rows rejected by two regex searches before columns are ass
 texts of digits never folded. Each shortcut is run here against its slow path on generated rows,
 codes, names and headers: the same problems, the same rows, the same header, or the shortcut is
 wrong. (The end-to-end tests and the national sets cover the files offices send; these cover
-what they do not send yet.)
+what they do not send yet.) `scripts/shortcut_mutants.py` breaks each shortcut on purpose and
+checks that its test here fails.
 """
 
 from __future__ import annotations
