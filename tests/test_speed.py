@@ -1079,3 +1079,39 @@ def test_aggregate_and_report_end_without_freeing_their_objects_yet_say_and_reco
     assert log.count(f"aggregate: run exit={usual.returncode}") == 2
     status = run("entry", "status")
     assert status.returncode == 0 and "left at once" not in status.stderr
+
+
+FONT_LIST_OF_A_FIRST_REPORT = """
+import sys
+from pathlib import Path
+from vwu_pipeline.report import charts
+with charts._matplotlib(Path(sys.argv[1])):
+    from matplotlib import _afm, font_manager
+    afm = Path(font_manager.findfont(font_manager.FontProperties(family="Helvetica"), fontext="afm"))
+    with afm.open("rb") as file:
+        metrics = _afm.AFM(file)
+    print(len(metrics._metrics), len(metrics._kern))  # the parser is whole again after the import
+"""
+
+
+def test_a_workspaces_first_report_lists_the_fonts_matplotlib_lists(tmp_path: Path):
+    # Issue 18: the first report in a workspace has matplotlib build its font list (its cache is in
+    # the workspace), which parsed 61 AFM fonts whole (≈ 0.15 s on the drawer's path) to keep what
+    # their headers say. Read from their headers alone, the list is the one matplotlib builds
+    # (its order is a set's: it differs between two builds of matplotlib's own).
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    done = subprocess.run([sys.executable, "-c", FONT_LIST_OF_A_FIRST_REPORT, str(ours)], capture_output=True, text=True, check=True)
+    glyphs, kerning = map(int, done.stdout.split())
+    assert glyphs > 100 and kerning > 100
+    env = {**os.environ, "MPLCONFIGDIR": str(theirs)}
+    subprocess.run([sys.executable, "-c", "import matplotlib; matplotlib.use('Agg'); from matplotlib import pyplot"], env=env, check=True)
+    (mine,) = ours.glob("fontlist-*.json")
+    built = theirs / mine.name
+    listed, expected = json.loads(mine.read_text()), json.loads(built.read_text())
+    assert listed.keys() == expected.keys()
+    for key, value in expected.items():
+        if isinstance(value, list):
+            assert sorted(json.dumps(v, sort_keys=True) for v in listed[key]) == sorted(json.dumps(v, sort_keys=True) for v in value), key
+            assert len(value) > 10, key  # matplotlib's own fonts at least
+        else:
+            assert listed[key] == value, key

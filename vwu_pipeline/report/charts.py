@@ -459,7 +459,8 @@ def _matplotlib(cache: Path | None) -> Iterator[Any]:
         import matplotlib
 
         matplotlib.use("Agg", force=True)
-        from matplotlib import pyplot
+        with _font_list_from_headers(matplotlib):
+            from matplotlib import pyplot
 
         yield pyplot
     finally:
@@ -469,6 +470,32 @@ def _matplotlib(cache: Path | None) -> Iterator[Any]:
             os.environ["MPLCONFIGDIR"] = before
         if temporary is not None:
             temporary.cleanup()
+
+
+@contextmanager
+def _font_list_from_headers(matplotlib: Any) -> Iterator[None]:
+    """While pyplot is imported: matplotlib builds its list of fonts when its cache folder has none
+    (a workspace's first report), and parses every AFM font in it whole (61 files: glyph metrics,
+    kerning pairs, composites: ≈ 0.15 s, most of the list's building) only to keep what their
+    headers say (family, name, weight, angle). The AFM fonts are read from their headers alone
+    then: the same list (the PostScript and PDF backends that use AFM metrics read the files again
+    themselves; vwu draws with Agg). For matplotlib 3.11 (`FAST_TEXT_MATPLOTLIB`), whose parser
+    this knows; a list already built, or another matplotlib, is left to matplotlib."""
+    if "matplotlib.font_manager" in sys.modules or not matplotlib.__version__.startswith(FAST_TEXT_MATPLOTLIB):
+        yield
+        return
+    from matplotlib import _afm
+
+    whole = (_afm._parse_char_metrics, _afm._parse_optional)
+    _afm._parse_char_metrics = _afm._parse_optional = _headers_only
+    try:
+        yield
+    finally:
+        _afm._parse_char_metrics, _afm._parse_optional = whole
+
+
+def _headers_only(_file: Any) -> tuple[dict, dict]:
+    return {}, {}
 
 
 def _draw(pyplot: Any, chart: Chart, lang: str) -> None:
