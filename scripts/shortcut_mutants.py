@@ -30,6 +30,8 @@ SUBTOTAL = "test_a_sheet_skipped_for_a_subtotal_row_keeps_what_the_full_search_k
 DIGITS = "test_a_code_typed_as_digits_has_the_readings_of_any_code"
 HEADER = "test_header_rows_rejected_before_columns_are_assigned_are_ones_assign_finds_no_header_in"
 HEADER_ROWS = "test_the_rows_that_may_start_a_header_are_those_naming_the_unit_code_read_cell_by_cell"
+SPLIT = "test_the_rows_under_a_header_are_told_apart_as_cell_by_cell"
+COUNTED = "test_the_codes_of_a_file_counted_at_once_are_its_rows_codes_in_their_order"
 
 
 class Mutant(NamedTuple):
@@ -188,6 +190,31 @@ MUTANTS = [
         "if len(row) - row.count(None) < 2:",
         HEADER_ROWS,
     ),
+    Mutant(
+        "a row with a known label as its code not asked if numbering",
+        TABLES,
+        "number_label.get(code) is not False:",
+        "number_label.get(code) is None:",
+        SPLIT,
+    ),
+    Mutant(
+        "any ASCII text told no totals label",
+        TABLES,
+        "if digits_total_nothing and text.isascii() and text.isdigit():",
+        "if digits_total_nothing and text.isascii():",
+        SPLIT,
+    ),
+    Mutant("a negative whole number no number label", TABLES, "if not -100 < cell < 100:", "if not 0 <= cell < 100:", SPLIT),
+    Mutant("three digits a number label", TABLES, "label = len(cell) <= 2", "label = len(cell) <= 3", SPLIT),
+    Mutant("digits of any length code-like", TABLES, "known = len(value) <= 12", "known = True", SPLIT),
+    Mutant(
+        "the codes counted in another order",
+        VALIDATION,
+        "counted = Counter(zip(map(type, raws), raws))",
+        "counted = Counter(sorted(zip(map(type, raws), raws), key=repr))",
+        COUNTED,
+    ),
+    Mutant("each code counted once", VALIDATION, "            yield code, count", "            yield code, 1", COUNTED),
 ]
 
 

@@ -371,3 +371,98 @@ def test_the_rows_that_may_start_a_header_are_those_naming_the_unit_code_read_ce
         and any(isinstance(cell, str) and len(cell) < 80 and _names_a_unit_code(cell) for cell in row)
     ]
     assert tables._header_rows(sheet, CATALOG) == expected
+
+
+# --- the rows under a header: data, totals, numbering and footer told apart ------------------------
+
+TOTALS_LABELS = ["Tổng cộng", "TỔNG CỘNG", "Cộng", "Toàn huyện", "Tong so", "Total", " tổng  cộng "]
+LABELS = ["(1)", "(2)", "1", "2", "12", "123", "(a)", "b", "iv", "(ii)", "١", "１"]
+# Codes typed oddly, or none: code-like when 1 to 12 characters and one a digit.
+ODD_CODES = ["12.337", " 12337 ", "١٢٣٣٧", "0", "-", "1234567890123", "123456789012", "Mã 12", "x" * 13]
+CELLS = st.one_of(
+    st.sampled_from(COMMUNES),  # codes typed as text
+    st.sampled_from(COMMUNES).map(int),  # ... as numbers
+    st.sampled_from(ODD_CODES),
+    st.sampled_from(
+        [TREE.get(c).name for c in COMMUNES[:3]] + ["Kim Mã", "Ghi chú: số liệu tạm tính", "Đakrông, ngày 16 tháng 12 năm 2024"]
+    ),
+    st.sampled_from(TOTALS_LABELS),
+    st.sampled_from(LABELS),
+    st.integers(-120, 120),
+    st.sampled_from([1.5, 3.0, "1.234", "12 hộ", True, None, None, "", "  "]),
+)
+
+
+def _split_slowly(table: Table, sheet: RawSheet) -> None:
+    """`_split_rows` as it read before its shortcuts (session 8): blank and numbering rows asked
+    of every row, totals labels and codes read cell by cell, nothing remembered."""
+
+    def numbering(cells: list[object]) -> bool:
+        labels = [c for c in cells if c is not None and not (isinstance(c, str) and not c.strip())]
+        typed = any(isinstance(c, str) for c in cells)
+        return len(labels) >= 2 and typed and all(tables._NUMBERING.match(fold(c).replace(" ", "")) for c in labels)
+
+    def code_like(value: object) -> bool:
+        if value is None or isinstance(value, bool):
+            return False
+        if isinstance(value, (int, float)):
+            return True
+        text = str(value).strip()
+        return 0 < len(text) <= 12 and any(ch.isdigit() for ch in text)
+
+    figure_columns = [table.columns[c.name] for c in table.indicator.columns if c.name in table.columns]
+    first_figure, code_at, rows = min(figure_columns), table.columns.get("unit_code"), sheet.rows
+    for index in range(table.header_rows[-1], len(rows)):
+        cells = rows[index]
+        if tables._is_blank(cells) or numbering(cells):
+            continue
+        if any(isinstance(text, str) and CATALOG.is_totals_label(text) for text in cells[:first_figure]):
+            table.totals = (index + 1, cells)
+            if table.rows:
+                table.footer = [tables._line(row) for row in rows[index + 1 :] if not tables._is_blank(row)]
+                return
+            continue
+        code = cells[code_at] if code_at is not None and code_at < len(cells) else None
+        if code_like(code) or any(tables._is_number(cells[i]) for i in figure_columns if i < len(cells)):
+            table.rows.append((index + 1, cells))
+        else:
+            table.footer.append(tables._line(cells))
+
+
+# A row of any cells; one of labels and small numbers (a numbering row, or nearly one); a code
+# cell and texts where the figures go (data or footer as the code cell reads).
+ROWS = st.one_of(
+    st.lists(CELLS, max_size=6),
+    st.lists(st.one_of(st.sampled_from(LABELS), st.integers(-120, 120), st.none()), min_size=2, max_size=5),
+    st.lists(st.sampled_from([*ODD_CODES, *TOTALS_LABELS[:2], "Ghi chú", None, ""]), min_size=1, max_size=4),
+)
+
+
+@SHORTCUT
+@given(st.lists(ROWS, max_size=12), st.integers(1, 2))
+def test_the_rows_under_a_header_are_told_apart_as_cell_by_cell(rows, repeats):
+    sheet = RawSheet("Hội viên", [["Mã xã", "Tên xã", "Tổng số hội viên"], *(list(row) for row in rows)] * repeats)
+    split = []
+    for way in (lambda table: tables._split_rows(table, sheet, CATALOG), lambda table: _split_slowly(table, sheet)):
+        table = _table(CATALOG.indicators[0])
+        table.header_rows = (1,)
+        way(table)
+        split.append((table.rows, table.totals, table.footer))
+    assert split[0] == split[1]
+
+
+@SHORTCUT
+@given(st.lists(st.lists(RAW_CODES, max_size=8), min_size=1, max_size=3))
+def test_the_codes_of_a_file_counted_at_once_are_its_rows_codes_in_their_order(columns):
+    sheets = [_table(CATALOG.indicators[0], [(6 + i, [raw, "Xã", 1]) for i, raw in enumerate(raws)]) for raws in columns]
+    sub = replace(_submission(), tables=sheets)
+    each_row: dict[str, int] = {}
+    for table in sheets:
+        for _, cells in table.rows:
+            code = next((c for c in code_candidates(cells[0], ROW_CODE_WIDTHS) if c in TREE), None)
+            if code is not None:
+                each_row[code] = each_row.get(code, 0) + 1
+    counted: dict[str, int] = {}
+    for code, count in validation._codes_in_tree(sub, TREE):
+        counted[code] = counted.get(code, 0) + count
+    assert list(counted.items()) == list(each_row.items())
