@@ -164,37 +164,39 @@ def report(
             workbook = write_workbook(result, out / f"{stem}.xlsx", lang)
             summary = out / f"{stem}.md"
             write_summary(result, summary, lang, [(c.file.name, c.title) for c in charts])
-    return ReportResult(
-        year=year,
-        period=the_period.code,
-        unit=code,
-        workbook=workbook,
-        summary=summary,
-        aggregated=fresh,
-        partial=p.is_partial(result),
-        headline=headline_rows(result, lang),
-        targets=[
-            {
-                "unit_code": row.unit_code,
-                "column": row.measure.name,
-                "target": row.target,
-                "achieved": row.achieved,
-                "met": row.met,
-                "status": row.status,  # met | not_met | incomplete | not_reported
-                "assessment": row.assessment(lang),
-                "partial": row.partial,
-            }
-            for row in p.target_rows(result, lang)
-            if row.unit_code == result.root
-        ],
-        missing={i.name: len(result.missing(i.name)) for i in result.catalog.indicators},
-        warnings=len(result.warnings),
-        outliers=len(result.outliers),
-        tree=result.tree.tree,
-        note=legacy_unit_note(result, code, lang),
-        charts=[c.to_dict() for c in charts],
-        targets_not_carried=list(result.counts.get("ratio_targets_not_carried", [])),
-    )
+            # what the run says, made while the drawers finish their charts
+            said = ReportResult(
+                year=year,
+                period=the_period.code,
+                unit=code,
+                workbook=workbook,
+                summary=summary,
+                aggregated=fresh,
+                partial=p.is_partial(result),
+                headline=headline_rows(result, lang),
+                targets=[
+                    {
+                        "unit_code": row.unit_code,
+                        "column": row.measure.name,
+                        "target": row.target,
+                        "achieved": row.achieved,
+                        "met": row.met,
+                        "status": row.status,  # met | not_met | incomplete | not_reported
+                        "assessment": row.assessment(lang),
+                        "partial": row.partial,
+                    }
+                    for row in p.target_rows(result, lang)
+                    if row.unit_code == result.root
+                ],
+                missing={i.name: len(result.missing(i.name)) for i in result.catalog.indicators},
+                warnings=len(result.warnings),
+                outliers=len(result.outliers),
+                tree=result.tree.tree,
+                note=legacy_unit_note(result, code, lang),
+                charts=[c.to_dict() for c in charts],
+                targets_not_carried=list(result.counts.get("ratio_targets_not_carried", [])),
+            )
+    return said
 
 
 def legacy_unit_note(result: AggregateResult, code: str, lang: str = "vi") -> str | None:

@@ -1435,15 +1435,28 @@ def _column_bytes(column: Any) -> tuple[str, bytes]:
 
 
 def _compressed(raws: list[bytes]) -> list[bytes]:
-    """Each of `raws` compressed by zlib (level 1), by two threads: zlib works without Python's
-    lock, so on two cores a national aggregation's 27 columns take about half the time."""
-    import zlib
+    """Each of `raws` compressed in zlib's format, by two threads: zlib works without Python's
+    lock, so on two cores a national aggregation's 27 columns take about half the time. By
+    zlib-ng at level 3 (a dependency: 22 MB of a national year's columns in ≈ 0.07 s CPU, 3 %
+    larger than zlib's level 1 in 0.09-0.12 s), or zlib's level 1 where it is missing."""
+    try:
+        from zlib_ng import zlib_ng
 
-    return _two_threads(lambda raw: zlib.compress(raw, 1), raws)
+        level = 3
+        compress = zlib_ng.compress
+    except ImportError:
+        import zlib
+
+        level = 1
+        compress = zlib.compress
+    return _two_threads(lambda raw: compress(raw, level), raws)
 
 
 def _decompress(data: bytes) -> bytes:
-    import zlib
+    try:  # zlib's format, expanded ≈ 1.7× faster (a dependency; the standard zlib where it is missing)
+        from zlib_ng import zlib_ng as zlib
+    except ImportError:
+        import zlib
 
     return zlib.decompress(data)
 
