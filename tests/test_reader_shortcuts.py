@@ -65,7 +65,7 @@ def test_a_value_made_once_is_never_handed_to_another_object_that_got_the_same_i
     caches: dict = {}
     assert made_once(caches, first, lambda owner: ("made for", owner)) == ("made for", first)
     assert made_once(caches, first, lambda owner: "made again") == ("made for", first)
-    # An entry left under the id of an object that is gone, now the id of `second`.
+    # As if `first` were gone and `second` had been given its id: an entry made for another object.
     caches[id(second)] = (first, "the first object's value")
     assert made_once(caches, second, lambda owner: ("made for", owner)) == ("made for", second)
 
