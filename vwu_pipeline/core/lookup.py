@@ -10,6 +10,7 @@ from datetime import date
 from vwu_pipeline.core.crosswalk import load_crosswalk
 from vwu_pipeline.core.errors import ConfigError
 from vwu_pipeline.core.messages import said
+from vwu_pipeline.core.per_object import made_once
 from vwu_pipeline.core.periods import Period, covering, period_days, period_months
 from vwu_pipeline.core.text import fold
 from vwu_pipeline.core.units import LEVELS, Unit, UnitTree
@@ -223,19 +224,20 @@ def legacy_reporters_of_communes(legacy: UnitTree, new: UnitTree) -> dict[str, f
     every legacy commune it took ground from, whole or in part. A new commune is answered for by
     legacy files only when all of these have sent: a piece of a split commune counts too, though
     its figures may go to another commune or to the province only (its ground is still there)."""
-    key = (legacy.tree, new.tree, id(load_crosswalk()))
-    if key not in _COMMUNE_REPORTERS:
-        crosswalk = load_crosswalk()
+    crosswalk = load_crosswalk()
+    # per crosswalk object (made_once keeps it beside its answers: an id() alone could be another
+    # conversion file's once the first is gone), then per pair of trees
+    by_trees = made_once(_COMMUNE_REPORTERS, crosswalk, lambda _: {}, kept=4)
+    key = (legacy.tree, new.tree)
+    if key not in by_trees:
         reporter = reporter_in(legacy)
-        out: dict[str, frozenset[str]] = {}
-        for commune in new.leaves():
-            out[commune.code] = frozenset(reporter(p.legacy_code) for p in crosswalk.predecessors(commune.code))
-        _COMMUNE_REPORTERS.clear()
-        _COMMUNE_REPORTERS[key] = out
-    return _COMMUNE_REPORTERS[key]
+        by_trees[key] = {
+            commune.code: frozenset(reporter(p.legacy_code) for p in crosswalk.predecessors(commune.code)) for commune in new.leaves()
+        }
+    return by_trees[key]
 
 
-_COMMUNE_REPORTERS: dict[tuple, dict[str, frozenset[str]]] = {}
+_COMMUNE_REPORTERS: dict[int, tuple] = {}
 
 
 def _months_by(periods: Iterable[tuple[str, str, str]], reporter: Callable[[str], str]) -> dict[tuple[str, str], set[int]]:
