@@ -237,6 +237,13 @@ MUTANTS = [
         "value = 0.0 if value is None else value",
         TEXT_NUMBERS,
     ),
+    Mutant(
+        "a code's only reading counted outside the tree",
+        VALIDATION,
+        "code = candidates[0] if candidates[0] in tree else None",
+        "code = candidates[0]",
+        COUNTED,
+    ),
 ]
 
 
