@@ -32,6 +32,7 @@ HEADER = "test_header_rows_rejected_before_columns_are_assigned_are_ones_assign_
 HEADER_ROWS = "test_the_rows_that_may_start_a_header_are_those_naming_the_unit_code_read_cell_by_cell"
 SPLIT = "test_the_rows_under_a_header_are_told_apart_as_cell_by_cell"
 COUNTED = "test_the_codes_of_a_file_counted_at_once_are_its_rows_codes_in_their_order"
+TEXT_NUMBERS = "test_figures_typed_as_text_are_read_as_each_cell_alone_would_be"
 
 
 class Mutant(NamedTuple):
@@ -215,6 +216,27 @@ MUTANTS = [
         COUNTED,
     ),
     Mutant("each code counted once", VALIDATION, "            yield code, count", "            yield code, 1", COUNTED),
+    Mutant(
+        "a text's reading kept under its first character",
+        VALIDATION,
+        "text_numbers[raw] = value",
+        "text_numbers[raw[:1]] = value",
+        TEXT_NUMBERS,
+    ),
+    Mutant(
+        "a text that is no number kept as an empty cell",
+        VALIDATION,
+        "                        unsummable.add(name)\n                        continue",
+        "                        unsummable.add(name)\n                        text_numbers[raw] = nan\n                        continue",
+        TEXT_NUMBERS,
+    ),
+    Mutant(
+        "an empty text kept as zero",
+        VALIDATION,
+        "value = nan if value is None else value",
+        "value = 0.0 if value is None else value",
+        TEXT_NUMBERS,
+    ),
 ]
 
 

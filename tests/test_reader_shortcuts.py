@@ -466,3 +466,34 @@ def test_the_codes_of_a_file_counted_at_once_are_its_rows_codes_in_their_order(c
     for code, count in validation._codes_in_tree(sub, TREE):
         counted[code] = counted.get(code, 0) + count
     assert list(counted.items()) == list(each_row.items())
+
+
+# --- figures typed as text: read once per text ----------------------------------------------------
+
+# What the messy offices type in a figure's cell, and text that is no number.
+FIGURE_TEXTS = st.sampled_from(["-", "–", "1", "12", "007", "+7", "1.234", "1 234", "1,5", "1.234.567", "x", "...", "", " 3 "])
+NOT_NUMBERS = st.sampled_from(["12 hộ", "abc", "1.2.3", "1,23,4", "- 5"])
+
+
+@SHORTCUT
+@given(st.lists(st.lists(st.one_of(FIGURE_TEXTS, NOT_NUMBERS, WHOLE, st.none()), max_size=9), max_size=8), st.integers(1, 3))
+def test_figures_typed_as_text_are_read_as_each_cell_alone_would_be(rows, repeats):
+    indicator = CATALOG.indicators[0]
+    table = _table(indicator, [(6 + i, ["12337", "Xã", *cells]) for i, cells in enumerate(rows)])
+    for _ in range(repeats):  # the texts read again: from what the first reading kept
+        sub, unsummable = _submission(), set()
+        typed = validation._typed_rows(sub, table, _RowCodes(TREE, UNIT.code), unsummable)
+        # The slow path: every figure cell read by `_number`, which says why a text is no number.
+        alone, expected = _submission(), []
+        for excel_row, cells in table.rows:
+            figures = [validation._number(alone, table, excel_row, c.name, table.cell(cells, c.name)) for c in indicator.columns]
+            expected.append((table.sheet, excel_row, "12337", "Xã", *figures))
+        assert repr(typed) == repr(expected)
+        assert _said(sub.result.problems) == _said(alone.result.problems)
+        no_number = {
+            c.name
+            for _, cells in table.rows
+            for c in indicator.columns
+            if table.cell(cells, c.name) in {"12 hộ", "abc", "1.2.3", "1,23,4", "- 5"}
+        }
+        assert unsummable == no_number

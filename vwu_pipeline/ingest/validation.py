@@ -485,6 +485,7 @@ def _typed_rows(sub: Submission, table: Table, codes: _RowCodes, unsummable: set
     code_at, name_at = table.columns.get("unit_code"), table.columns.get("unit_name")
     figures_at = [(c.name, table.columns.get(c.name)) for c in table.indicator.columns]
     nan = math.nan
+    text_numbers = _TEXT_NUMBERS
     for excel_row, cells in table.rows:
         width = len(cells)
         code = codes.code(cells[code_at] if code_at is not None and code_at < width else None)
@@ -497,13 +498,19 @@ def _typed_rows(sub: Submission, table: Table, codes: _RowCodes, unsummable: set
             elif raw is None:
                 figures.append(nan)  # an empty cell: not reported
             elif kind is str:  # a number typed as text ("1.234"): read once, not again to learn whether it sums
-                try:
-                    value = parse_number(raw)
-                except NotANumber:
-                    figures.append(_number(sub, table, excel_row, name, raw))  # says why (type-error)
-                    unsummable.add(name)
-                else:
-                    figures.append(nan if value is None else value)
+                value = text_numbers.get(raw)  # "-", "1", "1.234": the same texts come back file after file
+                if value is None:
+                    try:
+                        value = parse_number(raw)
+                    except NotANumber:
+                        figures.append(_number(sub, table, excel_row, name, raw))  # says why (type-error)
+                        unsummable.add(name)
+                        continue
+                    value = nan if value is None else value
+                    if len(text_numbers) >= _TEXT_NUMBERS_KEPT:
+                        text_numbers.clear()
+                    text_numbers[raw] = value
+                figures.append(value)
             else:
                 figures.append(_number(sub, table, excel_row, name, raw))
                 if name not in unsummable:
@@ -523,6 +530,12 @@ def _typed_rows(sub: Submission, table: Table, codes: _RowCodes, unsummable: set
             out.append((table.sheet, excel_row, code, clean(name) or None, *figures))
     return out
 
+
+# A figure typed as text read once per text (`parse_number`'s answer, an empty one as NaN): the
+# messy offices' "-", "1", "1.234" come back file after file. Text that is no number is not kept:
+# `_number` says why each time.
+_TEXT_NUMBERS: dict[str, float] = {}
+_TEXT_NUMBERS_KEPT = 65536
 
 # A unit's name cleaned once per text: a file's sheets list the same communes.
 _CLEANED: dict[str, str] = {}
