@@ -365,7 +365,9 @@ def outliers(rolled: Rolled, previous: Rolled | None, catalog: Catalog, factor: 
     rows, units = np.nonzero(np.nan_to_num(own) > 0)
     frame = pd.DataFrame({"row": rows, "unit": units, "parent": index.parent[units], "value": own[rows, units]})
     frame["log"] = np.log(frame["value"])
-    by = [frame["row"], frame["parent"]]
+    # The siblings of a figure: its column's (row's) units under one parent, as one integer key
+    # (pandas groups one int64 key without factorizing and combining two, four times over).
+    by = rows.astype(np.int64) * (index.size + 1) + (index.parent[units] + 1)
     centre = frame["log"].groupby(by).transform("median")
     deviation = (frame["log"] - centre).abs()
     mad = deviation.groupby(by).transform("median")
