@@ -53,6 +53,16 @@ FIGURE_NAMES = (
 )
 CODE_NAMES = 'code_names = tuple(n for n in fields.names.get("unit_code", ()) if n)'
 TYPED_DIGITS = "if raw.__class__ is str and len(raw) in CODE_WIDTHS and raw.isascii() and raw.isdigit():"
+KNOWN_CELL = (
+    "            named = known.get(cell)\n"
+    "            if named is None or named:\n"
+    "                if enough is None:\n"
+    '                    enough = len(row) - row.count(None) - row.count("") >= 2\n'
+    "                if not enough:\n"
+    "                    break  # not a header row (its new texts are neither asked nor kept)\n"
+    "                if named is None:\n"
+    "                    named = known[cell] ="
+)
 RIGHT_SIDE = "                    columns[right] if type(right) is int else repeat(right[0], count),"
 
 MUTANTS = [
@@ -180,15 +190,15 @@ MUTANTS = [
     Mutant(
         "a cell's answer remembered by its folded text",
         TABLES,
-        "                named = known[cell]\n            except KeyError:\n                named = known[cell] =",
-        "                named = known[fold(cell)]\n            except KeyError:\n                named = known[fold(cell)] =",
+        KNOWN_CELL,
+        KNOWN_CELL.replace("known.get(cell)", "known.get(fold(cell))").replace("known[cell] =", "known[fold(cell)] ="),
         HEADER_ROWS,
     ),
     Mutant(
         "blank texts counted among a row's cells",
         TABLES,
-        'if len(row) - row.count(None) - row.count("") < 2:',
-        "if len(row) - row.count(None) < 2:",
+        'enough = len(row) - row.count(None) - row.count("") >= 2',
+        "enough = len(row) - row.count(None) >= 2",
         HEADER_ROWS,
     ),
     Mutant(
@@ -236,6 +246,20 @@ MUTANTS = [
         "value = nan if value is None else value",
         "value = 0.0 if value is None else value",
         TEXT_NUMBERS,
+    ),
+    Mutant(
+        "a code's only reading counted outside the tree",
+        VALIDATION,
+        "code = candidates[0] if candidates[0] in tree else None",
+        "code = candidates[0]",
+        COUNTED,
+    ),
+    Mutant(
+        "a known header text's row not counted",
+        TABLES,
+        "            if named is None or named:",
+        "            if named is None:",
+        HEADER_ROWS,
     ),
 ]
 

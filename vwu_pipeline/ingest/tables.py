@@ -302,15 +302,20 @@ def _header_rows(sheet: RawSheet, catalog: Catalog) -> list[int]:
     digits_name_nothing = _all_lettered(names)
     found = []
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        if len(row) - row.count(None) - row.count("") < 2:
-            continue
+        # A row needs two non-blank cells: counted only when a text is new or names the code (a
+        # data row's texts are known and name nothing, so its cells are never counted).
+        enough = None
         for cell in filter(_IS_TEXT, row):  # the texts only, told in C (a data row's numbers skipped)
-            try:
-                named = known[cell]
-            except KeyError:
-                named = known[cell] = len(cell) < 80 and not (digits_name_nothing and cell.isdecimal()) and _names_any(cell, names)
-                if len(known) > _NAMED_KEPT:
-                    known.clear()
+            named = known.get(cell)
+            if named is None or named:
+                if enough is None:
+                    enough = len(row) - row.count(None) - row.count("") >= 2
+                if not enough:
+                    break  # not a header row (its new texts are neither asked nor kept)
+                if named is None:
+                    named = known[cell] = len(cell) < 80 and not (digits_name_nothing and cell.isdecimal()) and _names_any(cell, names)
+                    if len(known) > _NAMED_KEPT:
+                        known.clear()
             if named:
                 found.append(index)
                 break

@@ -266,7 +266,11 @@ def _codes_in_tree(sub: Submission, tree: UnitTree) -> Iterator[tuple[str, int]]
             yield code, 1
         return
     for (_, raw), count in counted.items():
-        code = next((c for c in _row_code_candidates(raw) if c in tree), None)
+        candidates = _row_code_candidates(raw)
+        if len(candidates) == 1:  # nearly every row's code (typed at its width): no generator
+            code = candidates[0] if candidates[0] in tree else None
+        else:
+            code = next((c for c in candidates if c in tree), None)
         if code is not None:
             yield code, count
 
@@ -296,6 +300,8 @@ class _RowCodes:
 
     def _resolve(self, raw: object) -> str | None:
         candidates = _row_code_candidates(raw)
+        if len(candidates) == 1:  # nearly every row's code (typed at its width): no generators
+            return candidates[0]  # under the unit, in the tree or not: the first reading at all
         code = next((c for c in candidates if self.under(c)), None)
         return code or next((c for c in candidates if c in self.tree), None) or (candidates[0] if candidates else None)
 
@@ -416,15 +422,22 @@ def _title_names(sub: Submission, tree: UnitTree) -> list[list[Unit]]:
     TỈNH QUẢNG TRỊ" over "HỘI LHPN HUYỆN ĐAKRÔNG"); the type word says which level a line
     names, so "TỈNH QUẢNG TRỊ" is the province, not Thị xã Quảng Trị."""
     named = []
-    seen: dict[str, list[Unit] | None] = {}  # each sheet repeats the heading: a line read once
+    # Each sheet repeats the heading, and each file of a form most of it: a line read once per tree.
+    seen: dict[str, list[Unit] | None] = made_once(_TITLE_LINE_NAMES, tree, lambda _: {}, kept=16)
     for line in (line for t in sub.tables for line in t.title):
         try:
             found = seen[line]
         except KeyError:
+            if len(seen) >= _TITLE_LINES_KEPT:
+                seen.clear()
             found = seen[line] = _title_line_names(line, tree)
         if found:
             named.append(found)
     return named
+
+
+_TITLE_LINE_NAMES: dict[int, tuple[UnitTree, dict[str, list[Unit] | None]]] = {}
+_TITLE_LINES_KEPT = 4096
 
 
 def _title_line_names(line: str, tree: UnitTree) -> list[Unit] | None:
