@@ -208,7 +208,11 @@ def _aggregate(
             # a part of the year reads only the submissions inside it (as `within` keeps them)
             figures = figures_frame(store, period, data_version, ahead)
             prev_figures = figures_frame(store, period.previous(), data_version, ahead)
-            prev_periods = {t.tree: store.current_submission_periods(year - 1, t.tree) for t in _trees(year - 1)}
+            # the previous part's submissions, for its completeness: none to count without figures
+            # (2025-H1 against a 2024 sent as one year's files)
+            prev_periods = (
+                {t.tree: store.current_submission_periods(year - 1, t.tree) for t in _trees(year - 1)} if not prev_figures.empty else {}
+            )
             periods = {t.tree: store.current_submission_periods(year, t.tree) for t in _trees(year)}
             targets = store.targets(year)
             warnings = store.ingest_warnings(year)
