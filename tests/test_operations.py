@@ -338,6 +338,28 @@ def test_a_lock_the_workspace_cannot_hold_is_said_with_its_reason(vwu, inbox, wo
             pass
 
 
+def test_a_process_that_holds_the_lock_cannot_take_it_a_second_time(workspace):
+    # The lock is a record lock, the process's: taken again it would be granted, and its release
+    # would free the first take's. The second take is refused as another process's would be.
+    from vwu_pipeline.core.errors import WorkspaceLocked
+    from vwu_pipeline.ops.locking import workspace_lock
+
+    with workspace_lock(workspace, "aggregate", 0):
+        with pytest.raises(WorkspaceLocked, match="aggregate"):
+            with workspace_lock(workspace, "report", 0):
+                pass
+        holder = hold_lock_attempt(workspace)
+        assert holder.returncode != 0  # still held: another process is refused too
+    with workspace_lock(workspace, "report", 0):  # free again once the first take ends
+        pass
+
+
+def hold_lock_attempt(workspace: Path) -> subprocess.CompletedProcess:
+    script = "import sys; from pathlib import Path; from vwu_pipeline.ops.locking import workspace_lock\n"
+    script += "with workspace_lock(Path(sys.argv[1]), 'ingest', 0): pass"
+    return subprocess.run([sys.executable, "-c", script, str(workspace)], capture_output=True, text=True)
+
+
 @pytest.mark.linux
 def test_a_killed_holder_does_not_block_the_next_run(vwu, inbox, workspace):
     district_workbook(inbox / "a.xlsx")

@@ -703,7 +703,8 @@ def _leave(code: object) -> None:
     elif isinstance(code, int):
         status = code
     else:  # sys.exit("text"): Python prints it and exits 1
-        print(code, file=sys.stderr)
+        if sys.stderr is not None:
+            print(code, file=sys.stderr)
         status = 1
     current = threading.current_thread()
     for thread in threading.enumerate():  # as the interpreter waits for its non-daemon threads
@@ -711,8 +712,9 @@ def _leave(code: object) -> None:
             thread.join()
     run_exit_handlers()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started with that descriptor closed (`>&-`), as Python allows
+                stream.flush()
     except (OSError, ValueError):
         raise SystemExit(status) from None
     os._exit(status)

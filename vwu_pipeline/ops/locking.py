@@ -5,7 +5,7 @@ fasteners package): the kernel releases it when the holding process ends, howeve
 a run killed by the OOM killer or `kill -9` never blocks the next one. Nothing has to be
 deleted by hand. (filelock did the same; its 4.x import cost ≈ 14 ms on every writer command,
 a tenth of an unchanged re-ingest: README, benchmark levers.) A record lock belongs to the
-process: one process takes the lock once, and the stages never take it themselves.
+process, so a second take in the same process is refused as another process's would be.
 
 Beside it, `vwu.lock.json` says who holds the lock (pid, command, user, host, start time),
 only so that the message of a second run can name the first. It is a hint, never the lock:
@@ -53,6 +53,11 @@ def workspace_lock(workspace: Path, command: str, timeout: float, create: bool =
         workspace.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError("error.workspace-create", workspace=workspace, reason=exc.strerror or exc) from None
+    held_here = workspace.resolve()
+    if held_here in _HELD:
+        # A record lock is the process's: taken again it would be granted at once, and its
+        # release would free the first holder's too. The same answer another process gets.
+        raise locked_error(workspace, timeout)
     lock = InterProcessLock(workspace / LOCK_NAME)
     try:
         held = lock.acquire(blocking=timeout > 0, timeout=timeout)
@@ -64,11 +69,16 @@ def workspace_lock(workspace: Path, command: str, timeout: float, create: bool =
     if not held:
         raise locked_error(workspace, timeout)
     me = _write_holder(workspace, command)
+    _HELD.add(held_here)
     try:
         yield
     finally:
+        _HELD.discard(held_here)
         _remove_holder(workspace, me)
         lock.release()
+
+
+_HELD: set[Path] = set()  # the workspaces this process holds the lock of
 
 
 def holder(workspace: Path) -> dict[str, Any] | None:

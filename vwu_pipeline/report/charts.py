@@ -659,9 +659,12 @@ def _column_class() -> type:
     """A matplotlib Text drawn once a line of a column: the names of a panel's units differ only
     in their words and height. Made, styled and added once, it draws each as the Text of its own
     did (the same pixels), without 40 Text artists a panel made, clipped and sorted apiece."""
+    import matplotlib
     import numpy
     from matplotlib.colors import to_rgba
     from matplotlib.text import Text
+
+    _FAST_TEXT = matplotlib.__version__.startswith(FAST_TEXT_MATPLOTLIB)
 
     class Column(Text):
         def __init__(self, x: float, ys: list[float], texts: list[str], **style: Any) -> None:
@@ -669,7 +672,9 @@ def _column_class() -> type:
             self.lines = list(zip(ys, texts))
 
         def draw(self, renderer: Any) -> None:
-            plain = not (self._bbox_patch or self.get_path_effects() or self.get_usetex() or self.get_wrap())
+            # `_draw_lines` repeats matplotlib 3.11's private text calls: another matplotlib draws
+            # each line through its own `Text.draw`
+            plain = _FAST_TEXT and not (self._bbox_patch or self.get_path_effects() or self.get_usetex() or self.get_wrap())
             if not plain or self.get_rasterized() or self.get_agg_filter() is not None or not self.get_visible():
                 for y, words in self.lines:
                     self.set_y(y)
@@ -911,11 +916,7 @@ def _rgb_png(pixels: Any, dpi: float) -> bytes:
     zlib's format, ≈ 4× faster here, files ≈ 4 % larger than zlib's), or by zlib where it is missing."""
     import numpy
     from PIL import Image
-
-    try:
-        from zlib_ng import zlib_ng as deflating
-    except ImportError:  # an environment not yet reinstalled from the lock: the same pixels
-        deflating = zlib
+    from zlib_ng import zlib_ng as deflating
 
     height, width = pixels.shape[:2]
     # the RGB bytes by Pillow's unpacker: 3× faster than numpy's copy of a strided view

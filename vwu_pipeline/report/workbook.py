@@ -40,6 +40,7 @@ from xlsxwriter.worksheet import (
     _utf16_len,
     _utf16_truncate,
 )
+from zlib_ng import zlib_ng
 
 from vwu_pipeline.core.collector import paused_collector
 from vwu_pipeline.core.documents import VWU_OUTPUT_PROPERTY
@@ -392,11 +393,6 @@ class _FastWorkbook(xlsxwriter.Workbook):
             module.ZipFile = zipfile.ZipFile
 
 
-try:
-    from zlib_ng import zlib_ng as _deflating
-except ImportError:  # an environment not yet reinstalled from the lock: zipfile's own zlib
-    _deflating = None
-
 # zlib-ng's level 5: the national workbook's 15 MB of XML deflated in ≈ 0.12 s instead of zlib's
 # default level's ≈ 0.35 s, 0.4 % larger (1,899,479 against 1,891,474 bytes)
 DEFLATE_LEVEL = 5
@@ -405,13 +401,13 @@ DEFLATE_LEVEL = 5
 class _DeflatingZipFile(zipfile.ZipFile):
     """zipfile's ZipFile whose deflated members are compressed by zlib-ng (zlib's format: any
     reader of xlsx reads them) instead of zlib; everything else (headers, CRC, sizes, zip64,
-    directory) is zipfile's own. Where zlib-ng or zipfile's writer differ from what is expected,
-    zipfile deflates as usual."""
+    directory) is zipfile's own. Where zipfile's writer differs from what is expected, zipfile
+    deflates as usual."""
 
     def _open_to_write(self, zinfo: zipfile.ZipInfo, force_zip64: bool = False):
         writer = super()._open_to_write(zinfo, force_zip64)
-        if _deflating is not None and zinfo.compress_type == zipfile.ZIP_DEFLATED and hasattr(writer, "_compressor"):
-            writer._compressor = _deflating.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+        if zinfo.compress_type == zipfile.ZIP_DEFLATED and hasattr(writer, "_compressor"):
+            writer._compressor = zlib_ng.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
         return writer
 
 

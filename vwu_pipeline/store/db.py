@@ -1448,17 +1448,9 @@ def _compressed(raws: list[bytes]) -> list[bytes]:
 
 def _compressor() -> Any:
     """`_compressed`'s compression of one raw column."""
-    try:
-        from zlib_ng import zlib_ng
+    from zlib_ng import zlib_ng
 
-        level = 3
-        compress = zlib_ng.compress
-    except ImportError:
-        import zlib
-
-        level = 1
-        compress = zlib.compress
-    return lambda raw: compress(raw, level)
+    return lambda raw: zlib_ng.compress(raw, 3)
 
 
 def _compressed_as_made(raws: Iterator[bytes]) -> list[bytes]:
@@ -1505,12 +1497,9 @@ def _compressed_as_made(raws: Iterator[bytes]) -> list[bytes]:
 
 
 def _decompress(data: bytes) -> bytes:
-    try:  # zlib's format, expanded ≈ 1.7× faster (a dependency; the standard zlib where it is missing)
-        from zlib_ng import zlib_ng as zlib
-    except ImportError:
-        import zlib
+    from zlib_ng import zlib_ng  # zlib's format, expanded ≈ 1.7× faster than by the standard zlib
 
-    return zlib.decompress(data)
+    return zlib_ng.decompress(data)
 
 
 def _two_threads(work_on: Any, items: list[bytes]) -> list[bytes]:
