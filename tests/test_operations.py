@@ -353,6 +353,27 @@ def test_a_process_that_holds_the_lock_cannot_take_it_a_second_time(workspace):
     with workspace_lock(workspace, "report", 0):  # free again once the first take ends
         pass
 
+    # two threads at the same moment: one holds it, the other is refused
+    import threading
+
+    start, outcomes = threading.Barrier(2), []
+
+    def take() -> None:
+        start.wait()
+        try:
+            with workspace_lock(workspace, "ingest", 0):
+                time.sleep(0.3)
+                outcomes.append("held")
+        except WorkspaceLocked:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=take) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["held", "refused"]
+
 
 def hold_lock_attempt(workspace: Path) -> subprocess.CompletedProcess:
     script = "import sys; from pathlib import Path; from vwu_pipeline.ops.locking import workspace_lock\n"

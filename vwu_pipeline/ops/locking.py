@@ -54,31 +54,39 @@ def workspace_lock(workspace: Path, command: str, timeout: float, create: bool =
     except OSError as exc:
         raise StoreError("error.workspace-create", workspace=workspace, reason=exc.strerror or exc) from None
     held_here = workspace.resolve()
-    if held_here in _HELD:
-        # A record lock is the process's: taken again it would be granted at once, and its
-        # release would free the first holder's too. The same answer another process gets.
-        raise locked_error(workspace, timeout)
-    lock = InterProcessLock(workspace / LOCK_NAME)
+    with _RESERVING:  # checked and reserved at once: two threads of one process cannot both pass
+        if held_here in _HELD:
+            # A record lock is the process's: taken again it would be granted at once, and its
+            # release would free the first holder's too. The same answer another process gets.
+            raise locked_error(workspace, 0)
+        _HELD.add(held_here)
     try:
-        held = lock.acquire(blocking=timeout > 0, timeout=timeout)
-    except (OSError, threading.ThreadError) as exc:
-        # fasteners says a lock the file system refuses (ENOLCK on a share) as a ThreadError
-        cause = exc if isinstance(exc, OSError) else exc.__context__
-        reason = getattr(cause, "strerror", None) or cause or exc
-        raise StoreError("error.lock-create", path=workspace / LOCK_NAME, reason=reason) from None
-    if not held:
-        raise locked_error(workspace, timeout)
+        lock = InterProcessLock(workspace / LOCK_NAME)
+        try:
+            held = lock.acquire(blocking=timeout > 0, timeout=timeout)
+        except (OSError, threading.ThreadError) as exc:
+            # fasteners says a lock the file system refuses (ENOLCK on a share) as a ThreadError
+            cause = exc if isinstance(exc, OSError) else exc.__context__
+            reason = getattr(cause, "strerror", None) or cause or exc
+            raise StoreError("error.lock-create", path=workspace / LOCK_NAME, reason=reason) from None
+        if not held:
+            raise locked_error(workspace, timeout)
+    except BaseException:
+        _HELD.discard(held_here)
+        raise
     me = _write_holder(workspace, command)
-    _HELD.add(held_here)
     try:
         yield
     finally:
-        _HELD.discard(held_here)
-        _remove_holder(workspace, me)
-        lock.release()
+        try:
+            _remove_holder(workspace, me)
+            lock.release()
+        finally:  # only once released: a thread of this process taking it now would be granted it
+            _HELD.discard(held_here)
 
 
-_HELD: set[Path] = set()  # the workspaces this process holds the lock of
+_HELD: set[Path] = set()  # the workspaces this process holds (or is taking) the lock of
+_RESERVING = threading.Lock()
 
 
 def holder(workspace: Path) -> dict[str, Any] | None:

@@ -913,7 +913,7 @@ def _rgb_png(pixels: Any, dpi: float) -> bytes:
     five on every row and keeps the smallest, which took as long as the compression itself
     (~1.2 of 2.6 billion instructions a national chart; 0.21 → 0.13 s) for files 1–2 % larger
     than "Up" gives on these charts (bars, text, white space). Deflated by zlib-ng (a dependency:
-    zlib's format, ≈ 4× faster here, files ≈ 4 % larger than zlib's), or by zlib where it is missing."""
+    zlib's format, ≈ 4× faster here, files ≈ 4 % larger than zlib's)."""
     import numpy
     from PIL import Image
     from zlib_ng import zlib_ng as deflating

@@ -1442,7 +1442,7 @@ def _compressed(raws: list[bytes]) -> list[bytes]:
     """Each of `raws` compressed in zlib's format, by two threads: zlib works without Python's
     lock, so on two cores a national aggregation's 27 columns take about half the time. By
     zlib-ng at level 3 (a dependency: 22 MB of a national year's columns in ≈ 0.07 s CPU, 3 %
-    larger than zlib's level 1 in 0.09-0.12 s), or zlib's level 1 where it is missing."""
+    larger than zlib's level 1 in 0.09-0.12 s)."""
     return _two_threads(_compressor(), raws)
 
 
