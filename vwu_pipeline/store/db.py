@@ -1435,33 +1435,25 @@ def _column_bytes(column: Any) -> tuple[str, bytes]:
     year's unit codes are 216,000 rows of 10,800 codes, which a JSON list of every value took
     twice as long to write and five times as long to read); anything else as a JSON list."""
     kind, raw = _column_raw(column)
-    return kind, _compressed([raw])[0]
+    return kind, _compress(raw)
 
 
-def _compressed(raws: list[bytes]) -> list[bytes]:
-    """Each of `raws` compressed in zlib's format, by two threads: zlib works without Python's
-    lock, so on two cores a national aggregation's 27 columns take about half the time. By
-    zlib-ng at level 3 (a dependency: 22 MB of a national year's columns in ≈ 0.07 s CPU, 3 %
-    larger than zlib's level 1 in 0.09-0.12 s)."""
-    return _two_threads(_compressor(), raws)
-
-
-def _compressor() -> Any:
-    """`_compressed`'s compression of one raw column."""
+def _compress(raw: bytes) -> bytes:
+    """One raw column in zlib's format, by zlib-ng at level 3 (22 MB of a national year's columns
+    in ≈ 0.07 s CPU, 3 % larger than zlib's level 1 in 0.09-0.12 s)."""
     from zlib_ng import zlib_ng
 
-    return lambda raw: zlib_ng.compress(raw, 3)
+    return zlib_ng.compress(raw, 3)
 
 
 def _compressed_as_made(raws: Iterator[bytes]) -> list[bytes]:
-    """`_compressed` of the columns `raws` makes, each compressed by another thread as soon as
-    it is made (zlib without Python's lock) while this one makes the next (factorizing texts,
-    copying numbers: with the lock); the columns left when the last is made are compressed by
-    both threads, as `_compressed` does. The same bytes, in the same order."""
+    """Each column `raws` makes, compressed (`_compress`) by another thread as soon as it is made
+    (zlib works without Python's lock) while this one makes the next (factorizing texts, copying
+    numbers: with the lock); the columns left when the last is made are compressed by both
+    threads. The same bytes, in the same order."""
     import queue
     import threading
 
-    compress = _compressor()
     made: list[bytes] = []
     out: list[bytes] = []
     todo: queue.SimpleQueue = queue.SimpleQueue()
@@ -1476,7 +1468,7 @@ def _compressed_as_made(raws: Iterator[bytes]) -> list[bytes]:
                     return
                 if k is None:
                     return
-                out[k] = compress(made[k])
+                out[k] = _compress(made[k])
         except BaseException as error:  # told to the caller, in its thread
             failed.append(error)
 
