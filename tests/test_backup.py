@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 from builders import district_workbook
+from held import ingest_held_after
 from hostile import SHEET1, patch_zip
 
 from vwu_pipeline.store.db import Store
 
-VWU = str(Path(sys.executable).parent / "vwu")
-# Enough that the ingest still runs when the backup is done, on a busy machine too: with 60 the
-# storing became fast enough (issue 18) for the run to end first now and then.
-FILES = 150
+FILES = 12
 
 
 def _stored(workspace: Path) -> int:
@@ -46,16 +42,10 @@ def test_a_backup_taken_during_an_ingest_is_whole_and_rotated(vwu, tmp_path):
         patch_zip(
             template, inbox / f"huyen_{i:03d}.xlsx", {SHEET1: lambda xml, i=i: xml.replace(b"<v>1800</v>", f"<v>{1800 + i}</v>".encode())}
         )
-    run = subprocess.Popen([VWU, "ingest", str(inbox), "-w", str(workspace), "--quiet"], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while _stored(workspace) < 3 and run.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
+    with ingest_held_after(3, inbox, "-w", workspace, "--quiet", folder=tmp_path) as held:
+        during = held.process.poll() is None
         taken = vwu("backup", "--workspace", workspace, "--to", backups, "--json")
-        during = run.poll() is None
-    finally:
-        run.wait(timeout=300)
-    assert run.returncode == 0
+    assert held.process.returncode == 0
     assert taken.exit_code == 0, taken.output
     assert during, "the ingest ended before the backup: nothing was shown"
     [copy] = backups.glob("vwu-*.sqlite")
@@ -66,7 +56,7 @@ def test_a_backup_taken_during_an_ingest_is_whole_and_rotated(vwu, tmp_path):
     with Store.open(restored, create=False, write=False) as store:
         assert store.check(quick=False) == "ok"  # PRAGMA integrity_check
     in_backup, in_the_end = _per_file(restored), _per_file(workspace)
-    assert 0 < len(in_backup) < FILES  # taken in the middle of the run
+    assert len(in_backup) == 3 < len(in_the_end) == FILES  # taken in the middle of the run
     assert all(in_backup[name] == in_the_end[name] for name in in_backup)  # whole files only
 
     for _ in range(3):  # rotation: the newest --keep copies stay

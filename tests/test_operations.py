@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from builders import district_workbook, rows_for
 from conftest import figures
+from held import ingest_held_after
 from hostile import SHEET1, patch_zip
 
 from vwu_pipeline.core.errors import ConfigError, StoreError
@@ -461,28 +462,18 @@ def _live_processes_in_group(group: int) -> list[int]:
     return alive
 
 
-def _unfinished_runs(db_path: Path) -> int:
-    with Store.open(db_path.parent, create=False) as store:
-        return sum(run.finished_at is None for run in store.runs())
-
-
 def test_readers_work_while_an_ingest_runs(vwu, large_inbox, tmp_path):
     workspace = tmp_path / "ws"
     district_workbook(tmp_path / "first.xlsx")
     assert vwu("ingest", tmp_path / "first.xlsx", "--workspace", workspace).exit_code == 0
-    run = subprocess.Popen([VWU, "ingest", str(large_inbox), "-w", str(workspace), "--quiet"], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while not _unfinished_runs(workspace / "vwu.sqlite") and time.monotonic() < deadline:
-            time.sleep(0.005)
+    with ingest_held_after(1, large_inbox, "-w", workspace, "--quiet", folder=tmp_path) as held:
         shown = vwu("status", "--year", 2024, "--workspace", workspace, "--json")
-        still_running = run.poll() is None
+        still_running = held.process.poll() is None
+        held.release()
         # The year is not aggregated yet: report must aggregate, which is writing, so it waits
         # for the ingest's lock and then reports every figure (issue 12: never a stale total).
         reported = vwu("report", "--year", 2024, "--workspace", workspace, "--out", tmp_path / "out", "--json", "--lock-timeout", 120)
-    finally:
-        run.wait(timeout=120)
-
+    run = held.process
     assert shown.exit_code == 0, shown.output
     running = json.loads(shown.stdout)["running"]
     assert running["pid"] == run.pid and running["command"] == "ingest"
