@@ -60,11 +60,12 @@ bench: setup
 
 ## Rebuild the unit master and the 2025 conversion file from official sources (scripts/data/PROVENANCE.md).
 ## What vwu ships ready-made, checked (core/data/catalogue.json from schemas/, core/data/units.trees from
-## the unit master): after editing either, or the code that checks them (tests/test_schemas.py and
-## tests/test_units.py say when it is due).
+## the unit master, store/schema-N.sql from the store's migrations): after editing any, or the code that
+## checks them (tests/test_schemas.py, tests/test_units.py and tests/test_store.py say when it is due).
 shipped: setup
 	$(BIN)/python -c 'from vwu_pipeline.core.indicators import ship_catalog; ship_catalog()'
 	$(BIN)/python -c 'from vwu_pipeline.core.units import ship_trees; ship_trees()'
+	$(BIN)/python -c 'from vwu_pipeline.store.migrations import ship_schema; ship_schema()'
 
 units: setup
 	$(BIN)/python -m pip install --quiet -e '.[build-units]'

@@ -66,6 +66,35 @@ def test_a_store_from_a_newer_vwu_is_refused(old_workspace: Path, monkeypatch: p
         Store.open(old_workspace)
 
 
+def _schema(db) -> list[tuple]:
+    return sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall(), key=repr)
+
+
+def test_a_new_store_gets_at_once_the_tables_the_migrations_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The shipped schema of this version is there (else every new store runs the migrations)...
+    shipped = Path(str(migrations.SHIPPED_SCHEMA).format(version=migrations.SCHEMA_VERSION))
+    assert shipped.is_file(), "a migration was added since the new store's schema was written: run `make shipped`"
+    import sqlite3
+
+    made = sqlite3.connect(":memory:")
+    for step in migrations.MIGRATIONS:
+        step(made)
+    # ...and makes the tables, columns and indexes of a database taken through every migration,
+    # as SQLite records them (the same text: the same declarations, in the same order).
+    ran = []
+    monkeypatch.setattr(migrations, "MIGRATIONS", [lambda db, step=step: ran.append(step) or step(db) for step in migrations.MIGRATIONS])
+    with Store.open(tmp_path / "new") as store:
+        assert store.schema_version == migrations.SCHEMA_VERSION
+        assert _schema(store.db) == _schema(made)
+    assert ran == []
+    # Without it (a migration added since), the migrations make the same store.
+    monkeypatch.setattr(migrations, "SHIPPED_SCHEMA", tmp_path / "none-{version}.sql")
+    with Store.open(tmp_path / "migrated") as store:
+        assert store.schema_version == migrations.SCHEMA_VERSION
+        assert _schema(store.db) == _schema(made)
+    assert len(ran) == migrations.SCHEMA_VERSION
+
+
 def test_the_figures_packed_one_row_per_unit_row_are_the_figures_stored_before(
     old_workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
