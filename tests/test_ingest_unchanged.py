@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,8 @@ def test_a_quiet_unchanged_re_ingest_starts_no_reader_and_prints_nothing_so_impo
     their guards, the process pool and the terminal library are each imported only to be used:
     a file to read, a reader to start, a line to print (every import is paid on every night)."""
     members_csv(inbox / "tien_lu.csv", 1200)
+    # settled (STAT_SETTLED_NS) when the first run hashes it, however soon after its start: its stat is recorded
+    time.sleep(ingest_run.STAT_SETTLED_NS / 1e9 + 0.05)
     env = {k: v for k, v in os.environ.items() if not k.startswith("VWU_")}
 
     def ingest(*options: str) -> dict:
@@ -177,3 +180,84 @@ def test_a_quiet_unchanged_re_ingest_starts_no_reader_and_prints_nothing_so_impo
     loud = ingest()
     assert (loud["code"], loud["loaded"]) == (0, ["rich"]), loud
     assert any("Đã có, không đổi" in line and "tien_lu.csv" in line for line in loud["said"]), loud
+
+
+# --- many files: hashed by a process of their own while the readers are prepared ----------------
+
+
+def _stored(workspace: Path) -> tuple[list, list]:
+    import sqlite3
+
+    db = sqlite3.connect(workspace / "vwu.sqlite")
+    try:
+        files = db.execute("SELECT name, path, sha256, status, unit_code, version_key FROM files ORDER BY id").fetchall()
+        stats = db.execute("SELECT * FROM file_stats ORDER BY path").fetchall()
+    finally:
+        db.close()
+    return files, stats
+
+
+def test_files_hashed_apart_give_what_files_hashed_here_give(vwu, inbox, tmp_path, settled, monkeypatch):
+    """A first ingest of many files hashes them in a process of its own while this one prepares
+    the readers (HASHED_APART_FILES): the same sha256s, copies, stored files and recorded stats."""
+    members_csv(inbox / "a.csv", 1200)
+    members_csv(inbox / "b.csv", 1300)
+    (inbox / "c.csv").write_bytes((inbox / "a.csv").read_bytes())  # a copy: read once
+    (inbox / "refused.csv").write_bytes(b"x")
+    apart = []
+    real_apart = ingest_run._hashed_apart
+    monkeypatch.setattr(ingest_run, "_hashed_apart", lambda *a: apart.append(len(a[0])) or real_apart(*a))
+
+    here = vwu("ingest", inbox, "--workspace", tmp_path / "here")
+    assert apart == []  # 4 files: hashed here
+    monkeypatch.setattr(ingest_run, "HASHED_APART_FILES", 1)
+    there = vwu("ingest", inbox, "--workspace", tmp_path / "apart")
+
+    assert apart == [4]
+    assert (there.exit_code, there.output) == (here.exit_code, here.output)
+    assert _stored(tmp_path / "apart") == _stored(tmp_path / "here")
+    files, stats = _stored(tmp_path / "here")
+    assert [(name, status) for name, _, _, status, *_ in files] == [
+        ("a.csv", "accepted"),
+        ("b.csv", "accepted"),
+        ("refused.csv", "refused"),
+    ]
+    assert len(stats) == 4
+
+
+def test_a_hasher_that_dies_leaves_the_hashing_to_this_process(vwu, inbox, tmp_path, settled, monkeypatch):
+    members_csv(inbox / "a.csv", 1200)
+    members_csv(inbox / "b.csv", 1300)
+    here = vwu("ingest", inbox, "--workspace", tmp_path / "here")
+    monkeypatch.setattr(ingest_run, "HASHED_APART_FILES", 1)
+    parent = os.getpid()
+    real = ingest_run._sha256_or_none
+
+    def dies_apart(path):
+        if os.getpid() != parent:
+            os._exit(1)  # the hasher ends as if killed
+        return real(path)
+
+    monkeypatch.setattr(ingest_run, "_sha256_or_none", dies_apart)
+    there = vwu("ingest", inbox, "--workspace", tmp_path / "apart")
+
+    assert (there.exit_code, there.output) == (here.exit_code, here.output)
+    assert _stored(tmp_path / "apart") == _stored(tmp_path / "here")
+
+
+def test_a_schema_mistake_met_while_the_files_are_hashed_apart_stops_the_run_and_the_hasher(vwu, inbox, workspace, monkeypatch):
+    import multiprocessing
+
+    from vwu_pipeline.core.errors import ConfigError
+
+    members_csv(inbox / "a.csv", 1200)
+    monkeypatch.setattr(ingest_run, "HASHED_APART_FILES", 1)
+
+    def mistaken(self):
+        raise ConfigError("error.no-schema-files", folder="schemas")
+
+    monkeypatch.setattr(ingest_run.CatalogOnDemand, "get", mistaken)
+    result = vwu("ingest", inbox, "--workspace", workspace)
+
+    assert result.exit_code == 2
+    assert multiprocessing.active_children() == []

@@ -232,9 +232,13 @@ def run(
             seen_refused = store.refused_feedback()
         for result in refused:
             done(feedback(result))
-        hashed = {path: hashes.of(path) for path in files}  # (sha256, modification time, size)
+        parser = Parser(catalog, options)
+        # When nothing is stored yet (a first ingest), every file will be read: the readers are
+        # prepared while the files are hashed (in a process of their own when there are many).
+        reading_certain = bool(files) and not known and reader_processes(options.workers) > 0
+        hashed = hashes.all(files, meanwhile=parser.prepare if reading_certain else None)  # (sha256, modification time, size)
         standing = _oldest_copies(hashed)
-        with Parser(catalog, options) as parser, ExitStack() as taking_back:
+        with parser, ExitStack() as taking_back:
             # Workers read the next batch while this process validates and stores one.
             pending: tuple[list[FileResult], Callable[[], list[Submission]]] | None = None
             eased = False  # the collector's young threshold raised (`_fewer_young_collections`)
@@ -356,7 +360,7 @@ def _finish_batch(
     hashed: dict[Path, tuple[str | None, int | None, int | None]] | None = None,
 ) -> None:
     """Store a read batch file by file (each checked by its reader, `_parse_chunk`). `hashed`:
-    each file's (sha256, modification time, size) from `Hashes.of`: its time and size as they
+    each file's (sha256, modification time, size) from `Hashes.all`: its time and size as they
     were when it was hashed, without asking the file system again."""
     for result in unchanged:
         done(result)
@@ -445,7 +449,7 @@ def _oldest_copies(hashed: dict[Path, tuple[str | None, int | None, int | None]]
     as the copy with the oldest version key (file time, then name; identical bytes have the same
     signing date), so that a copy made later never makes its content newer (an original and
     its browser copy "(1)" in one inbox count from the original's time). `hashed`: each file's
-    (sha256, modification time, size) from `Hashes.of`."""
+    (sha256, modification time, size) from `Hashes.all`."""
 
     def key(path: Path) -> str:  # only for content met twice: most files have one copy
         return version_key(None, modified_text(hashed[path][1]), path)
@@ -480,6 +484,42 @@ def _sha256_or_none(path: Path) -> str | None:
         return None  # parse_file reports why the file cannot be read
 
 
+def _sha256s(paths: list[Path]) -> list[str | None]:
+    return [_sha256_or_none(path) for path in paths]
+
+
+# Files to hash from which hashing them in a process of their own pays: starting it, handing it
+# the names, taking back the sha256s and ending it cost this process ≈ 5 ms, hashing a file
+# ≈ 25 µs (open, read, sha256 of a district's workbook).
+HASHED_APART_FILES = 250
+
+
+def _hashed_apart(paths: list[Path], meanwhile: Callable[[], None]) -> list[str | None]:
+    """`_sha256s(paths)`, computed by a process of its own while this one calls `meanwhile`
+    (on a first ingest the second core is otherwise idle until the readers start); here, after
+    `meanwhile`, when that process cannot start or dies."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from vwu_pipeline.ingest import reading  # noqa: F401 (before the fork: the readers need it too)
+
+    hasher = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        future = hasher.submit(_sha256s, paths)
+    except (OSError, BrokenProcessPool):  # no process to be had (fork refused)
+        hasher.shutdown()
+        meanwhile()
+        return _sha256s(paths)
+    # Ended before this function returns (waiting for it after an error of `meanwhile`): the
+    # readers are forked from a process running no thread of the hasher's.
+    with hasher:
+        meanwhile()
+        with suppress(BrokenProcessPool):
+            return future.result()
+    return _sha256s(paths)
+
+
 # How long before it was hashed a file must have been last written (its modification and
 # change times) for its stat to be trusted on the next run: a later write stamps the file with
 # another time only once the clock has moved past the stamp's resolution. Stamps with a
@@ -506,26 +546,43 @@ class Hashes:
         self.store = store
         self.recorded_now: list[tuple[str, int, int, int, int, int, str]] = []
 
-    def of(self, path: Path) -> tuple[str | None, int | None, int | None]:
-        """The file's sha256 (None when it cannot be read), its modification time and size."""
-        hashed_at = time.time_ns()
-        try:
-            info = os.stat(path)
-        except OSError:
-            return None, None, None  # parse_file reports why the file cannot be read
-        # As text a database takes: a name in a legacy code page has its bytes as \xNN. Two names
-        # written alike still have two inodes: the key finds a record, the stat decides.
-        where = os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
-        seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-        recorded = self.recorded.get(where)
-        if recorded is not None and recorded[:5] == seen:
-            return recorded[5], info.st_mtime_ns, info.st_size
-        sha = _sha256_or_none(path)
-        fine = info.st_mtime_ns % 1_000_000_000 and info.st_ctime_ns % 1_000_000_000
-        settled = STAT_SETTLED_NS if fine else STAT_SETTLED_WHOLE_SECONDS_NS
-        if sha is not None and self.store is not None and max(info.st_mtime_ns, info.st_ctime_ns) < hashed_at - settled:
-            self.recorded_now.append((where, *seen, sha))
-        return sha, info.st_mtime_ns, info.st_size
+    def all(self, paths: list[Path], meanwhile: Callable[[], None] | None = None) -> dict[Path, tuple[str | None, int | None, int | None]]:
+        """Each file's sha256 (None when it cannot be read), its modification time and size, in
+        the order given. `meanwhile`: what this process has to do before the files are read
+        anyway; with many files to hash (HASHED_APART_FILES), they are hashed meanwhile by a
+        process of their own (`_hashed_apart`)."""
+        hashed: dict[Path, tuple[str | None, int | None, int | None]] = {}
+        unknown: list[tuple[Path, int, str, tuple[int, int, int, int, int]]] = []  # to hash
+        for path in paths:
+            hashed_at = time.time_ns()
+            try:
+                info = os.stat(path)
+            except OSError:
+                hashed[path] = (None, None, None)  # parse_file reports why the file cannot be read
+                continue
+            # As text a database takes: a name in a legacy code page has its bytes as \xNN. Two names
+            # written alike still have two inodes: the key finds a record, the stat decides.
+            where = os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
+            seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+            recorded = self.recorded.get(where)
+            if recorded is not None and recorded[:5] == seen:
+                hashed[path] = (recorded[5], info.st_mtime_ns, info.st_size)
+            else:
+                hashed[path] = (None, None, None)  # its place in the order; set below
+                unknown.append((path, hashed_at, where, seen))
+        names = [path for path, *_ in unknown]
+        if meanwhile is not None and len(unknown) >= HASHED_APART_FILES:
+            shas = _hashed_apart(names, meanwhile)
+        else:
+            shas = _sha256s(names)
+        for (path, hashed_at, where, seen), sha in zip(unknown, shas, strict=True):
+            size, mtime_ns, ctime_ns = seen[:3]
+            fine = mtime_ns % 1_000_000_000 and ctime_ns % 1_000_000_000
+            settled = STAT_SETTLED_NS if fine else STAT_SETTLED_WHOLE_SECONDS_NS
+            if sha is not None and self.store is not None and max(mtime_ns, ctime_ns) < hashed_at - settled:
+                self.recorded_now.append((where, *seen, sha))
+            hashed[path] = (sha, mtime_ns, size)
+        return hashed
 
 
 def __getattr__(name: str) -> object:
@@ -567,6 +624,7 @@ class Parser:
         self.options = options
         self.pool: ProcessPoolExecutor | None = None
         self._readers_checked = False
+        self._prepared = False
 
     def __enter__(self) -> Parser:
         return self
@@ -575,7 +633,12 @@ class Parser:
         if self.pool:
             self.pool.shutdown(cancel_futures=True)
 
-    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+    def prepare(self) -> None:
+        """What the readers need, made once in this process before they fork: the catalogue
+        (checked: a mistake in a schema file stops the run), the reading modules, the unit trees."""
+        if self._prepared:
+            return
+        self.catalog.get()
         from vwu_pipeline.core.units import UnitTree
         from vwu_pipeline.ingest import reading, tables, validation  # noqa: F401 (imported once, before the fork, for every reader)
 
@@ -585,13 +648,17 @@ class Parser:
         # What each reader would otherwise import or look up after the fork, each for itself:
         # ctypes and resource (its start: `_limit_memory`), zipfile's code page for member names.
         import codecs
-        import multiprocessing
 
         with suppress(ImportError):  # not on every platform: _limit_memory does without them
             import ctypes  # noqa: F401
             import resource  # noqa: F401
         codecs.lookup("cp437")
+        self._prepared = True
 
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        self.prepare()
         return sys.modules[__name__].ProcessPoolExecutor(  # through the module: tests put another in its place
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
