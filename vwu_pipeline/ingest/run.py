@@ -484,20 +484,16 @@ def _sha256_or_none(path: Path) -> str | None:
         return None  # parse_file reports why the file cannot be read
 
 
-def _sha256s(paths: list[Path]) -> list[str | None]:
-    return [_sha256_or_none(path) for path in paths]
-
-
-# Files to hash from which hashing them in a process of their own pays: starting it, handing it
-# the names, taking back the sha256s and ending it cost this process ≈ 5 ms, hashing a file
-# ≈ 25 µs (open, read, sha256 of a district's workbook).
+# Files from which looking at and hashing them in a process of their own pays: starting it,
+# handing it the names, taking back what it found and ending it cost this process ≈ 5 ms; a
+# file's stat and hash ≈ 30 µs (open, read, sha256 of a district's workbook).
 HASHED_APART_FILES = 250
 
 
-def _hashed_apart(paths: list[Path], meanwhile: Callable[[], None]) -> list[str | None]:
-    """`_sha256s(paths)`, computed by a process of its own while this one calls `meanwhile`
-    (on a first ingest the second core is otherwise idle until the readers start); here, after
-    `meanwhile`, when that process cannot start or dies."""
+def _hashed_apart(paths: list[Path], recorded: dict, recording: bool, meanwhile: Callable[[], None]) -> tuple[list, list]:
+    """`_hashed(paths, recorded, recording)`, done by a process of its own while this one calls
+    `meanwhile` (on a first ingest the second core is otherwise idle until the readers start);
+    here, after `meanwhile`, when that process cannot start or dies."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -506,18 +502,47 @@ def _hashed_apart(paths: list[Path], meanwhile: Callable[[], None]) -> list[str 
 
     hasher = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
     try:
-        future = hasher.submit(_sha256s, paths)
+        future = hasher.submit(_hashed, paths, recorded, recording)
     except (OSError, BrokenProcessPool):  # no process to be had (fork refused)
         hasher.shutdown()
         meanwhile()
-        return _sha256s(paths)
+        return _hashed(paths, recorded, recording)
     # Ended before this function returns (waiting for it after an error of `meanwhile`): the
     # readers are forked from a process running no thread of the hasher's.
     with hasher:
         meanwhile()
         with suppress(BrokenProcessPool):
             return future.result()
-    return _sha256s(paths)
+    return _hashed(paths, recorded, recording)
+
+
+def _hashed(paths: list[Path], recorded: dict, recording: bool) -> tuple[list, list]:
+    """`Hashes.all` in the process that does it: each file's (sha256, modification time, size),
+    in order, and the stats to record (`recording`: into a store)."""
+    hashed: list[tuple[str | None, int | None, int | None]] = []
+    to_record: list[tuple[str, int, int, int, int, int, str]] = []
+    for path in paths:
+        hashed_at = time.time_ns()
+        try:
+            info = os.stat(path)
+        except OSError:
+            hashed.append((None, None, None))  # parse_file reports why the file cannot be read
+            continue
+        # As text a database takes: a name in a legacy code page has its bytes as \xNN. Two names
+        # written alike still have two inodes: the key finds a record, the stat decides.
+        where = os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
+        seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        known = recorded.get(where)
+        if known is not None and known[:5] == seen:
+            hashed.append((known[5], info.st_mtime_ns, info.st_size))
+            continue
+        sha = _sha256_or_none(path)
+        fine = info.st_mtime_ns % 1_000_000_000 and info.st_ctime_ns % 1_000_000_000
+        settled = STAT_SETTLED_NS if fine else STAT_SETTLED_WHOLE_SECONDS_NS
+        if sha is not None and recording and max(info.st_mtime_ns, info.st_ctime_ns) < hashed_at - settled:
+            to_record.append((where, *seen, sha))
+        hashed.append((sha, info.st_mtime_ns, info.st_size))
+    return hashed, to_record
 
 
 # How long before it was hashed a file must have been last written (its modification and
@@ -549,40 +574,15 @@ class Hashes:
     def all(self, paths: list[Path], meanwhile: Callable[[], None] | None = None) -> dict[Path, tuple[str | None, int | None, int | None]]:
         """Each file's sha256 (None when it cannot be read), its modification time and size, in
         the order given. `meanwhile`: what this process has to do before the files are read
-        anyway; with many files to hash (HASHED_APART_FILES), they are hashed meanwhile by a
-        process of their own (`_hashed_apart`)."""
-        hashed: dict[Path, tuple[str | None, int | None, int | None]] = {}
-        unknown: list[tuple[Path, int, str, tuple[int, int, int, int, int]]] = []  # to hash
-        for path in paths:
-            hashed_at = time.time_ns()
-            try:
-                info = os.stat(path)
-            except OSError:
-                hashed[path] = (None, None, None)  # parse_file reports why the file cannot be read
-                continue
-            # As text a database takes: a name in a legacy code page has its bytes as \xNN. Two names
-            # written alike still have two inodes: the key finds a record, the stat decides.
-            where = os.fsencode(os.path.abspath(path)).decode("utf-8", "backslashreplace")
-            seen = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-            recorded = self.recorded.get(where)
-            if recorded is not None and recorded[:5] == seen:
-                hashed[path] = (recorded[5], info.st_mtime_ns, info.st_size)
-            else:
-                hashed[path] = (None, None, None)  # its place in the order; set below
-                unknown.append((path, hashed_at, where, seen))
-        names = [path for path, *_ in unknown]
-        if meanwhile is not None and len(unknown) >= HASHED_APART_FILES:
-            shas = _hashed_apart(names, meanwhile)
+        anyway; with many files (HASHED_APART_FILES), they are looked at and hashed meanwhile by
+        a process of their own (`_hashed_apart`)."""
+        recording = self.store is not None
+        if meanwhile is not None and len(paths) >= HASHED_APART_FILES:
+            hashed, to_record = _hashed_apart(paths, self.recorded, recording, meanwhile)
         else:
-            shas = _sha256s(names)
-        for (path, hashed_at, where, seen), sha in zip(unknown, shas, strict=True):
-            size, mtime_ns, ctime_ns = seen[:3]
-            fine = mtime_ns % 1_000_000_000 and ctime_ns % 1_000_000_000
-            settled = STAT_SETTLED_NS if fine else STAT_SETTLED_WHOLE_SECONDS_NS
-            if sha is not None and self.store is not None and max(mtime_ns, ctime_ns) < hashed_at - settled:
-                self.recorded_now.append((where, *seen, sha))
-            hashed[path] = (sha, mtime_ns, size)
-        return hashed
+            hashed, to_record = _hashed(paths, self.recorded, recording)
+        self.recorded_now += to_record
+        return dict(zip(paths, hashed, strict=True))
 
 
 def __getattr__(name: str) -> object:
