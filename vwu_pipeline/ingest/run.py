@@ -34,6 +34,7 @@ from vwu_pipeline.store.db import Store, figures_digests, file_version_key, modi
 # is already stored needs none.
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.connection import Connection
 
     from vwu_pipeline.core.indicators import Catalog
     from vwu_pipeline.ingest.validation import Submission
@@ -484,9 +485,9 @@ def _sha256_or_none(path: Path) -> str | None:
         return None  # parse_file reports why the file cannot be read
 
 
-# Files from which looking at and hashing them in a process of their own pays: starting it,
-# handing it the names, taking back what it found and ending it cost this process ≈ 5 ms; a
-# file's stat and hash ≈ 30 µs (open, read, sha256 of a district's workbook).
+# Files from which looking at and hashing them in a process of their own pays: forking it and
+# taking back what it found cost this process ≈ 3 ms; a file's stat and hash ≈ 30 µs (open,
+# read, sha256 of a district's workbook).
 HASHED_APART_FILES = 250
 
 
@@ -495,25 +496,36 @@ def _hashed_apart(paths: list[Path], recorded: dict, recording: bool, meanwhile:
     `meanwhile` (on a first ingest the second core is otherwise idle until the readers start);
     here, after `meanwhile`, when that process cannot start or dies."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
     from vwu_pipeline.ingest import reading  # noqa: F401 (before the fork: the readers need it too)
 
-    hasher = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    context = multiprocessing.get_context("fork")  # the hasher is given the names and the records as this process holds them
+    receiving, sending = context.Pipe(duplex=False)
+    hasher = context.Process(target=_send_hashed, args=(sending, paths, recorded, recording), daemon=True)
     try:
-        future = hasher.submit(_hashed, paths, recorded, recording)
-    except (OSError, BrokenProcessPool):  # no process to be had (fork refused)
-        hasher.shutdown()
+        hasher.start()
+    except OSError:  # no process to be had
+        hasher = None
+    sending.close()  # the hasher's end: a hasher that dies leaves the pipe at its end (EOFError)
+    found, ended = None, False
+    try:
         meanwhile()
-        return _hashed(paths, recorded, recording)
-    # Ended before this function returns (waiting for it after an error of `meanwhile`): the
-    # readers are forked from a process running no thread of the hasher's.
-    with hasher:
-        meanwhile()
-        with suppress(BrokenProcessPool):
-            return future.result()
-    return _hashed(paths, recorded, recording)
+        if hasher is not None:
+            with suppress(EOFError, OSError):
+                found = receiving.recv()
+        ended = True
+    finally:
+        receiving.close()
+        if hasher is not None:
+            if not ended:
+                hasher.kill()  # an error of `meanwhile` ends the run, and the hashing with it
+            hasher.join()
+    return found if found is not None else _hashed(paths, recorded, recording)
+
+
+def _send_hashed(sending: Connection, *args: object) -> None:
+    """The hasher process: what `_hashed` finds, sent back."""
+    sending.send(_hashed(*args))
 
 
 def _hashed(paths: list[Path], recorded: dict, recording: bool) -> tuple[list, list]:
