@@ -524,8 +524,14 @@ def _hashed_apart(paths: list[Path], recorded: dict, recording: bool, meanwhile:
 
 
 def _send_hashed(sending: Connection, *args: object) -> None:
-    """The hasher process: what `_hashed` finds, sent back."""
-    sending.send(_hashed(*args))
+    """The hasher process: what `_hashed` finds, sent back. A Ctrl-C is vwu's to handle (it ends
+    the hasher with the run), and a vwu gone before it took the answer is told nothing."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    found = _hashed(*args)
+    with suppress(OSError):
+        sending.send(found)
 
 
 def _hashed(paths: list[Path], recorded: dict, recording: bool) -> tuple[list, list]:
