@@ -1154,7 +1154,13 @@ def test_ingest_and_validate_end_without_freeing_their_objects_yet_say_and_store
             stored = sorted((f.name, f.status) for f in store.files())
             runs = [(r.command, r.exit_code) for r in store.runs()]
         log = (workspace / "vwu.log").read_text(encoding="utf-8")
-        answers[entry] = (_without_times(json.loads(ingested.stdout)), _without_times(json.loads(checked.stdout)), stored, runs, log.count("ingest: run exit=1"))
+        answers[entry] = (
+            _without_times(json.loads(ingested.stdout)),
+            _without_times(json.loads(checked.stdout)),
+            stored,
+            runs,
+            log.count("ingest: run exit=1"),
+        )
     assert answers["entry"] == answers["main"]
     assert answers["entry"][2] == [("broken.xlsx", "refused"), ("tien_lu.xlsx", "accepted")]
 
