@@ -620,14 +620,20 @@ class Parser:
             gc.freeze()
         size = max(1, min(PARSE_CHUNK, len(jobs) // 4))
         pool = self.pool
+        from concurrent.futures import CancelledError
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        except BrokenProcessPool:
+            # A reader crashed on a file of an earlier batch (that batch's `parsed` finds out and
+            # reads its files one by one): these go to new readers.
+            pool.shutdown(cancel_futures=True)
+            self.pool = None
+            return self.submit(items)
         finally:
             if forking:
                 gc.unfreeze()
-
-        from concurrent.futures import CancelledError
-        from concurrent.futures.process import BrokenProcessPool
 
         def parsed() -> list[Submission]:
             try:
