@@ -1,6 +1,6 @@
-"""An ingest in its own process that holds still after its n-th stored file until released, so a
-test can act "during" a run however fast the storing has become (issue 18 made races of 60 and
-then 150 files end before the test acted)."""
+"""An ingest in its own process that holds still after its n-th committed batch of files until
+released, so a test can act "during" a run however fast the storing has become (issue 18 made
+races of 60 and then 150 files end before the test acted)."""
 
 from __future__ import annotations
 
@@ -14,23 +14,25 @@ from pathlib import Path
 
 HELD_INGEST = """
 import sys, time
+from contextlib import contextmanager
 from pathlib import Path
 from vwu_pipeline.store.db import Store
 
 after, held_at, go = int(sys.argv.pop(1)), Path(sys.argv.pop(1)), Path(sys.argv.pop(1))
-save, saved = Store.save, []
+batch, committed = Store.batch, []
 
-def save_then_hold(self, *args, **kwargs):
-    outcome = save(self, *args, **kwargs)
-    saved.append(outcome)
-    if len(saved) == after:
+@contextmanager
+def batch_then_hold(self):
+    with batch(self):
+        yield
+    committed.append(True)
+    if len(committed) == after:
         held_at.touch()
         deadline = time.monotonic() + 120
         while not go.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-    return outcome
 
-Store.save = save_then_hold
+Store.batch = batch_then_hold
 from vwu_pipeline.cli import entry
 sys.argv[0] = "vwu"
 entry()
@@ -48,11 +50,12 @@ class HeldIngest:
 
 
 @contextmanager
-def ingest_held_after(stored: int, *args: object, folder: Path) -> Iterator[HeldIngest]:
-    """`vwu ingest *args` held after its `stored`-th file until released or the block ends; it is
-    yielded once it holds (or has ended: the test's assertions then say why)."""
+def ingest_held_after(batches: int, *args: object, folder: Path) -> Iterator[HeldIngest]:
+    """`vwu ingest *args` held after its `batches`-th committed batch (the first holds 25 files:
+    ingest.run's `_batches`) until released or the block ends; it is yielded once it holds (or has
+    ended: the test's assertions then say why)."""
     held_at, go = folder / f"held-{time.monotonic_ns()}", folder / f"go-{time.monotonic_ns()}"
-    command = [sys.executable, "-c", HELD_INGEST, stored, held_at, go, "ingest", *args]
+    command = [sys.executable, "-c", HELD_INGEST, batches, held_at, go, "ingest", *args]
     run = HeldIngest(subprocess.Popen([str(arg) for arg in command], stdout=subprocess.DEVNULL), go)
     try:
         deadline = time.monotonic() + 120

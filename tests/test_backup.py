@@ -13,7 +13,7 @@ from hostile import SHEET1, patch_zip
 
 from vwu_pipeline.store.db import Store
 
-FILES = 12
+FILES = 40  # a first batch of 25 committed, then the backup, then the other 15
 
 
 def _stored(workspace: Path) -> int:
@@ -42,7 +42,7 @@ def test_a_backup_taken_during_an_ingest_is_whole_and_rotated(vwu, tmp_path):
         patch_zip(
             template, inbox / f"huyen_{i:03d}.xlsx", {SHEET1: lambda xml, i=i: xml.replace(b"<v>1800</v>", f"<v>{1800 + i}</v>".encode())}
         )
-    with ingest_held_after(3, inbox, "-w", workspace, "--quiet", folder=tmp_path) as held:
+    with ingest_held_after(1, inbox, "-w", workspace, "--quiet", folder=tmp_path) as held:
         during = held.process.poll() is None
         taken = vwu("backup", "--workspace", workspace, "--to", backups, "--json")
     assert held.process.returncode == 0
@@ -56,7 +56,7 @@ def test_a_backup_taken_during_an_ingest_is_whole_and_rotated(vwu, tmp_path):
     with Store.open(restored, create=False, write=False) as store:
         assert store.check(quick=False) == "ok"  # PRAGMA integrity_check
     in_backup, in_the_end = _per_file(restored), _per_file(workspace)
-    assert len(in_backup) == 3 < len(in_the_end) == FILES  # taken in the middle of the run
+    assert len(in_backup) == 25 < len(in_the_end) == FILES  # taken in the middle of the run
     assert all(in_backup[name] == in_the_end[name] for name in in_backup)  # whole files only
 
     for _ in range(3):  # rotation: the newest --keep copies stay

@@ -1130,3 +1130,45 @@ def test_a_workspaces_first_report_lists_the_fonts_matplotlib_lists(tmp_path: Pa
             assert len(value) > 10, key  # matplotlib's own fonts at least
         else:
             assert listed[key] == value, key
+
+
+def test_ingest_and_validate_end_without_freeing_their_objects_yet_say_and_store_everything(inbox: Path, tmp_path: Path):
+    # Issue 18: ending a national ingest freed the unit trees, the catalogue and every result one
+    # by one (≈ 35 ms of 1.5 s). As the `vwu` program ingest and validate end at once, with the
+    # same answer, store, run record and log line as `main` gives.
+    district_workbook(inbox / "tien_lu.xlsx")
+    (inbox / "broken.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VWU_")}
+
+    def run(entry: str, *args: object) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", RUN_AS_THE_PROGRAM, entry, *map(str, args)], capture_output=True, text=True, env=env)
+
+    answers = {}
+    for entry in ("main", "entry"):
+        workspace = tmp_path / f"ws-{entry}"
+        ingested = run(entry, "ingest", inbox, "--workspace", workspace, "--json")
+        checked = run(entry, "validate", inbox, "--json")
+        assert ingested.returncode == checked.returncode == 1, ingested.stderr  # the broken file is refused
+        assert ("left at once" in ingested.stderr + checked.stderr) is (entry == "entry")
+        with Store.open(workspace, create=False) as store:
+            stored = sorted((f.name, f.status) for f in store.files())
+            runs = [(r.command, r.exit_code) for r in store.runs()]
+        log = (workspace / "vwu.log").read_text(encoding="utf-8")
+        answers[entry] = (
+            _without_times(json.loads(ingested.stdout)),
+            _without_times(json.loads(checked.stdout)),
+            stored,
+            runs,
+            log.count("ingest: run exit=1"),
+        )
+    assert answers["entry"] == answers["main"]
+    assert answers["entry"][2] == [("broken.xlsx", "refused"), ("tien_lu.xlsx", "accepted")]
+
+
+def _without_times(answer: object) -> object:
+    """An answer with its clock readings and workspace paths left out (two runs differ there only)."""
+    if isinstance(answer, dict):
+        return {k: _without_times(v) for k, v in answer.items() if not k.endswith(("_at", "seconds", "workspace"))}
+    if isinstance(answer, list):
+        return [_without_times(v) for v in answer]
+    return answer

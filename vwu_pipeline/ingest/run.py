@@ -1,8 +1,8 @@
 """Ingest: files -> raw sheets -> tables -> validated rows -> the store.
 
-Files are handled in batches: each batch is read, validated together (one pandera call
-per indicator) and stored file by file, each file in its own transaction, so a crash
-loses at most the batch under way and never half a file.
+Files are handled in batches: each batch is read and checked by the reader processes and
+stored file by file, the batch committed at once (each file all or nothing inside it), so a
+crash loses at most the batch under way and never half a file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, replace
 from datetime import date
 from operator import attrgetter
@@ -378,34 +378,36 @@ def _finish_batch(
     stats = {id(sub): _stat_texts(hashed.get(sub.path)) for sub in subs}
     order = sorted(subs, key=lambda sub: file_version_key(sub.path, sub.signed_on, stats[id(sub)][0])) if store is not None else subs
     outcomes: dict[int, FileResult] = {}
-    for sub in order:
-        result = sub.result
-        if result.valid and result.status != "skipped" and sub.year is not None:
-            years.check(sub.year, result)
-        if result.status == "skipped":
-            pass  # nothing in it is a submission (a targets file, `_parse_chunk`): said why, not refused
-        elif store is None or result.sha256 is None:
-            # validate only; or bytes that could not be read: reported, nothing to store
-            result = feedback(replaced(result, status="checked" if result.valid and store is None else "refused"))
-        else:
-            result = feedback(replaced(result, status="accepted" if result.valid else "refused"))
-            outcome = store.save(
-                result,
-                sub.path,
-                sub.year,
-                sub.figures if result.valid else {},
-                signed_on=sub.signed_on,
-                run_id=run_id,
-                force=options.force and sub.path in named,
-                digest=sub.digest,
-                indicator_digests=sub.indicator_digests,
-                modified=stats[id(sub)][0],
-                size=stats[id(sub)][1],
-            )
-            result = replaced(result, status=outcome)
-        if in_run is not None and result.sha256:
-            in_run[result.sha256] = result
-        outcomes[id(sub)] = result
+    # One commit for the batch (`Store.batch`), each file still all or nothing; told below, once committed.
+    with store.batch() if store is not None else nullcontext():
+        for sub in order:
+            result = sub.result
+            if result.valid and result.status != "skipped" and sub.year is not None:
+                years.check(sub.year, result)
+            if result.status == "skipped":
+                pass  # nothing in it is a submission (a targets file, `_parse_chunk`): said why, not refused
+            elif store is None or result.sha256 is None:
+                # validate only; or bytes that could not be read: reported, nothing to store
+                result = feedback(replaced(result, status="checked" if result.valid and store is None else "refused"))
+            else:
+                result = feedback(replaced(result, status="accepted" if result.valid else "refused"))
+                outcome = store.save(
+                    result,
+                    sub.path,
+                    sub.year,
+                    sub.figures if result.valid else {},
+                    signed_on=sub.signed_on,
+                    run_id=run_id,
+                    force=options.force and sub.path in named,
+                    digest=sub.digest,
+                    indicator_digests=sub.indicator_digests,
+                    modified=stats[id(sub)][0],
+                    size=stats[id(sub)][1],
+                )
+                result = replaced(result, status=outcome)
+            if in_run is not None and result.sha256:
+                in_run[result.sha256] = result
+            outcomes[id(sub)] = result
     for sub in subs:  # told in the order of the files
         done(outcomes[id(sub)])
 
@@ -710,14 +712,20 @@ class Parser:
             gc.freeze()
         size = max(1, min(PARSE_CHUNK, len(jobs) // 4))
         pool = self.pool
+        from concurrent.futures import CancelledError
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             futures = [pool.submit(_parse_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        except BrokenProcessPool:
+            # A reader crashed on a file of an earlier batch (that batch's `parsed` finds out and
+            # reads its files one by one): these go to new readers.
+            pool.shutdown(cancel_futures=True)
+            self.pool = None
+            return self.submit(items)
         finally:
             if forking:
                 gc.unfreeze()
-
-        from concurrent.futures import CancelledError
-        from concurrent.futures.process import BrokenProcessPool
 
         def parsed() -> list[Submission]:
             try:

