@@ -4,7 +4,8 @@
 missing ones in order, each in its own transaction (BEGIN IMMEDIATE: SQLite's write lock, so two
 processes never migrate at once; writers also hold the workspace lock). A store made by a newer
 vwu is refused. Every later change to the tables is a new function appended to MIGRATIONS:
-never edit one that has shipped.
+never edit one that has shipped. A new store is made at once from the schema they end with
+(`make shipped` writes it: tests/test_store.py says when it is due).
 """
 
 from __future__ import annotations
