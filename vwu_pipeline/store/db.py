@@ -133,49 +133,49 @@ def file_digest(figures: dict[str, Iterable[tuple]]) -> str:
 
 def figures_digests(figures: dict[str, Iterable[tuple]]) -> tuple[str, dict[str, str]]:
     """`file_digest(figures)` and `indicator_digest(rows)` of each indicator, the same texts
-    hashed, each indicator's text made once for both (ingest's readers compute them per file):
-    the file's sorted list is each indicator's sorted list in turn, indicators in name order,
-    every item with its indicator in front, which one replace of the boundaries between items
-    puts there."""
+    hashed, both made from the pieces of each indicator's sorted figures (ingest's readers
+    compute them per file): the file's sorted list is each indicator's sorted list in turn,
+    indicators in name order, every item with its indicator in front."""
     import hashlib
 
     parts: list[str] = []
     digests: dict[str, str] = {}
     for indicator in sorted(figures):
-        rows = figures[indicator]
-        text, count = _sorted_text(rows)
-        digests[indicator] = hashlib.sha256(text.encode()).hexdigest()
-        if not count:
+        pieces = _sorted_pieces(figures[indicator])
+        if not pieces:
+            digests[indicator] = hashlib.sha256(b"[]").hexdigest()
             continue
+        pieces[-1] = ")]"
+        digests[indicator] = hashlib.sha256(f"[({''.join(pieces)}".encode()).hexdigest()
         head = f"({indicator!r}, "
-        if text.count("), (") == count - 1:  # "), (" only between items: each gets the indicator
-            parts.append(head + text[2:-1].replace("), (", "), " + head))
-        else:
-            parts.append(", ".join([repr((indicator, *item)) for item in sorted(_keyed(rows))]))
+        pieces[3::4] = repeat("), " + head, len(pieces) // 4)  # the ends of the items: the next begins with the indicator
+        pieces[-1] = ")"
+        parts.append(head + "".join(pieces))
     return hashlib.sha256(f"[{', '.join(parts)}]".encode()).hexdigest(), {indicator: digests[indicator] for indicator in figures}
 
 
-def _sorted_text(rows: Iterable[tuple]) -> tuple[str, int]:
-    """`repr(sorted(_keyed(rows)))`, what `indicator_digest` hashes, and how many figures."""
-    made = _packed_text(rows.rows) if isinstance(rows, PackedFigures) else None
+def _sorted_pieces(rows: Iterable[tuple]) -> list[str]:
+    """The items of `sorted(_keyed(rows))` as four pieces of text each: the code's repr,
+    ", 'column', ", the value's repr and "), (". Joined between "[(" and ")]" (the last piece
+    left out), they are the sorted list's repr, which `indicator_digest` hashes."""
+    made = _packed_pieces(rows.rows) if isinstance(rows, PackedFigures) else None
     if made is not None:
         return made
     items = sorted(_keyed(rows))
-    return repr(items), len(items)
+    if not items:
+        return []
+    codes, columns, values = zip(*items)
+    return list(chain.from_iterable(zip(map(repr, codes), map(", {!r}, ".format, columns), map(repr, values), repeat("), ("))))
 
 
-def _packed_text(rows: list[tuple]) -> tuple[str, int] | None:
-    """`repr(sorted(_keyed(...)))` of packed figures and how many, made from whole rows instead
-    of a tuple per figure sorted and written one by one (≈ 4 figures a row): when no unit code
-    is on two rows and no row names a column twice, a row's figures come together, in its
-    columns' name order, the rows in code order. None otherwise: `_sorted_text` sorts the
-    figures themselves. (A row's width is its columns' count, as `pack_figures` and
-    `PackedFigures.of_rows` make them.)
-
-    The text is made as a run of pieces, each figure's code, ", 'column', ", value and "), (",
-    joined at once."""
+def _packed_pieces(rows: list[tuple]) -> list[str] | None:
+    """`_sorted_pieces` of packed figures, made from whole rows instead of a tuple per figure
+    sorted and written one by one (≈ 4 figures a row): when no unit code is on two rows and no
+    row names a column twice, a row's figures come together, in its columns' name order, the
+    rows in code order. None otherwise: `_sorted_pieces` sorts the figures themselves. (A row's
+    width is its columns' count, as `pack_figures` and `PackedFigures.of_rows` make them.)"""
     if not rows:
-        return "[]", 0
+        return []
     codes = [row[0] for row in rows]
     if len(set(codes)) < len(codes):
         return None
@@ -191,25 +191,23 @@ def _packed_text(rows: list[tuple]) -> tuple[str, int] | None:
         for place, between in layout:
             in_rows = values[place :: len(layout)]
             pieces += (code_texts, repeat(between), map(in_rows.__getitem__, order), repeat("), ("))
-        text = "".join(chain.from_iterable(zip(*pieces)))
-    else:
-        starts = list(accumulate([row[6] for row in rows], initial=0))
-        by_layout: dict[str, list[int]] = {}
-        for i in order:
-            by_layout.setdefault(layouts[i], []).append(i)
-        texts: dict[int, str] = {}  # each row's, by its index
-        for columns, members in by_layout.items():
-            layout = _row_layout(columns)
-            if layout is None:
-                return None
-            code_texts = list(map(repr, map(codes.__getitem__, members)))
-            firsts = list(map(starts.__getitem__, members))
-            pieces = []
-            for place, between in layout:
-                pieces += (code_texts, repeat(between), map(values.__getitem__, map(add, firsts, repeat(place))), repeat("), ("))
-            texts.update(zip(members, map("".join, zip(*pieces))))
-        text = "".join(map(texts.__getitem__, order))
-    return f"[({text[:-3]}]", len(values)
+        return list(chain.from_iterable(zip(*pieces)))
+    starts = list(accumulate([row[6] for row in rows], initial=0))
+    by_layout: dict[str, list[int]] = {}
+    for i in order:
+        by_layout.setdefault(layouts[i], []).append(i)
+    row_pieces: dict[int, tuple[str, ...]] = {}  # each row's, by its index
+    for columns, members in by_layout.items():
+        layout = _row_layout(columns)
+        if layout is None:
+            return None
+        code_texts = list(map(repr, map(codes.__getitem__, members)))
+        firsts = list(map(starts.__getitem__, members))
+        pieces = []
+        for place, between in layout:
+            pieces += (code_texts, repeat(between), map(values.__getitem__, map(add, firsts, repeat(place))), repeat("), ("))
+        row_pieces.update(zip(members, zip(*pieces)))
+    return list(chain.from_iterable(map(row_pieces.__getitem__, order)))
 
 
 @lru_cache(maxsize=1024)
