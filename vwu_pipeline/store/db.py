@@ -211,14 +211,14 @@ def _packed_pieces(rows: list[tuple]) -> list[str] | None:
 
 
 @lru_cache(maxsize=1024)
-def _row_layout(columns: str) -> list[tuple[int, str]] | None:
+def _row_layout(columns: str) -> tuple[tuple[int, str], ...] | None:
     """For a row of packed figures with these columns: each column's place in the row and its
     text between code and value, in name order; None when a name repeats (its figures would
     sort by value)."""
     names = columns.split(COLUMN_SEPARATOR)
     if len(set(names)) < len(names):
         return None
-    return [(place, f", {names[place]!r}, ") for place in sorted(range(len(names)), key=names.__getitem__)]
+    return tuple((place, f", {names[place]!r}, ") for place in sorted(range(len(names)), key=names.__getitem__))
 
 
 def now() -> str:
