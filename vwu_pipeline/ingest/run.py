@@ -695,15 +695,15 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
         if catalog is None:
             catalog = catalogs[schemas] = load_catalog(schemas)
         [sub] = validate([prepare(parse_file(path, sha, catalog, limits), year, period)], catalog, year, period)
+        changes: dict[str, object] = {"tables": []}  # one copy of the submission for all of them
         if sub.result.valid and not sub.tables:
-            sub = replaced(sub, result=replaced(sub.result, status="skipped"))
+            changes["result"] = replaced(sub.result, status="skipped")
         if sub.figures and sub.result.valid:
             # Here, beside the reading: one process stores every file. (The figures go back
             # packed as the store writes them, `PackedFigures`: a few objects a unit's row to
             # pickle, unpickle and store instead of a tuple and a float a figure.)
-            digest, indicators = figures_digests(sub.figures)
-            sub = replaced(sub, digest=digest, indicator_digests=indicators)
-        subs.append(replaced(sub, tables=[]))
+            changes["digest"], changes["indicator_digests"] = figures_digests(sub.figures)
+        subs.append(replaced(sub, **changes))
     return subs
 
 
