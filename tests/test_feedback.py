@@ -388,6 +388,23 @@ def test_a_feedback_folder_inside_the_inbox_is_a_configuration_error(vwu, worksp
     assert from_file.exit_code == 2 and "feedback" in from_file.output
 
 
+def test_a_feedback_folder_that_cannot_be_made_stops_the_run_before_anything_is_stored(vwu, workspace, inbox, tmp_path):
+    # The review: with a file where the folder should be, the run stored the files before the
+    # first refused one, then stopped with exit 2 (a configuration error) at its checked copy.
+    district_workbook(inbox / "a_tien_lu.xlsx")
+    loi = next(p for p in LOI if "so_am" in p.name)
+    (inbox / f"z_{loi.name}").write_bytes(loi.read_bytes())
+    (tmp_path / "a_file").write_text("x")
+
+    result = vwu("ingest", inbox, "--workspace", workspace, "--feedback", tmp_path / "a_file" / "phan_hoi")
+
+    assert result.exit_code == 73  # an output that cannot be created
+    panel = "".join(result.stderr.replace("│", "").split())  # the red panel wraps lines anywhere
+    assert f"Khôngtạođược{tmp_path / 'a_file' / 'phan_hoi'}" in panel, result.stderr
+    assert "thưmụcphảnhồi" in panel  # what to check: the feedback folder, not --out
+    assert not (workspace / "vwu.sqlite").exists()  # nothing stored, nothing to undo
+
+
 def test_status_missing_lists_whom_to_call_as_a_csv_excel_reads(vwu, tmp_path, workspace):
     """A province officer mail-merges reminders: who has not sent, whose file was refused, who sent part."""
     out = tmp_path / "phan_hoi"

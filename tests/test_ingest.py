@@ -465,7 +465,7 @@ def test_a_reader_crash_found_before_the_next_batch_is_handed_out_refuses_that_f
         patch_zip(
             template, inbox / f"huyen_{i:03d}.xlsx", {SHEET1: lambda xml, i=i: xml.replace(b"<v>1800</v>", f"<v>{1800 + i}</v>".encode())}
         )
-    crafted = "huyen_025.xlsx"  # the first of the second batch
+    crafted = "huyen_070.xlsx"  # in the second batch, read once the first is (its readers are done with it)
     real_parse, real_submit = ingest.parse_file, ingest.Parser.submit
 
     def parse_or_abort(path, *args):

@@ -462,6 +462,24 @@ def _live_processes_in_group(group: int) -> list[int]:
     return alive
 
 
+@pytest.mark.parametrize("json_out", [False, True], ids=["lines", "json"])
+def test_an_ingest_whose_output_nobody_reads_stores_everything_and_exits_0(large_inbox, tmp_path, json_out):
+    # `vwu ingest INBOX | head -1`, a pager quit early: its lines met a closed pipe and the run
+    # stopped after its first batch (25 files of 696 stored, exit 1); --json ended with exit 1
+    # and "exit=70 BrokenPipeError" in the log. Printing never stops a command.
+    workspace = tmp_path / "ws"
+    command = [VWU, "ingest", large_inbox, "-w", workspace, *(["--json"] if json_out else [])]
+    run = subprocess.Popen([str(arg) for arg in command], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.close()  # the reader has gone before the first line
+    errors = run.stderr.read().decode()
+    assert run.wait(timeout=300) == 0, errors
+    assert "Traceback" not in errors
+    with Store.open(workspace, create=False) as store:
+        assert len(store.files("accepted")) == FILES
+        assert [(r.command, r.exit_code) for r in store.runs()] == [("ingest", 0)]
+    assert (workspace / "vwu.log").read_text(encoding="utf-8").count("ingest: run exit=0") == 1
+
+
 def test_readers_work_while_an_ingest_runs(vwu, large_inbox, tmp_path):
     workspace = tmp_path / "ws"
     district_workbook(tmp_path / "first.xlsx")

@@ -4,6 +4,7 @@ target and run kept; a store from a newer vwu is refused."""
 from __future__ import annotations
 
 import gzip
+import math
 import shutil
 from pathlib import Path
 
@@ -168,3 +169,51 @@ def test_the_digests_stored_by_earlier_runs_are_made_the_same_way_today():
         assert figures_digests(PINNED_FIGURES) == (PINNED_FILE_DIGEST, PINNED_INDICATOR_DIGESTS)
     packed = {name: PackedFigures.of(rows) for name, rows in PINNED_FIGURES.items()}
     assert figures_digests(packed) == (PINNED_FILE_DIGEST, PINNED_INDICATOR_DIGESTS)
+
+
+# Sheets as a reader packs them (`PackedFigures.of_rows`): "members" without an empty cell, rows
+# and columns out of order; "poverty" with empty cells (NaN), so rows with different columns.
+# The digests are what vwu wrote before they were made from whole rows (issue 18, session 10).
+PINNED_SHEETS = {
+    "members": (
+        ["women_18_plus", "members_total", "members_new"],
+        [
+            ("Hội viên", 9, "12343", "Xã Đức Hợp", 7.0, 1200.0, -0.0),
+            ("Hội viên", 8, "1234'5", 'Xã "A"', 1e-300, 9007199254740993.0, 0.1),
+            ("Hội viên", 7, "00001", "Hà Nội", 3.0, 12.5, 0.0),
+        ],
+    ),
+    "poverty": (
+        ["poor_households_start", "poor_households_end"],
+        [
+            ("Thoát nghèo", 6, "12340", "Phường Kim Mã", math.nan, 4.0),
+            ("Thoát nghèo", 7, "00002", "Xã B", -0.0, math.nan),
+            ("Thoát nghèo", 8, "00001", "Hà Nội", 2.0, 1.0),
+        ],
+    ),
+}
+PINNED_SHEETS_FILE_DIGEST = "e5bd3e09c8c276ad3960a2b3877d3f11a05be776367fa6c69c45ed8fe20ec107"
+PINNED_SHEETS_INDICATOR_DIGESTS = {
+    "members": "c259614b9a9dcb74ecfe11202617a29ce13196c9dce33ff7fbd1b3357a56fdad",
+    "poverty": "c4de9e6d01092cd8d740e5bb3ce101a53d59222e9ab6605513ce9d4e59bc1422",
+}
+
+
+def test_the_digests_of_sheets_packed_by_a_reader_are_those_stored_by_earlier_runs():
+    from vwu_pipeline.store.db import figures_digests, file_digest, indicator_digest
+    from vwu_pipeline.store.migrations import PackedFigures
+
+    packed = {name: PackedFigures.of_rows(rows, names) for name, (names, rows) in PINNED_SHEETS.items()}
+    assert figures_digests(packed) == (PINNED_SHEETS_FILE_DIGEST, PINNED_SHEETS_INDICATOR_DIGESTS)
+    long_form = {name: list(rows) for name, rows in packed.items()}
+    assert file_digest(long_form) == PINNED_SHEETS_FILE_DIGEST
+    assert {name: indicator_digest(rows) for name, rows in long_form.items()} == PINNED_SHEETS_INDICATOR_DIGESTS
+    # a unit code on two rows: its figures sorted one by one (equal ones, 0.0 and -0.0, in order)
+    names, rows = PINNED_SHEETS["members"]
+    twice = {"members": PackedFigures.of_rows([*rows, ("Hội viên", 10, "12343", "Xã Đức Hợp", 1.0, 1200.0, 0.0)], names)}
+    long_form = {"members": list(twice["members"])}
+    assert figures_digests(twice) == (file_digest(long_form), {"members": indicator_digest(long_form["members"])})
+    # "), (" in a code: the file's text made item by item, not by replacing the boundaries
+    odd = {"x": PackedFigures.of_rows([("S", 1, "1), (2", None, 1.0, 2.0), ("S", 2, "0", None, 3.0, math.nan)], ["b", "a"])}
+    long_form = {"x": list(odd["x"])}
+    assert figures_digests(odd) == (file_digest(long_form), {"x": indicator_digest(long_form["x"])})

@@ -73,10 +73,13 @@ def test_a_full_disk_is_said_so_and_keeps_what_was_stored(vwu, hung_yen, monkeyp
     assert said(english.stderr, f"Cannot write {store_file}: the disk is full")
     assert not [w for w in CORRUPT_WORDS if w in result.stderr + english.stderr]
     # SQLite had already rolled back the file being written, so vwu's own ROLLBACK failed: that
-    # failure must not hide the full disk. Files are stored one transaction each: the one being written when the disk filled was rolled
-    # back, nothing stored earlier was touched, and with room again the same run goes through.
+    # failure must not hide the full disk. Files are stored whole or not at all: what was being
+    # written when the disk filled was rolled back, nothing stored earlier was touched, and with
+    # room again the same run goes through.
     after = figures(hung_yen)
     assert all(after[key] == value for key, value in before.items())
+    with Store.open(hung_yen) as store:  # the runs are recorded as they ended: the disk full (4), not a bug (70)
+        assert [(r.command, r.exit_code) for r in store.runs(2)] == [("ingest", 4), ("ingest", 4)]
     assert vwu("ingest", SAMPLES / "45_quang_tri", SAMPLES / "02_ha_giang", "-w", hung_yen, "--quiet").exit_code == 0
 
 

@@ -6,8 +6,10 @@ Every word comes from the message catalogue (core/messages.py); nothing here com
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,12 @@ class _Console:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(**self._options)
+            class GoingOn(Console):
+                def on_broken_pipe(self) -> None:  # rich's own ends the process with exit 1
+                    self.quiet = True
+                    _reader_gone(self.file)
+
+            self._console = GoingOn(**self._options)
         return self._console
 
     def __getattr__(self, name: str) -> Any:
@@ -37,6 +44,26 @@ class _Console:
 
 console = _Console()
 errors = _Console(stderr=True)
+
+
+def _reader_gone(stream: Any) -> None:
+    """Whoever read this output has gone (`vwu ingest | head -1`, a pager quit early): the
+    command goes on, as printing never stops one (an ingest stopped there stored 25 files of 696
+    and exited 1), and what it would still print here goes nowhere."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+@contextlib.contextmanager
+def _to_stdout() -> Iterator[None]:
+    """Output written straight to stdout (--json, CSV), flushed inside: a reader gone shows here."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _reader_gone(sys.stdout)
 
 
 def _real(screen: Any) -> Any:
@@ -79,14 +106,15 @@ def json_text(text: str) -> None:
         text.encode(encoding)
     except (UnicodeEncodeError, LookupError):
         text = json.dumps(json.loads(text), ensure_ascii=True, indent=2)
-    print(text)
+    with _to_stdout():
+        print(text)
 
 
 def excel_csv(text: str) -> None:
     """CSV on stdout as UTF-8 with a byte-order mark: Excel on Windows reads Vietnamese only then."""
-    sys.stdout.flush()
-    sys.stdout.buffer.write(("\ufeff" + text).encode("utf-8"))
-    sys.stdout.buffer.flush()
+    with _to_stdout():
+        sys.stdout.flush()
+        sys.stdout.buffer.write(("\ufeff" + text).encode("utf-8"))
 
 
 def escape(value: object) -> str:

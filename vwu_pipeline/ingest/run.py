@@ -21,7 +21,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vwu_pipeline.core.errors import ConfigError
+from vwu_pipeline.core.errors import ConfigError, OutputError
 from vwu_pipeline.core.messages import Said, said
 from vwu_pipeline.core.problems import FileResult, IngestReport, Lang, Problem
 from vwu_pipeline.core.text import number
@@ -304,11 +304,19 @@ def _fewer_young_collections() -> Iterator[None]:
 
 
 def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
-    """Copies written inside the inbox would be read back as submissions on the next run."""
+    """Before anything is stored: copies written inside the inbox would be read back as
+    submissions on the next run; a folder that cannot be made or written (a file in the way, no
+    permission) is an output that cannot be created (exit 73), not a run stopped half way."""
+    from vwu_pipeline.core.outputs import output_folder
+
     target = Path(folder).resolve()
     for given in paths:
         if given.is_dir() and target.is_relative_to(given.resolve()):
             raise ConfigError("error.feedback-under-inbox", folder=folder, inbox=given)
+    try:
+        output_folder(folder)
+    except OutputError as error:  # said as for any output, with what to check here (not --out)
+        raise OutputError(error.key, hint="error.feedback-copy-hint", **error.params) from None
 
 
 def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
@@ -318,7 +326,8 @@ def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
 
 
 def _write_feedback(result: FileResult, names: dict[Path, Path], options: IngestOptions) -> str:
-    """The checked copy (and message) of one file, and where it was written; a copy that cannot be written is told, never fatal to the run."""
+    """The checked copy (and message) of one file, and where it was written. A copy that cannot
+    be written (a full disk) stops the run with exit 73 naming it; the files stored before stay."""
     from vwu_pipeline.ingest.annotate import copy_path, write_feedback
 
     path = Path(result.path)
@@ -326,7 +335,7 @@ def _write_feedback(result: FileResult, names: dict[Path, Path], options: Ingest
     try:
         write_feedback(path, result, out, options.lang, options.send_to, options.feedback_message, options.limits)
     except OSError as error:
-        raise ConfigError("error.feedback-copy", path=out, reason=error.strerror or error) from error
+        raise OutputError("error.feedback-copy", path=out, reason=error.strerror or error) from error
     return os.path.abspath(out)  # status --missing lists it for a mail merge: not relative to today's folder
 
 
@@ -787,15 +796,15 @@ def _parse_chunk(jobs: list[tuple]) -> list[Submission]:
         if catalog is None:
             catalog = catalogs[schemas] = load_catalog(schemas)
         [sub] = validate([prepare(parse_file(path, sha, catalog, limits), year, period)], catalog, year, period)
+        changes: dict[str, object] = {"tables": []}  # one copy of the submission for all of them
         if sub.result.valid and not sub.tables:
-            sub = replaced(sub, result=replaced(sub.result, status="skipped"))
+            changes["result"] = replaced(sub.result, status="skipped")
         if sub.figures and sub.result.valid:
             # Here, beside the reading: one process stores every file. (The figures go back
             # packed as the store writes them, `PackedFigures`: a few objects a unit's row to
             # pickle, unpickle and store instead of a tuple and a float a figure.)
-            digest, indicators = figures_digests(sub.figures)
-            sub = replaced(sub, digest=digest, indicator_digests=indicators)
-        subs.append(replaced(sub, tables=[]))
+            changes["digest"], changes["indicator_digests"] = figures_digests(sub.figures)
+        subs.append(replaced(sub, **changes))
     return subs
 
 

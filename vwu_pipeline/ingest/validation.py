@@ -104,23 +104,21 @@ def prepare(sub: Submission, year: int | None = None, period: str | None = None)
     A sheet whose table was not found does not stop the checks of the others: the
     clerk gets every problem of the file in one go.
     """
-    sub = replaced(sub, prepared=True)
     if not sub.tables:
-        return sub
+        return replaced(sub, prepared=True)
     # Each sheet repeats the title block: each line read once (in order, so the first date stays first).
     signed = find_place_date(list(dict.fromkeys(line for t in sub.tables for line in (*t.footer, *t.title))))
-    sub = replaced(sub, signed_on=signed.isoformat() if signed else None)
+    sub = replaced(sub, prepared=True, signed_on=signed.isoformat() if signed else None)
     found = _resolve_period(sub, year, period)
     if found is None:
         return sub
     sub = replaced(sub, year=Period(found).year, result=replaced(sub.result, period=found))
     _check_form_years(sub)
     tree = _choose_tree(sub, UnitTree.candidates(found))
-    sub = replaced(sub, result=replaced(sub.result, tree=tree.tree))
     unit = _resolve_unit(sub, tree)
     if unit is None:
-        return sub
-    sub = replaced(sub, unit=unit, result=replaced(sub.result, unit_code=unit.code, unit_name=unit.name))
+        return replaced(sub, result=replaced(sub.result, tree=tree.tree))
+    sub = replaced(sub, unit=unit, result=replaced(sub.result, tree=tree.tree, unit_code=unit.code, unit_name=unit.name))
     codes = _RowCodes(tree, unit.code)
     figures: dict[str, PackedFigures] = {}
     empty_sheets: list[str] = []

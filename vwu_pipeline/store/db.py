@@ -18,6 +18,9 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import accumulate, chain, repeat
+from operator import add
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -130,57 +133,92 @@ def file_digest(figures: dict[str, Iterable[tuple]]) -> str:
 
 def figures_digests(figures: dict[str, Iterable[tuple]]) -> tuple[str, dict[str, str]]:
     """`file_digest(figures)` and `indicator_digest(rows)` of each indicator, the same texts
-    hashed, each figure's repr made once for both (ingest's readers compute them per file):
-    the file's sorted list is each indicator's sorted list in turn, indicators in name order,
-    every item with its indicator in front.
-
-    A figure's repr is its tuple's, `(code, column, value)`, put together from the repr of each
-    part, remembered per text and per value (the same codes, columns and counts come back); the
-    file's text made from an indicator's by one replace of the boundaries between items."""
+    hashed, both made from the pieces of each indicator's sorted figures (ingest's readers
+    compute them per file): the file's sorted list is each indicator's sorted list in turn,
+    indicators in name order, every item with its indicator in front."""
     import hashlib
 
     parts: list[str] = []
     digests: dict[str, str] = {}
-    texts_seen, values_seen = _REPRS[str], _REPRS[float]  # only texts, and floats but zero, NaN
     for indicator in sorted(figures):
-        items = sorted(_keyed(figures[indicator]))
-        if not items:
+        pieces = _sorted_pieces(figures[indicator])
+        if not pieces:
             digests[indicator] = hashlib.sha256(b"[]").hexdigest()
             continue
-        # A remembered repr is never empty: `or` asks _repr_of only for a part not remembered.
-        texts = [
-            f"({texts_seen.get(code) or _repr_of(code)}, {texts_seen.get(column) or _repr_of(column)}, "
-            f"{values_seen.get(value) or _repr_of(value)})"
-            for code, column, value in items
-        ]
-        body = ", ".join(texts)
-        digests[indicator] = hashlib.sha256(f"[{body}]".encode()).hexdigest()
+        pieces[-1] = ")]"
+        digests[indicator] = hashlib.sha256(f"[({''.join(pieces)}".encode()).hexdigest()
         head = f"({indicator!r}, "
-        if body.count("), (") == len(texts) - 1:  # "), (" only between items: each gets the indicator
-            parts.append(head + body[1:].replace("), (", "), " + head))
-        else:
-            parts.append(", ".join(head + text[1:] for text in texts))
+        pieces[3::4] = repeat("), " + head, len(pieces) // 4)  # the ends of the items: the next begins with the indicator
+        pieces[-1] = ")"
+        parts.append(head + "".join(pieces))
     return hashlib.sha256(f"[{', '.join(parts)}]".encode()).hexdigest(), {indicator: digests[indicator] for indicator in figures}
 
 
-def _repr_of(value: object) -> str:
-    """`repr(value)`, remembered for texts and for floats other than zero (0.0 and -0.0 are
-    equal keys with two reprs; NaN is never equal to itself)."""
-    kind = value.__class__
-    if kind is not str and (kind is not float or not value or value != value):
-        return repr(value)
-    try:
-        return _REPRS[kind][value]
-    except KeyError:
-        known = _REPRS[kind]
-        if len(known) > _REPRS_KEPT:
-            known.clear()
-        text = known[value] = repr(value)
-        return text
+def _sorted_pieces(rows: Iterable[tuple]) -> list[str]:
+    """The items of `sorted(_keyed(rows))` as four pieces of text each: the code's repr,
+    ", 'column', ", the value's repr and "), (". Joined between "[(" and ")]" (the last piece
+    left out), they are the sorted list's repr, which `indicator_digest` hashes."""
+    made = _packed_pieces(rows.rows) if isinstance(rows, PackedFigures) else None
+    if made is not None:
+        return made
+    items = sorted(_keyed(rows))
+    if not items:
+        return []
+    codes, columns, values = zip(*items)
+    return list(chain.from_iterable(zip(map(repr, codes), map(", {!r}, ".format, columns), map(repr, values), repeat("), ("))))
 
 
-_REPRS: dict[type, dict] = {str: {}, float: {}}  # kept apart: a text and a number are never one key
-_REPRS_KEPT = 65536
+def _packed_pieces(rows: list[tuple]) -> list[str] | None:
+    """`_sorted_pieces` of packed figures, made from whole rows instead of a tuple per figure
+    sorted and written one by one (≈ 4 figures a row): when no unit code is on two rows and no
+    row names a column twice, a row's figures come together, in its columns' name order, the
+    rows in code order. None otherwise: `_sorted_pieces` sorts the figures themselves. (A row's
+    width is its columns' count, as `pack_figures` and `PackedFigures.of_rows` make them.)"""
+    if not rows:
+        return []
+    codes = [row[0] for row in rows]
+    if len(set(codes)) < len(codes):
+        return None
+    values = list(map(repr, figure_values(b"".join([row[5] for row in rows]))))
+    order = sorted(range(len(rows)), key=codes.__getitem__)
+    layouts = [row[4] for row in rows]
+    if layouts.count(layouts[0]) == len(layouts):  # no empty cell: every row has every column
+        layout = _row_layout(layouts[0])
+        if layout is None:
+            return None
+        code_texts = list(map(repr, map(codes.__getitem__, order)))
+        pieces: list[Iterable[str]] = []
+        for place, between in layout:
+            in_rows = values[place :: len(layout)]
+            pieces += (code_texts, repeat(between), map(in_rows.__getitem__, order), repeat("), ("))
+        return list(chain.from_iterable(zip(*pieces)))
+    starts = list(accumulate([row[6] for row in rows], initial=0))
+    by_layout: dict[str, list[int]] = {}
+    for i in order:
+        by_layout.setdefault(layouts[i], []).append(i)
+    row_pieces: dict[int, tuple[str, ...]] = {}  # each row's, by its index
+    for columns, members in by_layout.items():
+        layout = _row_layout(columns)
+        if layout is None:
+            return None
+        code_texts = list(map(repr, map(codes.__getitem__, members)))
+        firsts = list(map(starts.__getitem__, members))
+        pieces = []
+        for place, between in layout:
+            pieces += (code_texts, repeat(between), map(values.__getitem__, map(add, firsts, repeat(place))), repeat("), ("))
+        row_pieces.update(zip(members, zip(*pieces)))
+    return list(chain.from_iterable(map(row_pieces.__getitem__, order)))
+
+
+@lru_cache(maxsize=1024)
+def _row_layout(columns: str) -> tuple[tuple[int, str], ...] | None:
+    """For a row of packed figures with these columns: each column's place in the row and its
+    text between code and value, in name order; None when a name repeats (its figures would
+    sort by value)."""
+    names = columns.split(COLUMN_SEPARATOR)
+    if len(set(names)) < len(names):
+        return None
+    return tuple((place, f", {names[place]!r}, ") for place in sorted(range(len(names)), key=names.__getitem__))
 
 
 def now() -> str:
@@ -987,7 +1025,9 @@ class Store:
             )
 
     def fail_run(self, run_id: int, error: BaseException) -> None:
-        """Record how a run ended when it could not go on; never hides `error` itself."""
+        """Record how a run ended when it could not go on; never hides `error` itself. A database
+        failure is recorded as the store error the officer is shown (a full disk: exit 4)."""
+        error = as_store_error(error, self.path.parent) or error
         code = (
             error.exit_code
             if isinstance(getattr(error, "exit_code", None), int)

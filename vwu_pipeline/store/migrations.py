@@ -14,9 +14,11 @@ import sqlite3
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate, compress, groupby
+from functools import cache
+from itertools import accumulate, compress, groupby, repeat
 from operator import itemgetter, ne
 from pathlib import Path
+from struct import Struct
 from sys import intern
 from typing import Any
 
@@ -487,6 +489,12 @@ def pack_figures(figures: Iterable[tuple], head: tuple = ()) -> list[tuple]:
     ]
 
 
+@cache
+def _row_packer(width: int) -> Callable[..., bytes]:
+    """`width` values as `_values_bytes` makes them (little-endian float64), from separate arguments."""
+    return Struct(f"<{width}d").pack
+
+
 class PackedFigures:
     """One indicator's figures of a file held as the store writes them (`pack_figures`' rows,
     without the submission id) and read as the figures a file holds: a sequence of (unit code,
@@ -509,8 +517,17 @@ class PackedFigures:
         value of each of `names`), NaN for an empty cell (not reported: not stored): the rows
         `of` gives for the same figures in long form, without making a tuple per figure, and
         the values of the sheet made bytes at once."""
+        rows = rows if isinstance(rows, list) else list(rows)
         every = intern(COLUMN_SEPARATOR.join(names))
         width = len(names)
+        if width and rows and set(map(len, rows)) == {4 + width}:
+            # The sheet column by column: without an empty cell in it (a NaN makes the sum NaN),
+            # each row is a row of every column, made without a Python step per row.
+            sheets, numbers, codes, unit_names, *columns = zip(*rows)
+            total = sum(map(sum, columns))
+            if total == total:
+                values = map(_row_packer(width), *columns)
+                return cls(list(zip(codes, unit_names, sheets, numbers, repeat(every), values, repeat(width))))
         places: list[tuple] = []
         counts: list[int] = []
         flat: list[float] = []
