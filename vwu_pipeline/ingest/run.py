@@ -316,7 +316,8 @@ def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
     try:
         output_folder(folder)
     except OutputError as error:  # said as for any output, with what to check here (not --out)
-        raise OutputError(error.key, hint="error.feedback-copy-hint", **error.params) from None
+        error.hint = "error.feedback-copy-hint"
+        raise
 
 
 def _wants_feedback(result: FileResult, options: IngestOptions) -> bool:
