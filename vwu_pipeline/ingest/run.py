@@ -104,7 +104,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
             # Path's own order on Linux (part by part, case-sensitive), each path's parts made once
             for path in sorted(found, key=attrgetter("parts")):
                 try:
-                    mode = path.lstat().st_mode  # one call where is_symlink() and is_file() made two
+                    mode = os.lstat(path).st_mode  # one call where is_symlink() and is_file() made two
                     if stat.S_ISLNK(mode):
                         if not (target := path.resolve()).is_relative_to(root):
                             problem = Problem("outside-inbox", "error", path.name, params={"target": str(target)})

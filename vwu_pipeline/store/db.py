@@ -94,8 +94,10 @@ def _modified(path: Path, fallback: str) -> str:
 
 
 def modified_text(mtime_ns: int) -> str:
-    """A modification time (`st_mtime_ns`) as `_modified` writes it."""
-    return datetime.fromtimestamp(mtime_ns / 1e9).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    """A modification time (`st_mtime_ns`) as `_modified` writes it: the text of
+    `strftime("%Y-%m-%dT%H:%M:%S.%f")` (the same for any year from 1000), made without parsing a
+    format (a seventh of an unchanged re-ingest's time per file)."""
+    return datetime.fromtimestamp(mtime_ns / 1e9).isoformat(timespec="microseconds")
 
 
 def _size(path: Path) -> int | None:
