@@ -74,14 +74,16 @@ def reader_processes(configured: int | None) -> int:
     return min(configured, cores)
 
 
-def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
-    """The spreadsheets under the given files and folders, in a stable order.
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult], dict[Path, os.stat_result]]:
+    """The spreadsheets under the given files and folders, in a stable order, and the stat of
+    each regular file found in a folder (what hashing asks next: one system call a file, not two).
 
     A symbolic link that leads outside the folder it sits in is refused: the inbox is
     written by many offices and must not reach the rest of the server.
     """
     files: list[Path] = []
     refused: list[FileResult] = []
+    stats: dict[Path, os.stat_result] = {}
     for given in paths:
         given = Path(given)
         if given.is_dir():
@@ -104,7 +106,8 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
             # Path's own order on Linux (part by part, case-sensitive), each path's parts made once
             for path in sorted(found, key=attrgetter("parts")):
                 try:
-                    mode = os.lstat(path).st_mode  # one call where is_symlink() and is_file() made two
+                    info = os.lstat(path)  # one call where is_symlink() and is_file() made two
+                    mode = info.st_mode
                     if stat.S_ISLNK(mode):
                         if not (target := path.resolve()).is_relative_to(root):
                             problem = Problem("outside-inbox", "error", path.name, params={"target": str(target)})
@@ -113,6 +116,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                             files.append(path)
                     elif stat.S_ISREG(mode):
                         files.append(path)
+                        stats[path] = info
                 except OSError as error:
                     if error.errno in _GONE:
                         continue  # gone since the folder was listed (as is_file() says of it): not there
@@ -121,7 +125,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
                     refused.append(FileResult(str(path), "refused", problems=[read_problem(error, path.name)]))
         else:
             files.append(given)
-    return files, refused
+    return files, refused, stats
 
 
 # What pathlib's is_symlink() and is_file() answer False to instead of raising.
@@ -188,7 +192,7 @@ def run(
     paths = [Path(p) for p in paths]
     if options.feedback is not None:
         check_feedback_folder(options.feedback, paths)
-    files, refused = collect_files(paths)
+    files, refused, stats = collect_files(paths)
     named = {path for path in paths if not path.is_dir()}  # `--force FILE` applies these on purpose
     names = {}
     if options.feedback:
@@ -237,7 +241,7 @@ def run(
         # When nothing is stored yet (a first ingest), every file will be read: the readers are
         # prepared while the files are hashed (in a process of their own when there are many).
         reading_certain = bool(files) and not known and reader_processes(options.workers) > 0
-        hashed = hashes.all(files, meanwhile=parser.prepare if reading_certain else None)  # (sha256, modification time, size)
+        hashed = hashes.all(files, stats, meanwhile=parser.prepare if reading_certain else None)  # (sha256, modification time, size)
         standing = _oldest_copies(hashed)
         with parser, ExitStack() as taking_back:
             # Workers read the next batch while this process validates and stores one.
@@ -503,8 +507,8 @@ def _sha256_or_none(path: Path) -> str | None:
 HASHED_APART_FILES = 250
 
 
-def _hashed_apart(paths: list[Path], recorded: dict, recording: bool, meanwhile: Callable[[], None]) -> tuple[list, list]:
-    """`_hashed(paths, recorded, recording)`, done by a process of its own while this one calls
+def _hashed_apart(paths: list[Path], recorded: dict, recording: bool, meanwhile: Callable[[], None], stats: dict) -> tuple[list, list]:
+    """`_hashed(paths, recorded, recording, stats)`, done by a process of its own while this one calls
     `meanwhile` (on a first ingest the second core is otherwise idle until the readers start);
     here, after `meanwhile`, when that process cannot start or dies."""
     import multiprocessing
@@ -513,7 +517,7 @@ def _hashed_apart(paths: list[Path], recorded: dict, recording: bool, meanwhile:
 
     context = multiprocessing.get_context("fork")  # the hasher is given the names and the records as this process holds them
     receiving, sending = context.Pipe(duplex=False)
-    hasher = context.Process(target=_send_hashed, args=(sending, paths, recorded, recording), daemon=True)
+    hasher = context.Process(target=_send_hashed, args=(sending, paths, recorded, recording, stats), daemon=True)
     try:
         hasher.start()
     except OSError:  # no process to be had
@@ -532,7 +536,7 @@ def _hashed_apart(paths: list[Path], recorded: dict, recording: bool, meanwhile:
             if not ended:
                 hasher.kill()  # an error of `meanwhile` ends the run, and the hashing with it
             hasher.join()
-    return found if found is not None else _hashed(paths, recorded, recording)
+    return found if found is not None else _hashed(paths, recorded, recording, stats)
 
 
 def _send_hashed(sending: Connection, *args: object) -> None:
@@ -546,15 +550,16 @@ def _send_hashed(sending: Connection, *args: object) -> None:
         sending.send(found)
 
 
-def _hashed(paths: list[Path], recorded: dict, recording: bool) -> tuple[list, list]:
+def _hashed(paths: list[Path], recorded: dict, recording: bool, stats: dict[Path, os.stat_result]) -> tuple[list, list]:
     """`Hashes.all` in the process that does it: each file's (sha256, modification time, size),
-    in order, and the stats to record (`recording`: into a store)."""
+    in order, and the stats to record (`recording`: into a store). `stats`: those the listing
+    made (`collect_files`), moments ago; a file not among them is asked."""
     hashed: list[tuple[str | None, int | None, int | None]] = []
     to_record: list[tuple[str, int, int, int, int, int, str]] = []
     for path in paths:
         hashed_at = time.time_ns()
         try:
-            info = os.stat(path)
+            info = stats.get(path) or os.stat(path)
         except OSError:
             hashed.append((None, None, None))  # parse_file reports why the file cannot be read
             continue
@@ -601,16 +606,19 @@ class Hashes:
         self.store = store
         self.recorded_now: list[tuple[str, int, int, int, int, int, str]] = []
 
-    def all(self, paths: list[Path], meanwhile: Callable[[], None] | None = None) -> dict[Path, tuple[str | None, int | None, int | None]]:
+    def all(
+        self, paths: list[Path], stats: dict[Path, os.stat_result] | None = None, meanwhile: Callable[[], None] | None = None
+    ) -> dict[Path, tuple[str | None, int | None, int | None]]:
         """Each file's sha256 (None when it cannot be read), its modification time and size, in
-        the order given. `meanwhile`: what this process has to do before the files are read
+        the order given. `stats`: the files' stats when the caller has them (`collect_files`),
+        else each is asked. `meanwhile`: what this process has to do before the files are read
         anyway; with many files (HASHED_APART_FILES), they are looked at and hashed meanwhile by
         a process of their own (`_hashed_apart`)."""
         recording = self.store is not None
         if meanwhile is not None and len(paths) >= HASHED_APART_FILES:
-            hashed, to_record = _hashed_apart(paths, self.recorded, recording, meanwhile)
+            hashed, to_record = _hashed_apart(paths, self.recorded, recording, meanwhile, stats or {})
         else:
-            hashed, to_record = _hashed(paths, self.recorded, recording)
+            hashed, to_record = _hashed(paths, self.recorded, recording, stats or {})
         self.recorded_now += to_record
         return dict(zip(paths, hashed, strict=True))
 
