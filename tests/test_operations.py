@@ -496,6 +496,25 @@ def test_an_ingest_whose_output_nobody_reads_stores_everything_and_exits_0(large
     assert (workspace / "vwu.log").read_text(encoding="utf-8").count("ingest: run exit=0") == 1
 
 
+def test_an_ingest_of_files_partly_stored_whose_output_nobody_reads_stores_everything_and_exits_0(large_inbox, tmp_path):
+    # The review (session 10): the lines of files already stored ("unchanged") and of refused
+    # files are written without rich (`render._plain_line`), so a closed pipe still raised
+    # BrokenPipeError there: `vwu ingest INBOX | head -1` after adding files to an inbox stopped
+    # at its third line (the new files not stored), exit 1, the run recorded as exit 70
+    # "BrokenPipeError". Also at 01861cf.
+    workspace = tmp_path / "ws"
+    first = sorted(large_inbox.glob("*.xlsx"))[:10]
+    subprocess.run([VWU, "ingest", *map(str, first), "-w", str(workspace), "--quiet"], check=True, capture_output=True)
+    run = subprocess.Popen([VWU, "ingest", str(large_inbox), "-w", str(workspace)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run.stdout.close()  # the reader has gone before the first line
+    errors = run.stderr.read().decode()
+    assert run.wait(timeout=300) == 0, errors
+    assert "Traceback" not in errors
+    with Store.open(workspace, create=False) as store:
+        assert len(store.files("accepted")) == FILES
+        assert [(r.command, r.exit_code) for r in store.runs()] == [("ingest", 0), ("ingest", 0)]
+
+
 def test_readers_work_while_an_ingest_runs(vwu, large_inbox, tmp_path):
     workspace = tmp_path / "ws"
     district_workbook(tmp_path / "first.xlsx")
