@@ -164,8 +164,11 @@ def _plain_line(line: str) -> bool:
     screen = _real(console)
     if screen.color_system is not None or screen.is_terminal or not _PLAIN.isdisjoint(line):
         return False
-    screen.file.write(line + "\n")
-    screen.file.flush()  # as rich does after each print: lines keep their order with stderr's
+    try:
+        screen.file.write(line + "\n")
+        screen.file.flush()  # as rich does after each print: lines keep their order with stderr's
+    except BrokenPipeError:  # as rich's own printing does here (`GoingOn`)
+        screen.on_broken_pipe()
     return True
 
 

@@ -11,6 +11,7 @@ written (full disk, no permission) never stops a run: one note goes to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -41,7 +42,8 @@ class _Handler(RotatingFileHandler):
     def handleError(self, record: logging.LogRecord | None) -> None:  # noqa: N802 (logging's name)
         if not getattr(self, "_warned", False):
             self._warned = True
-            print("vwu: " + both("error.log-unwritable", path=self.baseFilename), file=sys.stderr)
+            with contextlib.suppress(OSError, ValueError):  # stderr closed or its reader gone: the log note is lost, not the run
+                print("vwu: " + both("error.log-unwritable", path=self.baseFilename), file=sys.stderr)
 
     def write_line(self, line: str) -> None:
         try:
