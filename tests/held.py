@@ -41,8 +41,9 @@ entry()
 
 @dataclass
 class HeldIngest:
-    process: subprocess.Popen
+    process: subprocess.Popen  # a process group of its own, with its readers: a Ctrl-C can be sent to it alone
     go: Path
+    stderr: Path  # what it says there
 
     def release(self) -> None:
         """Let the ingest go on (it would otherwise wait until the `with` block ends)."""
@@ -54,9 +55,11 @@ def ingest_held_after(batches: int, *args: object, folder: Path) -> Iterator[Hel
     """`vwu ingest *args` held after its `batches`-th committed batch (the first holds 25 files:
     ingest.run's `_batches`) until released or the block ends; it is yielded once it holds (or has
     ended: the test's assertions then say why)."""
-    held_at, go = folder / f"held-{time.monotonic_ns()}", folder / f"go-{time.monotonic_ns()}"
+    held_at, go, stderr = (folder / f"{name}-{time.monotonic_ns()}" for name in ("held", "go", "stderr"))
     command = [sys.executable, "-c", HELD_INGEST, batches, held_at, go, "ingest", *args]
-    run = HeldIngest(subprocess.Popen([str(arg) for arg in command], stdout=subprocess.DEVNULL), go)
+    with stderr.open("w") as said:
+        process = subprocess.Popen([str(arg) for arg in command], stdout=subprocess.DEVNULL, stderr=said, start_new_session=True)
+    run = HeldIngest(process, go, stderr)
     try:
         deadline = time.monotonic() + 120
         while not held_at.exists() and run.process.poll() is None and time.monotonic() < deadline:

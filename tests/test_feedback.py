@@ -404,6 +404,15 @@ def test_a_feedback_folder_that_cannot_be_made_stops_the_run_before_anything_is_
     assert "thưmụcphảnhồi" in panel  # what to check: the feedback folder, not --out
     assert not (workspace / "vwu.sqlite").exists()  # nothing stored, nothing to undo
 
+    # A folder that is missing (a share not mounted tonight) stops nothing when no copy is due,
+    # and is not made for nothing.
+    (inbox / f"z_{loi.name}").unlink()
+    missing = tmp_path / "share" / "phan_hoi"
+    (tmp_path / "share").mkdir()
+    nightly = vwu("ingest", inbox, "--workspace", workspace, "--feedback", missing)
+    assert nightly.exit_code == 0, nightly.output
+    assert not missing.exists()
+
 
 def test_status_missing_lists_whom_to_call_as_a_csv_excel_reads(vwu, tmp_path, workspace):
     """A province officer mail-merges reminders: who has not sent, whose file was refused, who sent part."""
