@@ -1029,7 +1029,8 @@ class Store:
     def fail_run(self, run_id: int, error: BaseException) -> None:
         """Record how a run ended when it could not go on; never hides `error` itself. A database
         failure is recorded as the store error the officer is shown (a full disk: exit 4)."""
-        error = as_store_error(error, self.path.parent) or error
+        if not isinstance(error, KeyboardInterrupt):  # a Ctrl-C stays 130, whatever it interrupted
+            error = as_store_error(error, self.path.parent) or error
         code = (
             error.exit_code
             if isinstance(getattr(error, "exit_code", None), int)
