@@ -46,15 +46,17 @@ class Step:
 
 # Peak memory is read by a small launcher process: a child forked straight from this
 # (large) benchmark process would report this process's memory as its own peak. The launcher
-# starts without `site` (-S): it needs only os and sys, and the seconds it would spend on
-# site-packages (~0.02 s) are not the command's.
+# starts without `site` (-S): it needs only os and sys. It also times the command, from its fork
+# to its end: the launcher's own start (≈ 0.01 s) is not the command's (session 10: counted, it
+# made a 0.12 s re-ingest read 0.13 s).
 LAUNCHER = """
-import os, sys
+import os, sys, time
+started = time.perf_counter()
 pid = os.fork()
 if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
 _, status, usage = os.wait4(pid, 0)
-print(usage.ru_maxrss, os.waitstatus_to_exitcode(status), file=sys.stderr)
+print(usage.ru_maxrss, os.waitstatus_to_exitcode(status), time.perf_counter() - started, file=sys.stderr)
 """
 
 # The read floor as a process of its own, as vwu's is: start Python, import python-calamine,
@@ -83,7 +85,6 @@ def fresh_env(scratch: Path) -> dict[str, str]:
 
 def run_process(command: list[str], name: str, scratch: Path) -> Step:
     """Run one command in its own process; peak memory covers its reader processes too."""
-    started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-S", "-c", LAUNCHER, *command],
         stdout=subprocess.DEVNULL,
@@ -91,9 +92,9 @@ def run_process(command: list[str], name: str, scratch: Path) -> Step:
         text=True,
         env=fresh_env(scratch),
     )
-    seconds = time.perf_counter() - started
     *output, last = done.stderr.strip().splitlines() or [""]
-    peak_kb, code = (int(x) for x in last.split())
+    peak, status, took = last.split()
+    peak_kb, code, seconds = int(peak), int(status), float(took)
     if code not in (0, 1):
         raise SystemExit(f"{name}: {' '.join(command)} exited {code}:\n" + "\n".join(output))
     return Step(name, seconds, peak_kb / 1024)
