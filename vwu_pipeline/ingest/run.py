@@ -317,7 +317,10 @@ def check_feedback_folder(folder: Path, paths: list[Path]) -> None:
     # A file where the folder or one of its parents should be is a mistake in the option: said
     # now. The folder itself is made when a copy is written (a share not mounted tonight must not
     # stop a nightly run that hands nothing back).
-    existing = next(path for path in (target, *target.parents) if path.exists())
+    try:
+        existing = next(path for path in (target, *target.parents) if path.exists())
+    except OSError:  # a folder on the way it may not look into: said when a copy is written
+        return
     if existing == target and not target.is_dir():
         raise OutputError("error.output-is-file", hint="error.feedback-copy-hint", path=folder)
     if not existing.is_dir():
