@@ -491,11 +491,11 @@ class Store:
         try:
             yield
         except BaseException:
-            self._in_batch = False
             with suppress(sqlite3.Error):  # a full disk: SQLite has rolled back, nothing to commit
                 self.db.execute("COMMIT")
             raise
-        self._in_batch = False
+        finally:
+            self._in_batch = False
         self.db.execute("COMMIT")
 
     @contextmanager

@@ -652,6 +652,12 @@ def version(db: sqlite3.Connection) -> int:
 SHIPPED_SCHEMA = Path(__file__).resolve().parent / "schema-{version}.sql"
 
 
+def shipped_schema() -> Path:
+    """The new store's schema file of this vwu's SCHEMA_VERSION (named when asked: a vwu that
+    knows fewer migrations, as a test makes it, finds none and runs them)."""
+    return Path(str(SHIPPED_SCHEMA).format(version=SCHEMA_VERSION))
+
+
 def schema_statements() -> list[str]:
     """The statements that make the tables, indexes and columns the migrations make of an
     empty database, as SQLite records them."""
@@ -666,7 +672,7 @@ def schema_statements() -> list[str]:
 
 def ship_schema() -> None:
     """Write the new store's schema of this vwu's SCHEMA_VERSION for `_create_new` (and remove those of other versions)."""
-    out = Path(str(SHIPPED_SCHEMA).format(version=SCHEMA_VERSION))
+    out = shipped_schema()
     for old in out.parent.glob("schema-*.sql"):
         old.unlink()
     header = f"-- A new store at schema version {SCHEMA_VERSION}: what the migrations make of an empty database (migrations.py, `make shipped`).\n"
@@ -676,7 +682,7 @@ def ship_schema() -> None:
 def _create_new(db: sqlite3.Connection) -> None:
     """A new database (no table, version 0) gets this version's tables at once, in one transaction."""
     try:
-        script = Path(str(SHIPPED_SCHEMA).format(version=SCHEMA_VERSION)).read_text(encoding="utf-8")
+        script = shipped_schema().read_text(encoding="utf-8")
     except OSError:
         return  # none shipped for this version: the migrations make them
     db.execute("BEGIN IMMEDIATE")
