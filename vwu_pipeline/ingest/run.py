@@ -693,10 +693,10 @@ class Parser:
             # parsing the unit master and building the same tree again.
             UnitTree.preload()
             # What each reader would otherwise import or look up after the fork, each for itself:
-            # ctypes and resource (its start: `_limit_memory`), zipfile's code page for member names.
+            # ctypes and resource (its start: `_start_reader`), zipfile's code page for member names.
             import codecs
 
-            with suppress(ImportError):  # not on every platform: _limit_memory does without them
+            with suppress(ImportError):  # not on every platform: _start_reader does without them
                 import ctypes  # noqa: F401
                 import resource  # noqa: F401
             codecs.lookup("cp437")
@@ -710,7 +710,7 @@ class Parser:
         return sys.modules[__name__].ProcessPoolExecutor(  # through the module: tests put another in its place
             max_workers=workers,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=_limit_memory,
+            initializer=_start_reader,
             initargs=(self.options.limits.worker_memory_bytes, os.getpid()),
         )
 
@@ -831,9 +831,10 @@ def _probe_reader() -> bool:
     return len(buffer) == READER_PROBE_BYTES
 
 
-def _limit_memory(limit: int, parent: int | None = None) -> None:
-    """A worker may not grow past `limit` bytes: a hostile file fails alone, the server stays up.
-    What the limit could prevent from loading (ctypes for prctl) is loaded first. A Ctrl-C is
+def _start_reader(limit: int, parent: int | None = None) -> None:
+    """A reader process's start. It ends with vwu (`_die_with_parent`) and may not grow past
+    `limit` bytes: a hostile file fails alone, the server stays up. What the limit could prevent
+    from loading (ctypes for prctl) is loaded first. A Ctrl-C is
     vwu's to handle (the terminal sends it to the readers too): it stops the readers once their
     chunk is read, where a reader interrupted itself printed a traceback and, holding the work
     queue's lock, could leave the run hanging (1 in ≈ 400 interrupted national ingests)."""
